@@ -1,0 +1,20 @@
+namespace Inference.Abstractions.Execution;
+
+/// <summary>What an executor holds: the model's limits and its KV memory layout.</summary>
+/// <param name="ModelName">Served model name (the model folder's name by default).</param>
+/// <param name="Architecture">config.json architectures[0].</param>
+/// <param name="VocabSize">Logits per position.</param>
+/// <param name="MaxModelLength">Longest sequence accepted, in tokens.</param>
+/// <param name="BlockSize">Tokens per KV block.</param>
+/// <param name="NumBlocks">Valid block ids are 0 .. NumBlocks-1.</param>
+/// <param name="EosTokenIds">From generation_config.json (else config.json).</param>
+/// <param name="Device">For example "cpu:0".</param>
+public sealed record ExecutorInfo(
+    string ModelName,
+    string Architecture,
+    int VocabSize,
+    int MaxModelLength,
+    int BlockSize,
+    int NumBlocks,
+    IReadOnlyList<int> EosTokenIds,
+    string Device);

@@ -1,0 +1,52 @@
+namespace Inference.Abstractions.Text;
+
+/// <summary>
+/// What the engine's front needs from the tokenizer: implemented in process by the tokenizer library
+/// and remotely by a client of the tokenizer service, so there is one tokenizer implementation.
+/// </summary>
+public interface ITextTokenizer
+{
+    /// <param name="parseSpecialTokens">False encodes "&lt;|im_end|&gt;" and the like literally (untrusted text).</param>
+    ValueTask<IReadOnlyList<int>> EncodeAsync(string text, bool parseSpecialTokens, CancellationToken cancellationToken);
+
+    ValueTask<string> DecodeAsync(IReadOnlyList<int> ids, bool skipSpecialTokens, CancellationToken cancellationToken);
+
+    /// <summary>Renders the model's chat template.</summary>
+    /// <exception cref="ChatTemplateException">The template raised an error or the messages are invalid.</exception>
+    ValueTask<string> ApplyChatTemplateAsync(ChatTemplateInput input, CancellationToken cancellationToken);
+
+    /// <summary>Starts detokenizing one generated sequence.</summary>
+    ValueTask<IIncrementalDetokenizer> StartDetokenizerAsync(DetokenizerOptions options, CancellationToken cancellationToken);
+}
+
+/// <param name="MessagesJson">JSON array of OpenAI-style messages.</param>
+/// <param name="ToolsJson">JSON array of tools, or null.</param>
+/// <param name="AddGenerationPrompt">Append the assistant turn opener.</param>
+/// <param name="TemplateKwargsJson">JSON object of extra template variables, or null.</param>
+public sealed record ChatTemplateInput(string MessagesJson, string? ToolsJson, bool AddGenerationPrompt, string? TemplateKwargsJson);
+
+/// <param name="SkipSpecialTokens">Drop added tokens flagged special (Hugging Face semantics).</param>
+/// <param name="Stop">Stop strings; the first match ends the sequence.</param>
+/// <param name="IncludeStopStrInOutput">Keep the matched stop string in the text.</param>
+/// <param name="PromptIds">Prompt ids, so the first generated token decodes in context.</param>
+public sealed record DetokenizerOptions(
+    bool SkipSpecialTokens,
+    IReadOnlyList<string> Stop,
+    bool IncludeStopStrInOutput,
+    IReadOnlyList<int> PromptIds);
+
+/// <summary>Turns generated ids into text deltas, exact across tokens that split a UTF-8 character, holding
+/// back text that may be the start of a stop string.</summary>
+public interface IIncrementalDetokenizer : IAsyncDisposable
+{
+    /// <param name="final">No more ids follow: flush held-back text.</param>
+    ValueTask<DetokenizedDelta> PushAsync(IReadOnlyList<int> ids, bool final, CancellationToken cancellationToken);
+}
+
+/// <param name="Text">Text that became certain with these ids.</param>
+/// <param name="Stopped">A stop string matched; nothing follows.</param>
+/// <param name="MatchedStop">The stop string, when Stopped.</param>
+public readonly record struct DetokenizedDelta(string Text, bool Stopped, string? MatchedStop);
+
+/// <summary>A chat template failed to render (raise_exception, or messages it cannot take).</summary>
+public sealed class ChatTemplateException(string message, Exception? inner = null) : Exception(message, inner);

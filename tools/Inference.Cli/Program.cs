@@ -1,0 +1,2 @@
+Console.Error.WriteLine("usage: inference <make-model|generate|serve> [options]");
+return 2;
