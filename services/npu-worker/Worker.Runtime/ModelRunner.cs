@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using Inference.Abstractions.Execution;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Worker.Runtime.Checkpoints;
+using Worker.Runtime.Kv;
+using Worker.Runtime.Models;
+using Worker.Runtime.Ops;
+using Worker.Runtime.Sampling;
+
+namespace Worker.Runtime;
+
+/// <summary>
+/// Executes engine steps on the CPU: holds each running request's tokens, block table and sampler,
+/// applies the StepPlan diff (finished ids first, new requests in full, cached ones as diffs; a decode
+/// token is the last sampled one), runs all scheduled tokens as one batched forward, and samples
+/// where a request's known tokens are all computed. Steps run one at a time.
+/// </summary>
+public sealed partial class ModelRunner : IStepExecutor, IDisposable
+{
+    private readonly Dictionary<string, RequestState> _requests = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _stepGate = new(1, 1);
+    private readonly ForwardBatch _batch = new();
+    private readonly List<RequestState> _sampling = [];
+    private readonly ComputeThreadPool _pool;
+    private readonly Qwen2Model _model;
+    private readonly PagedKvCache _cache;
+    private readonly TokenSampler _sampler;
+    private readonly StepPlanValidator _validator;
+    private readonly (int Layers, int KvHeads, int HeadDim) _cacheShape;
+
+    private ModelRunner(ExecutorInfo info, ComputeThreadPool pool, Qwen2Model model, PagedKvCache cache, (int Layers, int KvHeads, int HeadDim) cacheShape)
+    {
+        Info = info;
+        _pool = pool;
+        _model = model;
+        _cache = cache;
+        _cacheShape = cacheShape;
+        _sampler = new TokenSampler(info.VocabSize);
+        _validator = new StepPlanValidator(info.VocabSize, info.NumBlocks, info.BlockSize, info.MaxModelLength);
+    }
+
+    public ExecutorInfo Info { get; }
+
+    /// <summary>Requests whose state the runner holds.</summary>
+    public int NumRequests
+    {
+        get
+        {
+            lock (_requests)
+            {
+                return _requests.Count;
+            }
+        }
+    }
+
+    /// <summary>Loads a Hugging Face Qwen2 folder and allocates the KV cache.</summary>
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    /// <exception cref="FileNotFoundException">config.json or the weights are missing.</exception>
+    /// <exception cref="InvalidDataException">The config or a tensor is invalid (message names it).</exception>
+    public static ModelRunner Load(string modelDirectory, ModelRunnerOptions options, ILoggerFactory? loggerFactory = null, IProgress<double>? loadProgress = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ModelRunner>();
+        var started = Stopwatch.GetTimestamp();
+        var config = Qwen2Config.Load(modelDirectory);
+        Qwen2Weights weights;
+        using (var checkpoint = SafetensorsCheckpoint.Open(modelDirectory))
+        {
+            weights = Qwen2Weights.Load(checkpoint, config, loadProgress);
+        }
+
+        int numBlocks = options.NumBlocks ?? PagedKvCache.BlocksForBudget(
+            options.KvCacheBytes, config.NumHiddenLayers, options.BlockSize, config.NumKeyValueHeads, config.HeadDim);
+        int maxModelLength = (int)Math.Min(
+            options.MaxModelLength ?? config.MaxPositionEmbeddings, (long)numBlocks * options.BlockSize);
+        var cache = new PagedKvCache(config.NumHiddenLayers, numBlocks, options.BlockSize, config.NumKeyValueHeads, config.HeadDim);
+        var pool = new ComputeThreadPool(options.Threads);
+        var ops = DeviceOps.CreateCpu(pool, maxModelLength, config.NumAttentionHeads / config.NumKeyValueHeads);
+        var model = new Qwen2Model(config, weights, ops);
+        string name = options.ServedModelName ?? new DirectoryInfo(Path.GetFullPath(modelDirectory)).Name;
+        var info = new ExecutorInfo(name, config.Architecture, config.VocabSize, maxModelLength, options.BlockSize,
+            numBlocks, config.EosTokenIds, options.Device);
+        LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, weights.EmbedTokens.IsBf16 ? "bf16" : "fp32",
+            numBlocks, options.BlockSize, maxModelLength, options.Threads, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim));
+    }
+
+    /// <exception cref="ArgumentException">The plan does not fit the worker's state; nothing was changed but finished ids.</exception>
+    public async Task<StepResult> ExecuteAsync(StepPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        await _stepGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return ExecuteStep(plan);
+        }
+        finally
+        {
+            _stepGate.Release();
+        }
+    }
+
+    private StepResult ExecuteStep(StepPlan plan)
+    {
+        long started = Stopwatch.GetTimestamp();
+        lock (_requests)
+        {
+            foreach (string id in plan.FinishedRequestIds)
+            {
+                _requests.Remove(id);
+            }
+
+            _validator.Validate(plan, _requests);
+            ApplyPlan(plan);
+        }
+
+        long forwardStarted = Stopwatch.GetTimestamp();
+        var logits = _batch.TokenCount > 0 ? _model.Forward(_batch, _cache) : default;
+        long sampleStarted = Stopwatch.GetTimestamp();
+        var sampled = new SampledToken[_sampling.Count];
+        for (int i = 0; i < _sampling.Count; i++)
+        {
+            var state = _sampling[i];
+            var output = _sampler.Sample(logits.Slice(i * Info.VocabSize, Info.VocabSize), state.Sampling);
+            state.Tokens.Add(output.TokenId);
+            state.Sampling.AddOutputToken(output.TokenId);
+            sampled[i] = new SampledToken(state.Id, output.TokenId, output.Logprob, output.TopLogprobs);
+        }
+
+        long finished = Stopwatch.GetTimestamp();
+        var timings = new StepTimings(
+            Nanoseconds(sampleStarted - forwardStarted), Nanoseconds(finished - sampleStarted), Nanoseconds(finished - started));
+        return new StepResult(plan.StepId, sampled, timings, _batch.TokenCount);
+    }
+
+    /// <summary>Registers new requests, applies diffs, and lays the step's tokens out as one batch.</summary>
+    private void ApplyPlan(StepPlan plan)
+    {
+        _batch.Clear();
+        _sampling.Clear();
+        foreach (var r in plan.NewRequests)
+        {
+            var tokens = r.TokenIds.ToList();
+            var sampling = new SequenceSamplingState(r.Sampling, tokens.Take(r.NumPromptTokens), tokens.Skip(r.NumPromptTokens));
+            var state = new RequestState(r.RequestId, tokens, r.NumPromptTokens, r.BlockIds.ToList(), r.NumComputedTokens, sampling);
+            _requests.Add(r.RequestId, state);
+            Schedule(state, r.NumScheduledTokens);
+        }
+
+        foreach (var r in plan.CachedRequests)
+        {
+            var state = _requests[r.RequestId];
+            state.BlockIds.AddRange(r.NewBlockIds);
+            if (r.Sampling is not null)
+            {
+                state.Sampling.Parameters = r.Sampling;
+            }
+
+            Schedule(state, r.NumScheduledTokens);
+        }
+    }
+
+    private void Schedule(RequestState state, int numScheduled)
+    {
+        if (numScheduled == 0)
+        {
+            return;
+        }
+
+        _batch.AddSequence(state.BlockIds);
+        int first = state.NumComputedTokens;
+        int row = -1;
+        for (int position = first; position < first + numScheduled; position++)
+        {
+            row = _batch.AddToken(state.Tokens[position], position, Info.BlockSize);
+        }
+
+        state.NumComputedTokens = first + numScheduled;
+        if (state.NumComputedTokens == state.Tokens.Count)
+        {
+            _batch.RequestLogits(row);
+            _sampling.Add(state);
+        }
+    }
+
+    /// <summary>
+    /// Raw logits at the last position of a throwaway prefill of <paramref name="tokenIds"/> (tests and tools).
+    /// It uses a private scratch KV cache, so running requests and prefix-cached blocks are untouched.
+    /// </summary>
+    /// <exception cref="ArgumentException">The prompt is empty, too long, or holds an id outside the vocabulary.</exception>
+    public float[] ComputeLogits(IReadOnlyList<int> tokenIds)
+    {
+        ArgumentNullException.ThrowIfNull(tokenIds);
+        if (tokenIds.Count == 0 || tokenIds.Count > Info.MaxModelLength)
+        {
+            throw new ArgumentException($"ComputeLogits needs 1..{Info.MaxModelLength} tokens, got {tokenIds.Count}.", nameof(tokenIds));
+        }
+
+        foreach (int id in tokenIds)
+        {
+            if ((uint)id >= (uint)Info.VocabSize)
+            {
+                throw new ArgumentException($"token id {id} is outside [0, {Info.VocabSize}).", nameof(tokenIds));
+            }
+        }
+
+        int blocks = (tokenIds.Count + Info.BlockSize - 1) / Info.BlockSize;
+        var scratch = new PagedKvCache(_cacheShape.Layers, blocks, Info.BlockSize, _cacheShape.KvHeads, _cacheShape.HeadDim);
+        _stepGate.Wait();
+        try
+        {
+            _batch.Clear();
+            _batch.AddSequence(Enumerable.Range(0, blocks).ToArray());
+            int row = 0;
+            for (int i = 0; i < tokenIds.Count; i++)
+            {
+                row = _batch.AddToken(tokenIds[i], i, Info.BlockSize);
+            }
+
+            _batch.RequestLogits(row);
+            return _model.Forward(_batch, scratch).ToArray();
+        }
+        finally
+        {
+            _stepGate.Release();
+        }
+    }
+
+    private static long Nanoseconds(long ticks) => (long)(ticks * (1_000_000_000.0 / Stopwatch.Frequency));
+
+    public void Dispose()
+    {
+        _pool.Dispose();
+        _stepGate.Dispose();
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information,
+        Message = "Loaded model {ModelName}: {Layers} layers, hidden {Hidden}, weights {WeightType}; KV {NumBlocks} blocks x {BlockSize} tokens; max_model_len {MaxModelLength}; {Threads} threads; {ElapsedMs:F0} ms")]
+    private static partial void LogLoaded(ILogger logger, string modelName, int layers, int hidden, string weightType,
+        int numBlocks, int blockSize, int maxModelLength, int threads, double elapsedMs);
+}

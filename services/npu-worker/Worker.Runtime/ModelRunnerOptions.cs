@@ -1,0 +1,46 @@
+namespace Worker.Runtime;
+
+/// <summary>How a <see cref="ModelRunner"/> sizes its KV memory and threads.</summary>
+public sealed record ModelRunnerOptions
+{
+    /// <summary>Tokens per KV block. Default 16.</summary>
+    public int BlockSize { get; init; } = 16;
+
+    /// <summary>KV blocks to allocate; when null, as many as fit in <see cref="KvCacheBytes"/>. Default null.</summary>
+    public int? NumBlocks { get; init; }
+
+    /// <summary>KV memory budget in bytes, used when NumBlocks is null. Default 512 MiB.</summary>
+    public long KvCacheBytes { get; init; } = 512L << 20;
+
+    /// <summary>Longest sequence accepted; null means config.json max_position_embeddings (capped by KV capacity). Default null.</summary>
+    public int? MaxModelLength { get; init; }
+
+    /// <summary>Compute threads. Default: all processors.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Device label; this build runs "cpu" or "cpu:N". Default "cpu:0".</summary>
+    public string Device { get; init; } = "cpu:0";
+
+    /// <summary>Name reported in Info; null means the model folder's name. Default null.</summary>
+    public string? ServedModelName { get; init; }
+
+    /// <exception cref="ArgumentException">A value is out of range; the message names it.</exception>
+    public void Validate()
+    {
+        Require(BlockSize is >= 1 and <= 1024, $"BlockSize must be in [1, 1024], got {BlockSize}");
+        Require(NumBlocks is null or >= 1, $"NumBlocks must be >= 1 when set, got {NumBlocks}");
+        Require(NumBlocks is not null || KvCacheBytes > 0, $"KvCacheBytes must be > 0, got {KvCacheBytes}");
+        Require(MaxModelLength is null or >= 1, $"MaxModelLength must be >= 1 when set, got {MaxModelLength}");
+        Require(Threads >= 1, $"Threads must be >= 1, got {Threads}");
+        Require(Device == "cpu" || Device.StartsWith("cpu:", StringComparison.Ordinal),
+            $"Device '{Device}' is not supported; this build has the CPU backend (\"cpu\" or \"cpu:N\")");
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+using System.Numerics.Tensors;
+using Worker.Runtime.Checkpoints;
+using Worker.Runtime.Kv;
+using Worker.Runtime.Ops;
+
+namespace Worker.Runtime.Models;
+
+/// <summary>
+/// Qwen2 decoder forward over a paged KV cache, in paper order:
+/// embed → per layer [RMSNorm → QKV(+bias) → RoPE → paged causal GQA attention → O → residual →
+/// RMSNorm → SwiGLU → down → residual] → final RMSNorm → LM head (only at rows that need logits).
+/// Activations are fp32; the math sits behind <see cref="DeviceOps"/>.
+/// </summary>
+public sealed class Qwen2Model
+{
+    private readonly Qwen2Weights _weights;
+    private readonly DeviceOps _ops;
+    private readonly Qwen2Dimensions _dims;
+    private readonly Qwen2Workspace _workspace;
+    private readonly float[] _inverseFrequencies;
+
+    public Qwen2Model(Qwen2Config config, Qwen2Weights weights, DeviceOps ops)
+    {
+        _weights = weights;
+        _ops = ops;
+        _dims = Qwen2Dimensions.From(config);
+        _workspace = new Qwen2Workspace(_dims);
+        _inverseFrequencies = InverseFrequencies(_dims.HeadDim, _dims.RopeTheta);
+    }
+
+    public int VocabSize => _dims.Vocab;
+
+    /// <summary>
+    /// Runs every token of the batch, writing its K and V into its slot of <paramref name="cache"/>, and returns
+    /// logits [batch.LogitTokens.Count, vocab] for the requested rows. The span is valid until the next call.
+    /// </summary>
+    public ReadOnlySpan<float> Forward(ForwardBatch batch, PagedKvCache cache)
+    {
+        int t = batch.TokenCount;
+        int h = _dims.Hidden;
+        var ws = _workspace;
+        ws.EnsureCapacity(t, batch.LogitTokens.Count);
+        var x = ws.Hidden.AsSpan(0, t * h);
+        var xn = ws.Normed.AsSpan(0, t * h);
+
+        // x = embed_tokens[token]
+        for (int i = 0; i < t; i++)
+        {
+            _weights.EmbedTokens.CopyRow(batch.TokenIds[i], x.Slice(i * h, h));
+        }
+
+        FillRopeTables(batch.Positions, ws.Cos, ws.Sin);
+        for (int layer = 0; layer < _dims.Layers; layer++)
+        {
+            var w = _weights.Layers[layer];
+            _ops.RmsNorm.RmsNorm(x, w.InputLayerNorm, _dims.RmsNormEps, xn);
+            Attention(w, batch, cache.Layer(layer), xn, t);
+            TensorPrimitives.Add(x, ws.Projected.AsSpan(0, t * h), x);    // x = x + o_proj(attn)
+
+            _ops.RmsNorm.RmsNorm(x, w.PostAttentionLayerNorm, _dims.RmsNormEps, xn);
+            Mlp(w, xn, t);
+            TensorPrimitives.Add(x, ws.Projected.AsSpan(0, t * h), x);    // x = x + mlp(x)
+        }
+
+        return LmHead(batch, x);
+    }
+
+    private void Attention(Qwen2LayerWeights w, ForwardBatch batch, KvLayer kv, ReadOnlySpan<float> xn, int t)
+    {
+        var ws = _workspace;
+        int qWidth = _dims.QueryWidth, kvWidth = _dims.KvWidth;
+        var q = ws.Query.AsSpan(0, t * qWidth);
+        var k = ws.Key.AsSpan(0, t * kvWidth);
+        var v = ws.Value.AsSpan(0, t * kvWidth);
+
+        // q, k, v = x W^T + b
+        _ops.MatMul.MatMul(xn, t, w.QProj, q);
+        _ops.MatMul.MatMul(xn, t, w.KProj, k);
+        _ops.MatMul.MatMul(xn, t, w.VProj, v);
+        AddBias(q, w.QBias);
+        AddBias(k, w.KBias);
+        AddBias(v, w.VBias);
+
+        _ops.Rope.Apply(q, t, _dims.Heads, _dims.HeadDim, ws.Cos, ws.Sin);
+        _ops.Rope.Apply(k, t, _dims.KvHeads, _dims.HeadDim, ws.Cos, ws.Sin);
+
+        // Every token of the step lands in the cache first, so attention is causal by position alone.
+        for (int i = 0; i < t; i++)
+        {
+            kv.Write(batch.Slots[i], k.Slice(i * kvWidth, kvWidth), v.Slice(i * kvWidth, kvWidth));
+        }
+
+        var attention = ws.Attention.AsSpan(0, t * qWidth);
+        _ops.Attention.Attend(q, attention, batch, kv, _dims.Heads);
+        _ops.MatMul.MatMul(attention, t, w.OProj, ws.Projected.AsSpan(0, t * _dims.Hidden));
+    }
+
+    /// <summary>SwiGLU: down(silu(gate(x)) * up(x)), silu(g) = g * sigmoid(g).</summary>
+    private void Mlp(Qwen2LayerWeights w, ReadOnlySpan<float> xn, int t)
+    {
+        var ws = _workspace;
+        var gate = ws.Gate.AsSpan(0, t * _dims.Intermediate);
+        var up = ws.Up.AsSpan(0, t * _dims.Intermediate);
+        _ops.MatMul.MatMul(xn, t, w.GateProj, gate);
+        _ops.MatMul.MatMul(xn, t, w.UpProj, up);
+        TensorPrimitives.Multiply(up, gate, up);         // g * u
+        TensorPrimitives.Sigmoid(gate, gate);            // sigmoid(g)
+        TensorPrimitives.Multiply(gate, up, gate);       // sigmoid(g) * g * u
+        _ops.MatMul.MatMul(gate, t, w.DownProj, ws.Projected.AsSpan(0, t * _dims.Hidden));
+    }
+
+    /// <summary>logits = norm(x) W_lm^T, only for the rows that sample.</summary>
+    private ReadOnlySpan<float> LmHead(ForwardBatch batch, ReadOnlySpan<float> x)
+    {
+        int h = _dims.Hidden;
+        int rows = batch.LogitTokens.Count;
+        var ws = _workspace;
+        var last = ws.LastHidden.AsSpan(0, rows * h);
+        for (int r = 0; r < rows; r++)
+        {
+            x.Slice(batch.LogitTokens[r] * h, h).CopyTo(last.Slice(r * h, h));
+        }
+
+        _ops.RmsNorm.RmsNorm(last, _weights.FinalNorm, _dims.RmsNormEps, last);
+        var logits = ws.Logits.AsSpan(0, rows * _dims.Vocab);
+        _ops.MatMul.MatMul(last, rows, _weights.LmHead, logits);
+        return logits;
+    }
+
+    private static void AddBias(Span<float> rows, ReadOnlySpan<float> bias)
+    {
+        for (int start = 0; start < rows.Length; start += bias.Length)
+        {
+            var row = rows.Slice(start, bias.Length);
+            TensorPrimitives.Add(row, bias, row);
+        }
+    }
+
+    /// <summary>cos/sin of position * inv_freq per token, shared by every layer and head of the step.</summary>
+    private void FillRopeTables(ReadOnlySpan<int> positions, float[] cos, float[] sin)
+    {
+        int half = _inverseFrequencies.Length;
+        for (int i = 0; i < positions.Length; i++)
+        {
+            for (int j = 0; j < half; j++)
+            {
+                // fp32 product as in the HF reference, then an accurate cos/sin.
+                float angle = positions[i] * _inverseFrequencies[j];
+                cos[i * half + j] = (float)Math.Cos(angle);
+                sin[i * half + j] = (float)Math.Sin(angle);
+            }
+        }
+    }
+
+    /// <summary>inv_freq[i] = 1 / theta^(2i / d), in fp32 as transformers computes it.</summary>
+    private static float[] InverseFrequencies(int headDim, double theta)
+    {
+        var result = new float[headDim / 2];
+        for (int i = 0; i < result.Length; i++)
+        {
+            float exponent = 2 * i / (float)headDim;
+            result[i] = 1f / (float)Math.Pow(theta, exponent);
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,53 @@
+namespace Worker.Runtime.Models;
+
+/// <summary>
+/// Activation buffers of one forward pass, sized for the largest step seen so far: a warm worker
+/// allocates nothing per step. All fp32, row-major [tokens, width].
+/// </summary>
+internal sealed class Qwen2Workspace(Qwen2Dimensions dims)
+{
+    public int TokenCapacity { get; private set; }
+    public int LogitCapacity { get; private set; }
+
+    public float[] Hidden { get; private set; } = [];     // residual stream x [T, H]
+    public float[] Normed { get; private set; } = [];     // RMSNorm(x) [T, H]
+    public float[] Query { get; private set; } = [];      // [T, nh*d]
+    public float[] Key { get; private set; } = [];        // [T, nkv*d]
+    public float[] Value { get; private set; } = [];      // [T, nkv*d]
+    public float[] Attention { get; private set; } = [];  // attention output [T, nh*d]
+    public float[] Projected { get; private set; } = [];  // o_proj / down_proj output [T, H]
+    public float[] Gate { get; private set; } = [];       // [T, I]
+    public float[] Up { get; private set; } = [];         // [T, I]
+    public float[] Cos { get; private set; } = [];        // [T, d/2]
+    public float[] Sin { get; private set; } = [];        // [T, d/2]
+    public float[] LastHidden { get; private set; } = []; // rows that need logits [R, H]
+    public float[] Logits { get; private set; } = [];     // [R, V]
+
+    public void EnsureCapacity(int tokens, int logitRows)
+    {
+        if (tokens > TokenCapacity)
+        {
+            int t = Math.Max(tokens, TokenCapacity * 2);
+            Hidden = new float[t * dims.Hidden];
+            Normed = new float[t * dims.Hidden];
+            Query = new float[t * dims.QueryWidth];
+            Key = new float[t * dims.KvWidth];
+            Value = new float[t * dims.KvWidth];
+            Attention = new float[t * dims.QueryWidth];
+            Projected = new float[t * dims.Hidden];
+            Gate = new float[t * dims.Intermediate];
+            Up = new float[t * dims.Intermediate];
+            Cos = new float[t * dims.HeadDim / 2];
+            Sin = new float[t * dims.HeadDim / 2];
+            TokenCapacity = t;
+        }
+
+        if (logitRows > LogitCapacity)
+        {
+            int r = Math.Max(logitRows, LogitCapacity * 2);
+            LastHidden = new float[r * dims.Hidden];
+            Logits = new float[(long)r * dims.Vocab];
+            LogitCapacity = r;
+        }
+    }
+}

@@ -1,0 +1,64 @@
+namespace Worker.Runtime.Ops;
+
+/// <summary>
+/// The tokens of one forward pass: every scheduled token of every sequence, concatenated. Each token
+/// carries its position, the KV slot it writes (block * blockSize + offset) and its sequence, whose block
+/// table addresses the KV it attends over. Reused across steps so a step allocates nothing once warm.
+/// </summary>
+public sealed class ForwardBatch
+{
+    private readonly List<IReadOnlyList<int>> _blockTables = [];
+    private readonly List<int> _logitTokens = [];
+    private int[] _tokenIds = new int[64];
+    private int[] _positions = new int[64];
+    private int[] _slots = new int[64];
+    private int[] _sequenceOfToken = new int[64];
+
+    public int TokenCount { get; private set; }
+    public int SequenceCount => _blockTables.Count;
+    public ReadOnlySpan<int> TokenIds => _tokenIds.AsSpan(0, TokenCount);
+    public ReadOnlySpan<int> Positions => _positions.AsSpan(0, TokenCount);
+    public ReadOnlySpan<int> Slots => _slots.AsSpan(0, TokenCount);
+    public ReadOnlySpan<int> SequenceOfToken => _sequenceOfToken.AsSpan(0, TokenCount);
+
+    /// <summary>Batch rows whose logits are computed, in order.</summary>
+    public IReadOnlyList<int> LogitTokens => _logitTokens;
+
+    public IReadOnlyList<int> BlockTable(int sequence) => _blockTables[sequence];
+
+    public void Clear()
+    {
+        TokenCount = 0;
+        _blockTables.Clear();
+        _logitTokens.Clear();
+    }
+
+    /// <summary>Starts a sequence; its tokens follow with AddToken. Returns the sequence index.</summary>
+    public int AddSequence(IReadOnlyList<int> blockTable)
+    {
+        _blockTables.Add(blockTable);
+        return _blockTables.Count - 1;
+    }
+
+    /// <summary>Adds a token of the last added sequence; returns its batch row.</summary>
+    public int AddToken(int tokenId, int position, int blockSize)
+    {
+        if (TokenCount == _tokenIds.Length)
+        {
+            int size = _tokenIds.Length * 2;
+            Array.Resize(ref _tokenIds, size);
+            Array.Resize(ref _positions, size);
+            Array.Resize(ref _slots, size);
+            Array.Resize(ref _sequenceOfToken, size);
+        }
+
+        int sequence = _blockTables.Count - 1;
+        _tokenIds[TokenCount] = tokenId;
+        _positions[TokenCount] = position;
+        _slots[TokenCount] = _blockTables[sequence][position / blockSize] * blockSize + position % blockSize;
+        _sequenceOfToken[TokenCount] = sequence;
+        return TokenCount++;
+    }
+
+    public void RequestLogits(int tokenRow) => _logitTokens.Add(tokenRow);
+}

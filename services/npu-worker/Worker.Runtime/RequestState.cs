@@ -1,0 +1,22 @@
+using Worker.Runtime.Sampling;
+
+namespace Worker.Runtime;
+
+/// <summary>What the worker holds for one running request between steps.</summary>
+internal sealed class RequestState(string id, List<int> tokens, int numPromptTokens, List<int> blockIds, int numComputedTokens, SequenceSamplingState sampling)
+{
+    public string Id { get; } = id;
+
+    /// <summary>All known tokens: prompt, then every sampled token appended.</summary>
+    public List<int> Tokens { get; } = tokens;
+
+    public int NumPromptTokens { get; } = numPromptTokens;
+
+    /// <summary>The request's KV blocks in order; position p lives in BlockIds[p / blockSize].</summary>
+    public List<int> BlockIds { get; } = blockIds;
+
+    /// <summary>Tokens whose KV is in the cache.</summary>
+    public int NumComputedTokens { get; set; } = numComputedTokens;
+
+    public SequenceSamplingState Sampling { get; } = sampling;
+}

@@ -1,0 +1,95 @@
+using Inference.Abstractions.Execution;
+
+namespace Worker.Runtime;
+
+/// <summary>
+/// Checks a whole StepPlan against the worker's state before anything changes, so a rejected plan
+/// leaves every request as it was. Errors are ArgumentException naming the request, field and limit.
+/// </summary>
+internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockSize, int maxModelLength)
+{
+    public void Validate(StepPlan plan, IReadOnlyDictionary<string, RequestState> held)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var r in plan.NewRequests)
+        {
+            string id = r.RequestId;
+            Require(!string.IsNullOrEmpty(id), "new_requests: request_id must not be empty");
+            Require(seen.Add(id), $"request {id}: appears more than once in the step");
+            Require(!held.ContainsKey(id), $"request {id}: is already held by the worker; list it in finished_request_ids before resending it as new");
+            Require(r.TokenIds.Count > 0, $"request {id}: token_ids must not be empty");
+            Require(r.TokenIds.Count <= maxModelLength, $"request {id}: {r.TokenIds.Count} tokens exceed max_model_len {maxModelLength}");
+            for (int i = 0; i < r.TokenIds.Count; i++)
+            {
+                Require((uint)r.TokenIds[i] < (uint)vocabSize, $"request {id}: token_ids[{i}] = {r.TokenIds[i]} is outside [0, {vocabSize})");
+            }
+
+            Require(r.NumPromptTokens >= 0 && r.NumPromptTokens <= r.TokenIds.Count,
+                $"request {id}: num_prompt_tokens must be in [0, {r.TokenIds.Count}], got {r.NumPromptTokens}");
+            Require(r.NumComputedTokens >= 0, $"request {id}: num_computed_tokens must be >= 0, got {r.NumComputedTokens}");
+            CheckScheduled(id, r.NumComputedTokens, r.NumScheduledTokens, r.TokenIds.Count);
+            CheckBlocks(id, r.BlockIds, r.BlockIds.Count, r.NumComputedTokens + r.NumScheduledTokens);
+            CheckSampling(id, r.Sampling);
+        }
+
+        foreach (var r in plan.CachedRequests)
+        {
+            string id = r.RequestId;
+            Require(seen.Add(id), $"request {id}: appears more than once in the step");
+            Require(held.TryGetValue(id, out var state), $"request {id}: unknown to the worker (never sent as new, or already finished)");
+            Require(r.NumComputedTokens == state!.NumComputedTokens,
+                $"request {id}: num_computed_tokens is {r.NumComputedTokens} but the worker has computed {state.NumComputedTokens}");
+            CheckScheduled(id, r.NumComputedTokens, r.NumScheduledTokens, state.Tokens.Count);
+            CheckBlocks(id, r.NewBlockIds, state.BlockIds.Count + r.NewBlockIds.Count, r.NumComputedTokens + r.NumScheduledTokens);
+            if (r.Sampling is not null)
+            {
+                CheckSampling(id, r.Sampling);
+            }
+        }
+    }
+
+    private void CheckScheduled(string id, int computed, int scheduled, int known)
+    {
+        Require(scheduled >= 0, $"request {id}: num_scheduled_tokens must be >= 0, got {scheduled}");
+        Require(computed + scheduled <= known,
+            $"request {id}: num_computed_tokens {computed} + num_scheduled_tokens {scheduled} exceeds the {known} known tokens");
+    }
+
+    private void CheckBlocks(string id, IReadOnlyList<int> blockIds, int totalBlocks, int tokensAfterStep)
+    {
+        foreach (int block in blockIds)
+        {
+            Require((uint)block < (uint)numBlocks, $"request {id}: block id {block} is outside [0, {numBlocks})");
+        }
+
+        int needed = (tokensAfterStep + blockSize - 1) / blockSize;
+        Require(totalBlocks >= needed,
+            $"request {id}: {tokensAfterStep} tokens need {needed} blocks of {blockSize}, but the request has {totalBlocks}");
+    }
+
+    private void CheckSampling(string id, SamplingParams p)
+    {
+        Require(float.IsFinite(p.Temperature) && p.Temperature >= 0, $"request {id}: temperature must be >= 0, got {p.Temperature}");
+        Require(!float.IsNaN(p.TopP), $"request {id}: top_p must be a number");
+        Require(float.IsFinite(p.MinP) && p.MinP is >= 0 and <= 1, $"request {id}: min_p must be in [0, 1], got {p.MinP}");
+        Require(float.IsFinite(p.RepetitionPenalty) && p.RepetitionPenalty >= 0, $"request {id}: repetition_penalty must be >= 0, got {p.RepetitionPenalty}");
+        Require(float.IsFinite(p.PresencePenalty), $"request {id}: presence_penalty must be finite");
+        Require(float.IsFinite(p.FrequencyPenalty), $"request {id}: frequency_penalty must be finite");
+        Require(p.Logprobs >= 0 && p.Logprobs <= vocabSize, $"request {id}: logprobs must be in [0, {vocabSize}], got {p.Logprobs}");
+        if (p.BannedTokenIds is not null)
+        {
+            foreach (int banned in p.BannedTokenIds)
+            {
+                Require((uint)banned < (uint)vocabSize, $"request {id}: banned token id {banned} is outside [0, {vocabSize})");
+            }
+        }
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using Inference.Contracts.Scheduler.V1;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+
+namespace Worker.Service;
+
+/// <summary>
+/// When Worker:SchedulerAddress is set: once the model is ready, registers with the scheduler (retrying with
+/// backoff until it succeeds) and re-registers every 10 s so a restarted scheduler learns of this worker.
+/// Registration is idempotent by address on the scheduler side.
+/// </summary>
+public sealed partial class SchedulerRegistration(
+    ModelHost host, IOptions<WorkerOptions> options, IServer server, IHostApplicationLifetime lifetime, ILogger<SchedulerRegistration> logger)
+    : BackgroundService
+{
+    private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        if (string.IsNullOrEmpty(o.SchedulerAddress))
+        {
+            return;
+        }
+
+        try
+        {
+            await WaitForStart(stoppingToken);
+            while (!host.IsReady)
+            {
+                await Task.Delay(200, stoppingToken);
+            }
+
+            string address = o.AdvertisedAddress ?? ListenAddress();
+            using var channel = GrpcChannel.ForAddress(o.SchedulerAddress);
+            var client = new WorkerRegistry.WorkerRegistryClient(channel);
+            var backoff = TimeSpan.FromMilliseconds(200);
+            bool registered = false;
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    var request = new RegisterWorkerRequest { Address = address, Device = host.Runner!.Info.Device, NumBlocks = host.Runner.Info.NumBlocks };
+                    var reply = await client.RegisterWorkerAsync(request, deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: stoppingToken);
+                    if (!registered)
+                    {
+                        LogRegistered(logger, o.SchedulerAddress, address, reply.WorkerId);
+                        registered = true;
+                    }
+
+                    backoff = TimeSpan.FromMilliseconds(200);
+                    await Task.Delay(RefreshInterval, stoppingToken);
+                }
+                catch (RpcException e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogRegistrationFailed(logger, o.SchedulerAddress, e.Status.StatusCode, e.Status.Detail);
+                    registered = false;
+                    await Task.Delay(backoff, stoppingToken);
+                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private Task WaitForStart(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        return started.Task.WaitAsync(stoppingToken);
+    }
+
+    /// <summary>The first address Kestrel listens on (after binding, so port 0 resolves to the real port).</summary>
+    private string ListenAddress()
+    {
+        var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses;
+        return addresses?.FirstOrDefault() ?? throw new InvalidOperationException("Kestrel has no listen address; set Worker:AdvertisedAddress.");
+    }
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Registered with scheduler {Scheduler} as {Address} (worker id {WorkerId})")]
+    private static partial void LogRegistered(ILogger logger, string scheduler, string address, string workerId);
+
+    [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "Registering with scheduler {Scheduler} failed ({StatusCode}: {Detail}); retrying")]
+    private static partial void LogRegistrationFailed(ILogger logger, string scheduler, StatusCode statusCode, string detail);
+}

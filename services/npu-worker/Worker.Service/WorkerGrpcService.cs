@@ -1,0 +1,48 @@
+using Grpc.Core;
+using Proto = Inference.Contracts.Worker.V1;
+
+namespace Worker.Service;
+
+/// <summary>inference.worker.v1.Worker: maps messages at the edge and delegates to the model runner.</summary>
+public sealed partial class WorkerGrpcService(ModelHost host, ILogger<WorkerGrpcService> logger) : Proto.Worker.WorkerBase
+{
+    public override Task<Proto.InfoResponse> Info(Proto.InfoRequest request, ServerCallContext context) =>
+        Task.FromResult(ProtoMapping.ToProto(RequireRunner().Info));
+
+    public override async Task<Proto.ExecuteResponse> Execute(Proto.ExecuteRequest request, ServerCallContext context)
+    {
+        var runner = RequireRunner();
+        try
+        {
+            // The runner runs one step at a time; concurrent calls queue in order of arrival.
+            var result = await runner.ExecuteAsync(ProtoMapping.ToDomain(request), context.CancellationToken);
+            return ProtoMapping.ToProto(result);
+        }
+        catch (ArgumentException e)
+        {
+            LogInvalidPlan(logger, request.StepId, e.Message);
+            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Cancelled, $"step {request.StepId} was cancelled before it ran"));
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            LogStepFailed(logger, e, request.StepId);
+            throw new RpcException(new Status(StatusCode.Internal, $"step {request.StepId} failed: {e.Message}"));
+        }
+    }
+
+    public override Task<Proto.HealthResponse> Health(Proto.HealthRequest request, ServerCallContext context) =>
+        Task.FromResult(new Proto.HealthResponse { Ready = host.IsReady, NumRequests = host.Runner?.NumRequests ?? 0 });
+
+    private Worker.Runtime.ModelRunner RequireRunner() =>
+        host.Runner ?? throw new RpcException(new Status(StatusCode.Unavailable, "the model is still loading; retry when Health reports ready"));
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Rejected step {StepId}: {Reason}")]
+    private static partial void LogInvalidPlan(ILogger logger, long stepId, string reason);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Error, Message = "Step {StepId} failed")]
+    private static partial void LogStepFailed(ILogger logger, Exception exception, long stepId);
+}

@@ -1,0 +1,37 @@
+namespace Worker.Service;
+
+/// <summary>Configuration section "Worker".</summary>
+public sealed class WorkerOptions
+{
+    public const string Section = "Worker";
+
+    /// <summary>Hugging Face model folder (config.json, *.safetensors). Required.</summary>
+    public string ModelPath { get; set; } = "";
+
+    /// <summary>Tokens per KV block. Default 16.</summary>
+    public int BlockSize { get; set; } = 16;
+
+    /// <summary>KV blocks to allocate; when unset, as many as fit in KvCacheMiB. Default unset.</summary>
+    public int? NumBlocks { get; set; }
+
+    /// <summary>KV memory budget in MiB (used when NumBlocks is unset). Default 512.</summary>
+    public int KvCacheMiB { get; set; } = 512;
+
+    /// <summary>Longest sequence accepted; unset means config.json max_position_embeddings capped by KV capacity.</summary>
+    public int? MaxModelLength { get; set; }
+
+    /// <summary>Compute threads. Default: all processors.</summary>
+    public int Threads { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Device label. Default "cpu:0" (the CPU backend is the only one in this build).</summary>
+    public string Device { get; set; } = "cpu:0";
+
+    /// <summary>Model name reported by Info. Default: the model folder's name.</summary>
+    public string? ServedModelName { get; set; }
+
+    /// <summary>Scheduler to register with (e.g. "http://127.0.0.1:50052"). Default unset: no registration.</summary>
+    public string? SchedulerAddress { get; set; }
+
+    /// <summary>Address sent when registering. Default: the first address Kestrel listens on.</summary>
+    public string? AdvertisedAddress { get; set; }
+}

@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Options;
+
+namespace Worker.Service;
+
+/// <summary>Fails start with messages naming the bad key (Worker:Key).</summary>
+public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WorkerOptions o)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(o.ModelPath))
+        {
+            errors.Add("Worker:ModelPath is required (a Hugging Face model folder).");
+        }
+        else if (!Directory.Exists(o.ModelPath))
+        {
+            errors.Add($"Worker:ModelPath '{o.ModelPath}' does not exist.");
+        }
+
+        if (o.BlockSize is < 1 or > 1024)
+        {
+            errors.Add($"Worker:BlockSize must be in [1, 1024], got {o.BlockSize}.");
+        }
+
+        if (o.NumBlocks is < 1)
+        {
+            errors.Add($"Worker:NumBlocks must be >= 1 when set, got {o.NumBlocks}.");
+        }
+
+        if (o.KvCacheMiB < 1)
+        {
+            errors.Add($"Worker:KvCacheMiB must be >= 1, got {o.KvCacheMiB}.");
+        }
+
+        if (o.MaxModelLength is < 1)
+        {
+            errors.Add($"Worker:MaxModelLength must be >= 1 when set, got {o.MaxModelLength}.");
+        }
+
+        if (o.Threads < 1)
+        {
+            errors.Add($"Worker:Threads must be >= 1, got {o.Threads}.");
+        }
+
+        if (o.Device != "cpu" && !o.Device.StartsWith("cpu:", StringComparison.Ordinal))
+        {
+            errors.Add($"Worker:Device '{o.Device}' is not supported; this build has the CPU backend (\"cpu:N\").");
+        }
+
+        CheckUri(o.SchedulerAddress, "Worker:SchedulerAddress", errors);
+        CheckUri(o.AdvertisedAddress, "Worker:AdvertisedAddress", errors);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckUri(string? value, string key, List<string> errors)
+    {
+        if (!string.IsNullOrEmpty(value) && !Uri.TryCreate(value, UriKind.Absolute, out _))
+        {
+            errors.Add($"{key} must be an absolute URI such as http://127.0.0.1:50052, got '{value}'.");
+        }
+    }
+}

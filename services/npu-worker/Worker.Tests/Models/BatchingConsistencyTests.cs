@@ -1,0 +1,123 @@
+using Inference.Abstractions.Execution;
+using Worker.Runtime;
+using Worker.Runtime.Checkpoints;
+using Worker.Tests.Support;
+
+namespace Worker.Tests.Models;
+
+/// <summary>
+/// A shape unlike the golden one (hidden 96, 3 layers, 6 heads over 3 KV heads, untied head): however the
+/// scheduler splits and batches a prompt, the sampled ids and the logits (seen through logprobs) are the same.
+/// </summary>
+public sealed class BatchingConsistencyTests : IDisposable
+{
+    private const float Tolerance = 1e-4f;
+    private static readonly SamplingParams GreedyWithLogprobs = new(Logprobs: 5);
+    private static readonly int[] Prompt = [5, 17, 300, 42, 42, 7, 511, 0, 99, 123, 64, 8, 250];
+    private readonly TemporaryDirectory _dir = new();
+    private readonly ModelRunner _runner;
+
+    public BatchingConsistencyTests()
+    {
+        RandomCheckpointWriter.Write(_dir.Path, new RandomModelSpec(96, 160, 3, 6, 3, TieWordEmbeddings: false, Std: 0.08, Seed: 11, VocabSize: 512));
+        _runner = ModelRunner.Load(_dir.Path, new ModelRunnerOptions { NumBlocks = 32, BlockSize = 4, Threads = 2 });
+    }
+
+    public void Dispose()
+    {
+        _runner.Dispose();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task ChunkedPrefill_MatchesOneShotPrefill()
+    {
+        var oneShot = await Steps.Generate(_runner, Prompt, 4, GreedyWithLogprobs);
+
+        var blocks = Enumerable.Range(0, 5).ToArray();
+        var chunk1 = await Steps.Run(_runner, Steps.Plan(0, [Steps.NewRequest("r", Prompt, blocks[..1], 3, GreedyWithLogprobs)]));
+        Assert.Empty(chunk1.Sampled);
+        var chunk2 = await Steps.Run(_runner, Steps.Plan(1, cached: [new CachedRequestData("r", blocks[1..2], 3, 5)]));
+        Assert.Empty(chunk2.Sampled);
+        var chunked = new List<SampledToken>();
+        var last = await Steps.Run(_runner, Steps.Plan(2, cached: [new CachedRequestData("r", blocks[2..4], 8, 5)]));
+        chunked.Add(Assert.Single(last.Sampled));
+        for (int i = 1; i < 4; i++)
+        {
+            var newBlocks = Prompt.Length + i == 16 ? blocks[4..5] : [];
+            var step = await Steps.Run(_runner, Steps.Plan(2 + i, cached: [new CachedRequestData("r", newBlocks, Prompt.Length + i - 1, 1)]));
+            chunked.Add(Assert.Single(step.Sampled));
+        }
+
+        await Steps.Run(_runner, Steps.Plan(9, finished: ["r"]));
+        AssertSame(oneShot, chunked);
+    }
+
+    [Fact]
+    public async Task PromptBatchedWithOthers_MatchesPromptAlone()
+    {
+        var alone = await Steps.Generate(_runner, Prompt, 4, GreedyWithLogprobs);
+
+        int[] other1 = [1, 2, 3];
+        int[] other2 = Enumerable.Range(100, 21).ToArray();
+        var batched = new List<SampledToken>();
+        var first = await Steps.Run(_runner, Steps.Plan(0,
+        [
+            Steps.NewRequest("other1", other1, [10, 11], 3),
+            Steps.NewRequest("target", Prompt, [20, 21, 22, 23, 24], Prompt.Length, GreedyWithLogprobs),
+            Steps.NewRequest("other2", other2, [0, 1, 2, 3, 4, 5], 10),
+        ]));
+        Assert.Equal(["other1", "target"], first.Sampled.Select(s => s.RequestId));
+        batched.Add(first.Sampled.Single(s => s.RequestId == "target"));
+        for (int i = 1; i < 4; i++)
+        {
+            var step = await Steps.Run(_runner, Steps.Plan(i, cached:
+            [
+                new CachedRequestData("other2", [], 10 + (i - 1) * 4, i < 3 ? 4 : 3),
+                new CachedRequestData("target", [], Prompt.Length + i - 1, 1),
+                new CachedRequestData("other1", [], 3 + i - 1, 1),
+            ]));
+            batched.Add(step.Sampled.Single(s => s.RequestId == "target"));
+        }
+
+        await Steps.Run(_runner, Steps.Plan(9, finished: ["other1", "other2", "target"]));
+        AssertSame(alone, batched);
+    }
+
+    [Fact]
+    public async Task SeededSampling_SameSeed_ReproducesIds()
+    {
+        var sampling = new SamplingParams(Temperature: 1.0f, TopP: 0.95f, TopK: 50, Seed: 1234);
+        var first = await Steps.Generate(_runner, Prompt, 8, sampling);
+        var second = await Steps.Generate(_runner, Prompt, 8, sampling);
+        var otherSeed = await Steps.Generate(_runner, Prompt, 8, sampling with { Seed = 4321 });
+        Assert.Equal(first.Select(s => s.TokenId), second.Select(s => s.TokenId));
+        Assert.NotEqual(first.Select(s => s.TokenId), otherSeed.Select(s => s.TokenId));
+    }
+
+    [Fact]
+    public async Task Logprob_OfSampledToken_IsAmongTopLogprobsForGreedy()
+    {
+        var sampled = await Steps.Generate(_runner, Prompt, 2, GreedyWithLogprobs);
+        foreach (var token in sampled)
+        {
+            Assert.Equal(5, token.TopLogprobs.Count);
+            Assert.Equal(token.TokenId, token.TopLogprobs[0].TokenId);
+            Assert.Equal(token.Logprob, token.TopLogprobs[0].Logprob, 5);
+            Assert.True(token.Logprob < 0);
+        }
+    }
+
+    private static void AssertSame(IReadOnlyList<SampledToken> expected, IReadOnlyList<SampledToken> actual)
+    {
+        Assert.Equal(expected.Select(s => s.TokenId), actual.Select(s => s.TokenId));
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(expected[i].TopLogprobs.Select(t => t.TokenId), actual[i].TopLogprobs.Select(t => t.TokenId));
+            foreach (var (e, a) in expected[i].TopLogprobs.Zip(actual[i].TopLogprobs))
+            {
+                Assert.True(Math.Abs(e.Logprob - a.Logprob) <= Tolerance, $"token {i}: logprob of {e.TokenId} {e.Logprob} vs {a.Logprob}");
+            }
+        }
+    }
+}

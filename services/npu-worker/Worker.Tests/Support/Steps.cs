@@ -1,0 +1,42 @@
+using Inference.Abstractions.Execution;
+using Worker.Runtime;
+
+namespace Worker.Tests.Support;
+
+/// <summary>Drives a runner the way the scheduler does: blocks 0.. per request, prefill then decodes.</summary>
+internal static class Steps
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    public static async Task<StepResult> Run(IStepExecutor runner, StepPlan plan)
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        return await runner.ExecuteAsync(plan, cts.Token).WaitAsync(Timeout);
+    }
+
+    public static NewRequestData NewRequest(string id, IReadOnlyList<int> tokens, IReadOnlyList<int> blocks, int scheduled, SamplingParams? sampling = null, int computed = 0) =>
+        new(id, tokens, tokens.Count, sampling ?? SamplingParams.Greedy, blocks, computed, scheduled);
+
+    public static StepPlan Plan(long step, IReadOnlyList<NewRequestData>? added = null, IReadOnlyList<CachedRequestData>? cached = null, IReadOnlyList<string>? finished = null) =>
+        new(step, added ?? [], cached ?? [], finished ?? []);
+
+    /// <summary>Prefills the prompt in one step, then decodes until count tokens were sampled; frees the request.</summary>
+    public static async Task<List<SampledToken>> Generate(ModelRunner runner, IReadOnlyList<int> prompt, int count, SamplingParams? sampling = null, int firstBlock = 0)
+    {
+        int blockSize = runner.Info.BlockSize;
+        int blocks = (prompt.Count + count + blockSize - 1) / blockSize;
+        var blockIds = Enumerable.Range(firstBlock, blocks).ToArray();
+        var output = new List<SampledToken>();
+        var result = await Run(runner, Plan(0, [NewRequest("gen", prompt, blockIds, prompt.Count, sampling)]));
+        output.Add(Assert.Single(result.Sampled));
+        for (int i = 1; i < count; i++)
+        {
+            int computed = prompt.Count + i - 1;
+            result = await Run(runner, Plan(i, cached: [new CachedRequestData("gen", [], computed, 1)]));
+            output.Add(Assert.Single(result.Sampled));
+        }
+
+        await Run(runner, Plan(count, finished: ["gen"]));
+        return output;
+    }
+}
