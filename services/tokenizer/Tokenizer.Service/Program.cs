@@ -1,3 +1,3 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.Run();
+using Tokenizer.Service.Hosting;
+
+TokenizerApp.Build(args).Run();

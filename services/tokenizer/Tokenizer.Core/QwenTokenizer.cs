@@ -1,0 +1,185 @@
+using System.Text;
+using Microsoft.ML.Tokenizers;
+using Tokenizer.Core.Loading;
+using Tokenizer.Core.Streaming;
+using Tokenizer.Core.Text;
+
+namespace Tokenizer.Core;
+
+/// <summary>
+/// A Qwen2-family tokenizer that reproduces Hugging Face tokenizers' ids exactly. Added tokens are split out
+/// of the raw text first; the text between them is NFC-normalized, pre-tokenized on code points and
+/// byte-level BPE encoded (Microsoft.ML.Tokenizers). Decoding maps each id to its bytes and decodes UTF-8
+/// once, lossily, as Hugging Face does. Thread-safe: all state is read-only after <see cref="Load"/>.
+/// </summary>
+public sealed class QwenTokenizer
+{
+    private readonly BpeTokenizer _bpe;
+    private readonly AddedTokenMatcher _addedTokenMatcher;
+    private readonly byte[]?[] _tokenBytes;
+    private readonly bool[] _isSpecial;
+    private readonly TokenizerOptions _options;
+
+    private QwenTokenizer(BpeTokenizer bpe, TokenizerModelFile model, TokenizerConfigFile config, TokenizerOptions options)
+    {
+        _bpe = bpe;
+        _options = options;
+        AddedTokens = model.AddedTokens;
+        _addedTokenMatcher = new AddedTokenMatcher(model.AddedTokens);
+        VocabSize = Math.Max(model.Vocabulary.Values.DefaultIfEmpty(-1).Max(), model.AddedTokens.Select(t => t.Id).DefaultIfEmpty(-1).Max()) + 1;
+        (_tokenBytes, _isSpecial) = BuildIdTables(model, VocabSize);
+        ChatTemplate = config.ChatTemplate;
+        BosToken = config.BosToken;
+        EosToken = config.EosToken;
+        BosTokenId = config.BosToken is null ? -1 : TokenToId(config.BosToken) ?? -1;
+        EosTokenIds = CollectEosIds(config);
+    }
+
+    /// <summary>Number of ids (vocabulary plus added tokens).</summary>
+    public int VocabSize { get; }
+    public IReadOnlyList<AddedToken> AddedTokens { get; }
+    public string? ChatTemplate { get; }
+    public string? BosToken { get; }
+    public string? EosToken { get; }
+    /// <summary>BOS id, or -1 when the model has none (Qwen).</summary>
+    public int BosTokenId { get; }
+    /// <summary>EOS ids from tokenizer_config.json's eos_token and generation_config.json's eos_token_id.</summary>
+    public IReadOnlyList<int> EosTokenIds { get; }
+    public int MaxInputChars => _options.MaxInputChars;
+
+    /// <summary>Loads tokenizer.json and tokenizer_config.json from a Hugging Face model folder.</summary>
+    /// <exception cref="TokenizerLoadException">Missing files or a configuration not reproduced exactly.</exception>
+    public static QwenTokenizer Load(string modelDirectory, TokenizerOptions options)
+    {
+        options.Validate();
+        NfcNormalizer.EnsureAvailable();
+        TokenizerModelFile model = TokenizerModelFile.Read(Path.Combine(modelDirectory, "tokenizer.json"));
+        TokenizerConfigFile config = TokenizerConfigFile.Read(modelDirectory);
+        var bpeOptions = new BpeOptions(model.Vocabulary)
+        {
+            Merges = model.Merges,
+            PreTokenizer = QwenPreTokenizer.Instance,
+            ByteLevel = true,
+        };
+        return new QwenTokenizer(BpeTokenizer.Create(bpeOptions), model, config, options);
+    }
+
+    /// <summary>Text to ids, as Hugging Face's encode(text, add_special_tokens=False).</summary>
+    /// <param name="parseSpecialTokens">False encodes special tokens' text literally (Hugging Face
+    /// split_special_tokens=True): for untrusted text. Added tokens not flagged special (&lt;think&gt;,
+    /// &lt;tool_call&gt;) are still recognized, as in Hugging Face.</param>
+    /// <exception cref="TokenizerInputException">The text exceeds <see cref="MaxInputChars"/>.</exception>
+    public int[] Encode(string text, bool parseSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length > _options.MaxInputChars)
+        {
+            throw new TokenizerInputException("text",
+                $"text must be at most {_options.MaxInputChars} characters, got {text.Length}");
+        }
+        var ids = new List<int>(text.Length / 3 + 4);
+        int segmentStart = 0;
+        int searchFrom = 0;
+        while (_addedTokenMatcher.FindNext(text, searchFrom) is var (index, token))
+        {
+            searchFrom = index + token.Content.Length;
+            if (token.Special && !parseSpecialTokens)
+            {
+                continue;
+            }
+            EncodeText(text.AsSpan(segmentStart, index - segmentStart), ids);
+            ids.Add(token.Id);
+            segmentStart = searchFrom;
+        }
+        EncodeText(text.AsSpan(segmentStart), ids);
+        return ids.ToArray();
+    }
+
+    /// <summary>Ids to text, as Hugging Face's decode: unknown ids are dropped, invalid UTF-8 becomes U+FFFD.</summary>
+    /// <param name="skipSpecialTokens">Drop added tokens flagged "special": true (not &lt;think&gt; and the like).</param>
+    public string Decode(IReadOnlyList<int> ids, bool skipSpecialTokens)
+    {
+        var bytes = new List<byte>(ids.Count * 4);
+        foreach (int id in ids)
+        {
+            if (GetTokenBytes(id, skipSpecialTokens) is { } tokenBytes)
+            {
+                bytes.AddRange(tokenBytes);
+            }
+        }
+        return Encoding.UTF8.GetString(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes));
+    }
+
+    /// <summary>The raw bytes an id stands for; null when the id is unknown or skipped as special.</summary>
+    public byte[]? GetTokenBytes(int id, bool skipSpecialTokens)
+    {
+        if ((uint)id >= (uint)_tokenBytes.Length || (skipSpecialTokens && _isSpecial[id]))
+        {
+            return null;
+        }
+        return _tokenBytes[id];
+    }
+
+    public bool IsSpecial(int id) => (uint)id < (uint)_isSpecial.Length && _isSpecial[id];
+
+    /// <summary>The id of an added token or vocabulary entry spelled exactly <paramref name="token"/>.</summary>
+    public int? TokenToId(string token)
+    {
+        foreach (AddedToken added in AddedTokens)
+        {
+            if (added.Content == token)
+            {
+                return added.Id;
+            }
+        }
+        return _bpe.Vocabulary.TryGetValue(token, out int id) ? id : null;
+    }
+
+    /// <summary>Starts detokenizing one generated sequence.</summary>
+    public IncrementalDetokenizer CreateDetokenizer(bool skipSpecialTokens, IReadOnlyList<string> stop, bool includeStopStrInOutput) =>
+        new(this, skipSpecialTokens, stop, includeStopStrInOutput);
+
+    private void EncodeText(ReadOnlySpan<char> text, List<int> ids)
+    {
+        if (text.IsEmpty)
+        {
+            return;
+        }
+        string normalized = NfcNormalizer.Normalize(text.ToString());
+        ids.AddRange(_bpe.EncodeToIds(normalized, considerPreTokenization: true, considerNormalization: false));
+    }
+
+    private static (byte[]?[] Bytes, bool[] Special) BuildIdTables(TokenizerModelFile model, int size)
+    {
+        var bytes = new byte[]?[size];
+        var special = new bool[size];
+        foreach ((string token, int id) in model.Vocabulary)
+        {
+            // The byte-level decoder falls back to the token's UTF-8 when it has a character outside the table.
+            bytes[id] = ByteLevelAlphabet.ToBytes(token) ?? Encoding.UTF8.GetBytes(token);
+        }
+        foreach (AddedToken added in model.AddedTokens)
+        {
+            bytes[added.Id] = Encoding.UTF8.GetBytes(added.Content);
+            special[added.Id] = added.Special;
+        }
+        return (bytes, special);
+    }
+
+    private IReadOnlyList<int> CollectEosIds(TokenizerConfigFile config)
+    {
+        var ids = new List<int>();
+        if (config.EosToken is not null && TokenToId(config.EosToken) is int eos)
+        {
+            ids.Add(eos);
+        }
+        foreach (int id in config.GenerationEosTokenIds)
+        {
+            if (!ids.Contains(id))
+            {
+                ids.Add(id);
+            }
+        }
+        return ids;
+    }
+}

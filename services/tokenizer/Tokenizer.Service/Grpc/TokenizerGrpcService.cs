@@ -1,0 +1,124 @@
+using Grpc.Core;
+using Inference.Abstractions.Text;
+using Tokenizer.Core;
+using Tokenizer.Core.Streaming;
+using Tokenizer.Service.Hosting;
+using Contracts = Inference.Contracts.Tokenizer.V1;
+
+namespace Tokenizer.Service.Grpc;
+
+/// <summary>The gRPC edge of inference.tokenizer.v1.Tokenizer: maps messages to the domain and errors to status codes.</summary>
+public sealed class TokenizerGrpcService(QwenTokenizer tokenizer, LocalTextTokenizer text, ILogger<TokenizerGrpcService> logger)
+    : Contracts.Tokenizer.TokenizerBase
+{
+    public override Task<Contracts.GetInfoResponse> GetInfo(Contracts.GetInfoRequest request, ServerCallContext context)
+    {
+        var response = new Contracts.GetInfoResponse
+        {
+            VocabSize = tokenizer.VocabSize,
+            BosTokenId = tokenizer.BosTokenId,
+            MaxInputChars = tokenizer.MaxInputChars,
+            HasChatTemplate = tokenizer.ChatTemplate is not null,
+        };
+        response.EosTokenIds.AddRange(tokenizer.EosTokenIds);
+        return Task.FromResult(response);
+    }
+
+    public override Task<Contracts.EncodeResponse> Encode(Contracts.EncodeRequest request, ServerCallContext context)
+    {
+        // Qwen's post-processor adds no BOS/EOS, so add_special_tokens changes nothing (loading refuses others).
+        var response = new Contracts.EncodeResponse();
+        response.Ids.AddRange(EncodeOrThrow(request.Text, request.ParseSpecialTokens));
+        return Task.FromResult(response);
+    }
+
+    public override Task<Contracts.DecodeResponse> Decode(Contracts.DecodeRequest request, ServerCallContext context) =>
+        Task.FromResult(new Contracts.DecodeResponse { Text = tokenizer.Decode(request.Ids, request.SkipSpecialTokens) });
+
+    public override async Task<Contracts.ApplyChatTemplateResponse> ApplyChatTemplate(
+        Contracts.ApplyChatTemplateRequest request, ServerCallContext context)
+    {
+        if (tokenizer.ChatTemplate is null)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, "the model has no chat_template"));
+        }
+        RequireLength("messages_json", request.MessagesJson);
+        RequireLength("tools_json", request.ToolsJson);
+        RequireLength("template_kwargs_json", request.TemplateKwargsJson);
+        var input = new ChatTemplateInput(
+            request.MessagesJson,
+            string.IsNullOrEmpty(request.ToolsJson) ? null : request.ToolsJson,
+            request.AddGenerationPrompt,
+            string.IsNullOrEmpty(request.TemplateKwargsJson) ? null : request.TemplateKwargsJson);
+        string prompt;
+        try
+        {
+            prompt = await text.ApplyChatTemplateAsync(input, context.CancellationToken);
+        }
+        catch (ChatTemplateException e)
+        {
+            logger.ChatTemplateFailed(e.Message);
+            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
+        var response = new Contracts.ApplyChatTemplateResponse { Prompt = prompt };
+        if (request.Tokenize)
+        {
+            response.Ids.AddRange(EncodeOrThrow(prompt, parseSpecialTokens: true));
+        }
+        return response;
+    }
+
+    public override async Task Detokenize(
+        IAsyncStreamReader<Contracts.DetokenizeRequest> requestStream,
+        IServerStreamWriter<Contracts.DetokenizeResponse> responseStream,
+        ServerCallContext context)
+    {
+        CancellationToken cancellationToken = context.CancellationToken;
+        if (!await requestStream.MoveNext(cancellationToken))
+        {
+            return;
+        }
+        if (requestStream.Current.KindCase != Contracts.DetokenizeRequest.KindOneofCase.Start)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "the first Detokenize message must be `start`"));
+        }
+        Contracts.DetokenizeStart start = requestStream.Current.Start;
+        IncrementalDetokenizer detokenizer = tokenizer.CreateDetokenizer(start.SkipSpecialTokens, start.Stop, start.IncludeStopStrInOutput);
+        while (await requestStream.MoveNext(cancellationToken))
+        {
+            Contracts.DetokenizeRequest message = requestStream.Current;
+            if (message.KindCase != Contracts.DetokenizeRequest.KindOneofCase.Ids)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "only the first Detokenize message may be `start`; later ones must be `ids`"));
+            }
+            DetokenizedDelta delta = detokenizer.Push(message.Ids.Ids, message.Ids.Final);
+            await responseStream.WriteAsync(new Contracts.DetokenizeResponse
+            {
+                TextDelta = delta.Text,
+                Stopped = delta.Stopped,
+                MatchedStop = delta.MatchedStop ?? "",
+            }, cancellationToken);
+        }
+    }
+
+    private int[] EncodeOrThrow(string value, bool parseSpecialTokens)
+    {
+        try
+        {
+            return tokenizer.Encode(value, parseSpecialTokens);
+        }
+        catch (TokenizerInputException e)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
+    }
+
+    private void RequireLength(string field, string value)
+    {
+        if (value.Length > tokenizer.MaxInputChars)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"{field} must be at most {tokenizer.MaxInputChars} characters, got {value.Length}"));
+        }
+    }
+}

@@ -1,0 +1,11 @@
+namespace Tokenizer.Service.Hosting;
+
+internal static partial class TokenizerLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information,
+        Message = "Loaded tokenizer from {ModelPath}: {VocabSize} ids, chat template: {HasChatTemplate}, max input {MaxInputChars} chars")]
+    public static partial void TokenizerLoaded(this ILogger logger, string modelPath, int vocabSize, bool hasChatTemplate, int maxInputChars);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Chat template failed: {Reason}")]
+    public static partial void ChatTemplateFailed(this ILogger logger, string reason);
+}

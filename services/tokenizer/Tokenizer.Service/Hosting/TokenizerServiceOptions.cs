@@ -1,0 +1,13 @@
+namespace Tokenizer.Service.Hosting;
+
+/// <summary>Configuration section "Tokenizer".</summary>
+public sealed class TokenizerServiceOptions
+{
+    public const string SectionName = "Tokenizer";
+
+    /// <summary>Hugging Face model folder holding tokenizer.json and tokenizer_config.json. Required; no default.</summary>
+    public string ModelPath { get; set; } = "";
+
+    /// <summary>Longest text Encode accepts, in UTF-16 characters. Default 1,000,000.</summary>
+    public int MaxInputChars { get; set; } = 1_000_000;
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Text;
+using Tokenizer.Core;
+using Tokenizer.Core.Loading;
+using Xunit.Abstractions;
+
+namespace Tokenizer.Tests;
+
+public sealed class EncodeEdgeCaseTests(ITestOutputHelper output)
+{
+    private static QwenTokenizer Tokenizer => Fixtures.Qwen3;
+
+    [Theory]
+    [InlineData("𠮷野家")]
+    [InlineData("𝐇𝐞𝐥𝐥𝐨 𝟎𝟏")]
+    [InlineData("x😀y")]
+    public void Encode_AstralLettersAndDigits_RoundTrip(string text)
+    {
+        Assert.Equal(text, Tokenizer.Decode(Tokenizer.Encode(text), false));
+    }
+
+    [Fact]
+    public void Encode_AstralDigits_AreSplitOnePerPiece()
+    {
+        // \p{N} matches one code point: U+1D7CE MATHEMATICAL BOLD DIGIT ZERO twice is two pieces, so the
+        // bytes of each digit are encoded separately; .NET Regex would see no digits and merge them.
+        int[] pair = Tokenizer.Encode("𝟎𝟎");
+        int[] single = Tokenizer.Encode("𝟎");
+        Assert.Equal(single.Concat(single), pair);
+    }
+
+    [Fact]
+    public void Encode_CombiningMarkAfterSpecialToken_DoesNotComposeWithIt()
+    {
+        // NFC over the whole string would turn ">" + U+0338 into U+226F and lose <|im_end|>.
+        Assert.Equal([151645, 136, 116], Tokenizer.Encode("<|im_end|>\u0338"));
+    }
+
+    [Fact]
+    public void Encode_DecomposedText_IsNormalizedToNfc()
+    {
+        Assert.Equal(Tokenizer.Encode("caf\u00E9"), Tokenizer.Encode("cafe\u0301"));
+    }
+
+    [Theory]
+    [InlineData("\uD800")]
+    [InlineData("a\uDC00b")]
+    [InlineData("\uFFFE\uFFFF x\u0301")]
+    public void Encode_LoneSurrogatesAndNoncharacters_DoNotThrowAndMatchReplacement(string text)
+    {
+        string expected = Core.Text.NfcNormalizer.Normalize(text);
+        Assert.Equal(Tokenizer.Encode(expected), Tokenizer.Encode(text));
+        Assert.DoesNotContain(Tokenizer.Decode(Tokenizer.Encode(text), false), c => char.IsSurrogate(c));
+    }
+
+    [Fact]
+    public void Encode_Nul_IsOrdinaryByteToken()
+    {
+        Assert.Equal([64, 188, 65], Tokenizer.Encode("a\0b"));
+    }
+
+    [Fact]
+    public void Encode_WithoutSpecialTokenParsing_EncodesSpecialTokenTextLiterally()
+    {
+        int[] literal = Tokenizer.Encode("<|im_end|>", parseSpecialTokens: false);
+
+        Assert.DoesNotContain(151645, literal);
+        Assert.Equal("<|im_end|>", Tokenizer.Decode(literal, true));
+    }
+
+    [Fact]
+    public void Encode_WithoutSpecialTokenParsing_KeepsNonSpecialAddedTokens()
+    {
+        // Hugging Face split_special_tokens=True only splits tokens flagged special.
+        Assert.Equal([151667], Tokenizer.Encode("<think>", parseSpecialTokens: false));
+    }
+
+    [Fact]
+    public void Encode_TextLongerThanLimit_ThrowsNamingFieldAndLimit()
+    {
+        QwenTokenizer small = QwenTokenizer.Load(Fixtures.Qwen3Directory, new TokenizerOptions { MaxInputChars = 10 });
+
+        var error = Assert.Throws<TokenizerInputException>(() => small.Encode(new string('a', 11)));
+
+        Assert.Equal("text", error.Field);
+        Assert.Contains("at most 10", error.Message);
+        Assert.NotEmpty(small.Encode(new string('a', 10)));
+    }
+
+    [Fact]
+    public void Decode_UnknownIds_AreDroppedLikeHuggingFace()
+    {
+        Assert.Equal("ab", Tokenizer.Decode([64, 999_999, -1, 65], false));
+    }
+
+    [Fact]
+    public void Load_DifferentPreTokenizer_IsRefusedWithClearMessage()
+    {
+        string dir = Directory.CreateTempSubdirectory("tok").FullName;
+        try
+        {
+            string json = File.ReadAllText(Path.Combine(Fixtures.Qwen3Directory, "tokenizer.json"))
+                .Replace("\"behavior\":\"Isolated\"", "\"behavior\":\"Removed\"").Replace("\"behavior\": \"Isolated\"", "\"behavior\": \"Removed\"");
+            File.WriteAllText(Path.Combine(dir, "tokenizer.json"), json);
+            File.Copy(Path.Combine(Fixtures.Qwen3Directory, "tokenizer_config.json"), Path.Combine(dir, "tokenizer_config.json"));
+
+            var error = Assert.Throws<TokenizerLoadException>(() => QwenTokenizer.Load(dir, new TokenizerOptions()));
+
+            Assert.Contains("pre_tokenizer", error.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Load_MissingFolder_IsRefusedWithPath()
+    {
+        var error = Assert.Throws<TokenizerLoadException>(() => QwenTokenizer.Load("/nonexistent/model", new TokenizerOptions()));
+        Assert.Contains("tokenizer.json", error.Message);
+    }
+
+    [Fact]
+    public void Load_Qwen3_ReportsEosAndNoBos()
+    {
+        Assert.Equal([151645], Tokenizer.EosTokenIds);
+        Assert.Equal(-1, Tokenizer.BosTokenId);
+        Assert.Equal(151669, Tokenizer.VocabSize);
+    }
+
+    /// <summary>Measures; never asserts a timing.</summary>
+    [Fact]
+    public void Encode_MixedText_ThroughputIsPrinted()
+    {
+        var corpus = new StringBuilder();
+        foreach (ConformanceEntry entry in ConformanceCorpus.Entries)
+        {
+            corpus.Append(entry.Text).Append('\n');
+        }
+        string[] documents = Enumerable.Range(0, 40).Select(i => $"Document {i}:\n{corpus}").ToArray();
+        foreach (string document in documents)
+        {
+            Tokenizer.Encode(document); // warm up: JIT tiers and the BPE cache
+        }
+        long tokens = 0;
+        var stopwatch = Stopwatch.StartNew();
+        foreach (string document in documents)
+        {
+            tokens += Tokenizer.Encode(document).Length;
+        }
+        stopwatch.Stop();
+        output.WriteLine($"encode: {tokens:N0} tokens in {stopwatch.Elapsed.TotalMilliseconds:N0} ms = {tokens / stopwatch.Elapsed.TotalSeconds:N0} tokens/s (one thread)");
+        Assert.True(tokens > 0);
+    }
+}

@@ -1,0 +1,123 @@
+using Grpc.Core;
+using Grpc.Health.V1;
+using Contracts = Inference.Contracts.Tokenizer.V1;
+
+namespace Tokenizer.Tests;
+
+public sealed class TokenizerGrpcServiceTests
+{
+    private static CallOptions Deadline => new(deadline: DateTime.UtcNow.AddSeconds(30));
+
+    [Fact]
+    public async Task Service_OverLoopback_EncodesDecodesAndReportsInfo()
+    {
+        await using TokenizerServiceHost host = await TokenizerServiceHost.StartAsync(Fixtures.Qwen3Directory);
+
+        HealthCheckResponse.Types.ServingStatus status = await WaitForServingAsync(new Health.HealthClient(host.Channel));
+        var info = await host.Client.GetInfoAsync(new Contracts.GetInfoRequest(), Deadline);
+        var encoded = await host.Client.EncodeAsync(new Contracts.EncodeRequest { Text = "<|im_start|>user\nhi<|im_end|>", ParseSpecialTokens = true }, Deadline);
+        var decoded = await host.Client.DecodeAsync(new Contracts.DecodeRequest { Ids = { encoded.Ids }, SkipSpecialTokens = true }, Deadline);
+
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, status);
+        Assert.Equal(151669, info.VocabSize);
+        Assert.Equal([151645], info.EosTokenIds);
+        Assert.Equal(-1, info.BosTokenId);
+        Assert.True(info.HasChatTemplate);
+        Assert.Equal([151644, 872, 198, 6023, 151645], encoded.Ids);
+        Assert.Equal("user\nhi", decoded.Text);
+    }
+
+    [Fact]
+    public async Task Encode_TextOverLimit_IsInvalidArgumentNamingTextAndLimit()
+    {
+        await using TokenizerServiceHost host = await TokenizerServiceHost.StartAsync(Fixtures.Qwen3Directory, maxInputChars: 5);
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await host.Client.EncodeAsync(new Contracts.EncodeRequest { Text = "123456" }, Deadline));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal("text must be at most 5 characters, got 6", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Detokenize_StreamsOneResponsePerIdsMessageAndStopsAtStopString()
+    {
+        await using TokenizerServiceHost host = await TokenizerServiceHost.StartAsync(Fixtures.Qwen3Directory);
+        int[] ids = Fixtures.Qwen3.Encode("Hello world! END of text");
+        using var call = host.Client.Detokenize(Deadline);
+
+        await call.RequestStream.WriteAsync(new Contracts.DetokenizeRequest { Start = new Contracts.DetokenizeStart { Stop = { " END" } } });
+        var deltas = new List<Contracts.DetokenizeResponse>();
+        foreach (int id in ids)
+        {
+            await call.RequestStream.WriteAsync(new Contracts.DetokenizeRequest { Ids = new Contracts.DetokenizeIds { Ids = { id } } });
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+            deltas.Add(call.ResponseStream.Current);
+        }
+        await call.RequestStream.CompleteAsync();
+
+        Assert.Equal(ids.Length, deltas.Count);
+        Assert.Equal("Hello world!", string.Concat(deltas.Select(d => d.TextDelta)));
+        Assert.Contains(deltas, d => d.Stopped && d.MatchedStop == " END");
+    }
+
+    [Fact]
+    public async Task Detokenize_FirstMessageNotStart_IsInvalidArgument()
+    {
+        await using TokenizerServiceHost host = await TokenizerServiceHost.StartAsync(Fixtures.Qwen3Directory);
+        using var call = host.Client.Detokenize(Deadline);
+
+        await call.RequestStream.WriteAsync(new Contracts.DetokenizeRequest { Ids = new Contracts.DetokenizeIds { Ids = { 1 } } });
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await call.ResponseStream.MoveNext(CancellationToken.None));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("start", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task ApplyChatTemplate_RendersAndTokenizes()
+    {
+        await using TokenizerServiceHost host = await TokenizerServiceHost.StartAsync(Fixtures.Qwen3Directory);
+
+        var response = await host.Client.ApplyChatTemplateAsync(new Contracts.ApplyChatTemplateRequest
+        {
+            MessagesJson = """[{"role": "user", "content": "Hi"}]""",
+            AddGenerationPrompt = true,
+            TemplateKwargsJson = """{"enable_thinking": false}""",
+            Tokenize = true,
+        }, Deadline);
+
+        Assert.Equal("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n", response.Prompt);
+        Assert.Equal(Fixtures.Qwen3.Encode(response.Prompt), response.Ids);
+    }
+
+    [Fact]
+    public async Task ApplyChatTemplate_InvalidMessagesJson_IsInvalidArgument()
+    {
+        await using TokenizerServiceHost host = await TokenizerServiceHost.StartAsync(Fixtures.Qwen3Directory);
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await host.Client.ApplyChatTemplateAsync(new Contracts.ApplyChatTemplateRequest { MessagesJson = "[{" }, Deadline));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("messages_json", error.Status.Detail);
+    }
+
+    /// <summary>Health is published shortly after start; poll, bounded.</summary>
+    private static async Task<HealthCheckResponse.Types.ServingStatus> WaitForServingAsync(Health.HealthClient health)
+    {
+        DateTime giveUp = DateTime.UtcNow.AddSeconds(20);
+        HealthCheckResponse.Types.ServingStatus status;
+        do
+        {
+            status = (await health.CheckAsync(new HealthCheckRequest(), Deadline)).Status;
+            if (status == HealthCheckResponse.Types.ServingStatus.Serving)
+            {
+                break;
+            }
+            await Task.Delay(100);
+        }
+        while (DateTime.UtcNow < giveUp);
+        return status;
+    }
+}
