@@ -1,0 +1,26 @@
+using Inference.Abstractions.Execution;
+
+namespace Scheduler.Core;
+
+/// <param name="Logprob">Log-probability of the token under the unmodified distribution.</param>
+/// <param name="TopLogprobs">Best alternatives, most likely first.</param>
+public sealed record GeneratedToken(int TokenId, float Logprob, IReadOnlyList<TokenLogprob> TopLogprobs);
+
+/// <param name="CachedPromptTokens">Prompt tokens served from the prefix cache.</param>
+public sealed record GenerationUsage(int PromptTokens, int CompletionTokens, int CachedPromptTokens);
+
+/// <summary>One streamed piece of a generation.</summary>
+/// <param name="NewTokens">Tokens since the previous output.</param>
+/// <param name="TextDelta">Text that became final since the previous output.</param>
+/// <param name="Finish">Set on the last output.</param>
+/// <param name="StopReason">The matched stop string, or the stop id as text.</param>
+/// <param name="Usage">Set on the last output.</param>
+/// <param name="PromptTokenIds">The prompt's ids, on the first output only.</param>
+public sealed record GenerationOutput(
+    string RequestId,
+    IReadOnlyList<GeneratedToken> NewTokens,
+    string TextDelta,
+    FinishReason? Finish,
+    string? StopReason,
+    GenerationUsage? Usage,
+    IReadOnlyList<int>? PromptTokenIds);

@@ -1,0 +1,121 @@
+using System.Globalization;
+
+namespace Scheduler.Core;
+
+/// <summary>vLLM's request checks: every message names the field and its limit. Comparisons are written
+/// so that NaN fails them.</summary>
+internal sealed class GenerationValidator(int vocabSize, int maxModelLength)
+{
+    public const int MaxLogprobs = 20;
+
+    public void ValidateParams(GenerationParams p)
+    {
+        if (p.MaxTokens is < 0)
+        {
+            Fail("max_tokens", $"max_tokens must be at least 0, got {p.MaxTokens}.");
+        }
+
+        if (!(p.Temperature >= 0f) || float.IsInfinity(p.Temperature))
+        {
+            Fail("temperature", $"temperature must be non-negative, got {Format(p.Temperature)}.");
+        }
+
+        if (!(p.TopP > 0f && p.TopP <= 1f))
+        {
+            Fail("top_p", $"top_p must be in (0, 1], got {Format(p.TopP)}.");
+        }
+
+        if (p.TopK < -1)
+        {
+            Fail("top_k", $"top_k must be -1 (disable), 0 (disable) or at least 1, got {p.TopK}.");
+        }
+
+        if (!(p.MinP >= 0f && p.MinP <= 1f))
+        {
+            Fail("min_p", $"min_p must be in [0, 1], got {Format(p.MinP)}.");
+        }
+
+        if (p.Logprobs is < 0 or > MaxLogprobs)
+        {
+            Fail("logprobs", $"logprobs must be in [0, {MaxLogprobs}], got {p.Logprobs}.");
+        }
+
+        if (!(p.PresencePenalty >= -2f && p.PresencePenalty <= 2f))
+        {
+            Fail("presence_penalty", $"presence_penalty must be in [-2, 2], got {Format(p.PresencePenalty)}.");
+        }
+
+        if (!(p.FrequencyPenalty >= -2f && p.FrequencyPenalty <= 2f))
+        {
+            Fail("frequency_penalty", $"frequency_penalty must be in [-2, 2], got {Format(p.FrequencyPenalty)}.");
+        }
+
+        if (!(p.RepetitionPenalty > 0f && p.RepetitionPenalty <= 2f))
+        {
+            Fail("repetition_penalty", $"repetition_penalty must be in (0, 2], got {Format(p.RepetitionPenalty)}.");
+        }
+
+        if (p.MinTokens < 0)
+        {
+            Fail("min_tokens", $"min_tokens must be at least 0, got {p.MinTokens}.");
+        }
+
+        if (p.MaxTokens is > 0 and var maxTokens && p.MinTokens > maxTokens)
+        {
+            Fail("min_tokens", $"min_tokens must be less than or equal to max_tokens={maxTokens}, got {p.MinTokens}.");
+        }
+
+        if (p.Stop.Any(string.IsNullOrEmpty))
+        {
+            Fail("stop", "stop strings must not be empty.");
+        }
+
+        foreach (var id in p.StopTokenIds)
+        {
+            CheckTokenId("stop_token_ids", id);
+        }
+    }
+
+    public void ValidatePrompt(IReadOnlyList<int> promptIds, GenerationParams p)
+    {
+        if (promptIds.Count == 0)
+        {
+            Fail("prompt", "prompt must not be empty.");
+        }
+
+        foreach (var id in promptIds)
+        {
+            CheckTokenId("prompt", id);
+        }
+
+        if (promptIds.Count >= maxModelLength)
+        {
+            Fail("prompt", $"The prompt (length {promptIds.Count}) is longer than the maximum model length of {maxModelLength - 1} " +
+                 "(one position is kept for the first generated token).");
+        }
+
+        if (p.MaxTokens is > 0 and var maxTokens && promptIds.Count + maxTokens > maxModelLength)
+        {
+            Fail("max_tokens", $"This model's maximum context length is {maxModelLength} tokens. However, you requested " +
+                 $"{promptIds.Count + maxTokens} tokens ({promptIds.Count} in the prompt, {maxTokens} in the completion " +
+                 "via max_tokens). Please reduce the length of the prompt or max_tokens.");
+        }
+
+        if (p.MinTokens > maxModelLength - promptIds.Count)
+        {
+            Fail("min_tokens", $"min_tokens must be at most {maxModelLength - promptIds.Count} (the context left after the prompt), got {p.MinTokens}.");
+        }
+    }
+
+    private void CheckTokenId(string field, int id)
+    {
+        if (id < 0 || id >= vocabSize)
+        {
+            Fail(field, $"{field} contains token id {id}, out of vocabulary range [0, {vocabSize}).");
+        }
+    }
+
+    private static string Format(float value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static void Fail(string field, string message) => throw new GenerationValidationException(field, message);
+}

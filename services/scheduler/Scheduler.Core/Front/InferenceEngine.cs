@@ -1,0 +1,238 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Inference.Abstractions.Execution;
+using Inference.Abstractions.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Scheduler.Core.Engine;
+using Scheduler.Core.Scheduling;
+
+namespace Scheduler.Core;
+
+/// <summary>
+/// The engine's public front (vLLM's output processor): validates and tokenizes requests, feeds them to the
+/// engine loop, and turns the loop's token outputs into text deltas with stop strings. Concurrent
+/// <see cref="GenerateAsync"/> calls batch together, joining and leaving at every step.
+/// </summary>
+public sealed class InferenceEngine : IAsyncDisposable
+{
+    private readonly ITextTokenizer _tokenizer;
+    private readonly EngineLoop _loop;
+    private readonly GenerationValidator _validator;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, byte> _liveRequestIds = new();
+    private int _disposed;
+
+    public InferenceEngine(
+        IStepExecutor executor,
+        ITextTokenizer tokenizer,
+        EngineOptions options,
+        ILoggerFactory? loggerFactory = null,
+        IMeterFactory? meterFactory = null,
+        TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(executor);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        options.Validate();
+        _tokenizer = tokenizer;
+        _time = timeProvider ?? TimeProvider.System;
+        ExecutorInfo = executor.Info;
+        Options = options;
+        ServedModelName = options.ServedModelName ?? ExecutorInfo.ModelName;
+
+        // A request must fit the KV memory on its own, or it could never run.
+        var kvCapacity = ExecutorInfo.NumBlocks * ExecutorInfo.BlockSize;
+        MaxModelLength = Math.Min(Math.Min(options.MaxModelLength ?? int.MaxValue, ExecutorInfo.MaxModelLength), kvCapacity);
+        _validator = new GenerationValidator(ExecutorInfo.VocabSize, MaxModelLength);
+
+        var scheduler = new RequestScheduler(new SchedulerConfig(
+            options.MaxNumSeqs,
+            options.MaxNumBatchedTokens,
+            MaxModelLength,
+            ExecutorInfo.BlockSize,
+            ExecutorInfo.NumBlocks,
+            ExecutorInfo.EosTokenIds,
+            options.EnablePrefixCaching,
+            options.Policy));
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<InferenceEngine>();
+        EngineLoop? loop = null;
+        var metrics = meterFactory is null ? null : new EngineMetrics(meterFactory, () => loop?.Snapshot ?? EngineSnapshot.Empty, ServedModelName);
+        loop = new EngineLoop(scheduler, executor, options, logger, metrics, _time);
+        _loop = loop;
+        _loop.Start();
+    }
+
+    public ExecutorInfo ExecutorInfo { get; }
+
+    public EngineOptions Options { get; }
+
+    /// <summary>Options' name, else the executor's model name.</summary>
+    public string ServedModelName { get; }
+
+    /// <summary>Longest prompt plus output accepted: the smallest of the option, the executor's limit and
+    /// its KV capacity.</summary>
+    public int MaxModelLength { get; }
+
+    /// <summary>Running and waiting counts and KV usage as of the last step.</summary>
+    public EngineSnapshot Snapshot => _loop.Snapshot;
+
+    /// <summary>
+    /// Validates, tokenizes, enqueues and streams one request. The last output carries Finish and Usage.
+    /// Cancelling <paramref name="cancellationToken"/> (or abandoning the enumeration) aborts the request
+    /// and frees its blocks.
+    /// </summary>
+    /// <exception cref="GenerationValidationException">The request is invalid; nothing was queued.</exception>
+    public async IAsyncEnumerable<GenerationOutput> GenerateAsync(
+        GenerationRequest request,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var p = request.Params;
+        _validator.ValidateParams(p);
+        var promptIds = await TokenizeAsync(request.Prompt, cancellationToken);
+        _validator.ValidatePrompt(promptIds, p);
+
+        var requestId = string.IsNullOrEmpty(request.RequestId) ? $"req-{Guid.NewGuid():N}" : request.RequestId;
+        if (!_liveRequestIds.TryAdd(requestId, 0))
+        {
+            throw new GenerationValidationException("request_id", $"request_id '{requestId}' is already in use by a running request.");
+        }
+
+        try
+        {
+            await using var detokenizer = await _tokenizer.StartDetokenizerAsync(
+                new DetokenizerOptions(p.SkipSpecialTokens, p.Stop, p.IncludeStopStrInOutput, promptIds), cancellationToken);
+            var outputs = Channel.CreateUnbounded<EngineOutput>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            var engineRequest = new EngineRequest(requestId, promptIds, ToSampling(p), ToStopping(p, promptIds.Count), request.Priority, _time.GetTimestamp());
+            if (!_loop.Submit(engineRequest, outputs.Writer))
+            {
+                throw new ObjectDisposedException(nameof(InferenceEngine));
+            }
+
+            var finished = false;
+            try
+            {
+                var first = true;
+                await foreach (var output in outputs.Reader.ReadAllAsync(cancellationToken))
+                {
+                    var result = await ToGenerationOutputAsync(output, detokenizer, first ? promptIds : null, cancellationToken);
+                    first = false;
+                    if (result.Finish is not null)
+                    {
+                        if (output.Finish is null)
+                        {
+                            // A stop string ended it; the engine still runs it until told.
+                            _loop.Abort(requestId);
+                        }
+
+                        finished = true;
+                        yield return result;
+                        yield break;
+                    }
+
+                    yield return result;
+                }
+
+                // The loop completed the stream without a final output: only on shutdown.
+                finished = true;
+                yield return new GenerationOutput(requestId, [], "", FinishReason.Abort, null,
+                    new GenerationUsage(promptIds.Count, 0, 0), first ? promptIds : null);
+            }
+            finally
+            {
+                if (!finished)
+                {
+                    _loop.Abort(requestId);
+                }
+            }
+        }
+        finally
+        {
+            _liveRequestIds.TryRemove(requestId, out _);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await _loop.DisposeAsync();
+        }
+    }
+
+    private static async ValueTask<GenerationOutput> ToGenerationOutputAsync(
+        EngineOutput output,
+        IIncrementalDetokenizer detokenizer,
+        IReadOnlyList<int>? promptIds,
+        CancellationToken cancellationToken)
+    {
+        var finish = output.Finish;
+        var stopReason = output.StopReason;
+        var text = "";
+        if (output.NewTokens.Count > 0 || finish is not null)
+        {
+            int[] ids = [.. output.NewTokens.Select(t => t.TokenId)];
+            var delta = await detokenizer.PushAsync(ids, final: finish is not null, cancellationToken);
+            text = delta.Text;
+            if (delta.Stopped)
+            {
+                finish = FinishReason.StopString;
+                stopReason = delta.MatchedStop;
+            }
+        }
+
+        GeneratedToken[] tokens = [.. output.NewTokens.Select(t => new GeneratedToken(t.TokenId, t.Logprob, t.TopLogprobs))];
+        var usage = finish is null ? null : new GenerationUsage(output.NumPromptTokens, output.NumOutputTokens, output.NumCachedTokens);
+        return new GenerationOutput(output.RequestId, tokens, text, finish, stopReason, usage, promptIds);
+    }
+
+    private async ValueTask<IReadOnlyList<int>> TokenizeAsync(Prompt prompt, CancellationToken cancellationToken)
+    {
+        switch (prompt)
+        {
+            case TokenIdsPrompt ids:
+                return ids.Ids;
+            case TextPrompt text:
+                if (string.IsNullOrEmpty(text.Text))
+                {
+                    throw new GenerationValidationException("prompt", "prompt must not be empty.");
+                }
+
+                return await _tokenizer.EncodeAsync(text.Text, text.ParseSpecialTokens, cancellationToken);
+            case ChatPrompt chat:
+                string rendered;
+                try
+                {
+                    rendered = await _tokenizer.ApplyChatTemplateAsync(chat.Input, cancellationToken);
+                }
+                catch (ChatTemplateException ex)
+                {
+                    throw new GenerationValidationException("messages", ex.Message);
+                }
+
+                return await _tokenizer.EncodeAsync(rendered, parseSpecialTokens: true, cancellationToken);
+            default:
+                throw new GenerationValidationException("prompt", $"Unsupported prompt kind {prompt?.GetType().Name ?? "null"}.");
+        }
+    }
+
+    private static SamplingParams ToSampling(GenerationParams p) => new(
+        Temperature: p.Temperature,
+        TopP: p.TopP,
+        TopK: Math.Max(0, p.TopK),
+        MinP: p.MinP,
+        Seed: p.Seed,
+        PresencePenalty: p.PresencePenalty,
+        FrequencyPenalty: p.FrequencyPenalty,
+        RepetitionPenalty: p.RepetitionPenalty,
+        Logprobs: p.Logprobs);
+
+    private StoppingCriteria ToStopping(GenerationParams p, int promptLength) => new(
+        MaxTokens: p.MaxTokens is > 0 and var maxTokens ? maxTokens : MaxModelLength - promptLength,
+        MinTokens: p.MinTokens,
+        IgnoreEos: p.IgnoreEos,
+        StopTokenIds: p.StopTokenIds);
+}

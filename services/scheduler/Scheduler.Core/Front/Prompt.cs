@@ -1,0 +1,14 @@
+using Inference.Abstractions.Text;
+
+namespace Scheduler.Core;
+
+/// <summary>What to complete: text, token ids, or chat messages.</summary>
+public abstract record Prompt;
+
+/// <param name="ParseSpecialTokens">Encode "&lt;|im_start|&gt;" and the like as control tokens (trusted text only).</param>
+public sealed record TextPrompt(string Text, bool ParseSpecialTokens = false) : Prompt;
+
+public sealed record TokenIdsPrompt(IReadOnlyList<int> Ids) : Prompt;
+
+/// <summary>Rendered with the model's chat template, then encoded with special tokens parsed.</summary>
+public sealed record ChatPrompt(ChatTemplateInput Input) : Prompt;

@@ -1,0 +1,16 @@
+using Inference.Abstractions.Execution;
+
+namespace Scheduler.Core.Scheduling;
+
+/// <summary>What one step (or an abort) produced for one request; immutable, so it may cross threads.</summary>
+/// <param name="NewTokens">Tokens sampled this step (empty on abort).</param>
+/// <param name="Finish">Set when the request ended.</param>
+/// <param name="StopReason">The stop token id as text, when a stop id ended it.</param>
+public sealed record EngineOutput(
+    string RequestId,
+    IReadOnlyList<SampledToken> NewTokens,
+    FinishReason? Finish,
+    string? StopReason,
+    int NumPromptTokens,
+    int NumOutputTokens,
+    int NumCachedTokens);

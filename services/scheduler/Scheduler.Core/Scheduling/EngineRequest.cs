@@ -1,0 +1,93 @@
+using Inference.Abstractions.Execution;
+using Scheduler.Core.KvCache;
+
+namespace Scheduler.Core.Scheduling;
+
+/// <summary>A request's state inside the engine. Owned by the engine loop; never shared with callers.</summary>
+public sealed class EngineRequest
+{
+    private readonly List<int> _tokenIds;
+
+    public EngineRequest(
+        string requestId,
+        IReadOnlyList<int> promptTokenIds,
+        SamplingParams sampling,
+        StoppingCriteria stopping,
+        int priority = 0,
+        long arrivalTimestamp = 0)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(requestId);
+        if (promptTokenIds.Count == 0)
+        {
+            throw new ArgumentException("A request needs at least one prompt token.", nameof(promptTokenIds));
+        }
+
+        RequestId = requestId;
+        _tokenIds = [.. promptTokenIds];
+        NumPromptTokens = promptTokenIds.Count;
+        Sampling = sampling;
+        Stopping = stopping;
+        Priority = priority;
+        ArrivalTimestamp = arrivalTimestamp;
+    }
+
+    public string RequestId { get; }
+
+    public SamplingParams Sampling { get; }
+
+    public StoppingCriteria Stopping { get; }
+
+    /// <summary>Higher runs first under priority scheduling.</summary>
+    public int Priority { get; }
+
+    /// <summary><see cref="TimeProvider.GetTimestamp"/> when the request was created.</summary>
+    public long ArrivalTimestamp { get; }
+
+    /// <summary>Order of arrival at the scheduler; ties under priority scheduling go to the earlier one.</summary>
+    public long ArrivalOrder { get; internal set; }
+
+    public int NumPromptTokens { get; }
+
+    /// <summary>Prompt plus output tokens.</summary>
+    public IReadOnlyList<int> TokenIds => _tokenIds;
+
+    public int NumTokens => _tokenIds.Count;
+
+    public int NumOutputTokens => _tokenIds.Count - NumPromptTokens;
+
+    /// <summary>Tokens whose KV sits in the request's blocks (counting those scheduled in the running step).</summary>
+    public int NumComputedTokens { get; internal set; }
+
+    /// <summary>Prompt tokens served from the prefix cache when the request first started.</summary>
+    public int NumCachedTokens { get; internal set; }
+
+    public RequestStatus Status { get; internal set; } = RequestStatus.Waiting;
+
+    public FinishReason? FinishReason { get; internal set; }
+
+    /// <summary>The stop token id as text, when a stop id ended the request.</summary>
+    public string? StopReason { get; internal set; }
+
+    public int NumPreemptions { get; internal set; }
+
+    /// <summary>The executor holds this request's state (it was sent as new and not since freed).</summary>
+    internal bool IsKnownToExecutor { get; set; }
+
+    /// <summary>Whether the executor currently bans EOS for this request (min_tokens).</summary>
+    internal bool ExecutorBansStopTokens { get; set; }
+
+    /// <summary>Hash chain of the request's full blocks, extended as tokens arrive.</summary>
+    internal List<BlockHash> BlockHashes { get; } = [];
+
+    /// <summary>Set once the first output token was published (time to first token).</summary>
+    internal bool HasFirstToken { get; set; }
+
+    internal long LastTokenTimestamp { get; set; }
+
+    internal void AppendOutputToken(int tokenId) => _tokenIds.Add(tokenId);
+
+    internal ReadOnlySpan<int> TokenSpan(int start, int length) =>
+        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_tokenIds).Slice(start, length);
+
+    public override string ToString() => $"{RequestId} ({Status}, {NumComputedTokens}/{NumTokens} computed)";
+}

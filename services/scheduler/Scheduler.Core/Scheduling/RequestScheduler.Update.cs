@@ -1,0 +1,145 @@
+using Inference.Abstractions.Execution;
+
+namespace Scheduler.Core.Scheduling;
+
+public sealed partial class RequestScheduler
+{
+    /// <summary>
+    /// Applies a step's result: registers newly computed full blocks in the prefix cache, appends sampled
+    /// tokens and ends requests that hit a stop condition (their ids go to the next plan's
+    /// FinishedRequestIds). Returns one output per request that produced a token.
+    /// </summary>
+    /// <exception cref="ExecutorFaultException">The result does not answer the plan (wrong step, a missing
+    /// token); nothing was applied, so the caller treats it like a failed step.</exception>
+    public IReadOnlyList<EngineOutput> UpdateFromOutput(StepResult result)
+    {
+        var expectedStepId = _nextStepId - 1;
+        if (result.StepId != expectedStepId)
+        {
+            throw new ExecutorFaultException($"Executor answered step {result.StepId}, expected {expectedStepId}.");
+        }
+
+        var sampled = new Dictionary<string, SampledToken>(result.Sampled.Count);
+        foreach (var token in result.Sampled)
+        {
+            sampled[token.RequestId] = token;
+        }
+
+        foreach (var (request, _) in _inFlight)
+        {
+            if (request.Status == RequestStatus.Running &&
+                request.NumComputedTokens >= request.NumTokens && !sampled.ContainsKey(request.RequestId))
+            {
+                throw new ExecutorFaultException($"Executor returned no token for request {request.RequestId} in step {result.StepId}.");
+            }
+        }
+
+        var outputs = new List<EngineOutput>();
+        foreach (var (request, _) in _inFlight)
+        {
+            if (request.Status != RequestStatus.Running)
+            {
+                continue;
+            }
+
+            KvCache.CacheBlocks(request, request.NumComputedTokens);
+
+            // Tokens come only for requests whose scheduled tokens reached the end of their known tokens.
+            if (request.NumComputedTokens < request.NumTokens || !sampled.TryGetValue(request.RequestId, out var token))
+            {
+                continue;
+            }
+
+            request.AppendOutputToken(token.TokenId);
+            var finish = CheckStop(request, token.TokenId);
+            if (finish is not null)
+            {
+                Finish(request, finish.Value);
+            }
+
+            outputs.Add(ToOutput(request, [token]));
+        }
+
+        _inFlight.Clear();
+        return outputs;
+    }
+
+    /// <summary>Ends a request (waiting or running) as aborted, freeing its blocks. Returns its final
+    /// output, or null when the id is unknown (already finished).</summary>
+    public EngineOutput? Abort(string requestId)
+    {
+        if (!_requests.TryGetValue(requestId, out var request))
+        {
+            return null;
+        }
+
+        Finish(request, FinishReason.Abort);
+        return ToOutput(request, []);
+    }
+
+    /// <summary>
+    /// The executor failed the last step: every running request goes back to waiting (recompute, losing
+    /// none) and the step's finished ids are sent again with the next plan.
+    /// </summary>
+    public void OnStepFailed(StepPlan plan)
+    {
+        _finishedIdsToSend.InsertRange(0, plan.FinishedRequestIds.Except(_finishedIdsToSend));
+        _inFlight.Clear();
+        for (var i = _running.Count - 1; i >= 0; i--)
+        {
+            Preempt(_running[i]);
+        }
+    }
+
+    private FinishReason? CheckStop(EngineRequest request, int lastTokenId)
+    {
+        var stopping = request.Stopping;
+        if (request.NumOutputTokens >= stopping.MinTokens)
+        {
+            if (!stopping.IgnoreEos && _eosTokenIds.Contains(lastTokenId))
+            {
+                return FinishReason.Stop;
+            }
+
+            if (stopping.StopTokenIds is { } stopIds && stopIds.Contains(lastTokenId))
+            {
+                request.StopReason = lastTokenId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return FinishReason.Stop;
+            }
+        }
+
+        if (request.NumOutputTokens >= stopping.MaxTokens || request.NumTokens >= _config.MaxModelLength)
+        {
+            return FinishReason.Length;
+        }
+
+        return null;
+    }
+
+    private void Finish(EngineRequest request, FinishReason reason)
+    {
+        if (request.Status == RequestStatus.Running)
+        {
+            _running.Remove(request);
+        }
+        else
+        {
+            _waiting.Remove(request);
+        }
+
+        KvCache.Free(request);
+        ForgetAtExecutor(request);
+        request.Status = RequestStatus.Finished;
+        request.FinishReason = reason;
+        _requests.Remove(request.RequestId);
+    }
+
+    private static EngineOutput ToOutput(EngineRequest request, IReadOnlyList<SampledToken> tokens) => new(
+        request.RequestId,
+        tokens,
+        request.FinishReason,
+        request.StopReason,
+        request.NumPromptTokens,
+        request.NumOutputTokens,
+        request.NumCachedTokens);
+}

@@ -1,0 +1,308 @@
+using Inference.Abstractions.Execution;
+using Scheduler.Core.KvCache;
+
+namespace Scheduler.Core.Scheduling;
+
+/// <summary>
+/// vLLM v1's scheduler (named so to keep clear of the <c>Scheduler</c> namespace). No prefill/decode
+/// phases: every step has a token budget; running requests go first (a decode token or the next prompt
+/// chunk), then waiting ones in policy order, a prompt chunked when it exceeds the remaining budget.
+/// A running request that cannot get a block preempts the lowest-priority, latest running request by
+/// recompute. Each step becomes a <see cref="StepPlan"/> in the diff protocol. Single-threaded: only the
+/// engine loop calls it.
+/// </summary>
+public sealed partial class RequestScheduler
+{
+    private readonly SchedulerConfig _config;
+    private readonly HashSet<int> _eosTokenIds;
+    private readonly Dictionary<string, EngineRequest> _requests = [];
+    private readonly LinkedList<EngineRequest> _waiting = new();
+    private readonly List<EngineRequest> _running = [];
+    private readonly List<string> _finishedIdsToSend = [];
+    private readonly List<(EngineRequest Request, int NumTokens)> _inFlight = [];
+    private long _nextStepId;
+    private long _nextArrivalOrder;
+
+    public RequestScheduler(SchedulerConfig config)
+    {
+        config.Validate();
+        _config = config;
+        _eosTokenIds = [.. config.EosTokenIds];
+        KvCache = new KvCacheManager(config.NumBlocks, config.BlockSize, config.EnablePrefixCaching);
+    }
+
+    public SchedulerConfig Config => _config;
+
+    public KvCacheManager KvCache { get; }
+
+    public int NumRunning => _running.Count;
+
+    public int NumWaiting => _waiting.Count;
+
+    public bool HasUnfinishedRequests => _requests.Count > 0;
+
+    public IReadOnlyList<EngineRequest> Running => _running;
+
+    public IEnumerable<EngineRequest> Waiting => _waiting;
+
+    /// <summary>Counts of the step built last.</summary>
+    public StepStats LastStepStats { get; private set; }
+
+    public EngineRequest? GetRequest(string requestId) => _requests.GetValueOrDefault(requestId);
+
+    public void AddRequest(EngineRequest request)
+    {
+        if (request.NumPromptTokens >= _config.MaxModelLength)
+        {
+            throw new ArgumentException(
+                $"Request {request.RequestId} has {request.NumPromptTokens} prompt tokens; the limit is {_config.MaxModelLength - 1}.");
+        }
+
+        if (!_requests.TryAdd(request.RequestId, request))
+        {
+            throw new ArgumentException($"Request id {request.RequestId} is already in use.");
+        }
+
+        request.ArrivalOrder = _nextArrivalOrder++;
+        request.Status = RequestStatus.Waiting;
+        EnqueueWaiting(request);
+    }
+
+    /// <summary>Builds the next step. When nothing can run the plan schedules no tokens and must not be
+    /// executed; it then carries no finished ids and uses no step id.</summary>
+    public StepPlan Schedule()
+    {
+        if (_inFlight.Count > 0)
+        {
+            throw new InvalidOperationException("The previous step's result was not applied.");
+        }
+
+        var budget = _config.MaxNumBatchedTokens;
+        var newRequests = new List<NewRequestData>();
+        var cachedRequests = new List<CachedRequestData>();
+        var scheduled = new Dictionary<EngineRequest, IReadOnlyList<KvBlock>>();
+        var numScheduled = new Dictionary<EngineRequest, int>();
+        var preempted = new List<EngineRequest>();
+        int promptTokens = 0, decodeTokens = 0, prefixQueries = 0, prefixHits = 0;
+
+        // Running requests first, in admission order.
+        var index = 0;
+        while (index < _running.Count && budget > 0)
+        {
+            var request = _running[index];
+            var numNew = Math.Min(request.NumTokens - request.NumComputedTokens, budget);
+            if (numNew <= 0)
+            {
+                index++;
+                continue;
+            }
+
+            IReadOnlyList<KvBlock>? newBlocks;
+            while ((newBlocks = KvCache.AllocateSlots(request, numNew)) is null)
+            {
+                var victim = PickPreemptionVictim();
+                if (_running.IndexOf(victim) < index)
+                {
+                    index--;
+                }
+
+                if (scheduled.Remove(victim))
+                {
+                    // Already scheduled this step (priority policy): give its budget back.
+                    budget += numScheduled[victim];
+                    numScheduled.Remove(victim);
+                }
+
+                Preempt(victim);
+                preempted.Add(victim);
+                if (victim == request)
+                {
+                    break;
+                }
+            }
+
+            if (newBlocks is null)
+            {
+                // The request preempted itself: nothing behind it in the running list remains.
+                break;
+            }
+
+            scheduled[request] = newBlocks;
+            numScheduled[request] = numNew;
+            budget -= numNew;
+            index++;
+        }
+
+        // Then waiting requests, unless this step had to preempt (memory is tight).
+        if (preempted.Count == 0)
+        {
+            while (_waiting.First is { } node && budget > 0 && _running.Count < _config.MaxNumSeqs)
+            {
+                var request = node.Value;
+                var computed = request.NumComputedTokens == 0 ? KvCache.GetComputedBlocks(request) : ComputedBlocks.None;
+                var numNew = Math.Min(request.NumTokens - computed.NumTokens, budget);
+                var newBlocks = KvCache.AllocateSlots(request, numNew, computed);
+                if (newBlocks is null)
+                {
+                    break;
+                }
+
+                _waiting.RemoveFirst();
+                if (request.Status == RequestStatus.Waiting)
+                {
+                    // First start (not a resume after preemption): record prefix-cache use for usage stats.
+                    request.NumCachedTokens = computed.NumTokens;
+                }
+
+                prefixQueries += request.NumTokens;
+                prefixHits += computed.NumTokens;
+                request.NumComputedTokens = computed.NumTokens;
+                request.Status = RequestStatus.Running;
+                _running.Add(request);
+                scheduled[request] = newBlocks;
+                numScheduled[request] = numNew;
+                budget -= numNew;
+            }
+        }
+
+        foreach (var (request, numNew) in numScheduled)
+        {
+            var isDecode = numNew == 1 && request.NumOutputTokens > 0 && request.NumComputedTokens == request.NumTokens - 1;
+            if (isDecode)
+            {
+                decodeTokens++;
+            }
+            else
+            {
+                promptTokens += numNew;
+            }
+
+            var sampling = SamplingForNextToken(request, out var bansStopTokens);
+            if (request.IsKnownToExecutor)
+            {
+                var changed = bansStopTokens != request.ExecutorBansStopTokens;
+                cachedRequests.Add(new CachedRequestData(
+                    request.RequestId,
+                    [.. scheduled[request].Select(b => b.BlockId)],
+                    request.NumComputedTokens,
+                    numNew,
+                    changed ? sampling : null));
+            }
+            else
+            {
+                newRequests.Add(new NewRequestData(
+                    request.RequestId,
+                    [.. request.TokenIds],
+                    request.NumPromptTokens,
+                    sampling,
+                    [.. KvCache.GetBlocks(request.RequestId).Select(b => b.BlockId)],
+                    request.NumComputedTokens,
+                    numNew));
+                request.IsKnownToExecutor = true;
+            }
+
+            request.ExecutorBansStopTokens = bansStopTokens;
+            request.NumComputedTokens += numNew;
+            _inFlight.Add((request, numNew));
+        }
+
+        LastStepStats = new StepStats(promptTokens, decodeTokens, preempted.Count, prefixQueries, prefixHits);
+        if (_inFlight.Count == 0)
+        {
+            // Nothing runs, so the executor is not called: finished ids wait for the next real step.
+            return new StepPlan(_nextStepId, [], [], []);
+        }
+
+        var finishedIds = _finishedIdsToSend.ToArray();
+        _finishedIdsToSend.Clear();
+        return new StepPlan(_nextStepId++, newRequests, cachedRequests, finishedIds);
+    }
+
+    /// <summary>The request's sampling parameters for the token it samples next: EOS and stop ids are
+    /// banned until min_tokens output tokens exist.</summary>
+    private SamplingParams SamplingForNextToken(EngineRequest request, out bool bansStopTokens)
+    {
+        bansStopTokens = request.NumOutputTokens < request.Stopping.MinTokens;
+        if (!bansStopTokens)
+        {
+            return request.Sampling;
+        }
+
+        IEnumerable<int> eos = request.Stopping.IgnoreEos ? [] : _config.EosTokenIds;
+        int[] banned = [.. eos.Union(request.Stopping.StopTokenIds ?? []).Union(request.Sampling.BannedTokenIds ?? [])];
+        return request.Sampling with { BannedTokenIds = banned };
+    }
+
+    private EngineRequest PickPreemptionVictim()
+    {
+        if (_config.Policy == SchedulingPolicy.Fcfs)
+        {
+            return _running[^1];
+        }
+
+        var victim = _running[0];
+        foreach (var candidate in _running)
+        {
+            if (candidate.Priority < victim.Priority ||
+                (candidate.Priority == victim.Priority && candidate.ArrivalOrder > victim.ArrivalOrder))
+            {
+                victim = candidate;
+            }
+        }
+
+        return victim;
+    }
+
+    /// <summary>Recompute preemption: frees the request's blocks and puts it back among the waiting, to
+    /// be re-sent in full (prompt plus output) when it resumes.</summary>
+    private void Preempt(EngineRequest request)
+    {
+        _running.Remove(request);
+        KvCache.Free(request);
+        request.NumComputedTokens = 0;
+        request.Status = RequestStatus.Preempted;
+        request.NumPreemptions++;
+        ForgetAtExecutor(request);
+        EnqueueWaiting(request);
+    }
+
+    private void ForgetAtExecutor(EngineRequest request)
+    {
+        if (request.IsKnownToExecutor)
+        {
+            _finishedIdsToSend.Add(request.RequestId);
+            request.IsKnownToExecutor = false;
+            request.ExecutorBansStopTokens = false;
+        }
+    }
+
+    /// <summary>Keeps the waiting queue in policy order: FCFS by arrival, so a preempted request goes back
+    /// in front of later arrivals; priority by (priority descending, arrival).</summary>
+    private void EnqueueWaiting(EngineRequest request)
+    {
+        var node = _waiting.Last;
+        while (node is not null && RunsBefore(request, node.Value))
+        {
+            node = node.Previous;
+        }
+
+        if (node is null)
+        {
+            _waiting.AddFirst(request);
+        }
+        else
+        {
+            _waiting.AddAfter(node, request);
+        }
+    }
+
+    private bool RunsBefore(EngineRequest a, EngineRequest b)
+    {
+        if (_config.Policy == SchedulingPolicy.Priority && a.Priority != b.Priority)
+        {
+            return a.Priority > b.Priority;
+        }
+
+        return a.ArrivalOrder < b.ArrivalOrder;
+    }
+}

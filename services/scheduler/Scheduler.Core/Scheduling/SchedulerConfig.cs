@@ -1,0 +1,28 @@
+namespace Scheduler.Core.Scheduling;
+
+/// <summary>Limits of one scheduler over one executor's KV memory.</summary>
+/// <param name="MaxNumSeqs">Most requests running in one step.</param>
+/// <param name="MaxNumBatchedTokens">Token budget of one step (prompt chunks plus decodes).</param>
+/// <param name="MaxModelLength">Longest prompt plus output, in tokens.</param>
+/// <param name="BlockSize">Tokens per KV block.</param>
+/// <param name="NumBlocks">KV blocks of the executor.</param>
+/// <param name="EosTokenIds">Ids that end generation unless ignore_eos.</param>
+public sealed record SchedulerConfig(
+    int MaxNumSeqs,
+    int MaxNumBatchedTokens,
+    int MaxModelLength,
+    int BlockSize,
+    int NumBlocks,
+    IReadOnlyList<int> EosTokenIds,
+    bool EnablePrefixCaching = true,
+    SchedulingPolicy Policy = SchedulingPolicy.Fcfs)
+{
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxNumSeqs, 1, nameof(MaxNumSeqs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxNumBatchedTokens, 1, nameof(MaxNumBatchedTokens));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxModelLength, 2, nameof(MaxModelLength));
+        ArgumentOutOfRangeException.ThrowIfLessThan(BlockSize, 1, nameof(BlockSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(NumBlocks, 1, nameof(NumBlocks));
+    }
+}

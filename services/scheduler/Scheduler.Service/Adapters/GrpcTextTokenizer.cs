@@ -1,0 +1,73 @@
+using Grpc.Core;
+using Inference.Abstractions.Text;
+using Inference.Contracts.Tokenizer.V1;
+
+namespace Scheduler.Service.Adapters;
+
+/// <summary>The engine's tokenizer, served remotely by <c>inference.tokenizer.v1.Tokenizer</c>.</summary>
+public sealed class GrpcTextTokenizer(Tokenizer.TokenizerClient client) : ITextTokenizer
+{
+    public async ValueTask<IReadOnlyList<int>> EncodeAsync(string text, bool parseSpecialTokens, CancellationToken cancellationToken)
+    {
+        // add_special_tokens stays false: the interface has no such switch, chat prompts must not get one,
+        // and Qwen adds none either way.
+        var response = await client.EncodeAsync(
+            new EncodeRequest { Text = text, ParseSpecialTokens = parseSpecialTokens }, cancellationToken: cancellationToken);
+        return [.. response.Ids];
+    }
+
+    public async ValueTask<string> DecodeAsync(IReadOnlyList<int> ids, bool skipSpecialTokens, CancellationToken cancellationToken)
+    {
+        var request = new DecodeRequest { SkipSpecialTokens = skipSpecialTokens };
+        request.Ids.AddRange(ids);
+        var response = await client.DecodeAsync(request, cancellationToken: cancellationToken);
+        return response.Text;
+    }
+
+    public async ValueTask<string> ApplyChatTemplateAsync(ChatTemplateInput input, CancellationToken cancellationToken)
+    {
+        var request = new ApplyChatTemplateRequest
+        {
+            MessagesJson = input.MessagesJson,
+            ToolsJson = input.ToolsJson ?? "",
+            AddGenerationPrompt = input.AddGenerationPrompt,
+            TemplateKwargsJson = input.TemplateKwargsJson ?? "",
+        };
+        try
+        {
+            var response = await client.ApplyChatTemplateAsync(request, cancellationToken: cancellationToken);
+            return response.Prompt;
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
+        {
+            throw new ChatTemplateException(ex.Status.Detail, ex);
+        }
+    }
+
+    public async ValueTask<IIncrementalDetokenizer> StartDetokenizerAsync(DetokenizerOptions options, CancellationToken cancellationToken)
+    {
+        var call = client.Detokenize(cancellationToken: cancellationToken);
+        var start = new DetokenizeStart
+        {
+            SkipSpecialTokens = options.SkipSpecialTokens,
+            IncludeStopStrInOutput = options.IncludeStopStrInOutput,
+        };
+        start.Stop.AddRange(options.Stop);
+        start.PromptIds.AddRange(options.PromptIds);
+        try
+        {
+            await call.RequestStream.WriteAsync(new DetokenizeRequest { Start = start }, cancellationToken);
+        }
+        catch
+        {
+            call.Dispose();
+            throw;
+        }
+
+        return new GrpcIncrementalDetokenizer(call);
+    }
+
+    /// <summary>Proves the tokenizer service answers (readiness).</summary>
+    public async Task<GetInfoResponse> GetInfoAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        await client.GetInfoAsync(new GetInfoRequest(), deadline: DateTime.UtcNow + timeout, cancellationToken: cancellationToken);
+}

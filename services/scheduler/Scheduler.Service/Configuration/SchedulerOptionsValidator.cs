@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Options;
+
+namespace Scheduler.Service.Configuration;
+
+/// <summary>Fails start-up with messages naming each bad setting by its configuration key.</summary>
+public sealed class SchedulerOptionsValidator : IValidateOptions<SchedulerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SchedulerOptions options)
+    {
+        var failures = new List<string>();
+        const string prefix = SchedulerOptions.SectionName + ":";
+        if (!IsHttpUrl(options.TokenizerAddress))
+        {
+            failures.Add($"{prefix}{nameof(options.TokenizerAddress)} must be an absolute http(s) URL such as http://127.0.0.1:50051, got '{options.TokenizerAddress}'.");
+        }
+
+        for (var i = 0; i < options.WorkerAddresses.Length; i++)
+        {
+            if (!IsHttpUrl(options.WorkerAddresses[i]))
+            {
+                failures.Add($"{prefix}{nameof(options.WorkerAddresses)}:{i} must be an absolute http(s) URL, got '{options.WorkerAddresses[i]}'.");
+            }
+        }
+
+        if (options.MaxNumSeqs < 1)
+        {
+            failures.Add($"{prefix}{nameof(options.MaxNumSeqs)} must be at least 1, got {options.MaxNumSeqs}.");
+        }
+
+        if (options.MaxNumBatchedTokens < 1)
+        {
+            failures.Add($"{prefix}{nameof(options.MaxNumBatchedTokens)} must be at least 1, got {options.MaxNumBatchedTokens}.");
+        }
+
+        if (options.MaxModelLength is < 2)
+        {
+            failures.Add($"{prefix}{nameof(options.MaxModelLength)} must be at least 2, got {options.MaxModelLength}.");
+        }
+
+        if (!(options.StatsIntervalSeconds > 0))
+        {
+            failures.Add($"{prefix}{nameof(options.StatsIntervalSeconds)} must be greater than 0, got {options.StatsIntervalSeconds}.");
+        }
+
+        if (!(options.WorkerHealthIntervalSeconds > 0))
+        {
+            failures.Add($"{prefix}{nameof(options.WorkerHealthIntervalSeconds)} must be greater than 0, got {options.WorkerHealthIntervalSeconds}.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    internal static bool IsHttpUrl(string? value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+}

@@ -1,0 +1,133 @@
+using System.Threading.Channels;
+using Inference.Abstractions.Execution;
+
+namespace Scheduler.Tests.Fakes;
+
+/// <summary>
+/// A deterministic executor that keeps request state like a worker would (tokens, blocks, computed count),
+/// checks every plan against that state, and samples next token = NextToken(last token).
+/// Optional gate: each step waits for <see cref="AllowSteps"/>; optional faults: the next N steps throw.
+/// </summary>
+public sealed class FakeStepExecutor : IStepExecutor
+{
+    private readonly Dictionary<string, RequestState> _requests = [];
+    private readonly Channel<bool>? _gate;
+    private int _faultsToThrow;
+
+    public FakeStepExecutor(ExecutorInfo? info = null, bool gated = false, Func<int, int>? nextToken = null)
+    {
+        Info = info ?? DefaultInfo();
+        _gate = gated ? Channel.CreateUnbounded<bool>() : null;
+        NextToken = nextToken ?? (last => (last + 1) % Info.VocabSize);
+    }
+
+    public ExecutorInfo Info { get; }
+
+    public Func<int, int> NextToken { get; }
+
+    private List<StepPlan> Plans { get; } = [];
+
+    public StepPlan[] PlansSoFar()
+    {
+        lock (Plans)
+        {
+            return [.. Plans];
+        }
+    }
+
+    /// <summary>Requests whose state the executor holds now.</summary>
+    public IReadOnlyCollection<string> HeldRequestIds => _requests.Keys;
+
+    public static ExecutorInfo DefaultInfo(int numBlocks = 64, int blockSize = 4, int maxModelLength = 128) =>
+        new("fake-model", "Qwen2ForCausalLM", 1000, maxModelLength, blockSize, numBlocks, [999], "cpu:0");
+
+    public void AllowSteps(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            _gate!.Writer.TryWrite(true);
+        }
+    }
+
+    public void FailNextSteps(int count) => Interlocked.Exchange(ref _faultsToThrow, count);
+
+    public async Task<StepResult> ExecuteAsync(StepPlan plan, CancellationToken cancellationToken)
+    {
+        if (_gate is not null)
+        {
+            await _gate.Reader.ReadAsync(cancellationToken);
+        }
+
+        lock (Plans)
+        {
+            Plans.Add(plan);
+        }
+
+        if (Interlocked.Decrement(ref _faultsToThrow) >= 0)
+        {
+            throw new ExecutorFaultException("injected fault");
+        }
+
+        foreach (var id in plan.FinishedRequestIds)
+        {
+            _requests.Remove(id);
+        }
+
+        var sampled = new List<SampledToken>();
+        foreach (var n in plan.NewRequests)
+        {
+            var state = new RequestState([.. n.TokenIds], [.. n.BlockIds], n.NumComputedTokens, n.Sampling);
+            _requests.Add(n.RequestId, state);
+            Run(n.RequestId, state, n.NumScheduledTokens, sampled);
+        }
+
+        foreach (var c in plan.CachedRequests)
+        {
+            var state = _requests[c.RequestId];
+            if (state.NumComputed != c.NumComputedTokens)
+            {
+                throw new InvalidOperationException($"{c.RequestId}: executor has {state.NumComputed} computed, plan says {c.NumComputedTokens}");
+            }
+
+            state.BlockIds.AddRange(c.NewBlockIds);
+            state.Sampling = c.Sampling ?? state.Sampling;
+            Run(c.RequestId, state, c.NumScheduledTokens, sampled);
+        }
+
+        return new StepResult(plan.StepId, sampled, new StepTimings(1, 1, 2), plan.TotalScheduledTokens);
+    }
+
+    private void Run(string requestId, RequestState state, int numScheduled, List<SampledToken> sampled)
+    {
+        state.NumComputed += numScheduled;
+        if (state.NumComputed > state.TokenIds.Count)
+        {
+            throw new InvalidOperationException($"{requestId}: scheduled past the known tokens");
+        }
+
+        if (state.BlockIds.Count * Info.BlockSize < state.NumComputed)
+        {
+            throw new InvalidOperationException($"{requestId}: {state.NumComputed} tokens do not fit {state.BlockIds.Count} blocks");
+        }
+
+        if (state.NumComputed == state.TokenIds.Count)
+        {
+            var next = NextToken(state.TokenIds[^1]);
+            if (state.Sampling.BannedTokenIds?.Contains(next) == true)
+            {
+                next = (next + 1) % Info.VocabSize;
+            }
+
+            state.TokenIds.Add(next);
+            sampled.Add(new SampledToken(requestId, next, -0.5f, []));
+        }
+    }
+
+    private sealed class RequestState(List<int> tokenIds, List<int> blockIds, int numComputed, SamplingParams sampling)
+    {
+        public List<int> TokenIds { get; } = tokenIds;
+        public List<int> BlockIds { get; } = blockIds;
+        public int NumComputed { get; set; } = numComputed;
+        public SamplingParams Sampling { get; set; } = sampling;
+    }
+}

@@ -1,0 +1,15 @@
+using Inference.Abstractions.Execution;
+using Scheduler.Core.Scheduling;
+
+namespace Scheduler.Tests.Fakes;
+
+internal static class Requests
+{
+    public static EngineRequest Make(string id, int promptLength, int maxTokens = 100, int firstToken = 1, int minTokens = 0,
+        bool ignoreEos = false, IReadOnlyList<int>? stopTokenIds = null, int priority = 0) =>
+        new(id, [.. Enumerable.Range(firstToken, promptLength)], SamplingParams.Greedy,
+            new StoppingCriteria(maxTokens, minTokens, ignoreEos, stopTokenIds), priority);
+
+    public static EngineRequest FromTokens(string id, params int[] tokens) =>
+        new(id, tokens, SamplingParams.Greedy, new StoppingCriteria(100));
+}

@@ -1,0 +1,168 @@
+using Scheduler.Core;
+using Scheduler.Tests.Fakes;
+
+namespace Scheduler.Tests.Front;
+
+public sealed class InferenceEngineGenerationTests
+{
+    [Fact]
+    public async Task GenerateAsync_TextPrompt_StreamsTokensTextAndFinalUsage()
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+
+        var outputs = await engine.CollectAsync(EngineFixture.Text("abc", new GenerationParams { MaxTokens = 3, Temperature = 0 }, "r1"))
+            .WaitAsync(EngineFixture.Timeout);
+
+        Assert.Equal([100, 101, 102], outputs.TokenIds());
+        Assert.Equal("def", outputs.Text());
+        Assert.Equal([97, 98, 99], outputs[0].PromptTokenIds);
+        Assert.All(outputs.Skip(1), o => Assert.Null(o.PromptTokenIds));
+        Assert.All(outputs, o => Assert.Equal("r1", o.RequestId));
+        var last = outputs[^1];
+        Assert.Equal(FinishReason.Length, last.Finish);
+        Assert.Equal(new GenerationUsage(3, 3, 0), last.Usage);
+        Assert.All(outputs.SkipLast(1), o => Assert.Null(o.Finish));
+    }
+
+    [Fact]
+    public async Task GenerateAsync_Eos_FinishesWithStopAndSkipsTheSpecialToken()
+    {
+        var executor = new FakeStepExecutor(nextToken: last => last == 'c' ? FakeTextTokenizer.EosId : last + 1);
+        await using var engine = EngineFixture.Create(executor);
+
+        var outputs = await engine.CollectAsync(EngineFixture.Text("a")).WaitAsync(EngineFixture.Timeout);
+
+        Assert.Equal("bc", outputs.Text());
+        Assert.Equal(FinishReason.Stop, outputs[^1].Finish);
+        Assert.Equal(3, outputs[^1].Usage!.CompletionTokens);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_StopString_EndsWithStopStringAndAbortsTheRequestInTheEngine()
+    {
+        var executor = new FakeStepExecutor();
+        await using var engine = EngineFixture.Create(executor);
+        var p = new GenerationParams { Temperature = 0, Stop = ["de"], MaxTokens = 50 };
+
+        var outputs = await engine.CollectAsync(EngineFixture.Text("a", p, "s")).WaitAsync(EngineFixture.Timeout);
+        await engine.CollectAsync(EngineFixture.Text("x", new GenerationParams { MaxTokens = 2 })).WaitAsync(EngineFixture.Timeout);
+
+        Assert.Equal("bc", outputs.Text());
+        Assert.Equal((FinishReason.StopString, "de"), (outputs[^1].Finish, outputs[^1].StopReason));
+        Assert.Contains(executor.PlansSoFar(), plan => plan.FinishedRequestIds.Contains("s"));
+        await EngineFixture.EventuallyAsync(() => engine.Snapshot.KvCacheUsage == 0);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_StopStringIncludedInOutput_KeepsTheMatchedText()
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+        var p = new GenerationParams { Temperature = 0, Stop = ["de"], IncludeStopStrInOutput = true };
+
+        var outputs = await engine.CollectAsync(EngineFixture.Text("a", p)).WaitAsync(EngineFixture.Timeout);
+
+        Assert.Equal("bcde", outputs.Text());
+    }
+
+    [Fact]
+    public async Task GenerateAsync_ChatPrompt_RendersTheTemplateThenEncodes()
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+        var chat = new ChatPrompt(new Inference.Abstractions.Text.ChatTemplateInput("[1]", null, true, null));
+
+        var outputs = await engine.CollectAsync(new GenerationRequest(null, chat, new GenerationParams { MaxTokens = 1 }))
+            .WaitAsync(EngineFixture.Timeout);
+
+        Assert.Equal("<[1]>".Select(c => (int)c), outputs[0].PromptTokenIds!);
+        Assert.StartsWith("req-", outputs[0].RequestId);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_ConcurrentRequests_JoinTheRunningBatchMidFlight()
+    {
+        var executor = new FakeStepExecutor(gated: true);
+        await using var engine = EngineFixture.Create(executor);
+        await using var first = engine.GenerateAsync(EngineFixture.Text("abc", new GenerationParams { MaxTokens = 6 }, "a"), default)
+            .GetAsyncEnumerator();
+        executor.AllowSteps(2);
+        await first.NextAsync();
+        await first.NextAsync();
+
+        var second = engine.CollectAsync(EngineFixture.Text("xyz", new GenerationParams { MaxTokens = 3 }, "b"));
+        executor.AllowSteps(100);
+        var secondOutputs = await second.WaitAsync(EngineFixture.Timeout);
+        var firstRest = new List<GenerationOutput>();
+        while (await first.MoveNextAsync().AsTask().WaitAsync(EngineFixture.Timeout))
+        {
+            firstRest.Add(first.Current);
+        }
+
+        Assert.Equal("{|}", secondOutputs.Text());
+        Assert.Equal(FinishReason.Length, firstRest[^1].Finish);
+        var joined = executor.PlansSoFar().First(plan => plan.NewRequests.Any(r => r.RequestId == "b"));
+        Assert.Equal(["a"], joined.CachedRequests.Select(r => r.RequestId));
+        Assert.True(joined.StepId >= 2);
+        var together = executor.PlansSoFar().Where(p => p.CachedRequests.Select(r => r.RequestId).Order().SequenceEqual(["a", "b"]));
+        Assert.NotEmpty(together);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_Cancelled_AbortsTheRequestAndFreesItsBlocks()
+    {
+        var executor = new FakeStepExecutor(gated: true);
+        await using var engine = EngineFixture.Create(executor);
+        using var cancel = new CancellationTokenSource();
+        var stream = engine.GenerateAsync(EngineFixture.Text("abcdefghij", new GenerationParams { MaxTokens = 50 }, "c"), cancel.Token)
+            .GetAsyncEnumerator(cancel.Token);
+        executor.AllowSteps(1);
+        await stream.NextAsync();
+        Assert.True(engine.Snapshot.KvCacheUsage > 0);
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await stream.MoveNextAsync().AsTask().WaitAsync(EngineFixture.Timeout));
+        await stream.DisposeAsync();
+        executor.AllowSteps(1); // the step already in flight completes; the abort applies right after it
+        await EngineFixture.EventuallyAsync(() => engine.Snapshot.KvCacheUsage == 0 && engine.Snapshot.NumRunning == 0);
+
+        var next = engine.CollectAsync(EngineFixture.Text("z", new GenerationParams { MaxTokens = 1 }));
+        executor.AllowSteps(10);
+        await next.WaitAsync(EngineFixture.Timeout);
+        Assert.Contains("c", executor.PlansSoFar()[^1].FinishedRequestIds);
+        Assert.DoesNotContain("c", executor.HeldRequestIds);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_ExecutorFaults_RequeuesAndCompletesWithoutLosingTokens()
+    {
+        var executor = new FakeStepExecutor();
+        await using var engine = EngineFixture.Create(executor);
+        var reference = await engine.CollectAsync(EngineFixture.Text("abc", new GenerationParams { MaxTokens = 5 })).WaitAsync(EngineFixture.Timeout);
+
+        executor.FailNextSteps(2);
+        var outputs = await engine.CollectAsync(EngineFixture.Text("abc", new GenerationParams { MaxTokens = 5 }, "f")).WaitAsync(EngineFixture.Timeout);
+
+        Assert.Equal(reference.TokenIds(), outputs.TokenIds());
+        Assert.Equal(FinishReason.Length, outputs[^1].Finish);
+        var sentAsNew = executor.PlansSoFar().Count(p => p.NewRequests.Any(r => r.RequestId == "f"));
+        Assert.Equal(3, sentAsNew);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_ExecutorFaultMidGeneration_ResumesWithPromptPlusOutput()
+    {
+        var executor = new FakeStepExecutor(gated: true);
+        await using var engine = EngineFixture.Create(executor);
+        var run = engine.CollectAsync(EngineFixture.Text("abc", new GenerationParams { MaxTokens = 4 }, "m"));
+        executor.AllowSteps(2);
+        await EngineFixture.EventuallyAsync(() => executor.PlansSoFar().Length == 2);
+
+        executor.FailNextSteps(1);
+        executor.AllowSteps(10);
+        var outputs = await run.WaitAsync(EngineFixture.Timeout);
+
+        Assert.Equal("defg", outputs.Text());
+        var resumed = executor.PlansSoFar().Skip(3).First().NewRequests.Single();
+        Assert.Equal("abcde".Select(c => (int)c), resumed.TokenIds);
+        Assert.Equal(3, resumed.NumPromptTokens);
+    }
+}

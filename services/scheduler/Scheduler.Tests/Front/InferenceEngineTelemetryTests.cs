@@ -1,0 +1,54 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Scheduler.Core;
+using Scheduler.Tests.Fakes;
+
+namespace Scheduler.Tests.Front;
+
+public sealed class InferenceEngineTelemetryTests
+{
+    [Fact]
+    public async Task GenerateAsync_WithActivity_LogsVllmStyleThroughputLine()
+    {
+        var logs = new CapturingLoggerFactory();
+        var options = new EngineOptions { StatsInterval = TimeSpan.FromTicks(1) };
+        await using var engine = new InferenceEngine(new FakeStepExecutor(), new FakeTextTokenizer(), options, logs);
+
+        await engine.CollectAsync(EngineFixture.Text("abcd", new GenerationParams { MaxTokens = 3 })).WaitAsync(EngineFixture.Timeout);
+        await EngineFixture.EventuallyAsync(() => logs.Messages.Any(m => m.StartsWith("Avg prompt throughput: ", StringComparison.Ordinal)));
+
+        var line = logs.Messages.First(m => m.StartsWith("Avg prompt throughput: ", StringComparison.Ordinal));
+        Assert.Matches(@"^Avg prompt throughput: [\d.]+ tokens/s, Avg generation throughput: [\d.]+ tokens/s, Running: \d+ reqs, " +
+                       @"Waiting: \d+ reqs, GPU KV cache usage: [\d.]+%, Prefix cache hit rate: [\d.]+%$", line);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_RecordsVllmNamedTokenCountersAndLatencies()
+    {
+        using var meters = new TestMeterFactory();
+        var totals = new ConcurrentDictionary<string, double>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Scope == meters)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((i, value, _, _) => totals.AddOrUpdate(i.Name, value, (_, old) => old + value));
+        listener.SetMeasurementEventCallback<double>((i, _, _, _) => totals.AddOrUpdate(i.Name, 1, (_, old) => old + 1));
+        listener.SetMeasurementEventCallback<int>((i, value, _, _) => totals[i.Name] = value);
+        listener.Start();
+        await using var engine = new InferenceEngine(new FakeStepExecutor(), new FakeTextTokenizer(), new EngineOptions(), meterFactory: meters);
+
+        await engine.CollectAsync(EngineFixture.Text("abcd", new GenerationParams { MaxTokens = 3 })).WaitAsync(EngineFixture.Timeout);
+        listener.RecordObservableInstruments();
+
+        Assert.Equal(4, totals["vllm:prompt_tokens_total"]);
+        Assert.Equal(3, totals["vllm:generation_tokens_total"]);
+        Assert.Equal(1, totals["vllm:request_success_total"]);
+        Assert.Equal(1, totals["vllm:time_to_first_token_seconds"]);
+        Assert.Equal(2, totals["vllm:inter_token_latency_seconds"]);
+        Assert.Equal(0, totals["vllm:num_requests_running"]);
+    }
+}

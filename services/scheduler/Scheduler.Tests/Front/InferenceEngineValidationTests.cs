@@ -1,0 +1,133 @@
+using Scheduler.Core;
+using Scheduler.Tests.Fakes;
+
+namespace Scheduler.Tests.Front;
+
+public sealed class InferenceEngineValidationTests
+{
+    public static TheoryData<GenerationParams, string> InvalidParams => new()
+    {
+        { new GenerationParams { MaxTokens = -1 }, "max_tokens" },
+        { new GenerationParams { Temperature = -0.1f }, "temperature" },
+        { new GenerationParams { Temperature = float.NaN }, "temperature" },
+        { new GenerationParams { TopP = 0f }, "top_p" },
+        { new GenerationParams { TopP = 1.5f }, "top_p" },
+        { new GenerationParams { TopK = -2 }, "top_k" },
+        { new GenerationParams { MinP = 1.1f }, "min_p" },
+        { new GenerationParams { Logprobs = 21 }, "logprobs" },
+        { new GenerationParams { Logprobs = -1 }, "logprobs" },
+        { new GenerationParams { PresencePenalty = 2.5f }, "presence_penalty" },
+        { new GenerationParams { FrequencyPenalty = -3f }, "frequency_penalty" },
+        { new GenerationParams { RepetitionPenalty = 0f }, "repetition_penalty" },
+        { new GenerationParams { MinTokens = -1 }, "min_tokens" },
+        { new GenerationParams { MinTokens = 5, MaxTokens = 4 }, "min_tokens" },
+        { new GenerationParams { Stop = [""] }, "stop" },
+        { new GenerationParams { StopTokenIds = [5000] }, "stop_token_ids" },
+        { new GenerationParams { MaxTokens = 126 }, "max_tokens" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidParams))]
+    public async Task GenerateAsync_InvalidParams_ThrowsNamingTheField(GenerationParams p, string field)
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+
+        var error = await Assert.ThrowsAsync<GenerationValidationException>(() => engine.CollectAsync(EngineFixture.Text("abc", p)))
+            .WaitAsync(EngineFixture.Timeout);
+
+        Assert.Equal(field, error.Field);
+        Assert.Contains(field, error.Message);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_TopKMinusOneOrZero_IsAccepted()
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+
+        var a = await engine.CollectAsync(EngineFixture.Text("a", new GenerationParams { TopK = -1, MaxTokens = 1 })).WaitAsync(EngineFixture.Timeout);
+        var b = await engine.CollectAsync(EngineFixture.Text("a", new GenerationParams { TopK = 0, MaxTokens = 1 })).WaitAsync(EngineFixture.Timeout);
+
+        Assert.Equal(FinishReason.Length, a[^1].Finish);
+        Assert.Equal(FinishReason.Length, b[^1].Finish);
+    }
+
+    [Theory]
+    [InlineData("")]
+    public async Task GenerateAsync_EmptyTextPrompt_IsRejected(string text)
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+
+        var error = await Assert.ThrowsAsync<GenerationValidationException>(() => engine.CollectAsync(EngineFixture.Text(text)));
+
+        Assert.Equal(("prompt", "prompt must not be empty."), (error.Field, error.Message));
+    }
+
+    [Fact]
+    public async Task GenerateAsync_EmptyTokenIds_AreRejected()
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+
+        var error = await Assert.ThrowsAsync<GenerationValidationException>(() =>
+            engine.CollectAsync(new GenerationRequest(null, new TokenIdsPrompt([]), new GenerationParams())));
+
+        Assert.Equal("prompt", error.Field);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_TokenIdOutOfVocabulary_IsRejected()
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+
+        var error = await Assert.ThrowsAsync<GenerationValidationException>(() =>
+            engine.CollectAsync(new GenerationRequest(null, new TokenIdsPrompt([1, 1000]), new GenerationParams())));
+
+        Assert.Contains("1000", error.Message);
+        Assert.Contains("[0, 1000)", error.Message);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_PromptAtTheModelLength_IsRejected()
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+
+        var error = await Assert.ThrowsAsync<GenerationValidationException>(() =>
+            engine.CollectAsync(new GenerationRequest(null, new TokenIdsPrompt([.. Enumerable.Repeat(1, 128)]), new GenerationParams())));
+
+        Assert.Equal("prompt", error.Field);
+        Assert.Contains("128", error.Message);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_ChatTemplateError_IsAValidationErrorOnMessages()
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+        var chat = new ChatPrompt(new Inference.Abstractions.Text.ChatTemplateInput("[]", null, true, null));
+
+        var error = await Assert.ThrowsAsync<GenerationValidationException>(() =>
+            engine.CollectAsync(new GenerationRequest(null, chat, new GenerationParams())));
+
+        Assert.Equal("messages", error.Field);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_RequestIdInUse_IsRejected()
+    {
+        var executor = new FakeStepExecutor(gated: true);
+        await using var engine = EngineFixture.Create(executor);
+        await using var running = engine.GenerateAsync(EngineFixture.Text("a", id: "dup"), default).GetAsyncEnumerator();
+        executor.AllowSteps(1);
+        await running.NextAsync();
+
+        var error = await Assert.ThrowsAsync<GenerationValidationException>(() => engine.CollectAsync(EngineFixture.Text("b", id: "dup")));
+
+        Assert.Equal("request_id", error.Field);
+    }
+
+    [Fact]
+    public async Task Constructor_MaxModelLength_IsCappedByTheKvCapacity()
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor(FakeStepExecutor.DefaultInfo(numBlocks: 8, blockSize: 4, maxModelLength: 128)));
+
+        Assert.Equal(32, engine.MaxModelLength);
+    }
+}

@@ -1,0 +1,85 @@
+using Grpc.Core;
+using Inference.Contracts.Worker.V1;
+
+namespace Scheduler.Tests.Service;
+
+/// <summary>A hand-written worker on the wire: keeps each request's tokens and samples next = last + 1.</summary>
+public sealed class FakeWorkerService : Worker.WorkerBase
+{
+    private readonly Dictionary<string, List<int>> _tokens = [];
+    private readonly Dictionary<string, int> _computed = [];
+
+    public List<ExecuteRequest> Requests { get; } = [];
+
+    /// <summary>The next this-many Execute calls fail with Unavailable, as a crashing worker would.</summary>
+    public int FailNextExecutes { get; set; }
+
+    public override Task<InfoResponse> Info(InfoRequest request, ServerCallContext context) =>
+        Task.FromResult(new InfoResponse
+        {
+            ModelName = "fake-qwen",
+            Architecture = "Qwen2ForCausalLM",
+            VocabSize = 1000,
+            MaxModelLen = 256,
+            BlockSize = 16,
+            NumBlocks = 32,
+            EosTokenIds = { 999 },
+            Device = "cpu:0",
+        });
+
+    public override Task<HealthResponse> Health(HealthRequest request, ServerCallContext context) =>
+        Task.FromResult(new HealthResponse { Ready = true, NumRequests = _tokens.Count });
+
+    public override Task<ExecuteResponse> Execute(ExecuteRequest request, ServerCallContext context)
+    {
+        lock (_tokens)
+        {
+            Requests.Add(request);
+            if (FailNextExecutes > 0)
+            {
+                FailNextExecutes--;
+                _tokens.Clear();
+                _computed.Clear();
+                throw new RpcException(new Status(StatusCode.Unavailable, "worker restarting"));
+            }
+            foreach (var id in request.FinishedRequestIds)
+            {
+                _tokens.Remove(id);
+                _computed.Remove(id);
+            }
+
+            var response = new ExecuteResponse { StepId = request.StepId };
+            foreach (var n in request.NewRequests)
+            {
+                _tokens[n.RequestId] = [.. n.TokenIds];
+                _computed[n.RequestId] = n.NumComputedTokens;
+                Run(n.RequestId, n.NumScheduledTokens, response);
+            }
+
+            foreach (var c in request.CachedRequests)
+            {
+                if (!_tokens.ContainsKey(c.RequestId))
+                {
+                    throw new RpcException(new Status(StatusCode.FailedPrecondition, $"unknown request {c.RequestId}"));
+                }
+
+                Run(c.RequestId, c.NumScheduledTokens, response);
+            }
+
+            return Task.FromResult(response);
+        }
+    }
+
+    private void Run(string requestId, int numScheduled, ExecuteResponse response)
+    {
+        var tokens = _tokens[requestId];
+        _computed[requestId] += numScheduled;
+        response.NumTokens += numScheduled;
+        if (_computed[requestId] == tokens.Count)
+        {
+            var next = tokens[^1] + 1;
+            tokens.Add(next);
+            response.Sampled.Add(new SampledToken { RequestId = requestId, TokenId = next, Logprob = -0.25f });
+        }
+    }
+}

@@ -1,0 +1,208 @@
+using Grpc.Core;
+using Grpc.Health.V1;
+using Inference.Contracts.Scheduler.V1;
+
+namespace Scheduler.Tests.Service;
+
+public sealed class SchedulerServiceTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Generate_TextPrompt_StreamsTokensTextAndUsage()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        await WaitUntilServingAsync(fixture);
+        var client = new Generation.GenerationClient(fixture.Channel);
+
+        var responses = await CollectAsync(client.Generate(new GenerateRequest
+        {
+            RequestId = "svc-1",
+            Text = "abc",
+            Sampling = new SamplingParams { MaxTokens = 4 },
+        }));
+
+        Assert.Equal("defg", string.Concat(responses.Select(r => r.TextDelta)));
+        Assert.Equal([100, 101, 102, 103], responses.SelectMany(r => r.Tokens).Select(t => t.TokenId));
+        Assert.Equal([97, 98, 99], responses[0].PromptTokenIds);
+        Assert.All(responses, r => Assert.Equal("svc-1", r.RequestId));
+        var last = responses[^1];
+        Assert.Equal(FinishReason.Length, last.FinishReason);
+        Assert.Equal((3, 4, 0), (last.Usage.PromptTokens, last.Usage.CompletionTokens, last.Usage.CachedPromptTokens));
+    }
+
+    [Fact]
+    public async Task Generate_StopString_FinishesWithStopStringAndTheMatch()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        await WaitUntilServingAsync(fixture);
+        var client = new Generation.GenerationClient(fixture.Channel);
+
+        var responses = await CollectAsync(client.Generate(new GenerateRequest
+        {
+            Text = "a",
+            Sampling = new SamplingParams { MaxTokens = 20, Stop = { "e" } },
+        }));
+
+        Assert.Equal("bcd", string.Concat(responses.Select(r => r.TextDelta)));
+        Assert.Equal((FinishReason.StopString, "e"), (responses[^1].FinishReason, responses[^1].StopReason));
+    }
+
+    [Fact]
+    public async Task Generate_InvalidTemperature_IsInvalidArgumentNamingTheField()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        await WaitUntilServingAsync(fixture);
+        var client = new Generation.GenerationClient(fixture.Channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            CollectAsync(client.Generate(new GenerateRequest { Text = "a", Sampling = new SamplingParams { Temperature = -1 } })));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal("temperature must be non-negative, got -1.", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Generate_ChatTemplateRejected_IsInvalidArgument()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        await WaitUntilServingAsync(fixture);
+        var client = new Generation.GenerationClient(fixture.Channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            CollectAsync(client.Generate(new GenerateRequest { Chat = new ChatPrompt { MessagesJson = "[]", AddGenerationPrompt = true } })));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("messages must not be empty", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Generate_WithoutAWorker_IsUnavailable()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: false);
+        var client = new Generation.GenerationClient(fixture.Channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => CollectAsync(client.Generate(new GenerateRequest { Text = "a" })));
+
+        Assert.Equal((StatusCode.Unavailable, "no worker registered"), (error.StatusCode, error.Status.Detail));
+        var health = await new Health.HealthClient(fixture.Channel).CheckAsync(new HealthCheckRequest()).ResponseAsync.WaitAsync(Timeout);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, health.Status);
+    }
+
+    [Fact]
+    public async Task RegisterWorker_ThenGenerate_ServesFromTheRegisteredWorker()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: false);
+        var registry = new WorkerRegistry.WorkerRegistryClient(fixture.Channel);
+
+        var first = await registry.RegisterWorkerAsync(new RegisterWorkerRequest { Address = fixture.FakesAddress, Device = "cpu:0", NumBlocks = 32 });
+        var again = await registry.RegisterWorkerAsync(new RegisterWorkerRequest { Address = fixture.FakesAddress + "/", Device = "cpu:0", NumBlocks = 32 });
+        await WaitUntilServingAsync(fixture);
+        var info = await new Generation.GenerationClient(fixture.Channel).GetModelInfoAsync(new GetModelInfoRequest());
+
+        Assert.Equal(first.WorkerId, again.WorkerId);
+        Assert.Equal(("fake-qwen", 256, 1000, 1), (info.ModelName, info.MaxModelLen, info.VocabSize, info.NumWorkers));
+    }
+
+    [Fact]
+    public async Task RegisterWorker_InvalidAddress_IsInvalidArgument()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: false);
+        var registry = new WorkerRegistry.WorkerRegistryClient(fixture.Channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            registry.RegisterWorkerAsync(new RegisterWorkerRequest { Address = "not a url" }).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("address", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Generate_ClientCancels_AbortsTheRequestAndTellsTheWorker()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        await WaitUntilServingAsync(fixture);
+        var client = new Generation.GenerationClient(fixture.Channel);
+        using var cancel = new CancellationTokenSource();
+        using (var call = client.Generate(new GenerateRequest { RequestId = "gone", Text = "a", Sampling = new SamplingParams { MaxTokens = 200 } },
+                   cancellationToken: cancel.Token))
+        {
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Timeout));
+            await cancel.CancelAsync();
+        }
+
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!WorkerWasTold(fixture, "gone"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the worker was never told to free the aborted request");
+            await CollectAsync(client.Generate(new GenerateRequest { Text = "z", Sampling = new SamplingParams { MaxTokens = 1 } }));
+        }
+
+        var steps = Snapshot(fixture);
+        var told = steps.FindIndex(r => r.FinishedRequestIds.Contains("gone"));
+        Assert.DoesNotContain(steps.Skip(told + 1), r => r.CachedRequests.Any(c => c.RequestId == "gone"));
+        Assert.True(steps.Count(r => r.CachedRequests.Any(c => c.RequestId == "gone")) < 199);
+    }
+
+    [Fact]
+    public async Task Generate_WorkerFailsASteps_RequestIsRequeuedAndCompletes()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        await WaitUntilServingAsync(fixture);
+        var client = new Generation.GenerationClient(fixture.Channel);
+        lock (fixture.Worker.Requests)
+        {
+            fixture.Worker.FailNextExecutes = 2;
+        }
+
+        var responses = await CollectAsync(client.Generate(new GenerateRequest { Text = "abc", Sampling = new SamplingParams { MaxTokens = 3 } }));
+
+        Assert.Equal("def", string.Concat(responses.Select(r => r.TextDelta)));
+        Assert.Equal(3, Snapshot(fixture).Count(r => r.NewRequests.Count == 1));
+    }
+
+    [Fact]
+    public async Task ConnectAsync_WorkerNotListening_ThrowsExecutorFault()
+    {
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress("http://127.0.0.1:1");
+
+        await Assert.ThrowsAsync<Inference.Abstractions.Execution.ExecutorFaultException>(() =>
+            Scheduler.Service.Adapters.GrpcStepExecutor.ConnectAsync(channel, TimeSpan.FromSeconds(5), CancellationToken.None).WaitAsync(Timeout));
+    }
+
+    private static bool WorkerWasTold(SchedulerServiceFixture fixture, string requestId) =>
+        Snapshot(fixture).Any(r => r.FinishedRequestIds.Contains(requestId));
+
+    private static List<Inference.Contracts.Worker.V1.ExecuteRequest> Snapshot(SchedulerServiceFixture fixture)
+    {
+        lock (fixture.Worker.Requests)
+        {
+            return [.. fixture.Worker.Requests];
+        }
+    }
+
+    private static async Task<List<GenerateResponse>> CollectAsync(AsyncServerStreamingCall<GenerateResponse> call)
+    {
+        using (call)
+        {
+            var responses = new List<GenerateResponse>();
+            while (await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Timeout))
+            {
+                responses.Add(call.ResponseStream.Current);
+            }
+
+            return responses;
+        }
+    }
+
+    private static async Task WaitUntilServingAsync(SchedulerServiceFixture fixture)
+    {
+        var health = new Health.HealthClient(fixture.Channel);
+        var deadline = DateTime.UtcNow + Timeout;
+        while ((await health.CheckAsync(new HealthCheckRequest()).ResponseAsync.WaitAsync(Timeout)).Status != HealthCheckResponse.Types.ServingStatus.Serving)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the scheduler never became ready");
+            await Task.Delay(50);
+        }
+    }
+}
