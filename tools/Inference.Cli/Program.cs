@@ -1,2 +1,37 @@
-Console.Error.WriteLine("usage: inference <make-model|generate|serve> [options]");
-return 2;
+using Inference.Cli.CommandLine;
+using Inference.Cli.Commands;
+
+// One program for the project's command-line work: make-model, generate, serve, bench-tokenizer.
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    Console.Out.Write(Usage.Text);
+    return args.Length == 0 ? 2 : 0;
+}
+
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancellation.Cancel(); };
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+    System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; cancellation.Cancel(); });
+
+try
+{
+    var options = CommandArguments.Parse(args[1..]);
+    return args[0] switch
+    {
+        "make-model" => MakeModelCommand.Run(options),
+        "generate" => await GenerateCommand.RunAsync(options, cancellation.Token),
+        "serve" => await ServeCommand.RunAsync(options, cancellation.Token),
+        "bench-tokenizer" => BenchTokenizerCommand.Run(options),
+        _ => throw new UsageException($"unknown command '{args[0]}'; expected make-model, generate, serve or bench-tokenizer"),
+    };
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine("run with --help for usage");
+    return 2;
+}
+catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+{
+    return 130;
+}

@@ -1,3 +1,5 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using Gateway;
+
+// The wiring lives in GatewayApp so tests host the exact same application.
+var app = GatewayApp.Build(args);
 app.Run();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Tokenizer.Core.Text;
@@ -13,6 +14,11 @@ public static class NfcNormalizer
     /// <summary>Below U+0300 no character decomposes or composes with its neighbours, so NFC is the identity.</summary>
     private const char FirstComposingChar = '\u0300';
 
+    /// <summary>UTF-16 units of every noncharacter: U+FDD0..U+FDEF, U+FFFE, U+FFFF, and the low surrogates
+    /// U+DFFE/U+DFFF that end the astral ones (U+1FFFE ... U+10FFFF). A hit is confirmed code point by code point.</summary>
+    private static readonly SearchValues<char> s_noncharacterUnits = SearchValues.Create(
+        [.. Enumerable.Range(0xFDD0, 0xFDEF - 0xFDD0 + 1).Select(c => (char)c), '\uFFFE', '\uFFFF', '\uDFFE', '\uDFFF']);
+
     /// <summary>Fails fast when the runtime has no ICU (InvariantGlobalization), where NFC silently does nothing.</summary>
     public static void EnsureAvailable()
     {
@@ -24,6 +30,11 @@ public static class NfcNormalizer
         }
     }
 
+    /// <summary>The NFC form of <paramref name="text"/>: the text itself when nothing in it can change
+    /// (every character below U+0300, true of ASCII and most Latin text), else a normalized copy.</summary>
+    public static ReadOnlySpan<char> Normalize(ReadOnlySpan<char> text) =>
+        text.IndexOfAnyInRange(FirstComposingChar, char.MaxValue) < 0 ? text : Normalize(text.ToString());
+
     public static string Normalize(string text)
     {
         int firstInteresting = text.AsSpan().IndexOfAnyInRange(FirstComposingChar, char.MaxValue);
@@ -32,11 +43,12 @@ public static class NfcNormalizer
             return text;
         }
         string wellFormed = ReplaceLoneSurrogates(text, firstInteresting);
-        if (!ContainsNoncharacter(wellFormed))
+        if (wellFormed.AsSpan(firstInteresting).ContainsAny(s_noncharacterUnits) && ContainsNoncharacter(wellFormed))
         {
-            return wellFormed.Normalize(NormalizationForm.FormC);
+            return NormalizeAroundNoncharacters(wellFormed);
         }
-        return NormalizeAroundNoncharacters(wellFormed);
+        // Checking is cheaper than normalizing, and text from the wire is nearly always NFC already.
+        return wellFormed.IsNormalized(NormalizationForm.FormC) ? wellFormed : wellFormed.Normalize(NormalizationForm.FormC);
     }
 
     /// <summary>Replaces each lone surrogate with U+FFFD; returns the same instance when there is none.</summary>

@@ -1,0 +1,182 @@
+using System.Text.Json;
+using Gateway.Tests.Fakes;
+using Gateway.Tests.Hosting;
+using Inference.Contracts.Scheduler.V1;
+
+namespace Gateway.Tests.Api;
+
+public sealed class ChatCompletionsTests(GatewayHost host) : IClassFixture<GatewayHost>
+{
+    private const string WeatherTools =
+        """[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}]""";
+
+    private static readonly string[] _toolCallPieces =
+        ["Let me check. ", "<tool_", "call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>"];
+
+    [Fact]
+    public async Task Chat_NonStreaming_ReturnsAssistantMessage()
+    {
+        var answer = await host.Http.PostJsonAsync(
+            "/v1/chat/completions", """{"model":"qwen-fake","messages":[{"role":"user","content":"Hi"}]}""");
+
+        Assert.Equal(200, answer.Status);
+        var body = answer.Json;
+        Assert.StartsWith("chatcmpl-", body.GetProperty("id").GetString());
+        Assert.Equal("chat.completion", body.GetProperty("object").GetString());
+        var choice = body.GetProperty("choices")[0];
+        Assert.Equal("assistant", choice.GetProperty("message").GetProperty("role").GetString());
+        Assert.Equal("Hello, world", choice.GetProperty("message").GetProperty("content").GetString());
+        Assert.Equal("length", choice.GetProperty("finish_reason").GetString());
+        Assert.Equal(10, body.GetProperty("usage").GetProperty("total_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task Chat_PassesMessagesToolsAndTemplateKwargsThroughAsTheClientsJson()
+    {
+        const string messages =
+            """[{"role":"user","content":[{"type":"text","text":"passthrough"}]},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c1","name":"f","content":"42"}]""";
+        var answer = await host.Http.PostJsonAsync("/v1/chat/completions", $$"""
+            {"messages":{{messages}},"tools":{{WeatherTools}},"chat_template_kwargs":{"enable_thinking":false},
+             "add_generation_prompt":false,"max_completion_tokens":9,"max_tokens":100}
+            """);
+
+        Assert.Equal(200, answer.Status);
+        var sent = Assert.Single(host.Scheduler.Requests, r => r.Chat?.MessagesJson.Contains("passthrough") == true);
+        Assert.Equal(messages, sent.Chat.MessagesJson);
+        Assert.Equal(WeatherTools, sent.Chat.ToolsJson);
+        Assert.Equal("""{"enable_thinking":false}""", sent.Chat.TemplateKwargsJson);
+        Assert.False(sent.Chat.AddGenerationPrompt);
+        Assert.Equal(9, sent.Sampling.MaxTokens);
+    }
+
+    [Fact]
+    public async Task Chat_WithoutMaxTokens_LetsTheSchedulerUseTheContextLimit()
+    {
+        await host.Http.PostJsonAsync("/v1/chat/completions", """{"messages":[{"role":"user","content":"no limit"}]}""");
+
+        var sent = Assert.Single(host.Scheduler.Requests, r => r.Chat?.MessagesJson.Contains("no limit") == true);
+        Assert.Equal(0, sent.Sampling.MaxTokens);
+        Assert.True(sent.Chat.AddGenerationPrompt);
+    }
+
+    [Fact]
+    public async Task Chat_ToolCallInTheAnswer_ReturnsToolCallsAndFinishReasonToolCalls()
+    {
+        using var script = UseScript(new FakeReply(_toolCallPieces[1..], FinishReason.Stop));
+
+        var answer = await host.Http.PostJsonAsync(
+            "/v1/chat/completions", $$"""{"messages":[{"role":"user","content":"weather?"}],"tools":{{WeatherTools}}}""");
+
+        var choice = answer.Json.GetProperty("choices")[0];
+        Assert.Equal("tool_calls", choice.GetProperty("finish_reason").GetString());
+        var message = choice.GetProperty("message");
+        Assert.Equal(JsonValueKind.Null, message.GetProperty("content").ValueKind);
+        var call = Assert.Single(message.GetProperty("tool_calls").EnumerateArray());
+        Assert.StartsWith("chatcmpl-tool-", call.GetProperty("id").GetString());
+        Assert.Equal("function", call.GetProperty("type").GetString());
+        Assert.Equal("get_weather", call.GetProperty("function").GetProperty("name").GetString());
+        var arguments = JsonDocument.Parse(call.GetProperty("function").GetProperty("arguments").GetString()!).RootElement;
+        Assert.Equal("Paris", arguments.GetProperty("city").GetString());
+    }
+
+    [Fact]
+    public async Task Chat_ToolCallMarkupWithoutTools_IsPlainContent()
+    {
+        using var script = UseScript(new FakeReply(_toolCallPieces, FinishReason.Stop));
+
+        var answer = await host.Http.PostJsonAsync("/v1/chat/completions", """{"messages":[{"role":"user","content":"x"}]}""");
+
+        var choice = answer.Json.GetProperty("choices")[0];
+        Assert.Equal("stop", choice.GetProperty("finish_reason").GetString());
+        Assert.Equal(string.Concat(_toolCallPieces), choice.GetProperty("message").GetProperty("content").GetString());
+        Assert.False(choice.GetProperty("message").TryGetProperty("tool_calls", out _));
+    }
+
+    [Fact]
+    public async Task Chat_Streaming_SendsRoleFirstThenContentThenFinishThenDone()
+    {
+        var answer = await host.Http.PostJsonAsync(
+            "/v1/chat/completions", """{"messages":[{"role":"user","content":"Hi"}],"stream":true}""");
+
+        Assert.Equal("text/event-stream", answer.MediaType);
+        Assert.Equal("[DONE]", answer.SseEvents[^1]);
+        var chunks = answer.SseChunks;
+        Assert.All(chunks, c => Assert.Equal("chat.completion.chunk", c.GetProperty("object").GetString()));
+        var first = chunks[0].GetProperty("choices")[0].GetProperty("delta");
+        Assert.Equal("assistant", first.GetProperty("role").GetString());
+        Assert.Equal("", first.GetProperty("content").GetString());
+        Assert.Equal("Hello, world", ContentOf(chunks));
+        Assert.Equal("length", chunks[^1].GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+        Assert.All(chunks.SkipLast(1), c =>
+            Assert.Equal(JsonValueKind.Null, c.GetProperty("choices")[0].GetProperty("finish_reason").ValueKind));
+    }
+
+    [Fact]
+    public async Task Chat_StreamingWithIncludeUsage_EndsWithUsageChunk()
+    {
+        var answer = await host.Http.PostJsonAsync(
+            "/v1/chat/completions",
+            """{"messages":[{"role":"user","content":"Hi"}],"stream":true,"stream_options":{"include_usage":true}}""");
+
+        var last = answer.SseChunks[^1];
+        Assert.Equal(0, last.GetProperty("choices").GetArrayLength());
+        Assert.Equal(7, last.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task Chat_StreamingToolCall_KeepsMarkupOutOfContentAndSendsCallsAtTheEnd()
+    {
+        using var script = UseScript(new FakeReply(_toolCallPieces, FinishReason.Stop));
+
+        var answer = await host.Http.PostJsonAsync(
+            "/v1/chat/completions",
+            $$"""{"messages":[{"role":"user","content":"weather?"}],"tools":{{WeatherTools}},"stream":true}""");
+
+        var chunks = answer.SseChunks;
+        Assert.Equal("Let me check. ", ContentOf(chunks));
+        var calls = chunks
+            .Select(c => c.GetProperty("choices")[0].GetProperty("delta"))
+            .Where(d => d.TryGetProperty("tool_calls", out _))
+            .SelectMany(d => d.GetProperty("tool_calls").EnumerateArray())
+            .ToArray();
+        var call = Assert.Single(calls);
+        Assert.Equal(0, call.GetProperty("index").GetInt32());
+        Assert.Equal("get_weather", call.GetProperty("function").GetProperty("name").GetString());
+        Assert.Equal("tool_calls", chunks[^1].GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+    }
+
+    [Fact]
+    public async Task Chat_Logprobs_ReturnsOneEntryPerTokenWithTopAlternatives()
+    {
+        var answer = await host.Http.PostJsonAsync(
+            "/v1/chat/completions",
+            """{"messages":[{"role":"user","content":"lp"}],"logprobs":true,"top_logprobs":1}""");
+
+        Assert.Equal(200, answer.Status);
+        var content = answer.Json.GetProperty("choices")[0].GetProperty("logprobs").GetProperty("content");
+        Assert.Equal(3, content.GetArrayLength());
+        var first = content[0];
+        Assert.Equal("tok0", first.GetProperty("token").GetString());
+        Assert.Equal(-0.5, first.GetProperty("logprob").GetDouble());
+        Assert.Equal("tok0"u8.ToArray().Select(b => (int)b), first.GetProperty("bytes").EnumerateArray().Select(b => b.GetInt32()));
+        var top = Assert.Single(first.GetProperty("top_logprobs").EnumerateArray());
+        Assert.Equal("alt0", top.GetProperty("token").GetString());
+    }
+
+    private static string ContentOf(IReadOnlyList<JsonElement> chunks) => string.Concat(chunks
+        .Where(c => c.GetProperty("choices").GetArrayLength() > 0)
+        .Select(c => c.GetProperty("choices")[0].GetProperty("delta"))
+        .Select(d => d.TryGetProperty("content", out var content) ? content.GetString() : ""));
+
+    private ScriptScope UseScript(FakeReply reply)
+    {
+        host.Scheduler.Script = _ => reply;
+        return new ScriptScope(host.Scheduler);
+    }
+
+    /// <summary>Puts the default script back when a test ends.</summary>
+    private sealed class ScriptScope(FakeScheduler scheduler) : IDisposable
+    {
+        public void Dispose() => scheduler.Script = _ => FakeReply.Default;
+    }
+}

@@ -1,0 +1,109 @@
+using System.Text.Json;
+using Gateway.Tests.Fakes;
+using Gateway.Tests.Hosting;
+
+namespace Gateway.Tests.Api;
+
+public sealed class ModelsHealthAndTokenizeTests(GatewayHost host) : IClassFixture<GatewayHost>
+{
+    [Fact]
+    public async Task Models_ListsTheServedModelWithItsContextLength()
+    {
+        var answer = await host.Http.GetAnswerAsync("/v1/models");
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal("list", answer.Json.GetProperty("object").GetString());
+        var model = Assert.Single(answer.Json.GetProperty("data").EnumerateArray());
+        Assert.Equal(FakeScheduler.ModelName, model.GetProperty("id").GetString());
+        Assert.Equal("model", model.GetProperty("object").GetString());
+        Assert.Equal("vllm", model.GetProperty("owned_by").GetString());
+        Assert.Equal(FakeScheduler.MaxModelLen, model.GetProperty("max_model_len").GetInt32());
+        Assert.True(model.GetProperty("created").GetInt64() > 1_600_000_000);
+    }
+
+    [Fact]
+    public async Task Health_WithAWorker_Returns200()
+    {
+        var answer = await host.Http.GetAnswerAsync("/health");
+
+        Assert.Equal(200, answer.Status);
+    }
+
+    [Fact]
+    public async Task Health_WithoutWorkers_Returns503()
+    {
+        host.Scheduler.NumWorkers = 0;
+        try
+        {
+            var answer = await host.Http.GetAnswerAsync("/health");
+
+            Assert.Equal(503, answer.Status);
+        }
+        finally
+        {
+            host.Scheduler.NumWorkers = 1;
+        }
+    }
+
+    [Fact]
+    public async Task Version_ReturnsAVersionString()
+    {
+        var answer = await host.Http.GetAnswerAsync("/version");
+
+        Assert.Equal(200, answer.Status);
+        Assert.False(string.IsNullOrEmpty(answer.Json.GetProperty("version").GetString()));
+    }
+
+    [Fact]
+    public async Task Tokenize_Prompt_ReturnsTheTokenizersIds()
+    {
+        var answer = await host.Http.PostJsonAsync("/tokenize", """{"model":"qwen-fake","prompt":"abc"}""");
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(3, answer.Json.GetProperty("count").GetInt32());
+        Assert.Equal(FakeScheduler.MaxModelLen, answer.Json.GetProperty("max_model_len").GetInt32());
+        Assert.Equal([97, 98, 99], answer.Json.GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32()));
+    }
+
+    [Fact]
+    public async Task Tokenize_Messages_RendersTheChatTemplate()
+    {
+        const string messages = """[{"role":"user","content":"tokenize me"}]""";
+
+        var answer = await host.Http.PostJsonAsync("/tokenize", $$"""{"messages":{{messages}}}""");
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(("<chat>" + messages).Length, answer.Json.GetProperty("count").GetInt32());
+        var sent = Assert.Single(host.Tokenizer.TemplateRequests, r => r.MessagesJson == messages);
+        Assert.True(sent.AddGenerationPrompt);
+        Assert.True(sent.Tokenize);
+    }
+
+    [Fact]
+    public async Task Tokenize_UnknownModel_Returns404()
+    {
+        var answer = await host.Http.PostJsonAsync("/tokenize", """{"model":"other","prompt":"abc"}""");
+
+        Assert.Equal(404, answer.Status);
+    }
+
+    [Fact]
+    public async Task Detokenize_ReturnsTextKeepingSpecialTokens()
+    {
+        var answer = await host.Http.PostJsonAsync(
+            "/detokenize", $$"""{"tokens":[65,66,{{FakeTokenizer.EndOfText}}]}""");
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal("AB<|endoftext|>", answer.Json.GetProperty("prompt").GetString());
+    }
+
+    [Fact]
+    public async Task Detokenize_WithoutTokens_Returns400NamingTokens()
+    {
+        var answer = await host.Http.PostJsonAsync("/detokenize", "{}");
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal("tokens", answer.Json.GetProperty("error").GetProperty("param").GetString());
+        Assert.Equal(JsonValueKind.Object, answer.Json.GetProperty("error").ValueKind);
+    }
+}

@@ -1,0 +1,96 @@
+using System.ClientModel;
+using Gateway.Tests.Fakes;
+using Gateway.Tests.Hosting;
+using OpenAI;
+using OpenAI.Chat;
+using OpenAI.Models;
+
+namespace Gateway.Tests.Api;
+
+/// <summary>The official OpenAI .NET SDK reads the gateway's answers.</summary>
+public sealed class OpenAiSdkTests(GatewayHost host) : IClassFixture<GatewayHost>
+{
+    [Fact]
+    public async Task ChatClient_CompleteChat_ReadsContentFinishReasonAndUsage()
+    {
+        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+
+        ChatCompletion completion = await Chat().CompleteChatAsync(
+            [new UserChatMessage("Hi")], cancellationToken: cts.Token);
+
+        Assert.Equal("Hello, world", completion.Content[0].Text);
+        Assert.Equal(ChatFinishReason.Length, completion.FinishReason);
+        Assert.Equal(7, completion.Usage.InputTokenCount);
+        Assert.Equal(3, completion.Usage.OutputTokenCount);
+    }
+
+    [Fact]
+    public async Task ChatClient_Streaming_ReadsEveryUpdate()
+    {
+        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+        var text = new System.Text.StringBuilder();
+        ChatFinishReason? finish = null;
+
+        await foreach (var update in Chat().CompleteChatStreamingAsync([new UserChatMessage("Hi")], cancellationToken: cts.Token))
+        {
+            foreach (var part in update.ContentUpdate)
+            {
+                text.Append(part.Text);
+            }
+
+            finish ??= update.FinishReason;
+        }
+
+        Assert.Equal("Hello, world", text.ToString());
+        Assert.Equal(ChatFinishReason.Length, finish);
+    }
+
+    [Fact]
+    public async Task ChatClient_ToolCall_ReadsFunctionNameAndArguments()
+    {
+        host.Scheduler.Script = _ => new FakeReply(
+            ["<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>"],
+            Inference.Contracts.Scheduler.V1.FinishReason.Stop);
+        try
+        {
+            using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+            var options = new ChatCompletionOptions
+            {
+                Tools =
+                {
+                    ChatTool.CreateFunctionTool(
+                        "get_weather",
+                        "Weather of a city",
+                        BinaryData.FromString("""{"type":"object","properties":{"city":{"type":"string"}}}""")),
+                },
+            };
+
+            ChatCompletion completion = await Chat().CompleteChatAsync(
+                [new UserChatMessage("weather in Paris?")], options, cts.Token);
+
+            Assert.Equal(ChatFinishReason.ToolCalls, completion.FinishReason);
+            var call = Assert.Single(completion.ToolCalls);
+            Assert.Equal("get_weather", call.FunctionName);
+            Assert.Equal("Paris", System.Text.Json.JsonDocument.Parse(call.FunctionArguments).RootElement.GetProperty("city").GetString());
+        }
+        finally
+        {
+            host.Scheduler.Script = _ => FakeReply.Default;
+        }
+    }
+
+    [Fact]
+    public async Task ModelClient_GetModels_ListsTheServedModel()
+    {
+        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+        var client = new OpenAIModelClient(new ApiKeyCredential("unused"), Options());
+
+        OpenAIModelCollection models = await client.GetModelsAsync(cts.Token);
+
+        Assert.Equal(FakeScheduler.ModelName, Assert.Single(models).Id);
+    }
+
+    private ChatClient Chat() => new(FakeScheduler.ModelName, new ApiKeyCredential("unused"), Options());
+
+    private OpenAIClientOptions Options() => new() { Endpoint = new Uri(host.HttpAddress, "/v1") };
+}

@@ -1,0 +1,47 @@
+using Gateway.Configuration;
+
+namespace Gateway.Tests.Configuration;
+
+public sealed class GatewayOptionsValidatorTests
+{
+    [Fact]
+    public void Validate_MissingAddresses_NamesBothKeys()
+    {
+        var result = new GatewayOptionsValidator().Validate(null, new GatewayOptions());
+
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.StartsWith("Gateway:SchedulerAddress", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.StartsWith("Gateway:TokenizerAddress", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_PortOutOfRange_NamesGrpcPort()
+    {
+        var options = new GatewayOptions
+        {
+            SchedulerAddress = "http://127.0.0.1:1",
+            TokenizerAddress = "http://127.0.0.1:2",
+            GrpcPort = 70000,
+        };
+
+        var result = new GatewayOptionsValidator().Validate(null, options);
+
+        Assert.Equal("Gateway:GrpcPort must be between 1 and 65535, got 70000.", Assert.Single(result.Failures!));
+    }
+
+    [Fact]
+    public void Validate_CompleteSettings_Succeeds()
+    {
+        var options = new GatewayOptions { SchedulerAddress = "http://127.0.0.1:1", TokenizerAddress = "http://127.0.0.1:2" };
+
+        Assert.True(new GatewayOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    [Fact]
+    public void Build_WithoutSchedulerAddress_FailsFastNamingIt()
+    {
+        var error = Assert.ThrowsAny<Exception>(() => GatewayApp.Build(["--Gateway:TokenizerAddress", "http://127.0.0.1:2"]));
+
+        Assert.Contains("Gateway:SchedulerAddress", error.Message);
+    }
+}

@@ -1,0 +1,13 @@
+using Inference.Contracts.Scheduler.V1;
+
+namespace Gateway.Tests.Fakes;
+
+/// <summary>What the fake scheduler answers: text pieces (one response each), then a finish reason.</summary>
+/// <param name="Pieces">One text delta per response; each piece is one token.</param>
+/// <param name="Finish">Set on the last response.</param>
+/// <param name="StopReason">Sent with the last response.</param>
+/// <param name="HangAfterFirst">Send the first piece, then wait until the call is cancelled.</param>
+public sealed record FakeReply(string[] Pieces, FinishReason Finish, string StopReason = "", bool HangAfterFirst = false)
+{
+    public static FakeReply Default { get; } = new(["Hello", ",", " world"], FinishReason.Length);
+}

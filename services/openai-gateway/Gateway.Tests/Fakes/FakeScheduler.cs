@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using Grpc.Core;
+using Inference.Contracts.Scheduler.V1;
+
+namespace Gateway.Tests.Fakes;
+
+/// <summary>
+/// A scheduler that answers from a script: deterministic ids (100 + piece index), logprobs (-0.5 per token) and
+/// alternatives (ids 200 + k with logprob -1 - k). Empty prompts are refused as the real one refuses them.
+/// </summary>
+public sealed class FakeScheduler : Generation.GenerationBase
+{
+    public const string ModelName = "qwen-fake";
+    public const int MaxModelLen = 4096;
+    public const int PromptTokens = 7;
+
+    public ConcurrentQueue<GenerateRequest> Requests { get; } = new();
+
+    /// <summary>Chooses the reply to a request; tests replace it.</summary>
+    public Func<GenerateRequest, FakeReply> Script { get; set; } = _ => FakeReply.Default;
+
+    public int NumWorkers { get; set; } = 1;
+
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _cancelled = new();
+
+    /// <summary>Completes when the hanging call whose text prompt is <paramref name="promptText"/> sees its cancellation.</summary>
+    public Task CancelledAsync(string promptText) => CancelledSignal(promptText).Task;
+
+    public override Task<GetModelInfoResponse> GetModelInfo(GetModelInfoRequest request, ServerCallContext context) =>
+        Task.FromResult(new GetModelInfoResponse
+        {
+            ModelName = ModelName,
+            MaxModelLen = MaxModelLen,
+            VocabSize = 151936,
+            NumWorkers = NumWorkers,
+        });
+
+    public override async Task Generate(
+        GenerateRequest request, IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context)
+    {
+        Requests.Enqueue(request);
+        if (request.PromptCase == GenerateRequest.PromptOneofCase.Text && request.Text.Length == 0
+            || request.PromptCase == GenerateRequest.PromptOneofCase.TokenIds && request.TokenIds.Ids.Count == 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "prompt must not be empty"));
+        }
+
+        var reply = Script(request);
+        for (var i = 0; i < reply.Pieces.Length; i++)
+        {
+            var last = i == reply.Pieces.Length - 1;
+            var response = new GenerateResponse
+            {
+                RequestId = request.RequestId,
+                TextDelta = reply.Pieces[i],
+                Tokens = { Token(i, request.Sampling?.Logprobs ?? 0) },
+            };
+            if (i == 0)
+            {
+                response.PromptTokenIds.Add(Enumerable.Range(1, PromptTokens));
+            }
+
+            if (last && !reply.HangAfterFirst)
+            {
+                response.FinishReason = reply.Finish;
+                response.StopReason = reply.StopReason;
+                response.Usage = new Usage
+                {
+                    PromptTokens = PromptTokens,
+                    CompletionTokens = reply.Pieces.Length,
+                    CachedPromptTokens = 3,
+                };
+            }
+
+            await responseStream.WriteAsync(response, context.CancellationToken);
+            if (reply.HangAfterFirst)
+            {
+                await HangAsync(request.Text, context.CancellationToken);
+                return;
+            }
+        }
+    }
+
+    private async Task HangAsync(string promptText, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            CancelledSignal(promptText).TrySetResult();
+            throw;
+        }
+    }
+
+    private TaskCompletionSource CancelledSignal(string promptText) =>
+        _cancelled.GetOrAdd(promptText, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    private static GeneratedToken Token(int index, int alternatives)
+    {
+        var token = new GeneratedToken { TokenId = 100 + index, Logprob = -0.5f };
+        for (var k = 0; k < alternatives; k++)
+        {
+            token.TopLogprobs.Add(new TokenLogprob { TokenId = 200 + k, Logprob = -1f - k });
+        }
+
+        return token;
+    }
+}

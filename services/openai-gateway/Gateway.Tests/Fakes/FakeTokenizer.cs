@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+using Grpc.Core;
+using Inference.Contracts.Tokenizer.V1;
+
+namespace Gateway.Tests.Fakes;
+
+/// <summary>
+/// A tokenizer whose ids are UTF-16 code units (so expected ids are easy to write), except the fake scheduler's
+/// generated ids 100+i, which decode to "tok{i}", and <see cref="EndOfText"/>, a special token.
+/// </summary>
+public sealed class FakeTokenizer : Tokenizer.TokenizerBase
+{
+    public const int EndOfText = 151643;
+
+    public ConcurrentQueue<ApplyChatTemplateRequest> TemplateRequests { get; } = new();
+
+    public override Task<EncodeResponse> Encode(EncodeRequest request, ServerCallContext context) =>
+        Task.FromResult(new EncodeResponse { Ids = { request.Text.Select(c => (int)c) } });
+
+    public override Task<DecodeResponse> Decode(DecodeRequest request, ServerCallContext context) =>
+        Task.FromResult(new DecodeResponse
+        {
+            Text = string.Concat(request.Ids
+                .Where(id => !(request.SkipSpecialTokens && id == EndOfText))
+                .Select(TextOf)),
+        });
+
+    public override Task<ApplyChatTemplateResponse> ApplyChatTemplate(
+        ApplyChatTemplateRequest request, ServerCallContext context)
+    {
+        TemplateRequests.Enqueue(request);
+        var prompt = "<chat>" + request.MessagesJson;
+        return Task.FromResult(new ApplyChatTemplateResponse { Prompt = prompt, Ids = { prompt.Select(c => (int)c) } });
+    }
+
+    private static string TextOf(int id) => id switch
+    {
+        EndOfText => "<|endoftext|>",
+        >= 100 and < 200 => $"tok{id - 100}",
+        >= 200 and < 300 => $"alt{id - 200}",
+        _ => ((char)id).ToString(),
+    };
+}

@@ -1,0 +1,73 @@
+using System.Net.Http.Headers;
+using Gateway.Tests.Hosting;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Inference.Contracts.Scheduler.V1;
+
+namespace Gateway.Tests.Security;
+
+/// <summary>A gateway started with <c>Gateway:ApiKey</c>.</summary>
+public sealed class SecuredGatewayHost : GatewayHost
+{
+    public const string ApiKey = "sk-test-key";
+
+    protected override IEnumerable<string> ExtraArgs => ["--Gateway:ApiKey", ApiKey];
+}
+
+public sealed class ApiKeyTests(SecuredGatewayHost host) : IClassFixture<SecuredGatewayHost>
+{
+    [Fact]
+    public async Task Completions_WithoutTheKey_Returns401()
+    {
+        var answer = await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"Hi"}""");
+
+        Assert.Equal(401, answer.Status);
+        Assert.Equal("AuthenticationError", answer.Json.GetProperty("error").GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Completions_WithTheKey_Succeeds()
+    {
+        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/models");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SecuredGatewayHost.ApiKey);
+
+        using var response = await host.Http.SendAsync(request, cts.Token);
+
+        Assert.Equal(200, (int)response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Health_WithoutTheKey_StaysOpen()
+    {
+        var answer = await host.Http.GetAnswerAsync("/health");
+
+        Assert.Equal(200, answer.Status);
+    }
+
+    [Fact]
+    public async Task FrontDoor_WithoutTheKey_IsUnauthenticated()
+    {
+        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+        using var channel = GrpcChannel.ForAddress(host.GrpcAddress);
+        var client = new Generation.GenerationClient(channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(
+            () => client.GetModelInfoAsync(new GetModelInfoRequest(), cancellationToken: cts.Token).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task FrontDoor_WithTheKey_ReachesTheScheduler()
+    {
+        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+        using var channel = GrpcChannel.ForAddress(host.GrpcAddress);
+        var headers = new Metadata { { "authorization", "Bearer " + SecuredGatewayHost.ApiKey } };
+
+        var info = await new Generation.GenerationClient(channel)
+            .GetModelInfoAsync(new GetModelInfoRequest(), headers, cancellationToken: cts.Token);
+
+        Assert.Equal(Fakes.FakeScheduler.ModelName, info.ModelName);
+    }
+}

@@ -1,0 +1,162 @@
+using Gateway.Api.Generation;
+using Gateway.Api.Json;
+using Gateway.Api.Sampling;
+using Gateway.Api.Sse;
+using Gateway.Api.Tools;
+using Gateway.Backends;
+using Gateway.Observability;
+
+namespace Gateway.Api.Chat;
+
+/// <summary><c>POST /v1/chat/completions</c>: chat, whole or streamed, with Hermes-style tool calls parsed out.</summary>
+public static class ChatCompletionsEndpoint
+{
+    private const string ObjectName = "chat.completion";
+    private const string ChunkObjectName = "chat.completion.chunk";
+    private const string AssistantRole = "assistant";
+
+    public static async Task HandleAsync(
+        HttpContext http,
+        IGenerationService generation,
+        ServedModel servedModel,
+        TokenTextCache tokenTexts,
+        GatewayMetrics metrics)
+    {
+        var cancellationToken = http.RequestAborted;
+        var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
+        var request = ChatRequest.Read(fields);
+        var model = await servedModel.ResolveAsync(request.Model, cancellationToken);
+        var reply = new Reply(RequestIds.New("chatcmpl"), RequestIds.UnixNow(), model.Name);
+
+        var updates = generation.GenerateAsync(
+            new GenerationRequest(reply.Id, request.Prompt, request.Sampling, request.Priority), cancellationToken);
+        var timing = metrics.Start(model.Name);
+        await using var stream = await GenerationStream.OpenAsync(updates, cancellationToken);
+        timing.FirstToken();
+        if (request.Stream.Stream)
+        {
+            await StreamAsync(http, stream, timing, reply, request, tokenTexts);
+        }
+        else
+        {
+            await RespondAsync(http, stream, timing, reply, request, tokenTexts);
+        }
+    }
+
+    private static async Task RespondAsync(
+        HttpContext http,
+        GenerationStream stream,
+        GatewayMetrics.RequestTiming timing,
+        Reply reply,
+        ChatRequest request,
+        TokenTextCache tokenTexts)
+    {
+        var cancellationToken = http.RequestAborted;
+        var answer = new GenerationAccumulator();
+        await foreach (var update in stream.ReadAllAsync())
+        {
+            answer.Add(update);
+        }
+
+        var (finish, usage) = answer.RequireFinished();
+        timing.Finished(finish, usage);
+        var parsed = request.ParseToolCalls ? ToolCallParser.Parse(answer.Text) : new ToolCallParseResult(answer.Text, []);
+        var toolCalls = parsed.Calls.Count > 0 ? parsed.Calls.Select(ToDto).ToArray() : null;
+        var choice = new ChatChoice(
+            0,
+            new ChatMessageDto(AssistantRole, toolCalls is null ? answer.Text : parsed.Content, toolCalls),
+            await BuildLogprobsAsync(request, answer.Tokens, tokenTexts, cancellationToken),
+            toolCalls is null ? finish.ToOpenAi() : FinishReasons.ToolCalls,
+            answer.StopReason);
+        var response = new ChatCompletionResponse(
+            reply.Id, ObjectName, reply.Created, reply.Model, [choice], UsageDto.From(usage));
+        await http.Response.WriteAsJsonAsync(response, ApiJson.Context.ChatCompletionResponse, cancellationToken: cancellationToken);
+    }
+
+    private static async Task StreamAsync(
+        HttpContext http,
+        GenerationStream stream,
+        GatewayMetrics.RequestTiming timing,
+        Reply reply,
+        ChatRequest request,
+        TokenTextCache tokenTexts)
+    {
+        var cancellationToken = http.RequestAborted;
+        var sse = new SseWriter(http.Response);
+        await sse.StartAsync(cancellationToken);
+        await WriteAsync(sse, reply.Chunk(new ChatDelta(Role: AssistantRole, Content: ""), null, null), cancellationToken);
+
+        var filter = request.ParseToolCalls ? new ToolCallStreamFilter() : null;
+        var answer = new GenerationAccumulator();
+        await foreach (var update in stream.ReadAllAsync())
+        {
+            answer.Add(update);
+            var content = filter?.Push(update.TextDelta) ?? update.TextDelta;
+            var logprobs = update.Tokens.Count > 0
+                ? await BuildLogprobsAsync(request, update.Tokens, tokenTexts, cancellationToken)
+                : null;
+            if (content.Length > 0 || logprobs is not null)
+            {
+                await WriteAsync(sse, reply.Chunk(new ChatDelta(Content: content), logprobs, null), cancellationToken);
+            }
+        }
+
+        var (finish, usage) = answer.RequireFinished();
+        timing.Finished(finish, usage);
+        var finishReason = finish.ToOpenAi();
+        if (filter?.Complete() is { } rest)
+        {
+            if (rest.Content is { Length: > 0 } heldBack)
+            {
+                await WriteAsync(sse, reply.Chunk(new ChatDelta(Content: heldBack), null, null), cancellationToken);
+            }
+
+            if (rest.Calls.Count > 0)
+            {
+                var deltas = rest.Calls.Select((call, index) =>
+                {
+                    var dto = ToDto(call);
+                    return new ToolCallDeltaDto(index, dto.Id, dto.Type, dto.Function);
+                }).ToArray();
+                await WriteAsync(sse, reply.Chunk(new ChatDelta(ToolCalls: deltas), null, null), cancellationToken);
+                finishReason = FinishReasons.ToolCalls;
+            }
+        }
+
+        await WriteAsync(sse, reply.Chunk(new ChatDelta(), null, finishReason, answer.StopReason), cancellationToken);
+        if (request.Stream.IncludeUsage)
+        {
+            var usageChunk = new ChatCompletionChunk(
+                reply.Id, ChunkObjectName, reply.Created, reply.Model, [], UsageDto.From(usage));
+            await WriteAsync(sse, usageChunk, cancellationToken);
+        }
+
+        await sse.WriteDoneAsync(cancellationToken);
+    }
+
+    private static Task WriteAsync(SseWriter sse, ChatCompletionChunk chunk, CancellationToken cancellationToken) =>
+        sse.WriteAsync(chunk, ApiJson.Context.ChatCompletionChunk, cancellationToken);
+
+    private static async Task<ChatLogprobs?> BuildLogprobsAsync(
+        ChatRequest request, IReadOnlyList<SampledToken> tokens, TokenTextCache tokenTexts, CancellationToken cancellationToken)
+    {
+        if (request.TopLogprobs is not { } top)
+        {
+            return null;
+        }
+
+        var ids = tokens.SelectMany(t => t.TopLogprobs.Take(top).Select(a => a.Id).Prepend(t.Id));
+        var texts = await tokenTexts.GetAsync(ids, cancellationToken);
+        return ChatLogprobsBuilder.Build(tokens, texts, top);
+    }
+
+    private static ToolCallDto ToDto(ParsedToolCall call) =>
+        new(RequestIds.New("chatcmpl-tool"), "function", new FunctionCallDto(call.Name, call.ArgumentsJson));
+
+    /// <summary>What every chunk of one request shares.</summary>
+    private sealed record Reply(string Id, long Created, string Model)
+    {
+        public ChatCompletionChunk Chunk(ChatDelta delta, ChatLogprobs? logprobs, string? finishReason, string? stopReason = null) =>
+            new(Id, ChunkObjectName, Created, Model, [new ChatChunkChoice(0, delta, logprobs, finishReason, stopReason)], null);
+    }
+}

@@ -1,0 +1,21 @@
+using System.Text;
+using Gateway.Api.Generation;
+using Gateway.Backends;
+
+namespace Gateway.Api.Chat;
+
+/// <summary>Builds chat logprobs: each token with its UTF-8 bytes and its top alternatives.</summary>
+public static class ChatLogprobsBuilder
+{
+    public static ChatLogprobs Build(
+        IReadOnlyList<SampledToken> tokens, IReadOnlyDictionary<int, string> texts, int topCount) =>
+        new(tokens.Select(token => new ChatTokenLogprob(
+            texts[token.Id],
+            Logprobs.Finite(token.Logprob),
+            BytesOf(texts[token.Id]),
+            token.TopLogprobs.Take(topCount)
+                .Select(a => new ChatTopLogprob(texts[a.Id], Logprobs.Finite(a.Logprob), BytesOf(texts[a.Id])))
+                .ToArray())).ToArray());
+
+    private static int[] BytesOf(string text) => Encoding.UTF8.GetBytes(text).Select(b => (int)b).ToArray();
+}

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Gateway.Api.Errors;
+using Gateway.Api.Json;
+using Gateway.Api.Sampling;
+using Gateway.Backends;
+
+namespace Gateway.Api.Completions;
+
+/// <summary>A validated <c>POST /v1/completions</c> body.</summary>
+/// <param name="Model">The requested model, or null for the served one.</param>
+/// <param name="Prompt">Text or token ids.</param>
+/// <param name="Sampling">How to generate.</param>
+/// <param name="Logprobs">Alternatives per token to return, or null for no logprobs.</param>
+/// <param name="Stream">Streaming settings.</param>
+/// <param name="Priority">vLLM's priority extra.</param>
+public sealed record CompletionRequest(
+    string? Model,
+    PromptInput Prompt,
+    SamplingOptions Sampling,
+    int? Logprobs,
+    StreamSettings Stream,
+    int Priority)
+{
+    /// <summary>OpenAI's default for the legacy completions API.</summary>
+    public const int DefaultMaxTokens = 16;
+
+    public static CompletionRequest Read(RequestFields fields)
+    {
+        var echo = fields.Bool("echo") ?? false;
+        SamplingFields.Require(!echo, "echo", "echo is not supported yet; send echo=false.");
+        SamplingFields.Require(fields.String("suffix") is null, "suffix", "suffix is not supported.");
+
+        // Absent means OpenAI's 16; an explicit null means "up to the context limit", as in vLLM.
+        var maxTokens = fields.Root.TryGetProperty("max_tokens", out _)
+            ? SamplingFields.ReadMaxTokens(fields, "max_tokens")
+            : DefaultMaxTokens;
+        int? logprobs = fields.Raw("logprobs") is null ? null : SamplingFields.ReadLogprobCount(fields, "logprobs");
+
+        return new CompletionRequest(
+            fields.String("model"),
+            ReadPrompt(fields),
+            SamplingFields.Read(fields, maxTokens, logprobs ?? 0),
+            logprobs,
+            StreamSettings.Read(fields),
+            fields.Int("priority") ?? 0);
+    }
+
+    /// <summary>A string, token ids, or a one-element array of either; several prompts per request are refused for now.</summary>
+    private static PromptInput ReadPrompt(RequestFields fields)
+    {
+        var prompt = fields.Raw("prompt") ?? throw ApiException.BadRequest("prompt is required.", "prompt");
+        if (prompt.ValueKind == JsonValueKind.String)
+        {
+            return new TextPrompt(prompt.GetString()!);
+        }
+
+        if (prompt.ValueKind != JsonValueKind.Array)
+        {
+            throw RequestFields.WrongType("prompt", "a string, an array of token ids, or an array of one of those", prompt);
+        }
+
+        var items = prompt.EnumerateArray().ToArray();
+        if (items.Length == 0 || items[0].ValueKind == JsonValueKind.Number)
+        {
+            return new TokenPrompt(RequestFields.ReadInts("prompt", prompt));
+        }
+
+        if (items.Length > 1)
+        {
+            throw ApiException.BadRequest(
+                $"prompt holds {items.Length} prompts; batched prompts are not supported yet, send one per request.",
+                "prompt");
+        }
+
+        return items[0].ValueKind switch
+        {
+            JsonValueKind.String => new TextPrompt(items[0].GetString()!),
+            JsonValueKind.Array => new TokenPrompt(RequestFields.ReadInts("prompt", items[0])),
+            _ => throw RequestFields.WrongType("prompt", "a string or an array of token ids", items[0]),
+        };
+    }
+}

@@ -1,0 +1,36 @@
+using System.Text;
+using Gateway.Backends;
+
+namespace Gateway.Api.Generation;
+
+/// <summary>Collects a request's updates into the whole answer.</summary>
+public sealed class GenerationAccumulator
+{
+    private readonly StringBuilder _text = new();
+    private readonly List<SampledToken> _tokens = [];
+
+    public string Text => _text.ToString();
+
+    public IReadOnlyList<SampledToken> Tokens => _tokens;
+
+    public FinishReason? Finish { get; private set; }
+
+    public string? StopReason { get; private set; }
+
+    public TokenUsage? Usage { get; private set; }
+
+    public void Add(GenerationUpdate update)
+    {
+        _text.Append(update.TextDelta);
+        _tokens.AddRange(update.Tokens);
+        Finish ??= update.Finish;
+        StopReason ??= update.StopReason;
+        Usage ??= update.Usage;
+    }
+
+    /// <summary>The scheduler promises a finish reason and usage on its last response; a stream without them was cut.</summary>
+    public (FinishReason Finish, TokenUsage Usage) RequireFinished() =>
+        Finish is { } finish
+            ? (finish, Usage ?? new TokenUsage(0, _tokens.Count, 0))
+            : throw new InvalidOperationException("The scheduler ended the stream without a finish reason.");
+}

@@ -1,0 +1,33 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Gateway.Api.Chat;
+using Gateway.Api.Completions;
+using Gateway.Api.Errors;
+using Gateway.Api.Models;
+using Gateway.Api.Tokenize;
+
+namespace Gateway.Api.Json;
+
+/// <summary>How the API writes JSON: snake_case names and non-ASCII text left readable, as Python's json does.</summary>
+public static class ApiJson
+{
+    public static JsonSerializerOptions Options { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static ApiJsonContext Context { get; } = new(new JsonSerializerOptions(Options));
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(ErrorBody))]
+[JsonSerializable(typeof(CompletionResponse))]
+[JsonSerializable(typeof(ChatCompletionResponse))]
+[JsonSerializable(typeof(ChatCompletionChunk))]
+[JsonSerializable(typeof(ModelList))]
+[JsonSerializable(typeof(VersionResponse))]
+[JsonSerializable(typeof(TokenizeResponse))]
+[JsonSerializable(typeof(DetokenizeResponse))]
+public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,0 +1,26 @@
+using Gateway.Api.Chat;
+using Gateway.Api.Completions;
+using Gateway.Api.Errors;
+using Gateway.Api.Health;
+using Gateway.Api.Models;
+using Gateway.Api.Tokenize;
+
+namespace Gateway.Api;
+
+public static class OpenAiApiExtensions
+{
+    /// <summary>The OpenAI-compatible HTTP API, with vLLM's extras.</summary>
+    public static WebApplication MapOpenAiApi(this WebApplication app)
+    {
+        app.UseMiddleware<OpenAiErrorMiddleware>();
+
+        app.MapPost("/v1/completions", CompletionsEndpoint.HandleAsync);
+        app.MapPost("/v1/chat/completions", ChatCompletionsEndpoint.HandleAsync);
+        app.MapGet("/v1/models", ModelsEndpoints.ListAsync);
+        app.MapPost("/tokenize", TokenizeEndpoints.TokenizeAsync);
+        app.MapPost("/detokenize", TokenizeEndpoints.DetokenizeAsync);
+        app.MapGet("/health", HealthEndpoint.CheckAsync);
+        app.MapGet("/version", ModelsEndpoints.Version);
+        return app;
+    }
+}

@@ -1,0 +1,45 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Gateway.Api.Json;
+
+namespace Gateway.Api.Sse;
+
+/// <summary>Server-sent events the way OpenAI streams: <c>data: {json}\n\n</c> per chunk, then <c>data: [DONE]\n\n</c>.</summary>
+public sealed class SseWriter(HttpResponse response)
+{
+    public const string ContentType = "text/event-stream";
+
+    private static readonly byte[] _dataPrefix = "data: "u8.ToArray();
+    private static readonly byte[] _eventEnd = "\n\n"u8.ToArray();
+    private static readonly byte[] _done = "data: [DONE]\n\n"u8.ToArray();
+    private static readonly JsonWriterOptions _writerOptions = new() { Encoder = ApiJson.Options.Encoder };
+
+    /// <summary>Sends the headers now, so the client sees the stream open before the first token.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = ContentType;
+        response.Headers.CacheControl = "no-cache";
+        await response.StartAsync(cancellationToken);
+    }
+
+    public async Task WriteAsync<T>(T value, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    {
+        var body = response.BodyWriter;
+        body.Write(_dataPrefix);
+        using (var json = new Utf8JsonWriter(body, _writerOptions))
+        {
+            JsonSerializer.Serialize(json, value, typeInfo);
+        }
+
+        body.Write(_eventEnd);
+        await body.FlushAsync(cancellationToken);
+    }
+
+    public async Task WriteDoneAsync(CancellationToken cancellationToken)
+    {
+        response.BodyWriter.Write(_done);
+        await response.BodyWriter.FlushAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Gateway.Api.Errors;
+using Gateway.Api.Json;
+using Gateway.Backends;
+
+namespace Gateway.Api.Tokenize;
+
+/// <summary>vLLM's <c>POST /tokenize</c> and <c>POST /detokenize</c>, served by the tokenizer service.</summary>
+public static class TokenizeEndpoints
+{
+    public static async Task<IResult> TokenizeAsync(
+        HttpContext http, ITokenizerService tokenizer, ServedModel servedModel)
+    {
+        var cancellationToken = http.RequestAborted;
+        var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
+        var model = await servedModel.ResolveAsync(fields.String("model"), cancellationToken);
+
+        IReadOnlyList<int> ids;
+        if (fields.Raw("messages") is { } messages)
+        {
+            if (messages.ValueKind != JsonValueKind.Array)
+            {
+                throw RequestFields.WrongType("messages", "an array of messages", messages);
+            }
+
+            var tools = fields.Raw("tools");
+            var chat = new ChatMessagesPrompt(
+                messages.GetRawText(),
+                tools?.GetRawText(),
+                fields.Bool("add_generation_prompt") ?? true,
+                fields.Object("chat_template_kwargs")?.Root.GetRawText());
+            ids = await tokenizer.ApplyChatTemplateAsync(chat, cancellationToken);
+        }
+        else
+        {
+            var prompt = fields.String("prompt")
+                ?? throw ApiException.BadRequest("prompt or messages is required.", "prompt");
+            ids = await tokenizer.EncodeAsync(prompt, fields.Bool("add_special_tokens") ?? true, cancellationToken);
+        }
+
+        return Results.Json(
+            new TokenizeResponse(ids.Count, model.MaxModelLen, ids, null), ApiJson.Context.TokenizeResponse);
+    }
+
+    public static async Task<IResult> DetokenizeAsync(
+        HttpContext http, ITokenizerService tokenizer, ServedModel servedModel)
+    {
+        var cancellationToken = http.RequestAborted;
+        var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
+        await servedModel.ResolveAsync(fields.String("model"), cancellationToken);
+        if (fields.Raw("tokens") is null)
+        {
+            throw ApiException.BadRequest("tokens is required.", "tokens");
+        }
+
+        var text = await tokenizer.DecodeAsync(fields.Ints("tokens"), skipSpecialTokens: false, cancellationToken);
+        return Results.Json(new DetokenizeResponse(text), ApiJson.Context.DetokenizeResponse);
+    }
+}

@@ -1,0 +1,14 @@
+namespace Gateway.Backends;
+
+/// <summary>The tokenizer service's API, in domain types.</summary>
+public interface ITokenizerService
+{
+    /// <summary>Text to ids, parsing special-token text the way Hugging Face does.</summary>
+    Task<IReadOnlyList<int>> EncodeAsync(string text, bool addSpecialTokens, CancellationToken cancellationToken);
+
+    /// <summary>Ids to text.</summary>
+    Task<string> DecodeAsync(IReadOnlyList<int> ids, bool skipSpecialTokens, CancellationToken cancellationToken);
+
+    /// <summary>Renders the model's chat template and returns the prompt's ids.</summary>
+    Task<IReadOnlyList<int>> ApplyChatTemplateAsync(ChatMessagesPrompt chat, CancellationToken cancellationToken);
+}

@@ -1,0 +1,106 @@
+using System.Runtime.CompilerServices;
+using Grpc.Core;
+using Proto = Inference.Contracts.Scheduler.V1;
+
+namespace Gateway.Backends;
+
+/// <summary>The edge to the scheduler: maps domain requests to protobuf messages and back.</summary>
+public sealed class SchedulerGenerationService(Proto.Generation.GenerationClient client) : IGenerationService
+{
+    public async IAsyncEnumerable<GenerationUpdate> GenerateAsync(
+        GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Disposing the call (early exit, client disconnect) cancels it, which aborts the request in the scheduler.
+        using var call = client.Generate(ToProto(request), cancellationToken: cancellationToken);
+        await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken))
+        {
+            yield return FromProto(response);
+        }
+    }
+
+    public async Task<ModelInfo> GetModelInfoAsync(DateTime? deadline, CancellationToken cancellationToken)
+    {
+        var info = await client.GetModelInfoAsync(
+            new Proto.GetModelInfoRequest(), deadline: deadline, cancellationToken: cancellationToken);
+        return new ModelInfo(info.ModelName, info.MaxModelLen, info.VocabSize, info.NumWorkers);
+    }
+
+    internal static Proto.GenerateRequest ToProto(GenerationRequest request)
+    {
+        var message = new Proto.GenerateRequest
+        {
+            RequestId = request.RequestId,
+            Sampling = ToProto(request.Sampling),
+            Priority = request.Priority,
+        };
+        switch (request.Prompt)
+        {
+            case TextPrompt text:
+                message.Text = text.Text;
+                message.ParseSpecialTokens = true;
+                break;
+            case TokenPrompt tokens:
+                message.TokenIds = new Proto.TokenIds { Ids = { tokens.Ids } };
+                break;
+            case ChatMessagesPrompt chat:
+                message.Chat = new Proto.ChatPrompt
+                {
+                    MessagesJson = chat.MessagesJson,
+                    ToolsJson = chat.ToolsJson ?? "",
+                    AddGenerationPrompt = chat.AddGenerationPrompt,
+                    TemplateKwargsJson = chat.TemplateKwargsJson ?? "",
+                };
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(request), request.Prompt, "Unknown prompt kind.");
+        }
+
+        return message;
+    }
+
+    private static Proto.SamplingParams ToProto(SamplingOptions sampling)
+    {
+        var message = new Proto.SamplingParams
+        {
+            MaxTokens = sampling.MaxTokens ?? 0,
+            Temperature = sampling.Temperature,
+            TopP = sampling.TopP,
+            TopK = sampling.TopK,
+            MinP = sampling.MinP,
+            Stop = { sampling.Stop },
+            StopTokenIds = { sampling.StopTokenIds },
+            IgnoreEos = sampling.IgnoreEos,
+            Logprobs = sampling.Logprobs,
+            PresencePenalty = sampling.PresencePenalty,
+            FrequencyPenalty = sampling.FrequencyPenalty,
+            RepetitionPenalty = sampling.RepetitionPenalty,
+            IncludeStopStrInOutput = sampling.IncludeStopStrInOutput,
+            KeepSpecialTokens = !sampling.SkipSpecialTokens,
+            MinTokens = sampling.MinTokens,
+        };
+        if (sampling.Seed is { } seed)
+        {
+            message.Seed = seed;
+        }
+
+        return message;
+    }
+
+    internal static GenerationUpdate FromProto(Proto.GenerateResponse response) => new(
+        response.TextDelta,
+        response.Tokens.Select(t => new SampledToken(
+            t.TokenId,
+            t.Logprob,
+            t.TopLogprobs.Select(a => new TokenAlternative(a.TokenId, a.Logprob)).ToArray())).ToArray(),
+        response.FinishReason switch
+        {
+            Proto.FinishReason.Unspecified => null,
+            Proto.FinishReason.Stop or Proto.FinishReason.StopString => FinishReason.Stop,
+            Proto.FinishReason.Length => FinishReason.Length,
+            _ => FinishReason.Abort,
+        },
+        string.IsNullOrEmpty(response.StopReason) ? null : response.StopReason,
+        response.Usage is { } usage
+            ? new TokenUsage(usage.PromptTokens, usage.CompletionTokens, usage.CachedPromptTokens)
+            : null);
+}

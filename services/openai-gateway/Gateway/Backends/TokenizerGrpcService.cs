@@ -1,0 +1,41 @@
+using Proto = Inference.Contracts.Tokenizer.V1;
+
+namespace Gateway.Backends;
+
+/// <summary>The edge to the tokenizer service: maps domain calls to protobuf messages and back.</summary>
+public sealed class TokenizerGrpcService(Proto.Tokenizer.TokenizerClient client) : ITokenizerService
+{
+    public async Task<IReadOnlyList<int>> EncodeAsync(
+        string text, bool addSpecialTokens, CancellationToken cancellationToken)
+    {
+        var response = await client.EncodeAsync(
+            new Proto.EncodeRequest { Text = text, AddSpecialTokens = addSpecialTokens, ParseSpecialTokens = true },
+            cancellationToken: cancellationToken);
+        return response.Ids;
+    }
+
+    public async Task<string> DecodeAsync(
+        IReadOnlyList<int> ids, bool skipSpecialTokens, CancellationToken cancellationToken)
+    {
+        var response = await client.DecodeAsync(
+            new Proto.DecodeRequest { Ids = { ids }, SkipSpecialTokens = skipSpecialTokens },
+            cancellationToken: cancellationToken);
+        return response.Text;
+    }
+
+    public async Task<IReadOnlyList<int>> ApplyChatTemplateAsync(
+        ChatMessagesPrompt chat, CancellationToken cancellationToken)
+    {
+        var response = await client.ApplyChatTemplateAsync(
+            new Proto.ApplyChatTemplateRequest
+            {
+                MessagesJson = chat.MessagesJson,
+                ToolsJson = chat.ToolsJson ?? "",
+                AddGenerationPrompt = chat.AddGenerationPrompt,
+                TemplateKwargsJson = chat.TemplateKwargsJson ?? "",
+                Tokenize = true,
+            },
+            cancellationToken: cancellationToken);
+        return response.Ids;
+    }
+}

@@ -1,0 +1,28 @@
+namespace Gateway.Configuration;
+
+/// <summary>Settings of the gateway, bound from the <c>Gateway</c> configuration section.</summary>
+public sealed class GatewayOptions
+{
+    public const string SectionName = "Gateway";
+
+    /// <summary>Address of the scheduler's gRPC API, for example <c>http://127.0.0.1:50052</c>. Required.</summary>
+    public string SchedulerAddress { get; set; } = "";
+
+    /// <summary>Address of the tokenizer's gRPC API, for example <c>http://127.0.0.1:50051</c>. Required.</summary>
+    public string TokenizerAddress { get; set; } = "";
+
+    /// <summary>
+    /// Port of the gRPC front door that proxies direct <c>inference.scheduler.v1.Generation</c> clients to the
+    /// scheduler (cleartext HTTP/2, so it needs its own port). Default: null, no front door.
+    /// </summary>
+    public int? GrpcPort { get; set; }
+
+    /// <summary>
+    /// When set, <c>/v1/*</c> requests and gRPC front-door calls must carry <c>Authorization: Bearer &lt;key&gt;</c>
+    /// (vLLM's <c>--api-key</c>). Default: null, no authentication.
+    /// </summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>How long <c>GET /health</c> waits for the scheduler, in seconds. Default: 5.</summary>
+    public double HealthTimeoutSeconds { get; set; } = 5;
+}

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Configuration;
+
+public static class GatewayOptionsExtensions
+{
+    /// <summary>
+    /// Binds and validates <see cref="GatewayOptions"/> now, because the endpoints and the proxy routes are built
+    /// from them before the host exists; also registers them for injection.
+    /// </summary>
+    public static GatewayOptions AddGatewayOptions(this WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(GatewayOptions.SectionName);
+        var options = section.Get<GatewayOptions>() ?? new GatewayOptions();
+        var result = new GatewayOptionsValidator().Validate(null, options);
+        if (result.Failed)
+        {
+            throw new OptionsValidationException(GatewayOptions.SectionName, typeof(GatewayOptions), result.Failures);
+        }
+
+        builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        builder.Services.AddOptions<GatewayOptions>().Bind(section).ValidateOnStart();
+        return options;
+    }
+}

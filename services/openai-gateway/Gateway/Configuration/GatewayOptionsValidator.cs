@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Configuration;
+
+/// <summary>Fails start-up with a message naming the bad setting.</summary>
+public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var failures = new List<string>();
+        CheckAddress(failures, "Gateway:SchedulerAddress", options.SchedulerAddress, "http://127.0.0.1:50052");
+        CheckAddress(failures, "Gateway:TokenizerAddress", options.TokenizerAddress, "http://127.0.0.1:50051");
+        if (options.GrpcPort is { } port && (port < 1 || port > 65535))
+        {
+            failures.Add($"Gateway:GrpcPort must be between 1 and 65535, got {port}.");
+        }
+
+        if (!(options.HealthTimeoutSeconds > 0))
+        {
+            failures.Add($"Gateway:HealthTimeoutSeconds must be > 0, got {options.HealthTimeoutSeconds}.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckAddress(List<string> failures, string key, string value, string example)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            failures.Add($"{key} is required (for example {example}).");
+        }
+        else if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+        {
+            failures.Add($"{key} must be an absolute http:// or https:// address, got '{value}'.");
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using Gateway.Configuration;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Gateway.Hosting;
+
+public static class KestrelEndpointExtensions
+{
+    /// <summary>
+    /// HTTP/1.1 on every <c>--urls</c> address (the OpenAI API), and cleartext HTTP/2 on
+    /// <see cref="GatewayOptions.GrpcPort"/> (the gRPC front door): Kestrel cannot serve h2c and HTTP/1.1
+    /// on one cleartext port.
+    /// </summary>
+    /// <remarks>
+    /// The front door joins the standard <c>urls</c> setting rather than a code-defined endpoint, because any
+    /// code-defined endpoint makes Kestrel drop (and warn about) the <c>--urls</c> addresses; the protocol of each
+    /// endpoint is then chosen by its port.
+    /// </remarks>
+    public static void ConfigureGatewayEndpoints(this WebApplicationBuilder builder, GatewayOptions options)
+    {
+        var httpAddresses = ListenAddress.ParseList(
+            builder.Configuration[WebHostDefaults.ServerUrlsKey],
+            builder.Configuration[WebHostDefaults.HttpPortsKey]);
+        if (options.GrpcPort is { } port && httpAddresses.Any(address => address.Port == port))
+        {
+            throw new InvalidOperationException(
+                $"Gateway:GrpcPort {port} is also an HTTP port in urls; the gRPC front door needs a port of its own.");
+        }
+
+        if (options.GrpcPort is { } grpcPort)
+        {
+            var urls = httpAddresses.Append(httpAddresses[0] with { Port = grpcPort }).Select(address => address.ToUrl());
+            builder.Configuration[WebHostDefaults.ServerUrlsKey] = string.Join(';', urls);
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
+            listen.Protocols = options.GrpcPort is { } grpc && listen.IPEndPoint?.Port == grpc
+                ? HttpProtocols.Http2
+                : HttpProtocols.Http1));
+    }
+}

@@ -1,0 +1,61 @@
+using System.Net;
+using Gateway.Configuration;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Proxy;
+
+/// <summary>
+/// The gRPC front door: direct <c>inference.scheduler.v1.Generation</c> clients reach the scheduler through
+/// the gateway's HTTP/2 port, so the edge (limits, auth, logging) is the same for them and for HTTP clients.
+/// </summary>
+public static class SchedulerFrontDoorExtensions
+{
+    public const string RouteId = "scheduler-generation";
+    public const string ClusterId = "scheduler";
+
+    /// <summary>The path prefix of the public generation service's gRPC methods.</summary>
+    public const string GenerationPrefix = "/inference.scheduler.v1.Generation";
+
+    /// <summary>The gRPC methods of the public generation service, and nothing else of the scheduler.</summary>
+    public const string GenerationPath = GenerationPrefix + "/{**catch-all}";
+
+    public static IServiceCollection AddSchedulerFrontDoor(this IServiceCollection services, GatewayOptions options)
+    {
+        IReadOnlyList<RouteConfig> routes = options.GrpcPort is { } port
+            ? [BuildRoute(port)]
+            : [];
+        services.AddReverseProxy().LoadFromMemory(routes, [BuildCluster(options.SchedulerAddress)]);
+        return services;
+    }
+
+    public static WebApplication MapSchedulerFrontDoor(this WebApplication app)
+    {
+        app.MapReverseProxy();
+        return app;
+    }
+
+    private static RouteConfig BuildRoute(int grpcPort) => new()
+    {
+        RouteId = RouteId,
+        ClusterId = ClusterId,
+        // Only on the HTTP/2 port: an HTTP/1.1 request cannot carry gRPC.
+        Match = new RouteMatch { Path = GenerationPath, Hosts = [$"*:{grpcPort}"] },
+    };
+
+    private static ClusterConfig BuildCluster(string schedulerAddress) => new()
+    {
+        ClusterId = ClusterId,
+        LoadBalancingPolicy = "PowerOfTwoChoices",
+        Destinations = new Dictionary<string, DestinationConfig>
+        {
+            ["scheduler-0"] = new() { Address = schedulerAddress },
+        },
+        // The scheduler speaks cleartext HTTP/2 (h2c): ask for exactly that, without an upgrade dance.
+        HttpRequest = new ForwarderRequestConfig
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        },
+    };
+}

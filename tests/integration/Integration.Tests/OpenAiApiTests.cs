@@ -1,0 +1,166 @@
+using System.ClientModel;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Grpc.Net.Client;
+using Inference.Contracts.Scheduler.V1;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace Integration.Tests;
+
+/// <summary>
+/// The four services as separate processes (through `serve`), driven over real sockets by the official OpenAI .NET
+/// SDK, plain HTTP and a gRPC client, and compared with offline `generate` on the same checkpoint.
+/// </summary>
+public sealed class OpenAiApiTests(ServedSystem system) : IClassFixture<ServedSystem>
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(1);
+
+    private ChatClient Chat() => new(system.ModelName, new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = system.ApiBase });
+
+    private HttpClient Http() => new() { BaseAddress = new Uri($"http://127.0.0.1:{system.HttpPort}"), Timeout = RequestTimeout };
+
+    [Fact]
+    public async Task ChatCompletion_WithSdk_EqualsOfflineGenerate()
+    {
+        var offline = await OfflineAsync("--chat", "--prompt", "Hello!", "--max-tokens", "8");
+
+        ChatCompletion completion = await Chat().CompleteChatAsync(
+            [new UserChatMessage("Hello!")],
+            new ChatCompletionOptions { MaxOutputTokenCount = 8, Temperature = 0 });
+
+        Assert.Equal(offline.GetProperty("text").GetString(), completion.Content.Count == 0 ? "" : completion.Content[0].Text);
+        Assert.Equal(offline.GetProperty("token_ids").GetArrayLength(), completion.Usage.OutputTokenCount);
+    }
+
+    [Fact]
+    public async Task ChatCompletion_StreamingWithSdk_EqualsOfflineGenerate()
+    {
+        var offline = await OfflineAsync("--chat", "--prompt", "Tell me a story.", "--max-tokens", "12");
+
+        var text = new StringBuilder();
+        ChatFinishReason? finish = null;
+        await foreach (var update in Chat().CompleteChatStreamingAsync(
+            [new UserChatMessage("Tell me a story.")],
+            new ChatCompletionOptions { MaxOutputTokenCount = 12, Temperature = 0 }))
+        {
+            foreach (var part in update.ContentUpdate) text.Append(part.Text);
+            finish ??= update.FinishReason;
+        }
+
+        Assert.Equal(offline.GetProperty("text").GetString(), text.ToString());
+        Assert.NotNull(finish);
+    }
+
+    [Fact]
+    public async Task Completion_NonStreaming_EqualsOfflineGenerate()
+    {
+        var offline = await OfflineAsync("--prompt", "The quick brown fox", "--max-tokens", "10");
+        using var http = Http();
+
+        using var response = await http.PostAsJsonAsync("/v1/completions", new { model = system.ModelName, prompt = "The quick brown fox", max_tokens = 10, temperature = 0 });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("text_completion", body.GetProperty("object").GetString());
+        Assert.Equal(offline.GetProperty("text").GetString(), body.GetProperty("choices")[0].GetProperty("text").GetString());
+        Assert.Equal(offline.GetProperty("token_ids").GetArrayLength(), body.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task Completion_Streaming_ConcatenatesToOfflineText()
+    {
+        var offline = await OfflineAsync("--prompt", "Once upon a time", "--max-tokens", "10");
+        using var http = Http();
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
+        {
+            Content = JsonContent.Create(new { model = system.ModelName, prompt = "Once upon a time", max_tokens = 10, temperature = 0, stream = true, stream_options = new { include_usage = true } }),
+        };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+
+        var text = new StringBuilder();
+        var sawDone = false;
+        int? completionTokens = null;
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (!line.StartsWith("data: ", StringComparison.Ordinal)) continue;
+            var data = line["data: ".Length..];
+            if (data == "[DONE]") { sawDone = true; break; }
+            using var chunk = JsonDocument.Parse(data);
+            foreach (var choice in chunk.RootElement.GetProperty("choices").EnumerateArray())
+                text.Append(choice.GetProperty("text").GetString());
+            if (chunk.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
+                completionTokens = usage.GetProperty("completion_tokens").GetInt32();
+        }
+
+        Assert.True(sawDone);
+        Assert.Equal(offline.GetProperty("text").GetString(), text.ToString());
+        Assert.Equal(offline.GetProperty("token_ids").GetArrayLength(), completionTokens);
+    }
+
+    [Fact]
+    public async Task GrpcGenerate_ThroughFrontDoor_ReproducesGoldenGreedy()
+    {
+        var golden = GoldenCases.Load()[0];
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{system.GrpcPort}");
+        var client = new Generation.GenerationClient(channel);
+        var request = new GenerateRequest
+        {
+            TokenIds = new TokenIds { Ids = { golden.PromptIds } },
+            Sampling = new SamplingParams { MaxTokens = golden.Greedy.Length, Temperature = 0, IgnoreEos = true },
+        };
+
+        var ids = new List<int>();
+        FinishReason finish = FinishReason.Unspecified;
+        using var call = client.Generate(request, deadline: DateTime.UtcNow.Add(RequestTimeout));
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            ids.AddRange(call.ResponseStream.Current.Tokens.Select(t => t.TokenId));
+            if (call.ResponseStream.Current.FinishReason != FinishReason.Unspecified) finish = call.ResponseStream.Current.FinishReason;
+        }
+
+        Assert.Equal(golden.Greedy, ids);
+        Assert.Equal(FinishReason.Length, finish);
+    }
+
+    [Fact]
+    public async Task Models_ListsTheServedModel()
+    {
+        using var http = Http();
+        var body = await http.GetFromJsonAsync<JsonElement>("/v1/models");
+        Assert.Equal(system.ModelName, body.GetProperty("data")[0].GetProperty("id").GetString());
+    }
+
+    [Theory]
+    [InlineData("{\"prompt\": \"hi\", ", HttpStatusCode.BadRequest, null)]
+    [InlineData("{\"prompt\": \"\", \"max_tokens\": 4}", HttpStatusCode.BadRequest, "prompt")]
+    [InlineData("{\"prompt\": \"hi\", \"max_tokens\": -1}", HttpStatusCode.BadRequest, "max_tokens")]
+    [InlineData("{\"model\": \"no-such-model\", \"prompt\": \"hi\"}", HttpStatusCode.NotFound, "no-such-model")]
+    public async Task Completion_BadInput_GetsOpenAiErrorAndServiceStaysUp(string json, HttpStatusCode status, string? mentioned)
+    {
+        using var http = Http();
+
+        using var response = await http.PostAsync("/v1/completions", new StringContent(json, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(status, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var message = body.GetProperty("error").GetProperty("message").GetString();
+        Assert.False(string.IsNullOrEmpty(message));
+        if (mentioned is not null) Assert.Contains(mentioned, message);
+        using var health = await http.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    private async Task<JsonElement> OfflineAsync(params string[] args)
+    {
+        var run = await CliProgram.RunAsync(TimeSpan.FromMinutes(2), ["generate", "--model", system.ModelDirectory, .. args]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using var json = JsonDocument.Parse(run.Stdout.Trim());
+        return json.RootElement.Clone();
+    }
+}

@@ -1,0 +1,29 @@
+namespace Inference.Cli.CommandLine;
+
+public static class Usage
+{
+    public const string Text = """
+        usage: inference <command> [options]
+
+        make-model --out DIR [--preset tiny|small|qwen2.5-0.5b] [--seed N] [--hidden-size N]
+                   [--intermediate-size N] [--num-hidden-layers N] [--num-attention-heads N]
+                   [--num-key-value-heads N] [--untied]
+            Writes a deterministic random-weight Qwen2 checkpoint in the Hugging Face layout.
+
+        generate --model DIR (--prompt TEXT | --prompt-ids 1,2,3)... [--max-tokens N] [--temperature T]
+                 [--top-p P] [--top-k K] [--seed N] [--ignore-eos] [--chat] [--logprobs N] [--prompt-logits N]
+                 [--kv-cache-mib N] [--threads N]
+            Offline batch inference in process; one JSON line per prompt on stdout.
+            --chat renders each --prompt as a user message through the model's chat template.
+            --prompt-logits N adds the top N raw logits at each prompt's last position.
+
+        serve [--model DIR] [--port N] [--kv-cache-mib N]
+            Starts the tokenizer, npu-worker, scheduler and openai-gateway services as local processes and
+            serves the OpenAI API on http://127.0.0.1:PORT (default 8000) until interrupted. With no --model
+            it generates and serves the tiny random checkpoint.
+
+        bench-tokenizer [--model DIR] [--seconds S]
+            Measures encode, decode and streaming-detokenize tokens/s on one thread over mixed text.
+
+        """;
+}

@@ -1,0 +1,57 @@
+using Inference.Abstractions.Text;
+using Microsoft.Extensions.Logging;
+using Scheduler.Core;
+using Tokenizer.Core;
+using Worker.Runtime;
+
+namespace Inference.Cli.Commands;
+
+/// <param name="KvCacheMiB">KV memory budget; null keeps the runner's default.</param>
+/// <param name="Threads">Compute threads; null uses every core.</param>
+public sealed record OfflineEngineOptions(int? KvCacheMiB, int? Threads);
+
+/// <summary>
+/// The whole engine in one process without gRPC: the scheduler core over the model runner, with the tokenizer
+/// library doing the text work. The same classes the services host, wired directly.
+/// </summary>
+public sealed class OfflineEngine : IAsyncDisposable
+{
+    private readonly ModelRunner _runner;
+
+    private OfflineEngine(ModelRunner runner, InferenceEngine engine)
+    {
+        _runner = runner;
+        Engine = engine;
+    }
+
+    public InferenceEngine Engine { get; }
+
+    public static Task<OfflineEngine> LoadAsync(string modelDirectory, OfflineEngineOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var tokenizer = new LocalTextTokenizer(QwenTokenizer.Load(modelDirectory, new TokenizerOptions()));
+        var runnerOptions = new ModelRunnerOptions();
+        if (options.KvCacheMiB is { } mib) runnerOptions = runnerOptions with { KvCacheBytes = (long)mib << 20 };
+        if (options.Threads is { } threads) runnerOptions = runnerOptions with { Threads = threads };
+
+        using var progress = new CommandLine.ConsoleProgress("loading model");
+        var runner = ModelRunner.Load(modelDirectory, runnerOptions, loggerFactory, progress);
+        var engine = new InferenceEngine(runner, tokenizer, new EngineOptions(), loggerFactory);
+        return Task.FromResult(new OfflineEngine(runner, engine));
+    }
+
+    /// <summary>The top raw logits at the prompt's last position (a throwaway prefill; call when the engine is idle).</summary>
+    public IReadOnlyList<(int Id, float Logit)> TopPromptLogits(IReadOnlyList<int> promptIds, int count)
+    {
+        var logits = _runner.ComputeLogits(promptIds);
+        return logits.Select((logit, id) => (id, logit))
+            .OrderByDescending(p => p.logit).ThenBy(p => p.id)
+            .Take(count).ToList();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Engine.DisposeAsync();
+        _runner.Dispose();
+    }
+}

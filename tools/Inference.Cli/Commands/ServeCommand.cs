@@ -1,0 +1,86 @@
+using Inference.Cli.CommandLine;
+using Inference.Cli.Serving;
+using Worker.Runtime.Checkpoints;
+
+namespace Inference.Cli.Commands;
+
+/// <summary>`serve`: the whole system as local processes (no Docker) until SIGINT or SIGTERM.</summary>
+public static class ServeCommand
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
+
+    public static async Task<int> RunAsync(CommandArguments args, CancellationToken cancellationToken)
+    {
+        var model = args.String("model");
+        var port = args.Int("port", 1, 65535) ?? 8000;
+        var kvCacheMiB = args.Int("kv-cache-mib", 1);
+        args.EnsureAllRead();
+
+        model ??= EnsureDefaultModel();
+        if (!File.Exists(Path.Combine(model, "config.json")))
+            throw new UsageException($"--model: {model} has no config.json (expected a Hugging Face model folder)");
+
+        var log = TextWriter.Synchronized(Console.Error);
+        await using var cluster = LocalCluster.Start(model, port, kvCacheMiB, ServiceBinaries.FromBuild(), log);
+        try
+        {
+            await cluster.WaitUntilReadyAsync(StartTimeout, cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+        {
+            log.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+
+        var modelName = await cluster.ModelNameAsync(cancellationToken);
+        Console.Out.WriteLine($"serving {modelName} from {Path.GetFullPath(model)}");
+        Console.Out.WriteLine($"OpenAI API: {cluster.ApiBase}  (gRPC generation front door: 127.0.0.1:{cluster.GrpcPort})");
+        Console.Out.WriteLine("press Ctrl+C to stop");
+        Console.Out.Flush();
+
+        try
+        {
+            await WaitForExitOrFailureAsync(cluster, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            log.WriteLine("stopping services");
+            return 0;
+        }
+        return 1;
+    }
+
+    /// <summary>Returns (with an error logged) when any service dies; throws when cancelled.</summary>
+    private static async Task WaitForExitOrFailureAsync(LocalCluster cluster, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await Task.Delay(500, cancellationToken);
+            if (cluster.Services.FirstOrDefault(s => s.HasExited) is { } dead)
+            {
+                Console.Error.WriteLine($"error: the {dead.Name} service exited with code {dead.ExitCode}; stopping");
+                return;
+            }
+        }
+    }
+
+    /// <summary>The tiny random checkpoint (seed 0), generated once into the user's cache folder.</summary>
+    private static string EnsureDefaultModel()
+    {
+        var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
+            ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        var directory = Path.Combine(cache, "dotnet-llm-serving", "models", "qwen2-tiny-random-seed0");
+        if (File.Exists(Path.Combine(directory, "model.safetensors")) && File.Exists(Path.Combine(directory, "tokenizer.json")))
+            return directory;
+
+        Console.Error.WriteLine($"no --model given: generating the tiny random checkpoint into {directory}");
+        var staging = directory + ".partial";
+        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        using var progress = new ConsoleProgress("make-model");
+        RandomCheckpointWriter.Write(staging, RandomModelSpec.FromPreset("tiny", 0), progress);
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        Directory.Move(staging, directory);
+        return directory;
+    }
+}

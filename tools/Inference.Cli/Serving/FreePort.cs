@@ -1,0 +1,15 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Inference.Cli.Serving;
+
+public static class FreePort
+{
+    /// <summary>A loopback port the OS reports free now (another process could still take it before we bind).</summary>
+    public static int Next()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
