@@ -7,7 +7,13 @@ namespace Gateway.Tests.Fakes;
 /// <param name="Finish">Set on the last response.</param>
 /// <param name="StopReason">Sent with the last response.</param>
 /// <param name="HangAfterFirst">Send the first piece, then wait until the call is cancelled.</param>
-public sealed record FakeReply(string[] Pieces, FinishReason Finish, string StopReason = "", bool HangAfterFirst = false)
+/// <param name="FailAfterFirst">Send the first piece, then fail the call with this status.</param>
+public sealed record FakeReply(
+    string[] Pieces,
+    FinishReason Finish,
+    string StopReason = "",
+    bool HangAfterFirst = false,
+    Grpc.Core.StatusCode? FailAfterFirst = null)
 {
     public static FakeReply Default { get; } = new(["Hello", ",", " world"], FinishReason.Length);
 }

@@ -60,7 +60,7 @@ public sealed class FakeScheduler : Generation.GenerationBase
                 response.PromptTokenIds.Add(Enumerable.Range(1, PromptTokens));
             }
 
-            if (last && !reply.HangAfterFirst)
+            if (last && !reply.HangAfterFirst && reply.FailAfterFirst is null)
             {
                 response.FinishReason = reply.Finish;
                 response.StopReason = reply.StopReason;
@@ -73,6 +73,11 @@ public sealed class FakeScheduler : Generation.GenerationBase
             }
 
             await responseStream.WriteAsync(response, context.CancellationToken);
+            if (reply.FailAfterFirst is { } failure)
+            {
+                throw new RpcException(new Status(failure, "worker lost"));
+            }
+
             if (reply.HangAfterFirst)
             {
                 await HangAsync(request.Text, context.CancellationToken);

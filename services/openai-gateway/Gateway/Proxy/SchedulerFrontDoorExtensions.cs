@@ -56,6 +56,8 @@ public static class SchedulerFrontDoorExtensions
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            // YARP drops a call idle for 100 s by default; a queued generation may wait longer for its first token.
+            ActivityTimeout = TimeSpan.FromMinutes(30),
         },
     };
 }

@@ -33,6 +33,9 @@ public sealed record ChatRequest(
             { } other => throw RequestFields.WrongType("tools", "an array of tool definitions", other),
         };
         var toolChoice = ReadToolChoice(fields);
+        var format = fields.Object("response_format")?.String("type") ?? "text";
+        SamplingFields.Require(format == "text", "response_format",
+            $"response_format of type {format} is not supported yet (no guided decoding); only \"text\" is.");
         var templateKwargs = fields.Object("chat_template_kwargs");
 
         // max_completion_tokens replaced max_tokens in OpenAI's chat API; both are honoured, the new one first.

@@ -39,9 +39,10 @@ public static partial class HealthEndpoint
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Health: the scheduler has no workers")]
+    // Debug: launchers and orchestrators poll /health while the system starts; the 503 itself is the signal.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Health: the scheduler has no workers")]
     private static partial void LogNoWorkers(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Health: the scheduler did not answer: {Status} {Detail}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Health: the scheduler did not answer: {Status} {Detail}")]
     private static partial void LogSchedulerUnreachable(ILogger logger, StatusCode status, string detail);
 }

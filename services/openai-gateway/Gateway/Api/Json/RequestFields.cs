@@ -47,7 +47,7 @@ public sealed class RequestFields(JsonElement root)
     public double? Number(string name) => Raw(name) switch
     {
         null => null,
-        { ValueKind: JsonValueKind.Number } value when value.TryGetDouble(out var number) => number,
+        { ValueKind: JsonValueKind.Number } value when value.TryGetDouble(out var number) && double.IsFinite(number) => number,
         { ValueKind: JsonValueKind.Number } => throw ApiException.BadRequest($"{name} is out of range.", name),
         { } value => throw WrongType(name, "a number", value),
     };
