@@ -16,6 +16,8 @@ public static class ServeCommand
         var kvCacheMiB = args.Int("kv-cache-mib", 1);
         args.EnsureAllRead();
 
+        if (!FreePort.IsAvailable(port))
+            throw new UsageException($"--port {port}: 127.0.0.1:{port} is already in use (another server running?)");
         model ??= EnsureDefaultModel();
         if (!File.Exists(Path.Combine(model, "config.json")))
             throw new UsageException($"--model: {model} has no config.json (expected a Hugging Face model folder)");
