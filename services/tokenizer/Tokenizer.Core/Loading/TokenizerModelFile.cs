@@ -11,8 +11,8 @@ namespace Tokenizer.Core.Loading;
 internal sealed class TokenizerModelFile
 {
     public required Dictionary<string, int> Vocabulary { get; init; }
-    /// <summary>Merge rules (left token, right token), highest priority first.</summary>
-    public required List<(string Left, string Right)> Merges { get; init; }
+    /// <summary>Merges as "left right", highest priority first.</summary>
+    public required List<string> Merges { get; init; }
     public required List<AddedToken> AddedTokens { get; init; }
 
     public static TokenizerModelFile Read(string path)
@@ -127,26 +127,17 @@ internal sealed class TokenizerModelFile
         return result;
     }
 
-    private static List<(string Left, string Right)> ReadMerges(JsonElement model)
+    private static List<string> ReadMerges(JsonElement model)
     {
         JsonElement merges = Require(model, "merges", JsonValueKind.Array);
-        var result = new List<(string Left, string Right)>(merges.GetArrayLength());
+        var result = new List<string>(merges.GetArrayLength());
         foreach (JsonElement merge in merges.EnumerateArray())
         {
             // Older files spell a merge "a b"; newer ones ["a", "b"] (which allows spaces in tokens).
-            if (merge.ValueKind == JsonValueKind.Array && merge.GetArrayLength() == 2
-                && merge[0].ValueKind == JsonValueKind.String && merge[1].ValueKind == JsonValueKind.String)
-            {
-                result.Add((merge[0].GetString()!, merge[1].GetString()!));
-                continue;
-            }
-            string[] parts = merge.ValueKind == JsonValueKind.String ? merge.GetString()!.Split(' ') : [];
-            if (parts.Length != 2)
-            {
-                throw new TokenizerLoadException(
-                    $"tokenizer.json merge #{result.Count} is {merge.GetRawText()}; expected \"left right\" or [\"left\", \"right\"].");
-            }
-            result.Add((parts[0], parts[1]));
+            string text = merge.ValueKind == JsonValueKind.Array
+                ? $"{merge[0].GetString()} {merge[1].GetString()}"
+                : merge.GetString() ?? "";
+            result.Add(text);
         }
         return result;
     }

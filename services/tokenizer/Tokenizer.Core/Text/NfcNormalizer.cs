@@ -30,11 +30,6 @@ public static class NfcNormalizer
         }
     }
 
-    /// <summary>The NFC form of <paramref name="text"/>: the text itself when nothing in it can change
-    /// (every character below U+0300, true of ASCII and most Latin text), else a normalized copy.</summary>
-    public static ReadOnlySpan<char> Normalize(ReadOnlySpan<char> text) =>
-        text.IndexOfAnyInRange(FirstComposingChar, char.MaxValue) < 0 ? text : Normalize(text.ToString());
-
     public static string Normalize(string text)
     {
         int firstInteresting = text.AsSpan().IndexOfAnyInRange(FirstComposingChar, char.MaxValue);

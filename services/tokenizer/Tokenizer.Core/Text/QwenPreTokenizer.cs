@@ -37,14 +37,13 @@ public sealed class QwenPreTokenizer : PreTokenizer
         int position = 0;
         while (position < text.Length)
         {
-            int length = PieceLengthAt(text, position);
+            int length = MatchAt(text, position);
             pieces.Add((position, length));
             position += length;
         }
     }
 
-    /// <summary>The length of the piece that starts at <paramref name="start"/> (at least one character).</summary>
-    public static int PieceLengthAt(ReadOnlySpan<char> text, int start)
+    private static int MatchAt(ReadOnlySpan<char> text, int start)
     {
         Rune first = RuneAt(text, start);
         int afterFirst = start + first.Utf16SequenceLength;

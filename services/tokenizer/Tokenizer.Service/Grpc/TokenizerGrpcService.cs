@@ -84,20 +84,27 @@ public sealed class TokenizerGrpcService(QwenTokenizer tokenizer, LocalTextToken
         }
         Contracts.DetokenizeStart start = requestStream.Current.Start;
         IncrementalDetokenizer detokenizer = tokenizer.CreateDetokenizer(start.SkipSpecialTokens, start.Stop, start.IncludeStopStrInOutput);
-        while (await requestStream.MoveNext(cancellationToken))
+        try
         {
-            Contracts.DetokenizeRequest message = requestStream.Current;
-            if (message.KindCase != Contracts.DetokenizeRequest.KindOneofCase.Ids)
+            while (await requestStream.MoveNext(cancellationToken))
             {
-                throw new RpcException(new Status(StatusCode.InvalidArgument, "only the first Detokenize message may be `start`; later ones must be `ids`"));
+                Contracts.DetokenizeRequest message = requestStream.Current;
+                if (message.KindCase != Contracts.DetokenizeRequest.KindOneofCase.Ids)
+                {
+                    throw new RpcException(new Status(StatusCode.InvalidArgument, "only the first Detokenize message may be `start`; later ones must be `ids`"));
+                }
+                DetokenizedDelta delta = detokenizer.Push(message.Ids.Ids, message.Ids.Final);
+                await responseStream.WriteAsync(new Contracts.DetokenizeResponse
+                {
+                    TextDelta = delta.Text,
+                    Stopped = delta.Stopped,
+                    MatchedStop = delta.MatchedStop ?? "",
+                }, cancellationToken);
             }
-            DetokenizedDelta delta = detokenizer.Push(message.Ids.Ids, message.Ids.Final);
-            await responseStream.WriteAsync(new Contracts.DetokenizeResponse
-            {
-                TextDelta = delta.Text,
-                Stopped = delta.Stopped,
-                MatchedStop = delta.MatchedStop ?? "",
-            }, cancellationToken);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException && cancellationToken.IsCancellationRequested)
+        {
+            // The caller ended the stream (request finished or aborted): the normal end of a sequence, not a fault.
         }
     }
 
