@@ -76,11 +76,22 @@ public sealed partial class SchedulerRegistration(
         return started.Task.WaitAsync(stoppingToken);
     }
 
-    /// <summary>The first address Kestrel listens on (after binding, so port 0 resolves to the real port).</summary>
+    /// <summary>
+    /// The first address Kestrel listens on (after binding, so port 0 resolves to the real port). A wildcard host
+    /// (http://+:50061, http://[::]:50061, as in a container) is replaced by this machine's host name, which
+    /// is what other containers on the same network resolve; so each replica of a scaled worker advertises itself.
+    /// </summary>
     private string ListenAddress()
     {
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses;
-        return addresses?.FirstOrDefault() ?? throw new InvalidOperationException("Kestrel has no listen address; set Worker:AdvertisedAddress.");
+        var first = addresses?.FirstOrDefault() ?? throw new InvalidOperationException("Kestrel has no listen address; set Worker:AdvertisedAddress.");
+        var uri = new UriBuilder(first.Replace("://+:", "://0.0.0.0:", StringComparison.Ordinal).Replace("://*:", "://0.0.0.0:", StringComparison.Ordinal));
+        if (uri.Host is "0.0.0.0" or "[::]" or "::")
+        {
+            uri.Host = System.Net.Dns.GetHostName();
+        }
+
+        return uri.Uri.GetLeftPart(UriPartial.Authority);
     }
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Registered with scheduler {Scheduler} as {Address} (worker id {WorkerId})")]
