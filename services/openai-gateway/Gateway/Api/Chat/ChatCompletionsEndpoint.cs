@@ -25,41 +25,26 @@ public static class ChatCompletionsEndpoint
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
         var request = ChatRequest.Read(fields);
-        var model = await servedModel.ResolveAsync(request.Model, cancellationToken);
-        var reply = new Reply(RequestIds.New("chatcmpl"), RequestIds.UnixNow(), model.Name);
-
-        var updates = generation.GenerateAsync(
-            new GenerationRequest(reply.Id, request.Prompt, request.Sampling, request.Priority), cancellationToken);
-        var timing = metrics.Start(model.Name);
-        await using var stream = await GenerationStream.OpenAsync(updates, cancellationToken);
-        timing.FirstToken();
+        await using var started = await StartedGeneration.StartAsync(
+            generation, servedModel, metrics, "chatcmpl", request.Model, request.Prompt, request.Sampling, request.Priority, cancellationToken);
         if (request.Stream.Stream)
         {
-            await StreamAsync(http, stream, timing, reply, request, tokenTexts);
+            await StreamAsync(http, started, request, tokenTexts);
         }
         else
         {
-            await RespondAsync(http, stream, timing, reply, request, tokenTexts);
+            await RespondAsync(http, started, request, tokenTexts);
         }
     }
 
     private static async Task RespondAsync(
         HttpContext http,
-        GenerationStream stream,
-        GatewayMetrics.RequestTiming timing,
-        Reply reply,
+        StartedGeneration started,
         ChatRequest request,
         TokenTextCache tokenTexts)
     {
         var cancellationToken = http.RequestAborted;
-        var answer = new GenerationAccumulator();
-        await foreach (var update in stream.ReadAllAsync())
-        {
-            answer.Add(update);
-        }
-
-        var (finish, usage) = answer.RequireFinished();
-        timing.Finished(finish, usage);
+        var (answer, finish, usage) = await started.ReadToEndAsync();
         var parsed = request.ParseToolCalls ? ToolCallParser.Parse(answer.Text) : new ToolCallParseResult(answer.Text, []);
         var toolCalls = parsed.Calls.Count > 0 ? parsed.Calls.Select(ToDto).ToArray() : null;
         var choice = new ChatChoice(
@@ -69,26 +54,24 @@ public static class ChatCompletionsEndpoint
             toolCalls is null ? finish.ToOpenAi() : FinishReasons.ToolCalls,
             answer.StopReason);
         var response = new ChatCompletionResponse(
-            reply.Id, ObjectName, reply.Created, reply.Model, [choice], UsageDto.From(usage));
+            started.Id, ObjectName, started.Created, started.Model, [choice], UsageDto.From(usage));
         await http.Response.WriteAsJsonAsync(response, ApiJson.Context.ChatCompletionResponse, cancellationToken: cancellationToken);
     }
 
     private static async Task StreamAsync(
         HttpContext http,
-        GenerationStream stream,
-        GatewayMetrics.RequestTiming timing,
-        Reply reply,
+        StartedGeneration started,
         ChatRequest request,
         TokenTextCache tokenTexts)
     {
         var cancellationToken = http.RequestAborted;
         var sse = new SseWriter(http.Response);
         await sse.StartAsync(cancellationToken);
-        await WriteAsync(sse, reply.Chunk(new ChatDelta(Role: AssistantRole, Content: ""), null, null), cancellationToken);
+        await WriteAsync(sse, Chunk(started, new ChatDelta(Role: AssistantRole, Content: ""), null, null), cancellationToken);
 
         var filter = request.ParseToolCalls ? new ToolCallStreamFilter() : null;
         var answer = new GenerationAccumulator();
-        await foreach (var update in stream.ReadAllAsync())
+        await foreach (var update in started.Stream.ReadAllAsync())
         {
             answer.Add(update);
             var content = filter?.Push(update.TextDelta) ?? update.TextDelta;
@@ -97,18 +80,18 @@ public static class ChatCompletionsEndpoint
                 : null;
             if (content.Length > 0 || logprobs is not null)
             {
-                await WriteAsync(sse, reply.Chunk(new ChatDelta(Content: content), logprobs, null), cancellationToken);
+                await WriteAsync(sse, Chunk(started, new ChatDelta(Content: content), logprobs, null), cancellationToken);
             }
         }
 
         var (finish, usage) = answer.RequireFinished();
-        timing.Finished(finish, usage);
+        started.Timing.Finished(finish, usage);
         var finishReason = finish.ToOpenAi();
         if (filter?.Complete() is { } rest)
         {
             if (rest.Content is { Length: > 0 } heldBack)
             {
-                await WriteAsync(sse, reply.Chunk(new ChatDelta(Content: heldBack), null, null), cancellationToken);
+                await WriteAsync(sse, Chunk(started, new ChatDelta(Content: heldBack), null, null), cancellationToken);
             }
 
             if (rest.Calls.Count > 0)
@@ -118,16 +101,16 @@ public static class ChatCompletionsEndpoint
                     var dto = ToDto(call);
                     return new ToolCallDeltaDto(index, dto.Id, dto.Type, dto.Function);
                 }).ToArray();
-                await WriteAsync(sse, reply.Chunk(new ChatDelta(ToolCalls: deltas), null, null), cancellationToken);
+                await WriteAsync(sse, Chunk(started, new ChatDelta(ToolCalls: deltas), null, null), cancellationToken);
                 finishReason = FinishReasons.ToolCalls;
             }
         }
 
-        await WriteAsync(sse, reply.Chunk(new ChatDelta(), null, finishReason, answer.StopReason), cancellationToken);
+        await WriteAsync(sse, Chunk(started, new ChatDelta(), null, finishReason, answer.StopReason), cancellationToken);
         if (request.Stream.IncludeUsage)
         {
             var usageChunk = new ChatCompletionChunk(
-                reply.Id, ChunkObjectName, reply.Created, reply.Model, [], UsageDto.From(usage));
+                started.Id, ChunkObjectName, started.Created, started.Model, [], UsageDto.From(usage));
             await WriteAsync(sse, usageChunk, cancellationToken);
         }
 
@@ -153,10 +136,7 @@ public static class ChatCompletionsEndpoint
     private static ToolCallDto ToDto(ParsedToolCall call) =>
         new(RequestIds.New("chatcmpl-tool"), "function", new FunctionCallDto(call.Name, call.ArgumentsJson));
 
-    /// <summary>What every chunk of one request shares.</summary>
-    private sealed record Reply(string Id, long Created, string Model)
-    {
-        public ChatCompletionChunk Chunk(ChatDelta delta, ChatLogprobs? logprobs, string? finishReason, string? stopReason = null) =>
-            new(Id, ChunkObjectName, Created, Model, [new ChatChunkChoice(0, delta, logprobs, finishReason, stopReason)], null);
-    }
+    private static ChatCompletionChunk Chunk(
+        StartedGeneration started, ChatDelta delta, ChatLogprobs? logprobs, string? finishReason, string? stopReason = null) =>
+        new(started.Id, ChunkObjectName, started.Created, started.Model, [new ChatChunkChoice(0, delta, logprobs, finishReason, stopReason)], null);
 }

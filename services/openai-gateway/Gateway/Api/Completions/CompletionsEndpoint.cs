@@ -22,42 +22,27 @@ public static class CompletionsEndpoint
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
         var request = CompletionRequest.Read(fields);
-        var model = await servedModel.ResolveAsync(request.Model, cancellationToken);
-        var reply = new Reply(RequestIds.New("cmpl"), RequestIds.UnixNow(), model.Name);
-
-        var updates = generation.GenerateAsync(
-            new GenerationRequest(reply.Id, request.Prompt, request.Sampling, request.Priority), cancellationToken);
-        var timing = metrics.Start(model.Name);
-        await using var stream = await GenerationStream.OpenAsync(updates, cancellationToken);
-        timing.FirstToken();
+        await using var started = await StartedGeneration.StartAsync(
+            generation, servedModel, metrics, "cmpl", request.Model, request.Prompt, request.Sampling, request.Priority, cancellationToken);
         var logprobs = request.Logprobs is { } top ? new CompletionLogprobsBuilder(top) : null;
         if (request.Stream.Stream)
         {
-            await StreamAsync(http, stream, timing, reply, logprobs, request.Stream.IncludeUsage, tokenTexts);
+            await StreamAsync(http, started, logprobs, request.Stream.IncludeUsage, tokenTexts);
         }
         else
         {
-            await RespondAsync(http, stream, timing, reply, logprobs, tokenTexts);
+            await RespondAsync(http, started, logprobs, tokenTexts);
         }
     }
 
     private static async Task RespondAsync(
         HttpContext http,
-        GenerationStream stream,
-        GatewayMetrics.RequestTiming timing,
-        Reply reply,
+        StartedGeneration started,
         CompletionLogprobsBuilder? logprobs,
         TokenTextCache tokenTexts)
     {
         var cancellationToken = http.RequestAborted;
-        var answer = new GenerationAccumulator();
-        await foreach (var update in stream.ReadAllAsync())
-        {
-            answer.Add(update);
-        }
-
-        var (finish, usage) = answer.RequireFinished();
-        timing.Finished(finish, usage);
+        var (answer, finish, usage) = await started.ReadToEndAsync();
         var choice = new CompletionChoice(
             0,
             answer.Text,
@@ -65,14 +50,12 @@ public static class CompletionsEndpoint
             finish.ToOpenAi(),
             answer.StopReason);
         await http.Response.WriteAsJsonAsync(
-            reply.Response([choice], UsageDto.From(usage)), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
+            Response(started, [choice], UsageDto.From(usage)), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
     }
 
     private static async Task StreamAsync(
         HttpContext http,
-        GenerationStream stream,
-        GatewayMetrics.RequestTiming timing,
-        Reply reply,
+        StartedGeneration started,
         CompletionLogprobsBuilder? logprobs,
         bool includeUsage,
         TokenTextCache tokenTexts)
@@ -81,7 +64,7 @@ public static class CompletionsEndpoint
         var sse = new SseWriter(http.Response);
         await sse.StartAsync(cancellationToken);
         var answer = new GenerationAccumulator();
-        await foreach (var update in stream.ReadAllAsync())
+        await foreach (var update in started.Stream.ReadAllAsync())
         {
             answer.Add(update);
             var hasLogprobs = logprobs is not null && update.Tokens.Count > 0;
@@ -96,14 +79,14 @@ public static class CompletionsEndpoint
                 hasLogprobs ? await BuildLogprobsAsync(logprobs!, update.Tokens, tokenTexts, cancellationToken) : null,
                 update.Finish?.ToOpenAi(),
                 update.StopReason);
-            await sse.WriteAsync(reply.Response([choice], null), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
+            await sse.WriteAsync(Response(started, [choice], null), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
         }
 
         var (finish, usage) = answer.RequireFinished();
-        timing.Finished(finish, usage);
+        started.Timing.Finished(finish, usage);
         if (includeUsage)
         {
-            await sse.WriteAsync(reply.Response([], UsageDto.From(usage)), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
+            await sse.WriteAsync(Response(started, [], UsageDto.From(usage)), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
         }
 
         await sse.WriteDoneAsync(cancellationToken);
@@ -116,10 +99,6 @@ public static class CompletionsEndpoint
         return builder.Build(tokens, texts);
     }
 
-    /// <summary>What every response object of one request shares.</summary>
-    private sealed record Reply(string Id, long Created, string Model)
-    {
-        public CompletionResponse Response(IReadOnlyList<CompletionChoice> choices, UsageDto? usage) =>
-            new(Id, ObjectName, Created, Model, choices, usage);
-    }
+    private static CompletionResponse Response(StartedGeneration started, IReadOnlyList<CompletionChoice> choices, UsageDto? usage) =>
+        new(started.Id, ObjectName, started.Created, started.Model, choices, usage);
 }

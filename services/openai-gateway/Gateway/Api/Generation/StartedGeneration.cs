@@ -1,0 +1,71 @@
+using Gateway.Api.Sampling;
+using Gateway.Backends;
+using Gateway.Observability;
+
+namespace Gateway.Api.Generation;
+
+/// <summary>
+/// What every generating endpoint does first: resolve the model, start the scheduler call with a fresh id, and
+/// wait for its first update (so a refused request still gets an error status), timing it all for metrics.
+/// </summary>
+public sealed class StartedGeneration : IAsyncDisposable
+{
+    private StartedGeneration(string id, long created, string model, GenerationStream stream, GatewayMetrics.RequestTiming timing)
+    {
+        Id = id;
+        Created = created;
+        Model = model;
+        Stream = stream;
+        Timing = timing;
+    }
+
+    /// <summary>The response id, for example "cmpl-…".</summary>
+    public string Id { get; }
+
+    /// <summary>Unix seconds, shared by every object of the response.</summary>
+    public long Created { get; }
+
+    /// <summary>The served model's name.</summary>
+    public string Model { get; }
+
+    public GenerationStream Stream { get; }
+
+    public GatewayMetrics.RequestTiming Timing { get; }
+
+    /// <param name="idPrefix">"cmpl" or "chatcmpl", as OpenAI names them.</param>
+    public static async Task<StartedGeneration> StartAsync(
+        IGenerationService generation,
+        ServedModel servedModel,
+        GatewayMetrics metrics,
+        string idPrefix,
+        string? requestedModel,
+        PromptInput prompt,
+        SamplingOptions sampling,
+        int priority,
+        CancellationToken cancellationToken)
+    {
+        var model = await servedModel.ResolveAsync(requestedModel, cancellationToken);
+        var id = RequestIds.New(idPrefix);
+        var updates = generation.GenerateAsync(new GenerationRequest(id, prompt, sampling, priority), cancellationToken);
+        var timing = metrics.Start(model.Name);
+        var stream = await GenerationStream.OpenAsync(updates, cancellationToken);
+        timing.FirstToken();
+        return new StartedGeneration(id, RequestIds.UnixNow(), model.Name, stream, timing);
+    }
+
+    /// <summary>Reads every update to the end (a whole, non-streamed answer) and records the request's metrics.</summary>
+    public async Task<(GenerationAccumulator Answer, FinishReason Finish, TokenUsage Usage)> ReadToEndAsync()
+    {
+        var answer = new GenerationAccumulator();
+        await foreach (var update in Stream.ReadAllAsync())
+        {
+            answer.Add(update);
+        }
+
+        var (finish, usage) = answer.RequireFinished();
+        Timing.Finished(finish, usage);
+        return (answer, finish, usage);
+    }
+
+    public ValueTask DisposeAsync() => Stream.DisposeAsync();
+}
