@@ -1,7 +1,7 @@
 using Inference.Cli.CommandLine;
 using Inference.Cli.Commands;
 
-// One program for the project's command-line work: make-model, generate, serve, bench-tokenizer.
+// One program for the project's command-line work: make-model, generate, serve, bench-tokenizer, bench-model.
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.Out.Write(Usage.Text);
@@ -22,7 +22,8 @@ try
         "generate" => await GenerateCommand.RunAsync(options, cancellation.Token),
         "serve" => await ServeCommand.RunAsync(options, cancellation.Token),
         "bench-tokenizer" => BenchTokenizerCommand.Run(options),
-        _ => throw new UsageException($"unknown command '{args[0]}'; expected make-model, generate, serve or bench-tokenizer"),
+        "bench-model" => BenchModelCommand.Run(options),
+        _ => throw new UsageException($"unknown command '{args[0]}'; expected make-model, generate, serve, bench-tokenizer or bench-model"),
     };
 }
 catch (UsageException e)

@@ -25,5 +25,8 @@ public static class Usage
         bench-tokenizer [--model DIR] [--seconds S]
             Measures encode, decode and streaming-detokenize tokens/s on one thread over mixed text.
 
+        bench-model --model DIR [--prompt-tokens N] [--decode-tokens N] [--batch 1,16] [--threads N] [--repeat N]
+            Measures the model runner's prefill and decode tokens/s in process, per batch size (fastest of N rounds).
+
         """;
 }

@@ -1,4 +1,5 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Worker.Runtime.Ops;
 
@@ -6,6 +7,8 @@ namespace Worker.Runtime.Ops;
 /// softmax(q k^T / sqrt(d)) v per token over positions 0..pos of its own sequence, reading K and V through
 /// the sequence's block table. One chunk = (token, KV head): the query heads sharing that KV head are
 /// scored together, so each cached key is read once per group. Scores live in per-thread scratch.
+/// The per-position dot and axpy over one head (64 or 128 floats) are inlined Vector256 loops: a library call
+/// per (position, head) cost more than the arithmetic it did.
 /// </summary>
 public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IParallelWork
 {
@@ -71,10 +74,10 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
         for (int j = 0; j < context; j++)
         {
             long slot = (long)blockTable[j / blockSize] * blockSize + j % blockSize;
-            var key = new ReadOnlySpan<float>(kv.Keys + slot * kv.SlotStride + kvHead * d, d);
+            float* key = kv.Keys + slot * kv.SlotStride + kvHead * d;
             for (int g = 0; g < group; g++)
             {
-                scores[g * context + j] = TensorPrimitives.Dot(new ReadOnlySpan<float>(queryBase + g * d, d), key) * scale;
+                scores[g * context + j] = Dot(queryBase + g * d, key, d) * scale;
             }
         }
 
@@ -84,15 +87,60 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
             new Span<float>(_output + ((long)token * _numHeads + firstHead + g) * d, d).Clear();
         }
 
-        for (int j = 0; j < context; j++)
+        float* outputBase = _output + ((long)token * _numHeads + firstHead) * d;
+        fixed (float* weights = scores)
         {
-            long slot = (long)blockTable[j / blockSize] * blockSize + j % blockSize;
-            var value = new ReadOnlySpan<float>(kv.Values + slot * kv.SlotStride + kvHead * d, d);
-            for (int g = 0; g < group; g++)
+            for (int j = 0; j < context; j++)
             {
-                var output = new Span<float>(_output + ((long)token * _numHeads + firstHead + g) * d, d);
-                TensorPrimitives.MultiplyAdd(value, scores[g * context + j], output, output);
+                long slot = (long)blockTable[j / blockSize] * blockSize + j % blockSize;
+                float* value = kv.Values + slot * kv.SlotStride + kvHead * d;
+                for (int g = 0; g < group; g++)
+                {
+                    MultiplyAdd(value, weights[g * context + j], outputBase + g * d, d);
+                }
             }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Dot(float* a, float* b, int n)
+    {
+        Vector256<float> s0 = default, s1 = default;
+        int i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            s0 = Vector256.FusedMultiplyAdd(Vector256.Load(a + i), Vector256.Load(b + i), s0);
+            s1 = Vector256.FusedMultiplyAdd(Vector256.Load(a + i + 8), Vector256.Load(b + i + 8), s1);
+        }
+
+        for (; i + 8 <= n; i += 8)
+        {
+            s0 = Vector256.FusedMultiplyAdd(Vector256.Load(a + i), Vector256.Load(b + i), s0);
+        }
+
+        float sum = Vector256.Sum(s0 + s1);
+        for (; i < n; i++)
+        {
+            sum += a[i] * b[i];
+        }
+
+        return sum;
+    }
+
+    /// <summary>y += a * x over n floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MultiplyAdd(float* x, float a, float* y, int n)
+    {
+        var av = Vector256.Create(a);
+        int i = 0;
+        for (; i + 8 <= n; i += 8)
+        {
+            Vector256.FusedMultiplyAdd(Vector256.Load(x + i), av, Vector256.Load(y + i)).Store(y + i);
+        }
+
+        for (; i < n; i++)
+        {
+            y[i] += a * x[i];
         }
     }
 }
