@@ -79,7 +79,7 @@ public sealed partial class RequestScheduler
 
     /// <summary>
     /// The executor failed the last step: every running request goes back to waiting (recompute, losing
-    /// none) and the step's finished ids are sent again with the next plan.
+    /// none), the prefix cache is forgotten, and the step's finished ids are sent again with the next plan.
     /// </summary>
     public void OnStepFailed(StepPlan plan)
     {
@@ -89,6 +89,11 @@ public sealed partial class RequestScheduler
         {
             Preempt(_running[i]);
         }
+
+        // The failure may be a restarted worker whose KV memory is gone, so no cached block can be trusted:
+        // resumed requests recompute their prefix rather than read KV that is no longer there. With every
+        // running request preempted no block is held, so the reset always succeeds.
+        KvCache.Pool.ResetPrefixCache();
     }
 
     private FinishReason? CheckStop(EngineRequest request, int lastTokenId)

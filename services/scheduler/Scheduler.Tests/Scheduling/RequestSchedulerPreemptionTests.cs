@@ -98,4 +98,21 @@ public sealed class RequestSchedulerPreemptionTests
         Assert.All(retry.NewRequests, r => Assert.Equal((0, 6), (r.NumComputedTokens, r.NumScheduledTokens)));
         Assert.Equal(2, outputs.Count);
     }
+
+    [Fact]
+    public void OnStepFailed_ForgetsThePrefixCache_SoResumedRequestsRecomputeInsteadOfReadingLostKv()
+    {
+        // A failed step may mean a restarted worker whose KV memory is gone: blocks cached before the fault
+        // must not be served as prefix hits afterwards.
+        var h = new SchedulerHarness(prefixCaching: true);
+        h.Scheduler.AddRequest(Requests.Make("a", promptLength: 9));
+        h.Step();
+        var failed = h.Scheduler.Schedule();
+
+        h.Scheduler.OnStepFailed(failed);
+        var (retry, _) = h.Step();
+
+        var resumed = Assert.Single(retry.NewRequests);
+        Assert.Equal((0, 10), (resumed.NumComputedTokens, resumed.NumScheduledTokens));
+    }
 }
