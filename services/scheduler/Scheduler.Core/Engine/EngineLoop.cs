@@ -1,22 +1,28 @@
 using System.Threading.Channels;
 using Inference.Abstractions.Execution;
 using Microsoft.Extensions.Logging;
+using Scheduler.Core.Fleet;
 using Scheduler.Core.Scheduling;
 
 namespace Scheduler.Core.Engine;
 
 /// <summary>
-/// The one task that owns the scheduler: it takes new requests and aborts from a channel, builds a step,
-/// awaits the executor, applies the result and publishes each request's outputs to its own channel.
-/// Nothing else touches scheduler state, so the core takes no locks. Idle, it waits on the channel.
+/// The one task that owns the engine's state (the <see cref="WorkerFleet"/>): it takes requests, aborts,
+/// worker joins and leaves, and step completions from one channel; starts a step on every idle worker that has
+/// work; and publishes each request's outputs to its own channel. Steps of different workers run concurrently
+/// and report back through the channel, so a slow or hung worker never holds up the others, and the core takes
+/// no locks. Each step has a deadline; a worker that fails or misses one leaves the fleet and its requests
+/// move to the others.
 /// </summary>
 internal sealed partial class EngineLoop : IAsyncDisposable
 {
     private readonly Channel<EngineCommand> _commands =
         Channel.CreateUnbounded<EngineCommand>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, LiveRequest> _live = [];
-    private readonly RequestScheduler _scheduler;
-    private readonly IStepExecutor _executor;
+    private readonly Dictionary<WorkerLane, StepCall> _stepCalls = [];
+    private readonly Dictionary<string, int> _consecutiveFaults = [];
+    private readonly HashSet<WorkerLane> _rejoinAfterFault = [];
+    private readonly WorkerFleet _fleet;
     private readonly EngineOptions _options;
     private readonly ILogger _logger;
     private readonly EngineMetrics? _metrics;
@@ -25,23 +31,17 @@ internal sealed partial class EngineLoop : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Task _run = Task.CompletedTask;
     private EngineSnapshot _snapshot = EngineSnapshot.Empty;
-    private int _consecutiveFaults;
+    private long? _noWorkerSince;
 
-    public EngineLoop(
-        RequestScheduler scheduler,
-        IStepExecutor executor,
-        EngineOptions options,
-        ILogger logger,
-        EngineMetrics? metrics,
-        TimeProvider time)
+    public EngineLoop(WorkerFleet fleet, EngineOptions options, ILogger logger, EngineMetrics? metrics, TimeProvider time)
     {
-        _scheduler = scheduler;
-        _executor = executor;
+        _fleet = fleet;
         _options = options;
         _logger = logger;
         _metrics = metrics;
         _time = time;
         _throughput = new ThroughputStats(time.GetTimestamp());
+        _noWorkerSince = time.GetTimestamp();
     }
 
     public EngineSnapshot Snapshot => Volatile.Read(ref _snapshot);
@@ -53,6 +53,12 @@ internal sealed partial class EngineLoop : IAsyncDisposable
         _commands.Writer.TryWrite(new AddRequestCommand(request, outputs));
 
     public void Abort(string requestId) => _commands.Writer.TryWrite(new AbortRequestCommand(requestId));
+
+    public void AddWorker(string workerId, string instanceId, IStepExecutor executor, bool rejoinAfterFault) =>
+        _commands.Writer.TryWrite(new AddWorkerCommand(workerId, instanceId, executor, rejoinAfterFault));
+
+    public void RemoveWorker(string workerId, string? instanceId, string reason) =>
+        _commands.Writer.TryWrite(new RemoveWorkerCommand(workerId, instanceId, reason));
 
     public async ValueTask DisposeAsync()
     {
@@ -69,22 +75,11 @@ internal sealed partial class EngineLoop : IAsyncDisposable
             while (!cancellationToken.IsCancellationRequested)
             {
                 ApplyCommands();
+                FailRequestsWithoutWorker();
+                StartSteps();
                 LogStatsIfDue();
-                if (!_scheduler.HasUnfinishedRequests)
-                {
-                    await WaitForCommandsAsync(cancellationToken);
-                    continue;
-                }
-
-                var plan = _scheduler.Schedule();
-                if (plan.TotalScheduledTokens == 0)
-                {
-                    // Nothing fits until a request ends or arrives; both come through the channel.
-                    await WaitForCommandsAsync(cancellationToken);
-                    continue;
-                }
-
-                await RunStepAsync(plan, cancellationToken);
+                UpdateSnapshot();
+                await WaitForCommandsAsync(cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -101,43 +96,6 @@ internal sealed partial class EngineLoop : IAsyncDisposable
         }
     }
 
-    private async Task RunStepAsync(StepPlan plan, CancellationToken cancellationToken)
-    {
-        IReadOnlyList<EngineOutput> outputs;
-        try
-        {
-            var result = await _executor.ExecuteAsync(plan, cancellationToken);
-            outputs = _scheduler.UpdateFromOutput(result);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            // Any executor failure, typed or not, must not lose requests: all running ones go back to waiting.
-            _scheduler.OnStepFailed(plan);
-            _consecutiveFaults++;
-            var backoff = Backoff(_consecutiveFaults);
-            LogExecutorFault(ex, plan.StepId, _scheduler.NumWaiting, backoff.TotalSeconds);
-            UpdateSnapshot();
-            await Task.Delay(backoff, _time, cancellationToken);
-            return;
-        }
-
-        _consecutiveFaults = 0;
-        var stats = _scheduler.LastStepStats;
-        _throughput.Add(stats.NumPromptTokens, outputs.Sum(o => o.NewTokens.Count), stats.PrefixCacheQueries, stats.PrefixCacheHits);
-        _metrics?.RecordStep(stats, outputs.Sum(o => o.NewTokens.Count));
-        if (stats.NumPreemptions > 0)
-        {
-            LogPreempted(stats.NumPreemptions, plan.StepId);
-        }
-
-        foreach (var output in outputs)
-        {
-            Publish(output);
-        }
-
-        UpdateSnapshot();
-    }
-
     private void ApplyCommands()
     {
         while (_commands.Reader.TryRead(out var command))
@@ -148,16 +106,27 @@ internal sealed partial class EngineLoop : IAsyncDisposable
                     Add(add);
                     break;
                 case AbortRequestCommand abort:
-                    if (_scheduler.Abort(abort.RequestId) is { } aborted)
+                    if (_fleet.Abort(abort.RequestId) is { } aborted)
                     {
                         Publish(aborted);
                     }
 
                     break;
+                case StepCompletedCommand completed:
+                    Complete(completed);
+                    break;
+                case AddWorkerCommand join:
+                    Join(join);
+                    break;
+                case RemoveWorkerCommand remove:
+                    if (_fleet.FindLane(remove.WorkerId) is { } lane && (remove.InstanceId is null || remove.InstanceId == lane.InstanceId))
+                    {
+                        Leave(lane, remove.Reason);
+                    }
+
+                    break;
             }
         }
-
-        UpdateSnapshot();
     }
 
     private void Add(AddRequestCommand add)
@@ -170,7 +139,7 @@ internal sealed partial class EngineLoop : IAsyncDisposable
                 throw new ArgumentException($"Request id {request.RequestId} is already in use.");
             }
 
-            _scheduler.AddRequest(request);
+            _fleet.Add(request);
             _live[request.RequestId] = new LiveRequest(request, add.Outputs);
         }
         catch (ArgumentException ex)
@@ -180,6 +149,167 @@ internal sealed partial class EngineLoop : IAsyncDisposable
             LogRequestRefused(ex, request.RequestId);
             add.Outputs.TryWrite(new EngineOutput(request.RequestId, [], FinishReason.Abort, null, request.NumPromptTokens, 0, 0));
             add.Outputs.TryComplete();
+        }
+    }
+
+    private void Join(AddWorkerCommand join)
+    {
+        if (_fleet.FindLane(join.WorkerId) is { } serving)
+        {
+            if (serving.InstanceId == join.InstanceId)
+            {
+                return;
+            }
+
+            Leave(serving, $"restarted as instance {join.InstanceId}");
+        }
+
+        var lane = _fleet.AddWorker(join.WorkerId, join.InstanceId, join.Executor.Info.NumBlocks, join.Executor);
+        if (join.RejoinAfterFault)
+        {
+            _rejoinAfterFault.Add(lane);
+        }
+
+        _noWorkerSince = null;
+        _metrics?.RecordWorkerJoined(lane.WorkerId);
+        LogWorkerJoined(lane.WorkerId, lane.InstanceId, join.Executor.Info.NumBlocks, _fleet.Lanes.Count);
+    }
+
+    /// <summary>The lane leaves the fleet; its requests move to the other lanes (or wait for one).</summary>
+    private void Leave(WorkerLane lane, string reason)
+    {
+        if (_stepCalls.Remove(lane, out var call))
+        {
+            call.Cancel();
+        }
+
+        var moved = _fleet.RemoveWorker(lane);
+        _metrics?.RecordWorkerLeft(lane.WorkerId, moved);
+        LogWorkerLeft(lane.WorkerId, lane.InstanceId, reason, moved, _fleet.Lanes.Count);
+        if (_fleet.Lanes.Count == 0)
+        {
+            _noWorkerSince ??= _time.GetTimestamp();
+        }
+
+        if (_rejoinAfterFault.Remove(lane))
+        {
+            var faults = _consecutiveFaults[lane.WorkerId] = _consecutiveFaults.GetValueOrDefault(lane.WorkerId) + 1;
+            _ = RejoinLaterAsync(new AddWorkerCommand(lane.WorkerId, lane.InstanceId, lane.Executor, RejoinAfterFault: true), Backoff(faults));
+        }
+    }
+
+    private async Task RejoinLaterAsync(AddWorkerCommand join, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, _stopping.Token);
+            _commands.Writer.TryWrite(join);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
+    }
+
+    private void StartSteps()
+    {
+        foreach (var lane in _fleet.Lanes)
+        {
+            if (_fleet.BuildStep(lane) is { } plan)
+            {
+                var call = new StepCall(_options.StepDeadline(plan.TotalScheduledTokens), _time, _stopping.Token);
+                _stepCalls[lane] = call;
+                _ = Task.Run(() => RunStepAsync(lane, plan, call));
+            }
+        }
+    }
+
+    /// <summary>Runs on the thread pool; reports back only through the command channel.</summary>
+    private async Task RunStepAsync(WorkerLane lane, StepPlan plan, StepCall call)
+    {
+        EngineCommand completed;
+        try
+        {
+            var result = await lane.Executor.ExecuteAsync(plan, call.Token).ConfigureAwait(false);
+            completed = new StepCompletedCommand(lane, result, null, null);
+        }
+        catch (Exception ex)
+        {
+            var reason = call.DeadlinePassed
+                ? $"step {plan.StepId} ({plan.TotalScheduledTokens} tokens) missed its {call.Deadline.TotalSeconds:F1} s deadline"
+                : $"step {plan.StepId} failed: {ex.Message}";
+            completed = new StepCompletedCommand(lane, null, reason, ex);
+        }
+        finally
+        {
+            call.Dispose();
+        }
+
+        _commands.Writer.TryWrite(completed);
+    }
+
+    private void Complete(StepCompletedCommand completed)
+    {
+        var lane = completed.Lane;
+        if (!lane.IsActive)
+        {
+            return; // The lane left while its step ran; its requests already moved.
+        }
+
+        _stepCalls.Remove(lane);
+        if (completed.Result is not { } result)
+        {
+            LogStepFailed(completed.Failure, lane.WorkerId, completed.FailureReason!);
+            Leave(lane, completed.FailureReason!);
+            return;
+        }
+
+        IReadOnlyList<EngineOutput> outputs;
+        var stats = lane.StepInFlightStats;
+        try
+        {
+            outputs = _fleet.CompleteStep(lane, result);
+        }
+        catch (ExecutorFaultException ex)
+        {
+            Leave(lane, ex.Message);
+            return;
+        }
+
+        _consecutiveFaults.Remove(lane.WorkerId);
+        var generated = outputs.Sum(o => o.NewTokens.Count);
+        _throughput.Add(stats.NumPromptTokens, generated, stats.PrefixCacheQueries, stats.PrefixCacheHits);
+        _metrics?.RecordStep(lane.WorkerId, stats, generated);
+        if (stats.NumPreemptions > 0)
+        {
+            LogPreempted(stats.NumPreemptions, lane.WorkerId, result.StepId);
+        }
+
+        foreach (var output in outputs)
+        {
+            Publish(output);
+        }
+    }
+
+    /// <summary>Requests waiting for a worker fail once none has served for the no-worker timeout.</summary>
+    private void FailRequestsWithoutWorker()
+    {
+        if (_fleet.NumUnplaced == 0 || _noWorkerSince is not { } since || _time.GetElapsedTime(since) < _options.NoWorkerTimeout)
+        {
+            return;
+        }
+
+        var failed = _fleet.TakeUnplaced();
+        LogNoWorker(failed.Count, _options.NoWorkerTimeout.TotalSeconds);
+        var error = new EngineUnavailableException(
+            $"no worker has been available for {_options.NoWorkerTimeout.TotalSeconds:0.#} s; the request was not served.");
+        foreach (var request in failed)
+        {
+            if (_live.Remove(request.RequestId, out var live))
+            {
+                _metrics?.RecordFailed();
+                live.Outputs.TryComplete(error);
+            }
         }
     }
 
@@ -228,16 +358,28 @@ internal sealed partial class EngineLoop : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for the next command; wakes up on its own for the stats line of a burst and for the
+    /// no-worker timeout.</summary>
     private async Task WaitForCommandsAsync(CancellationToken cancellationToken)
     {
-        if (!_throughput.HasActivity)
+        var due = TimeSpan.MaxValue;
+        if (_throughput.HasActivity)
+        {
+            due = _options.StatsInterval - _time.GetElapsedTime(_throughput.IntervalStart);
+        }
+
+        if (_fleet.NumUnplaced > 0 && _noWorkerSince is { } since)
+        {
+            var failDue = _options.NoWorkerTimeout - _time.GetElapsedTime(since);
+            due = failDue < due ? failDue : due;
+        }
+
+        if (due == TimeSpan.MaxValue)
         {
             await _commands.Reader.WaitToReadAsync(cancellationToken);
             return;
         }
 
-        // Wake up for the last stats line of a burst even if no new work comes.
-        var due = _options.StatsInterval - _time.GetElapsedTime(_throughput.IntervalStart);
         using var timeout = new CancellationTokenSource(due > TimeSpan.Zero ? due : TimeSpan.Zero, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
@@ -246,7 +388,7 @@ internal sealed partial class EngineLoop : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            LogStatsIfDue();
+            // Timed out: the loop's next turn logs or fails what is due.
         }
     }
 
@@ -259,16 +401,21 @@ internal sealed partial class EngineLoop : IAsyncDisposable
             return;
         }
 
-        if (_throughput.HasActivity || _scheduler.HasUnfinishedRequests)
+        if (_throughput.HasActivity || _fleet.NumUnfinished > 0)
         {
             var seconds = elapsed.TotalSeconds;
             var hitRate = _throughput.PrefixQueries == 0 ? 0 : 100.0 * _throughput.PrefixHits / _throughput.PrefixQueries;
+            var snapshot = BuildSnapshot();
+            var perWorker = snapshot.Workers.Count < 2
+                ? ""
+                : " (" + string.Join(", ", snapshot.Workers.Select(w => FormattableString.Invariant($"{w.WorkerId} {100 * w.KvCacheUsage:F1}%"))) + ")";
             LogStats(
                 _throughput.PromptTokens / seconds,
                 _throughput.GenerationTokens / seconds,
-                _scheduler.NumRunning,
-                _scheduler.NumWaiting,
-                100.0 * _scheduler.KvCache.Usage,
+                snapshot.NumRunning,
+                snapshot.NumWaiting,
+                100.0 * snapshot.KvCacheUsage,
+                perWorker,
                 hitRate);
         }
 
@@ -278,13 +425,29 @@ internal sealed partial class EngineLoop : IAsyncDisposable
     private TimeSpan Backoff(int consecutiveFaults)
     {
         var factor = Math.Pow(2, Math.Min(consecutiveFaults - 1, 20));
-        var backoff = TimeSpan.FromTicks((long)Math.Min(_options.ExecutorFaultBackoff.Ticks * factor, _options.MaxExecutorFaultBackoff.Ticks));
-        return backoff;
+        return TimeSpan.FromTicks((long)Math.Min(_options.ExecutorFaultBackoff.Ticks * factor, _options.MaxExecutorFaultBackoff.Ticks));
     }
 
-    private void UpdateSnapshot() => Volatile.Write(
-        ref _snapshot,
-        new EngineSnapshot(_scheduler.NumRunning, _scheduler.NumWaiting, _scheduler.KvCache.Usage));
+    private void UpdateSnapshot() => Volatile.Write(ref _snapshot, BuildSnapshot());
+
+    private EngineSnapshot BuildSnapshot()
+    {
+        int running = 0, waiting = _fleet.NumUnplaced, used = 0, total = 0;
+        var workers = new WorkerSnapshot[_fleet.Lanes.Count];
+        for (var i = 0; i < workers.Length; i++)
+        {
+            var lane = _fleet.Lanes[i];
+            var scheduler = lane.Scheduler;
+            var pool = scheduler.KvCache.Pool;
+            running += scheduler.NumRunning;
+            waiting += scheduler.NumWaiting;
+            used += pool.NumBlocks - pool.NumFreeBlocks;
+            total += pool.NumBlocks;
+            workers[i] = new WorkerSnapshot(lane.WorkerId, lane.InstanceId, scheduler.NumRunning, scheduler.NumWaiting, pool.Usage, pool.NumBlocks, lane.NumSteps);
+        }
+
+        return new EngineSnapshot(running, waiting, total == 0 ? 0 : (double)used / total, _fleet.NumUnplaced, workers);
+    }
 
     private void AbortEverything()
     {
@@ -300,12 +463,18 @@ internal sealed partial class EngineLoop : IAsyncDisposable
 
         foreach (var requestId in _live.Keys.ToArray())
         {
-            if (_scheduler.Abort(requestId) is { } aborted)
+            if (_fleet.Abort(requestId) is { } aborted)
             {
                 Publish(aborted);
             }
         }
 
+        foreach (var call in _stepCalls.Values)
+        {
+            call.Cancel();
+        }
+
+        _stepCalls.Clear();
         UpdateSnapshot();
     }
 

@@ -3,7 +3,11 @@ using Scheduler.Core.Scheduling;
 
 namespace Scheduler.Core.Engine;
 
-/// <summary>Engine instruments under vLLM's metric names, so dashboards built for vLLM read them.</summary>
+/// <summary>
+/// Engine instruments under vLLM's metric names, so dashboards built for vLLM read them. Per-worker series carry
+/// a <c>worker</c> label; requests waiting for any worker are the waiting series without one. The fleet's own
+/// series (workers, moves, refusals) use the <c>inference:</c> prefix.
+/// </summary>
 internal sealed class EngineMetrics
 {
     public const string MeterName = "Scheduler.Engine";
@@ -14,55 +18,93 @@ internal sealed class EngineMetrics
     private readonly Counter<long> _prefixQueries;
     private readonly Counter<long> _prefixHits;
     private readonly Counter<long> _requestSuccess;
+    private readonly Counter<long> _requestFailed;
+    private readonly Counter<long> _requestRejected;
+    private readonly Counter<long> _steps;
+    private readonly Counter<long> _workerJoins;
+    private readonly Counter<long> _workerRemovals;
+    private readonly Counter<long> _requeued;
     private readonly Histogram<double> _timeToFirstToken;
     private readonly Histogram<double> _interTokenLatency;
     private readonly Histogram<double> _e2eLatency;
+    private readonly KeyValuePair<string, object?> _model;
 
     public EngineMetrics(IMeterFactory meterFactory, Func<EngineSnapshot> snapshot, string modelName)
     {
         var meter = meterFactory.Create(MeterName);
-        KeyValuePair<string, object?>[] model = [new("model_name", modelName)];
-        meter.CreateObservableGauge("vllm:num_requests_running", () => new Measurement<int>(snapshot().NumRunning, model), "{request}", "Requests in the running batch.");
-        meter.CreateObservableGauge("vllm:num_requests_waiting", () => new Measurement<int>(snapshot().NumWaiting, model), "{request}", "Requests waiting to run.");
-        meter.CreateObservableGauge("vllm:kv_cache_usage_perc", () => new Measurement<double>(snapshot().KvCacheUsage, model), "1", "Fraction of KV blocks in use, 0 to 1.");
+        _model = new("model_name", modelName);
+        meter.CreateObservableGauge("vllm:num_requests_running", () => PerWorker(snapshot(), w => w.NumRunning), "{request}",
+            "Requests in a worker's running batch.");
+        meter.CreateObservableGauge("vllm:num_requests_waiting", () => Waiting(snapshot()), "{request}",
+            "Requests waiting: on a worker (worker label), or for any worker to join (no worker label).");
+        meter.CreateObservableGauge("vllm:kv_cache_usage_perc", () => PerWorker(snapshot(), w => w.KvCacheUsage), "1",
+            "Fraction of a worker's KV blocks in use, 0 to 1.");
+        meter.CreateObservableGauge("inference:workers_serving", () => new Measurement<int>(snapshot().Workers.Count, _model), "{worker}",
+            "Workers currently serving steps.");
         _promptTokens = meter.CreateCounter<long>("vllm:prompt_tokens_total", "{token}", "Prefill tokens processed.");
         _generationTokens = meter.CreateCounter<long>("vllm:generation_tokens_total", "{token}", "Tokens generated.");
         _preemptions = meter.CreateCounter<long>("vllm:num_preemptions_total", "{preemption}", "Recompute preemptions.");
         _prefixQueries = meter.CreateCounter<long>("vllm:prefix_cache_queries_total", "{token}", "Tokens looked up in the prefix cache.");
         _prefixHits = meter.CreateCounter<long>("vllm:prefix_cache_hits_total", "{token}", "Tokens found in the prefix cache.");
         _requestSuccess = meter.CreateCounter<long>("vllm:request_success_total", "{request}", "Finished requests by finish reason.");
+        _requestFailed = meter.CreateCounter<long>("inference:requests_failed_total", "{request}", "Requests failed because no worker was serving.");
+        _requestRejected = meter.CreateCounter<long>("inference:requests_rejected_total", "{request}", "Requests refused at the admission bound.");
+        _steps = meter.CreateCounter<long>("inference:steps_total", "{step}", "Steps completed, per worker.");
+        _workerJoins = meter.CreateCounter<long>("inference:worker_joins_total", "{worker}", "Worker instances that started serving.");
+        _workerRemovals = meter.CreateCounter<long>("inference:worker_removals_total", "{worker}", "Worker instances removed (fault, hang, restart).");
+        _requeued = meter.CreateCounter<long>("inference:requests_requeued_total", "{request}", "Requests moved off a removed worker.");
         _timeToFirstToken = meter.CreateHistogram<double>("vllm:time_to_first_token_seconds", "s", "Arrival to first token.");
         _interTokenLatency = meter.CreateHistogram<double>("vllm:inter_token_latency_seconds", "s", "Time between consecutive tokens.");
         _e2eLatency = meter.CreateHistogram<double>("vllm:e2e_request_latency_seconds", "s", "Arrival to finish.");
-        Model = model[0];
     }
 
-    private KeyValuePair<string, object?> Model { get; }
-
-    public void RecordStep(StepStats stats, int generatedTokens)
+    public void RecordStep(string workerId, StepStats stats, int generatedTokens)
     {
-        _promptTokens.Add(stats.NumPromptTokens, Model);
-        _generationTokens.Add(generatedTokens, Model);
+        var worker = Worker(workerId);
+        _steps.Add(1, _model, worker);
+        _promptTokens.Add(stats.NumPromptTokens, _model);
+        _generationTokens.Add(generatedTokens, _model);
         if (stats.NumPreemptions > 0)
         {
-            _preemptions.Add(stats.NumPreemptions, Model);
+            _preemptions.Add(stats.NumPreemptions, _model);
         }
 
         if (stats.PrefixCacheQueries > 0)
         {
-            _prefixQueries.Add(stats.PrefixCacheQueries, Model);
-            _prefixHits.Add(stats.PrefixCacheHits, Model);
+            _prefixQueries.Add(stats.PrefixCacheQueries, _model);
+            _prefixHits.Add(stats.PrefixCacheHits, _model);
         }
     }
 
-    public void RecordFirstToken(TimeSpan sinceArrival) => _timeToFirstToken.Record(sinceArrival.TotalSeconds, Model);
+    public void RecordWorkerJoined(string workerId) => _workerJoins.Add(1, _model, Worker(workerId));
 
-    public void RecordInterToken(TimeSpan sincePrevious) => _interTokenLatency.Record(sincePrevious.TotalSeconds, Model);
+    public void RecordWorkerLeft(string workerId, int requeued)
+    {
+        _workerRemovals.Add(1, _model, Worker(workerId));
+        _requeued.Add(requeued, _model);
+    }
+
+    public void RecordRejected() => _requestRejected.Add(1, _model);
+
+    public void RecordFailed() => _requestFailed.Add(1, _model);
+
+    public void RecordFirstToken(TimeSpan sinceArrival) => _timeToFirstToken.Record(sinceArrival.TotalSeconds, _model);
+
+    public void RecordInterToken(TimeSpan sincePrevious) => _interTokenLatency.Record(sincePrevious.TotalSeconds, _model);
 
     public void RecordFinished(FinishReason reason, TimeSpan sinceArrival)
     {
         var tag = new KeyValuePair<string, object?>("finished_reason", reason.ToString().ToLowerInvariant());
-        _requestSuccess.Add(1, Model, tag);
-        _e2eLatency.Record(sinceArrival.TotalSeconds, Model);
+        _requestSuccess.Add(1, _model, tag);
+        _e2eLatency.Record(sinceArrival.TotalSeconds, _model);
     }
+
+    private static KeyValuePair<string, object?> Worker(string workerId) => new("worker", workerId);
+
+    private IEnumerable<Measurement<T>> PerWorker<T>(EngineSnapshot snapshot, Func<WorkerSnapshot, T> value)
+        where T : struct =>
+        snapshot.Workers.Select(w => new Measurement<T>(value(w), _model, Worker(w.WorkerId)));
+
+    private IEnumerable<Measurement<int>> Waiting(EngineSnapshot snapshot) =>
+        PerWorker(snapshot, w => w.NumWaiting).Append(new Measurement<int>(snapshot.NumUnplaced, _model));
 }

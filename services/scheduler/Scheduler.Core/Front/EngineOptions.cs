@@ -1,3 +1,4 @@
+using Scheduler.Core.Fleet;
 using Scheduler.Core.Scheduling;
 
 namespace Scheduler.Core;
@@ -5,10 +6,10 @@ namespace Scheduler.Core;
 /// <summary>Engine limits and behaviour.</summary>
 public sealed record EngineOptions
 {
-    /// <summary>Most requests running in one step. Default 64.</summary>
+    /// <summary>Most requests running in one step, per worker. Default 64.</summary>
     public int MaxNumSeqs { get; init; } = 64;
 
-    /// <summary>Token budget of one step (prompt chunks plus decodes). Default 2048.</summary>
+    /// <summary>Token budget of one step (prompt chunks plus decodes), per worker. Default 2048.</summary>
     public int MaxNumBatchedTokens { get; init; } = 2048;
 
     /// <summary>Longest prompt plus output; null (default) uses the executor's limit, and it is never
@@ -27,12 +28,38 @@ public sealed record EngineOptions
     /// <summary>How often the throughput line is logged while there is activity. Default 10 s.</summary>
     public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>First wait before retrying after an executor fault; doubles per consecutive fault up to
-    /// <see cref="MaxExecutorFaultBackoff"/>. Default 0.5 s.</summary>
+    /// <summary>An executor the engine owns (in process) that failed a step rejoins, with an empty KV pool, after
+    /// this wait; it doubles per consecutive fault up to <see cref="MaxExecutorFaultBackoff"/>. Remote workers are
+    /// brought back by whoever added them. Default 0.5 s.</summary>
     public TimeSpan ExecutorFaultBackoff { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Default 10 s.</summary>
     public TimeSpan MaxExecutorFaultBackoff { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Bound on admitted requests (running plus waiting, over all workers); beyond it a request is
+    /// refused at once with <see cref="EngineOverloadedException"/>. Default 256.</summary>
+    public int MaxConcurrentRequests { get; init; } = 256;
+
+    /// <summary>How a request picks its worker. Default <see cref="PlacementPolicy.Prefix"/>.</summary>
+    public PlacementPolicy Placement { get; init; } = PlacementPolicy.Prefix;
+
+    /// <summary>Under prefix placement, how many more placed requests than the least loaded worker a worker may
+    /// hold and still be chosen for its cache. Default 4.</summary>
+    public int BalanceThreshold { get; init; } = 4;
+
+    /// <summary>A step must answer within StepTimeout + StepTimeoutPerToken x its scheduled tokens, or its worker
+    /// is removed and its requests move to the others. Default 30 s.</summary>
+    public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Default 50 ms per scheduled token.</summary>
+    public TimeSpan StepTimeoutPerToken { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>When no worker has been serving for this long, requests waiting for one fail with
+    /// <see cref="EngineUnavailableException"/> instead of hanging. Default 30 s.</summary>
+    public TimeSpan NoWorkerTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The step deadline for a step of <paramref name="numTokens"/> tokens.</summary>
+    public TimeSpan StepDeadline(int numTokens) => StepTimeout + StepTimeoutPerToken * numTokens;
 
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the message names it.</exception>
     public void Validate()
@@ -47,5 +74,10 @@ public sealed record EngineOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(StatsInterval, TimeSpan.Zero, nameof(StatsInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(ExecutorFaultBackoff, TimeSpan.Zero, nameof(ExecutorFaultBackoff));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxExecutorFaultBackoff, ExecutorFaultBackoff, nameof(MaxExecutorFaultBackoff));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentRequests, 1, nameof(MaxConcurrentRequests));
+        ArgumentOutOfRangeException.ThrowIfNegative(BalanceThreshold, nameof(BalanceThreshold));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(StepTimeout, TimeSpan.Zero, nameof(StepTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(StepTimeoutPerToken, TimeSpan.Zero, nameof(StepTimeoutPerToken));
+        ArgumentOutOfRangeException.ThrowIfLessThan(NoWorkerTimeout, TimeSpan.Zero, nameof(NoWorkerTimeout));
     }
 }

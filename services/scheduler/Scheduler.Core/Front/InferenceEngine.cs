@@ -7,6 +7,7 @@ using Inference.Abstractions.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Scheduler.Core.Engine;
+using Scheduler.Core.Fleet;
 using Scheduler.Core.Scheduling;
 
 namespace Scheduler.Core;
@@ -23,8 +24,12 @@ public sealed class InferenceEngine : IAsyncDisposable
     private readonly GenerationValidator _validator;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, byte> _liveRequestIds = new();
+    private readonly EngineMetrics? _metrics;
+    private int _numAdmitted;
     private int _disposed;
 
+    /// <summary>An engine over one executor that it owns (in process, as offline <c>generate</c> runs): the executor
+    /// joins at once as "worker-0", and after a fault rejoins with an empty KV pool after a backoff.</summary>
     public InferenceEngine(
         IStepExecutor executor,
         ITextTokenizer tokenizer,
@@ -32,34 +37,52 @@ public sealed class InferenceEngine : IAsyncDisposable
         ILoggerFactory? loggerFactory = null,
         IMeterFactory? meterFactory = null,
         TimeProvider? timeProvider = null)
+        : this(executor?.Info ?? throw new ArgumentNullException(nameof(executor)), tokenizer, options, loggerFactory, meterFactory, timeProvider)
     {
-        ArgumentNullException.ThrowIfNull(executor);
+        _loop.AddWorker("worker-0", "in-process", executor, rejoinAfterFault: true);
+    }
+
+    /// <summary>An engine for a fleet of workers that serve <paramref name="model"/>: none serves until
+    /// <see cref="AddWorker"/>; requests wait for one (up to <see cref="EngineOptions.NoWorkerTimeout"/>).</summary>
+    /// <param name="model">The model every worker must serve; its KV capacity bounds the context length.</param>
+    public InferenceEngine(
+        ExecutorInfo model,
+        ITextTokenizer tokenizer,
+        EngineOptions options,
+        ILoggerFactory? loggerFactory = null,
+        IMeterFactory? meterFactory = null,
+        TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
         options.Validate();
         _tokenizer = tokenizer;
         _time = timeProvider ?? TimeProvider.System;
-        ExecutorInfo = executor.Info;
+        ExecutorInfo = model;
         Options = options;
         ServedModelName = options.ServedModelName ?? ExecutorInfo.ModelName;
 
-        // A request must fit the KV memory on its own, or it could never run.
+        // A request must fit the KV memory of a worker on its own, or it could never run.
         var kvCapacity = ExecutorInfo.NumBlocks * ExecutorInfo.BlockSize;
         MaxModelLength = Math.Min(Math.Min(options.MaxModelLength ?? int.MaxValue, ExecutorInfo.MaxModelLength), kvCapacity);
         _validator = new GenerationValidator(ExecutorInfo.VocabSize, MaxModelLength);
 
-        var scheduler = new RequestScheduler(new SchedulerConfig(
-            options.MaxNumSeqs,
-            options.MaxNumBatchedTokens,
-            MaxModelLength,
-            ExecutorInfo.BlockSize,
-            ExecutorInfo.NumBlocks,
-            ExecutorInfo.EosTokenIds,
-            options.EnablePrefixCaching,
-            options.Policy));
+        var fleet = new WorkerFleet(new FleetConfig(
+            new SchedulerConfig(
+                options.MaxNumSeqs,
+                options.MaxNumBatchedTokens,
+                MaxModelLength,
+                ExecutorInfo.BlockSize,
+                ExecutorInfo.NumBlocks,
+                ExecutorInfo.EosTokenIds,
+                options.EnablePrefixCaching,
+                options.Policy),
+            options.Placement,
+            options.BalanceThreshold));
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<InferenceEngine>();
         EngineLoop? loop = null;
-        var metrics = meterFactory is null ? null : new EngineMetrics(meterFactory, () => loop?.Snapshot ?? EngineSnapshot.Empty, ServedModelName);
-        loop = new EngineLoop(scheduler, executor, options, logger, metrics, _time);
+        _metrics = meterFactory is null ? null : new EngineMetrics(meterFactory, () => loop?.Snapshot ?? EngineSnapshot.Empty, ServedModelName);
+        loop = new EngineLoop(fleet, options, logger, _metrics, _time);
         _loop = loop;
         _loop.Start();
     }
@@ -75,8 +98,31 @@ public sealed class InferenceEngine : IAsyncDisposable
     /// its KV capacity.</summary>
     public int MaxModelLength { get; }
 
-    /// <summary>Running and waiting counts and KV usage as of the last step.</summary>
+    /// <summary>Running and waiting counts, KV usage and the serving workers, as of the engine loop's last turn.</summary>
     public EngineSnapshot Snapshot => _loop.Snapshot;
+
+    /// <summary>Requests admitted and not yet finished (bounded by <see cref="EngineOptions.MaxConcurrentRequests"/>).</summary>
+    public int NumAdmitted => Volatile.Read(ref _numAdmitted);
+
+    /// <summary>
+    /// A worker instance starts serving under <paramref name="workerId"/> with an empty KV pool. If another
+    /// instance serves under that id, it is removed first (its requests move). Adding the serving instance again
+    /// changes nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">The executor serves another model, or its KV memory cannot hold one
+    /// request of <see cref="MaxModelLength"/> tokens; the message says which setting differs.</exception>
+    public void AddWorker(string workerId, string instanceId, IStepExecutor executor)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(workerId);
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        ArgumentNullException.ThrowIfNull(executor);
+        WorkerCompatibility.Check(ExecutorInfo, MaxModelLength, executor.Info);
+        _loop.AddWorker(workerId, instanceId, executor, rejoinAfterFault: false);
+    }
+
+    /// <summary>Removes a worker (failed health checks, gone); its requests move to the other workers.</summary>
+    /// <param name="instanceId">Only if this instance serves under the id; null removes whichever does.</param>
+    public void RemoveWorker(string workerId, string? instanceId, string reason) => _loop.RemoveWorker(workerId, instanceId, reason);
 
     /// <summary>
     /// Validates, tokenizes, enqueues and streams one request. The last output carries Finish and Usage.
@@ -84,6 +130,8 @@ public sealed class InferenceEngine : IAsyncDisposable
     /// and frees its blocks.
     /// </summary>
     /// <exception cref="GenerationValidationException">The request is invalid; nothing was queued.</exception>
+    /// <exception cref="EngineOverloadedException">The admission bound is reached; nothing was queued.</exception>
+    /// <exception cref="EngineUnavailableException">No worker served the request within the no-worker timeout.</exception>
     public async IAsyncEnumerable<GenerationOutput> GenerateAsync(
         GenerationRequest request,
         [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -92,6 +140,31 @@ public sealed class InferenceEngine : IAsyncDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var p = request.Params;
         _validator.ValidateParams(p);
+        if (Interlocked.Increment(ref _numAdmitted) > Options.MaxConcurrentRequests)
+        {
+            Interlocked.Decrement(ref _numAdmitted);
+            _metrics?.RecordRejected();
+            throw new EngineOverloadedException(Options.MaxConcurrentRequests);
+        }
+
+        try
+        {
+            await foreach (var output in RunAdmittedAsync(request, cancellationToken))
+            {
+                yield return output;
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _numAdmitted);
+        }
+    }
+
+    private async IAsyncEnumerable<GenerationOutput> RunAdmittedAsync(
+        GenerationRequest request,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var p = request.Params;
         var promptIds = await TokenizeAsync(request.Prompt, cancellationToken);
         _validator.ValidatePrompt(promptIds, p);
 

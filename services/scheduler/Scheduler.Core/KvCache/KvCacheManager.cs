@@ -55,6 +55,26 @@ public sealed class KvCacheManager
         return hits.Count == 0 ? ComputedBlocks.None : new ComputedBlocks(hits, hits.Count * BlockSize);
     }
 
+    /// <summary>How many of the request's leading tokens this pool would serve from its prefix cache, changing
+    /// nothing: what placement compares across workers.</summary>
+    public int CountCachedPrefixTokens(EngineRequest request)
+    {
+        if (!Pool.EnablePrefixCaching || Pool.NumCachedBlocks == 0)
+        {
+            return 0;
+        }
+
+        var maxHitBlocks = (request.NumTokens - 1) / BlockSize;
+        ExtendBlockHashes(request, maxHitBlocks);
+        var hits = 0;
+        while (hits < maxHitBlocks && Pool.GetCachedBlock(request.BlockHashes[hits]) is not null)
+        {
+            hits++;
+        }
+
+        return hits * BlockSize;
+    }
+
     /// <summary>
     /// Makes room for <paramref name="numNewTokens"/> more tokens after the request's computed ones (and
     /// after <paramref name="computed"/> prefix hits when it starts). Returns the newly allocated blocks,

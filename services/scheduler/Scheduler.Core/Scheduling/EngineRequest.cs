@@ -43,8 +43,9 @@ public sealed class EngineRequest
     /// <summary><see cref="TimeProvider.GetTimestamp"/> when the request was created.</summary>
     public long ArrivalTimestamp { get; }
 
-    /// <summary>Order of arrival at the scheduler; ties under priority scheduling go to the earlier one.</summary>
-    public long ArrivalOrder { get; internal set; }
+    /// <summary>Order of arrival at the engine (-1 until admitted); ties under priority scheduling go to the
+    /// earlier one, and a request moved to another worker keeps its place.</summary>
+    public long ArrivalOrder { get; internal set; } = -1;
 
     public int NumPromptTokens { get; }
 
@@ -85,6 +86,19 @@ public sealed class EngineRequest
     internal long LastTokenTimestamp { get; set; }
 
     internal void AppendOutputToken(int tokenId) => _tokenIds.Add(tokenId);
+
+    /// <summary>Its worker is gone: nothing of it is computed anywhere, and whichever worker takes it next gets
+    /// it in full. Tokens, outputs and the hash chain (which depends on tokens only) stay.</summary>
+    internal void ResetForAnotherWorker()
+    {
+        NumComputedTokens = 0;
+        IsKnownToExecutor = false;
+        ExecutorBansStopTokens = false;
+        if (Status == RequestStatus.Running)
+        {
+            Status = RequestStatus.Preempted;
+        }
+    }
 
     internal ReadOnlySpan<int> TokenSpan(int start, int length) =>
         System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_tokenIds).Slice(start, length);

@@ -78,23 +78,34 @@ public sealed partial class RequestScheduler
     }
 
     /// <summary>
-    /// The executor failed the last step: every running request goes back to waiting (recompute, losing
-    /// none), the prefix cache is forgotten, and the step's finished ids are sent again with the next plan.
+    /// The executor is gone (its worker failed, hung or restarted): hands back every unfinished request, in
+    /// arrival order and reset so that another scheduler can take it in full, and empties this one. Also
+    /// returns the ids the executor may still hold state for, so that a later scheduler over the same
+    /// executor instance can tell it to forget them.
     /// </summary>
-    public void OnStepFailed(StepPlan plan)
+    public (IReadOnlyList<EngineRequest> Requests, IReadOnlyList<string> HeldByExecutor) EvictAll()
     {
-        _finishedIdsToSend.InsertRange(0, plan.FinishedRequestIds.Except(_finishedIdsToSend));
-        _inFlight.Clear();
-        for (var i = _running.Count - 1; i >= 0; i--)
+        var held = _finishedIdsToSend.Concat(_requests.Values.Where(r => r.IsKnownToExecutor).Select(r => r.RequestId)).ToArray();
+        var requests = _requests.Values.OrderBy(r => r.ArrivalOrder).ToArray();
+        foreach (var request in requests)
         {
-            Preempt(_running[i]);
+            KvCache.Free(request);
+            request.ResetForAnotherWorker();
         }
 
-        // The failure may be a restarted worker whose KV memory is gone, so no cached block can be trusted:
-        // resumed requests recompute their prefix rather than read KV that is no longer there. With every
-        // running request preempted no block is held, so the reset always succeeds.
-        KvCache.Pool.ResetPrefixCache();
+        _requests.Clear();
+        _running.Clear();
+        _waiting.Clear();
+        _numWaitingTokens = 0;
+        _inFlight.Clear();
+        _finishedIdsToSend.Clear();
+        return (requests, held);
     }
+
+    /// <summary>Ids the executor may hold from an earlier life of this scheduler's place (see
+    /// <see cref="EvictAll"/>): sent as finished with the next step so the executor frees them.</summary>
+    public void ForgetHeldByExecutor(IEnumerable<string> requestIds) =>
+        _finishedIdsToSend.AddRange(requestIds.Except(_finishedIdsToSend));
 
     private FinishReason? CheckStop(EngineRequest request, int lastTokenId)
     {
@@ -127,9 +138,9 @@ public sealed partial class RequestScheduler
         {
             _running.Remove(request);
         }
-        else
+        else if (_waiting.Find(request) is { } node)
         {
-            _waiting.Remove(request);
+            RemoveWaiting(node);
         }
 
         KvCache.Free(request);

@@ -22,6 +22,7 @@ public sealed partial class RequestScheduler
     private readonly List<(EngineRequest Request, int NumTokens)> _inFlight = [];
     private long _nextStepId;
     private long _nextArrivalOrder;
+    private long _numWaitingTokens;
 
     public RequestScheduler(SchedulerConfig config)
     {
@@ -38,6 +39,10 @@ public sealed partial class RequestScheduler
     public int NumRunning => _running.Count;
 
     public int NumWaiting => _waiting.Count;
+
+    /// <summary>Tokens of the waiting requests still to compute (prompt, plus output when resumed): the
+    /// prefill work queued on this scheduler's executor.</summary>
+    public long NumWaitingTokens => _numWaitingTokens;
 
     public bool HasUnfinishedRequests => _requests.Count > 0;
 
@@ -63,8 +68,17 @@ public sealed partial class RequestScheduler
             throw new ArgumentException($"Request id {request.RequestId} is already in use.");
         }
 
-        request.ArrivalOrder = _nextArrivalOrder++;
-        request.Status = RequestStatus.Waiting;
+        // The engine orders arrivals over all workers; a scheduler used alone numbers them itself.
+        if (request.ArrivalOrder < 0)
+        {
+            request.ArrivalOrder = _nextArrivalOrder++;
+        }
+
+        if (request.Status != RequestStatus.Preempted)
+        {
+            request.Status = RequestStatus.Waiting;
+        }
+
         EnqueueWaiting(request);
     }
 
@@ -147,7 +161,7 @@ public sealed partial class RequestScheduler
                     break;
                 }
 
-                _waiting.RemoveFirst();
+                RemoveWaiting(node);
                 if (request.Status == RequestStatus.Waiting)
                 {
                     // First start (not a resume after preemption): record prefix-cache use for usage stats.
@@ -294,6 +308,14 @@ public sealed partial class RequestScheduler
         {
             _waiting.AddAfter(node, request);
         }
+
+        _numWaitingTokens += request.NumTokens;
+    }
+
+    private void RemoveWaiting(LinkedListNode<EngineRequest> node)
+    {
+        _waiting.Remove(node);
+        _numWaitingTokens -= node.Value.NumTokens;
     }
 
     private bool RunsBefore(EngineRequest a, EngineRequest b)

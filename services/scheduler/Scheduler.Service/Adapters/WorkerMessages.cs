@@ -16,9 +16,10 @@ internal static class WorkerMessages
         [.. info.EosTokenIds],
         info.Device);
 
-    public static Proto.ExecuteRequest ToProto(StepPlan plan)
+    /// <param name="instanceId">The worker instance the plan was made for; another instance refuses it.</param>
+    public static Proto.ExecuteRequest ToProto(StepPlan plan, string instanceId)
     {
-        var request = new Proto.ExecuteRequest { StepId = plan.StepId };
+        var request = new Proto.ExecuteRequest { StepId = plan.StepId, InstanceId = instanceId };
         request.FinishedRequestIds.AddRange(plan.FinishedRequestIds);
         foreach (var n in plan.NewRequests)
         {

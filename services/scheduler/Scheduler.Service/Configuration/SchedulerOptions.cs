@@ -1,4 +1,5 @@
 using Scheduler.Core;
+using Scheduler.Core.Fleet;
 using Scheduler.Core.Scheduling;
 
 namespace Scheduler.Service.Configuration;
@@ -35,8 +36,34 @@ public sealed class SchedulerOptions
     /// <summary>Fcfs (default) or Priority.</summary>
     public SchedulingPolicy Policy { get; set; } = SchedulingPolicy.Fcfs;
 
-    /// <summary>Seconds between health checks of registered workers. Default 5.</summary>
-    public double WorkerHealthIntervalSeconds { get; set; } = 5;
+    /// <summary>Seconds between health checks of known workers; a check also (re)connects a worker that answers.
+    /// Default 2.</summary>
+    public double WorkerHealthIntervalSeconds { get; set; } = 2;
+
+    /// <summary>Consecutive failed health checks after which a serving worker is removed (its requests move to
+    /// the others). Default 2.</summary>
+    public int WorkerHealthFailureThreshold { get; set; } = 2;
+
+    /// <summary>Bound on admitted requests (running plus waiting over all workers); beyond it Generate answers
+    /// RESOURCE_EXHAUSTED at once (HTTP 429). Default 256.</summary>
+    public int MaxConcurrentRequests { get; set; } = 256;
+
+    /// <summary>How a request picks its worker: Prefix (default), LeastLoaded or RoundRobin.</summary>
+    public PlacementPolicy Placement { get; set; } = PlacementPolicy.Prefix;
+
+    /// <summary>Under Prefix placement, how many more requests than the least loaded worker a worker may hold and
+    /// still be chosen for its cached prefix. Default 4.</summary>
+    public int BalanceThreshold { get; set; } = 4;
+
+    /// <summary>Step deadline: StepTimeoutSeconds + StepTimeoutMsPerToken x scheduled tokens; a worker that misses
+    /// it is removed and its requests move. Default 30 s.</summary>
+    public double StepTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Default 50 ms per scheduled token.</summary>
+    public double StepTimeoutMsPerToken { get; set; } = 50;
+
+    /// <summary>Requests waiting for a worker fail (UNAVAILABLE) once none has served for this long. Default 30.</summary>
+    public double NoWorkerTimeoutSeconds { get; set; } = 30;
 
     public EngineOptions ToEngineOptions() => new()
     {
@@ -47,5 +74,11 @@ public sealed class SchedulerOptions
         StatsInterval = TimeSpan.FromSeconds(StatsIntervalSeconds),
         EnablePrefixCaching = EnablePrefixCaching,
         Policy = Policy,
+        MaxConcurrentRequests = MaxConcurrentRequests,
+        Placement = Placement,
+        BalanceThreshold = BalanceThreshold,
+        StepTimeout = TimeSpan.FromSeconds(StepTimeoutSeconds),
+        StepTimeoutPerToken = TimeSpan.FromMilliseconds(StepTimeoutMsPerToken),
+        NoWorkerTimeout = TimeSpan.FromSeconds(NoWorkerTimeoutSeconds),
     };
 }

@@ -47,6 +47,41 @@ public sealed class SchedulerOptionsValidator : IValidateOptions<SchedulerOption
             failures.Add($"{prefix}{nameof(options.WorkerHealthIntervalSeconds)} must be greater than 0, got {options.WorkerHealthIntervalSeconds}.");
         }
 
+        if (options.WorkerHealthFailureThreshold < 1)
+        {
+            failures.Add($"{prefix}{nameof(options.WorkerHealthFailureThreshold)} must be at least 1, got {options.WorkerHealthFailureThreshold}.");
+        }
+
+        if (options.MaxConcurrentRequests < 1)
+        {
+            failures.Add($"{prefix}{nameof(options.MaxConcurrentRequests)} must be at least 1, got {options.MaxConcurrentRequests}.");
+        }
+
+        if (options.BalanceThreshold < 0)
+        {
+            failures.Add($"{prefix}{nameof(options.BalanceThreshold)} must be at least 0, got {options.BalanceThreshold}.");
+        }
+
+        if (!Enum.IsDefined(options.Placement))
+        {
+            failures.Add($"{prefix}{nameof(options.Placement)} must be Prefix, LeastLoaded or RoundRobin, got {options.Placement}.");
+        }
+
+        if (!(options.StepTimeoutSeconds > 0))
+        {
+            failures.Add($"{prefix}{nameof(options.StepTimeoutSeconds)} must be greater than 0, got {options.StepTimeoutSeconds}.");
+        }
+
+        if (!(options.StepTimeoutMsPerToken >= 0))
+        {
+            failures.Add($"{prefix}{nameof(options.StepTimeoutMsPerToken)} must be at least 0, got {options.StepTimeoutMsPerToken}.");
+        }
+
+        if (!(options.NoWorkerTimeoutSeconds >= 0))
+        {
+            failures.Add($"{prefix}{nameof(options.NoWorkerTimeoutSeconds)} must be at least 0, got {options.NoWorkerTimeoutSeconds}.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -4,33 +4,63 @@ using Microsoft.Extensions.Options;
 using Scheduler.Core;
 using Scheduler.Service.Adapters;
 using Scheduler.Service.Configuration;
-using Scheduler.Service.Workers;
 
 namespace Scheduler.Service.Engine;
 
 /// <summary>
-/// Starts the engine once a worker is known and answers Info, and checks that the tokenizer answers.
-/// Skeleton scope: one engine over the first worker that answers; a pool per worker comes later.
+/// Owns the engine, created when the first worker answers Info (its model fixes the served model's limits), and
+/// watches the tokenizer, which every request needs: <see cref="TokenizerReady"/> is the last check's result.
 /// </summary>
 public sealed partial class EngineHost(
-    WorkerDirectory registry,
     GrpcTextTokenizer tokenizer,
     IOptions<SchedulerOptions> options,
     ILoggerFactory loggerFactory,
     IMeterFactory meterFactory,
     ILogger<EngineHost> logger) : BackgroundService
 {
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(2);
+    private readonly Lock _createLock = new();
     private InferenceEngine? _engine;
-    private volatile bool _tokenizerReady;
+    private bool? _tokenizerReady;
 
-    /// <summary>The serving engine, or null while no worker is known.</summary>
+    /// <summary>The serving engine, or null while no worker has ever answered.</summary>
     public InferenceEngine? Engine => Volatile.Read(ref _engine);
 
-    public bool TokenizerReady => _tokenizerReady;
+    public bool TokenizerReady => _tokenizerReady == true;
 
-    public string? ServingWorkerId { get; private set; }
+    /// <summary>What stops a request from being served end to end now; empty when one can be.</summary>
+    public IReadOnlyList<string> NotReadyReasons()
+    {
+        var reasons = new List<string>();
+        if (!TokenizerReady)
+        {
+            reasons.Add("tokenizer not reachable");
+        }
+
+        if (Engine is not { Snapshot.Workers.Count: > 0 })
+        {
+            reasons.Add("no ready worker");
+        }
+
+        return reasons;
+    }
+
+    /// <summary>The engine, created for <paramref name="model"/> when there is none yet.</summary>
+    public InferenceEngine GetOrCreateEngine(ExecutorInfo model)
+    {
+        lock (_createLock)
+        {
+            if (_engine is { } engine)
+            {
+                return engine;
+            }
+
+            engine = new InferenceEngine(model, tokenizer, options.Value.ToEngineOptions(), loggerFactory, meterFactory);
+            LogServing(engine.ServedModelName, engine.MaxModelLength, options.Value.MaxConcurrentRequests, options.Value.Placement.ToString());
+            Volatile.Write(ref _engine, engine);
+            return engine;
+        }
+    }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -43,69 +73,52 @@ public sealed partial class EngineHost(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        foreach (var address in options.Value.WorkerAddresses)
+        var interval = TimeSpan.FromSeconds(options.Value.WorkerHealthIntervalSeconds);
+        using var timer = new PeriodicTimer(interval);
+        do
         {
-            registry.Register(new Uri(address), device: "", numBlocks: 0);
+            await CheckTokenizerAsync(stoppingToken);
         }
-
-        await Task.WhenAll(WaitForTokenizerAsync(stoppingToken), StartEngineAsync(stoppingToken));
+        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    private async Task WaitForTokenizerAsync(CancellationToken stoppingToken)
+    private async Task CheckTokenizerAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            try
+            var info = await tokenizer.GetInfoAsync(CallTimeout, stoppingToken);
+            if (_tokenizerReady != true)
             {
-                var info = await tokenizer.GetInfoAsync(CallTimeout, stoppingToken);
-                _tokenizerReady = true;
                 LogTokenizerReady(info.VocabSize);
-                return;
             }
-            catch (Grpc.Core.RpcException ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogTokenizerUnavailable(options.Value.TokenizerAddress, ex.Status.Detail);
-                await Task.Delay(RetryDelay, stoppingToken);
-            }
+
+            _tokenizerReady = true;
         }
-    }
-
-    private async Task StartEngineAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
+        catch (Grpc.Core.RpcException ex) when (!stoppingToken.IsCancellationRequested)
         {
-            foreach (var worker in registry.Workers)
+            if (_tokenizerReady == true)
             {
-                try
-                {
-                    var executor = await GrpcStepExecutor.ConnectAsync(worker.Channel, CallTimeout, stoppingToken);
-                    var engine = new InferenceEngine(executor, tokenizer, options.Value.ToEngineOptions(), loggerFactory, meterFactory);
-                    ServingWorkerId = worker.WorkerId;
-                    Volatile.Write(ref _engine, engine);
-                    LogServing(worker.WorkerId, worker.Address.ToString(), engine.ServedModelName, engine.MaxModelLength,
-                        executor.Info.NumBlocks, executor.Info.BlockSize);
-                    return;
-                }
-                catch (ExecutorFaultException ex)
-                {
-                    LogWorkerUnavailable(worker.WorkerId, worker.Address.ToString(), ex.Message);
-                }
+                LogTokenizerLost(options.Value.TokenizerAddress, ex.Status.Detail);
+            }
+            else if (_tokenizerReady is null)
+            {
+                LogTokenizerNotYetReachable(options.Value.TokenizerAddress, ex.Status.Detail);
             }
 
-            await registry.WaitForChangeAsync(RetryDelay, stoppingToken);
+            _tokenizerReady = false;
         }
     }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Tokenizer ready (vocabulary {VocabSize})")]
     private partial void LogTokenizerReady(int vocabSize);
 
-    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Tokenizer at {Address} not reachable yet: {Detail}")]
-    private partial void LogTokenizerUnavailable(string address, string detail);
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Tokenizer at {Address} not reachable yet: {Detail}")]
+    private partial void LogTokenizerNotYetReachable(string address, string detail);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "Tokenizer at {Address} stopped answering: {Detail}")]
+    private partial void LogTokenizerLost(string address, string detail);
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Information,
-        Message = "Serving {ModelName} from {WorkerId} at {Address}: max model length {MaxModelLength}, {NumBlocks} KV blocks of {BlockSize} tokens")]
-    private partial void LogServing(string workerId, string address, string modelName, int maxModelLength, int numBlocks, int blockSize);
-
-    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Worker {WorkerId} at {Address} not usable yet: {Reason}")]
-    private partial void LogWorkerUnavailable(string workerId, string address, string reason);
+        Message = "Serving {ModelName}: max model length {MaxModelLength}, at most {MaxConcurrentRequests} concurrent requests, {Placement} placement")]
+    private partial void LogServing(string modelName, int maxModelLength, int maxConcurrentRequests, string placement);
 }

@@ -2,17 +2,12 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Scheduler.Service.Engine;
 
-/// <summary>Ready (gRPC health SERVING) only once a worker serves and the tokenizer answered.</summary>
+/// <summary>Ready (gRPC health SERVING) only when a request can be served: the tokenizer answers and a worker serves.</summary>
 public sealed class EngineReadinessCheck(EngineHost host) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var result = (host.Engine, host.TokenizerReady) switch
-        {
-            (null, _) => HealthCheckResult.Unhealthy("no worker registered"),
-            (_, false) => HealthCheckResult.Unhealthy("tokenizer not reachable"),
-            _ => HealthCheckResult.Healthy(),
-        };
-        return Task.FromResult(result);
+        var reasons = host.NotReadyReasons();
+        return Task.FromResult(reasons.Count == 0 ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy(string.Join("; ", reasons)));
     }
 }

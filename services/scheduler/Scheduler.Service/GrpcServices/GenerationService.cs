@@ -7,7 +7,7 @@ using Scheduler.Service.Workers;
 namespace Scheduler.Service.GrpcServices;
 
 /// <summary><c>inference.scheduler.v1.Generation</c>: maps messages at the edge and delegates to the engine.</summary>
-public sealed class GenerationService(EngineHost host, WorkerDirectory registry) : Generation.GenerationBase
+public sealed class GenerationService(EngineHost host, WorkerDirectory directory) : Generation.GenerationBase
 {
     public override async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context)
     {
@@ -24,6 +24,14 @@ public sealed class GenerationService(EngineHost host, WorkerDirectory registry)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
         }
+        catch (EngineOverloadedException ex)
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, ex.Message));
+        }
+        catch (EngineUnavailableException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+        }
         catch (ObjectDisposedException)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, "the engine is shutting down"));
@@ -38,10 +46,50 @@ public sealed class GenerationService(EngineHost host, WorkerDirectory registry)
             ModelName = engine.ServedModelName,
             MaxModelLen = engine.MaxModelLength,
             VocabSize = engine.ExecutorInfo.VocabSize,
-            NumWorkers = registry.NumHealthy,
+            NumWorkers = engine.Snapshot.Workers.Count,
         });
     }
 
+    public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
+    {
+        var engine = host.Engine;
+        var reasons = host.NotReadyReasons();
+        var response = new GetStatusResponse
+        {
+            Ready = reasons.Count == 0,
+            TokenizerReady = host.TokenizerReady,
+            NumRequests = engine?.NumAdmitted ?? 0,
+            MaxConcurrentRequests = engine?.Options.MaxConcurrentRequests ?? 0,
+            ModelName = engine?.ServedModelName ?? "",
+        };
+        response.NotReadyReasons.AddRange(reasons);
+        var serving = engine?.Snapshot.Workers.ToDictionary(w => w.WorkerId) ?? [];
+        foreach (var worker in directory.Workers)
+        {
+            var status = new WorkerStatus
+            {
+                WorkerId = worker.WorkerId,
+                Address = worker.Address.ToString(),
+                InstanceId = worker.InstanceId ?? "",
+                State = WorkerState.Connecting,
+                NumBlocks = worker.NumBlocks,
+            };
+            if (serving.TryGetValue(worker.WorkerId, out var lane))
+            {
+                status.State = WorkerState.Ready;
+                status.InstanceId = lane.InstanceId;
+                status.NumRunning = lane.NumRunning;
+                status.NumWaiting = lane.NumWaiting;
+                status.KvCacheUsage = lane.KvCacheUsage;
+                status.NumBlocks = lane.NumBlocks;
+            }
+
+            response.Workers.Add(status);
+        }
+
+        return Task.FromResult(response);
+    }
+
     private InferenceEngine RequireEngine() =>
-        host.Engine ?? throw new RpcException(new Status(StatusCode.Unavailable, "no worker registered"));
+        host.Engine ?? throw new RpcException(new Status(StatusCode.Unavailable, "no worker has joined yet"));
 }

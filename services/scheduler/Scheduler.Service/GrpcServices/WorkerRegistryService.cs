@@ -5,7 +5,7 @@ using Scheduler.Service.Workers;
 
 namespace Scheduler.Service.GrpcServices;
 
-/// <summary><c>inference.scheduler.v1.WorkerRegistry</c>: idempotent by address.</summary>
+/// <summary><c>inference.scheduler.v1.WorkerRegistry</c>: idempotent by address; the watcher connects the worker.</summary>
 public sealed class WorkerRegistryService(WorkerDirectory registry) : Inference.Contracts.Scheduler.V1.WorkerRegistry.WorkerRegistryBase
 {
     public override Task<RegisterWorkerResponse> RegisterWorker(RegisterWorkerRequest request, ServerCallContext context)
@@ -21,7 +21,7 @@ public sealed class WorkerRegistryService(WorkerDirectory registry) : Inference.
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"num_blocks must be >= 0, got {request.NumBlocks}"));
         }
 
-        var worker = registry.Register(new Uri(request.Address), request.Device, request.NumBlocks);
+        var worker = registry.Register(new Uri(request.Address), request.Device, request.NumBlocks, request.InstanceId);
         return Task.FromResult(new RegisterWorkerResponse { WorkerId = worker.WorkerId });
     }
 }

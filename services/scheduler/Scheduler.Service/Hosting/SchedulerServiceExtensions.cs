@@ -34,7 +34,7 @@ public static class SchedulerServiceExtensions
         services.AddSingleton(sp => new GrpcTextTokenizer(new Tokenizer.TokenizerClient(sp.GetRequiredService<TokenizerChannel>().Channel)));
         services.AddSingleton<EngineHost>();
         services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());
-        services.AddHostedService<WorkerHealthMonitor>();
+        services.AddHostedService<WorkerWatcher>();
         services.AddGrpc();
         services.AddGrpcHealthChecks().AddCheck<EngineReadinessCheck>("engine");
         return services;

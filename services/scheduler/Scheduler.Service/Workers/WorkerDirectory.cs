@@ -3,8 +3,8 @@ using System.Globalization;
 
 namespace Scheduler.Service.Workers;
 
-/// <summary>Workers that registered or were configured, keyed by address so registration is idempotent.
-/// Ready for one block pool per worker: today the engine serves from the first worker that answers.</summary>
+/// <summary>Worker addresses that registered or were configured, keyed by address so registration is idempotent;
+/// each address keeps its worker id across restarts of the worker behind it.</summary>
 public sealed class WorkerDirectory : IDisposable
 {
     private readonly ConcurrentDictionary<string, RegisteredWorker> _byAddress = new(StringComparer.OrdinalIgnoreCase);
@@ -14,16 +14,22 @@ public sealed class WorkerDirectory : IDisposable
 
     public IReadOnlyCollection<RegisteredWorker> Workers => [.. _byAddress.Values.OrderBy(w => w.WorkerId, StringComparer.Ordinal)];
 
-    public int NumHealthy => _byAddress.Values.Count(w => w.IsHealthy != false);
-
-    /// <summary>Adds a worker, or returns the one already known at this address.</summary>
-    public RegisteredWorker Register(Uri address, string device, int numBlocks)
+    /// <summary>Adds a worker, or returns the one already known at this address (updated with what it announced).
+    /// A new instance id at a known address wakes the watcher at once.</summary>
+    public RegisteredWorker Register(Uri address, string device, int numBlocks, string? instanceId = null)
     {
         var key = address.GetLeftPart(UriPartial.Authority) + address.AbsolutePath.TrimEnd('/');
         lock (_registerLock)
         {
             if (_byAddress.TryGetValue(key, out var known))
             {
+                if (!string.IsNullOrEmpty(instanceId) && instanceId != known.InstanceId)
+                {
+                    known.Device = device;
+                    known.NumBlocks = numBlocks;
+                    _changed.Release();
+                }
+
                 return known;
             }
 
@@ -34,9 +40,17 @@ public sealed class WorkerDirectory : IDisposable
         }
     }
 
-    /// <summary>Completes when a worker registers, or after <paramref name="timeout"/>.</summary>
-    public Task WaitForChangeAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
-        _changed.WaitAsync(timeout, cancellationToken);
+    /// <summary>Completes when a worker registers (or announces a new instance), or after <paramref name="timeout"/>.</summary>
+    public async Task WaitForChangeAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (await _changed.WaitAsync(timeout, cancellationToken))
+        {
+            // One check covers every change that came in meanwhile.
+            while (_changed.CurrentCount > 0 && _changed.Wait(0))
+            {
+            }
+        }
+    }
 
     public void Dispose()
     {

@@ -81,38 +81,47 @@ public sealed class RequestSchedulerPreemptionTests
     }
 
     [Fact]
-    public void OnStepFailed_RequeuesEveryRunningRequestAndResendsThemInFull()
+    public void EvictAll_ReturnsEveryUnfinishedRequestResetForAnotherWorker_InArrivalOrder()
     {
-        var h = new SchedulerHarness();
+        var h = new SchedulerHarness(maxNumSeqs: 1);
         h.Scheduler.AddRequest(Requests.Make("a", promptLength: 5));
         h.Scheduler.AddRequest(Requests.Make("b", promptLength: 5, firstToken: 100));
         h.Step();
-        var failed = h.Scheduler.Schedule();
 
-        h.Scheduler.OnStepFailed(failed);
-        var (retry, outputs) = h.Step();
+        var (requests, _) = h.Scheduler.EvictAll();
 
-        Assert.Equal(4, h.Scheduler.KvCache.Pool.NumBlocks - h.Scheduler.KvCache.Pool.NumFreeBlocks);
-        Assert.Equal(["b", "a"], retry.FinishedRequestIds);
-        Assert.Equal(["a", "b"], retry.NewRequests.Select(r => r.RequestId));
-        Assert.All(retry.NewRequests, r => Assert.Equal((0, 6), (r.NumComputedTokens, r.NumScheduledTokens)));
-        Assert.Equal(2, outputs.Count);
+        Assert.Equal(["a", "b"], requests.Select(r => r.RequestId));
+        Assert.All(requests, r => Assert.Equal(0, r.NumComputedTokens));
+        Assert.Equal([RequestStatus.Preempted, RequestStatus.Waiting], requests.Select(r => r.Status));
+        Assert.Equal(6, requests[0].NumTokens); // the token sampled before eviction stays
+        Assert.False(h.Scheduler.HasUnfinishedRequests);
+        Assert.Equal(h.Scheduler.KvCache.Pool.NumBlocks, h.Scheduler.KvCache.Pool.NumFreeBlocks);
     }
 
     [Fact]
-    public void OnStepFailed_ForgetsThePrefixCache_SoResumedRequestsRecomputeInsteadOfReadingLostKv()
+    public void EvictAll_ReportsTheIdsTheExecutorStillHolds()
     {
-        // A failed step may mean a restarted worker whose KV memory is gone: blocks cached before the fault
-        // must not be served as prefix hits afterwards.
-        var h = new SchedulerHarness(prefixCaching: true);
-        h.Scheduler.AddRequest(Requests.Make("a", promptLength: 9));
+        var h = new SchedulerHarness();
+        h.Scheduler.AddRequest(Requests.Make("a", promptLength: 5));
+        h.Scheduler.AddRequest(Requests.Make("b", promptLength: 5));
+        h.Scheduler.AddRequest(Requests.Make("c", promptLength: 5));
         h.Step();
-        var failed = h.Scheduler.Schedule();
+        h.Scheduler.Abort("c"); // to be sent as finished with the next step, so still held
 
-        h.Scheduler.OnStepFailed(failed);
-        var (retry, _) = h.Step();
+        var (_, held) = h.Scheduler.EvictAll();
 
-        var resumed = Assert.Single(retry.NewRequests);
-        Assert.Equal((0, 10), (resumed.NumComputedTokens, resumed.NumScheduledTokens));
+        Assert.Equal(["a", "b", "c"], held.Order());
+    }
+
+    [Fact]
+    public void ForgetHeldByExecutor_SendsTheIdsAsFinishedWithTheNextStep()
+    {
+        var h = new SchedulerHarness();
+        h.Scheduler.ForgetHeldByExecutor(["old-1", "old-2"]);
+        h.Scheduler.AddRequest(Requests.Make("a", promptLength: 5));
+
+        var plan = h.Scheduler.Schedule();
+
+        Assert.Equal(["old-1", "old-2"], plan.FinishedRequestIds);
     }
 }

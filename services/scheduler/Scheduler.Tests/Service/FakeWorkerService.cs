@@ -14,6 +14,20 @@ public sealed class FakeWorkerService : Worker.WorkerBase
     /// <summary>The next this-many Execute calls fail with Unavailable, as a crashing worker would.</summary>
     public int FailNextExecutes { get; set; }
 
+    /// <summary>This process start's id; <see cref="Restart"/> changes it.</summary>
+    public string InstanceId { get; private set; } = "fake-instance-1";
+
+    /// <summary>Forgets every request and becomes a new instance, as a restarted worker process would.</summary>
+    public void Restart()
+    {
+        lock (_tokens)
+        {
+            _tokens.Clear();
+            _computed.Clear();
+            InstanceId = $"fake-instance-{Guid.NewGuid():N}";
+        }
+    }
+
     public override Task<InfoResponse> Info(InfoRequest request, ServerCallContext context) =>
         Task.FromResult(new InfoResponse
         {
@@ -25,16 +39,22 @@ public sealed class FakeWorkerService : Worker.WorkerBase
             NumBlocks = 32,
             EosTokenIds = { 999 },
             Device = "cpu:0",
+            InstanceId = InstanceId,
         });
 
     public override Task<HealthResponse> Health(HealthRequest request, ServerCallContext context) =>
-        Task.FromResult(new HealthResponse { Ready = true, NumRequests = _tokens.Count });
+        Task.FromResult(new HealthResponse { Ready = true, NumRequests = _tokens.Count, InstanceId = InstanceId });
 
     public override Task<ExecuteResponse> Execute(ExecuteRequest request, ServerCallContext context)
     {
         lock (_tokens)
         {
             Requests.Add(request);
+            if (request.InstanceId.Length > 0 && request.InstanceId != InstanceId)
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, $"planned for {request.InstanceId}, this is {InstanceId}"));
+            }
+
             if (FailNextExecutes > 0)
             {
                 FailNextExecutes--;
@@ -48,7 +68,7 @@ public sealed class FakeWorkerService : Worker.WorkerBase
                 _computed.Remove(id);
             }
 
-            var response = new ExecuteResponse { StepId = request.StepId };
+            var response = new ExecuteResponse { StepId = request.StepId, InstanceId = InstanceId };
             foreach (var n in request.NewRequests)
             {
                 _tokens[n.RequestId] = [.. n.TokenIds];

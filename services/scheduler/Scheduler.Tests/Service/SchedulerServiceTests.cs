@@ -84,7 +84,7 @@ public sealed class SchedulerServiceTests
 
         var error = await Assert.ThrowsAsync<RpcException>(() => CollectAsync(client.Generate(new GenerateRequest { Text = "a" })));
 
-        Assert.Equal((StatusCode.Unavailable, "no worker registered"), (error.StatusCode, error.Status.Detail));
+        Assert.Equal((StatusCode.Unavailable, "no worker has joined yet"), (error.StatusCode, error.Status.Detail));
         var health = await new Health.HealthClient(fixture.Channel).CheckAsync(new HealthCheckRequest()).ResponseAsync.WaitAsync(Timeout);
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, health.Status);
     }

@@ -1,0 +1,33 @@
+using System.Globalization;
+using Inference.Abstractions.Execution;
+
+namespace Scheduler.Core.Fleet;
+
+/// <summary>Whether a worker can join a fleet: the same model (vocabulary, block size, stop ids) and room for
+/// one request of the engine's longest length.</summary>
+internal static class WorkerCompatibility
+{
+    /// <exception cref="ArgumentException">The message names what differs.</exception>
+    public static void Check(ExecutorInfo model, int maxModelLength, ExecutorInfo worker)
+    {
+        Require(worker.VocabSize == model.VocabSize, "vocab_size", worker.VocabSize, model.VocabSize);
+        Require(worker.BlockSize == model.BlockSize, "block_size", worker.BlockSize, model.BlockSize);
+        Require(worker.Architecture == model.Architecture, "architecture", worker.Architecture, model.Architecture);
+        Require(worker.EosTokenIds.SequenceEqual(model.EosTokenIds), "eos_token_ids",
+            string.Join(',', worker.EosTokenIds), string.Join(',', model.EosTokenIds));
+        if ((long)worker.NumBlocks * worker.BlockSize < maxModelLength)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"The worker's KV memory holds {worker.NumBlocks} blocks of {worker.BlockSize} tokens, less than one request of the served max model length {maxModelLength}; give it more KV memory (Worker:KvCacheMiB) or lower the scheduler's MaxModelLength."));
+        }
+    }
+
+    private static void Require<T>(bool same, string field, T worker, T model)
+    {
+        if (!same)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"The worker serves another model: its {field} is {worker}, the fleet's is {model}."));
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using Grpc.Core;
+using Inference.Contracts.Scheduler.V1;
+
+namespace Scheduler.Tests.Service;
+
+/// <summary>The scheduler service's fleet behaviour on the wire: status, and a worker that restarts.</summary>
+public sealed class SchedulerFleetServiceTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task GetStatus_WithoutAWorker_IsNotReady_AndSaysWhy()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: false);
+        var client = new Generation.GenerationClient(fixture.Channel);
+
+        var status = await client.GetStatusAsync(new GetStatusRequest()).ResponseAsync.WaitAsync(Timeout);
+
+        Assert.False(status.Ready);
+        Assert.Contains("no ready worker", status.NotReadyReasons);
+    }
+
+    [Fact]
+    public async Task GetStatus_WithAWorker_IsReady_AndListsItsInstance()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+
+        var status = await WaitForReadyAsync(fixture);
+
+        var worker = Assert.Single(status.Workers);
+        Assert.Equal((WorkerState.Ready, fixture.Worker.InstanceId, 32), (worker.State, worker.InstanceId, worker.NumBlocks));
+        Assert.True(status.TokenizerReady);
+        Assert.Equal("fake-qwen", status.ModelName);
+    }
+
+    [Fact]
+    public async Task AWorkerRestartedWhileIdle_IsNeverSentPrefixHitsFromItsPreviousLife()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        await WaitForReadyAsync(fixture);
+        var client = new Generation.GenerationClient(fixture.Channel);
+        var prompt = new GenerateRequest { Text = "abcdefghijklmnopqrst", Sampling = new SamplingParams { MaxTokens = 3 } };
+        var first = await CollectTextAsync(client.Generate(prompt));
+
+        fixture.Worker.Restart();
+        var second = await CollectTextAsync(client.Generate(prompt));
+
+        Assert.Equal(first, second);
+        var served = LastNewRequestFor(fixture, fixture.Worker.InstanceId);
+        Assert.Equal(0, served.NumComputedTokens);
+    }
+
+    private static Inference.Contracts.Worker.V1.NewRequest LastNewRequestFor(SchedulerServiceFixture fixture, string instanceId)
+    {
+        lock (fixture.Worker.Requests)
+        {
+            return fixture.Worker.Requests.Where(r => r.InstanceId == instanceId).SelectMany(r => r.NewRequests).Last();
+        }
+    }
+
+    private static async Task<GetStatusResponse> WaitForReadyAsync(SchedulerServiceFixture fixture)
+    {
+        var client = new Generation.GenerationClient(fixture.Channel);
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            var status = await client.GetStatusAsync(new GetStatusRequest()).ResponseAsync.WaitAsync(Timeout);
+            if (status.Ready)
+            {
+                return status;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the scheduler never became ready: " + string.Join(", ", status.NotReadyReasons));
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task<string> CollectTextAsync(AsyncServerStreamingCall<GenerateResponse> call)
+    {
+        using (call)
+        {
+            var text = "";
+            while (await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Timeout))
+            {
+                text += call.ResponseStream.Current.TextDelta;
+            }
+
+            return text;
+        }
+    }
+}
