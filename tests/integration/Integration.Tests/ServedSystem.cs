@@ -8,13 +8,21 @@ namespace Integration.Tests;
 
 /// <summary>
 /// The whole system, started once for the test class: a tiny random checkpoint made by `make-model`, then
-/// `serve`, which runs the tokenizer, npu-worker, scheduler and openai-gateway as separate processes.
+/// `serve`, which runs the tokenizer, npu-worker(s), scheduler and openai-gateway as separate processes.
+/// A subclass passes more `serve` options (for example --workers 2).
 /// </summary>
-public sealed partial class ServedSystem : IAsyncLifetime
+public partial class ServedSystem : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
     private readonly StringBuilder _log = new();
+    private readonly List<string> _lines = [];
+    private readonly Dictionary<int, int> _workerPids = [];
+    private readonly string[] _extraArguments;
     private Process? _serve;
+
+    public ServedSystem() : this([]) { }
+
+    protected ServedSystem(params string[] extraArguments) => _extraArguments = extraArguments;
 
     public string ModelDirectory { get; } = Path.Combine(Path.GetTempPath(), "integration-model-" + Guid.NewGuid().ToString("N"));
 
@@ -28,12 +36,39 @@ public sealed partial class ServedSystem : IAsyncLifetime
 
     public string Log { get { lock (_log) return _log.ToString(); } }
 
+    /// <summary>Lines serve printed so far (stdout and stderr, in arrival order); a mark for <see cref="WaitForLineAsync"/>.</summary>
+    public int LineCount { get { lock (_log) return _lines.Count; } }
+
+    /// <summary>Each worker's current process id, from serve's "worker I: pid P, URL" lines (printed again on restart).</summary>
+    public IReadOnlyDictionary<int, int> WorkerPids { get { lock (_log) return new Dictionary<int, int>(_workerPids); } }
+
+    public int ServePid => _serve?.Id ?? throw new InvalidOperationException("serve has not started");
+
+    public bool ServeHasExited => _serve is null || _serve.HasExited;
+
+    /// <summary>The first line at or after line <paramref name="fromLine"/> that matches; fails when serve exits or time runs out.</summary>
+    public async Task<Match> WaitForLineAsync(Regex pattern, int fromLine, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            lock (_log)
+            {
+                for (var i = fromLine; i < _lines.Count; i++)
+                    if (pattern.Match(_lines[i]) is { Success: true } match) return match;
+            }
+            if (ServeHasExited) throw new InvalidOperationException($"serve exited while waiting for /{pattern}/:\n{Log}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no line matched /{pattern}/ within {timeout}:\n{Log}");
+            await Task.Delay(100);
+        }
+    }
+
     public async Task InitializeAsync()
     {
         var make = await CliProgram.RunAsync(TimeSpan.FromMinutes(2), "make-model", "--out", ModelDirectory, "--preset", "tiny", "--seed", "0");
         if (make.ExitCode != 0) throw new InvalidOperationException($"make-model failed: {make.Stderr}");
 
-        _serve = Process.Start(CliProgram.StartInfo("serve", "--model", ModelDirectory, "--port", HttpPort.ToString()))!;
+        _serve = Process.Start(CliProgram.StartInfo(["serve", "--model", ModelDirectory, "--port", HttpPort.ToString(), .. _extraArguments]))!;
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _serve.OutputDataReceived += (_, e) => OnLine(e.Data, ready);
         _serve.ErrorDataReceived += (_, e) => OnLine(e.Data, ready);
@@ -63,7 +98,13 @@ public sealed partial class ServedSystem : IAsyncLifetime
     private void OnLine(string? line, TaskCompletionSource ready)
     {
         if (line is null) return;
-        lock (_log) _log.AppendLine(line);
+        lock (_log)
+        {
+            _log.AppendLine(line);
+            _lines.Add(line);
+            if (WorkerLine().Match(line) is { Success: true } worker)
+                _workerPids[int.Parse(worker.Groups[1].Value)] = int.Parse(worker.Groups[2].Value);
+        }
         if (ServingLine().Match(line) is { Success: true } serving) ModelName = serving.Groups[1].Value;
         if (ApiLine().Match(line) is { Success: true } api)
         {
@@ -78,6 +119,9 @@ public sealed partial class ServedSystem : IAsyncLifetime
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    [GeneratedRegex(@"^worker (\d+): pid (\d+), http://127\.0\.0\.1:\d+$")]
+    private static partial Regex WorkerLine();
 
     [GeneratedRegex(@"^serving (\S+) from ")]
     private static partial Regex ServingLine();

@@ -96,9 +96,22 @@ public sealed class CommandArguments
         if (text is null) return null;
         var value = parse(text) ?? throw new UsageException($"--{name} must be {what}, got '{text}'");
         if (value.CompareTo(min) < 0 || value.CompareTo(max) > 0)
-            throw new UsageException($"--{name} must be between {min} and {max}, got {text}");
+        {
+            // Bounds left at the type's limits are not worth printing: "at least 1" reads better than "1 and 2147483647".
+            var range = Unbounded(max) ? $"at least {min}" : Unbounded(min) ? $"at most {max}" : $"between {min} and {max}";
+            throw new UsageException($"--{name} must be {range}, got {text}");
+        }
         return value;
     }
+
+    private static bool Unbounded<T>(T bound) => bound switch
+    {
+        int i => i is int.MinValue or int.MaxValue,
+        ulong u => u is ulong.MinValue or ulong.MaxValue,
+        float f => f is float.MinValue or float.MaxValue,
+        double d => d is double.MinValue or double.MaxValue,
+        _ => false,
+    };
 }
 
 /// <summary>The command line is wrong; the message says how.</summary>

@@ -14,6 +14,9 @@ public static class ServeCommand
         var model = args.String("model");
         var port = args.Int("port", 1, 65535) ?? 8000;
         var kvCacheMiB = args.Int("kv-cache-mib", 1);
+        var workers = args.Int("workers", 1) ?? 1;
+        var threadsPerWorker = args.Int("threads-per-worker", 1);
+        var maxConcurrentRequests = args.Int("max-concurrent-requests", 1);
         args.EnsureAllRead();
 
         if (!FreePort.IsAvailable(port))
@@ -22,8 +25,10 @@ public static class ServeCommand
         if (!File.Exists(Path.Combine(model, "config.json")))
             throw new UsageException($"--model: {model} has no config.json (expected a Hugging Face model folder)");
 
+        var options = new ServeOptions(model, port, kvCacheMiB, workers, threadsPerWorker, maxConcurrentRequests);
         var log = TextWriter.Synchronized(Console.Error);
-        await using var cluster = LocalCluster.Start(model, port, kvCacheMiB, ServiceBinaries.FromBuild(), log);
+        log.WriteLine($"[serve] {workers} npu-worker(s), {options.EffectiveThreadsPerWorker} compute thread(s) each");
+        await using var cluster = LocalCluster.Start(options, ServiceBinaries.FromBuild(), log, PrintWorker, cancellationToken);
         try
         {
             await cluster.WaitUntilReadyAsync(StartTimeout, cancellationToken);
@@ -34,6 +39,7 @@ public static class ServeCommand
             return 1;
         }
 
+        // The ready line: printed only here, after the gateway's /health answered 200.
         var modelName = await cluster.ModelNameAsync(cancellationToken);
         Console.Out.WriteLine($"serving {modelName} from {Path.GetFullPath(model)}");
         Console.Out.WriteLine($"OpenAI API: {cluster.ApiBase}  (gRPC generation front door: 127.0.0.1:{cluster.GrpcPort})");
@@ -42,28 +48,21 @@ public static class ServeCommand
 
         try
         {
-            await WaitForExitOrFailureAsync(cluster, cancellationToken);
+            // The supervisors restart whatever exits; serve itself runs until SIGINT or SIGTERM.
+            await Task.Delay(Timeout.Infinite, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            log.WriteLine("stopping services");
-            return 0;
         }
-        return 1;
+        log.WriteLine("stopping services");
+        return 0;
     }
 
-    /// <summary>Returns (with an error logged) when any service dies; throws when cancelled.</summary>
-    private static async Task WaitForExitOrFailureAsync(LocalCluster cluster, CancellationToken cancellationToken)
+    /// <summary>One stdout line per worker process, at start and after every restart: how to find its pid.</summary>
+    private static void PrintWorker(int index, string address, ServiceProcess process)
     {
-        while (true)
-        {
-            await Task.Delay(500, cancellationToken);
-            if (cluster.Services.FirstOrDefault(s => s.HasExited) is { } dead)
-            {
-                Console.Error.WriteLine($"error: the {dead.Name} service exited with code {dead.ExitCode}; stopping");
-                return;
-            }
-        }
+        Console.Out.WriteLine($"worker {index}: pid {process.Id}, {address}");
+        Console.Out.Flush();
     }
 
     /// <summary>The tiny random checkpoint (seed 0), generated once into the user's cache folder.</summary>

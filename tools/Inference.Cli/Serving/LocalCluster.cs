@@ -1,17 +1,24 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace Inference.Cli.Serving;
 
-/// <summary>The four services as local processes on loopback ports, wired to each other, started in dependency order.</summary>
+/// <summary>
+/// The services as supervised local processes on loopback ports, wired to each other, started in dependency order:
+/// tokenizer, the npu-workers, scheduler, openai-gateway. Once ready, a service that exits is restarted
+/// (<see cref="Supervisor"/>); disposing stops them all in reverse order.
+/// </summary>
 public sealed class LocalCluster : IAsyncDisposable
 {
-    private readonly List<ServiceProcess> _services = [];
+    private readonly List<Supervisor> _services = [];
+    private readonly CancellationTokenSource _shutdown;
 
-    private LocalCluster(int httpPort, int grpcPort)
+    private LocalCluster(int httpPort, int grpcPort, CancellationToken shutdown)
     {
         HttpPort = httpPort;
         GrpcPort = grpcPort;
+        _shutdown = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
     }
 
     public int HttpPort { get; }
@@ -20,42 +27,51 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public string ApiBase => $"http://127.0.0.1:{HttpPort}/v1";
 
-    public IReadOnlyList<ServiceProcess> Services => _services;
-
-    public static LocalCluster Start(string modelDirectory, int httpPort, int? kvCacheMiB, ServiceBinaries binaries, TextWriter log)
+    /// <summary>Starts every service.</summary>
+    /// <param name="workerStarted">Called with the worker's index, address and process when it starts and restarts.</param>
+    /// <param name="shutdown">Cancelled when `serve` is told to stop: from then on no service is restarted.</param>
+    public static LocalCluster Start(ServeOptions options, ServiceBinaries binaries, TextWriter log,
+        Action<int, string, ServiceProcess> workerStarted, CancellationToken shutdown)
     {
         var tokenizerUrl = $"http://127.0.0.1:{FreePort.Next()}";
-        var workerUrl = $"http://127.0.0.1:{FreePort.Next()}";
+        var workerUrls = Enumerable.Range(0, options.Workers).Select(_ => $"http://127.0.0.1:{FreePort.Next()}").ToList();
         var schedulerUrl = $"http://127.0.0.1:{FreePort.Next()}";
-        var cluster = new LocalCluster(httpPort, FreePort.Next());
-        var model = Path.GetFullPath(modelDirectory);
+        var cluster = new LocalCluster(options.HttpPort, FreePort.Next(), shutdown);
+        var model = Path.GetFullPath(options.ModelDirectory);
         try
         {
-            cluster.Add("tokenizer", binaries.Tokenizer, log, new()
+            cluster.Add(log, new ServiceSpec("tokenizer", binaries.Tokenizer, new Dictionary<string, string>
             {
                 ["ASPNETCORE_URLS"] = tokenizerUrl,
                 ["Tokenizer__ModelPath"] = model,
-            });
-            var worker = new Dictionary<string, string>
+            }));
+            for (var i = 0; i < workerUrls.Count; i++)
             {
-                ["ASPNETCORE_URLS"] = workerUrl,
-                ["Worker__ModelPath"] = model,
-            };
-            if (kvCacheMiB is { } mib) worker["Worker__KvCacheMiB"] = mib.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            cluster.Add("npu-worker", binaries.Worker, log, worker);
-            cluster.Add("scheduler", binaries.Scheduler, log, new()
+                var worker = new Dictionary<string, string>
+                {
+                    ["ASPNETCORE_URLS"] = workerUrls[i],
+                    ["Worker__ModelPath"] = model,
+                    ["Worker__Threads"] = Invariant(options.EffectiveThreadsPerWorker),
+                };
+                if (options.KvCacheMiB is { } mib) worker["Worker__KvCacheMiB"] = Invariant(mib);
+                var (index, url) = (i, workerUrls[i]);
+                cluster.Add(log, new ServiceSpec($"npu-worker-{i}", binaries.Worker, worker), p => workerStarted(index, url, p));
+            }
+            var scheduler = new Dictionary<string, string>
             {
                 ["ASPNETCORE_URLS"] = schedulerUrl,
                 ["Scheduler__TokenizerAddress"] = tokenizerUrl,
-                ["Scheduler__WorkerAddresses__0"] = workerUrl,
-            });
-            cluster.Add("openai-gateway", binaries.Gateway, log, new()
+            };
+            for (var i = 0; i < workerUrls.Count; i++) scheduler[$"Scheduler__WorkerAddresses__{i}"] = workerUrls[i];
+            if (options.MaxConcurrentRequests is { } max) scheduler["Scheduler__MaxConcurrentRequests"] = Invariant(max);
+            cluster.Add(log, new ServiceSpec("scheduler", binaries.Scheduler, scheduler));
+            cluster.Add(log, new ServiceSpec("openai-gateway", binaries.Gateway, new Dictionary<string, string>
             {
-                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}",
+                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{options.HttpPort}",
                 ["Gateway__SchedulerAddress"] = schedulerUrl,
                 ["Gateway__TokenizerAddress"] = tokenizerUrl,
-                ["Gateway__GrpcPort"] = cluster.GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            });
+                ["Gateway__GrpcPort"] = Invariant(cluster.GrpcPort),
+            }));
             return cluster;
         }
         catch
@@ -65,7 +81,10 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Polls the gateway's /health (which checks the scheduler, which checks its worker) until it answers 200.</summary>
+    /// <summary>
+    /// Polls the gateway's /health (200 only when a request can be served end to end) until it answers 200, then
+    /// arms restarts. A service that exits before that fails the start: it would most likely exit again.
+    /// </summary>
     public async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -73,12 +92,11 @@ public sealed class LocalCluster : IAsyncDisposable
         deadline.CancelAfter(timeout);
         while (true)
         {
-            if (_services.FirstOrDefault(s => s.HasExited) is { } dead)
-                throw new InvalidOperationException($"the {dead.Name} service exited with code {dead.ExitCode} during start-up (its log is above)");
+            ThrowIfAnyExitedDuringStartup();
             try
             {
                 using var response = await http.GetAsync($"http://127.0.0.1:{HttpPort}/health", deadline.Token);
-                if (response.IsSuccessStatusCode) return;
+                if (response.IsSuccessStatusCode) break;
             }
             catch (HttpRequestException) { }
             catch (TaskCanceledException) when (!deadline.IsCancellationRequested) { }
@@ -92,6 +110,10 @@ public sealed class LocalCluster : IAsyncDisposable
                 throw new TimeoutException($"the services were not ready within {timeout.TotalSeconds:F0} s");
             }
         }
+
+        // A service that exited between the last check and now is reported here rather than restarted.
+        foreach (var service in _services) service.TryEnableRestarts();
+        ThrowIfAnyExitedDuringStartup();
     }
 
     /// <summary>The served model name, as /v1/models reports it.</summary>
@@ -104,11 +126,21 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Stop in reverse start order: the front door first, the tokenizer last.
+        // No restarts from here on, then stop in reverse start order: the front door first, the tokenizer last.
+        await _shutdown.CancelAsync();
         for (var i = _services.Count - 1; i >= 0; i--) await _services[i].DisposeAsync();
         _services.Clear();
+        _shutdown.Dispose();
     }
 
-    private void Add(string name, string executable, TextWriter log, Dictionary<string, string> environment) =>
-        _services.Add(ServiceProcess.Start(name, executable, environment, log));
+    private void ThrowIfAnyExitedDuringStartup()
+    {
+        if (_services.FirstOrDefault(s => s.StartupExitCode is not null) is { } dead)
+            throw new InvalidOperationException($"the {dead.Name} service exited with code {dead.StartupExitCode} during start-up (its log is above)");
+    }
+
+    private void Add(TextWriter log, ServiceSpec spec, Action<ServiceProcess>? started = null) =>
+        _services.Add(Supervisor.Start(spec, RestartBackoff.Default(), log, started ?? (_ => { }), _shutdown.Token));
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -17,12 +17,15 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     public string Name { get; }
 
+    public int Id => _process.Id;
+
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;
 
-    public static ServiceProcess Start(string name, string executable, IReadOnlyDictionary<string, string> environment, TextWriter log)
+    public static ServiceProcess Start(ServiceSpec spec, TextWriter log)
     {
+        var (name, executable, environment) = spec;
         if (!File.Exists(executable))
             throw new FileNotFoundException($"the {name} service is not built: {executable} is missing (run 'dotnet build Services.sln -c Release')", executable);
 
@@ -43,6 +46,9 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         return new ServiceProcess(name, process);
     }
+
+    /// <summary>Completes when the process has exited (its output forwarded); throws when cancelled first.</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
 
     /// <summary>SIGTERM, so the service shuts down gracefully; SIGKILL if it has not exited in time.</summary>
     public async ValueTask DisposeAsync()

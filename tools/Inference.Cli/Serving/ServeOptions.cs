@@ -1,0 +1,20 @@
+namespace Inference.Cli.Serving;
+
+/// <summary>What `serve` runs: the model, the public port, and the worker fleet and its limits.</summary>
+/// <param name="KvCacheMiB">KV cache memory of each worker; null: the worker's default.</param>
+/// <param name="Workers">npu-worker processes, each on its own loopback port, all given to the scheduler.</param>
+/// <param name="ThreadsPerWorker">Compute threads of each worker; null: <see cref="DefaultThreadsPerWorker"/>.</param>
+/// <param name="MaxConcurrentRequests">The scheduler's bound on queued plus running requests; null: its default.</param>
+public sealed record ServeOptions(
+    string ModelDirectory,
+    int HttpPort,
+    int? KvCacheMiB = null,
+    int Workers = 1,
+    int? ThreadsPerWorker = null,
+    int? MaxConcurrentRequests = null)
+{
+    /// <summary>The machine's processors split evenly between the workers, at least one each.</summary>
+    public static int DefaultThreadsPerWorker(int processorCount, int workers) => Math.Max(1, processorCount / workers);
+
+    public int EffectiveThreadsPerWorker => ThreadsPerWorker ?? DefaultThreadsPerWorker(Environment.ProcessorCount, Workers);
+}
