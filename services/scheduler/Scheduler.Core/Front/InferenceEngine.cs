@@ -19,6 +19,9 @@ namespace Scheduler.Core;
 /// </summary>
 public sealed class InferenceEngine : IAsyncDisposable
 {
+    /// <summary>The meter of the engine's vllm:* and inference:* instruments, for exporters.</summary>
+    public const string MeterName = EngineMetrics.MeterName;
+
     private readonly ITextTokenizer _tokenizer;
     private readonly EngineLoop _loop;
     private readonly GenerationValidator _validator;

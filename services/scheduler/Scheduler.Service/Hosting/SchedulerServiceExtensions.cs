@@ -1,7 +1,9 @@
 using Grpc.Net.Client;
+using Inference.Observability;
 using Inference.Contracts.Tokenizer.V1;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using Scheduler.Core;
 using Scheduler.Service.Adapters;
 using Scheduler.Service.Configuration;
 using Scheduler.Service.Engine;
@@ -35,6 +37,7 @@ public static class SchedulerServiceExtensions
         services.AddSingleton<EngineHost>();
         services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());
         services.AddHostedService<WorkerWatcher>();
+        services.AddPrometheusTextExporter(InferenceEngine.MeterName);
         services.AddGrpc();
         services.AddGrpcHealthChecks().AddCheck<EngineReadinessCheck>("engine");
         return services;
@@ -45,6 +48,9 @@ public static class SchedulerServiceExtensions
         app.MapGrpcService<GenerationService>();
         app.MapGrpcService<WorkerRegistryService>();
         app.MapGrpcHealthChecksService();
+
+        // The engine's vllm:* series, over the same cleartext HTTP/2 port (the gateway's /metrics includes them).
+        app.MapPrometheusMetrics();
         return app;
     }
 }

@@ -50,6 +50,29 @@ public sealed class SchedulerFleetServiceTests
         Assert.Equal(0, served.NumComputedTokens);
     }
 
+    [Fact]
+    public async Task Metrics_ServeTheEngineSeries_PerWorker_OverHttp2()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        await WaitForReadyAsync(fixture);
+        var client = new Generation.GenerationClient(fixture.Channel);
+        await CollectTextAsync(client.Generate(new GenerateRequest { Text = "abc", Sampling = new SamplingParams { MaxTokens = 2 } }));
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{fixture.Channel.Target}/metrics")
+        {
+            Version = System.Net.HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+
+        using var response = await http.SendAsync(request).WaitAsync(Timeout);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Contains("vllm:kv_cache_usage_perc{model_name=\"fake-qwen\",worker=\"worker-0\"}", text);
+        Assert.Contains("vllm:num_requests_running{", text);
+        Assert.Contains("inference:steps_total{model_name=\"fake-qwen\",worker=\"worker-0\"}", text);
+        Assert.Contains("vllm:request_success_total{finished_reason=\"length\",model_name=\"fake-qwen\"} 1", text);
+    }
+
     private static Inference.Contracts.Worker.V1.NewRequest LastNewRequestFor(SchedulerServiceFixture fixture, string instanceId)
     {
         lock (fixture.Worker.Requests)
