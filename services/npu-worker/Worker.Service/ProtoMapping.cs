@@ -35,12 +35,13 @@ public static class ProtoMapping
             Logprobs: p.Logprobs,
             BannedTokenIds: p.BannedTokenIds.Count == 0 ? null : p.BannedTokenIds.ToArray());
 
-    public static Proto.ExecuteResponse ToProto(StepResult result)
+    public static Proto.ExecuteResponse ToProto(StepResult result, string instanceId)
     {
         var response = new Proto.ExecuteResponse
         {
             StepId = result.StepId,
             NumTokens = result.NumTokens,
+            InstanceId = instanceId,
             Timings = new Proto.StepTimings
             {
                 ForwardNs = result.Timings.ForwardNs,
@@ -58,7 +59,7 @@ public static class ProtoMapping
         return response;
     }
 
-    public static Proto.InfoResponse ToProto(ExecutorInfo info)
+    public static Proto.InfoResponse ToProto(ExecutorInfo info, string instanceId)
     {
         var response = new Proto.InfoResponse
         {
@@ -69,6 +70,7 @@ public static class ProtoMapping
             BlockSize = info.BlockSize,
             NumBlocks = info.NumBlocks,
             Device = info.Device,
+            InstanceId = instanceId,
         };
         response.EosTokenIds.AddRange(info.EosTokenIds);
         return response;

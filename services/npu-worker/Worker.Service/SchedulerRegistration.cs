@@ -10,7 +10,8 @@ namespace Worker.Service;
 /// <summary>
 /// When Worker:SchedulerAddress is set: once the model is ready, registers with the scheduler (retrying with
 /// backoff until it succeeds) and re-registers every 10 s so a restarted scheduler learns of this worker.
-/// Registration is idempotent by address on the scheduler side.
+/// Registration is idempotent by address and instance id on the scheduler side; a new instance id from the same
+/// address (this process restarted) makes the scheduler drop the KV and prefix cache it knew for the old one.
 /// </summary>
 public sealed partial class SchedulerRegistration(
     ModelHost host, IOptions<WorkerOptions> options, IServer server, IHostApplicationLifetime lifetime, ILogger<SchedulerRegistration> logger)
@@ -44,11 +45,14 @@ public sealed partial class SchedulerRegistration(
             {
                 try
                 {
-                    var request = new RegisterWorkerRequest { Address = address, Device = host.Runner!.Info.Device, NumBlocks = host.Runner.Info.NumBlocks };
+                    var request = new RegisterWorkerRequest
+                    {
+                        Address = address, Device = host.Runner!.Info.Device, NumBlocks = host.Runner.Info.NumBlocks, InstanceId = host.InstanceId,
+                    };
                     var reply = await client.RegisterWorkerAsync(request, deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: stoppingToken);
                     if (!registered)
                     {
-                        LogRegistered(logger, o.SchedulerAddress, address, reply.WorkerId);
+                        LogRegistered(logger, o.SchedulerAddress, address, host.InstanceId, reply.WorkerId);
                         registered = true;
                     }
 
@@ -94,8 +98,8 @@ public sealed partial class SchedulerRegistration(
         return uri.Uri.GetLeftPart(UriPartial.Authority);
     }
 
-    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Registered with scheduler {Scheduler} as {Address} (worker id {WorkerId})")]
-    private static partial void LogRegistered(ILogger logger, string scheduler, string address, string workerId);
+    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Registered with scheduler {Scheduler} as {Address}, instance {InstanceId} (worker id {WorkerId})")]
+    private static partial void LogRegistered(ILogger logger, string scheduler, string address, string instanceId, string workerId);
 
     [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "Registering with scheduler {Scheduler} failed ({StatusCode}: {Detail}); retrying")]
     private static partial void LogRegistrationFailed(ILogger logger, string scheduler, StatusCode statusCode, string detail);

@@ -1,11 +1,14 @@
 using Grpc.Core;
 using Grpc.Health.V1;
+using Microsoft.Extensions.Logging;
 using Contracts = Inference.Contracts.Tokenizer.V1;
 
 namespace Tokenizer.Tests;
 
 public sealed class TokenizerGrpcServiceTests
 {
+    private static readonly TimeSpan LogWaitTimeout = TimeSpan.FromSeconds(30);
+
     private static CallOptions Deadline => new(deadline: DateTime.UtcNow.AddSeconds(30));
 
     [Fact]
@@ -62,6 +65,42 @@ public sealed class TokenizerGrpcServiceTests
     }
 
     [Fact]
+    public async Task Detokenize_CallerCompletesThenResets_EndsWithoutWarningsOrErrors()
+    {
+        using var logs = new CapturingLoggerProvider();
+        await using TokenizerServiceHost host = await TokenizerServiceHost.StartAsync(Fixtures.Qwen3Directory, logs: logs);
+        using var call = host.Client.Detokenize(Deadline);
+
+        // The scheduler's end of a request: push ids, read each delta, half-close, then dispose (which resets the stream).
+        await StartAndPushAsync(call, readDeltas: true);
+        await call.RequestStream.CompleteAsync();
+        call.Dispose();
+        await logs.WaitForAsync(log => TokenizerServiceHost.IsRequestFinished(log, "/Detokenize"), 1, LogWaitTimeout);
+
+        Assert.Empty(logs.AtLeast(LogLevel.Warning));
+    }
+
+    [Fact]
+    public async Task Detokenize_CallerCancels_EndsWithoutWarningsOrErrors()
+    {
+        using var logs = new CapturingLoggerProvider();
+        await using TokenizerServiceHost host = await TokenizerServiceHost.StartAsync(Fixtures.Qwen3Directory, logs: logs);
+        // Whether the reset or the cancelled token reaches the handler first varies, so cancel several streams.
+        const int streams = 8;
+
+        for (int i = 0; i < streams; i++)
+        {
+            using var cancel = new CancellationTokenSource();
+            using var call = host.Client.Detokenize(Deadline.WithCancellationToken(cancel.Token));
+            await StartAndPushAsync(call, readDeltas: false);
+            cancel.Cancel();
+        }
+        await logs.WaitForAsync(log => TokenizerServiceHost.IsRequestFinished(log, "/Detokenize"), streams, LogWaitTimeout);
+
+        Assert.Empty(logs.AtLeast(LogLevel.Warning));
+    }
+
+    [Fact]
     public async Task Detokenize_FirstMessageNotStart_IsInvalidArgument()
     {
         await using TokenizerServiceHost host = await TokenizerServiceHost.StartAsync(Fixtures.Qwen3Directory);
@@ -101,6 +140,20 @@ public sealed class TokenizerGrpcServiceTests
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("messages_json", error.Status.Detail);
+    }
+
+    /// <summary>Opens the stream and pushes "Hello world" one id per message, reading each delta when asked.</summary>
+    private static async Task StartAndPushAsync(AsyncDuplexStreamingCall<Contracts.DetokenizeRequest, Contracts.DetokenizeResponse> call, bool readDeltas)
+    {
+        await call.RequestStream.WriteAsync(new Contracts.DetokenizeRequest { Start = new Contracts.DetokenizeStart() });
+        foreach (int id in Fixtures.Qwen3.Encode("Hello world"))
+        {
+            await call.RequestStream.WriteAsync(new Contracts.DetokenizeRequest { Ids = new Contracts.DetokenizeIds { Ids = { id } } });
+            if (readDeltas)
+            {
+                Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+            }
+        }
     }
 
     /// <summary>Health is published shortly after start; poll, bounded.</summary>

@@ -1,5 +1,7 @@
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Tokenizer.Service.Hosting;
 using Contracts = Inference.Contracts.Tokenizer.V1;
 
@@ -21,14 +23,25 @@ internal sealed class TokenizerServiceHost : IAsyncDisposable
     public Contracts.Tokenizer.TokenizerClient Client { get; }
     public GrpcChannel Channel => _channel;
 
-    public static async Task<TokenizerServiceHost> StartAsync(string modelPath, int maxInputChars = 1_000_000)
+    /// <summary>Hosting's "Request finished" log (Information), which comes after the gRPC handler and its error logging ended.</summary>
+    public static bool IsRequestFinished(CapturedLog log, string method) =>
+        log.Category == "Microsoft.AspNetCore.Hosting.Diagnostics" && log.EventId == 2 && log.Message.Contains(method, StringComparison.Ordinal);
+
+    /// <param name="logs">When set, sees every log at Warning and above, and <see cref="IsRequestFinished"/> logs.</param>
+    public static async Task<TokenizerServiceHost> StartAsync(string modelPath, int maxInputChars = 1_000_000, CapturingLoggerProvider? logs = null)
     {
         WebApplication app = TokenizerApp.Build([
             "--urls", "http://127.0.0.1:0",
             "--Tokenizer:ModelPath", modelPath,
             "--Tokenizer:MaxInputChars", maxInputChars.ToString(),
             "--Logging:LogLevel:Default", "Warning",
+            // A rule for the capturing provider alone, so the console stays quiet.
+            $"--Logging:{typeof(CapturingLoggerProvider).FullName}:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics", "Information",
         ]);
+        if (logs is not null)
+        {
+            app.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
+        }
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await app.StartAsync(timeout.Token);
         string address = app.Urls.Single();

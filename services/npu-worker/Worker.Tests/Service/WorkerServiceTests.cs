@@ -2,9 +2,6 @@ using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Inference.Contracts.Worker.V1;
-using Microsoft.AspNetCore.Builder;
-using Worker.Runtime.Checkpoints;
-using Worker.Service;
 using Worker.Tests.Support;
 using WorkerClient = Inference.Contracts.Worker.V1.Worker.WorkerClient;
 
@@ -13,43 +10,23 @@ namespace Worker.Tests.Service;
 /// <summary>The real Worker.Service app on a loopback port, called with the generated gRPC client.</summary>
 public sealed class WorkerServiceTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private readonly TemporaryDirectory _dir = new();
-    private WebApplication? _app;
-    private GrpcChannel? _channel;
+    private WorkerServiceHost? _host;
     private WorkerClient? _client;
+    private GrpcChannel? _channel;
 
     public async Task InitializeAsync()
     {
-        RandomCheckpointWriter.Write(_dir.Path, new RandomModelSpec(32, 48, 2, 4, 2, true, 0.08, 5, VocabSize: 1000));
-        _app = WorkerApp.Create(
-        [
-            "--urls", "http://127.0.0.1:0",
-            $"--Worker:ModelPath={_dir.Path}",
-            "--Worker:NumBlocks=16",
-            "--Worker:Threads=1",
-            "--Worker:ServedModelName=test-model",
-        ]);
-        await _app.StartAsync().WaitAsync(Timeout);
-        _channel = GrpcChannel.ForAddress(_app.Urls.First());
-        _client = new WorkerClient(_channel);
-        using var cts = new CancellationTokenSource(Timeout);
-        while (!(await _client.HealthAsync(new HealthRequest(), cancellationToken: cts.Token)).Ready)
-        {
-            await Task.Delay(50, cts.Token);
-        }
+        _host = await WorkerServiceHost.StartAsync();
+        _client = _host.Client;
+        _channel = _host.Channel;
     }
 
     public async Task DisposeAsync()
     {
-        _channel?.Dispose();
-        if (_app is not null)
+        if (_host is not null)
         {
-            await _app.StopAsync().WaitAsync(Timeout);
-            await _app.DisposeAsync();
+            await _host.DisposeAsync();
         }
-
-        _dir.Dispose();
     }
 
     [Fact]
@@ -118,5 +95,5 @@ public sealed class WorkerServiceTests : IAsyncLifetime
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, reply.Status);
     }
 
-    private static DateTime Deadline() => DateTime.UtcNow.Add(Timeout);
+    private static DateTime Deadline() => WorkerServiceHost.Deadline();
 }

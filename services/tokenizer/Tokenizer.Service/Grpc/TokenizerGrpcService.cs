@@ -73,7 +73,23 @@ public sealed class TokenizerGrpcService(QwenTokenizer tokenizer, LocalTextToken
         IServerStreamWriter<Contracts.DetokenizeResponse> responseStream,
         ServerCallContext context)
     {
-        CancellationToken cancellationToken = context.CancellationToken;
+        try
+        {
+            await DetokenizeStream(requestStream, responseStream, context.CancellationToken);
+        }
+        catch (Exception e) when (IsEndedByCaller(e, context))
+        {
+            // The scheduler completes and resets (or cancels) the stream when a request ends: the normal end of a
+            // sequence, not a fault. Returning (rather than throwing) keeps gRPC from logging it as an error too.
+            logger.DetokenizeEndedByCaller(e.GetType().Name, e.Message);
+        }
+    }
+
+    private async Task DetokenizeStream(
+        IAsyncStreamReader<Contracts.DetokenizeRequest> requestStream,
+        IServerStreamWriter<Contracts.DetokenizeResponse> responseStream,
+        CancellationToken cancellationToken)
+    {
         if (!await requestStream.MoveNext(cancellationToken))
         {
             return;
@@ -84,29 +100,37 @@ public sealed class TokenizerGrpcService(QwenTokenizer tokenizer, LocalTextToken
         }
         Contracts.DetokenizeStart start = requestStream.Current.Start;
         IncrementalDetokenizer detokenizer = tokenizer.CreateDetokenizer(start.SkipSpecialTokens, start.Stop, start.IncludeStopStrInOutput);
-        try
+        while (await requestStream.MoveNext(cancellationToken))
         {
-            while (await requestStream.MoveNext(cancellationToken))
+            Contracts.DetokenizeRequest message = requestStream.Current;
+            if (message.KindCase != Contracts.DetokenizeRequest.KindOneofCase.Ids)
             {
-                Contracts.DetokenizeRequest message = requestStream.Current;
-                if (message.KindCase != Contracts.DetokenizeRequest.KindOneofCase.Ids)
-                {
-                    throw new RpcException(new Status(StatusCode.InvalidArgument, "only the first Detokenize message may be `start`; later ones must be `ids`"));
-                }
-                DetokenizedDelta delta = detokenizer.Push(message.Ids.Ids, message.Ids.Final);
-                await responseStream.WriteAsync(new Contracts.DetokenizeResponse
-                {
-                    TextDelta = delta.Text,
-                    Stopped = delta.Stopped,
-                    MatchedStop = delta.MatchedStop ?? "",
-                }, cancellationToken);
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "only the first Detokenize message may be `start`; later ones must be `ids`"));
             }
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException && cancellationToken.IsCancellationRequested)
-        {
-            // The caller ended the stream (request finished or aborted): the normal end of a sequence, not a fault.
+            DetokenizedDelta delta = detokenizer.Push(message.Ids.Ids, message.Ids.Final);
+            await responseStream.WriteAsync(new Contracts.DetokenizeResponse
+            {
+                TextDelta = delta.Text,
+                Stopped = delta.Stopped,
+                MatchedStop = delta.MatchedStop ?? "",
+            }, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// Whether the stream failed because the caller went away. Kestrel fails the request stream with an IOException
+    /// ("The client reset the request stream") at once but cancels RequestAborted later, if at all (after a half-close
+    /// and reset, as the scheduler does, not even gRPC's own check sees it), so the token cannot decide for those; only
+    /// the streams throw IOException or OperationCanceledException here (detokenizing is in-memory). Anything else counts
+    /// only once the call is cancelled (e.g. InvalidOperationException "the request is complete" from a read or write after the reset).
+    /// </summary>
+    private static bool IsEndedByCaller(Exception e, ServerCallContext context) => e switch
+    {
+        OperationCanceledException or IOException => true,
+        RpcException { StatusCode: StatusCode.Cancelled } => true,
+        RpcException => false,
+        _ => context.CancellationToken.IsCancellationRequested,
+    };
 
     private int[] EncodeOrThrow(string value, bool parseSpecialTokens)
     {

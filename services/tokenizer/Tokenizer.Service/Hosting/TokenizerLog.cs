@@ -8,4 +8,8 @@ internal static partial class TokenizerLog
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Chat template failed: {Reason}")]
     public static partial void ChatTemplateFailed(this ILogger logger, string reason);
+
+    // Debug: every request's stream ends this way, so anything louder would be noise.
+    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Detokenize stream ended by the caller ({ExceptionType}: {Reason})")]
+    public static partial void DetokenizeEndedByCaller(this ILogger logger, string exceptionType, string reason);
 }

@@ -1,0 +1,56 @@
+using Grpc.Core;
+using Inference.Contracts.Worker.V1;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Worker.Service;
+using Worker.Tests.Support;
+
+namespace Worker.Tests.Service;
+
+/// <summary>Warnings and errors page an operator, so ordinary traffic (cancellations included) must not produce any.</summary>
+public sealed class WorkerLoggingTests
+{
+    [Fact]
+    public async Task NormalTraffic_LogsNothingAtWarningOrAbove()
+    {
+        using var logs = new CapturingLoggerProvider();
+        await using var host = await WorkerServiceHost.StartAsync(logs);
+        string instanceId = (await host.Client.InfoAsync(new InfoRequest(), deadline: WorkerServiceHost.Deadline())).InstanceId;
+
+        var prefill = new ExecuteRequest { StepId = 1, InstanceId = instanceId };
+        var request = new NewRequest { RequestId = "a", NumPromptTokens = 3, NumComputedTokens = 0, NumScheduledTokens = 3 };
+        request.TokenIds.AddRange([1, 2, 3]);
+        request.BlockIds.Add(0);
+        prefill.NewRequests.Add(request);
+        await host.Client.ExecuteAsync(prefill, deadline: WorkerServiceHost.Deadline());
+        var decode = new ExecuteRequest { StepId = 2, InstanceId = instanceId };
+        decode.CachedRequests.Add(new CachedRequest { RequestId = "a", NumComputedTokens = 3, NumScheduledTokens = 1 });
+        await host.Client.ExecuteAsync(decode, deadline: WorkerServiceHost.Deadline());
+        var finish = new ExecuteRequest { StepId = 3, InstanceId = instanceId };
+        finish.FinishedRequestIds.Add("a");
+        await host.Client.ExecuteAsync(finish, deadline: WorkerServiceHost.Deadline());
+        await host.Client.HealthAsync(new HealthRequest(), deadline: WorkerServiceHost.Deadline());
+
+        // The capture saw the worker's own logs, so an empty list below means none was a warning.
+        Assert.Contains(logs.AtLeast(LogLevel.Information), log => log.Category == typeof(ModelLoader).FullName);
+        Assert.Empty(logs.AtLeast(LogLevel.Warning));
+    }
+
+    [Fact]
+    public async Task Execute_CancelledByCaller_IsCancelledAndLogsNothingAtWarningOrAbove()
+    {
+        using var logs = new CapturingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        await using var host = await WorkerServiceHost.StartAsync();
+        var service = new WorkerGrpcService(host.App.Services.GetRequiredService<ModelHost>(), loggerFactory.CreateLogger<WorkerGrpcService>());
+        // In-process with an already-cancelled token: over the network the step usually finishes before the cancel lands.
+        var context = new TestServerCallContext("/inference.worker.v1.Worker/Execute", new CancellationToken(canceled: true));
+        var finish = new ExecuteRequest { StepId = 1 };
+        finish.FinishedRequestIds.Add("a");
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => service.Execute(finish, context).WaitAsync(WorkerServiceHost.Timeout));
+
+        Assert.Equal(StatusCode.Cancelled, error.StatusCode);
+        Assert.Empty(logs.AtLeast(LogLevel.Warning));
+    }
+}

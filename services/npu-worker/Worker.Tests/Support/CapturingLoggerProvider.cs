@@ -1,0 +1,34 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace Worker.Tests.Support;
+
+/// <summary>Keeps every log it is given, so a test can assert what was (not) logged.</summary>
+internal sealed class CapturingLoggerProvider : ILoggerProvider
+{
+    private readonly ConcurrentQueue<CapturedLog> _logs = new();
+
+    public IReadOnlyList<CapturedLog> AtLeast(LogLevel level) => _logs.Where(log => log.Level >= level).ToList();
+
+    public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, _logs);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class CapturingLogger(string category, ConcurrentQueue<CapturedLog> logs) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            logs.Enqueue(new CapturedLog(category, logLevel, eventId.Id, formatter(state, exception), exception));
+    }
+}
+
+internal sealed record CapturedLog(string Category, LogLevel Level, int EventId, string Message, Exception? Exception)
+{
+    // Shown by a failing Assert.Empty: enough to find the log line and its stack.
+    public override string ToString() => $"{Level} {Category}[{EventId}] {Message} {Exception}";
+}
