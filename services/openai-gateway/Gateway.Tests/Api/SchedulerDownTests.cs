@@ -34,11 +34,12 @@ public sealed class SchedulerDownTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Health_WhenTheSchedulerIsDown_Returns503()
+    public async Task Health_WhenTheSchedulerIsDown_Returns503SayingItIsNotReachable()
     {
         var answer = await _http.GetAnswerAsync("/health");
 
         Assert.Equal(503, answer.Status);
+        Assert.Contains(HealthTests.Reasons(answer), r => r.StartsWith("scheduler not reachable", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -19,6 +19,7 @@ public sealed class FakeScheduler : Generation.GenerationBase
     /// <summary>Chooses the reply to a request; tests replace it.</summary>
     public Func<GenerateRequest, FakeReply> Script { get; set; } = _ => FakeReply.Default;
 
+    /// <summary>Ready workers, reported by GetModelInfo and GetStatus; with none, GetStatus says "no ready worker".</summary>
     public int NumWorkers { get; set; } = 1;
 
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _cancelled = new();
@@ -34,6 +35,35 @@ public sealed class FakeScheduler : Generation.GenerationBase
             VocabSize = 151936,
             NumWorkers = NumWorkers,
         });
+
+    public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
+    {
+        var status = new GetStatusResponse
+        {
+            Ready = NumWorkers >= 1,
+            TokenizerReady = true,
+            ModelName = ModelName,
+            MaxConcurrentRequests = 64,
+        };
+        for (var i = 0; i < NumWorkers; i++)
+        {
+            status.Workers.Add(new WorkerStatus
+            {
+                WorkerId = $"worker-{i}",
+                Address = $"http://127.0.0.1:{50061 + i}",
+                InstanceId = $"instance-{i}",
+                State = WorkerState.Ready,
+                NumBlocks = 1024,
+            });
+        }
+
+        if (NumWorkers == 0)
+        {
+            status.NotReadyReasons.Add("no ready worker");
+        }
+
+        return Task.FromResult(status);
+    }
 
     public override async Task Generate(
         GenerateRequest request, IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context)
