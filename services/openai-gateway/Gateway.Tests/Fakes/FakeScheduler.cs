@@ -22,10 +22,26 @@ public sealed class FakeScheduler : Generation.GenerationBase
     /// <summary>Ready workers, reported by GetModelInfo and GetStatus; with none, GetStatus says "no ready worker".</summary>
     public int NumWorkers { get; set; } = 1;
 
+    /// <summary>
+    /// When set, Generate refuses with RESOURCE_EXHAUSTED while this many calls are in flight, at once, as the real
+    /// scheduler's admission bound does.
+    /// </summary>
+    public int? MaxConcurrentRequests { get; set; }
+
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _cancelled = new();
+    private int _inFlight;
 
     /// <summary>Completes when the hanging call whose text prompt is <paramref name="promptText"/> sees its cancellation.</summary>
     public Task CancelledAsync(string promptText) => CancelledSignal(promptText).Task;
+
+    /// <summary>Completes once no Generate call is in flight (the cancellation of an abandoned one has arrived).</summary>
+    public async Task IdleAsync(CancellationToken cancellationToken)
+    {
+        while (Volatile.Read(ref _inFlight) > 0)
+        {
+            await Task.Delay(10, cancellationToken);
+        }
+    }
 
     public override Task<GetModelInfoResponse> GetModelInfo(GetModelInfoRequest request, ServerCallContext context) =>
         Task.FromResult(new GetModelInfoResponse
@@ -43,7 +59,8 @@ public sealed class FakeScheduler : Generation.GenerationBase
             Ready = NumWorkers >= 1,
             TokenizerReady = true,
             ModelName = ModelName,
-            MaxConcurrentRequests = 64,
+            NumRequests = Volatile.Read(ref _inFlight),
+            MaxConcurrentRequests = MaxConcurrentRequests ?? 64,
         };
         for (var i = 0; i < NumWorkers; i++)
         {
@@ -75,6 +92,26 @@ public sealed class FakeScheduler : Generation.GenerationBase
             throw new RpcException(new Status(StatusCode.InvalidArgument, "prompt must not be empty"));
         }
 
+        if (Interlocked.Increment(ref _inFlight) > MaxConcurrentRequests)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            throw new RpcException(new Status(
+                StatusCode.ResourceExhausted, $"max_concurrent_requests ({MaxConcurrentRequests}) requests are already admitted"));
+        }
+
+        try
+        {
+            await ReplyAsync(request, responseStream, context);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task ReplyAsync(
+        GenerateRequest request, IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context)
+    {
         var reply = Script(request);
         for (var i = 0; i < reply.Pieces.Length; i++)
         {

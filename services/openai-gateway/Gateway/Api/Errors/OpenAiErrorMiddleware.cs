@@ -1,3 +1,4 @@
+using System.Globalization;
 using Gateway.Api.Json;
 using Gateway.Api.Sse;
 using Grpc.Core;
@@ -22,7 +23,8 @@ public sealed partial class OpenAiErrorMiddleware(RequestDelegate next, ILogger<
         }
         catch (Exception exception)
         {
-            var error = ErrorTable.Describe(exception);
+            var answer = ErrorTable.Describe(exception);
+            var error = answer.Error;
             if (exception is RpcException rpc && error.Code >= 500)
             {
                 // A backend that is down or failing: its status says enough, a stack trace adds only noise.
@@ -37,7 +39,7 @@ public sealed partial class OpenAiErrorMiddleware(RequestDelegate next, ILogger<
                 LogRejected(logger, context.Request.Path, error.Code, error.Message);
             }
 
-            await WriteAsync(context, error);
+            await WriteAsync(context, answer);
         }
     }
 
@@ -45,9 +47,9 @@ public sealed partial class OpenAiErrorMiddleware(RequestDelegate next, ILogger<
         context.RequestAborted.IsCancellationRequested
         && exception is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled } or IOException;
 
-    private static async Task WriteAsync(HttpContext context, ErrorInfo error)
+    private static async Task WriteAsync(HttpContext context, ErrorAnswer answer)
     {
-        var body = new ErrorBody(error);
+        var body = new ErrorBody(answer.Error);
         if (context.Response.HasStarted)
         {
             if (context.Response.ContentType == SseWriter.ContentType)
@@ -60,7 +62,12 @@ public sealed partial class OpenAiErrorMiddleware(RequestDelegate next, ILogger<
             return;
         }
 
-        context.Response.StatusCode = error.Code;
+        context.Response.StatusCode = answer.Error.Code;
+        if (answer.RetryAfterSeconds is { } seconds)
+        {
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
         await context.Response.WriteAsJsonAsync(body, ApiJson.Context.ErrorBody, cancellationToken: context.RequestAborted);
     }
 
