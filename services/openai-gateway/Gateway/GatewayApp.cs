@@ -20,7 +20,7 @@ public static class GatewayApp
         builder.ConfigureGatewayEndpoints(options);
 
         builder.Services.AddBackends(options);
-        builder.Services.AddGatewayMetrics();
+        builder.Services.AddGatewayMetrics(options);
         builder.Services.AddSchedulerFrontDoor(options);
         builder.Services.AddGrpc();
         builder.Services.AddGrpcHealthChecks();

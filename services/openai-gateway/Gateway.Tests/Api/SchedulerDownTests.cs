@@ -51,6 +51,17 @@ public sealed class SchedulerDownTests : IAsyncLifetime
         Assert.Equal("ServiceUnavailableError", answer.Json.GetProperty("error").GetProperty("type").GetString());
     }
 
+    [Fact]
+    public async Task Metrics_WhenTheSchedulerIsDown_Returns200WithTheGatewaysSeriesAndAComment()
+    {
+        var answer = await _http.GetAnswerAsync("/metrics");
+
+        Assert.Equal(200, answer.Status);
+        var lines = answer.Text.Split('\n');
+        Assert.Contains("# TYPE vllm:e2e_request_latency_seconds histogram", lines);
+        Assert.Contains(lines, l => l.StartsWith("# gateway: the scheduler's metrics are missing", StringComparison.Ordinal));
+    }
+
     private static int UnusedPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

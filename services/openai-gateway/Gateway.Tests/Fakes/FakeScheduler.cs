@@ -22,6 +22,19 @@ public sealed class FakeScheduler : Generation.GenerationBase
     /// <summary>Ready workers, reported by GetModelInfo and GetStatus; with none, GetStatus says "no ready worker".</summary>
     public int NumWorkers { get; set; } = 1;
 
+    /// <summary>What the scheduler's <c>GET /metrics</c> answers (served over h2c beside the gRPC services).</summary>
+    public string MetricsText { get; set; } = DefaultMetricsText;
+
+    public const string DefaultMetricsText = """
+        # HELP vllm:num_requests_running Number of requests in model execution batches.
+        # TYPE vllm:num_requests_running gauge
+        vllm:num_requests_running{model_name="qwen-fake",worker="worker-0"} 0
+        # HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.
+        # TYPE vllm:kv_cache_usage_perc gauge
+        vllm:kv_cache_usage_perc{model_name="qwen-fake",worker="worker-0"} 0.25
+
+        """;
+
     /// <summary>
     /// When set, Generate refuses with RESOURCE_EXHAUSTED while this many calls are in flight, at once, as the real
     /// scheduler's admission bound does.

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using Gateway.Tests.Fakes;
+using Inference.Observability;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -96,6 +98,7 @@ public class GatewayHost : IAsyncLifetime
         var app = builder.Build();
         app.MapGrpcService<FakeScheduler>();
         app.MapGrpcService<FakeTokenizer>();
+        app.MapGet("/metrics", () => Results.Text(Scheduler.MetricsText, PrometheusText.ContentType));
         return app;
     }
 
