@@ -12,33 +12,33 @@ public sealed class PrometheusTextTests
     }
 
     [Fact]
-    public void Join_AFamilyAnEarlierTextHas_IsDroppedWithAComment()
+    public void Join_AFamilyALaterTextHas_IsLeftOutOfTheEarlierWithAComment()
     {
-        const string gateway = "# HELP vllm:request_success_total Count.\n# TYPE vllm:request_success_total counter\nvllm:request_success_total 2\n";
+        const string gateway =
+            "# HELP vllm:request_success_total Count.\n# TYPE vllm:request_success_total counter\nvllm:request_success_total 2\n"
+            + "# TYPE gateway_only gauge\ngateway_only 1\n";
         const string scheduler =
-            "# HELP vllm:request_success_total Count.\n# TYPE vllm:request_success_total counter\nvllm:request_success_total{worker=\"worker-0\"} 5\n"
-            + "# TYPE vllm:num_requests_running gauge\nvllm:num_requests_running 1\n";
+            "# TYPE vllm:request_success_total counter\nvllm:request_success_total{worker=\"worker-0\"} 5\n";
 
         var lines = PrometheusText.Join(gateway, scheduler).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
         Assert.Equal(
             [
-                "# HELP vllm:request_success_total Count.",
+                "# vllm:request_success_total left out here: a later source exports it",
+                "# TYPE gateway_only gauge",
+                "gateway_only 1",
                 "# TYPE vllm:request_success_total counter",
-                "vllm:request_success_total 2",
-                "# TYPE vllm:num_requests_running gauge",
-                "vllm:num_requests_running 1",
-                "# dropped a second vllm:request_success_total family: an earlier source exports it",
+                "vllm:request_success_total{worker=\"worker-0\"} 5",
             ],
             lines);
     }
 
     [Fact]
-    public void Join_ADuplicateHistogram_DropsItsBucketsSumAndCountToo()
+    public void Join_ADuplicateHistogram_LeavesOutItsBucketsSumAndCountToo()
     {
         const string histogram = "# TYPE ttft histogram\nttft_bucket{le=\"+Inf\"} 1\nttft_sum 0.5\nttft_count 1\n";
 
-        var joined = PrometheusText.Join(histogram, histogram.Replace(" 1\n", " 9\n"));
+        var joined = PrometheusText.Join(histogram.Replace(" 1\n", " 9\n"), histogram);
 
         Assert.DoesNotContain(" 9", joined);
         Assert.Single(joined.Split('\n'), l => l.StartsWith("# TYPE ttft", StringComparison.Ordinal));

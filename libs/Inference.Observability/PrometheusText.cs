@@ -12,53 +12,51 @@ public static class PrometheusText
     private static readonly string[] _sampleSuffixes = ["_bucket", "_sum", "_count", "_total", "_created"];
 
     /// <summary>
-    /// Joins expositions into one, in order. A metric family that an earlier text already has is left out of a later
-    /// one, with a comment saying so: Prometheus would otherwise store both sets of series under one name, and
-    /// dashboards that sum them would count twice.
+    /// Joins expositions into one, in the order given. When two texts have a family of the same name, only the later
+    /// text's is kept and the earlier one's is left out with a comment: Prometheus would otherwise store both sets of
+    /// series under one name, and dashboards that sum them would count twice. List sources from the nearest to the
+    /// most complete (a front door's own series, then those of the engine behind it, which sees every request).
     /// </summary>
     public static string Join(params IEnumerable<string> texts)
     {
+        var parsed = texts.Select(Parse).ToArray();
         var output = new StringBuilder();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var text in texts)
+        for (var i = 0; i < parsed.Length; i++)
         {
-            var families = new HashSet<string>(StringComparer.Ordinal);
+            var later = parsed.Skip(i + 1).SelectMany(lines => lines.Select(line => line.Family)).OfType<string>().ToHashSet();
             var dropped = new List<string>();
-            string? family = null;
-            var skipping = false;
-            foreach (var line in text.Split('\n'))
+            foreach (var (line, family) in parsed[i])
             {
-                if (line.Length == 0)
-                {
-                    continue;
-                }
-
-                var name = FamilyOf(line, family);
-                if (name != family)
-                {
-                    family = name;
-                    skipping = name is not null && seen.Contains(name);
-                    if (name is not null && families.Add(name) && skipping)
-                    {
-                        dropped.Add(name);
-                    }
-                }
-
-                if (!skipping)
+                if (family is null || !later.Contains(family))
                 {
                     output.Append(line).Append('\n');
                 }
+                else if (!dropped.Contains(family))
+                {
+                    dropped.Add(family);
+                    output.Append("# ").Append(family).Append(" left out here: a later source exports it\n");
+                }
             }
-
-            foreach (var name in dropped)
-            {
-                output.Append("# dropped a second ").Append(name).Append(" family: an earlier source exports it\n");
-            }
-
-            seen.UnionWith(families);
         }
 
         return output.ToString();
+    }
+
+    /// <summary>Each non-empty line with the family it belongs to (null for a comment before any family).</summary>
+    private static List<(string Line, string? Family)> Parse(string text)
+    {
+        var lines = new List<(string, string?)>();
+        string? family = null;
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.Length > 0)
+            {
+                family = FamilyOf(line, family);
+                lines.Add((line, family));
+            }
+        }
+
+        return lines;
     }
 
     /// <summary>The family a line belongs to: named by HELP/TYPE, else the current one for its samples and comments.</summary>

@@ -21,7 +21,7 @@ public static class ObservabilityExtensions
     public static WebApplication MapGatewayMetrics(this WebApplication app)
     {
         // Resolve the exporter now so it listens from the first request on, not from the first scrape; and the
-        // instruments, so their families are exported (and win over the scheduler's) before the first request.
+        // instruments, so their families are exported from the start, not from the first request.
         app.Services.GetRequiredService<PrometheusTextExporter>();
         app.Services.GetRequiredService<GatewayMetrics>();
         app.MapGet("/metrics", MetricsEndpoint.RenderAsync);
