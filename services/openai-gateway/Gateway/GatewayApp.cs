@@ -11,17 +11,20 @@ namespace Gateway;
 /// <summary>Builds the gateway; Program.cs runs it and the tests host the very same app.</summary>
 public static class GatewayApp
 {
-    public static WebApplication Build(string[] args)
+    /// <param name="args">Command-line settings.</param>
+    /// <param name="configure">Runs after the gateway's own wiring, before the app is built (tests add a log sink).</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         var options = builder.AddGatewayOptions();
         builder.ConfigureGatewayEndpoints(options);
 
         builder.Services.AddBackends(options);
-        builder.Services.AddGatewayMetrics();
+        builder.Services.AddGatewayMetrics(options);
         builder.Services.AddSchedulerFrontDoor(options);
         builder.Services.AddGrpc();
         builder.Services.AddGrpcHealthChecks();
+        configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseMiddleware<ApiKeyMiddleware>();

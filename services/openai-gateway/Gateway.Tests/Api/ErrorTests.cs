@@ -114,30 +114,6 @@ public sealed class ErrorTests(GatewayHost host) : IClassFixture<GatewayHost>
     }
 
     [Fact]
-    public async Task Completions_SchedulerFailsMidStream_EndsTheStreamWithAnErrorEvent()
-    {
-        host.Scheduler.Script = r => r.Text == "fail midway"
-            ? new FakeReply(["partial", "never"], FinishReason.Length, FailAfterFirst: StatusCode.Unavailable)
-            : FakeReply.Default;
-        try
-        {
-            var answer = await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"fail midway","stream":true}""");
-
-            Assert.Equal(200, answer.Status);
-            var events = answer.SseEvents;
-            Assert.Equal(3, events.Count);
-            Assert.Contains("partial", events[0]);
-            var error = System.Text.Json.JsonDocument.Parse(events[1]).RootElement.GetProperty("error");
-            Assert.Equal(503, error.GetProperty("code").GetInt32());
-            Assert.Equal("[DONE]", events[2]);
-        }
-        finally
-        {
-            host.Scheduler.Script = _ => FakeReply.Default;
-        }
-    }
-
-    [Fact]
     public async Task Chat_MissingMessages_Returns400NamingMessages()
     {
         var answer = await host.Http.PostJsonAsync("/v1/chat/completions", """{"model":"qwen-fake"}""");

@@ -34,11 +34,12 @@ public sealed class SchedulerDownTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Health_WhenTheSchedulerIsDown_Returns503()
+    public async Task Health_WhenTheSchedulerIsDown_Returns503SayingItIsNotReachable()
     {
         var answer = await _http.GetAnswerAsync("/health");
 
         Assert.Equal(503, answer.Status);
+        Assert.Contains(HealthTests.Reasons(answer), r => r.StartsWith("scheduler not reachable", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -48,6 +49,17 @@ public sealed class SchedulerDownTests : IAsyncLifetime
 
         Assert.Equal(503, answer.Status);
         Assert.Equal("ServiceUnavailableError", answer.Json.GetProperty("error").GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Metrics_WhenTheSchedulerIsDown_Returns200WithTheGatewaysSeriesAndAComment()
+    {
+        var answer = await _http.GetAnswerAsync("/metrics");
+
+        Assert.Equal(200, answer.Status);
+        var lines = answer.Text.Split('\n');
+        Assert.Contains("# TYPE vllm:e2e_request_latency_seconds histogram", lines);
+        Assert.Contains(lines, l => l.StartsWith("# gateway: the scheduler's metrics are missing", StringComparison.Ordinal));
     }
 
     private static int UnusedPort()

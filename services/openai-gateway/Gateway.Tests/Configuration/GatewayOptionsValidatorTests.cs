@@ -29,12 +29,44 @@ public sealed class GatewayOptionsValidatorTests
         Assert.Equal("Gateway:GrpcPort must be between 1 and 65535, got 70000.", Assert.Single(result.Failures!));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    [InlineData(double.NaN)]
+    [InlineData(1e10)]
+    public void Validate_RequestTimeoutOutOfRange_NamesIt(double seconds)
+    {
+        var options = new GatewayOptions
+        {
+            SchedulerAddress = "http://127.0.0.1:1",
+            TokenizerAddress = "http://127.0.0.1:2",
+            RequestTimeoutSeconds = seconds,
+        };
+
+        var result = new GatewayOptionsValidator().Validate(null, options);
+
+        Assert.StartsWith("Gateway:RequestTimeoutSeconds must be > 0", Assert.Single(result.Failures!));
+    }
+
     [Fact]
     public void Validate_CompleteSettings_Succeeds()
     {
         var options = new GatewayOptions { SchedulerAddress = "http://127.0.0.1:1", TokenizerAddress = "http://127.0.0.1:2" };
 
         Assert.True(new GatewayOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    [Fact]
+    public void Build_WithAZeroRequestTimeout_FailsFastNamingIt()
+    {
+        var error = Assert.ThrowsAny<Exception>(() => GatewayApp.Build(
+        [
+            "--Gateway:SchedulerAddress", "http://127.0.0.1:1",
+            "--Gateway:TokenizerAddress", "http://127.0.0.1:2",
+            "--Gateway:RequestTimeoutSeconds", "0",
+        ]));
+
+        Assert.Contains("Gateway:RequestTimeoutSeconds", error.Message);
     }
 
     [Fact]

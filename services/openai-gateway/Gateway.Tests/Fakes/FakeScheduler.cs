@@ -19,12 +19,42 @@ public sealed class FakeScheduler : Generation.GenerationBase
     /// <summary>Chooses the reply to a request; tests replace it.</summary>
     public Func<GenerateRequest, FakeReply> Script { get; set; } = _ => FakeReply.Default;
 
+    /// <summary>Ready workers, reported by GetModelInfo and GetStatus; with none, GetStatus says "no ready worker".</summary>
     public int NumWorkers { get; set; } = 1;
 
+    /// <summary>What the scheduler's <c>GET /metrics</c> answers (served over h2c beside the gRPC services).</summary>
+    public string MetricsText { get; set; } = DefaultMetricsText;
+
+    public const string DefaultMetricsText = """
+        # HELP vllm:num_requests_running Number of requests in model execution batches.
+        # TYPE vllm:num_requests_running gauge
+        vllm:num_requests_running{model_name="qwen-fake",worker="worker-0"} 0
+        # HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.
+        # TYPE vllm:kv_cache_usage_perc gauge
+        vllm:kv_cache_usage_perc{model_name="qwen-fake",worker="worker-0"} 0.25
+
+        """;
+
+    /// <summary>
+    /// When set, Generate refuses with RESOURCE_EXHAUSTED while this many calls are in flight, at once, as the real
+    /// scheduler's admission bound does.
+    /// </summary>
+    public int? MaxConcurrentRequests { get; set; }
+
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _cancelled = new();
+    private int _inFlight;
 
     /// <summary>Completes when the hanging call whose text prompt is <paramref name="promptText"/> sees its cancellation.</summary>
     public Task CancelledAsync(string promptText) => CancelledSignal(promptText).Task;
+
+    /// <summary>Completes once no Generate call is in flight (the cancellation of an abandoned one has arrived).</summary>
+    public async Task IdleAsync(CancellationToken cancellationToken)
+    {
+        while (Volatile.Read(ref _inFlight) > 0)
+        {
+            await Task.Delay(10, cancellationToken);
+        }
+    }
 
     public override Task<GetModelInfoResponse> GetModelInfo(GetModelInfoRequest request, ServerCallContext context) =>
         Task.FromResult(new GetModelInfoResponse
@@ -34,6 +64,36 @@ public sealed class FakeScheduler : Generation.GenerationBase
             VocabSize = 151936,
             NumWorkers = NumWorkers,
         });
+
+    public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
+    {
+        var status = new GetStatusResponse
+        {
+            Ready = NumWorkers >= 1,
+            TokenizerReady = true,
+            ModelName = ModelName,
+            NumRequests = Volatile.Read(ref _inFlight),
+            MaxConcurrentRequests = MaxConcurrentRequests ?? 64,
+        };
+        for (var i = 0; i < NumWorkers; i++)
+        {
+            status.Workers.Add(new WorkerStatus
+            {
+                WorkerId = $"worker-{i}",
+                Address = $"http://127.0.0.1:{50061 + i}",
+                InstanceId = $"instance-{i}",
+                State = WorkerState.Ready,
+                NumBlocks = 1024,
+            });
+        }
+
+        if (NumWorkers == 0)
+        {
+            status.NotReadyReasons.Add("no ready worker");
+        }
+
+        return Task.FromResult(status);
+    }
 
     public override async Task Generate(
         GenerateRequest request, IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context)
@@ -45,6 +105,26 @@ public sealed class FakeScheduler : Generation.GenerationBase
             throw new RpcException(new Status(StatusCode.InvalidArgument, "prompt must not be empty"));
         }
 
+        if (Interlocked.Increment(ref _inFlight) > MaxConcurrentRequests)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            throw new RpcException(new Status(
+                StatusCode.ResourceExhausted, $"max_concurrent_requests ({MaxConcurrentRequests}) requests are already admitted"));
+        }
+
+        try
+        {
+            await ReplyAsync(request, responseStream, context);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task ReplyAsync(
+        GenerateRequest request, IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context)
+    {
         var reply = Script(request);
         for (var i = 0; i < reply.Pieces.Length; i++)
         {

@@ -14,6 +14,14 @@ public sealed class FakeTokenizer : Tokenizer.TokenizerBase
 
     public ConcurrentQueue<ApplyChatTemplateRequest> TemplateRequests { get; } = new();
 
+    /// <summary>When set, GetInfo answers UNAVAILABLE, as a tokenizer the gateway cannot reach would.</summary>
+    public bool Down { get; set; }
+
+    public override Task<GetInfoResponse> GetInfo(GetInfoRequest request, ServerCallContext context) =>
+        Down
+            ? throw new RpcException(new Status(StatusCode.Unavailable, "tokenizer down"))
+            : Task.FromResult(new GetInfoResponse { VocabSize = 151936, EosTokenIds = { EndOfText }, BosTokenId = -1 });
+
     public override Task<EncodeResponse> Encode(EncodeRequest request, ServerCallContext context) =>
         Task.FromResult(new EncodeResponse { Ids = { request.Text.Select(c => (int)c) } });
 

@@ -1,11 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
 using Gateway.Tests.Fakes;
+using Inference.Observability;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Hosting;
 
@@ -23,6 +26,12 @@ public class GatewayHost : IAsyncLifetime
     public FakeScheduler Scheduler { get; } = new();
 
     public FakeTokenizer Tokenizer { get; } = new();
+
+    /// <summary>The gateway's connections to the fake backends.</summary>
+    public BackendConnections BackendConnections { get; } = new();
+
+    /// <summary>What the gateway logged (at warning and above unless <see cref="ExtraArgs"/> lowers the level).</summary>
+    public CapturedLogs Logs { get; } = new();
 
     public HttpClient Http { get; private set; } = null!;
 
@@ -49,7 +58,8 @@ public class GatewayHost : IAsyncLifetime
             "--Gateway:GrpcPort", grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--Logging:LogLevel:Default", "Warning",
             .. ExtraArgs,
-        ]);
+        ],
+        builder => builder.Logging.AddProvider(Logs));
         await _gateway.StartAsync(cts.Token);
 
         GrpcAddress = new Uri($"http://127.0.0.1:{grpcPort}");
@@ -77,13 +87,18 @@ public class GatewayHost : IAsyncLifetime
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(kestrel =>
-            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+            kestrel.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listen.Use(BackendConnections.Track);
+            }));
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(Scheduler);
         builder.Services.AddSingleton(Tokenizer);
         var app = builder.Build();
         app.MapGrpcService<FakeScheduler>();
         app.MapGrpcService<FakeTokenizer>();
+        app.MapGet("/metrics", () => Results.Text(Scheduler.MetricsText, PrometheusText.ContentType));
         return app;
     }
 

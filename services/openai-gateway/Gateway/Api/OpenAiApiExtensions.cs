@@ -1,6 +1,7 @@
 using Gateway.Api.Chat;
 using Gateway.Api.Completions;
 using Gateway.Api.Errors;
+using Gateway.Api.Generation;
 using Gateway.Api.Health;
 using Gateway.Api.Models;
 using Gateway.Api.Tokenize;
@@ -14,8 +15,8 @@ public static class OpenAiApiExtensions
     {
         app.UseMiddleware<OpenAiErrorMiddleware>();
 
-        app.MapPost("/v1/completions", CompletionsEndpoint.HandleAsync);
-        app.MapPost("/v1/chat/completions", ChatCompletionsEndpoint.HandleAsync);
+        app.MapPost("/v1/completions", CompletionsEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
+        app.MapPost("/v1/chat/completions", ChatCompletionsEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapGet("/v1/models", ModelsEndpoints.ListAsync);
         app.MapPost("/tokenize", TokenizeEndpoints.TokenizeAsync);
         app.MapPost("/detokenize", TokenizeEndpoints.DetokenizeAsync);

@@ -11,4 +11,7 @@ public interface IGenerationService
 
     /// <summary>The served model and its limits, asked fresh.</summary>
     Task<ModelInfo> GetModelInfoAsync(DateTime? deadline, CancellationToken cancellationToken);
+
+    /// <summary>Whether a request can be served end to end, and by how many workers; asked fresh.</summary>
+    Task<SchedulerStatus> GetStatusAsync(DateTime? deadline, CancellationToken cancellationToken);
 }

@@ -3,6 +3,9 @@ namespace Gateway.Backends;
 /// <summary>The tokenizer service's API, in domain types.</summary>
 public interface ITokenizerService
 {
+    /// <summary>Completes when the tokenizer service answers (a cheap call); fails with <c>RpcException</c> otherwise.</summary>
+    Task PingAsync(DateTime? deadline, CancellationToken cancellationToken);
+
     /// <summary>Text to ids, parsing special-token text the way Hugging Face does.</summary>
     Task<IReadOnlyList<int>> EncodeAsync(string text, bool addSpecialTokens, CancellationToken cancellationToken);
 

@@ -25,6 +25,16 @@ public sealed class SchedulerGenerationService(Proto.Generation.GenerationClient
         return new ModelInfo(info.ModelName, info.MaxModelLen, info.VocabSize, info.NumWorkers);
     }
 
+    public async Task<SchedulerStatus> GetStatusAsync(DateTime? deadline, CancellationToken cancellationToken)
+    {
+        var status = await client.GetStatusAsync(
+            new Proto.GetStatusRequest(), deadline: deadline, cancellationToken: cancellationToken);
+        return new SchedulerStatus(
+            status.Ready,
+            status.NotReadyReasons.ToArray(),
+            status.Workers.Count(w => w.State == Proto.WorkerState.Ready));
+    }
+
     internal static Proto.GenerateRequest ToProto(GenerationRequest request)
     {
         var message = new Proto.GenerateRequest

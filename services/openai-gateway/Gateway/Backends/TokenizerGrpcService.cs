@@ -5,6 +5,9 @@ namespace Gateway.Backends;
 /// <summary>The edge to the tokenizer service: maps domain calls to protobuf messages and back.</summary>
 public sealed class TokenizerGrpcService(Proto.Tokenizer.TokenizerClient client) : ITokenizerService
 {
+    public async Task PingAsync(DateTime? deadline, CancellationToken cancellationToken) =>
+        await client.GetInfoAsync(new Proto.GetInfoRequest(), deadline: deadline, cancellationToken: cancellationToken);
+
     public async Task<IReadOnlyList<int>> EncodeAsync(
         string text, bool addSpecialTokens, CancellationToken cancellationToken)
     {

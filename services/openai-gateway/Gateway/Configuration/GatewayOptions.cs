@@ -25,4 +25,11 @@ public sealed class GatewayOptions
 
     /// <summary>How long <c>GET /health</c> waits for the scheduler, in seconds. Default: 5.</summary>
     public double HealthTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// Longest a <c>/v1/completions</c> or <c>/v1/chat/completions</c> request may run, in seconds, waiting in the
+    /// scheduler's queue included; past it the scheduler call is cancelled and the client gets a 504 error (in a
+    /// stream: an error event, then <c>[DONE]</c>). Default: null, no limit.
+    /// </summary>
+    public double? RequestTimeoutSeconds { get; set; }
 }

@@ -5,6 +5,9 @@ namespace Gateway.Configuration;
 /// <summary>Fails start-up with a message naming the bad setting.</summary>
 public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 {
+    /// <summary>The longest timer .NET can set (2^32 - 2 ms, about 49 days), in whole seconds.</summary>
+    public const double MaxRequestTimeoutSeconds = 4_294_967;
+
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
         var failures = new List<string>();
@@ -18,6 +21,11 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         if (!(options.HealthTimeoutSeconds > 0))
         {
             failures.Add($"Gateway:HealthTimeoutSeconds must be > 0, got {options.HealthTimeoutSeconds}.");
+        }
+
+        if (options.RequestTimeoutSeconds is { } timeout && !(timeout > 0 && timeout <= MaxRequestTimeoutSeconds))
+        {
+            failures.Add($"Gateway:RequestTimeoutSeconds must be > 0 and at most {MaxRequestTimeoutSeconds} when set, got {timeout}.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -7,7 +7,8 @@ namespace Gateway.Observability;
 
 /// <summary>
 /// Request metrics as seen by the front door, under vLLM's names (so vLLM dashboards work): successes by finish
-/// reason, token counts, time to first token and end-to-end latency. Prometheus text at <c>/metrics</c>.
+/// reason, token counts, time to first token and end-to-end latency. Prometheus text at <c>/metrics</c>, where the
+/// scheduler's families of the same names take their place whenever it answers (see <see cref="MetricsEndpoint"/>).
 /// </summary>
 public sealed class GatewayMetrics
 {

@@ -13,4 +13,8 @@ public sealed class ApiException(int statusCode, string message, string? param =
 
     public static ApiException ModelNotFound(string model) =>
         new(StatusCodes.Status404NotFound, $"The model `{model}` does not exist.", "model");
+
+    public static ApiException RequestTimedOut(double seconds) =>
+        new(StatusCodes.Status504GatewayTimeout,
+            $"The request ran longer than the server's limit of {seconds} s (Gateway:RequestTimeoutSeconds) and was aborted.");
 }

@@ -3,31 +3,41 @@ using Grpc.Core;
 
 namespace Gateway.Api.Errors;
 
-/// <summary>The one place that decides how a failure looks to an OpenAI client: HTTP status, type, message.</summary>
+/// <summary>
+/// The one place that decides how a failure looks to an OpenAI client: HTTP status, type, message, and for an
+/// overload the <c>Retry-After</c> header.
+/// </summary>
 public static class ErrorTable
 {
-    public static ErrorInfo Describe(Exception exception) => exception switch
+    /// <summary>
+    /// How long an overloaded client waits before retrying. The scheduler refuses beyond its admission bound at once
+    /// (RESOURCE_EXHAUSTED) instead of queueing, so a retry soon after may well be admitted.
+    /// </summary>
+    public const int OverloadRetryAfterSeconds = 1;
+
+    public static ErrorAnswer Describe(Exception exception) => exception switch
     {
-        ApiException api => Info(api.StatusCode, api.Message, api.Param),
-        JsonException json => Info(400, $"Malformed JSON body: {json.Message}", null),
-        BadHttpRequestException bad => Info(bad.StatusCode, bad.Message, null),
+        ApiException api => Answer(api.StatusCode, api.Message, api.Param),
+        JsonException json => Answer(400, $"Malformed JSON body: {json.Message}", null),
+        BadHttpRequestException bad => Answer(bad.StatusCode, bad.Message, null),
         RpcException rpc => FromRpc(rpc),
-        _ => Info(500, "Internal server error.", null),
+        _ => Answer(500, "Internal server error.", null),
     };
 
-    private static ErrorInfo FromRpc(RpcException rpc) => rpc.StatusCode switch
+    private static ErrorAnswer FromRpc(RpcException rpc) => rpc.StatusCode switch
     {
         StatusCode.InvalidArgument or StatusCode.OutOfRange or StatusCode.FailedPrecondition =>
-            Info(400, rpc.Status.Detail, null),
-        StatusCode.NotFound => Info(404, rpc.Status.Detail, null),
-        StatusCode.ResourceExhausted => Info(429, rpc.Status.Detail, null),
+            Answer(400, rpc.Status.Detail, null),
+        StatusCode.NotFound => Answer(404, rpc.Status.Detail, null),
+        StatusCode.ResourceExhausted =>
+            Answer(429, $"The server is overloaded: {rpc.Status.Detail}", null) with { RetryAfterSeconds = OverloadRetryAfterSeconds },
         StatusCode.Unavailable or StatusCode.DeadlineExceeded =>
-            Info(503, $"The inference backend is unavailable: {rpc.Status.Detail}", null),
-        _ => Info(500, $"The inference backend failed: {rpc.StatusCode}: {rpc.Status.Detail}", null),
+            Answer(503, $"The inference backend is unavailable: {rpc.Status.Detail}", null),
+        _ => Answer(500, $"The inference backend failed: {rpc.StatusCode}: {rpc.Status.Detail}", null),
     };
 
-    private static ErrorInfo Info(int status, string message, string? param) =>
-        new(message, TypeFor(status), param, status);
+    private static ErrorAnswer Answer(int status, string message, string? param) =>
+        new(new ErrorInfo(message, TypeFor(status), param, status));
 
     /// <summary>The OpenAI SDK's exception class names, which vLLM reuses as error types.</summary>
     private static string TypeFor(int status) => status switch

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Gateway.Api.Json;
 using Gateway.Api.Sse;
 using Grpc.Core;
@@ -6,7 +7,9 @@ namespace Gateway.Api.Errors;
 
 /// <summary>
 /// Turns every failure of an API request into the OpenAI error envelope (see <see cref="ErrorTable"/>), so a bad
-/// request never takes the process down. Once an SSE stream has started, the error goes out as a last event.
+/// request never takes the process down. Before the first byte the failure keeps its HTTP status; once an SSE stream
+/// has started, it goes out as a last <c>data: {"error": …}</c> event followed by <c>data: [DONE]</c>, so a client
+/// never sees a stream simply cut off. A client that hung up is no failure: it is logged at debug level only.
 /// </summary>
 public sealed partial class OpenAiErrorMiddleware(RequestDelegate next, ILogger<OpenAiErrorMiddleware> logger)
 {
@@ -22,22 +25,16 @@ public sealed partial class OpenAiErrorMiddleware(RequestDelegate next, ILogger<
         }
         catch (Exception exception)
         {
-            var error = ErrorTable.Describe(exception);
-            if (exception is RpcException rpc && error.Code >= 500)
+            var answer = ErrorTable.Describe(exception);
+            Log(context, exception, answer.Error);
+            try
             {
-                // A backend that is down or failing: its status says enough, a stack trace adds only noise.
-                LogBackendError(logger, context.Request.Path, error.Code, rpc.StatusCode, rpc.Status.Detail);
+                await WriteAsync(context, answer);
             }
-            else if (error.Code >= 500)
+            catch (Exception writeFailure) when (IsClientGone(context, writeFailure))
             {
-                LogServerError(logger, context.Request.Path, error.Code, exception);
+                LogClientDisconnected(logger, context.Request.Path);
             }
-            else
-            {
-                LogRejected(logger, context.Request.Path, error.Code, error.Message);
-            }
-
-            await WriteAsync(context, error);
         }
     }
 
@@ -45,9 +42,28 @@ public sealed partial class OpenAiErrorMiddleware(RequestDelegate next, ILogger<
         context.RequestAborted.IsCancellationRequested
         && exception is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled } or IOException;
 
-    private static async Task WriteAsync(HttpContext context, ErrorInfo error)
+    private void Log(HttpContext context, Exception exception, ErrorInfo error)
     {
-        var body = new ErrorBody(error);
+        var path = context.Request.Path;
+        if (exception is RpcException rpc && error.Code >= 500)
+        {
+            // A backend that is down or failing: its status says enough, a stack trace adds only noise.
+            LogBackendError(logger, path, error.Code, rpc.StatusCode, rpc.Status.Detail);
+        }
+        else if (error.Code >= 500 && exception is not ApiException)
+        {
+            LogServerError(logger, path, error.Code, exception);
+        }
+        else
+        {
+            // Refusals the gateway or the scheduler decided on (bad field, overload, the request deadline).
+            LogRejected(logger, path, error.Code, error.Message);
+        }
+    }
+
+    private static async Task WriteAsync(HttpContext context, ErrorAnswer answer)
+    {
+        var body = new ErrorBody(answer.Error);
         if (context.Response.HasStarted)
         {
             if (context.Response.ContentType == SseWriter.ContentType)
@@ -56,11 +72,21 @@ public sealed partial class OpenAiErrorMiddleware(RequestDelegate next, ILogger<
                 await sse.WriteAsync(body, ApiJson.Context.ErrorBody, context.RequestAborted);
                 await sse.WriteDoneAsync(context.RequestAborted);
             }
+            else
+            {
+                // Half a JSON answer must not look whole (a chunked body would end cleanly): break the response.
+                context.Abort();
+            }
 
             return;
         }
 
-        context.Response.StatusCode = error.Code;
+        context.Response.StatusCode = answer.Error.Code;
+        if (answer.RetryAfterSeconds is { } seconds)
+        {
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
         await context.Response.WriteAsJsonAsync(body, ApiJson.Context.ErrorBody, cancellationToken: context.RequestAborted);
     }
 

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Gateway.Api.Chat;
 using Gateway.Api.Completions;
 using Gateway.Api.Errors;
+using Gateway.Api.Health;
 using Gateway.Api.Models;
 using Gateway.Api.Tokenize;
 
@@ -30,4 +31,6 @@ public static class ApiJson
 [JsonSerializable(typeof(VersionResponse))]
 [JsonSerializable(typeof(TokenizeResponse))]
 [JsonSerializable(typeof(DetokenizeResponse))]
+[JsonSerializable(typeof(HealthyResponse))]
+[JsonSerializable(typeof(UnhealthyResponse))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -4,7 +4,7 @@ using Gateway.Tests.Hosting;
 
 namespace Gateway.Tests.Api;
 
-public sealed class ModelsHealthAndTokenizeTests(GatewayHost host) : IClassFixture<GatewayHost>
+public sealed class ModelsAndTokenizeTests(GatewayHost host) : IClassFixture<GatewayHost>
 {
     [Fact]
     public async Task Models_ListsTheServedModelWithItsContextLength()
@@ -19,30 +19,6 @@ public sealed class ModelsHealthAndTokenizeTests(GatewayHost host) : IClassFixtu
         Assert.Equal("vllm", model.GetProperty("owned_by").GetString());
         Assert.Equal(FakeScheduler.MaxModelLen, model.GetProperty("max_model_len").GetInt32());
         Assert.True(model.GetProperty("created").GetInt64() > 1_600_000_000);
-    }
-
-    [Fact]
-    public async Task Health_WithAWorker_Returns200()
-    {
-        var answer = await host.Http.GetAnswerAsync("/health");
-
-        Assert.Equal(200, answer.Status);
-    }
-
-    [Fact]
-    public async Task Health_WithoutWorkers_Returns503()
-    {
-        host.Scheduler.NumWorkers = 0;
-        try
-        {
-            var answer = await host.Http.GetAnswerAsync("/health");
-
-            Assert.Equal(503, answer.Status);
-        }
-        finally
-        {
-            host.Scheduler.NumWorkers = 1;
-        }
     }
 
     [Fact]

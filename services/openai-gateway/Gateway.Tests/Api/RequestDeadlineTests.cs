@@ -1,0 +1,74 @@
+using System.Text.Json;
+using Gateway.Tests.Fakes;
+using Gateway.Tests.Hosting;
+using Inference.Contracts.Scheduler.V1;
+
+namespace Gateway.Tests.Api;
+
+/// <summary>A gateway with <c>Gateway:RequestTimeoutSeconds</c> set.</summary>
+public sealed class DeadlineHost : GatewayHost
+{
+    protected override IEnumerable<string> ExtraArgs => ["--Gateway:RequestTimeoutSeconds", "1"];
+}
+
+/// <summary>A request still running at its deadline is aborted in the scheduler and answered with an error.</summary>
+public sealed class RequestDeadlineTests(DeadlineHost host) : IClassFixture<DeadlineHost>
+{
+    [Fact]
+    public async Task WholeAnswer_PastTheDeadline_Returns504AndCancelsTheSchedulerCall()
+    {
+        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+        host.Scheduler.Script = _ => new FakeReply(["slow"], FinishReason.Length, HangAfterFirst: true);
+        try
+        {
+            var answer = await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"deadline whole"}""");
+
+            Assert.Equal(504, answer.Status);
+            Assert.Contains("Gateway:RequestTimeoutSeconds", answer.Json.GetProperty("error").GetProperty("message").GetString());
+            await host.Scheduler.CancelledAsync("deadline whole").WaitAsync(cts.Token);
+        }
+        finally
+        {
+            host.Scheduler.Script = _ => FakeReply.Default;
+        }
+    }
+
+    [Fact]
+    public async Task Stream_PastTheDeadline_EndsWithA504ErrorEventAndDone()
+    {
+        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+        host.Scheduler.Script = _ => new FakeReply(["slow"], FinishReason.Length, HangAfterFirst: true);
+        try
+        {
+            var answer = await host.Http.PostJsonAsync(
+                "/v1/chat/completions", """{"messages":[{"role":"user","content":"deadline stream"}],"stream":true}""");
+
+            Assert.Equal(200, answer.Status);
+            var events = answer.SseEvents;
+            Assert.Contains(events, e => e.Contains("slow", StringComparison.Ordinal));
+            Assert.Equal("[DONE]", events[^1]);
+            Assert.Equal(504, JsonDocument.Parse(events[^2]).RootElement.GetProperty("error").GetProperty("code").GetInt32());
+            await host.Scheduler.IdleAsync(cts.Token);
+        }
+        finally
+        {
+            host.Scheduler.Script = _ => FakeReply.Default;
+        }
+    }
+
+    [Fact]
+    public async Task Deadline_IsNotAFault_LogsNoWarningOrError()
+    {
+        host.Scheduler.Script = _ => new FakeReply(["slow"], FinishReason.Length, HangAfterFirst: true);
+        try
+        {
+            await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"deadline quiet","stream":true}""");
+
+            Assert.Empty(host.Logs.Problems);
+        }
+        finally
+        {
+            host.Scheduler.Script = _ => FakeReply.Default;
+        }
+    }
+}

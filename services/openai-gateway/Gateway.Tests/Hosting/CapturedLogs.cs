@@ -1,0 +1,39 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Tests.Hosting;
+
+/// <summary>One log entry the gateway wrote.</summary>
+public sealed record LogEntry(LogLevel Level, string Category, string Message, Exception? Exception)
+{
+    public override string ToString() => $"{Level} {Category}: {Message} {Exception?.GetType().Name}";
+}
+
+/// <summary>A logger provider that keeps every entry the gateway's log filters let through.</summary>
+public sealed class CapturedLogs : ILoggerProvider
+{
+    private readonly ConcurrentQueue<LogEntry> _entries = new();
+
+    public IReadOnlyCollection<LogEntry> Entries => _entries;
+
+    /// <summary>Entries at warning level or above.</summary>
+    public IReadOnlyList<LogEntry> Problems => _entries.Where(e => e.Level >= LogLevel.Warning).ToArray();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CapturedLogs sink, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+        public void Log<TState>(
+            LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            sink._entries.Enqueue(new LogEntry(logLevel, category, formatter(state, exception), exception));
+    }
+}
