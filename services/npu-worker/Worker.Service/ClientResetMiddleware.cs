@@ -24,7 +24,16 @@ public sealed class ClientResetMiddleware(RequestDelegate next)
         using var aborted = CancellationTokenSource.CreateLinkedTokenSource(lifetime.RequestAborted);
         context.Features.Set<IHttpRequestLifetimeFeature>(new LifetimeFeature(lifetime, aborted.Token));
         context.Features.Set<IRequestBodyPipeFeature>(new BodyFeature(new ResetSignallingPipeReader(body.Reader, aborted)));
-        await next(context);
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            // Kestrel may reuse the feature collection for a later request: leave it nothing that holds the disposed token source.
+            context.Features.Set(lifetime);
+            context.Features.Set(body);
+        }
     }
 
     private sealed class LifetimeFeature(IHttpRequestLifetimeFeature inner, CancellationToken aborted) : IHttpRequestLifetimeFeature
