@@ -17,6 +17,7 @@ public static class WorkerApp
         builder.Services.AddGrpcHealthChecks().AddCheck<WorkerReadinessHealthCheck>("model");
 
         var app = builder.Build();
+        app.UseMiddleware<ClientResetMiddleware>();
         app.MapGrpcService<WorkerGrpcService>();
         app.MapGrpcHealthChecksService();
         return app;

@@ -6,9 +6,27 @@ namespace Worker.Tests.Support;
 /// <summary>Keeps every log it is given, so a test can assert what was (not) logged.</summary>
 internal sealed class CapturingLoggerProvider : ILoggerProvider
 {
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
     private readonly ConcurrentQueue<CapturedLog> _logs = new();
 
     public IReadOnlyList<CapturedLog> AtLeast(LogLevel level) => _logs.Where(log => log.Level >= level).ToList();
+
+    /// <summary>Completes once the condition holds for the logs captured so far; throws TimeoutException after the timeout.</summary>
+    public async Task WaitUntilAsync(Func<IReadOnlyList<CapturedLog>, bool> condition, TimeSpan timeout)
+    {
+        using var giveUp = new CancellationTokenSource(timeout);
+        while (!condition(_logs.ToList()))
+        {
+            try
+            {
+                await Task.Delay(PollInterval, giveUp.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"the logs did not reach the expected state within {timeout}");
+            }
+        }
+    }
 
     public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, _logs);
 

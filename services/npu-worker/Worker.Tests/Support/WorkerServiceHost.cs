@@ -13,6 +13,7 @@ namespace Worker.Tests.Support;
 internal sealed class WorkerServiceHost : IAsyncDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private const string HostingCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
     private readonly TemporaryDirectory _dir;
 
@@ -28,8 +29,11 @@ internal sealed class WorkerServiceHost : IAsyncDisposable
     public GrpcChannel Channel { get; }
     public WorkerClient Client { get; }
 
-    /// <summary>Starts the app and waits until Health reports ready. A logs provider sees every log from the start.</summary>
-    public static async Task<WorkerServiceHost> StartAsync(ILoggerProvider? logs = null, params string[] extraArgs)
+    /// <summary>
+    /// Starts the app and waits until Health reports ready. A logs provider sees every log from the start at Warning
+    /// and above, and hosting's "Request starting/finished" (see <see cref="IsRequestFinished"/>).
+    /// </summary>
+    public static async Task<WorkerServiceHost> StartAsync(CapturingLoggerProvider? logs = null, params string[] extraArgs)
     {
         var dir = new TemporaryDirectory();
         RandomCheckpointWriter.Write(dir.Path, new RandomModelSpec(32, 48, 2, 4, 2, true, 0.08, 5, VocabSize: 1000));
@@ -40,6 +44,8 @@ internal sealed class WorkerServiceHost : IAsyncDisposable
             "--Worker:NumBlocks=16",
             "--Worker:Threads=1",
             "--Worker:ServedModelName=test-model",
+            // A rule for the capturing provider alone (it beats the app's "Microsoft" filter), so the console stays quiet.
+            $"--Logging:{typeof(CapturingLoggerProvider).FullName}:LogLevel:{HostingCategory}=Information",
             .. extraArgs,
         ]);
         if (logs is not null)
@@ -60,6 +66,15 @@ internal sealed class WorkerServiceHost : IAsyncDisposable
     }
 
     public static DateTime Deadline() => DateTime.UtcNow.Add(Timeout);
+
+    /// <summary>Hosting's "Request starting" log for a call to the method.</summary>
+    public static bool IsRequestStarting(CapturedLog log, string method) => IsHostingEvent(log, 1, method);
+
+    /// <summary>Hosting's "Request finished" log, which comes after the gRPC handler and gRPC's own error logging ended.</summary>
+    public static bool IsRequestFinished(CapturedLog log, string method) => IsHostingEvent(log, 2, method);
+
+    private static bool IsHostingEvent(CapturedLog log, int eventId, string method) =>
+        log.Category == HostingCategory && log.EventId == eventId && log.Message.Contains(method, StringComparison.Ordinal);
 
     public async ValueTask DisposeAsync()
     {
