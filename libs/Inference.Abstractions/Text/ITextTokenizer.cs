@@ -11,9 +11,9 @@ public interface ITextTokenizer
 
     ValueTask<string> DecodeAsync(IReadOnlyList<int> ids, bool skipSpecialTokens, CancellationToken cancellationToken);
 
-    /// <summary>Renders the model's chat template.</summary>
+    /// <summary>Renders the model's chat template and encodes the result (special tokens parsed), in one call.</summary>
     /// <exception cref="ChatTemplateException">The template raised an error or the messages are invalid.</exception>
-    ValueTask<string> ApplyChatTemplateAsync(ChatTemplateInput input, CancellationToken cancellationToken);
+    ValueTask<IReadOnlyList<int>> EncodeChatAsync(ChatTemplateInput input, CancellationToken cancellationToken);
 
     /// <summary>Starts detokenizing one generated sequence.</summary>
     ValueTask<IIncrementalDetokenizer> StartDetokenizerAsync(DetokenizerOptions options, CancellationToken cancellationToken);
@@ -28,12 +28,10 @@ public sealed record ChatTemplateInput(string MessagesJson, string? ToolsJson, b
 /// <param name="SkipSpecialTokens">Drop added tokens flagged special (Hugging Face semantics).</param>
 /// <param name="Stop">Stop strings; the first match ends the sequence.</param>
 /// <param name="IncludeStopStrInOutput">Keep the matched stop string in the text.</param>
-/// <param name="PromptIds">Prompt ids, so the first generated token decodes in context.</param>
 public sealed record DetokenizerOptions(
     bool SkipSpecialTokens,
     IReadOnlyList<string> Stop,
-    bool IncludeStopStrInOutput,
-    IReadOnlyList<int> PromptIds);
+    bool IncludeStopStrInOutput);
 
 /// <summary>Turns generated ids into text deltas, exact across tokens that split a UTF-8 character, holding
 /// back text that may be the start of a stop string.</summary>

@@ -26,14 +26,21 @@ public sealed class LocalTextTokenizer(QwenTokenizer tokenizer) : ITextTokenizer
         return ValueTask.FromResult(tokenizer.Decode(ids, skipSpecialTokens));
     }
 
-    public ValueTask<string> ApplyChatTemplateAsync(ChatTemplateInput input, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<int>> EncodeChatAsync(ChatTemplateInput input, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<IReadOnlyList<int>>(tokenizer.Encode(RenderChatTemplate(input), parseSpecialTokens: true));
+    }
+
+    /// <summary>The model's chat template rendered to text.</summary>
+    /// <exception cref="ChatTemplateException">No template, or it raised an error.</exception>
+    public string RenderChatTemplate(ChatTemplateInput input)
+    {
         if (_chatTemplate is null)
         {
             throw new ChatTemplateException("the model has no chat_template (tokenizer_config.json or chat_template.jinja)");
         }
-        return ValueTask.FromResult(_chatTemplate.Render(input));
+        return _chatTemplate.Render(input);
     }
 
     public ValueTask<IIncrementalDetokenizer> StartDetokenizerAsync(DetokenizerOptions options, CancellationToken cancellationToken)

@@ -134,7 +134,7 @@ public sealed class IncrementalDetokenizerTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         ITextTokenizer local = new LocalTextTokenizer(Tokenizer);
         IIncrementalDetokenizer detokenizer = await local.StartDetokenizerAsync(
-            new DetokenizerOptions(false, ["\n\n"], false, Tokenizer.Encode("prompt")), timeout.Token);
+            new DetokenizerOptions(false, ["\n\n"], false), timeout.Token);
 
         DetokenizedDelta delta = await detokenizer.PushAsync(Tokenizer.Encode("one\n\ntwo"), false, timeout.Token);
 

@@ -180,7 +180,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         try
         {
             await using var detokenizer = await _tokenizer.StartDetokenizerAsync(
-                new DetokenizerOptions(p.SkipSpecialTokens, p.Stop, p.IncludeStopStrInOutput, promptIds), cancellationToken);
+                new DetokenizerOptions(p.SkipSpecialTokens, p.Stop, p.IncludeStopStrInOutput), cancellationToken);
             var outputs = Channel.CreateUnbounded<EngineOutput>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
             var engineRequest = new EngineRequest(requestId, promptIds, ToSampling(p), ToStopping(p, promptIds.Count), request.Priority, _time.GetTimestamp());
             if (!_loop.Submit(engineRequest, outputs.Writer))
@@ -279,17 +279,15 @@ public sealed class InferenceEngine : IAsyncDisposable
 
                 return await _tokenizer.EncodeAsync(text.Text, text.ParseSpecialTokens, cancellationToken);
             case ChatPrompt chat:
-                string rendered;
                 try
                 {
-                    rendered = await _tokenizer.ApplyChatTemplateAsync(chat.Input, cancellationToken);
+                    return await _tokenizer.EncodeChatAsync(chat.Input, cancellationToken);
                 }
                 catch (ChatTemplateException ex)
                 {
                     throw new GenerationValidationException("messages", ex.Message);
                 }
 
-                return await _tokenizer.EncodeAsync(rendered, parseSpecialTokens: true, cancellationToken);
             default:
                 throw new GenerationValidationException("prompt", $"Unsupported prompt kind {prompt?.GetType().Name ?? "null"}.");
         }

@@ -24,7 +24,8 @@ public sealed class GrpcTextTokenizer(Tokenizer.TokenizerClient client) : ITextT
         return response.Text;
     }
 
-    public async ValueTask<string> ApplyChatTemplateAsync(ChatTemplateInput input, CancellationToken cancellationToken)
+    /// <summary>One round trip: the tokenizer renders and encodes (tokenize = true).</summary>
+    public async ValueTask<IReadOnlyList<int>> EncodeChatAsync(ChatTemplateInput input, CancellationToken cancellationToken)
     {
         var request = new ApplyChatTemplateRequest
         {
@@ -32,11 +33,12 @@ public sealed class GrpcTextTokenizer(Tokenizer.TokenizerClient client) : ITextT
             ToolsJson = input.ToolsJson ?? "",
             AddGenerationPrompt = input.AddGenerationPrompt,
             TemplateKwargsJson = input.TemplateKwargsJson ?? "",
+            Tokenize = true,
         };
         try
         {
             var response = await client.ApplyChatTemplateAsync(request, cancellationToken: cancellationToken);
-            return response.Prompt;
+            return [.. response.Ids];
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
         {
@@ -53,7 +55,6 @@ public sealed class GrpcTextTokenizer(Tokenizer.TokenizerClient client) : ITextT
             IncludeStopStrInOutput = options.IncludeStopStrInOutput,
         };
         start.Stop.AddRange(options.Stop);
-        start.PromptIds.AddRange(options.PromptIds);
         try
         {
             await call.RequestStream.WriteAsync(new DetokenizeRequest { Start = start }, cancellationToken);

@@ -10,20 +10,28 @@ public sealed class FakeTextTokenizer : ITextTokenizer
 
     public int OpenDetokenizers;
 
-    public ValueTask<IReadOnlyList<int>> EncodeAsync(string text, bool parseSpecialTokens, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IReadOnlyList<int>>([.. text.Select(c => (int)c)]);
+    /// <summary>Calls that turn a prompt into ids (Encode and EncodeChat), to count round trips per request.</summary>
+    public int PromptCalls;
+
+    public ValueTask<IReadOnlyList<int>> EncodeAsync(string text, bool parseSpecialTokens, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref PromptCalls);
+        return ValueTask.FromResult<IReadOnlyList<int>>([.. text.Select(c => (int)c)]);
+    }
 
     public ValueTask<string> DecodeAsync(IReadOnlyList<int> ids, bool skipSpecialTokens, CancellationToken cancellationToken) =>
         ValueTask.FromResult(Decode(ids, skipSpecialTokens));
 
-    public ValueTask<string> ApplyChatTemplateAsync(ChatTemplateInput input, CancellationToken cancellationToken)
+    /// <summary>Renders as "&lt;messages json&gt;", one id per character.</summary>
+    public ValueTask<IReadOnlyList<int>> EncodeChatAsync(ChatTemplateInput input, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref PromptCalls);
         if (input.MessagesJson == "[]")
         {
             throw new ChatTemplateException("messages must not be empty");
         }
 
-        return ValueTask.FromResult($"<{input.MessagesJson}>");
+        return ValueTask.FromResult<IReadOnlyList<int>>([.. $"<{input.MessagesJson}>".Select(c => (int)c)]);
     }
 
     public ValueTask<IIncrementalDetokenizer> StartDetokenizerAsync(DetokenizerOptions options, CancellationToken cancellationToken)

@@ -78,6 +78,18 @@ public sealed class InferenceEngineGenerationTests
     }
 
     [Fact]
+    public async Task GenerateAsync_ChatPrompt_CostsOneTokenizerCallToGetItsIds()
+    {
+        var tokenizer = new FakeTextTokenizer();
+        await using var engine = EngineFixture.Create(new FakeStepExecutor(), tokenizer: tokenizer);
+        var chat = new ChatPrompt(new Inference.Abstractions.Text.ChatTemplateInput("[1]", null, true, null));
+
+        await engine.CollectAsync(new GenerationRequest(null, chat, new GenerationParams { MaxTokens = 1 })).WaitAsync(EngineFixture.Timeout);
+
+        Assert.Equal(1, tokenizer.PromptCalls);
+    }
+
+    [Fact]
     public async Task GenerateAsync_ConcurrentRequests_JoinTheRunningBatchMidFlight()
     {
         var executor = new FakeStepExecutor(gated: true);

@@ -18,7 +18,18 @@ public sealed class FakeTokenizerService : Tokenizer.TokenizerBase
     public override Task<ApplyChatTemplateResponse> ApplyChatTemplate(ApplyChatTemplateRequest request, ServerCallContext context) =>
         request.MessagesJson == "[]"
             ? throw new RpcException(new Status(StatusCode.InvalidArgument, "messages must not be empty"))
-            : Task.FromResult(new ApplyChatTemplateResponse { Prompt = $"<{request.MessagesJson}>" });
+            : Task.FromResult(Rendered($"<{request.MessagesJson}>", request.Tokenize));
+
+    private static ApplyChatTemplateResponse Rendered(string prompt, bool tokenize)
+    {
+        var response = new ApplyChatTemplateResponse { Prompt = prompt };
+        if (tokenize)
+        {
+            response.Ids.AddRange(prompt.Select(c => (int)c));
+        }
+
+        return response;
+    }
 
     public override async Task Detokenize(IAsyncStreamReader<DetokenizeRequest> requestStream,
         IServerStreamWriter<DetokenizeResponse> responseStream, ServerCallContext context)

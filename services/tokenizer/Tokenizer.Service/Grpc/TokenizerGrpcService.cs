@@ -53,7 +53,7 @@ public sealed class TokenizerGrpcService(QwenTokenizer tokenizer, LocalTextToken
         string prompt;
         try
         {
-            prompt = await text.ApplyChatTemplateAsync(input, context.CancellationToken);
+            prompt = text.RenderChatTemplate(input);
         }
         catch (ChatTemplateException e)
         {
