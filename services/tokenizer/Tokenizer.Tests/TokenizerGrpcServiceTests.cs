@@ -31,6 +31,16 @@ public sealed class TokenizerGrpcServiceTests
     }
 
     [Fact]
+    public async Task DecodeEach_GivesEachIdsTextAlone_InOrder()
+    {
+        await using TokenizerServiceHost host = await TokenizerServiceHost.StartAsync(Fixtures.Qwen3Directory);
+
+        var each = await host.Client.DecodeEachAsync(new Contracts.DecodeEachRequest { Ids = { 151644, 872, 198, 6023 } }, Deadline);
+
+        Assert.Equal(["<|im_start|>", "user", "\n", "hi"], each.Texts);
+    }
+
+    [Fact]
     public async Task Encode_TextOverLimit_IsInvalidArgumentNamingTextAndLimit()
     {
         await using TokenizerServiceHost host = await TokenizerServiceHost.StartAsync(Fixtures.Qwen3Directory, maxInputChars: 5);

@@ -33,6 +33,18 @@ public sealed class FakeTokenizer : Tokenizer.TokenizerBase
                 .Select(TextOf)),
         });
 
+    /// <summary>DecodeEach calls answered, to count round trips.</summary>
+    public int DecodeEachCalls;
+
+    public override Task<DecodeEachResponse> DecodeEach(DecodeEachRequest request, ServerCallContext context)
+    {
+        Interlocked.Increment(ref DecodeEachCalls);
+        return Task.FromResult(new DecodeEachResponse
+        {
+            Texts = { request.Ids.Select(id => request.SkipSpecialTokens && id == EndOfText ? "" : TextOf(id)) },
+        });
+    }
+
     public override Task<ApplyChatTemplateResponse> ApplyChatTemplate(
         ApplyChatTemplateRequest request, ServerCallContext context)
     {

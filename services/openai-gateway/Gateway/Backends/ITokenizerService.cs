@@ -12,6 +12,9 @@ public interface ITokenizerService
     /// <summary>Ids to text.</summary>
     Task<string> DecodeAsync(IReadOnlyList<int> ids, bool skipSpecialTokens, CancellationToken cancellationToken);
 
+    /// <summary>The text of each id decoded alone, in one call: result[i] belongs to ids[i].</summary>
+    Task<IReadOnlyList<string>> DecodeEachAsync(IReadOnlyList<int> ids, bool skipSpecialTokens, CancellationToken cancellationToken);
+
     /// <summary>Renders the model's chat template and returns the prompt's ids.</summary>
     Task<IReadOnlyList<int>> ApplyChatTemplateAsync(ChatMessagesPrompt chat, CancellationToken cancellationToken);
 }

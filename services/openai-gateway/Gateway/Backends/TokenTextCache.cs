@@ -8,20 +8,19 @@ namespace Gateway.Backends;
 /// </summary>
 public sealed class TokenTextCache(ITokenizerService tokenizer)
 {
-    private const int MaxConcurrentDecodes = 16;
-
     private readonly ConcurrentDictionary<int, string> _texts = new();
 
-    /// <summary>Text of each id in <paramref name="ids"/>, asking the tokenizer only for ids not seen before.</summary>
+    /// <summary>Text of each id in <paramref name="ids"/>, asking the tokenizer (one call) only for ids not seen before.</summary>
     public async Task<IReadOnlyDictionary<int, string>> GetAsync(IEnumerable<int> ids, CancellationToken cancellationToken)
     {
-        var unknown = ids.Distinct().Where(id => !_texts.ContainsKey(id)).ToArray();
+        int[] unknown = [.. ids.Distinct().Where(id => !_texts.ContainsKey(id))];
         if (unknown.Length > 0)
         {
-            // A long answer with top-20 alternatives can name thousands of new ids; ask a few at a time.
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentDecodes, CancellationToken = cancellationToken };
-            await Parallel.ForEachAsync(unknown, parallel, async (id, token) =>
-                _texts[id] = await tokenizer.DecodeAsync([id], skipSpecialTokens: false, token));
+            var texts = await tokenizer.DecodeEachAsync(unknown, skipSpecialTokens: false, cancellationToken);
+            for (var i = 0; i < unknown.Length; i++)
+            {
+                _texts[unknown[i]] = texts[i];
+            }
         }
 
         return _texts;

@@ -26,6 +26,15 @@ public sealed class TokenizerGrpcService(Proto.Tokenizer.TokenizerClient client)
         return response.Text;
     }
 
+    public async Task<IReadOnlyList<string>> DecodeEachAsync(
+        IReadOnlyList<int> ids, bool skipSpecialTokens, CancellationToken cancellationToken)
+    {
+        var response = await client.DecodeEachAsync(
+            new Proto.DecodeEachRequest { Ids = { ids }, SkipSpecialTokens = skipSpecialTokens },
+            cancellationToken: cancellationToken);
+        return response.Texts;
+    }
+
     public async Task<IReadOnlyList<int>> ApplyChatTemplateAsync(
         ChatMessagesPrompt chat, CancellationToken cancellationToken)
     {

@@ -35,6 +35,17 @@ public sealed class TokenizerGrpcService(QwenTokenizer tokenizer, LocalTextToken
     public override Task<Contracts.DecodeResponse> Decode(Contracts.DecodeRequest request, ServerCallContext context) =>
         Task.FromResult(new Contracts.DecodeResponse { Text = tokenizer.Decode(request.Ids, request.SkipSpecialTokens) });
 
+    public override Task<Contracts.DecodeEachResponse> DecodeEach(Contracts.DecodeEachRequest request, ServerCallContext context)
+    {
+        var response = new Contracts.DecodeEachResponse();
+        foreach (var id in request.Ids)
+        {
+            response.Texts.Add(tokenizer.Decode([id], request.SkipSpecialTokens));
+        }
+
+        return Task.FromResult(response);
+    }
+
     public override async Task<Contracts.ApplyChatTemplateResponse> ApplyChatTemplate(
         Contracts.ApplyChatTemplateRequest request, ServerCallContext context)
     {
