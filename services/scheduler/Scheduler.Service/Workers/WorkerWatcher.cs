@@ -58,7 +58,9 @@ public sealed partial class WorkerWatcher(
         }
         catch (RpcException ex) when (!stoppingToken.IsCancellationRequested)
         {
-            failure = $"{ex.StatusCode}: {ex.Status.Detail}";
+            failure = ex.StatusCode == StatusCode.DeadlineExceeded
+                ? $"no answer within {timeout.TotalSeconds:0.#} s"
+                : $"{ex.StatusCode}: {ex.Status.Detail}";
         }
 
         var serving = host.Engine?.Snapshot.Workers.FirstOrDefault(w => w.WorkerId == worker.WorkerId);
