@@ -16,31 +16,27 @@ internal sealed class FleetSimulation
 {
     private const int ArrivalEvent = -1;
 
+    private readonly PlacementPolicy _policy;
+    private readonly int _numRequests;
     private readonly WorkloadGenerator _workload;
     private readonly WorkerFleet _fleet;
     private readonly WorkerLane[] _lanes;
     private readonly SimulatedExecutor[] _executors;
     private readonly Dictionary<WorkerLane, int> _laneIndex = [];
     private readonly StepResult?[] _stepResults;
-    private readonly double[] _busySeconds;
-    private readonly int[] _served;
+    private readonly SimulationMetrics _metrics;
+    private readonly IProgress<int>? _progress;
 
     // Events: a lane's index when its step ends, or ArrivalEvent; ties keep the order they were queued in.
     private readonly PriorityQueue<int, (double Seconds, long Order)> _events = new();
-    private readonly double[] _arrivalSeconds;
-    private readonly double[] _lastTokenSeconds;
-    private readonly LatencyHistogram _ttft = new();
-    private readonly LatencyHistogram _interToken = new();
-    private readonly LatencyHistogram _endToEnd = new();
-    private readonly IProgress<int>? _progress;
     private SimulatedRequest? _nextArrival;
     private long _order;
     private double _now;
-    private int _finished;
-    private long _outputTokens, _prefixQueries, _prefixHits, _preemptions, _steps, _schedulerTicks;
 
     public FleetSimulation(WorkloadOptions workload, WorkerShape shape, CostModel cost, PlacementPolicy policy, IProgress<int>? progress = null)
     {
+        _policy = policy;
+        _numRequests = workload.Requests;
         _workload = new WorkloadGenerator(workload, shape.MaxModelLength);
         _fleet = new WorkerFleet(shape.ToFleetConfig(policy));
         _lanes = new WorkerLane[shape.Workers];
@@ -55,19 +51,9 @@ internal sealed class FleetSimulation
         }
 
         _stepResults = new StepResult?[shape.Workers];
-        _busySeconds = new double[shape.Workers];
-        _served = new int[shape.Workers];
-        _arrivalSeconds = new double[workload.Requests];
-        _lastTokenSeconds = new double[workload.Requests];
-        Array.Fill(_lastTokenSeconds, double.NaN);
+        _metrics = new SimulationMetrics(workload.Requests, shape.Workers);
         _progress = progress;
-        Policy = policy;
     }
-
-    public PlacementPolicy Policy { get; }
-
-    /// <summary>Virtual seconds now.</summary>
-    public double Now => _now;
 
     /// <exception cref="OperationCanceledException">Ctrl+C: checked every few thousand events.</exception>
     public SimulationResult Run(CancellationToken cancellationToken = default)
@@ -93,13 +79,13 @@ internal sealed class FleetSimulation
             }
         }
 
-        if (_finished != _arrivalSeconds.Length || _fleet.NumUnfinished != 0)
+        if (_metrics.Finished != _numRequests || _fleet.NumUnfinished != 0)
         {
             throw new InvalidOperationException(
-                $"The simulation stalled: {_finished} of {_arrivalSeconds.Length} requests finished, {_fleet.NumUnfinished} left in the fleet.");
+                $"The simulation stalled: {_metrics.Finished} of {_numRequests} requests finished, {_fleet.NumUnfinished} left in the fleet.");
         }
 
-        return Summarize(wall.Elapsed.TotalSeconds);
+        return _metrics.ToResult(PolicyNames.Of(_policy), _now, wall.Elapsed.TotalSeconds);
     }
 
     private void QueueNextArrival()
@@ -119,11 +105,11 @@ internal sealed class FleetSimulation
             arrival.PromptTokenIds,
             new SamplingParams(Seed: arrival.Seed),
             new StoppingCriteria(arrival.OutputTokens, IgnoreEos: true));
-        _arrivalSeconds[arrival.Index] = arrival.ArrivalSeconds;
+        _metrics.Arrived(arrival);
 
         var started = Stopwatch.GetTimestamp();
         _fleet.Add(request);
-        _schedulerTicks += Stopwatch.GetTimestamp() - started;
+        _metrics.InScheduler(Stopwatch.GetTimestamp() - started);
 
         QueueNextArrival();
         TryStartStep(_laneIndex[_fleet.LaneOf(request.RequestId)!]);
@@ -133,23 +119,17 @@ internal sealed class FleetSimulation
     {
         var started = Stopwatch.GetTimestamp();
         var plan = _fleet.BuildStep(_lanes[lane]);
-        _schedulerTicks += Stopwatch.GetTimestamp() - started;
+        _metrics.InScheduler(Stopwatch.GetTimestamp() - started);
         if (plan is null)
         {
             return;
         }
 
-        // The counts of the step just built, as the engine loop reads them for its stats line.
-        var stats = _lanes[lane].Scheduler.LastStepStats;
-        _prefixQueries += stats.PrefixCacheQueries;
-        _prefixHits += stats.PrefixCacheHits;
-        _preemptions += stats.NumPreemptions;
-
+        // The worker answers at once; its timings say when, on the virtual clock, the answer arrives.
         var result = _executors[lane].Execute(plan);
         var seconds = result.Timings.TotalNs / 1e9;
+        _metrics.StepStarted(lane, _lanes[lane].Scheduler.LastStepStats, seconds);
         _stepResults[lane] = result;
-        _busySeconds[lane] += seconds;
-        _steps++;
         _events.Enqueue(lane, (_now + seconds, _order++));
     }
 
@@ -159,67 +139,19 @@ internal sealed class FleetSimulation
         _stepResults[lane] = null;
         var started = Stopwatch.GetTimestamp();
         var outputs = _fleet.CompleteStep(_lanes[lane], result);
-        _schedulerTicks += Stopwatch.GetTimestamp() - started;
+        _metrics.InScheduler(Stopwatch.GetTimestamp() - started);
 
+        var finishedBefore = _metrics.Finished;
         foreach (var output in outputs)
         {
-            Record(lane, output);
+            _metrics.Output(lane, output, _now);
+        }
+
+        if (_metrics.Finished != finishedBefore)
+        {
+            _progress?.Report(_metrics.Finished);
         }
 
         TryStartStep(lane);
-    }
-
-    private void Record(int lane, EngineOutput output)
-    {
-        var index = int.Parse(output.RequestId, CultureInfo.InvariantCulture);
-        if (output.NewTokens.Count > 0)
-        {
-            _outputTokens += output.NewTokens.Count;
-            var last = _lastTokenSeconds[index];
-            if (double.IsNaN(last))
-            {
-                _ttft.Add(_now - _arrivalSeconds[index]);
-            }
-            else
-            {
-                _interToken.Add(_now - last);
-            }
-
-            _lastTokenSeconds[index] = _now;
-        }
-
-        if (output.Finish is not null)
-        {
-            _endToEnd.Add(_now - _arrivalSeconds[index]);
-            _served[lane]++;
-            _finished++;
-            _progress?.Report(_finished);
-        }
-    }
-
-    private SimulationResult Summarize(double wallSeconds)
-    {
-        var seconds = _now;
-        var schedulerSeconds = (double)_schedulerTicks / Stopwatch.Frequency;
-        return new SimulationResult(
-            PolicyNames.Of(Policy),
-            _finished,
-            seconds,
-            _outputTokens,
-            _outputTokens / seconds,
-            _finished / seconds,
-            Percentiles.Of(_ttft),
-            Percentiles.Of(_interToken),
-            Percentiles.Of(_endToEnd),
-            _prefixQueries,
-            _prefixHits,
-            _prefixQueries == 0 ? 0 : (double)_prefixHits / _prefixQueries,
-            Spread.Of(_served.Select(s => (double)s).ToArray()),
-            Spread.Of(_busySeconds.Select(b => b / seconds).ToArray()),
-            _preemptions,
-            _steps,
-            _steps == 0 ? 0 : schedulerSeconds * 1e6 / _steps,
-            schedulerSeconds,
-            wallSeconds);
     }
 }
