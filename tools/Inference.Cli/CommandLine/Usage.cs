@@ -44,8 +44,9 @@ public static class Usage
             Replays a synthetic workload through the real scheduler core (fleet, schedulers, block pools, prefix
             caches) over N simulated workers (default 8) on a virtual clock, once per placement policy (default
             all, same workload and seed), and prints throughput, TTFT, inter-token and end-to-end latency p50/p99,
-            prefix-cache hit rate, per-worker requests and busy time, preemptions and the scheduler's own CPU time
-            per step; progress on stderr; --json writes a list with one object per policy and its parameters.
+            prefix-cache hit rate, per-worker requests and busy time, preemptions and the scheduler core's own time
+            per step (wall clock inside its calls); progress on stderr; --json writes a list with one object per
+            policy and its parameters.
             Workload (defaults): --requests 10000 arriving as a Poisson process at --arrival-rate requests/s
             (0.1 per worker); each request has a new user message of --prompt-tokens 256 and an output of
             --output-tokens 128 (both lognormal around the mean, sigma 0.5; output forced with ignore_eos);
