@@ -35,5 +35,29 @@ public static class Usage
         bench-model --model DIR [--prompt-tokens N] [--decode-tokens N] [--batch 1,16] [--threads N] [--repeat N]
             Measures the model runner's prefill and decode tokens/s in process, per batch size (fastest of N rounds).
 
+        simulate [--workers N] [--requests N] [--policy prefix|least-loaded|round-robin|all] [--json FILE]
+                 [--arrival-rate R] [--prompt-tokens MEAN] [--output-tokens MEAN] [--system-prompts K]
+                 [--system-prompt-tokens T] [--shared-prefix-share S] [--multi-turn-share M]
+                 [--decode-step-ms MS] [--prefill-ms-per-token MS] [--decode-ms-per-token MS]
+                 [--blocks-per-worker N] [--block-size N] [--max-num-seqs N] [--max-num-batched-tokens N]
+                 [--balance-threshold N] [--seed N]
+            Replays a synthetic workload through the real scheduler core (fleet, schedulers, block pools, prefix
+            caches) over N simulated workers (default 8) on a virtual clock, once per placement policy (default
+            all, same workload and seed), and prints throughput, TTFT, inter-token and end-to-end latency p50/p99,
+            prefix-cache hit rate, per-worker requests and busy time, preemptions and the scheduler core's own time
+            per step (wall clock inside its calls); progress on stderr; --json writes a list with one object per
+            policy and its parameters.
+            Workload (defaults): --requests 10000 arriving as a Poisson process at --arrival-rate requests/s
+            (0.1 per worker); each request has a new user message of --prompt-tokens 256 and an output of
+            --output-tokens 128 (both lognormal around the mean, sigma 0.5; output forced with ignore_eos);
+            --shared-prefix-share 0.5 of new conversations open with one of --system-prompts 8 fixed system
+            prompts of --system-prompt-tokens 1024; --multi-turn-share 0.25 of requests continue a conversation
+            from the last 60 s (its prompt and output, then the new message); token ids are random otherwise.
+            Cost of a step (defaults fitted to bench-model on the Qwen2.5-0.5B sizes with the CPU worker):
+            --decode-step-ms 46.5 fixed, + --prefill-ms-per-token 7.7 per prompt token computed, +
+            --decode-ms-per-token 16 per sequence decoding a token. Workers (defaults): --blocks-per-worker 1365
+            (512 MiB of fp32 KV for Qwen2.5-0.5B), --block-size 16, --max-num-seqs 64, --max-num-batched-tokens
+            2048, --balance-threshold 4 (prefix placement's allowance over the least loaded worker); --seed 1.
+
         """;
 }
