@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Worker.Runtime.Checkpoints;
 
-namespace Worker.Runtime.Checkpoints;
+namespace Inference.Testing.Checkpoints;
 
 /// <summary>
 /// Writes a deterministic random Qwen2 checkpoint in the Hugging Face layout (fixtures/RANDOM_MODEL.md):
