@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Worker.Runtime.Checkpoints;
+using Worker.Runtime.Models.Qwen2;
 
 namespace Inference.Testing.Checkpoints;
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Worker.Runtime.Checkpoints;
 using Worker.Runtime.Kv;
-using Worker.Runtime.Models;
+using Worker.Runtime.Models.Qwen2;
 using Worker.Runtime.Ops;
 using Worker.Runtime.Sampling;
 

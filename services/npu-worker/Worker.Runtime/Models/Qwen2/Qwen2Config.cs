@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Worker.Runtime.Checkpoints;
+namespace Worker.Runtime.Models.Qwen2;
 
 /// <summary>The Qwen2 fields of a Hugging Face config.json (plus eos ids from generation_config.json).</summary>
 public sealed record Qwen2Config(

@@ -1,9 +1,8 @@
 using System.Numerics.Tensors;
-using Worker.Runtime.Checkpoints;
 using Worker.Runtime.Kv;
 using Worker.Runtime.Ops;
 
-namespace Worker.Runtime.Models;
+namespace Worker.Runtime.Models.Qwen2;
 
 /// <summary>
 /// Qwen2 decoder forward over a paged KV cache, in paper order:
