@@ -1,10 +1,12 @@
 using System.Text.Json;
+using Worker.Runtime.Checkpoints;
+using Worker.Runtime.Ops;
+using static Worker.Runtime.Models.ConfigJson;
 
 namespace Worker.Runtime.Models.Qwen2;
 
 /// <summary>The Qwen2 fields of a Hugging Face config.json (plus eos ids from generation_config.json).</summary>
 public sealed record Qwen2Config(
-    string Architecture,
     int VocabSize,
     int HiddenSize,
     int IntermediateSize,
@@ -15,34 +17,21 @@ public sealed record Qwen2Config(
     double RmsNormEps,
     double RopeTheta,
     bool TieWordEmbeddings,
-    IReadOnlyList<int> EosTokenIds)
+    IReadOnlyList<int> EosTokenIds) : ICausalLmConfig
 {
-    public const string SupportedArchitecture = "Qwen2ForCausalLM";
+    public const string ArchitectureName = "Qwen2ForCausalLM";
+
+    public string Architecture => ArchitectureName;
 
     public int HeadDim => HiddenSize / NumAttentionHeads;
 
-    /// <summary>Reads config.json and generation_config.json from a model folder.</summary>
+    /// <summary>Reads config.json and generation_config.json from a model folder whose architecture is Qwen2 (see <see cref="ModelRegistry"/>).</summary>
     /// <exception cref="FileNotFoundException">config.json is missing.</exception>
-    /// <exception cref="InvalidDataException">A field is missing or invalid, or the architecture is not Qwen2.</exception>
+    /// <exception cref="InvalidDataException">A field is missing or invalid.</exception>
     public static Qwen2Config Load(string directory)
     {
-        string path = Path.Combine(directory, "config.json");
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"config.json not found in model folder {directory}.", path);
-        }
-
-        using var document = ParseJson(path);
+        using var document = Open(directory, out string path);
         var root = document.RootElement;
-        string architecture = root.TryGetProperty("architectures", out var archs) && archs.ValueKind == JsonValueKind.Array && archs.GetArrayLength() > 0
-            ? archs[0].GetString() ?? ""
-            : throw new InvalidDataException($"{path}: missing 'architectures'; expected [\"{SupportedArchitecture}\"].");
-        if (architecture != SupportedArchitecture)
-        {
-            throw new InvalidDataException(
-                $"{path}: architecture '{architecture}' is not supported; this worker runs {SupportedArchitecture}.");
-        }
-
         if (root.TryGetProperty("hidden_act", out var act) && act.GetString() != "silu")
         {
             throw new InvalidDataException($"{path}: hidden_act '{act.GetString()}' is not supported; expected 'silu'.");
@@ -55,7 +44,6 @@ public sealed record Qwen2Config(
 
         int heads = RequiredInt(root, path, "num_attention_heads");
         var config = new Qwen2Config(
-            architecture,
             RequiredInt(root, path, "vocab_size"),
             RequiredInt(root, path, "hidden_size"),
             RequiredInt(root, path, "intermediate_size"),
@@ -70,6 +58,9 @@ public sealed record Qwen2Config(
         config.Validate(path);
         return config;
     }
+
+    public ICausalLm LoadModel(SafetensorsCheckpoint checkpoint, DeviceOps ops, IProgress<double>? progress) =>
+        new Qwen2Model(this, Qwen2Weights.Load(checkpoint, this, progress), ops);
 
     private void Validate(string path)
     {
@@ -92,70 +83,5 @@ public sealed record Qwen2Config(
                 throw new InvalidDataException($"{path}: {message}.");
             }
         }
-    }
-
-    /// <summary>generation_config.json's eos_token_id (int or list), else config.json's.</summary>
-    private static IReadOnlyList<int> LoadEosTokenIds(string directory, JsonElement config)
-    {
-        string path = Path.Combine(directory, "generation_config.json");
-        if (File.Exists(path))
-        {
-            using var generation = ParseJson(path);
-            if (generation.RootElement.TryGetProperty("eos_token_id", out var fromGeneration))
-            {
-                return ReadIds(fromGeneration, path);
-            }
-        }
-
-        return config.TryGetProperty("eos_token_id", out var fromConfig)
-            ? ReadIds(fromConfig, Path.Combine(directory, "config.json"))
-            : [];
-    }
-
-    private static IReadOnlyList<int> ReadIds(JsonElement value, string path) => value.ValueKind switch
-    {
-        JsonValueKind.Number => [value.GetInt32()],
-        JsonValueKind.Array => value.EnumerateArray().Select(v => v.GetInt32()).ToArray(),
-        JsonValueKind.Null => [],
-        _ => throw new InvalidDataException($"{path}: eos_token_id must be an integer or a list of integers."),
-    };
-
-    private static JsonDocument ParseJson(string path)
-    {
-        try
-        {
-            return JsonDocument.Parse(File.ReadAllBytes(path));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON: {e.Message}", e);
-        }
-    }
-
-    private static int RequiredInt(JsonElement root, string path, string name) =>
-        OptionalInt(root, path, name) ?? throw new InvalidDataException($"{path}: missing required field '{name}'.");
-
-    private static int? OptionalInt(JsonElement root, string path, string name)
-    {
-        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int result)
-            ? result
-            : throw new InvalidDataException($"{path}: '{name}' must be an integer, got {value.GetRawText()}.");
-    }
-
-    private static double? OptionalDouble(JsonElement root, string path, string name)
-    {
-        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        return value.ValueKind == JsonValueKind.Number
-            ? value.GetDouble()
-            : throw new InvalidDataException($"{path}: '{name}' must be a number, got {value.GetRawText()}.");
     }
 }

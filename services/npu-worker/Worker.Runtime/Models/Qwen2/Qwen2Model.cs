@@ -10,7 +10,7 @@ namespace Worker.Runtime.Models.Qwen2;
 /// RMSNorm → SwiGLU → down → residual] → final RMSNorm → LM head (only at rows that need logits).
 /// Activations are fp32; the math sits behind <see cref="DeviceOps"/>.
 /// </summary>
-public sealed class Qwen2Model
+public sealed class Qwen2Model : ICausalLm
 {
     private readonly Qwen2Weights _weights;
     private readonly DeviceOps _ops;
@@ -29,10 +29,9 @@ public sealed class Qwen2Model
 
     public int VocabSize => _dims.Vocab;
 
-    /// <summary>
-    /// Runs every token of the batch, writing its K and V into its slot of <paramref name="cache"/>, and returns
-    /// logits [batch.LogitTokens.Count, vocab] for the requested rows. The span is valid until the next call.
-    /// </summary>
+    public string WeightType => _weights.EmbedTokens.IsBf16 ? "bf16" : "fp32";
+
+    /// <inheritdoc/>
     public ReadOnlySpan<float> Forward(ForwardBatch batch, PagedKvCache cache)
     {
         int t = batch.TokenCount;
