@@ -23,13 +23,13 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     private readonly ForwardBatch _batch = new();
     private readonly List<RequestState> _sampling = [];
     private readonly ComputeThreadPool _pool;
-    private readonly Qwen2Model _model;
+    private readonly ICausalLm _model;
     private readonly PagedKvCache _cache;
     private readonly TokenSampler _sampler;
     private readonly StepPlanValidator _validator;
     private readonly (int Layers, int KvHeads, int HeadDim) _cacheShape;
 
-    private ModelRunner(ExecutorInfo info, ComputeThreadPool pool, Qwen2Model model, PagedKvCache cache, (int Layers, int KvHeads, int HeadDim) cacheShape)
+    private ModelRunner(ExecutorInfo info, ComputeThreadPool pool, ICausalLm model, PagedKvCache cache, (int Layers, int KvHeads, int HeadDim) cacheShape)
     {
         Info = info;
         _pool = pool;
@@ -54,35 +54,49 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         }
     }
 
-    /// <summary>Loads a Hugging Face Qwen2 folder and allocates the KV cache.</summary>
+    /// <summary>
+    /// Loads a Hugging Face model folder of an architecture in <see cref="ModelRegistry"/> and allocates the KV cache.
+    /// </summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     /// <exception cref="FileNotFoundException">config.json or the weights are missing.</exception>
-    /// <exception cref="InvalidDataException">The config or a tensor is invalid (message names it).</exception>
+    /// <exception cref="InvalidDataException">The architecture is not supported, or the config or a tensor is invalid (message names it).</exception>
     public static ModelRunner Load(string modelDirectory, ModelRunnerOptions options, ILoggerFactory? loggerFactory = null, IProgress<double>? loadProgress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ModelRunner>();
         var started = Stopwatch.GetTimestamp();
-        var config = Qwen2Config.Load(modelDirectory);
-        Qwen2Weights weights;
-        using (var checkpoint = SafetensorsCheckpoint.Open(modelDirectory))
-        {
-            weights = Qwen2Weights.Load(checkpoint, config, loadProgress);
-        }
-
+        var config = ModelRegistry.LoadConfig(modelDirectory);
         int numBlocks = options.NumBlocks ?? PagedKvCache.BlocksForBudget(
             options.KvCacheBytes, config.NumHiddenLayers, options.BlockSize, config.NumKeyValueHeads, config.HeadDim);
         int maxModelLength = (int)Math.Min(
             options.MaxModelLength ?? config.MaxPositionEmbeddings, (long)numBlocks * options.BlockSize);
-        var cache = new PagedKvCache(config.NumHiddenLayers, numBlocks, options.BlockSize, config.NumKeyValueHeads, config.HeadDim);
+
+        // The ops are sized by the context length, so they come before the weights; the pool's threads must not
+        // outlive a load that fails.
         var pool = new ComputeThreadPool(options.Threads);
-        var ops = DeviceOps.CreateCpu(pool, maxModelLength, config.NumAttentionHeads / config.NumKeyValueHeads);
-        var model = new Qwen2Model(config, weights, ops);
+        ICausalLm model;
+        PagedKvCache cache;
+        try
+        {
+            var ops = DeviceOps.CreateCpu(pool, maxModelLength, config.NumAttentionHeads / config.NumKeyValueHeads);
+            using (var checkpoint = SafetensorsCheckpoint.Open(modelDirectory))
+            {
+                model = config.LoadModel(checkpoint, ops, loadProgress);
+            }
+
+            cache = new PagedKvCache(config.NumHiddenLayers, numBlocks, options.BlockSize, config.NumKeyValueHeads, config.HeadDim);
+        }
+        catch
+        {
+            pool.Dispose();
+            throw;
+        }
+
         string name = options.ServedModelName ?? new DirectoryInfo(Path.GetFullPath(modelDirectory)).Name;
         var info = new ExecutorInfo(name, config.Architecture, config.VocabSize, maxModelLength, options.BlockSize,
             numBlocks, config.EosTokenIds, options.Device);
-        LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, weights.EmbedTokens.IsBf16 ? "bf16" : "fp32",
+        LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, model.WeightType,
             numBlocks, options.BlockSize, maxModelLength, options.Threads, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim));
     }

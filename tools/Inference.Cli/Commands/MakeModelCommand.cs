@@ -1,5 +1,5 @@
 using Inference.Cli.CommandLine;
-using Worker.Runtime.Checkpoints;
+using Inference.Testing.Checkpoints;
 
 namespace Inference.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using Inference.Cli.CommandLine;
 using Inference.Cli.Serving;
-using Worker.Runtime.Checkpoints;
+using Inference.Testing.Checkpoints;
 
 namespace Inference.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
+using Inference.Testing.Checkpoints;
 using Worker.Runtime;
-using Worker.Runtime.Checkpoints;
 using Worker.Tests.Support;
 
 namespace Worker.Tests.Checkpoints;

@@ -1,3 +1,4 @@
+using Inference.Testing.Checkpoints;
 using Worker.Runtime.Checkpoints;
 using Worker.Tests.Support;
 

@@ -44,34 +44,60 @@ public sealed class WorkerServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Execute_PrefillThenDecode_SamplesAndTracksRequests()
+    public async Task Execute_Prefill_EchoesStepIdAndCountsScheduledTokens()
     {
-        var prefill = new ExecuteRequest { StepId = 1 };
-        var request = new NewRequest
-        {
-            RequestId = "a", NumPromptTokens = 5, NumComputedTokens = 0, NumScheduledTokens = 5,
-            Sampling = new Inference.Contracts.Worker.V1.SamplingParams { Logprobs = 3 },
-        };
-        request.TokenIds.AddRange([1, 2, 3, 4, 5]);
-        request.BlockIds.Add(3);
-        prefill.NewRequests.Add(request);
-        var first = await _client!.ExecuteAsync(prefill, deadline: Deadline());
-        Assert.Equal(1, first.StepId);
-        Assert.Equal(5, first.NumTokens);
-        var sampled = Assert.Single(first.Sampled);
-        Assert.Equal("a", sampled.RequestId);
+        var reply = await _client!.ExecuteAsync(Prefill("a", stepId: 7), deadline: Deadline());
+        Assert.Equal(7, reply.StepId);
+        Assert.Equal(5, reply.NumTokens);
+    }
+
+    [Fact]
+    public async Task Execute_Prefill_SamplesOneTokenForTheRequest()
+    {
+        var reply = await _client!.ExecuteAsync(Prefill("a"), deadline: Deadline());
+        Assert.Equal("a", Assert.Single(reply.Sampled).RequestId);
+    }
+
+    [Fact]
+    public async Task Execute_GreedyWithLogprobs_ReturnsThatManyTopLogprobsLedByTheSampledToken()
+    {
+        var reply = await _client!.ExecuteAsync(Prefill("a", logprobs: 3), deadline: Deadline());
+        var sampled = Assert.Single(reply.Sampled);
         Assert.Equal(3, sampled.TopLogprobs.Count);
         Assert.Equal(sampled.TokenId, sampled.TopLogprobs[0].TokenId);
-        Assert.True(first.Timings.TotalNs >= first.Timings.ForwardNs);
+    }
 
+    [Fact]
+    public async Task Execute_Step_ReportsForwardTimeWithinTotalTime()
+    {
+        var reply = await _client!.ExecuteAsync(Prefill("a"), deadline: Deadline());
+        Assert.True(reply.Timings.ForwardNs > 0, $"forward_ns {reply.Timings.ForwardNs}");
+        Assert.True(reply.Timings.TotalNs >= reply.Timings.ForwardNs, $"total_ns {reply.Timings.TotalNs} < forward_ns {reply.Timings.ForwardNs}");
+    }
+
+    [Fact]
+    public async Task Execute_DecodeAfterPrefill_RunsOneTokenAndSamplesForTheRequest()
+    {
+        await _client!.ExecuteAsync(Prefill("a"), deadline: Deadline());
         var decode = new ExecuteRequest { StepId = 2 };
         decode.CachedRequests.Add(new CachedRequest { RequestId = "a", NumComputedTokens = 5, NumScheduledTokens = 1 });
-        var second = await _client.ExecuteAsync(decode, deadline: Deadline());
-        Assert.Equal(1, second.NumTokens);
-        Assert.Equal("a", Assert.Single(second.Sampled).RequestId);
-        Assert.Equal(1, (await _client.HealthAsync(new HealthRequest(), deadline: Deadline())).NumRequests);
+        var reply = await _client.ExecuteAsync(decode, deadline: Deadline());
+        Assert.Equal(1, reply.NumTokens);
+        Assert.Equal("a", Assert.Single(reply.Sampled).RequestId);
+    }
 
-        var finish = new ExecuteRequest { StepId = 3 };
+    [Fact]
+    public async Task Health_AfterPrefill_CountsTheRequest()
+    {
+        await _client!.ExecuteAsync(Prefill("a"), deadline: Deadline());
+        Assert.Equal(1, (await _client.HealthAsync(new HealthRequest(), deadline: Deadline())).NumRequests);
+    }
+
+    [Fact]
+    public async Task Execute_FinishedRequestId_FreesTheRequest()
+    {
+        await _client!.ExecuteAsync(Prefill("a"), deadline: Deadline());
+        var finish = new ExecuteRequest { StepId = 2 };
         finish.FinishedRequestIds.Add("a");
         await _client.ExecuteAsync(finish, deadline: Deadline());
         Assert.Equal(0, (await _client.HealthAsync(new HealthRequest(), deadline: Deadline())).NumRequests);
@@ -93,6 +119,21 @@ public sealed class WorkerServiceTests : IAsyncLifetime
         var health = new Health.HealthClient(_channel!);
         var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: Deadline());
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, reply.Status);
+    }
+
+    /// <summary>A step that prefills a new 5-token request on block 3, sampled greedily.</summary>
+    private static ExecuteRequest Prefill(string requestId, long stepId = 1, int logprobs = 0)
+    {
+        var request = new NewRequest
+        {
+            RequestId = requestId, NumPromptTokens = 5, NumComputedTokens = 0, NumScheduledTokens = 5,
+            Sampling = new Inference.Contracts.Worker.V1.SamplingParams { Logprobs = logprobs },
+        };
+        request.TokenIds.AddRange([1, 2, 3, 4, 5]);
+        request.BlockIds.Add(3);
+        var step = new ExecuteRequest { StepId = stepId };
+        step.NewRequests.Add(request);
+        return step;
     }
 
     private static DateTime Deadline() => WorkerServiceHost.Deadline();

@@ -1,5 +1,5 @@
+using Inference.Testing.Checkpoints;
 using Worker.Runtime;
-using Worker.Runtime.Checkpoints;
 
 namespace Worker.Tests.Support;
 

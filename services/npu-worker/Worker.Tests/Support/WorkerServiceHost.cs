@@ -1,9 +1,9 @@
 using Grpc.Net.Client;
 using Inference.Contracts.Worker.V1;
+using Inference.Testing.Checkpoints;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Worker.Runtime.Checkpoints;
 using Worker.Service;
 using WorkerClient = Inference.Contracts.Worker.V1.Worker.WorkerClient;
 

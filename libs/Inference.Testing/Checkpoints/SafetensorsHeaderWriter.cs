@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Worker.Runtime.Checkpoints;
 
-namespace Worker.Runtime.Checkpoints;
+namespace Inference.Testing.Checkpoints;
 
 /// <summary>Lays out a safetensors file: 8-byte little-endian header length, JSON header, tensor data.</summary>
 public static class SafetensorsHeaderWriter

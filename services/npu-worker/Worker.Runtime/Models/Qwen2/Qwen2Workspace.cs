@@ -1,4 +1,4 @@
-namespace Worker.Runtime.Models;
+namespace Worker.Runtime.Models.Qwen2;
 
 /// <summary>
 /// Activation buffers of one forward pass, sized for the largest step seen so far: a warm worker

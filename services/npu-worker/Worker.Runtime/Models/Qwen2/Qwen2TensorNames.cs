@@ -1,4 +1,6 @@
-namespace Worker.Runtime.Checkpoints;
+using Worker.Runtime.Checkpoints;
+
+namespace Worker.Runtime.Models.Qwen2;
 
 /// <summary>The tensors of a Qwen2ForCausalLM checkpoint, with Hugging Face names and shapes.</summary>
 public static class Qwen2TensorNames

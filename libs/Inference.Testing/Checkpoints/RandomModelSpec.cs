@@ -1,4 +1,4 @@
-namespace Worker.Runtime.Checkpoints;
+namespace Inference.Testing.Checkpoints;
 
 /// <summary>Sizes and seed of a deterministic random Qwen2 checkpoint (fixtures/RANDOM_MODEL.md).</summary>
 /// <param name="HiddenSize">H.</param>

@@ -1,6 +1,6 @@
 using Worker.Runtime.Ops;
 
-namespace Worker.Runtime.Models;
+namespace Worker.Runtime.Models.Qwen2;
 
 /// <summary>One decoder layer (d = head_dim, nh heads, nkv KV heads, H hidden, I intermediate).</summary>
 public sealed record Qwen2LayerWeights(

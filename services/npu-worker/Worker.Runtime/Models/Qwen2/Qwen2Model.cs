@@ -1,9 +1,8 @@
 using System.Numerics.Tensors;
-using Worker.Runtime.Checkpoints;
 using Worker.Runtime.Kv;
 using Worker.Runtime.Ops;
 
-namespace Worker.Runtime.Models;
+namespace Worker.Runtime.Models.Qwen2;
 
 /// <summary>
 /// Qwen2 decoder forward over a paged KV cache, in paper order:
@@ -11,7 +10,7 @@ namespace Worker.Runtime.Models;
 /// RMSNorm → SwiGLU → down → residual] → final RMSNorm → LM head (only at rows that need logits).
 /// Activations are fp32; the math sits behind <see cref="DeviceOps"/>.
 /// </summary>
-public sealed class Qwen2Model
+public sealed class Qwen2Model : ICausalLm
 {
     private readonly Qwen2Weights _weights;
     private readonly DeviceOps _ops;
@@ -30,10 +29,9 @@ public sealed class Qwen2Model
 
     public int VocabSize => _dims.Vocab;
 
-    /// <summary>
-    /// Runs every token of the batch, writing its K and V into its slot of <paramref name="cache"/>, and returns
-    /// logits [batch.LogitTokens.Count, vocab] for the requested rows. The span is valid until the next call.
-    /// </summary>
+    public string WeightType => _weights.EmbedTokens.IsBf16 ? "bf16" : "fp32";
+
+    /// <inheritdoc/>
     public ReadOnlySpan<float> Forward(ForwardBatch batch, PagedKvCache cache)
     {
         int t = batch.TokenCount;

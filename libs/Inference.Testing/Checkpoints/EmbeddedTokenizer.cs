@@ -1,4 +1,4 @@
-namespace Worker.Runtime.Checkpoints;
+namespace Inference.Testing.Checkpoints;
 
 /// <summary>The Qwen2.5 tokenizer files (fixtures/qwen2.5-tokenizer), embedded in this assembly.</summary>
 internal static class EmbeddedTokenizer
@@ -10,7 +10,7 @@ internal static class EmbeddedTokenizer
         var assembly = typeof(EmbeddedTokenizer).Assembly;
         foreach (string fileName in FileNames)
         {
-            string resource = "Worker.Runtime.Tokenizer." + fileName;
+            string resource = "Inference.Testing.Tokenizer." + fileName;
             using var source = assembly.GetManifestResourceStream(resource)
                 ?? throw new InvalidOperationException($"Embedded resource '{resource}' is missing from {assembly.GetName().Name}.");
             using var target = File.Create(Path.Combine(directory, fileName));

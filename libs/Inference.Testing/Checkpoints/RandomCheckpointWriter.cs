@@ -1,8 +1,10 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Worker.Runtime.Checkpoints;
+using Worker.Runtime.Models.Qwen2;
 
-namespace Worker.Runtime.Checkpoints;
+namespace Inference.Testing.Checkpoints;
 
 /// <summary>
 /// Writes a deterministic random Qwen2 checkpoint in the Hugging Face layout (fixtures/RANDOM_MODEL.md):

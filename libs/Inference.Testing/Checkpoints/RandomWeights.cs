@@ -1,6 +1,7 @@
 using System.Text;
+using Worker.Runtime.Checkpoints;
 
-namespace Worker.Runtime.Checkpoints;
+namespace Inference.Testing.Checkpoints;
 
 /// <summary>The weight recipe of fixtures/RANDOM_MODEL.md: FNV-1a name hash, SplitMix64, uniform, BF16.</summary>
 public static class RandomWeights

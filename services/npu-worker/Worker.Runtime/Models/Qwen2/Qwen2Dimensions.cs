@@ -1,6 +1,4 @@
-using Worker.Runtime.Checkpoints;
-
-namespace Worker.Runtime.Models;
+namespace Worker.Runtime.Models.Qwen2;
 
 /// <summary>Sizes the forward pass needs, derived once from config.json.</summary>
 internal readonly record struct Qwen2Dimensions(

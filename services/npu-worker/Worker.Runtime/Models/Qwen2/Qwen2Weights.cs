@@ -1,8 +1,8 @@
 using Worker.Runtime.Checkpoints;
 using Worker.Runtime.Ops;
-using static Worker.Runtime.Checkpoints.Qwen2TensorNames;
+using static Worker.Runtime.Models.Qwen2.Qwen2TensorNames;
 
-namespace Worker.Runtime.Models;
+namespace Worker.Runtime.Models.Qwen2;
 
 /// <summary>All weights of a Qwen2ForCausalLM, checked against config.json shapes and copied out of the mapped file.</summary>
 public sealed record Qwen2Weights(

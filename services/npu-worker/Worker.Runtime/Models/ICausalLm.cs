@@ -1,0 +1,17 @@
+using Worker.Runtime.Kv;
+using Worker.Runtime.Ops;
+
+namespace Worker.Runtime.Models;
+
+/// <summary>A loaded causal language model, as the runner drives it: one batched forward over the paged KV cache.</summary>
+public interface ICausalLm
+{
+    /// <summary>How the weights are held in memory ("bf16" or "fp32"), for the load log.</summary>
+    string WeightType { get; }
+
+    /// <summary>
+    /// Runs every token of the batch, writing its K and V into its slot of <paramref name="cache"/>, and returns
+    /// logits [batch.LogitTokens.Count, vocab] for the requested rows. The span is valid until the next call.
+    /// </summary>
+    ReadOnlySpan<float> Forward(ForwardBatch batch, PagedKvCache cache);
+}

@@ -1,0 +1,28 @@
+using Worker.Runtime.Checkpoints;
+using Worker.Runtime.Ops;
+
+namespace Worker.Runtime.Models;
+
+/// <summary>
+/// An architecture's config.json, as the runner needs it before any weight is read: the KV cache shape, the
+/// vocabulary, the context limit and the stop ids size the cache and the device ops; then the config loads
+/// the weights into its architecture's model.
+/// </summary>
+public interface ICausalLmConfig
+{
+    /// <summary>The architecture name config.json gives, for example "Qwen2ForCausalLM".</summary>
+    string Architecture { get; }
+
+    int VocabSize { get; }
+    int HiddenSize { get; }
+    int NumHiddenLayers { get; }
+    int NumAttentionHeads { get; }
+    int NumKeyValueHeads { get; }
+    int HeadDim { get; }
+    int MaxPositionEmbeddings { get; }
+    IReadOnlyList<int> EosTokenIds { get; }
+
+    /// <summary>Reads and checks every weight of the checkpoint, and builds the model over the device ops.</summary>
+    /// <exception cref="InvalidDataException">A tensor is missing or has the wrong shape (the message names it).</exception>
+    ICausalLm LoadModel(SafetensorsCheckpoint checkpoint, DeviceOps ops, IProgress<double>? progress);
+}

@@ -1,0 +1,64 @@
+using System.Text.Json.Nodes;
+using Worker.Runtime.Models;
+using Worker.Runtime.Models.Qwen2;
+using Worker.Tests.Support;
+
+namespace Worker.Tests.Models;
+
+/// <summary>The architecture named in config.json picks the model; an unknown one is refused by name.</summary>
+public sealed class ModelRegistryTests : IDisposable
+{
+    private readonly TemporaryDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void LoadConfig_Qwen2ForCausalLM_ReadsQwen2Config()
+    {
+        WriteConfig(Qwen2ConfigJson());
+        var config = ModelRegistry.LoadConfig(_dir.Path);
+        Assert.IsType<Qwen2Config>(config);
+        Assert.Equal("Qwen2ForCausalLM", config.Architecture);
+    }
+
+    [Fact]
+    public void LoadConfig_UnknownArchitecture_ThrowsNamingItAndTheSupportedOnes()
+    {
+        var json = Qwen2ConfigJson();
+        json["architectures"] = new JsonArray("MambaForCausalLM");
+        WriteConfig(json);
+        var error = Assert.Throws<InvalidDataException>(() => ModelRegistry.LoadConfig(_dir.Path));
+        Assert.Contains("'MambaForCausalLM' is not supported", error.Message);
+        Assert.Contains(string.Join(", ", ModelRegistry.SupportedArchitectures), error.Message);
+    }
+
+    [Fact]
+    public void LoadConfig_MissingArchitectures_ThrowsNamingTheField()
+    {
+        var json = Qwen2ConfigJson();
+        json.Remove("architectures");
+        WriteConfig(json);
+        var error = Assert.Throws<InvalidDataException>(() => ModelRegistry.LoadConfig(_dir.Path));
+        Assert.Contains("missing 'architectures'", error.Message);
+    }
+
+    [Fact]
+    public void SupportedArchitectures_ListsQwen2ForCausalLM()
+    {
+        Assert.Contains("Qwen2ForCausalLM", ModelRegistry.SupportedArchitectures);
+    }
+
+    private static JsonObject Qwen2ConfigJson() => new()
+    {
+        ["architectures"] = new JsonArray("Qwen2ForCausalLM"),
+        ["vocab_size"] = 256,
+        ["hidden_size"] = 32,
+        ["intermediate_size"] = 48,
+        ["num_hidden_layers"] = 1,
+        ["num_attention_heads"] = 4,
+        ["num_key_value_heads"] = 2,
+    };
+
+    private void WriteConfig(JsonObject json) =>
+        File.WriteAllText(Path.Combine(_dir.Path, "config.json"), json.ToJsonString());
+}
