@@ -33,6 +33,12 @@ catch (UsageException e)
     Console.Error.WriteLine("run with --help for usage");
     return 2;
 }
+catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
+{
+    // A model folder the loader cannot use: its message names the file and the field.
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
 catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
 {
     return 130;

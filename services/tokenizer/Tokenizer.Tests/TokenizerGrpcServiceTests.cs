@@ -1,3 +1,4 @@
+using Inference.Testing.Logging;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,4 @@
+using Inference.Testing.Logging;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

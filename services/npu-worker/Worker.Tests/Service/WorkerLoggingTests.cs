@@ -1,3 +1,4 @@
+using Inference.Testing.Logging;
 using Grpc.Core;
 using Inference.Contracts.Worker.V1;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,3 +1,4 @@
+using Inference.Testing.Logging;
 using Grpc.Net.Client;
 using Inference.Contracts.Worker.V1;
 using Inference.Testing.Checkpoints;

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Worker.Tests.Support;
+namespace Inference.Testing.Logging;
 
-/// <summary>Keeps every log it is given, so a test can assert what was (not) logged.</summary>
-internal sealed class CapturingLoggerProvider : ILoggerProvider
+/// <summary>Keeps every log it is given, so a test can assert what was (not) logged and wait for a log to appear.</summary>
+public sealed class CapturingLoggerProvider : ILoggerProvider
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
     private readonly ConcurrentQueue<CapturedLog> _logs = new();
@@ -28,6 +28,10 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider
         }
     }
 
+    /// <summary>Completes once <paramref name="count"/> logs matching the predicate were captured.</summary>
+    public Task WaitForAsync(Func<CapturedLog, bool> predicate, int count, TimeSpan timeout) =>
+        WaitUntilAsync(logs => logs.Count(predicate) >= count, timeout);
+
     public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, _logs);
 
     public void Dispose()
@@ -45,7 +49,7 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider
     }
 }
 
-internal sealed record CapturedLog(string Category, LogLevel Level, int EventId, string Message, Exception? Exception)
+public sealed record CapturedLog(string Category, LogLevel Level, int EventId, string Message, Exception? Exception)
 {
     // Shown by a failing Assert.Empty: enough to find the log line and its stack.
     public override string ToString() => $"{Level} {Category}[{EventId}] {Message} {Exception}";
