@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Inference.ServiceDefaults;
 
 namespace Worker.Service;
 
@@ -8,18 +8,13 @@ public static class WorkerApp
     public static WebApplication Create(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2));
-
+        builder.UseHttp2Only();
+        builder.AddServiceDefaults("npu-worker").AddCheck<WorkerReadinessHealthCheck>("model");
         builder.Services.AddWorker();
-        builder.Services.AddGrpc();
-        builder.Services.AddGrpcHealthChecks().AddCheck<WorkerReadinessHealthCheck>("model");
 
         var app = builder.Build();
-        app.UseMiddleware<ClientResetMiddleware>();
+        app.MapServiceDefaults();
         app.MapGrpcService<WorkerGrpcService>();
-        app.MapGrpcHealthChecksService();
         return app;
     }
 }

@@ -5,6 +5,7 @@ using Gateway.Hosting;
 using Gateway.Observability;
 using Gateway.Proxy;
 using Gateway.Security;
+using Inference.ServiceDefaults;
 
 namespace Gateway;
 
@@ -16,14 +17,13 @@ public static class GatewayApp
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        builder.AddServiceDefaults("openai-gateway", GatewayMetrics.MeterName);
         var options = builder.AddGatewayOptions();
         builder.ConfigureGatewayEndpoints(options);
 
         builder.Services.AddBackends(options);
         builder.Services.AddGatewayMetrics(options);
         builder.Services.AddSchedulerFrontDoor(options);
-        builder.Services.AddGrpc();
-        builder.Services.AddGrpcHealthChecks();
         configure?.Invoke(builder);
 
         var app = builder.Build();

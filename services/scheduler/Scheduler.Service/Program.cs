@@ -1,9 +1,4 @@
 using Scheduler.Service.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.UseHttp2Only();
-builder.Services.AddScheduler();
-
-var app = builder.Build();
-app.MapScheduler();
-app.Run();
+// The wiring lives in SchedulerApp so tests host the exact same application.
+SchedulerApp.Build(args).Run();

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Inference.ServiceDefaults.Grpc;
 using Worker.Service;
 
 namespace Worker.Tests.Service;

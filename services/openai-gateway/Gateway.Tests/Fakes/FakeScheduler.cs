@@ -16,6 +16,9 @@ public sealed class FakeScheduler : Generation.GenerationBase
 
     public ConcurrentQueue<GenerateRequest> Requests { get; } = new();
 
+    /// <summary>The W3C traceparent header of each Generate call, by its prompt text (empty when none came).</summary>
+    public ConcurrentDictionary<string, string> TraceParents { get; } = new();
+
     /// <summary>Chooses the reply to a request; tests replace it.</summary>
     public Func<GenerateRequest, FakeReply> Script { get; set; } = _ => FakeReply.Default;
 
@@ -99,6 +102,7 @@ public sealed class FakeScheduler : Generation.GenerationBase
         GenerateRequest request, IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context)
     {
         Requests.Enqueue(request);
+        TraceParents[request.Text] = context.RequestHeaders.GetValue("traceparent") ?? "";
         if (request.PromptCase == GenerateRequest.PromptOneofCase.Text && request.Text.Length == 0
             || request.PromptCase == GenerateRequest.PromptOneofCase.TokenIds && request.TokenIds.Ids.Count == 0)
         {

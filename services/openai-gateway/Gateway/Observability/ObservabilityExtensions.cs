@@ -7,7 +7,7 @@ public static class ObservabilityExtensions
 {
     public static IServiceCollection AddGatewayMetrics(this IServiceCollection services, GatewayOptions options)
     {
-        services.AddPrometheusTextExporter(GatewayMetrics.MeterName);
+        // The exporter of GatewayMetrics.MeterName comes with the service defaults.
         services.AddSingleton<GatewayMetrics>();
         services.AddHttpClient<SchedulerMetricsScraper>(http =>
         {

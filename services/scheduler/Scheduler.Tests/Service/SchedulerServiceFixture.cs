@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Inference.ServiceDefaults;
 using Scheduler.Service.Hosting;
 
 namespace Scheduler.Tests.Service;
@@ -47,20 +48,17 @@ public sealed class SchedulerServiceFixture : IAsyncDisposable
         await fakes.StartAsync();
         var fakesAddress = Address(fakes);
 
-        var builder = WebApplication.CreateBuilder();
-        builder.UseHttp2Only();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        builder.Configuration["Scheduler:TokenizerAddress"] = fakesAddress;
-        builder.Configuration["Scheduler:WorkerHealthIntervalSeconds"] = "0.2";
-        if (withWorker)
+        var scheduler = SchedulerApp.Build([], builder =>
         {
-            builder.Configuration["Scheduler:WorkerAddresses:0"] = fakesAddress;
-        }
-
-        builder.Services.AddScheduler();
-        var scheduler = builder.Build();
-        scheduler.MapScheduler();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            builder.Configuration["Scheduler:TokenizerAddress"] = fakesAddress;
+            builder.Configuration["Scheduler:WorkerHealthIntervalSeconds"] = "0.2";
+            if (withWorker)
+            {
+                builder.Configuration["Scheduler:WorkerAddresses:0"] = fakesAddress;
+            }
+        });
         await scheduler.StartAsync();
         return new SchedulerServiceFixture(fakes, scheduler, worker, fakesAddress);
     }

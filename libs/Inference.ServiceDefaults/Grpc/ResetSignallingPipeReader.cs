@@ -1,7 +1,8 @@
+using Microsoft.AspNetCore.Http;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 
-namespace Worker.Service;
+namespace Inference.ServiceDefaults.Grpc;
 
 /// <summary>The request body, cancelling <c>aborted</c> the moment a read or advance reports that the client went away.</summary>
 internal sealed class ResetSignallingPipeReader(PipeReader inner, CancellationTokenSource aborted) : PipeReader

@@ -1,6 +1,7 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace Worker.Service;
+namespace Inference.ServiceDefaults.Grpc;
 
 /// <summary>
 /// Makes a client's reset (the scheduler cancelling an Execute, or going away) cancel HttpContext.RequestAborted the
