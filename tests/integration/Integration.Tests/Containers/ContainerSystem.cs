@@ -1,3 +1,5 @@
+using System.Net;
+using System.Text.Json;
 using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Configurations;
 using DotNet.Testcontainers.Containers;
@@ -8,13 +10,20 @@ namespace Integration.Tests.Containers;
 
 /// <summary>
 /// The four services as containers built from their own Dockerfiles (as docker-compose.yml runs them), on one
-/// network, with the tiny checkpoint mounted read-only. Needs a Docker engine and the .NET base images; on a
-/// machine without a registry, tools/docker/local-base-images.sh makes them (.ci/run does both).
+/// network, with the tiny checkpoint mounted read-only and <see cref="WorkerCount"/> npu-worker containers that
+/// register themselves with the scheduler (as <c>docker compose up --scale npu-worker=2</c>). Started once for the
+/// container tests (<see cref="ContainerCollection"/>). Needs a Docker engine and the .NET base images; on a machine
+/// without a registry, tools/docker/local-base-images.sh makes them (.ci/run does both).
 /// </summary>
 public sealed class ContainerSystem : IAsyncLifetime
 {
+    public const int WorkerCount = 2;
     private const int GatewayHttpPort = 8000;
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(15);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan HttpTimeout = TimeSpan.FromSeconds(30);
     private readonly List<IContainer> _containers = [];
+    private readonly List<IContainer> _workers = [];
     private readonly List<IFutureDockerImage> _images = [];
     private INetwork? _network;
 
@@ -30,35 +39,48 @@ public sealed class ContainerSystem : IAsyncLifetime
 
     public IContainer Gateway { get; private set; } = null!;
 
-    public Uri ApiBase => new($"http://{Gateway.Hostname}:{Gateway.GetMappedPublicPort(GatewayHttpPort)}/v1");
+    /// <summary>The worker containers, in start order.</summary>
+    public IReadOnlyList<IContainer> Workers => _workers;
+
+    public Uri GatewayBase => new($"http://{Gateway.Hostname}:{Gateway.GetMappedPublicPort(GatewayHttpPort)}");
+
+    public Uri ApiBase => new(GatewayBase, "/v1");
 
     public async Task InitializeAsync()
     {
         var make = await CliProgram.RunAsync(TimeSpan.FromMinutes(2), "make-model", "--out", ModelDirectory, "--preset", "tiny", "--seed", "0");
         if (make.ExitCode != 0) throw new InvalidOperationException($"make-model failed: {make.Stderr}");
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(15));
-        var tokenizerImage = await BuildImageAsync("services/tokenizer/Dockerfile", "tokenizer", timeout.Token);
-        var workerImage = await BuildImageAsync("services/npu-worker/Dockerfile", "npu-worker", timeout.Token);
-        var schedulerImage = await BuildImageAsync("services/scheduler/Dockerfile", "scheduler", timeout.Token);
-        var gatewayImage = await BuildImageAsync("services/openai-gateway/Dockerfile", "openai-gateway", timeout.Token);
+        using var building = new CancellationTokenSource(BuildTimeout);
+        var tokenizerImage = await BuildImageAsync("services/tokenizer/Dockerfile", "tokenizer", building.Token);
+        var workerImage = await BuildImageAsync("services/npu-worker/Dockerfile", "npu-worker", building.Token);
+        var schedulerImage = await BuildImageAsync("services/scheduler/Dockerfile", "scheduler", building.Token);
+        var gatewayImage = await BuildImageAsync("services/openai-gateway/Dockerfile", "openai-gateway", building.Token);
 
+        using var starting = new CancellationTokenSource(StartTimeout);
         _network = new NetworkBuilder().WithName("inference-test-" + Guid.NewGuid().ToString("N")[..12]).Build();
-        await _network.CreateAsync(timeout.Token);
+        await _network.CreateAsync(starting.Token);
 
         await StartAsync(new ContainerBuilder(tokenizerImage)
             .WithNetwork(_network).WithNetworkAliases("tokenizer")
             .WithBindMount(ModelDirectory, "/model", AccessMode.ReadOnly)
-            .WithEnvironment("Tokenizer__ModelPath", "/model"), timeout.Token);
-        await StartAsync(new ContainerBuilder(workerImage)
-            .WithNetwork(_network).WithNetworkAliases("npu-worker")
-            .WithBindMount(ModelDirectory, "/model", AccessMode.ReadOnly)
-            .WithEnvironment("Worker__ModelPath", "/model")
-            .WithEnvironment("Worker__SchedulerAddress", "http://scheduler:50052")
-            .WithEnvironment("Worker__KvCacheMiB", "64"), timeout.Token);
+            .WithEnvironment("Tokenizer__ModelPath", "/model"), starting.Token);
+        for (var i = 0; i < WorkerCount; i++)
+        {
+            // Each worker advertises its container host name, which the network resolves, as compose's replicas do.
+            _workers.Add(await StartAsync(new ContainerBuilder(workerImage)
+                .WithNetwork(_network).WithNetworkAliases("npu-worker")
+                .WithBindMount(ModelDirectory, "/model", AccessMode.ReadOnly)
+                .WithEnvironment("Worker__ModelPath", "/model")
+                .WithEnvironment("Worker__SchedulerAddress", "http://scheduler:50052")
+                .WithEnvironment("Worker__KvCacheMiB", "64")
+                // Stopping a worker kills it (SIGKILL at once, no graceful shutdown), as a crash would.
+                .WithCreateParameterModifier(parameters => parameters.StopSignal = "SIGKILL"), starting.Token));
+        }
+
         await StartAsync(new ContainerBuilder(schedulerImage)
             .WithNetwork(_network).WithNetworkAliases("scheduler")
-            .WithEnvironment("Scheduler__TokenizerAddress", "http://tokenizer:50051"), timeout.Token);
+            .WithEnvironment("Scheduler__TokenizerAddress", "http://tokenizer:50051"), starting.Token);
         Gateway = await StartAsync(new ContainerBuilder(gatewayImage)
             .WithNetwork(_network).WithNetworkAliases("openai-gateway")
             .WithEnvironment("Gateway__SchedulerAddress", "http://scheduler:50052")
@@ -66,7 +88,8 @@ public sealed class ContainerSystem : IAsyncLifetime
             .WithPortBinding(GatewayHttpPort, assignRandomHostPort: true)
             // /health answers 200 only once the scheduler serves from a registered, warmed-up worker.
             .WithWaitStrategy(Wait.ForUnixContainer().UntilHttpRequestIsSucceeded(r => r.ForPort(GatewayHttpPort).ForPath("/health"))),
-            timeout.Token);
+            starting.Token);
+        await WaitForReadyWorkersAsync(WorkerCount, starting.Token);
     }
 
     public async Task DisposeAsync()
@@ -75,6 +98,38 @@ public sealed class ContainerSystem : IAsyncLifetime
         if (_network is not null) await _network.DisposeAsync();
         foreach (var image in _images) await image.DisposeAsync();
         if (Directory.Exists(ModelDirectory)) Directory.Delete(ModelDirectory, recursive: true);
+    }
+
+    /// <summary>An HTTP client for the gateway's port (the OpenAI API under /v1, /health, /metrics).</summary>
+    public HttpClient CreateHttpClient() => new() { BaseAddress = GatewayBase, Timeout = HttpTimeout };
+
+    /// <summary>Ready workers as the gateway's /health counts them (<c>{"status":"ok","workers":N}</c>); 0 on a 503.</summary>
+    public async Task<int> ReadyWorkersAsync(CancellationToken cancellationToken)
+    {
+        using var http = CreateHttpClient();
+        using var response = await http.GetAsync("/health", cancellationToken);
+        if (response.StatusCode == HttpStatusCode.ServiceUnavailable) return 0;
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        return body.RootElement.GetProperty("workers").GetInt32();
+    }
+
+    /// <summary>The gateway's GET /metrics: its own series and the scheduler's, in the Prometheus text format.</summary>
+    public async Task<string> ReadMetricsAsync(CancellationToken cancellationToken)
+    {
+        using var http = CreateHttpClient();
+        return await http.GetStringAsync("/metrics", cancellationToken);
+    }
+
+    /// <summary>Kills a worker container: SIGKILL, no shutdown, its connections dropped mid-step.</summary>
+    public Task KillAsync(IContainer worker, CancellationToken cancellationToken) => worker.StopAsync(cancellationToken);
+
+    private async Task WaitForReadyWorkersAsync(int count, CancellationToken cancellationToken)
+    {
+        while (await ReadyWorkersAsync(cancellationToken) < count)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
     }
 
     private async Task<IFutureDockerImage> BuildImageAsync(string dockerfile, string name, CancellationToken cancellationToken)
