@@ -10,18 +10,23 @@ public static class Usage
                    [--num-key-value-heads N] [--untied]
             Writes a deterministic random-weight Qwen2 checkpoint in the Hugging Face layout.
 
-        generate --model DIR (--prompt TEXT | --prompt-ids 1,2,3)... [--max-tokens N] [--temperature T]
+        generate --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--max-tokens N] [--temperature T]
                  [--top-p P] [--top-k K] [--seed N] [--ignore-eos] [--chat] [--logprobs N] [--prompt-logits N]
                  [--kv-cache-mib N] [--threads N]
             Offline batch inference in process; one JSON line per prompt on stdout.
+            --model is a folder, or a Hugging Face repository id found in the hub cache (HF_HUB_CACHE, else
+            $HF_HOME/hub, else ~/.cache/huggingface/hub) or downloaded into it from HF_ENDPOINT with HF_TOKEN
+            (never with HF_HUB_OFFLINE=1); the same for serve, bench-tokenizer and bench-model.
             --chat renders each --prompt as a user message through the model's chat template.
             --prompt-logits N adds the top N raw logits at each prompt's last position.
 
-        serve [--model DIR] [--port N] [--kv-cache-mib N] [--workers N] [--threads-per-worker N]
-              [--max-concurrent-requests N]
+        serve [--model DIR|ORG/NAME[@REV]] [--served-model-name NAME] [--port N] [--kv-cache-mib N] [--workers N]
+              [--threads-per-worker N] [--max-concurrent-requests N]
             Starts the tokenizer, --workers npu-workers (default 1, each on its own loopback port), the scheduler
             and the openai-gateway as local processes and serves the OpenAI API on http://127.0.0.1:PORT
             (default 8000) until interrupted. With no --model it generates and serves the tiny random checkpoint.
+            --served-model-name is the name /v1/models reports and requests use (default: the repository id, or
+            the folder's name).
             --kv-cache-mib is each worker's KV cache; --threads-per-worker defaults to the processors split
             evenly between the workers (at least 1 each); --max-concurrent-requests bounds the scheduler's
             queued plus running requests. Prints "worker I: pid P, URL" on stdout for each worker when it starts
@@ -29,10 +34,10 @@ public static class Usage
             that exits after that is restarted (0.5 s backoff doubling to 10 s), with one log line on stderr;
             one that exits during start-up stops serve. Ctrl+C or SIGTERM stops every service.
 
-        bench-tokenizer [--model DIR] [--seconds S]
+        bench-tokenizer [--model DIR|ORG/NAME[@REV]] [--seconds S]
             Measures encode, decode and streaming-detokenize tokens/s on one thread over mixed text.
 
-        bench-model --model DIR [--prompt-tokens N] [--decode-tokens N] [--batch 1,16] [--threads N] [--repeat N]
+        bench-model --model DIR|ORG/NAME[@REV] [--prompt-tokens N] [--decode-tokens N] [--batch 1,16] [--threads N] [--repeat N]
             Measures the model runner's prefill and decode tokens/s in process, per batch size (fastest of N rounds).
 
         simulate [--workers N] [--requests N] [--policy prefix|least-loaded|round-robin|all] [--json FILE]

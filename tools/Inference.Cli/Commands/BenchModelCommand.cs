@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Inference.Abstractions.Execution;
 using Inference.Cli.CommandLine;
+using Inference.Hub;
 using Worker.Runtime;
 
 namespace Inference.Cli.Commands;
@@ -22,15 +23,25 @@ public static class BenchModelCommand
 
     public static int Run(CommandArguments args)
     {
-        var modelDirectory = args.RequiredString("model");
+        var model = args.RequiredString("model");
         var promptTokens = args.Int("prompt-tokens", 1, 1 << 20) ?? 128;
         var decodeTokens = args.Int("decode-tokens", 0, 1 << 20) ?? 32;
         var batchSizes = ParseBatchSizes(args.String("batch") ?? "1,16");
         var threads = args.Int("threads", 1, 1024) ?? Environment.ProcessorCount;
         var repeat = args.Int("repeat", 1, 1000) ?? 1;
         args.EnsureAllRead();
-        if (!Directory.Exists(modelDirectory))
-            throw new UsageException($"--model: directory '{modelDirectory}' does not exist");
+        string modelDirectory;
+        try
+        {
+            // A folder as it is, or a Hugging Face repository id from the hub cache (downloaded into it if missing).
+            modelDirectory = ModelLocator.ResolveAsync(model, HubOptions.FromEnvironment(), new TextDownloadProgress(Console.Error),
+                CancellationToken.None).GetAwaiter().GetResult().Directory;
+        }
+        catch (HubException e)
+        {
+            Console.Error.WriteLine($"error: --model: {e.Message}");
+            return 1;
+        }
 
         // Each request owns a contiguous block range big enough for its prompt, every decoded token and the
         // token sampled last (its KV is never written, but it keeps the arithmetic simple).

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Inference.Cli.CommandLine;
+using Inference.Hub;
 using Tokenizer.Core;
 using Tokenizer.Core.Loading;
 using Tokenizer.Core.Streaming;
@@ -20,14 +21,23 @@ public static class BenchTokenizerCommand
 
     public static int Run(CommandArguments args)
     {
-        var modelDirectory = args.String("model");
+        var model = args.String("model");
         var seconds = args.Double("seconds", 0.05, 600) ?? 3.0;
         args.EnsureAllRead();
 
         var repositoryRoot = FindRepositoryRoot();
-        modelDirectory ??= repositoryRoot is null
-            ? throw new UsageException("--model is required: no Services.sln found above " + AppContext.BaseDirectory)
-            : Path.Combine(repositoryRoot, "fixtures", "qwen2.5-tokenizer");
+        string modelDirectory;
+        try
+        {
+            // A folder as it is, or a Hugging Face repository id from the hub cache (downloaded into it if missing).
+            modelDirectory = model is null ? DefaultModel(repositoryRoot) : ModelLocator.ResolveAsync(model, HubOptions.FromEnvironment(),
+                new TextDownloadProgress(Console.Error), CancellationToken.None).GetAwaiter().GetResult().Directory;
+        }
+        catch (HubException e)
+        {
+            Console.Error.WriteLine($"error: --model: {e.Message}");
+            return 1;
+        }
         if (!Directory.Exists(modelDirectory))
             throw new UsageException($"--model: directory '{modelDirectory}' does not exist");
 
@@ -145,6 +155,11 @@ public static class BenchTokenizerCommand
         }
         return chars >= 0 ? tokens : 0;
     }
+
+    /// <summary>The Qwen2.5 tokenizer fixture of this repository.</summary>
+    private static string DefaultModel(string? repositoryRoot) => repositoryRoot is null
+        ? throw new UsageException("--model is required: no Services.sln found above " + AppContext.BaseDirectory)
+        : Path.Combine(repositoryRoot, "fixtures", "qwen2.5-tokenizer");
 
     private static string? FindRepositoryRoot()
     {

@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Inference.Abstractions.Text;
 using Inference.Cli.CommandLine;
+using Inference.Hub;
 using Microsoft.Extensions.Logging;
 using Scheduler.Core;
 
@@ -17,12 +18,25 @@ public static class GenerateCommand
 
     public static async Task<int> RunAsync(CommandArguments args, CancellationToken cancellationToken)
     {
-        var modelDirectory = args.RequiredString("model");
+        var model = args.RequiredString("model");
         var prompts = ReadPrompts(args);
         var parameters = ReadParameters(args);
         var promptLogits = args.Int("prompt-logits", 0, 1000) ?? 0;
         var engineOptions = new OfflineEngineOptions(args.Int("kv-cache-mib", 1), args.Int("threads", 1));
         args.EnsureAllRead();
+
+        string modelDirectory;
+        try
+        {
+            // A folder as it is, or a Hugging Face repository id from the hub cache (downloaded into it if missing).
+            modelDirectory = (await ModelLocator.ResolveAsync(model, HubOptions.FromEnvironment(), new TextDownloadProgress(Console.Error),
+                cancellationToken)).Directory;
+        }
+        catch (HubException e)
+        {
+            Console.Error.WriteLine($"error: --model: {e.Message}");
+            return 1;
+        }
 
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true)
             .SetMinimumLevel(LogLevel.Warning)

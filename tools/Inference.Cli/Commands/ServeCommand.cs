@@ -1,5 +1,6 @@
 using Inference.Cli.CommandLine;
 using Inference.Cli.Serving;
+using Inference.Hub;
 using Inference.Testing.Checkpoints;
 
 namespace Inference.Cli.Commands;
@@ -17,18 +18,34 @@ public static class ServeCommand
         var workers = args.Int("workers", 1) ?? 1;
         var threadsPerWorker = args.Int("threads-per-worker", 1);
         var maxConcurrentRequests = args.Int("max-concurrent-requests", 1);
+        var servedModelName = args.String("served-model-name");
         args.EnsureAllRead();
+        if (servedModelName is { } name && string.IsNullOrWhiteSpace(name))
+            throw new UsageException("--served-model-name must not be empty");
 
         if (!FreePort.IsAvailable(port))
             throw new UsageException($"--port {port}: 127.0.0.1:{port} is already in use (another server running?)");
-        model ??= EnsureDefaultModel();
+        ResolvedModel resolved;
+        try
+        {
+            // A folder as it is, or a Hugging Face repository id from the hub cache (downloaded into it if missing).
+            resolved = await ModelLocator.ResolveAsync(model ?? EnsureDefaultModel(), HubOptions.FromEnvironment(),
+                new TextDownloadProgress(Console.Error), cancellationToken);
+        }
+        catch (HubException e)
+        {
+            Console.Error.WriteLine($"error: --model: {e.Message}");
+            return 1;
+        }
+        model = resolved.Directory;
         if (!File.Exists(Path.Combine(model, "config.json")))
             throw new UsageException($"--model: {model} has no config.json (expected a Hugging Face model folder)");
 
         var options = new ServeOptions(model, port, kvCacheMiB, workers, threadsPerWorker, maxConcurrentRequests);
         var log = TextWriter.Synchronized(Console.Error);
         log.WriteLine($"[serve] {workers} npu-worker(s), {options.EffectiveThreadsPerWorker} compute thread(s) each");
-        await using var cluster = LocalCluster.Start(options, ServiceBinaries.FromBuild(), log, PrintWorker, cancellationToken);
+        await using var cluster = LocalCluster.Start(options, servedModelName ?? resolved.DefaultServedName, ServiceBinaries.FromBuild(),
+            log, PrintWorker, cancellationToken);
         try
         {
             await cluster.WaitUntilReadyAsync(StartTimeout, cancellationToken);

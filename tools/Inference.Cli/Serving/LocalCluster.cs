@@ -28,9 +28,10 @@ public sealed class LocalCluster : IAsyncDisposable
     public string ApiBase => $"http://127.0.0.1:{HttpPort}/v1";
 
     /// <summary>Starts every service.</summary>
+    /// <param name="servedModelName">The name /v1/models reports and requests must use (the scheduler's and workers' ServedModelName).</param>
     /// <param name="workerStarted">Called with the worker's index, address and process when it starts and restarts.</param>
     /// <param name="shutdown">Cancelled when `serve` is told to stop: from then on no service is restarted.</param>
-    public static LocalCluster Start(ServeOptions options, ServiceBinaries binaries, TextWriter log,
+    public static LocalCluster Start(ServeOptions options, string servedModelName, ServiceBinaries binaries, TextWriter log,
         Action<int, string, ServiceProcess> workerStarted, CancellationToken shutdown)
     {
         var tokenizerUrl = $"http://127.0.0.1:{FreePort.Next()}";
@@ -52,6 +53,7 @@ public sealed class LocalCluster : IAsyncDisposable
                     ["ASPNETCORE_URLS"] = workerUrls[i],
                     ["Worker__ModelPath"] = model,
                     ["Worker__Threads"] = Invariant(options.EffectiveThreadsPerWorker),
+                    ["Worker__ServedModelName"] = servedModelName,
                 };
                 if (options.KvCacheMiB is { } mib) worker["Worker__KvCacheMiB"] = Invariant(mib);
                 var (index, url) = (i, workerUrls[i]);
@@ -61,6 +63,7 @@ public sealed class LocalCluster : IAsyncDisposable
             {
                 ["ASPNETCORE_URLS"] = schedulerUrl,
                 ["Scheduler__TokenizerAddress"] = tokenizerUrl,
+                ["Scheduler__ServedModelName"] = servedModelName,
             };
             for (var i = 0; i < workerUrls.Count; i++) scheduler[$"Scheduler__WorkerAddresses__{i}"] = workerUrls[i];
             if (options.MaxConcurrentRequests is { } max) scheduler["Scheduler__MaxConcurrentRequests"] = Invariant(max);
