@@ -4,8 +4,11 @@ using Inference.Contracts.Scheduler.V1;
 
 namespace Gateway.Tests.Api;
 
-public sealed class CancellationTests(GatewayHost host) : IClassFixture<GatewayHost>
+public sealed class CancellationTests(GatewayHost host) : IClassFixture<GatewayHost>, IDisposable
 {
+    /// <summary>The tests script the shared fake scheduler to hang; the next test class member gets it back as it was.</summary>
+    public void Dispose() => host.Scheduler.Script = _ => FakeReply.Default;
+
     [Fact]
     public async Task ClientDisconnect_WhileStreaming_CancelsTheSchedulerCall()
     {
