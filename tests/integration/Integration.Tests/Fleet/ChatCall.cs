@@ -7,6 +7,8 @@ namespace Integration.Tests.Fleet;
 /// <summary>A greedy <c>/v1/chat/completions</c> request (raw HttpClient, logprobs on, EOS ignored), whole answer.</summary>
 public sealed record ChatCall(string System, string User, int MaxTokens)
 {
+    public override string ToString() => $"{System.Length}-char system prompt, user \"{User}\", {MaxTokens} tokens";
+
     public async Task<CompletionAnswer> RunAsync(HttpClient http, CancellationToken cancellationToken)
     {
         using var response = await http.PostAsJsonAsync("/v1/chat/completions", new
