@@ -26,12 +26,20 @@ public class FleetSystem : ServedSystem
         using var cts = new CancellationTokenSource(timeout);
         var firstTokens = calls.Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
         var answers = calls.Select((call, i) => RunOneAsync(http, call, firstTokens[i], cts.Token)).ToArray();
-        if (whenAllStreaming is not null)
+        try
         {
-            await Task.WhenAll(firstTokens.Select(t => t.Task)).WaitAsync(cts.Token);
-            await whenAllStreaming().WaitAsync(cts.Token);
+            if (whenAllStreaming is not null)
+            {
+                await Task.WhenAll(firstTokens.Select(t => t.Task)).WaitAsync(cts.Token);
+                await whenAllStreaming().WaitAsync(cts.Token);
+            }
+            return await Task.WhenAll(answers).WaitAsync(cts.Token);
         }
-        return await Task.WhenAll(answers).WaitAsync(cts.Token);
+        catch
+        {
+            await cts.CancelAsync(); // No request outlives the call.
+            throw;
+        }
     }
 
     public async Task<string> MetricsAsync(TimeSpan timeout)
@@ -54,8 +62,13 @@ public class FleetSystem : ServedSystem
         var workers = WorkerPids.Count;
         while (true)
         {
-            var status = await StatusAsync(TimeSpan.FromSeconds(10));
-            if (status.Ready && status.Workers.Count == workers && status.Workers.All(w => w.State == WorkerState.Ready) && (also?.Invoke(status) ?? true))
+            GetStatusResponse? status = null;
+            try
+            {
+                status = await StatusAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (Grpc.Core.RpcException) when (DateTime.UtcNow < deadline) { }
+            if (status is not null && status.Ready && status.Workers.Count == workers && status.Workers.All(w => w.State == WorkerState.Ready) && (also?.Invoke(status) ?? true))
                 return status;
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"the workers were not all serving within {timeout}: {status}\n{Log}");

@@ -31,8 +31,9 @@ public sealed class WorkerRestartRaceTests(LingeringWorkerFleet fleet, ITestOutp
 
         var after = await _scenario.AnswerAsync();
 
-        // Which way it went depends on the scheduler's health-check phase (every 2 s); both must give the same answers:
-        // the old instance leaves either for a refused step or for a health check that saw the new instance.
+        // Which way it goes depends on the scheduler's health-check phase (every 2 s) and its channel's reconnect: the old
+        // instance leaves for a step the new process refused, a step that could not connect yet, or a health check
+        // that saw the new instance. Each way must give the same answers.
         foreach (var line in fleet.Log.Split('\n').Skip(mark).Where(l => l.Contains(") removed: ", StringComparison.Ordinal)))
             output.WriteLine(line);
         FleetAssert.SameAnswers(before, after, PrefixRestart.Chats);
