@@ -9,7 +9,8 @@ namespace Integration.Tests;
 /// <summary>
 /// The whole system, started once for the test class: a tiny random checkpoint made by `make-model`, then
 /// `serve`, which runs the tokenizer, npu-worker(s), scheduler and openai-gateway as separate processes.
-/// A subclass passes more `serve` options (for example --workers 2).
+/// A subclass passes more `serve` options (for example --workers 2), and may set environment variables that serve
+/// passes on to the services (for example <c>Scheduler__StepTimeoutSeconds</c>).
 /// </summary>
 public partial class ServedSystem : IAsyncLifetime
 {
@@ -17,12 +18,20 @@ public partial class ServedSystem : IAsyncLifetime
     private readonly StringBuilder _log = new();
     private readonly List<string> _lines = [];
     private readonly Dictionary<int, int> _workerPids = [];
+    private readonly Dictionary<int, Uri> _workerAddresses = [];
     private readonly string[] _extraArguments;
+    private readonly IReadOnlyDictionary<string, string> _environment;
     private Process? _serve;
 
     public ServedSystem() : this([]) { }
 
-    protected ServedSystem(params string[] extraArguments) => _extraArguments = extraArguments;
+    protected ServedSystem(params string[] extraArguments) : this(new Dictionary<string, string>(), extraArguments) { }
+
+    protected ServedSystem(IReadOnlyDictionary<string, string> environment, params string[] extraArguments)
+    {
+        _environment = environment;
+        _extraArguments = extraArguments;
+    }
 
     public string ModelDirectory { get; } = Path.Combine(Path.GetTempPath(), "integration-model-" + Guid.NewGuid().ToString("N"));
 
@@ -41,6 +50,9 @@ public partial class ServedSystem : IAsyncLifetime
 
     /// <summary>Each worker's current process id, from serve's "worker I: pid P, URL" lines (printed again on restart).</summary>
     public IReadOnlyDictionary<int, int> WorkerPids { get { lock (_log) return new Dictionary<int, int>(_workerPids); } }
+
+    /// <summary>Each worker's address, from the same lines.</summary>
+    public IReadOnlyDictionary<int, Uri> WorkerAddresses { get { lock (_log) return new Dictionary<int, Uri>(_workerAddresses); } }
 
     public int ServePid => _serve?.Id ?? throw new InvalidOperationException("serve has not started");
 
@@ -68,7 +80,9 @@ public partial class ServedSystem : IAsyncLifetime
         var make = await CliProgram.RunAsync(TimeSpan.FromMinutes(2), "make-model", "--out", ModelDirectory, "--preset", "tiny", "--seed", "0");
         if (make.ExitCode != 0) throw new InvalidOperationException($"make-model failed: {make.Stderr}");
 
-        _serve = Process.Start(CliProgram.StartInfo(["serve", "--model", ModelDirectory, "--port", HttpPort.ToString(), .. _extraArguments]))!;
+        var start = CliProgram.StartInfo(["serve", "--model", ModelDirectory, "--port", HttpPort.ToString(), .. _extraArguments]);
+        foreach (var (name, value) in _environment) start.Environment[name] = value;
+        _serve = Process.Start(start)!;
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _serve.OutputDataReceived += (_, e) => OnLine(e.Data, ready);
         _serve.ErrorDataReceived += (_, e) => OnLine(e.Data, ready);
@@ -103,7 +117,10 @@ public partial class ServedSystem : IAsyncLifetime
             _log.AppendLine(line);
             _lines.Add(line);
             if (WorkerLine().Match(line) is { Success: true } worker)
+            {
                 _workerPids[int.Parse(worker.Groups[1].Value)] = int.Parse(worker.Groups[2].Value);
+                _workerAddresses[int.Parse(worker.Groups[1].Value)] = new Uri(worker.Groups[3].Value);
+            }
         }
         if (ServingLine().Match(line) is { Success: true } serving) ModelName = serving.Groups[1].Value;
         if (ApiLine().Match(line) is { Success: true } api)
@@ -120,7 +137,7 @@ public partial class ServedSystem : IAsyncLifetime
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    [GeneratedRegex(@"^worker (\d+): pid (\d+), http://127\.0\.0\.1:\d+$")]
+    [GeneratedRegex(@"^worker (\d+): pid (\d+), (http://127\.0\.0\.1:\d+)$")]
     private static partial Regex WorkerLine();
 
     [GeneratedRegex(@"^serving (\S+) from ")]

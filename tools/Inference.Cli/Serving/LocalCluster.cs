@@ -34,10 +34,12 @@ public sealed class LocalCluster : IAsyncDisposable
     public static LocalCluster Start(ServeOptions options, string servedModelName, ServiceBinaries binaries, TextWriter log,
         Action<int, string, ServiceProcess> workerStarted, CancellationToken shutdown)
     {
-        var tokenizerUrl = $"http://127.0.0.1:{FreePort.Next()}";
-        var workerUrls = Enumerable.Range(0, options.Workers).Select(_ => $"http://127.0.0.1:{FreePort.Next()}").ToList();
-        var schedulerUrl = $"http://127.0.0.1:{FreePort.Next()}";
-        var cluster = new LocalCluster(options.HttpPort, FreePort.Next(), shutdown);
+        // Tokenizer, workers, scheduler, gRPC front door: all distinct, and none the HTTP port.
+        var ports = FreePort.Next(options.Workers + 3, [options.HttpPort]);
+        var tokenizerUrl = $"http://127.0.0.1:{ports[0]}";
+        var workerUrls = Enumerable.Range(1, options.Workers).Select(i => $"http://127.0.0.1:{ports[i]}").ToList();
+        var schedulerUrl = $"http://127.0.0.1:{ports[options.Workers + 1]}";
+        var cluster = new LocalCluster(options.HttpPort, ports[options.Workers + 2], shutdown);
         var model = Path.GetFullPath(options.ModelDirectory);
         try
         {
