@@ -12,7 +12,7 @@ public static class BackendServiceCollectionExtensions
         services.AddGrpcClient<Generation.GenerationClient>(o => o.Address = new Uri(options.SchedulerAddress));
         services.AddGrpcClient<Tokenizer.TokenizerClient>(o => o.Address = new Uri(options.TokenizerAddress));
         services.AddTransient<IGenerationService, SchedulerGenerationService>();
-        services.AddTransient<ITokenizerService, TokenizerGrpcService>();
+        services.AddTransient<ITokenizerService, GrpcTokenizerService>();
         services.AddSingleton<ServedModel>();
         services.AddSingleton<TokenTextCache>();
         return services;

@@ -1,3 +1,4 @@
+using Inference.Abstractions.Text;
 namespace Gateway.Backends;
 
 /// <summary>The tokenizer service's API, in domain types.</summary>
@@ -16,5 +17,5 @@ public interface ITokenizerService
     Task<IReadOnlyList<string>> DecodeEachAsync(IReadOnlyList<int> ids, bool skipSpecialTokens, CancellationToken cancellationToken);
 
     /// <summary>Renders the model's chat template and returns the prompt's ids.</summary>
-    Task<IReadOnlyList<int>> ApplyChatTemplateAsync(ChatMessagesPrompt chat, CancellationToken cancellationToken);
+    Task<IReadOnlyList<int>> ApplyChatTemplateAsync(ChatTemplateInput chat, CancellationToken cancellationToken);
 }

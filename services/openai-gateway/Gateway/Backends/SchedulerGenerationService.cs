@@ -1,3 +1,4 @@
+using Inference.Abstractions.Execution;
 using System.Runtime.CompilerServices;
 using Grpc.Core;
 using Proto = Inference.Contracts.Scheduler.V1;
@@ -39,20 +40,20 @@ public sealed class SchedulerGenerationService(Proto.Generation.GenerationClient
     {
         var message = new Proto.GenerateRequest
         {
-            RequestId = request.RequestId,
-            Sampling = ToProto(request.Sampling),
+            RequestId = request.RequestId ?? "",
+            Sampling = ToProto(request.Params),
             Priority = request.Priority,
         };
         switch (request.Prompt)
         {
             case TextPrompt text:
                 message.Text = text.Text;
-                message.ParseSpecialTokens = true;
+                message.ParseSpecialTokens = text.ParseSpecialTokens;
                 break;
-            case TokenPrompt tokens:
+            case TokenIdsPrompt tokens:
                 message.TokenIds = new Proto.TokenIds { Ids = { tokens.Ids } };
                 break;
-            case ChatMessagesPrompt chat:
+            case ChatPrompt { Input: var chat }:
                 message.Chat = new Proto.ChatPrompt
                 {
                     MessagesJson = chat.MessagesJson,
@@ -68,7 +69,7 @@ public sealed class SchedulerGenerationService(Proto.Generation.GenerationClient
         return message;
     }
 
-    private static Proto.SamplingParams ToProto(SamplingOptions sampling)
+    private static Proto.SamplingParams ToProto(GenerationParams sampling)
     {
         var message = new Proto.SamplingParams
         {
@@ -98,19 +99,20 @@ public sealed class SchedulerGenerationService(Proto.Generation.GenerationClient
 
     internal static GenerationUpdate FromProto(Proto.GenerateResponse response) => new(
         response.TextDelta,
-        response.Tokens.Select(t => new SampledToken(
+        response.Tokens.Select(t => new GeneratedToken(
             t.TokenId,
             t.Logprob,
-            t.TopLogprobs.Select(a => new TokenAlternative(a.TokenId, a.Logprob)).ToArray())).ToArray(),
+            t.TopLogprobs.Select(a => new TokenLogprob(a.TokenId, a.Logprob)).ToArray())).ToArray(),
         response.FinishReason switch
         {
             Proto.FinishReason.Unspecified => null,
-            Proto.FinishReason.Stop or Proto.FinishReason.StopString => FinishReason.Stop,
+            Proto.FinishReason.Stop => FinishReason.Stop,
+            Proto.FinishReason.StopString => FinishReason.StopString,
             Proto.FinishReason.Length => FinishReason.Length,
             _ => FinishReason.Abort,
         },
         string.IsNullOrEmpty(response.StopReason) ? null : response.StopReason,
         response.Usage is { } usage
-            ? new TokenUsage(usage.PromptTokens, usage.CompletionTokens, usage.CachedPromptTokens)
+            ? new GenerationUsage(usage.PromptTokens, usage.CompletionTokens, usage.CachedPromptTokens)
             : null);
 }

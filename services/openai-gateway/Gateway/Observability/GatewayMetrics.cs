@@ -57,7 +57,7 @@ public sealed class GatewayMetrics
         public void FirstToken() =>
             metrics._timeToFirstToken.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, _model);
 
-        public void Finished(FinishReason finish, TokenUsage usage)
+        public void Finished(FinishReason finish, GenerationUsage usage)
         {
             metrics._e2eLatency.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, _model);
             metrics._requestSuccess.Add(1, _model, new KeyValuePair<string, object?>("finished_reason", finish.ToOpenAi()));

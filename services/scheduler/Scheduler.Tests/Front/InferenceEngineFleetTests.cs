@@ -1,3 +1,4 @@
+using Inference.Abstractions.Generation;
 using Inference.Abstractions.Execution;
 using Scheduler.Core;
 using Scheduler.Tests.Fakes;

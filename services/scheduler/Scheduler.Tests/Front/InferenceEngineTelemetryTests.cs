@@ -1,3 +1,4 @@
+using Inference.Abstractions.Generation;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Scheduler.Core;

@@ -1,3 +1,4 @@
+using Inference.Abstractions.Generation;
 using Scheduler.Core;
 using Scheduler.Tests.Fakes;
 

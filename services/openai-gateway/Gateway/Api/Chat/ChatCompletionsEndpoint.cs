@@ -121,14 +121,14 @@ public static class ChatCompletionsEndpoint
         sse.WriteAsync(chunk, ApiJson.Context.ChatCompletionChunk, cancellationToken);
 
     private static async Task<ChatLogprobs?> BuildLogprobsAsync(
-        ChatRequest request, IReadOnlyList<SampledToken> tokens, TokenTextCache tokenTexts, CancellationToken cancellationToken)
+        ChatRequest request, IReadOnlyList<GeneratedToken> tokens, TokenTextCache tokenTexts, CancellationToken cancellationToken)
     {
         if (request.TopLogprobs is not { } top)
         {
             return null;
         }
 
-        var ids = tokens.SelectMany(t => t.TopLogprobs.Take(top).Select(a => a.Id).Prepend(t.Id));
+        var ids = tokens.SelectMany(t => t.TopLogprobs.Take(top).Select(a => a.TokenId).Prepend(t.TokenId));
         var texts = await tokenTexts.GetAsync(ids, cancellationToken);
         return ChatLogprobsBuilder.Build(tokens, texts, top);
     }

@@ -8,13 +8,13 @@ namespace Gateway.Api.Chat;
 public static class ChatLogprobsBuilder
 {
     public static ChatLogprobs Build(
-        IReadOnlyList<SampledToken> tokens, IReadOnlyDictionary<int, string> texts, int topCount) =>
+        IReadOnlyList<GeneratedToken> tokens, IReadOnlyDictionary<int, string> texts, int topCount) =>
         new(tokens.Select(token => new ChatTokenLogprob(
-            texts[token.Id],
+            texts[token.TokenId],
             Logprobs.Finite(token.Logprob),
-            BytesOf(texts[token.Id]),
+            BytesOf(texts[token.TokenId]),
             token.TopLogprobs.Take(topCount)
-                .Select(a => new ChatTopLogprob(texts[a.Id], Logprobs.Finite(a.Logprob), BytesOf(texts[a.Id])))
+                .Select(a => new ChatTopLogprob(texts[a.TokenId], Logprobs.Finite(a.Logprob), BytesOf(texts[a.TokenId])))
                 .ToArray())).ToArray());
 
     private static int[] BytesOf(string text) => Encoding.UTF8.GetBytes(text).Select(b => (int)b).ToArray();

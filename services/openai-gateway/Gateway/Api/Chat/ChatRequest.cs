@@ -1,3 +1,4 @@
+using Inference.Abstractions.Text;
 using System.Text.Json;
 using Gateway.Api.Errors;
 using Gateway.Api.Json;
@@ -16,8 +17,8 @@ namespace Gateway.Api.Chat;
 /// <param name="Priority">vLLM's priority extra.</param>
 public sealed record ChatRequest(
     string? Model,
-    ChatMessagesPrompt Prompt,
-    SamplingOptions Sampling,
+    ChatPrompt Prompt,
+    GenerationParams Sampling,
     int? TopLogprobs,
     bool ParseToolCalls,
     StreamSettings Stream,
@@ -47,11 +48,11 @@ public sealed record ChatRequest(
         SamplingFields.Require(wantsLogprobs || fields.Raw("top_logprobs") is null, "top_logprobs",
             "top_logprobs requires logprobs to be true.");
 
-        var prompt = new ChatMessagesPrompt(
+        var prompt = new ChatPrompt(new ChatTemplateInput(
             messages.GetRawText(),
             tools?.GetRawText(),
             fields.Bool("add_generation_prompt") ?? true,
-            templateKwargs?.Root.GetRawText());
+            templateKwargs?.Root.GetRawText()));
         return new ChatRequest(
             fields.String("model"),
             prompt,

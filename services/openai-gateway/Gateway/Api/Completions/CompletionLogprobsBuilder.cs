@@ -11,7 +11,7 @@ public sealed class CompletionLogprobsBuilder(int topCount)
 {
     private int _offset;
 
-    public CompletionLogprobs Build(IReadOnlyList<SampledToken> tokens, IReadOnlyDictionary<int, string> texts)
+    public CompletionLogprobs Build(IReadOnlyList<GeneratedToken> tokens, IReadOnlyDictionary<int, string> texts)
     {
         var offsets = new List<int>(tokens.Count);
         var values = new List<float>(tokens.Count);
@@ -19,7 +19,7 @@ public sealed class CompletionLogprobsBuilder(int topCount)
         var tops = new List<Dictionary<string, float>>(tokens.Count);
         foreach (var token in tokens)
         {
-            var text = texts[token.Id];
+            var text = texts[token.TokenId];
             offsets.Add(_offset);
             _offset += text.Length;
             values.Add(Logprobs.Finite(token.Logprob));
@@ -29,7 +29,7 @@ public sealed class CompletionLogprobsBuilder(int topCount)
             var top = new Dictionary<string, float>();
             foreach (var alternative in token.TopLogprobs.Take(topCount))
             {
-                top.TryAdd(texts[alternative.Id], Logprobs.Finite(alternative.Logprob));
+                top.TryAdd(texts[alternative.TokenId], Logprobs.Finite(alternative.Logprob));
             }
 
             top.TryAdd(text, Logprobs.Finite(token.Logprob));
@@ -39,6 +39,6 @@ public sealed class CompletionLogprobsBuilder(int topCount)
         return new CompletionLogprobs(offsets, values, names, tops);
     }
 
-    public static IEnumerable<int> IdsOf(IReadOnlyList<SampledToken> tokens) =>
-        tokens.SelectMany(t => t.TopLogprobs.Select(a => a.Id).Prepend(t.Id));
+    public static IEnumerable<int> IdsOf(IReadOnlyList<GeneratedToken> tokens) =>
+        tokens.SelectMany(t => t.TopLogprobs.Select(a => a.TokenId).Prepend(t.TokenId));
 }

@@ -15,8 +15,8 @@ namespace Gateway.Api.Completions;
 /// <param name="Priority">vLLM's priority extra.</param>
 public sealed record CompletionRequest(
     string? Model,
-    PromptInput Prompt,
-    SamplingOptions Sampling,
+    Prompt Prompt,
+    GenerationParams Sampling,
     int? Logprobs,
     StreamSettings Stream,
     int Priority)
@@ -46,12 +46,12 @@ public sealed record CompletionRequest(
     }
 
     /// <summary>A string, token ids, or a one-element array of either; several prompts per request are refused for now.</summary>
-    private static PromptInput ReadPrompt(RequestFields fields)
+    private static Prompt ReadPrompt(RequestFields fields)
     {
         var prompt = fields.Raw("prompt") ?? throw ApiException.BadRequest("prompt is required.", "prompt");
         if (prompt.ValueKind == JsonValueKind.String)
         {
-            return new TextPrompt(prompt.GetString()!);
+            return new TextPrompt(prompt.GetString()!, ParseSpecialTokens: true);
         }
 
         if (prompt.ValueKind != JsonValueKind.Array)
@@ -62,7 +62,7 @@ public sealed record CompletionRequest(
         var items = prompt.EnumerateArray().ToArray();
         if (items.Length == 0 || items[0].ValueKind == JsonValueKind.Number)
         {
-            return new TokenPrompt(RequestFields.ReadInts("prompt", prompt));
+            return new TokenIdsPrompt(RequestFields.ReadInts("prompt", prompt));
         }
 
         if (items.Length > 1)
@@ -74,8 +74,8 @@ public sealed record CompletionRequest(
 
         return items[0].ValueKind switch
         {
-            JsonValueKind.String => new TextPrompt(items[0].GetString()!),
-            JsonValueKind.Array => new TokenPrompt(RequestFields.ReadInts("prompt", items[0])),
+            JsonValueKind.String => new TextPrompt(items[0].GetString()!, ParseSpecialTokens: true),
+            JsonValueKind.Array => new TokenIdsPrompt(RequestFields.ReadInts("prompt", items[0])),
             _ => throw RequestFields.WrongType("prompt", "a string or an array of token ids", items[0]),
         };
     }

@@ -93,7 +93,7 @@ public static class CompletionsEndpoint
     }
 
     private static async Task<CompletionLogprobs> BuildLogprobsAsync(
-        CompletionLogprobsBuilder builder, IReadOnlyList<SampledToken> tokens, TokenTextCache tokenTexts, CancellationToken cancellationToken)
+        CompletionLogprobsBuilder builder, IReadOnlyList<GeneratedToken> tokens, TokenTextCache tokenTexts, CancellationToken cancellationToken)
     {
         var texts = await tokenTexts.GetAsync(CompletionLogprobsBuilder.IdsOf(tokens), cancellationToken);
         return builder.Build(tokens, texts);

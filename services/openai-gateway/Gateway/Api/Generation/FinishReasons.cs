@@ -10,7 +10,7 @@ public static class FinishReasons
     /// <summary><c>abort</c> is vLLM's value for a cancelled request.</summary>
     public static string ToOpenAi(this FinishReason reason) => reason switch
     {
-        FinishReason.Stop => "stop",
+        FinishReason.Stop or FinishReason.StopString => "stop",
         FinishReason.Length => "length",
         _ => "abort",
     };

@@ -7,17 +7,17 @@ namespace Gateway.Api.Generation;
 public sealed class GenerationAccumulator
 {
     private readonly StringBuilder _text = new();
-    private readonly List<SampledToken> _tokens = [];
+    private readonly List<GeneratedToken> _tokens = [];
 
     public string Text => _text.ToString();
 
-    public IReadOnlyList<SampledToken> Tokens => _tokens;
+    public IReadOnlyList<GeneratedToken> Tokens => _tokens;
 
     public FinishReason? Finish { get; private set; }
 
     public string? StopReason { get; private set; }
 
-    public TokenUsage? Usage { get; private set; }
+    public GenerationUsage? Usage { get; private set; }
 
     public void Add(GenerationUpdate update)
     {
@@ -29,8 +29,8 @@ public sealed class GenerationAccumulator
     }
 
     /// <summary>The scheduler promises a finish reason and usage on its last response; a stream without them was cut.</summary>
-    public (FinishReason Finish, TokenUsage Usage) RequireFinished() =>
+    public (FinishReason Finish, GenerationUsage Usage) RequireFinished() =>
         Finish is { } finish
-            ? (finish, Usage ?? new TokenUsage(0, _tokens.Count, 0))
+            ? (finish, Usage ?? new GenerationUsage(0, _tokens.Count, 0))
             : throw new InvalidOperationException("The scheduler ended the stream without a finish reason.");
 }

@@ -39,8 +39,8 @@ public sealed class StartedGeneration : IAsyncDisposable
         GatewayMetrics metrics,
         string idPrefix,
         string? requestedModel,
-        PromptInput prompt,
-        SamplingOptions sampling,
+        Prompt prompt,
+        GenerationParams sampling,
         int priority,
         CancellationToken cancellationToken)
     {
@@ -54,7 +54,7 @@ public sealed class StartedGeneration : IAsyncDisposable
     }
 
     /// <summary>Reads every update to the end (a whole, non-streamed answer) and records the request's metrics.</summary>
-    public async Task<(GenerationAccumulator Answer, FinishReason Finish, TokenUsage Usage)> ReadToEndAsync()
+    public async Task<(GenerationAccumulator Answer, FinishReason Finish, GenerationUsage Usage)> ReadToEndAsync()
     {
         var answer = new GenerationAccumulator();
         await foreach (var update in Stream.ReadAllAsync())

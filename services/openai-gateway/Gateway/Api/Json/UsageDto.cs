@@ -10,7 +10,7 @@ public sealed record UsageDto(
     int TotalTokens,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PromptTokensDetailsDto? PromptTokensDetails)
 {
-    public static UsageDto From(TokenUsage usage) => new(
+    public static UsageDto From(GenerationUsage usage) => new(
         usage.PromptTokens,
         usage.CompletionTokens,
         usage.TotalTokens,

@@ -16,7 +16,7 @@ public static class SamplingFields
     /// <param name="fields">The request.</param>
     /// <param name="maxTokens">The already-resolved token limit (its field name and default differ per endpoint).</param>
     /// <param name="logprobs">The already-resolved number of alternatives per token.</param>
-    public static SamplingOptions Read(RequestFields fields, int? maxTokens, int logprobs)
+    public static GenerationParams Read(RequestFields fields, int? maxTokens, int logprobs)
     {
         var temperature = fields.Number("temperature") ?? 1.0;
         Require(temperature >= 0, "temperature", $"temperature must be >= 0, got {temperature}.");
@@ -38,24 +38,26 @@ public static class SamplingFields
             $"min_tokens must be <= max_tokens ({maxTokens}), got {minTokens}.");
         RequireOne(fields);
 
-        return new SamplingOptions(
-            MaxTokens: maxTokens,
-            Temperature: (float)temperature,
-            TopP: (float)topP,
-            TopK: topK == -1 ? 0 : topK,
-            MinP: (float)minP,
+        return new GenerationParams
+        {
+            MaxTokens = maxTokens,
+            Temperature = (float)temperature,
+            TopP = (float)topP,
+            TopK = topK == -1 ? 0 : topK,
+            MinP = (float)minP,
             // OpenAI seeds are signed 64-bit; the engine only needs a stable 64-bit pattern.
-            Seed: fields.Long("seed") is { } seed ? unchecked((ulong)seed) : null,
-            Stop: fields.StringOrStrings("stop").Where(s => s.Length > 0).ToArray(),
-            StopTokenIds: fields.Ints("stop_token_ids"),
-            IgnoreEos: fields.Bool("ignore_eos") ?? false,
-            Logprobs: logprobs,
-            PresencePenalty: (float)presence,
-            FrequencyPenalty: (float)frequency,
-            RepetitionPenalty: (float)repetition,
-            MinTokens: minTokens,
-            SkipSpecialTokens: fields.Bool("skip_special_tokens") ?? true,
-            IncludeStopStrInOutput: fields.Bool("include_stop_str_in_output") ?? false);
+            Seed = fields.Long("seed") is { } seed ? unchecked((ulong)seed) : null,
+            Stop = fields.StringOrStrings("stop").Where(s => s.Length > 0).ToArray(),
+            StopTokenIds = fields.Ints("stop_token_ids"),
+            IgnoreEos = fields.Bool("ignore_eos") ?? false,
+            Logprobs = logprobs,
+            PresencePenalty = (float)presence,
+            FrequencyPenalty = (float)frequency,
+            RepetitionPenalty = (float)repetition,
+            MinTokens = minTokens,
+            SkipSpecialTokens = fields.Bool("skip_special_tokens") ?? true,
+            IncludeStopStrInOutput = fields.Bool("include_stop_str_in_output") ?? false,
+        };
     }
 
     /// <summary>A token limit: null when absent/null, else at least 1.</summary>

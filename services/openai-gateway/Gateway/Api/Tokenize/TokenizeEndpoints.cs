@@ -1,3 +1,4 @@
+using Inference.Abstractions.Text;
 using System.Text.Json;
 using Gateway.Api.Errors;
 using Gateway.Api.Json;
@@ -24,7 +25,7 @@ public static class TokenizeEndpoints
             }
 
             var tools = fields.Raw("tools");
-            var chat = new ChatMessagesPrompt(
+            var chat = new ChatTemplateInput(
                 messages.GetRawText(),
                 tools?.GetRawText(),
                 fields.Bool("add_generation_prompt") ?? true,

@@ -1,9 +1,10 @@
+using Inference.Abstractions.Text;
 using Proto = Inference.Contracts.Tokenizer.V1;
 
 namespace Gateway.Backends;
 
 /// <summary>The edge to the tokenizer service: maps domain calls to protobuf messages and back.</summary>
-public sealed class TokenizerGrpcService(Proto.Tokenizer.TokenizerClient client) : ITokenizerService
+public sealed class GrpcTokenizerService(Proto.Tokenizer.TokenizerClient client) : ITokenizerService
 {
     public async Task PingAsync(DateTime? deadline, CancellationToken cancellationToken) =>
         await client.GetInfoAsync(new Proto.GetInfoRequest(), deadline: deadline, cancellationToken: cancellationToken);
@@ -36,7 +37,7 @@ public sealed class TokenizerGrpcService(Proto.Tokenizer.TokenizerClient client)
     }
 
     public async Task<IReadOnlyList<int>> ApplyChatTemplateAsync(
-        ChatMessagesPrompt chat, CancellationToken cancellationToken)
+        ChatTemplateInput chat, CancellationToken cancellationToken)
     {
         var response = await client.ApplyChatTemplateAsync(
             new Proto.ApplyChatTemplateRequest

@@ -1,4 +1,4 @@
-namespace Scheduler.Core;
+namespace Inference.Abstractions.Generation;
 
 /// <summary>Sampling and stopping for one request, with vLLM's meanings and defaults.</summary>
 public sealed record GenerationParams

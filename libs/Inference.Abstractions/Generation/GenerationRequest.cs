@@ -1,4 +1,4 @@
-namespace Scheduler.Core;
+namespace Inference.Abstractions.Generation;
 
 /// <param name="RequestId">Caller-chosen id, unique among live requests; null assigns one.</param>
 /// <param name="Priority">Higher runs first under priority scheduling; ignored under FCFS.</param>

@@ -1,4 +1,4 @@
-namespace Scheduler.Core;
+namespace Inference.Abstractions.Generation;
 
 /// <summary>Why a request stopped generating.</summary>
 public enum FinishReason

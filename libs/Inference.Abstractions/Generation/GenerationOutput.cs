@@ -1,13 +1,16 @@
 using Inference.Abstractions.Execution;
 
-namespace Scheduler.Core;
+namespace Inference.Abstractions.Generation;
 
 /// <param name="Logprob">Log-probability of the token under the unmodified distribution.</param>
 /// <param name="TopLogprobs">Best alternatives, most likely first.</param>
 public sealed record GeneratedToken(int TokenId, float Logprob, IReadOnlyList<TokenLogprob> TopLogprobs);
 
 /// <param name="CachedPromptTokens">Prompt tokens served from the prefix cache.</param>
-public sealed record GenerationUsage(int PromptTokens, int CompletionTokens, int CachedPromptTokens);
+public sealed record GenerationUsage(int PromptTokens, int CompletionTokens, int CachedPromptTokens)
+{
+    public int TotalTokens => PromptTokens + CompletionTokens;
+}
 
 /// <summary>One streamed piece of a generation.</summary>
 /// <param name="NewTokens">Tokens since the previous output.</param>

@@ -1,11 +1,12 @@
 using Inference.Abstractions.Text;
 
-namespace Scheduler.Core;
+namespace Inference.Abstractions.Generation;
 
 /// <summary>What to complete: text, token ids, or chat messages.</summary>
 public abstract record Prompt;
 
-/// <param name="ParseSpecialTokens">Encode "&lt;|im_start|&gt;" and the like as control tokens (trusted text only).</param>
+/// <param name="ParseSpecialTokens">Encode "&lt;|im_start|&gt;" and the like as control tokens, as Hugging Face does
+/// (the OpenAI API's completions do; text from an untrusted source should not).</param>
 public sealed record TextPrompt(string Text, bool ParseSpecialTokens = false) : Prompt;
 
 public sealed record TokenIdsPrompt(IReadOnlyList<int> Ids) : Prompt;
