@@ -1,11 +1,18 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Integration.Tests.Containers;
+namespace Integration.Tests;
 
-/// <summary>Reads samples out of the Prometheus text format, enough for the tests' assertions.</summary>
+/// <summary>Reads samples out of the Prometheus text format (the gateway's <c>/metrics</c>), enough for the tests' assertions.</summary>
 public static partial class PrometheusText
 {
+    public static async Task<string> ScrapeAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync("/metrics", cancellationToken);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync(cancellationToken);
+    }
+
     /// <summary>Each sample of the family <paramref name="name"/>: its labels and its value.</summary>
     public static IEnumerable<(IReadOnlyDictionary<string, string> Labels, double Value)> Samples(string text, string name)
     {
