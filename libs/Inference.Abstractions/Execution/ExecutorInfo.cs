@@ -9,6 +9,7 @@ namespace Inference.Abstractions.Execution;
 /// <param name="NumBlocks">Valid block ids are 0 .. NumBlocks-1.</param>
 /// <param name="EosTokenIds">From generation_config.json (else config.json).</param>
 /// <param name="Device">For example "cpu:0".</param>
+/// <param name="Defaults">The model's sampling defaults (generation_config.json); null when it has none.</param>
 public sealed record ExecutorInfo(
     string ModelName,
     string Architecture,
@@ -17,4 +18,5 @@ public sealed record ExecutorInfo(
     int BlockSize,
     int NumBlocks,
     IReadOnlyList<int> EosTokenIds,
-    string Device);
+    string Device,
+    SamplingDefaults? Defaults = null);

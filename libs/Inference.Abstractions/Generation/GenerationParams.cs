@@ -1,22 +1,28 @@
 namespace Inference.Abstractions.Generation;
 
-/// <summary>Sampling and stopping for one request, with vLLM's meanings and defaults.</summary>
+/// <summary>
+/// Sampling and stopping for one request, with vLLM's meanings. A null sampling field takes the model's default
+/// (<see cref="Execution.SamplingDefaults"/>), else the default named here; the engine resolves them.
+/// </summary>
 public sealed record GenerationParams
 {
-    /// <summary>Most tokens to generate; null or 0 (default) means up to the context limit.</summary>
+    /// <summary>Most alternatives per token a request may ask for (vLLM's default <c>max_logprobs</c>).</summary>
+    public const int MaxLogprobs = 20;
+
+    /// <summary>Most tokens to generate, at least 1; null (default) means the model's default, else up to the context limit.</summary>
     public int? MaxTokens { get; init; }
 
     /// <summary>0 is greedy. Default 1.</summary>
-    public float Temperature { get; init; } = 1f;
+    public float? Temperature { get; init; }
 
     /// <summary>In (0, 1]. Default 1.</summary>
-    public float TopP { get; init; } = 1f;
+    public float? TopP { get; init; }
 
     /// <summary>0 or -1 (default 0) keep all tokens.</summary>
-    public int TopK { get; init; }
+    public int? TopK { get; init; }
 
     /// <summary>In [0, 1]; 0 (default) disables.</summary>
-    public float MinP { get; init; }
+    public float? MinP { get; init; }
 
     public ulong? Seed { get; init; }
 
@@ -27,17 +33,17 @@ public sealed record GenerationParams
 
     public bool IgnoreEos { get; init; }
 
-    /// <summary>Top alternatives per token, 0 to 20. Default 0.</summary>
+    /// <summary>Top alternatives per token, 0 to <see cref="MaxLogprobs"/>. Default 0.</summary>
     public int Logprobs { get; init; }
 
     /// <summary>In [-2, 2]. Default 0.</summary>
-    public float PresencePenalty { get; init; }
+    public float? PresencePenalty { get; init; }
 
     /// <summary>In [-2, 2]. Default 0.</summary>
-    public float FrequencyPenalty { get; init; }
+    public float? FrequencyPenalty { get; init; }
 
     /// <summary>In (0, 2]; 1 (default) disables.</summary>
-    public float RepetitionPenalty { get; init; } = 1f;
+    public float? RepetitionPenalty { get; init; }
 
     public bool IncludeStopStrInOutput { get; init; }
 

@@ -95,7 +95,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
 
         string name = options.ServedModelName ?? new DirectoryInfo(Path.GetFullPath(modelDirectory)).Name;
         var info = new ExecutorInfo(name, config.Architecture, config.VocabSize, maxModelLength, options.BlockSize,
-            numBlocks, config.EosTokenIds, options.Device);
+            numBlocks, config.EosTokenIds, options.Device, GenerationConfigFile.LoadSamplingDefaults(modelDirectory));
         LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, model.WeightType,
             numBlocks, options.BlockSize, maxModelLength, options.Threads, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim));

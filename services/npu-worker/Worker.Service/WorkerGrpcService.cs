@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Inference.Contracts.Mapping;
 using Proto = Inference.Contracts.Worker.V1;
 
 namespace Worker.Service;
@@ -7,7 +8,7 @@ namespace Worker.Service;
 public sealed partial class WorkerGrpcService(ModelHost host, ILogger<WorkerGrpcService> logger) : Proto.Worker.WorkerBase
 {
     public override Task<Proto.InfoResponse> Info(Proto.InfoRequest request, ServerCallContext context) =>
-        Task.FromResult(ProtoMapping.ToProto(RequireRunner().Info, host.InstanceId));
+        Task.FromResult(WorkerMessages.ToProto(RequireRunner().Info, host.InstanceId));
 
     public override async Task<Proto.ExecuteResponse> Execute(Proto.ExecuteRequest request, ServerCallContext context)
     {
@@ -16,8 +17,8 @@ public sealed partial class WorkerGrpcService(ModelHost host, ILogger<WorkerGrpc
         try
         {
             // The runner runs one step at a time; concurrent calls queue in order of arrival.
-            var result = await runner.ExecuteAsync(ProtoMapping.ToDomain(request), context.CancellationToken);
-            return ProtoMapping.ToProto(result, host.InstanceId);
+            var result = await runner.ExecuteAsync(WorkerMessages.ToDomain(request), context.CancellationToken);
+            return WorkerMessages.ToProto(result, host.InstanceId);
         }
         catch (ArgumentException e)
         {

@@ -112,7 +112,8 @@ public sealed class OpenAiApiTests(ServedSystem system) : IClassFixture<ServedSy
         var request = new GenerateRequest
         {
             TokenIds = new TokenIds { Ids = { golden.PromptIds } },
-            Sampling = new SamplingParams { MaxTokens = golden.Greedy.Length, Temperature = 0, IgnoreEos = true },
+            Sampling = new Inference.Contracts.Common.V1.SamplingParams { Temperature = 0 },
+            Stopping = new StoppingParams { MaxTokens = golden.Greedy.Length, IgnoreEos = true },
         };
 
         var ids = new List<int>();

@@ -17,6 +17,8 @@ public static class Usage
             --model is a folder, or a Hugging Face repository id found in the hub cache (HF_HUB_CACHE, else
             $HF_HOME/hub, else ~/.cache/huggingface/hub) or downloaded into it from HF_ENDPOINT with HF_TOKEN
             (never with HF_HUB_OFFLINE=1); the same for serve, bench-tokenizer and bench-model.
+            --temperature defaults to 0 (greedy). --top-p and --top-k, when not given, take the model's
+            generation_config.json values as vLLM does (else 1 and all tokens).
             --chat renders each --prompt as a user message through the model's chat template.
             --prompt-logits N adds the top N raw logits at each prompt's last position.
 

@@ -85,10 +85,10 @@ public static class GenerateCommand
 
     private static GenerationParams ReadParameters(CommandArguments args) => new()
     {
-        MaxTokens = args.Int("max-tokens", 0) ?? 16,
+        MaxTokens = args.Int("max-tokens", 1) ?? 16,
         Temperature = args.Float("temperature", 0) ?? 0f,
-        TopP = args.Float("top-p", 0, 1) ?? 1f,
-        TopK = args.Int("top-k", -1) ?? 0,
+        TopP = args.Float("top-p", 0, 1),
+        TopK = args.Int("top-k", -1),
         Seed = args.ULong("seed"),
         IgnoreEos = args.Flag("ignore-eos"),
         Logprobs = args.Int("logprobs", 0, 20) ?? 0,

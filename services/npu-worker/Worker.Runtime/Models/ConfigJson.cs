@@ -82,7 +82,7 @@ internal static class ConfigJson
         _ => throw new InvalidDataException($"{path}: eos_token_id must be an integer or a list of integers."),
     };
 
-    private static JsonDocument Parse(string path)
+    public static JsonDocument Parse(string path)
     {
         try
         {

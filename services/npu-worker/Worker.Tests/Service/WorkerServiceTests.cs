@@ -63,8 +63,8 @@ public sealed class WorkerServiceTests : IAsyncLifetime
     {
         var reply = await _client!.ExecuteAsync(Prefill("a", logprobs: 3), deadline: Deadline());
         var sampled = Assert.Single(reply.Sampled);
-        Assert.Equal(3, sampled.TopLogprobs.Count);
-        Assert.Equal(sampled.TokenId, sampled.TopLogprobs[0].TokenId);
+        Assert.Equal(3, sampled.Token.TopLogprobs.Count);
+        Assert.Equal(sampled.Token.TokenId, sampled.Token.TopLogprobs[0].TokenId);
     }
 
     [Fact]
@@ -127,7 +127,7 @@ public sealed class WorkerServiceTests : IAsyncLifetime
         var request = new NewRequest
         {
             RequestId = requestId, NumPromptTokens = 5, NumComputedTokens = 0, NumScheduledTokens = 5,
-            Sampling = new Inference.Contracts.Worker.V1.SamplingParams { Logprobs = logprobs },
+            Sampling = new RequestSampling { Params = new Inference.Contracts.Common.V1.SamplingParams { Temperature = 0, Logprobs = logprobs } },
         };
         request.TokenIds.AddRange([1, 2, 3, 4, 5]);
         request.BlockIds.Add(3);

@@ -46,7 +46,7 @@ public sealed class ChatCompletionsTests(GatewayHost host) : IClassFixture<Gatew
         Assert.Equal(WeatherTools, sent.Chat.ToolsJson);
         Assert.Equal("""{"enable_thinking":false}""", sent.Chat.TemplateKwargsJson);
         Assert.False(sent.Chat.AddGenerationPrompt);
-        Assert.Equal(9, sent.Sampling.MaxTokens);
+        Assert.Equal(9, sent.Stopping.MaxTokens);
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public sealed class ChatCompletionsTests(GatewayHost host) : IClassFixture<Gatew
         await host.Http.PostJsonAsync("/v1/chat/completions", """{"messages":[{"role":"user","content":"no limit"}]}""");
 
         var sent = Assert.Single(host.Scheduler.Requests, r => r.Chat?.MessagesJson.Contains("no limit") == true);
-        Assert.Equal(0, sent.Sampling.MaxTokens);
+        Assert.False(sent.Stopping.HasMaxTokens);
         Assert.True(sent.Chat.AddGenerationPrompt);
     }
 

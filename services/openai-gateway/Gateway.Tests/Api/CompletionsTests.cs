@@ -44,35 +44,37 @@ public sealed class CompletionsTests(GatewayHost host) : IClassFixture<GatewayHo
         Assert.True(sent.ParseSpecialTokens);
         Assert.Equal(3, sent.Priority);
         var s = sent.Sampling;
-        Assert.Equal(5, s.MaxTokens);
+        var stop = sent.Stopping;
+        Assert.Equal(5, stop.MaxTokens);
         Assert.Equal(0.5f, s.Temperature);
         Assert.Equal(0.9f, s.TopP);
         Assert.Equal(40, s.TopK);
         Assert.Equal(0.1f, s.MinP);
         Assert.Equal(42UL, s.Seed);
-        Assert.Equal(["x", "y"], s.Stop);
-        Assert.Equal([7], s.StopTokenIds);
-        Assert.True(s.IgnoreEos);
+        Assert.Equal(["x", "y"], stop.Stop);
+        Assert.Equal([7], stop.StopTokenIds);
+        Assert.True(stop.IgnoreEos);
         Assert.Equal(2, s.Logprobs);
         Assert.Equal(0.5f, s.PresencePenalty);
         Assert.Equal(0.25f, s.FrequencyPenalty);
         Assert.Equal(1.1f, s.RepetitionPenalty);
-        Assert.Equal(2, s.MinTokens);
-        Assert.True(s.KeepSpecialTokens);
-        Assert.True(s.IncludeStopStrInOutput);
+        Assert.Equal(2, stop.MinTokens);
+        Assert.True(sent.KeepSpecialTokens);
+        Assert.True(stop.IncludeStopStrInOutput);
     }
 
     [Fact]
-    public async Task Completions_WithoutMaxTokens_AsksForSixteenAtTemperatureOne()
+    public async Task Completions_WithoutMaxTokens_AsksForSixteenAndLeavesSamplingToTheModelDefaults()
     {
         await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"defaults","stop":"single"}""");
 
         var sent = SentWithText("defaults");
-        Assert.Equal(16, sent.Sampling.MaxTokens);
-        Assert.Equal(1f, sent.Sampling.Temperature);
+        Assert.Equal(16, sent.Stopping.MaxTokens);
+        Assert.False(sent.Sampling.HasTemperature);
+        Assert.False(sent.Sampling.HasTopP);
         Assert.False(sent.Sampling.HasSeed);
-        Assert.Equal(["single"], sent.Sampling.Stop);
-        Assert.False(sent.Sampling.KeepSpecialTokens);
+        Assert.Equal(["single"], sent.Stopping.Stop);
+        Assert.False(sent.KeepSpecialTokens);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using Gateway.Tests.Fakes;
 using Gateway.Tests.Hosting;
 using Grpc.Core;
+using Inference.Abstractions.Generation;
+using Inference.Contracts.Mapping;
 using Inference.Contracts.Scheduler.V1;
 
 namespace Gateway.Tests.Api;
@@ -51,13 +53,24 @@ public sealed class ErrorTests(GatewayHost host) : IClassFixture<GatewayHost>
     }
 
     [Fact]
-    public async Task Completions_NegativeMaxTokens_Returns400NamingMaxTokens()
+    public async Task Completions_FieldTheSchedulerRefuses_Returns400WithItsMessageAndParam()
     {
-        var answer = await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"Hi","max_tokens":-1}""");
+        // Ranges are checked once, where requests enter the engine; the gateway passes the verdict on.
+        host.Scheduler.Script = r => r.Text == "out of range"
+            ? throw ValidationErrors.ToRpcException(new GenerationValidationException("top_p", "top_p must be in (0, 1], got 0."))
+            : FakeReply.Default;
+        try
+        {
+            var answer = await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"out of range","top_p":0}""");
 
-        Assert.Equal(400, answer.Status);
-        Assert.Equal("max_tokens must be >= 1, got -1.", Message(answer));
-        Assert.Equal("max_tokens", answer.Json.GetProperty("error").GetProperty("param").GetString());
+            Assert.Equal(400, answer.Status);
+            Assert.Equal("top_p must be in (0, 1], got 0.", Message(answer));
+            Assert.Equal("top_p", answer.Json.GetProperty("error").GetProperty("param").GetString());
+        }
+        finally
+        {
+            host.Scheduler.Script = _ => FakeReply.Default;
+        }
     }
 
     [Fact]
@@ -76,7 +89,6 @@ public sealed class ErrorTests(GatewayHost host) : IClassFixture<GatewayHost>
     [InlineData("""{"max_tokens":3}""", "prompt")]
     [InlineData("""{"prompt":["a","b"]}""", "prompt")]
     [InlineData("""{"prompt":"Hi","temperature":"hot"}""", "temperature")]
-    [InlineData("""{"prompt":"Hi","top_p":0}""", "top_p")]
     [InlineData("""{"prompt":"Hi","logprobs":21}""", "logprobs")]
     [InlineData("""{"prompt":"Hi","stop":[1]}""", "stop")]
     [InlineData("""{"prompt":"Hi","max_tokens":1.5}""", "max_tokens")]

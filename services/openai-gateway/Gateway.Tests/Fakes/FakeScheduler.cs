@@ -186,12 +186,12 @@ public sealed class FakeScheduler : Generation.GenerationBase
     private TaskCompletionSource CancelledSignal(string promptText) =>
         _cancelled.GetOrAdd(promptText, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
-    private static GeneratedToken Token(int index, int alternatives)
+    private static Inference.Contracts.Common.V1.GeneratedToken Token(int index, int alternatives)
     {
-        var token = new GeneratedToken { TokenId = 100 + index, Logprob = -0.5f };
+        var token = new Inference.Contracts.Common.V1.GeneratedToken { TokenId = 100 + index, Logprob = -0.5f };
         for (var k = 0; k < alternatives; k++)
         {
-            token.TopLogprobs.Add(new TokenLogprob { TokenId = 200 + k, Logprob = -1f - k });
+            token.TopLogprobs.Add(new Inference.Contracts.Common.V1.TokenLogprob { TokenId = 200 + k, Logprob = -1f - k });
         }
 
         return token;

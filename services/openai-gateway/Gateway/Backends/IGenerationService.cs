@@ -7,7 +7,7 @@ public interface IGenerationService
     /// Streams the updates of one request. Cancelling <paramref name="cancellationToken"/> or disposing the
     /// enumerator early aborts the request in the scheduler. Failures surface as <c>RpcException</c>.
     /// </summary>
-    IAsyncEnumerable<GenerationUpdate> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken);
+    IAsyncEnumerable<GenerationOutput> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken);
 
     /// <summary>The served model and its limits, asked fresh.</summary>
     Task<ModelInfo> GetModelInfoAsync(DateTime? deadline, CancellationToken cancellationToken);

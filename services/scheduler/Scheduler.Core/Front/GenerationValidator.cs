@@ -2,57 +2,56 @@ using System.Globalization;
 
 namespace Scheduler.Core;
 
-/// <summary>vLLM's request checks: every message names the field and its limit. Comparisons are written
-/// so that NaN fails them.</summary>
+/// <summary>vLLM's request checks, made once where a request enters the engine (gRPC, the gateway behind it, and
+/// the offline CLI all enter here): every message names the field and its limit. Unset (null) fields are the
+/// model's defaults and are not checked. Comparisons are written so that NaN fails them.</summary>
 internal sealed class GenerationValidator(int vocabSize, int maxModelLength)
 {
-    public const int MaxLogprobs = 20;
-
     public void ValidateParams(GenerationParams p)
     {
-        if (p.MaxTokens is < 0)
+        if (p.MaxTokens is < 1)
         {
-            Fail("max_tokens", $"max_tokens must be at least 0, got {p.MaxTokens}.");
+            Fail("max_tokens", $"max_tokens must be at least 1, got {p.MaxTokens}.");
         }
 
-        if (!(p.Temperature >= 0f) || float.IsInfinity(p.Temperature))
+        if (p.Temperature is { } temperature && (!(temperature >= 0f) || float.IsInfinity(temperature)))
         {
-            Fail("temperature", $"temperature must be non-negative, got {Format(p.Temperature)}.");
+            Fail("temperature", $"temperature must be non-negative, got {Format(temperature)}.");
         }
 
-        if (!(p.TopP > 0f && p.TopP <= 1f))
+        if (p.TopP is { } topP && !(topP > 0f && topP <= 1f))
         {
-            Fail("top_p", $"top_p must be in (0, 1], got {Format(p.TopP)}.");
+            Fail("top_p", $"top_p must be in (0, 1], got {Format(topP)}.");
         }
 
-        if (p.TopK < -1)
+        if (p.TopK is < -1)
         {
             Fail("top_k", $"top_k must be -1 (disable), 0 (disable) or at least 1, got {p.TopK}.");
         }
 
-        if (!(p.MinP >= 0f && p.MinP <= 1f))
+        if (p.MinP is { } minP && !(minP >= 0f && minP <= 1f))
         {
-            Fail("min_p", $"min_p must be in [0, 1], got {Format(p.MinP)}.");
+            Fail("min_p", $"min_p must be in [0, 1], got {Format(minP)}.");
         }
 
-        if (p.Logprobs is < 0 or > MaxLogprobs)
+        if (p.Logprobs is < 0 or > GenerationParams.MaxLogprobs)
         {
-            Fail("logprobs", $"logprobs must be in [0, {MaxLogprobs}], got {p.Logprobs}.");
+            Fail("logprobs", $"logprobs must be in [0, {GenerationParams.MaxLogprobs}], got {p.Logprobs}.");
         }
 
-        if (!(p.PresencePenalty >= -2f && p.PresencePenalty <= 2f))
+        if (p.PresencePenalty is { } presence && !(presence >= -2f && presence <= 2f))
         {
-            Fail("presence_penalty", $"presence_penalty must be in [-2, 2], got {Format(p.PresencePenalty)}.");
+            Fail("presence_penalty", $"presence_penalty must be in [-2, 2], got {Format(presence)}.");
         }
 
-        if (!(p.FrequencyPenalty >= -2f && p.FrequencyPenalty <= 2f))
+        if (p.FrequencyPenalty is { } frequency && !(frequency >= -2f && frequency <= 2f))
         {
-            Fail("frequency_penalty", $"frequency_penalty must be in [-2, 2], got {Format(p.FrequencyPenalty)}.");
+            Fail("frequency_penalty", $"frequency_penalty must be in [-2, 2], got {Format(frequency)}.");
         }
 
-        if (!(p.RepetitionPenalty > 0f && p.RepetitionPenalty <= 2f))
+        if (p.RepetitionPenalty is { } repetition && !(repetition > 0f && repetition <= 2f))
         {
-            Fail("repetition_penalty", $"repetition_penalty must be in (0, 2], got {Format(p.RepetitionPenalty)}.");
+            Fail("repetition_penalty", $"repetition_penalty must be in (0, 2], got {Format(repetition)}.");
         }
 
         if (p.MinTokens < 0)
@@ -60,7 +59,7 @@ internal sealed class GenerationValidator(int vocabSize, int maxModelLength)
             Fail("min_tokens", $"min_tokens must be at least 0, got {p.MinTokens}.");
         }
 
-        if (p.MaxTokens is > 0 and var maxTokens && p.MinTokens > maxTokens)
+        if (p.MaxTokens is { } maxTokens && p.MinTokens > maxTokens)
         {
             Fail("min_tokens", $"min_tokens must be less than or equal to max_tokens={maxTokens}, got {p.MinTokens}.");
         }
@@ -94,7 +93,7 @@ internal sealed class GenerationValidator(int vocabSize, int maxModelLength)
                  "(one position is kept for the first generated token).");
         }
 
-        if (p.MaxTokens is > 0 and var maxTokens && promptIds.Count + maxTokens > maxModelLength)
+        if (p.MaxTokens is { } maxTokens && promptIds.Count + maxTokens > maxModelLength)
         {
             Fail("max_tokens", $"This model's maximum context length is {maxModelLength} tokens. However, you requested " +
                  $"{promptIds.Count + maxTokens} tokens ({promptIds.Count} in the prompt, {maxTokens} in the completion " +

@@ -141,8 +141,7 @@ public sealed class InferenceEngine : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var p = request.Params;
-        _validator.ValidateParams(p);
+        _validator.ValidateParams(request.Params);
         if (Interlocked.Increment(ref _numAdmitted) > Options.MaxConcurrentRequests)
         {
             Interlocked.Decrement(ref _numAdmitted);
@@ -167,7 +166,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         GenerationRequest request,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var p = request.Params;
+        var p = ModelDefaults.Apply(request.Params, ExecutorInfo.Defaults);
         var promptIds = await TokenizeAsync(request.Prompt, cancellationToken);
         _validator.ValidatePrompt(promptIds, p);
 
@@ -294,18 +293,20 @@ public sealed class InferenceEngine : IAsyncDisposable
     }
 
     private static SamplingParams ToSampling(GenerationParams p) => new(
-        Temperature: p.Temperature,
-        TopP: p.TopP,
-        TopK: Math.Max(0, p.TopK),
-        MinP: p.MinP,
+        Temperature: p.Temperature ?? 1f,
+        TopP: p.TopP ?? 1f,
+        TopK: Math.Max(0, p.TopK ?? 0),
+        MinP: p.MinP ?? 0f,
         Seed: p.Seed,
-        PresencePenalty: p.PresencePenalty,
-        FrequencyPenalty: p.FrequencyPenalty,
-        RepetitionPenalty: p.RepetitionPenalty,
+        PresencePenalty: p.PresencePenalty ?? 0f,
+        FrequencyPenalty: p.FrequencyPenalty ?? 0f,
+        RepetitionPenalty: p.RepetitionPenalty ?? 1f,
         Logprobs: p.Logprobs);
 
+    /// <summary>An unset max_tokens runs to the model's default (generation_config.json max_new_tokens) or the
+    /// context limit, whichever comes first.</summary>
     private StoppingCriteria ToStopping(GenerationParams p, int promptLength) => new(
-        MaxTokens: p.MaxTokens is > 0 and var maxTokens ? maxTokens : MaxModelLength - promptLength,
+        MaxTokens: p.MaxTokens ?? Math.Min(ExecutorInfo.Defaults?.MaxTokens ?? int.MaxValue, MaxModelLength - promptLength),
         MinTokens: p.MinTokens,
         IgnoreEos: p.IgnoreEos,
         StopTokenIds: p.StopTokenIds);

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Inference.Abstractions.Execution;
 using Inference.Contracts.Worker.V1;
+using Inference.Contracts.Mapping;
 
 namespace Scheduler.Service.Adapters;
 

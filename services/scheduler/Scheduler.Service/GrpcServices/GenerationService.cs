@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Inference.Contracts.Mapping;
 using Inference.Contracts.Scheduler.V1;
 using Scheduler.Core;
 using Scheduler.Service.Engine;
@@ -22,7 +23,7 @@ public sealed class GenerationService(EngineHost host, WorkerDirectory directory
         }
         catch (GenerationValidationException ex)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
+            throw ValidationErrors.ToRpcException(ex);
         }
         catch (EngineOverloadedException ex)
         {

@@ -99,7 +99,7 @@ public sealed class FakeWorkerService : Worker.WorkerBase
         {
             var next = tokens[^1] + 1;
             tokens.Add(next);
-            response.Sampled.Add(new SampledToken { RequestId = requestId, TokenId = next, Logprob = -0.25f });
+            response.Sampled.Add(new SampledToken { RequestId = requestId, Token = new Inference.Contracts.Common.V1.GeneratedToken { TokenId = next, Logprob = -0.25f } });
         }
     }
 }

@@ -39,7 +39,7 @@ public sealed class SchedulerFleetServiceTests
         await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
         await WaitForReadyAsync(fixture);
         var client = new Generation.GenerationClient(fixture.Channel);
-        var prompt = new GenerateRequest { Text = "abcdefghijklmnopqrst", Sampling = new SamplingParams { MaxTokens = 3 } };
+        var prompt = new GenerateRequest { Text = "abcdefghijklmnopqrst", Stopping = new StoppingParams { MaxTokens = 3 } };
         var first = await CollectTextAsync(client.Generate(prompt));
 
         fixture.Worker.Restart();
@@ -56,7 +56,7 @@ public sealed class SchedulerFleetServiceTests
         await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
         await WaitForReadyAsync(fixture);
         var client = new Generation.GenerationClient(fixture.Channel);
-        await CollectTextAsync(client.Generate(new GenerateRequest { Text = "abc", Sampling = new SamplingParams { MaxTokens = 2 } }));
+        await CollectTextAsync(client.Generate(new GenerateRequest { Text = "abc", Stopping = new StoppingParams { MaxTokens = 2 } }));
         using var http = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{fixture.Channel.Target}/metrics")
         {

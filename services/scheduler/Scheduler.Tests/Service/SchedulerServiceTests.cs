@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Grpc.Health.V1;
+using Inference.Contracts.Mapping;
 using Inference.Contracts.Scheduler.V1;
 
 namespace Scheduler.Tests.Service;
@@ -19,7 +20,7 @@ public sealed class SchedulerServiceTests
         {
             RequestId = "svc-1",
             Text = "abc",
-            Sampling = new SamplingParams { MaxTokens = 4 },
+            Stopping = new StoppingParams { MaxTokens = 4 },
         }));
 
         Assert.Equal("defg", string.Concat(responses.Select(r => r.TextDelta)));
@@ -41,7 +42,7 @@ public sealed class SchedulerServiceTests
         var responses = await CollectAsync(client.Generate(new GenerateRequest
         {
             Text = "a",
-            Sampling = new SamplingParams { MaxTokens = 20, Stop = { "e" } },
+            Stopping = new StoppingParams { MaxTokens = 20, Stop = { "e" } },
         }));
 
         Assert.Equal("bcd", string.Concat(responses.Select(r => r.TextDelta)));
@@ -56,10 +57,11 @@ public sealed class SchedulerServiceTests
         var client = new Generation.GenerationClient(fixture.Channel);
 
         var error = await Assert.ThrowsAsync<RpcException>(() =>
-            CollectAsync(client.Generate(new GenerateRequest { Text = "a", Sampling = new SamplingParams { Temperature = -1 } })));
+            CollectAsync(client.Generate(new GenerateRequest { Text = "a", Sampling = new Inference.Contracts.Common.V1.SamplingParams { Temperature = -1 } })));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Equal("temperature must be non-negative, got -1.", error.Status.Detail);
+        Assert.Equal("temperature", ValidationErrors.InvalidField(error));
     }
 
     [Fact]
@@ -124,7 +126,7 @@ public sealed class SchedulerServiceTests
         await WaitUntilServingAsync(fixture);
         var client = new Generation.GenerationClient(fixture.Channel);
         using var cancel = new CancellationTokenSource();
-        using (var call = client.Generate(new GenerateRequest { RequestId = "gone", Text = "a", Sampling = new SamplingParams { MaxTokens = 200 } },
+        using (var call = client.Generate(new GenerateRequest { RequestId = "gone", Text = "a", Stopping = new StoppingParams { MaxTokens = 200 } },
                    cancellationToken: cancel.Token))
         {
             Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Timeout));
@@ -135,7 +137,7 @@ public sealed class SchedulerServiceTests
         while (!WorkerWasTold(fixture, "gone"))
         {
             Assert.True(DateTime.UtcNow < deadline, "the worker was never told to free the aborted request");
-            await CollectAsync(client.Generate(new GenerateRequest { Text = "z", Sampling = new SamplingParams { MaxTokens = 1 } }));
+            await CollectAsync(client.Generate(new GenerateRequest { Text = "z", Stopping = new StoppingParams { MaxTokens = 1 } }));
         }
 
         var steps = Snapshot(fixture);
@@ -155,7 +157,7 @@ public sealed class SchedulerServiceTests
             fixture.Worker.FailNextExecutes = 2;
         }
 
-        var responses = await CollectAsync(client.Generate(new GenerateRequest { Text = "abc", Sampling = new SamplingParams { MaxTokens = 3 } }));
+        var responses = await CollectAsync(client.Generate(new GenerateRequest { Text = "abc", Stopping = new StoppingParams { MaxTokens = 3 } }));
 
         Assert.Equal("def", string.Concat(responses.Select(r => r.TextDelta)));
         Assert.Equal(3, Snapshot(fixture).Count(r => r.NewRequests.Count == 1));

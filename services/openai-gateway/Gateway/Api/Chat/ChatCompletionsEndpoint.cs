@@ -75,8 +75,8 @@ public static class ChatCompletionsEndpoint
         {
             answer.Add(update);
             var content = filter?.Push(update.TextDelta) ?? update.TextDelta;
-            var logprobs = update.Tokens.Count > 0
-                ? await BuildLogprobsAsync(request, update.Tokens, tokenTexts, cancellationToken)
+            var logprobs = update.NewTokens.Count > 0
+                ? await BuildLogprobsAsync(request, update.NewTokens, tokenTexts, cancellationToken)
                 : null;
             if (content.Length > 0 || logprobs is not null)
             {

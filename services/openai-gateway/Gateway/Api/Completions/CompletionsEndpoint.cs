@@ -67,7 +67,7 @@ public static class CompletionsEndpoint
         await foreach (var update in started.Stream.ReadAllAsync())
         {
             answer.Add(update);
-            var hasLogprobs = logprobs is not null && update.Tokens.Count > 0;
+            var hasLogprobs = logprobs is not null && update.NewTokens.Count > 0;
             if (update.TextDelta.Length == 0 && update.Finish is null && !hasLogprobs)
             {
                 continue;
@@ -76,7 +76,7 @@ public static class CompletionsEndpoint
             var choice = new CompletionChoice(
                 0,
                 update.TextDelta,
-                hasLogprobs ? await BuildLogprobsAsync(logprobs!, update.Tokens, tokenTexts, cancellationToken) : null,
+                hasLogprobs ? await BuildLogprobsAsync(logprobs!, update.NewTokens, tokenTexts, cancellationToken) : null,
                 update.Finish?.ToOpenAi(),
                 update.StopReason);
             await sse.WriteAsync(Response(started, [choice], null), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Grpc.Core;
+using Inference.Contracts.Mapping;
 
 namespace Gateway.Api.Errors;
 
@@ -27,7 +28,7 @@ public static class ErrorTable
     private static ErrorAnswer FromRpc(RpcException rpc) => rpc.StatusCode switch
     {
         StatusCode.InvalidArgument or StatusCode.OutOfRange or StatusCode.FailedPrecondition =>
-            Answer(400, rpc.Status.Detail, null),
+            Answer(400, rpc.Status.Detail, ValidationErrors.InvalidField(rpc)),
         StatusCode.NotFound => Answer(404, rpc.Status.Detail, null),
         StatusCode.ResourceExhausted =>
             Answer(429, $"The server is overloaded: {rpc.Status.Detail}", null) with { RetryAfterSeconds = OverloadRetryAfterSeconds },

@@ -19,10 +19,10 @@ public sealed class GenerationAccumulator
 
     public GenerationUsage? Usage { get; private set; }
 
-    public void Add(GenerationUpdate update)
+    public void Add(GenerationOutput update)
     {
         _text.Append(update.TextDelta);
-        _tokens.AddRange(update.Tokens);
+        _tokens.AddRange(update.NewTokens);
         Finish ??= update.Finish;
         StopReason ??= update.StopReason;
         Usage ??= update.Usage;

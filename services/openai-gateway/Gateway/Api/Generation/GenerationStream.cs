@@ -8,12 +8,12 @@ namespace Gateway.Api.Generation;
 /// </summary>
 public sealed class GenerationStream : IAsyncDisposable
 {
-    private readonly IAsyncEnumerator<GenerationUpdate> _updates;
+    private readonly IAsyncEnumerator<GenerationOutput> _updates;
 
-    private GenerationStream(IAsyncEnumerator<GenerationUpdate> updates) => _updates = updates;
+    private GenerationStream(IAsyncEnumerator<GenerationOutput> updates) => _updates = updates;
 
     public static async Task<GenerationStream> OpenAsync(
-        IAsyncEnumerable<GenerationUpdate> updates, CancellationToken cancellationToken)
+        IAsyncEnumerable<GenerationOutput> updates, CancellationToken cancellationToken)
     {
         var enumerator = updates.GetAsyncEnumerator(cancellationToken);
         try
@@ -33,7 +33,7 @@ public sealed class GenerationStream : IAsyncDisposable
     }
 
     /// <summary>Every update, the first one included.</summary>
-    public async IAsyncEnumerable<GenerationUpdate> ReadAllAsync()
+    public async IAsyncEnumerable<GenerationOutput> ReadAllAsync()
     {
         do
         {

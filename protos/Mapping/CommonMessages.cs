@@ -1,0 +1,89 @@
+using Inference.Abstractions.Execution;
+using Inference.Abstractions.Generation;
+using Proto = Inference.Contracts.Common.V1;
+
+namespace Inference.Contracts.Mapping;
+
+/// <summary>The <c>inference.common.v1</c> messages to domain types and back, for every boundary that carries them.</summary>
+public static class CommonMessages
+{
+    /// <summary>Fully resolved sampling, as a worker receives it: every field set.</summary>
+    public static Proto.SamplingParams ToProto(SamplingParams s)
+    {
+        var message = new Proto.SamplingParams
+        {
+            Temperature = s.Temperature,
+            TopP = s.TopP,
+            TopK = s.TopK,
+            MinP = s.MinP,
+            PresencePenalty = s.PresencePenalty,
+            FrequencyPenalty = s.FrequencyPenalty,
+            RepetitionPenalty = s.RepetitionPenalty,
+            Logprobs = s.Logprobs,
+        };
+        if (s.Seed is { } seed)
+        {
+            message.Seed = seed;
+        }
+
+        return message;
+    }
+
+    /// <summary>A worker's view: a field still unset (or the whole message absent) takes the default the proto names.</summary>
+    public static SamplingParams ToDomain(Proto.SamplingParams? p, IReadOnlyList<int>? bannedTokenIds)
+    {
+        p ??= new Proto.SamplingParams();
+        return new SamplingParams(
+            Temperature: p.HasTemperature ? p.Temperature : 1f,
+            TopP: p.HasTopP ? p.TopP : 1f,
+            TopK: p.HasTopK ? p.TopK : 0,
+            MinP: p.HasMinP ? p.MinP : 0f,
+            Seed: p.HasSeed ? p.Seed : null,
+            PresencePenalty: p.HasPresencePenalty ? p.PresencePenalty : 0f,
+            FrequencyPenalty: p.HasFrequencyPenalty ? p.FrequencyPenalty : 0f,
+            RepetitionPenalty: p.HasRepetitionPenalty ? p.RepetitionPenalty : 1f,
+            Logprobs: p.HasLogprobs ? p.Logprobs : 0,
+            BannedTokenIds: bannedTokenIds is { Count: > 0 } ? bannedTokenIds : null);
+    }
+
+    /// <summary>A model's defaults: only the fields it has are set.</summary>
+    public static Proto.SamplingParams ToProto(SamplingDefaults d)
+    {
+        var message = new Proto.SamplingParams();
+        if (d.Temperature is { } temperature) message.Temperature = temperature;
+        if (d.TopP is { } topP) message.TopP = topP;
+        if (d.TopK is { } topK) message.TopK = topK;
+        if (d.MinP is { } minP) message.MinP = minP;
+        if (d.RepetitionPenalty is { } repetition) message.RepetitionPenalty = repetition;
+        return message;
+    }
+
+    public static SamplingDefaults ToDefaults(Proto.SamplingParams? p, int? maxTokens) => p is null
+        ? new SamplingDefaults(MaxTokens: maxTokens)
+        : new SamplingDefaults(
+            Temperature: p.HasTemperature ? p.Temperature : null,
+            TopP: p.HasTopP ? p.TopP : null,
+            TopK: p.HasTopK ? p.TopK : null,
+            MinP: p.HasMinP ? p.MinP : null,
+            RepetitionPenalty: p.HasRepetitionPenalty ? p.RepetitionPenalty : null,
+            MaxTokens: maxTokens);
+
+    public static Proto.GeneratedToken ToProto(int tokenId, float logprob, IReadOnlyList<TokenLogprob> top)
+    {
+        var message = new Proto.GeneratedToken { TokenId = tokenId, Logprob = logprob };
+        foreach (var alternative in top)
+        {
+            message.TopLogprobs.Add(new Proto.TokenLogprob { TokenId = alternative.TokenId, Logprob = alternative.Logprob });
+        }
+
+        return message;
+    }
+
+    public static Proto.GeneratedToken ToProto(GeneratedToken token) => ToProto(token.TokenId, token.Logprob, token.TopLogprobs);
+
+    public static GeneratedToken ToDomain(Proto.GeneratedToken token) =>
+        new(token.TokenId, token.Logprob, TopLogprobs(token));
+
+    public static TokenLogprob[] TopLogprobs(Proto.GeneratedToken token) =>
+        [.. token.TopLogprobs.Select(t => new TokenLogprob(t.TokenId, t.Logprob))];
+}

@@ -1,0 +1,142 @@
+using Inference.Abstractions.Execution;
+using Proto = Inference.Contracts.Worker.V1;
+
+namespace Inference.Contracts.Mapping;
+
+/// <summary>
+/// The worker boundary (<c>inference.worker.v1</c>) in both directions, so the scheduler (client) and the worker
+/// (server) read and write the step protocol through one mapping.
+/// </summary>
+public static class WorkerMessages
+{
+    public static Proto.InfoResponse ToProto(ExecutorInfo info, string instanceId)
+    {
+        var defaults = info.Defaults ?? SamplingDefaults.None;
+        var response = new Proto.InfoResponse
+        {
+            ModelName = info.ModelName,
+            Architecture = info.Architecture,
+            VocabSize = info.VocabSize,
+            MaxModelLen = info.MaxModelLength,
+            BlockSize = info.BlockSize,
+            NumBlocks = info.NumBlocks,
+            Device = info.Device,
+            InstanceId = instanceId,
+            DefaultSampling = CommonMessages.ToProto(defaults),
+        };
+        response.EosTokenIds.AddRange(info.EosTokenIds);
+        if (defaults.MaxTokens is { } maxTokens)
+        {
+            response.DefaultMaxTokens = maxTokens;
+        }
+
+        return response;
+    }
+
+    public static ExecutorInfo ToDomain(Proto.InfoResponse info) => new(
+        info.ModelName,
+        info.Architecture,
+        info.VocabSize,
+        info.MaxModelLen,
+        info.BlockSize,
+        info.NumBlocks,
+        [.. info.EosTokenIds],
+        info.Device,
+        CommonMessages.ToDefaults(info.DefaultSampling, info.HasDefaultMaxTokens ? info.DefaultMaxTokens : null));
+
+    /// <param name="instanceId">The worker instance the plan was made for; another instance refuses it.</param>
+    public static Proto.ExecuteRequest ToProto(StepPlan plan, string instanceId)
+    {
+        var request = new Proto.ExecuteRequest { StepId = plan.StepId, InstanceId = instanceId };
+        request.FinishedRequestIds.AddRange(plan.FinishedRequestIds);
+        foreach (var n in plan.NewRequests)
+        {
+            var message = new Proto.NewRequest
+            {
+                RequestId = n.RequestId,
+                NumPromptTokens = n.NumPromptTokens,
+                Sampling = ToProto(n.Sampling),
+                NumComputedTokens = n.NumComputedTokens,
+                NumScheduledTokens = n.NumScheduledTokens,
+            };
+            message.TokenIds.AddRange(n.TokenIds);
+            message.BlockIds.AddRange(n.BlockIds);
+            request.NewRequests.Add(message);
+        }
+
+        foreach (var c in plan.CachedRequests)
+        {
+            var message = new Proto.CachedRequest
+            {
+                RequestId = c.RequestId,
+                NumComputedTokens = c.NumComputedTokens,
+                NumScheduledTokens = c.NumScheduledTokens,
+                Sampling = c.Sampling is null ? null : ToProto(c.Sampling),
+            };
+            message.NewBlockIds.AddRange(c.NewBlockIds);
+            request.CachedRequests.Add(message);
+        }
+
+        return request;
+    }
+
+    public static StepPlan ToDomain(Proto.ExecuteRequest request) => new(
+        request.StepId,
+        [.. request.NewRequests.Select(r => new NewRequestData(
+            r.RequestId, [.. r.TokenIds], r.NumPromptTokens, ToDomain(r.Sampling), [.. r.BlockIds],
+            r.NumComputedTokens, r.NumScheduledTokens))],
+        [.. request.CachedRequests.Select(r => new CachedRequestData(
+            r.RequestId, [.. r.NewBlockIds], r.NumComputedTokens, r.NumScheduledTokens,
+            r.Sampling is null ? null : ToDomain(r.Sampling)))],
+        [.. request.FinishedRequestIds]);
+
+    public static Proto.ExecuteResponse ToProto(StepResult result, string instanceId)
+    {
+        var response = new Proto.ExecuteResponse
+        {
+            StepId = result.StepId,
+            NumTokens = result.NumTokens,
+            InstanceId = instanceId,
+            Timings = new Proto.StepTimings
+            {
+                ForwardNs = result.Timings.ForwardNs,
+                SampleNs = result.Timings.SampleNs,
+                TotalNs = result.Timings.TotalNs,
+            },
+        };
+        foreach (var s in result.Sampled)
+        {
+            response.Sampled.Add(new Proto.SampledToken
+            {
+                RequestId = s.RequestId,
+                Token = CommonMessages.ToProto(s.TokenId, s.Logprob, s.TopLogprobs),
+            });
+        }
+
+        return response;
+    }
+
+    public static StepResult ToDomain(Proto.ExecuteResponse response) => new(
+        response.StepId,
+        [.. response.Sampled.Select(s => new SampledToken(
+            s.RequestId,
+            s.Token?.TokenId ?? throw new InvalidDataException($"Sampled token of {s.RequestId} has no token."),
+            s.Token.Logprob,
+            CommonMessages.TopLogprobs(s.Token)))],
+        response.Timings is { } t ? new StepTimings(t.ForwardNs, t.SampleNs, t.TotalNs) : default,
+        response.NumTokens);
+
+    private static Proto.RequestSampling ToProto(SamplingParams sampling)
+    {
+        var message = new Proto.RequestSampling { Params = CommonMessages.ToProto(sampling) };
+        if (sampling.BannedTokenIds is { } banned)
+        {
+            message.BannedTokenIds.AddRange(banned);
+        }
+
+        return message;
+    }
+
+    private static SamplingParams ToDomain(Proto.RequestSampling? sampling) =>
+        CommonMessages.ToDomain(sampling?.Params, sampling is null ? null : [.. sampling.BannedTokenIds]);
+}

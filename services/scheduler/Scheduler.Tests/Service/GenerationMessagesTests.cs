@@ -1,0 +1,59 @@
+using Inference.Abstractions.Generation;
+using Inference.Contracts.Mapping;
+using Inference.Contracts.Scheduler.V1;
+using CommonV1 = Inference.Contracts.Common.V1;
+
+namespace Scheduler.Tests.Service;
+
+/// <summary>The generation boundary's one mapping, used by the gateway (client) and the scheduler (server).</summary>
+public sealed class GenerationMessagesTests
+{
+    [Fact]
+    public void ToDomain_UnsetSamplingFields_StayUnsetSoTheModelDefaultsApply()
+    {
+        var request = GenerationMessages.ToDomain(new GenerateRequest { Text = "a" });
+
+        Assert.Null(request.Params.Temperature);
+        Assert.Null(request.Params.TopP);
+        Assert.Null(request.Params.RepetitionPenalty);
+        Assert.Null(request.Params.MaxTokens);
+    }
+
+    [Fact]
+    public void ToDomain_ExplicitZeroTemperature_IsGreedyNotUnset()
+    {
+        var request = GenerationMessages.ToDomain(new GenerateRequest
+        {
+            Text = "a",
+            Sampling = new CommonV1.SamplingParams { Temperature = 0 },
+        });
+
+        Assert.Equal(0f, request.Params.Temperature);
+    }
+
+    [Fact]
+    public void ToProtoThenToDomain_KeepsEveryField()
+    {
+        var sent = new GenerationRequest("r1", new TextPrompt("hi", ParseSpecialTokens: true), new GenerationParams
+        {
+            MaxTokens = 5, Temperature = 0.5f, TopP = 0.9f, TopK = 40, MinP = 0.1f, Seed = 42, Stop = ["x"],
+            StopTokenIds = [7], IgnoreEos = true, Logprobs = 2, PresencePenalty = 0.5f, FrequencyPenalty = 0.25f,
+            RepetitionPenalty = 1.1f, IncludeStopStrInOutput = true, SkipSpecialTokens = false, MinTokens = 2,
+        }, Priority: 3);
+
+        var received = GenerationMessages.ToDomain(GenerationMessages.ToProto(sent));
+
+        Assert.Equal(sent.Params with { Stop = [], StopTokenIds = [] }, received.Params with { Stop = [], StopTokenIds = [] });
+        Assert.Equal(sent.Params.Stop, received.Params.Stop);
+        Assert.Equal(sent.Params.StopTokenIds, received.Params.StopTokenIds);
+        Assert.Equal((sent.RequestId, sent.Prompt, sent.Priority), (received.RequestId, received.Prompt, received.Priority));
+    }
+
+    [Fact]
+    public void ToDomain_NoPrompt_IsRefusedNamingPrompt()
+    {
+        var error = Assert.Throws<GenerationValidationException>(() => GenerationMessages.ToDomain(new GenerateRequest()));
+
+        Assert.Equal("prompt", error.Field);
+    }
+}
