@@ -24,6 +24,7 @@ public static class GatewayApp
         builder.Services.AddBackends(options);
         builder.Services.AddGatewayMetrics(options);
         builder.Services.AddSchedulerFrontDoor(options);
+        builder.Services.AddFrontDoorReflection();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -31,6 +32,7 @@ public static class GatewayApp
         app.MapOpenAiApi();
         app.MapGatewayMetrics();
         app.MapSchedulerFrontDoor();
+        app.MapFrontDoorReflection(options.GrpcPort);
         app.MapGrpcHealthChecksService();
         return app;
     }

@@ -1,6 +1,7 @@
 using Gateway.Tests.Hosting;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Grpc.Reflection.V1Alpha;
 using Inference.Contracts.Scheduler.V1;
 
 namespace Gateway.Tests.Proxy;
@@ -49,5 +50,38 @@ public sealed class FrontDoorTests(GatewayHost host) : IClassFixture<GatewayHost
             .GetModelInfoAsync(new GetModelInfoRequest(), cancellationToken: cts.Token);
 
         Assert.Equal(Fakes.FakeScheduler.ModelName, info.ModelName);
+    }
+
+    [Fact]
+    public async Task Reflection_ThroughTheGrpcPort_ListsTheGenerationServiceAndNotTheWorkerRegistry()
+    {
+        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+        using var channel = GrpcChannel.ForAddress(host.GrpcAddress);
+        var client = new ServerReflection.ServerReflectionClient(channel);
+
+        using var call = client.ServerReflectionInfo(cancellationToken: cts.Token);
+        await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" }, cts.Token);
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(cts.Token));
+        var services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToArray();
+
+        Assert.Contains("inference.scheduler.v1.Generation", services);
+        Assert.Contains("grpc.health.v1.Health", services);
+        Assert.DoesNotContain("inference.scheduler.v1.WorkerRegistry", services);
+    }
+
+    [Fact]
+    public async Task Reflection_ThroughTheGrpcPort_DescribesTheSharedSamplingMessages()
+    {
+        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+        using var channel = GrpcChannel.ForAddress(host.GrpcAddress);
+        var client = new ServerReflection.ServerReflectionClient(channel);
+
+        using var call = client.ServerReflectionInfo(cancellationToken: cts.Token);
+        await call.RequestStream.WriteAsync(new ServerReflectionRequest { FileContainingSymbol = "inference.common.v1.SamplingParams" }, cts.Token);
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(cts.Token));
+
+        Assert.NotEmpty(call.ResponseStream.Current.FileDescriptorResponse.FileDescriptorProto);
     }
 }

@@ -26,6 +26,8 @@ public sealed class InferenceEngine : IAsyncDisposable
     private readonly EngineLoop _loop;
     private readonly GenerationValidator _validator;
     private readonly TimeProvider _time;
+    private const byte Running = 0;
+    private const byte AbortRequested = 1;
     private readonly ConcurrentDictionary<string, byte> _liveRequestIds = new();
     private readonly EngineMetrics? _metrics;
     private int _numAdmitted;
@@ -171,9 +173,9 @@ public sealed class InferenceEngine : IAsyncDisposable
         _validator.ValidatePrompt(promptIds, p);
 
         var requestId = string.IsNullOrEmpty(request.RequestId) ? $"req-{Guid.NewGuid():N}" : request.RequestId;
-        if (!_liveRequestIds.TryAdd(requestId, 0))
+        if (!_liveRequestIds.TryAdd(requestId, Running))
         {
-            throw new GenerationValidationException("request_id", $"request_id '{requestId}' is already in use by a running request.");
+            throw new DuplicateRequestIdException(requestId);
         }
 
         try
@@ -185,6 +187,12 @@ public sealed class InferenceEngine : IAsyncDisposable
             if (!_loop.Submit(engineRequest, outputs.Writer))
             {
                 throw new ObjectDisposedException(nameof(InferenceEngine));
+            }
+
+            if (_liveRequestIds.TryGetValue(requestId, out var state) && state == AbortRequested)
+            {
+                // Abort came while the request was being tokenized, before the loop knew it.
+                _loop.Abort(requestId);
             }
 
             var finished = false;
@@ -228,6 +236,22 @@ public sealed class InferenceEngine : IAsyncDisposable
         {
             _liveRequestIds.TryRemove(requestId, out _);
         }
+    }
+
+    /// <summary>
+    /// Ends a running request as cancelling its <see cref="GenerateAsync"/> does, except that its stream ends with a
+    /// last output whose finish reason is <see cref="FinishReason.Abort"/>.
+    /// </summary>
+    /// <returns>False when no running request has that id.</returns>
+    public bool Abort(string requestId)
+    {
+        if (!_liveRequestIds.TryUpdate(requestId, AbortRequested, Running))
+        {
+            return false;
+        }
+
+        _loop.Abort(requestId);
+        return true;
     }
 
     public async ValueTask DisposeAsync()

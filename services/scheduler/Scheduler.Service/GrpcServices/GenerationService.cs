@@ -25,6 +25,10 @@ public sealed class GenerationService(EngineHost host, WorkerDirectory directory
         {
             throw ValidationErrors.ToRpcException(ex);
         }
+        catch (DuplicateRequestIdException ex)
+        {
+            throw new RpcException(new Status(StatusCode.AlreadyExists, ex.Message));
+        }
         catch (EngineOverloadedException ex)
         {
             throw new RpcException(new Status(StatusCode.ResourceExhausted, ex.Message));
@@ -86,6 +90,17 @@ public sealed class GenerationService(EngineHost host, WorkerDirectory directory
             }
 
             response.Workers.Add(status);
+        }
+
+        return Task.FromResult(response);
+    }
+
+    public override Task<AbortResponse> Abort(AbortRequest request, ServerCallContext context)
+    {
+        var response = new AbortResponse();
+        if (host.Engine is { } engine)
+        {
+            response.AbortedIds.AddRange(request.RequestIds.Where(engine.Abort));
         }
 
         return Task.FromResult(response);

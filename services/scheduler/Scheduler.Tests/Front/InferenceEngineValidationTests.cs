@@ -119,9 +119,9 @@ public sealed class InferenceEngineValidationTests
         executor.AllowSteps(1);
         await running.NextAsync();
 
-        var error = await Assert.ThrowsAsync<GenerationValidationException>(() => engine.CollectAsync(EngineFixture.Text("b", id: "dup")));
+        var error = await Assert.ThrowsAsync<DuplicateRequestIdException>(() => engine.CollectAsync(EngineFixture.Text("b", id: "dup")));
 
-        Assert.Equal("request_id", error.Field);
+        Assert.Equal("dup", error.RequestId);
     }
 
     [Fact]

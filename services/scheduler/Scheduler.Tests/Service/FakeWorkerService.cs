@@ -14,6 +14,9 @@ public sealed class FakeWorkerService : Worker.WorkerBase
     /// <summary>The next this-many Execute calls fail with Unavailable, as a crashing worker would.</summary>
     public int FailNextExecutes { get; set; }
 
+    /// <summary>How long each Execute takes, so a test can act while a request runs.</summary>
+    public TimeSpan StepDelay { get; set; }
+
     /// <summary>This process start's id; <see cref="Restart"/> changes it.</summary>
     public string InstanceId { get; private set; } = "fake-instance-1";
 
@@ -45,7 +48,17 @@ public sealed class FakeWorkerService : Worker.WorkerBase
     public override Task<HealthResponse> Health(HealthRequest request, ServerCallContext context) =>
         Task.FromResult(new HealthResponse { Ready = true, NumRequests = _tokens.Count, InstanceId = InstanceId });
 
-    public override Task<ExecuteResponse> Execute(ExecuteRequest request, ServerCallContext context)
+    public override async Task<ExecuteResponse> Execute(ExecuteRequest request, ServerCallContext context)
+    {
+        if (StepDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(StepDelay, context.CancellationToken);
+        }
+
+        return Step(request);
+    }
+
+    private ExecuteResponse Step(ExecuteRequest request)
     {
         lock (_tokens)
         {
@@ -86,7 +99,7 @@ public sealed class FakeWorkerService : Worker.WorkerBase
                 Run(c.RequestId, c.NumScheduledTokens, response);
             }
 
-            return Task.FromResult(response);
+            return response;
         }
     }
 

@@ -147,6 +147,44 @@ public sealed class SchedulerServiceTests
     }
 
     [Fact]
+    public async Task Abort_RunningRequest_EndsItsStreamWithFinishReasonAbort()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        await WaitUntilServingAsync(fixture);
+        fixture.Worker.StepDelay = TimeSpan.FromMilliseconds(20);
+        var client = new Generation.GenerationClient(fixture.Channel);
+        using var call = client.Generate(new GenerateRequest { RequestId = "long", Text = "a", Stopping = new StoppingParams { MaxTokens = 200, IgnoreEos = true } });
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Timeout));
+
+        var aborted = await client.AbortAsync(new AbortRequest { RequestIds = { "long", "unknown" } }, deadline: DateTime.UtcNow + Timeout);
+
+        Assert.Equal(["long"], aborted.AbortedIds);
+        var last = call.ResponseStream.Current;
+        while (await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Timeout))
+        {
+            last = call.ResponseStream.Current;
+        }
+
+        Assert.Equal(FinishReason.Abort, last.FinishReason);
+    }
+
+    [Fact]
+    public async Task Generate_RequestIdOfARunningRequest_IsAlreadyExists()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        await WaitUntilServingAsync(fixture);
+        fixture.Worker.StepDelay = TimeSpan.FromMilliseconds(20);
+        var client = new Generation.GenerationClient(fixture.Channel);
+        using var first = client.Generate(new GenerateRequest { RequestId = "same", Text = "a", Stopping = new StoppingParams { MaxTokens = 200, IgnoreEos = true } });
+        Assert.True(await first.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Timeout));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            CollectAsync(client.Generate(new GenerateRequest { RequestId = "same", Text = "b" })));
+
+        Assert.Equal(StatusCode.AlreadyExists, error.StatusCode);
+    }
+
+    [Fact]
     public async Task Generate_WorkerFailsASteps_RequestIsRequeuedAndCompletes()
     {
         await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);

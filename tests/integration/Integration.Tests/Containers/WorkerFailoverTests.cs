@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Integration.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Integration.Tests.Containers;
@@ -26,15 +27,15 @@ public sealed class WorkerFailoverTests(ContainerSystem system, ITestOutputHelpe
         }
 
         var cases = Enumerable.Range(0, RequestCount)
-            .Select(i => (Prompt: $"Request {i}: {string.Concat(Enumerable.Repeat("tell me more ", i % 5 + 1))}", MaxTokens: 24 + 12 * i))
+            .Select(i => new CompletionCall($"Request {i}: {string.Concat(Enumerable.Repeat("tell me more ", i % 5 + 1))}", 24 + 12 * i))
             .ToArray();
 
         var clock = Stopwatch.StartNew();
-        var alone = new List<StreamedCompletion>();
-        foreach (var (prompt, maxTokens) in cases)
+        var alone = new List<CompletionAnswer>();
+        foreach (var call in cases)
         {
             using var timeout = new CancellationTokenSource(RequestTimeout);
-            alone.Add(await StreamedCompletion.RunAsync(http, prompt, maxTokens, firstText: null, timeout.Token));
+            alone.Add(await StreamedCompletion.RunAsync(http, call, timeout.Token));
         }
 
         output.WriteLine($"{RequestCount} requests one at a time: {clock.Elapsed.TotalSeconds:F1} s");
@@ -42,7 +43,7 @@ public sealed class WorkerFailoverTests(ContainerSystem system, ITestOutputHelpe
         var requeuedBefore = await RequeuedAsync();
         using var running = new CancellationTokenSource(RequestTimeout);
         var firstTexts = cases.Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
-        var together = cases.Select((c, i) => StreamedCompletion.RunAsync(http, c.Prompt, c.MaxTokens, firstTexts[i], running.Token)).ToArray();
+        var together = cases.Select((c, i) => StreamedCompletion.RunAsync(http, c, running.Token, () => firstTexts[i].TrySetResult())).ToArray();
         using var busy = new CancellationTokenSource(BusyTimeout);
         await Task.WhenAll(firstTexts.Select(t => t.Task)).WaitAsync(busy.Token);
         await WaitUntilEveryWorkerRunsAsync(busy.Token);
@@ -53,6 +54,7 @@ public sealed class WorkerFailoverTests(ContainerSystem system, ITestOutputHelpe
         var results = await Task.WhenAll(together).WaitAsync(running.Token);
         output.WriteLine($"{RequestCount} requests together: {clock.Elapsed.TotalSeconds:F1} s");
 
+        Assert.All(alone.Concat(results), c => Assert.Null(c.Error));
         Assert.Equal(alone.Select(c => c.Text), results.Select(c => c.Text));
         Assert.Equal(cases.Select(c => ((string?)"length", (int?)c.MaxTokens)), results.Select(c => (c.FinishReason, c.CompletionTokens)));
         var requeued = await RequeuedAsync() - requeuedBefore;

@@ -1,3 +1,5 @@
+using Integration.Tests.Support;
+
 namespace Integration.Tests.Fleet;
 
 public static class FleetAssert

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Grpc.Net.Client;
 using Inference.Contracts.Scheduler.V1;
+using Integration.Tests.Support;
 
 namespace Integration.Tests.Fleet;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Grpc.Net.Client;
 using Inference.Contracts.Worker.V1;
+using Integration.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Integration.Tests.Fleet;

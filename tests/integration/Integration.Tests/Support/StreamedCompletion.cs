@@ -3,9 +3,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 
-namespace Integration.Tests.Fleet;
+namespace Integration.Tests.Support;
 
-/// <summary>One greedy <c>/v1/completions</c> request of the fleet tests: a prompt and how many tokens to generate.</summary>
+/// <summary>One greedy, <c>ignore_eos</c> <c>/v1/completions</c> request: a prompt and how many tokens to generate.</summary>
 public sealed record CompletionCall(string Prompt, int MaxTokens)
 {
     public override string ToString() => $"{Prompt.Length}-char prompt, {MaxTokens} tokens";
@@ -13,7 +13,8 @@ public sealed record CompletionCall(string Prompt, int MaxTokens)
 
 /// <summary>
 /// What the API answered: the HTTP status, and for a 200 the text, each generated token as the API names it
-/// (logprobs.tokens; the HTTP API does not expose token ids) with its logprob, and the finish reason; or the error.
+/// (logprobs.tokens; the HTTP API does not expose token ids) with its logprob, the finish reason and the usage's
+/// completion tokens; or the error (the body of a refusal, or a mid-stream error event).
 /// </summary>
 public sealed record CompletionAnswer(
     HttpStatusCode Status,
@@ -21,7 +22,8 @@ public sealed record CompletionAnswer(
     IReadOnlyList<string> Tokens,
     IReadOnlyList<double> Logprobs,
     string? FinishReason,
-    string? Error)
+    string? Error,
+    int? CompletionTokens = null)
 {
     /// <summary>Greedy logprobs of one token computed in different batches differ by float rounding only (about 1e-6
     /// here); a token read from wrong KV memory differs by far more.</summary>
@@ -50,7 +52,8 @@ public sealed record CompletionAnswer(
     private static string Json<T>(T value) => JsonSerializer.Serialize(value);
 }
 
-/// <summary>Streams one completion (SSE) with raw HttpClient and collects the answer; can report its first token.</summary>
+/// <summary>Streams one completion (SSE, with usage) with raw HttpClient and collects the answer to <c>[DONE]</c>;
+/// can report its first token.</summary>
 public static class StreamedCompletion
 {
     public static async Task<CompletionAnswer> RunAsync(HttpClient http, CompletionCall call, CancellationToken cancellationToken, Action? firstToken = null)
@@ -65,6 +68,7 @@ public static class StreamedCompletion
                 ignore_eos = true,
                 logprobs = 0,
                 stream = true,
+                stream_options = new { include_usage = true },
             }),
         };
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
@@ -76,6 +80,7 @@ public static class StreamedCompletion
         var logprobs = new List<double>();
         string? finish = null;
         string? error = null;
+        int? completionTokens = null;
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
@@ -103,7 +108,11 @@ public static class StreamedCompletion
                 }
                 if (choice.TryGetProperty("finish_reason", out var reason) && reason.ValueKind == JsonValueKind.String) finish = reason.GetString();
             }
+            if (chunk.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
+            {
+                completionTokens = usage.GetProperty("completion_tokens").GetInt32();
+            }
         }
-        return new CompletionAnswer(response.StatusCode, text.ToString(), tokens, logprobs, finish, error);
+        return new CompletionAnswer(response.StatusCode, text.ToString(), tokens, logprobs, finish, error, completionTokens);
     }
 }
