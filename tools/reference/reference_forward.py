@@ -20,6 +20,7 @@ import argparse
 import json
 import math
 import os
+import shlex
 import struct
 import sys
 
@@ -271,6 +272,7 @@ def main():
         "script": "tools/reference/reference_forward.py",
         "torch_version": torch.__version__,
         "make_model": args.make_model,
+        "make_model_args": shlex.split(args.make_model)[1:] if args.make_model else None,
         "config": cfg.raw,
         "cases": cases,
     }
