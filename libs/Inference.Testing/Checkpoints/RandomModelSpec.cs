@@ -1,15 +1,24 @@
+using Worker.Runtime.Checkpoints;
+using Worker.Runtime.Models.Decoder;
+
 namespace Inference.Testing.Checkpoints;
 
-/// <summary>Sizes and seed of a deterministic random Qwen2 checkpoint (fixtures/RANDOM_MODEL.md).</summary>
+/// <summary>Sizes, seed and layout of a deterministic random checkpoint (fixtures/RANDOM_MODEL.md).</summary>
 /// <param name="HiddenSize">H.</param>
 /// <param name="IntermediateSize">I, the MLP width.</param>
 /// <param name="NumHiddenLayers">Decoder layers.</param>
-/// <param name="NumAttentionHeads">Query heads; head_dim = H / heads.</param>
+/// <param name="NumAttentionHeads">Query heads.</param>
 /// <param name="NumKeyValueHeads">KV heads (grouped-query attention).</param>
 /// <param name="TieWordEmbeddings">When true no lm_head.weight is written.</param>
 /// <param name="Std">Standard deviation of the uniform weight distribution.</param>
 /// <param name="Seed">Model seed, XORed into every tensor's name hash.</param>
-/// <param name="VocabSize">Rows of the embedding (151936 matches the Qwen2.5 tokenizer).</param>
+/// <param name="VocabSize">Rows of the embedding (151936 matches the Qwen tokenizers).</param>
+/// <param name="Family">Architecture (default Qwen2).</param>
+/// <param name="ExplicitHeadDim">head_dim written to config.json; null: H / heads.</param>
+/// <param name="RopeScaling">rope_scaling to write; null: none.</param>
+/// <param name="PretrainedContext">The pretrained max_position_embeddings; null: the family's.</param>
+/// <param name="DType">BF16 (default) or F16 weights.</param>
+/// <param name="Shards">1: model.safetensors; more: model-0000i-of-0000n.safetensors with an index.</param>
 public sealed record RandomModelSpec(
     int HiddenSize,
     int IntermediateSize,
@@ -19,11 +28,28 @@ public sealed record RandomModelSpec(
     bool TieWordEmbeddings,
     double Std,
     ulong Seed,
-    int VocabSize = 151936)
+    int VocabSize = 151936,
+    CheckpointFamily Family = CheckpointFamily.Qwen2,
+    int? ExplicitHeadDim = null,
+    RandomRopeScaling? RopeScaling = null,
+    int? PretrainedContext = null,
+    TensorDType DType = TensorDType.BF16,
+    int Shards = 1)
 {
     public static IReadOnlyList<string> PresetNames { get; } = ["tiny", "small", "qwen2.5-0.5b"];
 
-    public int HeadDim => HiddenSize / NumAttentionHeads;
+    public CheckpointFamilyTraits Traits => CheckpointFamilyTraits.Of(Family);
+
+    public int HeadDim => ExplicitHeadDim ?? HiddenSize / NumAttentionHeads;
+
+    /// <summary>The pretrained context (before rope scaling).</summary>
+    public int Context => PretrainedContext ?? Traits.MaxPositionEmbeddings;
+
+    /// <summary>Every tensor in file order, named and shaped as the worker reads them.</summary>
+    public IReadOnlyList<TensorSpec> Tensors() => DecoderTensorNames.All(new DecoderSpec(
+        VocabSize, HiddenSize, IntermediateSize, NumHiddenLayers, NumAttentionHeads, NumKeyValueHeads, HeadDim,
+        (float)Traits.RmsNormEps, Traits.QkvBias, Traits.QkNorm, TieWordEmbeddings,
+        new RotaryEmbedding(Traits.RopeTheta, HeadDim, scaling: null)));
 
     /// <exception cref="ArgumentException">The preset is unknown.</exception>
     public static RandomModelSpec FromPreset(string preset, ulong seed) => preset switch
@@ -41,13 +67,16 @@ public sealed record RandomModelSpec(
         Require(HiddenSize > 0, $"HiddenSize must be > 0, got {HiddenSize}");
         Require(IntermediateSize > 0, $"IntermediateSize must be > 0, got {IntermediateSize}");
         Require(NumHiddenLayers > 0, $"NumHiddenLayers must be > 0, got {NumHiddenLayers}");
-        Require(NumAttentionHeads > 0 && HiddenSize % NumAttentionHeads == 0,
-            $"NumAttentionHeads must be > 0 and divide HiddenSize {HiddenSize}, got {NumAttentionHeads}");
-        Require(HeadDim % 2 == 0, $"head_dim (HiddenSize / NumAttentionHeads) must be even for RoPE, got {HeadDim}");
+        Require(NumAttentionHeads > 0 && (ExplicitHeadDim is not null || HiddenSize % NumAttentionHeads == 0),
+            $"NumAttentionHeads must be > 0 and divide HiddenSize {HiddenSize} unless head_dim is given, got {NumAttentionHeads}");
+        Require(HeadDim > 0 && HeadDim % 2 == 0, $"head_dim must be even and > 0 for RoPE, got {HeadDim}");
         Require(NumKeyValueHeads > 0 && NumAttentionHeads % NumKeyValueHeads == 0,
             $"NumKeyValueHeads must be > 0 and divide NumAttentionHeads {NumAttentionHeads}, got {NumKeyValueHeads}");
         Require(VocabSize > 0, $"VocabSize must be > 0, got {VocabSize}");
         Require(Std >= 0 && double.IsFinite(Std), $"Std must be a finite value >= 0, got {Std}");
+        Require(Context > 0, $"PretrainedContext must be > 0, got {Context}");
+        Require(DType is TensorDType.BF16 or TensorDType.F16, $"DType must be BF16 or F16, got {DType}");
+        Require(Shards >= 1, $"Shards must be >= 1, got {Shards}");
     }
 
     private static void Require(bool condition, string message)

@@ -3,7 +3,7 @@ using Worker.Runtime.Checkpoints;
 
 namespace Inference.Testing.Checkpoints;
 
-/// <summary>The weight recipe of fixtures/RANDOM_MODEL.md: FNV-1a name hash, SplitMix64, uniform, BF16.</summary>
+/// <summary>The weight recipe of fixtures/RANDOM_MODEL.md: FNV-1a name hash, SplitMix64, uniform, BF16 (or F16).</summary>
 public static class RandomWeights
 {
     private const ulong FnvOffset = 0xcbf29ce484222325UL;
@@ -26,10 +26,12 @@ public static class RandomWeights
     /// <summary>State s of a tensor: its name hash XOR the model seed.</summary>
     public static ulong TensorState(string tensorName, ulong modelSeed) => Fnv1a64(tensorName) ^ modelSeed;
 
-    /// <summary>Norm weights are centred on 1 (an identity scale), everything else on 0.</summary>
+    /// <summary>Norm weights (including Qwen3's per-head q_norm / k_norm) are centred on 1 (an identity scale), everything else on 0.</summary>
     public static double CenterOf(string tensorName) =>
         tensorName.EndsWith("input_layernorm.weight", StringComparison.Ordinal)
         || tensorName.EndsWith("post_attention_layernorm.weight", StringComparison.Ordinal)
+        || tensorName.EndsWith("self_attn.q_norm.weight", StringComparison.Ordinal)
+        || tensorName.EndsWith("self_attn.k_norm.weight", StringComparison.Ordinal)
         || tensorName == "model.norm.weight"
             ? 1.0
             : 0.0;
@@ -43,16 +45,18 @@ public static class RandomWeights
         return z ^ (z >> 31);
     }
 
-    /// <summary>Fills BF16 elements [firstElement, firstElement + destination.Length) of one tensor.</summary>
-    public static void Fill(Span<ushort> destination, ulong state, long firstElement, double center, double std)
+    /// <summary>Fills 16-bit elements [firstElement, firstElement + destination.Length) of one tensor.</summary>
+    /// <param name="dtype">BF16, or F16: the same float32 value rounded to half precision (nearest even).</param>
+    public static void Fill(Span<ushort> destination, ulong state, long firstElement, double center, double std, TensorDType dtype = TensorDType.BF16)
     {
+        bool half = dtype == TensorDType.F16;
         double scale = std * Sqrt3;
         for (int i = 0; i < destination.Length; i++)
         {
             ulong z = SplitMix64(state, (ulong)(firstElement + i));
             double u = (z >> 11) * (1.0 / (1UL << 53));
             double w = center + (2 * u - 1) * scale;
-            destination[i] = BFloat16.FromSingle((float)w);
+            destination[i] = half ? BitConverter.HalfToUInt16Bits((Half)(float)w) : BFloat16.FromSingle((float)w);
         }
     }
 }

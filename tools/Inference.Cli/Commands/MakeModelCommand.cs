@@ -1,9 +1,10 @@
 using Inference.Cli.CommandLine;
 using Inference.Testing.Checkpoints;
+using Worker.Runtime.Checkpoints;
 
 namespace Inference.Cli.Commands;
 
-/// <summary>`make-model`: writes a deterministic random-weight Qwen2 checkpoint (fixtures/RANDOM_MODEL.md).</summary>
+/// <summary>`make-model`: writes a deterministic random-weight Qwen2, Qwen3 or Llama checkpoint (fixtures/RANDOM_MODEL.md).</summary>
 public static class MakeModelCommand
 {
     public static int Run(CommandArguments args)
@@ -13,9 +14,10 @@ public static class MakeModelCommand
         args.EnsureAllRead();
 
         Console.Error.WriteLine(
-            $"writing random Qwen2 checkpoint to {output}: hidden {spec.HiddenSize}, intermediate {spec.IntermediateSize}, " +
-            $"layers {spec.NumHiddenLayers}, heads {spec.NumAttentionHeads}/{spec.NumKeyValueHeads}, " +
-            $"{(spec.TieWordEmbeddings ? "tied" : "untied")} head, seed {spec.Seed}");
+            $"writing random {spec.Traits.ArchitectureName} checkpoint to {output}: hidden {spec.HiddenSize}, " +
+            $"intermediate {spec.IntermediateSize}, layers {spec.NumHiddenLayers}, heads {spec.NumAttentionHeads}/{spec.NumKeyValueHeads}, " +
+            $"head_dim {spec.HeadDim}, {(spec.TieWordEmbeddings ? "tied" : "untied")} head, {spec.DType}" +
+            $"{(spec.Shards > 1 ? $" in {spec.Shards} shards" : "")}{(spec.RopeScaling is { } r ? $", rope scaling {r}" : "")}, seed {spec.Seed}");
         using var progress = new ConsoleProgress("make-model");
         RandomCheckpointWriter.Write(output, spec, progress);
         progress.Complete();
@@ -23,7 +25,7 @@ public static class MakeModelCommand
         return 0;
     }
 
-    /// <summary>A preset (default tiny) with any size overridden from the command line.</summary>
+    /// <summary>A preset (default tiny) with the architecture, sizes and layout overridden from the command line.</summary>
     public static RandomModelSpec ReadSpec(CommandArguments args)
     {
         var preset = args.String("preset") ?? "tiny";
@@ -31,13 +33,15 @@ public static class MakeModelCommand
         RandomModelSpec spec;
         try
         {
-            spec = RandomModelSpec.FromPreset(preset, seed);
+            spec = RandomModelSpec.FromPreset(preset, seed) with { Family = CheckpointFamilyTraits.Parse(args.String("arch") ?? "qwen2") };
         }
         catch (ArgumentException e)
         {
-            throw new UsageException($"--preset: {e.Message}");
+            throw new UsageException($"--preset/--arch: {e.Message}");
         }
 
+        if (args.Flag("tie") && args.Flag("untied"))
+            throw new UsageException("--tie and --untied exclude each other");
         spec = spec with
         {
             HiddenSize = args.Int("hidden-size", 1) ?? spec.HiddenSize,
@@ -45,15 +49,40 @@ public static class MakeModelCommand
             NumHiddenLayers = args.Int("num-hidden-layers", 1) ?? spec.NumHiddenLayers,
             NumAttentionHeads = args.Int("num-attention-heads", 1) ?? spec.NumAttentionHeads,
             NumKeyValueHeads = args.Int("num-key-value-heads", 1) ?? spec.NumKeyValueHeads,
-            TieWordEmbeddings = !args.Flag("untied") && spec.TieWordEmbeddings,
+            ExplicitHeadDim = args.Int("head-dim", 2),
+            VocabSize = args.Int("vocab-size", 1) ?? spec.VocabSize,
+            TieWordEmbeddings = args.Flag("tie") || (!args.Flag("untied") && spec.TieWordEmbeddings),
+            PretrainedContext = args.Int("max-position-embeddings", 1),
+            RopeScaling = ReadRopeScaling(args.String("rope-scaling")),
+            DType = ReadDType(args.String("dtype") ?? "bf16"),
+            Shards = args.Int("shards", 1, 99999) ?? 1,
         };
 
-        if (spec.HiddenSize % spec.NumAttentionHeads != 0)
-            throw new UsageException($"--hidden-size ({spec.HiddenSize}) must be a multiple of --num-attention-heads ({spec.NumAttentionHeads})");
+        if (spec.ExplicitHeadDim is null && spec.HiddenSize % spec.NumAttentionHeads != 0)
+            throw new UsageException($"--hidden-size ({spec.HiddenSize}) must be a multiple of --num-attention-heads ({spec.NumAttentionHeads}), or give --head-dim");
         if (spec.NumAttentionHeads % spec.NumKeyValueHeads != 0)
             throw new UsageException($"--num-attention-heads ({spec.NumAttentionHeads}) must be a multiple of --num-key-value-heads ({spec.NumKeyValueHeads})");
-        if ((spec.HiddenSize / spec.NumAttentionHeads) % 2 != 0)
-            throw new UsageException($"head dim hidden-size/num-attention-heads = {spec.HiddenSize / spec.NumAttentionHeads} must be even (rotary embedding)");
+        if (spec.HeadDim % 2 != 0)
+            throw new UsageException($"head dim {spec.HeadDim} must be even (rotary embedding)");
         return spec;
     }
+
+    private static RandomRopeScaling? ReadRopeScaling(string? text)
+    {
+        try
+        {
+            return text is null ? null : RandomRopeScaling.Parse(text);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--rope-scaling: {e.Message}");
+        }
+    }
+
+    private static TensorDType ReadDType(string text) => text switch
+    {
+        "bf16" => TensorDType.BF16,
+        "f16" => TensorDType.F16,
+        _ => throw new UsageException($"--dtype must be bf16 or f16, got '{text}'"),
+    };
 }

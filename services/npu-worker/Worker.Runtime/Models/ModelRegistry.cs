@@ -1,4 +1,6 @@
+using Worker.Runtime.Models.Llama;
 using Worker.Runtime.Models.Qwen2;
+using Worker.Runtime.Models.Qwen3;
 
 namespace Worker.Runtime.Models;
 
@@ -12,6 +14,8 @@ public static class ModelRegistry
     private static readonly Dictionary<string, Func<string, ICausalLmConfig>> ConfigReaders = new(StringComparer.Ordinal)
     {
         [Qwen2Config.ArchitectureName] = Qwen2Config.Load,
+        [Qwen3Config.ArchitectureName] = Qwen3Config.Load,
+        [LlamaConfig.ArchitectureName] = LlamaConfig.Load,
     };
 
     /// <summary>The architecture names this worker runs, sorted.</summary>

@@ -26,9 +26,9 @@ public sealed class CheckpointLoaderTests : IDisposable
     [Fact]
     public void Load_UnknownArchitecture_ThrowsNamingIt()
     {
-        EditConfig(c => c["architectures"] = new JsonArray("LlamaForCausalLM"));
+        EditConfig(c => c["architectures"] = new JsonArray("MistralForCausalLM"));
         var error = Assert.Throws<InvalidDataException>(() => ModelRunner.Load(_dir.Path, Options));
-        Assert.Contains("LlamaForCausalLM", error.Message);
+        Assert.Contains("MistralForCausalLM", error.Message);
         Assert.Contains("Qwen2ForCausalLM", error.Message);
     }
 

@@ -6,10 +6,10 @@ using Worker.Tests.Support;
 namespace Worker.Tests.Models;
 
 /// <summary>
-/// A shape unlike the golden one (hidden 96, 3 layers, 6 heads over 3 KV heads, untied head): however the
-/// scheduler splits and batches a prompt, the sampled ids and the logits (seen through logprobs) are the same.
+/// However the scheduler splits and batches a prompt, the sampled ids and the logits (seen through logprobs) are
+/// the same. Run for each architecture by the subclasses below, each with a shape unlike its golden ones.
 /// </summary>
-public sealed class BatchingConsistencyTests : IDisposable
+public abstract class BatchingConsistencyTests : IDisposable
 {
     private const float Tolerance = 1e-4f;
     private static readonly SamplingParams GreedyWithLogprobs = new(Logprobs: 5);
@@ -17,9 +17,9 @@ public sealed class BatchingConsistencyTests : IDisposable
     private readonly TemporaryDirectory _dir = new();
     private readonly ModelRunner _runner;
 
-    public BatchingConsistencyTests()
+    protected BatchingConsistencyTests(RandomModelSpec spec)
     {
-        RandomCheckpointWriter.Write(_dir.Path, new RandomModelSpec(96, 160, 3, 6, 3, TieWordEmbeddings: false, Std: 0.08, Seed: 11, VocabSize: 512));
+        RandomCheckpointWriter.Write(_dir.Path, spec);
         _runner = ModelRunner.Load(_dir.Path, new ModelRunnerOptions { NumBlocks = 32, BlockSize = 4, Threads = 2 });
     }
 
@@ -27,6 +27,7 @@ public sealed class BatchingConsistencyTests : IDisposable
     {
         _runner.Dispose();
         _dir.Dispose();
+        GC.SuppressFinalize(this);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Worker.Runtime.Models;
-using Worker.Runtime.Models.Qwen2;
+using Worker.Runtime.Models.Decoder;
 using Worker.Tests.Support;
 
 namespace Worker.Tests.Models;
@@ -16,9 +16,21 @@ public sealed class ModelRegistryTests : IDisposable
     public void LoadConfig_Qwen2ForCausalLM_ReadsQwen2Config()
     {
         WriteConfig(Qwen2ConfigJson());
-        var config = ModelRegistry.LoadConfig(_dir.Path);
-        Assert.IsType<Qwen2Config>(config);
+        var config = Assert.IsType<DecoderConfig>(ModelRegistry.LoadConfig(_dir.Path));
         Assert.Equal("Qwen2ForCausalLM", config.Architecture);
+        Assert.True(config.Spec.QkvBias);
+        Assert.False(config.Spec.QkNorm);
+    }
+
+    [Theory]
+    [InlineData("Qwen3ForCausalLM")]
+    [InlineData("LlamaForCausalLM")]
+    public void LoadConfig_NewArchitecture_IsSupported(string architecture)
+    {
+        var json = Qwen2ConfigJson();
+        json["architectures"] = new JsonArray(architecture);
+        WriteConfig(json);
+        Assert.Equal(architecture, ModelRegistry.LoadConfig(_dir.Path).Architecture);
     }
 
     [Fact]

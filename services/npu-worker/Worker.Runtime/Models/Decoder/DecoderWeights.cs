@@ -1,23 +1,22 @@
 using Worker.Runtime.Checkpoints;
 using Worker.Runtime.Ops;
-using static Worker.Runtime.Models.Qwen2.Qwen2TensorNames;
+using static Worker.Runtime.Models.Decoder.DecoderTensorNames;
 
-namespace Worker.Runtime.Models.Qwen2;
+namespace Worker.Runtime.Models.Decoder;
 
-/// <summary>All weights of a Qwen2ForCausalLM, checked against config.json shapes and copied out of the mapped file.</summary>
-public sealed record Qwen2Weights(
+/// <summary>All weights of a decoder checkpoint, checked against config.json shapes and copied out of the mapped files.</summary>
+public sealed record DecoderWeights(
     WeightMatrix EmbedTokens,              // model.embed_tokens.weight [V, H]
-    IReadOnlyList<Qwen2LayerWeights> Layers,
+    IReadOnlyList<DecoderLayerWeights> Layers,
     float[] FinalNorm,                     // model.norm.weight [H]
     WeightMatrix LmHead)                   // lm_head.weight [V, H], or the embedding when tied
 {
     /// <exception cref="InvalidDataException">A tensor is missing or has the wrong shape.</exception>
-    public static Qwen2Weights Load(SafetensorsCheckpoint checkpoint, Qwen2Config config, IProgress<double>? progress = null)
+    public static DecoderWeights Load(SafetensorsCheckpoint checkpoint, DecoderSpec spec, IProgress<double>? progress = null)
     {
-        long v = config.VocabSize, h = config.HiddenSize, i = config.IntermediateSize;
-        long q = (long)config.NumAttentionHeads * config.HeadDim;
-        long kv = (long)config.NumKeyValueHeads * config.HeadDim;
-        int total = config.NumHiddenLayers + 2;
+        long v = spec.Vocab, h = spec.Hidden, i = spec.Intermediate, d = spec.HeadDim;
+        long q = spec.QueryWidth, kv = spec.KvWidth;
+        int total = spec.Layers + 2;
         int done = 0;
 
         WeightMatrix Matrix(string name, long rows, long cols) => WeightMatrix.FromTensor(checkpoint.Get(name, rows, cols));
@@ -29,19 +28,23 @@ public sealed record Qwen2Weights(
             return values;
         }
 
+        float[]? Optional(bool present, string name, long length) => present ? Vector(name, length) : null;
+
         var embed = Matrix(Embedding, v, h);
         progress?.Report(++done / (double)total);
-        var layers = new Qwen2LayerWeights[config.NumHiddenLayers];
+        var layers = new DecoderLayerWeights[spec.Layers];
         for (int l = 0; l < layers.Length; l++)
         {
-            layers[l] = new Qwen2LayerWeights(
+            layers[l] = new DecoderLayerWeights(
                 Vector(Layer(l, "input_layernorm.weight"), h),
                 Matrix(Layer(l, "self_attn.q_proj.weight"), q, h),
-                Vector(Layer(l, "self_attn.q_proj.bias"), q),
+                Optional(spec.QkvBias, Layer(l, "self_attn.q_proj.bias"), q),
                 Matrix(Layer(l, "self_attn.k_proj.weight"), kv, h),
-                Vector(Layer(l, "self_attn.k_proj.bias"), kv),
+                Optional(spec.QkvBias, Layer(l, "self_attn.k_proj.bias"), kv),
                 Matrix(Layer(l, "self_attn.v_proj.weight"), kv, h),
-                Vector(Layer(l, "self_attn.v_proj.bias"), kv),
+                Optional(spec.QkvBias, Layer(l, "self_attn.v_proj.bias"), kv),
+                Optional(spec.QkNorm, Layer(l, "self_attn.q_norm.weight"), d),
+                Optional(spec.QkNorm, Layer(l, "self_attn.k_norm.weight"), d),
                 Matrix(Layer(l, "self_attn.o_proj.weight"), h, q),
                 Vector(Layer(l, "post_attention_layernorm.weight"), h),
                 Matrix(Layer(l, "mlp.gate_proj.weight"), i, h),
@@ -50,9 +53,9 @@ public sealed record Qwen2Weights(
             progress?.Report(++done / (double)total);
         }
 
-        var norm = Vector(Qwen2TensorNames.FinalNorm, h);
-        var lmHead = config.TieWordEmbeddings ? embed : Matrix(Qwen2TensorNames.LmHead, v, h);
+        var norm = Vector(DecoderTensorNames.FinalNorm, h);
+        var lmHead = spec.TieWordEmbeddings ? embed : Matrix(DecoderTensorNames.LmHead, v, h);
         progress?.Report(1.0);
-        return new Qwen2Weights(embed, layers, norm, lmHead);
+        return new DecoderWeights(embed, layers, norm, lmHead);
     }
 }

@@ -1,10 +1,10 @@
-namespace Worker.Runtime.Models.Qwen2;
+namespace Worker.Runtime.Models.Decoder;
 
 /// <summary>
 /// Activation buffers of one forward pass, sized for the largest step seen so far: a warm worker
 /// allocates nothing per step. All fp32, row-major [tokens, width].
 /// </summary>
-internal sealed class Qwen2Workspace(Qwen2Dimensions dims)
+internal sealed class DecoderWorkspace(DecoderSpec dims)
 {
     public int TokenCapacity { get; private set; }
     public int LogitCapacity { get; private set; }

@@ -2,29 +2,28 @@ using System.Numerics.Tensors;
 using Worker.Runtime.Kv;
 using Worker.Runtime.Ops;
 
-namespace Worker.Runtime.Models.Qwen2;
+namespace Worker.Runtime.Models.Decoder;
 
 /// <summary>
-/// Qwen2 decoder forward over a paged KV cache, in paper order:
-/// embed → per layer [RMSNorm → QKV(+bias) → RoPE → paged causal GQA attention → O → residual →
-/// RMSNorm → SwiGLU → down → residual] → final RMSNorm → LM head (only at rows that need logits).
-/// Activations are fp32; the math sits behind <see cref="DeviceOps"/>.
+/// The decoder forward of Qwen2, Qwen3 and Llama over a paged KV cache, in paper order:
+/// embed → per layer [RMSNorm → QKV(+bias) → (per-head q/k RMSNorm) → RoPE → paged causal GQA attention → O →
+/// residual → RMSNorm → SwiGLU → down → residual] → final RMSNorm → LM head (only at rows that need logits).
+/// The architectures differ only in <see cref="DecoderSpec"/>'s switches. Activations are fp32; the math sits
+/// behind <see cref="DeviceOps"/>.
 /// </summary>
-public sealed class Qwen2Model : ICausalLm
+public sealed class DecoderModel : ICausalLm
 {
-    private readonly Qwen2Weights _weights;
+    private readonly DecoderWeights _weights;
     private readonly DeviceOps _ops;
-    private readonly Qwen2Dimensions _dims;
-    private readonly Qwen2Workspace _workspace;
-    private readonly float[] _inverseFrequencies;
+    private readonly DecoderSpec _dims;
+    private readonly DecoderWorkspace _workspace;
 
-    public Qwen2Model(Qwen2Config config, Qwen2Weights weights, DeviceOps ops)
+    public DecoderModel(DecoderSpec spec, DecoderWeights weights, DeviceOps ops)
     {
         _weights = weights;
         _ops = ops;
-        _dims = Qwen2Dimensions.From(config);
-        _workspace = new Qwen2Workspace(_dims);
-        _inverseFrequencies = InverseFrequencies(_dims.HeadDim, _dims.RopeTheta);
+        _dims = spec;
+        _workspace = new DecoderWorkspace(spec);
     }
 
     public int VocabSize => _dims.Vocab;
@@ -47,7 +46,7 @@ public sealed class Qwen2Model : ICausalLm
             _weights.EmbedTokens.CopyRow(batch.TokenIds[i], x.Slice(i * h, h));
         }
 
-        FillRopeTables(batch.Positions, ws.Cos, ws.Sin);
+        _dims.Rope.FillTables(batch.Positions, ws.Cos, ws.Sin);
         for (int layer = 0; layer < _dims.Layers; layer++)
         {
             var w = _weights.Layers[layer];
@@ -63,7 +62,7 @@ public sealed class Qwen2Model : ICausalLm
         return LmHead(batch, x);
     }
 
-    private void Attention(Qwen2LayerWeights w, ForwardBatch batch, KvLayer kv, ReadOnlySpan<float> xn, int t)
+    private void Attention(DecoderLayerWeights w, ForwardBatch batch, KvLayer kv, ReadOnlySpan<float> xn, int t)
     {
         var ws = _workspace;
         int qWidth = _dims.QueryWidth, kvWidth = _dims.KvWidth;
@@ -71,13 +70,23 @@ public sealed class Qwen2Model : ICausalLm
         var k = ws.Key.AsSpan(0, t * kvWidth);
         var v = ws.Value.AsSpan(0, t * kvWidth);
 
-        // q, k, v = x W^T + b
+        // q, k, v = x W^T (+ b)
         _ops.MatMul.MatMul(xn, t, w.QProj, q);
         _ops.MatMul.MatMul(xn, t, w.KProj, k);
         _ops.MatMul.MatMul(xn, t, w.VProj, v);
-        AddBias(q, w.QBias);
-        AddBias(k, w.KBias);
-        AddBias(v, w.VBias);
+        if (_dims.QkvBias)
+        {
+            AddBias(q, w.QBias!);
+            AddBias(k, w.KBias!);
+            AddBias(v, w.VBias!);
+        }
+
+        // Qwen3: q, k = RMSNorm over each head's d values (the kernel normalises rows of the weight's width).
+        if (_dims.QkNorm)
+        {
+            _ops.RmsNorm.RmsNorm(q, w.QNorm!, _dims.RmsNormEps, q);
+            _ops.RmsNorm.RmsNorm(k, w.KNorm!, _dims.RmsNormEps, k);
+        }
 
         _ops.Rope.Apply(q, t, _dims.Heads, _dims.HeadDim, ws.Cos, ws.Sin);
         _ops.Rope.Apply(k, t, _dims.KvHeads, _dims.HeadDim, ws.Cos, ws.Sin);
@@ -94,7 +103,7 @@ public sealed class Qwen2Model : ICausalLm
     }
 
     /// <summary>SwiGLU: down(silu(gate(x)) * up(x)), silu(g) = g * sigmoid(g).</summary>
-    private void Mlp(Qwen2LayerWeights w, ReadOnlySpan<float> xn, int t)
+    private void Mlp(DecoderLayerWeights w, ReadOnlySpan<float> xn, int t)
     {
         var ws = _workspace;
         var gate = ws.Gate.AsSpan(0, t * _dims.Intermediate);
@@ -132,34 +141,5 @@ public sealed class Qwen2Model : ICausalLm
             var row = rows.Slice(start, bias.Length);
             TensorPrimitives.Add(row, bias, row);
         }
-    }
-
-    /// <summary>cos/sin of position * inv_freq per token, shared by every layer and head of the step.</summary>
-    private void FillRopeTables(ReadOnlySpan<int> positions, float[] cos, float[] sin)
-    {
-        int half = _inverseFrequencies.Length;
-        for (int i = 0; i < positions.Length; i++)
-        {
-            for (int j = 0; j < half; j++)
-            {
-                // fp32 product as in the HF reference, then an accurate cos/sin.
-                float angle = positions[i] * _inverseFrequencies[j];
-                cos[i * half + j] = (float)Math.Cos(angle);
-                sin[i * half + j] = (float)Math.Sin(angle);
-            }
-        }
-    }
-
-    /// <summary>inv_freq[i] = 1 / theta^(2i / d), in fp32 as transformers computes it.</summary>
-    private static float[] InverseFrequencies(int headDim, double theta)
-    {
-        var result = new float[headDim / 2];
-        for (int i = 0; i < result.Length; i++)
-        {
-            float exponent = 2 * i / (float)headDim;
-            result[i] = 1f / (float)Math.Pow(theta, exponent);
-        }
-
-        return result;
     }
 }

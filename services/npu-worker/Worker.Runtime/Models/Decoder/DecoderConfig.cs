@@ -1,0 +1,24 @@
+using Worker.Runtime.Checkpoints;
+using Worker.Runtime.Ops;
+
+namespace Worker.Runtime.Models.Decoder;
+
+/// <summary>
+/// A Qwen2, Qwen3 or Llama config.json read into the one decoder's terms (see each architecture's folder for
+/// how its fields map), plus eos ids from generation_config.json.
+/// </summary>
+/// <param name="MaxPositionEmbeddings">The context the model serves: config.json's max_position_embeddings, or
+/// YaRN's original × factor.</param>
+public sealed record DecoderConfig(string Architecture, DecoderSpec Spec, int MaxPositionEmbeddings, IReadOnlyList<int> EosTokenIds)
+    : ICausalLmConfig
+{
+    public int VocabSize => Spec.Vocab;
+    public int HiddenSize => Spec.Hidden;
+    public int NumHiddenLayers => Spec.Layers;
+    public int NumAttentionHeads => Spec.Heads;
+    public int NumKeyValueHeads => Spec.KvHeads;
+    public int HeadDim => Spec.HeadDim;
+
+    public ICausalLm LoadModel(SafetensorsCheckpoint checkpoint, DeviceOps ops, IProgress<double>? progress) =>
+        new DecoderModel(Spec, DecoderWeights.Load(checkpoint, Spec, progress), ops);
+}

@@ -1,0 +1,27 @@
+namespace Worker.Runtime.Models.Decoder;
+
+/// <summary>
+/// What the one decoder forward needs to know about a Qwen2, Qwen3 or Llama checkpoint: its sizes and the few
+/// switches in which these architectures differ (q/k/v bias, per-head q/k RMSNorm, head_dim, RoPE frequencies).
+/// </summary>
+/// <param name="HeadDim">d; Qwen3 and Llama may set it apart from Hidden / Heads.</param>
+/// <param name="QkvBias">q_proj, k_proj and v_proj carry a bias (Qwen2; Qwen3 and Llama with attention_bias).</param>
+/// <param name="QkNorm">q and k are RMSNorm-ed per head before RoPE (Qwen3's q_norm and k_norm).</param>
+/// <param name="TieWordEmbeddings">The LM head is the embedding matrix; no lm_head.weight.</param>
+public sealed record DecoderSpec(
+    int Vocab,
+    int Hidden,
+    int Intermediate,
+    int Layers,
+    int Heads,
+    int KvHeads,
+    int HeadDim,
+    float RmsNormEps,
+    bool QkvBias,
+    bool QkNorm,
+    bool TieWordEmbeddings,
+    RotaryEmbedding Rope)
+{
+    public int QueryWidth => Heads * HeadDim;
+    public int KvWidth => KvHeads * HeadDim;
+}

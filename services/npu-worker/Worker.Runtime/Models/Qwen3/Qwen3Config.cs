@@ -1,0 +1,20 @@
+using Worker.Runtime.Models.Decoder;
+
+namespace Worker.Runtime.Models.Qwen3;
+
+/// <summary>
+/// Qwen3ForCausalLM: per-head RMSNorm of q and k (self_attn.q_norm / k_norm, [head_dim]) before RoPE, no q/k/v
+/// bias unless attention_bias, an explicit head_dim (transformers' default 128) that need not be hidden / heads,
+/// rope_scaling "yarn" as its model card describes, sliding window only with use_sliding_window (refused).
+/// </summary>
+public static class Qwen3Config
+{
+    public const string ArchitectureName = "Qwen3ForCausalLM";
+
+    private static readonly DecoderConfigRules Rules = new(
+        QkNorm: true, QkvBias: null, DefaultHeadDim: 128, DefaultMaxPositionEmbeddings: 32768, SlidingWindowNeedsFlag: true);
+
+    /// <exception cref="FileNotFoundException">config.json is missing.</exception>
+    /// <exception cref="InvalidDataException">A field is missing, invalid or not supported (the message names it).</exception>
+    public static DecoderConfig Load(string directory) => DecoderConfigReader.Read(directory, ArchitectureName, Rules);
+}
