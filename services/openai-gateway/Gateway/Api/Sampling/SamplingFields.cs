@@ -36,7 +36,6 @@ public static class SamplingFields
         Require(minTokens >= 0, "min_tokens", $"min_tokens must be >= 0, got {minTokens}.");
         Require(maxTokens is null || minTokens <= maxTokens, "min_tokens",
             $"min_tokens must be <= max_tokens ({maxTokens}), got {minTokens}.");
-        RequireOne(fields);
 
         return new GenerationParams
         {
@@ -82,14 +81,5 @@ public static class SamplingFields
         {
             throw ApiException.BadRequest(message, param);
         }
-    }
-
-    /// <summary>Only one choice per request for now (n and best_of).</summary>
-    private static void RequireOne(RequestFields fields)
-    {
-        var n = fields.Int("n") ?? 1;
-        Require(n == 1, "n", $"n must be 1 (several choices per request are not supported yet), got {n}.");
-        var bestOf = fields.Int("best_of") ?? 1;
-        Require(bestOf == 1, "best_of", $"best_of must be 1 (not supported yet), got {bestOf}.");
     }
 }
