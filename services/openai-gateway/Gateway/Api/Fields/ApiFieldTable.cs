@@ -1,3 +1,4 @@
+using Gateway.Api.Errors;
 using Gateway.Api.Json;
 using E = Gateway.Api.Fields.ApiEndpoints;
 using static Gateway.Api.Fields.FieldChecks;
@@ -131,7 +132,7 @@ public static class ApiFieldTable
 
             if (!accepts(fields))
             {
-                throw Errors.ApiException.BadRequest($"{field.Name} {Refusal(field)}.", field.Name);
+                throw ApiException.BadRequest($"{field.Name} {Refusal(field)}.", field.Name);
             }
         }
     }

@@ -14,11 +14,26 @@ internal static class FieldChecks
 
     public static Func<RequestFields, bool> NotFalse(string name) => f => f.Bool(name) != false;
 
-    public static Func<RequestFields, bool> AnyBool(string name) => f => Read(f.Bool(name));
+    /// <summary>Any boolean (the typed read refuses other types).</summary>
+    public static Func<RequestFields, bool> AnyBool(string name) => f =>
+    {
+        _ = f.Bool(name);
+        return true;
+    };
 
-    public static Func<RequestFields, bool> AnyString(string name) => f => Read(f.String(name));
+    /// <summary>Any string (the typed read refuses other types).</summary>
+    public static Func<RequestFields, bool> AnyString(string name) => f =>
+    {
+        _ = f.String(name);
+        return true;
+    };
 
-    public static Func<RequestFields, bool> AnyObject(string name) => f => Read(f.Object(name));
+    /// <summary>Any object (the typed read refuses other types).</summary>
+    public static Func<RequestFields, bool> AnyObject(string name) => f =>
+    {
+        _ = f.Object(name);
+        return true;
+    };
 
     public static Func<RequestFields, bool> One(string name) => f => (f.Int(name) ?? 1) == 1;
 
@@ -26,9 +41,6 @@ internal static class FieldChecks
 
     public static Func<RequestFields, bool> EmptyArray(string name) =>
         f => f.Array(name, "an array")!.Value.GetArrayLength() == 0;
-
-    /// <summary>Accepts any value the typed read let through.</summary>
-    private static bool Read<T>(T value) => value is not null || true;
 
     /// <summary>A string that is one of <paramref name="accepted"/>; one of <paramref name="known"/> is refused, any other is malformed.</summary>
     public static Func<RequestFields, bool> OneOf(string name, string[] accepted, string[] known) => f =>
