@@ -28,10 +28,14 @@ public sealed record ChatTemplateInput(string MessagesJson, string? ToolsJson, b
 /// <param name="SkipSpecialTokens">Drop added tokens flagged special (Hugging Face semantics).</param>
 /// <param name="Stop">Stop strings; the first match ends the sequence.</param>
 /// <param name="IncludeStopStrInOutput">Keep the matched stop string in the text.</param>
+/// <param name="MinTokens">
+/// vLLM's min_tokens: a stop string counts only if it ends after the text of the first MinTokens generated ids.
+/// </param>
 public sealed record DetokenizerOptions(
     bool SkipSpecialTokens,
     IReadOnlyList<string> Stop,
-    bool IncludeStopStrInOutput);
+    bool IncludeStopStrInOutput,
+    int MinTokens = 0);
 
 /// <summary>Turns generated ids into text deltas, exact across tokens that split a UTF-8 character, holding
 /// back text that may be the start of a stop string.</summary>

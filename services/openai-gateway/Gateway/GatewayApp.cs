@@ -1,4 +1,5 @@
 using Gateway.Api;
+using Gateway.Api.Errors;
 using Gateway.Backends;
 using Gateway.Configuration;
 using Gateway.Hosting;
@@ -25,9 +26,13 @@ public static class GatewayApp
         builder.Services.AddGatewayMetrics(options);
         builder.Services.AddSchedulerFrontDoor(options);
         builder.Services.AddFrontDoorReflection();
+        builder.Services.AddGatewayCors(options);
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseStatusCodeEnvelope();
+        app.UseGatewayCors(options);
+        app.UseMiddleware<RequestHeaderLimits>();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.MapOpenAiApi();
         app.MapGatewayMetrics();

@@ -46,7 +46,8 @@ public sealed class LocalTextTokenizer(QwenTokenizer tokenizer) : ITextTokenizer
     public ValueTask<IIncrementalDetokenizer> StartDetokenizerAsync(DetokenizerOptions options, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        IncrementalDetokenizer detokenizer = tokenizer.CreateDetokenizer(options.SkipSpecialTokens, options.Stop, options.IncludeStopStrInOutput);
+        IncrementalDetokenizer detokenizer = tokenizer.CreateDetokenizer(
+            options.SkipSpecialTokens, options.Stop, options.IncludeStopStrInOutput, options.MinTokens);
         return ValueTask.FromResult<IIncrementalDetokenizer>(new LocalIncrementalDetokenizer(detokenizer));
     }
 

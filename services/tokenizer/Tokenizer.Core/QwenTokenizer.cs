@@ -136,8 +136,10 @@ public sealed class QwenTokenizer
     }
 
     /// <summary>Starts detokenizing one generated sequence.</summary>
-    public IncrementalDetokenizer CreateDetokenizer(bool skipSpecialTokens, IReadOnlyList<string> stop, bool includeStopStrInOutput) =>
-        new(this, skipSpecialTokens, stop, includeStopStrInOutput);
+    /// <param name="minTokens">Stop strings count only once they end after the text of this many ids (vLLM's min_tokens).</param>
+    public IncrementalDetokenizer CreateDetokenizer(
+        bool skipSpecialTokens, IReadOnlyList<string> stop, bool includeStopStrInOutput, int minTokens = 0) =>
+        new(this, skipSpecialTokens, stop, includeStopStrInOutput, minTokens);
 
     private void EncodeText(ReadOnlySpan<char> text, List<int> ids)
     {

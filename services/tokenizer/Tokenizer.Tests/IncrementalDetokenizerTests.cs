@@ -128,6 +128,51 @@ public sealed class IncrementalDetokenizerTests
         Assert.Equal(new DetokenizedDelta("xa", true, "bc"), delta);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Push_StopStringInsideMinTokens_IsIgnoredAndALaterOneStops(bool oneIdAtATime)
+    {
+        int[] ids = Tokenizer.Encode("a STOP b STOP c");
+        int minTokens = Tokenizer.Encode("a STOP b").Length;
+        Assert.Equal(Tokenizer.Encode("a STOP b"), ids[..minTokens]);
+        IncrementalDetokenizer detokenizer = Tokenizer.CreateDetokenizer(false, ["STOP"], false, minTokens);
+
+        var deltas = new List<DetokenizedDelta>();
+        foreach (int[] batch in oneIdAtATime ? ids.Select(id => new[] { id }) : [ids])
+        {
+            deltas.Add(detokenizer.Push(batch, false));
+            if (deltas[^1].Stopped)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(new DetokenizedDelta("", true, "STOP") with { Text = deltas[^1].Text }, deltas[^1]);
+        Assert.Equal("a STOP b ", string.Concat(deltas.Select(d => d.Text)));
+    }
+
+    [Fact]
+    public void Push_StopStringStartingInsideMinTokensAndEndingAfter_Matches()
+    {
+        // vLLM looks for a stop string ending after the min_tokens text, wherever it starts.
+        int[] ids = Tokenizer.Encode("a STOP more");
+        Assert.Equal(Tokenizer.Encode("a"), ids[..1]);
+        IncrementalDetokenizer detokenizer = Tokenizer.CreateDetokenizer(false, ["a STOP"], false, minTokens: 1);
+
+        Assert.Equal(new DetokenizedDelta("", false, null), detokenizer.Push(ids[..1], false));
+        Assert.Equal(new DetokenizedDelta("", true, "a STOP"), detokenizer.Push(ids[1..], false));
+    }
+
+    [Fact]
+    public void Push_StopStringEndingInsideMinTokens_IsEmittedAsText()
+    {
+        int[] ids = Tokenizer.Encode("x STOP");
+        IncrementalDetokenizer detokenizer = Tokenizer.CreateDetokenizer(false, ["STOP"], false, minTokens: ids.Length);
+
+        Assert.Equal(new DetokenizedDelta("x STOP", false, null), detokenizer.Push(ids, false));
+    }
+
     [Fact]
     public async Task LocalTextTokenizer_Detokenizer_MatchesCoreBehaviour()
     {

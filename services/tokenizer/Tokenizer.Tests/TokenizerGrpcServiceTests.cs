@@ -76,6 +76,25 @@ public sealed class TokenizerGrpcServiceTests
     }
 
     [Fact]
+    public async Task Detokenize_WithMinTokens_IgnoresStopStringsInTheFirstIds()
+    {
+        await using TokenizerServiceHost host = await TokenizerServiceHost.StartAsync(Fixtures.Qwen3Directory);
+        int[] ids = Fixtures.Qwen3.Encode("END one END two");
+        using var call = host.Client.Detokenize(Deadline);
+
+        await call.RequestStream.WriteAsync(new Contracts.DetokenizeRequest
+        {
+            Start = new Contracts.DetokenizeStart { Stop = { "END" }, MinTokens = Fixtures.Qwen3.Encode("END one").Length },
+        });
+        await call.RequestStream.WriteAsync(new Contracts.DetokenizeRequest { Ids = new Contracts.DetokenizeIds { Ids = { ids } } });
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        await call.RequestStream.CompleteAsync();
+
+        Assert.Equal("END one ", call.ResponseStream.Current.TextDelta);
+        Assert.True(call.ResponseStream.Current.Stopped);
+    }
+
+    [Fact]
     public async Task Detokenize_CallerCompletesThenResets_EndsWithoutWarningsOrErrors()
     {
         using var logs = new CapturingLoggerProvider();

@@ -76,4 +76,44 @@ public sealed class GatewayOptionsValidatorTests
 
         Assert.Contains("Gateway:SchedulerAddress", error.Message);
     }
+
+    [Fact]
+    public void Validate_CredentialsWithAnyOrigin_NamesAllowCredentials()
+    {
+        var options = Valid();
+        options.Cors.AllowedOrigins = ["*"];
+        options.Cors.AllowCredentials = true;
+
+        var result = new GatewayOptionsValidator().Validate(null, options);
+
+        Assert.StartsWith("Gateway:Cors:AllowCredentials cannot be true with the * origin", Assert.Single(result.Failures!));
+    }
+
+    [Fact]
+    public void Validate_OriginThatIsNotAnOrigin_NamesAllowedOrigins()
+    {
+        var options = Valid();
+        options.Cors.AllowedOrigins = ["app.example.com"];
+
+        var result = new GatewayOptionsValidator().Validate(null, options);
+
+        Assert.StartsWith("Gateway:Cors:AllowedOrigins must hold origins", Assert.Single(result.Failures!));
+    }
+
+    [Fact]
+    public void Validate_CorsDefaults_AreValidAndOff()
+    {
+        var options = Valid();
+
+        var result = new GatewayOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Succeeded);
+        Assert.False(options.Cors.Enabled);
+    }
+
+    private static GatewayOptions Valid() => new()
+    {
+        SchedulerAddress = "http://127.0.0.1:1",
+        TokenizerAddress = "http://127.0.0.1:2",
+    };
 }

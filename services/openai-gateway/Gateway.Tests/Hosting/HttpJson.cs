@@ -8,6 +8,12 @@ public sealed record HttpAnswer(int Status, string Text, string? MediaType)
 {
     public JsonElement Json => JsonDocument.Parse(Text).RootElement;
 
+    /// <summary>The OpenAI error envelope's <c>error</c> object.</summary>
+    public JsonElement Error => Json.GetProperty("error");
+
+    /// <summary>The envelope's <c>param</c>, or null.</summary>
+    public string? ErrorParam => Error.GetProperty("param").GetString();
+
     /// <summary>The <c>data:</c> payloads of an SSE answer, in order, <c>[DONE]</c> included.</summary>
     public IReadOnlyList<string> SseEvents =>
         Text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
@@ -27,6 +33,28 @@ public static class HttpJson
         using var cts = new CancellationTokenSource(GatewayHost.Timeout);
         using var content = new StringContent(json, Encoding.UTF8, "application/json");
         using var response = await http.PostAsync(path, content, cts.Token);
+        return await ReadAsync(response, cts.Token);
+    }
+
+    /// <summary>Posts raw bytes (invalid UTF-8 included) with the given content type, or none.</summary>
+    public static async Task<HttpAnswer> PostBytesAsync(this HttpClient http, string path, byte[] body, string? contentType)
+    {
+        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+        using var content = new ByteArrayContent(body);
+        if (contentType is not null)
+        {
+            content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        }
+
+        using var response = await http.PostAsync(path, content, cts.Token);
+        return await ReadAsync(response, cts.Token);
+    }
+
+    /// <summary>Sends a request as built, with a bounded wait.</summary>
+    public static async Task<HttpAnswer> SendAnswerAsync(this HttpClient http, HttpRequestMessage request)
+    {
+        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+        using var response = await http.SendAsync(request, cts.Token);
         return await ReadAsync(response, cts.Token);
     }
 

@@ -9,6 +9,9 @@ public sealed class GrpcTokenizerService(Proto.Tokenizer.TokenizerClient client)
     public async Task PingAsync(DateTime? deadline, CancellationToken cancellationToken) =>
         await client.GetInfoAsync(new Proto.GetInfoRequest(), deadline: deadline, cancellationToken: cancellationToken);
 
+    public async Task<int> GetVocabSizeAsync(CancellationToken cancellationToken) =>
+        (await client.GetInfoAsync(new Proto.GetInfoRequest(), cancellationToken: cancellationToken)).VocabSize;
+
     public async Task<IReadOnlyList<int>> EncodeAsync(
         string text, bool addSpecialTokens, CancellationToken cancellationToken)
     {

@@ -7,6 +7,9 @@ public interface ITokenizerService
     /// <summary>Completes when the tokenizer service answers (a cheap call); fails with <c>RpcException</c> otherwise.</summary>
     Task PingAsync(DateTime? deadline, CancellationToken cancellationToken);
 
+    /// <summary>How many ids the tokenizer knows (vocabulary plus added tokens): valid ids are 0 to this minus 1.</summary>
+    Task<int> GetVocabSizeAsync(CancellationToken cancellationToken);
+
     /// <summary>Text to ids, parsing special-token text the way Hugging Face does.</summary>
     Task<IReadOnlyList<int>> EncodeAsync(string text, bool addSpecialTokens, CancellationToken cancellationToken);
 

@@ -32,4 +32,7 @@ public sealed class GatewayOptions
     /// stream: an error event, then <c>[DONE]</c>). Default: null, no limit.
     /// </summary>
     public double? RequestTimeoutSeconds { get; set; }
+
+    /// <summary>Cross-origin (CORS) access for browser clients, from <c>Gateway:Cors</c>. Default: off.</summary>
+    public GatewayCorsOptions Cors { get; set; } = new();
 }

@@ -28,7 +28,29 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             failures.Add($"Gateway:RequestTimeoutSeconds must be > 0 and at most {MaxRequestTimeoutSeconds} when set, got {timeout}.");
         }
 
+        CheckCors(failures, options.Cors);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckCors(List<string> failures, GatewayCorsOptions cors)
+    {
+        foreach (var origin in cors.AllowedOrigins)
+        {
+            if (origin != "*" && !(Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+            {
+                failures.Add($"Gateway:Cors:AllowedOrigins must hold origins such as https://app.example.com or *, got '{origin}'.");
+            }
+        }
+
+        if (cors.AllowCredentials && cors.AllowedOrigins.Contains("*"))
+        {
+            failures.Add("Gateway:Cors:AllowCredentials cannot be true with the * origin (the CORS protocol forbids it); list the origins instead.");
+        }
+
+        if (cors.AllowCredentials && !cors.Enabled)
+        {
+            failures.Add("Gateway:Cors:AllowCredentials needs Gateway:Cors:AllowedOrigins; CORS is off without origins.");
+        }
     }
 
     private static void CheckAddress(List<string> failures, string key, string value, string example)

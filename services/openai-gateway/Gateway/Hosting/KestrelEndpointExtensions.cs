@@ -32,9 +32,13 @@ public static class KestrelEndpointExtensions
             builder.Configuration[WebHostDefaults.ServerUrlsKey] = string.Join(';', urls);
         }
 
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
-            listen.Protocols = options.GrpcPort is { } grpc && listen.IPEndPoint?.Port == grpc
-                ? HttpProtocols.Http2
-                : HttpProtocols.Http1));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            RequestHeaderLimits.RaiseKestrelLimits(kestrel.Limits);
+            kestrel.ConfigureEndpointDefaults(listen =>
+                listen.Protocols = options.GrpcPort is { } grpc && listen.IPEndPoint?.Port == grpc
+                    ? HttpProtocols.Http2
+                    : HttpProtocols.Http1);
+        });
     }
 }

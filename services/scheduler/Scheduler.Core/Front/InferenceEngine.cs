@@ -181,7 +181,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         try
         {
             await using var detokenizer = await _tokenizer.StartDetokenizerAsync(
-                new DetokenizerOptions(p.SkipSpecialTokens, p.Stop, p.IncludeStopStrInOutput), cancellationToken);
+                new DetokenizerOptions(p.SkipSpecialTokens, p.Stop, p.IncludeStopStrInOutput, p.MinTokens), cancellationToken);
             var outputs = Channel.CreateUnbounded<EngineOutput>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
             var engineRequest = new EngineRequest(requestId, promptIds, ToSampling(p), ToStopping(p, promptIds.Count), request.Priority, _time.GetTimestamp());
             if (!_loop.Submit(engineRequest, outputs.Writer))

@@ -53,6 +53,7 @@ public sealed class GrpcTextTokenizer(Tokenizer.TokenizerClient client) : ITextT
         {
             SkipSpecialTokens = options.SkipSpecialTokens,
             IncludeStopStrInOutput = options.IncludeStopStrInOutput,
+            MinTokens = options.MinTokens,
         };
         start.Stop.AddRange(options.Stop);
         try

@@ -7,7 +7,8 @@ namespace Tokenizer.Core.Streaming;
 /// Turns the generated ids of one sequence into text deltas. Each id maps to its raw bytes, fed to one
 /// stateful UTF-8 decoder, so a character split across tokens comes out whole, exactly as decoding all ids at
 /// once would (byte-level BPE needs no left context, so the prompt's ids do not change the text). Text that
-/// could still be the start of a stop string is held back; the first stop string ends the sequence.
+/// could still be the start of a stop string is held back; the first stop string ends the sequence. As in vLLM, a
+/// stop string must end after the text of the first <c>min_tokens</c> ids to count.
 /// Not thread-safe: one sequence, one caller.
 /// </summary>
 public sealed class IncrementalDetokenizer
@@ -16,13 +17,20 @@ public sealed class IncrementalDetokenizer
     private readonly bool _skipSpecialTokens;
     private readonly bool _includeStopStrInOutput;
     private readonly StopStringMatcher _stops;
+    private readonly int _minTokens;
     private readonly Decoder _utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetDecoder();
     private char[] _chars = new char[64];
     private string _pending = "";
     private string? _matchedStop;
+    private int _tokenCount;
+    // How many leading characters of _pending came from the first _minTokens ids (no stop string may end there).
+    private int _pendingProtected;
 
-    internal IncrementalDetokenizer(QwenTokenizer tokenizer, bool skipSpecialTokens, IReadOnlyList<string> stop, bool includeStopStrInOutput)
+    internal IncrementalDetokenizer(
+        QwenTokenizer tokenizer, bool skipSpecialTokens, IReadOnlyList<string> stop, bool includeStopStrInOutput, int minTokens = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(minTokens);
+        _minTokens = minTokens;
         _tokenizer = tokenizer;
         _skipSpecialTokens = skipSpecialTokens;
         _includeStopStrInOutput = includeStopStrInOutput;
@@ -39,20 +47,31 @@ public sealed class IncrementalDetokenizer
             return new DetokenizedDelta("", true, _matchedStop);
         }
         var text = new StringBuilder(_pending);
+        int protectedLength = _pendingProtected;
         foreach (int id in ids)
         {
+            // Every id counts towards min_tokens, skipped special ones too (vLLM counts output tokens, not text).
+            _tokenCount++;
             if (_tokenizer.GetTokenBytes(id, _skipSpecialTokens) is { } bytes)
             {
                 AppendDecoded(bytes, flush: false, text);
+            }
+            if (_tokenCount <= _minTokens)
+            {
+                protectedLength = text.Length;
             }
         }
         if (final)
         {
             AppendDecoded([], flush: true, text);
+            if (_tokenCount <= _minTokens)
+            {
+                protectedLength = text.Length;
+            }
         }
         string candidate = text.ToString();
 
-        if (_stops.FindFirst(candidate) is var (index, stop))
+        if (_stops.FindFirst(candidate, protectedLength) is var (index, stop))
         {
             Stopped = true;
             _matchedStop = stop;
@@ -62,6 +81,7 @@ public sealed class IncrementalDetokenizer
         }
         int holdBack = final ? 0 : _stops.HoldBackLength(candidate);
         _pending = candidate[(candidate.Length - holdBack)..];
+        _pendingProtected = Math.Max(0, protectedLength - (candidate.Length - holdBack));
         return new DetokenizedDelta(candidate[..(candidate.Length - holdBack)], false, null);
     }
 

@@ -19,12 +19,18 @@ internal sealed class StopStringMatcher
     /// The match that completes first (smallest end), ties to the earliest start; so the answer does not depend
     /// on how the ids were batched, and equals checking after every character as vLLM does per token.
     /// </summary>
-    public (int Index, string Stop)? FindFirst(string text)
+    /// <param name="text">Text not yet emitted.</param>
+    /// <param name="protectedLength">
+    /// A match must end after this many leading characters (text of the first min_tokens tokens, where vLLM does
+    /// not look for stop strings); it may still start inside them, as in vLLM.
+    /// </param>
+    public (int Index, string Stop)? FindFirst(string text, int protectedLength = 0)
     {
         (int Index, string Stop)? best = null;
         foreach (string stop in _stops)
         {
-            int index = text.IndexOf(stop, StringComparison.Ordinal);
+            int start = Math.Max(0, protectedLength - stop.Length + 1);
+            int index = start >= text.Length ? -1 : text.IndexOf(stop, start, StringComparison.Ordinal);
             if (index < 0)
             {
                 continue;

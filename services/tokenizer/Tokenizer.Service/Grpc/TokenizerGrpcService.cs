@@ -110,7 +110,12 @@ public sealed class TokenizerGrpcService(QwenTokenizer tokenizer, LocalTextToken
             throw new RpcException(new Status(StatusCode.InvalidArgument, "the first Detokenize message must be `start`"));
         }
         Contracts.DetokenizeStart start = requestStream.Current.Start;
-        IncrementalDetokenizer detokenizer = tokenizer.CreateDetokenizer(start.SkipSpecialTokens, start.Stop, start.IncludeStopStrInOutput);
+        if (start.MinTokens < 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"min_tokens must be at least 0, got {start.MinTokens}"));
+        }
+        IncrementalDetokenizer detokenizer = tokenizer.CreateDetokenizer(
+            start.SkipSpecialTokens, start.Stop, start.IncludeStopStrInOutput, start.MinTokens);
         while (await requestStream.MoveNext(cancellationToken))
         {
             Contracts.DetokenizeRequest message = requestStream.Current;

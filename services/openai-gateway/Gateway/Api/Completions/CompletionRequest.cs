@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Gateway.Api.Errors;
+using Gateway.Api.Fields;
 using Gateway.Api.Json;
 using Gateway.Api.Sampling;
 using Gateway.Backends;
@@ -26,9 +27,7 @@ public sealed record CompletionRequest(
 
     public static CompletionRequest Read(RequestFields fields)
     {
-        var echo = fields.Bool("echo") ?? false;
-        SamplingFields.Require(!echo, "echo", "echo is not supported yet; send echo=false.");
-        SamplingFields.Require(fields.String("suffix") is null, "suffix", "suffix is not supported.");
+        ApiFieldTable.Enforce(fields, ApiEndpoints.Completions);
 
         // Absent means OpenAI's 16; an explicit null means "up to the context limit", as in vLLM.
         var maxTokens = fields.Root.TryGetProperty("max_tokens", out _)

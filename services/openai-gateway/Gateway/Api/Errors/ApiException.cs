@@ -11,6 +11,9 @@ public sealed class ApiException(int statusCode, string message, string? param =
     public static ApiException BadRequest(string message, string? param = null) =>
         new(StatusCodes.Status400BadRequest, message, param);
 
+    public static ApiException UnsupportedMediaType(string message) =>
+        new(StatusCodes.Status415UnsupportedMediaType, message);
+
     public static ApiException ModelNotFound(string model) =>
         new(StatusCodes.Status404NotFound, $"The model `{model}` does not exist.", "model");
 

@@ -37,8 +37,11 @@ public static class ErrorTable
         _ => Answer(500, $"The inference backend failed: {rpc.StatusCode}: {rpc.Status.Detail}", null),
     };
 
-    private static ErrorAnswer Answer(int status, string message, string? param) =>
-        new(new ErrorInfo(message, TypeFor(status), param, status));
+    /// <summary>The envelope's error for a status the gateway (or the web framework) decided on itself.</summary>
+    public static ErrorInfo ForStatus(int status, string message, string? param = null) =>
+        new(message, TypeFor(status), param, status);
+
+    private static ErrorAnswer Answer(int status, string message, string? param) => new(ForStatus(status, message, param));
 
     /// <summary>The OpenAI SDK's exception class names, which vLLM reuses as error types.</summary>
     private static string TypeFor(int status) => status switch

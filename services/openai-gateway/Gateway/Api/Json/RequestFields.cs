@@ -60,6 +60,14 @@ public sealed class RequestFields(JsonElement root)
         { } value => throw WrongType(name, "an object", value),
     };
 
+    /// <summary>A JSON array field, or null; <paramref name="expected"/> describes it in the 400 for another type.</summary>
+    public JsonElement? Array(string name, string expected) => Raw(name) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.Array } value => value,
+        { } value => throw WrongType(name, expected, value),
+    };
+
     /// <summary>A string or an array of strings (OpenAI's <c>stop</c>); empty when absent.</summary>
     public IReadOnlyList<string> StringOrStrings(string name) => Raw(name) switch
     {

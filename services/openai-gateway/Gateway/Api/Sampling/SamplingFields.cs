@@ -17,7 +17,6 @@ public static class SamplingFields
     /// <param name="logprobs">The already-resolved number of alternatives per token.</param>
     public static GenerationParams Read(RequestFields fields, int? maxTokens, int logprobs)
     {
-        RequireOne(fields);
         return new GenerationParams
         {
             MaxTokens = maxTokens,
@@ -65,14 +64,5 @@ public static class SamplingFields
         {
             throw ApiException.BadRequest(message, param);
         }
-    }
-
-    /// <summary>Only one choice per request for now (n and best_of).</summary>
-    private static void RequireOne(RequestFields fields)
-    {
-        var n = fields.Int("n") ?? 1;
-        Require(n == 1, "n", $"n must be 1 (several choices per request are not supported yet), got {n}.");
-        var bestOf = fields.Int("best_of") ?? 1;
-        Require(bestOf == 1, "best_of", $"best_of must be 1 (not supported yet), got {bestOf}.");
     }
 }

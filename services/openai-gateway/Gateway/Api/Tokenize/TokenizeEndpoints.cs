@@ -1,6 +1,7 @@
 using Inference.Abstractions.Text;
-using System.Text.Json;
+using Gateway.Api.Chat;
 using Gateway.Api.Errors;
+using Gateway.Api.Fields;
 using Gateway.Api.Json;
 using Gateway.Backends;
 
@@ -14,17 +15,14 @@ public static class TokenizeEndpoints
     {
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
+        ApiFieldTable.Enforce(fields, ApiEndpoints.Tokenize);
         var model = await servedModel.ResolveAsync(fields.String("model"), cancellationToken);
 
         IReadOnlyList<int> ids;
-        if (fields.Raw("messages") is { } messages)
+        if (fields.Raw(ChatMessages.Field) is not null)
         {
-            if (messages.ValueKind != JsonValueKind.Array)
-            {
-                throw RequestFields.WrongType("messages", "an array of messages", messages);
-            }
-
-            var tools = fields.Raw("tools");
+            var messages = ChatMessages.Read(fields);
+            var tools = fields.Array("tools", "an array of tool definitions");
             var chat = new ChatTemplateInput(
                 messages.GetRawText(),
                 tools?.GetRawText(),
@@ -48,13 +46,25 @@ public static class TokenizeEndpoints
     {
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
+        ApiFieldTable.Enforce(fields, ApiEndpoints.Detokenize);
         await servedModel.ResolveAsync(fields.String("model"), cancellationToken);
         if (fields.Raw("tokens") is null)
         {
             throw ApiException.BadRequest("tokens is required.", "tokens");
         }
 
-        var text = await tokenizer.DecodeAsync(fields.Ints("tokens"), skipSpecialTokens: false, cancellationToken);
+        var ids = fields.Ints("tokens");
+        var vocabSize = await tokenizer.GetVocabSizeAsync(cancellationToken);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (ids[i] < 0 || ids[i] >= vocabSize)
+            {
+                throw ApiException.BadRequest(
+                    $"tokens[{i}] is {ids[i]}, outside the vocabulary (ids 0 to {vocabSize - 1}).", "tokens");
+            }
+        }
+
+        var text = await tokenizer.DecodeAsync(ids, skipSpecialTokens: false, cancellationToken);
         return Results.Json(new DetokenizeResponse(text), ApiJson.Context.DetokenizeResponse);
     }
 }

@@ -1,0 +1,164 @@
+using Gateway.Api.Fields;
+using Gateway.Tests.Hosting;
+
+namespace Gateway.Tests.Fields;
+
+public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHost>
+{
+    /// <summary>For each field the table refuses (in part), a value it refuses.</summary>
+    private static readonly Dictionary<string, string> _refusedValues = new()
+    {
+        ["tool_choice"] = "\"required\"",
+        ["parallel_tool_calls"] = "false",
+        ["continue_final_message"] = "true",
+        ["chat_template"] = "\"{{ messages }}\"",
+        ["documents"] = """[{"title":"t","text":"x"}]""",
+        ["suffix"] = "\"end\"",
+        ["echo"] = "true",
+        ["prompt_embeds"] = "\"AAAA\"",
+        ["mm_processor_kwargs"] = "{}",
+        ["truncate_prompt_tokens"] = "5",
+        ["n"] = "2",
+        ["best_of"] = "3",
+        ["use_beam_search"] = "true",
+        ["length_penalty"] = "0.5",
+        ["logit_bias"] = """{"42":5}""",
+        ["allowed_token_ids"] = "[1,2]",
+        ["bad_words"] = """["bad"]""",
+        ["logits_processors"] = """["m.P"]""",
+        ["response_format"] = """{"type":"json_object"}""",
+        ["structured_outputs"] = """{"choice":["a"]}""",
+        ["guided_json"] = """{"type":"object"}""",
+        ["guided_regex"] = "\"a+\"",
+        ["guided_choice"] = """["a","b"]""",
+        ["guided_grammar"] = "\"root ::= 'a'\"",
+        ["guided_decoding_backend"] = "\"xgrammar\"",
+        ["guided_whitespace_pattern"] = "\" \"",
+        ["structural_tag"] = "\"{}\"",
+        ["stream_options"] = """{"continuous_usage_stats":true}""",
+        ["prompt_logprobs"] = "1",
+        ["return_tokens_as_token_ids"] = "true",
+        ["return_token_ids"] = "true",
+        ["return_token_strs"] = "true",
+        ["request_id"] = "\"mine\"",
+        ["cache_salt"] = "\"salt\"",
+        ["kv_transfer_params"] = "{}",
+        ["vllm_xargs"] = """{"a":1}""",
+        ["modalities"] = """["text","audio"]""",
+        ["audio"] = """{"voice":"alloy","format":"wav"}""",
+        ["functions"] = """[{"name":"f"}]""",
+        ["function_call"] = "\"auto\"",
+        ["reasoning_effort"] = "\"low\"",
+        ["verbosity"] = "\"low\"",
+        ["web_search_options"] = "{}",
+    };
+
+    public static TheoryData<string, string> RefusedFieldsOnEachEndpoint()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var field in ApiFieldTable.Fields.Where(f => f.Accepts is not null && _refusedValues.ContainsKey(f.Name)))
+        {
+            foreach (var endpoint in new[] { ApiEndpoints.Completions, ApiEndpoints.Chat, ApiEndpoints.Tokenize })
+            {
+                if (field.Endpoints.HasFlag(endpoint))
+                {
+                    data.Add(Path(endpoint), field.Name);
+                }
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(RefusedFieldsOnEachEndpoint))]
+    public async Task RefusedValue_Returns400NamingTheField(string path, string field)
+    {
+        var answer = await host.Http.PostJsonAsync(path, Body(path, $"\"{field}\":{_refusedValues[field]}"));
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal(field, answer.ErrorParam);
+        Assert.StartsWith(field + " ", answer.Error.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public void EveryFieldThatCanRefuse_HasARefusedValueHere()
+    {
+        var missing = ApiFieldTable.Fields
+            .Where(f => f.Accepts is not null && f.Support != FieldSupport.NoEffect && !_refusedValues.ContainsKey(f.Name))
+            .Select(f => f.Name);
+
+        Assert.Empty(missing);
+    }
+
+    [Fact]
+    public void FieldNames_AreUnique()
+    {
+        var duplicates = ApiFieldTable.Fields.GroupBy(f => f.Name).Where(g => g.Count() > 1).Select(g => g.Key);
+
+        Assert.Empty(duplicates);
+    }
+
+    [Theory]
+    [InlineData("/v1/completions", "\"echo\":false,\"logit_bias\":{},\"bad_words\":[],\"n\":1,\"best_of\":1,\"response_format\":{\"type\":\"text\"}")]
+    [InlineData("/v1/chat/completions", "\"echo\":false,\"logit_bias\":null,\"tool_choice\":\"none\",\"parallel_tool_calls\":true,\"modalities\":[\"text\"]")]
+    [InlineData("/v1/chat/completions", "\"continue_final_message\":false,\"length_penalty\":1.0,\"use_beam_search\":false,\"stream_options\":{\"include_usage\":true}")]
+    [InlineData("/v1/chat/completions", "\"user\":\"u-1\",\"metadata\":{\"k\":\"v\"},\"store\":false,\"spaces_between_special_tokens\":false")]
+    [InlineData("/tokenize", "\"return_token_strs\":false,\"add_special_tokens\":false")]
+    public async Task NeutralValues_AreAccepted(string path, string fields)
+    {
+        var answer = await host.Http.PostJsonAsync(path, Body(path, fields));
+
+        Assert.Equal(200, answer.Status);
+    }
+
+    [Fact]
+    public async Task UnknownField_IsIgnored()
+    {
+        var answer = await host.Http.PostJsonAsync("/v1/completions", Body("/v1/completions", "\"no_such_field\":{\"deep\":[1,2,3]}"));
+
+        Assert.Equal(200, answer.Status);
+    }
+
+    [Theory]
+    [InlineData("""{"x":1}""", "logit_bias keys must be token ids")]
+    [InlineData("""{"-1":1}""", "logit_bias keys must be token ids")]
+    [InlineData("""{"5":101}""", "logit_bias[\"5\"] must be a number in [-100, 100]")]
+    [InlineData("""{"5":"1"}""", "logit_bias[\"5\"] must be a number in [-100, 100]")]
+    [InlineData("[1]", "logit_bias must be an object")]
+    public async Task MalformedLogitBias_Returns400SayingWhatIsWrong(string bias, string message)
+    {
+        var answer = await host.Http.PostJsonAsync("/v1/completions", Body("/v1/completions", $"\"logit_bias\":{bias}"));
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal("logit_bias", answer.ErrorParam);
+        Assert.StartsWith(message, answer.Error.GetProperty("message").GetString());
+    }
+
+    [Theory]
+    [InlineData("tool_choice", "\"sometimes\"", "tool_choice must be one of none, auto, required")]
+    [InlineData("tool_choice", "5", "tool_choice must be")]
+    [InlineData("response_format", """{"type":"yaml"}""", "response_format.type must be text, json_object")]
+    [InlineData("n", "\"two\"", "n must be an integer")]
+    public async Task MalformedPartlySupportedField_Returns400SayingWhatIsWrong(string field, string value, string message)
+    {
+        var answer = await host.Http.PostJsonAsync("/v1/chat/completions", Body("/v1/chat/completions", $"\"{field}\":{value}"));
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal(field, answer.ErrorParam);
+        Assert.StartsWith(message, answer.Error.GetProperty("message").GetString());
+    }
+
+    private static string Path(ApiEndpoints endpoint) => endpoint switch
+    {
+        ApiEndpoints.Completions => "/v1/completions",
+        ApiEndpoints.Chat => "/v1/chat/completions",
+        _ => "/tokenize",
+    };
+
+    private static string Body(string path, string fields) => path switch
+    {
+        "/v1/chat/completions" => $$"""{"messages":[{"role":"user","content":"hi"}],{{fields}}}""",
+        _ => $$"""{"prompt":"hi",{{fields}}}""",
+    };
+}

@@ -1,0 +1,142 @@
+using Gateway.Api.Errors;
+using Gateway.Api.Json;
+using E = Gateway.Api.Fields.ApiEndpoints;
+using static Gateway.Api.Fields.FieldChecks;
+using static Gateway.Api.Fields.FieldSupport;
+
+namespace Gateway.Api.Fields;
+
+/// <summary>
+/// Every request field of OpenAI's completions and chat completions APIs and of vLLM's extensions (its
+/// <c>CompletionRequest</c> and <c>ChatCompletionRequest</c>), plus vLLM's <c>/tokenize</c> and <c>/detokenize</c>:
+/// honoured, accepted with no effect, or refused with a 400 naming it. This is the one place that decides it (the
+/// README's table is checked against it). A field not listed here is unknown and ignored, as OpenAI and vLLM do.
+/// </summary>
+public static class ApiFieldTable
+{
+    private const string NotYet = "is not supported yet";
+
+    public static IReadOnlyList<ApiField> Fields { get; } =
+    [
+        // What to generate from.
+        new("model", E.Generation | E.Tokenize | E.Detokenize, Supported, "the served model's name; omitted or empty means it; any other is a 404"),
+        new("prompt", E.Completions | E.Tokenize, Supported,
+            "a string, an array of token ids, or an array of one of those; several prompts per request are refused (not supported yet)"),
+        new("messages", E.Chat | E.Tokenize, Supported,
+            "rendered with the model's chat template; each an object with a string role, content a string, null or an array of parts"),
+        new("tools", E.Chat | E.Tokenize, Supported, "passed to the chat template; Hermes-style tool_call tags in the output become tool_calls"),
+        new("tool_choice", E.Chat, Supported, $"\"auto\" and \"none\"; \"required\" and a named function {NotYet}", UnforcedToolChoice),
+        new("parallel_tool_calls", E.Chat, Supported, $"true (every parsed call is returned); false {NotYet}", NotFalse("parallel_tool_calls")),
+        new("add_generation_prompt", E.Chat | E.Tokenize, Supported, "passed to the chat template (default true)"),
+        new("continue_final_message", E.Chat | E.Tokenize, Refused, $"{NotYet}; send false", NotTrue("continue_final_message")),
+        new("chat_template", E.Chat | E.Tokenize, Refused, $"{NotYet}: the model's own template is used", Absent),
+        new("chat_template_kwargs", E.Chat | E.Tokenize, Supported, "extra chat template variables"),
+        new("documents", E.Chat, Refused, $"{NotYet} (not passed to the chat template)", Absent),
+        new("add_special_tokens", E.Generation | E.Tokenize, NoEffect,
+            "Qwen2 tokenizers add no BOS/EOS, so true and false give the same ids", AnyBool("add_special_tokens")),
+        new("suffix", E.Completions, Refused, "is not supported", Absent),
+        new("echo", E.Generation, Refused, $"{NotYet}; send false", NotTrue("echo")),
+        new("prompt_embeds", E.Completions, Refused, $"{NotYet}", Absent),
+        new("mm_processor_kwargs", E.Chat | E.Tokenize, Refused, "is not supported: the served models take text only", Absent),
+        new("truncate_prompt_tokens", E.Generation, Refused, $"{NotYet}: a prompt longer than the context is a 400", Absent),
+
+        // How much, and how to sample.
+        new("max_tokens", E.Generation, Supported, "completions: default 16, null means up to the context limit; chat: default up to the context limit"),
+        new("max_completion_tokens", E.Chat, Supported, "chat's newer name for max_tokens; wins when both are sent"),
+        new("min_tokens", E.Generation, Supported,
+            "EOS, stop_token_ids and stop strings cannot end the answer before this many tokens exist"),
+        new("n", E.Generation, Supported, $"1; several choices per request {NotYet}", One("n")),
+        new("best_of", E.Completions, Supported, $"1; best_of > 1 {NotYet}", One("best_of")),
+        new("use_beam_search", E.Generation, Refused, $"{NotYet}; send false", NotTrue("use_beam_search")),
+        new("length_penalty", E.Generation, Refused, "applies only to beam search, which is not supported; send 1", NumberIs("length_penalty", 1)),
+        new("temperature", E.Generation, Supported, "default 1; 0 is greedy"),
+        new("top_p", E.Generation, Supported, "(0, 1], default 1"),
+        new("top_k", E.Generation, Supported, "-1 or 0 disable it"),
+        new("min_p", E.Generation, Supported, "[0, 1], default 0"),
+        new("presence_penalty", E.Generation, Supported, "[-2, 2], default 0"),
+        new("frequency_penalty", E.Generation, Supported, "[-2, 2], default 0"),
+        new("repetition_penalty", E.Generation, Supported, "> 0, default 1"),
+        new("seed", E.Generation, Supported, "a signed 64-bit integer: the same seed and request sample the same tokens"),
+        new("logit_bias", E.Generation, Refused,
+            $"{NotYet} (the engine cannot bias logits); a malformed map is a 400 too; send null or {{}}", LogitBias.IsEmpty),
+        new("allowed_token_ids", E.Generation, Refused, $"{NotYet}", Absent),
+        new("bad_words", E.Generation, Refused, $"{NotYet}; send [] or leave it out", EmptyArray("bad_words")),
+        new("logits_processors", E.Generation, Refused, "is not supported: no custom logits processors are loaded", Absent),
+
+        // Structured output (guided decoding).
+        new("response_format", E.Generation, Supported, $"type text; json_object, json_schema and structural_tag {NotYet}", TextResponseFormat),
+        new("structured_outputs", E.Generation, Refused, $"{NotYet}", Absent),
+        new("guided_json", E.Generation, Refused, $"{NotYet}", Absent),
+        new("guided_regex", E.Generation, Refused, $"{NotYet}", Absent),
+        new("guided_choice", E.Generation, Refused, $"{NotYet}", Absent),
+        new("guided_grammar", E.Generation, Refused, $"{NotYet}", Absent),
+        new("guided_decoding_backend", E.Generation, Refused, $"{NotYet}", Absent),
+        new("guided_whitespace_pattern", E.Generation, Refused, $"{NotYet}", Absent),
+        new("structural_tag", E.Generation, Refused, $"{NotYet}", Absent),
+
+        // When to stop.
+        new("stop", E.Generation, Supported, "a string or an array of strings; the matched one is the choice's stop_reason"),
+        new("stop_token_ids", E.Generation, Supported, "ids that end the answer like EOS"),
+        new("ignore_eos", E.Generation, Supported, "keep generating past EOS"),
+        new("include_stop_str_in_output", E.Generation, Supported, "keep the matched stop string in the text"),
+
+        // What comes back.
+        new("stream", E.Generation, Supported, "server-sent events, ending with data: [DONE]"),
+        new("stream_options", E.Generation, Supported,
+            $"include_usage adds a last chunk with usage; continuous_usage_stats {NotYet}", NoContinuousUsage),
+        new("logprobs", E.Generation, Supported, "completions: 0 to 20 alternatives per token; chat: true or false"),
+        new("top_logprobs", E.Chat, Supported, "0 to 20 alternatives per token; needs logprobs true"),
+        new("prompt_logprobs", E.Generation, Refused, $"{NotYet}", Absent),
+        new("return_tokens_as_token_ids", E.Generation, Refused, $"{NotYet}; send false", NotTrue("return_tokens_as_token_ids")),
+        new("return_token_ids", E.Generation, Refused, $"{NotYet}; send false", NotTrue("return_token_ids")),
+        new("skip_special_tokens", E.Generation, Supported, "drop special tokens from the text (default true)"),
+        new("spaces_between_special_tokens", E.Generation, NoEffect,
+            "a byte-level BPE tokenizer puts no spaces between tokens either way (as vLLM with a fast tokenizer)",
+            AnyBool("spaces_between_special_tokens")),
+        new("return_token_strs", E.Tokenize, Refused, $"{NotYet}; send false", NotTrue("return_token_strs")),
+        new("tokens", E.Detokenize, Supported, "token ids, each within the vocabulary; special tokens are kept in the text"),
+
+        // Scheduling and serving.
+        new("priority", E.Generation, Supported, "lower is served earlier when the scheduler's policy is priority"),
+        new("request_id", E.Generation, Refused, $"{NotYet}: the gateway names every request itself", Absent),
+        new("cache_salt", E.Generation, Refused, $"{NotYet}: the prefix cache is shared by all requests", Absent),
+        new("kv_transfer_params", E.Generation, Refused, "is not supported: there is no disaggregated prefill", Absent),
+        new("vllm_xargs", E.Generation, Refused, "is not supported: no extensions read it", Absent),
+
+        // OpenAI fields with no counterpart here.
+        new("user", E.Generation, NoEffect, "an end-user id for abuse monitoring; not used (as in vLLM)", AnyString("user")),
+        new("metadata", E.Chat, NoEffect, "not stored or used", AnyObject("metadata")),
+        new("store", E.Chat, NoEffect, "nothing is stored", AnyBool("store")),
+        new("service_tier", E.Chat, NoEffect, "there is one tier", AnyString("service_tier")),
+        new("prompt_cache_key", E.Chat, NoEffect, "the prefix cache finds shared prefixes by itself", AnyString("prompt_cache_key")),
+        new("safety_identifier", E.Chat, NoEffect, "not used", AnyString("safety_identifier")),
+        new("prediction", E.Chat, NoEffect, "a latency hint; the answer is the same without it", AnyObject("prediction")),
+        new("modalities", E.Chat, Supported, $"[\"text\"]; audio output {NotYet}", TextModalities),
+        new("audio", E.Chat, Refused, $"{NotYet}: the served models answer in text", Absent),
+        new("functions", E.Chat, Refused, "is not supported: use tools", Absent),
+        new("function_call", E.Chat, Refused, "is not supported: use tool_choice", Absent),
+        new("reasoning_effort", E.Chat, Refused, $"{NotYet}: the served models do not reason", Absent),
+        new("verbosity", E.Chat, Refused, $"{NotYet}", Absent),
+        new("web_search_options", E.Chat, Refused, "is not supported: there is no web search", Absent),
+    ];
+
+    /// <summary>Refuses the request with a 400 naming the first field whose value this gateway does not (yet) honour.</summary>
+    public static void Enforce(RequestFields fields, ApiEndpoints endpoint)
+    {
+        foreach (var field in Fields)
+        {
+            if ((field.Endpoints & endpoint) == 0 || field.Accepts is not { } accepts || fields.Raw(field.Name) is null)
+            {
+                continue;
+            }
+
+            if (!accepts(fields))
+            {
+                throw ApiException.BadRequest($"{field.Name} {Refusal(field)}.", field.Name);
+            }
+        }
+    }
+
+    private static string Refusal(ApiField field) =>
+        field.Support == Refused ? field.Note : $"accepts only {field.Note}";
+}
