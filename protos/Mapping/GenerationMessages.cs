@@ -20,6 +20,7 @@ public static class GenerationMessages
             Stopping = ToStoppingProto(request.Params),
             KeepSpecialTokens = !request.Params.SkipSpecialTokens,
             Priority = request.Priority,
+            N = request.Params.N,
         };
         switch (request.Prompt)
         {
@@ -71,6 +72,7 @@ public static class GenerationMessages
             TextDelta = output.TextDelta,
             FinishReason = ToProto(output.Finish),
             StopReason = output.StopReason ?? "",
+            Index = output.Index,
         };
         response.Tokens.AddRange(output.NewTokens.Select(CommonMessages.ToProto));
         if (output.Usage is { } usage)
@@ -107,7 +109,8 @@ public static class GenerationMessages
         response.Usage is { } usage
             ? new GenerationUsage(usage.PromptTokens, usage.CompletionTokens, usage.CachedPromptTokens)
             : null,
-        response.PromptTokenIds.Count == 0 ? null : [.. response.PromptTokenIds]);
+        response.PromptTokenIds.Count == 0 ? null : [.. response.PromptTokenIds],
+        response.Index);
 
     private static Common.V1.SamplingParams ToSamplingProto(GenerationParams p)
     {
@@ -164,6 +167,7 @@ public static class GenerationMessages
             StopTokenIds = [.. stop.StopTokenIds],
             IgnoreEos = stop.IgnoreEos,
             SkipSpecialTokens = !request.KeepSpecialTokens,
+            N = request.N == 0 ? 1 : request.N,
         };
     }
 

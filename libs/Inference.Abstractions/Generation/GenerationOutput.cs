@@ -19,6 +19,8 @@ public sealed record GenerationUsage(int PromptTokens, int CompletionTokens, int
 /// <param name="StopReason">The matched stop string, or the stop id as text.</param>
 /// <param name="Usage">Set on the last output.</param>
 /// <param name="PromptTokenIds">The prompt's ids, on the first output only.</param>
+/// <param name="Index">Which of the request's <see cref="GenerationParams.N"/> completions this output belongs to; each
+/// completion ends with its own output carrying Finish and its own Usage.</param>
 public sealed record GenerationOutput(
     string RequestId,
     IReadOnlyList<GeneratedToken> NewTokens,
@@ -26,4 +28,5 @@ public sealed record GenerationOutput(
     FinishReason? Finish,
     string? StopReason,
     GenerationUsage? Usage,
-    IReadOnlyList<int>? PromptTokenIds);
+    IReadOnlyList<int>? PromptTokenIds,
+    int Index = 0);

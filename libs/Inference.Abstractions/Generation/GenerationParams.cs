@@ -9,6 +9,15 @@ public sealed record GenerationParams
     /// <summary>Most alternatives per token a request may ask for (vLLM's default <c>max_logprobs</c>).</summary>
     public const int MaxLogprobs = 20;
 
+    /// <summary>Most completions one request may ask for (OpenAI's limit on <c>n</c>).</summary>
+    public const int MaxN = 128;
+
+    /// <summary>
+    /// Independent completions of the prompt, 1 to <see cref="MaxN"/>. Default 1. They share the prompt's KV blocks;
+    /// with a seed, completion i samples with seed + i, so each has its own reproducible stream.
+    /// </summary>
+    public int N { get; init; } = 1;
+
     /// <summary>Most tokens to generate, at least 1; null (default) means the model's default, else up to the context limit.</summary>
     public int? MaxTokens { get; init; }
 

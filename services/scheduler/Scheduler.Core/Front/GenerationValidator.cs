@@ -9,6 +9,11 @@ internal sealed class GenerationValidator(int vocabSize, int maxModelLength)
 {
     public void ValidateParams(GenerationParams p)
     {
+        if (p.N is < 1 or > GenerationParams.MaxN)
+        {
+            Fail("n", $"n must be in [1, {GenerationParams.MaxN}], got {p.N}.");
+        }
+
         if (p.MaxTokens is < 1)
         {
             Fail("max_tokens", $"max_tokens must be at least 1, got {p.MaxTokens}.");

@@ -29,6 +29,9 @@ public sealed class InferenceEngine : IAsyncDisposable
     private const byte Running = 0;
     private const byte AbortRequested = 1;
     private readonly ConcurrentDictionary<string, byte> _liveRequestIds = new();
+
+    /// <summary>Requests with n &gt; 1, by the caller's id, and the ids of their child requests.</summary>
+    private readonly ConcurrentDictionary<string, string[]> _parents = new();
     private readonly EngineMetrics? _metrics;
     private int _numAdmitted;
     private int _disposed;
@@ -144,9 +147,12 @@ public sealed class InferenceEngine : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         _validator.ValidateParams(request.Params);
-        if (Interlocked.Increment(ref _numAdmitted) > Options.MaxConcurrentRequests)
+
+        // Each of the n completions is a request of the engine, and counts against the admission bound.
+        var n = request.Params.N;
+        if (Interlocked.Add(ref _numAdmitted, n) > Options.MaxConcurrentRequests)
         {
-            Interlocked.Decrement(ref _numAdmitted);
+            Interlocked.Add(ref _numAdmitted, -n);
             _metrics?.RecordRejected();
             throw new EngineOverloadedException(Options.MaxConcurrentRequests);
         }
@@ -160,7 +166,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _numAdmitted);
+            Interlocked.Add(ref _numAdmitted, -n);
         }
     }
 
@@ -173,7 +179,105 @@ public sealed class InferenceEngine : IAsyncDisposable
         _validator.ValidatePrompt(promptIds, p);
 
         var requestId = string.IsNullOrEmpty(request.RequestId) ? $"req-{Guid.NewGuid():N}" : request.RequestId;
-        if (!_liveRequestIds.TryAdd(requestId, Running))
+        var completions = p.N == 1
+            ? RunOneAsync(requestId, promptIds, p, request.Priority, index: 0, cancellationToken)
+            : RunParallelAsync(requestId, promptIds, p, request.Priority, cancellationToken);
+        await foreach (var output in completions)
+        {
+            yield return output;
+        }
+    }
+
+    /// <summary>
+    /// vLLM v1's parallel sampling: n child requests "{i}_{id}". The first runs alone until its prompt is computed, so
+    /// its full KV blocks are in the prefix cache; the others then start and take those blocks instead of computing the
+    /// prompt again (only the prompt's last, partial block is computed per child). Outputs come as they are made,
+    /// each tagged with its completion's index.
+    /// </summary>
+    private async IAsyncEnumerable<GenerationOutput> RunParallelAsync(
+        string parentId,
+        IReadOnlyList<int> promptIds,
+        GenerationParams p,
+        int priority,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var childIds = Enumerable.Range(0, p.N).Select(i => $"{i}_{parentId}").ToArray();
+        if (_liveRequestIds.ContainsKey(parentId) || !_parents.TryAdd(parentId, childIds))
+        {
+            throw new DuplicateRequestIdException(parentId);
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var merged = Channel.CreateUnbounded<GenerationOutput>(new UnboundedChannelOptions { SingleReader = true });
+        var children = RunChildrenAsync(parentId, childIds, promptIds, p, priority, merged.Writer, stop.Token);
+        try
+        {
+            await foreach (var output in merged.Reader.ReadAllAsync(cancellationToken))
+            {
+                yield return output;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await children;
+            _parents.TryRemove(parentId, out _);
+        }
+    }
+
+    /// <summary>Runs the children into <paramref name="merged"/> and completes it, with the first failure if any.</summary>
+    private async Task RunChildrenAsync(
+        string parentId,
+        string[] childIds,
+        IReadOnlyList<int> promptIds,
+        GenerationParams p,
+        int priority,
+        ChannelWriter<GenerationOutput> merged,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            var promptComputed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var first = PumpAsync(0, promptComputed);
+            await Task.WhenAny(promptComputed.Task, first);
+            var all = childIds.Skip(1).Select((_, i) => PumpAsync(i + 1, null)).Prepend(first).ToArray();
+            await Task.WhenAll(all);
+            merged.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            merged.TryComplete(cancellationToken.IsCancellationRequested ? null : ex);
+        }
+
+        async Task PumpAsync(int index, TaskCompletionSource? firstOutput)
+        {
+            // Completion i samples with seed + i: reproducible, and different from its siblings.
+            var child = p with { N = 1, Seed = p.Seed is { } seed ? unchecked(seed + (ulong)index) : null };
+            try
+            {
+                await foreach (var output in RunOneAsync(childIds[index], promptIds, child, priority, index, cancellationToken))
+                {
+                    // Callers know the request by their id; the index tells the completions apart.
+                    await merged.WriteAsync(output with { RequestId = parentId, PromptTokenIds = index == 0 ? output.PromptTokenIds : null }, cancellationToken);
+                    firstOutput?.TrySetResult();
+                }
+            }
+            finally
+            {
+                firstOutput?.TrySetResult();
+            }
+        }
+    }
+
+    private async IAsyncEnumerable<GenerationOutput> RunOneAsync(
+        string requestId,
+        IReadOnlyList<int> promptIds,
+        GenerationParams p,
+        int priority,
+        int index,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (_parents.ContainsKey(requestId) || !_liveRequestIds.TryAdd(requestId, Running))
         {
             throw new DuplicateRequestIdException(requestId);
         }
@@ -183,7 +287,7 @@ public sealed class InferenceEngine : IAsyncDisposable
             await using var detokenizer = await _tokenizer.StartDetokenizerAsync(
                 new DetokenizerOptions(p.SkipSpecialTokens, p.Stop, p.IncludeStopStrInOutput, p.MinTokens), cancellationToken);
             var outputs = Channel.CreateUnbounded<EngineOutput>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-            var engineRequest = new EngineRequest(requestId, promptIds, ToSampling(p), ToStopping(p, promptIds.Count), request.Priority, _time.GetTimestamp());
+            var engineRequest = new EngineRequest(requestId, promptIds, ToSampling(p), ToStopping(p, promptIds.Count), priority, _time.GetTimestamp());
             if (!_loop.Submit(engineRequest, outputs.Writer))
             {
                 throw new ObjectDisposedException(nameof(InferenceEngine));
@@ -201,7 +305,7 @@ public sealed class InferenceEngine : IAsyncDisposable
                 var first = true;
                 await foreach (var output in outputs.Reader.ReadAllAsync(cancellationToken))
                 {
-                    var result = await ToGenerationOutputAsync(output, detokenizer, first ? promptIds : null, cancellationToken);
+                    var result = await ToGenerationOutputAsync(output, detokenizer, first ? promptIds : null, index, cancellationToken);
                     first = false;
                     if (result.Finish is not null)
                     {
@@ -222,7 +326,7 @@ public sealed class InferenceEngine : IAsyncDisposable
                 // The loop completed the stream without a final output: only on shutdown.
                 finished = true;
                 yield return new GenerationOutput(requestId, [], "", FinishReason.Abort, null,
-                    new GenerationUsage(promptIds.Count, 0, 0), first ? promptIds : null);
+                    new GenerationUsage(promptIds.Count, 0, 0), first ? promptIds : null, index);
             }
             finally
             {
@@ -245,6 +349,17 @@ public sealed class InferenceEngine : IAsyncDisposable
     /// <returns>False when no running request has that id.</returns>
     public bool Abort(string requestId)
     {
+        if (_parents.TryGetValue(requestId, out var children))
+        {
+            var any = false;
+            foreach (var child in children)
+            {
+                any |= Abort(child);
+            }
+
+            return any;
+        }
+
         if (!_liveRequestIds.TryUpdate(requestId, AbortRequested, Running))
         {
             return false;
@@ -266,6 +381,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         EngineOutput output,
         IIncrementalDetokenizer detokenizer,
         IReadOnlyList<int>? promptIds,
+        int index,
         CancellationToken cancellationToken)
     {
         var finish = output.Finish;
@@ -285,7 +401,7 @@ public sealed class InferenceEngine : IAsyncDisposable
 
         GeneratedToken[] tokens = [.. output.NewTokens.Select(t => new GeneratedToken(t.TokenId, t.Logprob, t.TopLogprobs))];
         var usage = finish is null ? null : new GenerationUsage(output.NumPromptTokens, output.NumOutputTokens, output.NumCachedTokens);
-        return new GenerationOutput(output.RequestId, tokens, text, finish, stopReason, usage, promptIds);
+        return new GenerationOutput(output.RequestId, tokens, text, finish, stopReason, usage, promptIds, index);
     }
 
     private async ValueTask<IReadOnlyList<int>> TokenizeAsync(Prompt prompt, CancellationToken cancellationToken)

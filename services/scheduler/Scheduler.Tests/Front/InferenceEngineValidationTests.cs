@@ -25,6 +25,8 @@ public sealed class InferenceEngineValidationTests
         { new GenerationParams { Stop = [""] }, "stop" },
         { new GenerationParams { StopTokenIds = [5000] }, "stop_token_ids" },
         { new GenerationParams { MaxTokens = 126 }, "max_tokens" },
+        { new GenerationParams { N = 0 }, "n" },
+        { new GenerationParams { N = 129 }, "n" },
     };
 
     [Theory]
