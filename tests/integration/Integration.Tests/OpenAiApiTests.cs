@@ -70,6 +70,45 @@ public sealed class OpenAiApiTests(ServedSystem system) : IClassFixture<ServedSy
     }
 
     [Fact]
+    public async Task Completion_SeededNThree_ChoiceIIsTheSeedPlusIRunAlone()
+    {
+        using var http = Http();
+
+        var three = await ChoiceTextsAsync(http, "/v1/completions", new { prompt = "Seeds and choices", max_tokens = 12, temperature = 1, seed = 5, n = 3 });
+        var alone = new List<string>();
+        foreach (var seed in new[] { 5, 6, 7 })
+        {
+            alone.AddRange(await ChoiceTextsAsync(http, "/v1/completions", new { prompt = "Seeds and choices", max_tokens = 12, temperature = 1, seed }));
+        }
+
+        Assert.Equal(alone, three);
+        Assert.Equal(3, three.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task ChatCompletion_SeededNTwo_IsReproducible()
+    {
+        using var http = Http();
+        var request = new { messages = new[] { new { role = "user", content = "Pick a word." } }, max_tokens = 8, temperature = 1, seed = 11, n = 2 };
+
+        var first = await ChoiceTextsAsync(http, "/v1/chat/completions", request);
+        var second = await ChoiceTextsAsync(http, "/v1/chat/completions", request);
+
+        Assert.Equal(2, first.Count);
+        Assert.Equal(first, second);
+    }
+
+    private async Task<List<string>> ChoiceTextsAsync(HttpClient http, string path, object request)
+    {
+        using var response = await http.PostAsJsonAsync(path, request);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body.ToString());
+        return [.. body.GetProperty("choices").EnumerateArray()
+            .OrderBy(c => c.GetProperty("index").GetInt32())
+            .Select(c => c.TryGetProperty("text", out var text) ? text.GetString()! : c.GetProperty("message").GetProperty("content").GetString()!)];
+    }
+
+    [Fact]
     public async Task Completion_Streaming_ConcatenatesToOfflineText()
     {
         var offline = await OfflineAsync("--prompt", "Once upon a time", "--max-tokens", "10");

@@ -84,7 +84,6 @@ public sealed class ErrorTests(GatewayHost host) : IClassFixture<GatewayHost>
     }
 
     [Theory]
-    [InlineData("""{"prompt":"Hi","n":2}""", "n")]
     [InlineData("""{"prompt":"Hi","echo":true}""", "echo")]
     [InlineData("""{"max_tokens":3}""", "prompt")]
     [InlineData("""{"prompt":["a","b"]}""", "prompt")]

@@ -126,48 +126,60 @@ public sealed class FakeScheduler : Generation.GenerationBase
         }
     }
 
+    /// <summary>The script's reply, once per choice when n &gt; 1, the choices' responses interleaved piece by piece.</summary>
     private async Task ReplyAsync(
         GenerateRequest request, IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context)
     {
         var reply = Script(request);
+        var n = Math.Max(1, request.N);
         for (var i = 0; i < reply.Pieces.Length; i++)
         {
-            var last = i == reply.Pieces.Length - 1;
-            var response = new GenerateResponse
+            for (var choice = 0; choice < n; choice++)
             {
-                RequestId = request.RequestId,
-                TextDelta = reply.Pieces[i],
-                Tokens = { Token(i, request.Sampling?.Logprobs ?? 0) },
-            };
-            if (i == 0)
-            {
-                response.PromptTokenIds.Add(Enumerable.Range(1, PromptTokens));
-            }
-
-            if (last && !reply.HangAfterFirst && reply.FailAfterFirst is null)
-            {
-                response.FinishReason = reply.Finish;
-                response.StopReason = reply.StopReason;
-                response.Usage = new Usage
+                await ReplyPieceAsync(request, reply, i, choice, responseStream, context);
+                if (reply.FailAfterFirst is { } failure)
                 {
-                    PromptTokens = PromptTokens,
-                    CompletionTokens = reply.Pieces.Length,
-                    CachedPromptTokens = 3,
-                };
-            }
+                    throw new RpcException(new Status(failure, "worker lost"));
+                }
 
-            await responseStream.WriteAsync(response, context.CancellationToken);
-            if (reply.FailAfterFirst is { } failure)
-            {
-                throw new RpcException(new Status(failure, "worker lost"));
-            }
-
-            if (reply.HangAfterFirst)
-            {
-                await HangAsync(request.Text, context.CancellationToken);
-                return;
+                if (reply.HangAfterFirst)
+                {
+                    await HangAsync(request.Text, context.CancellationToken);
+                    return;
+                }
             }
         }
+    }
+
+    private static async Task ReplyPieceAsync(
+        GenerateRequest request, FakeReply reply, int i, int choice, IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context)
+    {
+        var last = i == reply.Pieces.Length - 1;
+        var response = new GenerateResponse
+        {
+            RequestId = request.RequestId,
+            TextDelta = reply.Pieces[i],
+            Tokens = { Token(i, request.Sampling?.Logprobs ?? 0) },
+            Index = choice,
+        };
+        if (i == 0 && choice == 0)
+        {
+            response.PromptTokenIds.Add(Enumerable.Range(1, PromptTokens));
+        }
+
+        if (last && !reply.HangAfterFirst && reply.FailAfterFirst is null)
+        {
+            response.FinishReason = reply.Finish;
+            response.StopReason = reply.StopReason;
+            response.Usage = new Usage
+            {
+                PromptTokens = PromptTokens,
+                CompletionTokens = reply.Pieces.Length,
+                CachedPromptTokens = 3,
+            };
+        }
+
+        await responseStream.WriteAsync(response, context.CancellationToken);
     }
 
     private async Task HangAsync(string promptText, CancellationToken cancellationToken)

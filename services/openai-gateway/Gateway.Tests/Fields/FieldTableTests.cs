@@ -18,7 +18,6 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         ["prompt_embeds"] = "\"AAAA\"",
         ["mm_processor_kwargs"] = "{}",
         ["truncate_prompt_tokens"] = "5",
-        ["n"] = "2",
         ["best_of"] = "3",
         ["use_beam_search"] = "true",
         ["length_penalty"] = "0.5",

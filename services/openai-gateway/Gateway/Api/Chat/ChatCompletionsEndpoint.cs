@@ -44,20 +44,29 @@ public static class ChatCompletionsEndpoint
         TokenTextCache tokenTexts)
     {
         var cancellationToken = http.RequestAborted;
-        var (answer, finish, usage) = await started.ReadToEndAsync();
-        var parsed = request.ParseToolCalls ? ToolCallParser.Parse(answer.Text) : new ToolCallParseResult(answer.Text, []);
-        var toolCalls = parsed.Calls.Count > 0 ? parsed.Calls.Select(ToDto).ToArray() : null;
-        var choice = new ChatChoice(
-            0,
-            new ChatMessageDto(AssistantRole, toolCalls is null ? answer.Text : parsed.Content, toolCalls),
-            await BuildLogprobsAsync(request, answer.Tokens, tokenTexts, cancellationToken),
-            toolCalls is null ? finish.ToOpenAi() : FinishReasons.ToolCalls,
-            answer.StopReason);
+        var (answers, usage) = await started.ReadToEndAsync();
+        var choices = new List<ChatChoice>(answers.Count);
+        foreach (var (answer, index) in answers.Select((a, i) => (a, i)))
+        {
+            var parsed = request.ParseToolCalls ? ToolCallParser.Parse(answer.Text) : new ToolCallParseResult(answer.Text, []);
+            var toolCalls = parsed.Calls.Count > 0 ? parsed.Calls.Select(ToDto).ToArray() : null;
+            choices.Add(new ChatChoice(
+                index,
+                new ChatMessageDto(AssistantRole, toolCalls is null ? answer.Text : parsed.Content, toolCalls),
+                await BuildLogprobsAsync(request, answer.Tokens, tokenTexts, cancellationToken),
+                toolCalls is null ? answer.Finish!.Value.ToOpenAi() : FinishReasons.ToolCalls,
+                answer.StopReason));
+        }
+
         var response = new ChatCompletionResponse(
-            started.Id, ObjectName, started.Created, started.Model, [choice], UsageDto.From(usage));
+            started.Id, ObjectName, started.Created, started.Model, choices, UsageDto.From(usage));
         await http.Response.WriteAsJsonAsync(response, ApiJson.Context.ChatCompletionResponse, cancellationToken: cancellationToken);
     }
 
+    /// <summary>
+    /// Streams each choice as OpenAI does: a role delta first, then its content (and logprobs), and when that choice
+    /// finishes, any held-back text and its tool calls, then a delta with its finish reason. Choices interleave.
+    /// </summary>
     private static async Task StreamAsync(
         HttpContext http,
         StartedGeneration started,
@@ -67,46 +76,33 @@ public static class ChatCompletionsEndpoint
         var cancellationToken = http.RequestAborted;
         var sse = new SseWriter(http.Response);
         await sse.StartAsync(cancellationToken);
-        await WriteAsync(sse, Chunk(started, new ChatDelta(Role: AssistantRole, Content: ""), null, null), cancellationToken);
+        for (var index = 0; index < started.N; index++)
+        {
+            await WriteAsync(sse, Chunk(started, index, new ChatDelta(Role: AssistantRole, Content: ""), null, null), cancellationToken);
+        }
 
-        var filter = request.ParseToolCalls ? new ToolCallStreamFilter() : null;
-        var answer = new GenerationAccumulator();
+        var filters = Enumerable.Range(0, started.N).Select(_ => request.ParseToolCalls ? new ToolCallStreamFilter() : null).ToArray();
+        var answer = new GenerationChoices(started.N);
         await foreach (var update in started.Stream.ReadAllAsync())
         {
-            answer.Add(update);
-            var content = filter?.Push(update.TextDelta) ?? update.TextDelta;
+            var choice = answer.Add(update);
+            var index = update.Index;
+            var content = filters[index]?.Push(update.TextDelta) ?? update.TextDelta;
             var logprobs = update.NewTokens.Count > 0
                 ? await BuildLogprobsAsync(request, update.NewTokens, tokenTexts, cancellationToken)
                 : null;
             if (content.Length > 0 || logprobs is not null)
             {
-                await WriteAsync(sse, Chunk(started, new ChatDelta(Content: content), logprobs, null), cancellationToken);
+                await WriteAsync(sse, Chunk(started, index, new ChatDelta(Content: content), logprobs, null), cancellationToken);
+            }
+
+            if (update.Finish is not null)
+            {
+                await FinishChoiceAsync(sse, started, index, choice, filters[index], cancellationToken);
             }
         }
 
-        var (finish, usage) = answer.RequireFinished();
-        started.Timing.Finished(finish, usage);
-        var finishReason = finish.ToOpenAi();
-        if (filter?.Complete() is { } rest)
-        {
-            if (rest.Content is { Length: > 0 } heldBack)
-            {
-                await WriteAsync(sse, Chunk(started, new ChatDelta(Content: heldBack), null, null), cancellationToken);
-            }
-
-            if (rest.Calls.Count > 0)
-            {
-                var deltas = rest.Calls.Select((call, index) =>
-                {
-                    var dto = ToDto(call);
-                    return new ToolCallDeltaDto(index, dto.Id, dto.Type, dto.Function);
-                }).ToArray();
-                await WriteAsync(sse, Chunk(started, new ChatDelta(ToolCalls: deltas), null, null), cancellationToken);
-                finishReason = FinishReasons.ToolCalls;
-            }
-        }
-
-        await WriteAsync(sse, Chunk(started, new ChatDelta(), null, finishReason, answer.StopReason), cancellationToken);
+        var usage = started.Finished(answer);
         if (request.Stream.IncludeUsage)
         {
             var usageChunk = new ChatCompletionChunk(
@@ -115,6 +111,34 @@ public static class ChatCompletionsEndpoint
         }
 
         await sse.WriteDoneAsync(cancellationToken);
+    }
+
+    /// <summary>The end of one streamed choice: text the tool-call filter held back, the calls it parsed, the finish reason.</summary>
+    private static async Task FinishChoiceAsync(
+        SseWriter sse, StartedGeneration started, int index, GenerationAccumulator choice, ToolCallStreamFilter? filter,
+        CancellationToken cancellationToken)
+    {
+        var finishReason = choice.Finish!.Value.ToOpenAi();
+        if (filter?.Complete() is { } rest)
+        {
+            if (rest.Content is { Length: > 0 } heldBack)
+            {
+                await WriteAsync(sse, Chunk(started, index, new ChatDelta(Content: heldBack), null, null), cancellationToken);
+            }
+
+            if (rest.Calls.Count > 0)
+            {
+                var deltas = rest.Calls.Select((call, callIndex) =>
+                {
+                    var dto = ToDto(call);
+                    return new ToolCallDeltaDto(callIndex, dto.Id, dto.Type, dto.Function);
+                }).ToArray();
+                await WriteAsync(sse, Chunk(started, index, new ChatDelta(ToolCalls: deltas), null, null), cancellationToken);
+                finishReason = FinishReasons.ToolCalls;
+            }
+        }
+
+        await WriteAsync(sse, Chunk(started, index, new ChatDelta(), null, finishReason, choice.StopReason), cancellationToken);
     }
 
     private static Task WriteAsync(SseWriter sse, ChatCompletionChunk chunk, CancellationToken cancellationToken) =>
@@ -137,6 +161,6 @@ public static class ChatCompletionsEndpoint
         new(RequestIds.New("chatcmpl-tool"), "function", new FunctionCallDto(call.Name, call.ArgumentsJson));
 
     private static ChatCompletionChunk Chunk(
-        StartedGeneration started, ChatDelta delta, ChatLogprobs? logprobs, string? finishReason, string? stopReason = null) =>
-        new(started.Id, ChunkObjectName, started.Created, started.Model, [new ChatChunkChoice(0, delta, logprobs, finishReason, stopReason)], null);
+        StartedGeneration started, int index, ChatDelta delta, ChatLogprobs? logprobs, string? finishReason, string? stopReason = null) =>
+        new(started.Id, ChunkObjectName, started.Created, started.Model, [new ChatChunkChoice(index, delta, logprobs, finishReason, stopReason)], null);
 }

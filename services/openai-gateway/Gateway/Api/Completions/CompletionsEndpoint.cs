@@ -42,15 +42,20 @@ public static class CompletionsEndpoint
         TokenTextCache tokenTexts)
     {
         var cancellationToken = http.RequestAborted;
-        var (answer, finish, usage) = await started.ReadToEndAsync();
-        var choice = new CompletionChoice(
-            0,
-            answer.Text,
-            logprobs is null ? null : await BuildLogprobsAsync(logprobs, answer.Tokens, tokenTexts, cancellationToken),
-            finish.ToOpenAi(),
-            answer.StopReason);
+        var (answers, usage) = await started.ReadToEndAsync();
+        var choices = new List<CompletionChoice>(answers.Count);
+        foreach (var (answer, index) in answers.Select((a, i) => (a, i)))
+        {
+            choices.Add(new CompletionChoice(
+                index,
+                answer.Text,
+                logprobs is null ? null : await BuildLogprobsAsync(logprobs, answer.Tokens, tokenTexts, cancellationToken),
+                answer.Finish!.Value.ToOpenAi(),
+                answer.StopReason));
+        }
+
         await http.Response.WriteAsJsonAsync(
-            Response(started, [choice], UsageDto.From(usage)), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
+            Response(started, choices, UsageDto.From(usage)), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
     }
 
     private static async Task StreamAsync(
@@ -63,7 +68,7 @@ public static class CompletionsEndpoint
         var cancellationToken = http.RequestAborted;
         var sse = new SseWriter(http.Response);
         await sse.StartAsync(cancellationToken);
-        var answer = new GenerationAccumulator();
+        var answer = new GenerationChoices(started.N);
         await foreach (var update in started.Stream.ReadAllAsync())
         {
             answer.Add(update);
@@ -74,7 +79,7 @@ public static class CompletionsEndpoint
             }
 
             var choice = new CompletionChoice(
-                0,
+                update.Index,
                 update.TextDelta,
                 hasLogprobs ? await BuildLogprobsAsync(logprobs!, update.NewTokens, tokenTexts, cancellationToken) : null,
                 update.Finish?.ToOpenAi(),
@@ -82,8 +87,7 @@ public static class CompletionsEndpoint
             await sse.WriteAsync(Response(started, [choice], null), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
         }
 
-        var (finish, usage) = answer.RequireFinished();
-        started.Timing.Finished(finish, usage);
+        var usage = started.Finished(answer);
         if (includeUsage)
         {
             await sse.WriteAsync(Response(started, [], UsageDto.From(usage)), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);

@@ -10,8 +10,9 @@ namespace Gateway.Api.Generation;
 /// </summary>
 public sealed class StartedGeneration : IAsyncDisposable
 {
-    private StartedGeneration(string id, long created, string model, GenerationStream stream, GatewayMetrics.RequestTiming timing)
+    private StartedGeneration(string id, long created, string model, int n, GenerationStream stream, GatewayMetrics.RequestTiming timing)
     {
+        N = n;
         Id = id;
         Created = created;
         Model = model;
@@ -27,6 +28,9 @@ public sealed class StartedGeneration : IAsyncDisposable
 
     /// <summary>The served model's name.</summary>
     public string Model { get; }
+
+    /// <summary>How many choices the answer has.</summary>
+    public int N { get; }
 
     public GenerationStream Stream { get; }
 
@@ -50,21 +54,27 @@ public sealed class StartedGeneration : IAsyncDisposable
         var timing = metrics.Start(model.Name);
         var stream = await GenerationStream.OpenAsync(updates, cancellationToken);
         timing.FirstToken();
-        return new StartedGeneration(id, RequestIds.UnixNow(), model.Name, stream, timing);
+        return new StartedGeneration(id, RequestIds.UnixNow(), model.Name, sampling.N, stream, timing);
     }
 
     /// <summary>Reads every update to the end (a whole, non-streamed answer) and records the request's metrics.</summary>
-    public async Task<(GenerationAccumulator Answer, FinishReason Finish, GenerationUsage Usage)> ReadToEndAsync()
+    public async Task<(IReadOnlyList<GenerationAccumulator> Choices, GenerationUsage Usage)> ReadToEndAsync()
     {
-        var answer = new GenerationAccumulator();
+        var answer = new GenerationChoices(N);
         await foreach (var update in Stream.ReadAllAsync())
         {
             answer.Add(update);
         }
 
+        return (answer.Choices, Finished(answer));
+    }
+
+    /// <summary>Every choice of a streamed or whole answer finished: records the request's metrics.</summary>
+    public GenerationUsage Finished(GenerationChoices answer)
+    {
         var (finish, usage) = answer.RequireFinished();
         Timing.Finished(finish, usage);
-        return (answer, finish, usage);
+        return usage;
     }
 
     public ValueTask DisposeAsync() => Stream.DisposeAsync();

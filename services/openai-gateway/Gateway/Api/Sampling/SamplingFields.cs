@@ -20,6 +20,7 @@ public static class SamplingFields
         return new GenerationParams
         {
             MaxTokens = maxTokens,
+            N = ReadN(fields),
             Temperature = Single(fields, "temperature"),
             TopP = Single(fields, "top_p"),
             TopK = fields.Int("top_k"),
@@ -52,6 +53,17 @@ public static class SamplingFields
         Require(value is >= 0 and <= GenerationParams.MaxLogprobs, name,
             $"{name} must be in [0, {GenerationParams.MaxLogprobs}], got {value}.");
         return value;
+    }
+
+    /// <summary>
+    /// How many choices. Checked here as well as in the engine because the gateway sizes its answer by it before the
+    /// engine's verdict could arrive on a stream.
+    /// </summary>
+    private static int ReadN(RequestFields fields)
+    {
+        var n = fields.Int("n") ?? 1;
+        Require(n is >= 1 and <= GenerationParams.MaxN, "n", $"n must be in [1, {GenerationParams.MaxN}], got {n}.");
+        return n;
     }
 
     /// <summary>A JSON number narrowed to the engine's float; values beyond float's range become infinities,

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using Gateway.Tests.Fakes;
+using Gateway.Tests.Hosting;
+
+namespace Gateway.Tests.Api;
+
+/// <summary>n &gt; 1: one choice per index, the prompt counted once in the usage.</summary>
+public sealed class ChoicesTests(GatewayHost host) : IClassFixture<GatewayHost>
+{
+    [Fact]
+    public async Task Completions_NThree_SendsNToTheSchedulerAndAnswersThreeChoices()
+    {
+        var answer = await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"three choices","n":3}""");
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(3, Assert.Single(host.Scheduler.Requests, r => r.Text == "three choices").N);
+        var choices = answer.Json.GetProperty("choices").EnumerateArray().ToArray();
+        Assert.Equal([0, 1, 2], choices.Select(c => c.GetProperty("index").GetInt32()));
+        Assert.All(choices, c => Assert.Equal("Hello, world", c.GetProperty("text").GetString()));
+        var usage = answer.Json.GetProperty("usage");
+        Assert.Equal(FakeScheduler.PromptTokens, usage.GetProperty("prompt_tokens").GetInt32());
+        Assert.Equal(9, usage.GetProperty("completion_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task Chat_NTwoStreamed_EachChoiceGetsItsRoleContentAndFinish()
+    {
+        var answer = await host.Http.PostJsonAsync(
+            "/v1/chat/completions",
+            """{"messages":[{"role":"user","content":"two streamed"}],"n":2,"stream":true,"stream_options":{"include_usage":true}}""");
+
+        Assert.Equal("[DONE]", answer.SseEvents[^1]);
+        var choices = answer.SseChunks.SelectMany(c => c.GetProperty("choices").EnumerateArray()).ToArray();
+        foreach (var index in new[] { 0, 1 })
+        {
+            var mine = choices.Where(c => c.GetProperty("index").GetInt32() == index).ToArray();
+            Assert.Equal("assistant", mine[0].GetProperty("delta").GetProperty("role").GetString());
+            Assert.Equal("Hello, world", string.Concat(mine.Select(c =>
+                c.GetProperty("delta").TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String
+                    ? content.GetString() : "")));
+            Assert.Equal("length", mine[^1].GetProperty("finish_reason").GetString());
+            Assert.Single(mine, c => c.GetProperty("finish_reason").ValueKind == JsonValueKind.String);
+        }
+
+        Assert.Equal(6, answer.SseChunks[^1].GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task Chat_NTwo_AnswersTwoMessages()
+    {
+        var answer = await host.Http.PostJsonAsync("/v1/chat/completions", """{"messages":[{"role":"user","content":"two whole"}],"n":2}""");
+
+        var choices = answer.Json.GetProperty("choices").EnumerateArray().ToArray();
+        Assert.Equal([0, 1], choices.Select(c => c.GetProperty("index").GetInt32()));
+        Assert.All(choices, c => Assert.Equal("Hello, world", c.GetProperty("message").GetProperty("content").GetString()));
+    }
+}
