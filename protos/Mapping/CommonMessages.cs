@@ -26,8 +26,32 @@ public static class CommonMessages
             message.Seed = seed;
         }
 
+        AddTokenConstraints(message, s.LogitBias, s.AllowedTokenIds);
         return message;
     }
+
+    /// <summary>logit_bias and allowed_token_ids, which the Generate API and the worker protocol carry alike.</summary>
+    public static void AddTokenConstraints(Proto.SamplingParams message, IReadOnlyDictionary<int, float>? logitBias, IReadOnlyList<int>? allowed)
+    {
+        if (logitBias is not null)
+        {
+            foreach (var (id, bias) in logitBias)
+            {
+                message.LogitBias[id] = bias;
+            }
+        }
+
+        if (allowed is not null)
+        {
+            message.AllowedTokenIds.AddRange(allowed);
+        }
+    }
+
+    public static IReadOnlyDictionary<int, float>? LogitBias(Proto.SamplingParams p) =>
+        p.LogitBias.Count == 0 ? null : new Dictionary<int, float>(p.LogitBias);
+
+    public static IReadOnlyList<int>? AllowedTokenIds(Proto.SamplingParams p) =>
+        p.AllowedTokenIds.Count == 0 ? null : [.. p.AllowedTokenIds];
 
     /// <summary>A worker's view: a field still unset (or the whole message absent) takes the default the proto names.</summary>
     public static SamplingParams ToDomain(Proto.SamplingParams? p, IReadOnlyList<int>? bannedTokenIds)
@@ -43,7 +67,9 @@ public static class CommonMessages
             FrequencyPenalty: p.HasFrequencyPenalty ? p.FrequencyPenalty : 0f,
             RepetitionPenalty: p.HasRepetitionPenalty ? p.RepetitionPenalty : 1f,
             Logprobs: p.HasLogprobs ? p.Logprobs : 0,
-            BannedTokenIds: bannedTokenIds is { Count: > 0 } ? bannedTokenIds : null);
+            BannedTokenIds: bannedTokenIds is { Count: > 0 } ? bannedTokenIds : null,
+            LogitBias: LogitBias(p),
+            AllowedTokenIds: AllowedTokenIds(p));
     }
 
     /// <summary>A model's defaults: only the fields it has are set.</summary>

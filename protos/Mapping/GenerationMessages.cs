@@ -124,6 +124,7 @@ public static class GenerationMessages
         if (p.FrequencyPenalty is { } frequency) message.FrequencyPenalty = frequency;
         if (p.RepetitionPenalty is { } repetition) message.RepetitionPenalty = repetition;
         if (p.Logprobs != 0) message.Logprobs = p.Logprobs;
+        CommonMessages.AddTokenConstraints(message, p.LogitBias, p.AllowedTokenIds);
         return message;
     }
 
@@ -160,6 +161,8 @@ public static class GenerationMessages
             FrequencyPenalty = s.HasFrequencyPenalty ? s.FrequencyPenalty : null,
             RepetitionPenalty = s.HasRepetitionPenalty ? s.RepetitionPenalty : null,
             Logprobs = s.Logprobs,
+            LogitBias = CommonMessages.LogitBias(s),
+            AllowedTokenIds = CommonMessages.AllowedTokenIds(s),
             MaxTokens = stop.HasMaxTokens ? stop.MaxTokens : null,
             MinTokens = stop.MinTokens,
             Stop = [.. stop.Stop],

@@ -11,6 +11,8 @@ namespace Inference.Abstractions.Execution;
 /// <param name="RepetitionPenalty">Divides positive (multiplies negative) logits of tokens seen in prompt or output; 1 disables.</param>
 /// <param name="Logprobs">How many top alternatives to report per sampled token.</param>
 /// <param name="BannedTokenIds">Ids masked out (EOS before min_tokens is reached).</param>
+/// <param name="LogitBias">Added to these ids' logits before sampling.</param>
+/// <param name="AllowedTokenIds">When set, every other id is masked out.</param>
 public sealed record SamplingParams(
     float Temperature = 0f,
     float TopP = 1f,
@@ -21,7 +23,9 @@ public sealed record SamplingParams(
     float FrequencyPenalty = 0f,
     float RepetitionPenalty = 1f,
     int Logprobs = 0,
-    IReadOnlyList<int>? BannedTokenIds = null)
+    IReadOnlyList<int>? BannedTokenIds = null,
+    IReadOnlyDictionary<int, float>? LogitBias = null,
+    IReadOnlyList<int>? AllowedTokenIds = null)
 {
     public static SamplingParams Greedy { get; } = new();
 }

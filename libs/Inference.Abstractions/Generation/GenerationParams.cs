@@ -35,6 +35,12 @@ public sealed record GenerationParams
 
     public ulong? Seed { get; init; }
 
+    /// <summary>Token id → bias in [-100, 100] added to its logit before sampling (OpenAI's logit_bias). Default none.</summary>
+    public IReadOnlyDictionary<int, float>? LogitBias { get; init; }
+
+    /// <summary>When set (not empty), only these token ids can be generated (vLLM's allowed_token_ids). Default none.</summary>
+    public IReadOnlyList<int>? AllowedTokenIds { get; init; }
+
     /// <summary>Strings that end generation (excluded from the text unless <see cref="IncludeStopStrInOutput"/>).</summary>
     public IReadOnlyList<string> Stop { get; init; } = [];
 

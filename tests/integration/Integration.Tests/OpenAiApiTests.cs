@@ -98,6 +98,26 @@ public sealed class OpenAiApiTests(ServedSystem system) : IClassFixture<ServedSy
         Assert.Equal(first, second);
     }
 
+    [Fact]
+    public async Task Completion_LogitBiasOfOneHundred_ForcesTheToken()
+    {
+        const int forced = 9707;
+        using var http = Http();
+        using var expected = await http.PostAsJsonAsync("/detokenize", new { tokens = new[] { forced, forced, forced, forced } });
+        var expectedText = (await expected.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("prompt").GetString();
+
+        var texts = await ChoiceTextsAsync(http, "/v1/completions", new
+        {
+            prompt = "Anything at all",
+            max_tokens = 4,
+            temperature = 0,
+            ignore_eos = true,
+            logit_bias = new Dictionary<string, int> { [forced.ToString(System.Globalization.CultureInfo.InvariantCulture)] = 100 },
+        });
+
+        Assert.Equal(expectedText, Assert.Single(texts));
+    }
+
     private async Task<List<string>> ChoiceTextsAsync(HttpClient http, string path, object request)
     {
         using var response = await http.PostAsJsonAsync(path, request);

@@ -2,11 +2,30 @@ using Inference.Abstractions.Execution;
 
 namespace Worker.Runtime.Sampling;
 
-/// <summary>Logit edits before token choice: banned ids, repetition (HF), then presence and frequency (OpenAI) penalties.</summary>
+/// <summary>
+/// Logit edits before token choice: the allowed ids (vLLM's allowed_token_ids), OpenAI's logit_bias, banned ids,
+/// repetition (HF), then presence and frequency (OpenAI) penalties.
+/// </summary>
 public static class LogitsProcessors
 {
     public static void Apply(Span<float> logits, SamplingParams p, SequenceSamplingState state)
     {
+        if (p.AllowedTokenIds is { Count: > 0 } allowed)
+        {
+            KeepOnly(logits, allowed);
+        }
+
+        if (p.LogitBias is { Count: > 0 } bias)
+        {
+            foreach (var (id, value) in bias)
+            {
+                if ((uint)id < (uint)logits.Length)
+                {
+                    logits[id] += value;
+                }
+            }
+        }
+
         if (p.BannedTokenIds is { Count: > 0 } banned)
         {
             foreach (int id in banned)
@@ -40,6 +59,25 @@ public static class LogitsProcessors
                 {
                     logits[id] -= p.FrequencyPenalty * count + p.PresencePenalty;
                 }
+            }
+        }
+    }
+
+    /// <summary>Every logit but the allowed ids' becomes -inf.</summary>
+    private static void KeepOnly(Span<float> logits, IReadOnlyList<int> allowed)
+    {
+        Span<float> kept = allowed.Count <= 1024 ? stackalloc float[allowed.Count] : new float[allowed.Count];
+        for (int i = 0; i < allowed.Count; i++)
+        {
+            kept[i] = (uint)allowed[i] < (uint)logits.Length ? logits[allowed[i]] : float.NegativeInfinity;
+        }
+
+        logits.Fill(float.NegativeInfinity);
+        for (int i = 0; i < allowed.Count; i++)
+        {
+            if ((uint)allowed[i] < (uint)logits.Length)
+            {
+                logits[allowed[i]] = kept[i];
             }
         }
     }

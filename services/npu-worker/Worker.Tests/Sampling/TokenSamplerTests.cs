@@ -33,6 +33,32 @@ public sealed class TokenSamplerTests
     }
 
     [Fact]
+    public void LogitBias_OfOneHundred_ForcesThatToken()
+    {
+        var output = Sample([0f, 9f, 1f], new SamplingParams(LogitBias: new Dictionary<int, float> { [2] = 100f }, Logprobs: 1));
+
+        Assert.Equal(2, output.TokenId);
+        Assert.Equal(1, output.TopLogprobs[0].TokenId); // logprobs stay those of the unbiased logits
+    }
+
+    [Fact]
+    public void LogitBias_OfMinusOneHundred_BansThatToken()
+    {
+        Assert.Equal(2, Sample([0f, 9f, 1f], new SamplingParams(LogitBias: new Dictionary<int, float> { [1] = -100f })).TokenId);
+    }
+
+    [Fact]
+    public void AllowedTokenIds_OnlyThoseCanBeChosen()
+    {
+        var p = new SamplingParams(Temperature: 1f, Seed: 3, AllowedTokenIds: [0, 3]);
+
+        var drawn = Enumerable.Range(0, 50).Select(_ => Sample([0f, 9f, 8f, 1f], p).TokenId).Distinct();
+
+        Assert.All(drawn, id => Assert.Contains(id, new[] { 0, 3 }));
+        Assert.Equal(3, Sample([0f, 9f, 8f, 1f], new SamplingParams(AllowedTokenIds: [0, 3])).TokenId);
+    }
+
+    [Fact]
     public void RepetitionPenalty_CountsPromptTokens()
     {
         // 3 / 2 = 1.5 < 2: the prompt token loses to token 2.

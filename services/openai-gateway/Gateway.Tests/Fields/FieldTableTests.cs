@@ -21,8 +21,6 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         ["best_of"] = "3",
         ["use_beam_search"] = "true",
         ["length_penalty"] = "0.5",
-        ["logit_bias"] = """{"42":5}""",
-        ["allowed_token_ids"] = "[1,2]",
         ["bad_words"] = """["bad"]""",
         ["logits_processors"] = """["m.P"]""",
         ["response_format"] = """{"type":"json_object"}""",

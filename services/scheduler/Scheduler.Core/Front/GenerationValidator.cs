@@ -78,6 +78,28 @@ internal sealed class GenerationValidator(int vocabSize, int maxModelLength)
         {
             CheckTokenId("stop_token_ids", id);
         }
+
+        foreach (var (id, bias) in p.LogitBias ?? new Dictionary<int, float>())
+        {
+            CheckTokenId("logit_bias", id);
+            if (!(bias >= -100f && bias <= 100f))
+            {
+                Fail("logit_bias", $"logit_bias of token {id} must be in [-100, 100], got {Format(bias)}.");
+            }
+        }
+
+        if (p.AllowedTokenIds is { } allowed)
+        {
+            if (allowed.Count == 0)
+            {
+                Fail("allowed_token_ids", "allowed_token_ids must not be empty when given.");
+            }
+
+            foreach (var id in allowed)
+            {
+                CheckTokenId("allowed_token_ids", id);
+            }
+        }
     }
 
     public void ValidatePrompt(IReadOnlyList<int> promptIds, GenerationParams p)

@@ -441,7 +441,9 @@ public sealed class InferenceEngine : IAsyncDisposable
         PresencePenalty: p.PresencePenalty ?? 0f,
         FrequencyPenalty: p.FrequencyPenalty ?? 0f,
         RepetitionPenalty: p.RepetitionPenalty ?? 1f,
-        Logprobs: p.Logprobs);
+        Logprobs: p.Logprobs,
+        LogitBias: p.LogitBias,
+        AllowedTokenIds: p.AllowedTokenIds);
 
     /// <summary>An unset max_tokens runs to the model's default (generation_config.json max_new_tokens) or the
     /// context limit, whichever comes first.</summary>

@@ -26,6 +26,10 @@ public sealed class InferenceEngineValidationTests
         { new GenerationParams { StopTokenIds = [5000] }, "stop_token_ids" },
         { new GenerationParams { MaxTokens = 126 }, "max_tokens" },
         { new GenerationParams { N = 0 }, "n" },
+        { new GenerationParams { LogitBias = new Dictionary<int, float> { [5000] = 1f } }, "logit_bias" },
+        { new GenerationParams { LogitBias = new Dictionary<int, float> { [5] = 101f } }, "logit_bias" },
+        { new GenerationParams { AllowedTokenIds = [] }, "allowed_token_ids" },
+        { new GenerationParams { AllowedTokenIds = [1, 1000] }, "allowed_token_ids" },
         { new GenerationParams { N = 129 }, "n" },
     };
 

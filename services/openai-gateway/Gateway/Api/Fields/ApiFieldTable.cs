@@ -58,9 +58,9 @@ public static class ApiFieldTable
         new("frequency_penalty", E.Generation, Supported, "[-2, 2], default 0"),
         new("repetition_penalty", E.Generation, Supported, "> 0, default 1"),
         new("seed", E.Generation, Supported, "a signed 64-bit integer: the same seed and request sample the same tokens"),
-        new("logit_bias", E.Generation, Refused,
-            $"{NotYet} (the engine cannot bias logits); a malformed map is a 400 too; send null or {{}}", LogitBias.IsEmpty),
-        new("allowed_token_ids", E.Generation, Refused, $"{NotYet}", Absent),
+        new("logit_bias", E.Generation, Supported,
+            "token id (as a string) → bias in [-100, 100], added to that token's logit before sampling; logprobs stay unbiased"),
+        new("allowed_token_ids", E.Generation, Supported, "only these token ids can be generated; ids must be in the vocabulary"),
         new("bad_words", E.Generation, Refused, $"{NotYet}; send [] or leave it out", EmptyArray("bad_words")),
         new("logits_processors", E.Generation, Refused, "is not supported: no custom logits processors are loaded", Absent),
 

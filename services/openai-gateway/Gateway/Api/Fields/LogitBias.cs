@@ -6,28 +6,34 @@ using Gateway.Api.Json;
 namespace Gateway.Api.Fields;
 
 /// <summary>
-/// OpenAI's <c>logit_bias</c>: an object mapping token ids (as strings) to a bias in [-100, 100]. The shape is
-/// checked even though the engine cannot apply a bias yet, so a malformed map is a 400 naming what is wrong either way.
+/// OpenAI's <c>logit_bias</c>: an object mapping token ids (as strings) to a bias in [-100, 100], read from its
+/// JSON shape (the engine checks the ids against the vocabulary).
 /// </summary>
 internal static class LogitBias
 {
     public const string Field = "logit_bias";
     public const double MaxMagnitude = 100;
 
-    /// <summary>True for an empty map (nothing to apply); throws a 400 for a malformed one.</summary>
-    public static bool IsEmpty(RequestFields fields)
+    /// <summary>The biases by token id; null when absent, null or empty. A malformed map is a 400.</summary>
+    public static IReadOnlyDictionary<int, float>? Read(RequestFields fields)
     {
-        var map = fields.Object(Field)!.Root;
+        if (fields.Object(Field)?.Root is not { } map)
+        {
+            return null;
+        }
+
+        var biases = new Dictionary<int, float>();
         foreach (var entry in map.EnumerateObject())
         {
-            if (!int.TryParse(entry.Name, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            if (!int.TryParse(entry.Name, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
             {
                 throw ApiException.BadRequest(
                     $"logit_bias keys must be token ids (non-negative integers as strings), got \"{entry.Name}\".", Field);
             }
 
+            double bias = 0;
             var valid = entry.Value.ValueKind == JsonValueKind.Number
-                && entry.Value.TryGetDouble(out var bias)
+                && entry.Value.TryGetDouble(out bias)
                 && Math.Abs(bias) <= MaxMagnitude;
             if (!valid)
             {
@@ -35,9 +41,11 @@ internal static class LogitBias
                     $"logit_bias[\"{entry.Name}\"] must be a number in [-{MaxMagnitude}, {MaxMagnitude}], got {Shorten(entry.Value.GetRawText())}.",
                     Field);
             }
+
+            biases[id] = (float)bias;
         }
 
-        return !map.EnumerateObject().Any();
+        return biases.Count == 0 ? null : biases;
     }
 
     private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";

@@ -27,6 +27,8 @@ public static class SamplingFields
             MinP = Single(fields, "min_p"),
             // OpenAI seeds are signed 64-bit; the engine only needs a stable 64-bit pattern.
             Seed = fields.Long("seed") is { } seed ? unchecked((ulong)seed) : null,
+            LogitBias = Fields.LogitBias.Read(fields),
+            AllowedTokenIds = fields.Raw("allowed_token_ids") is null ? null : fields.Ints("allowed_token_ids"),
             Stop = fields.StringOrStrings("stop").Where(s => s.Length > 0).ToArray(),
             StopTokenIds = fields.Ints("stop_token_ids"),
             IgnoreEos = fields.Bool("ignore_eos") ?? false,

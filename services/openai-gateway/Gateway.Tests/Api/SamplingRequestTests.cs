@@ -4,8 +4,8 @@ using Gateway.Tests.Hosting;
 
 namespace Gateway.Tests.Api;
 
-/// <summary>n &gt; 1: one choice per index, the prompt counted once in the usage.</summary>
-public sealed class ChoicesTests(GatewayHost host) : IClassFixture<GatewayHost>
+/// <summary>What a request asks of the sampler: n choices (one per index, the prompt counted once in the usage), logit_bias, allowed_token_ids.</summary>
+public sealed class SamplingRequestTests(GatewayHost host) : IClassFixture<GatewayHost>
 {
     [Fact]
     public async Task Completions_NThree_SendsNToTheSchedulerAndAnswersThreeChoices()
@@ -53,5 +53,15 @@ public sealed class ChoicesTests(GatewayHost host) : IClassFixture<GatewayHost>
         var choices = answer.Json.GetProperty("choices").EnumerateArray().ToArray();
         Assert.Equal([0, 1], choices.Select(c => c.GetProperty("index").GetInt32()));
         Assert.All(choices, c => Assert.Equal("Hello, world", c.GetProperty("message").GetProperty("content").GetString()));
+    }
+
+    [Fact]
+    public async Task Completions_LogitBiasAndAllowedTokenIds_ReachTheScheduler()
+    {
+        await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"biased","logit_bias":{"42":5.5,"7":-100},"allowed_token_ids":[7,42,9]}""");
+
+        var sampling = Assert.Single(host.Scheduler.Requests, r => r.Text == "biased").Sampling;
+        Assert.Equal(new Dictionary<int, float> { [42] = 5.5f, [7] = -100f }, sampling.LogitBias);
+        Assert.Equal([7, 42, 9], sampling.AllowedTokenIds);
     }
 }
