@@ -49,7 +49,7 @@ public sealed partial class ModelLoader(
         MaxModelLength = o.MaxModelLength,
         Threads = o.Threads,
         Device = o.Device,
-        ServedModelName = o.ServedModelName,
+        ServedModelName = o.ServedModelName ?? (o.HostModelPath is { } host ? FolderName.Of(host) : null),
     };
 
     /// <summary>One-token prefill and sample on block 0, then the request is freed: proves the whole path works.</summary>

@@ -26,8 +26,15 @@ public sealed class WorkerOptions
     /// <summary>Device label. Default "cpu:0" (the CPU backend is the only one in this build).</summary>
     public string Device { get; set; } = "cpu:0";
 
-    /// <summary>Model name reported by Info. Default: the model folder's name.</summary>
+    /// <summary>Model name reported by Info. Default: the last segment of HostModelPath when set, else the model folder's name.</summary>
     public string? ServedModelName { get; set; }
+
+    /// <summary>
+    /// The model folder as the operator named it, when ModelPath is where a container mounts it (compose mounts
+    /// MODEL_DIR at /model): its last segment is the default served model name, so a mounted folder is served by
+    /// its own name rather than the mount point's. Read as a string, never opened. Default unset.
+    /// </summary>
+    public string? HostModelPath { get; set; }
 
     /// <summary>Scheduler to register with (e.g. "http://127.0.0.1:50052"). Default unset: no registration.</summary>
     public string? SchedulerAddress { get; set; }

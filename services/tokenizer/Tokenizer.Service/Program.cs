@@ -1,3 +1,14 @@
+using Tokenizer.Core.Loading;
 using Tokenizer.Service.Hosting;
 
-TokenizerApp.Build(args).Run();
+WebApplication app;
+try
+{
+    app = TokenizerApp.Build(args);
+}
+catch (TokenizerLoadException)
+{
+    return 1; // Build logged why.
+}
+app.Run();
+return 0;

@@ -9,8 +9,9 @@ namespace Integration.Tests;
 /// <summary>
 /// The whole system, started once for the test class: a tiny random checkpoint made by `make-model`, then
 /// `serve`, which runs the tokenizer, npu-worker(s), scheduler and openai-gateway as separate processes.
-/// A subclass passes more `serve` options (for example --workers 2), and may set environment variables that serve
-/// passes on to the services (for example <c>Scheduler__StepTimeoutSeconds</c>).
+/// A subclass passes more `serve` options (for example --workers 2), may set environment variables that serve
+/// passes on to the services (for example <c>Scheduler__StepTimeoutSeconds</c>), and may choose another checkpoint
+/// (<see cref="MakeModelArguments"/>).
 /// </summary>
 public partial class ServedSystem : IAsyncLifetime
 {
@@ -34,6 +35,9 @@ public partial class ServedSystem : IAsyncLifetime
     }
 
     public string ModelDirectory { get; } = Path.Combine(Path.GetTempPath(), "integration-model-" + Guid.NewGuid().ToString("N"));
+
+    /// <summary>The `make-model` options of the served checkpoint; default the tiny Qwen2 one (seed 0).</summary>
+    protected virtual IReadOnlyList<string> MakeModelArguments => ["--preset", "tiny", "--seed", "0"];
 
     public int HttpPort { get; } = FreePort();
 
@@ -77,7 +81,7 @@ public partial class ServedSystem : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var make = await CliProgram.RunAsync(TimeSpan.FromMinutes(2), "make-model", "--out", ModelDirectory, "--preset", "tiny", "--seed", "0");
+        var make = await CliProgram.RunAsync(TimeSpan.FromMinutes(2), ["make-model", "--out", ModelDirectory, .. MakeModelArguments]);
         if (make.ExitCode != 0) throw new InvalidOperationException($"make-model failed: {make.Stderr}");
 
         var start = CliProgram.StartInfo(["serve", "--model", ModelDirectory, "--port", HttpPort.ToString(), .. _extraArguments]);

@@ -21,15 +21,17 @@ public static class Usage
             Llama 3.1 does (low/high_freq_factor 1/4, max_position_embeddings = context x F).
 
         generate --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--max-tokens N] [--temperature T]
-                 [--top-p P] [--top-k K] [--seed N] [--ignore-eos] [--chat] [--logprobs N] [--prompt-logits N]
-                 [--kv-cache-mib N] [--threads N]
+                 [--top-p P] [--top-k K] [--seed N] [--ignore-eos] [--chat] [--chat-template-kwargs JSON]
+                 [--logprobs N] [--prompt-logits N] [--kv-cache-mib N] [--threads N]
             Offline batch inference in process; one JSON line per prompt on stdout.
             --model is a folder, or a Hugging Face repository id found in the hub cache (HF_HUB_CACHE, else
             $HF_HOME/hub, else ~/.cache/huggingface/hub) or downloaded into it from HF_ENDPOINT with HF_TOKEN
             (never with HF_HUB_OFFLINE=1); the same for serve, bench-tokenizer and bench-model.
             --temperature defaults to 0 (greedy). --top-p and --top-k, when not given, take the model's
             generation_config.json values as vLLM does (else 1 and all tokens).
-            --chat renders each --prompt as a user message through the model's chat template.
+            --chat renders each --prompt as a user message through the model's chat template;
+            --chat-template-kwargs adds template variables as vLLM's chat_template_kwargs does, for example
+            '{"enable_thinking": false}' for Qwen3 without thinking.
             --prompt-logits N adds the top N raw logits at each prompt's last position.
 
         serve [--model DIR|ORG/NAME[@REV]] [--served-model-name NAME] [--port N] [--kv-cache-mib N] [--workers N]

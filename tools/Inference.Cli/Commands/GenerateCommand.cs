@@ -59,11 +59,14 @@ public static class GenerateCommand
     private static List<Prompt> ReadPrompts(CommandArguments args)
     {
         var chat = args.Flag("chat");
+        var templateKwargs = ReadTemplateKwargs(args.String("chat-template-kwargs"));
+        if (templateKwargs is not null && !chat)
+            throw new UsageException("--chat-template-kwargs applies to --chat prompts only");
         var prompts = new List<Prompt>();
         foreach (var text in args.Strings("prompt"))
         {
             prompts.Add(chat
-                ? new ChatPrompt(new ChatTemplateInput(JsonSerializer.Serialize(new[] { new { role = "user", content = text } }), null, true, null))
+                ? new ChatPrompt(new ChatTemplateInput(JsonSerializer.Serialize(new[] { new { role = "user", content = text } }), null, true, templateKwargs))
                 : new TextPrompt(text));
         }
         if (chat && args.Strings("prompt-ids").Count > 0)
@@ -72,6 +75,23 @@ public static class GenerateCommand
             prompts.Add(new TokenIdsPrompt(ParseIds(list)));
         if (prompts.Count == 0) throw new UsageException("give at least one --prompt TEXT or --prompt-ids 1,2,3");
         return prompts;
+    }
+
+    /// <summary>Extra chat template variables as a JSON object, like vLLM's chat_template_kwargs (e.g. {"enable_thinking": false}).</summary>
+    private static string? ReadTemplateKwargs(string? json)
+    {
+        if (json is null) return null;
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+                throw new UsageException($"--chat-template-kwargs must be a JSON object, like '{{\"enable_thinking\": false}}', got {document.RootElement.ValueKind}");
+        }
+        catch (JsonException e)
+        {
+            throw new UsageException($"--chat-template-kwargs is not valid JSON: {e.Message}");
+        }
+        return json;
     }
 
     private static int[] ParseIds(string list)

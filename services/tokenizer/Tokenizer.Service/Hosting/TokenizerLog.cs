@@ -12,4 +12,7 @@ internal static partial class TokenizerLog
     // Debug: every request's stream ends this way, so anything louder would be noise.
     [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Detokenize stream ended by the caller ({ExceptionType}: {Reason})")]
     public static partial void DetokenizeEndedByCaller(this ILogger logger, string exceptionType, string reason);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Critical, Message = "Cannot load the tokenizer from {ModelPath}: {Reason}")]
+    public static partial void TokenizerLoadFailed(this ILogger logger, string modelPath, string reason);
 }

@@ -1,0 +1,88 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Integration.Tests.Architectures;
+
+/// <summary>
+/// A Qwen3 checkpoint served end to end: the chat template with thinking off (vLLM's
+/// <c>chat_template_kwargs: {"enable_thinking": false}</c>) through the HTTP API, compared with offline `generate`.
+/// </summary>
+public sealed class Qwen3ChatTests(Qwen3ServedSystem system) : IClassFixture<Qwen3ServedSystem>
+{
+    private const string Prompt = "Give me a short introduction to large language models.";
+    private const int MaxTokens = 12;
+    private const string ThinkingOff = "{\"enable_thinking\": false}";
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(1);
+
+    [Fact]
+    public async Task ChatCompletion_WithThinkingOff_EqualsOfflineGenerateTokenForToken()
+    {
+        var offline = await OfflineAsync();
+        var offlineIds = offline.GetProperty("token_ids").EnumerateArray().Select(t => t.GetInt32()).ToArray();
+        using var http = Http();
+
+        var completion = await PostAsync(http, "/v1/chat/completions", new JsonObject
+        {
+            ["model"] = system.ModelName,
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = Prompt }),
+            ["max_tokens"] = MaxTokens,
+            ["temperature"] = 0,
+            ["ignore_eos"] = true,
+            ["logprobs"] = true,
+            ["chat_template_kwargs"] = JsonNode.Parse(ThinkingOff),
+        });
+
+        var choice = completion.GetProperty("choices")[0];
+        var servedTokens = choice.GetProperty("logprobs").GetProperty("content").EnumerateArray()
+            .Select(t => t.GetProperty("token").GetString()).ToArray();
+        var offlineTokens = new List<string?>();
+        foreach (var id in offlineIds) offlineTokens.Add(await TokenTextAsync(http, id));
+        Assert.Equal(MaxTokens, offlineIds.Length);
+        Assert.Equal(offlineTokens, servedTokens);
+        Assert.Equal(offline.GetProperty("text").GetString(), choice.GetProperty("message").GetProperty("content").GetString());
+        Assert.Equal(offline.GetProperty("prompt_token_ids").GetArrayLength(), completion.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task OfflineChatPrompt_WithThinkingOff_EndsWithAnEmptyThinkBlock()
+    {
+        var offline = await OfflineAsync();
+        using var http = Http();
+
+        var promptText = await PostAsync(http, "/detokenize", new JsonObject
+        {
+            ["model"] = system.ModelName,
+            ["tokens"] = JsonNode.Parse(offline.GetProperty("prompt_token_ids").GetRawText()),
+        });
+
+        Assert.EndsWith($"<|im_start|>user\n{Prompt}<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n",
+            promptText.GetProperty("prompt").GetString());
+    }
+
+    private HttpClient Http() => new() { BaseAddress = new Uri($"http://127.0.0.1:{system.HttpPort}"), Timeout = RequestTimeout };
+
+    private async Task<JsonElement> OfflineAsync()
+    {
+        var run = await CliProgram.RunAsync(TimeSpan.FromMinutes(2), "generate", "--model", system.ModelDirectory, "--chat",
+            "--chat-template-kwargs", ThinkingOff, "--prompt", Prompt, "--max-tokens", MaxTokens.ToString(), "--ignore-eos");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using var json = JsonDocument.Parse(run.Stdout.Trim());
+        return json.RootElement.Clone();
+    }
+
+    /// <summary>One id's text as the served tokenizer decodes it (special tokens kept), as chat logprobs show each token.</summary>
+    private async Task<string?> TokenTextAsync(HttpClient http, int id)
+    {
+        var body = await PostAsync(http, "/detokenize", new JsonObject { ["model"] = system.ModelName, ["tokens"] = new JsonArray(id) });
+        return body.GetProperty("prompt").GetString();
+    }
+
+    private static async Task<JsonElement> PostAsync(HttpClient http, string path, JsonObject body)
+    {
+        using var response = await http.PostAsJsonAsync(path, body);
+        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {json}");
+        return json;
+    }
+}
