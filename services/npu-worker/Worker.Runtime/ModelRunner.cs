@@ -77,9 +77,11 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         var pool = new ComputeThreadPool(options.Threads);
         ICausalLm model;
         PagedKvCache cache;
+        DeviceOps ops;
         try
         {
-            var ops = DeviceOps.CreateCpu(pool, maxModelLength, config.NumAttentionHeads / config.NumKeyValueHeads);
+            ops = DeviceOps.CreateCpu(pool, maxModelLength, config.NumAttentionHeads / config.NumKeyValueHeads)
+                with { Weights = new WeightLoader(options.Quantization) };
             using (var checkpoint = SafetensorsCheckpoint.Open(modelDirectory))
             {
                 model = config.LoadModel(checkpoint, ops, loadProgress);
@@ -96,8 +98,8 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         string name = options.ServedModelName ?? new DirectoryInfo(Path.GetFullPath(modelDirectory)).Name;
         var info = new ExecutorInfo(name, config.Architecture, config.VocabSize, maxModelLength, options.BlockSize,
             numBlocks, config.EosTokenIds, options.Device);
-        LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, model.WeightType,
-            numBlocks, options.BlockSize, maxModelLength, options.Threads, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, model.WeightType, ops.Weights.Bytes / (1024.0 * 1024.0),
+            CpuIsaSelection.Name(CpuIsaSelection.Selected), numBlocks, options.BlockSize, maxModelLength, options.Threads, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim));
     }
 
@@ -252,7 +254,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-        Message = "Loaded model {ModelName}: {Layers} layers, hidden {Hidden}, weights {WeightType}; KV {NumBlocks} blocks x {BlockSize} tokens; max_model_len {MaxModelLength}; {Threads} threads; {ElapsedMs:F0} ms")]
-    private static partial void LogLoaded(ILogger logger, string modelName, int layers, int hidden, string weightType,
-        int numBlocks, int blockSize, int maxModelLength, int threads, double elapsedMs);
+        Message = "Loaded model {ModelName}: {Layers} layers, hidden {Hidden}, weights {WeightType} ({WeightMiB:F1} MiB of matrices); kernels {CpuIsa}; KV {NumBlocks} blocks x {BlockSize} tokens; max_model_len {MaxModelLength}; {Threads} threads; {ElapsedMs:F0} ms")]
+    private static partial void LogLoaded(ILogger logger, string modelName, int layers, int hidden, string weightType, double weightMiB,
+        string cpuIsa, int numBlocks, int blockSize, int maxModelLength, int threads, double elapsedMs);
 }

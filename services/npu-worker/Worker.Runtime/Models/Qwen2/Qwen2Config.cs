@@ -60,7 +60,7 @@ public sealed record Qwen2Config(
     }
 
     public ICausalLm LoadModel(SafetensorsCheckpoint checkpoint, DeviceOps ops, IProgress<double>? progress) =>
-        new Qwen2Model(this, Qwen2Weights.Load(checkpoint, this, progress), ops);
+        new Qwen2Model(this, Qwen2Weights.Load(checkpoint, this, progress, ops.Weights), ops);
 
     private void Validate(string path)
     {

@@ -29,7 +29,7 @@ public sealed class Qwen2Model : ICausalLm
 
     public int VocabSize => _dims.Vocab;
 
-    public string WeightType => _weights.EmbedTokens.IsBf16 ? "bf16" : "fp32";
+    public string WeightType => _weights.EmbedTokens.Format;
 
     /// <inheritdoc/>
     public ReadOnlySpan<float> Forward(ForwardBatch batch, PagedKvCache cache)

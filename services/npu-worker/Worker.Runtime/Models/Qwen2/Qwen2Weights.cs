@@ -12,15 +12,16 @@ public sealed record Qwen2Weights(
     WeightMatrix LmHead)                   // lm_head.weight [V, H], or the embedding when tied
 {
     /// <exception cref="InvalidDataException">A tensor is missing or has the wrong shape.</exception>
-    public static Qwen2Weights Load(SafetensorsCheckpoint checkpoint, Qwen2Config config, IProgress<double>? progress = null)
+    public static Qwen2Weights Load(SafetensorsCheckpoint checkpoint, Qwen2Config config, IProgress<double>? progress = null, WeightLoader? loader = null)
     {
+        loader ??= new WeightLoader(Ops.Quantization.WeightQuantization.None);
         long v = config.VocabSize, h = config.HiddenSize, i = config.IntermediateSize;
         long q = (long)config.NumAttentionHeads * config.HeadDim;
         long kv = (long)config.NumKeyValueHeads * config.HeadDim;
         int total = config.NumHiddenLayers + 2;
         int done = 0;
 
-        WeightMatrix Matrix(string name, long rows, long cols) => WeightMatrix.FromTensor(checkpoint.Get(name, rows, cols));
+        WeightMatrix Matrix(string name, long rows, long cols) => loader.Matrix(checkpoint.Get(name, rows, cols));
         float[] Vector(string name, long length)
         {
             var tensor = checkpoint.Get(name, length);
