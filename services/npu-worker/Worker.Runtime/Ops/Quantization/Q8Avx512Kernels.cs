@@ -44,6 +44,59 @@ internal static unsafe class Q8Avx512Kernels
         y[3] = Vector512.Sum(a3) + t3;
     }
 
+    /// <summary>
+    /// Four weight rows x two tokens (prefill and batched decode): each pair of weight blocks and their scales is
+    /// loaded once for both tokens. An odd last block runs through the 4 x 1 kernel's 256-bit tail per token.
+    /// </summary>
+    public static void Rows4x2(sbyte* w0, int kp, float* scales0, int scaleStride, Q8Token x0, Q8Token x1, float* y, int yStride)
+    {
+        Vector512<float> a00 = default, a10 = default, a20 = default, a30 = default;
+        Vector512<float> a01 = default, a11 = default, a21 = default, a31 = default;
+        int i = 0, s = 0;
+        for (; i + 2 * Q8Block.Size <= kp; i += 2 * Q8Block.Size, s += 16)
+        {
+            var abs0 = Vector512.Load(x0.Abs + i);
+            var m0 = Vector512.Load(x0.Sign + i);
+            var abs1 = Vector512.Load(x1.Abs + i);
+            var m1 = Vector512.Load(x1.Sign + i);
+            var dx0 = Vector512.Load(x0.Scales + s);
+            var dx1 = Vector512.Load(x1.Scales + s);
+            sbyte* w = w0 + i;
+            float* sc = scales0 + s;
+            var d = Vector512.Load(sc);
+            a00 = Avx512F.FusedMultiplyAdd(BlockDot(abs0, m0, w), d * dx0, a00);
+            a01 = Avx512F.FusedMultiplyAdd(BlockDot(abs1, m1, w), d * dx1, a01);
+            d = Vector512.Load(sc + scaleStride);
+            a10 = Avx512F.FusedMultiplyAdd(BlockDot(abs0, m0, w + kp), d * dx0, a10);
+            a11 = Avx512F.FusedMultiplyAdd(BlockDot(abs1, m1, w + kp), d * dx1, a11);
+            d = Vector512.Load(sc + 2 * scaleStride);
+            a20 = Avx512F.FusedMultiplyAdd(BlockDot(abs0, m0, w + 2 * kp), d * dx0, a20);
+            a21 = Avx512F.FusedMultiplyAdd(BlockDot(abs1, m1, w + 2 * kp), d * dx1, a21);
+            d = Vector512.Load(sc + 3 * scaleStride);
+            a30 = Avx512F.FusedMultiplyAdd(BlockDot(abs0, m0, w + 3 * kp), d * dx0, a30);
+            a31 = Avx512F.FusedMultiplyAdd(BlockDot(abs1, m1, w + 3 * kp), d * dx1, a31);
+        }
+
+        var tail0 = stackalloc float[4];
+        var tail1 = stackalloc float[4];
+        new Span<float>(tail0, 4).Clear();
+        new Span<float>(tail1, 4).Clear();
+        if (i < kp)
+        {
+            Q8Avx2Kernels.Rows4x1(w0 + i, kp, scales0 + s, scaleStride, Offset(x0, i, s), tail0, Q8Block.Size);
+            Q8Avx2Kernels.Rows4x1(w0 + i, kp, scales0 + s, scaleStride, Offset(x1, i, s), tail1, Q8Block.Size);
+        }
+
+        y[0] = Vector512.Sum(a00) + tail0[0];
+        y[1] = Vector512.Sum(a10) + tail0[1];
+        y[2] = Vector512.Sum(a20) + tail0[2];
+        y[3] = Vector512.Sum(a30) + tail0[3];
+        y[yStride] = Vector512.Sum(a01) + tail1[0];
+        y[yStride + 1] = Vector512.Sum(a11) + tail1[1];
+        y[yStride + 2] = Vector512.Sum(a21) + tail1[2];
+        y[yStride + 3] = Vector512.Sum(a31) + tail1[3];
+    }
+
     /// <summary>One weight row x one token (row remainders).</summary>
     public static float Row1x1(sbyte* w, int kp, float* scales, Q8Token x)
     {

@@ -3,7 +3,8 @@ namespace Worker.Runtime.Ops.Quantization;
 /// <summary>
 /// y[t, n] = sum_k x[t, k] * W[n, k] for Q8_0 weights: the activations are quantized to Q8_0 blocks first (tokens
 /// in parallel), then each chunk owns a band of weight rows, expands their scales once into per-thread scratch and
-/// walks every token through four rows at a time, so the band stays in cache while the tokens pass over it.
+/// walks the tokens, two at a time (4 x 2 register tiles; one token: 4 x 1), through four rows at a time, so the
+/// band stays in cache while the tokens pass over it.
 /// </summary>
 internal sealed unsafe class Q8MatMul(ComputeThreadPool pool, CpuIsa isa) : IParallelWork
 {
@@ -67,7 +68,23 @@ internal sealed unsafe class Q8MatMul(ComputeThreadPool pool, CpuIsa isa) : IPar
             {
                 sbyte* wr = w.Q8 + (long)row * kp;
                 float* sr = scales + (row - first) * scaleStride;
-                for (int t = 0; t < _tokens; t++)
+                int t = 0;
+                for (; t + 2 <= _tokens; t += 2)
+                {
+                    var x0 = _activations.Token(t);
+                    var x1 = _activations.Token(t + 1);
+                    float* yr = _y + (long)t * n + row;
+                    if (isa == CpuIsa.Avx512)
+                    {
+                        Q8Avx512Kernels.Rows4x2(wr, kp, sr, scaleStride, x0, x1, yr, n);
+                    }
+                    else
+                    {
+                        Q8Avx2Kernels.Rows4x2(wr, kp, sr, scaleStride, x0, x1, yr, n);
+                    }
+                }
+
+                if (t < _tokens)
                 {
                     var token = _activations.Token(t);
                     float* yr = _y + (long)t * n + row;
@@ -77,7 +94,7 @@ internal sealed unsafe class Q8MatMul(ComputeThreadPool pool, CpuIsa isa) : IPar
                     }
                     else
                     {
-                        Q8Avx2Kernels.Rows4x1(wr, kp, sr, scaleStride, token, yr);
+                        Q8Avx2Kernels.Rows4x1(wr, kp, sr, scaleStride, token, yr, kp);
                     }
                 }
             }
