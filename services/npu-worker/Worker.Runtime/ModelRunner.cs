@@ -29,9 +29,10 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     private readonly StepPlanValidator _validator;
     private readonly (int Layers, int KvHeads, int HeadDim) _cacheShape;
 
-    private ModelRunner(ExecutorInfo info, ComputeThreadPool pool, ICausalLm model, PagedKvCache cache, (int Layers, int KvHeads, int HeadDim) cacheShape)
+    private ModelRunner(ExecutorInfo info, ComputeThreadPool pool, ICausalLm model, PagedKvCache cache, (int Layers, int KvHeads, int HeadDim) cacheShape, long weightBytes)
     {
         Info = info;
+        WeightBytes = weightBytes;
         _pool = pool;
         _model = model;
         _cache = cache;
@@ -41,6 +42,12 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     }
 
     public ExecutorInfo Info { get; }
+
+    /// <summary>Bytes of the weight matrices held in memory (after quantization, if any).</summary>
+    public long WeightBytes { get; }
+
+    /// <summary>How the matrices are held: "bf16", "fp32" or "q8_0".</summary>
+    public string WeightType => _model.WeightType;
 
     /// <summary>Requests whose state the runner holds.</summary>
     public int NumRequests
@@ -100,7 +107,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
             numBlocks, config.EosTokenIds, options.Device);
         LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, model.WeightType, ops.Weights.Bytes / (1024.0 * 1024.0),
             CpuIsaSelection.Name(CpuIsaSelection.Selected), numBlocks, options.BlockSize, maxModelLength, options.Threads, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim));
+        return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim), ops.Weights.Bytes);
     }
 
     /// <exception cref="ArgumentException">The plan does not fit the worker's state; nothing was changed but finished ids.</exception>

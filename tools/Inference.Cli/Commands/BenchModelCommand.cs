@@ -5,7 +5,6 @@ using Inference.Cli.CommandLine;
 using Inference.Hub;
 using Worker.Runtime;
 using Worker.Runtime.Ops;
-using Worker.Runtime.Ops.Quantization;
 
 namespace Inference.Cli.Commands;
 
@@ -68,7 +67,7 @@ public static class BenchModelCommand
             throw new UsageException($"--prompt-tokens + --decode-tokens must be below the model's max length {runner.Info.MaxModelLength}, got {promptTokens} + {decodeTokens}");
 
         Console.WriteLine($"model      {Path.GetFullPath(modelDirectory)} ({runner.Info.Architecture}, vocab {runner.Info.VocabSize}), loaded in {loadSeconds:F1} s");
-        Console.WriteLine($"weights    {WeightQuantizationNames.Name(quantization)} quantization; kernels {CpuIsaSelection.Name(CpuIsaSelection.Selected)}");
+        Console.WriteLine($"weights    {runner.WeightType}, {runner.WeightBytes / (1024.0 * 1024.0):F1} MiB of matrices; kernels {CpuIsaSelection.Name(CpuIsaSelection.Selected)}");
         Console.WriteLine($"run        {threads} threads, {promptTokens}-token prompts, {decodeTokens} decode steps, greedy; KV {options.NumBlocks} blocks x {blockSize}");
         if (repeat > 1)
             Console.WriteLine($"           fastest of {repeat} timed rounds per batch size (prefill and decode each)");

@@ -7,7 +7,8 @@ namespace Worker.Tests.Ops.Quantization;
 /// <summary>
 /// The Q8_0 matmul on every instruction-set path this CPU runs (AVX2 and, on AVX-512 machines, AVX-512) against
 /// <see cref="Q8Reference"/>: rows not a multiple of the 4-row kernel, widths not a multiple of the 32-value block
-/// (zero-padded tail) or of the 64-value AVX-512 step (odd block count), 1-2 token decode and longer prefills.
+/// (zero-padded tail) or of the 64-value AVX-512 step (odd block count), 1-2 token decode and longer prefills,
+/// token counts that split into several L2-sized token blocks (19 tokens of width 4864) and row bands wider than 16.
 /// </summary>
 public sealed unsafe class Q8MatMulTests
 {
@@ -21,6 +22,8 @@ public sealed unsafe class Q8MatMulTests
         (13, 96, 5, 2),
         (9, 896, 16, 2),
         (33, 4864, 3, 2),
+        (40, 4864, 19, 2),
+        (300, 896, 7, 2),
     ];
 
     public static TheoryData<CpuIsa, int, int, int, int> Shapes()
