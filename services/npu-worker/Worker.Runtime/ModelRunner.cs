@@ -29,9 +29,10 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     private readonly StepPlanValidator _validator;
     private readonly (int Layers, int KvHeads, int HeadDim) _cacheShape;
 
-    private ModelRunner(ExecutorInfo info, ComputeThreadPool pool, ICausalLm model, PagedKvCache cache, (int Layers, int KvHeads, int HeadDim) cacheShape)
+    private ModelRunner(ExecutorInfo info, ComputeThreadPool pool, ICausalLm model, PagedKvCache cache, (int Layers, int KvHeads, int HeadDim) cacheShape, long weightBytes)
     {
         Info = info;
+        WeightBytes = weightBytes;
         _pool = pool;
         _model = model;
         _cache = cache;
@@ -41,6 +42,12 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     }
 
     public ExecutorInfo Info { get; }
+
+    /// <summary>Bytes of the weight matrices held in memory (after quantization, if any).</summary>
+    public long WeightBytes { get; }
+
+    /// <summary>How the matrices are held: "bf16", "fp32" or "q8_0".</summary>
+    public string WeightType => _model.WeightType;
 
     /// <summary>Requests whose state the runner holds.</summary>
     public int NumRequests
@@ -77,9 +84,11 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         var pool = new ComputeThreadPool(options.Threads);
         ICausalLm model;
         PagedKvCache cache;
+        DeviceOps ops;
         try
         {
-            var ops = DeviceOps.CreateCpu(pool, maxModelLength, config.NumAttentionHeads / config.NumKeyValueHeads);
+            ops = DeviceOps.CreateCpu(pool, maxModelLength, config.NumAttentionHeads / config.NumKeyValueHeads)
+                with { Weights = new WeightLoader(options.Quantization) };
             using (var checkpoint = SafetensorsCheckpoint.Open(modelDirectory))
             {
                 model = config.LoadModel(checkpoint, ops, loadProgress);
@@ -96,9 +105,9 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         string name = options.ServedModelName ?? new DirectoryInfo(Path.GetFullPath(modelDirectory)).Name;
         var info = new ExecutorInfo(name, config.Architecture, config.VocabSize, maxModelLength, options.BlockSize,
             numBlocks, config.EosTokenIds, options.Device, GenerationConfigFile.LoadSamplingDefaults(modelDirectory));
-        LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, model.WeightType,
-            numBlocks, options.BlockSize, maxModelLength, options.Threads, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim));
+        LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, model.WeightType, ops.Weights.Bytes / (1024.0 * 1024.0),
+            CpuIsaSelection.Name(CpuIsaSelection.Selected), numBlocks, options.BlockSize, maxModelLength, options.Threads, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim), ops.Weights.Bytes);
     }
 
     /// <exception cref="ArgumentException">The plan does not fit the worker's state; nothing was changed but finished ids.</exception>
@@ -252,7 +261,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-        Message = "Loaded model {ModelName}: {Layers} layers, hidden {Hidden}, weights {WeightType}; KV {NumBlocks} blocks x {BlockSize} tokens; max_model_len {MaxModelLength}; {Threads} threads; {ElapsedMs:F0} ms")]
-    private static partial void LogLoaded(ILogger logger, string modelName, int layers, int hidden, string weightType,
-        int numBlocks, int blockSize, int maxModelLength, int threads, double elapsedMs);
+        Message = "Loaded model {ModelName}: {Layers} layers, hidden {Hidden}, weights {WeightType} ({WeightMiB:F1} MiB of matrices); kernels {CpuIsa}; KV {NumBlocks} blocks x {BlockSize} tokens; max_model_len {MaxModelLength}; {Threads} threads; {ElapsedMs:F0} ms")]
+    private static partial void LogLoaded(ILogger logger, string modelName, int layers, int hidden, string weightType, double weightMiB,
+        string cpuIsa, int numBlocks, int blockSize, int maxModelLength, int threads, double elapsedMs);
 }

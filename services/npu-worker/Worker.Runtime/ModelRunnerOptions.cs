@@ -1,3 +1,5 @@
+using Worker.Runtime.Ops.Quantization;
+
 namespace Worker.Runtime;
 
 /// <summary>How a <see cref="ModelRunner"/> sizes its KV memory and threads.</summary>
@@ -23,6 +25,9 @@ public sealed record ModelRunnerOptions
 
     /// <summary>Name reported in Info; null means the model folder's name. Default null.</summary>
     public string? ServedModelName { get; init; }
+
+    /// <summary>How matrix weights are held: as the checkpoint stores them, or quantized at load. Default none.</summary>
+    public WeightQuantization Quantization { get; init; } = WeightQuantization.None;
 
     /// <exception cref="ArgumentException">A value is out of range; the message names it.</exception>
     public void Validate()

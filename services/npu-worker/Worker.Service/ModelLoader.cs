@@ -1,6 +1,7 @@
 using Inference.Abstractions.Execution;
 using Microsoft.Extensions.Options;
 using Worker.Runtime;
+using Worker.Runtime.Ops.Quantization;
 
 namespace Worker.Service;
 
@@ -50,6 +51,7 @@ public sealed partial class ModelLoader(
         Threads = o.Threads,
         Device = o.Device,
         ServedModelName = o.ServedModelName ?? (o.HostModelPath is { } host ? FolderName.Of(host) : null),
+        Quantization = WeightQuantizationNames.TryParse(o.Quantization, out var quantization) ? quantization : WeightQuantization.None,
     };
 
     /// <summary>One-token prefill and sample on block 0, then the request is freed: proves the whole path works.</summary>

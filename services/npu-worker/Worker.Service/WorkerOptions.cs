@@ -36,6 +36,9 @@ public sealed class WorkerOptions
     /// </summary>
     public string? HostModelPath { get; set; }
 
+    /// <summary>How matrix weights are held: "none" (as the checkpoint stores them) or "q8_0" (quantized at load). Default "none".</summary>
+    public string Quantization { get; set; } = "none";
+
     /// <summary>Scheduler to register with (e.g. "http://127.0.0.1:50052"). Default unset: no registration.</summary>
     public string? SchedulerAddress { get; set; }
 

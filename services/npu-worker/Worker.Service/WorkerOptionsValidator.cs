@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Worker.Runtime.Ops.Quantization;
 
 namespace Worker.Service;
 
@@ -45,6 +46,11 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         if (o.Device != "cpu" && !o.Device.StartsWith("cpu:", StringComparison.Ordinal))
         {
             errors.Add($"Worker:Device '{o.Device}' is not supported; this build has the CPU backend (\"cpu:N\").");
+        }
+
+        if (!WeightQuantizationNames.TryParse(o.Quantization, out _))
+        {
+            errors.Add($"Worker:Quantization must be one of {string.Join(", ", WeightQuantizationNames.All)}, got '{o.Quantization}'.");
         }
 
         CheckUri(o.SchedulerAddress, "Worker:SchedulerAddress", errors);

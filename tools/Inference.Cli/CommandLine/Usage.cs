@@ -22,7 +22,7 @@ public static class Usage
 
         generate --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--max-tokens N] [--temperature T]
                  [--top-p P] [--top-k K] [--seed N] [--ignore-eos] [--chat] [--chat-template-kwargs JSON]
-                 [--logprobs N] [--prompt-logits N] [--kv-cache-mib N] [--threads N]
+                 [--logprobs N] [--prompt-logits N] [--kv-cache-mib N] [--threads N] [--quantization none|q8_0]
             Offline batch inference in process; one JSON line per prompt on stdout.
             --model is a folder, or a Hugging Face repository id found in the hub cache (HF_HUB_CACHE, else
             $HF_HOME/hub, else ~/.cache/huggingface/hub) or downloaded into it from HF_ENDPOINT with HF_TOKEN
@@ -33,9 +33,13 @@ public static class Usage
             --chat-template-kwargs adds template variables as vLLM's chat_template_kwargs does, for example
             '{"enable_thinking": false}' for Qwen3 without thinking.
             --prompt-logits N adds the top N raw logits at each prompt's last position.
+            --quantization q8_0 (also for serve and bench-model) quantizes every weight matrix at load into
+            llama.cpp's Q8_0 blocks (32 int8 with one fp16 scale); default none keeps the checkpoint's BF16/fp32.
+            The kernels' instruction-set path is AVX-512 where the CPU has it, AVX2 otherwise;
+            INFERENCE_CPU_ISA=avx2|avx512 overrides it.
 
         serve [--model DIR|ORG/NAME[@REV]] [--served-model-name NAME] [--port N] [--kv-cache-mib N] [--workers N]
-              [--threads-per-worker N] [--max-concurrent-requests N]
+              [--threads-per-worker N] [--max-concurrent-requests N] [--quantization none|q8_0]
             Starts the tokenizer, --workers npu-workers (default 1, each on its own loopback port), the scheduler
             and the openai-gateway as local processes and serves the OpenAI API on http://127.0.0.1:PORT
             (default 8000) until interrupted. With no --model it generates and serves the tiny random checkpoint.
@@ -52,6 +56,7 @@ public static class Usage
             Measures encode, decode and streaming-detokenize tokens/s on one thread over mixed text.
 
         bench-model --model DIR|ORG/NAME[@REV] [--prompt-tokens N] [--decode-tokens N] [--batch 1,16] [--threads N] [--repeat N]
+                    [--quantization none|q8_0]
             Measures the model runner's prefill and decode tokens/s in process, per batch size (fastest of N rounds).
 
         simulate [--workers N] [--requests N] [--policy prefix|least-loaded|round-robin|all] [--json FILE]

@@ -4,11 +4,12 @@ using Inference.Abstractions.Execution;
 using Inference.Cli.CommandLine;
 using Inference.Hub;
 using Worker.Runtime;
+using Worker.Runtime.Ops;
 
 namespace Inference.Cli.Commands;
 
 /// <summary>
-/// `bench-model --model DIR [--prompt-tokens 128] [--decode-tokens 32] [--batch 1,16] [--threads N] [--repeat 1]`: forward-pass throughput of the in-process model runner, driven with hand-built step plans
+/// `bench-model --model DIR [--prompt-tokens 128] [--decode-tokens 32] [--batch 1,16] [--threads N] [--repeat 1] [--quantization none|q8_0]`: forward-pass throughput of the in-process model runner, driven with hand-built step plans
 /// (no scheduler, no tokenizer). For each batch size B: B requests with deterministic pseudo-random prompts are
 /// prefilled in one step, then decoded greedily one token per request per step. An untimed round runs first
 /// at each batch size (a short one) so tiered JIT has reached its final code before anything is timed.
@@ -29,6 +30,7 @@ public static class BenchModelCommand
         var batchSizes = ParseBatchSizes(args.String("batch") ?? "1,16");
         var threads = args.Int("threads", 1, 1024) ?? Environment.ProcessorCount;
         var repeat = args.Int("repeat", 1, 1000) ?? 1;
+        var quantization = QuantizationArgument.Read(args);
         args.EnsureAllRead();
         string modelDirectory;
         try
@@ -55,6 +57,7 @@ public static class BenchModelCommand
             BlockSize = blockSize,
             NumBlocks = (int)numBlocks,
             Threads = threads,
+            Quantization = quantization,
         };
 
         var loadStarted = Stopwatch.GetTimestamp();
@@ -64,6 +67,7 @@ public static class BenchModelCommand
             throw new UsageException($"--prompt-tokens + --decode-tokens must be below the model's max length {runner.Info.MaxModelLength}, got {promptTokens} + {decodeTokens}");
 
         Console.WriteLine($"model      {Path.GetFullPath(modelDirectory)} ({runner.Info.Architecture}, vocab {runner.Info.VocabSize}), loaded in {loadSeconds:F1} s");
+        Console.WriteLine($"weights    {runner.WeightType}, {runner.WeightBytes / (1024.0 * 1024.0):F1} MiB of matrices; kernels {CpuIsaSelection.Name(CpuIsaSelection.Selected)}");
         Console.WriteLine($"run        {threads} threads, {promptTokens}-token prompts, {decodeTokens} decode steps, greedy; KV {options.NumBlocks} blocks x {blockSize}");
         if (repeat > 1)
             Console.WriteLine($"           fastest of {repeat} timed rounds per batch size (prefill and decode each)");

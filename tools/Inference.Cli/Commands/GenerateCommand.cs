@@ -22,7 +22,7 @@ public static class GenerateCommand
         var prompts = ReadPrompts(args);
         var parameters = ReadParameters(args);
         var promptLogits = args.Int("prompt-logits", 0, 1000) ?? 0;
-        var engineOptions = new OfflineEngineOptions(args.Int("kv-cache-mib", 1), args.Int("threads", 1));
+        var engineOptions = new OfflineEngineOptions(args.Int("kv-cache-mib", 1), args.Int("threads", 1), QuantizationArgument.Read(args));
         args.EnsureAllRead();
 
         string modelDirectory;

@@ -3,12 +3,14 @@ using Microsoft.Extensions.Logging;
 using Scheduler.Core;
 using Tokenizer.Core;
 using Worker.Runtime;
+using Worker.Runtime.Ops.Quantization;
 
 namespace Inference.Cli.Commands;
 
 /// <param name="KvCacheMiB">KV memory budget; null keeps the runner's default.</param>
 /// <param name="Threads">Compute threads; null uses every core.</param>
-public sealed record OfflineEngineOptions(int? KvCacheMiB, int? Threads);
+/// <param name="Quantization">How the matrix weights are held.</param>
+public sealed record OfflineEngineOptions(int? KvCacheMiB, int? Threads, WeightQuantization Quantization = WeightQuantization.None);
 
 /// <summary>
 /// The whole engine in one process without gRPC: the scheduler core over the model runner, with the tokenizer
@@ -30,7 +32,7 @@ public sealed class OfflineEngine : IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         var tokenizer = new LocalTextTokenizer(QwenTokenizer.Load(modelDirectory, new TokenizerOptions()));
-        var runnerOptions = new ModelRunnerOptions();
+        var runnerOptions = new ModelRunnerOptions { Quantization = options.Quantization };
         if (options.KvCacheMiB is { } mib) runnerOptions = runnerOptions with { KvCacheBytes = (long)mib << 20 };
         if (options.Threads is { } threads) runnerOptions = runnerOptions with { Threads = threads };
 

@@ -2,6 +2,7 @@ using Inference.Cli.CommandLine;
 using Inference.Cli.Serving;
 using Inference.Hub;
 using Inference.Testing.Checkpoints;
+using Worker.Runtime.Ops.Quantization;
 
 namespace Inference.Cli.Commands;
 
@@ -19,6 +20,7 @@ public static class ServeCommand
         var threadsPerWorker = args.Int("threads-per-worker", 1);
         var maxConcurrentRequests = args.Int("max-concurrent-requests", 1);
         var servedModelName = args.String("served-model-name");
+        var quantization = QuantizationArgument.Read(args);
         args.EnsureAllRead();
         if (servedModelName is { } name && string.IsNullOrWhiteSpace(name))
             throw new UsageException("--served-model-name must not be empty");
@@ -41,7 +43,8 @@ public static class ServeCommand
         if (!File.Exists(Path.Combine(model, "config.json")))
             throw new UsageException($"--model: {model} has no config.json (expected a Hugging Face model folder)");
 
-        var options = new ServeOptions(model, port, kvCacheMiB, workers, threadsPerWorker, maxConcurrentRequests);
+        var options = new ServeOptions(model, port, kvCacheMiB, workers, threadsPerWorker, maxConcurrentRequests,
+            WeightQuantizationNames.Name(quantization));
         var log = TextWriter.Synchronized(Console.Error);
         log.WriteLine($"[serve] {workers} npu-worker(s), {options.EffectiveThreadsPerWorker} compute thread(s) each");
         await using var cluster = LocalCluster.Start(options, servedModelName ?? resolved.DefaultServedName, ServiceBinaries.FromBuild(),

@@ -58,6 +58,7 @@ public sealed class LocalCluster : IAsyncDisposable
                     ["Worker__ServedModelName"] = servedModelName,
                 };
                 if (options.KvCacheMiB is { } mib) worker["Worker__KvCacheMiB"] = Invariant(mib);
+                if (options.Quantization is { } quantization) worker["Worker__Quantization"] = quantization;
                 var (index, url) = (i, workerUrls[i]);
                 cluster.Add(log, new ServiceSpec($"npu-worker-{i}", binaries.Worker, worker), p => workerStarted(index, url, p));
             }

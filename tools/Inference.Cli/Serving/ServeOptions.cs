@@ -5,13 +5,15 @@ namespace Inference.Cli.Serving;
 /// <param name="Workers">npu-worker processes, each on its own loopback port, all given to the scheduler.</param>
 /// <param name="ThreadsPerWorker">Compute threads of each worker; null: <see cref="DefaultThreadsPerWorker"/>.</param>
 /// <param name="MaxConcurrentRequests">The scheduler's bound on queued plus running requests; null: its default.</param>
+/// <param name="Quantization">How each worker holds its matrix weights ("none" or "q8_0"); null: the worker's default.</param>
 public sealed record ServeOptions(
     string ModelDirectory,
     int HttpPort,
     int? KvCacheMiB = null,
     int Workers = 1,
     int? ThreadsPerWorker = null,
-    int? MaxConcurrentRequests = null)
+    int? MaxConcurrentRequests = null,
+    string? Quantization = null)
 {
     /// <summary>The machine's processors split evenly between the workers, at least one each.</summary>
     public static int DefaultThreadsPerWorker(int processorCount, int workers) => Math.Max(1, processorCount / workers);

@@ -6,7 +6,7 @@ namespace Worker.Runtime.Models;
 /// <summary>A loaded causal language model, as the runner drives it: one batched forward over the paged KV cache.</summary>
 public interface ICausalLm
 {
-    /// <summary>How the weights are held in memory ("bf16" or "fp32"), for the load log.</summary>
+    /// <summary>How the weights are held in memory ("bf16", "fp32" or "q8_0"), for the load log.</summary>
     string WeightType { get; }
 
     /// <summary>

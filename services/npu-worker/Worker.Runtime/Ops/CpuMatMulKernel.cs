@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using Worker.Runtime.Ops.Quantization;
 
 namespace Worker.Runtime.Ops;
 
@@ -8,9 +9,9 @@ namespace Worker.Runtime.Ops;
 /// widened into a per-thread fp32 panel and run as 4-row x 3-token register tiles, over token blocks small
 /// enough that the block's activations stay in L2 while the band's rows pass over them; with one or two tokens
 /// (decode) the rows stream straight from memory, four at a time. fp32 weights use the 4-token dot kernels.
-/// Accumulation is fp32 throughout.
+/// Accumulation is fp32 throughout. Q8_0 weights go to <see cref="Q8MatMul"/> (int8 dot products, fp32 per block).
 /// </summary>
-public sealed unsafe class CpuMatMulKernel(ComputeThreadPool pool) : IMatMulKernel, IParallelWork
+public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
 {
     private const int RowsPerChunk = 16;
 
@@ -23,18 +24,48 @@ public sealed unsafe class CpuMatMulKernel(ComputeThreadPool pool) : IMatMulKern
     /// <summary>Below this many tokens widening a panel costs more than it saves.</summary>
     private const int MinTokensForPanel = 3;
 
-    private readonly float[][] _panels = new float[pool.WorkerCount][];
+    private readonly ComputeThreadPool _pool;
+    private readonly float[][] _panels;
+    private readonly Q8MatMul _q8;
     private float* _x;
     private float* _y;
     private int _tokens;
     private int _tokensPerBlock;
     private WeightMatrix? _weight;
 
+    /// <summary>Kernels of the machine's path (<see cref="CpuIsaSelection.Selected"/>).</summary>
+    public CpuMatMulKernel(ComputeThreadPool pool)
+        : this(pool, CpuIsaSelection.Selected)
+    {
+    }
+
+    /// <summary>Kernels of the given path (tests run each path the CPU supports).</summary>
+    public CpuMatMulKernel(ComputeThreadPool pool, CpuIsa isa)
+    {
+        _pool = pool;
+        _panels = new float[pool.WorkerCount][];
+        _q8 = new Q8MatMul(pool, isa);
+        Isa = isa;
+    }
+
+    public CpuIsa Isa { get; }
+
     public void MatMul(ReadOnlySpan<float> x, int tokens, WeightMatrix weight, Span<float> y)
     {
         if (x.Length < tokens * weight.Cols || y.Length < tokens * weight.Rows)
         {
             throw new ArgumentException($"MatMul buffers too small for {tokens} tokens x [{weight.Rows}, {weight.Cols}].");
+        }
+
+        if (weight.IsQ8)
+        {
+            fixed (float* xp = x)
+            fixed (float* yp = y)
+            {
+                _q8.MatMul(xp, tokens, weight, yp);
+            }
+
+            return;
         }
 
         if (weight.IsBf16 && tokens >= MinTokensForPanel)
@@ -51,7 +82,7 @@ public sealed unsafe class CpuMatMulKernel(ComputeThreadPool pool) : IMatMulKern
             int perBlock = TokenBlockBytes / (sizeof(float) * Math.Max(weight.Cols, 1));
             _tokensPerBlock = Math.Max(MinTokensPerBlock, perBlock / 3 * 3);
             _weight = weight;
-            pool.Run(this, (weight.Rows + RowsPerChunk - 1) / RowsPerChunk);
+            _pool.Run(this, (weight.Rows + RowsPerChunk - 1) / RowsPerChunk);
             _weight = null;
         }
     }

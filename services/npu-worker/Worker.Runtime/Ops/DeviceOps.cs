@@ -45,6 +45,9 @@ public sealed record DeviceOps(
     IPagedAttentionKernel Attention,
     ISoftmaxKernel Softmax)
 {
+    /// <summary>How the model loads its matrices (quantization). Default: as the checkpoint stores them.</summary>
+    public WeightLoader Weights { get; init; } = new(Quantization.WeightQuantization.None);
+
     /// <summary>SIMD kernels; matmul and attention split across the pool's threads.</summary>
     public static DeviceOps CreateCpu(ComputeThreadPool pool, int maxContextLength, int queryHeadsPerKvHead)
     {

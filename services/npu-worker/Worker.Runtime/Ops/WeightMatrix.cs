@@ -1,37 +1,64 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Worker.Runtime.Checkpoints;
+using Worker.Runtime.Ops.Quantization;
 
 namespace Worker.Runtime.Ops;
 
 /// <summary>
 /// A [Rows, Cols] row-major weight in pinned memory. BF16 checkpoints stay BF16 (half the memory traffic of
-/// fp32; kernels widen with a 16-bit shift); F16 and F32 checkpoints are held as fp32.
+/// fp32; kernels widen with a 16-bit shift); F16 and F32 checkpoints are held as fp32. With
+/// <see cref="WeightQuantization.Q8_0"/> any of them is quantized at load, row by row straight from the mapped
+/// file, into Q8_0 blocks (int8 rows padded to whole blocks, one fp16 scale per block); no other copy is kept.
 /// </summary>
 public sealed unsafe class WeightMatrix
 {
     private readonly ushort[]? _bf16;
     private readonly float[]? _f32;
+    private readonly sbyte[]? _q8;
+    private readonly ushort[]? _q8Scales;
 
-    private WeightMatrix(int rows, int cols, ushort[]? bf16, float[]? f32)
+    private WeightMatrix(int rows, int cols, ushort[]? bf16, float[]? f32, sbyte[]? q8 = null, ushort[]? q8Scales = null)
     {
         Rows = rows;
         Cols = cols;
         _bf16 = bf16;
         _f32 = f32;
+        _q8 = q8;
+        _q8Scales = q8Scales;
     }
 
     public int Rows { get; }
     public int Cols { get; }
     public bool IsBf16 => _bf16 is not null;
+    public bool IsQ8 => _q8 is not null;
+
+    /// <summary>"bf16", "fp32" or "q8_0": how the weight is held.</summary>
+    public string Format => IsQ8 ? "q8_0" : IsBf16 ? "bf16" : "fp32";
+
+    /// <summary>Bytes of weight data held in memory.</summary>
+    public long Bytes => IsQ8 ? _q8!.LongLength + _q8Scales!.LongLength * sizeof(ushort)
+        : IsBf16 ? _bf16!.LongLength * sizeof(ushort) : _f32!.LongLength * sizeof(float);
 
     /// <summary>BF16 elements; only when IsBf16. Pinned, so the pointer is stable.</summary>
     public ushort* Bf16 => (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_bf16!));
 
-    /// <summary>fp32 elements; only when !IsBf16.</summary>
+    /// <summary>fp32 elements; only when neither IsBf16 nor IsQ8.</summary>
     public float* F32 => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_f32!));
 
-    public static WeightMatrix FromTensor(TensorView tensor)
+    /// <summary>Q8_0 quants, rows <see cref="Q8RowLength"/> bytes apart; only when IsQ8.</summary>
+    public sbyte* Q8 => (sbyte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_q8!));
+
+    /// <summary>Q8_0 scales as fp16 bits, Q8RowLength / 32 per row; only when IsQ8.</summary>
+    public ushort* Q8Scales => (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_q8Scales!));
+
+    /// <summary>Cols rounded up to whole Q8_0 blocks.</summary>
+    public int Q8RowLength => Q8Block.PaddedLength(Cols);
+
+    public static WeightMatrix FromTensor(TensorView tensor) => FromTensor(tensor, WeightQuantization.None);
+
+    /// <exception cref="InvalidDataException">The tensor is not a 2-D matrix.</exception>
+    public static WeightMatrix FromTensor(TensorView tensor, WeightQuantization quantization)
     {
         if (tensor.Shape.Count != 2 || tensor.Shape[0] > int.MaxValue || tensor.Shape[1] > int.MaxValue)
         {
@@ -40,6 +67,11 @@ public sealed unsafe class WeightMatrix
 
         int rows = (int)tensor.Shape[0];
         int cols = (int)tensor.Shape[1];
+        if (quantization == WeightQuantization.Q8_0)
+        {
+            return QuantizeQ8(tensor, rows, cols);
+        }
+
         if (tensor.DType == TensorDType.BF16)
         {
             var data = GC.AllocateUninitializedArray<ushort>(checked(rows * cols), pinned: true);
@@ -52,9 +84,22 @@ public sealed unsafe class WeightMatrix
         return new WeightMatrix(rows, cols, null, values);
     }
 
-    /// <summary>Row r widened to fp32 (the embedding lookup).</summary>
+    /// <summary>Row r widened to fp32 (the embedding lookup; a Q8_0 row is dequantized, q * d).</summary>
     public void CopyRow(int row, Span<float> destination)
     {
+        if (_q8 is not null)
+        {
+            int length = Q8RowLength;
+            var q = _q8.AsSpan(row * length, Cols);
+            var scales = _q8Scales.AsSpan(row * (length / Q8Block.Size));
+            for (int i = 0; i < q.Length; i++)
+            {
+                destination[i] = q[i] * Q8Block.HalfToSingle(scales[i / Q8Block.Size]);
+            }
+
+            return;
+        }
+
         if (_f32 is not null)
         {
             _f32.AsSpan(row * Cols, Cols).CopyTo(destination);
@@ -66,5 +111,26 @@ public sealed unsafe class WeightMatrix
         {
             destination[i] = BFloat16.ToSingle(source[i]);
         }
+    }
+
+    /// <summary>Each row widened to fp32 and quantized, rows in parallel; the mapped file is the only other copy.</summary>
+    private static WeightMatrix QuantizeQ8(TensorView tensor, int rows, int cols)
+    {
+        int length = Q8Block.PaddedLength(cols);
+        int blocks = length / Q8Block.Size;
+        var q = GC.AllocateUninitializedArray<sbyte>(checked(rows * length), pinned: true);
+        var scales = GC.AllocateUninitializedArray<ushort>(checked(rows * blocks), pinned: true);
+        const int RowsPerTask = 64;
+        Parallel.For(0, (rows + RowsPerTask - 1) / RowsPerTask, () => new float[cols], (task, _, row) =>
+        {
+            for (int r = task * RowsPerTask; r < Math.Min(rows, (task + 1) * RowsPerTask); r++)
+            {
+                tensor.CopyTo(row, (long)r * cols);
+                Q8Block.QuantizeWeightRow(row, q.AsSpan(r * length, length), scales.AsSpan(r * blocks, blocks));
+            }
+
+            return row;
+        }, _ => { });
+        return new WeightMatrix(rows, cols, null, null, q, scales);
     }
 }

@@ -20,5 +20,5 @@ public sealed record DecoderConfig(string Architecture, DecoderSpec Spec, int Ma
     public int HeadDim => Spec.HeadDim;
 
     public ICausalLm LoadModel(SafetensorsCheckpoint checkpoint, DeviceOps ops, IProgress<double>? progress) =>
-        new DecoderModel(Spec, DecoderWeights.Load(checkpoint, Spec, progress), ops);
+        new DecoderModel(Spec, DecoderWeights.Load(checkpoint, Spec, progress, ops.Weights), ops);
 }

@@ -28,7 +28,7 @@ public sealed class DecoderModel : ICausalLm
 
     public int VocabSize => _dims.Vocab;
 
-    public string WeightType => _weights.EmbedTokens.IsBf16 ? "bf16" : "fp32";
+    public string WeightType => _weights.EmbedTokens.Format;
 
     /// <inheritdoc/>
     public ReadOnlySpan<float> Forward(ForwardBatch batch, PagedKvCache cache)

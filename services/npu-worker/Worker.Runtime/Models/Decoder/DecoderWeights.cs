@@ -12,14 +12,15 @@ public sealed record DecoderWeights(
     WeightMatrix LmHead)                   // lm_head.weight [V, H], or the embedding when tied
 {
     /// <exception cref="InvalidDataException">A tensor is missing or has the wrong shape.</exception>
-    public static DecoderWeights Load(SafetensorsCheckpoint checkpoint, DecoderSpec spec, IProgress<double>? progress = null)
+    public static DecoderWeights Load(SafetensorsCheckpoint checkpoint, DecoderSpec spec, IProgress<double>? progress = null, WeightLoader? loader = null)
     {
+        loader ??= new WeightLoader(Ops.Quantization.WeightQuantization.None);
         long v = spec.Vocab, h = spec.Hidden, i = spec.Intermediate, d = spec.HeadDim;
         long q = spec.QueryWidth, kv = spec.KvWidth;
         int total = spec.Layers + 2;
         int done = 0;
 
-        WeightMatrix Matrix(string name, long rows, long cols) => WeightMatrix.FromTensor(checkpoint.Get(name, rows, cols));
+        WeightMatrix Matrix(string name, long rows, long cols) => loader.Matrix(checkpoint.Get(name, rows, cols));
         float[] Vector(string name, long length)
         {
             var tensor = checkpoint.Get(name, length);

@@ -1,0 +1,91 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Worker.Runtime.Ops.Quantization;
+
+/// <summary>
+/// A matmul's input activations quantized to Q8_0 blocks (ggml's x86 rule: d = max|x| / 127 rounded to fp16,
+/// q = round-to-even(x * 127 / max|x|)). Buffers grow to the largest input seen and are reused, so a step allocates
+/// nothing once warm.
+/// </summary>
+internal sealed unsafe class Q8Activations
+{
+    private sbyte[] _q = [];
+    private byte[] _abs = [];
+    private sbyte[] _sign = [];
+    private float[] _scales = [];
+
+    public int Tokens { get; private set; }
+    public int PaddedCols { get; private set; }
+    public int Blocks => PaddedCols / Q8Block.Size;
+
+    /// <summary>Sizes the buffers for tokens x cols; call before <see cref="QuantizeToken"/>.</summary>
+    public void Prepare(int tokens, int cols)
+    {
+        Tokens = tokens;
+        PaddedCols = Q8Block.PaddedLength(cols);
+        int length = checked(tokens * PaddedCols);
+        if (_q.Length < length)
+        {
+            _q = GC.AllocateUninitializedArray<sbyte>(length, pinned: true);
+            _abs = GC.AllocateUninitializedArray<byte>(length, pinned: true);
+            _sign = GC.AllocateUninitializedArray<sbyte>(length, pinned: true);
+            _scales = GC.AllocateUninitializedArray<float>(length / Q8Block.Size * 8, pinned: true);
+        }
+    }
+
+    public Q8Token Token(int t)
+    {
+        long offset = (long)t * PaddedCols;
+        return new Q8Token(Pointer(_q) + offset, (byte*)Pointer(_abs) + offset, Pointer(_sign) + offset,
+            (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_scales)) + offset / Q8Block.Size * 8);
+    }
+
+    /// <summary>Quantizes token t's row x (cols values); the padding of the last block is zero.</summary>
+    public void QuantizeToken(int t, float* x, int cols)
+    {
+        var token = Token(t);
+        var padded = stackalloc float[Q8Block.Size];
+        for (int b = 0; b * Q8Block.Size < cols; b++)
+        {
+            int start = b * Q8Block.Size;
+            if (cols - start >= Q8Block.Size)
+            {
+                QuantizeBlock(x + start, token, start, b);
+            }
+            else
+            {
+                new Span<float>(padded, Q8Block.Size).Clear();
+                new ReadOnlySpan<float>(x + start, cols - start).CopyTo(new Span<float>(padded, Q8Block.Size));
+                QuantizeBlock(padded, token, start, b);
+            }
+        }
+    }
+
+    private static void QuantizeBlock(float* x, Q8Token token, int start, int block)
+    {
+        var v0 = Vector256.Load(x);
+        var v1 = Vector256.Load(x + 8);
+        var v2 = Vector256.Load(x + 16);
+        var v3 = Vector256.Load(x + 24);
+        var max = Vector256.Max(Vector256.Max(Vector256.Abs(v0), Vector256.Abs(v1)), Vector256.Max(Vector256.Abs(v2), Vector256.Abs(v3)));
+        var m = Vector128.Max(max.GetLower(), max.GetUpper());
+        float amax = MathF.Max(MathF.Max(m[0], m[1]), MathF.Max(m[2], m[3]));
+        float d = (float)(Half)(amax / 127);
+        var id = Vector256.Create(amax != 0 ? 127 / amax : 0);
+        var i0 = Vector256.ConvertToInt32(Vector256.Round(v0 * id));
+        var i1 = Vector256.ConvertToInt32(Vector256.Round(v1 * id));
+        var i2 = Vector256.ConvertToInt32(Vector256.Round(v2 * id));
+        var i3 = Vector256.ConvertToInt32(Vector256.Round(v3 * id));
+        var q = Vector256.Narrow(Vector256.Narrow(i0, i1), Vector256.Narrow(i2, i3));
+        q.Store(token.Q + start);
+        Vector256.Abs(q).AsByte().Store(token.Abs + start);
+        Vector256.LessThan(q, Vector256<sbyte>.Zero).Store(token.Sign + start);
+        Vector256.Create(d).Store(token.Scales + block * 8);
+    }
+
+    private static sbyte* Pointer(sbyte[] array) => (sbyte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+
+    private static sbyte* Pointer(byte[] array) => (sbyte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+}

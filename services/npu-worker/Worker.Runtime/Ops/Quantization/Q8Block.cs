@@ -1,0 +1,83 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Worker.Runtime.Ops.Quantization;
+
+/// <summary>
+/// The Q8_0 block rules, as ggml defines them: a block is 32 values x with one scale d = max|x| / 127 stored as
+/// fp16, and q = round(x / d) in [-127, 127]. Weights use ggml's reference rule (quantize_row_q8_0_ref: q =
+/// roundf(x * (1 / d)), halves away from zero); activations use its x86 rule (q = round-to-even(x * 127 / max|x|)).
+/// </summary>
+public static unsafe class Q8Block
+{
+    public const int Size = 32;
+
+    /// <summary>2^112: the exponent bias difference between fp32 (127) and fp16 (15).</summary>
+    private const float TwoPow112 = 5.192296858534828E+33f;
+
+    /// <summary>Row length rounded up to whole blocks (the tail block is zero padded).</summary>
+    public static int PaddedLength(int length) => (length + Size - 1) / Size * Size;
+
+    /// <summary>Quantizes one weight row (ggml's reference rule) into q (padded to whole blocks) and fp16 scales.</summary>
+    public static void QuantizeWeightRow(ReadOnlySpan<float> x, Span<sbyte> q, Span<ushort> scales)
+    {
+        for (int b = 0; b * Size < x.Length; b++)
+        {
+            var block = x.Slice(b * Size, Math.Min(Size, x.Length - b * Size));
+            float amax = 0;
+            foreach (float v in block)
+            {
+                amax = MathF.Max(amax, MathF.Abs(v));
+            }
+
+            float d = amax / 127;
+            float id = d != 0 ? 1 / d : 0;
+            scales[b] = BitConverter.HalfToUInt16Bits((Half)d);
+            var qb = q.Slice(b * Size, Size);
+            qb.Clear();
+            for (int j = 0; j < block.Length; j++)
+            {
+                qb[j] = (sbyte)MathF.Round(block[j] * id, MidpointRounding.AwayFromZero);
+            }
+        }
+    }
+
+    /// <summary>fp16 bits to fp32, exact for every finite value (subnormals included).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float HalfToSingle(ushort bits) => (float)BitConverter.UInt16BitsToHalf(bits);
+
+    /// <summary>
+    /// Eight fp16 scales to fp32: the fp16 exponent and mantissa moved into fp32 position, then scaled by 2^112 to
+    /// rebias the exponent (exact for every finite fp16, subnormals included), and the sign put back.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> HalfToSingle(Vector128<ushort> bits)
+    {
+        var wide = Vector256.WidenLower(bits.ToVector256Unsafe()).AsUInt32();
+        var magnitude = Vector256.ShiftLeft(wide & Vector256.Create(0x7fffu), 13).AsSingle() * Vector256.Create(TwoPow112);
+        var sign = Vector256.ShiftLeft(wide & Vector256.Create(0x8000u), 16);
+        return (magnitude.AsUInt32() | sign).AsSingle();
+    }
+
+    /// <summary>
+    /// Scales of one row, fp16 in, each repeated 8 times out (expanded[b * 8 .. b * 8 + 8] = d_b), so a kernel loads
+    /// a block's scale as a full vector: one per 256-bit block, two blocks side by side per 512-bit load.
+    /// </summary>
+    public static void ExpandScales(ushort* scales, int blocks, float* expanded)
+    {
+        int b = 0;
+        for (; b + 8 <= blocks; b += 8)
+        {
+            var d = HalfToSingle(Vector128.Load(scales + b));
+            for (int j = 0; j < 8; j++)
+            {
+                Vector256.Create(d.GetElement(j)).Store(expanded + (b + j) * 8);
+            }
+        }
+
+        for (; b < blocks; b++)
+        {
+            Vector256.Create(HalfToSingle(scales[b])).Store(expanded + b * 8);
+        }
+    }
+}

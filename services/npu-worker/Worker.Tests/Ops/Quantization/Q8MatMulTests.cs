@@ -1,0 +1,101 @@
+using Worker.Runtime.Checkpoints;
+using Worker.Runtime.Ops;
+using Worker.Runtime.Ops.Quantization;
+
+namespace Worker.Tests.Ops.Quantization;
+
+/// <summary>
+/// The Q8_0 matmul on every instruction-set path this CPU runs (AVX2 and, on AVX-512 machines, AVX-512) against
+/// <see cref="Q8Reference"/>: rows not a multiple of the 4-row kernel, widths not a multiple of the 32-value block
+/// (zero-padded tail) or of the 64-value AVX-512 step (odd block count), 1-2 token decode and longer prefills,
+/// token counts that split into several L2-sized token blocks (19 tokens of width 4864) and row bands wider than 16.
+/// </summary>
+public sealed unsafe class Q8MatMulTests
+{
+    private static readonly (int Rows, int Cols, int Tokens, int Threads)[] ShapeList =
+    [
+        (1, 1, 1, 1),
+        (4, 32, 1, 1),
+        (5, 33, 2, 2),
+        (7, 64, 3, 2),
+        (17, 100, 4, 1),
+        (13, 96, 5, 2),
+        (9, 896, 16, 2),
+        (33, 4864, 3, 2),
+        (40, 4864, 19, 2),
+        (300, 896, 7, 2),
+    ];
+
+    public static TheoryData<CpuIsa, int, int, int, int> Shapes()
+    {
+        var data = new TheoryData<CpuIsa, int, int, int, int>();
+        foreach (var isa in CpuIsaSelection.Supported)
+        {
+            foreach (var (rows, cols, tokens, threads) in ShapeList)
+            {
+                data.Add(isa, rows, cols, tokens, threads);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void MatMul_Q8Weights_MatchesScalarQ8ReferenceWithinFp32Rounding(CpuIsa isa, int rows, int cols, int tokens, int threads)
+    {
+        var random = new Random(rows * 7919 + cols * 31 + tokens);
+        var w = Values(random, rows * cols);
+        var x = Values(random, tokens * cols);
+        var weight = Q8Matrix(w, rows, cols);
+        var y = new float[tokens * rows + 3];
+        y.AsSpan(tokens * rows).Fill(float.NaN);
+
+        using var pool = new ComputeThreadPool(threads);
+        new CpuMatMulKernel(pool, isa).MatMul(x, tokens, weight, y);
+
+        var qw = Q8Reference.QuantizeWeights(w, rows, cols);
+        var qx = Q8Reference.QuantizeActivations(x, tokens, cols);
+        for (int t = 0; t < tokens; t++)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                var (expected, magnitude) = Q8Reference.Dot(qw, r, qx, t, cols);
+
+                // The block sums are exact integers; only the per-block scaling and the fp32 accumulation round.
+                double tolerance = 4 * Math.Sqrt(cols) * 6e-8 * magnitude + 1e-30;
+                Assert.True(Math.Abs(y[t * rows + r] - expected) <= tolerance,
+                    $"{isa}: y[{t}, {r}] = {y[t * rows + r]}, expected {expected} (tolerance {tolerance:E2}, {rows}x{cols}, {tokens} tokens)");
+            }
+        }
+
+        Assert.All(y[(tokens * rows)..], v => Assert.True(float.IsNaN(v), "kernel wrote past its output"));
+    }
+
+    [Fact]
+    public void MatMul_Q8Weights_AllZeroBlock_GivesZeroNotNaN()
+    {
+        var w = new float[4 * 64];
+        w.AsSpan(32, 32).Fill(0.5f);
+        var x = new float[64];
+        x.AsSpan(0, 32).Fill(1f);
+        var y = new float[4];
+        foreach (var isa in CpuIsaSelection.Supported)
+        {
+            using var pool = new ComputeThreadPool(1);
+            new CpuMatMulKernel(pool, isa).MatMul(x, 1, Q8Matrix(w, 4, 64), y);
+            Assert.Equal(new float[4], y);
+        }
+    }
+
+    internal static WeightMatrix Q8Matrix(float[] values, int rows, int cols)
+    {
+        fixed (float* data = values)
+        {
+            return WeightMatrix.FromTensor(new TensorView("w", TensorDType.F32, [rows, cols], (byte*)data), WeightQuantization.Q8_0);
+        }
+    }
+
+    private static float[] Values(Random random, int count) =>
+        Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+}

@@ -1,0 +1,82 @@
+using Worker.Runtime.Ops.Quantization;
+
+namespace Worker.Tests.Ops.Quantization;
+
+/// <summary>Quantization at load: ggml's Q8_0 reference rule bit for bit, the padded tail, and the dequantized row.</summary>
+public sealed unsafe class Q8WeightMatrixTests
+{
+    [Fact]
+    public void FromTensor_Q8_0_QuantsAndScalesEqualGgmlReferenceRule()
+    {
+        var random = new Random(3);
+        const int rows = 3, cols = 70;
+        var w = Enumerable.Range(0, rows * cols).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+        var matrix = Q8MatMulTests.Q8Matrix(w, rows, cols);
+        var (q, d) = Q8Reference.QuantizeWeights(w, rows, cols);
+        int length = matrix.Q8RowLength, blocks = length / Q8Block.Size;
+        Assert.Equal(96, length);
+        for (int r = 0; r < rows; r++)
+        {
+            for (int i = 0; i < length; i++)
+            {
+                Assert.Equal(i < cols ? q[r * cols + i] : 0, matrix.Q8[r * length + i]);
+            }
+
+            for (int b = 0; b < blocks; b++)
+            {
+                Assert.Equal(d[r * blocks + b], Q8Block.HalfToSingle(matrix.Q8Scales[r * blocks + b]));
+            }
+        }
+    }
+
+    [Fact]
+    public void FromTensor_Q8_0_HalfwayValue_RoundsAwayFromZero()
+    {
+        // amax 127 gives d = 1 exactly, so 2.5 and -2.5 sit halfway: roundf gives 3 and -3 (round-to-even would give 2).
+        var w = new float[32];
+        w[0] = 127;
+        w[1] = 2.5f;
+        w[2] = -2.5f;
+        var matrix = Q8MatMulTests.Q8Matrix(w, 1, 32);
+        Assert.Equal(new sbyte[] { 127, 3, -3 }, new[] { matrix.Q8[0], matrix.Q8[1], matrix.Q8[2] });
+    }
+
+    [Fact]
+    public void CopyRow_Q8_0_IsQuantsTimesScale()
+    {
+        var random = new Random(4);
+        var w = Enumerable.Range(0, 2 * 40).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var matrix = Q8MatMulTests.Q8Matrix(w, 2, 40);
+        var (q, d) = Q8Reference.QuantizeWeights(w, 2, 40);
+        var row = new float[40];
+        matrix.CopyRow(1, row);
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => q[40 + i] * d[2 + i / 32]).ToArray(), row);
+    }
+
+    [Fact]
+    public void Bytes_Q8_0_IsOneByteAWeightPlusTwoPerBlock()
+    {
+        var matrix = Q8MatMulTests.Q8Matrix(new float[5 * 64], 5, 64);
+        Assert.Equal(5 * 64 + 5 * 2 * 2, matrix.Bytes);
+        Assert.Equal("q8_0", matrix.Format);
+    }
+
+    [Fact]
+    public void HalfToSingle_EveryFiniteHalf_MatchesScalarConversion()
+    {
+        var bits = Enumerable.Range(0, 65536).Select(i => (ushort)i).Where(b => Half.IsFinite(BitConverter.UInt16BitsToHalf(b))).ToArray();
+        var expanded = new float[bits.Length * 8];
+        fixed (ushort* source = bits)
+        fixed (float* destination = expanded)
+        {
+            Q8Block.ExpandScales(source, bits.Length, destination);
+        }
+
+        for (int i = 0; i < bits.Length; i++)
+        {
+            float expected = (float)BitConverter.UInt16BitsToHalf(bits[i]);
+            Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(expanded[i * 8 + 7]),
+                $"fp16 0x{bits[i]:x4}: expected {expected}, got {expanded[i * 8 + 7]}");
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using Worker.Service;
+
+namespace Worker.Tests.Service;
+
+public sealed class WorkerOptionsValidatorTests
+{
+    [Fact]
+    public void Validate_UnknownQuantization_FailsNamingTheKeyAndTheChoices()
+    {
+        var options = new WorkerOptions { ModelPath = Path.GetTempPath(), Quantization = "q4_0" };
+        var result = new WorkerOptionsValidator().Validate(null, options);
+        Assert.True(result.Failed);
+        Assert.Contains("Worker:Quantization must be one of none, q8_0, got 'q4_0'.", result.Failures!);
+    }
+
+    [Fact]
+    public void Validate_Q8_0Quantization_Passes()
+    {
+        var options = new WorkerOptions { ModelPath = Path.GetTempPath(), Quantization = "Q8_0" };
+        Assert.True(new WorkerOptionsValidator().Validate(null, options).Succeeded);
+    }
+}
