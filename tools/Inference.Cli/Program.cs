@@ -24,6 +24,7 @@ try
         "serve" => await ServeCommand.RunAsync(options, cancellation.Token),
         "bench-tokenizer" => BenchTokenizerCommand.Run(options),
         "bench-model" => BenchModelCommand.Run(options),
+        "bench" => await BenchCommand.RunAsync(options, cancellation.Token),
         "convert-gguf" => await ConvertGgufCommand.RunAsync(options, cancellation.Token),
         "simulate" => SimulateCommand.Run(options, cancellation.Token),
         _ => throw new UsageException($"unknown command '{args[0]}'; expected make-model, generate, serve, bench-tokenizer, bench-model, bench, convert-gguf or simulate"),
