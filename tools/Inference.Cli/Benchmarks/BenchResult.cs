@@ -19,6 +19,13 @@ public sealed record BenchResult(
     double Decode1BandwidthFraction,
     string InstructionSets)
 {
+    /// <summary>The same figures set against other limits.</summary>
+    public BenchResult AgainstLimits(MachineLimits limits) => this with
+    {
+        PrefillPeakFraction = PrefillGflops * 1e9 / limits.Fma.FlopsPerSecond,
+        Decode1BandwidthFraction = Decode1GigabytesPerSecond * 1e9 / limits.ReadBytesPerSecond,
+    };
+
     public static BenchResult From(string engine, string format, EngineThroughput throughput, double? e2e16Tps, ModelCost cost,
         BenchShape shape, MachineLimits limits, string instructionSets)
     {

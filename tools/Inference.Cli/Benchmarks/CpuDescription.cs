@@ -65,7 +65,7 @@ public static class CpuDescription
         Vector256.IsHardwareAccelerated ? "Vector256" : null,
         Avx2.IsSupported ? "AVX2" : null,
         Fma.IsSupported ? "FMA" : null,
-        Avx512Vbmi.IsSupported ? "AVX-512 VBMI" : null,
+        Avx512F.IsSupported ? "AVX-512F" : null,
         AvxVnni.IsSupported ? "AVX-VNNI" : null,
     }.Where(s => s is not null));
 

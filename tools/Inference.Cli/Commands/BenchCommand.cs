@@ -80,6 +80,10 @@ public static class BenchCommand
             results.Add(BenchResult.From("llama.cpp", format, MeasureLlamaCpp(gguf, shape, threads), null, cost, shape, machine, llamaIsa));
         }
 
+        Progress("machine limits again (the better of the two counts)");
+        machine = MachineLimits.Best(machine, MachineLimits.Measure(threads));
+        results = results.Select(r => r.AgainstLimits(machine)).ToList();
+
         Console.Out.WriteLine($"model      {Path.GetFullPath(directory)} ({config.Architecture}, {ourFormat})");
         Console.Out.Write(BenchReport.Format(machine, shape, results));
         if (json is not null)
