@@ -26,7 +26,7 @@ public static class Usage
             Offline batch inference in process; one JSON line per prompt on stdout.
             --model is a folder, or a Hugging Face repository id found in the hub cache (HF_HUB_CACHE, else
             $HF_HOME/hub, else ~/.cache/huggingface/hub) or downloaded into it from HF_ENDPOINT with HF_TOKEN
-            (never with HF_HUB_OFFLINE=1); the same for serve, bench-tokenizer and bench-model.
+            (never with HF_HUB_OFFLINE=1); the same for serve, bench-tokenizer, bench-model, bench and convert-gguf.
             --temperature defaults to 0 (greedy). --top-p and --top-k, when not given, take the model's
             generation_config.json values as vLLM does (else 1 and all tokens).
             --chat renders each --prompt as a user message through the model's chat template;
@@ -58,6 +58,26 @@ public static class Usage
         bench-model --model DIR|ORG/NAME[@REV] [--prompt-tokens N] [--decode-tokens N] [--batch 1,16] [--threads N] [--repeat N]
                     [--quantization none|q8_0]
             Measures the model runner's prefill and decode tokens/s in process, per batch size (fastest of N rounds).
+
+        bench [--model DIR|ORG/NAME[@REV] | --preset tiny|small|qwen2.5-0.5b] [--prompt-tokens N] [--steps N]
+              [--threads N] [--repeat N] [--quick] [--no-serve] [--json FILE] [--work-dir DIR]
+            Measures our engine and llama.cpp (LLamaSharp.Backend.Cpu) side by side on one checkpoint, in one run:
+            prefill tokens/s of one --prompt-tokens prompt (default 128), decode tokens/s of 1 and of 16 concurrent
+            sequences over --steps greedy steps (default 32), and for ours also 16 concurrent streaming requests end
+            to end through serve's processes. Ours runs the checkpoint as it is; llama.cpp runs its GGUF written by
+            convert-gguf (F16) and llama.cpp's own Q8_0 of that. It first measures the machine's read bandwidth and
+            fp32 FMA peak and reports each figure against them, with the CPU model and each engine's instruction
+            sets. Without --model it writes the random --preset checkpoint (default qwen2.5-0.5b, the real sizes);
+            checkpoints and GGUF files are kept in --work-dir (default ~/.cache/dotnet-llm-serving/bench) and remade
+            only when older than their source. --quick: 32-token prompts, 8 steps, the small preset. --repeat N
+            keeps the fastest of N rounds per figure. Progress on stderr, the table on stdout; --json writes a list
+            with one object per engine and format (engine, format, prefill_tps, decode1_tps, decode16_tps,
+            e2e16_tps for ours, and the fractions of the machine's limits).
+
+        convert-gguf --model DIR|ORG/NAME[@REV] --out FILE [--type f16|f32|bf16|q8_0] [--threads N]
+            Writes a Hugging Face checkpoint (Qwen2ForCausalLM, Qwen3ForCausalLM, LlamaForCausalLM; safetensors in
+            BF16, F16 or F32, sharded or not) as one GGUF v3 file for llama.cpp, with its tokenizer and chat
+            template; norms and biases stay F32. q8_0 goes through llama.cpp's quantizer.
 
         simulate [--workers N] [--requests N] [--policy prefix|least-loaded|round-robin|all] [--json FILE]
                  [--arrival-rate R] [--prompt-tokens MEAN] [--output-tokens MEAN] [--system-prompts K]

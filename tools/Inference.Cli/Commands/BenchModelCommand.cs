@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Inference.Abstractions.Execution;
+using Inference.Cli.Benchmarks;
 using Inference.Cli.CommandLine;
 using Inference.Hub;
 using Worker.Runtime;
@@ -11,17 +11,11 @@ namespace Inference.Cli.Commands;
 /// <summary>
 /// `bench-model --model DIR [--prompt-tokens 128] [--decode-tokens 32] [--batch 1,16] [--threads N] [--repeat 1] [--quantization none|q8_0]`: forward-pass throughput of the in-process model runner, driven with hand-built step plans
 /// (no scheduler, no tokenizer). For each batch size B: B requests with deterministic pseudo-random prompts are
-/// prefilled in one step, then decoded greedily one token per request per step. An untimed round runs first
-/// at each batch size (a short one) so tiered JIT has reached its final code before anything is timed.
+/// prefilled in one step, then decoded greedily one token per request per step, measured as `bench` measures
+/// (<see cref="ThroughputProtocol"/>: a short untimed round first, then the fastest of --repeat rounds).
 /// </summary>
 public static class BenchModelCommand
 {
-    private const int Seed = 20240601;
-
-    // The warm-up round is short: it only has to run every code path often enough for tiered JIT to promote it.
-    private const int WarmUpPromptTokens = 32;
-    private const int WarmUpDecodeSteps = 4;
-
     public static int Run(CommandArguments args)
     {
         var model = args.RequiredString("model");
@@ -48,7 +42,7 @@ public static class BenchModelCommand
         // Each request owns a contiguous block range big enough for its prompt, every decoded token and the
         // token sampled last (its KV is never written, but it keeps the arithmetic simple).
         const int blockSize = 16;
-        int blocksPerRequest = (promptTokens + decodeTokens + 1 + blockSize - 1) / blockSize;
+        int blocksPerRequest = ModelRunnerRounds.BlocksPerRequest(promptTokens, decodeTokens, blockSize);
         long numBlocks = (long)blocksPerRequest * batchSizes.Max();
         if (numBlocks > int.MaxValue)
             throw new UsageException($"--batch x (--prompt-tokens + --decode-tokens) needs {numBlocks} KV blocks, more than {int.MaxValue}");
@@ -74,21 +68,10 @@ public static class BenchModelCommand
         Console.WriteLine();
         Console.WriteLine($"{"batch",5} {"prefill tok/s",14} {"prefill s",10} {"decode tok/s",13} {"ms/step",9} {"sample ms",10} {"decode s",9}");
 
-        var bench = new Bench(runner, blocksPerRequest);
+        var rounds = new ModelRunnerRounds(runner, blocksPerRequest);
         foreach (int batch in batchSizes)
         {
-            bench.Round(batch, Math.Min(promptTokens, WarmUpPromptTokens), Math.Min(decodeTokens, WarmUpDecodeSteps), "warm");
-            var result = bench.Round(batch, promptTokens, decodeTokens, "run");
-            for (int i = 1; i < repeat; i++)
-            {
-                // On a shared machine the fastest round is the least disturbed one.
-                var again = bench.Round(batch, promptTokens, decodeTokens, "run");
-                result = new RoundResult(
-                    Math.Min(result.PrefillSeconds, again.PrefillSeconds),
-                    again.DecodeSeconds < result.DecodeSeconds ? again.DecodeSeconds : result.DecodeSeconds,
-                    again.DecodeSeconds < result.DecodeSeconds ? again.DecodeSampleSeconds : result.DecodeSampleSeconds);
-            }
-
+            var result = ThroughputProtocol.Measure(rounds, batch, promptTokens, decodeTokens, repeat);
             double prefillRate = (double)batch * promptTokens / result.PrefillSeconds;
             double decodeRate = result.DecodeSeconds > 0 ? (double)batch * decodeTokens / result.DecodeSeconds : 0;
             double msPerStep = decodeTokens > 0 ? result.DecodeSeconds * 1000 / decodeTokens : 0;
@@ -120,59 +103,5 @@ public static class BenchModelCommand
         return parts.Select(p => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var b) && b is >= 1 and <= 4096
             ? b
             : throw new UsageException($"--batch: each size must be an integer in [1, 4096], got '{p}'")).ToArray();
-    }
-
-    /// <param name="DecodeSampleSeconds">The part of the decode steps the executor spent sampling (its own timings).</param>
-    private readonly record struct RoundResult(double PrefillSeconds, double DecodeSeconds, double DecodeSampleSeconds);
-
-    /// <summary>Builds and runs the step plans of one prefill-then-decode round.</summary>
-    private sealed class Bench(ModelRunner runner, int blocksPerRequest)
-    {
-        private long _stepId;
-        private int _round;
-
-        public RoundResult Round(int batch, int promptTokens, int decodeTokens, string label)
-        {
-            var random = new Random(Seed + batch);
-            int vocab = runner.Info.VocabSize;
-            var ids = Enumerable.Range(0, batch).Select(r => $"{label}-{_round}-{r}").ToArray();
-            _round++;
-
-            var newRequests = new NewRequestData[batch];
-            for (int r = 0; r < batch; r++)
-            {
-                var prompt = new int[promptTokens];
-                for (int i = 0; i < prompt.Length; i++)
-                    prompt[i] = random.Next(vocab);
-                var blocks = Enumerable.Range(r * blocksPerRequest, blocksPerRequest).ToArray();
-                newRequests[r] = new NewRequestData(ids[r], prompt, promptTokens, SamplingParams.Greedy, blocks, 0, promptTokens);
-            }
-
-            var prefillStarted = Stopwatch.GetTimestamp();
-            Execute(new StepPlan(_stepId++, newRequests, [], []), batch);
-            double prefillSeconds = Stopwatch.GetElapsedTime(prefillStarted).TotalSeconds;
-
-            long sampleNs = 0;
-            var decodeStarted = Stopwatch.GetTimestamp();
-            for (int step = 0; step < decodeTokens; step++)
-            {
-                var cached = ids.Select(id => new CachedRequestData(id, [], promptTokens + step, 1)).ToArray();
-                sampleNs += Execute(new StepPlan(_stepId++, [], cached, []), batch).Timings.SampleNs;
-            }
-
-            double decodeSeconds = Stopwatch.GetElapsedTime(decodeStarted).TotalSeconds;
-
-            // Free the requests (and their blocks) for the next round; the step runs no tokens.
-            Execute(new StepPlan(_stepId++, [], [], ids), 0);
-            return new RoundResult(prefillSeconds, decodeSeconds, sampleNs / 1e9);
-        }
-
-        private StepResult Execute(StepPlan plan, int expectedSamples)
-        {
-            var result = runner.ExecuteAsync(plan, CancellationToken.None).GetAwaiter().GetResult();
-            if (result.Sampled.Count != expectedSamples)
-                throw new InvalidOperationException($"step {plan.StepId}: expected {expectedSamples} sampled tokens, got {result.Sampled.Count}");
-            return result;
-        }
     }
 }

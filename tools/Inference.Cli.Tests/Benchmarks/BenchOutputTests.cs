@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Inference.Cli.Benchmarks;
+
+namespace Inference.Cli.Tests.Benchmarks;
+
+public sealed class BenchOutputTests
+{
+    private static readonly MachineLimits Machine = new("Test CPU", "avx2 fma", 2, 20e9, 256 << 20, new FmaPeak(100e9, 100e9, null));
+    private static readonly BenchShape Shape = new(128, 32, 16, 1);
+
+    private static readonly BenchResult[] Results =
+    [
+        new("ours", "bf16", 160, 20, 90, 80, 80, 0.8, 19.8, 0.99, "Vector256"),
+        new("llama.cpp", "f16", 160, 40, 45, null, 80, 0.8, 39.6, 1.98, "AVX2 = 1"),
+    ];
+
+    [Fact]
+    public void Json_IsAListWithTheNamedFieldsPerEngineAndFormat()
+    {
+        using var json = JsonDocument.Parse(BenchJson.Serialize(Machine, Shape, "/m", Results));
+        var entries = json.RootElement.EnumerateArray().ToArray();
+
+        Assert.Equal(["ours", "llama.cpp"], entries.Select(e => e.GetProperty("engine").GetString()));
+        Assert.Equal(["bf16", "f16"], entries.Select(e => e.GetProperty("format").GetString()));
+        Assert.Equal(160, entries[0].GetProperty("prefill_tps").GetDouble());
+        Assert.Equal(20, entries[0].GetProperty("decode1_tps").GetDouble());
+        Assert.Equal(90, entries[0].GetProperty("decode16_tps").GetDouble());
+        Assert.Equal(80, entries[0].GetProperty("e2e16_tps").GetDouble());
+    }
+
+    [Fact]
+    public void Json_LeavesE2eOutForLlamaCpp()
+    {
+        using var json = JsonDocument.Parse(BenchJson.Serialize(Machine, Shape, "/m", Results));
+        Assert.False(json.RootElement[1].TryGetProperty("e2e16_tps", out _));
+    }
+
+    [Fact]
+    public void Table_PrintsOursOverLlamaCppRatios()
+    {
+        string table = BenchReport.Format(Machine, Shape, Results);
+        Assert.Contains("ours bf16 / llama.cpp f16: prefill 1.00x, decode1 0.50x, decode16 2.00x", table);
+    }
+
+    [Fact]
+    public void FromThroughput_SetsDecodeBytesAgainstBandwidth()
+    {
+        var cost = new ModelCost(LayerMatrixWeights: 400, LmHeadWeights: 100, QueryDim: 8, Layers: 1);
+        var result = BenchResult.From("ours", "bf16", new EngineThroughput(10, 2e7, 30), null, cost, Shape, Machine, "");
+
+        // 500 weights x 2 bytes x 2e7 tokens/s = 20 GB/s, all of the 20 GB/s measured.
+        Assert.Equal(20, result.Decode1GigabytesPerSecond, 9);
+        Assert.Equal(1.0, result.Decode1BandwidthFraction, 9);
+    }
+}

@@ -1,0 +1,38 @@
+namespace Inference.Cli.Benchmarks;
+
+/// <summary>One engine on one weight format, with each figure set against the machine's limits.</summary>
+/// <param name="Engine">"ours" or "llama.cpp".</param>
+/// <param name="Format">"bf16", "f16" or "q8_0".</param>
+/// <param name="E2e16Tps">Ours only: the concurrent streams' decode rate through `serve`.</param>
+/// <param name="PrefillPeakFraction">Prefill FLOP/s over the measured fp32 FMA peak.</param>
+/// <param name="Decode1BandwidthFraction">Bytes of weights read per second in 1-sequence decode over the measured read bandwidth.</param>
+public sealed record BenchResult(
+    string Engine,
+    string Format,
+    double PrefillTps,
+    double Decode1Tps,
+    double Decode16Tps,
+    double? E2e16Tps,
+    double PrefillGflops,
+    double PrefillPeakFraction,
+    double Decode1GigabytesPerSecond,
+    double Decode1BandwidthFraction,
+    string InstructionSets)
+{
+    /// <summary>The same figures set against other limits.</summary>
+    public BenchResult AgainstLimits(MachineLimits limits) => this with
+    {
+        PrefillPeakFraction = PrefillGflops * 1e9 / limits.Fma.FlopsPerSecond,
+        Decode1BandwidthFraction = Decode1GigabytesPerSecond * 1e9 / limits.ReadBytesPerSecond,
+    };
+
+    public static BenchResult From(string engine, string format, EngineThroughput throughput, double? e2e16Tps, ModelCost cost,
+        BenchShape shape, MachineLimits limits, string instructionSets)
+    {
+        double prefillFlops = cost.PrefillFlops(shape.PromptTokens) / shape.PromptTokens * throughput.PrefillTps;
+        double decodeBytes = cost.DecodeBytesPerToken(format) * throughput.Decode1Tps;
+        return new BenchResult(engine, format, throughput.PrefillTps, throughput.Decode1Tps, throughput.Decode16Tps, e2e16Tps,
+            prefillFlops / 1e9, prefillFlops / limits.Fma.FlopsPerSecond,
+            decodeBytes / 1e9, decodeBytes / limits.ReadBytesPerSecond, instructionSets);
+    }
+}

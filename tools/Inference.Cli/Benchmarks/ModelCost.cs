@@ -1,0 +1,41 @@
+using Inference.Cli.Gguf;
+
+namespace Inference.Cli.Benchmarks;
+
+/// <summary>
+/// What a forward pass must move and compute, from config.json, to set a measured speed against the machine's limits.
+/// Decode of one sequence reads every matrix once per token (the layers' projections and the LM head; the embedding
+/// row and the norms are negligible). A prefill of P tokens costs 2 FLOP per weight per token in the projections,
+/// attention's QKᵀ and PV (4·q_dim FLOP per attended key, each token attending to itself and those before it), and the
+/// LM head once, at the last position only.
+/// </summary>
+public sealed record ModelCost(long LayerMatrixWeights, long LmHeadWeights, long QueryDim, int Layers)
+{
+    public static ModelCost From(HfModelConfig config)
+    {
+        long headDim = GgufArchitecture.For(config.Architecture).HeadDim(config);
+        long q = config.NumAttentionHeads * headDim;
+        long kv = config.NumKeyValueHeads * headDim;
+        long hidden = config.HiddenSize;
+        long perLayer = hidden * (q + 2 * kv) + q * hidden + 3 * hidden * config.IntermediateSize;
+        return new ModelCost(perLayer * config.NumHiddenLayers, (long)config.VocabSize * hidden, q, config.NumHiddenLayers);
+    }
+
+    /// <summary>Bytes of weights one decode step of one sequence reads, at the format's bytes per weight.</summary>
+    public double DecodeBytesPerToken(string format) => (LayerMatrixWeights + LmHeadWeights) * BytesPerWeight(format);
+
+    /// <summary>FLOPs of one prefill of <paramref name="promptTokens"/> tokens.</summary>
+    public double PrefillFlops(int promptTokens) =>
+        2.0 * promptTokens * LayerMatrixWeights
+        + 4.0 * QueryDim * Layers * promptTokens * (promptTokens + 1.0) / 2
+        + 2.0 * LmHeadWeights;
+
+    /// <summary>Bytes per weight: 4 in F32, 2 in BF16 and F16, 34/32 in Q8_0 (32 int8 and one fp16 scale).</summary>
+    public static double BytesPerWeight(string format) => format switch
+    {
+        "f32" => 4,
+        "bf16" or "f16" => 2,
+        "q8_0" => 34.0 / 32,
+        _ => throw new ArgumentException($"no weight size for format '{format}'", nameof(format)),
+    };
+}

@@ -1,0 +1,149 @@
+using Inference.Cli.Benchmarks;
+using Inference.Cli.CommandLine;
+using Inference.Cli.Gguf;
+using Inference.Cli.LlamaCpp;
+using Inference.Hub;
+using Worker.Runtime;
+using Worker.Runtime.Checkpoints;
+
+namespace Inference.Cli.Commands;
+
+/// <summary>
+/// `bench`: our engine and llama.cpp side by side on one checkpoint, in one run, against the machine's measured
+/// limits. Ours runs the checkpoint as it is (in process, and end to end through `serve`); llama.cpp runs the GGUF
+/// that <see cref="HfToGgufConverter"/> writes from it (F16) and the Q8_0 that llama.cpp's quantizer makes of that.
+/// Progress goes to stderr, the table to stdout, and --json FILE gets one object per engine and format.
+/// </summary>
+public static class BenchCommand
+{
+    private const int ConcurrentSequences = 16;
+
+    public static async Task<int> RunAsync(CommandArguments args, CancellationToken cancellationToken)
+    {
+        var model = args.String("model");
+        var preset = args.String("preset");
+        bool quick = args.Flag("quick");
+        var promptTokens = args.Int("prompt-tokens", 1, 8192) ?? (quick ? 32 : 128);
+        var steps = args.Int("steps", 1, 8192) ?? (quick ? 8 : 32);
+        var threads = args.Int("threads", 1, 1024) ?? Environment.ProcessorCount;
+        var repeat = args.Int("repeat", 1, 100) ?? 1;
+        bool noServe = args.Flag("no-serve");
+        var json = args.String("json");
+        var workspace = new BenchWorkspace(args.String("work-dir") ?? BenchWorkspace.DefaultRoot());
+        args.EnsureAllRead();
+        if (model is not null && preset is not null)
+            throw new UsageException("--preset makes a random checkpoint; it cannot be combined with --model");
+        preset ??= quick ? "small" : "qwen2.5-0.5b";
+        if (!Testing.Checkpoints.RandomModelSpec.PresetNames.Contains(preset))
+            throw new UsageException($"--preset must be one of {string.Join(", ", Testing.Checkpoints.RandomModelSpec.PresetNames)}, got '{preset}'");
+
+        var shape = new BenchShape(promptTokens, steps, ConcurrentSequences, repeat);
+        static void Progress(string message) => Console.Error.WriteLine($"[bench] {message}");
+
+        string directory;
+        try
+        {
+            directory = model is null
+                ? workspace.RandomCheckpoint(preset, Progress)
+                : (await ModelLocator.ResolveAsync(model, HubOptions.FromEnvironment(), new TextDownloadProgress(Console.Error), cancellationToken)).Directory;
+        }
+        catch (HubException e)
+        {
+            Console.Error.WriteLine($"error: --model: {e.Message}");
+            return 1;
+        }
+
+        var config = HfModelConfig.Load(directory);
+        var cost = ModelCost.From(config);
+        Progress($"machine limits: read bandwidth over {MemoryBandwidthProbe.DefaultBufferBytes() >> 20} MiB, fp32 FMA peak ({threads} threads)");
+        var machine = MachineLimits.Measure(threads);
+
+        var results = new List<BenchResult>();
+        string ourFormat = CheckpointFormat(directory);
+        Progress($"ours ({ourFormat}): {Path.GetFullPath(directory)}");
+        var ours = MeasureOurs(directory, shape, threads);
+        double? e2e = null;
+        if (!noServe)
+        {
+            Progress("ours end to end through serve");
+            e2e = await new ServeBench(directory, config.VocabSize, threads, Progress).MeasureAsync(shape, cancellationToken);
+        }
+
+        results.Add(BenchResult.From("ours", ourFormat, ours, e2e, cost, shape, machine, $".NET accelerates {CpuDescription.RuntimeVectorPaths()}"));
+
+        string llamaIsa = $"{LlamaCppRuntime.SystemInfo()} {LlamaCppRuntime.LoadedLibrary()}";
+        foreach (string format in new[] { "f16", "q8_0" })
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            string gguf = EnsureGguf(workspace, directory, format, threads, Progress);
+            Progress($"llama.cpp ({format}): {gguf}");
+            results.Add(BenchResult.From("llama.cpp", format, MeasureLlamaCpp(gguf, shape, threads), null, cost, shape, machine, llamaIsa));
+        }
+
+        Progress("machine limits again (the better of the two counts)");
+        machine = MachineLimits.Best(machine, MachineLimits.Measure(threads));
+        results = results.Select(r => r.AgainstLimits(machine)).ToList();
+
+        Console.Out.WriteLine($"model      {Path.GetFullPath(directory)} ({config.Architecture}, {ourFormat})");
+        Console.Out.Write(BenchReport.Format(machine, shape, results));
+        if (json is not null)
+        {
+            await File.WriteAllTextAsync(json, BenchJson.Serialize(machine, shape, Path.GetFullPath(directory), results), cancellationToken);
+            Progress($"wrote {json}");
+        }
+
+        return 0;
+    }
+
+    private static EngineThroughput MeasureOurs(string directory, BenchShape shape, int threads)
+    {
+        const int blockSize = 16;
+        int blocksPerRequest = ModelRunnerRounds.BlocksPerRequest(shape.PromptTokens, shape.DecodeSteps, blockSize);
+        using var runner = ModelRunner.Load(directory, new ModelRunnerOptions
+        {
+            BlockSize = blockSize,
+            NumBlocks = blocksPerRequest * shape.ConcurrentSequences,
+            Threads = threads,
+        });
+        return ThroughputProtocol.Run(new ModelRunnerRounds(runner, blocksPerRequest), shape, m => Console.Error.WriteLine($"[bench]   {m}"));
+    }
+
+    private static EngineThroughput MeasureLlamaCpp(string gguf, BenchShape shape, int threads)
+    {
+        using var session = LlamaCppSession.Load(gguf, threads, shape.ConcurrentSequences,
+            shape.PromptTokens + shape.DecodeSteps + 1, shape.ConcurrentSequences * shape.PromptTokens);
+        return ThroughputProtocol.Run(new LlamaCppRounds(session), shape, m => Console.Error.WriteLine($"[bench]   {m}"));
+    }
+
+    private static string EnsureGguf(BenchWorkspace workspace, string directory, string format, int threads, Action<string> progress)
+    {
+        var (path, stale) = workspace.Gguf(directory, format);
+        if (stale)
+        {
+            progress($"writing {path}");
+            if (format == "q8_0" && workspace.Gguf(directory, "f16") is { Stale: false } f16)
+            {
+                LlamaCppQuantizer.ToQ8_0(f16.Path, path, threads);
+            }
+            else
+            {
+                ConvertGgufCommand.Convert(directory, path, format, threads);
+            }
+        }
+
+        return path;
+    }
+
+    /// <summary>The weight format our engine runs: the element type of the checkpoint's embedding.</summary>
+    private static string CheckpointFormat(string directory)
+    {
+        using var tensors = SafetensorsTensors.Open(directory);
+        var dtype = tensors.Tensors.TryGetValue("model.embed_tokens.weight", out var embedding) ? embedding.DType : tensors.Tensors.Values.First().DType;
+        return dtype switch
+        {
+            TensorDType.BF16 => "bf16",
+            TensorDType.F16 => "f16",
+            _ => "f32",
+        };
+    }
+}

@@ -1,0 +1,66 @@
+using Inference.Cli.CommandLine;
+using Inference.Cli.Gguf;
+using Inference.Cli.LlamaCpp;
+using Inference.Hub;
+
+namespace Inference.Cli.Commands;
+
+/// <summary>
+/// `convert-gguf --model DIR|ORG/NAME[@REV] --out FILE [--type f16|f32|bf16|q8_0] [--threads N]`: the checkpoint as
+/// one GGUF file for llama.cpp. q8_0 is written as F16 first, then quantized by llama.cpp's own quantizer.
+/// </summary>
+public static class ConvertGgufCommand
+{
+    public static async Task<int> RunAsync(CommandArguments args, CancellationToken cancellationToken)
+    {
+        var model = args.RequiredString("model");
+        var output = args.RequiredString("out");
+        var type = args.String("type") ?? "f16";
+        var threads = args.Int("threads", 1, 1024) ?? Environment.ProcessorCount;
+        args.EnsureAllRead();
+        if (type != "q8_0" && !GgufOutputTypes.Names.Contains(type))
+            throw new UsageException($"--type must be one of {string.Join(", ", GgufOutputTypes.Names)}, q8_0; got '{type}'");
+
+        string directory;
+        try
+        {
+            directory = (await ModelLocator.ResolveAsync(model, HubOptions.FromEnvironment(), new TextDownloadProgress(Console.Error), cancellationToken)).Directory;
+        }
+        catch (HubException e)
+        {
+            Console.Error.WriteLine($"error: --model: {e.Message}");
+            return 1;
+        }
+
+        var written = Convert(directory, output, type, threads);
+        Console.Out.WriteLine($"{written.Path}: {written.Architecture}, {type}, {written.TensorCount} tensors, {written.Bytes / 1e6:F1} MB");
+        return 0;
+    }
+
+    /// <summary>Writes the GGUF; q8_0 goes through an F16 file next to the output, removed afterwards.</summary>
+    public static GgufConversion Convert(string modelDirectory, string output, string type, int threads)
+    {
+        using (var progress = new ConsoleProgress($"convert-gguf {Path.GetFileName(output)}"))
+        {
+            if (type != "q8_0")
+            {
+                var conversion = HfToGgufConverter.Convert(modelDirectory, output, GgufOutputTypes.Parse(type), progress);
+                progress.Complete();
+                return conversion;
+            }
+
+            string f16 = output + ".f16.tmp";
+            try
+            {
+                var conversion = HfToGgufConverter.Convert(modelDirectory, f16, GgufOutputType.F16, progress);
+                progress.Complete();
+                LlamaCppQuantizer.ToQ8_0(f16, output, threads);
+                return conversion with { Path = output, Bytes = new FileInfo(output).Length };
+            }
+            finally
+            {
+                File.Delete(f16);
+            }
+        }
+    }
+}
