@@ -4,14 +4,17 @@ namespace Inference.Grammar.Tests.Support;
 
 /// <summary>
 /// Drives a matcher the way a sampler would, but at random: each step picks uniformly among the allowed tokens; after
-/// <see cref="SoftBudget"/> tokens it prefers end-of-sequence, then tokens that close things (quote, brace, bracket),
-/// then any allowed single-byte token, so every walk ends. Checks on every step that the chosen token is accepted.
+/// <see cref="SoftBudget"/> tokens it prefers end-of-sequence, then a single-byte token that ends the match, then
+/// tokens that close things (quote, brace, bracket), then any allowed single-byte token, so every walk ends. Checks on every step that the chosen token is accepted.
 /// </summary>
 internal sealed class RandomWalk(CompiledGrammar grammar, int seed)
 {
     public int SoftBudget { get; init; } = 40;
 
     public int HardLimit { get; init; } = 5000;
+
+    /// <summary>After the budget, prefer quote, brace and bracket tokens (right for JSON, not for every regex).</summary>
+    public bool PreferClosers { get; init; } = true;
 
     public (string Text, int Tokens) Run()
     {
@@ -33,7 +36,7 @@ internal sealed class RandomWalk(CompiledGrammar grammar, int seed)
                 }
             }
             Assert.NotEmpty(allowed);
-            int token = Choose(allowed, step, matcher.CanTerminate, random);
+            int token = Choose(allowed, step, matcher, random);
             Assert.True(matcher.AcceptToken(token), $"allowed token {token} was not accepted after \"{Encoding.UTF8.GetString(bytes.ToArray())}\"");
             if (matcher.IsCompleted)
             {
@@ -45,18 +48,29 @@ internal sealed class RandomWalk(CompiledGrammar grammar, int seed)
         throw new Xunit.Sdk.XunitException($"no end within {HardLimit} tokens: \"{Encoding.UTF8.GetString(bytes.ToArray())}\"");
     }
 
-    private int Choose(List<int> allowed, int step, bool canTerminate, Random random)
+    private int Choose(List<int> allowed, int step, GrammarMatcher matcher, Random random)
     {
         var vocabulary = grammar.Vocabulary;
         if (step < SoftBudget)
         {
             return allowed[random.Next(allowed.Count)];
         }
-        if (canTerminate)
+        if (matcher.CanTerminate)
         {
             return vocabulary.EosTokenIds[0];
         }
-        foreach (byte closer in "\"}]"u8)
+        var single = allowed.Where(id => vocabulary.GetBytes(id).Length == 1).ToList();
+        foreach (int id in single)
+        {
+            matcher.AcceptToken(id);
+            bool ends = matcher.CanTerminate;
+            matcher.Rollback(1);
+            if (ends)
+            {
+                return id;
+            }
+        }
+        foreach (byte closer in PreferClosers ? "\"}]"u8 : [])
         {
             foreach (int id in allowed)
             {
@@ -67,7 +81,6 @@ internal sealed class RandomWalk(CompiledGrammar grammar, int seed)
                 }
             }
         }
-        var single = allowed.Where(id => vocabulary.GetBytes(id).Length == 1).ToList();
         var pool = single.Count > 0 ? single : allowed;
         return pool[random.Next(pool.Count)];
     }
