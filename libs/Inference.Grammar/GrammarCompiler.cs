@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using Inference.Grammar.Automata;
+using Inference.Grammar.Sources.Json;
+using Inference.Grammar.Sources.Regex;
+using Inference.Grammar.Vocabulary;
+
+namespace Inference.Grammar;
+
+/// <summary>
+/// Compiles grammar specs against one vocabulary, once per distinct spec: later requests with an equal spec share the
+/// cached <see cref="CompiledGrammar"/> (least recently used evicted). Thread-safe; concurrent requests for the same
+/// spec compile it once.
+/// </summary>
+public sealed class GrammarCompiler(TokenVocabulary vocabulary, GrammarCompilerOptions? options = null)
+{
+    private readonly GrammarCompilerOptions _options = options ?? new GrammarCompilerOptions();
+    private readonly Dictionary<string, LinkedListNode<(string Key, Lazy<CompiledGrammar> Value)>> _cache = [];
+    private readonly LinkedList<(string Key, Lazy<CompiledGrammar> Value)> _recency = new();
+    private readonly Lock _lock = new();
+
+    public TokenVocabulary Vocabulary { get; } = vocabulary;
+
+    /// <summary>Number of compiled grammars held.</summary>
+    public int CachedCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _cache.Count;
+            }
+        }
+    }
+
+    /// <summary>The compiled grammar of the spec, from the cache or compiled now. Throws <see cref="GrammarException"/>
+    /// (or <see cref="UnsupportedSchemaException"/>) for a spec the engine cannot serve.</summary>
+    public CompiledGrammar Compile(GrammarSpec spec)
+    {
+        Lazy<CompiledGrammar> entry;
+        lock (_lock)
+        {
+            if (_cache.TryGetValue(spec.CacheKey, out var node))
+            {
+                _recency.Remove(node);
+                _recency.AddFirst(node);
+                entry = node.Value.Value;
+            }
+            else
+            {
+                entry = new Lazy<CompiledGrammar>(() => CompileUncached(spec));
+                _cache[spec.CacheKey] = _recency.AddFirst((spec.CacheKey, entry));
+                while (_cache.Count > Math.Max(1, _options.CacheCapacity))
+                {
+                    _cache.Remove(_recency.Last!.Value.Key);
+                    _recency.RemoveLast();
+                }
+            }
+        }
+        try
+        {
+            return entry.Value;
+        }
+        catch
+        {
+            Forget(spec.CacheKey, entry);
+            throw;
+        }
+    }
+
+    /// <summary>Compiles without touching the cache.</summary>
+    public CompiledGrammar CompileUncached(GrammarSpec spec)
+    {
+        var clock = Stopwatch.StartNew();
+        var grammar = BuildGrammar(spec, _options);
+        return new CompiledGrammar(grammar, Vocabulary, clock.Elapsed);
+    }
+
+    internal static GrammarAutomaton BuildGrammar(GrammarSpec spec, GrammarCompilerOptions options)
+    {
+        var builder = new GrammarBuilder(options.MaxStates);
+        int root = spec switch
+        {
+            GrammarSpec.JsonSchemaSpec s => new JsonSchemaConverter(builder, options, s.Strict).ConvertRoot(s.Schema),
+            GrammarSpec.JsonObjectSpec => new JsonValueRules(builder, options).Object,
+            GrammarSpec.RegexSpec s => builder.Add("regex", new RegexParser(s.Pattern, CharEncoding.Raw, options.MaxRepetition).Parse()),
+            GrammarSpec.ChoiceSpec s => builder.Add("choice", ChoiceExpr(s.Choices)),
+            _ => throw new ArgumentOutOfRangeException(nameof(spec)),
+        };
+        return builder.Build(root);
+    }
+
+    private static Expr ChoiceExpr(string[] choices)
+    {
+        if (choices.Length == 0)
+        {
+            throw new GrammarException("guided_choice needs at least one choice");
+        }
+        return Expr.Alt(choices.Select(Expr.Literal).ToArray());
+    }
+
+    private void Forget(string key, Lazy<CompiledGrammar> entry)
+    {
+        lock (_lock)
+        {
+            if (_cache.TryGetValue(key, out var node) && ReferenceEquals(node.Value.Value, entry))
+            {
+                _cache.Remove(key);
+                _recency.Remove(node);
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+
+namespace Inference.Grammar;
+
+/// <summary>
+/// What a request's output must match: a JSON Schema (OpenAI <c>response_format: json_schema</c>, vLLM
+/// <c>guided_json</c>), any JSON object (<c>json_object</c>), a regular expression (<c>guided_regex</c>) or one of
+/// a list of strings (<c>guided_choice</c>). <see cref="CacheKey"/> identifies equal specs.
+/// </summary>
+public abstract record GrammarSpec
+{
+    private GrammarSpec()
+    {
+    }
+
+    /// <summary>The key compiled grammars are cached by: the kind and a normalized text of the spec.</summary>
+    public abstract string CacheKey { get; }
+
+    /// <summary>A JSON Schema. With <paramref name="strict"/> (OpenAI strict mode, and xgrammar's default) a missing
+    /// <c>additionalProperties</c> means false; otherwise true, as JSON Schema says.</summary>
+    public static GrammarSpec JsonSchema(string schemaJson, bool strict = true) => new JsonSchemaSpec(Minify(schemaJson), strict);
+
+    /// <summary>Any JSON object.</summary>
+    public static GrammarSpec JsonObject() => new JsonObjectSpec();
+
+    /// <summary>A regular expression the whole output must match.</summary>
+    public static GrammarSpec Regex(string pattern) => new RegexSpec(pattern);
+
+    /// <summary>Exactly one of the strings.</summary>
+    public static GrammarSpec Choice(IEnumerable<string> choices) => new ChoiceSpec(choices.ToArray());
+
+    private static string Minify(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return JsonSerializer.Serialize(document.RootElement);
+        }
+        catch (JsonException e)
+        {
+            throw new GrammarException($"the JSON schema is not valid JSON: {e.Message}");
+        }
+    }
+
+    internal sealed record JsonSchemaSpec(string Schema, bool Strict) : GrammarSpec
+    {
+        public override string CacheKey => $"json_schema:{(Strict ? "strict" : "lax")}:{Schema}";
+    }
+
+    internal sealed record JsonObjectSpec : GrammarSpec
+    {
+        public override string CacheKey => "json_object";
+    }
+
+    internal sealed record RegexSpec(string Pattern) : GrammarSpec
+    {
+        public override string CacheKey => $"regex:{Pattern}";
+    }
+
+    internal sealed record ChoiceSpec(string[] Choices) : GrammarSpec
+    {
+        public override string CacheKey => $"choice:{JsonSerializer.Serialize(Choices)}";
+    }
+}
