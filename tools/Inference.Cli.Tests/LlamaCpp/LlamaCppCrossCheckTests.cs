@@ -34,7 +34,7 @@ public sealed class LlamaCppCrossCheckTests(TinyCheckpoint tiny, ITestOutputHelp
         var ours = await OurEngine.GreedyAsync(runner, prompt, GreedySteps);
 
         using var session = LlamaCppSession.Load(tiny.F16Gguf, threads: 2, maxSequences: 1, tokensPerSequence: 64, maxBatchTokens: 64);
-        Assert.Equal(ours, LlamaCppGreedy(session, prompt, GreedySteps));
+        Assert.Equal(ours, LlamaCppGreedy.Continue(session, prompt, GreedySteps));
     }
 
     [Theory]
@@ -72,17 +72,6 @@ public sealed class LlamaCppCrossCheckTests(TinyCheckpoint tiny, ITestOutputHelp
         float difference = MaxAbsDifference(ours, theirs);
         output.WriteLine($"{Path.GetFileName(gguf)}: max |Δlogit| {difference:G3} over {ours.Length} logits");
         Assert.True(difference <= tolerance, $"max |Δlogit| {difference} exceeds {tolerance}");
-    }
-
-    private static int[] LlamaCppGreedy(LlamaCppSession session, int[] prompt, int steps)
-    {
-        var ids = new List<int> { session.DecodeGreedy([new SequenceTokens(0, 0, prompt)])[0] };
-        while (ids.Count < steps)
-        {
-            ids.Add(session.DecodeGreedy([new SequenceTokens(0, prompt.Length + ids.Count - 1, [ids[^1]])])[0]);
-        }
-
-        return [.. ids];
     }
 
     private static float MaxAbsDifference(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs(x - y)).Max();
