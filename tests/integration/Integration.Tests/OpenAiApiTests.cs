@@ -118,6 +118,22 @@ public sealed class OpenAiApiTests(ServedSystem system) : IClassFixture<ServedSy
         Assert.Equal(expectedText, Assert.Single(texts));
     }
 
+    [Fact]
+    public async Task Completion_FourPromptsTimesNTwo_EachChoiceIsItsPromptsGreedyAnswer()
+    {
+        using var http = Http();
+        string[] prompts = ["First of four", "Second of four", "Third of four", "Fourth of four"];
+
+        var batch = await ChoiceTextsAsync(http, "/v1/completions", new { prompt = prompts, n = 2, max_tokens = 6, temperature = 0 });
+        var alone = new List<string>();
+        foreach (var prompt in prompts)
+        {
+            alone.AddRange(await ChoiceTextsAsync(http, "/v1/completions", new { prompt, max_tokens = 6, temperature = 0 }));
+        }
+
+        Assert.Equal(alone.SelectMany(text => new[] { text, text }), batch);
+    }
+
     private async Task<List<string>> ChoiceTextsAsync(HttpClient http, string path, object request)
     {
         using var response = await http.PostAsJsonAsync(path, request);

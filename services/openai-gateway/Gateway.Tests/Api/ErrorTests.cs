@@ -86,7 +86,7 @@ public sealed class ErrorTests(GatewayHost host) : IClassFixture<GatewayHost>
     [Theory]
     [InlineData("""{"prompt":"Hi","echo":true}""", "echo")]
     [InlineData("""{"max_tokens":3}""", "prompt")]
-    [InlineData("""{"prompt":["a","b"]}""", "prompt")]
+    [InlineData("""{"prompt":["a",{"b":1}]}""", "prompt")]
     [InlineData("""{"prompt":"Hi","temperature":"hot"}""", "temperature")]
     [InlineData("""{"prompt":"Hi","logprobs":21}""", "logprobs")]
     [InlineData("""{"prompt":"Hi","stop":[1]}""", "stop")]

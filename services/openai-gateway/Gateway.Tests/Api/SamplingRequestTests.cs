@@ -64,4 +64,45 @@ public sealed class SamplingRequestTests(GatewayHost host) : IClassFixture<Gatew
         Assert.Equal(new Dictionary<int, float> { [42] = 5.5f, [7] = -100f }, sampling.LogitBias);
         Assert.Equal([7, 42, 9], sampling.AllowedTokenIds);
     }
+
+    [Fact]
+    public async Task Completions_FourPromptsTimesNTwo_AnswersEightChoicesIndexedPromptTimesNPlusChoice()
+    {
+        var answer = await host.Http.PostJsonAsync("/v1/completions", """{"prompt":["p0 batch","p1 batch",[5,6,7],"p3 batch"],"n":2}""");
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(3, host.Scheduler.Requests.Count(r => r.Text.EndsWith(" batch", StringComparison.Ordinal) && r.N == 2));
+        Assert.Contains(host.Scheduler.Requests, r => r.TokenIds?.Ids.SequenceEqual([5, 6, 7]) == true);
+        var choices = answer.Json.GetProperty("choices").EnumerateArray().ToArray();
+        Assert.Equal(Enumerable.Range(0, 8), choices.Select(c => c.GetProperty("index").GetInt32()));
+        var usage = answer.Json.GetProperty("usage");
+        Assert.Equal(4 * FakeScheduler.PromptTokens, usage.GetProperty("prompt_tokens").GetInt32());
+        Assert.Equal(8 * 3, usage.GetProperty("completion_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task Completions_TwoPromptsStreamed_EachIndexFinishesOnceThenUsageThenDone()
+    {
+        var answer = await host.Http.PostJsonAsync(
+            "/v1/completions", """{"prompt":["s0 batch","s1 batch"],"stream":true,"stream_options":{"include_usage":true}}""");
+
+        Assert.Equal("[DONE]", answer.SseEvents[^1]);
+        var choices = answer.SseChunks.SelectMany(c => c.GetProperty("choices").EnumerateArray()).ToArray();
+        foreach (var index in new[] { 0, 1 })
+        {
+            var mine = choices.Where(c => c.GetProperty("index").GetInt32() == index).ToArray();
+            Assert.Equal("Hello, world", string.Concat(mine.Select(c => c.GetProperty("text").GetString())));
+            Assert.Single(mine, c => c.GetProperty("finish_reason").ValueKind == JsonValueKind.String);
+        }
+
+        Assert.Equal(2 * FakeScheduler.PromptTokens, answer.SseChunks[^1].GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task Completions_OnePromptOfABatchRefused_TheWholeRequestIsRefused()
+    {
+        var answer = await host.Http.PostJsonAsync("/v1/completions", """{"prompt":["fine batch",""]}""");
+
+        Assert.Equal(400, answer.Status);
+    }
 }

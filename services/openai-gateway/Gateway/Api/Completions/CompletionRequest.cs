@@ -9,14 +9,14 @@ namespace Gateway.Api.Completions;
 
 /// <summary>A validated <c>POST /v1/completions</c> body.</summary>
 /// <param name="Model">The requested model, or null for the served one.</param>
-/// <param name="Prompt">Text or token ids.</param>
+/// <param name="Prompts">One or more prompts, each text or token ids; each gets n choices.</param>
 /// <param name="Sampling">How to generate.</param>
 /// <param name="Logprobs">Alternatives per token to return, or null for no logprobs.</param>
 /// <param name="Stream">Streaming settings.</param>
 /// <param name="Priority">vLLM's priority extra.</param>
 public sealed record CompletionRequest(
     string? Model,
-    Prompt Prompt,
+    IReadOnlyList<Prompt> Prompts,
     GenerationParams Sampling,
     int? Logprobs,
     StreamSettings Stream,
@@ -24,6 +24,9 @@ public sealed record CompletionRequest(
 {
     /// <summary>OpenAI's default for the legacy completions API.</summary>
     public const int DefaultMaxTokens = 16;
+
+    /// <summary>Most prompts one request may list.</summary>
+    public const int MaxPrompts = 128;
 
     public static CompletionRequest Read(RequestFields fields)
     {
@@ -37,20 +40,20 @@ public sealed record CompletionRequest(
 
         return new CompletionRequest(
             fields.String("model"),
-            ReadPrompt(fields),
+            ReadPrompts(fields),
             SamplingFields.Read(fields, maxTokens, logprobs ?? 0),
             logprobs,
             StreamSettings.Read(fields),
             fields.Int("priority") ?? 0);
     }
 
-    /// <summary>A string, token ids, or a one-element array of either; several prompts per request are refused for now.</summary>
-    private static Prompt ReadPrompt(RequestFields fields)
+    /// <summary>A string, token ids, or an array of strings or of token-id arrays (one prompt each), as OpenAI takes them.</summary>
+    private static IReadOnlyList<Prompt> ReadPrompts(RequestFields fields)
     {
         var prompt = fields.Raw("prompt") ?? throw ApiException.BadRequest("prompt is required.", "prompt");
         if (prompt.ValueKind == JsonValueKind.String)
         {
-            return new TextPrompt(prompt.GetString()!, ParseSpecialTokens: true);
+            return [new TextPrompt(prompt.GetString()!, ParseSpecialTokens: true)];
         }
 
         if (prompt.ValueKind != JsonValueKind.Array)
@@ -61,21 +64,19 @@ public sealed record CompletionRequest(
         var items = prompt.EnumerateArray().ToArray();
         if (items.Length == 0 || items[0].ValueKind == JsonValueKind.Number)
         {
-            return new TokenIdsPrompt(RequestFields.ReadInts("prompt", prompt));
+            return [new TokenIdsPrompt(RequestFields.ReadInts("prompt", prompt))];
         }
 
-        if (items.Length > 1)
+        if (items.Length > MaxPrompts)
         {
-            throw ApiException.BadRequest(
-                $"prompt holds {items.Length} prompts; batched prompts are not supported yet, send one per request.",
-                "prompt");
+            throw ApiException.BadRequest($"prompt holds {items.Length} prompts; at most {MaxPrompts} per request.", "prompt");
         }
 
-        return items[0].ValueKind switch
+        return [.. items.Select(item => item.ValueKind switch
         {
-            JsonValueKind.String => new TextPrompt(items[0].GetString()!, ParseSpecialTokens: true),
-            JsonValueKind.Array => new TokenIdsPrompt(RequestFields.ReadInts("prompt", items[0])),
-            _ => throw RequestFields.WrongType("prompt", "a string or an array of token ids", items[0]),
-        };
+            JsonValueKind.String => (Prompt)new TextPrompt(item.GetString()!, ParseSpecialTokens: true),
+            JsonValueKind.Array => new TokenIdsPrompt(RequestFields.ReadInts("prompt", item)),
+            _ => throw RequestFields.WrongType("prompt", "a string or an array of token ids", item),
+        })];
     }
 }

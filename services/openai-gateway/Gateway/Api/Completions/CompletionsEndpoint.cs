@@ -22,27 +22,27 @@ public static class CompletionsEndpoint
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
         var request = CompletionRequest.Read(fields);
-        await using var started = await StartedGeneration.StartAsync(
-            generation, servedModel, metrics, "cmpl", request.Model, request.Prompt, request.Sampling, request.Priority, cancellationToken);
+        await using var batch = await PromptBatch.StartAsync(request.Prompts, prompt => StartedGeneration.StartAsync(
+            generation, servedModel, metrics, "cmpl", request.Model, prompt, request.Sampling, request.Priority, cancellationToken));
         var logprobs = request.Logprobs is { } top ? new CompletionLogprobsBuilder(top) : null;
         if (request.Stream.Stream)
         {
-            await StreamAsync(http, started, logprobs, request.Stream.IncludeUsage, tokenTexts);
+            await StreamAsync(http, batch, logprobs, request.Stream.IncludeUsage, tokenTexts);
         }
         else
         {
-            await RespondAsync(http, started, logprobs, tokenTexts);
+            await RespondAsync(http, batch, logprobs, tokenTexts);
         }
     }
 
     private static async Task RespondAsync(
         HttpContext http,
-        StartedGeneration started,
+        PromptBatch batch,
         CompletionLogprobsBuilder? logprobs,
         TokenTextCache tokenTexts)
     {
         var cancellationToken = http.RequestAborted;
-        var (answers, usage) = await started.ReadToEndAsync();
+        var (answers, usage) = await batch.ReadToEndAsync();
         var choices = new List<CompletionChoice>(answers.Count);
         foreach (var (answer, index) in answers.Select((a, i) => (a, i)))
         {
@@ -55,12 +55,12 @@ public static class CompletionsEndpoint
         }
 
         await http.Response.WriteAsJsonAsync(
-            Response(started, choices, UsageDto.From(usage)), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
+            Response(batch.First, choices, UsageDto.From(usage)), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
     }
 
     private static async Task StreamAsync(
         HttpContext http,
-        StartedGeneration started,
+        PromptBatch batch,
         CompletionLogprobsBuilder? logprobs,
         bool includeUsage,
         TokenTextCache tokenTexts)
@@ -68,10 +68,9 @@ public static class CompletionsEndpoint
         var cancellationToken = http.RequestAborted;
         var sse = new SseWriter(http.Response);
         await sse.StartAsync(cancellationToken);
-        var answer = new GenerationChoices(started.N);
-        await foreach (var update in started.Stream.ReadAllAsync())
+        var started = batch.First;
+        await foreach (var (index, update) in batch.ReadAllAsync())
         {
-            answer.Add(update);
             var hasLogprobs = logprobs is not null && update.NewTokens.Count > 0;
             if (update.TextDelta.Length == 0 && update.Finish is null && !hasLogprobs)
             {
@@ -79,7 +78,7 @@ public static class CompletionsEndpoint
             }
 
             var choice = new CompletionChoice(
-                update.Index,
+                index,
                 update.TextDelta,
                 hasLogprobs ? await BuildLogprobsAsync(logprobs!, update.NewTokens, tokenTexts, cancellationToken) : null,
                 update.Finish?.ToOpenAi(),
@@ -87,7 +86,7 @@ public static class CompletionsEndpoint
             await sse.WriteAsync(Response(started, [choice], null), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
         }
 
-        var usage = started.Finished(answer);
+        var usage = batch.Usage!;
         if (includeUsage)
         {
             await sse.WriteAsync(Response(started, [], UsageDto.From(usage)), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);

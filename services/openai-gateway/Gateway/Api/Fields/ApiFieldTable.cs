@@ -21,7 +21,7 @@ public static class ApiFieldTable
         // What to generate from.
         new("model", E.Generation | E.Tokenize | E.Detokenize, Supported, "the served model's name; omitted or empty means it; any other is a 404"),
         new("prompt", E.Completions | E.Tokenize, Supported,
-            "a string, an array of token ids, or an array of one of those; several prompts per request are refused (not supported yet)"),
+            "completions: a string, an array of token ids, or an array of up to 128 of either (n choices per prompt, prompt p's choice j at index p * n + j); tokenize: a string"),
         new("messages", E.Chat | E.Tokenize, Supported,
             "rendered with the model's chat template; each an object with a string role, content a string, null or an array of parts"),
         new("tools", E.Chat | E.Tokenize, Supported, "passed to the chat template; Hermes-style tool_call tags in the output become tool_calls"),
