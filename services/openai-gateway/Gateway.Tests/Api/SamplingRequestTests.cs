@@ -71,7 +71,7 @@ public sealed class SamplingRequestTests(GatewayHost host) : IClassFixture<Gatew
         var answer = await host.Http.PostJsonAsync("/v1/completions", """{"prompt":["p0 batch","p1 batch",[5,6,7],"p3 batch"],"n":2}""");
 
         Assert.Equal(200, answer.Status);
-        Assert.Equal(3, host.Scheduler.Requests.Count(r => r.Text.EndsWith(" batch", StringComparison.Ordinal) && r.N == 2));
+        Assert.Equal(3, host.Scheduler.Requests.Count(r => r.Text is "p0 batch" or "p1 batch" or "p3 batch" && r.N == 2));
         Assert.Contains(host.Scheduler.Requests, r => r.TokenIds?.Ids.SequenceEqual([5, 6, 7]) == true);
         var choices = answer.Json.GetProperty("choices").EnumerateArray().ToArray();
         Assert.Equal(Enumerable.Range(0, 8), choices.Select(c => c.GetProperty("index").GetInt32()));
@@ -104,5 +104,23 @@ public sealed class SamplingRequestTests(GatewayHost host) : IClassFixture<Gatew
         var answer = await host.Http.PostJsonAsync("/v1/completions", """{"prompt":["fine batch",""]}""");
 
         Assert.Equal(400, answer.Status);
+    }
+
+    [Fact]
+    public async Task Completions_Echo_PutsEachPromptsTextBeforeItsChoices()
+    {
+        var answer = await host.Http.PostJsonAsync("/v1/completions", """{"prompt":["Say: echo batch","Then: echo batch"],"n":2,"echo":true}""");
+
+        var texts = answer.Json.GetProperty("choices").EnumerateArray().Select(c => c.GetProperty("text").GetString());
+        Assert.Equal(["Say: echo batchHello, world", "Say: echo batchHello, world", "Then: echo batchHello, world", "Then: echo batchHello, world"], texts);
+    }
+
+    [Fact]
+    public async Task Completions_EchoStreamed_EachChoiceStartsWithThePrompt()
+    {
+        var answer = await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"Streamed echo batch","echo":true,"stream":true}""");
+
+        var texts = answer.SseChunks.SelectMany(c => c.GetProperty("choices").EnumerateArray()).Select(c => c.GetProperty("text").GetString());
+        Assert.Equal("Streamed echo batchHello, world", string.Concat(texts));
     }
 }

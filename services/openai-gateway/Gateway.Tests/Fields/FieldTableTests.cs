@@ -14,7 +14,7 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         ["chat_template"] = "\"{{ messages }}\"",
         ["documents"] = """[{"title":"t","text":"x"}]""",
         ["suffix"] = "\"end\"",
-        ["echo"] = "true",
+        ["echo"] = "true,\"logprobs\":1",
         ["prompt_embeds"] = "\"AAAA\"",
         ["mm_processor_kwargs"] = "{}",
         ["truncate_prompt_tokens"] = "5",

@@ -14,13 +14,15 @@ namespace Gateway.Api.Completions;
 /// <param name="Logprobs">Alternatives per token to return, or null for no logprobs.</param>
 /// <param name="Stream">Streaming settings.</param>
 /// <param name="Priority">vLLM's priority extra.</param>
+/// <param name="Echo">Put each prompt's text before its choices' text.</param>
 public sealed record CompletionRequest(
     string? Model,
     IReadOnlyList<Prompt> Prompts,
     GenerationParams Sampling,
     int? Logprobs,
     StreamSettings Stream,
-    int Priority)
+    int Priority,
+    bool Echo)
 {
     /// <summary>OpenAI's default for the legacy completions API.</summary>
     public const int DefaultMaxTokens = 16;
@@ -44,7 +46,8 @@ public sealed record CompletionRequest(
             SamplingFields.Read(fields, maxTokens, logprobs ?? 0),
             logprobs,
             StreamSettings.Read(fields),
-            fields.Int("priority") ?? 0);
+            fields.Int("priority") ?? 0,
+            fields.Bool("echo") ?? false);
     }
 
     /// <summary>A string, token ids, or an array of strings or of token-id arrays (one prompt each), as OpenAI takes them.</summary>

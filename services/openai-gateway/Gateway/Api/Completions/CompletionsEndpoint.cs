@@ -17,7 +17,8 @@ public static class CompletionsEndpoint
         IGenerationService generation,
         ServedModel servedModel,
         TokenTextCache tokenTexts,
-        GatewayMetrics metrics)
+        GatewayMetrics metrics,
+        ITokenizerService tokenizer)
     {
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
@@ -25,21 +26,41 @@ public static class CompletionsEndpoint
         await using var batch = await PromptBatch.StartAsync(request.Prompts, prompt => StartedGeneration.StartAsync(
             generation, servedModel, metrics, "cmpl", request.Model, prompt, request.Sampling, request.Priority, cancellationToken));
         var logprobs = request.Logprobs is { } top ? new CompletionLogprobsBuilder(top) : null;
+        var echoes = request.Echo ? await EchoTextsAsync(request, tokenizer, cancellationToken) : null;
         if (request.Stream.Stream)
         {
-            await StreamAsync(http, batch, logprobs, request.Stream.IncludeUsage, tokenTexts);
+            await StreamAsync(http, batch, logprobs, request.Stream.IncludeUsage, tokenTexts, echoes);
         }
         else
         {
-            await RespondAsync(http, batch, logprobs, tokenTexts);
+            await RespondAsync(http, batch, logprobs, tokenTexts, echoes);
         }
+    }
+
+    /// <summary>The text each choice echoes, by choice index: its prompt's text (token-id prompts decoded as they are).</summary>
+    private static async Task<string[]> EchoTextsAsync(CompletionRequest request, ITokenizerService tokenizer, CancellationToken cancellationToken)
+    {
+        var echoes = new List<string>();
+        foreach (var prompt in request.Prompts)
+        {
+            var text = prompt switch
+            {
+                TextPrompt t => t.Text,
+                TokenIdsPrompt ids => await tokenizer.DecodeAsync(ids.Ids, skipSpecialTokens: false, cancellationToken),
+                _ => throw new InvalidOperationException($"A completions prompt is text or token ids, not {prompt.GetType().Name}."),
+            };
+            echoes.AddRange(Enumerable.Repeat(text, request.Sampling.N));
+        }
+
+        return [.. echoes];
     }
 
     private static async Task RespondAsync(
         HttpContext http,
         PromptBatch batch,
         CompletionLogprobsBuilder? logprobs,
-        TokenTextCache tokenTexts)
+        TokenTextCache tokenTexts,
+        string[]? echoes)
     {
         var cancellationToken = http.RequestAborted;
         var (answers, usage) = await batch.ReadToEndAsync();
@@ -48,7 +69,7 @@ public static class CompletionsEndpoint
         {
             choices.Add(new CompletionChoice(
                 index,
-                answer.Text,
+                echoes is null ? answer.Text : echoes[index] + answer.Text,
                 logprobs is null ? null : await BuildLogprobsAsync(logprobs, answer.Tokens, tokenTexts, cancellationToken),
                 answer.Finish!.Value.ToOpenAi(),
                 answer.StopReason));
@@ -63,12 +84,19 @@ public static class CompletionsEndpoint
         PromptBatch batch,
         CompletionLogprobsBuilder? logprobs,
         bool includeUsage,
-        TokenTextCache tokenTexts)
+        TokenTextCache tokenTexts,
+        string[]? echoes)
     {
         var cancellationToken = http.RequestAborted;
         var sse = new SseWriter(http.Response);
         await sse.StartAsync(cancellationToken);
         var started = batch.First;
+        for (var index = 0; echoes is not null && index < echoes.Length; index++)
+        {
+            var echo = new CompletionChoice(index, echoes[index], null, null, null);
+            await sse.WriteAsync(Response(started, [echo], null), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
+        }
+
         await foreach (var (index, update) in batch.ReadAllAsync())
         {
             var hasLogprobs = logprobs is not null && update.NewTokens.Count > 0;
