@@ -35,24 +35,7 @@ internal sealed class CodepointSet
     }
 
     /// <summary>Every scalar value (surrogates excluded) not in this set.</summary>
-    public CodepointSet Complement()
-    {
-        var result = new CodepointSet();
-        int next = 0;
-        foreach (var (lo, hi) in _ranges)
-        {
-            if (lo > next)
-            {
-                result._ranges.Add((next, lo - 1));
-            }
-            next = hi + 1;
-        }
-        if (next <= MaxCodepoint)
-        {
-            result._ranges.Add((next, MaxCodepoint));
-        }
-        return result.Except(0xD800, 0xDFFF);
-    }
+    public CodepointSet Complement() => ComplementRaw().Except(0xD800, 0xDFFF);
 
     public CodepointSet Intersect(CodepointSet other)
     {

@@ -8,8 +8,6 @@ namespace Worker.Tests.Models;
 [Collection(TinyModelCollection.Name)]
 public sealed class GoldenTinySeed0Tests(TinyModelFixture model)
 {
-    private const float Tolerance = 1e-3f;
-
     public static TheoryData<int> CaseIndices()
     {
         var data = new TheoryData<int>();
@@ -27,7 +25,7 @@ public sealed class GoldenTinySeed0Tests(TinyModelFixture model)
     {
         var golden = LoadCases()[caseIndex];
         var logits = model.Runner.ComputeLogits(Ids(golden, "prompt_ids"));
-        AssertTopLogits(golden.GetProperty("last_top10"), logits);
+        GoldenAssert.TopLogits(golden.GetProperty("last_top10"), logits);
     }
 
     [Theory]
@@ -47,7 +45,7 @@ public sealed class GoldenTinySeed0Tests(TinyModelFixture model)
         var golden = LoadCases()[caseIndex];
         var greedy = Ids(golden, "greedy");
         var input = Ids(golden, "prompt_ids").Concat(greedy).ToArray();
-        AssertTopLogits(golden.GetProperty("final_top5"), model.Runner.ComputeLogits(input));
+        GoldenAssert.TopLogits(golden.GetProperty("final_top5"), model.Runner.ComputeLogits(input));
     }
 
     [Fact]
@@ -60,17 +58,6 @@ public sealed class GoldenTinySeed0Tests(TinyModelFixture model)
             .Select(n => TokenSampler.ArgMax(model.Runner.ComputeLogits(prompt.Take(n).ToArray())))
             .ToArray();
         Assert.Equal(expected, actual);
-    }
-
-    private static void AssertTopLogits(JsonElement expectedTop, float[] logits)
-    {
-        var expected = expectedTop.EnumerateArray().Select(e => (Id: e.GetProperty("id").GetInt32(), Logit: e.GetProperty("logit").GetSingle())).ToArray();
-        var actualIds = logits.Select((value, id) => (value, id)).OrderByDescending(p => p.value).Take(expected.Length).Select(p => p.id).ToArray();
-        Assert.Equal(expected.Select(e => e.Id).ToArray(), actualIds);
-        foreach (var (id, logit) in expected)
-        {
-            Assert.True(Math.Abs(logits[id] - logit) <= Tolerance, $"logit of {id}: expected {logit}, got {logits[id]}");
-        }
     }
 
     private static int[] Ids(JsonElement golden, string name) => golden.GetProperty(name).EnumerateArray().Select(e => e.GetInt32()).ToArray();

@@ -12,8 +12,6 @@ namespace Worker.Tests.Models;
 /// </summary>
 public sealed class ReferenceGoldenTests(ReferenceCheckpoints checkpoints) : IClassFixture<ReferenceCheckpoints>
 {
-    private const float Tolerance = 1e-3f;
-
     public static TheoryData<string, int> Cases()
     {
         var data = new TheoryData<string, int>();
@@ -44,7 +42,7 @@ public sealed class ReferenceGoldenTests(ReferenceCheckpoints checkpoints) : ICl
     {
         var golden = Case(fixture, caseIndex);
         var logits = checkpoints.Runner(fixture).ComputeLogits(Ids(golden, "prompt_ids"));
-        AssertTopLogits(golden.GetProperty("last_top10"), logits);
+        GoldenAssert.TopLogits(golden.GetProperty("last_top10"), logits);
     }
 
     [Theory]
@@ -63,18 +61,7 @@ public sealed class ReferenceGoldenTests(ReferenceCheckpoints checkpoints) : ICl
     {
         var golden = Case(fixture, caseIndex);
         var input = Ids(golden, "prompt_ids").Concat(Ids(golden, "greedy")).ToArray();
-        AssertTopLogits(golden.GetProperty("final_top5"), checkpoints.Runner(fixture).ComputeLogits(input));
-    }
-
-    private static void AssertTopLogits(JsonElement expectedTop, float[] logits)
-    {
-        var expected = expectedTop.EnumerateArray().Select(e => (Id: e.GetProperty("id").GetInt32(), Logit: e.GetProperty("logit").GetSingle())).ToArray();
-        var actualIds = logits.Select((value, id) => (value, id)).OrderByDescending(p => p.value).Take(expected.Length).Select(p => p.id).ToArray();
-        Assert.Equal(expected.Select(e => e.Id).ToArray(), actualIds);
-        foreach (var (id, logit) in expected)
-        {
-            Assert.True(Math.Abs(logits[id] - logit) <= Tolerance, $"logit of {id}: expected {logit}, got {logits[id]}");
-        }
+        GoldenAssert.TopLogits(golden.GetProperty("final_top5"), checkpoints.Runner(fixture).ComputeLogits(input));
     }
 
     private static JsonElement Case(string fixture, int index) => ReferenceCheckpoints.Load(fixture).GetProperty("cases")[index];
