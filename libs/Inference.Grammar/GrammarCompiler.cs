@@ -67,6 +67,18 @@ public sealed class GrammarCompiler(TokenVocabulary vocabulary, GrammarCompilerO
         }
     }
 
+    /// <summary>
+    /// Checks that the spec can be served, without a vocabulary: builds only its automaton (no token masks), so a
+    /// front end that has no tokenizer.json can refuse an unsupported spec before the request runs. Throws what
+    /// <see cref="Compile"/> would throw for the spec (<see cref="UnsupportedSchemaException"/>,
+    /// <see cref="UnsupportedRegexException"/>, <see cref="GrammarTooLargeException"/>, <see cref="GrammarException"/>).
+    /// </summary>
+    public static void Validate(GrammarSpec spec, GrammarCompilerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        BuildGrammar(spec, options ?? new GrammarCompilerOptions());
+    }
+
     /// <summary>Compiles without touching the cache.</summary>
     public CompiledGrammar CompileUncached(GrammarSpec spec)
     {

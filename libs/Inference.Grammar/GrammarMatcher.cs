@@ -40,6 +40,9 @@ public sealed class GrammarMatcher
     /// <summary>True when the grammar is complete and no more text can follow: only end-of-sequence is allowed.</summary>
     public bool MustTerminate => !IsCompleted && _canTerminate && _stacks.Length == 0;
 
+    /// <summary>Words of the bitmask <see cref="FillNextTokenMask"/> needs (the vocabulary's size over 64, rounded up).</summary>
+    public int MaskWords => _vocabulary.MaskWords;
+
     /// <summary>Number of tokens accepted so far (the depth <see cref="Rollback"/> can undo).</summary>
     public int AcceptedTokenCount => _history.Count;
 

@@ -27,6 +27,7 @@ public static class CommonMessages
         }
 
         AddTokenConstraints(message, s.LogitBias, s.AllowedTokenIds);
+        StructuredOutputMessages.AddTo(message, s.StructuredOutput);
         return message;
     }
 
@@ -69,7 +70,8 @@ public static class CommonMessages
             Logprobs: p.HasLogprobs ? p.Logprobs : 0,
             BannedTokenIds: bannedTokenIds is { Count: > 0 } ? bannedTokenIds : null,
             LogitBias: LogitBias(p),
-            AllowedTokenIds: AllowedTokenIds(p));
+            AllowedTokenIds: AllowedTokenIds(p),
+            StructuredOutput: StructuredOutputMessages.ToDomain(p.StructuredOutput));
     }
 
     /// <summary>A model's defaults: only the fields it has are set.</summary>

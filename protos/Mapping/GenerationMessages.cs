@@ -125,6 +125,7 @@ public static class GenerationMessages
         if (p.RepetitionPenalty is { } repetition) message.RepetitionPenalty = repetition;
         if (p.Logprobs != 0) message.Logprobs = p.Logprobs;
         CommonMessages.AddTokenConstraints(message, p.LogitBias, p.AllowedTokenIds);
+        StructuredOutputMessages.AddTo(message, p.StructuredOutput);
         return message;
     }
 
@@ -163,6 +164,7 @@ public static class GenerationMessages
             Logprobs = s.Logprobs,
             LogitBias = CommonMessages.LogitBias(s),
             AllowedTokenIds = CommonMessages.AllowedTokenIds(s),
+            StructuredOutput = StructuredOutputMessages.ToDomain(s.StructuredOutput),
             MaxTokens = stop.HasMaxTokens ? stop.MaxTokens : null,
             MinTokens = stop.MinTokens,
             Stop = [.. stop.Stop],

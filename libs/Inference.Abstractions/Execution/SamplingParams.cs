@@ -13,6 +13,7 @@ namespace Inference.Abstractions.Execution;
 /// <param name="BannedTokenIds">Ids masked out (EOS before min_tokens is reached).</param>
 /// <param name="LogitBias">Added to these ids' logits before sampling.</param>
 /// <param name="AllowedTokenIds">When set, every other id is masked out.</param>
+/// <param name="StructuredOutput">When set, only tokens that keep the output a prefix of a match are allowed.</param>
 public sealed record SamplingParams(
     float Temperature = 0f,
     float TopP = 1f,
@@ -25,7 +26,8 @@ public sealed record SamplingParams(
     int Logprobs = 0,
     IReadOnlyList<int>? BannedTokenIds = null,
     IReadOnlyDictionary<int, float>? LogitBias = null,
-    IReadOnlyList<int>? AllowedTokenIds = null)
+    IReadOnlyList<int>? AllowedTokenIds = null,
+    Generation.StructuredOutput? StructuredOutput = null)
 {
     public static SamplingParams Greedy { get; } = new();
 }

@@ -41,6 +41,9 @@ public sealed record GenerationParams
     /// <summary>When set (not empty), only these token ids can be generated (vLLM's allowed_token_ids). Default none.</summary>
     public IReadOnlyList<int>? AllowedTokenIds { get; init; }
 
+    /// <summary>When set, the output must match it (JSON Schema, JSON object, regex or choice). Default none.</summary>
+    public StructuredOutput? StructuredOutput { get; init; }
+
     /// <summary>Strings that end generation (excluded from the text unless <see cref="IncludeStopStrInOutput"/>).</summary>
     public IReadOnlyList<string> Stop { get; init; } = [];
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Inference.Abstractions.Execution;
+using Inference.Grammar;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Worker.Runtime.Checkpoints;
@@ -28,9 +29,11 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     private readonly TokenSampler _sampler;
     private readonly StepPlanValidator _validator;
     private readonly (int Layers, int KvHeads, int HeadDim) _cacheShape;
+    private readonly StructuredOutputGrammars _grammars;
 
-    private ModelRunner(ExecutorInfo info, ComputeThreadPool pool, ICausalLm model, PagedKvCache cache, (int Layers, int KvHeads, int HeadDim) cacheShape, long weightBytes)
+    private ModelRunner(ExecutorInfo info, ComputeThreadPool pool, ICausalLm model, PagedKvCache cache, (int Layers, int KvHeads, int HeadDim) cacheShape, long weightBytes, StructuredOutputGrammars grammars)
     {
+        _grammars = grammars;
         Info = info;
         WeightBytes = weightBytes;
         _pool = pool;
@@ -107,7 +110,8 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
             numBlocks, config.EosTokenIds, options.Device, GenerationConfigFile.LoadSamplingDefaults(modelDirectory));
         LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, model.WeightType, ops.Weights.Bytes / (1024.0 * 1024.0),
             CpuIsaSelection.Name(CpuIsaSelection.Selected), numBlocks, options.BlockSize, maxModelLength, options.Threads, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim), ops.Weights.Bytes);
+        var grammars = new StructuredOutputGrammars(Path.Combine(modelDirectory, "tokenizer.json"), config.VocabSize, config.EosTokenIds);
+        return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim), ops.Weights.Bytes, grammars);
     }
 
     /// <exception cref="ArgumentException">The plan does not fit the worker's state; nothing was changed but finished ids.</exception>
@@ -137,7 +141,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
             }
 
             _validator.Validate(plan, _requests);
-            ApplyPlan(plan);
+            ApplyPlan(plan, CreateMatchers(plan));
         }
 
         long forwardStarted = Stopwatch.GetTimestamp();
@@ -160,14 +164,16 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     }
 
     /// <summary>Registers new requests, applies diffs, and lays the step's tokens out as one batch.</summary>
-    private void ApplyPlan(StepPlan plan)
+    private void ApplyPlan(StepPlan plan, Dictionary<string, GrammarMatcher>? matchers)
     {
         _batch.Clear();
         _sampling.Clear();
         foreach (var r in plan.NewRequests)
         {
             var tokens = r.TokenIds.ToList();
-            var sampling = new SequenceSamplingState(r.Sampling, tokens.Take(r.NumPromptTokens), tokens.Skip(r.NumPromptTokens));
+            // A resumed request's output tokens (after num_prompt_tokens) replay into its fresh matcher here.
+            var sampling = new SequenceSamplingState(r.Sampling, tokens.Take(r.NumPromptTokens), tokens.Skip(r.NumPromptTokens),
+                matchers?.GetValueOrDefault(r.RequestId));
             var state = new RequestState(r.RequestId, tokens, r.NumPromptTokens, r.BlockIds.ToList(), r.NumComputedTokens, sampling);
             _requests.Add(r.RequestId, state);
             Schedule(state, r.NumScheduledTokens);
@@ -184,6 +190,25 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
 
             Schedule(state, r.NumScheduledTokens);
         }
+    }
+
+    /// <summary>
+    /// A fresh grammar matcher per new request with structured output, made before any state changes, so a spec the
+    /// runner cannot serve refuses the plan as a whole (ArgumentException) rather than leaving it half applied. The
+    /// scheduler refuses unsupported specs before they run, so only a missing tokenizer.json reaches this.
+    /// </summary>
+    private Dictionary<string, GrammarMatcher>? CreateMatchers(StepPlan plan)
+    {
+        Dictionary<string, GrammarMatcher>? matchers = null;
+        foreach (var r in plan.NewRequests)
+        {
+            if (r.Sampling.StructuredOutput is { } output)
+            {
+                (matchers ??= new(StringComparer.Ordinal))[r.RequestId] = _grammars.CreateMatcher(output);
+            }
+        }
+
+        return matchers;
     }
 
     private void Schedule(RequestState state, int numScheduled)

@@ -1,4 +1,5 @@
 using Inference.Abstractions.Execution;
+using Inference.Grammar;
 
 namespace Worker.Runtime.Sampling;
 
@@ -9,10 +10,12 @@ public sealed class SequenceSamplingState
     private readonly HashSet<int> _seenTokens = [];
 
     /// <param name="promptTokens">Prompt tokens (repetition penalty looks at these too).</param>
-    /// <param name="outputTokens">Tokens already generated (a request resumed after preemption).</param>
-    public SequenceSamplingState(SamplingParams parameters, IEnumerable<int> promptTokens, IEnumerable<int> outputTokens)
+    /// <param name="outputTokens">Tokens already generated (a request resumed after preemption); a grammar replays them.</param>
+    /// <param name="grammar">A fresh matcher of the request's structured output, or null.</param>
+    public SequenceSamplingState(SamplingParams parameters, IEnumerable<int> promptTokens, IEnumerable<int> outputTokens, GrammarMatcher? grammar = null)
     {
         Parameters = parameters;
+        Grammar = grammar;
         Random = new SplitMix64Random(parameters.Seed ?? (ulong)System.Random.Shared.NextInt64());
         _seenTokens.UnionWith(promptTokens);
         foreach (int token in outputTokens)
@@ -24,6 +27,9 @@ public sealed class SequenceSamplingState
     public SamplingParams Parameters { get; set; }
     public SplitMix64Random Random { get; }
 
+    /// <summary>The structured-output state: which tokens may come next. Null without structured output.</summary>
+    public GrammarMatcher? Grammar { get; }
+
     /// <summary>Generated token id to its count (presence and frequency penalties).</summary>
     public IReadOnlyDictionary<int, int> OutputCounts => _outputCounts;
 
@@ -34,5 +40,8 @@ public sealed class SequenceSamplingState
     {
         _outputCounts[token] = _outputCounts.GetValueOrDefault(token) + 1;
         _seenTokens.Add(token);
+        // A token the grammar refuses can only be a forced pick when every token was masked (a ban on the one
+        // allowed token, such as EOS before min_tokens); the matcher then stays where it was.
+        Grammar?.AcceptToken(token);
     }
 }

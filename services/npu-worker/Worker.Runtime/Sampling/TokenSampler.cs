@@ -16,6 +16,7 @@ public sealed class TokenSampler(int vocabSize)
     private readonly float[] _logits = new float[vocabSize];
     private readonly float[] _sortKeys = new float[vocabSize];
     private readonly int[] _sortIds = new int[vocabSize];
+    private readonly GrammarMask _grammarMask = new();
 
     public SamplerOutput Sample(ReadOnlySpan<float> rawLogits, SequenceSamplingState state)
     {
@@ -23,6 +24,10 @@ public sealed class TokenSampler(int vocabSize)
         var logits = _logits.AsSpan(0, rawLogits.Length);
         rawLogits.CopyTo(logits);
         LogitsProcessors.Apply(logits, p, state);
+        if (state.Grammar is { } grammar)
+        {
+            _grammarMask.Apply(logits, grammar);
+        }
 
         int token = p.Temperature < GreedyTemperature ? ArgMax(logits) : Draw(logits, p, state.Random);
         float logSumExp = LogSumExp(rawLogits);

@@ -144,11 +144,11 @@ public sealed class ErrorTests(GatewayHost host) : IClassFixture<GatewayHost>
     }
 
     [Fact]
-    public async Task Chat_JsonResponseFormat_Returns400NamingResponseFormat()
+    public async Task Chat_StructuralTagResponseFormat_Returns400NamingResponseFormat()
     {
         var answer = await host.Http.PostJsonAsync(
             "/v1/chat/completions",
-            """{"messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"}}""");
+            """{"messages":[{"role":"user","content":"x"}],"response_format":{"type":"structural_tag"}}""");
 
         Assert.Equal(400, answer.Status);
         Assert.Equal("response_format", answer.Json.GetProperty("error").GetProperty("param").GetString());

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Inference.Grammar;
 
 namespace Scheduler.Core;
 
@@ -99,6 +100,13 @@ internal sealed class GenerationValidator(int vocabSize, int maxModelLength)
             {
                 CheckTokenId("allowed_token_ids", id);
             }
+        }
+
+        if (p.StructuredOutput is { } structured)
+        {
+            // Built without the vocabulary (the scheduler has no tokenizer.json): refuses unsupported keywords and
+            // regex features by name here, so the worker never meets a spec it cannot compile.
+            StructuredOutputSpecs.Validate(structured, "structured_output");
         }
     }
 

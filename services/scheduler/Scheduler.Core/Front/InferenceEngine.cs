@@ -443,7 +443,8 @@ public sealed class InferenceEngine : IAsyncDisposable
         RepetitionPenalty: p.RepetitionPenalty ?? 1f,
         Logprobs: p.Logprobs,
         LogitBias: p.LogitBias,
-        AllowedTokenIds: p.AllowedTokenIds);
+        AllowedTokenIds: p.AllowedTokenIds,
+        StructuredOutput: p.StructuredOutput);
 
     /// <summary>An unset max_tokens runs to the model's default (generation_config.json max_new_tokens) or the
     /// context limit, whichever comes first.</summary>

@@ -31,6 +31,9 @@ public sealed class InferenceEngineValidationTests
         { new GenerationParams { AllowedTokenIds = [] }, "allowed_token_ids" },
         { new GenerationParams { AllowedTokenIds = [1, 1000] }, "allowed_token_ids" },
         { new GenerationParams { N = 129 }, "n" },
+        { new GenerationParams { StructuredOutput = new StructuredOutput.JsonSchema("""{"type":"string","contentEncoding":"base64"}""") }, "structured_output" },
+        { new GenerationParams { StructuredOutput = new StructuredOutput.Regex("(?=a)b") }, "structured_output" },
+        { new GenerationParams { StructuredOutput = new StructuredOutput.Choice([]) }, "structured_output" },
     };
 
     [Theory]

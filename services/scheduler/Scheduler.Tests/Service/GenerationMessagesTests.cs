@@ -49,6 +49,28 @@ public sealed class GenerationMessagesTests
         Assert.Equal((sent.RequestId, sent.Prompt, sent.Priority), (received.RequestId, received.Prompt, received.Priority));
     }
 
+    [Theory]
+    [MemberData(nameof(StructuredOutputs))]
+    public void ToProtoThenToDomain_KeepsTheStructuredOutput(StructuredOutput output)
+    {
+        var sent = new GenerationRequest("r1", new TextPrompt("hi", ParseSpecialTokens: true), new GenerationParams { StructuredOutput = output });
+
+        var received = GenerationMessages.ToDomain(GenerationMessages.ToProto(sent)).Params.StructuredOutput;
+
+        Assert.Equal(Describe(output), Describe(received));
+    }
+
+    public static TheoryData<StructuredOutput> StructuredOutputs => new()
+    {
+        new StructuredOutput.JsonSchema("""{"type":"object"}""", Strict: false),
+        new StructuredOutput.JsonObject(),
+        new StructuredOutput.Regex("[a-z]+"),
+        new StructuredOutput.Choice(["yes", "no"]),
+    };
+
+    private static string Describe(StructuredOutput? output) =>
+        output is StructuredOutput.Choice c ? $"choice:{string.Join('|', c.Choices)}" : output?.ToString() ?? "null";
+
     [Fact]
     public void ToDomain_NoPrompt_IsRefusedNamingPrompt()
     {

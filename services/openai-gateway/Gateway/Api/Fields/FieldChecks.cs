@@ -52,18 +52,25 @@ internal static class FieldChecks
                 $"{name} must be one of {string.Join(", ", accepted.Concat(known))}, got \"{value}\".", name));
     };
 
-    /// <summary>OpenAI's <c>response_format</c>: an object whose <c>type</c> is text (accepted) or a structured one (refused).</summary>
-    public static bool TextResponseFormat(RequestFields fields)
+    /// <summary>OpenAI's <c>response_format</c>: an object whose <c>type</c> is text, json_object or json_schema (accepted) or structural_tag (refused).</summary>
+    public static bool ResponseFormatTypes(RequestFields fields)
     {
         var format = fields.Object("response_format")!;
         var type = format.String("type") ?? throw ApiException.BadRequest("response_format.type is required.", "response_format");
         return type switch
         {
-            "text" => true,
-            "json_object" or "json_schema" or "structural_tag" => false,
+            "text" or "json_object" or "json_schema" => true,
+            "structural_tag" => false,
             _ => throw ApiException.BadRequest(
                 $"response_format.type must be text, json_object, json_schema or structural_tag, got \"{type}\".", "response_format"),
         };
+    }
+
+    /// <summary>vLLM's <c>structured_outputs</c>: json, regex, choice and json_object are served; grammar and structural_tag are refused.</summary>
+    public static bool StructuredOutputsKinds(RequestFields fields)
+    {
+        var structured = fields.Object("structured_outputs")!;
+        return structured.Raw("grammar") is null && structured.Raw("structural_tag") is null;
     }
 
     /// <summary>"none" and "auto" are accepted; "required" and a named function are refused; anything else is malformed.</summary>

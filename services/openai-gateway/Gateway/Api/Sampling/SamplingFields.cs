@@ -1,4 +1,5 @@
 using Gateway.Api.Errors;
+using Gateway.Api.Fields;
 using Gateway.Api.Json;
 using Gateway.Backends;
 
@@ -29,6 +30,7 @@ public static class SamplingFields
             Seed = fields.Long("seed") is { } seed ? unchecked((ulong)seed) : null,
             LogitBias = Fields.LogitBias.Read(fields),
             AllowedTokenIds = fields.Raw("allowed_token_ids") is null ? null : fields.Ints("allowed_token_ids"),
+            StructuredOutput = StructuredOutputFields.Read(fields),
             Stop = fields.StringOrStrings("stop").Where(s => s.Length > 0).ToArray(),
             StopTokenIds = fields.Ints("stop_token_ids"),
             IgnoreEos = fields.Bool("ignore_eos") ?? false,

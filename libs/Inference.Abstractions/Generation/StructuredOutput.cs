@@ -1,0 +1,25 @@
+namespace Inference.Abstractions.Generation;
+
+/// <summary>
+/// What a request's output must match (structured output): a JSON Schema, any JSON object, a regular expression
+/// or exactly one of a list of strings. The worker turns it into a token mask at every step.
+/// </summary>
+public abstract record StructuredOutput
+{
+    private StructuredOutput()
+    {
+    }
+
+    /// <summary>A JSON Schema (OpenAI <c>response_format: json_schema</c>, vLLM <c>guided_json</c>). With
+    /// <paramref name="Strict"/> a missing <c>additionalProperties</c> means false.</summary>
+    public sealed record JsonSchema(string Schema, bool Strict = true) : StructuredOutput;
+
+    /// <summary>Any JSON object (OpenAI <c>response_format: json_object</c>).</summary>
+    public sealed record JsonObject : StructuredOutput;
+
+    /// <summary>A regular expression the whole output must match (vLLM <c>guided_regex</c>).</summary>
+    public sealed record Regex(string Pattern) : StructuredOutput;
+
+    /// <summary>Exactly one of the strings (vLLM <c>guided_choice</c>).</summary>
+    public sealed record Choice(IReadOnlyList<string> Choices) : StructuredOutput;
+}

@@ -1,0 +1,34 @@
+using Inference.Abstractions.Generation;
+
+namespace Inference.Grammar;
+
+/// <summary>The engine's <see cref="StructuredOutput"/> request field as the grammar spec it compiles to.</summary>
+public static class StructuredOutputSpecs
+{
+    /// <summary>The spec; throws <see cref="GrammarException"/> when a JSON schema is not valid JSON.</summary>
+    public static GrammarSpec ToGrammarSpec(this StructuredOutput output) => output switch
+    {
+        StructuredOutput.JsonSchema s => GrammarSpec.JsonSchema(s.Schema, s.Strict),
+        StructuredOutput.JsonObject => GrammarSpec.JsonObject(),
+        StructuredOutput.Regex r => GrammarSpec.Regex(r.Pattern),
+        StructuredOutput.Choice c => GrammarSpec.Choice(c.Choices),
+        _ => throw new ArgumentOutOfRangeException(nameof(output), output, "unknown structured output kind"),
+    };
+
+    /// <summary>
+    /// Refuses a spec the engine cannot serve before the request runs, without a vocabulary: throws
+    /// <see cref="GenerationValidationException"/> for <paramref name="field"/> (as the API spells it) with the
+    /// engine's message, which names the unsupported keyword or regex feature and where it is.
+    /// </summary>
+    public static void Validate(StructuredOutput output, string field, GrammarCompilerOptions? options = null)
+    {
+        try
+        {
+            GrammarCompiler.Validate(output.ToGrammarSpec(), options);
+        }
+        catch (GrammarException e)
+        {
+            throw new GenerationValidationException(field, $"{field}: {e.Message}");
+        }
+    }
+}

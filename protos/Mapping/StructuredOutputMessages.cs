@@ -1,0 +1,40 @@
+using Inference.Abstractions.Generation;
+using Proto = Inference.Contracts.Common.V1;
+
+namespace Inference.Contracts.Mapping;
+
+/// <summary><c>inference.common.v1.StructuredOutput</c> to the domain record and back (Generate API and worker protocol alike).</summary>
+public static class StructuredOutputMessages
+{
+    public static Proto.StructuredOutput? ToProto(StructuredOutput? output) => output switch
+    {
+        null => null,
+        StructuredOutput.JsonSchema s => new Proto.StructuredOutput
+        {
+            JsonSchema = new Proto.StructuredOutput.Types.JsonSchema { Schema = s.Schema, Strict = s.Strict },
+        },
+        StructuredOutput.JsonObject => new Proto.StructuredOutput { JsonObject = true },
+        StructuredOutput.Regex r => new Proto.StructuredOutput { Regex = r.Pattern },
+        StructuredOutput.Choice c => new Proto.StructuredOutput { Choice = new Proto.StructuredOutput.Types.Choices { Values = { c.Choices } } },
+        _ => throw new ArgumentOutOfRangeException(nameof(output), output, "unknown structured output kind"),
+    };
+
+    /// <summary>Null when the message is absent or its oneof is unset.</summary>
+    public static StructuredOutput? ToDomain(Proto.StructuredOutput? message) => message?.KindCase switch
+    {
+        Proto.StructuredOutput.KindOneofCase.JsonSchema => new StructuredOutput.JsonSchema(message.JsonSchema.Schema, message.JsonSchema.Strict),
+        Proto.StructuredOutput.KindOneofCase.JsonObject => new StructuredOutput.JsonObject(),
+        Proto.StructuredOutput.KindOneofCase.Regex => new StructuredOutput.Regex(message.Regex),
+        Proto.StructuredOutput.KindOneofCase.Choice => new StructuredOutput.Choice([.. message.Choice.Values]),
+        _ => null,
+    };
+
+    /// <summary>Sets the field on a sampling message when the request has one.</summary>
+    public static void AddTo(Proto.SamplingParams message, StructuredOutput? output)
+    {
+        if (ToProto(output) is { } proto)
+        {
+            message.StructuredOutput = proto;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using Inference.Abstractions.Generation;
+using Inference.Grammar;
+using Inference.Grammar.Vocabulary;
+
+namespace Worker.Runtime.Sampling;
+
+/// <summary>
+/// One runner's structured-output grammars: the model's vocabulary (read from the model folder's tokenizer.json on
+/// first use, with the model's vocab_size and EOS ids) and one compiler, whose cache shares a compiled grammar
+/// among the requests with an equal spec.
+/// </summary>
+public sealed class StructuredOutputGrammars
+{
+    private readonly Lazy<GrammarCompiler> _compiler;
+
+    public StructuredOutputGrammars(string tokenizerJsonPath, int modelVocabSize, IReadOnlyList<int> eosTokenIds)
+    {
+        _compiler = new Lazy<GrammarCompiler>(() =>
+        {
+            if (!File.Exists(tokenizerJsonPath))
+            {
+                throw new ArgumentException($"structured_output needs the model's tokenizer.json, which is not at {tokenizerJsonPath}.");
+            }
+
+            return new GrammarCompiler(TokenVocabulary.FromTokenizerJson(tokenizerJsonPath, modelVocabSize, eosTokenIds));
+        });
+    }
+
+    /// <summary>A fresh matcher of the spec (compiled once per distinct spec).</summary>
+    /// <exception cref="ArgumentException">The spec cannot be served (the scheduler refuses those before they run),
+    /// or the model folder has no tokenizer.json.</exception>
+    public GrammarMatcher CreateMatcher(StructuredOutput output)
+    {
+        try
+        {
+            return new GrammarMatcher(_compiler.Value.Compile(output.ToGrammarSpec()));
+        }
+        catch (GrammarException e)
+        {
+            throw new ArgumentException($"structured_output: {e.Message}", e);
+        }
+    }
+}

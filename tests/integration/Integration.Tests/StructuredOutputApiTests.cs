@@ -1,0 +1,146 @@
+using System.ClientModel;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace Integration.Tests;
+
+/// <summary>
+/// Structured output through the served system (the four services as processes): the tiny random-weight model writes
+/// garbage, but under response_format json_schema or guided_choice its greedy output is valid all the same.
+/// </summary>
+public sealed class StructuredOutputApiTests(ServedSystem system) : IClassFixture<ServedSystem>
+{
+    private const int MaxTokens = 400;
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>A nested object, an array, an enum and integers; every property required.</summary>
+    private const string Schema = """
+        {"type":"object",
+         "properties":{
+           "name":{"type":"string","maxLength":8},
+           "age":{"type":"integer","minimum":0,"maximum":150},
+           "color":{"enum":["red","green","blue"]},
+           "scores":{"type":"array","items":{"type":"integer","minimum":0,"maximum":9},"maxItems":3},
+           "owner":{"type":"object","properties":{"id":{"type":"integer"},"active":{"type":"boolean"}},"required":["id","active"]}},
+         "required":["name","age","color","scores","owner"]}
+        """;
+
+    private static readonly string[] Choices = ["alpha", "beta", "gamma"];
+
+    private HttpClient Http() => new() { BaseAddress = new Uri($"http://127.0.0.1:{system.HttpPort}"), Timeout = RequestTimeout };
+
+    [Fact]
+    public async Task ChatCompletion_JsonSchemaWithSdk_ParsesWithTheRequiredFields()
+    {
+        var chat = new ChatClient(system.ModelName, new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = system.ApiBase });
+
+        ChatCompletion completion = await chat.CompleteChatAsync(
+            [new UserChatMessage("Describe a person as JSON.")],
+            new ChatCompletionOptions
+            {
+                MaxOutputTokenCount = MaxTokens,
+                Temperature = 0,
+                ResponseFormat = ChatResponseFormat.CreateJsonSchemaFormat("person", BinaryData.FromString(Schema), jsonSchemaIsStrict: true),
+            });
+
+        Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
+        AssertMatchesSchema(completion.Content[0].Text);
+    }
+
+    [Fact]
+    public async Task ChatCompletion_JsonSchemaStreamed_ConcatenatesToJsonWithTheRequiredFields()
+    {
+        using var http = Http();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = JsonContent.Create(new
+            {
+                model = system.ModelName,
+                messages = new[] { new { role = "user", content = "Describe a person as JSON." } },
+                max_tokens = MaxTokens,
+                temperature = 0,
+                stream = true,
+                response_format = new { type = "json_schema", json_schema = new { name = "person", schema = JsonDocument.Parse(Schema).RootElement, strict = true } },
+            }),
+        };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var text = new StringBuilder();
+        string? finish = null;
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (!line.StartsWith("data: ", StringComparison.Ordinal)) continue;
+            var data = line["data: ".Length..];
+            if (data == "[DONE]") break;
+            using var chunk = JsonDocument.Parse(data);
+            foreach (var choice in chunk.RootElement.GetProperty("choices").EnumerateArray())
+            {
+                if (choice.GetProperty("delta").TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String)
+                    text.Append(content.GetString());
+                if (choice.TryGetProperty("finish_reason", out var reason) && reason.ValueKind == JsonValueKind.String)
+                    finish = reason.GetString();
+            }
+        }
+
+        Assert.Equal("stop", finish);
+        AssertMatchesSchema(text.ToString());
+    }
+
+    [Fact]
+    public async Task Completion_GuidedChoice_ReturnsOneOfTheChoices()
+    {
+        using var http = Http();
+
+        using var response = await http.PostAsJsonAsync("/v1/completions", new
+        {
+            model = system.ModelName,
+            prompt = "Pick a letter name:",
+            max_tokens = 20,
+            temperature = 0,
+            guided_choice = Choices,
+        });
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body.ToString());
+        Assert.Contains(body.GetProperty("choices")[0].GetProperty("text").GetString(), Choices);
+    }
+
+    [Fact]
+    public async Task Completion_UnsupportedSchemaKeyword_Is400NamingIt()
+    {
+        using var http = Http();
+
+        using var response = await http.PostAsJsonAsync("/v1/completions", new
+        {
+            model = system.ModelName,
+            prompt = "x",
+            guided_json = new Dictionary<string, object> { ["type"] = "string", ["contentEncoding"] = "base64" },
+        });
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("guided_json", error.GetProperty("param").GetString());
+        Assert.Contains("contentEncoding", error.GetProperty("message").GetString());
+    }
+
+    private static void AssertMatchesSchema(string text)
+    {
+        using var json = JsonDocument.Parse(text);
+        var root = json.RootElement;
+        Assert.True(root.GetProperty("name").GetString()!.Length <= 8);
+        Assert.InRange(root.GetProperty("age").GetInt64(), 0, 150);
+        Assert.Contains(root.GetProperty("color").GetString(), new[] { "red", "green", "blue" });
+        var scores = root.GetProperty("scores").EnumerateArray().ToArray();
+        Assert.True(scores.Length <= 3);
+        Assert.All(scores, s => Assert.InRange(s.GetInt64(), 0, 9));
+        var owner = root.GetProperty("owner");
+        Assert.Equal(JsonValueKind.Number, owner.GetProperty("id").ValueKind);
+        Assert.Contains(owner.GetProperty("active").ValueKind, new[] { JsonValueKind.True, JsonValueKind.False });
+    }
+}
