@@ -5,6 +5,8 @@ using Inference.Cli.LlamaCpp;
 using Inference.Hub;
 using Worker.Runtime;
 using Worker.Runtime.Checkpoints;
+using Worker.Runtime.Ops;
+using Worker.Runtime.Ops.Quantization;
 
 namespace Inference.Cli.Commands;
 
@@ -61,7 +63,7 @@ public static class BenchCommand
         var results = new List<BenchResult>();
         string ourFormat = CheckpointFormat(directory);
         Progress($"ours ({ourFormat}): {Path.GetFullPath(directory)}");
-        var ours = MeasureOurs(directory, shape, threads);
+        var ours = MeasureOurs(directory, shape, threads, WeightQuantization.None);
         double? e2e = null;
         if (!noServe)
         {
@@ -69,7 +71,10 @@ public static class BenchCommand
             e2e = await new ServeBench(directory, config.VocabSize, threads, Progress).MeasureAsync(shape, cancellationToken);
         }
 
-        results.Add(BenchResult.From("ours", ourFormat, ours, e2e, cost, shape, machine, $".NET accelerates {CpuDescription.RuntimeVectorPaths()}"));
+        string ourIsa = $"kernels {CpuIsaSelection.Name(CpuIsaSelection.Selected)} (.NET accelerates {CpuDescription.RuntimeVectorPaths()})";
+        results.Add(BenchResult.From("ours", ourFormat, ours, e2e, cost, shape, machine, ourIsa));
+        Progress("ours (q8_0, quantized at load)");
+        results.Add(BenchResult.From("ours", "q8_0", MeasureOurs(directory, shape, threads, WeightQuantization.Q8_0), null, cost, shape, machine, ourIsa));
 
         string llamaIsa = $"{LlamaCppRuntime.SystemInfo()} {LlamaCppRuntime.LoadedLibrary()}";
         foreach (string format in new[] { "f16", "q8_0" })
@@ -95,7 +100,7 @@ public static class BenchCommand
         return 0;
     }
 
-    private static EngineThroughput MeasureOurs(string directory, BenchShape shape, int threads)
+    private static EngineThroughput MeasureOurs(string directory, BenchShape shape, int threads, WeightQuantization quantization)
     {
         const int blockSize = 16;
         int blocksPerRequest = ModelRunnerRounds.BlocksPerRequest(shape.PromptTokens, shape.DecodeSteps, blockSize);
@@ -104,6 +109,7 @@ public static class BenchCommand
             BlockSize = blockSize,
             NumBlocks = blocksPerRequest * shape.ConcurrentSequences,
             Threads = threads,
+            Quantization = quantization,
         });
         return ThroughputProtocol.Run(new ModelRunnerRounds(runner, blocksPerRequest), shape, m => Console.Error.WriteLine($"[bench]   {m}"));
     }
