@@ -11,7 +11,7 @@ public sealed class ChatCompletionsTests(GatewayHost host) : IClassFixture<Gatew
         """[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}]""";
 
     private static readonly string[] _toolCallPieces =
-        ["Let me check. ", "<tool_", "call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>"];
+        ["Let me check. ", "<tool_", "call>\n{\"name\": \"get_weather\", \"arguments\": {\"ci", "ty\": \"Par", "is\"}}\n</tool_call>"];
 
     [Fact]
     public async Task Chat_NonStreaming_ReturnsAssistantMessage()
@@ -124,7 +124,7 @@ public sealed class ChatCompletionsTests(GatewayHost host) : IClassFixture<Gatew
     }
 
     [Fact]
-    public async Task Chat_StreamingToolCall_KeepsMarkupOutOfContentAndSendsCallsAtTheEnd()
+    public async Task Chat_StreamingToolCall_KeepsMarkupOutOfContentAndStreamsTheCallAsItIsGenerated()
     {
         using var script = UseScript(new FakeReply(_toolCallPieces, FinishReason.Stop));
 
@@ -139,9 +139,12 @@ public sealed class ChatCompletionsTests(GatewayHost host) : IClassFixture<Gatew
             .Where(d => d.TryGetProperty("tool_calls", out _))
             .SelectMany(d => d.GetProperty("tool_calls").EnumerateArray())
             .ToArray();
-        var call = Assert.Single(calls);
-        Assert.Equal(0, call.GetProperty("index").GetInt32());
-        Assert.Equal("get_weather", call.GetProperty("function").GetProperty("name").GetString());
+        Assert.All(calls, c => Assert.Equal(0, c.GetProperty("index").GetInt32()));
+        Assert.Equal("get_weather", calls[0].GetProperty("function").GetProperty("name").GetString());
+        Assert.Equal("function", calls[0].GetProperty("type").GetString());
+        Assert.All(calls.Skip(1), c => Assert.False(c.TryGetProperty("id", out _)));
+        var arguments = string.Concat(calls.Select(c => c.GetProperty("function").GetProperty("arguments").GetString()));
+        Assert.Equal("Paris", JsonDocument.Parse(arguments).RootElement.GetProperty("city").GetString());
         Assert.Equal("tool_calls", chunks[^1].GetProperty("choices")[0].GetProperty("finish_reason").GetString());
     }
 

@@ -80,6 +80,53 @@ public sealed class OpenAiSdkTests(GatewayHost host) : IClassFixture<GatewayHost
     }
 
     [Fact]
+    public async Task ChatClient_StreamedToolCall_ArgumentFragmentsConcatenateToTheArguments()
+    {
+        host.Scheduler.Script = _ => new FakeReply(
+            ["Checking. ", "<tool_call>\n{\"name\": \"get_weather\", ", "\"arguments\": {\"city\": ", "\"Paris\", \"days\": [1, ", "2]}}\n</tool_call>"],
+            Inference.Contracts.Scheduler.V1.FinishReason.Stop);
+        try
+        {
+            using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+            var options = new ChatCompletionOptions
+            {
+                Tools = { ChatTool.CreateFunctionTool("get_weather", "Weather of a city", BinaryData.FromString("""{"type":"object"}""")) },
+            };
+
+            var content = new System.Text.StringBuilder();
+            var arguments = new System.Text.StringBuilder();
+            string? name = null;
+            var argumentUpdates = 0;
+            ChatFinishReason? finish = null;
+            await foreach (var update in Chat().CompleteChatStreamingAsync([new UserChatMessage("weather?")], options, cts.Token))
+            {
+                foreach (var part in update.ContentUpdate) content.Append(part.Text);
+                foreach (var call in update.ToolCallUpdates)
+                {
+                    name ??= call.FunctionName;
+                    if (call.FunctionArgumentsUpdate is { } piece && !piece.ToMemory().IsEmpty)
+                    {
+                        arguments.Append(piece.ToString());
+                        argumentUpdates++;
+                    }
+                }
+
+                finish ??= update.FinishReason;
+            }
+
+            Assert.Equal("Checking. ", content.ToString());
+            Assert.Equal("get_weather", name);
+            Assert.True(argumentUpdates > 1, "the arguments arrived in one piece");
+            Assert.Equal("""{"city": "Paris", "days": [1, 2]}""", arguments.ToString());
+            Assert.Equal(ChatFinishReason.ToolCalls, finish);
+        }
+        finally
+        {
+            host.Scheduler.Script = _ => FakeReply.Default;
+        }
+    }
+
+    [Fact]
     public async Task ModelClient_GetModels_ListsTheServedModel()
     {
         using var cts = new CancellationTokenSource(GatewayHost.Timeout);

@@ -87,13 +87,18 @@ public static class ChatCompletionsEndpoint
         {
             var choice = answer.Add(update);
             var index = update.Index;
-            var content = filters[index]?.Push(update.TextDelta) ?? update.TextDelta;
+            var step = filters[index]?.Push(update.TextDelta) ?? new ToolStreamStep(update.TextDelta, []);
             var logprobs = update.NewTokens.Count > 0
                 ? await BuildLogprobsAsync(request, update.NewTokens, tokenTexts, cancellationToken)
                 : null;
-            if (content.Length > 0 || logprobs is not null)
+            if (step.Content.Length > 0 || logprobs is not null)
             {
-                await WriteAsync(sse, Chunk(started, index, new ChatDelta(Content: content), logprobs, null), cancellationToken);
+                await WriteAsync(sse, Chunk(started, index, new ChatDelta(Content: step.Content), logprobs, null), cancellationToken);
+            }
+
+            if (step.Calls.Count > 0)
+            {
+                await WriteAsync(sse, Chunk(started, index, new ChatDelta(ToolCalls: ToDeltas(step.Calls)), null, null), cancellationToken);
             }
 
             if (update.Finish is not null)
@@ -119,21 +124,21 @@ public static class ChatCompletionsEndpoint
         CancellationToken cancellationToken)
     {
         var finishReason = choice.Finish!.Value.ToOpenAi();
-        if (filter?.Complete() is { } rest)
+        if (filter is not null)
         {
-            if (rest.Content is { Length: > 0 } heldBack)
+            var (heldBack, calls, hasCalls) = filter.Complete();
+            if (heldBack is { Length: > 0 })
             {
                 await WriteAsync(sse, Chunk(started, index, new ChatDelta(Content: heldBack), null, null), cancellationToken);
             }
 
-            if (rest.Calls.Count > 0)
+            if (calls.Count > 0)
             {
-                var deltas = rest.Calls.Select((call, callIndex) =>
-                {
-                    var dto = ToDto(call);
-                    return new ToolCallDeltaDto(callIndex, dto.Id, dto.Type, dto.Function);
-                }).ToArray();
-                await WriteAsync(sse, Chunk(started, index, new ChatDelta(ToolCalls: deltas), null, null), cancellationToken);
+                await WriteAsync(sse, Chunk(started, index, new ChatDelta(ToolCalls: ToDeltas(calls)), null, null), cancellationToken);
+            }
+
+            if (hasCalls)
+            {
                 finishReason = FinishReasons.ToolCalls;
             }
         }
@@ -156,6 +161,9 @@ public static class ChatCompletionsEndpoint
         var texts = await tokenTexts.GetAsync(ids, cancellationToken);
         return ChatLogprobsBuilder.Build(tokens, texts, top);
     }
+
+    private static ToolCallDeltaDto[] ToDeltas(IReadOnlyList<ToolCallFragment> fragments) =>
+        [.. fragments.Select(f => new ToolCallDeltaDto(f.Index, f.Id, f.Id is null ? null : "function", new FunctionDeltaDto(f.Name, f.Arguments)))];
 
     private static ToolCallDto ToDto(ParsedToolCall call) =>
         new(RequestIds.New("chatcmpl-tool"), "function", new FunctionCallDto(call.Name, call.ArgumentsJson));

@@ -54,7 +54,16 @@ public sealed record ChatDelta(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ToolCallDeltaDto>? ToolCalls = null);
 
-public sealed record ToolCallDeltaDto(int Index, string Id, string Type, FunctionCallDto Function);
+/// <summary>A piece of a streamed tool call: the first carries id, type and the function's name; the rest, argument text.</summary>
+public sealed record ToolCallDeltaDto(
+    int Index,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Id,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Type,
+    FunctionDeltaDto Function);
+
+public sealed record FunctionDeltaDto(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name,
+    string Arguments);
 
 /// <summary>Chat logprobs: one entry per generated token.</summary>
 public sealed record ChatLogprobs(IReadOnlyList<ChatTokenLogprob> Content);

@@ -24,7 +24,7 @@ public static class ApiFieldTable
             "completions: a string, an array of token ids, or an array of up to 128 of either (n choices per prompt, prompt p's choice j at index p * n + j); tokenize: a string"),
         new("messages", E.Chat | E.Tokenize, Supported,
             "rendered with the model's chat template; each an object with a string role, content a string, null or an array of parts"),
-        new("tools", E.Chat | E.Tokenize, Supported, "passed to the chat template; Hermes-style tool_call tags in the output become tool_calls"),
+        new("tools", E.Chat | E.Tokenize, Supported, "passed to the chat template; Hermes-style tool_call tags in the output become tool_calls (streamed: id and name first, then argument fragments as they are generated)"),
         new("tool_choice", E.Chat, Supported, $"\"auto\" and \"none\"; \"required\" and a named function {NotYet}", UnforcedToolChoice),
         new("parallel_tool_calls", E.Chat, Supported, $"true (every parsed call is returned); false {NotYet}", NotFalse("parallel_tool_calls")),
         new("add_generation_prompt", E.Chat | E.Tokenize, Supported, "passed to the chat template (default true)"),
