@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Grpc.Core;
 using Grpc.Net.Client;
 using Inference.Contracts.Scheduler.V1;
 using OpenAI;
@@ -176,6 +177,49 @@ public sealed class OpenAiApiTests(ServedSystem system) : IClassFixture<ServedSy
         Assert.True(sawDone);
         Assert.Equal(offline.GetProperty("text").GetString(), text.ToString());
         Assert.Equal(offline.GetProperty("token_ids").GetArrayLength(), completionTokens);
+    }
+
+    [Fact]
+    public async Task GrpcGenerate_ThroughFrontDoor_NTwoWithAJsonSchema_GivesTwoValidObjects()
+    {
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{system.GrpcPort}");
+        var client = new Generation.GenerationClient(channel);
+        var request = new GenerateRequest
+        {
+            Text = "A person as JSON:",
+            N = 2,
+            Sampling = new Inference.Contracts.Common.V1.SamplingParams
+            {
+                Temperature = 1,
+                Seed = 9,
+                StructuredOutput = new Inference.Contracts.Common.V1.StructuredOutput
+                {
+                    JsonSchema = new Inference.Contracts.Common.V1.StructuredOutput.Types.JsonSchema
+                    {
+                        Schema = """{"type":"object","properties":{"name":{"type":"string","maxLength":8},"age":{"type":"integer","minimum":0,"maximum":120}},"required":["name","age"]}""",
+                        Strict = true,
+                    },
+                },
+            },
+            Stopping = new StoppingParams { MaxTokens = 60 },
+        };
+
+        var texts = new string[2];
+        var finishes = new FinishReason[2];
+        using var call = client.Generate(request, deadline: DateTime.UtcNow + RequestTimeout);
+        await foreach (var response in call.ResponseStream.ReadAllAsync())
+        {
+            texts[response.Index] += response.TextDelta;
+            if (response.FinishReason != FinishReason.Unspecified) finishes[response.Index] = response.FinishReason;
+        }
+
+        Assert.Equal([FinishReason.Stop, FinishReason.Stop], finishes);
+        foreach (var text in texts)
+        {
+            using var person = JsonDocument.Parse(text);
+            Assert.Equal(JsonValueKind.String, person.RootElement.GetProperty("name").ValueKind);
+            Assert.InRange(person.RootElement.GetProperty("age").GetInt32(), 0, 120);
+        }
     }
 
     [Fact]
