@@ -36,6 +36,12 @@ catch (UsageException e)
     Console.Error.WriteLine("run with --help for usage");
     return 2;
 }
+catch (GenerationValidationException e)
+{
+    // A request the engine refuses (for example a schema keyword structured output does not support).
+    Console.Error.WriteLine($"error: {e.Field}: {e.Message}");
+    return 2;
+}
 catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
 {
     // A model folder the loader cannot use: its message names the file and the field.

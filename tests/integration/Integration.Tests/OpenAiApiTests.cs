@@ -180,6 +180,26 @@ public sealed class OpenAiApiTests(ServedSystem system) : IClassFixture<ServedSy
     }
 
     [Fact]
+    public async Task Completion_GreedyWithAJsonSchema_EqualsOfflineGenerateWithTheSameConstraint()
+    {
+        const string schema = """{"type":"object","properties":{"id":{"type":"integer","minimum":0,"maximum":999},"tags":{"type":"array","items":{"enum":["a","b"]},"maxItems":3}},"required":["id","tags"]}""";
+        var offline = await OfflineAsync("--prompt", "Record:", "--max-tokens", "200", "--json-schema", schema);
+        using var http = Http();
+
+        var texts = await ChoiceTextsAsync(http, "/v1/completions", new
+        {
+            prompt = "Record:",
+            max_tokens = 200,
+            temperature = 0,
+            response_format = new { type = "json_schema", json_schema = new { name = "record", schema = JsonDocument.Parse(schema).RootElement } },
+        });
+
+        Assert.Equal(offline.GetProperty("text").GetString(), Assert.Single(texts));
+        using var record = JsonDocument.Parse(texts[0]);
+        Assert.Equal(JsonValueKind.Number, record.RootElement.GetProperty("id").ValueKind);
+    }
+
+    [Fact]
     public async Task GrpcGenerate_ThroughFrontDoor_NTwoWithAJsonSchema_GivesTwoValidObjects()
     {
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{system.GrpcPort}");

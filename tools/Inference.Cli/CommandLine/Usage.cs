@@ -23,12 +23,15 @@ public static class Usage
         generate --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--max-tokens N] [--temperature T]
                  [--top-p P] [--top-k K] [--seed N] [--ignore-eos] [--chat] [--chat-template-kwargs JSON]
                  [--logprobs N] [--prompt-logits N] [--kv-cache-mib N] [--threads N] [--quantization none|q8_0]
+                 [--json-schema JSON | --regex PATTERN | --choice TEXT...]
             Offline batch inference in process; one JSON line per prompt on stdout.
             --model is a folder, or a Hugging Face repository id found in the hub cache (HF_HUB_CACHE, else
             $HF_HOME/hub, else ~/.cache/huggingface/hub) or downloaded into it from HF_ENDPOINT with HF_TOKEN
             (never with HF_HUB_OFFLINE=1); the same for serve, bench-tokenizer, bench-model, bench and convert-gguf.
             --temperature defaults to 0 (greedy). --top-p and --top-k, when not given, take the model's
             generation_config.json values as vLLM does (else 1 and all tokens).
+            --json-schema, --regex and --choice (repeated) constrain the output as the API's structured output
+            (response_format json_schema, guided_regex, guided_choice) does.
             --chat renders each --prompt as a user message through the model's chat template;
             --chat-template-kwargs adds template variables as vLLM's chat_template_kwargs does, for example
             '{"enable_thinking": false}' for Qwen3 without thinking.
