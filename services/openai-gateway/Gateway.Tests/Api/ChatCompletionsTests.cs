@@ -80,6 +80,22 @@ public sealed class ChatCompletionsTests(GatewayHost host) : IClassFixture<Gatew
     }
 
     [Fact]
+    public async Task Chat_ParallelToolCallsFalse_ReturnsOnlyTheFirstCall()
+    {
+        using var script = UseScript(new FakeReply(
+            ["<tool_call>{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}</tool_call>\n<tool_call>{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Rome\"}}</tool_call>"],
+            FinishReason.Stop));
+
+        var answer = await host.Http.PostJsonAsync(
+            "/v1/chat/completions",
+            $$"""{"messages":[{"role":"user","content":"two cities"}],"tools":{{WeatherTools}},"parallel_tool_calls":false}""");
+
+        var calls = answer.Json.GetProperty("choices")[0].GetProperty("message").GetProperty("tool_calls");
+        Assert.Equal(1, calls.GetArrayLength());
+        Assert.Contains("Paris", calls[0].GetProperty("function").GetProperty("arguments").GetString());
+    }
+
+    [Fact]
     public async Task Chat_ToolCallMarkupWithoutTools_IsPlainContent()
     {
         using var script = UseScript(new FakeReply(_toolCallPieces, FinishReason.Stop));

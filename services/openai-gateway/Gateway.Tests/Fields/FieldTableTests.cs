@@ -9,7 +9,6 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
     private static readonly Dictionary<string, string> _refusedValues = new()
     {
         ["tool_choice"] = "\"required\"",
-        ["parallel_tool_calls"] = "false",
         ["continue_final_message"] = "true",
         ["chat_template"] = "\"{{ messages }}\"",
         ["documents"] = """[{"title":"t","text":"x"}]""",

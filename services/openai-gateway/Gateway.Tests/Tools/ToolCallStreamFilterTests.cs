@@ -59,6 +59,17 @@ public sealed class ToolCallStreamFilterTests
     }
 
     [Fact]
+    public void Push_TwoCallsWithAtMostOne_StreamsOnlyTheFirst()
+    {
+        var filter = new ToolCallStreamFilter(maxCalls: 1);
+
+        var fragments = filter.Push("<tool_call>{\"name\": \"a\", \"arguments\": {}}</tool_call>\n<tool_call>{\"name\": \"b\", \"arguments\": {}}</tool_call>").Calls;
+
+        Assert.All(fragments, f => Assert.Equal(0, f.Index));
+        Assert.Empty(filter.Complete().Calls);
+    }
+
+    [Fact]
     public void Complete_CallNamingItsArgumentsFirst_IsSentWholeAtTheEnd()
     {
         var filter = new ToolCallStreamFilter();

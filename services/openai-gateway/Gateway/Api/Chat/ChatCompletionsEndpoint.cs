@@ -49,7 +49,7 @@ public static class ChatCompletionsEndpoint
         foreach (var (answer, index) in answers.Select((a, i) => (a, i)))
         {
             var parsed = request.ParseToolCalls ? ToolCallParser.Parse(answer.Text) : new ToolCallParseResult(answer.Text, []);
-            var toolCalls = parsed.Calls.Count > 0 ? parsed.Calls.Select(ToDto).ToArray() : null;
+            var toolCalls = parsed.Calls.Count > 0 ? parsed.Calls.Take(request.MaxToolCalls).Select(ToDto).ToArray() : null;
             choices.Add(new ChatChoice(
                 index,
                 new ChatMessageDto(AssistantRole, toolCalls is null ? answer.Text : parsed.Content, toolCalls),
@@ -81,7 +81,7 @@ public static class ChatCompletionsEndpoint
             await WriteAsync(sse, Chunk(started, index, new ChatDelta(Role: AssistantRole, Content: ""), null, null), cancellationToken);
         }
 
-        var filters = Enumerable.Range(0, started.N).Select(_ => request.ParseToolCalls ? new ToolCallStreamFilter() : null).ToArray();
+        var filters = Enumerable.Range(0, started.N).Select(_ => request.ParseToolCalls ? new ToolCallStreamFilter(request.MaxToolCalls) : null).ToArray();
         var answer = new GenerationChoices(started.N);
         await foreach (var update in started.Stream.ReadAllAsync())
         {

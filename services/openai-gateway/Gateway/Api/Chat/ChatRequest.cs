@@ -15,6 +15,7 @@ namespace Gateway.Api.Chat;
 /// <param name="ParseToolCalls">Tools were offered and tool_choice allows calling them.</param>
 /// <param name="Stream">Streaming settings.</param>
 /// <param name="Priority">vLLM's priority extra.</param>
+/// <param name="MaxToolCalls">How many parsed tool calls an answer returns: 1 with parallel_tool_calls false, as vLLM does.</param>
 public sealed record ChatRequest(
     string? Model,
     ChatPrompt Prompt,
@@ -22,7 +23,8 @@ public sealed record ChatRequest(
     int? TopLogprobs,
     bool ParseToolCalls,
     StreamSettings Stream,
-    int Priority)
+    int Priority,
+    int MaxToolCalls)
 {
     public static ChatRequest Read(RequestFields fields)
     {
@@ -54,6 +56,7 @@ public sealed record ChatRequest(
             wantsLogprobs ? topLogprobs : null,
             ParseToolCalls: tools is { } offered && offered.GetArrayLength() > 0 && toolChoice != "none",
             StreamSettings.Read(fields),
-            fields.Int("priority") ?? 0);
+            fields.Int("priority") ?? 0,
+            fields.Bool("parallel_tool_calls") == false ? 1 : int.MaxValue);
     }
 }

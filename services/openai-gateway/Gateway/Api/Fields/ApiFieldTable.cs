@@ -26,7 +26,7 @@ public static class ApiFieldTable
             "rendered with the model's chat template; each an object with a string role, content a string, null or an array of parts"),
         new("tools", E.Chat | E.Tokenize, Supported, "passed to the chat template; Hermes-style tool_call tags in the output become tool_calls (streamed: id and name first, then argument fragments as they are generated)"),
         new("tool_choice", E.Chat, Supported, $"\"auto\" and \"none\"; \"required\" and a named function {NotYet}", UnforcedToolChoice),
-        new("parallel_tool_calls", E.Chat, Supported, $"true (every parsed call is returned); false {NotYet}", NotFalse("parallel_tool_calls")),
+        new("parallel_tool_calls", E.Chat, Supported, "true (default: every parsed call is returned) or false (only the first, as vLLM does)"),
         new("add_generation_prompt", E.Chat | E.Tokenize, Supported, "passed to the chat template (default true)"),
         new("continue_final_message", E.Chat | E.Tokenize, Refused, $"{NotYet}; send false", NotTrue("continue_final_message")),
         new("chat_template", E.Chat | E.Tokenize, Refused, $"{NotYet}: the model's own template is used", Absent),

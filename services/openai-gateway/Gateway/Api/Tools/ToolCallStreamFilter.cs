@@ -10,7 +10,8 @@ namespace Gateway.Api.Tools;
 /// fragments of a call concatenate to its arguments. <see cref="Complete"/> parses the whole answer at the end and sends
 /// what was not streamed yet (a call whose name came after its arguments, or whose arguments were not an object).
 /// </summary>
-public sealed partial class ToolCallStreamFilter
+/// <param name="maxCalls">Calls beyond this many are dropped (parallel_tool_calls false keeps the first).</param>
+public sealed partial class ToolCallStreamFilter(int maxCalls = int.MaxValue)
 {
     private string _pending = "";
     private StringBuilder? _captured;
@@ -62,7 +63,7 @@ public sealed partial class ToolCallStreamFilter
         }
 
         var fragments = new List<ToolCallFragment>();
-        for (var index = 0; index < parsed.Calls.Count; index++)
+        for (var index = 0; index < Math.Min(parsed.Calls.Count, maxCalls); index++)
         {
             var call = parsed.Calls[index];
             if (index >= _streamed.Count)
@@ -88,6 +89,10 @@ public sealed partial class ToolCallStreamFilter
         {
             switch (_state)
             {
+                case BlockState.BetweenBlocks when _streamed.Count >= maxCalls:
+                    _state = BlockState.Stopped;
+                    return fragments;
+
                 case BlockState.BetweenBlocks:
                     var next = text.IndexOf(ToolCallParser.OpenTag, _blockStart, StringComparison.Ordinal);
                     if (next < 0)
