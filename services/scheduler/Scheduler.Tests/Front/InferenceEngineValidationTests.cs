@@ -26,6 +26,8 @@ public sealed class InferenceEngineValidationTests
         { new GenerationParams { StopTokenIds = [5000] }, "stop_token_ids" },
         { new GenerationParams { MaxTokens = 126 }, "max_tokens" },
         { new GenerationParams { N = 0 }, "n" },
+        { new GenerationParams { StructuredOutput = new StructuredOutput.Choice(["a", "b"]), IgnoreEos = true }, "ignore_eos" },
+        { new GenerationParams { StructuredOutput = new StructuredOutput.JsonObject(), MinTokens = 3 }, "min_tokens" },
         { new GenerationParams { LogitBias = new Dictionary<int, float> { [5000] = 1f } }, "logit_bias" },
         { new GenerationParams { LogitBias = new Dictionary<int, float> { [5] = 101f } }, "logit_bias" },
         { new GenerationParams { AllowedTokenIds = [] }, "allowed_token_ids" },
