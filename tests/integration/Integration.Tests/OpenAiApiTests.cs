@@ -87,6 +87,24 @@ public sealed class OpenAiApiTests(ServedSystem system) : IClassFixture<ServedSy
     }
 
     [Fact]
+    public async Task Completion_SeededBestOfThree_ReturnsTheSequenceWithTheHighestCumulativeLogprob()
+    {
+        using var http = Http();
+        var candidates = new List<(string Text, double Logprob)>();
+        foreach (var seed in new[] { 21, 22, 23 })
+        {
+            using var alone = await http.PostAsJsonAsync("/v1/completions", new { prompt = "Best of", max_tokens = 8, temperature = 1, seed, logprobs = 0 });
+            var choice = (await alone.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("choices")[0];
+            candidates.Add((choice.GetProperty("text").GetString()!,
+                choice.GetProperty("logprobs").GetProperty("token_logprobs").EnumerateArray().Sum(l => l.GetDouble())));
+        }
+
+        var best = await ChoiceTextsAsync(http, "/v1/completions", new { prompt = "Best of", max_tokens = 8, temperature = 1, seed = 21, best_of = 3 });
+
+        Assert.Equal(candidates.MaxBy(c => c.Logprob).Text, Assert.Single(best));
+    }
+
+    [Fact]
     public async Task ChatCompletion_SeededNTwo_IsReproducible()
     {
         using var http = Http();

@@ -123,4 +123,26 @@ public sealed class SamplingRequestTests(GatewayHost host) : IClassFixture<Gatew
         var texts = answer.SseChunks.SelectMany(c => c.GetProperty("choices").EnumerateArray()).Select(c => c.GetProperty("text").GetString());
         Assert.Equal("Streamed echo batchHello, world", string.Concat(texts));
     }
+
+    [Fact]
+    public async Task Completions_BestOfThree_GeneratesThreeReturnsOneAndCountsEveryToken()
+    {
+        var answer = await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"best of three","best_of":3}""");
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(3, Assert.Single(host.Scheduler.Requests, r => r.Text == "best of three").N);
+        Assert.Single(answer.Json.GetProperty("choices").EnumerateArray());
+        Assert.Equal(9, answer.Json.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("""{"prompt":"x","n":3,"best_of":2}""")]
+    [InlineData("""{"prompt":"x","best_of":2,"stream":true}""")]
+    public async Task Completions_BestOfBelowNOrStreamedAboveIt_Returns400NamingBestOf(string body)
+    {
+        var answer = await host.Http.PostJsonAsync("/v1/completions", body);
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal("best_of", answer.ErrorParam);
+    }
 }

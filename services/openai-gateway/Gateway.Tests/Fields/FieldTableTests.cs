@@ -17,7 +17,6 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         ["prompt_embeds"] = "\"AAAA\"",
         ["mm_processor_kwargs"] = "{}",
         ["truncate_prompt_tokens"] = "5",
-        ["best_of"] = "3",
         ["use_beam_search"] = "true",
         ["length_penalty"] = "0.5",
         ["bad_words"] = """["bad"]""",

@@ -15,6 +15,8 @@ namespace Gateway.Api.Completions;
 /// <param name="Stream">Streaming settings.</param>
 /// <param name="Priority">vLLM's priority extra.</param>
 /// <param name="Echo">Put each prompt's text before its choices' text.</param>
+/// <param name="N">Choices returned per prompt; <see cref="GenerationParams.N"/> of <paramref name="Sampling"/> is
+/// best_of, the sequences generated per prompt, of which the N most likely are returned.</param>
 public sealed record CompletionRequest(
     string? Model,
     IReadOnlyList<Prompt> Prompts,
@@ -22,7 +24,8 @@ public sealed record CompletionRequest(
     int? Logprobs,
     StreamSettings Stream,
     int Priority,
-    bool Echo)
+    bool Echo,
+    int N)
 {
     /// <summary>OpenAI's default for the legacy completions API.</summary>
     public const int DefaultMaxTokens = 16;
@@ -39,15 +42,23 @@ public sealed record CompletionRequest(
             ? SamplingFields.ReadMaxTokens(fields, "max_tokens")
             : DefaultMaxTokens;
         int? logprobs = fields.Raw("logprobs") is null ? null : SamplingFields.ReadLogprobCount(fields, "logprobs");
+        var sampling = SamplingFields.Read(fields, maxTokens, logprobs ?? 0);
+        var stream = StreamSettings.Read(fields);
+        var bestOf = fields.Int("best_of") ?? sampling.N;
+        SamplingFields.Require(bestOf >= sampling.N && bestOf <= GenerationParams.MaxN, "best_of",
+            $"best_of must be in [n, {GenerationParams.MaxN}] (n is {sampling.N}), got {bestOf}.");
+        SamplingFields.Require(!stream.Stream || bestOf == sampling.N, "best_of",
+            "best_of cannot be greater than n when streaming: the best choices are known only at the end.");
 
         return new CompletionRequest(
             fields.String("model"),
             ReadPrompts(fields),
-            SamplingFields.Read(fields, maxTokens, logprobs ?? 0),
+            sampling with { N = bestOf },
             logprobs,
-            StreamSettings.Read(fields),
+            stream,
             fields.Int("priority") ?? 0,
-            fields.Bool("echo") ?? false);
+            fields.Bool("echo") ?? false,
+            sampling.N);
     }
 
     /// <summary>A string, token ids, or an array of strings or of token-id arrays (one prompt each), as OpenAI takes them.</summary>

@@ -33,7 +33,7 @@ public static class CompletionsEndpoint
         }
         else
         {
-            await RespondAsync(http, batch, logprobs, tokenTexts, echoes);
+            await RespondAsync(http, batch, request.N, logprobs, tokenTexts, echoes);
         }
     }
 
@@ -49,21 +49,24 @@ public static class CompletionsEndpoint
                 TokenIdsPrompt ids => await tokenizer.DecodeAsync(ids.Ids, skipSpecialTokens: false, cancellationToken),
                 _ => throw new InvalidOperationException($"A completions prompt is text or token ids, not {prompt.GetType().Name}."),
             };
-            echoes.AddRange(Enumerable.Repeat(text, request.Sampling.N));
+            echoes.AddRange(Enumerable.Repeat(text, request.N));
         }
 
         return [.. echoes];
     }
 
+    /// <param name="n">Choices returned per prompt: the most likely n of the best_of each prompt generated.</param>
     private static async Task RespondAsync(
         HttpContext http,
         PromptBatch batch,
+        int n,
         CompletionLogprobsBuilder? logprobs,
         TokenTextCache tokenTexts,
         string[]? echoes)
     {
         var cancellationToken = http.RequestAborted;
-        var (answers, usage) = await batch.ReadToEndAsync();
+        var (generated, usage) = await batch.ReadToEndAsync();
+        var answers = BestOf(generated, batch.First.N, n);
         var choices = new List<CompletionChoice>(answers.Count);
         foreach (var (answer, index) in answers.Select((a, i) => (a, i)))
         {
@@ -78,6 +81,15 @@ public static class CompletionsEndpoint
         await http.Response.WriteAsJsonAsync(
             Response(batch.First, choices, UsageDto.From(usage)), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
     }
+
+    /// <summary>
+    /// vLLM's best_of: of each prompt's <paramref name="bestOf"/> sequences (consecutive in <paramref name="generated"/>),
+    /// the <paramref name="n"/> with the highest cumulative logprob of their tokens, most likely first.
+    /// </summary>
+    private static List<GenerationAccumulator> BestOf(IReadOnlyList<GenerationAccumulator> generated, int bestOf, int n) =>
+        bestOf == n
+            ? [.. generated]
+            : [.. generated.Chunk(bestOf).SelectMany(prompt => prompt.OrderByDescending(a => a.Tokens.Sum(t => (double)t.Logprob)).Take(n))];
 
     private static async Task StreamAsync(
         HttpContext http,
