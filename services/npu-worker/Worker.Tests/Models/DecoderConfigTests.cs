@@ -8,9 +8,9 @@ namespace Worker.Tests.Models;
 /// <summary>How each architecture's config.json maps onto the decoder's switches, and what is refused by field.</summary>
 public sealed class DecoderConfigTests : IDisposable
 {
-    private readonly TemporaryDirectory _dir = new();
+    private readonly ConfigFolder _folder = new();
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public void Qwen3_WithoutHeadDim_UsesTransformersDefault128()
@@ -141,27 +141,17 @@ public sealed class DecoderConfigTests : IDisposable
         Assert.Contains("low_freq_factor", Refused(json));
     }
 
-    private static JsonObject Json(string architecture) => new()
-    {
-        ["architectures"] = new JsonArray(architecture),
-        ["vocab_size"] = 256,
-        ["hidden_size"] = 32,
-        ["intermediate_size"] = 48,
-        ["num_hidden_layers"] = 1,
-        ["num_attention_heads"] = 4,
-        ["num_key_value_heads"] = 2,
-        ["max_position_embeddings"] = 32768,
-    };
+    private static JsonObject Json(string architecture) => ConfigFolder.Tiny(architecture);
 
     private DecoderConfig Load(JsonObject json)
     {
-        File.WriteAllText(Path.Combine(_dir.Path, "config.json"), json.ToJsonString());
-        return Assert.IsType<DecoderConfig>(ModelRegistry.LoadConfig(_dir.Path));
+        _folder.Write(json);
+        return Assert.IsType<DecoderConfig>(ModelRegistry.LoadConfig(_folder.Path));
     }
 
     private string Refused(JsonObject json)
     {
-        File.WriteAllText(Path.Combine(_dir.Path, "config.json"), json.ToJsonString());
-        return Assert.Throws<InvalidDataException>(() => ModelRegistry.LoadConfig(_dir.Path)).Message;
+        _folder.Write(json);
+        return Assert.Throws<InvalidDataException>(() => ModelRegistry.LoadConfig(_folder.Path)).Message;
     }
 }

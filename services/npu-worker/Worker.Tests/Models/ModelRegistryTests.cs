@@ -8,15 +8,15 @@ namespace Worker.Tests.Models;
 /// <summary>The architecture named in config.json picks the model; an unknown one is refused by name.</summary>
 public sealed class ModelRegistryTests : IDisposable
 {
-    private readonly TemporaryDirectory _dir = new();
+    private readonly ConfigFolder _folder = new();
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public void LoadConfig_Qwen2ForCausalLM_ReadsQwen2Config()
     {
         WriteConfig(Qwen2ConfigJson());
-        var config = Assert.IsType<DecoderConfig>(ModelRegistry.LoadConfig(_dir.Path));
+        var config = Assert.IsType<DecoderConfig>(ModelRegistry.LoadConfig(_folder.Path));
         Assert.Equal("Qwen2ForCausalLM", config.Architecture);
         Assert.True(config.Spec.QkvBias);
         Assert.False(config.Spec.QkNorm);
@@ -30,7 +30,7 @@ public sealed class ModelRegistryTests : IDisposable
         var json = Qwen2ConfigJson();
         json["architectures"] = new JsonArray(architecture);
         WriteConfig(json);
-        Assert.Equal(architecture, ModelRegistry.LoadConfig(_dir.Path).Architecture);
+        Assert.Equal(architecture, ModelRegistry.LoadConfig(_folder.Path).Architecture);
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class ModelRegistryTests : IDisposable
         var json = Qwen2ConfigJson();
         json["architectures"] = new JsonArray("MambaForCausalLM");
         WriteConfig(json);
-        var error = Assert.Throws<InvalidDataException>(() => ModelRegistry.LoadConfig(_dir.Path));
+        var error = Assert.Throws<InvalidDataException>(() => ModelRegistry.LoadConfig(_folder.Path));
         Assert.Contains("'MambaForCausalLM' is not supported", error.Message);
         Assert.Contains(string.Join(", ", ModelRegistry.SupportedArchitectures), error.Message);
     }
@@ -50,7 +50,7 @@ public sealed class ModelRegistryTests : IDisposable
         var json = Qwen2ConfigJson();
         json.Remove("architectures");
         WriteConfig(json);
-        var error = Assert.Throws<InvalidDataException>(() => ModelRegistry.LoadConfig(_dir.Path));
+        var error = Assert.Throws<InvalidDataException>(() => ModelRegistry.LoadConfig(_folder.Path));
         Assert.Contains("missing 'architectures'", error.Message);
     }
 
@@ -60,17 +60,7 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Contains("Qwen2ForCausalLM", ModelRegistry.SupportedArchitectures);
     }
 
-    private static JsonObject Qwen2ConfigJson() => new()
-    {
-        ["architectures"] = new JsonArray("Qwen2ForCausalLM"),
-        ["vocab_size"] = 256,
-        ["hidden_size"] = 32,
-        ["intermediate_size"] = 48,
-        ["num_hidden_layers"] = 1,
-        ["num_attention_heads"] = 4,
-        ["num_key_value_heads"] = 2,
-    };
+    private static JsonObject Qwen2ConfigJson() => ConfigFolder.Tiny("Qwen2ForCausalLM");
 
-    private void WriteConfig(JsonObject json) =>
-        File.WriteAllText(Path.Combine(_dir.Path, "config.json"), json.ToJsonString());
+    private void WriteConfig(JsonObject json) => _folder.Write(json);
 }

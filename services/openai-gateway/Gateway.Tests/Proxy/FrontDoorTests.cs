@@ -55,16 +55,9 @@ public sealed class FrontDoorTests(GatewayHost host) : IClassFixture<GatewayHost
     [Fact]
     public async Task Reflection_ThroughTheGrpcPort_ListsTheGenerationServiceAndNotTheWorkerRegistry()
     {
-        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
-        using var channel = GrpcChannel.ForAddress(host.GrpcAddress);
-        var client = new ServerReflection.ServerReflectionClient(channel);
+        var answer = await ReflectAsync(new ServerReflectionRequest { ListServices = "" });
 
-        using var call = client.ServerReflectionInfo(cancellationToken: cts.Token);
-        await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" }, cts.Token);
-        await call.RequestStream.CompleteAsync();
-        Assert.True(await call.ResponseStream.MoveNext(cts.Token));
-        var services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToArray();
-
+        var services = answer.ListServicesResponse.Service.Select(s => s.Name).ToArray();
         Assert.Contains("inference.scheduler.v1.Generation", services);
         Assert.Contains("grpc.health.v1.Health", services);
         Assert.DoesNotContain("inference.scheduler.v1.WorkerRegistry", services);
@@ -73,15 +66,20 @@ public sealed class FrontDoorTests(GatewayHost host) : IClassFixture<GatewayHost
     [Fact]
     public async Task Reflection_ThroughTheGrpcPort_DescribesTheSharedSamplingMessages()
     {
+        var answer = await ReflectAsync(new ServerReflectionRequest { FileContainingSymbol = "inference.common.v1.SamplingParams" });
+
+        Assert.NotEmpty(answer.FileDescriptorResponse.FileDescriptorProto);
+    }
+
+    /// <summary>One question to the front door's reflection service, as grpcurl asks it.</summary>
+    private async Task<ServerReflectionResponse> ReflectAsync(ServerReflectionRequest request)
+    {
         using var cts = new CancellationTokenSource(GatewayHost.Timeout);
         using var channel = GrpcChannel.ForAddress(host.GrpcAddress);
-        var client = new ServerReflection.ServerReflectionClient(channel);
-
-        using var call = client.ServerReflectionInfo(cancellationToken: cts.Token);
-        await call.RequestStream.WriteAsync(new ServerReflectionRequest { FileContainingSymbol = "inference.common.v1.SamplingParams" }, cts.Token);
+        using var call = new ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo(cancellationToken: cts.Token);
+        await call.RequestStream.WriteAsync(request, cts.Token);
         await call.RequestStream.CompleteAsync();
         Assert.True(await call.ResponseStream.MoveNext(cts.Token));
-
-        Assert.NotEmpty(call.ResponseStream.Current.FileDescriptorResponse.FileDescriptorProto);
+        return call.ResponseStream.Current;
     }
 }
