@@ -31,6 +31,15 @@ public sealed class StructuredOutputApiTests(ServedSystem system) : IClassFixtur
 
     private static readonly string[] Choices = ["alpha", "beta", "gamma"];
 
+    /// <summary>Two functions whose arguments are bounded (enums, an integer range), so a forced call always ends.</summary>
+    private static readonly ChatTool[] Tools =
+    [
+        ChatTool.CreateFunctionTool("get_weather", "Weather forecast", BinaryData.FromString(
+            """{"type":"object","properties":{"unit":{"enum":["c","f"]},"days":{"type":"integer","minimum":1,"maximum":7}},"required":["unit","days"]}""")),
+        ChatTool.CreateFunctionTool("get_time", "Current time", BinaryData.FromString(
+            """{"type":"object","properties":{"zone":{"enum":["utc","local"]}},"required":["zone"]}""")),
+    ];
+
     private HttpClient Http() => new() { BaseAddress = new Uri($"http://127.0.0.1:{system.HttpPort}"), Timeout = RequestTimeout };
 
     [Fact]
@@ -127,6 +136,66 @@ public sealed class StructuredOutputApiTests(ServedSystem system) : IClassFixtur
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("guided_json", error.GetProperty("param").GetString());
         Assert.Contains("contentEncoding", error.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task ChatCompletion_NamedToolChoiceWithSdk_CallsThatFunctionWithValidArguments()
+    {
+        var chat = new ChatClient(system.ModelName, new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = system.ApiBase });
+        var options = new ChatCompletionOptions { MaxOutputTokenCount = MaxTokens, Temperature = 0, ToolChoice = ChatToolChoice.CreateFunctionChoice("get_time") };
+        foreach (var tool in Tools) options.Tools.Add(tool);
+
+        ChatCompletion completion = await chat.CompleteChatAsync([new UserChatMessage("What time is it?")], options);
+
+        var call = Assert.Single(completion.ToolCalls);
+        Assert.Equal("get_time", call.FunctionName);
+        AssertValidArguments(call.FunctionName, call.FunctionArguments.ToString());
+    }
+
+    [Fact]
+    public async Task ChatCompletion_RequiredToolChoiceStreamedWithSdk_AssemblesOneValidCall()
+    {
+        var chat = new ChatClient(system.ModelName, new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = system.ApiBase });
+        var options = new ChatCompletionOptions
+        {
+            MaxOutputTokenCount = MaxTokens, Temperature = 0, ToolChoice = ChatToolChoice.CreateRequiredChoice(), AllowParallelToolCalls = false,
+        };
+        foreach (var tool in Tools) options.Tools.Add(tool);
+
+        string? name = null;
+        var arguments = new StringBuilder();
+        ChatFinishReason? finish = null;
+        await foreach (var update in chat.CompleteChatStreamingAsync([new UserChatMessage("Weather or time?")], options))
+        {
+            foreach (var call in update.ToolCallUpdates)
+            {
+                Assert.Equal(0, call.Index);
+                name ??= call.FunctionName;
+                arguments.Append(call.FunctionArgumentsUpdate?.ToString());
+            }
+
+            finish ??= update.FinishReason;
+        }
+
+        Assert.Equal(ChatFinishReason.ToolCalls, finish);
+        Assert.NotNull(name);
+        AssertValidArguments(name, arguments.ToString());
+    }
+
+    private static void AssertValidArguments(string function, string arguments)
+    {
+        using var json = JsonDocument.Parse(arguments);
+        var root = json.RootElement;
+        if (function == "get_weather")
+        {
+            Assert.Contains(root.GetProperty("unit").GetString(), new[] { "c", "f" });
+            Assert.InRange(root.GetProperty("days").GetInt64(), 1, 7);
+        }
+        else
+        {
+            Assert.Equal("get_time", function);
+            Assert.Contains(root.GetProperty("zone").GetString(), new[] { "utc", "local" });
+        }
     }
 
     private static void AssertMatchesSchema(string text)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Gateway.Tests.Fakes;
 using Gateway.Tests.Hosting;
+using static Gateway.Tests.Hosting.ChatChunks;
 using Inference.Contracts.Scheduler.V1;
 
 namespace Gateway.Tests.Api;
@@ -150,11 +151,7 @@ public sealed class ChatCompletionsTests(GatewayHost host) : IClassFixture<Gatew
 
         var chunks = answer.SseChunks;
         Assert.Equal("Let me check. ", ContentOf(chunks));
-        var calls = chunks
-            .Select(c => c.GetProperty("choices")[0].GetProperty("delta"))
-            .Where(d => d.TryGetProperty("tool_calls", out _))
-            .SelectMany(d => d.GetProperty("tool_calls").EnumerateArray())
-            .ToArray();
+        var calls = ToolCallDeltas(chunks);
         Assert.All(calls, c => Assert.Equal(0, c.GetProperty("index").GetInt32()));
         Assert.Equal("get_weather", calls[0].GetProperty("function").GetProperty("name").GetString());
         Assert.Equal("function", calls[0].GetProperty("type").GetString());
@@ -181,11 +178,6 @@ public sealed class ChatCompletionsTests(GatewayHost host) : IClassFixture<Gatew
         var top = Assert.Single(first.GetProperty("top_logprobs").EnumerateArray());
         Assert.Equal("alt0", top.GetProperty("token").GetString());
     }
-
-    private static string ContentOf(IReadOnlyList<JsonElement> chunks) => string.Concat(chunks
-        .Where(c => c.GetProperty("choices").GetArrayLength() > 0)
-        .Select(c => c.GetProperty("choices")[0].GetProperty("delta"))
-        .Select(d => d.TryGetProperty("content", out var content) ? content.GetString() : ""));
 
     private ScriptScope UseScript(FakeReply reply)
     {

@@ -134,7 +134,7 @@ public sealed class ErrorTests(GatewayHost host) : IClassFixture<GatewayHost>
     }
 
     [Fact]
-    public async Task Chat_ForcedToolChoice_Returns400NamingToolChoice()
+    public async Task Chat_RequiredToolChoiceWithoutTools_Returns400NamingToolChoice()
     {
         var answer = await host.Http.PostJsonAsync(
             "/v1/chat/completions", """{"messages":[{"role":"user","content":"x"}],"tool_choice":"required"}""");

@@ -11,17 +11,25 @@ public sealed class FieldTableReadmeTests
     [Fact]
     public void ReadmeFieldTable_MatchesApiFieldTable()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md")).ReplaceLineEndings("\n");
+        var path = Path.Combine(RepositoryRoot(), "README.md");
+        var readme = File.ReadAllText(path).ReplaceLineEndings("\n");
         var start = readme.IndexOf(Start, StringComparison.Ordinal);
         var end = readme.IndexOf(End, StringComparison.Ordinal);
         Assert.True(start >= 0 && end > start, $"README.md has no {Start} … {End} section.");
+        if (Environment.GetEnvironmentVariable("UPDATE_README_FIELD_TABLE") == "1")
+        {
+            // After changing ApiFieldTable: UPDATE_README_FIELD_TABLE=1 dotnet test --filter ReadmeFieldTable rewrites the section.
+            readme = readme[..(start + Start.Length)] + "\n" + Render() + "\n" + readme[end..];
+            File.WriteAllText(path, readme);
+            end = readme.IndexOf(End, StringComparison.Ordinal);
+        }
 
         var actual = readme[(start + Start.Length)..end].Trim('\n');
 
         Assert.Equal(Render(), actual);
     }
 
-    /// <summary>The table as README.md shows it (run this test to see the text to paste after a change).</summary>
+    /// <summary>The table as README.md shows it.</summary>
     private static string Render() => string.Join('\n',
         new[] { "| Field | Endpoints | Status | Notes |", "|---|---|---|---|" }
             .Concat(ApiFieldTable.Fields.Select(f => $"| `{f.Name}` | {Endpoints(f.Endpoints)} | {Status(f)} | {f.Note} |")));

@@ -113,4 +113,36 @@ public sealed class ToolCallStreamFilterTests
         Assert.Empty(calls);
         Assert.False(hasCalls);
     }
+
+    [Fact]
+    public void RequiredArray_CallsPieceByPiece_StreamEachCallsNameThenArgumentsAndNoContent()
+    {
+        var filter = new ToolCallStreamFilter(ToolCallSyntax.RequiredArray);
+        string[] pieces = ["[{\"name\": \"a\", \"param", "eters\": {\"x\": [1, {\"y\"", ": 2}]}}, {\"name\"", ": \"b\", \"parameters\": {}}]"];
+
+        var steps = pieces.Select(filter.Push).ToList();
+        var (content, rest, hasCalls) = filter.Complete();
+
+        Assert.All(steps, s => Assert.Equal("", s.Content));
+        Assert.Null(content);
+        Assert.True(hasCalls);
+        Assert.Empty(rest);
+        var fragments = steps.SelectMany(s => s.Calls).ToList();
+        Assert.Equal(["a", "b"], fragments.Where(f => f.Name is not null).Select(f => f.Name));
+        Assert.Equal("{\"x\": [1, {\"y\": 2}]}", string.Concat(fragments.Where(f => f.Index == 0).Select(f => f.Arguments)));
+        Assert.Equal("{}", string.Concat(fragments.Where(f => f.Index == 1).Select(f => f.Arguments)));
+    }
+
+    [Fact]
+    public void RequiredArray_CutShort_CompletesWithTheTextAsContentWhenNothingWasStreamed()
+    {
+        var filter = new ToolCallStreamFilter(ToolCallSyntax.RequiredArray);
+
+        filter.Push("[{\"na");
+        var (content, calls, hasCalls) = filter.Complete();
+
+        Assert.Equal("[{\"na", content);
+        Assert.Empty(calls);
+        Assert.False(hasCalls);
+    }
 }

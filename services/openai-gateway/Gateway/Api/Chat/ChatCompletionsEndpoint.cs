@@ -48,13 +48,14 @@ public static class ChatCompletionsEndpoint
         var choices = new List<ChatChoice>(answers.Count);
         foreach (var (answer, index) in answers.Select((a, i) => (a, i)))
         {
-            var parsed = request.ParseToolCalls ? ToolCallParser.Parse(answer.Text) : new ToolCallParseResult(answer.Text, []);
-            var toolCalls = parsed.Calls.Count > 0 ? parsed.Calls.Take(request.MaxToolCalls).Select(ToDto).ToArray() : null;
+            var parsed = request.ToolCalls?.Parse(answer.Text) ?? new ToolCallParseResult(answer.Text, []);
+            var toolCalls = parsed.Calls.Count > 0 ? parsed.Calls.Select(ToDto).ToArray() : null;
+            var finishReason = answer.Finish!.Value.ToOpenAi();
             choices.Add(new ChatChoice(
                 index,
                 new ChatMessageDto(AssistantRole, toolCalls is null ? answer.Text : parsed.Content, toolCalls),
                 await BuildLogprobsAsync(request, answer.Tokens, tokenTexts, cancellationToken),
-                toolCalls is null ? answer.Finish!.Value.ToOpenAi() : FinishReasons.ToolCalls,
+                request.ToolCalls?.FinishReason(toolCalls is not null, finishReason) ?? finishReason,
                 answer.StopReason));
         }
 
@@ -81,7 +82,7 @@ public static class ChatCompletionsEndpoint
             await WriteAsync(sse, Chunk(started, index, new ChatDelta(Role: AssistantRole, Content: ""), null, null), cancellationToken);
         }
 
-        var filters = Enumerable.Range(0, started.N).Select(_ => request.ParseToolCalls ? new ToolCallStreamFilter(request.MaxToolCalls) : null).ToArray();
+        var filters = Enumerable.Range(0, started.N).Select(_ => request.ToolCalls?.NewStream()).ToArray();
         var answer = new GenerationChoices(started.N);
         await foreach (var update in started.Stream.ReadAllAsync())
         {
@@ -103,7 +104,7 @@ public static class ChatCompletionsEndpoint
 
             if (update.Finish is not null)
             {
-                await FinishChoiceAsync(sse, started, index, choice, filters[index], cancellationToken);
+                await FinishChoiceAsync(sse, started, index, choice, request.ToolCalls, filters[index], cancellationToken);
             }
         }
 
@@ -120,8 +121,8 @@ public static class ChatCompletionsEndpoint
 
     /// <summary>The end of one streamed choice: text the tool-call filter held back, the calls it parsed, the finish reason.</summary>
     private static async Task FinishChoiceAsync(
-        SseWriter sse, StartedGeneration started, int index, GenerationAccumulator choice, ToolCallStreamFilter? filter,
-        CancellationToken cancellationToken)
+        SseWriter sse, StartedGeneration started, int index, GenerationAccumulator choice, ToolCallExtraction? toolCalls,
+        IToolCallStream? filter, CancellationToken cancellationToken)
     {
         var finishReason = choice.Finish!.Value.ToOpenAi();
         if (filter is not null)
@@ -137,10 +138,7 @@ public static class ChatCompletionsEndpoint
                 await WriteAsync(sse, Chunk(started, index, new ChatDelta(ToolCalls: ToDeltas(calls)), null, null), cancellationToken);
             }
 
-            if (hasCalls)
-            {
-                finishReason = FinishReasons.ToolCalls;
-            }
+            finishReason = toolCalls!.FinishReason(hasCalls, finishReason);
         }
 
         await WriteAsync(sse, Chunk(started, index, new ChatDelta(), null, finishReason, choice.StopReason), cancellationToken);

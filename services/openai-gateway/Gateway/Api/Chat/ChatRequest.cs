@@ -3,6 +3,7 @@ using System.Text.Json;
 using Gateway.Api.Fields;
 using Gateway.Api.Json;
 using Gateway.Api.Sampling;
+using Gateway.Api.Tools;
 using Gateway.Backends;
 
 namespace Gateway.Api.Chat;
@@ -12,27 +13,24 @@ namespace Gateway.Api.Chat;
 /// <param name="Prompt">The messages, tools and template variables, as the client's JSON.</param>
 /// <param name="Sampling">How to generate.</param>
 /// <param name="TopLogprobs">Alternatives per token to return, or null for no logprobs.</param>
-/// <param name="ParseToolCalls">Tools were offered and tool_choice allows calling them.</param>
+/// <param name="ToolCalls">How tool calls are read out of the answers; null when no tools were offered or tool_choice is "none".</param>
 /// <param name="Stream">Streaming settings.</param>
 /// <param name="Priority">vLLM's priority extra.</param>
-/// <param name="MaxToolCalls">How many parsed tool calls an answer returns: 1 with parallel_tool_calls false, as vLLM does.</param>
 public sealed record ChatRequest(
     string? Model,
     ChatPrompt Prompt,
     GenerationParams Sampling,
     int? TopLogprobs,
-    bool ParseToolCalls,
+    ToolCallExtraction? ToolCalls,
     StreamSettings Stream,
-    int Priority,
-    int MaxToolCalls)
+    int Priority)
 {
     public static ChatRequest Read(RequestFields fields)
     {
         ApiFieldTable.Enforce(fields, ApiEndpoints.Chat);
         var messages = ChatMessages.Read(fields);
+        var (toolCalls, toolConstraint) = ToolChoice.Read(fields);
         var tools = fields.Array("tools", "an array of tool definitions");
-        // The field table let only "auto" and "none" through.
-        var toolChoice = fields.String("tool_choice") ?? "auto";
         var templateKwargs = fields.Object("chat_template_kwargs");
 
         // max_completion_tokens replaced max_tokens in OpenAI's chat API; both are honoured, the new one first.
@@ -49,14 +47,21 @@ public sealed record ChatRequest(
             tools?.GetRawText(),
             fields.Bool("add_generation_prompt") ?? true,
             templateKwargs?.Root.GetRawText()));
+        var sampling = SamplingFields.Read(fields, maxTokens, topLogprobs);
+        if (toolConstraint is not null)
+        {
+            SamplingFields.Require(sampling.StructuredOutput is null, "tool_choice",
+                "tool_choice \"required\" or a named function constrains the output itself; it cannot be combined with response_format or guided decoding.");
+            sampling = sampling with { StructuredOutput = toolConstraint };
+        }
+
         return new ChatRequest(
             fields.String("model"),
             prompt,
-            SamplingFields.Read(fields, maxTokens, topLogprobs),
+            sampling,
             wantsLogprobs ? topLogprobs : null,
-            ParseToolCalls: tools is { } offered && offered.GetArrayLength() > 0 && toolChoice != "none",
+            toolCalls,
             StreamSettings.Read(fields),
-            fields.Int("priority") ?? 0,
-            fields.Bool("parallel_tool_calls") == false ? 1 : int.MaxValue);
+            fields.Int("priority") ?? 0);
     }
 }

@@ -73,18 +73,6 @@ internal static class FieldChecks
         return structured.Raw("grammar") is null && structured.Raw("structural_tag") is null;
     }
 
-    /// <summary>"none" and "auto" are accepted; "required" and a named function are refused; anything else is malformed.</summary>
-    public static bool UnforcedToolChoice(RequestFields fields)
-    {
-        var choice = fields.Raw("tool_choice")!.Value;
-        return choice.ValueKind switch
-        {
-            JsonValueKind.String => OneOf("tool_choice", ["none", "auto"], ["required"])(fields),
-            JsonValueKind.Object => false,
-            _ => throw RequestFields.WrongType("tool_choice", "\"none\", \"auto\", \"required\" or a named function object", choice),
-        };
-    }
-
     /// <summary>Only text output: an array of "text".</summary>
     public static bool TextModalities(RequestFields fields) =>
         fields.Array("modalities", "an array of strings")!.Value.EnumerateArray()

@@ -49,31 +49,70 @@ public static partial class ToolCallParser
         return new ToolCallParseResult(string.IsNullOrWhiteSpace(content) ? null : content, calls);
     }
 
+    /// <summary>
+    /// The answer to tool_choice "required": a JSON array of {"name", "parameters"} objects (the grammar made it so,
+    /// unless max_tokens cut it short, when the text stays content and no call is returned).
+    /// </summary>
+    public static ToolCallParseResult ParseArray(string text)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            if (document.RootElement.ValueKind != JsonValueKind.Array)
+            {
+                return new ToolCallParseResult(text, []);
+            }
+
+            var calls = new List<ParsedToolCall>();
+            foreach (var item in document.RootElement.EnumerateArray())
+            {
+                if (!TryReadCall(item, out var call))
+                {
+                    return new ToolCallParseResult(text, []);
+                }
+
+                calls.Add(call);
+            }
+
+            return new ToolCallParseResult(null, calls);
+        }
+        catch (JsonException)
+        {
+            return new ToolCallParseResult(text, []);
+        }
+    }
+
     private static bool TryParseCall(string body, out ParsedToolCall call)
     {
         call = null!;
         try
         {
             using var document = JsonDocument.Parse(body);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("name", out var name)
-                || name.ValueKind != JsonValueKind.String)
-            {
-                return false;
-            }
-
-            // Some models say "parameters" instead of "arguments"; a string is already JSON text.
-            var arguments = root.TryGetProperty("arguments", out var args) || root.TryGetProperty("parameters", out args)
-                ? args.ValueKind == JsonValueKind.String ? args.GetString()! : args.GetRawText()
-                : "{}";
-            call = new ParsedToolCall(name.GetString()!, arguments);
-            return true;
+            return TryReadCall(document.RootElement, out call);
         }
         catch (JsonException)
         {
             return false;
         }
+    }
+
+    private static bool TryReadCall(JsonElement root, out ParsedToolCall call)
+    {
+        call = null!;
+        if (root.ValueKind != JsonValueKind.Object
+            || !root.TryGetProperty("name", out var name)
+            || name.ValueKind != JsonValueKind.String)
+        {
+            return false;
+        }
+
+        // Some models say "parameters" instead of "arguments" (and tool_choice "required" asks for it); a string is
+        // already JSON text.
+        var arguments = root.TryGetProperty("arguments", out var args) || root.TryGetProperty("parameters", out args)
+            ? args.ValueKind == JsonValueKind.String ? args.GetString()! : args.GetRawText()
+            : "{}";
+        call = new ParsedToolCall(name.GetString()!, arguments);
+        return true;
     }
 
     [GeneratedRegex(@"<tool_call>(?<closed>.*?)</tool_call>|<tool_call>(?<open>.*)", RegexOptions.Singleline)]

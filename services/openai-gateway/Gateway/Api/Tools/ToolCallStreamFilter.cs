@@ -4,15 +4,17 @@ using System.Text.RegularExpressions;
 namespace Gateway.Api.Tools;
 
 /// <summary>
-/// Streams a Hermes-style answer as OpenAI streams tool calls: text before the first <c>&lt;tool_call&gt;</c> is content
-/// (text that might be the start of the tag is held back); inside a call, a fragment with the call's id and name goes out
-/// as soon as <c>"name"</c> is complete, then the <c>"arguments"</c> JSON text in fragments as it is generated, so the
-/// fragments of a call concatenate to its arguments. <see cref="Complete"/> parses the whole answer at the end and sends
-/// what was not streamed yet (a call whose name came after its arguments, or whose arguments were not an object).
+/// Streams an answer's tool calls as OpenAI streams them. With the Hermes syntax, text before the first
+/// <c>&lt;tool_call&gt;</c> is content (text that might be the start of the tag is held back); with tool_choice
+/// "required"'s JSON array, the whole answer is calls. Inside a call, a fragment with the call's id and name goes out
+/// as soon as <c>"name"</c> is complete, then the arguments' JSON text in fragments as it is generated, so the
+/// fragments of a call concatenate to its arguments. <see cref="Complete"/> parses the whole answer at the end and
+/// sends what was not streamed yet (a call whose name came after its arguments, or whose arguments were not an object).
 /// </summary>
-/// <param name="maxCalls">Calls beyond this many are dropped (parallel_tool_calls false keeps the first).</param>
-public sealed partial class ToolCallStreamFilter(int maxCalls = int.MaxValue)
+public sealed class ToolCallStreamFilter : IToolCallStream
 {
+    private readonly ToolCallSyntax _syntax;
+    private readonly int _maxCalls;
     private string _pending = "";
     private StringBuilder? _captured;
     private readonly List<StreamedCall> _streamed = [];
@@ -20,13 +22,33 @@ public sealed partial class ToolCallStreamFilter(int maxCalls = int.MaxValue)
     private BlockState _state = BlockState.AwaitName;
     private ArgumentsScan? _arguments;
 
+    /// <param name="syntax">How the answer spells its calls.</param>
+    /// <param name="maxCalls">Calls beyond this many are dropped (parallel_tool_calls false keeps the first).</param>
+    public ToolCallStreamFilter(ToolCallSyntax syntax, int maxCalls = int.MaxValue)
+    {
+        _syntax = syntax;
+        _maxCalls = maxCalls;
+    }
+
+    /// <summary>Hermes-style calls (Qwen's <c>&lt;tool_call&gt;</c> tags).</summary>
+    public ToolCallStreamFilter(int maxCalls = int.MaxValue)
+        : this(ToolCallSyntax.Hermes, maxCalls)
+    {
+    }
+
     /// <summary>Takes the next piece of text: the content safe to send now, and the tool call fragments now known.</summary>
     public ToolStreamStep Push(string delta)
     {
+        if (_captured is null && _syntax.OpenTag is null)
+        {
+            _captured = new StringBuilder(delta);
+            return new ToolStreamStep("", Advance());
+        }
+
         if (_captured is null)
         {
             var text = _pending + delta;
-            var start = text.IndexOf(ToolCallParser.OpenTag, StringComparison.Ordinal);
+            var start = text.IndexOf(_syntax.OpenTag!, StringComparison.Ordinal);
             if (start < 0)
             {
                 var held = LongestTagPrefixAtEnd(text);
@@ -35,7 +57,7 @@ public sealed partial class ToolCallStreamFilter(int maxCalls = int.MaxValue)
             }
 
             _captured = new StringBuilder(text[start..]);
-            _blockStart = ToolCallParser.OpenTag.Length;
+            _blockStart = _syntax.OpenTag!.Length;
             _pending = "";
             return new ToolStreamStep(text[..start], Advance());
         }
@@ -54,7 +76,7 @@ public sealed partial class ToolCallStreamFilter(int maxCalls = int.MaxValue)
             return (rest.Length > 0 ? rest : null, [], false);
         }
 
-        var parsed = ToolCallParser.Parse(_captured.ToString());
+        var parsed = _syntax.Parse(_captured.ToString());
         _captured = null;
         if (parsed.Calls.Count == 0)
         {
@@ -63,7 +85,7 @@ public sealed partial class ToolCallStreamFilter(int maxCalls = int.MaxValue)
         }
 
         var fragments = new List<ToolCallFragment>();
-        for (var index = 0; index < Math.Min(parsed.Calls.Count, maxCalls); index++)
+        for (var index = 0; index < Math.Min(parsed.Calls.Count, _maxCalls); index++)
         {
             var call = parsed.Calls[index];
             if (index >= _streamed.Count)
@@ -89,25 +111,30 @@ public sealed partial class ToolCallStreamFilter(int maxCalls = int.MaxValue)
         {
             switch (_state)
             {
-                case BlockState.BetweenBlocks when _streamed.Count >= maxCalls:
+                case BlockState.BetweenBlocks when _streamed.Count >= _maxCalls:
                     _state = BlockState.Stopped;
                     return fragments;
 
+                case BlockState.BetweenBlocks when _syntax.OpenTag is null:
+                    // The next array item, if any, starts after the last one's arguments.
+                    _state = BlockState.AwaitName;
+                    break;
+
                 case BlockState.BetweenBlocks:
-                    var next = text.IndexOf(ToolCallParser.OpenTag, _blockStart, StringComparison.Ordinal);
+                    var next = text.IndexOf(_syntax.OpenTag, _blockStart, StringComparison.Ordinal);
                     if (next < 0)
                     {
                         return fragments;
                     }
 
-                    _blockStart = next + ToolCallParser.OpenTag.Length;
+                    _blockStart = next + _syntax.OpenTag.Length;
                     _state = BlockState.AwaitName;
                     break;
 
                 case BlockState.AwaitName:
                     var block = text[_blockStart..];
-                    var name = NameField().Match(block);
-                    var key = ArgumentsKey().Match(block);
+                    var name = ToolCallSyntax.NameField.Match(block);
+                    var key = _syntax.ArgumentsKey.Match(block);
                     if (key.Success && (!name.Success || key.Index < name.Index))
                     {
                         // Arguments before the name: this call and the ones after it go out whole at the end.
@@ -127,7 +154,7 @@ public sealed partial class ToolCallStreamFilter(int maxCalls = int.MaxValue)
                     break;
 
                 case BlockState.AwaitArguments:
-                    var arguments = ArgumentsKey().Match(text, _blockStart);
+                    var arguments = _syntax.ArgumentsKey.Match(text, _blockStart);
                     if (!arguments.Success)
                     {
                         return fragments;
@@ -169,9 +196,9 @@ public sealed partial class ToolCallStreamFilter(int maxCalls = int.MaxValue)
 
     private static string NewCallId() => Sampling.RequestIds.New("chatcmpl-tool");
 
-    private static int LongestTagPrefixAtEnd(string text)
+    private int LongestTagPrefixAtEnd(string text)
     {
-        var tag = ToolCallParser.OpenTag;
+        var tag = _syntax.OpenTag!;
         for (var length = Math.Min(tag.Length - 1, text.Length); length > 0; length--)
         {
             if (text.AsSpan(text.Length - length).SequenceEqual(tag.AsSpan(0, length)))
@@ -182,12 +209,6 @@ public sealed partial class ToolCallStreamFilter(int maxCalls = int.MaxValue)
 
         return 0;
     }
-
-    [GeneratedRegex("\"name\"\\s*:\\s*\"(?<name>(?:[^\"\\\\]|\\\\.)*)\"")]
-    private static partial Regex NameField();
-
-    [GeneratedRegex("\"arguments\"\\s*:\\s*")]
-    private static partial Regex ArgumentsKey();
 
     private enum BlockState
     {
