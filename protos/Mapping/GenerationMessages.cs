@@ -22,6 +22,11 @@ public static class GenerationMessages
             Priority = request.Priority,
             N = request.Params.N,
         };
+        if (request.Params.TruncatePromptTokens is { } truncate)
+        {
+            message.TruncatePromptTokens = truncate;
+        }
+
         switch (request.Prompt)
         {
             case TextPrompt text:
@@ -173,6 +178,7 @@ public static class GenerationMessages
             IgnoreEos = stop.IgnoreEos,
             SkipSpecialTokens = !request.KeepSpecialTokens,
             N = request.N == 0 ? 1 : request.N,
+            TruncatePromptTokens = request.HasTruncatePromptTokens ? request.TruncatePromptTokens : null,
         };
     }
 

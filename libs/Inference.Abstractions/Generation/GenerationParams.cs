@@ -70,4 +70,10 @@ public sealed record GenerationParams
 
     /// <summary>Tokens generated before EOS or a stop id may end the request. Default 0.</summary>
     public int MinTokens { get; init; }
+
+    /// <summary>
+    /// vLLM's truncate_prompt_tokens: keep only the prompt's last k tokens (left truncation); -1 keeps as many as fit
+    /// the context with the tokens asked for (max_tokens, else one). Null (default): a prompt too long is refused.
+    /// </summary>
+    public int? TruncatePromptTokens { get; init; }
 }

@@ -56,6 +56,16 @@ public sealed class SamplingRequestTests(GatewayHost host) : IClassFixture<Gatew
     }
 
     [Fact]
+    public async Task TruncatePromptTokens_ReachesTheSchedulerOnBothEndpoints()
+    {
+        await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"truncated","truncate_prompt_tokens":-1}""");
+        await host.Http.PostJsonAsync("/v1/chat/completions", """{"messages":[{"role":"user","content":"truncated chat"}],"truncate_prompt_tokens":7}""");
+
+        Assert.Equal(-1, Assert.Single(host.Scheduler.Requests, r => r.Text == "truncated").TruncatePromptTokens);
+        Assert.Equal(7, Assert.Single(host.Scheduler.Requests, r => r.Chat?.MessagesJson.Contains("truncated chat", StringComparison.Ordinal) == true).TruncatePromptTokens);
+    }
+
+    [Fact]
     public async Task Completions_LogitBiasAndAllowedTokenIds_ReachTheScheduler()
     {
         await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"biased","logit_bias":{"42":5.5,"7":-100},"allowed_token_ids":[7,42,9]}""");

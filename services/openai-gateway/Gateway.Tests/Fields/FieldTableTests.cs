@@ -15,7 +15,6 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         ["echo"] = "true,\"logprobs\":1",
         ["prompt_embeds"] = "\"AAAA\"",
         ["mm_processor_kwargs"] = "{}",
-        ["truncate_prompt_tokens"] = "5",
         ["use_beam_search"] = "true",
         ["length_penalty"] = "0.5",
         ["bad_words"] = """["bad"]""",

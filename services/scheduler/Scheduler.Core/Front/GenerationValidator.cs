@@ -15,6 +15,12 @@ internal sealed class GenerationValidator(int vocabSize, int maxModelLength)
             Fail("n", $"n must be in [1, {GenerationParams.MaxN}], got {p.N}.");
         }
 
+        if (p.TruncatePromptTokens is { } truncate && (truncate is 0 or < -1 || truncate >= maxModelLength))
+        {
+            Fail("truncate_prompt_tokens",
+                $"truncate_prompt_tokens must be -1 or in [1, {maxModelLength - 1}] (the maximum model length less one), got {truncate}.");
+        }
+
         if (p.MaxTokens is < 1)
         {
             Fail("max_tokens", $"max_tokens must be at least 1, got {p.MaxTokens}.");

@@ -175,7 +175,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var p = ModelDefaults.Apply(request.Params, ExecutorInfo.Defaults);
-        var promptIds = await TokenizeAsync(request.Prompt, cancellationToken);
+        var promptIds = Truncate(await TokenizeAsync(request.Prompt, cancellationToken), p);
         _validator.ValidatePrompt(promptIds, p);
 
         var requestId = string.IsNullOrEmpty(request.RequestId) ? $"req-{Guid.NewGuid():N}" : request.RequestId;
@@ -402,6 +402,22 @@ public sealed class InferenceEngine : IAsyncDisposable
         GeneratedToken[] tokens = [.. output.NewTokens.Select(t => new GeneratedToken(t.TokenId, t.Logprob, t.TopLogprobs))];
         var usage = finish is null ? null : new GenerationUsage(output.NumPromptTokens, output.NumOutputTokens, output.NumCachedTokens);
         return new GenerationOutput(output.RequestId, tokens, text, finish, stopReason, usage, promptIds, index);
+    }
+
+    /// <summary>truncate_prompt_tokens: the prompt's last k tokens (-1: as many as fit before max_tokens, else one).</summary>
+    private IReadOnlyList<int> Truncate(IReadOnlyList<int> promptIds, GenerationParams p)
+    {
+        if (p.TruncatePromptTokens is not { } keep)
+        {
+            return promptIds;
+        }
+
+        if (keep == -1)
+        {
+            keep = Math.Max(1, MaxModelLength - (p.MaxTokens ?? 1));
+        }
+
+        return promptIds.Count <= keep ? promptIds : [.. promptIds.Skip(promptIds.Count - keep)];
     }
 
     private async ValueTask<IReadOnlyList<int>> TokenizeAsync(Prompt prompt, CancellationToken cancellationToken)

@@ -26,6 +26,32 @@ public sealed class InferenceEngineGenerationTests
     }
 
     [Fact]
+    public async Task GenerateAsync_TruncatePromptTokens_KeepsThePromptsLastTokens()
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+
+        var outputs = await engine.CollectAsync(EngineFixture.Text("abcde", new GenerationParams { MaxTokens = 1, TruncatePromptTokens = 2 }))
+            .WaitAsync(EngineFixture.Timeout);
+
+        Assert.Equal("de".Select(c => (int)c), outputs[0].PromptTokenIds!);
+        Assert.Equal(2, outputs[^1].Usage!.PromptTokens);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_TruncatePromptTokensMinusOne_KeepsWhatFitsBeforeMaxTokens()
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+        var prompt = new string('a', 150) + "xyz";
+
+        var outputs = await engine.CollectAsync(EngineFixture.Text(prompt, new GenerationParams { MaxTokens = 8, TruncatePromptTokens = -1 }))
+            .WaitAsync(EngineFixture.Timeout);
+
+        Assert.Equal(engine.MaxModelLength - 8, outputs[0].PromptTokenIds!.Count);
+        Assert.Equal("xyz".Select(c => (int)c), outputs[0].PromptTokenIds!.TakeLast(3));
+        Assert.Equal(8, outputs[^1].Usage!.CompletionTokens);
+    }
+
+    [Fact]
     public async Task GenerateAsync_Eos_FinishesWithStopAndSkipsTheSpecialToken()
     {
         var executor = new FakeStepExecutor(nextToken: last => last == 'c' ? FakeTextTokenizer.EosId : last + 1);

@@ -17,6 +17,7 @@ public sealed class GenerationMessagesTests
         Assert.Null(request.Params.TopP);
         Assert.Null(request.Params.RepetitionPenalty);
         Assert.Null(request.Params.MaxTokens);
+        Assert.Null(request.Params.TruncatePromptTokens);
     }
 
     [Fact]
@@ -38,7 +39,7 @@ public sealed class GenerationMessagesTests
         {
             MaxTokens = 5, Temperature = 0.5f, TopP = 0.9f, TopK = 40, MinP = 0.1f, Seed = 42, Stop = ["x"],
             StopTokenIds = [7], IgnoreEos = true, Logprobs = 2, PresencePenalty = 0.5f, FrequencyPenalty = 0.25f,
-            RepetitionPenalty = 1.1f, IncludeStopStrInOutput = true, SkipSpecialTokens = false, MinTokens = 2,
+            RepetitionPenalty = 1.1f, IncludeStopStrInOutput = true, SkipSpecialTokens = false, MinTokens = 2, TruncatePromptTokens = 9,
         }, Priority: 3);
 
         var received = GenerationMessages.ToDomain(GenerationMessages.ToProto(sent));

@@ -40,7 +40,7 @@ public static class ApiFieldTable
             f => f.Bool("echo") != true || f.Raw("messages") is null && f.Raw("logprobs") is null),
         new("prompt_embeds", E.Completions, Refused, $"{NotYet}", Absent),
         new("mm_processor_kwargs", E.Chat | E.Tokenize, Refused, "is not supported: the served models take text only", Absent),
-        new("truncate_prompt_tokens", E.Generation, Refused, $"{NotYet}: a prompt longer than the context is a 400", Absent),
+        new("truncate_prompt_tokens", E.Generation, Supported, "keep only the prompt's last k tokens (of the rendered chat prompt on chat); -1 keeps as many as fit before max_tokens; usage counts the kept tokens"),
 
         // How much, and how to sample.
         new("max_tokens", E.Generation, Supported, "completions: default 16, null means up to the context limit; chat: default up to the context limit"),

@@ -39,6 +39,7 @@ public static class SamplingFields
             FrequencyPenalty = Single(fields, "frequency_penalty"),
             RepetitionPenalty = Single(fields, "repetition_penalty"),
             MinTokens = fields.Int("min_tokens") ?? 0,
+            TruncatePromptTokens = fields.Int("truncate_prompt_tokens"),
             SkipSpecialTokens = fields.Bool("skip_special_tokens") ?? true,
             IncludeStopStrInOutput = fields.Bool("include_stop_str_in_output") ?? false,
         };
