@@ -43,6 +43,7 @@ public static class GenerationMessages
                     ToolsJson = chat.ToolsJson ?? "",
                     AddGenerationPrompt = chat.AddGenerationPrompt,
                     TemplateKwargsJson = chat.TemplateKwargsJson ?? "",
+                    ContinueFinalMessage = chat.ContinueFinalMessage,
                 };
                 break;
             default:
@@ -63,7 +64,8 @@ public static class GenerationMessages
                 request.Chat.MessagesJson,
                 NullIfEmpty(request.Chat.ToolsJson),
                 request.Chat.AddGenerationPrompt,
-                NullIfEmpty(request.Chat.TemplateKwargsJson))),
+                NullIfEmpty(request.Chat.TemplateKwargsJson),
+                request.Chat.ContinueFinalMessage)),
             _ => throw new GenerationValidationException("prompt", "prompt must be set: one of text, token_ids or chat."),
         };
         return new GenerationRequest(NullIfEmpty(request.RequestId), prompt, ParamsOf(request), request.Priority);

@@ -23,7 +23,12 @@ public interface ITextTokenizer
 /// <param name="ToolsJson">JSON array of tools, or null.</param>
 /// <param name="AddGenerationPrompt">Append the assistant turn opener.</param>
 /// <param name="TemplateKwargsJson">JSON object of extra template variables, or null.</param>
-public sealed record ChatTemplateInput(string MessagesJson, string? ToolsJson, bool AddGenerationPrompt, string? TemplateKwargsJson);
+/// <param name="ContinueFinalMessage">
+/// End the rendered prompt right after the final message's content, so the model continues that message (transformers'
+/// continue_final_message); not with <paramref name="AddGenerationPrompt"/>.
+/// </param>
+public sealed record ChatTemplateInput(
+    string MessagesJson, string? ToolsJson, bool AddGenerationPrompt, string? TemplateKwargsJson, bool ContinueFinalMessage = false);
 
 /// <param name="SkipSpecialTokens">Drop added tokens flagged special (Hugging Face semantics).</param>
 /// <param name="Stop">Stop strings; the first match ends the sequence.</param>

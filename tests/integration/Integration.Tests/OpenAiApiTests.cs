@@ -153,6 +153,23 @@ public sealed class OpenAiApiTests(ServedSystem system) : IClassFixture<ServedSy
         Assert.Equal(alone.SelectMany(text => new[] { text, text }), batch);
     }
 
+    [Fact]
+    public async Task ChatCompletion_ContinueFinalMessage_EqualsACompletionOfThePromptCutAfterThatMessage()
+    {
+        using var http = Http();
+        var messages = new object[] { new { role = "user", content = "Count to five." }, new { role = "assistant", content = "One, two," } };
+        using var tokenized = await http.PostAsJsonAsync("/tokenize", new { messages, continue_final_message = true, add_generation_prompt = false });
+        var promptIds = (await tokenized.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32()).ToArray();
+        using var detokenized = await http.PostAsJsonAsync("/detokenize", new { tokens = promptIds });
+        Assert.EndsWith("<|im_start|>assistant\nOne, two,", (await detokenized.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("prompt").GetString());
+
+        var continued = await ChoiceTextsAsync(http, "/v1/chat/completions",
+            new { messages, continue_final_message = true, max_tokens = 6, temperature = 0, ignore_eos = true });
+        var completed = await ChoiceTextsAsync(http, "/v1/completions", new { prompt = promptIds, max_tokens = 6, temperature = 0, ignore_eos = true });
+
+        Assert.Equal(completed, continued);
+    }
+
     private async Task<List<string>> ChoiceTextsAsync(HttpClient http, string path, object request)
     {
         using var response = await http.PostAsJsonAsync(path, request);

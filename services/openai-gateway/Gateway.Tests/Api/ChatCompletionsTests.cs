@@ -61,6 +61,27 @@ public sealed class ChatCompletionsTests(GatewayHost host) : IClassFixture<Gatew
     }
 
     [Fact]
+    public async Task Chat_ContinueFinalMessage_ReachesTheSchedulerWithoutAGenerationPrompt()
+    {
+        await host.Http.PostJsonAsync("/v1/chat/completions",
+            """{"messages":[{"role":"user","content":"continue me"},{"role":"assistant","content":"One,"}],"continue_final_message":true}""");
+
+        var chat = Assert.Single(host.Scheduler.Requests, r => r.Chat?.MessagesJson.Contains("continue me", StringComparison.Ordinal) == true).Chat;
+        Assert.True(chat.ContinueFinalMessage);
+        Assert.False(chat.AddGenerationPrompt);
+    }
+
+    [Fact]
+    public async Task Chat_ContinueFinalMessageWithAddGenerationPrompt_Returns400NamingContinueFinalMessage()
+    {
+        var answer = await host.Http.PostJsonAsync("/v1/chat/completions",
+            """{"messages":[{"role":"user","content":"x"}],"continue_final_message":true,"add_generation_prompt":true}""");
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal("continue_final_message", answer.Json.GetProperty("error").GetProperty("param").GetString());
+    }
+
+    [Fact]
     public async Task Chat_ToolCallInTheAnswer_ReturnsToolCallsAndFinishReasonToolCalls()
     {
         using var script = UseScript(new FakeReply(_toolCallPieces[1..], FinishReason.Stop));

@@ -8,7 +8,6 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
     /// <summary>For each field the table refuses (in part), a value it refuses.</summary>
     private static readonly Dictionary<string, string> _refusedValues = new()
     {
-        ["continue_final_message"] = "true",
         ["chat_template"] = "\"{{ messages }}\"",
         ["documents"] = """[{"title":"t","text":"x"}]""",
         ["suffix"] = "\"end\"",

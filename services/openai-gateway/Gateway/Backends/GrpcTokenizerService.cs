@@ -1,3 +1,4 @@
+using Inference.Contracts.Mapping;
 using Inference.Abstractions.Text;
 using Proto = Inference.Contracts.Tokenizer.V1;
 
@@ -43,15 +44,7 @@ public sealed class GrpcTokenizerService(Proto.Tokenizer.TokenizerClient client)
         ChatTemplateInput chat, CancellationToken cancellationToken)
     {
         var response = await client.ApplyChatTemplateAsync(
-            new Proto.ApplyChatTemplateRequest
-            {
-                MessagesJson = chat.MessagesJson,
-                ToolsJson = chat.ToolsJson ?? "",
-                AddGenerationPrompt = chat.AddGenerationPrompt,
-                TemplateKwargsJson = chat.TemplateKwargsJson ?? "",
-                Tokenize = true,
-            },
-            cancellationToken: cancellationToken);
+            ChatTemplateMessages.ToProto(chat, tokenize: true), cancellationToken: cancellationToken);
         return response.Ids;
     }
 }

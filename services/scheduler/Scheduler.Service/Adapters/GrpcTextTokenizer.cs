@@ -1,3 +1,4 @@
+using Inference.Contracts.Mapping;
 using Grpc.Core;
 using Inference.Abstractions.Text;
 using Inference.Contracts.Tokenizer.V1;
@@ -27,14 +28,7 @@ public sealed class GrpcTextTokenizer(Tokenizer.TokenizerClient client) : ITextT
     /// <summary>One round trip: the tokenizer renders and encodes (tokenize = true).</summary>
     public async ValueTask<IReadOnlyList<int>> EncodeChatAsync(ChatTemplateInput input, CancellationToken cancellationToken)
     {
-        var request = new ApplyChatTemplateRequest
-        {
-            MessagesJson = input.MessagesJson,
-            ToolsJson = input.ToolsJson ?? "",
-            AddGenerationPrompt = input.AddGenerationPrompt,
-            TemplateKwargsJson = input.TemplateKwargsJson ?? "",
-            Tokenize = true,
-        };
+        var request = ChatTemplateMessages.ToProto(input, tokenize: true);
         try
         {
             var response = await client.ApplyChatTemplateAsync(request, cancellationToken: cancellationToken);

@@ -5,7 +5,8 @@ namespace Tokenizer.Core.Templating;
 
 /// <summary>
 /// Renders the model's chat template the way transformers' apply_chat_template does: variables messages,
-/// tools (undefined when none), add_generation_prompt, bos_token, eos_token, then the template kwargs.
+/// tools (undefined when none), add_generation_prompt, bos_token, eos_token, then the template kwargs; with
+/// continue_final_message the prompt is cut right after the final message's text, as transformers cuts it.
 /// </summary>
 public sealed class ChatTemplateRenderer
 {
@@ -35,10 +36,18 @@ public sealed class ChatTemplateRenderer
     public string Render(ChatTemplateInput input)
     {
         object? messages = ParseJson("messages_json", input.MessagesJson);
-        if (messages is not List<object?>)
+        if (messages is not List<object?> list)
         {
             throw new ChatTemplateException("messages_json must be a JSON array of messages");
         }
+
+        if (input.ContinueFinalMessage && input.AddGenerationPrompt)
+        {
+            throw new ChatTemplateException(
+                "continue_final_message and add_generation_prompt cannot both be true: continue the final message, or open a new assistant turn");
+        }
+
+        var finalText = input.ContinueFinalMessage ? FinalMessageText(list) : null;
         var variables = new List<KeyValuePair<string, object?>>
         {
             new("messages", messages),
@@ -66,14 +75,63 @@ public sealed class ChatTemplateRenderer
             }
             variables.AddRange(kwargs);
         }
+        string rendered;
         try
         {
-            return _template.Render(variables);
+            rendered = _template.Render(variables);
         }
         catch (TemplateException e)
         {
             throw new ChatTemplateException(e.Message, e);
         }
+
+        return finalText is null ? rendered : CutAfterFinalMessage(rendered, finalText);
+    }
+
+    /// <summary>
+    /// transformers' cut: at the last occurrence of the final message's text (stripped); the message's own trailing
+    /// whitespace is kept when the template kept it.
+    /// </summary>
+    private static string CutAfterFinalMessage(string rendered, string final)
+    {
+        var stripped = final.Trim();
+        var at = rendered.LastIndexOf(stripped, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            throw new ChatTemplateException(
+                "continue_final_message is set but the final message does not appear in the rendered chat (the chat template changed it)");
+        }
+
+        // As transformers compares it: the whole message, trailing whitespace included, where it starts with no whitespace.
+        var keepsWhole = final.Length == final.TrimStart().Length
+            && at + final.Length <= rendered.Length
+            && string.CompareOrdinal(rendered, at, final, 0, final.Length) == 0;
+        return rendered[..(at + (keepsWhole ? final.Length : stripped.Length))];
+    }
+
+    /// <summary>The final message's content: a string, or the last text part of a list of parts.</summary>
+    private static string FinalMessageText(List<object?> messages)
+    {
+        var content = messages.Count > 0 && messages[^1] is OrderedDictionary<string, object?> last
+            ? last.GetValueOrDefault("content")
+            : null;
+        if (content is string text)
+        {
+            return text;
+        }
+
+        if (content is List<object?> parts)
+        {
+            for (var i = parts.Count - 1; i >= 0; i--)
+            {
+                if (parts[i] is OrderedDictionary<string, object?> part && part.GetValueOrDefault("text") is string partText)
+                {
+                    return partText;
+                }
+            }
+        }
+
+        throw new ChatTemplateException("continue_final_message is set but the final message has no text to continue");
     }
 
     private static object? ParseJson(string field, string json)

@@ -1,3 +1,4 @@
+using Inference.Contracts.Mapping;
 using Grpc.Core;
 using Inference.Abstractions.Text;
 using Tokenizer.Core;
@@ -56,11 +57,7 @@ public sealed class TokenizerGrpcService(QwenTokenizer tokenizer, LocalTextToken
         RequireLength("messages_json", request.MessagesJson);
         RequireLength("tools_json", request.ToolsJson);
         RequireLength("template_kwargs_json", request.TemplateKwargsJson);
-        var input = new ChatTemplateInput(
-            request.MessagesJson,
-            string.IsNullOrEmpty(request.ToolsJson) ? null : request.ToolsJson,
-            request.AddGenerationPrompt,
-            string.IsNullOrEmpty(request.TemplateKwargsJson) ? null : request.TemplateKwargsJson);
+        var input = ChatTemplateMessages.ToDomain(request);
         string prompt;
         try
         {

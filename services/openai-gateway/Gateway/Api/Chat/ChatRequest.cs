@@ -28,10 +28,8 @@ public sealed record ChatRequest(
     public static ChatRequest Read(RequestFields fields)
     {
         ApiFieldTable.Enforce(fields, ApiEndpoints.Chat);
-        var messages = ChatMessages.Read(fields);
+        var prompt = new ChatPrompt(ChatTemplateFields.Read(fields));
         var (toolCalls, toolConstraint) = ToolChoice.Read(fields);
-        var tools = fields.Array("tools", "an array of tool definitions");
-        var templateKwargs = fields.Object("chat_template_kwargs");
 
         // max_completion_tokens replaced max_tokens in OpenAI's chat API; both are honoured, the new one first.
         var maxTokens = fields.Raw("max_completion_tokens") is not null
@@ -42,11 +40,6 @@ public sealed record ChatRequest(
         SamplingFields.Require(wantsLogprobs || fields.Raw("top_logprobs") is null, "top_logprobs",
             "top_logprobs requires logprobs to be true.");
 
-        var prompt = new ChatPrompt(new ChatTemplateInput(
-            messages.GetRawText(),
-            tools?.GetRawText(),
-            fields.Bool("add_generation_prompt") ?? true,
-            templateKwargs?.Root.GetRawText()));
         var sampling = SamplingFields.Read(fields, maxTokens, topLogprobs);
         if (toolConstraint is not null)
         {

@@ -21,14 +21,7 @@ public static class TokenizeEndpoints
         IReadOnlyList<int> ids;
         if (fields.Raw(ChatMessages.Field) is not null)
         {
-            var messages = ChatMessages.Read(fields);
-            var tools = fields.Array("tools", "an array of tool definitions");
-            var chat = new ChatTemplateInput(
-                messages.GetRawText(),
-                tools?.GetRawText(),
-                fields.Bool("add_generation_prompt") ?? true,
-                fields.Object("chat_template_kwargs")?.Root.GetRawText());
-            ids = await tokenizer.ApplyChatTemplateAsync(chat, cancellationToken);
+            ids = await tokenizer.ApplyChatTemplateAsync(ChatTemplateFields.Read(fields), cancellationToken);
         }
         else
         {
