@@ -21,6 +21,7 @@ public static class GenerationMessages
             KeepSpecialTokens = !request.Params.SkipSpecialTokens,
             Priority = request.Priority,
             N = request.Params.N,
+            BadWords = { request.Params.BadWords },
         };
         if (request.Params.TruncatePromptTokens is { } truncate)
         {
@@ -181,6 +182,7 @@ public static class GenerationMessages
             SkipSpecialTokens = !request.KeepSpecialTokens,
             N = request.N == 0 ? 1 : request.N,
             TruncatePromptTokens = request.HasTruncatePromptTokens ? request.TruncatePromptTokens : null,
+            BadWords = [.. request.BadWords],
         };
     }
 

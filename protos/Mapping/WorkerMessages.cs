@@ -134,9 +134,17 @@ public static class WorkerMessages
             message.BannedTokenIds.AddRange(banned);
         }
 
+        foreach (var word in sampling.BadWords ?? [])
+        {
+            message.BadWords.Add(new Proto.TokenSequence { Ids = { word } });
+        }
+
         return message;
     }
 
     private static SamplingParams ToDomain(Proto.RequestSampling? sampling) =>
-        CommonMessages.ToDomain(sampling?.Params, sampling is null ? null : [.. sampling.BannedTokenIds]);
+        CommonMessages.ToDomain(sampling?.Params, sampling is null ? null : [.. sampling.BannedTokenIds]) with
+        {
+            BadWords = sampling is { BadWords.Count: > 0 } ? [.. sampling.BadWords.Select(w => (IReadOnlyList<int>)[.. w.Ids])] : null,
+        };
 }

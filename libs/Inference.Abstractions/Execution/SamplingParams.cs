@@ -14,6 +14,10 @@ namespace Inference.Abstractions.Execution;
 /// <param name="LogitBias">Added to these ids' logits before sampling.</param>
 /// <param name="AllowedTokenIds">When set, every other id is masked out.</param>
 /// <param name="StructuredOutput">When set, only tokens that keep the output a prefix of a match are allowed.</param>
+/// <param name="BadWords">
+/// vLLM's bad_words as token sequences: the last id of each is masked out wherever the output so far ends with the
+/// ids before it (a one-token word is always masked).
+/// </param>
 public sealed record SamplingParams(
     float Temperature = 0f,
     float TopP = 1f,
@@ -27,7 +31,8 @@ public sealed record SamplingParams(
     IReadOnlyList<int>? BannedTokenIds = null,
     IReadOnlyDictionary<int, float>? LogitBias = null,
     IReadOnlyList<int>? AllowedTokenIds = null,
-    Generation.StructuredOutput? StructuredOutput = null)
+    Generation.StructuredOutput? StructuredOutput = null,
+    IReadOnlyList<IReadOnlyList<int>>? BadWords = null)
 {
     public static SamplingParams Greedy { get; } = new();
 }

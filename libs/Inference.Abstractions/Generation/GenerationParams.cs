@@ -76,4 +76,10 @@ public sealed record GenerationParams
     /// the context with the tokens asked for (max_tokens, else one). Null (default): a prompt too long is refused.
     /// </summary>
     public int? TruncatePromptTokens { get; init; }
+
+    /// <summary>
+    /// vLLM's bad_words: words never generated. Each is tokenized on its own and with a leading space (when that makes
+    /// a different first token of the same length), and the last token of each is banned after the ones before it.
+    /// </summary>
+    public IReadOnlyList<string> BadWords { get; init; } = [];
 }

@@ -154,6 +154,24 @@ public sealed class OpenAiApiTests(ServedSystem system) : IClassFixture<ServedSy
     }
 
     [Fact]
+    public async Task Completion_BadWords_TheGreedyFirstWordIsNotGeneratedAgain()
+    {
+        using var http = Http();
+        var request = new Dictionary<string, object> { ["prompt"] = "The weather today is", ["max_tokens"] = 1, ["temperature"] = 0, ["logprobs"] = 0 };
+        using var first = await http.PostAsJsonAsync("/v1/completions", request);
+        var firstBody = await first.Content.ReadFromJsonAsync<JsonElement>();
+        var word = firstBody.GetProperty("choices")[0].GetProperty("text").GetString()!;
+        Assert.False(string.IsNullOrWhiteSpace(word), $"the greedy first token's text is a word: \"{word}\"");
+
+        request["bad_words"] = new[] { word };
+        request["max_tokens"] = 8;
+        request["ignore_eos"] = true;
+        var texts = await ChoiceTextsAsync(http, "/v1/completions", request);
+
+        Assert.DoesNotContain(word.Trim(), Assert.Single(texts));
+    }
+
+    [Fact]
     public async Task ChatCompletion_ContinueFinalMessage_EqualsACompletionOfThePromptCutAfterThatMessage()
     {
         using var http = Http();

@@ -4,7 +4,7 @@ namespace Worker.Runtime.Sampling;
 
 /// <summary>
 /// Logit edits before token choice: the allowed ids (vLLM's allowed_token_ids), OpenAI's logit_bias, banned ids,
-/// repetition (HF), then presence and frequency (OpenAI) penalties.
+/// bad words (vLLM), repetition (HF), then presence and frequency (OpenAI) penalties.
 /// </summary>
 public static class LogitsProcessors
 {
@@ -37,6 +37,11 @@ public static class LogitsProcessors
             }
         }
 
+        if (p.BadWords is { Count: > 0 } badWords)
+        {
+            BanBadWordEnds(logits, badWords, state.OutputTokens);
+        }
+
         // Repetition penalty over prompt + output: divide positive logits, multiply negative ones.
         if (p.RepetitionPenalty > 0 && p.RepetitionPenalty != 1f)
         {
@@ -59,6 +64,30 @@ public static class LogitsProcessors
                 {
                     logits[id] -= p.FrequencyPenalty * count + p.PresencePenalty;
                 }
+            }
+        }
+    }
+
+    /// <summary>A bad word's last token becomes -inf where the output ends with the word's other tokens (always for one token).</summary>
+    private static void BanBadWordEnds(Span<float> logits, IReadOnlyList<IReadOnlyList<int>> badWords, IReadOnlyList<int> output)
+    {
+        foreach (var word in badWords)
+        {
+            int prefix = word.Count - 1;
+            if (prefix > output.Count || (uint)word[prefix] >= (uint)logits.Length)
+            {
+                continue;
+            }
+
+            bool matches = true;
+            for (int i = 0; i < prefix && matches; i++)
+            {
+                matches = output[output.Count - prefix + i] == word[i];
+            }
+
+            if (matches)
+            {
+                logits[word[prefix]] = float.NegativeInfinity;
             }
         }
     }

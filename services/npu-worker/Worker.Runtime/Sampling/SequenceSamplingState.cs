@@ -8,6 +8,7 @@ public sealed class SequenceSamplingState
 {
     private readonly Dictionary<int, int> _outputCounts = [];
     private readonly HashSet<int> _seenTokens = [];
+    private readonly List<int> _outputTokens = [];
 
     /// <param name="promptTokens">Prompt tokens (repetition penalty looks at these too).</param>
     /// <param name="outputTokens">Tokens already generated (a request resumed after preemption); a grammar replays them.</param>
@@ -33,12 +34,16 @@ public sealed class SequenceSamplingState
     /// <summary>Generated token id to its count (presence and frequency penalties).</summary>
     public IReadOnlyDictionary<int, int> OutputCounts => _outputCounts;
 
+    /// <summary>Generated ids in order (bad words look at how the output ends).</summary>
+    public IReadOnlyList<int> OutputTokens => _outputTokens;
+
     /// <summary>Prompt and generated ids (repetition penalty, as Hugging Face applies it).</summary>
     public IReadOnlySet<int> SeenTokens => _seenTokens;
 
     public void AddOutputToken(int token)
     {
         _outputCounts[token] = _outputCounts.GetValueOrDefault(token) + 1;
+        _outputTokens.Add(token);
         _seenTokens.Add(token);
         // A token the grammar refuses can only be a forced pick when every token was masked (a ban on the one
         // allowed token, such as EOS before min_tokens); the matcher then stays where it was.

@@ -66,6 +66,14 @@ public sealed class SamplingRequestTests(GatewayHost host) : IClassFixture<Gatew
     }
 
     [Fact]
+    public async Task BadWords_ReachTheScheduler()
+    {
+        await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"no bad words","bad_words":["never"," this"]}""");
+
+        Assert.Equal(["never", " this"], Assert.Single(host.Scheduler.Requests, r => r.Text == "no bad words").BadWords);
+    }
+
+    [Fact]
     public async Task Completions_LogitBiasAndAllowedTokenIds_ReachTheScheduler()
     {
         await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"biased","logit_bias":{"42":5.5,"7":-100},"allowed_token_ids":[7,42,9]}""");

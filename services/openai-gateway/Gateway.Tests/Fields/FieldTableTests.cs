@@ -16,7 +16,6 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         ["mm_processor_kwargs"] = "{}",
         ["use_beam_search"] = "true",
         ["length_penalty"] = "0.5",
-        ["bad_words"] = """["bad"]""",
         ["logits_processors"] = """["m.P"]""",
         ["response_format"] = """{"type":"structural_tag"}""",
         ["structured_outputs"] = """{"grammar":"root ::= 'a'"}""",

@@ -177,11 +177,12 @@ public sealed class InferenceEngine : IAsyncDisposable
         var p = ModelDefaults.Apply(request.Params, ExecutorInfo.Defaults);
         var promptIds = Truncate(await TokenizeAsync(request.Prompt, cancellationToken), p);
         _validator.ValidatePrompt(promptIds, p);
+        var badWords = await TokenizeBadWordsAsync(p.BadWords, cancellationToken);
 
         var requestId = string.IsNullOrEmpty(request.RequestId) ? $"req-{Guid.NewGuid():N}" : request.RequestId;
         var completions = p.N == 1
-            ? RunOneAsync(requestId, promptIds, p, request.Priority, index: 0, cancellationToken)
-            : RunParallelAsync(requestId, promptIds, p, request.Priority, cancellationToken);
+            ? RunOneAsync(requestId, promptIds, badWords, p, request.Priority, index: 0, cancellationToken)
+            : RunParallelAsync(requestId, promptIds, badWords, p, request.Priority, cancellationToken);
         await foreach (var output in completions)
         {
             yield return output;
@@ -197,6 +198,7 @@ public sealed class InferenceEngine : IAsyncDisposable
     private async IAsyncEnumerable<GenerationOutput> RunParallelAsync(
         string parentId,
         IReadOnlyList<int> promptIds,
+        IReadOnlyList<IReadOnlyList<int>> badWords,
         GenerationParams p,
         int priority,
         [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -209,7 +211,7 @@ public sealed class InferenceEngine : IAsyncDisposable
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var merged = Channel.CreateUnbounded<GenerationOutput>(new UnboundedChannelOptions { SingleReader = true });
-        var children = RunChildrenAsync(parentId, childIds, promptIds, p, priority, merged.Writer, stop.Token);
+        var children = RunChildrenAsync(parentId, childIds, promptIds, badWords, p, priority, merged.Writer, stop.Token);
         try
         {
             await foreach (var output in merged.Reader.ReadAllAsync(cancellationToken))
@@ -230,6 +232,7 @@ public sealed class InferenceEngine : IAsyncDisposable
         string parentId,
         string[] childIds,
         IReadOnlyList<int> promptIds,
+        IReadOnlyList<IReadOnlyList<int>> badWords,
         GenerationParams p,
         int priority,
         ChannelWriter<GenerationOutput> merged,
@@ -255,7 +258,7 @@ public sealed class InferenceEngine : IAsyncDisposable
             var child = p with { N = 1, Seed = p.Seed is { } seed ? unchecked(seed + (ulong)index) : null };
             try
             {
-                await foreach (var output in RunOneAsync(childIds[index], promptIds, child, priority, index, cancellationToken))
+                await foreach (var output in RunOneAsync(childIds[index], promptIds, badWords, child, priority, index, cancellationToken))
                 {
                     // Callers know the request by their id; the index tells the completions apart.
                     await merged.WriteAsync(output with { RequestId = parentId, PromptTokenIds = index == 0 ? output.PromptTokenIds : null }, cancellationToken);
@@ -272,6 +275,7 @@ public sealed class InferenceEngine : IAsyncDisposable
     private async IAsyncEnumerable<GenerationOutput> RunOneAsync(
         string requestId,
         IReadOnlyList<int> promptIds,
+        IReadOnlyList<IReadOnlyList<int>> badWords,
         GenerationParams p,
         int priority,
         int index,
@@ -287,7 +291,7 @@ public sealed class InferenceEngine : IAsyncDisposable
             await using var detokenizer = await _tokenizer.StartDetokenizerAsync(
                 new DetokenizerOptions(p.SkipSpecialTokens, p.Stop, p.IncludeStopStrInOutput, p.MinTokens), cancellationToken);
             var outputs = Channel.CreateUnbounded<EngineOutput>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-            var engineRequest = new EngineRequest(requestId, promptIds, ToSampling(p), ToStopping(p, promptIds.Count), priority, _time.GetTimestamp());
+            var engineRequest = new EngineRequest(requestId, promptIds, ToSampling(p, badWords), ToStopping(p, promptIds.Count), priority, _time.GetTimestamp());
             if (!_loop.Submit(engineRequest, outputs.Writer))
             {
                 throw new ObjectDisposedException(nameof(InferenceEngine));
@@ -448,7 +452,33 @@ public sealed class InferenceEngine : IAsyncDisposable
         }
     }
 
-    private static SamplingParams ToSampling(GenerationParams p) => new(
+    /// <summary>
+    /// vLLM's bad-word tokenization: each word (leading whitespace dropped) alone, and again after a space when that
+    /// gives a different first token and the same length (the word in the middle of a sentence).
+    /// </summary>
+    private async ValueTask<IReadOnlyList<IReadOnlyList<int>>> TokenizeBadWordsAsync(IReadOnlyList<string> words, CancellationToken cancellationToken)
+    {
+        var sequences = new List<IReadOnlyList<int>>();
+        foreach (var word in words)
+        {
+            var alone = await _tokenizer.EncodeAsync(word.TrimStart(), parseSpecialTokens: false, cancellationToken);
+            var spaced = await _tokenizer.EncodeAsync(" " + word.TrimStart(), parseSpecialTokens: false, cancellationToken);
+            if (alone.Count == 0)
+            {
+                throw new GenerationValidationException("bad_words", "bad_words must not contain empty or whitespace-only words.");
+            }
+
+            sequences.Add(alone);
+            if (spaced.Count == alone.Count && spaced[0] != alone[0])
+            {
+                sequences.Add(spaced);
+            }
+        }
+
+        return sequences;
+    }
+
+    private static SamplingParams ToSampling(GenerationParams p, IReadOnlyList<IReadOnlyList<int>> badWords) => new(
         Temperature: p.Temperature ?? 1f,
         TopP: p.TopP ?? 1f,
         TopK: Math.Max(0, p.TopK ?? 0),
@@ -460,7 +490,8 @@ public sealed class InferenceEngine : IAsyncDisposable
         Logprobs: p.Logprobs,
         LogitBias: p.LogitBias,
         AllowedTokenIds: p.AllowedTokenIds,
-        StructuredOutput: p.StructuredOutput);
+        StructuredOutput: p.StructuredOutput,
+        BadWords: badWords.Count > 0 ? badWords : null);
 
     /// <summary>An unset max_tokens runs to the model's default (generation_config.json max_new_tokens) or the
     /// context limit, whichever comes first.</summary>

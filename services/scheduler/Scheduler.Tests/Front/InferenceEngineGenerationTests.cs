@@ -52,6 +52,20 @@ public sealed class InferenceEngineGenerationTests
     }
 
     [Fact]
+    public async Task GenerateAsync_BadWords_ReachTheWorkerTokenizedWithoutLeadingSpace()
+    {
+        var executor = new FakeStepExecutor();
+        await using var engine = EngineFixture.Create(executor);
+
+        await engine.CollectAsync(EngineFixture.Text("abc", new GenerationParams { MaxTokens = 1, BadWords = ["xy", " q"] }, "bw"))
+            .WaitAsync(EngineFixture.Timeout);
+
+        // The fake tokenizer spells every character as one token, so a spaced word is always longer and is not added.
+        var sent = executor.PlansSoFar().SelectMany(plan => plan.NewRequests).Single(r => r.RequestId == "bw").Sampling.BadWords!;
+        Assert.Equal([[(int)'x', (int)'y'], [(int)'q']], sent.Select(w => w.ToArray()));
+    }
+
+    [Fact]
     public async Task GenerateAsync_Eos_FinishesWithStopAndSkipsTheSpecialToken()
     {
         var executor = new FakeStepExecutor(nextToken: last => last == 'c' ? FakeTextTokenizer.EosId : last + 1);

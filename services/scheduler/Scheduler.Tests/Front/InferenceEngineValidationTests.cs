@@ -34,6 +34,7 @@ public sealed class InferenceEngineValidationTests
         { new GenerationParams { AllowedTokenIds = [1, 1000] }, "allowed_token_ids" },
         { new GenerationParams { N = 129 }, "n" },
         { new GenerationParams { TruncatePromptTokens = 0 }, "truncate_prompt_tokens" },
+        { new GenerationParams { BadWords = ["ok", "  "] }, "bad_words" },
         { new GenerationParams { TruncatePromptTokens = -2 }, "truncate_prompt_tokens" },
         { new GenerationParams { TruncatePromptTokens = 128 }, "truncate_prompt_tokens" },
         { new GenerationParams { StructuredOutput = new StructuredOutput.JsonSchema("""{"type":"string","contentEncoding":"base64"}""") }, "structured_output" },

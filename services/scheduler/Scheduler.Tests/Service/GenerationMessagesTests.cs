@@ -40,11 +40,13 @@ public sealed class GenerationMessagesTests
             MaxTokens = 5, Temperature = 0.5f, TopP = 0.9f, TopK = 40, MinP = 0.1f, Seed = 42, Stop = ["x"],
             StopTokenIds = [7], IgnoreEos = true, Logprobs = 2, PresencePenalty = 0.5f, FrequencyPenalty = 0.25f,
             RepetitionPenalty = 1.1f, IncludeStopStrInOutput = true, SkipSpecialTokens = false, MinTokens = 2, TruncatePromptTokens = 9,
+            BadWords = ["never", " this"],
         }, Priority: 3);
 
         var received = GenerationMessages.ToDomain(GenerationMessages.ToProto(sent));
 
-        Assert.Equal(sent.Params with { Stop = [], StopTokenIds = [] }, received.Params with { Stop = [], StopTokenIds = [] });
+        Assert.Equal(sent.Params with { Stop = [], StopTokenIds = [], BadWords = [] }, received.Params with { Stop = [], StopTokenIds = [], BadWords = [] });
+        Assert.Equal(sent.Params.BadWords, received.Params.BadWords);
         Assert.Equal(sent.Params.Stop, received.Params.Stop);
         Assert.Equal(sent.Params.StopTokenIds, received.Params.StopTokenIds);
         Assert.Equal((sent.RequestId, sent.Prompt, sent.Priority), (received.RequestId, received.Prompt, received.Priority));

@@ -64,7 +64,7 @@ public static class ApiFieldTable
         new("logit_bias", E.Generation, Supported,
             "token id (as a string) → bias in [-100, 100], added to that token's logit before sampling; logprobs stay unbiased"),
         new("allowed_token_ids", E.Generation, Supported, "only these token ids can be generated; ids must be in the vocabulary"),
-        new("bad_words", E.Generation, Refused, $"{NotYet}; send [] or leave it out", EmptyArray("bad_words")),
+        new("bad_words", E.Generation, Supported, "words never generated, as vLLM bans them: each tokenized alone and after a space, its last token masked wherever the output ends with its other tokens; an empty word is a 400"),
         new("logits_processors", E.Generation, Refused, "is not supported: no custom logits processors are loaded", Absent),
 
         // Structured output (guided decoding).

@@ -39,9 +39,6 @@ internal static class FieldChecks
 
     public static Func<RequestFields, bool> NumberIs(string name, double neutral) => f => (f.Number(name) ?? neutral) == neutral;
 
-    public static Func<RequestFields, bool> EmptyArray(string name) =>
-        f => f.Array(name, "an array")!.Value.GetArrayLength() == 0;
-
     /// <summary>A string that is one of <paramref name="accepted"/>; one of <paramref name="known"/> is refused, any other is malformed.</summary>
     public static Func<RequestFields, bool> OneOf(string name, string[] accepted, string[] known) => f =>
     {

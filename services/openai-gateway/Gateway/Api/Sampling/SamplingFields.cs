@@ -33,6 +33,7 @@ public static class SamplingFields
             StructuredOutput = StructuredOutputFields.Read(fields),
             Stop = fields.StringOrStrings("stop").Where(s => s.Length > 0).ToArray(),
             StopTokenIds = fields.Ints("stop_token_ids"),
+            BadWords = fields.StringOrStrings("bad_words"),
             IgnoreEos = fields.Bool("ignore_eos") ?? false,
             Logprobs = logprobs,
             PresencePenalty = Single(fields, "presence_penalty"),
