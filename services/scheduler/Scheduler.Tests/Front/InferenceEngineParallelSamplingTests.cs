@@ -40,6 +40,33 @@ public sealed class InferenceEngineParallelSamplingTests
     }
 
     [Fact]
+    public async Task GenerateAsync_NThree_KvCacheUsageCountsThePromptsFullBlocksOnce()
+    {
+        // Blocks of 16: a 36-token prompt has 2 full blocks, and no sequence passes 44 tokens (3 blocks). Three
+        // completions that share the full blocks hold 2 + 3 x 1 blocks; three that did not would hold 3 x 3.
+        var executor = new FakeStepExecutor(FakeStepExecutor.DefaultInfo(numBlocks: 64, blockSize: 16), gated: true);
+        await using var engine = EngineFixture.Create(executor);
+        var prompt = string.Concat(Enumerable.Range(0, 36).Select(i => (char)('a' + i % 26)));
+
+        var run = engine.CollectAsync(EngineFixture.Text(prompt, new GenerationParams { Temperature = 0, MaxTokens = 8, N = 3 }, id: "kv"));
+        var usedBlocks = new List<int>();
+        while (!run.IsCompleted)
+        {
+            executor.AllowSteps(1);
+            await Task.Delay(10);
+            var snapshot = engine.Snapshot;
+            if (snapshot.NumRunning == 3)
+            {
+                usedBlocks.Add((int)Math.Round(snapshot.KvCacheUsage * 64));
+            }
+        }
+
+        await run.WaitAsync(EngineFixture.Timeout);
+        Assert.NotEmpty(usedBlocks);
+        Assert.All(usedBlocks, used => Assert.Equal(5, used));
+    }
+
+    [Fact]
     public async Task GenerateAsync_SeededN_GivesCompletionIItsSeedPlusI()
     {
         var executor = new FakeStepExecutor();
