@@ -59,8 +59,9 @@ public static class Usage
             Measures encode, decode and streaming-detokenize tokens/s on one thread over mixed text.
 
         bench-model --model DIR|ORG/NAME[@REV] [--prompt-tokens N] [--decode-tokens N] [--batch 1,16] [--threads N] [--repeat N]
-                    [--quantization none|q8_0]
+                    [--quantization none|q8_0] [--json-schema JSON | --regex PATTERN | --choice TEXT...]
             Measures the model runner's prefill and decode tokens/s in process, per batch size (fastest of N rounds).
+            With a structured output, each batch size runs again with every sequence constrained by it.
 
         bench [--model DIR|ORG/NAME[@REV] | --preset tiny|small|qwen2.5-0.5b] [--prompt-tokens N] [--steps N]
               [--threads N] [--repeat N] [--quick] [--no-serve] [--json FILE] [--work-dir DIR]

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Inference.Cli.Benchmarks;
 using Inference.Cli.CommandLine;
+using Inference.Abstractions.Execution;
+using Inference.Grammar;
 using Inference.Hub;
 using Worker.Runtime;
 using Worker.Runtime.Ops;
@@ -9,10 +11,12 @@ using Worker.Runtime.Ops;
 namespace Inference.Cli.Commands;
 
 /// <summary>
-/// `bench-model --model DIR [--prompt-tokens 128] [--decode-tokens 32] [--batch 1,16] [--threads N] [--repeat 1] [--quantization none|q8_0]`: forward-pass throughput of the in-process model runner, driven with hand-built step plans
+/// `bench-model --model DIR [--prompt-tokens 128] [--decode-tokens 32] [--batch 1,16] [--threads N] [--repeat 1] [--quantization none|q8_0]
+/// [--json-schema JSON | --regex PATTERN | --choice TEXT...]`: forward-pass throughput of the in-process model runner, driven with hand-built step plans
 /// (no scheduler, no tokenizer). For each batch size B: B requests with deterministic pseudo-random prompts are
 /// prefilled in one step, then decoded greedily one token per request per step, measured as `bench` measures
-/// (<see cref="ThroughputProtocol"/>: a short untimed round first, then the fastest of --repeat rounds).
+/// (<see cref="ThroughputProtocol"/>: a short untimed round first, then the fastest of --repeat rounds). With a
+/// structured output, each batch size runs again with every sequence constrained by it, on the next line.
 /// </summary>
 public static class BenchModelCommand
 {
@@ -25,7 +29,20 @@ public static class BenchModelCommand
         var threads = args.Int("threads", 1, 1024) ?? Environment.ProcessorCount;
         var repeat = args.Int("repeat", 1, 1000) ?? 1;
         var quantization = QuantizationArgument.Read(args);
+        var constraint = StructuredOutputArguments.Read(args);
         args.EnsureAllRead();
+        if (constraint is not null)
+        {
+            try
+            {
+                StructuredOutputSpecs.Validate(constraint, "structured output");
+            }
+            catch (GenerationValidationException e)
+            {
+                throw new UsageException(e.Message);
+            }
+        }
+
         string modelDirectory;
         try
         {
@@ -66,22 +83,39 @@ public static class BenchModelCommand
         if (repeat > 1)
             Console.WriteLine($"           fastest of {repeat} timed rounds per batch size (prefill and decode each)");
         Console.WriteLine();
-        Console.WriteLine($"{"batch",5} {"prefill tok/s",14} {"prefill s",10} {"decode tok/s",13} {"ms/step",9} {"sample ms",10} {"decode s",9}");
+        if (constraint is not null)
+            Console.WriteLine($"           'constrained' rows: every sequence under {Describe(constraint)}; 'sample ms' includes the grammar masks");
+        Console.WriteLine();
+        Console.WriteLine($"{"batch",5} {"output",-12} {"prefill tok/s",14} {"prefill s",10} {"decode tok/s",13} {"ms/step",9} {"sample ms",10} {"decode s",9}");
 
-        var rounds = new ModelRunnerRounds(runner, blocksPerRequest);
+        var free = new ModelRunnerRounds(runner, blocksPerRequest);
+        var constrained = constraint is null ? null : new ModelRunnerRounds(runner, blocksPerRequest, SamplingParams.Greedy with { StructuredOutput = constraint });
         foreach (int batch in batchSizes)
         {
-            var result = ThroughputProtocol.Measure(rounds, batch, promptTokens, decodeTokens, repeat);
-            double prefillRate = (double)batch * promptTokens / result.PrefillSeconds;
-            double decodeRate = result.DecodeSeconds > 0 ? (double)batch * decodeTokens / result.DecodeSeconds : 0;
-            double msPerStep = decodeTokens > 0 ? result.DecodeSeconds * 1000 / decodeTokens : 0;
-            double sampleMsPerStep = decodeTokens > 0 ? result.DecodeSampleSeconds * 1000 / decodeTokens : 0;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{batch,5} {prefillRate,14:F1} {result.PrefillSeconds,10:F3} {decodeRate,13:F1} {msPerStep,9:F1} {sampleMsPerStep,10:F2} {result.DecodeSeconds,9:F3}"));
+            WriteRow(batch, "free", ThroughputProtocol.Measure(free, batch, promptTokens, decodeTokens, repeat), promptTokens, decodeTokens);
+            if (constrained is not null)
+                WriteRow(batch, "constrained", ThroughputProtocol.Measure(constrained, batch, promptTokens, decodeTokens, repeat), promptTokens, decodeTokens);
         }
 
         return 0;
     }
+
+    private static void WriteRow(int batch, string output, RoundTimes result, int promptTokens, int decodeTokens)
+    {
+        double prefillRate = (double)batch * promptTokens / result.PrefillSeconds;
+        double decodeRate = result.DecodeSeconds > 0 ? (double)batch * decodeTokens / result.DecodeSeconds : 0;
+        double msPerStep = decodeTokens > 0 ? result.DecodeSeconds * 1000 / decodeTokens : 0;
+        double sampleMsPerStep = decodeTokens > 0 ? result.DecodeSampleSeconds * 1000 / decodeTokens : 0;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{batch,5} {output,-12} {prefillRate,14:F1} {result.PrefillSeconds,10:F3} {decodeRate,13:F1} {msPerStep,9:F1} {sampleMsPerStep,10:F2} {result.DecodeSeconds,9:F3}"));
+    }
+
+    private static string Describe(StructuredOutput constraint) => constraint switch
+    {
+        StructuredOutput.JsonSchema => "the --json-schema",
+        StructuredOutput.Regex => "the --regex",
+        _ => "the --choice list",
+    };
 
     private static ModelRunner Load(string modelDirectory, ModelRunnerOptions options)
     {

@@ -112,36 +112,8 @@ public static class GenerateCommand
         Seed = args.ULong("seed"),
         IgnoreEos = args.Flag("ignore-eos"),
         Logprobs = args.Int("logprobs", 0, 20) ?? 0,
-        StructuredOutput = ReadStructuredOutput(args),
+        StructuredOutput = StructuredOutputArguments.Read(args),
     };
-
-    /// <summary>At most one of --json-schema JSON, --regex PATTERN and --choice TEXT (repeated), as the API's structured output.</summary>
-    private static StructuredOutput? ReadStructuredOutput(CommandArguments args)
-    {
-        var schema = args.String("json-schema");
-        var regex = args.String("regex");
-        var choices = args.Strings("choice");
-        var given = (schema is null ? 0 : 1) + (regex is null ? 0 : 1) + (choices.Count == 0 ? 0 : 1);
-        if (given > 1)
-            throw new UsageException("--json-schema, --regex and --choice exclude each other");
-        if (schema is not null)
-        {
-            try
-            {
-                using var document = JsonDocument.Parse(schema);
-            }
-            catch (JsonException e)
-            {
-                throw new UsageException($"--json-schema is not valid JSON: {e.Message}");
-            }
-
-            return new StructuredOutput.JsonSchema(schema);
-        }
-
-        return regex is not null ? new StructuredOutput.Regex(regex)
-            : choices.Count > 0 ? new StructuredOutput.Choice(choices)
-            : null;
-    }
 
     private static async Task<GenerationResult> CollectAsync(InferenceEngine engine, GenerationRequest request, CancellationToken cancellationToken)
     {
