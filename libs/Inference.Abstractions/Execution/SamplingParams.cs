@@ -14,6 +14,8 @@ namespace Inference.Abstractions.Execution;
 /// <param name="LogitBias">Added to these ids' logits before sampling.</param>
 /// <param name="AllowedTokenIds">When set, every other id is masked out.</param>
 /// <param name="StructuredOutput">When set, only tokens that keep the output a prefix of a match are allowed.</param>
+/// <param name="PromptLogprobs">When set, the logprob and rank of every prompt token from position 1 plus this many
+/// top alternatives per position (vLLM's prompt_logprobs); null computes none.</param>
 public sealed record SamplingParams(
     float Temperature = 0f,
     float TopP = 1f,
@@ -27,7 +29,8 @@ public sealed record SamplingParams(
     IReadOnlyList<int>? BannedTokenIds = null,
     IReadOnlyDictionary<int, float>? LogitBias = null,
     IReadOnlyList<int>? AllowedTokenIds = null,
-    Generation.StructuredOutput? StructuredOutput = null)
+    Generation.StructuredOutput? StructuredOutput = null,
+    int? PromptLogprobs = null)
 {
     public static SamplingParams Greedy { get; } = new();
 }
