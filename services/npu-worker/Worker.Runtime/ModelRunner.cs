@@ -14,8 +14,9 @@ namespace Worker.Runtime;
 /// <summary>
 /// Executes engine steps on the CPU: holds each running request's tokens, block table and sampler,
 /// applies the StepPlan diff (finished ids first, new requests in full, cached ones as diffs; a decode
-/// token is the last sampled one), runs all scheduled tokens as one batched forward, and samples
-/// where a request's known tokens are all computed. Steps run one at a time.
+/// token is the last sampled one), runs all scheduled tokens as one batched forward (split into a few passes only
+/// when prompt logprobs need many logits rows, see ModelRunner.ForwardPasses.cs), and samples where a request's known
+/// tokens are all computed. Steps run one at a time.
 /// </summary>
 public sealed partial class ModelRunner : IStepExecutor, IDisposable
 {
