@@ -26,6 +26,11 @@ public static class CommonMessages
             message.Seed = seed;
         }
 
+        if (s.PromptLogprobs is { } promptLogprobs)
+        {
+            message.PromptLogprobs = promptLogprobs;
+        }
+
         AddTokenConstraints(message, s.LogitBias, s.AllowedTokenIds);
         StructuredOutputMessages.AddTo(message, s.StructuredOutput);
         return message;
@@ -71,7 +76,8 @@ public static class CommonMessages
             BannedTokenIds: bannedTokenIds is { Count: > 0 } ? bannedTokenIds : null,
             LogitBias: LogitBias(p),
             AllowedTokenIds: AllowedTokenIds(p),
-            StructuredOutput: StructuredOutputMessages.ToDomain(p.StructuredOutput));
+            StructuredOutput: StructuredOutputMessages.ToDomain(p.StructuredOutput),
+            PromptLogprobs: p.HasPromptLogprobs ? p.PromptLogprobs : null);
     }
 
     /// <summary>A model's defaults: only the fields it has are set.</summary>

@@ -98,6 +98,11 @@ public static class GenerationMessages
             response.PromptTokenIds.AddRange(promptIds);
         }
 
+        if (output.PromptLogprobs is { } promptLogprobs)
+        {
+            response.PromptLogprobs = PromptLogprobsMessages.ToProto(firstPosition: 1, promptLogprobs);
+        }
+
         return response;
     }
 
@@ -118,7 +123,8 @@ public static class GenerationMessages
             ? new GenerationUsage(usage.PromptTokens, usage.CompletionTokens, usage.CachedPromptTokens)
             : null,
         response.PromptTokenIds.Count == 0 ? null : [.. response.PromptTokenIds],
-        response.Index);
+        response.Index,
+        response.PromptLogprobs is null ? null : PromptLogprobsMessages.ToDomain(response.PromptLogprobs));
 
     private static Common.V1.SamplingParams ToSamplingProto(GenerationParams p)
     {
@@ -132,6 +138,7 @@ public static class GenerationMessages
         if (p.FrequencyPenalty is { } frequency) message.FrequencyPenalty = frequency;
         if (p.RepetitionPenalty is { } repetition) message.RepetitionPenalty = repetition;
         if (p.Logprobs != 0) message.Logprobs = p.Logprobs;
+        if (p.PromptLogprobs is { } promptLogprobs) message.PromptLogprobs = promptLogprobs;
         CommonMessages.AddTokenConstraints(message, p.LogitBias, p.AllowedTokenIds);
         StructuredOutputMessages.AddTo(message, p.StructuredOutput);
         return message;
@@ -170,6 +177,7 @@ public static class GenerationMessages
             FrequencyPenalty = s.HasFrequencyPenalty ? s.FrequencyPenalty : null,
             RepetitionPenalty = s.HasRepetitionPenalty ? s.RepetitionPenalty : null,
             Logprobs = s.Logprobs,
+            PromptLogprobs = s.HasPromptLogprobs ? s.PromptLogprobs : null,
             LogitBias = CommonMessages.LogitBias(s),
             AllowedTokenIds = CommonMessages.AllowedTokenIds(s),
             StructuredOutput = StructuredOutputMessages.ToDomain(s.StructuredOutput),

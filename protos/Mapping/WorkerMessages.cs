@@ -113,6 +113,15 @@ public static class WorkerMessages
             });
         }
 
+        foreach (var chunk in result.PromptLogprobs ?? [])
+        {
+            response.PromptLogprobs.Add(new Proto.RequestPromptLogprobs
+            {
+                RequestId = chunk.RequestId,
+                Logprobs = PromptLogprobsMessages.ToProto(chunk.FirstPosition, chunk.Positions),
+            });
+        }
+
         return response;
     }
 
@@ -124,7 +133,13 @@ public static class WorkerMessages
             s.Token.Logprob,
             CommonMessages.TopLogprobs(s.Token)))],
         response.Timings is { } t ? new StepTimings(t.ForwardNs, t.SampleNs, t.TotalNs) : default,
-        response.NumTokens);
+        response.NumTokens,
+        response.PromptLogprobs.Count == 0
+            ? null
+            : [.. response.PromptLogprobs.Select(p => new PromptLogprobsChunk(
+                p.RequestId,
+                p.Logprobs?.FirstPosition ?? throw new InvalidDataException($"Prompt logprobs of {p.RequestId} are empty."),
+                PromptLogprobsMessages.ToDomain(p.Logprobs)))]);
 
     private static Proto.RequestSampling ToProto(SamplingParams sampling)
     {

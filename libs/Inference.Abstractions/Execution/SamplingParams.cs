@@ -18,6 +18,8 @@ namespace Inference.Abstractions.Execution;
 /// vLLM's bad_words as token sequences: the last id of each is masked out wherever the output so far ends with the
 /// ids before it (a one-token word is always masked).
 /// </param>
+/// <param name="PromptLogprobs">When set, the logprob and rank of every prompt token from position 1 plus this many
+/// top alternatives per position (vLLM's prompt_logprobs); null computes none.</param>
 public sealed record SamplingParams(
     float Temperature = 0f,
     float TopP = 1f,
@@ -32,7 +34,8 @@ public sealed record SamplingParams(
     IReadOnlyDictionary<int, float>? LogitBias = null,
     IReadOnlyList<int>? AllowedTokenIds = null,
     Generation.StructuredOutput? StructuredOutput = null,
-    IReadOnlyList<IReadOnlyList<int>>? BadWords = null)
+    IReadOnlyList<IReadOnlyList<int>>? BadWords = null,
+    int? PromptLogprobs = null)
 {
     public static SamplingParams Greedy { get; } = new();
 }

@@ -6,7 +6,10 @@ namespace Inference.Abstractions.Execution;
 /// tokens; a partial prefill chunk produces none.</param>
 /// <param name="Timings">Where the executor spent the step.</param>
 /// <param name="NumTokens">Tokens run this step.</param>
-public sealed record StepResult(long StepId, IReadOnlyList<SampledToken> Sampled, StepTimings Timings, int NumTokens);
+/// <param name="PromptLogprobs">For requests whose sampling asks for prompt logprobs, those of the prompt positions
+/// computed this step; null when none.</param>
+public sealed record StepResult(
+    long StepId, IReadOnlyList<SampledToken> Sampled, StepTimings Timings, int NumTokens, IReadOnlyList<PromptLogprobsChunk>? PromptLogprobs = null);
 
 /// <param name="Logprob">Log-probability of TokenId under the unmodified distribution.</param>
 /// <param name="TopLogprobs">Best alternatives, most likely first.</param>

@@ -21,6 +21,8 @@ public sealed record GenerationUsage(int PromptTokens, int CompletionTokens, int
 /// <param name="PromptTokenIds">The prompt's ids, on the first output only.</param>
 /// <param name="Index">Which of the request's <see cref="GenerationParams.N"/> completions this output belongs to; each
 /// completion ends with its own output carrying Finish and its own Usage.</param>
+/// <param name="PromptLogprobs">When <see cref="GenerationParams.PromptLogprobs"/> is set, on the first output only (of
+/// completion 0): one entry per prompt position from 1 (position 0 has none).</param>
 public sealed record GenerationOutput(
     string RequestId,
     IReadOnlyList<GeneratedToken> NewTokens,
@@ -29,4 +31,5 @@ public sealed record GenerationOutput(
     string? StopReason,
     GenerationUsage? Usage,
     IReadOnlyList<int>? PromptTokenIds,
-    int Index = 0);
+    int Index = 0,
+    IReadOnlyList<PromptTokenLogprob>? PromptLogprobs = null);

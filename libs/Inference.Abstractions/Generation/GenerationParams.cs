@@ -54,6 +54,12 @@ public sealed record GenerationParams
     /// <summary>Top alternatives per token, 0 to <see cref="MaxLogprobs"/>. Default 0.</summary>
     public int Logprobs { get; init; }
 
+    /// <summary>
+    /// vLLM's prompt_logprobs: when set, 0 to <see cref="MaxLogprobs"/> top alternatives per prompt position, returned with
+    /// each prompt token's logprob and rank (the whole prompt is computed: the prefix cache is not used). Default null (none).
+    /// </summary>
+    public int? PromptLogprobs { get; init; }
+
     /// <summary>In [-2, 2]. Default 0.</summary>
     public float? PresencePenalty { get; init; }
 

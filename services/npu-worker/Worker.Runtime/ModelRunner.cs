@@ -14,15 +14,19 @@ namespace Worker.Runtime;
 /// <summary>
 /// Executes engine steps on the CPU: holds each running request's tokens, block table and sampler,
 /// applies the StepPlan diff (finished ids first, new requests in full, cached ones as diffs; a decode
-/// token is the last sampled one), runs all scheduled tokens as one batched forward, and samples
-/// where a request's known tokens are all computed. Steps run one at a time.
+/// token is the last sampled one), runs all scheduled tokens as one batched forward (split into a few passes only
+/// when prompt logprobs need many logits rows, see ModelRunner.ForwardPasses.cs), and samples where a request's known
+/// tokens are all computed. Steps run one at a time.
 /// </summary>
 public sealed partial class ModelRunner : IStepExecutor, IDisposable
 {
     private readonly Dictionary<string, RequestState> _requests = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _stepGate = new(1, 1);
     private readonly ForwardBatch _batch = new();
-    private readonly List<RequestState> _sampling = [];
+    private readonly List<ScheduledRun> _runs = [];
+    private readonly List<(RequestState State, int Position, bool Sample)> _logitRows = [];
+    private readonly PromptLogprobCalculator _promptLogprobs;
+    private readonly int _maxPromptLogprobRows;
     private readonly ComputeThreadPool _pool;
     private readonly ICausalLm _model;
     private readonly PagedKvCache _cache;
@@ -31,8 +35,10 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     private readonly (int Layers, int KvHeads, int HeadDim) _cacheShape;
     private readonly StructuredOutputGrammars _grammars;
 
-    private ModelRunner(ExecutorInfo info, ComputeThreadPool pool, ICausalLm model, PagedKvCache cache, (int Layers, int KvHeads, int HeadDim) cacheShape, long weightBytes, StructuredOutputGrammars grammars)
+    private ModelRunner(ExecutorInfo info, ComputeThreadPool pool, ICausalLm model, PagedKvCache cache, (int Layers, int KvHeads, int HeadDim) cacheShape, long weightBytes, StructuredOutputGrammars grammars, int maxPromptLogprobRows)
     {
+        _maxPromptLogprobRows = maxPromptLogprobRows;
+        _promptLogprobs = new PromptLogprobCalculator(info.VocabSize);
         _grammars = grammars;
         Info = info;
         WeightBytes = weightBytes;
@@ -111,7 +117,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, model.WeightType, ops.Weights.Bytes / (1024.0 * 1024.0),
             CpuIsaSelection.Name(CpuIsaSelection.Selected), numBlocks, options.BlockSize, maxModelLength, options.Threads, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         var grammars = new StructuredOutputGrammars(Path.Combine(modelDirectory, "tokenizer.json"), config.VocabSize, config.EosTokenIds);
-        return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim), ops.Weights.Bytes, grammars);
+        return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim), ops.Weights.Bytes, grammars, options.MaxPromptLogprobRows);
     }
 
     /// <exception cref="ArgumentException">The plan does not fit the worker's state; nothing was changed but finished ids.</exception>
@@ -144,30 +150,34 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
             ApplyPlan(plan, CreateMatchers(plan));
         }
 
-        long forwardStarted = Stopwatch.GetTimestamp();
-        var logits = _batch.TokenCount > 0 ? _model.Forward(_batch, _cache) : default;
-        long sampleStarted = Stopwatch.GetTimestamp();
-        var sampled = new SampledToken[_sampling.Count];
-        for (int i = 0; i < _sampling.Count; i++)
+        // Usually one forward pass; more only when prompt logprobs need more logits rows than one pass may hold.
+        var sampled = new List<SampledToken>();
+        var promptLogprobs = new Dictionary<RequestState, (int FirstPosition, List<PromptTokenLogprob> Entries)>();
+        long forwardTicks = 0, sampleTicks = 0;
+        int numTokens = 0;
+        while (NextForwardPass())
         {
-            var state = _sampling[i];
-            var output = _sampler.Sample(logits.Slice(i * Info.VocabSize, Info.VocabSize), state.Sampling);
-            state.Tokens.Add(output.TokenId);
-            state.Sampling.AddOutputToken(output.TokenId);
-            sampled[i] = new SampledToken(state.Id, output.TokenId, output.Logprob, output.TopLogprobs);
+            long forwardStarted = Stopwatch.GetTimestamp();
+            var logits = _model.Forward(_batch, _cache);
+            long sampleStarted = Stopwatch.GetTimestamp();
+            ReadLogits(logits, sampled, promptLogprobs);
+            forwardTicks += sampleStarted - forwardStarted;
+            sampleTicks += Stopwatch.GetTimestamp() - sampleStarted;
+            numTokens += _batch.TokenCount;
         }
 
         long finished = Stopwatch.GetTimestamp();
-        var timings = new StepTimings(
-            Nanoseconds(sampleStarted - forwardStarted), Nanoseconds(finished - sampleStarted), Nanoseconds(finished - started));
-        return new StepResult(plan.StepId, sampled, timings, _batch.TokenCount);
+        var timings = new StepTimings(Nanoseconds(forwardTicks), Nanoseconds(sampleTicks), Nanoseconds(finished - started));
+        PromptLogprobsChunk[]? chunks = promptLogprobs.Count == 0
+            ? null
+            : [.. promptLogprobs.Select(p => new PromptLogprobsChunk(p.Key.Id, p.Value.FirstPosition, p.Value.Entries))];
+        return new StepResult(plan.StepId, sampled, timings, numTokens, chunks);
     }
 
     /// <summary>Registers new requests, applies diffs, and lays the step's tokens out as one batch.</summary>
     private void ApplyPlan(StepPlan plan, Dictionary<string, GrammarMatcher>? matchers)
     {
-        _batch.Clear();
-        _sampling.Clear();
+        _runs.Clear();
         foreach (var r in plan.NewRequests)
         {
             var tokens = r.TokenIds.ToList();
@@ -213,24 +223,9 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
 
     private void Schedule(RequestState state, int numScheduled)
     {
-        if (numScheduled == 0)
+        if (numScheduled > 0)
         {
-            return;
-        }
-
-        _batch.AddSequence(state.BlockIds);
-        int first = state.NumComputedTokens;
-        int row = -1;
-        for (int position = first; position < first + numScheduled; position++)
-        {
-            row = _batch.AddToken(state.Tokens[position], position, Info.BlockSize);
-        }
-
-        state.NumComputedTokens = first + numScheduled;
-        if (state.NumComputedTokens == state.Tokens.Count)
-        {
-            _batch.RequestLogits(row);
-            _sampling.Add(state);
+            _runs.Add(new ScheduledRun(state, state.NumComputedTokens, state.NumComputedTokens + numScheduled));
         }
     }
 

@@ -29,6 +29,13 @@ public sealed record ModelRunnerOptions
     /// <summary>How matrix weights are held: as the checkpoint stores them, or quantized at load. Default none.</summary>
     public WeightQuantization Quantization { get; init; } = WeightQuantization.None;
 
+    /// <summary>
+    /// Most prompt positions whose logits one forward pass computes for prompt logprobs (each row is vocabulary-sized:
+    /// 128 rows of Qwen2's 151,936 logits are 78 MB). A step that needs more runs the rest of those prompts in further
+    /// passes. Default 128.
+    /// </summary>
+    public int MaxPromptLogprobRows { get; init; } = 128;
+
     /// <exception cref="ArgumentException">A value is out of range; the message names it.</exception>
     public void Validate()
     {
@@ -37,6 +44,7 @@ public sealed record ModelRunnerOptions
         Require(NumBlocks is not null || KvCacheBytes > 0, $"KvCacheBytes must be > 0, got {KvCacheBytes}");
         Require(MaxModelLength is null or >= 1, $"MaxModelLength must be >= 1 when set, got {MaxModelLength}");
         Require(Threads >= 1, $"Threads must be >= 1, got {Threads}");
+        Require(MaxPromptLogprobRows >= 1, $"MaxPromptLogprobRows must be >= 1, got {MaxPromptLogprobRows}");
         Require(Device == "cpu" || Device.StartsWith("cpu:", StringComparison.Ordinal),
             $"Device '{Device}' is not supported; this build has the CPU backend (\"cpu\" or \"cpu:N\")");
     }

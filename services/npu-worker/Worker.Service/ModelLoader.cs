@@ -49,6 +49,7 @@ public sealed partial class ModelLoader(
         KvCacheBytes = (long)o.KvCacheMiB << 20,
         MaxModelLength = o.MaxModelLength,
         Threads = o.Threads,
+        MaxPromptLogprobRows = o.MaxPromptLogprobRows,
         Device = o.Device,
         ServedModelName = o.ServedModelName ?? (o.HostModelPath is { } host ? FolderName.Of(host) : null),
         Quantization = WeightQuantizationNames.TryParse(o.Quantization, out var quantization) ? quantization : WeightQuantization.None,

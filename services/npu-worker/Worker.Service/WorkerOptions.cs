@@ -23,6 +23,12 @@ public sealed class WorkerOptions
     /// <summary>Compute threads. Default: all processors.</summary>
     public int Threads { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// Most prompt positions whose vocabulary-sized logits one forward pass computes for prompt logprobs; a step that
+    /// needs more runs the rest in further passes (bounds the logits memory). Default 128.
+    /// </summary>
+    public int MaxPromptLogprobRows { get; set; } = 128;
+
     /// <summary>Device label. Default "cpu:0" (the CPU backend is the only one in this build).</summary>
     public string Device { get; set; } = "cpu:0";
 

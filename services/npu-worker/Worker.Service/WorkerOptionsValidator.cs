@@ -43,6 +43,11 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
             errors.Add($"Worker:Threads must be >= 1, got {o.Threads}.");
         }
 
+        if (o.MaxPromptLogprobRows < 1)
+        {
+            errors.Add($"Worker:MaxPromptLogprobRows must be >= 1, got {o.MaxPromptLogprobRows}.");
+        }
+
         if (o.Device != "cpu" && !o.Device.StartsWith("cpu:", StringComparison.Ordinal))
         {
             errors.Add($"Worker:Device '{o.Device}' is not supported; this build has the CPU backend (\"cpu:N\").");

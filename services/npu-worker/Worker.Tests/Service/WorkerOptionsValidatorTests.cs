@@ -19,4 +19,13 @@ public sealed class WorkerOptionsValidatorTests
         var options = new WorkerOptions { ModelPath = Path.GetTempPath(), Quantization = "Q8_0" };
         Assert.True(new WorkerOptionsValidator().Validate(null, options).Succeeded);
     }
+
+    [Fact]
+    public void Validate_NoPromptLogprobRows_FailsNamingTheKey()
+    {
+        var options = new WorkerOptions { ModelPath = Path.GetTempPath(), MaxPromptLogprobRows = 0 };
+        var result = new WorkerOptionsValidator().Validate(null, options);
+        Assert.True(result.Failed);
+        Assert.Contains("Worker:MaxPromptLogprobRows must be >= 1, got 0.", result.Failures!);
+    }
 }

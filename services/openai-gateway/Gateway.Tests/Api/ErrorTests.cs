@@ -84,7 +84,7 @@ public sealed class ErrorTests(GatewayHost host) : IClassFixture<GatewayHost>
     }
 
     [Theory]
-    [InlineData("""{"prompt":"Hi","echo":true,"logprobs":1}""", "echo")]
+    [InlineData("""{"prompt":"Hi","prompt_logprobs":1,"stream":true}""", "prompt_logprobs")]
     [InlineData("""{"max_tokens":3}""", "prompt")]
     [InlineData("""{"prompt":["a",{"b":1}]}""", "prompt")]
     [InlineData("""{"prompt":"Hi","temperature":"hot"}""", "temperature")]

@@ -6,7 +6,7 @@ namespace Gateway.Tests.Fakes;
 
 /// <summary>
 /// A scheduler that answers from a script: deterministic ids (100 + piece index), logprobs (-0.5 per token) and
-/// alternatives (ids 200 + k with logprob -1 - k). Empty prompts are refused as the real one refuses them.
+/// alternatives (ids 200 + k with logprob -1 - k), and prompt logprobs when asked (see <see cref="PromptLogprobs"/>). Empty prompts are refused as the real one refuses them.
 /// </summary>
 public sealed class FakeScheduler : Generation.GenerationBase
 {
@@ -165,6 +165,10 @@ public sealed class FakeScheduler : Generation.GenerationBase
         if (i == 0 && choice == 0)
         {
             response.PromptTokenIds.Add(Enumerable.Range(1, PromptTokens));
+            if (request.Sampling?.HasPromptLogprobs == true)
+            {
+                response.PromptLogprobs = PromptLogprobs(request.Sampling.PromptLogprobs);
+            }
         }
 
         if (last && !reply.HangAfterFirst && reply.FailAfterFirst is null)
@@ -197,6 +201,25 @@ public sealed class FakeScheduler : Generation.GenerationBase
 
     private TaskCompletionSource CancelledSignal(string promptText) =>
         _cancelled.GetOrAdd(promptText, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    /// <summary>Prompt ids 1..PromptTokens: position p (from 1) holds id p + 1 with logprob -0.25 p and rank p, and
+    /// alternatives ids 200 + k with logprob -1 - k.</summary>
+    private static Inference.Contracts.Common.V1.PromptLogprobs PromptLogprobs(int alternatives)
+    {
+        var logprobs = new Inference.Contracts.Common.V1.PromptLogprobs { FirstPosition = 1 };
+        for (var p = 1; p < PromptTokens; p++)
+        {
+            var position = new Inference.Contracts.Common.V1.PromptTokenLogprob { TokenId = p + 1, Logprob = -0.25f * p, Rank = p };
+            for (var k = 0; k < alternatives; k++)
+            {
+                position.TopLogprobs.Add(new Inference.Contracts.Common.V1.TokenLogprob { TokenId = 200 + k, Logprob = -1f - k });
+            }
+
+            logprobs.Positions.Add(position);
+        }
+
+        return logprobs;
+    }
 
     private static Inference.Contracts.Common.V1.GeneratedToken Token(int index, int alternatives)
     {

@@ -51,6 +51,11 @@ internal sealed class GenerationValidator(int vocabSize, int maxModelLength)
             Fail("logprobs", $"logprobs must be in [0, {GenerationParams.MaxLogprobs}], got {p.Logprobs}.");
         }
 
+        if (p.PromptLogprobs is < 0 or > GenerationParams.MaxLogprobs)
+        {
+            Fail("prompt_logprobs", $"prompt_logprobs must be in [0, {GenerationParams.MaxLogprobs}], got {p.PromptLogprobs}.");
+        }
+
         if (p.PresencePenalty is { } presence && !(presence >= -2f && presence <= 2f))
         {
             Fail("presence_penalty", $"presence_penalty must be in [-2, 2], got {Format(presence)}.");

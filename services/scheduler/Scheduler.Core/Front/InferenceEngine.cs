@@ -255,7 +255,13 @@ public sealed class InferenceEngine : IAsyncDisposable
         async Task PumpAsync(int index, TaskCompletionSource? firstOutput)
         {
             // Completion i samples with seed + i: reproducible, and different from its siblings.
-            var child = p with { N = 1, Seed = p.Seed is { } seed ? unchecked(seed + (ulong)index) : null };
+            // Only the first scores the prompt (one set of prompt logprobs per prompt); the others then use its cached blocks.
+            var child = p with
+            {
+                N = 1,
+                Seed = p.Seed is { } seed ? unchecked(seed + (ulong)index) : null,
+                PromptLogprobs = index == 0 ? p.PromptLogprobs : null,
+            };
             try
             {
                 await foreach (var output in RunOneAsync(childIds[index], promptIds, badWords, child, priority, index, cancellationToken))
@@ -405,7 +411,7 @@ public sealed class InferenceEngine : IAsyncDisposable
 
         GeneratedToken[] tokens = [.. output.NewTokens.Select(t => new GeneratedToken(t.TokenId, t.Logprob, t.TopLogprobs))];
         var usage = finish is null ? null : new GenerationUsage(output.NumPromptTokens, output.NumOutputTokens, output.NumCachedTokens);
-        return new GenerationOutput(output.RequestId, tokens, text, finish, stopReason, usage, promptIds, index);
+        return new GenerationOutput(output.RequestId, tokens, text, finish, stopReason, usage, promptIds, index, output.PromptLogprobs);
     }
 
     /// <summary>truncate_prompt_tokens: the prompt's last k tokens (-1: as many as fit before max_tokens, else one).</summary>
@@ -491,7 +497,8 @@ public sealed class InferenceEngine : IAsyncDisposable
         LogitBias: p.LogitBias,
         AllowedTokenIds: p.AllowedTokenIds,
         StructuredOutput: p.StructuredOutput,
-        BadWords: badWords.Count > 0 ? badWords : null);
+        BadWords: badWords.Count > 0 ? badWords : null,
+        PromptLogprobs: p.PromptLogprobs);
 
     /// <summary>An unset max_tokens runs to the model's default (generation_config.json max_new_tokens) or the
     /// context limit, whichever comes first.</summary>

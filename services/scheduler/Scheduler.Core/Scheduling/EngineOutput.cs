@@ -6,6 +6,8 @@ namespace Scheduler.Core.Scheduling;
 /// <param name="NewTokens">Tokens sampled this step (empty on abort).</param>
 /// <param name="Finish">Set when the request ended.</param>
 /// <param name="StopReason">The stop token id as text, when a stop id ended it.</param>
+/// <param name="PromptLogprobs">With the request's first token, when it asked for prompt logprobs: positions 1 .. prompt
+/// length - 1.</param>
 public sealed record EngineOutput(
     string RequestId,
     IReadOnlyList<SampledToken> NewTokens,
@@ -13,4 +15,5 @@ public sealed record EngineOutput(
     string? StopReason,
     int NumPromptTokens,
     int NumOutputTokens,
-    int NumCachedTokens);
+    int NumCachedTokens,
+    IReadOnlyList<PromptTokenLogprob>? PromptLogprobs = null);

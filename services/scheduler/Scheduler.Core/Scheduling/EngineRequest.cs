@@ -29,6 +29,7 @@ public sealed class EngineRequest
         Stopping = stopping;
         Priority = priority;
         ArrivalTimestamp = arrivalTimestamp;
+        PromptLogprobs = sampling.PromptLogprobs is null ? null : [];
     }
 
     public string RequestId { get; }
@@ -79,6 +80,19 @@ public sealed class EngineRequest
 
     /// <summary>Hash chain of the request's full blocks, extended as tokens arrive.</summary>
     internal List<BlockHash> BlockHashes { get; } = [];
+
+    /// <summary>
+    /// The prompt logprobs received so far, of prompt positions 1 .. Count in order, when <see cref="SamplingParams.PromptLogprobs"/>
+    /// is set (else null). They survive preemption and a move to another worker, so a recomputed prompt adds nothing twice.
+    /// </summary>
+    internal List<PromptTokenLogprob>? PromptLogprobs { get; }
+
+    /// <summary>Prompt logprobs are asked for and some prompt position is still to be scored: the whole prompt must be
+    /// computed (no prefix-cache hits), as vLLM does.</summary>
+    internal bool NeedsPromptLogprobs => PromptLogprobs is { } collected && collected.Count < NumPromptTokens - 1;
+
+    /// <summary>Set once the prompt logprobs went out with an output.</summary>
+    internal bool PromptLogprobsSent { get; set; }
 
     /// <summary>Set once the first output token was published (time to first token).</summary>
     internal bool HasFirstToken { get; set; }

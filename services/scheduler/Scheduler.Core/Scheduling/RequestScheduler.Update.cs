@@ -34,6 +34,8 @@ public sealed partial class RequestScheduler
             }
         }
 
+        var promptLogprobs = PromptLogprobsOfStep(result);
+
         var outputs = new List<EngineOutput>();
         foreach (var (request, _) in _inFlight)
         {
@@ -43,6 +45,10 @@ public sealed partial class RequestScheduler
             }
 
             KvCache.CacheBlocks(request, request.NumComputedTokens);
+            if (promptLogprobs?.GetValueOrDefault(request.RequestId) is { } chunk)
+            {
+                AddPromptLogprobs(request, chunk);
+            }
 
             // Tokens come only for requests whose scheduled tokens reached the end of their known tokens.
             if (request.NumComputedTokens < request.NumTokens || !sampled.TryGetValue(request.RequestId, out var token))
@@ -150,12 +156,24 @@ public sealed partial class RequestScheduler
         _requests.Remove(request.RequestId);
     }
 
-    private static EngineOutput ToOutput(EngineRequest request, IReadOnlyList<SampledToken> tokens) => new(
-        request.RequestId,
-        tokens,
-        request.FinishReason,
-        request.StopReason,
-        request.NumPromptTokens,
-        request.NumOutputTokens,
-        request.NumCachedTokens);
+    /// <summary>The request's prompt logprobs go out once, with its first token.</summary>
+    private static EngineOutput ToOutput(EngineRequest request, IReadOnlyList<SampledToken> tokens)
+    {
+        IReadOnlyList<PromptTokenLogprob>? promptLogprobs = null;
+        if (tokens.Count > 0 && request.PromptLogprobs is { } collected && !request.PromptLogprobsSent)
+        {
+            promptLogprobs = collected.ToArray();
+            request.PromptLogprobsSent = true;
+        }
+
+        return new EngineOutput(
+            request.RequestId,
+            tokens,
+            request.FinishReason,
+            request.StopReason,
+            request.NumPromptTokens,
+            request.NumOutputTokens,
+            request.NumCachedTokens,
+            promptLogprobs);
+    }
 }

@@ -153,7 +153,10 @@ public sealed partial class RequestScheduler
             while (_waiting.First is { } node && budget > 0 && _running.Count < _config.MaxNumSeqs)
             {
                 var request = node.Value;
-                var computed = request.NumComputedTokens == 0 ? KvCache.GetComputedBlocks(request) : ComputedBlocks.None;
+                // A request still owed prompt logprobs computes its whole prompt: a cache hit would skip positions to score.
+                var computed = request.NumComputedTokens == 0 && !request.NeedsPromptLogprobs
+                    ? KvCache.GetComputedBlocks(request)
+                    : ComputedBlocks.None;
                 var numNew = Math.Min(request.NumTokens - computed.NumTokens, budget);
                 var newBlocks = KvCache.AllocateSlots(request, numNew, computed);
                 if (newBlocks is null)
@@ -233,18 +236,22 @@ public sealed partial class RequestScheduler
     }
 
     /// <summary>The request's sampling parameters for the token it samples next: EOS and stop ids are
-    /// banned until min_tokens output tokens exist.</summary>
+    /// banned until min_tokens output tokens exist, and prompt logprobs asked for only while some are missing (a
+    /// request resumed after preemption does not score its prompt again).</summary>
     private SamplingParams SamplingForNextToken(EngineRequest request, out bool bansStopTokens)
     {
+        var sampling = request.Sampling.PromptLogprobs is null || request.NeedsPromptLogprobs
+            ? request.Sampling
+            : request.Sampling with { PromptLogprobs = null };
         bansStopTokens = request.NumOutputTokens < request.Stopping.MinTokens;
         if (!bansStopTokens)
         {
-            return request.Sampling;
+            return sampling;
         }
 
         IEnumerable<int> eos = request.Stopping.IgnoreEos ? [] : _config.EosTokenIds;
         int[] banned = [.. eos.Union(request.Stopping.StopTokenIds ?? []).Union(request.Sampling.BannedTokenIds ?? [])];
-        return request.Sampling with { BannedTokenIds = banned };
+        return sampling with { BannedTokenIds = banned };
     }
 
     private EngineRequest PickPreemptionVictim()

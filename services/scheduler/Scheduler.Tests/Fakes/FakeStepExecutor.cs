@@ -5,7 +5,8 @@ namespace Scheduler.Tests.Fakes;
 
 /// <summary>
 /// A deterministic executor that keeps request state like a worker would (tokens, blocks, computed count),
-/// checks every plan against that state, and samples next token = NextToken(last token).
+/// checks every plan against that state, and samples next token = NextToken(last token). A request asking for prompt
+/// logprobs gets, for each prompt position p it computes, an entry with logprob -p (so tests can tell positions apart).
 /// Optional gate: each step waits for <see cref="AllowSteps"/>; optional faults: the next N steps throw.
 /// </summary>
 public sealed class FakeStepExecutor : IStepExecutor
@@ -74,10 +75,12 @@ public sealed class FakeStepExecutor : IStepExecutor
         }
 
         var sampled = new List<SampledToken>();
+        var promptLogprobs = new List<PromptLogprobsChunk>();
         foreach (var n in plan.NewRequests)
         {
-            var state = new RequestState([.. n.TokenIds], [.. n.BlockIds], n.NumComputedTokens, n.Sampling);
+            var state = new RequestState([.. n.TokenIds], [.. n.BlockIds], n.NumComputedTokens, n.Sampling, n.NumPromptTokens);
             _requests.Add(n.RequestId, state);
+            ScorePrompt(n.RequestId, state, n.NumScheduledTokens, promptLogprobs);
             Run(n.RequestId, state, n.NumScheduledTokens, sampled);
         }
 
@@ -91,10 +94,24 @@ public sealed class FakeStepExecutor : IStepExecutor
 
             state.BlockIds.AddRange(c.NewBlockIds);
             state.Sampling = c.Sampling ?? state.Sampling;
+            ScorePrompt(c.RequestId, state, c.NumScheduledTokens, promptLogprobs);
             Run(c.RequestId, state, c.NumScheduledTokens, sampled);
         }
 
-        return new StepResult(plan.StepId, sampled, new StepTimings(1, 1, 2), plan.TotalScheduledTokens);
+        return new StepResult(plan.StepId, sampled, new StepTimings(1, 1, 2), plan.TotalScheduledTokens, promptLogprobs.Count == 0 ? null : promptLogprobs);
+    }
+
+    /// <summary>Positions p + 1 for each scheduled prompt position p that is not the prompt's last.</summary>
+    private static void ScorePrompt(string requestId, RequestState state, int numScheduled, List<PromptLogprobsChunk> chunks)
+    {
+        int first = state.NumComputed, end = Math.Min(state.NumComputed + numScheduled, state.NumPromptTokens - 1);
+        if (state.Sampling.PromptLogprobs is null || first >= end)
+        {
+            return;
+        }
+
+        chunks.Add(new PromptLogprobsChunk(requestId, first + 1,
+            [.. Enumerable.Range(first + 1, end - first).Select(p => new PromptTokenLogprob(state.TokenIds[p], -p, 1, []))]));
     }
 
     private void Run(string requestId, RequestState state, int numScheduled, List<SampledToken> sampled)
@@ -123,8 +140,9 @@ public sealed class FakeStepExecutor : IStepExecutor
         }
     }
 
-    private sealed class RequestState(List<int> tokenIds, List<int> blockIds, int numComputed, SamplingParams sampling)
+    private sealed class RequestState(List<int> tokenIds, List<int> blockIds, int numComputed, SamplingParams sampling, int numPromptTokens)
     {
+        public int NumPromptTokens { get; } = numPromptTokens;
         public List<int> TokenIds { get; } = tokenIds;
         public List<int> BlockIds { get; } = blockIds;
         public int NumComputed { get; set; } = numComputed;

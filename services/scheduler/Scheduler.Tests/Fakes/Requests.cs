@@ -6,8 +6,8 @@ namespace Scheduler.Tests.Fakes;
 internal static class Requests
 {
     public static EngineRequest Make(string id, int promptLength, int maxTokens = 100, int firstToken = 1, int minTokens = 0,
-        bool ignoreEos = false, IReadOnlyList<int>? stopTokenIds = null, int priority = 0) =>
-        new(id, [.. Enumerable.Range(firstToken, promptLength)], SamplingParams.Greedy,
+        bool ignoreEos = false, IReadOnlyList<int>? stopTokenIds = null, int priority = 0, int? promptLogprobs = null) =>
+        new(id, [.. Enumerable.Range(firstToken, promptLength)], SamplingParams.Greedy with { PromptLogprobs = promptLogprobs },
             new StoppingCriteria(maxTokens, minTokens, ignoreEos, stopTokenIds), priority);
 
     public static EngineRequest FromTokens(string id, params int[] tokens) =>

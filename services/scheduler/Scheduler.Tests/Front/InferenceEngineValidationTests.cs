@@ -17,6 +17,8 @@ public sealed class InferenceEngineValidationTests
         { new GenerationParams { MinP = 1.1f }, "min_p" },
         { new GenerationParams { Logprobs = 21 }, "logprobs" },
         { new GenerationParams { Logprobs = -1 }, "logprobs" },
+        { new GenerationParams { PromptLogprobs = 21 }, "prompt_logprobs" },
+        { new GenerationParams { PromptLogprobs = -1 }, "prompt_logprobs" },
         { new GenerationParams { PresencePenalty = 2.5f }, "presence_penalty" },
         { new GenerationParams { FrequencyPenalty = -3f }, "frequency_penalty" },
         { new GenerationParams { RepetitionPenalty = 0f }, "repetition_penalty" },

@@ -1,3 +1,4 @@
+using Inference.Abstractions.Execution;
 using Inference.Abstractions.Generation;
 using Inference.Contracts.Mapping;
 using Inference.Contracts.Scheduler.V1;
@@ -40,7 +41,7 @@ public sealed class GenerationMessagesTests
             MaxTokens = 5, Temperature = 0.5f, TopP = 0.9f, TopK = 40, MinP = 0.1f, Seed = 42, Stop = ["x"],
             StopTokenIds = [7], IgnoreEos = true, Logprobs = 2, PresencePenalty = 0.5f, FrequencyPenalty = 0.25f,
             RepetitionPenalty = 1.1f, IncludeStopStrInOutput = true, SkipSpecialTokens = false, MinTokens = 2, TruncatePromptTokens = 9,
-            BadWords = ["never", " this"],
+            BadWords = ["never", " this"], PromptLogprobs = 0,
         }, Priority: 3);
 
         var received = GenerationMessages.ToDomain(GenerationMessages.ToProto(sent));
@@ -80,5 +81,28 @@ public sealed class GenerationMessagesTests
         var error = Assert.Throws<GenerationValidationException>(() => GenerationMessages.ToDomain(new GenerateRequest()));
 
         Assert.Equal("prompt", error.Field);
+    }
+
+    [Fact]
+    public void ToProtoThenToDomain_KeepsThePromptLogprobs()
+    {
+        PromptTokenLogprob[] prompt = [new(5, -1.5f, 3, [new TokenLogprob(9, -0.25f)]), new(6, -0.5f, 1, [])];
+        var sent = new GenerationOutput("r1", [], "", null, null, null, [4, 5, 6], PromptLogprobs: prompt);
+
+        var received = GenerationMessages.ToDomain(GenerationMessages.ToProto(sent)).PromptLogprobs!;
+
+        Assert.Equal(
+            prompt.Select(p => (p.TokenId, p.Logprob, p.Rank, string.Join(',', p.TopLogprobs))),
+            received.Select(p => (p.TokenId, p.Logprob, p.Rank, string.Join(',', p.TopLogprobs))));
+    }
+
+    [Fact]
+    public void ToProtoThenToDomain_EmptyPromptLogprobsOfAOneTokenPrompt_StayDistinctFromNone()
+    {
+        var withEmpty = new GenerationOutput("r1", [], "", null, null, null, [4], PromptLogprobs: []);
+        var without = withEmpty with { PromptLogprobs = null };
+
+        Assert.Empty(GenerationMessages.ToDomain(GenerationMessages.ToProto(withEmpty)).PromptLogprobs!);
+        Assert.Null(GenerationMessages.ToDomain(GenerationMessages.ToProto(without)).PromptLogprobs);
     }
 }

@@ -59,8 +59,12 @@ public static class ChatCompletionsEndpoint
                 answer.StopReason));
         }
 
+        // vLLM's prompt_logprobs, once per response (choice 0 carries them).
+        var promptLogprobs = answers[0].PromptLogprobs is { } positions
+            ? PromptLogprobsDto.Build(positions, await tokenTexts.GetAsync(PromptLogprobsDto.IdsOf(positions), cancellationToken))
+            : null;
         var response = new ChatCompletionResponse(
-            started.Id, ObjectName, started.Created, started.Model, choices, UsageDto.From(usage));
+            started.Id, ObjectName, started.Created, started.Model, choices, UsageDto.From(usage), PromptLogprobs: promptLogprobs);
         await http.Response.WriteAsJsonAsync(response, ApiJson.Context.ChatCompletionResponse, cancellationToken: cancellationToken);
     }
 

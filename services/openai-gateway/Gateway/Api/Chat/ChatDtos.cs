@@ -3,7 +3,7 @@ using Gateway.Api.Json;
 
 namespace Gateway.Api.Chat;
 
-/// <summary>A <c>chat.completion</c> object.</summary>
+/// <summary>A <c>chat.completion</c> object; <see cref="PromptLogprobs"/> is vLLM's prompt_logprobs, written only when asked for.</summary>
 public sealed record ChatCompletionResponse(
     string Id,
     string Object,
@@ -11,7 +11,9 @@ public sealed record ChatCompletionResponse(
     string Model,
     IReadOnlyList<ChatChoice> Choices,
     UsageDto? Usage,
-    string? SystemFingerprint = null);
+    string? SystemFingerprint = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyList<Dictionary<string, Generation.PromptLogprobDto>?>? PromptLogprobs = null);
 
 public sealed record ChatChoice(
     int Index,

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using Gateway.Api.Generation;
 using Gateway.Api.Json;
 
 namespace Gateway.Api.Completions;
@@ -12,17 +14,31 @@ public sealed record CompletionResponse(
     UsageDto? Usage,
     string? SystemFingerprint = null);
 
-/// <summary>One choice; <see cref="StopReason"/> is vLLM's extra field naming the stop string or id that matched.</summary>
+/// <summary>One choice; <see cref="StopReason"/> is vLLM's extra field naming the stop string or id that matched, and
+/// <see cref="PromptLogprobs"/> vLLM's prompt_logprobs (written only when asked for, and never streamed).</summary>
 public sealed record CompletionChoice(
     int Index,
     string Text,
     CompletionLogprobs? Logprobs,
     string? FinishReason,
-    string? StopReason);
+    string? StopReason,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyList<Dictionary<string, PromptLogprobDto>?>? PromptLogprobs = null);
 
-/// <summary>The legacy completions logprobs shape, one entry per generated token.</summary>
+/// <summary>
+/// The legacy completions logprobs shape, one entry per token: the generated ones, after the prompt's when echoed (the
+/// prompt's first token then has null logprob and null top_logprobs, as OpenAI and vLLM return it).
+/// </summary>
 public sealed record CompletionLogprobs(
     IReadOnlyList<int> TextOffset,
-    IReadOnlyList<float> TokenLogprobs,
+    IReadOnlyList<float?> TokenLogprobs,
     IReadOnlyList<string> Tokens,
-    IReadOnlyList<Dictionary<string, float>> TopLogprobs);
+    IReadOnlyList<Dictionary<string, float>?> TopLogprobs)
+{
+    /// <summary>This block followed by <paramref name="next"/>'s tokens.</summary>
+    public CompletionLogprobs Concat(CompletionLogprobs next) => new(
+        [.. TextOffset, .. next.TextOffset],
+        [.. TokenLogprobs, .. next.TokenLogprobs],
+        [.. Tokens, .. next.Tokens],
+        [.. TopLogprobs, .. next.TopLogprobs]);
+}

@@ -14,7 +14,7 @@ namespace Gateway.Api.Completions;
 /// <param name="Logprobs">Alternatives per token to return, or null for no logprobs.</param>
 /// <param name="Stream">Streaming settings.</param>
 /// <param name="Priority">vLLM's priority extra.</param>
-/// <param name="Echo">Put each prompt's text before its choices' text.</param>
+/// <param name="Echo">Put each prompt's text before its choices' text (and, with logprobs, its tokens before theirs).</param>
 /// <param name="N">Choices returned per prompt; <see cref="GenerationParams.N"/> of <paramref name="Sampling"/> is
 /// best_of, the sequences generated per prompt, of which the N most likely are returned.</param>
 public sealed record CompletionRequest(
@@ -50,14 +50,18 @@ public sealed record CompletionRequest(
         SamplingFields.Require(!stream.Stream || bestOf == sampling.N, "best_of",
             "best_of cannot be greater than n when streaming: the best choices are known only at the end.");
 
+        // As vLLM: echo with logprobs scores the prompt with as many alternatives, unless prompt_logprobs says otherwise.
+        var echo = fields.Bool("echo") ?? false;
+        var promptLogprobs = sampling.PromptLogprobs ?? (echo ? logprobs : null);
+
         return new CompletionRequest(
             fields.String("model"),
             ReadPrompts(fields),
-            sampling with { N = bestOf },
+            sampling with { N = bestOf, PromptLogprobs = promptLogprobs },
             logprobs,
             stream,
             fields.Int("priority") ?? 0,
-            fields.Bool("echo") ?? false,
+            echo,
             sampling.N);
     }
 

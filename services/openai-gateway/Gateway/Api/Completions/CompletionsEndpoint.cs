@@ -4,6 +4,7 @@ using Gateway.Api.Sampling;
 using Gateway.Api.Sse;
 using Gateway.Backends;
 using Gateway.Observability;
+using Inference.Abstractions.Execution;
 
 namespace Gateway.Api.Completions;
 
@@ -25,15 +26,14 @@ public static class CompletionsEndpoint
         var request = CompletionRequest.Read(fields);
         await using var batch = await PromptBatch.StartAsync(request.Prompts, prompt => StartedGeneration.StartAsync(
             generation, servedModel, metrics, "cmpl", request.Model, prompt, request.Sampling, request.Priority, cancellationToken));
-        var logprobs = request.Logprobs is { } top ? new CompletionLogprobsBuilder(top) : null;
         var echoes = request.Echo ? await EchoTextsAsync(request, tokenizer, cancellationToken) : null;
         if (request.Stream.Stream)
         {
-            await StreamAsync(http, batch, logprobs, request.Stream.IncludeUsage, tokenTexts, echoes);
+            await StreamAsync(http, batch, request, tokenTexts, echoes);
         }
         else
         {
-            await RespondAsync(http, batch, request.N, logprobs, tokenTexts, echoes);
+            await RespondAsync(http, batch, request, tokenTexts, echoes);
         }
     }
 
@@ -55,27 +55,38 @@ public static class CompletionsEndpoint
         return [.. echoes];
     }
 
-    /// <param name="n">Choices returned per prompt: the most likely n of the best_of each prompt generated.</param>
     private static async Task RespondAsync(
         HttpContext http,
         PromptBatch batch,
-        int n,
-        CompletionLogprobsBuilder? logprobs,
+        CompletionRequest request,
         TokenTextCache tokenTexts,
         string[]? echoes)
     {
         var cancellationToken = http.RequestAborted;
         var (generated, usage) = await batch.ReadToEndAsync();
-        var answers = BestOf(generated, batch.First.N, n);
+        int bestOf = batch.First.N, n = request.N;
+        var answers = BestOf(generated, bestOf, n);
         var choices = new List<CompletionChoice>(answers.Count);
         foreach (var (answer, index) in answers.Select((a, i) => (a, i)))
         {
+            // The first sequence of the answer's prompt carries the prompt's ids and logprobs.
+            var prompt = generated[index / n * bestOf];
+            CompletionLogprobs? logprobs = null;
+            if (request.Logprobs is { } top)
+            {
+                var builder = new CompletionLogprobsBuilder(top);
+                var echoed = echoes is null ? null : await EchoLogprobsAsync(builder, prompt.PromptTokenIds, prompt.PromptLogprobs, tokenTexts, cancellationToken);
+                var own = await BuildLogprobsAsync(builder, answer.Tokens, tokenTexts, cancellationToken);
+                logprobs = echoed is null ? own : echoed.Concat(own);
+            }
+
             choices.Add(new CompletionChoice(
                 index,
                 echoes is null ? answer.Text : echoes[index] + answer.Text,
-                logprobs is null ? null : await BuildLogprobsAsync(logprobs, answer.Tokens, tokenTexts, cancellationToken),
+                logprobs,
                 answer.Finish!.Value.ToOpenAi(),
-                answer.StopReason));
+                answer.StopReason,
+                prompt.PromptLogprobs is { } positions ? await PromptLogprobsAsync(positions, tokenTexts, cancellationToken) : null));
         }
 
         await http.Response.WriteAsJsonAsync(
@@ -91,11 +102,15 @@ public static class CompletionsEndpoint
             ? [.. generated]
             : [.. generated.Chunk(bestOf).SelectMany(prompt => prompt.OrderByDescending(a => a.Tokens.Sum(t => (double)t.Logprob)).Take(n))];
 
+    /// <summary>
+    /// Streams every choice's chunks as they come. With echo, a choice's first chunk is its prompt's text (and, with
+    /// logprobs, the prompt's tokens), sent when the choice's first update arrives: the prompt's ids and logprobs come
+    /// with the first update of the prompt's choice 0, which precedes its siblings'.
+    /// </summary>
     private static async Task StreamAsync(
         HttpContext http,
         PromptBatch batch,
-        CompletionLogprobsBuilder? logprobs,
-        bool includeUsage,
+        CompletionRequest request,
         TokenTextCache tokenTexts,
         string[]? echoes)
     {
@@ -103,15 +118,33 @@ public static class CompletionsEndpoint
         var sse = new SseWriter(http.Response);
         await sse.StartAsync(cancellationToken);
         var started = batch.First;
-        for (var index = 0; echoes is not null && index < echoes.Length; index++)
-        {
-            var echo = new CompletionChoice(index, echoes[index], null, null, null);
-            await sse.WriteAsync(Response(started, [echo], null), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
-        }
-
+        var builders = new Dictionary<int, CompletionLogprobsBuilder>();
+        var prompts = new Dictionary<int, GenerationOutput>();
+        var echoed = new HashSet<int>();
         await foreach (var (index, update) in batch.ReadAllAsync())
         {
-            var hasLogprobs = logprobs is not null && update.NewTokens.Count > 0;
+            CompletionLogprobsBuilder? builder = null;
+            if (request.Logprobs is { } top && !builders.TryGetValue(index, out builder))
+            {
+                builders[index] = builder = new CompletionLogprobsBuilder(top);
+            }
+
+            if (update.PromptTokenIds is not null)
+            {
+                prompts[index / request.N] = update;
+            }
+
+            if (echoes is not null && echoed.Add(index))
+            {
+                var prompt = prompts[index / request.N];
+                var echoLogprobs = builder is null
+                    ? null
+                    : await EchoLogprobsAsync(builder, prompt.PromptTokenIds, prompt.PromptLogprobs, tokenTexts, cancellationToken);
+                await sse.WriteAsync(Response(started, [new CompletionChoice(index, echoes[index], echoLogprobs, null, null)], null),
+                    ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
+            }
+
+            var hasLogprobs = builder is not null && update.NewTokens.Count > 0;
             if (update.TextDelta.Length == 0 && update.Finish is null && !hasLogprobs)
             {
                 continue;
@@ -120,20 +153,41 @@ public static class CompletionsEndpoint
             var choice = new CompletionChoice(
                 index,
                 update.TextDelta,
-                hasLogprobs ? await BuildLogprobsAsync(logprobs!, update.NewTokens, tokenTexts, cancellationToken) : null,
+                hasLogprobs ? await BuildLogprobsAsync(builder!, update.NewTokens, tokenTexts, cancellationToken) : null,
                 update.Finish?.ToOpenAi(),
                 update.StopReason);
             await sse.WriteAsync(Response(started, [choice], null), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
         }
 
         var usage = batch.Usage!;
-        if (includeUsage)
+        if (request.Stream.IncludeUsage)
         {
             await sse.WriteAsync(Response(started, [], UsageDto.From(usage)), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
         }
 
         await sse.WriteDoneAsync(cancellationToken);
     }
+
+    /// <summary>The echoed prompt's part of a choice's logprobs.</summary>
+    private static async Task<CompletionLogprobs> EchoLogprobsAsync(
+        CompletionLogprobsBuilder builder,
+        IReadOnlyList<int>? promptIds,
+        IReadOnlyList<PromptTokenLogprob>? positions,
+        TokenTextCache tokenTexts,
+        CancellationToken cancellationToken)
+    {
+        if (promptIds is null || positions is null)
+        {
+            throw new InvalidOperationException("The scheduler sent no prompt ids or prompt logprobs for an echo with logprobs.");
+        }
+
+        var texts = await tokenTexts.GetAsync(PromptLogprobsDto.IdsOf(positions).Prepend(promptIds[0]), cancellationToken);
+        return builder.BuildPrompt(promptIds, positions, texts);
+    }
+
+    private static async Task<List<Dictionary<string, PromptLogprobDto>?>> PromptLogprobsAsync(
+        IReadOnlyList<PromptTokenLogprob> positions, TokenTextCache tokenTexts, CancellationToken cancellationToken) =>
+        PromptLogprobsDto.Build(positions, await tokenTexts.GetAsync(PromptLogprobsDto.IdsOf(positions), cancellationToken));
 
     private static async Task<CompletionLogprobs> BuildLogprobsAsync(
         CompletionLogprobsBuilder builder, IReadOnlyList<GeneratedToken> tokens, TokenTextCache tokenTexts, CancellationToken cancellationToken)

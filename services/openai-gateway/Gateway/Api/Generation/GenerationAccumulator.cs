@@ -19,6 +19,12 @@ public sealed class GenerationAccumulator
 
     public GenerationUsage? Usage { get; private set; }
 
+    /// <summary>The prompt's ids, from the first update (only choice 0 of a prompt has them).</summary>
+    public IReadOnlyList<int>? PromptTokenIds { get; private set; }
+
+    /// <summary>The prompt logprobs, when asked for (only choice 0 of a prompt has them).</summary>
+    public IReadOnlyList<Inference.Abstractions.Execution.PromptTokenLogprob>? PromptLogprobs { get; private set; }
+
     public void Add(GenerationOutput update)
     {
         _text.Append(update.TextDelta);
@@ -26,6 +32,8 @@ public sealed class GenerationAccumulator
         Finish ??= update.Finish;
         StopReason ??= update.StopReason;
         Usage ??= update.Usage;
+        PromptTokenIds ??= update.PromptTokenIds;
+        PromptLogprobs ??= update.PromptLogprobs;
     }
 
     /// <summary>The scheduler promises a finish reason and usage on its last response; a stream without them was cut.</summary>

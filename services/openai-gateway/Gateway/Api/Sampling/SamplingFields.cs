@@ -36,6 +36,7 @@ public static class SamplingFields
             BadWords = fields.StringOrStrings("bad_words"),
             IgnoreEos = fields.Bool("ignore_eos") ?? false,
             Logprobs = logprobs,
+            PromptLogprobs = ReadPromptLogprobs(fields),
             PresencePenalty = Single(fields, "presence_penalty"),
             FrequencyPenalty = Single(fields, "frequency_penalty"),
             RepetitionPenalty = Single(fields, "repetition_penalty"),
@@ -59,6 +60,17 @@ public static class SamplingFields
         Require(value is >= 0 and <= GenerationParams.MaxLogprobs, name,
             $"{name} must be in [0, {GenerationParams.MaxLogprobs}], got {value}.");
         return value;
+    }
+
+    /// <summary>
+    /// vLLM's prompt_logprobs (its range is the engine's to check). As in vLLM, a stream cannot carry them, so a count
+    /// above 0 with stream is refused.
+    /// </summary>
+    private static int? ReadPromptLogprobs(RequestFields fields)
+    {
+        var count = fields.Int("prompt_logprobs");
+        Require(!(count > 0 && fields.Bool("stream") == true), "prompt_logprobs", "`prompt_logprobs` are not available when `stream=True`.");
+        return count;
     }
 
     /// <summary>

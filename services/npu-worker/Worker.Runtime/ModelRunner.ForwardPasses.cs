@@ -1,0 +1,106 @@
+using Inference.Abstractions.Execution;
+using Worker.Runtime.Sampling;
+
+namespace Worker.Runtime;
+
+/// <summary>A step's scheduled tokens as forward passes, and what each pass's logits rows turn into.</summary>
+public sealed partial class ModelRunner
+{
+    /// <summary>A request's tokens scheduled this step: positions Next .. End-1 are still to run.</summary>
+    private readonly record struct ScheduledRun(RequestState State, int Next, int End);
+
+    /// <summary>
+    /// Lays out the next forward pass from the scheduled tokens not yet run, and says whether there is one. A request
+    /// with prompt logprobs needs logits at each of its prompt positions but the last (vocabulary-sized rows); a pass
+    /// holds at most <see cref="ModelRunnerOptions.MaxPromptLogprobRows"/> of them, and the rest of such a request's
+    /// tokens wait for the next pass (its KV from this pass is in the cache by then, so the result is the same as
+    /// one pass). Every other request runs whole in the first pass.
+    /// </summary>
+    private bool NextForwardPass()
+    {
+        _batch.Clear();
+        _logitRows.Clear();
+        int rowsLeft = _maxPromptLogprobRows;
+        for (int i = 0; i < _runs.Count; i++)
+        {
+            var (state, next, end) = _runs[i];
+            if (next == end)
+            {
+                continue;
+            }
+
+            // Positions whose logits score the next prompt token: next .. lastScored-1.
+            int lastScored = state.Sampling.Parameters.PromptLogprobs is null ? next : Math.Clamp(state.NumPromptTokens - 1, next, end);
+            int scored = lastScored - next;
+            if (scored > rowsLeft)
+            {
+                if (rowsLeft == 0)
+                {
+                    continue;
+                }
+
+                end = next + rowsLeft;
+                lastScored = end;
+                scored = rowsLeft;
+            }
+
+            rowsLeft -= scored;
+            _batch.AddSequence(state.BlockIds);
+            int row = -1;
+            for (int position = next; position < end; position++)
+            {
+                row = _batch.AddToken(state.Tokens[position], position, Info.BlockSize);
+                if (position < lastScored)
+                {
+                    _batch.RequestLogits(row);
+                    _logitRows.Add((state, position, false));
+                }
+            }
+
+            state.NumComputedTokens = end;
+            _runs[i] = _runs[i] with { Next = end };
+            if (end == state.Tokens.Count)
+            {
+                _batch.RequestLogits(row);
+                _logitRows.Add((state, end - 1, true));
+            }
+        }
+
+        if (_batch.TokenCount == 0)
+        {
+            _runs.Clear();
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Turns the pass's logits rows into sampled tokens and prompt logprobs, in the order they were requested.</summary>
+    private void ReadLogits(
+        ReadOnlySpan<float> logits, List<SampledToken> sampled, Dictionary<RequestState, (int FirstPosition, List<PromptTokenLogprob> Entries)> promptLogprobs)
+    {
+        for (int row = 0; row < _logitRows.Count; row++)
+        {
+            var (state, position, sample) = _logitRows[row];
+            var rowLogits = logits.Slice(row * Info.VocabSize, Info.VocabSize);
+            if (!sample)
+            {
+                // The logits at position p - 1 score the prompt's token p.
+                var entry = _promptLogprobs.Compute(rowLogits, state.Tokens[position + 1], state.Sampling.Parameters.PromptLogprobs ?? 0);
+                if (!promptLogprobs.TryGetValue(state, out var chunk))
+                {
+                    // A step computes a request's positions in order, so its chunk starts at the first one scored.
+                    promptLogprobs[state] = chunk = (position + 1, []);
+                }
+
+                chunk.Entries.Add(entry);
+                continue;
+            }
+
+            var output = _sampler.Sample(rowLogits, state.Sampling);
+            state.Tokens.Add(output.TokenId);
+            state.Sampling.AddOutputToken(output.TokenId);
+            sampled.Add(new SampledToken(state.Id, output.TokenId, output.Logprob, output.TopLogprobs));
+        }
+    }
+}
