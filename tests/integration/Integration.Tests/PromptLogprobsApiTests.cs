@@ -2,16 +2,15 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Integration.Tests.Support;
 
-namespace Integration.Tests.Containers;
+namespace Integration.Tests;
 
 /// <summary>
-/// vLLM's prompt_logprobs and OpenAI's echo with logprobs against the tiny checkpoint, checked against what a greedy
+/// vLLM's prompt_logprobs and OpenAI's echo with logprobs through the served system on the tiny checkpoint, checked against what a greedy
 /// run reports: the tokens a greedy run generated, fed back as prompt, have prompt logprobs equal to the logprobs the
 /// run reported for them, and rank 1. The HTTP API does not expose generated token ids; each is read as the rank-1
 /// entry of the prompt logprobs at its position (the greedy token is the most likely one).
 /// </summary>
-[Collection(ContainerCollection.Name)]
-public sealed class PromptLogprobsContainerTests(ContainerSystem system)
+public sealed class PromptLogprobsApiTests(ServedSystem system) : IClassFixture<ServedSystem>
 {
     private const int Generated = 4;
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(1);
@@ -19,7 +18,7 @@ public sealed class PromptLogprobsContainerTests(ContainerSystem system)
     [Fact]
     public async Task GreedyTokensFedBackAsPrompt_HavePromptAndEchoLogprobsEqualToTheGreedyRunsLogprobs()
     {
-        using var http = system.CreateHttpClient();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{system.HttpPort}"), Timeout = RequestTimeout };
         using var timeout = new CancellationTokenSource(RequestTimeout);
         var prompt = await TokenizeAsync(http, "The quick brown fox", timeout.Token);
 
