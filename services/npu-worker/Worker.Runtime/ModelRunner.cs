@@ -155,11 +155,18 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         var promptLogprobs = new Dictionary<RequestState, (int FirstPosition, List<PromptTokenLogprob> Entries)>();
         long forwardTicks = 0, sampleTicks = 0;
         int numTokens = 0;
+        var grammarMasks = PrepareGrammarMasks();
         while (NextForwardPass())
         {
             long forwardStarted = Stopwatch.GetTimestamp();
             var logits = _model.Forward(_batch, _cache);
             long sampleStarted = Stopwatch.GetTimestamp();
+            if (grammarMasks is not null)
+            {
+                grammarMasks.GetAwaiter().GetResult();
+                grammarMasks = null;
+            }
+
             ReadLogits(logits, sampled, promptLogprobs);
             forwardTicks += sampleStarted - forwardStarted;
             sampleTicks += Stopwatch.GetTimestamp() - sampleStarted;
@@ -172,6 +179,29 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
             ? null
             : [.. promptLogprobs.Select(p => new PromptLogprobsChunk(p.Key.Id, p.Value.FirstPosition, p.Value.Entries))];
         return new StepResult(plan.StepId, sampled, timings, numTokens, chunks);
+    }
+
+    /// <summary>
+    /// Starts filling the grammar masks of the requests that sample this step with structured output, on the thread
+    /// pool while the forward pass runs (they depend only on the tokens accepted so far); null when there are none.
+    /// </summary>
+    private Task? PrepareGrammarMasks()
+    {
+        var constrained = _runs.Where(r => r.End == r.State.Tokens.Count && r.State.Sampling.Grammar is not null)
+            .Select(r => r.State.Sampling).ToArray();
+        if (constrained.Length == 0)
+        {
+            return null;
+        }
+
+        int vocabSize = Info.VocabSize;
+        return Task.Run(() =>
+        {
+            foreach (var sampling in constrained)
+            {
+                sampling.GrammarMask.Prepare(sampling.Grammar!, vocabSize);
+            }
+        });
     }
 
     /// <summary>Registers new requests, applies diffs, and lays the step's tokens out as one batch.</summary>

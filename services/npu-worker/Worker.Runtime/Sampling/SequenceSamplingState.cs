@@ -31,6 +31,9 @@ public sealed class SequenceSamplingState
     /// <summary>The structured-output state: which tokens may come next. Null without structured output.</summary>
     public GrammarMatcher? Grammar { get; }
 
+    /// <summary>The grammar's mask of the next token, filled ahead of sampling or when sampling.</summary>
+    public GrammarMask GrammarMask { get; } = new();
+
     /// <summary>Generated token id to its count (presence and frequency penalties).</summary>
     public IReadOnlyDictionary<int, int> OutputCounts => _outputCounts;
 

@@ -16,7 +16,6 @@ public sealed class TokenSampler(int vocabSize)
     private readonly float[] _logits = new float[vocabSize];
     private readonly float[] _sortKeys = new float[vocabSize];
     private readonly int[] _sortIds = new int[vocabSize];
-    private readonly GrammarMask _grammarMask = new();
 
     public SamplerOutput Sample(ReadOnlySpan<float> rawLogits, SequenceSamplingState state)
     {
@@ -26,7 +25,7 @@ public sealed class TokenSampler(int vocabSize)
         LogitsProcessors.Apply(logits, p, state);
         if (state.Grammar is { } grammar)
         {
-            _grammarMask.Apply(logits, grammar);
+            state.GrammarMask.Apply(logits, grammar);
         }
 
         int token = p.Temperature < GreedyTemperature ? ArgMax(logits) : Draw(logits, p, state.Random);
