@@ -118,6 +118,28 @@ public sealed class ChatCompletionsTests(GatewayHost host) : IClassFixture<Gatew
     }
 
     [Fact]
+    public async Task Chat_EchoAfterAnAssistantMessage_LeadsTheContentWithItWholeAndStreamed()
+    {
+        const string messages = """[{"role":"user","content":"Hi"},{"role":"assistant","content":"Well, "}]""";
+
+        var whole = await host.Http.PostJsonAsync("/v1/chat/completions",
+            $$"""{"messages":{{messages}},"echo":true,"continue_final_message":true}""");
+        var streamed = await host.Http.PostJsonAsync("/v1/chat/completions",
+            $$"""{"messages":{{messages}},"echo":true,"continue_final_message":true,"stream":true}""");
+
+        Assert.Equal("Well, Hello, world", whole.Json.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+        Assert.Equal("Well, Hello, world", ContentOf(streamed.SseChunks));
+    }
+
+    [Fact]
+    public async Task Chat_EchoAfterAUserMessage_AddsNothing()
+    {
+        var answer = await host.Http.PostJsonAsync("/v1/chat/completions", """{"messages":[{"role":"user","content":"Hi"}],"echo":true}""");
+
+        Assert.Equal("Hello, world", answer.Json.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+    }
+
+    [Fact]
     public async Task Chat_ToolCallMarkupWithoutTools_IsPlainContent()
     {
         using var script = UseScript(new FakeReply(_toolCallPieces, FinishReason.Stop));

@@ -11,7 +11,6 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         ["chat_template"] = "\"{{ messages }}\"",
         ["documents"] = """[{"title":"t","text":"x"}]""",
         ["suffix"] = "\"end\"",
-        ["echo"] = "true",
         ["prompt_embeds"] = "\"AAAA\"",
         ["mm_processor_kwargs"] = "{}",
         ["use_beam_search"] = "true",
@@ -40,12 +39,6 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         ["web_search_options"] = "{}",
     };
 
-    /// <summary>Fields whose refused value above is refused on these endpoints only (accepted on their others).</summary>
-    private static readonly Dictionary<string, ApiEndpoints> _refusedOnlyOn = new()
-    {
-        ["echo"] = ApiEndpoints.Chat,
-    };
-
     public static TheoryData<string, string> RefusedFieldsOnEachEndpoint()
     {
         var data = new TheoryData<string, string>();
@@ -53,7 +46,7 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         {
             foreach (var endpoint in new[] { ApiEndpoints.Completions, ApiEndpoints.Chat, ApiEndpoints.Tokenize })
             {
-                if (field.Endpoints.HasFlag(endpoint) && (!_refusedOnlyOn.TryGetValue(field.Name, out var only) || only.HasFlag(endpoint)))
+                if (field.Endpoints.HasFlag(endpoint))
                 {
                     data.Add(Path(endpoint), field.Name);
                 }

@@ -51,9 +51,10 @@ public static class ChatCompletionsEndpoint
             var parsed = request.ToolCalls?.Parse(answer.Text) ?? new ToolCallParseResult(answer.Text, []);
             var toolCalls = parsed.Calls.Count > 0 ? parsed.Calls.Select(ToDto).ToArray() : null;
             var finishReason = answer.Finish!.Value.ToOpenAi();
+            var content = toolCalls is null ? answer.Text : parsed.Content;
             choices.Add(new ChatChoice(
                 index,
-                new ChatMessageDto(AssistantRole, toolCalls is null ? answer.Text : parsed.Content, toolCalls),
+                new ChatMessageDto(AssistantRole, request.Echo is { } echo ? echo + content : content, toolCalls),
                 await BuildLogprobsAsync(request, answer.Tokens, tokenTexts, cancellationToken),
                 request.ToolCalls?.FinishReason(toolCalls is not null, finishReason) ?? finishReason,
                 answer.StopReason));
@@ -84,6 +85,10 @@ public static class ChatCompletionsEndpoint
         for (var index = 0; index < started.N; index++)
         {
             await WriteAsync(sse, Chunk(started, index, new ChatDelta(Role: AssistantRole, Content: ""), null, null), cancellationToken);
+            if (request.Echo is { Length: > 0 } echo)
+            {
+                await WriteAsync(sse, Chunk(started, index, new ChatDelta(Content: echo), null, null), cancellationToken);
+            }
         }
 
         var filters = Enumerable.Range(0, started.N).Select(_ => request.ToolCalls?.NewStream()).ToArray();

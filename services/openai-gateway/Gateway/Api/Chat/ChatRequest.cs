@@ -16,6 +16,8 @@ namespace Gateway.Api.Chat;
 /// <param name="ToolCalls">How tool calls are read out of the answers; null when no tools were offered or tool_choice is "none".</param>
 /// <param name="Stream">Streaming settings.</param>
 /// <param name="Priority">vLLM's priority extra.</param>
+/// <param name="Echo">With echo, the final message's text when it is the assistant's (the role of the answer), which
+/// then leads each choice's content, as vLLM does; otherwise null.</param>
 public sealed record ChatRequest(
     string? Model,
     ChatPrompt Prompt,
@@ -23,8 +25,29 @@ public sealed record ChatRequest(
     int? TopLogprobs,
     ToolCallExtraction? ToolCalls,
     StreamSettings Stream,
-    int Priority)
+    int Priority,
+    string? Echo = null)
 {
+    /// <summary>The final message's content when its role is assistant: a string, or its text parts joined by newlines.</summary>
+    private static string? FinalAssistantText(string messagesJson)
+    {
+        using var messages = JsonDocument.Parse(messagesJson);
+        var last = messages.RootElement[messages.RootElement.GetArrayLength() - 1];
+        if (!last.TryGetProperty("role", out var role) || role.GetString() != "assistant" || !last.TryGetProperty("content", out var content))
+        {
+            return null;
+        }
+
+        return content.ValueKind switch
+        {
+            JsonValueKind.String => content.GetString(),
+            JsonValueKind.Array => string.Join("\n", content.EnumerateArray()
+                .Where(part => part.ValueKind == JsonValueKind.Object && part.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String)
+                .Select(part => part.GetProperty("text").GetString())),
+            _ => null,
+        };
+    }
+
     public static ChatRequest Read(RequestFields fields)
     {
         ApiFieldTable.Enforce(fields, ApiEndpoints.Chat);
@@ -55,6 +78,7 @@ public sealed record ChatRequest(
             wantsLogprobs ? topLogprobs : null,
             toolCalls,
             StreamSettings.Read(fields),
-            fields.Int("priority") ?? 0);
+            fields.Int("priority") ?? 0,
+            fields.Bool("echo") == true ? FinalAssistantText(prompt.Input.MessagesJson) : null);
     }
 }
