@@ -121,6 +121,34 @@ public sealed class StructuredOutputApiTests(ServedSystem system) : IClassFixtur
     }
 
     [Fact]
+    public async Task Completion_GuidedRegexStreamed_ConcatenatesToAFullMatch()
+    {
+        const string pattern = "[a-z]{2,6}@[a-z]{2,6}\\.(com|org)";
+        using var http = Http();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
+        {
+            Content = JsonContent.Create(new { model = system.ModelName, prompt = "An e-mail address:", max_tokens = 40, temperature = 0, stream = true, guided_regex = pattern }),
+        };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var text = new StringBuilder();
+        string? finish = null;
+        foreach (var line in (await response.Content.ReadAsStringAsync()).Split('\n'))
+        {
+            if (!line.StartsWith("data: {", StringComparison.Ordinal)) continue;
+            using var chunk = JsonDocument.Parse(line["data: ".Length..]);
+            var choice = chunk.RootElement.GetProperty("choices")[0];
+            text.Append(choice.GetProperty("text").GetString());
+            if (choice.TryGetProperty("finish_reason", out var reason) && reason.ValueKind == JsonValueKind.String)
+                finish = reason.GetString();
+        }
+
+        Assert.Equal("stop", finish);
+        Assert.Matches("^" + pattern + "$", text.ToString());
+    }
+
+    [Fact]
     public async Task Completion_UnsupportedSchemaKeyword_Is400NamingIt()
     {
         using var http = Http();
