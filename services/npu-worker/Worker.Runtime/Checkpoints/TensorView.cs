@@ -9,6 +9,12 @@ public sealed unsafe class TensorView(string name, TensorDType dtype, long[] sha
     public long ElementCount { get; } = shape.Aggregate(1L, (p, d) => p * d);
     public byte* Data { get; } = data;
 
+    /// <summary>Bytes of the tensor in the file.</summary>
+    public long ByteLength => ElementCount * (DType == TensorDType.F32 ? 4 : 2);
+
+    /// <summary>Lets the OS drop the tensor's mapped pages from the resident set (after its bytes were copied out).</summary>
+    public void ReleaseMappedPages() => MappedPages.Release(Data, ByteLength);
+
     /// <summary>Converts element range [first, first + destination.Length) to float32.</summary>
     public void CopyTo(Span<float> destination, long first = 0)
     {

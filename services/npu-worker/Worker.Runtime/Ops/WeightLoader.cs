@@ -19,6 +19,7 @@ public sealed class WeightLoader(WeightQuantization quantization)
     public WeightMatrix Matrix(TensorView tensor)
     {
         var matrix = WeightMatrix.FromTensor(tensor, quantization);
+        tensor.ReleaseMappedPages();
         Bytes += matrix.Bytes;
         return matrix;
     }
