@@ -7,9 +7,11 @@ using Tokenizer.Core.Text;
 namespace Tokenizer.Core;
 
 /// <summary>
-/// A Qwen2-family tokenizer that reproduces Hugging Face tokenizers' ids exactly. Added tokens are split out
-/// of the raw text first; the text between them is NFC-normalized, pre-tokenized on code points and
-/// byte-level BPE encoded (Microsoft.ML.Tokenizers). Decoding maps each id to its bytes and decodes UTF-8
+/// A byte-level BPE tokenizer of the Qwen2 and Llama 3 families that reproduces Hugging Face tokenizers' ids exactly.
+/// Added tokens are split out of the raw text first; the text between them is NFC-normalized (Qwen2),
+/// pre-tokenized on code points with the family's split pattern and byte-level BPE encoded (Microsoft.ML.Tokenizers;
+/// with ignore_merges, as Llama 3, a pre-token spelled whole in the vocabulary is that one id). add_special_tokens puts
+/// the post-processor's ids around the result (Llama 3: BOS). Decoding maps each id to its bytes and decodes UTF-8
 /// once, lossily, as Hugging Face does. Thread-safe: all state is read-only after <see cref="Load"/>.
 /// </summary>
 public sealed class QwenTokenizer
@@ -19,11 +21,13 @@ public sealed class QwenTokenizer
     private readonly byte[]?[] _tokenBytes;
     private readonly bool[] _isSpecial;
     private readonly TokenizerOptions _options;
+    private readonly TokenizerModelFile _model;
 
     private QwenTokenizer(BpeTokenizer bpe, TokenizerModelFile model, TokenizerConfigFile config, TokenizerOptions options)
     {
         _bpe = bpe;
         _options = options;
+        _model = model;
         AddedTokens = model.AddedTokens;
         _addedTokenMatcher = new AddedTokenMatcher(model.AddedTokens);
         VocabSize = Math.Max(model.Vocabulary.Values.DefaultIfEmpty(-1).Max(), model.AddedTokens.Select(t => t.Id).DefaultIfEmpty(-1).Max()) + 1;
@@ -52,24 +56,29 @@ public sealed class QwenTokenizer
     public static QwenTokenizer Load(string modelDirectory, TokenizerOptions options)
     {
         options.Validate();
-        NfcNormalizer.EnsureAvailable();
         TokenizerModelFile model = TokenizerModelFile.Read(Path.Combine(modelDirectory, "tokenizer.json"));
+        if (model.Nfc)
+        {
+            NfcNormalizer.EnsureAvailable();
+        }
+
         TokenizerConfigFile config = TokenizerConfigFile.Read(modelDirectory);
         var bpeOptions = new BpeOptions(model.Vocabulary)
         {
             Merges = model.Merges,
-            PreTokenizer = QwenPreTokenizer.Instance,
+            PreTokenizer = model.PreTokenizer,
             ByteLevel = true,
         };
         return new QwenTokenizer(BpeTokenizer.Create(bpeOptions), model, config, options);
     }
 
-    /// <summary>Text to ids, as Hugging Face's encode(text, add_special_tokens=False).</summary>
+    /// <summary>Text to ids, as Hugging Face's encode(text, add_special_tokens=<paramref name="addSpecialTokens"/>).</summary>
     /// <param name="parseSpecialTokens">False encodes special tokens' text literally (Hugging Face
     /// split_special_tokens=True): for untrusted text. Added tokens not flagged special (&lt;think&gt;,
     /// &lt;tool_call&gt;) are still recognized, as in Hugging Face.</param>
+    /// <param name="addSpecialTokens">Put the post-processor's ids around the text (Llama 3: BOS first; Qwen2: none).</param>
     /// <exception cref="TokenizerInputException">The text exceeds <see cref="MaxInputChars"/>.</exception>
-    public int[] Encode(string text, bool parseSpecialTokens = true)
+    public int[] Encode(string text, bool parseSpecialTokens = true, bool addSpecialTokens = false)
     {
         ArgumentNullException.ThrowIfNull(text);
         if (text.Length > _options.MaxInputChars)
@@ -78,6 +87,11 @@ public sealed class QwenTokenizer
                 $"text must be at most {_options.MaxInputChars} characters, got {text.Length}");
         }
         var ids = new List<int>(text.Length / 3 + 4);
+        if (addSpecialTokens)
+        {
+            ids.AddRange(_model.SpecialTokensAround.Before);
+        }
+
         int segmentStart = 0;
         int searchFrom = 0;
         while (_addedTokenMatcher.FindNext(text, searchFrom) is var (index, token))
@@ -92,6 +106,11 @@ public sealed class QwenTokenizer
             segmentStart = searchFrom;
         }
         EncodeText(text.AsSpan(segmentStart), ids);
+        if (addSpecialTokens)
+        {
+            ids.AddRange(_model.SpecialTokensAround.After);
+        }
+
         return ids.ToArray();
     }
 
@@ -147,8 +166,27 @@ public sealed class QwenTokenizer
         {
             return;
         }
-        string normalized = NfcNormalizer.Normalize(text.ToString());
-        ids.AddRange(_bpe.EncodeToIds(normalized, considerPreTokenization: true, considerNormalization: false));
+        string normalized = _model.Nfc ? NfcNormalizer.Normalize(text.ToString()) : text.ToString();
+        if (!_model.IgnoreMerges)
+        {
+            ids.AddRange(_bpe.EncodeToIds(normalized, considerPreTokenization: true, considerNormalization: false));
+            return;
+        }
+
+        var pieces = new List<(int Offset, int Length)>();
+        _model.PreTokenizer.Split(normalized, pieces);
+        foreach (var (offset, length) in pieces)
+        {
+            var piece = normalized.AsSpan(offset, length);
+            if (_bpe.Vocabulary.TryGetValue(ByteLevelAlphabet.Spell(piece), out int whole))
+            {
+                ids.Add(whole);
+            }
+            else
+            {
+                ids.AddRange(_bpe.EncodeToIds(piece, considerPreTokenization: false, considerNormalization: false));
+            }
+        }
     }
 
     private static (byte[]?[] Bytes, bool[] Special) BuildIdTables(TokenizerModelFile model, int size)

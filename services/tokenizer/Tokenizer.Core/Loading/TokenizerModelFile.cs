@@ -4,9 +4,10 @@ using Tokenizer.Core.Text;
 namespace Tokenizer.Core.Loading;
 
 /// <summary>
-/// What tokenizer.json holds, read and checked against the one configuration this library reproduces
-/// exactly: byte-level BPE (Qwen2 family) with NFC, the Qwen split pattern and the byte-level decoder.
-/// Anything else is refused rather than tokenized slightly differently from Hugging Face.
+/// What tokenizer.json holds, read and checked against the configurations this library reproduces exactly:
+/// byte-level BPE with the byte-level decoder, as the Qwen2 family (NFC, the Qwen2 split pattern, no ids added) and
+/// the Llama 3 family (no normalizer, numbers split three digits at a time, ignore_merges, BOS added by a template
+/// post-processor) spell it. Anything else is refused rather than tokenized slightly differently from Hugging Face.
 /// </summary>
 internal sealed class TokenizerModelFile
 {
@@ -14,6 +15,17 @@ internal sealed class TokenizerModelFile
     /// <summary>Merges as "left right", highest priority first.</summary>
     public required List<string> Merges { get; init; }
     public required List<AddedToken> AddedTokens { get; init; }
+
+    /// <summary>The normalizer is NFC (Qwen2); otherwise there is none (Llama 3).</summary>
+    public required bool Nfc { get; init; }
+
+    public required SplitPatternPreTokenizer PreTokenizer { get; init; }
+
+    /// <summary>A pre-token found whole in the vocabulary is one id, whatever the merges say (Llama 3).</summary>
+    public required bool IgnoreMerges { get; init; }
+
+    /// <summary>Ids add_special_tokens puts before and after a single sequence (Llama 3: BOS before; Qwen2: none).</summary>
+    public required (IReadOnlyList<int> Before, IReadOnlyList<int> After) SpecialTokensAround { get; init; }
 
     public static TokenizerModelFile Read(string path)
     {
@@ -23,10 +35,10 @@ internal sealed class TokenizerModelFile
         }
         using JsonDocument document = ParseJson(path);
         JsonElement root = document.RootElement;
-        CheckNormalizer(root);
-        CheckPreTokenizer(root);
+        bool nfc = ReadNormalizer(root);
+        var preTokenizer = ReadPreTokenizer(root);
         CheckDecoder(root);
-        CheckPostProcessor(root);
+        var around = ReadPostProcessor(root);
         JsonElement model = Require(root, "model", JsonValueKind.Object);
         CheckModel(model);
         return new TokenizerModelFile
@@ -34,6 +46,10 @@ internal sealed class TokenizerModelFile
             Vocabulary = ReadVocabulary(model),
             Merges = ReadMerges(model),
             AddedTokens = ReadAddedTokens(root),
+            Nfc = nfc,
+            PreTokenizer = preTokenizer,
+            IgnoreMerges = BoolOf(model, "ignore_merges"),
+            SpecialTokensAround = around,
         };
     }
 
@@ -49,17 +65,20 @@ internal sealed class TokenizerModelFile
         }
     }
 
-    private static void CheckNormalizer(JsonElement root)
+    /// <returns>True for NFC, false for none.</returns>
+    private static bool ReadNormalizer(JsonElement root)
     {
-        if (!root.TryGetProperty("normalizer", out JsonElement normalizer) || TypeOf(normalizer) != "NFC")
+        if (!root.TryGetProperty("normalizer", out JsonElement normalizer) || normalizer.ValueKind == JsonValueKind.Null)
         {
-            throw Unsupported("normalizer", root, "{\"type\": \"NFC\"}");
+            return false;
         }
+
+        return TypeOf(normalizer) == "NFC" ? true : throw Unsupported("normalizer", root, "null or {\"type\": \"NFC\"}");
     }
 
-    private static void CheckPreTokenizer(JsonElement root)
+    private static SplitPatternPreTokenizer ReadPreTokenizer(JsonElement root)
     {
-        const string expected = "Sequence[Split(Qwen pattern, Isolated), ByteLevel(add_prefix_space=false, use_regex=false)]";
+        const string expected = "Sequence[Split(the Qwen2 or Llama 3 pattern, Isolated), ByteLevel(add_prefix_space=false, use_regex=false)]";
         if (!root.TryGetProperty("pre_tokenizer", out JsonElement pre) || TypeOf(pre) != "Sequence"
             || !pre.TryGetProperty("pretokenizers", out JsonElement steps) || steps.ValueKind != JsonValueKind.Array
             || steps.GetArrayLength() != 2)
@@ -68,18 +87,19 @@ internal sealed class TokenizerModelFile
         }
         JsonElement split = steps[0];
         JsonElement byteLevel = steps[1];
-        bool splitMatches = TypeOf(split) == "Split"
-            && split.TryGetProperty("pattern", out JsonElement pattern)
-            && pattern.TryGetProperty("Regex", out JsonElement regex)
-            && regex.GetString() == QwenPreTokenizer.Pattern
-            && StringOf(split, "behavior") == "Isolated"
-            && !BoolOf(split, "invert");
+        var pattern = TypeOf(split) == "Split" && split.TryGetProperty("pattern", out JsonElement p)
+            && p.ValueKind == JsonValueKind.Object && p.TryGetProperty("Regex", out JsonElement regex)
+            ? SplitPatternPreTokenizer.ForPattern(regex.GetString())
+            : null;
+        bool splitMatches = pattern is not null && StringOf(split, "behavior") == "Isolated" && !BoolOf(split, "invert");
         bool byteLevelMatches = TypeOf(byteLevel) == "ByteLevel"
             && !BoolOf(byteLevel, "add_prefix_space") && !BoolOf(byteLevel, "use_regex");
         if (!splitMatches || !byteLevelMatches)
         {
             throw Unsupported("pre_tokenizer", root, expected);
         }
+
+        return pattern!;
     }
 
     private static void CheckDecoder(JsonElement root)
@@ -90,29 +110,72 @@ internal sealed class TokenizerModelFile
         }
     }
 
-    private static void CheckPostProcessor(JsonElement root)
+    /// <summary>
+    /// The ids add_special_tokens adds: none for no post-processor or a ByteLevel one (it adds no ids); for a
+    /// TemplateProcessing (alone or after a ByteLevel one in a Sequence) its single-sequence template, special
+    /// tokens around the one sequence "A" (Llama 3: BOS before it).
+    /// </summary>
+    private static (IReadOnlyList<int> Before, IReadOnlyList<int> After) ReadPostProcessor(JsonElement root)
     {
-        // A ByteLevel post-processor adds no ids; a template processor would add BOS/EOS we do not reproduce.
-        if (root.TryGetProperty("post_processor", out JsonElement post) && post.ValueKind != JsonValueKind.Null
-            && TypeOf(post) != "ByteLevel")
+        const string expected = "null, ByteLevel, TemplateProcessing or Sequence[ByteLevel, TemplateProcessing] whose single template is special tokens around sequence A";
+        if (!root.TryGetProperty("post_processor", out JsonElement post) || post.ValueKind == JsonValueKind.Null || TypeOf(post) == "ByteLevel")
         {
-            throw Unsupported("post_processor", root, "null or {\"type\": \"ByteLevel\"}");
+            return ([], []);
         }
+
+        var template = post;
+        if (TypeOf(post) == "Sequence")
+        {
+            var processors = post.TryGetProperty("processors", out JsonElement list) && list.ValueKind == JsonValueKind.Array
+                ? list.EnumerateArray().Where(p => TypeOf(p) != "ByteLevel").ToArray()
+                : [];
+            template = processors.Length == 1 ? processors[0] : default;
+        }
+
+        if (TypeOf(template) != "TemplateProcessing"
+            || !template.TryGetProperty("single", out JsonElement single) || single.ValueKind != JsonValueKind.Array
+            || !template.TryGetProperty("special_tokens", out JsonElement specials) || specials.ValueKind != JsonValueKind.Object)
+        {
+            throw Unsupported("post_processor", root, expected);
+        }
+
+        var before = new List<int>();
+        var after = new List<int>();
+        bool seenSequence = false;
+        foreach (JsonElement piece in single.EnumerateArray())
+        {
+            if (piece.TryGetProperty("Sequence", out JsonElement sequence) && StringOf(sequence, "id") == "A" && !seenSequence)
+            {
+                seenSequence = true;
+            }
+            else if (piece.TryGetProperty("SpecialToken", out JsonElement special) && StringOf(special, "id") is { } name
+                     && specials.TryGetProperty(name, out JsonElement entry) && entry.TryGetProperty("ids", out JsonElement ids)
+                     && ids.ValueKind == JsonValueKind.Array)
+            {
+                (seenSequence ? after : before).AddRange(ids.EnumerateArray().Select(id => id.GetInt32()));
+            }
+            else
+            {
+                throw Unsupported("post_processor", root, expected);
+            }
+        }
+
+        return seenSequence ? (before, after) : throw Unsupported("post_processor", root, expected);
     }
 
     private static void CheckModel(JsonElement model)
     {
         if (TypeOf(model) != "BPE")
         {
-            throw new TokenizerLoadException($"tokenizer.json model.type is '{TypeOf(model)}'; only byte-level 'BPE' (Qwen2 family) is supported.");
+            throw new TokenizerLoadException($"tokenizer.json model.type is '{TypeOf(model)}'; only byte-level 'BPE' (Qwen2 and Llama 3 families) is supported.");
         }
-        if (BoolOf(model, "byte_fallback") || BoolOf(model, "ignore_merges") || BoolOf(model, "fuse_unk")
+        if (BoolOf(model, "byte_fallback") || BoolOf(model, "fuse_unk")
             || !string.IsNullOrEmpty(StringOf(model, "continuing_subword_prefix"))
             || !string.IsNullOrEmpty(StringOf(model, "end_of_word_suffix"))
             || (model.TryGetProperty("dropout", out JsonElement dropout) && dropout.ValueKind != JsonValueKind.Null))
         {
             throw new TokenizerLoadException(
-                "tokenizer.json model uses byte_fallback, ignore_merges, fuse_unk, dropout or subword affixes, which this tokenizer does not reproduce.");
+                "tokenizer.json model uses byte_fallback, fuse_unk, dropout or subword affixes, which this tokenizer does not reproduce.");
         }
     }
 
@@ -170,7 +233,7 @@ internal sealed class TokenizerModelFile
             actual = actual[..300] + "...";
         }
         return new TokenizerLoadException(
-            $"tokenizer.json {field} is {actual}; only {expected} is reproduced exactly (Qwen2 family).");
+            $"tokenizer.json {field} is {actual}; only {expected} is reproduced exactly (Qwen2 and Llama 3 families).");
     }
 
     private static JsonElement Require(JsonElement parent, string name, JsonValueKind kind)

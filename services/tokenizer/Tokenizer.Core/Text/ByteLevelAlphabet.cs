@@ -11,6 +11,19 @@ public static class ByteLevelAlphabet
 
     public static char ToChar(byte value) => s_byteToChar[value];
 
+    /// <summary>How the vocabulary spells <paramref name="text"/>: its UTF-8 bytes, each as its table character.</summary>
+    public static string Spell(ReadOnlySpan<char> text)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text.ToArray());
+        return string.Create(bytes.Length, bytes, static (chars, b) =>
+        {
+            for (int i = 0; i < b.Length; i++)
+            {
+                chars[i] = s_byteToChar[b[i]];
+            }
+        });
+    }
+
     /// <summary>The bytes a vocabulary entry spells, or null when it holds a character outside the table.</summary>
     public static byte[]? ToBytes(string token)
     {

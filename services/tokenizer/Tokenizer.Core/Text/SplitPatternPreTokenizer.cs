@@ -4,18 +4,41 @@ using Microsoft.ML.Tokenizers;
 namespace Tokenizer.Core.Text;
 
 /// <summary>
-/// The Qwen2 split pattern, evaluated on code points exactly as Oniguruma (Hugging Face tokenizers) does:
-/// <c>(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+</c>.
-/// Alternatives are tried in order at each position (first match wins, not the longest), and together they
-/// match any character, so no text is ever dropped.
+/// The byte-level BPE split patterns of the Qwen2 and Llama 3 families, evaluated on code points exactly as Oniguruma
+/// (Hugging Face tokenizers) does:
+/// <c>(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+</c>,
+/// where Llama 3 takes numbers three digits at a time (<c>\p{N}{1,3}</c>) and Qwen2 one. Alternatives are tried in
+/// order at each position (first match wins, not the longest), and together they match any character, so no text is
+/// ever dropped.
 /// </summary>
-public sealed class QwenPreTokenizer : PreTokenizer
+public sealed class SplitPatternPreTokenizer : PreTokenizer
 {
-    /// <summary>The pattern this class implements, as tokenizer.json spells it.</summary>
-    public const string Pattern =
+    /// <summary>Qwen2's pattern, as tokenizer.json spells it.</summary>
+    public const string Qwen2Pattern =
         "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
-    public static QwenPreTokenizer Instance { get; } = new();
+    /// <summary>Llama 3's pattern, as tokenizer.json spells it.</summary>
+    public const string Llama3Pattern =
+        "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+    private readonly int _digitsPerPiece;
+
+    private SplitPatternPreTokenizer(string pattern, int digitsPerPiece)
+    {
+        Pattern = pattern;
+        _digitsPerPiece = digitsPerPiece;
+    }
+
+    public static SplitPatternPreTokenizer Qwen2 { get; } = new(Qwen2Pattern, 1);
+
+    public static SplitPatternPreTokenizer Llama3 { get; } = new(Llama3Pattern, 3);
+
+    /// <summary>The pattern this instance implements, as tokenizer.json spells it.</summary>
+    public string Pattern { get; }
+
+    /// <summary>The instance implementing <paramref name="pattern"/> (as tokenizer.json spells it), or null.</summary>
+    public static SplitPatternPreTokenizer? ForPattern(string? pattern) =>
+        pattern == Qwen2Pattern ? Qwen2 : pattern == Llama3Pattern ? Llama3 : null;
 
     public override IEnumerable<(int Offset, int Length)> PreTokenize(string text)
     {
@@ -32,7 +55,7 @@ public sealed class QwenPreTokenizer : PreTokenizer
     }
 
     /// <summary>Appends the (offset, length) of every piece of <paramref name="text"/>, in order.</summary>
-    public static void Split(ReadOnlySpan<char> text, List<(int Offset, int Length)> pieces)
+    public void Split(ReadOnlySpan<char> text, List<(int Offset, int Length)> pieces)
     {
         int position = 0;
         while (position < text.Length)
@@ -43,7 +66,7 @@ public sealed class QwenPreTokenizer : PreTokenizer
         }
     }
 
-    private static int MatchAt(ReadOnlySpan<char> text, int start)
+    private int MatchAt(ReadOnlySpan<char> text, int start)
     {
         Rune first = RuneAt(text, start);
         int afterFirst = start + first.Utf16SequenceLength;
@@ -65,10 +88,16 @@ public sealed class QwenPreTokenizer : PreTokenizer
             return SkipLetters(text, afterFirst) - start;
         }
 
-        // \p{N}
+        // \p{N} (Qwen2) or \p{N}{1,3} (Llama 3)
         if (UnicodeClass.IsNumber(first))
         {
-            return first.Utf16SequenceLength;
+            int end = afterFirst;
+            for (int digits = 1; digits < _digitsPerPiece && end < text.Length && UnicodeClass.IsNumber(RuneAt(text, end)); digits++)
+            {
+                end += RuneAt(text, end).Utf16SequenceLength;
+            }
+
+            return end - start;
         }
 
         //  ?[^\s\p{L}\p{N}]+[\r\n]*
