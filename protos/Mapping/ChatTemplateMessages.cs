@@ -16,6 +16,7 @@ public static class ChatTemplateMessages
         AddGenerationPrompt = input.AddGenerationPrompt,
         TemplateKwargsJson = input.TemplateKwargsJson ?? "",
         ContinueFinalMessage = input.ContinueFinalMessage,
+        AddSpecialTokens = input.AddSpecialTokens,
         Tokenize = tokenize,
     };
 
@@ -24,7 +25,8 @@ public static class ChatTemplateMessages
         NullIfEmpty(request.ToolsJson),
         request.AddGenerationPrompt,
         NullIfEmpty(request.TemplateKwargsJson),
-        request.ContinueFinalMessage);
+        request.ContinueFinalMessage,
+        request.AddSpecialTokens);
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }

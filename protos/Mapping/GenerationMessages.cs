@@ -33,6 +33,7 @@ public static class GenerationMessages
             case TextPrompt text:
                 message.Text = text.Text;
                 message.ParseSpecialTokens = text.ParseSpecialTokens;
+                message.AddSpecialTokens = text.AddSpecialTokens;
                 break;
             case TokenIdsPrompt tokens:
                 message.TokenIds = new Proto.TokenIds { Ids = { tokens.Ids } };
@@ -45,6 +46,7 @@ public static class GenerationMessages
                     AddGenerationPrompt = chat.AddGenerationPrompt,
                     TemplateKwargsJson = chat.TemplateKwargsJson ?? "",
                     ContinueFinalMessage = chat.ContinueFinalMessage,
+                    AddSpecialTokens = chat.AddSpecialTokens,
                 };
                 break;
             default:
@@ -59,14 +61,16 @@ public static class GenerationMessages
     {
         Prompt prompt = request.PromptCase switch
         {
-            Proto.GenerateRequest.PromptOneofCase.Text => new TextPrompt(request.Text, request.ParseSpecialTokens),
+            Proto.GenerateRequest.PromptOneofCase.Text => new TextPrompt(
+                request.Text, request.ParseSpecialTokens, !request.HasAddSpecialTokens || request.AddSpecialTokens),
             Proto.GenerateRequest.PromptOneofCase.TokenIds => new TokenIdsPrompt([.. request.TokenIds.Ids]),
             Proto.GenerateRequest.PromptOneofCase.Chat => new ChatPrompt(new ChatTemplateInput(
                 request.Chat.MessagesJson,
                 NullIfEmpty(request.Chat.ToolsJson),
                 request.Chat.AddGenerationPrompt,
                 NullIfEmpty(request.Chat.TemplateKwargsJson),
-                request.Chat.ContinueFinalMessage)),
+                request.Chat.ContinueFinalMessage,
+                request.Chat.AddSpecialTokens)),
             _ => throw new GenerationValidationException("prompt", "prompt must be set: one of text, token_ids or chat."),
         };
         return new GenerationRequest(NullIfEmpty(request.RequestId), prompt, ParamsOf(request), request.Priority);

@@ -7,7 +7,7 @@ public abstract record Prompt;
 
 /// <param name="ParseSpecialTokens">Encode "&lt;|im_start|&gt;" and the like as control tokens, as Hugging Face does
 /// (the OpenAI API's completions do; text from an untrusted source should not).</param>
-public sealed record TextPrompt(string Text, bool ParseSpecialTokens = false) : Prompt;
+public sealed record TextPrompt(string Text, bool ParseSpecialTokens = false, bool AddSpecialTokens = true) : Prompt;
 
 public sealed record TokenIdsPrompt(IReadOnlyList<int> Ids) : Prompt;
 

@@ -7,7 +7,9 @@ namespace Inference.Abstractions.Text;
 public interface ITextTokenizer
 {
     /// <param name="parseSpecialTokens">False encodes "&lt;|im_end|&gt;" and the like literally (untrusted text).</param>
-    ValueTask<IReadOnlyList<int>> EncodeAsync(string text, bool parseSpecialTokens, CancellationToken cancellationToken);
+    /// <param name="addSpecialTokens">Put the model's BOS/EOS around the ids as Hugging Face's add_special_tokens does
+    /// (Llama 3: BOS; Qwen2: nothing).</param>
+    ValueTask<IReadOnlyList<int>> EncodeAsync(string text, bool parseSpecialTokens, bool addSpecialTokens, CancellationToken cancellationToken);
 
     ValueTask<string> DecodeAsync(IReadOnlyList<int> ids, bool skipSpecialTokens, CancellationToken cancellationToken);
 
@@ -27,8 +29,11 @@ public interface ITextTokenizer
 /// End the rendered prompt right after the final message's content, so the model continues that message (transformers'
 /// continue_final_message); not with <paramref name="AddGenerationPrompt"/>.
 /// </param>
+/// <param name="AddSpecialTokens">Encode the rendered prompt with add_special_tokens (vLLM's chat default is false: the
+/// template writes BOS itself).</param>
 public sealed record ChatTemplateInput(
-    string MessagesJson, string? ToolsJson, bool AddGenerationPrompt, string? TemplateKwargsJson, bool ContinueFinalMessage = false);
+    string MessagesJson, string? ToolsJson, bool AddGenerationPrompt, string? TemplateKwargsJson, bool ContinueFinalMessage = false,
+    bool AddSpecialTokens = false);
 
 /// <param name="SkipSpecialTokens">Drop added tokens flagged special (Hugging Face semantics).</param>
 /// <param name="Stop">Stop strings; the first match ends the sequence.</param>

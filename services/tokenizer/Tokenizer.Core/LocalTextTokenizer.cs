@@ -14,10 +14,10 @@ public sealed class LocalTextTokenizer(QwenTokenizer tokenizer) : ITextTokenizer
 
     public QwenTokenizer Tokenizer => tokenizer;
 
-    public ValueTask<IReadOnlyList<int>> EncodeAsync(string text, bool parseSpecialTokens, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<int>> EncodeAsync(string text, bool parseSpecialTokens, bool addSpecialTokens, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult<IReadOnlyList<int>>(tokenizer.Encode(text, parseSpecialTokens));
+        return ValueTask.FromResult<IReadOnlyList<int>>(tokenizer.Encode(text, parseSpecialTokens, addSpecialTokens));
     }
 
     public ValueTask<string> DecodeAsync(IReadOnlyList<int> ids, bool skipSpecialTokens, CancellationToken cancellationToken)
@@ -29,7 +29,8 @@ public sealed class LocalTextTokenizer(QwenTokenizer tokenizer) : ITextTokenizer
     public ValueTask<IReadOnlyList<int>> EncodeChatAsync(ChatTemplateInput input, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult<IReadOnlyList<int>>(tokenizer.Encode(RenderChatTemplate(input), parseSpecialTokens: true));
+        return ValueTask.FromResult<IReadOnlyList<int>>(
+            tokenizer.Encode(RenderChatTemplate(input), parseSpecialTokens: true, addSpecialTokens: input.AddSpecialTokens));
     }
 
     /// <summary>The model's chat template rendered to text.</summary>

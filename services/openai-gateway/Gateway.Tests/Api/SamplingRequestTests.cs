@@ -66,6 +66,20 @@ public sealed class SamplingRequestTests(GatewayHost host) : IClassFixture<Gatew
     }
 
     [Fact]
+    public async Task AddSpecialTokens_DefaultsToTrueForCompletionsAndFalseForChat()
+    {
+        await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"bos by default"}""");
+        await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"no bos","add_special_tokens":false}""");
+        await host.Http.PostJsonAsync("/v1/chat/completions", """{"messages":[{"role":"user","content":"chat bos"}],"add_special_tokens":true}""");
+        await host.Http.PostJsonAsync("/v1/chat/completions", """{"messages":[{"role":"user","content":"chat default"}]}""");
+
+        Assert.True(Assert.Single(host.Scheduler.Requests, r => r.Text == "bos by default").AddSpecialTokens);
+        Assert.False(Assert.Single(host.Scheduler.Requests, r => r.Text == "no bos").AddSpecialTokens);
+        Assert.True(Assert.Single(host.Scheduler.Requests, r => r.Chat?.MessagesJson.Contains("chat bos", StringComparison.Ordinal) == true).Chat.AddSpecialTokens);
+        Assert.False(Assert.Single(host.Scheduler.Requests, r => r.Chat?.MessagesJson.Contains("chat default", StringComparison.Ordinal) == true).Chat.AddSpecialTokens);
+    }
+
+    [Fact]
     public async Task BadWords_ReachTheScheduler()
     {
         await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"no bad words","bad_words":["never"," this"]}""");

@@ -442,7 +442,7 @@ public sealed class InferenceEngine : IAsyncDisposable
                     throw new GenerationValidationException("prompt", "prompt must not be empty.");
                 }
 
-                return await _tokenizer.EncodeAsync(text.Text, text.ParseSpecialTokens, cancellationToken);
+                return await _tokenizer.EncodeAsync(text.Text, text.ParseSpecialTokens, text.AddSpecialTokens, cancellationToken);
             case ChatPrompt chat:
                 try
                 {
@@ -467,8 +467,8 @@ public sealed class InferenceEngine : IAsyncDisposable
         var sequences = new List<IReadOnlyList<int>>();
         foreach (var word in words)
         {
-            var alone = await _tokenizer.EncodeAsync(word.TrimStart(), parseSpecialTokens: false, cancellationToken);
-            var spaced = await _tokenizer.EncodeAsync(" " + word.TrimStart(), parseSpecialTokens: false, cancellationToken);
+            var alone = await _tokenizer.EncodeAsync(word.TrimStart(), parseSpecialTokens: false, addSpecialTokens: false, cancellationToken);
+            var spaced = await _tokenizer.EncodeAsync(" " + word.TrimStart(), parseSpecialTokens: false, addSpecialTokens: false, cancellationToken);
             if (alone.Count == 0)
             {
                 throw new GenerationValidationException("bad_words", "bad_words must not contain empty or whitespace-only words.");

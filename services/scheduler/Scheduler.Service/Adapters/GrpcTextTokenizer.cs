@@ -8,12 +8,11 @@ namespace Scheduler.Service.Adapters;
 /// <summary>The engine's tokenizer, served remotely by <c>inference.tokenizer.v1.Tokenizer</c>.</summary>
 public sealed class GrpcTextTokenizer(Tokenizer.TokenizerClient client) : ITextTokenizer
 {
-    public async ValueTask<IReadOnlyList<int>> EncodeAsync(string text, bool parseSpecialTokens, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<int>> EncodeAsync(string text, bool parseSpecialTokens, bool addSpecialTokens, CancellationToken cancellationToken)
     {
-        // add_special_tokens stays false: the interface has no such switch, chat prompts must not get one,
-        // and Qwen adds none either way.
         var response = await client.EncodeAsync(
-            new EncodeRequest { Text = text, ParseSpecialTokens = parseSpecialTokens }, cancellationToken: cancellationToken);
+            new EncodeRequest { Text = text, ParseSpecialTokens = parseSpecialTokens, AddSpecialTokens = addSpecialTokens },
+            cancellationToken: cancellationToken);
         return [.. response.Ids];
     }
 

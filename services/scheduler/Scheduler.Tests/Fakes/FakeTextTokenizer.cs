@@ -13,7 +13,7 @@ public sealed class FakeTextTokenizer : ITextTokenizer
     /// <summary>Calls that turn a prompt into ids (Encode and EncodeChat), to count round trips per request.</summary>
     public int PromptCalls;
 
-    public ValueTask<IReadOnlyList<int>> EncodeAsync(string text, bool parseSpecialTokens, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<int>> EncodeAsync(string text, bool parseSpecialTokens, bool addSpecialTokens, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref PromptCalls);
         return ValueTask.FromResult<IReadOnlyList<int>>([.. text.Select(c => (int)c)]);

@@ -19,6 +19,7 @@ public sealed class GenerationMessagesTests
         Assert.Null(request.Params.RepetitionPenalty);
         Assert.Null(request.Params.MaxTokens);
         Assert.Null(request.Params.TruncatePromptTokens);
+        Assert.True(((TextPrompt)request.Prompt).AddSpecialTokens);
     }
 
     [Fact]
@@ -36,7 +37,7 @@ public sealed class GenerationMessagesTests
     [Fact]
     public void ToProtoThenToDomain_KeepsEveryField()
     {
-        var sent = new GenerationRequest("r1", new TextPrompt("hi", ParseSpecialTokens: true), new GenerationParams
+        var sent = new GenerationRequest("r1", new TextPrompt("hi", ParseSpecialTokens: true, AddSpecialTokens: false), new GenerationParams
         {
             MaxTokens = 5, Temperature = 0.5f, TopP = 0.9f, TopK = 40, MinP = 0.1f, Seed = 42, Stop = ["x"],
             StopTokenIds = [7], IgnoreEos = true, Logprobs = 2, PresencePenalty = 0.5f, FrequencyPenalty = 0.25f,

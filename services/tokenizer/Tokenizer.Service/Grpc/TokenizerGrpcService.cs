@@ -27,9 +27,8 @@ public sealed class TokenizerGrpcService(QwenTokenizer tokenizer, LocalTextToken
 
     public override Task<Contracts.EncodeResponse> Encode(Contracts.EncodeRequest request, ServerCallContext context)
     {
-        // Qwen's post-processor adds no BOS/EOS, so add_special_tokens changes nothing (loading refuses others).
         var response = new Contracts.EncodeResponse();
-        response.Ids.AddRange(EncodeOrThrow(request.Text, request.ParseSpecialTokens));
+        response.Ids.AddRange(EncodeOrThrow(request.Text, request.ParseSpecialTokens, request.AddSpecialTokens));
         return Task.FromResult(response);
     }
 
@@ -71,7 +70,7 @@ public sealed class TokenizerGrpcService(QwenTokenizer tokenizer, LocalTextToken
         var response = new Contracts.ApplyChatTemplateResponse { Prompt = prompt };
         if (request.Tokenize)
         {
-            response.Ids.AddRange(EncodeOrThrow(prompt, parseSpecialTokens: true));
+            response.Ids.AddRange(EncodeOrThrow(prompt, parseSpecialTokens: true, input.AddSpecialTokens));
         }
         return response;
     }
@@ -145,11 +144,11 @@ public sealed class TokenizerGrpcService(QwenTokenizer tokenizer, LocalTextToken
         _ => context.CancellationToken.IsCancellationRequested,
     };
 
-    private int[] EncodeOrThrow(string value, bool parseSpecialTokens)
+    private int[] EncodeOrThrow(string value, bool parseSpecialTokens, bool addSpecialTokens)
     {
         try
         {
-            return tokenizer.Encode(value, parseSpecialTokens);
+            return tokenizer.Encode(value, parseSpecialTokens, addSpecialTokens);
         }
         catch (TokenizerInputException e)
         {

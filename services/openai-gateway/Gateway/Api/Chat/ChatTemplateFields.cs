@@ -9,7 +9,8 @@ internal static class ChatTemplateFields
 {
     /// <summary>
     /// add_generation_prompt defaults to true, except with continue_final_message, which continues the final message
-    /// instead of opening a new turn (asking for both is a 400, as in vLLM).
+    /// instead of opening a new turn (asking for both is a 400, as in vLLM). add_special_tokens defaults to false, as
+    /// vLLM's chat: the template writes BOS itself.
     /// </summary>
     public static ChatTemplateInput Read(RequestFields fields)
     {
@@ -29,6 +30,7 @@ internal static class ChatTemplateFields
             tools?.GetRawText(),
             addGenerationPrompt ?? !continueFinal,
             fields.Object("chat_template_kwargs")?.Root.GetRawText(),
-            continueFinal);
+            continueFinal,
+            fields.Bool("add_special_tokens") ?? false);
     }
 }

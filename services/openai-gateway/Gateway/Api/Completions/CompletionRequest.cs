@@ -69,9 +69,11 @@ public sealed record CompletionRequest(
     private static IReadOnlyList<Prompt> ReadPrompts(RequestFields fields)
     {
         var prompt = fields.Raw("prompt") ?? throw ApiException.BadRequest("prompt is required.", "prompt");
+        // vLLM's completions default: the model's BOS/EOS are added to text prompts (token ids are taken as they are).
+        var addSpecialTokens = fields.Bool("add_special_tokens") ?? true;
         if (prompt.ValueKind == JsonValueKind.String)
         {
-            return [new TextPrompt(prompt.GetString()!, ParseSpecialTokens: true)];
+            return [new TextPrompt(prompt.GetString()!, ParseSpecialTokens: true, addSpecialTokens)];
         }
 
         if (prompt.ValueKind != JsonValueKind.Array)
@@ -92,7 +94,7 @@ public sealed record CompletionRequest(
 
         return [.. items.Select(item => item.ValueKind switch
         {
-            JsonValueKind.String => (Prompt)new TextPrompt(item.GetString()!, ParseSpecialTokens: true),
+            JsonValueKind.String => (Prompt)new TextPrompt(item.GetString()!, ParseSpecialTokens: true, addSpecialTokens),
             JsonValueKind.Array => new TokenIdsPrompt(RequestFields.ReadInts("prompt", item)),
             _ => throw RequestFields.WrongType("prompt", "a string or an array of token ids", item),
         })];
