@@ -80,6 +80,25 @@ public sealed class SamplingRequestTests(GatewayHost host) : IClassFixture<Gatew
     }
 
     [Fact]
+    public async Task ReturnTokensAsTokenIds_NamesLogprobTokensByIdOnBothEndpoints()
+    {
+        var completion = await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"ids","logprobs":1,"return_tokens_as_token_ids":true}""");
+        var chat = await host.Http.PostJsonAsync("/v1/chat/completions",
+            """{"messages":[{"role":"user","content":"ids"}],"logprobs":true,"top_logprobs":1,"return_tokens_as_token_ids":true}""");
+
+        var tokens = completion.Json.GetProperty("choices")[0].GetProperty("logprobs").GetProperty("tokens").EnumerateArray().Select(t => t.GetString()!).ToArray();
+        Assert.NotEmpty(tokens);
+        Assert.All(tokens, t => Assert.Matches("^token_id:[0-9]+$", t));
+        var content = chat.Json.GetProperty("choices")[0].GetProperty("logprobs").GetProperty("content").EnumerateArray().ToArray();
+        Assert.NotEmpty(content);
+        Assert.All(content, c =>
+        {
+            Assert.Matches("^token_id:[0-9]+$", c.GetProperty("token").GetString());
+            Assert.All(c.GetProperty("top_logprobs").EnumerateArray(), top => Assert.Matches("^token_id:[0-9]+$", top.GetProperty("token").GetString()));
+        });
+    }
+
+    [Fact]
     public async Task BadWords_ReachTheScheduler()
     {
         await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"no bad words","bad_words":["never"," this"]}""");

@@ -6,7 +6,7 @@ namespace Gateway.Backends;
 /// The text of single token ids, for logprobs output. Bounded by the vocabulary size, so it never needs evicting.
 /// Special tokens are kept (a logprob entry must name the token that was sampled).
 /// </summary>
-public sealed class TokenTextCache(ITokenizerService tokenizer)
+public sealed class TokenTextCache(ITokenizerService tokenizer) : ITokenTexts
 {
     private readonly ConcurrentDictionary<int, string> _texts = new();
 

@@ -27,13 +27,14 @@ public static class ChatCompletionsEndpoint
         var request = ChatRequest.Read(fields);
         await using var started = await StartedGeneration.StartAsync(
             generation, servedModel, metrics, "chatcmpl", request.Model, request.Prompt, request.Sampling, request.Priority, cancellationToken);
+        ITokenTexts texts = request.TokensAsIds ? TokenIdTexts.Instance : tokenTexts;
         if (request.Stream.Stream)
         {
-            await StreamAsync(http, started, request, tokenTexts);
+            await StreamAsync(http, started, request, texts);
         }
         else
         {
-            await RespondAsync(http, started, request, tokenTexts);
+            await RespondAsync(http, started, request, texts);
         }
     }
 
@@ -41,7 +42,7 @@ public static class ChatCompletionsEndpoint
         HttpContext http,
         StartedGeneration started,
         ChatRequest request,
-        TokenTextCache tokenTexts)
+        ITokenTexts tokenTexts)
     {
         var cancellationToken = http.RequestAborted;
         var (answers, usage) = await started.ReadToEndAsync();
@@ -77,7 +78,7 @@ public static class ChatCompletionsEndpoint
         HttpContext http,
         StartedGeneration started,
         ChatRequest request,
-        TokenTextCache tokenTexts)
+        ITokenTexts tokenTexts)
     {
         var cancellationToken = http.RequestAborted;
         var sse = new SseWriter(http.Response);
@@ -157,7 +158,7 @@ public static class ChatCompletionsEndpoint
         sse.WriteAsync(chunk, ApiJson.Context.ChatCompletionChunk, cancellationToken);
 
     private static async Task<ChatLogprobs?> BuildLogprobsAsync(
-        ChatRequest request, IReadOnlyList<GeneratedToken> tokens, TokenTextCache tokenTexts, CancellationToken cancellationToken)
+        ChatRequest request, IReadOnlyList<GeneratedToken> tokens, ITokenTexts tokenTexts, CancellationToken cancellationToken)
     {
         if (request.TopLogprobs is not { } top)
         {

@@ -18,6 +18,7 @@ namespace Gateway.Api.Chat;
 /// <param name="Priority">vLLM's priority extra.</param>
 /// <param name="Echo">With echo, the final message's text when it is the assistant's (the role of the answer), which
 /// then leads each choice's content, as vLLM does; otherwise null.</param>
+/// <param name="TokensAsIds">vLLM's return_tokens_as_token_ids: logprobs name tokens "token_id:{id}".</param>
 public sealed record ChatRequest(
     string? Model,
     ChatPrompt Prompt,
@@ -26,7 +27,8 @@ public sealed record ChatRequest(
     ToolCallExtraction? ToolCalls,
     StreamSettings Stream,
     int Priority,
-    string? Echo = null)
+    string? Echo = null,
+    bool TokensAsIds = false)
 {
     /// <summary>The final message's content when its role is assistant: a string, or its text parts joined by newlines.</summary>
     private static string? FinalAssistantText(string messagesJson)
@@ -79,6 +81,7 @@ public sealed record ChatRequest(
             toolCalls,
             StreamSettings.Read(fields),
             fields.Int("priority") ?? 0,
-            fields.Bool("echo") == true ? FinalAssistantText(prompt.Input.MessagesJson) : null);
+            fields.Bool("echo") == true ? FinalAssistantText(prompt.Input.MessagesJson) : null,
+            fields.Bool("return_tokens_as_token_ids") ?? false);
     }
 }

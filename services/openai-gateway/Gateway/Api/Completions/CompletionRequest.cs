@@ -17,6 +17,7 @@ namespace Gateway.Api.Completions;
 /// <param name="Echo">Put each prompt's text before its choices' text (and, with logprobs, its tokens before theirs).</param>
 /// <param name="N">Choices returned per prompt; <see cref="GenerationParams.N"/> of <paramref name="Sampling"/> is
 /// best_of, the sequences generated per prompt, of which the N most likely are returned.</param>
+/// <param name="TokensAsIds">vLLM's return_tokens_as_token_ids: logprobs name tokens "token_id:{id}".</param>
 public sealed record CompletionRequest(
     string? Model,
     IReadOnlyList<Prompt> Prompts,
@@ -25,7 +26,8 @@ public sealed record CompletionRequest(
     StreamSettings Stream,
     int Priority,
     bool Echo,
-    int N)
+    int N,
+    bool TokensAsIds = false)
 {
     /// <summary>OpenAI's default for the legacy completions API.</summary>
     public const int DefaultMaxTokens = 16;
@@ -62,7 +64,8 @@ public sealed record CompletionRequest(
             stream,
             fields.Int("priority") ?? 0,
             echo,
-            sampling.N);
+            sampling.N,
+            fields.Bool("return_tokens_as_token_ids") ?? false);
     }
 
     /// <summary>A string, token ids, or an array of strings or of token-id arrays (one prompt each), as OpenAI takes them.</summary>

@@ -27,13 +27,14 @@ public static class CompletionsEndpoint
         await using var batch = await PromptBatch.StartAsync(request.Prompts, prompt => StartedGeneration.StartAsync(
             generation, servedModel, metrics, "cmpl", request.Model, prompt, request.Sampling, request.Priority, cancellationToken));
         var echoes = request.Echo ? await EchoTextsAsync(request, tokenizer, cancellationToken) : null;
+        ITokenTexts texts = request.TokensAsIds ? TokenIdTexts.Instance : tokenTexts;
         if (request.Stream.Stream)
         {
-            await StreamAsync(http, batch, request, tokenTexts, echoes);
+            await StreamAsync(http, batch, request, texts, echoes);
         }
         else
         {
-            await RespondAsync(http, batch, request, tokenTexts, echoes);
+            await RespondAsync(http, batch, request, texts, echoes);
         }
     }
 
@@ -59,7 +60,7 @@ public static class CompletionsEndpoint
         HttpContext http,
         PromptBatch batch,
         CompletionRequest request,
-        TokenTextCache tokenTexts,
+        ITokenTexts tokenTexts,
         string[]? echoes)
     {
         var cancellationToken = http.RequestAborted;
@@ -111,7 +112,7 @@ public static class CompletionsEndpoint
         HttpContext http,
         PromptBatch batch,
         CompletionRequest request,
-        TokenTextCache tokenTexts,
+        ITokenTexts tokenTexts,
         string[]? echoes)
     {
         var cancellationToken = http.RequestAborted;
@@ -173,7 +174,7 @@ public static class CompletionsEndpoint
         CompletionLogprobsBuilder builder,
         IReadOnlyList<int>? promptIds,
         IReadOnlyList<PromptTokenLogprob>? positions,
-        TokenTextCache tokenTexts,
+        ITokenTexts tokenTexts,
         CancellationToken cancellationToken)
     {
         if (promptIds is null || positions is null)
@@ -186,11 +187,11 @@ public static class CompletionsEndpoint
     }
 
     private static async Task<List<Dictionary<string, PromptLogprobDto>?>> PromptLogprobsAsync(
-        IReadOnlyList<PromptTokenLogprob> positions, TokenTextCache tokenTexts, CancellationToken cancellationToken) =>
+        IReadOnlyList<PromptTokenLogprob> positions, ITokenTexts tokenTexts, CancellationToken cancellationToken) =>
         PromptLogprobsDto.Build(positions, await tokenTexts.GetAsync(PromptLogprobsDto.IdsOf(positions), cancellationToken));
 
     private static async Task<CompletionLogprobs> BuildLogprobsAsync(
-        CompletionLogprobsBuilder builder, IReadOnlyList<GeneratedToken> tokens, TokenTextCache tokenTexts, CancellationToken cancellationToken)
+        CompletionLogprobsBuilder builder, IReadOnlyList<GeneratedToken> tokens, ITokenTexts tokenTexts, CancellationToken cancellationToken)
     {
         var texts = await tokenTexts.GetAsync(CompletionLogprobsBuilder.IdsOf(tokens), cancellationToken);
         return builder.Build(tokens, texts);

@@ -94,7 +94,7 @@ public static class ApiFieldTable
         new("top_logprobs", E.Chat, Supported, "0 to 20 alternatives per token; needs logprobs true"),
         new("prompt_logprobs", E.Generation, Supported,
             "0 to 20: each prompt token's logprob and rank (the first token's entry is null) plus that many alternatives, as vLLM's prompt_logprobs on each completions choice and on the chat response; the whole prompt is computed (no prefix-cache hits); not with stream above 0"),
-        new("return_tokens_as_token_ids", E.Generation, Refused, $"{NotYet}; send false", NotTrue("return_tokens_as_token_ids")),
+        new("return_tokens_as_token_ids", E.Generation, Supported, "logprobs (and prompt_logprobs' decoded_token) name each token \"token_id:{id}\" instead of its text, as vLLM"),
         new("return_token_ids", E.Generation, Refused, $"{NotYet}; send false", NotTrue("return_token_ids")),
         new("skip_special_tokens", E.Generation, Supported, "drop special tokens from the text (default true)"),
         new("spaces_between_special_tokens", E.Generation, NoEffect,
