@@ -23,6 +23,7 @@ public sealed class TinyFamilyGgufs : IDisposable
             _folders[arch] = folder;
             HfToGgufConverter.Convert(folder, Gguf(arch, "f32"), GgufOutputType.F32);
             HfToGgufConverter.Convert(folder, Gguf(arch, "f16"), GgufOutputType.F16);
+            HfToGgufConverter.Convert(folder, Gguf(arch, "bf16"), GgufOutputType.BF16);
             LlamaCppQuantizer.ToQ8_0(Gguf(arch, "f32"), Gguf(arch, "q8_0"), threads: 2);
         }
     }
@@ -34,7 +35,7 @@ public sealed class TinyFamilyGgufs : IDisposable
     /// <summary>The safetensors folder of an architecture.</summary>
     public string Folder(string arch) => _folders[arch];
 
-    /// <summary>The GGUF file of an architecture in a type: f32, f16 or q8_0.</summary>
+    /// <summary>The GGUF file of an architecture in a type: f32, f16, bf16 or q8_0.</summary>
     public string Gguf(string arch, string type) => _directory.File($"{arch}-{type}.gguf");
 
     public void Dispose() => _directory.Dispose();

@@ -12,9 +12,9 @@ namespace Inference.Cli.Tests.WorkerGguf;
 public sealed class GgufModelLoadTests(TinyFamilyGgufs models)
 {
     /// <summary>
-    /// The F32 file holds the BF16 weights exactly, the F16 file all but the few below F16's normal range, and llama.cpp's
+    /// The F32 and BF16 files hold the BF16 weights exactly, the F16 file all but the few below F16's normal range, and llama.cpp's
     /// Q8_0 file the blocks the worker's own quantizer makes. Measured max |Δlogit| (all 151936 logits at the last of 8
-    /// positions): F32 0, F16 2.4e-7, Q8_0 0, for each architecture.
+    /// positions): F32 0, BF16 0, F16 2.4e-7, Q8_0 0, for each architecture.
     /// </summary>
     private const float ExactTolerance = 1e-5f;
 
@@ -39,6 +39,20 @@ public sealed class GgufModelLoadTests(TinyFamilyGgufs models)
     [MemberData(nameof(TinyFamilyGgufs.Architectures), MemberType = typeof(TinyFamilyGgufs))]
     public void F16Gguf_Logits_EqualTheSafetensorsRun(string arch) =>
         AssertLogitsClose(models.Folder(arch), models.Gguf(arch, "f16"), WeightQuantization.None, ExactTolerance);
+
+    [Theory]
+    [MemberData(nameof(TinyFamilyGgufs.Architectures), MemberType = typeof(TinyFamilyGgufs))]
+    public void Bf16Gguf_Logits_EqualTheSafetensorsRun(string arch) =>
+        AssertLogitsClose(models.Folder(arch), models.Gguf(arch, "bf16"), WeightQuantization.None, ExactTolerance);
+
+    [Theory]
+    [MemberData(nameof(TinyFamilyGgufs.Architectures), MemberType = typeof(TinyFamilyGgufs))]
+    public void Bf16Gguf_IsHeldAsBf16(string arch)
+    {
+        using var gguf = Load(models.Gguf(arch, "bf16"));
+
+        Assert.Equal("bf16", gguf.WeightType);
+    }
 
     /// <summary>llama.cpp's Q8_0 blocks and the worker's own (the same rule, from the same values) are the same blocks.</summary>
     [Theory]
