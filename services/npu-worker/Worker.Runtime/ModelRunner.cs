@@ -118,8 +118,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
             numBlocks, config.EosTokenIds, options.Device, source.SamplingDefaults);
         LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, model.WeightType, ops.Weights.Bytes / (1024.0 * 1024.0),
             CpuIsaSelection.Name(CpuIsaSelection.Selected), numBlocks, options.BlockSize, maxModelLength, options.Threads, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        var grammars = new StructuredOutputGrammars(source.TokenizerJsonPath, config.VocabSize, config.EosTokenIds);
-        return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim), ops.Weights.Bytes, grammars, options.MaxPromptLogprobRows);
+        return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim), ops.Weights.Bytes, source.Grammars, options.MaxPromptLogprobRows);
     }
 
     /// <exception cref="ArgumentException">The plan does not fit the worker's state; nothing was changed but finished ids.</exception>

@@ -2,6 +2,7 @@ using Inference.Abstractions.Execution;
 using Inference.Gguf;
 using Worker.Runtime.Checkpoints;
 using Worker.Runtime.Models.Gguf;
+using Worker.Runtime.Sampling;
 
 namespace Worker.Runtime.Models;
 
@@ -10,13 +11,13 @@ namespace Worker.Runtime.Models;
 /// (config.json, generation_config.json, safetensors) or one GGUF file (metadata and tensors in the file).
 /// </summary>
 /// <param name="Name">The default served name: the folder's name, or the file's name without .gguf.</param>
-/// <param name="TokenizerJsonPath">The tokenizer.json structured output builds its vocabulary from (for a GGUF file, the one beside it).</param>
+/// <param name="Grammars">Structured output over the model's vocabulary: the folder's tokenizer.json, or the GGUF file's token list (read on first use).</param>
 internal sealed record ModelSource(
     ICausalLmConfig Config,
     Func<ITensorSource> OpenTensors,
     string Name,
     SamplingDefaults SamplingDefaults,
-    string TokenizerJsonPath)
+    StructuredOutputGrammars Grammars)
 {
     public const string GgufExtension = ".gguf";
 
@@ -33,11 +34,12 @@ internal sealed record ModelSource(
             var (config, permutedQueryKey) = GgufConfigReader.Read(file);
             return new ModelSource(config, () => GgufCheckpoint.Open(file, permutedQueryKey),
                 Path.GetFileNameWithoutExtension(path), SamplingDefaults.None,
-                Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "tokenizer.json"));
+                new StructuredOutputGrammars(() => GgufVocabulary.Read(path, config.VocabSize, config.EosTokenIds)));
         }
 
-        return new ModelSource(ModelRegistry.LoadConfig(path), () => SafetensorsCheckpoint.Open(path),
+        var folderConfig = ModelRegistry.LoadConfig(path);
+        return new ModelSource(folderConfig, () => SafetensorsCheckpoint.Open(path),
             new DirectoryInfo(Path.GetFullPath(path)).Name, GenerationConfigFile.LoadSamplingDefaults(path),
-            Path.Combine(path, "tokenizer.json"));
+            new StructuredOutputGrammars(Path.Combine(path, "tokenizer.json"), folderConfig.VocabSize, folderConfig.EosTokenIds));
     }
 }
