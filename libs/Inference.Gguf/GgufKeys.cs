@@ -20,6 +20,7 @@ public static class GgufKeys
     public const string Merges = "tokenizer.ggml.merges";
     public const string BosTokenId = "tokenizer.ggml.bos_token_id";
     public const string EosTokenId = "tokenizer.ggml.eos_token_id";
+    public const string EotTokenId = "tokenizer.ggml.eot_token_id";
     public const string UnknownTokenId = "tokenizer.ggml.unknown_token_id";
     public const string PaddingTokenId = "tokenizer.ggml.padding_token_id";
     public const string AddBosToken = "tokenizer.ggml.add_bos_token";

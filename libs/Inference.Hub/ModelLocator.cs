@@ -4,7 +4,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Inference.Hub;
 
 /// <summary>
-/// Turns <c>--model</c> into a folder, as vLLM does through huggingface_hub: an existing folder is used as it is;
+/// Turns <c>--model</c> into a folder, as vLLM does through huggingface_hub: an existing folder (or a .gguf file,
+/// which carries weights and tokenizer in one) is used as it is;
 /// <c>ORG/NAME[@REVISION]</c> is looked up in the hub cache (no network when the snapshot has config.json and its
 /// weights) and otherwise downloaded into it, unless offline.
 /// </summary>
@@ -28,8 +29,12 @@ public sealed partial class ModelLocator(HubOptions options, HttpClient? http = 
             var folder = Path.GetFullPath(model).TrimEnd(Path.DirectorySeparatorChar);
             return new ResolvedModel(folder, null, null, Path.GetFileName(folder));
         }
+        if (model.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) && File.Exists(model))
+        {
+            return new ResolvedModel(Path.GetFullPath(model), null, null, Path.GetFileNameWithoutExtension(model));
+        }
         var repo = RepoReference.TryParse(model) ?? throw new HubException(
-            $"model '{model}' is neither an existing folder nor a Hugging Face repository id (ORG/NAME or ORG/NAME@REVISION)");
+            $"model '{model}' is neither an existing folder or .gguf file nor a Hugging Face repository id (ORG/NAME or ORG/NAME@REVISION)");
 
         var cache = new HubCache(options.CacheDirectory, repo);
         if (cache.CachedCommit() is { } cached && ServableSnapshot.IsComplete(cache.SnapshotDirectory(cached)))

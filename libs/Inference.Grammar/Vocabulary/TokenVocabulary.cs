@@ -78,6 +78,28 @@ public sealed class TokenVocabulary
             }
         }
         int tokenizerSize = Math.Max(texts.Count == 0 ? 0 : texts.Keys.Max() + 1, added.Count == 0 ? 0 : added.Max() + 1);
+        var normal = new string?[tokenizerSize];
+        foreach (var (id, text) in texts)
+        {
+            if (!added.Contains(id))
+            {
+                normal[id] = text;
+            }
+        }
+        return FromByteLevelTokens(normal, modelVocabSize, eosTokenIds);
+    }
+
+    /// <summary>
+    /// Builds the vocabulary from the byte-level BPE text of each ordinary token (a GGUF file's normal tokens), null
+    /// for the ids that are special, added or padding.
+    /// </summary>
+    /// <param name="normalTokens">Index = id; the tokenizer's size is its length.</param>
+    /// <param name="modelVocabSize">The model's vocab_size; at least the tokenizer's size, or null to use the tokenizer's.</param>
+    /// <param name="eosTokenIds">End-of-sequence ids.</param>
+    public static TokenVocabulary FromByteLevelTokens(IReadOnlyList<string?> normalTokens, int? modelVocabSize, IEnumerable<int> eosTokenIds)
+    {
+        ArgumentNullException.ThrowIfNull(normalTokens);
+        int tokenizerSize = normalTokens.Count;
         int size = modelVocabSize ?? tokenizerSize;
         if (size < tokenizerSize)
         {
@@ -100,8 +122,7 @@ public sealed class TokenVocabulary
         for (int id = 0; id < size; id++)
         {
             offsets[id] = all.Count;
-            if (!added.Contains(id) && texts.TryGetValue(id, out var text) && ByteLevelAlphabet.TryDecode(text, scratch) &&
-                scratch.Count > 0)
+            if (id < tokenizerSize && normalTokens[id] is { } text && ByteLevelAlphabet.TryDecode(text, scratch) && scratch.Count > 0)
             {
                 isNormal[id] = true;
                 all.AddRange(scratch);

@@ -71,18 +71,20 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     }
 
     /// <summary>
-    /// Loads a Hugging Face model folder of an architecture in <see cref="ModelRegistry"/> and allocates the KV cache.
+    /// Loads a Hugging Face model folder of an architecture in <see cref="ModelRegistry"/>, or a GGUF file of one
+    /// (qwen2, qwen3, llama; F32, F16, BF16 or Q8_0 tensors), and allocates the KV cache.
     /// </summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     /// <exception cref="FileNotFoundException">config.json or the weights are missing.</exception>
     /// <exception cref="InvalidDataException">The architecture is not supported, or the config or a tensor is invalid (message names it).</exception>
-    public static ModelRunner Load(string modelDirectory, ModelRunnerOptions options, ILoggerFactory? loggerFactory = null, IProgress<double>? loadProgress = null)
+    public static ModelRunner Load(string modelPath, ModelRunnerOptions options, ILoggerFactory? loggerFactory = null, IProgress<double>? loadProgress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ModelRunner>();
         var started = Stopwatch.GetTimestamp();
-        var config = ModelRegistry.LoadConfig(modelDirectory);
+        var source = ModelSource.Open(modelPath);
+        var config = source.Config;
         int numBlocks = options.NumBlocks ?? PagedKvCache.BlocksForBudget(
             options.KvCacheBytes, config.NumHiddenLayers, options.BlockSize, config.NumKeyValueHeads, config.HeadDim);
         int maxModelLength = (int)Math.Min(
@@ -98,7 +100,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         {
             ops = DeviceOps.CreateCpu(pool, maxModelLength, config.NumAttentionHeads / config.NumKeyValueHeads)
                 with { Weights = new WeightLoader(options.Quantization) };
-            using (var checkpoint = SafetensorsCheckpoint.Open(modelDirectory))
+            using (var checkpoint = source.OpenTensors())
             {
                 model = config.LoadModel(checkpoint, ops, loadProgress);
             }
@@ -111,13 +113,12 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
             throw;
         }
 
-        string name = options.ServedModelName ?? new DirectoryInfo(Path.GetFullPath(modelDirectory)).Name;
+        string name = options.ServedModelName ?? source.Name;
         var info = new ExecutorInfo(name, config.Architecture, config.VocabSize, maxModelLength, options.BlockSize,
-            numBlocks, config.EosTokenIds, options.Device, GenerationConfigFile.LoadSamplingDefaults(modelDirectory));
+            numBlocks, config.EosTokenIds, options.Device, source.SamplingDefaults);
         LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, model.WeightType, ops.Weights.Bytes / (1024.0 * 1024.0),
             CpuIsaSelection.Name(CpuIsaSelection.Selected), numBlocks, options.BlockSize, maxModelLength, options.Threads, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        var grammars = new StructuredOutputGrammars(Path.Combine(modelDirectory, "tokenizer.json"), config.VocabSize, config.EosTokenIds);
-        return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim), ops.Weights.Bytes, grammars, options.MaxPromptLogprobRows);
+        return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim), ops.Weights.Bytes, source.Grammars, options.MaxPromptLogprobRows);
     }
 
     /// <exception cref="ArgumentException">The plan does not fit the worker's state; nothing was changed but finished ids.</exception>

@@ -11,9 +11,9 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(o.ModelPath))
         {
-            errors.Add("Worker:ModelPath is required (a Hugging Face model folder).");
+            errors.Add("Worker:ModelPath is required (a Hugging Face model folder or a .gguf file).");
         }
-        else if (!Directory.Exists(o.ModelPath))
+        else if (!Directory.Exists(o.ModelPath) && !File.Exists(o.ModelPath))
         {
             errors.Add($"Worker:ModelPath '{o.ModelPath}' does not exist.");
         }

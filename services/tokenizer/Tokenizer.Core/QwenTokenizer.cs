@@ -51,18 +51,21 @@ public sealed class QwenTokenizer
     public IReadOnlyList<int> EosTokenIds { get; }
     public int MaxInputChars => _options.MaxInputChars;
 
-    /// <summary>Loads tokenizer.json and tokenizer_config.json from a Hugging Face model folder.</summary>
+    /// <summary>
+    /// Loads tokenizer.json and tokenizer_config.json from a Hugging Face model folder, or the tokenizer a GGUF file
+    /// carries (a path ending in .gguf).
+    /// </summary>
     /// <exception cref="TokenizerLoadException">Missing files or a configuration not reproduced exactly.</exception>
-    public static QwenTokenizer Load(string modelDirectory, TokenizerOptions options)
+    public static QwenTokenizer Load(string modelPath, TokenizerOptions options)
     {
         options.Validate();
-        TokenizerModelFile model = TokenizerModelFile.Read(Path.Combine(modelDirectory, "tokenizer.json"));
+        var (model, config) = GgufTokenizerFile.IsGgufFile(modelPath)
+            ? GgufTokenizerFile.Read(modelPath)
+            : (TokenizerModelFile.Read(Path.Combine(modelPath, "tokenizer.json")), TokenizerConfigFile.Read(modelPath));
         if (model.Nfc)
         {
             NfcNormalizer.EnsureAvailable();
         }
-
-        TokenizerConfigFile config = TokenizerConfigFile.Read(modelDirectory);
         var bpeOptions = new BpeOptions(model.Vocabulary)
         {
             Merges = model.Merges,

@@ -40,8 +40,8 @@ public static class ServeCommand
             return 1;
         }
         model = resolved.Directory;
-        if (!File.Exists(Path.Combine(model, "config.json")))
-            throw new UsageException($"--model: {model} has no config.json (expected a Hugging Face model folder)");
+        if (!File.Exists(model) && !File.Exists(Path.Combine(model, "config.json")))
+            throw new UsageException($"--model: {model} has no config.json (expected a Hugging Face model folder or a .gguf file)");
 
         var options = new ServeOptions(model, port, kvCacheMiB, workers, threadsPerWorker, maxConcurrentRequests,
             WeightQuantizationNames.Name(quantization));

@@ -6,7 +6,7 @@ namespace Worker.Runtime.Checkpoints;
 /// The tensors of a model folder: model.safetensors, or shards listed by model.safetensors.index.json.
 /// Tensor data stays memory-mapped until the checkpoint is disposed.
 /// </summary>
-public sealed class SafetensorsCheckpoint : IDisposable
+public sealed class SafetensorsCheckpoint : ITensorSource
 {
     private const string SingleFileName = "model.safetensors";
     private const string IndexFileName = "model.safetensors.index.json";
@@ -16,6 +16,8 @@ public sealed class SafetensorsCheckpoint : IDisposable
     private SafetensorsCheckpoint(string directory) => Directory = directory;
 
     public string Directory { get; }
+
+    public string Location => Directory;
 
     public IEnumerable<string> TensorNames => _tensors.Keys;
 

@@ -22,7 +22,7 @@ public interface ICausalLmConfig
     int MaxPositionEmbeddings { get; }
     IReadOnlyList<int> EosTokenIds { get; }
 
-    /// <summary>Reads and checks every weight of the checkpoint, and builds the model over the device ops.</summary>
+    /// <summary>Reads and checks every weight of the checkpoint (safetensors or GGUF), and builds the model over the device ops.</summary>
     /// <exception cref="InvalidDataException">A tensor is missing or has the wrong shape (the message names it).</exception>
-    ICausalLm LoadModel(SafetensorsCheckpoint checkpoint, DeviceOps ops, IProgress<double>? progress);
+    ICausalLm LoadModel(ITensorSource tensors, DeviceOps ops, IProgress<double>? progress);
 }

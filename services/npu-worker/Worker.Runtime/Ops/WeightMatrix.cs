@@ -10,8 +10,9 @@ namespace Worker.Runtime.Ops;
 /// fp32; kernels widen with a 16-bit shift); F16 and F32 checkpoints are held as fp32. With
 /// <see cref="WeightQuantization.Q8_0"/> any of them is quantized at load, row by row straight from the mapped
 /// file, into Q8_0 blocks (int8 rows padded to whole blocks, one fp16 scale per block); no other copy is kept.
+/// A GGUF file's Q8_0 tensor is taken as its blocks are (WeightMatrix.Q8Blocks.cs).
 /// </summary>
-public sealed unsafe class WeightMatrix
+public sealed unsafe partial class WeightMatrix
 {
     private readonly ushort[]? _bf16;
     private readonly float[]? _f32;
@@ -67,6 +68,11 @@ public sealed unsafe class WeightMatrix
 
         int rows = (int)tensor.Shape[0];
         int cols = (int)tensor.Shape[1];
+        if (tensor.DType == TensorDType.Q8_0)
+        {
+            return FromQ8Blocks(tensor, rows, cols);
+        }
+
         if (quantization == WeightQuantization.Q8_0)
         {
             return QuantizeQ8(tensor, rows, cols);
@@ -75,7 +81,11 @@ public sealed unsafe class WeightMatrix
         if (tensor.DType == TensorDType.BF16)
         {
             var data = GC.AllocateUninitializedArray<ushort>(checked(rows * cols), pinned: true);
-            new ReadOnlySpan<ushort>(tensor.Data, data.Length).CopyTo(data);
+            for (int r = 0; r < rows; r++)
+            {
+                new ReadOnlySpan<ushort>(tensor.Row(r), cols).CopyTo(data.AsSpan(r * cols, cols));
+            }
+
             return new WeightMatrix(rows, cols, data, null);
         }
 

@@ -5,13 +5,20 @@ using Inference.Grammar.Vocabulary;
 namespace Worker.Runtime.Sampling;
 
 /// <summary>
-/// One runner's structured-output grammars: the model's vocabulary (read from the model folder's tokenizer.json on
-/// first use, with the model's vocab_size and EOS ids) and one compiler, whose cache shares a compiled grammar
+/// One runner's structured-output grammars: the model's vocabulary (read from the model folder's tokenizer.json, or a
+/// GGUF file's token list, on first use, with the model's vocab_size and EOS ids) and one compiler, whose cache shares a compiled grammar
 /// among the requests with an equal spec.
 /// </summary>
 public sealed class StructuredOutputGrammars
 {
     private readonly Lazy<GrammarCompiler> _compiler;
+
+    /// <summary>Grammars over a vocabulary built on first use (a GGUF file's token list).</summary>
+    public StructuredOutputGrammars(Func<TokenVocabulary> vocabulary)
+    {
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        _compiler = new Lazy<GrammarCompiler>(() => new GrammarCompiler(vocabulary()));
+    }
 
     public StructuredOutputGrammars(string tokenizerJsonPath, int modelVocabSize, IReadOnlyList<int> eosTokenIds)
     {

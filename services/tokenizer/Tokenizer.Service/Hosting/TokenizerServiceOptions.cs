@@ -5,7 +5,7 @@ public sealed class TokenizerServiceOptions
 {
     public const string SectionName = "Tokenizer";
 
-    /// <summary>Hugging Face model folder holding tokenizer.json and tokenizer_config.json. Required; no default.</summary>
+    /// <summary>Hugging Face model folder holding tokenizer.json and tokenizer_config.json, or a GGUF file carrying its tokenizer. Required; no default.</summary>
     public string ModelPath { get; set; } = "";
 
     /// <summary>Longest text Encode accepts, in UTF-16 characters. Default 1,000,000.</summary>

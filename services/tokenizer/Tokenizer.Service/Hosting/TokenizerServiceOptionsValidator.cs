@@ -10,7 +10,14 @@ public sealed class TokenizerServiceOptionsValidator : IValidateOptions<Tokenize
         var failures = new List<string>();
         if (string.IsNullOrWhiteSpace(options.ModelPath))
         {
-            failures.Add("Tokenizer:ModelPath is required (a folder with tokenizer.json and tokenizer_config.json)");
+            failures.Add("Tokenizer:ModelPath is required (a folder with tokenizer.json and tokenizer_config.json, or a .gguf file)");
+        }
+        else if (options.ModelPath.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!File.Exists(options.ModelPath))
+            {
+                failures.Add($"Tokenizer:ModelPath '{options.ModelPath}' does not exist");
+            }
         }
         else if (!File.Exists(Path.Combine(options.ModelPath, "tokenizer.json")))
         {

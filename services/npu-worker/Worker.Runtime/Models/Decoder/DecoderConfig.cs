@@ -19,6 +19,6 @@ public sealed record DecoderConfig(string Architecture, DecoderSpec Spec, int Ma
     public int NumKeyValueHeads => Spec.KvHeads;
     public int HeadDim => Spec.HeadDim;
 
-    public ICausalLm LoadModel(SafetensorsCheckpoint checkpoint, DeviceOps ops, IProgress<double>? progress) =>
-        new DecoderModel(Spec, DecoderWeights.Load(checkpoint, Spec, progress, ops.Weights), ops);
+    public ICausalLm LoadModel(ITensorSource tensors, DeviceOps ops, IProgress<double>? progress) =>
+        new DecoderModel(Spec, DecoderWeights.Load(tensors, Spec, progress, ops.Weights), ops);
 }

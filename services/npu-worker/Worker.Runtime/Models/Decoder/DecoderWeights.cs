@@ -4,7 +4,7 @@ using static Worker.Runtime.Models.Decoder.DecoderTensorNames;
 
 namespace Worker.Runtime.Models.Decoder;
 
-/// <summary>All weights of a decoder checkpoint, checked against config.json shapes and copied out of the mapped files.</summary>
+/// <summary>All weights of a decoder checkpoint, checked against the config's shapes and copied out of the mapped files (safetensors or GGUF).</summary>
 public sealed record DecoderWeights(
     WeightMatrix EmbedTokens,              // model.embed_tokens.weight [V, H]
     IReadOnlyList<DecoderLayerWeights> Layers,
@@ -12,7 +12,7 @@ public sealed record DecoderWeights(
     WeightMatrix LmHead)                   // lm_head.weight [V, H], or the embedding when tied
 {
     /// <exception cref="InvalidDataException">A tensor is missing or has the wrong shape.</exception>
-    public static DecoderWeights Load(SafetensorsCheckpoint checkpoint, DecoderSpec spec, IProgress<double>? progress = null, WeightLoader? loader = null)
+    public static DecoderWeights Load(ITensorSource checkpoint, DecoderSpec spec, IProgress<double>? progress = null, WeightLoader? loader = null)
     {
         loader ??= new WeightLoader(Ops.Quantization.WeightQuantization.None);
         long v = spec.Vocab, h = spec.Hidden, i = spec.Intermediate, d = spec.HeadDim;

@@ -11,7 +11,7 @@ public static class LlamaConfig
 {
     public const string ArchitectureName = "LlamaForCausalLM";
 
-    private static readonly DecoderConfigRules Rules = new(
+    internal static readonly DecoderConfigRules Rules = new(
         QkNorm: false, QkvBias: null, DefaultHeadDim: null, DefaultMaxPositionEmbeddings: 2048, SlidingWindowNeedsFlag: false);
 
     /// <exception cref="FileNotFoundException">config.json is missing.</exception>

@@ -11,7 +11,7 @@ public static class Qwen2Config
 {
     public const string ArchitectureName = "Qwen2ForCausalLM";
 
-    private static readonly DecoderConfigRules Rules = new(
+    internal static readonly DecoderConfigRules Rules = new(
         QkNorm: false, QkvBias: true, DefaultHeadDim: null, DefaultMaxPositionEmbeddings: 32768, SlidingWindowNeedsFlag: true);
 
     /// <exception cref="FileNotFoundException">config.json is missing.</exception>

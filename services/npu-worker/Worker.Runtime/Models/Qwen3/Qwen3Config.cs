@@ -11,7 +11,7 @@ public static class Qwen3Config
 {
     public const string ArchitectureName = "Qwen3ForCausalLM";
 
-    private static readonly DecoderConfigRules Rules = new(
+    internal static readonly DecoderConfigRules Rules = new(
         QkNorm: true, QkvBias: null, DefaultHeadDim: 128, DefaultMaxPositionEmbeddings: 32768, SlidingWindowNeedsFlag: true);
 
     /// <exception cref="FileNotFoundException">config.json is missing.</exception>

@@ -1,0 +1,122 @@
+using System.IO.MemoryMappedFiles;
+using Inference.Gguf;
+
+namespace Worker.Runtime.Checkpoints;
+
+/// <summary>
+/// The tensors of a memory-mapped GGUF file under their Hugging Face names (llama.cpp's names mapped back through
+/// <see cref="GgufTensorNames"/>), in the element type stored: F32, F16, BF16 or Q8_0 blocks. For llama the Q and K
+/// rows the converter interleaved for llama.cpp's RoPE are read back in transformers' order, through a row order,
+/// without a copy. rope_freqs.weight is the config's, not a weight, and is left out.
+/// </summary>
+public sealed unsafe class GgufCheckpoint : ITensorSource
+{
+    private readonly MemoryMappedFile _file;
+    private readonly MemoryMappedViewAccessor _view;
+    private readonly byte* _base;
+    private readonly Dictionary<string, TensorView> _tensors = new(StringComparer.Ordinal);
+
+    private GgufCheckpoint(GgufFile gguf)
+    {
+        Location = gguf.Path;
+        _file = MemoryMappedFile.CreateFromFile(gguf.Path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        _view = _file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+        byte* pointer = null;
+        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        _base = pointer + _view.PointerOffset;
+    }
+
+    public string Location { get; }
+
+    /// <summary>Maps the file's tensors; the header is the one already read.</summary>
+    /// <param name="gguf">The file's header.</param>
+    /// <param name="queryKeyHeads">For llama: the attention and KV head counts whose Q and K rows to un-permute; null for none.</param>
+    /// <exception cref="InvalidDataException">A tensor has no Hugging Face name (the message names them).</exception>
+    public static GgufCheckpoint Open(GgufFile gguf, (int Heads, int KvHeads)? queryKeyHeads)
+    {
+        ArgumentNullException.ThrowIfNull(gguf);
+        var checkpoint = new GgufCheckpoint(gguf);
+        try
+        {
+            var unknown = new List<string>();
+            foreach (var info in gguf.Tensors)
+            {
+                if (info.Name == GgufTensorNames.RopeFrequencies)
+                {
+                    continue;
+                }
+
+                if (GgufTensorNames.ToHuggingFace(info.Name) is not { } name)
+                {
+                    unknown.Add(info.Name);
+                    continue;
+                }
+
+                var shape = info.RowMajorShape.ToArray();
+                int[]? rowOrder = queryKeyHeads is { } heads ? RowOrder(info.Name, shape, heads) : null;
+                checkpoint._tensors[name] = new TensorView(name, DType(info), shape, checkpoint._base + gguf.DataStart + info.Offset, rowOrder);
+            }
+
+            if (unknown.Count > 0)
+            {
+                throw new InvalidDataException(
+                    $"{gguf.Path}: tensors this worker has no use for: {string.Join(", ", unknown.Take(8))}{(unknown.Count > 8 ? ", ..." : "")}.");
+            }
+
+            return checkpoint;
+        }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
+        }
+    }
+
+    public bool Contains(string name) => _tensors.ContainsKey(name);
+
+    public TensorView Get(string name, params long[] expectedShape)
+    {
+        if (!_tensors.TryGetValue(name, out var tensor))
+        {
+            throw new InvalidDataException(
+                $"GGUF file {Location} is missing tensor '{GgufTensorNames.FromHuggingFace(name) ?? name}' ({name}, expected shape {TensorSpec.FormatShape(expectedShape)}).");
+        }
+
+        if (!tensor.Shape.SequenceEqual(expectedShape))
+        {
+            throw new InvalidDataException(
+                $"GGUF tensor '{GgufTensorNames.FromHuggingFace(name)}' has shape {TensorSpec.FormatShape(tensor.Shape)}, expected {TensorSpec.FormatShape(expectedShape)} from the file's metadata.");
+        }
+
+        return tensor;
+    }
+
+    private static TensorDType DType(GgufTensorInfo info) => info.Type switch
+    {
+        GgmlType.F32 => TensorDType.F32,
+        GgmlType.F16 => TensorDType.F16,
+        GgmlType.BF16 => TensorDType.BF16,
+        GgmlType.Q8_0 => TensorDType.Q8_0,
+        _ => throw new InvalidDataException($"GGUF tensor '{info.Name}' has type {info.Type}; this worker reads F32, F16, BF16 and Q8_0."),
+    };
+
+    /// <summary>llama's attn_q / attn_k weight (and bias) rows, as the converter wrote them, back in transformers' order.</summary>
+    private static int[]? RowOrder(string ggufName, long[] shape, (int Heads, int KvHeads) heads)
+    {
+        int? count = ggufName.Contains(".attn_q.", StringComparison.Ordinal) ? heads.Heads
+            : ggufName.Contains(".attn_k.", StringComparison.Ordinal) ? heads.KvHeads
+            : null;
+        return count is { } h ? RowPermutation.Inverse(RowPermutation.InterleaveHalves(checked((int)shape[0]), h)) : null;
+    }
+
+    public void Dispose()
+    {
+        if (_base != null)
+        {
+            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        }
+
+        _view.Dispose();
+        _file.Dispose();
+    }
+}
