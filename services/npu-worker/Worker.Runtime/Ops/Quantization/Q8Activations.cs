@@ -15,10 +15,14 @@ internal sealed unsafe class Q8Activations
     private byte[] _abs = [];
     private sbyte[] _sign = [];
     private float[] _scales = [];
+    private float[] _blockScales = [];
 
     public int Tokens { get; private set; }
     public int PaddedCols { get; private set; }
     public int Blocks => PaddedCols / Q8Block.Size;
+
+    /// <summary>Floats between two tokens' compact scales (the blocks rounded up to 8, for 8-wide loads).</summary>
+    public int BlockScaleStride => (Blocks + 7) / 8 * 8;
 
     /// <summary>Sizes the buffers for tokens x cols; call before <see cref="QuantizeToken"/>.</summary>
     public void Prepare(int tokens, int cols)
@@ -33,6 +37,11 @@ internal sealed unsafe class Q8Activations
             _sign = GC.AllocateUninitializedArray<sbyte>(length, pinned: true);
             _scales = GC.AllocateUninitializedArray<float>(length / Q8Block.Size * 8, pinned: true);
         }
+
+        if (_blockScales.Length < tokens * BlockScaleStride)
+        {
+            _blockScales = GC.AllocateArray<float>(tokens * BlockScaleStride, pinned: true);
+        }
     }
 
     public Q8Token Token(int t)
@@ -42,10 +51,16 @@ internal sealed unsafe class Q8Activations
             (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_scales)) + offset / Q8Block.Size * 8);
     }
 
+    /// <summary>Token t's block scales, one float per block (for <see cref="Q8Block.CombineScales"/>); zero past the last block.</summary>
+    public float* BlockScales(int t) =>
+        (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_blockScales)) + (long)t * BlockScaleStride;
+
     /// <summary>Quantizes token t's row x (cols values); the padding of the last block is zero.</summary>
     public void QuantizeToken(int t, float* x, int cols)
     {
         var token = Token(t);
+        float* blockScales = BlockScales(t);
+        new Span<float>(blockScales, BlockScaleStride).Clear();
         var padded = stackalloc float[Q8Block.Size];
         for (int b = 0; b * Q8Block.Size < cols; b++)
         {
@@ -60,6 +75,8 @@ internal sealed unsafe class Q8Activations
                 new ReadOnlySpan<float>(x + start, cols - start).CopyTo(new Span<float>(padded, Q8Block.Size));
                 QuantizeBlock(padded, token, start, b);
             }
+
+            blockScales[b] = token.Scales[b * 8];
         }
     }
 

@@ -4,7 +4,8 @@ namespace Worker.Runtime.Ops.Quantization;
 /// y[t, n] = sum_k x[t, k] * W[n, k] for Q8_0 weights: the activations are quantized to Q8_0 blocks first (tokens
 /// in parallel), then each chunk owns a band of weight rows and walks blocks of tokens small enough to stay in L2
 /// through it, four rows at a time (their scales expanded into per-thread scratch), two tokens at a time (4 x 2
-/// register tiles; a last single token: 4 x 1), so the band stays in cache while the tokens pass over it.
+/// register tiles; a last single token: 4 x 1), so the band stays in cache while the tokens pass over it. One or two
+/// tokens (decode) take guided chunks of rows (<see cref="GuidedRowChunks"/>) and stream short rows one at a time.
 /// </summary>
 internal sealed unsafe class Q8MatMul(ComputeThreadPool pool, CpuIsa isa) : IParallelWork
 {
@@ -17,7 +18,12 @@ internal sealed unsafe class Q8MatMul(ComputeThreadPool pool, CpuIsa isa) : IPar
     /// <summary>Quantized activation bytes (q, |q|, sign) of a token block: about a quarter of L2.</summary>
     private const int TokenBlockBytes = 128 * 1024;
 
+    /// <summary>Rows at least this long (bytes) decode four at a time; shorter ones one at a time (see CpuMatMulKernel.LongRow).</summary>
+    private const int LongRow = 2048;
+
     private readonly Q8Activations _activations = new();
+    private readonly GuidedRowChunks _decodeChunks = new();
+    private bool _decoding;
     private readonly float[][] _scales = new float[pool.WorkerCount][];
     private bool _quantizing;
     private float* _x;
@@ -50,7 +56,9 @@ internal sealed unsafe class Q8MatMul(ComputeThreadPool pool, CpuIsa isa) : IPar
             _quantizing = true;
             pool.Run(this, tokens);
             _quantizing = false;
-            pool.Run(this, (weight.Rows + _rowsPerChunk - 1) / _rowsPerChunk);
+            _decoding = tokens <= 2;
+            pool.Run(this, _decoding ? _decodeChunks.Plan(weight.Rows, pool.WorkerCount, MinRowsPerChunk)
+                : (weight.Rows + _rowsPerChunk - 1) / _rowsPerChunk);
         }
         finally
         {
@@ -64,6 +72,16 @@ internal sealed unsafe class Q8MatMul(ComputeThreadPool pool, CpuIsa isa) : IPar
         if (_quantizing)
         {
             _activations.QuantizeToken(chunkIndex, _x + (long)chunkIndex * w.Cols, w.Cols);
+            return;
+        }
+
+        if (_decoding)
+        {
+            fixed (float* scales = _scales[workerIndex])
+            {
+                Decode(w, _decodeChunks.Start(chunkIndex), _decodeChunks.End(chunkIndex), scales);
+            }
+
             return;
         }
 
@@ -84,6 +102,38 @@ internal sealed unsafe class Q8MatMul(ComputeThreadPool pool, CpuIsa isa) : IPar
                 {
                     Row1(w, row, t0, t1, scales);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One or two tokens over rows [first, last): short rows one at a time, so the weights stream sequentially (as the
+    /// BF16 decode kernels do) through the decode kernels, with the row's scales combined with the token's into one
+    /// float per block; long rows four at a time through the tile kernels.
+    /// </summary>
+    private void Decode(WeightMatrix w, int first, int last, float* scales)
+    {
+        int row = first;
+        if (w.Q8RowLength >= LongRow)
+        {
+            for (; row + 4 <= last; row += 4)
+            {
+                Rows4(w, row, 0, _tokens, scales);
+            }
+        }
+
+        int blocks = w.Q8RowLength / Q8Block.Size;
+        for (; row < last; row++)
+        {
+            sbyte* wr = w.Q8 + (long)row * w.Q8RowLength;
+            ushort* rowScales = w.Q8Scales + (long)row * blocks;
+            for (int t = 0; t < _tokens; t++)
+            {
+                var token = _activations.Token(t);
+                Q8Block.CombineScales(rowScales, _activations.BlockScales(t), blocks, scales);
+                _y[(long)t * w.Rows + row] = isa == CpuIsa.Avx512
+                    ? Q8Avx512DecodeKernel.Row(wr, scales, blocks, token)
+                    : Q8Avx2DecodeKernel.Row(wr, scales, blocks, token);
             }
         }
     }
