@@ -40,38 +40,6 @@ internal static unsafe class Bf16DecodeAvx512Kernels
         return Vector512.Sum((a + b) + (c + d)) + Tail(w, i, k, xp);
     }
 
-    /// <summary>Four rows (k apart) x one token, y[0..4): for long rows, where four streams of several KiB each keep the
-    /// prefetcher busy and the shared activation loads matter (the activations no longer fit in L1 beside the stream).</summary>
-    public static void Rows4x1(ushort* w0, int k, float* xp, float* y)
-    {
-        ushort* w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
-        int i = 0;
-        for (; i + Width <= k; i += Width)
-        {
-            var xe = Vector512.Load(xp + i);
-            var xo = Vector512.Load(xp + i + 16);
-            var v = Vector512.Load((uint*)(w0 + i));
-            a0 = Vector512.FusedMultiplyAdd(Even(v), xe, a0);
-            b0 = Vector512.FusedMultiplyAdd(Odd(v), xo, b0);
-            v = Vector512.Load((uint*)(w1 + i));
-            a1 = Vector512.FusedMultiplyAdd(Even(v), xe, a1);
-            b1 = Vector512.FusedMultiplyAdd(Odd(v), xo, b1);
-            v = Vector512.Load((uint*)(w2 + i));
-            a2 = Vector512.FusedMultiplyAdd(Even(v), xe, a2);
-            b2 = Vector512.FusedMultiplyAdd(Odd(v), xo, b2);
-            v = Vector512.Load((uint*)(w3 + i));
-            a3 = Vector512.FusedMultiplyAdd(Even(v), xe, a3);
-            b3 = Vector512.FusedMultiplyAdd(Odd(v), xo, b3);
-        }
-
-        y[0] = Vector512.Sum(a0 + b0) + Tail(w0, i, k, xp);
-        y[1] = Vector512.Sum(a1 + b1) + Tail(w1, i, k, xp);
-        y[2] = Vector512.Sum(a2 + b2) + Tail(w2, i, k, xp);
-        y[3] = Vector512.Sum(a3 + b3) + Tail(w3, i, k, xp);
-    }
-
     /// <summary>dot(row w, x0) and dot(row w, x1) into y[0] and y[yStride]: each weight vector feeds both tokens.</summary>
     public static void Row1x2(ushort* w, int k, float* xp0, float* xp1, float* y, int yStride)
     {

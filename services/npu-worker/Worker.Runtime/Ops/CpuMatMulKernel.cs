@@ -29,13 +29,6 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
     /// <summary>Smallest decode chunk: a few dozen KiB of weights, so taking a chunk costs nothing next to streaming it.</summary>
     private const int MinDecodeRows = 16;
 
-    /// <summary>
-    /// Rows at least this long decode four at a time: four streams of several KiB each still prefetch well, and the
-    /// activations (longer than L1 keeps beside the stream) are loaded once for four rows. Shorter rows decode one at
-    /// a time (one sequential stream).
-    /// </summary>
-    private const int LongRow = 2048;
-
     private readonly ComputeThreadPool _pool;
     private readonly float[][] _panels;
     private readonly Q8MatMul _q8;
@@ -207,24 +200,7 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
         float* xp0 = _xp;
         float* xp1 = _xp + k;
         bool wide = Isa == CpuIsa.Avx512;
-        int row = first;
-        if (_tokens == 1 && k >= LongRow)
-        {
-            for (; row + 4 <= last; row += 4)
-            {
-                ushort* wr = w.Bf16 + (long)row * k;
-                if (wide)
-                {
-                    Bf16DecodeAvx512Kernels.Rows4x1(wr, k, xp0, _y + row);
-                }
-                else
-                {
-                    Bf16DecodeAvx2Kernels.Rows4x1(wr, k, xp0, _y + row);
-                }
-            }
-        }
-
-        for (; row < last; row++)
+        for (int row = first; row < last; row++)
         {
             ushort* wr = w.Bf16 + (long)row * k;
             if (_tokens == 2)

@@ -5,8 +5,8 @@ namespace Worker.Tests.Ops;
 
 /// <summary>
 /// The BF16 decode path (one or two tokens) on every instruction-set path this CPU runs, against a double-precision
-/// reference: widths not a multiple of the 16/32-value pair-order block or of the two-block step (scalar tails), widths
-/// past the long-row threshold (four rows per pass, with a row remainder), and enough rows for several guided chunks.
+/// reference: widths not a multiple of the 16/32-value pair-order block or of the two-block step (scalar tails), long
+/// rows (the down projection's 4864), and enough rows for several guided chunks.
 /// </summary>
 public sealed unsafe class Bf16DecodeKernelTests
 {

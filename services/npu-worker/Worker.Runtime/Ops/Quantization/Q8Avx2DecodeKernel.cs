@@ -5,9 +5,11 @@ using System.Runtime.Intrinsics.X86;
 namespace Worker.Runtime.Ops.Quantization;
 
 /// <summary>
-/// One Q8_0 weight row x one token on 256-bit vectors, for decode (see <see cref="Q8Avx512DecodeKernel"/>): eight
-/// combined scales loaded at once, each block's broadcast from that vector with one permute; one block per step (sign
-/// trick as <see cref="Q8Avx2Kernels"/>), two accumulators.
+/// One Q8_0 weight row x one token on 256-bit vectors, for decode, where the row is read once and must stream at
+/// memory speed. The row's scales come combined with the token's, one float per block
+/// (<see cref="Q8Block.CombineScales"/>), not expanded eight times into scratch: eight are loaded at once and each
+/// block's is broadcast from that vector with one permute. One block per step (sign trick as
+/// <see cref="Q8Avx2Kernels"/>), two accumulators.
 /// </summary>
 internal static unsafe class Q8Avx2DecodeKernel
 {

@@ -5,7 +5,7 @@ namespace Worker.Runtime.Ops.Quantization;
 /// in parallel), then each chunk owns a band of weight rows and walks blocks of tokens small enough to stay in L2
 /// through it, four rows at a time (their scales expanded into per-thread scratch), two tokens at a time (4 x 2
 /// register tiles; a last single token: 4 x 1), so the band stays in cache while the tokens pass over it. One or two
-/// tokens (decode) take guided chunks of rows (<see cref="GuidedRowChunks"/>) and stream short rows one at a time.
+/// tokens (decode) take guided chunks of rows (<see cref="GuidedRowChunks"/>) and stream the rows one at a time.
 /// </summary>
 internal sealed unsafe class Q8MatMul(ComputeThreadPool pool, CpuIsa isa) : IParallelWork
 {
@@ -17,9 +17,6 @@ internal sealed unsafe class Q8MatMul(ComputeThreadPool pool, CpuIsa isa) : IPar
 
     /// <summary>Quantized activation bytes (q, |q|, sign) of a token block: about a quarter of L2.</summary>
     private const int TokenBlockBytes = 128 * 1024;
-
-    /// <summary>Rows at least this long (bytes) decode four at a time; shorter ones one at a time (see CpuMatMulKernel.LongRow).</summary>
-    private const int LongRow = 2048;
 
     private readonly Q8Activations _activations = new();
     private readonly GuidedRowChunks _decodeChunks = new();
@@ -107,33 +104,22 @@ internal sealed unsafe class Q8MatMul(ComputeThreadPool pool, CpuIsa isa) : IPar
     }
 
     /// <summary>
-    /// One or two tokens over rows [first, last): short rows one at a time, so the weights stream sequentially (as the
-    /// BF16 decode kernels do) through the decode kernels, with the row's scales combined with the token's into one
-    /// float per block; long rows four at a time through the tile kernels.
+    /// One or two tokens over rows [first, last), one row at a time so the weights stream sequentially (as the BF16
+    /// decode kernels do), with the row's scales combined with the token's into one float per block. Both paths run
+    /// the 256-bit <see cref="Q8Avx2DecodeKernel"/>: on Zen 4, which splits 512-bit operations into two 256-bit halves
+    /// and has no 512-bit byte sign instruction, a 512-bit version measured half its rate per core.
     /// </summary>
     private void Decode(WeightMatrix w, int first, int last, float* scales)
     {
-        int row = first;
-        if (w.Q8RowLength >= LongRow)
-        {
-            for (; row + 4 <= last; row += 4)
-            {
-                Rows4(w, row, 0, _tokens, scales);
-            }
-        }
-
         int blocks = w.Q8RowLength / Q8Block.Size;
-        for (; row < last; row++)
+        for (int row = first; row < last; row++)
         {
             sbyte* wr = w.Q8 + (long)row * w.Q8RowLength;
             ushort* rowScales = w.Q8Scales + (long)row * blocks;
             for (int t = 0; t < _tokens; t++)
             {
-                var token = _activations.Token(t);
                 Q8Block.CombineScales(rowScales, _activations.BlockScales(t), blocks, scales);
-                _y[(long)t * w.Rows + row] = isa == CpuIsa.Avx512
-                    ? Q8Avx512DecodeKernel.Row(wr, scales, blocks, token)
-                    : Q8Avx2DecodeKernel.Row(wr, scales, blocks, token);
+                _y[(long)t * w.Rows + row] = Q8Avx2DecodeKernel.Row(wr, scales, blocks, _activations.Token(t));
             }
         }
     }

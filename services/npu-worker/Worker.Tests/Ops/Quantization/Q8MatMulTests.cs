@@ -9,8 +9,8 @@ namespace Worker.Tests.Ops.Quantization;
 /// <see cref="Q8Reference"/>: rows not a multiple of the 4-row kernel, widths not a multiple of the 32-value block
 /// (zero-padded tail) or of the 64-value AVX-512 step (odd block count), 1-2 token decode and longer prefills,
 /// token counts that split into several L2-sized token blocks (19 tokens of width 4864) and row bands wider than 16;
-/// for decode (1-2 tokens), block counts with a partial 8/16-block scale group and an odd last block, several guided
-/// chunks, and rows past the long-row threshold (four rows per pass with a remainder).
+/// for decode (1-2 tokens), block counts with a partial 8-block scale group and an odd last block, several guided
+/// chunks, and long rows.
 /// </summary>
 public sealed unsafe class Q8MatMulTests
 {
