@@ -1,5 +1,8 @@
 using Inference.Abstractions.Execution;
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Worker.Runtime.Sampling;
 
@@ -14,8 +17,8 @@ public sealed class TokenSampler(int vocabSize)
     /// <summary>Temperatures below this are treated as greedy (dividing by them overflows).</summary>
     private const float GreedyTemperature = 1e-5f;
     private readonly float[] _logits = new float[vocabSize];
-    private readonly float[] _sortKeys = new float[vocabSize];
-    private readonly int[] _sortIds = new int[vocabSize];
+    private readonly float[] _scratch = new float[vocabSize];
+    private readonly ulong[] _candidates = new ulong[vocabSize];
     private readonly GrammarMask _grammarMask = new();
 
     public SamplerOutput Sample(ReadOnlySpan<float> rawLogits, SequenceSamplingState state)
@@ -35,8 +38,59 @@ public sealed class TokenSampler(int vocabSize)
         return new SamplerOutput(token, rawLogits[token] - logSumExp, top);
     }
 
-    /// <summary>First index of the maximum, so ties go to the lowest id.</summary>
+    /// <summary>
+    /// First index of the maximum, so ties go to the lowest id (NaN never wins; a NaN at index 0 returns 0, as a
+    /// scalar "greater than" scan does). Vectorized: the maximum first, then the first index holding it.
+    /// </summary>
     public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        if (values.Length < 2 * Vector256<float>.Count || float.IsNaN(values[0]))
+        {
+            return ArgMaxScalar(values);
+        }
+
+        ref float start = ref MemoryMarshal.GetReference(values);
+        var best = Vector256.Create(values[0]);
+        int i = 0;
+        for (; i + Vector256<float>.Count <= values.Length; i += Vector256<float>.Count)
+        {
+            var v = Vector256.LoadUnsafe(ref start, (nuint)i);
+            best = Vector256.ConditionalSelect(Vector256.GreaterThan(v, best), v, best);
+        }
+
+        float max = best[0];
+        for (int lane = 1; lane < Vector256<float>.Count; lane++)
+        {
+            max = best[lane] > max ? best[lane] : max;
+        }
+
+        for (; i < values.Length; i++)
+        {
+            max = values[i] > max ? values[i] : max;
+        }
+
+        var target = Vector256.Create(max);
+        for (i = 0; i + Vector256<float>.Count <= values.Length; i += Vector256<float>.Count)
+        {
+            uint hits = Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)i), target).ExtractMostSignificantBits();
+            if (hits != 0)
+            {
+                return i + BitOperations.TrailingZeroCount(hits);
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            if (values[i] == max)
+            {
+                return i;
+            }
+        }
+
+        return 0;
+    }
+
+    private static int ArgMaxScalar(ReadOnlySpan<float> values)
     {
         int best = 0;
         for (int i = 1; i < values.Length; i++)
@@ -109,7 +163,11 @@ public sealed class TokenSampler(int vocabSize)
         return last;
     }
 
-    /// <summary>Top-k then top-p over the candidates sorted by weight (ties by id), then a draw among the kept.</summary>
+    /// <summary>
+    /// Top-k then top-p over the candidates sorted by weight (ties by id), then a draw among the kept. Each candidate
+    /// is one 64-bit sort key (<see cref="CandidateOrder"/>), so ties order by id; with top-k only the k best are
+    /// selected (<see cref="CandidateOrder.SelectSmallest"/>) and sorted, not the whole vocabulary.
+    /// </summary>
     private int DrawSorted(ReadOnlySpan<float> weights, int topK, float topP, SplitMix64Random random)
     {
         int count = 0;
@@ -117,18 +175,22 @@ public sealed class TokenSampler(int vocabSize)
         {
             if (weights[i] > 0)
             {
-                _sortKeys[count] = -weights[i];
-                _sortIds[count] = i;
-                count++;
+                _candidates[count++] = CandidateOrder.Key(weights[i], i);
             }
         }
 
-        Array.Sort(_sortKeys, _sortIds, 0, count);
         int kept = Math.Min(count, topK);
+        if (kept < count)
+        {
+            CandidateOrder.SelectSmallest(_candidates.AsSpan(0, count), kept);
+        }
+
+        var sorted = _candidates.AsSpan(0, kept);
+        sorted.Sort();
         double total = 0;
         for (int i = 0; i < kept; i++)
         {
-            total -= _sortKeys[i];
+            total += CandidateOrder.Weight(sorted[i]);
         }
 
         if (topP < 1)
@@ -137,7 +199,7 @@ public sealed class TokenSampler(int vocabSize)
             double cumulative = 0;
             for (int i = 0; i < kept; i++)
             {
-                cumulative -= _sortKeys[i];
+                cumulative += CandidateOrder.Weight(sorted[i]);
                 if (cumulative >= topP * total)
                 {
                     kept = i + 1;
@@ -151,26 +213,41 @@ public sealed class TokenSampler(int vocabSize)
         double sum = 0;
         for (int i = 0; i < kept; i++)
         {
-            sum -= _sortKeys[i];
+            sum += CandidateOrder.Weight(sorted[i]);
             if (sum > target)
             {
-                return _sortIds[i];
+                return CandidateOrder.Id(sorted[i]);
             }
         }
 
-        return _sortIds[Math.Max(0, kept - 1)];
+        return CandidateOrder.Id(sorted[Math.Max(0, kept - 1)]);
     }
 
-    private static float LogSumExp(ReadOnlySpan<float> logits)
+    /// <summary>
+    /// log(sum exp(l)) as max + log(sum exp(l - max)): the exponentials vectorized in fp32 over scratch, summed in
+    /// fp64 (the vocabulary is 151936 terms; an fp32 sum would lose digits).
+    /// </summary>
+    private float LogSumExp(ReadOnlySpan<float> logits)
     {
         float max = TensorPrimitives.Max(logits);
-        double sum = 0;
-        foreach (float l in logits)
+        var exps = _scratch.AsSpan(0, logits.Length);
+        TensorPrimitives.Subtract(logits, max, exps);
+        TensorPrimitives.Exp(exps, exps);
+        var sum = Vector256<double>.Zero;
+        int i = 0;
+        for (; i + Vector256<float>.Count <= exps.Length; i += Vector256<float>.Count)
         {
-            sum += Math.Exp(l - max);
+            var (low, high) = Vector256.Widen(Vector256.Create(exps.Slice(i, Vector256<float>.Count)));
+            sum += low + high;
         }
 
-        return max + (float)Math.Log(sum);
+        double total = Vector256.Sum(sum);
+        for (; i < exps.Length; i++)
+        {
+            total += exps[i];
+        }
+
+        return max + (float)Math.Log(total);
     }
 
     /// <summary>The n largest logits as logprobs, most likely first; ties keep the lower id first.</summary>
