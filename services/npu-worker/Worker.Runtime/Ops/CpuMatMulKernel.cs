@@ -52,7 +52,7 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
     {
         _pool = pool;
         _panels = new float[pool.WorkerCount][];
-        _q8 = new Q8MatMul(pool, isa);
+        _q8 = new Q8MatMul(pool);
         Isa = isa;
     }
 

@@ -9,7 +9,7 @@ namespace Worker.Runtime.Ops.Quantization;
 /// memory speed. The row's scales come combined with the token's, one float per block
 /// (<see cref="Q8Block.CombineScales"/>), not expanded eight times into scratch: eight are loaded at once and each
 /// block's is broadcast from that vector with one permute. One block per step (sign trick as
-/// <see cref="Q8Avx2Kernels"/>), two accumulators.
+/// <see cref="Q8Avx2TileKernels"/>), two accumulators.
 /// </summary>
 internal static unsafe class Q8Avx2DecodeKernel
 {

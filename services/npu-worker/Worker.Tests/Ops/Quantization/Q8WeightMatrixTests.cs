@@ -65,18 +65,23 @@ public sealed unsafe class Q8WeightMatrixTests
     public void HalfToSingle_EveryFiniteHalf_MatchesScalarConversion()
     {
         var bits = Enumerable.Range(0, 65536).Select(i => (ushort)i).Where(b => Half.IsFinite(BitConverter.UInt16BitsToHalf(b))).ToArray();
-        var expanded = new float[bits.Length * 8];
-        fixed (ushort* source = bits)
-        fixed (float* destination = expanded)
+        var converted = new float[bits.Length + 8];
+        foreach (int blocks in new[] { bits.Length, bits.Length - 5 })
         {
-            Q8Block.ExpandScales(source, bits.Length, destination);
-        }
+            fixed (ushort* source = bits)
+            fixed (float* destination = converted)
+            {
+                Q8Block.ToSingle(source, blocks, destination);
+            }
 
-        for (int i = 0; i < bits.Length; i++)
-        {
-            float expected = (float)BitConverter.UInt16BitsToHalf(bits[i]);
-            Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(expanded[i * 8 + 7]),
-                $"fp16 0x{bits[i]:x4}: expected {expected}, got {expanded[i * 8 + 7]}");
+            for (int i = 0; i < blocks; i++)
+            {
+                float expected = (float)BitConverter.UInt16BitsToHalf(bits[i]);
+                Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(converted[i]),
+                    $"fp16 0x{bits[i]:x4}: expected {expected}, got {converted[i]}");
+            }
+
+            Assert.All(converted[blocks..((blocks + 7) / 8 * 8)], v => Assert.Equal(0f, v));
         }
     }
 
