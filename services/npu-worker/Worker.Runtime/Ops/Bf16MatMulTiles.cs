@@ -8,7 +8,7 @@ namespace Worker.Runtime.Ops;
 /// Prefill widens four weight rows once into an fp32 panel and then runs 4-row x 3-token tiles over it:
 /// 12 accumulators, 3 activation vectors and one weight vector fill the 16 AVX2 registers, so each loaded
 /// vector feeds three or four FMAs and no widening work competes with the FMA pipes. Decode (one or two
-/// tokens) is memory bound and streams the BF16 rows directly with full 256-bit loads.
+/// tokens) is memory bound and has its own kernels (<see cref="Bf16DecodeAvx2Kernels"/>).
 /// </summary>
 internal static unsafe class Bf16MatMulTiles
 {
@@ -88,51 +88,7 @@ internal static unsafe class Bf16MatMulTiles
         Store4(a0, a1, a2, a3, panel, k, x, i, y);
     }
 
-    /// <summary>
-    /// Four BF16 rows x 1 token straight from the weights (decode): 256-bit loads of 16 weights per row,
-    /// two accumulators per row so eight independent FMA chains hide the FMA latency.
-    /// </summary>
-    public static void Rows4x1(ushort* w0, int k, float* x, float* y)
-    {
-        ushort* w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        Vector256<float> b0 = default, b1 = default, b2 = default, b3 = default;
-        int i = 0;
-        for (; i + 16 <= k; i += 16)
-        {
-            var lo = Vector256.Load(x + i);
-            var hi = Vector256.Load(x + i + 8);
-            var (l0, h0) = Widen(w0 + i);
-            a0 = Vector256.FusedMultiplyAdd(lo, l0, a0);
-            b0 = Vector256.FusedMultiplyAdd(hi, h0, b0);
-            var (l1, h1) = Widen(w1 + i);
-            a1 = Vector256.FusedMultiplyAdd(lo, l1, a1);
-            b1 = Vector256.FusedMultiplyAdd(hi, h1, b1);
-            var (l2, h2) = Widen(w2 + i);
-            a2 = Vector256.FusedMultiplyAdd(lo, l2, a2);
-            b2 = Vector256.FusedMultiplyAdd(hi, h2, b2);
-            var (l3, h3) = Widen(w3 + i);
-            a3 = Vector256.FusedMultiplyAdd(lo, l3, a3);
-            b3 = Vector256.FusedMultiplyAdd(hi, h3, b3);
-        }
-
-        float s0 = Vector256.Sum(a0 + b0), s1 = Vector256.Sum(a1 + b1), s2 = Vector256.Sum(a2 + b2), s3 = Vector256.Sum(a3 + b3);
-        for (; i < k; i++)
-        {
-            float xi = x[i];
-            s0 += xi * Bf16(w0[i]);
-            s1 += xi * Bf16(w1[i]);
-            s2 += xi * Bf16(w2[i]);
-            s3 += xi * Bf16(w3[i]);
-        }
-
-        y[0] = s0;
-        y[1] = s1;
-        y[2] = s2;
-        y[3] = s3;
-    }
-
-    /// <summary>One BF16 row x 1 token (row remainders).</summary>
+    /// <summary>One BF16 row x 1 token (row remainders of a panel band).</summary>
     public static float Row1x1(ushort* w, int k, float* x)
     {
         Vector256<float> a0 = default, a1 = default;

@@ -8,7 +8,9 @@ namespace Worker.Runtime.Ops;
 /// it. BF16 weights (see <see cref="Bf16MatMulTiles"/>): with three or more tokens, four rows at a time are
 /// widened into a per-thread fp32 panel and run as 4-row x 3-token register tiles, over token blocks small
 /// enough that the block's activations stay in L2 while the band's rows pass over them; with one or two tokens
-/// (decode) the rows stream straight from memory, four at a time. fp32 weights use the 4-token dot kernels.
+/// (decode) the rows stream straight from memory, one sequential row at a time, through the ISA's decode kernels
+/// (<see cref="Bf16DecodeAvx512Kernels"/>, <see cref="Bf16DecodeAvx2Kernels"/>) over guided chunks
+/// (<see cref="GuidedRowChunks"/>). fp32 weights use the 4-token dot kernels.
 /// Accumulation is fp32 throughout. Q8_0 weights go to <see cref="Q8MatMul"/> (int8 dot products, fp32 per block).
 /// </summary>
 public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
@@ -24,9 +26,15 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
     /// <summary>Below this many tokens widening a panel costs more than it saves.</summary>
     private const int MinTokensForPanel = 3;
 
+    /// <summary>Smallest decode chunk: a few dozen KiB of weights, so taking a chunk costs nothing next to streaming it.</summary>
+    private const int MinDecodeRows = 16;
+
     private readonly ComputeThreadPool _pool;
     private readonly float[][] _panels;
     private readonly Q8MatMul _q8;
+    private readonly GuidedRowChunks _decodeChunks = new();
+    private float[] _pairOrdered = [];
+    private float* _xp;
     private float* _x;
     private float* _y;
     private int _tokens;
@@ -44,7 +52,7 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
     {
         _pool = pool;
         _panels = new float[pool.WorkerCount][];
-        _q8 = new Q8MatMul(pool, isa);
+        _q8 = new Q8MatMul(pool);
         Isa = isa;
     }
 
@@ -55,6 +63,11 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
         if (x.Length < tokens * weight.Cols || y.Length < tokens * weight.Rows)
         {
             throw new ArgumentException($"MatMul buffers too small for {tokens} tokens x [{weight.Rows}, {weight.Cols}].");
+        }
+
+        if (tokens == 0)
+        {
+            return;
         }
 
         if (weight.IsQ8)
@@ -68,7 +81,18 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
             return;
         }
 
-        if (weight.IsBf16 && tokens >= MinTokensForPanel)
+        if (weight.IsBf16 && tokens < MinTokensForPanel)
+        {
+            fixed (float* xp = x)
+            fixed (float* yp = y)
+            {
+                Decode(xp, tokens, weight, yp);
+            }
+
+            return;
+        }
+
+        if (weight.IsBf16)
         {
             EnsurePanels(weight.Cols);
         }
@@ -87,16 +111,48 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
         }
     }
 
+    /// <summary>One or two tokens: the activations in pair order, then guided chunks of rows streamed by the decode kernels.</summary>
+    private void Decode(float* x, int tokens, WeightMatrix weight, float* y)
+    {
+        int k = weight.Cols;
+        if (_pairOrdered.Length < tokens * k)
+        {
+            _pairOrdered = GC.AllocateUninitializedArray<float>(tokens * k, pinned: true);
+        }
+
+        fixed (float* xp = _pairOrdered)
+        {
+            int width = Isa == CpuIsa.Avx512 ? Bf16DecodeAvx512Kernels.Width : Bf16DecodeAvx2Kernels.Width;
+            for (int t = 0; t < tokens; t++)
+            {
+                Bf16PairOrder.Reorder(x + (long)t * k, k, width, xp + (long)t * k);
+            }
+
+            _xp = xp;
+            _y = y;
+            _tokens = tokens;
+            _weight = weight;
+            _pool.Run(this, _decodeChunks.Plan(weight.Rows, _pool.WorkerCount, MinDecodeRows));
+            _weight = null;
+        }
+    }
+
     public void Execute(int chunkIndex, int workerIndex)
     {
         var w = _weight!;
+        if (w.IsBf16 && _tokens < MinTokensForPanel)
+        {
+            ExecuteBf16Decode(w, _decodeChunks.Start(chunkIndex), _decodeChunks.End(chunkIndex));
+            return;
+        }
+
         int first = chunkIndex * RowsPerChunk;
         int last = Math.Min(first + RowsPerChunk, w.Rows);
         if (!w.IsBf16)
         {
             ExecuteF32(w, first, last);
         }
-        else if (_tokens >= MinTokensForPanel)
+        else
         {
             fixed (float* panel = _panels[workerIndex])
             {
@@ -105,10 +161,6 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
                     ExecuteBf16Panels(w, first, last, t0, Math.Min(t0 + _tokensPerBlock, _tokens), panel);
                 }
             }
-        }
-        else
-        {
-            ExecuteBf16Rows(w, first, last);
         }
     }
 
@@ -141,24 +193,30 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
         }
     }
 
-    private void ExecuteBf16Rows(WeightMatrix w, int first, int last)
+    private void ExecuteBf16Decode(WeightMatrix w, int first, int last)
     {
         int k = w.Cols;
         int n = w.Rows;
-        int row = first;
-        for (; row + 4 <= last; row += 4)
+        float* xp0 = _xp;
+        float* xp1 = _xp + k;
+        bool wide = Isa == CpuIsa.Avx512;
+        for (int row = first; row < last; row++)
         {
-            for (int t = 0; t < _tokens; t++)
+            ushort* wr = w.Bf16 + (long)row * k;
+            if (_tokens == 2)
             {
-                Bf16MatMulTiles.Rows4x1(w.Bf16 + (long)row * k, k, _x + (long)t * k, _y + (long)t * n + row);
+                if (wide)
+                {
+                    Bf16DecodeAvx512Kernels.Row1x2(wr, k, xp0, xp1, _y + row, n);
+                }
+                else
+                {
+                    Bf16DecodeAvx2Kernels.Row1x2(wr, k, xp0, xp1, _y + row, n);
+                }
             }
-        }
-
-        for (; row < last; row++)
-        {
-            for (int t = 0; t < _tokens; t++)
+            else
             {
-                _y[(long)t * n + row] = Bf16MatMulTiles.Row1x1(w.Bf16 + (long)row * k, k, _x + (long)t * k);
+                _y[row] = wide ? Bf16DecodeAvx512Kernels.Row1x1(wr, k, xp0) : Bf16DecodeAvx2Kernels.Row1x1(wr, k, xp0);
             }
         }
     }

@@ -1,5 +1,8 @@
 using Inference.Abstractions.Execution;
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Worker.Runtime.Sampling;
 
@@ -14,8 +17,8 @@ public sealed class TokenSampler(int vocabSize)
     /// <summary>Temperatures below this are treated as greedy (dividing by them overflows).</summary>
     private const float GreedyTemperature = 1e-5f;
     private readonly float[] _logits = new float[vocabSize];
-    private readonly float[] _sortKeys = new float[vocabSize];
-    private readonly int[] _sortIds = new int[vocabSize];
+    private readonly float[] _scratch = new float[vocabSize];
+    private readonly ulong[] _candidates = new ulong[vocabSize];
 
     public SamplerOutput Sample(ReadOnlySpan<float> rawLogits, SequenceSamplingState state)
     {
@@ -29,13 +32,64 @@ public sealed class TokenSampler(int vocabSize)
         }
 
         int token = p.Temperature < GreedyTemperature ? ArgMax(logits) : Draw(logits, p, state.Random);
-        float logSumExp = LogSumExp(rawLogits);
-        var top = p.Logprobs > 0 ? TopLogprobs(rawLogits, Math.Min(p.Logprobs, rawLogits.Length), logSumExp) : [];
+        float logSumExp = LogSoftmax.LogSumExp(rawLogits, _scratch);
+        var top = LogSoftmax.Top(rawLogits, Math.Min(p.Logprobs, rawLogits.Length), logSumExp);
         return new SamplerOutput(token, rawLogits[token] - logSumExp, top);
     }
 
-    /// <summary>First index of the maximum, so ties go to the lowest id.</summary>
+    /// <summary>
+    /// First index of the maximum, so ties go to the lowest id (NaN never wins; a NaN at index 0 returns 0, as a
+    /// scalar "greater than" scan does). Vectorized: the maximum first, then the first index holding it.
+    /// </summary>
     public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        if (values.Length < 2 * Vector256<float>.Count || float.IsNaN(values[0]))
+        {
+            return ArgMaxScalar(values);
+        }
+
+        ref float start = ref MemoryMarshal.GetReference(values);
+        var best = Vector256.Create(values[0]);
+        int i = 0;
+        for (; i + Vector256<float>.Count <= values.Length; i += Vector256<float>.Count)
+        {
+            var v = Vector256.LoadUnsafe(ref start, (nuint)i);
+            best = Vector256.ConditionalSelect(Vector256.GreaterThan(v, best), v, best);
+        }
+
+        float max = best[0];
+        for (int lane = 1; lane < Vector256<float>.Count; lane++)
+        {
+            max = best[lane] > max ? best[lane] : max;
+        }
+
+        for (; i < values.Length; i++)
+        {
+            max = values[i] > max ? values[i] : max;
+        }
+
+        var target = Vector256.Create(max);
+        for (i = 0; i + Vector256<float>.Count <= values.Length; i += Vector256<float>.Count)
+        {
+            uint hits = Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)i), target).ExtractMostSignificantBits();
+            if (hits != 0)
+            {
+                return i + BitOperations.TrailingZeroCount(hits);
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            if (values[i] == max)
+            {
+                return i;
+            }
+        }
+
+        return 0;
+    }
+
+    private static int ArgMaxScalar(ReadOnlySpan<float> values)
     {
         int best = 0;
         for (int i = 1; i < values.Length; i++)
@@ -108,7 +162,11 @@ public sealed class TokenSampler(int vocabSize)
         return last;
     }
 
-    /// <summary>Top-k then top-p over the candidates sorted by weight (ties by id), then a draw among the kept.</summary>
+    /// <summary>
+    /// Top-k then top-p over the candidates sorted by weight (ties by id), then a draw among the kept. Each candidate
+    /// is one 64-bit sort key (<see cref="CandidateOrder"/>), so ties order by id; with top-k only the k best are
+    /// selected (<see cref="CandidateOrder.SelectSmallest"/>) and sorted, not the whole vocabulary.
+    /// </summary>
     private int DrawSorted(ReadOnlySpan<float> weights, int topK, float topP, SplitMix64Random random)
     {
         int count = 0;
@@ -116,18 +174,22 @@ public sealed class TokenSampler(int vocabSize)
         {
             if (weights[i] > 0)
             {
-                _sortKeys[count] = -weights[i];
-                _sortIds[count] = i;
-                count++;
+                _candidates[count++] = CandidateOrder.Key(weights[i], i);
             }
         }
 
-        Array.Sort(_sortKeys, _sortIds, 0, count);
         int kept = Math.Min(count, topK);
+        if (kept < count)
+        {
+            CandidateOrder.SelectSmallest(_candidates.AsSpan(0, count), kept);
+        }
+
+        var sorted = _candidates.AsSpan(0, kept);
+        sorted.Sort();
         double total = 0;
         for (int i = 0; i < kept; i++)
         {
-            total -= _sortKeys[i];
+            total += CandidateOrder.Weight(sorted[i]);
         }
 
         if (topP < 1)
@@ -136,7 +198,7 @@ public sealed class TokenSampler(int vocabSize)
             double cumulative = 0;
             for (int i = 0; i < kept; i++)
             {
-                cumulative -= _sortKeys[i];
+                cumulative += CandidateOrder.Weight(sorted[i]);
                 if (cumulative >= topP * total)
                 {
                     kept = i + 1;
@@ -150,60 +212,13 @@ public sealed class TokenSampler(int vocabSize)
         double sum = 0;
         for (int i = 0; i < kept; i++)
         {
-            sum -= _sortKeys[i];
+            sum += CandidateOrder.Weight(sorted[i]);
             if (sum > target)
             {
-                return _sortIds[i];
+                return CandidateOrder.Id(sorted[i]);
             }
         }
 
-        return _sortIds[Math.Max(0, kept - 1)];
-    }
-
-    private static float LogSumExp(ReadOnlySpan<float> logits)
-    {
-        float max = TensorPrimitives.Max(logits);
-        double sum = 0;
-        foreach (float l in logits)
-        {
-            sum += Math.Exp(l - max);
-        }
-
-        return max + (float)Math.Log(sum);
-    }
-
-    /// <summary>The n largest logits as logprobs, most likely first; ties keep the lower id first.</summary>
-    private static TokenLogprob[] TopLogprobs(ReadOnlySpan<float> logits, int n, float logSumExp)
-    {
-        var ids = new int[n];
-        var values = new float[n];
-        int filled = 0;
-        for (int i = 0; i < logits.Length; i++)
-        {
-            float value = logits[i];
-            if (filled == n && value <= values[n - 1])
-            {
-                continue;
-            }
-
-            int position = filled < n ? filled++ : n - 1;
-            while (position > 0 && values[position - 1] < value)
-            {
-                values[position] = values[position - 1];
-                ids[position] = ids[position - 1];
-                position--;
-            }
-
-            values[position] = value;
-            ids[position] = i;
-        }
-
-        var result = new TokenLogprob[filled];
-        for (int i = 0; i < filled; i++)
-        {
-            result[i] = new TokenLogprob(ids[i], values[i] - logSumExp);
-        }
-
-        return result;
+        return CandidateOrder.Id(sorted[Math.Max(0, kept - 1)]);
     }
 }

@@ -87,6 +87,18 @@ public sealed unsafe class CpuMatMulKernelTests
         }
     }
 
+    [Fact]
+    public void MatMul_ZeroTokens_LeavesOutputUntouched()
+    {
+        var bits = new ushort[8 * 16];
+        var y = new float[] { float.NaN };
+        using var pool = new ComputeThreadPool(2);
+
+        new CpuMatMulKernel(pool).MatMul([], 0, Bf16Matrix(bits, 8, 16), y);
+
+        Assert.True(float.IsNaN(y[0]));
+    }
+
     private static void AssertMatchesReference(WeightMatrix weight, double[] reference, int rows, int cols, int tokens, int threads, Random random)
     {
         var x = new float[tokens * cols];

@@ -13,12 +13,14 @@ internal sealed unsafe class Q8Activations
 {
     private sbyte[] _q = [];
     private byte[] _abs = [];
-    private sbyte[] _sign = [];
-    private float[] _scales = [];
+    private float[] _blockScales = [];
 
     public int Tokens { get; private set; }
     public int PaddedCols { get; private set; }
     public int Blocks => PaddedCols / Q8Block.Size;
+
+    /// <summary>Floats between two tokens' compact scales (the blocks rounded up to 8, for 8-wide loads).</summary>
+    public int BlockScaleStride => (Blocks + 7) / 8 * 8;
 
     /// <summary>Sizes the buffers for tokens x cols; call before <see cref="QuantizeToken"/>.</summary>
     public void Prepare(int tokens, int cols)
@@ -30,40 +32,49 @@ internal sealed unsafe class Q8Activations
         {
             _q = GC.AllocateUninitializedArray<sbyte>(length, pinned: true);
             _abs = GC.AllocateUninitializedArray<byte>(length, pinned: true);
-            _sign = GC.AllocateUninitializedArray<sbyte>(length, pinned: true);
-            _scales = GC.AllocateUninitializedArray<float>(length / Q8Block.Size * 8, pinned: true);
+        }
+
+        if (_blockScales.Length < tokens * BlockScaleStride)
+        {
+            _blockScales = GC.AllocateArray<float>(tokens * BlockScaleStride, pinned: true);
         }
     }
 
     public Q8Token Token(int t)
     {
         long offset = (long)t * PaddedCols;
-        return new Q8Token(Pointer(_q) + offset, (byte*)Pointer(_abs) + offset, Pointer(_sign) + offset,
-            (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_scales)) + offset / Q8Block.Size * 8);
+        return new Q8Token(Pointer(_q) + offset, (byte*)Pointer(_abs) + offset);
     }
+
+    /// <summary>Token t's block scales, one float per block (for <see cref="Q8Block.CombineScales"/>); zero past the last block.</summary>
+    public float* BlockScales(int t) =>
+        (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_blockScales)) + (long)t * BlockScaleStride;
 
     /// <summary>Quantizes token t's row x (cols values); the padding of the last block is zero.</summary>
     public void QuantizeToken(int t, float* x, int cols)
     {
         var token = Token(t);
+        float* blockScales = BlockScales(t);
+        new Span<float>(blockScales, BlockScaleStride).Clear();
         var padded = stackalloc float[Q8Block.Size];
         for (int b = 0; b * Q8Block.Size < cols; b++)
         {
             int start = b * Q8Block.Size;
             if (cols - start >= Q8Block.Size)
             {
-                QuantizeBlock(x + start, token, start, b);
+                blockScales[b] = QuantizeBlock(x + start, token, start);
             }
             else
             {
                 new Span<float>(padded, Q8Block.Size).Clear();
                 new ReadOnlySpan<float>(x + start, cols - start).CopyTo(new Span<float>(padded, Q8Block.Size));
-                QuantizeBlock(padded, token, start, b);
+                blockScales[b] = QuantizeBlock(padded, token, start);
             }
         }
     }
 
-    private static void QuantizeBlock(float* x, Q8Token token, int start, int block)
+    /// <summary>Quantizes 32 values into token's q and |q| at start; returns the block's scale d.</summary>
+    private static float QuantizeBlock(float* x, Q8Token token, int start)
     {
         var v0 = Vector256.Load(x);
         var v1 = Vector256.Load(x + 8);
@@ -81,8 +92,7 @@ internal sealed unsafe class Q8Activations
         var q = Vector256.Narrow(Vector256.Narrow(i0, i1), Vector256.Narrow(i2, i3));
         q.Store(token.Q + start);
         Vector256.Abs(q).AsByte().Store(token.Abs + start);
-        Vector256.LessThan(q, Vector256<sbyte>.Zero).Store(token.Sign + start);
-        Vector256.Create(d).Store(token.Scales + block * 8);
+        return d;
     }
 
     private static sbyte* Pointer(sbyte[] array) => (sbyte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));

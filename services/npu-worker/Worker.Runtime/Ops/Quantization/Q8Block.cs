@@ -60,24 +60,57 @@ public static unsafe class Q8Block
     }
 
     /// <summary>
-    /// Scales of one row, fp16 in, each repeated 8 times out (expanded[b * 8 .. b * 8 + 8] = d_b), so a kernel loads
-    /// a block's scale as a full vector: one per 256-bit block, two blocks side by side per 512-bit load.
+    /// One row's fp16 scales times one token's block scales, one float per block: ds[b] = d_w[b] * d_x[b] (the decode
+    /// kernels' form). ds gets <paramref name="blocks"/> values.
     /// </summary>
-    public static void ExpandScales(ushort* scales, int blocks, float* expanded)
+    public static void CombineScales(ushort* scales, float* dx, int blocks, float* ds)
     {
         int b = 0;
         for (; b + 8 <= blocks; b += 8)
         {
-            var d = HalfToSingle(Vector128.Load(scales + b));
-            for (int j = 0; j < 8; j++)
-            {
-                Vector256.Create(d.GetElement(j)).Store(expanded + (b + j) * 8);
-            }
+            (HalfToSingle(Vector128.Load(scales + b)) * Vector256.Load(dx + b)).Store(ds + b);
         }
 
         for (; b < blocks; b++)
         {
-            Vector256.Create(HalfToSingle(scales[b])).Store(expanded + b * 8);
+            ds[b] = HalfBitsToSingle(scales[b]) * dx[b];
         }
+    }
+
+    /// <summary>A row's fp16 scales to fp32, one per block; zero from blocks up to the next multiple of 8.</summary>
+    public static void ToSingle(ushort* scales, int blocks, float* destination)
+    {
+        int b = 0;
+        for (; b + 8 <= blocks; b += 8)
+        {
+            HalfToSingle(Vector128.Load(scales + b)).Store(destination + b);
+        }
+
+        for (; b < blocks; b++)
+        {
+            destination[b] = HalfBitsToSingle(scales[b]);
+        }
+
+        for (; (b & 7) != 0; b++)
+        {
+            destination[b] = 0;
+        }
+    }
+
+    /// <summary>destination[i] = a[i] * b[i] for i &lt; length (a multiple of 8).</summary>
+    public static void Multiply(float* a, float* b, int length, float* destination)
+    {
+        for (int i = 0; i < length; i += 8)
+        {
+            (Vector256.Load(a + i) * Vector256.Load(b + i)).Store(destination + i);
+        }
+    }
+
+    /// <summary>The 8-wide rebias on one value (exact for every finite fp16), cheaper than the Half conversion.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float HalfBitsToSingle(ushort bits)
+    {
+        float magnitude = BitConverter.UInt32BitsToSingle((uint)(bits & 0x7fff) << 13) * TwoPow112;
+        return BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(magnitude) | ((uint)(bits & 0x8000) << 16));
     }
 }

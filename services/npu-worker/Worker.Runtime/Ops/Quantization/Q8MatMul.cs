@@ -3,10 +3,15 @@ namespace Worker.Runtime.Ops.Quantization;
 /// <summary>
 /// y[t, n] = sum_k x[t, k] * W[n, k] for Q8_0 weights: the activations are quantized to Q8_0 blocks first (tokens
 /// in parallel), then each chunk owns a band of weight rows and walks blocks of tokens small enough to stay in L2
-/// through it, four rows at a time (their scales expanded into per-thread scratch), two tokens at a time (4 x 2
-/// register tiles; a last single token: 4 x 1), so the band stays in cache while the tokens pass over it.
+/// through it, four rows at a time (their scales combined with each token's into per-thread scratch), two tokens at
+/// a time (<see cref="Q8Avx2TileKernels"/>: 4 x 2 register tiles; a last single token: 4 x 1), so the band stays in
+/// cache while the tokens pass over it. One or two tokens (decode) take guided chunks of rows
+/// (<see cref="GuidedRowChunks"/>) and stream the rows one at a time (<see cref="Q8Avx2DecodeKernel"/>).
+/// Both instruction-set paths run these 256-bit kernels: .NET 10 exposes no AVX512-VNNI, 512-bit int8 products need
+/// two extra operations for the missing byte sign instruction, and Zen 4 splits 512-bit operations into two halves;
+/// measured per core there, 512-bit versions ran at half the rate (decode) and 0.8-1.0x (4 x 2 tiles).
 /// </summary>
-internal sealed unsafe class Q8MatMul(ComputeThreadPool pool, CpuIsa isa) : IParallelWork
+internal sealed unsafe class Q8MatMul(ComputeThreadPool pool) : IParallelWork
 {
     private const int MinRowsPerChunk = 16;
     private const int MaxRowsPerChunk = 256;
@@ -14,10 +19,12 @@ internal sealed unsafe class Q8MatMul(ComputeThreadPool pool, CpuIsa isa) : IPar
     /// <summary>Weight bytes of a band when many tokens pass over it: about half a Zen 3/4 core's L2.</summary>
     private const int WeightBandBytes = 256 * 1024;
 
-    /// <summary>Quantized activation bytes (q, |q|, sign) of a token block: about a quarter of L2.</summary>
+    /// <summary>Activation bytes of a token block, counted as three per value (q, |q| and the weights' share): about a quarter of L2.</summary>
     private const int TokenBlockBytes = 128 * 1024;
 
     private readonly Q8Activations _activations = new();
+    private readonly GuidedRowChunks _decodeChunks = new();
+    private bool _decoding;
     private readonly float[][] _scales = new float[pool.WorkerCount][];
     private bool _quantizing;
     private float* _x;
@@ -27,17 +34,15 @@ internal sealed unsafe class Q8MatMul(ComputeThreadPool pool, CpuIsa isa) : IPar
     private int _rowsPerChunk;
     private WeightMatrix? _weight;
 
-    public CpuIsa Isa => isa;
-
     public void MatMul(float* x, int tokens, WeightMatrix weight, float* y)
     {
         int kp = weight.Q8RowLength;
         _activations.Prepare(tokens, weight.Cols);
-        EnsureScratch(kp / Q8Block.Size);
         _x = x;
         _y = y;
         _tokens = tokens;
         _tokensPerBlock = Math.Max(2, TokenBlockBytes / (3 * kp) / 2 * 2);
+        EnsureScratch(kp / Q8Block.Size, Math.Min(tokens, _tokensPerBlock));
 
         // Decode streams 16-row bands; with many tokens a band grows towards what fits in L2, so the activations
         // are read once per band rather than once per 16 rows, while every thread still gets several bands.
@@ -50,7 +55,9 @@ internal sealed unsafe class Q8MatMul(ComputeThreadPool pool, CpuIsa isa) : IPar
             _quantizing = true;
             pool.Run(this, tokens);
             _quantizing = false;
-            pool.Run(this, (weight.Rows + _rowsPerChunk - 1) / _rowsPerChunk);
+            _decoding = tokens <= 2;
+            pool.Run(this, _decoding ? _decodeChunks.Plan(weight.Rows, pool.WorkerCount, MinRowsPerChunk)
+                : (weight.Rows + _rowsPerChunk - 1) / _rowsPerChunk);
         }
         finally
         {
@@ -67,6 +74,16 @@ internal sealed unsafe class Q8MatMul(ComputeThreadPool pool, CpuIsa isa) : IPar
             return;
         }
 
+        if (_decoding)
+        {
+            fixed (float* scales = _scales[workerIndex])
+            {
+                Decode(w, _decodeChunks.Start(chunkIndex), _decodeChunks.End(chunkIndex), scales);
+            }
+
+            return;
+        }
+
         int first = chunkIndex * _rowsPerChunk;
         int last = Math.Min(first + _rowsPerChunk, w.Rows);
         fixed (float* scales = _scales[workerIndex])
@@ -77,7 +94,7 @@ internal sealed unsafe class Q8MatMul(ComputeThreadPool pool, CpuIsa isa) : IPar
                 int row = first;
                 for (; row + 4 <= last; row += 4)
                 {
-                    Rows4(w, row, t0, t1, scales);
+                    Tiles4(w, row, t0, t1, scales);
                 }
 
                 for (; row < last; row++)
@@ -88,70 +105,81 @@ internal sealed unsafe class Q8MatMul(ComputeThreadPool pool, CpuIsa isa) : IPar
         }
     }
 
-    /// <summary>Rows [row, row + 4) x tokens [t0, t1): scales expanded once, then 4 x 2 tiles and a 4 x 1 remainder.</summary>
-    private void Rows4(WeightMatrix w, int row, int t0, int t1, float* scales)
+    /// <summary>
+    /// One or two tokens over rows [first, last), one row at a time so the weights stream sequentially (as the BF16
+    /// decode kernels do), with the row's scales combined with the token's into one float per block.
+    /// </summary>
+    private void Decode(WeightMatrix w, int first, int last, float* scales)
+    {
+        int blocks = w.Q8RowLength / Q8Block.Size;
+        for (int row = first; row < last; row++)
+        {
+            sbyte* wr = w.Q8 + (long)row * w.Q8RowLength;
+            ushort* rowScales = w.Q8Scales + (long)row * blocks;
+            for (int t = 0; t < _tokens; t++)
+            {
+                Q8Block.CombineScales(rowScales, _activations.BlockScales(t), blocks, scales);
+                _y[(long)t * w.Rows + row] = Q8Avx2DecodeKernel.Row(wr, scales, blocks, _activations.Token(t));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rows [row, row + 4) x tokens [t0, t1) on the combined-scale tiles: the four rows' scales converted once, the
+    /// products d_w * d_x for every (row, token) of the block (one float per block), then 4 x 2 tiles (a last single
+    /// token: 4 x 1).
+    /// </summary>
+    private void Tiles4(WeightMatrix w, int row, int t0, int t1, float* scratch)
     {
         int kp = w.Q8RowLength;
         int blocks = kp / Q8Block.Size;
-        int scaleStride = blocks * 8;
+        int stride = (blocks + 7) / 8 * 8;
+        int tokens = t1 - t0;
         int n = w.Rows;
+        float* dw = scratch;
+        float* ds = scratch + 4 * stride;
         for (int r = 0; r < 4; r++)
         {
-            Q8Block.ExpandScales(w.Q8Scales + (long)(row + r) * blocks, blocks, scales + r * scaleStride);
+            Q8Block.ToSingle(w.Q8Scales + (long)(row + r) * blocks, blocks, dw + r * stride);
+            for (int t = 0; t < tokens; t++)
+            {
+                Q8Block.Multiply(dw + r * stride, _activations.BlockScales(t0 + t), stride, ds + (r * tokens + t) * stride);
+            }
         }
 
         sbyte* wr = w.Q8 + (long)row * kp;
-        int t = t0;
-        for (; t + 2 <= t1; t += 2)
+        int rowStride = tokens * stride;
+        for (int t = 0; t < tokens; t += 2)
         {
-            var x0 = _activations.Token(t);
-            var x1 = _activations.Token(t + 1);
-            float* yr = _y + (long)t * n + row;
-            if (isa == CpuIsa.Avx512)
+            float* yr = _y + (long)(t0 + t) * n + row;
+            if (t + 2 <= tokens)
             {
-                Q8Avx512Kernels.Rows4x2(wr, kp, scales, scaleStride, x0, x1, yr, n);
+                Q8Avx2TileKernels.Rows4x2(wr, kp, ds + t * stride, rowStride, stride, _activations.Token(t0 + t), _activations.Token(t0 + t + 1), yr, n);
             }
             else
             {
-                Q8Avx2Kernels.Rows4x2(wr, kp, scales, scaleStride, x0, x1, yr, n);
-            }
-        }
-
-        if (t < t1)
-        {
-            var token = _activations.Token(t);
-            float* yr = _y + (long)t * n + row;
-            if (isa == CpuIsa.Avx512)
-            {
-                Q8Avx512Kernels.Rows4x1(wr, kp, scales, scaleStride, token, yr);
-            }
-            else
-            {
-                Q8Avx2Kernels.Rows4x1(wr, kp, scales, scaleStride, token, yr, kp);
+                Q8Avx2TileKernels.Rows4x1(wr, kp, ds + t * stride, rowStride, _activations.Token(t0 + t), yr);
             }
         }
     }
 
-    /// <summary>One row x tokens [t0, t1) (the rows left over below a multiple of four).</summary>
+    /// <summary>One row x tokens [t0, t1) (the rows left over below a multiple of four), through the decode kernel.</summary>
     private void Row1(WeightMatrix w, int row, int t0, int t1, float* scales)
     {
-        int kp = w.Q8RowLength;
-        int blocks = kp / Q8Block.Size;
-        Q8Block.ExpandScales(w.Q8Scales + (long)row * blocks, blocks, scales);
-        sbyte* wr = w.Q8 + (long)row * kp;
+        int blocks = w.Q8RowLength / Q8Block.Size;
+        sbyte* wr = w.Q8 + (long)row * w.Q8RowLength;
         for (int t = t0; t < t1; t++)
         {
-            var token = _activations.Token(t);
-            _y[(long)t * w.Rows + row] = isa == CpuIsa.Avx512
-                ? Q8Avx512Kernels.Row1x1(wr, kp, scales, token)
-                : Q8Avx2Kernels.Row1x1(wr, kp, scales, token);
+            Q8Block.CombineScales(w.Q8Scales + (long)row * blocks, _activations.BlockScales(t), blocks, scales);
+            _y[(long)t * w.Rows + row] = Q8Avx2DecodeKernel.Row(wr, scales, blocks, _activations.Token(t));
         }
     }
 
-    /// <summary>Per-thread expanded scales of four rows, grown to the widest matrix seen (pinned: used by pointer).</summary>
-    private void EnsureScratch(int blocks)
+    /// <summary>Per-thread scale scratch (four rows' scales and their products with a token block's), grown to the largest seen (pinned: used by pointer).</summary>
+    private void EnsureScratch(int blocks, int tokensPerBlock)
     {
-        int needed = 4 * blocks * 8;
+        int stride = (blocks + 7) / 8 * 8;
+        int needed = 4 * stride * (1 + tokensPerBlock);
         for (int i = 0; i < _scales.Length; i++)
         {
             if (_scales[i] is null || _scales[i].Length < needed)

@@ -8,7 +8,9 @@ namespace Worker.Tests.Ops.Quantization;
 /// The Q8_0 matmul on every instruction-set path this CPU runs (AVX2 and, on AVX-512 machines, AVX-512) against
 /// <see cref="Q8Reference"/>: rows not a multiple of the 4-row kernel, widths not a multiple of the 32-value block
 /// (zero-padded tail) or of the 64-value AVX-512 step (odd block count), 1-2 token decode and longer prefills,
-/// token counts that split into several L2-sized token blocks (19 tokens of width 4864) and row bands wider than 16.
+/// token counts that split into several L2-sized token blocks (19 tokens of width 4864) and row bands wider than 16;
+/// for decode (1-2 tokens), block counts with a partial 8-block scale group and an odd last block, several guided
+/// chunks, and long rows.
 /// </summary>
 public sealed unsafe class Q8MatMulTests
 {
@@ -24,6 +26,12 @@ public sealed unsafe class Q8MatMulTests
         (33, 4864, 3, 2),
         (40, 4864, 19, 2),
         (300, 896, 7, 2),
+        (301, 896, 1, 2),
+        (19, 544, 1, 1),
+        (23, 608, 2, 2),
+        (130, 1000, 1, 2),
+        (37, 2080, 1, 2),
+        (18, 4864, 2, 2),
     ];
 
     public static TheoryData<CpuIsa, int, int, int, int> Shapes()

@@ -65,18 +65,47 @@ public sealed unsafe class Q8WeightMatrixTests
     public void HalfToSingle_EveryFiniteHalf_MatchesScalarConversion()
     {
         var bits = Enumerable.Range(0, 65536).Select(i => (ushort)i).Where(b => Half.IsFinite(BitConverter.UInt16BitsToHalf(b))).ToArray();
-        var expanded = new float[bits.Length * 8];
-        fixed (ushort* source = bits)
-        fixed (float* destination = expanded)
+        var converted = new float[bits.Length + 8];
+        foreach (int blocks in new[] { bits.Length, bits.Length - 5 })
         {
-            Q8Block.ExpandScales(source, bits.Length, destination);
-        }
+            fixed (ushort* source = bits)
+            fixed (float* destination = converted)
+            {
+                Q8Block.ToSingle(source, blocks, destination);
+            }
 
-        for (int i = 0; i < bits.Length; i++)
+            for (int i = 0; i < blocks; i++)
+            {
+                float expected = (float)BitConverter.UInt16BitsToHalf(bits[i]);
+                Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(converted[i]),
+                    $"fp16 0x{bits[i]:x4}: expected {expected}, got {converted[i]}");
+            }
+
+            Assert.All(converted[blocks..((blocks + 7) / 8 * 8)], v => Assert.Equal(0f, v));
+        }
+    }
+
+    [Fact]
+    public void CombineScales_EveryFiniteHalf_IsHalfTimesTokenScale()
+    {
+        var bits = Enumerable.Range(0, 65536).Select(i => (ushort)i).Where(b => Half.IsFinite(BitConverter.UInt16BitsToHalf(b))).ToArray();
+        var dx = Enumerable.Range(0, bits.Length).Select(i => 0.5f + (i % 7) * 0.25f).ToArray();
+        var combined = new float[bits.Length];
+        foreach (int blocks in new[] { bits.Length, bits.Length - 5 })
         {
-            float expected = (float)BitConverter.UInt16BitsToHalf(bits[i]);
-            Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(expanded[i * 8 + 7]),
-                $"fp16 0x{bits[i]:x4}: expected {expected}, got {expanded[i * 8 + 7]}");
+            fixed (ushort* source = bits)
+            fixed (float* scales = dx)
+            fixed (float* destination = combined)
+            {
+                Q8Block.CombineScales(source, scales, blocks, destination);
+            }
+
+            for (int i = 0; i < blocks; i++)
+            {
+                float expected = (float)BitConverter.UInt16BitsToHalf(bits[i]) * dx[i];
+                Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(combined[i]),
+                    $"fp16 0x{bits[i]:x4} x {dx[i]}: expected {expected}, got {combined[i]}");
+            }
         }
     }
 }

@@ -1,0 +1,86 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Worker.Runtime.Ops;
+
+/// <summary>
+/// BF16 matrix-vector products for decode (one or two tokens) on 256-bit vectors. A step loads 16 weights of a row as
+/// eight 32-bit lanes and splits them with one shift and one mask (see <see cref="Bf16PairOrder"/>; the activations
+/// come in pair order), so 32 bytes of weights cost one load, two bit operations and two FMAs per token. One row at a
+/// time, two steps per iteration into four accumulators: the weights are read as one sequential stream, which the
+/// hardware prefetcher follows at memory speed. Measured on Zen 4 (one thread, bytes per CPU-second): interleaving four
+/// rows, as a register tile would, fell from 22 to 9.5 GB/s on rows of 1792 bytes and from 14.4 to 12.7 on rows of
+/// 9728 bytes, and software prefetch lowered both; the activations are re-read from L1 instead.
+/// </summary>
+internal static unsafe class Bf16DecodeAvx2Kernels
+{
+    /// <summary>Values per step (two vectors); the pair-order block width.</summary>
+    public const int Width = 16;
+
+    /// <summary>dot(row w, x) over k values; xp is x in pair order.</summary>
+    public static float Row1x1(ushort* w, int k, float* xp)
+    {
+        Vector256<float> a = default, b = default, c = default, d = default;
+        int i = 0;
+        for (; i + 2 * Width <= k; i += 2 * Width)
+        {
+            var v = Vector256.Load((uint*)(w + i));
+            a = Vector256.FusedMultiplyAdd(Even(v), Vector256.Load(xp + i), a);
+            b = Vector256.FusedMultiplyAdd(Odd(v), Vector256.Load(xp + i + 8), b);
+            v = Vector256.Load((uint*)(w + i + Width));
+            c = Vector256.FusedMultiplyAdd(Even(v), Vector256.Load(xp + i + Width), c);
+            d = Vector256.FusedMultiplyAdd(Odd(v), Vector256.Load(xp + i + Width + 8), d);
+        }
+
+        if (i + Width <= k)
+        {
+            var v = Vector256.Load((uint*)(w + i));
+            a = Vector256.FusedMultiplyAdd(Even(v), Vector256.Load(xp + i), a);
+            b = Vector256.FusedMultiplyAdd(Odd(v), Vector256.Load(xp + i + 8), b);
+            i += Width;
+        }
+
+        return Vector256.Sum((a + b) + (c + d)) + Tail(w, i, k, xp);
+    }
+
+    /// <summary>dot(row w, x0) and dot(row w, x1) into y[0] and y[yStride]: each weight vector feeds both tokens.</summary>
+    public static void Row1x2(ushort* w, int k, float* xp0, float* xp1, float* y, int yStride)
+    {
+        Vector256<float> a0 = default, b0 = default, a1 = default, b1 = default;
+        int i = 0;
+        for (; i + Width <= k; i += Width)
+        {
+            var v = Vector256.Load((uint*)(w + i));
+            var e = Even(v);
+            var o = Odd(v);
+            a0 = Vector256.FusedMultiplyAdd(e, Vector256.Load(xp0 + i), a0);
+            b0 = Vector256.FusedMultiplyAdd(o, Vector256.Load(xp0 + i + 8), b0);
+            a1 = Vector256.FusedMultiplyAdd(e, Vector256.Load(xp1 + i), a1);
+            b1 = Vector256.FusedMultiplyAdd(o, Vector256.Load(xp1 + i + 8), b1);
+        }
+
+        y[0] = Vector256.Sum(a0 + b0) + Tail(w, i, k, xp0);
+        y[yStride] = Vector256.Sum(a1 + b1) + Tail(w, i, k, xp1);
+    }
+
+    /// <summary>The even elements of eight BF16 pairs as fp32 (low halves moved up).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Even(Vector256<uint> pairs) => Vector256.ShiftLeft(pairs, 16).AsSingle();
+
+    /// <summary>The odd elements of eight BF16 pairs as fp32 (high halves, low bits cleared).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Odd(Vector256<uint> pairs) => (pairs & Vector256.Create(0xFFFF0000u)).AsSingle();
+
+    /// <summary>The values after the last whole step, in natural order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Tail(ushort* w, int from, int k, float* xp)
+    {
+        float sum = 0;
+        for (int i = from; i < k; i++)
+        {
+            sum += xp[i] * BitConverter.UInt32BitsToSingle((uint)w[i] << 16);
+        }
+
+        return sum;
+    }
+}

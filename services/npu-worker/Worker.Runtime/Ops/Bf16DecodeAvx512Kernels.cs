@@ -1,0 +1,73 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Worker.Runtime.Ops;
+
+/// <summary>
+/// BF16 matrix-vector products for decode (one or two tokens) on 512-bit vectors. A step loads 32 weights of a row as
+/// sixteen 32-bit lanes and splits them with one shift and one mask (see <see cref="Bf16PairOrder"/>; the activations
+/// come in pair order), so 64 bytes of weights cost one load, two bit operations and two FMAs per token. One row at a
+/// time, as on the AVX2 path (<see cref="Bf16DecodeAvx2Kernels"/> says why).
+/// </summary>
+internal static unsafe class Bf16DecodeAvx512Kernels
+{
+    /// <summary>Values per step (two vectors); the pair-order block width.</summary>
+    public const int Width = 32;
+
+    /// <summary>dot(row w, x) over k values; xp is x in pair order.</summary>
+    public static float Row1x1(ushort* w, int k, float* xp)
+    {
+        Vector512<float> a = default, b = default, c = default, d = default;
+        int i = 0;
+        for (; i + 2 * Width <= k; i += 2 * Width)
+        {
+            var v = Vector512.Load((uint*)(w + i));
+            a = Vector512.FusedMultiplyAdd(Even(v), Vector512.Load(xp + i), a);
+            b = Vector512.FusedMultiplyAdd(Odd(v), Vector512.Load(xp + i + 16), b);
+            v = Vector512.Load((uint*)(w + i + Width));
+            c = Vector512.FusedMultiplyAdd(Even(v), Vector512.Load(xp + i + Width), c);
+            d = Vector512.FusedMultiplyAdd(Odd(v), Vector512.Load(xp + i + Width + 16), d);
+        }
+
+        if (i + Width <= k)
+        {
+            var v = Vector512.Load((uint*)(w + i));
+            a = Vector512.FusedMultiplyAdd(Even(v), Vector512.Load(xp + i), a);
+            b = Vector512.FusedMultiplyAdd(Odd(v), Vector512.Load(xp + i + 16), b);
+            i += Width;
+        }
+
+        return Vector512.Sum((a + b) + (c + d)) + Tail(w, i, k, xp);
+    }
+
+    /// <summary>dot(row w, x0) and dot(row w, x1) into y[0] and y[yStride]: each weight vector feeds both tokens.</summary>
+    public static void Row1x2(ushort* w, int k, float* xp0, float* xp1, float* y, int yStride)
+    {
+        Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default;
+        int i = 0;
+        for (; i + Width <= k; i += Width)
+        {
+            var v = Vector512.Load((uint*)(w + i));
+            var e = Even(v);
+            var o = Odd(v);
+            a0 = Vector512.FusedMultiplyAdd(e, Vector512.Load(xp0 + i), a0);
+            b0 = Vector512.FusedMultiplyAdd(o, Vector512.Load(xp0 + i + 16), b0);
+            a1 = Vector512.FusedMultiplyAdd(e, Vector512.Load(xp1 + i), a1);
+            b1 = Vector512.FusedMultiplyAdd(o, Vector512.Load(xp1 + i + 16), b1);
+        }
+
+        y[0] = Vector512.Sum(a0 + b0) + Tail(w, i, k, xp0);
+        y[yStride] = Vector512.Sum(a1 + b1) + Tail(w, i, k, xp1);
+    }
+
+    /// <summary>The even elements of sixteen BF16 pairs as fp32 (low halves moved up).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Even(Vector512<uint> pairs) => Vector512.ShiftLeft(pairs, 16).AsSingle();
+
+    /// <summary>The odd elements of sixteen BF16 pairs as fp32 (high halves, low bits cleared).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Odd(Vector512<uint> pairs) => (pairs & Vector512.Create(0xFFFF0000u)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Tail(ushort* w, int from, int k, float* xp) => Bf16DecodeAvx2Kernels.Tail(w, from, k, xp);
+}

@@ -1,0 +1,87 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Worker.Runtime.Ops.Quantization;
+
+/// <summary>
+/// Q8_0 x Q8_0 register tiles on 256-bit vectors for prefill and batched decode: four weight rows x two tokens, one
+/// block per step, ggml's sign trick: maddubs multiplies unsigned by signed bytes, so it gets |x| and w * sign(x) (the
+/// products are unchanged); madd with ones sums pairs into eight int32 lanes (exact: |sum| &lt;= 2 * 127 * 127 per
+/// int16 lane), then one FMA per block applies the scale. AvxVnni, where the CPU has it, replaces maddubs + madd. Each (row, token) pair's block scales come combined,
+/// d_w * d_x, one float per block, computed once per tile (<see cref="Q8MatMul"/>), so a block's scale is one
+/// broadcast load instead of an expanded-scale load and a multiply on the FP pipes the int8 products also need.
+/// ds points at the scales of (row 0, token 0); pair (r, j) is at ds + r * rowStride + j * tokenStride.
+/// </summary>
+internal static unsafe class Q8Avx2TileKernels
+{
+    /// <summary>Four rows (kp bytes apart) x two tokens: y[j * yStride + r].</summary>
+    public static void Rows4x2(sbyte* w0, int kp, float* ds, int rowStride, int tokenStride, Q8Token x0, Q8Token x1, float* y, int yStride)
+    {
+        Vector256<float> a00 = default, a10 = default, a20 = default, a30 = default;
+        Vector256<float> a01 = default, a11 = default, a21 = default, a31 = default;
+        var ones = Vector256.Create((short)1);
+        float* d0 = ds, d1 = ds + rowStride, d2 = d1 + rowStride, d3 = d2 + rowStride;
+        for (int i = 0, b = 0; i < kp; i += Q8Block.Size, b++)
+        {
+            var abs0 = Vector256.Load(x0.Abs + i);
+            var q0 = Vector256.Load(x0.Q + i);
+            var abs1 = Vector256.Load(x1.Abs + i);
+            var q1 = Vector256.Load(x1.Q + i);
+            var w = Vector256.Load(w0 + i);
+            a00 = Fma.MultiplyAdd(BlockDot(abs0, q0, w, ones), Vector256.Create(d0[b]), a00);
+            a01 = Fma.MultiplyAdd(BlockDot(abs1, q1, w, ones), Vector256.Create(d0[tokenStride + b]), a01);
+            w = Vector256.Load(w0 + kp + i);
+            a10 = Fma.MultiplyAdd(BlockDot(abs0, q0, w, ones), Vector256.Create(d1[b]), a10);
+            a11 = Fma.MultiplyAdd(BlockDot(abs1, q1, w, ones), Vector256.Create(d1[tokenStride + b]), a11);
+            w = Vector256.Load(w0 + 2 * kp + i);
+            a20 = Fma.MultiplyAdd(BlockDot(abs0, q0, w, ones), Vector256.Create(d2[b]), a20);
+            a21 = Fma.MultiplyAdd(BlockDot(abs1, q1, w, ones), Vector256.Create(d2[tokenStride + b]), a21);
+            w = Vector256.Load(w0 + 3 * kp + i);
+            a30 = Fma.MultiplyAdd(BlockDot(abs0, q0, w, ones), Vector256.Create(d3[b]), a30);
+            a31 = Fma.MultiplyAdd(BlockDot(abs1, q1, w, ones), Vector256.Create(d3[tokenStride + b]), a31);
+        }
+
+        y[0] = Vector256.Sum(a00);
+        y[1] = Vector256.Sum(a10);
+        y[2] = Vector256.Sum(a20);
+        y[3] = Vector256.Sum(a30);
+        y[yStride] = Vector256.Sum(a01);
+        y[yStride + 1] = Vector256.Sum(a11);
+        y[yStride + 2] = Vector256.Sum(a21);
+        y[yStride + 3] = Vector256.Sum(a31);
+    }
+
+    /// <summary>Four rows x one token (the odd last token of a block): row r's scales at ds + r * rowStride.</summary>
+    public static void Rows4x1(sbyte* w0, int kp, float* ds, int rowStride, Q8Token x, float* y)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        var ones = Vector256.Create((short)1);
+        float* d1 = ds + rowStride, d2 = d1 + rowStride, d3 = d2 + rowStride;
+        for (int i = 0, b = 0; i < kp; i += Q8Block.Size, b++)
+        {
+            var abs = Vector256.Load(x.Abs + i);
+            var q = Vector256.Load(x.Q + i);
+            a0 = Fma.MultiplyAdd(BlockDot(abs, q, Vector256.Load(w0 + i), ones), Vector256.Create(ds[b]), a0);
+            a1 = Fma.MultiplyAdd(BlockDot(abs, q, Vector256.Load(w0 + kp + i), ones), Vector256.Create(d1[b]), a1);
+            a2 = Fma.MultiplyAdd(BlockDot(abs, q, Vector256.Load(w0 + 2 * kp + i), ones), Vector256.Create(d2[b]), a2);
+            a3 = Fma.MultiplyAdd(BlockDot(abs, q, Vector256.Load(w0 + 3 * kp + i), ones), Vector256.Create(d3[b]), a3);
+        }
+
+        y[0] = Vector256.Sum(a0);
+        y[1] = Vector256.Sum(a1);
+        y[2] = Vector256.Sum(a2);
+        y[3] = Vector256.Sum(a3);
+    }
+
+    /// <summary>One block's 32 products summed into eight int32 lanes, as fp32 (AvxVnni where the CPU has it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> BlockDot(Vector256<byte> absX, Vector256<sbyte> x, Vector256<sbyte> w, Vector256<short> ones)
+    {
+        var signedW = Avx2.Sign(w, x);
+        Vector256<int> sums = AvxVnni.IsSupported
+            ? AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, absX, signedW)
+            : Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(absX, signedW), ones);
+        return Avx.ConvertToVector256Single(sums);
+    }
+}

@@ -1,0 +1,42 @@
+using Worker.Runtime.Ops;
+
+namespace Worker.Tests.Ops;
+
+public sealed class GuidedRowChunksTests
+{
+    [Theory]
+    [InlineData(1, 2, 16)]
+    [InlineData(15, 2, 16)]
+    [InlineData(128, 2, 16)]
+    [InlineData(4864, 2, 16)]
+    [InlineData(151936, 2, 16)]
+    [InlineData(1000, 3, 7)]
+    public void Plan_AnyRowCount_CoversEveryRowOnceWithShrinkingChunks(int rows, int workers, int minRows)
+    {
+        var chunks = new GuidedRowChunks();
+        int count = chunks.Plan(rows, workers, minRows);
+
+        Assert.Equal(0, chunks.Start(0));
+        Assert.Equal(rows, chunks.End(count - 1));
+        for (int c = 0; c < count; c++)
+        {
+            int size = chunks.End(c) - chunks.Start(c);
+            Assert.True(size > 0, $"chunk {c} is empty");
+            Assert.True(c == count - 1 || size >= minRows, $"chunk {c} has {size} rows, fewer than {minRows}");
+            if (c > 0)
+            {
+                Assert.Equal(chunks.End(c - 1), chunks.Start(c));
+                Assert.True(size <= chunks.End(c - 1) - chunks.Start(c - 1), $"chunk {c} is larger than chunk {c - 1}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Plan_ManyRows_FirstChunkIsAnEighthForTwoWorkers()
+    {
+        var chunks = new GuidedRowChunks();
+        chunks.Plan(8000, 2, 16);
+
+        Assert.Equal(1000, chunks.End(0));
+    }
+}
