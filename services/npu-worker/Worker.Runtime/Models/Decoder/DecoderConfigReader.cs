@@ -52,7 +52,7 @@ internal static class DecoderConfigReader
             rules.QkNorm,
             Flag(root, "tie_word_embeddings"),
             new RotaryEmbedding(theta, headDim, scaling));
-        Validate(spec, path);
+        DecoderSpecNames.ConfigJson.Validate(spec, path);
         return new DecoderConfig(architecture, spec, context, LoadEosTokenIds(directory, root));
     }
 
@@ -72,17 +72,6 @@ internal static class DecoderConfigReader
 
     private static bool Flag(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;
-
-    private static void Validate(DecoderSpec s, string path)
-    {
-        Check(path, s.Vocab > 0, $"vocab_size must be > 0, got {s.Vocab}");
-        Check(path, s.Hidden > 0, $"hidden_size must be > 0, got {s.Hidden}");
-        Check(path, s.Intermediate > 0, $"intermediate_size must be > 0, got {s.Intermediate}");
-        Check(path, s.Layers > 0, $"num_hidden_layers must be > 0, got {s.Layers}");
-        Check(path, s.KvHeads > 0 && s.Heads % s.KvHeads == 0,
-            $"num_key_value_heads must divide num_attention_heads {s.Heads}, got {s.KvHeads}");
-        Check(path, s.RmsNormEps > 0, $"rms_norm_eps must be > 0, got {s.RmsNormEps}");
-    }
 
     private static void Check(string path, bool condition, string message)
     {

@@ -69,7 +69,9 @@ public static class GgufConfigReader
             known.Rules.QkNorm,
             !HasTensor(file, GgufTensorNames.Output),
             new RotaryEmbedding(theta, headDim, scaling));
-        Validate(file, arch, spec);
+        new DecoderSpecNames(
+            $"the vocabulary size ({GgufKeys.Tokens})", GgufKeys.EmbeddingLength(arch), GgufKeys.FeedForwardLength(arch), GgufKeys.BlockCount(arch),
+            GgufKeys.HeadCount(arch), GgufKeys.HeadCountKv(arch), GgufKeys.LayerNormRmsEpsilon(arch)).Validate(spec, file.Path);
         var config = new DecoderConfig(known.HfName, spec, scaling?.ContextLength(context) ?? context, EosTokenIds(file));
         return (config, known.PermutedQueryKey ? (heads, kvHeads) : null);
     }
@@ -87,17 +89,6 @@ public static class GgufConfigReader
             .OfType<int>().Distinct().ToArray();
 
     private static bool HasTensor(GgufFile file, string name) => file.Tensors.Any(t => t.Name == name);
-
-    private static void Validate(GgufFile file, string arch, DecoderSpec s)
-    {
-        Check(file, s.Vocab > 0, $"the vocabulary must not be empty, got {s.Vocab} tokens");
-        Check(file, s.Hidden > 0, $"{GgufKeys.EmbeddingLength(arch)} must be > 0, got {s.Hidden}");
-        Check(file, s.Intermediate > 0, $"{GgufKeys.FeedForwardLength(arch)} must be > 0, got {s.Intermediate}");
-        Check(file, s.Layers > 0, $"{GgufKeys.BlockCount(arch)} must be > 0, got {s.Layers}");
-        Check(file, s.KvHeads > 0 && s.Heads % s.KvHeads == 0,
-            $"{GgufKeys.HeadCountKv(arch)} must divide {GgufKeys.HeadCount(arch)} {s.Heads}, got {s.KvHeads}");
-        Check(file, s.RmsNormEps > 0, $"{GgufKeys.LayerNormRmsEpsilon(arch)} must be > 0, got {s.RmsNormEps}");
-    }
 
     internal static void Check(GgufFile file, bool condition, string message)
     {
