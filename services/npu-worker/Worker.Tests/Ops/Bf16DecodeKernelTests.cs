@@ -1,5 +1,6 @@
 using Worker.Runtime.Checkpoints;
 using Worker.Runtime.Ops;
+using Worker.Tests.Support;
 
 namespace Worker.Tests.Ops;
 
@@ -25,19 +26,7 @@ public sealed unsafe class Bf16DecodeKernelTests
         (43, 4871, 1, 1),
     ];
 
-    public static TheoryData<CpuIsa, int, int, int, int> Shapes()
-    {
-        var data = new TheoryData<CpuIsa, int, int, int, int>();
-        foreach (var isa in CpuIsaSelection.Supported)
-        {
-            foreach (var (rows, cols, tokens, threads) in ShapeList)
-            {
-                data.Add(isa, rows, cols, tokens, threads);
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<CpuIsa, int, int, int, int> Shapes() => KernelShapes.OnEverySupportedIsa(ShapeList);
 
     [Theory]
     [MemberData(nameof(Shapes))]

@@ -1,6 +1,7 @@
 using Worker.Runtime.Checkpoints;
-using Worker.Runtime.Ops;
 using Worker.Runtime.Ops.Quantization;
+using Worker.Runtime.Ops;
+using Worker.Tests.Support;
 
 namespace Worker.Tests.Ops.Quantization;
 
@@ -34,19 +35,7 @@ public sealed unsafe class Q8MatMulTests
         (18, 4864, 2, 2),
     ];
 
-    public static TheoryData<CpuIsa, int, int, int, int> Shapes()
-    {
-        var data = new TheoryData<CpuIsa, int, int, int, int>();
-        foreach (var isa in CpuIsaSelection.Supported)
-        {
-            foreach (var (rows, cols, tokens, threads) in ShapeList)
-            {
-                data.Add(isa, rows, cols, tokens, threads);
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<CpuIsa, int, int, int, int> Shapes() => KernelShapes.OnEverySupportedIsa(ShapeList);
 
     [Theory]
     [MemberData(nameof(Shapes))]

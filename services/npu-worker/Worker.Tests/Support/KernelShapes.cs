@@ -1,0 +1,22 @@
+using Worker.Runtime.Ops;
+
+namespace Worker.Tests.Support;
+
+/// <summary>Kernel test cases: every shape on every instruction-set path this CPU supports.</summary>
+internal static class KernelShapes
+{
+    /// <param name="shapes">(rows, cols, tokens, threads) of each case.</param>
+    public static TheoryData<CpuIsa, int, int, int, int> OnEverySupportedIsa(IEnumerable<(int Rows, int Cols, int Tokens, int Threads)> shapes)
+    {
+        var data = new TheoryData<CpuIsa, int, int, int, int>();
+        foreach (var isa in CpuIsaSelection.Supported)
+        {
+            foreach (var (rows, cols, tokens, threads) in shapes)
+            {
+                data.Add(isa, rows, cols, tokens, threads);
+            }
+        }
+
+        return data;
+    }
+}
