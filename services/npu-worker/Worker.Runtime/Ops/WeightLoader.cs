@@ -15,11 +15,16 @@ public sealed class WeightLoader(WeightQuantization quantization)
     /// <summary>Bytes of every matrix loaded through this loader.</summary>
     public long Bytes { get; private set; }
 
-    /// <exception cref="InvalidDataException">The tensor is not a 2-D matrix.</exception>
-    public WeightMatrix Matrix(TensorView tensor)
+    /// <summary>One matrix holding the tensors' rows in order (<see cref="WeightMatrix.Stack"/>); each tensor's mapped pages are released once read.</summary>
+    /// <exception cref="InvalidDataException">A tensor is not a 2-D matrix, or their row lengths differ.</exception>
+    public WeightMatrix Matrix(params TensorView[] tensors)
     {
-        var matrix = WeightMatrix.FromTensor(tensor, quantization);
-        tensor.ReleaseMappedPages();
+        var matrix = WeightMatrix.Stack(tensors, quantization);
+        foreach (var tensor in tensors)
+        {
+            tensor.ReleaseMappedPages();
+        }
+
         Bytes += matrix.Bytes;
         return matrix;
     }

@@ -59,39 +59,77 @@ public sealed unsafe partial class WeightMatrix
     public static WeightMatrix FromTensor(TensorView tensor) => FromTensor(tensor, WeightQuantization.None);
 
     /// <exception cref="InvalidDataException">The tensor is not a 2-D matrix.</exception>
-    public static WeightMatrix FromTensor(TensorView tensor, WeightQuantization quantization)
+    public static WeightMatrix FromTensor(TensorView tensor, WeightQuantization quantization) => Stack([tensor], quantization);
+
+    /// <summary>
+    /// The matrices' rows one after another in one matrix (q, k and v projections as one QKV matrix; gate and up as
+    /// one), so a matmul over them is one parallel pass that reads the activations once. Held as Q8_0 when asked or
+    /// when any part already is (a GGUF file's blocks are taken as they are), as BF16 when every part is BF16, as fp32
+    /// otherwise. Each part is read straight from its mapped file; no other copy is made.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A part is not a 2-D matrix, or the parts' row lengths differ.</exception>
+    public static WeightMatrix Stack(IReadOnlyList<TensorView> parts, WeightQuantization quantization)
     {
-        if (tensor.Shape.Count != 2 || tensor.Shape[0] > int.MaxValue || tensor.Shape[1] > int.MaxValue)
+        if (parts.Count == 0)
         {
-            throw new InvalidDataException($"Tensor '{tensor.Name}' must be a 2-D matrix, got shape {TensorSpec.FormatShape(tensor.Shape)}.");
+            throw new ArgumentException("Stack needs at least one tensor.", nameof(parts));
         }
 
-        int rows = (int)tensor.Shape[0];
-        int cols = (int)tensor.Shape[1];
-        if (tensor.DType == TensorDType.Q8_0)
+        int cols = Columns(parts[0]);
+        long totalRows = 0;
+        foreach (var part in parts)
         {
-            return FromQ8Blocks(tensor, rows, cols);
+            if (Columns(part) != cols)
+            {
+                throw new InvalidDataException(
+                    $"Tensor '{part.Name}' has rows of {part.Shape[1]} elements, '{parts[0].Name}' of {cols}; they cannot share one matrix.");
+            }
+
+            totalRows += part.Shape[0];
         }
 
-        if (quantization == WeightQuantization.Q8_0)
+        int rows = checked((int)totalRows);
+        if (quantization == WeightQuantization.Q8_0 || parts.Any(p => p.DType == TensorDType.Q8_0))
         {
-            return QuantizeQ8(tensor, rows, cols);
+            return StackQ8(parts, rows, cols);
         }
 
-        if (tensor.DType == TensorDType.BF16)
+        if (parts.All(p => p.DType == TensorDType.BF16))
         {
             var data = GC.AllocateUninitializedArray<ushort>(checked(rows * cols), pinned: true);
-            for (int r = 0; r < rows; r++)
+            int offset = 0;
+            foreach (var part in parts)
             {
-                new ReadOnlySpan<ushort>(tensor.Row(r), cols).CopyTo(data.AsSpan(r * cols, cols));
+                for (int r = 0; r < part.Shape[0]; r++, offset++)
+                {
+                    new ReadOnlySpan<ushort>(part.Row(r), cols).CopyTo(data.AsSpan(offset * cols, cols));
+                }
             }
 
             return new WeightMatrix(rows, cols, data, null);
         }
 
         var values = GC.AllocateUninitializedArray<float>(checked(rows * cols), pinned: true);
-        tensor.CopyTo(values);
+        int first = 0;
+        foreach (var part in parts)
+        {
+            int partRows = (int)part.Shape[0];
+            part.CopyTo(values.AsSpan(first * cols, partRows * cols));
+            first += partRows;
+        }
+
         return new WeightMatrix(rows, cols, null, values);
+    }
+
+    /// <exception cref="InvalidDataException">The tensor is not a 2-D matrix.</exception>
+    private static int Columns(TensorView tensor)
+    {
+        if (tensor.Shape.Count != 2 || tensor.Shape[0] > int.MaxValue || tensor.Shape[1] > int.MaxValue)
+        {
+            throw new InvalidDataException($"Tensor '{tensor.Name}' must be a 2-D matrix, got shape {TensorSpec.FormatShape(tensor.Shape)}.");
+        }
+
+        return (int)tensor.Shape[1];
     }
 
     /// <summary>Row r widened to fp32 (the embedding lookup; a Q8_0 row is dequantized, q * d).</summary>
@@ -123,24 +161,48 @@ public sealed unsafe partial class WeightMatrix
         }
     }
 
-    /// <summary>Each row widened to fp32 and quantized, rows in parallel; the mapped file is the only other copy.</summary>
-    private static WeightMatrix QuantizeQ8(TensorView tensor, int rows, int cols)
+    /// <summary>The parts' rows as Q8_0: blocks of Q8_0 tensors split as they are, other tensors quantized row by row.</summary>
+    private static WeightMatrix StackQ8(IReadOnlyList<TensorView> parts, int rows, int cols)
     {
         int length = Q8Block.PaddedLength(cols);
-        int blocks = length / Q8Block.Size;
         var q = GC.AllocateUninitializedArray<sbyte>(checked(rows * length), pinned: true);
-        var scales = GC.AllocateUninitializedArray<ushort>(checked(rows * blocks), pinned: true);
+        var scales = GC.AllocateUninitializedArray<ushort>(checked(rows * (length / Q8Block.Size)), pinned: true);
+        int first = 0;
+        foreach (var part in parts)
+        {
+            if (part.DType == TensorDType.Q8_0)
+            {
+                CopyQ8Blocks(part, first, q, scales);
+            }
+            else
+            {
+                QuantizeRows(part, first, q, scales);
+            }
+
+            first += (int)part.Shape[0];
+        }
+
+        return new WeightMatrix(rows, cols, null, null, q, scales);
+    }
+
+    /// <summary>Each of the tensor's rows widened to fp32 and quantized into rows [first, ...), rows in parallel; the mapped file is the only other copy.</summary>
+    private static void QuantizeRows(TensorView tensor, int first, sbyte[] q, ushort[] scales)
+    {
+        int rows = (int)tensor.Shape[0];
+        int cols = (int)tensor.Shape[1];
+        int length = Q8Block.PaddedLength(cols);
+        int blocks = length / Q8Block.Size;
         const int RowsPerTask = 64;
         Parallel.For(0, (rows + RowsPerTask - 1) / RowsPerTask, () => new float[cols], (task, _, row) =>
         {
             for (int r = task * RowsPerTask; r < Math.Min(rows, (task + 1) * RowsPerTask); r++)
             {
                 tensor.CopyTo(row, (long)r * cols);
-                Q8Block.QuantizeWeightRow(row, q.AsSpan(r * length, length), scales.AsSpan(r * blocks, blocks));
+                int target = first + r;
+                Q8Block.QuantizeWeightRow(row, q.AsSpan(target * length, length), scales.AsSpan(target * blocks, blocks));
             }
 
             return row;
         }, _ => { });
-        return new WeightMatrix(rows, cols, null, null, q, scales);
     }
 }

@@ -70,15 +70,21 @@ public sealed class DecoderModel : ICausalLm
         var k = ws.Key.AsSpan(0, t * kvWidth);
         var v = ws.Value.AsSpan(0, t * kvWidth);
 
-        // q, k, v = x W^T (+ b)
-        _ops.MatMul.MatMul(xn, t, w.QProj, q);
-        _ops.MatMul.MatMul(xn, t, w.KProj, k);
-        _ops.MatMul.MatMul(xn, t, w.VProj, v);
-        if (_dims.QkvBias)
+        // [q | k | v] = x W_qkv^T (+ b), one matmul over the stacked rows, then each token's row split in three.
+        int qkvWidth = qWidth + 2 * kvWidth;
+        var qkv = ws.Qkv.AsSpan(0, t * qkvWidth);
+        _ops.MatMul.MatMul(xn, t, w.QkvProj, qkv);
+        if (w.QkvBias is { } bias)
         {
-            AddBias(q, w.QBias!);
-            AddBias(k, w.KBias!);
-            AddBias(v, w.VBias!);
+            AddBias(qkv, bias);
+        }
+
+        for (int i = 0; i < t; i++)
+        {
+            var row = qkv.Slice(i * qkvWidth, qkvWidth);
+            row[..qWidth].CopyTo(q.Slice(i * qWidth, qWidth));
+            row.Slice(qWidth, kvWidth).CopyTo(k.Slice(i * kvWidth, kvWidth));
+            row.Slice(qWidth + kvWidth, kvWidth).CopyTo(v.Slice(i * kvWidth, kvWidth));
         }
 
         // Qwen3: q, k = RMSNorm over each head's d values (the kernel normalises rows of the weight's width).
@@ -102,18 +108,26 @@ public sealed class DecoderModel : ICausalLm
         _ops.MatMul.MatMul(attention, t, w.OProj, ws.Projected.AsSpan(0, t * _dims.Hidden));
     }
 
-    /// <summary>SwiGLU: down(silu(gate(x)) * up(x)), silu(g) = g * sigmoid(g).</summary>
+    /// <summary>
+    /// SwiGLU: down(silu(gate(x)) * up(x)), silu(g) = g * sigmoid(g). Gate and up are one matmul over the stacked
+    /// rows (each token's row is [g | u]); the product is written over g and the rows are packed to [T, I] in place.
+    /// </summary>
     private void Mlp(DecoderLayerWeights w, ReadOnlySpan<float> xn, int t)
     {
-        var ws = _workspace;
-        var gate = ws.Gate.AsSpan(0, t * _dims.Intermediate);
-        var up = ws.Up.AsSpan(0, t * _dims.Intermediate);
-        _ops.MatMul.MatMul(xn, t, w.GateProj, gate);
-        _ops.MatMul.MatMul(xn, t, w.UpProj, up);
-        TensorPrimitives.Multiply(up, gate, up);         // g * u
-        TensorPrimitives.Sigmoid(gate, gate);            // sigmoid(g)
-        TensorPrimitives.Multiply(gate, up, gate);       // sigmoid(g) * g * u
-        _ops.MatMul.MatMul(gate, t, w.DownProj, ws.Projected.AsSpan(0, t * _dims.Hidden));
+        int inter = _dims.Intermediate;
+        var gateUp = _workspace.GateUp.AsSpan(0, t * 2 * inter);
+        _ops.MatMul.MatMul(xn, t, w.GateUpProj, gateUp);
+        for (int i = 0; i < t; i++)
+        {
+            var gate = gateUp.Slice(i * 2 * inter, inter);
+            var up = gateUp.Slice(i * 2 * inter + inter, inter);
+            TensorPrimitives.Multiply(up, gate, up);         // g * u
+            TensorPrimitives.Sigmoid(gate, gate);            // sigmoid(g)
+            TensorPrimitives.Multiply(gate, up, gate);       // sigmoid(g) * g * u
+            gate.CopyTo(gateUp.Slice(i * inter, inter));     // row i of [T, I]: never past row i's own g, so earlier rows stay intact
+        }
+
+        _ops.MatMul.MatMul(gateUp[..(t * inter)], t, w.DownProj, _workspace.Projected.AsSpan(0, t * _dims.Hidden));
     }
 
     /// <summary>logits = norm(x) W_lm^T, only for the rows that sample.</summary>

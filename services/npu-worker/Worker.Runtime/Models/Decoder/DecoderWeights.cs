@@ -21,6 +21,8 @@ public sealed record DecoderWeights(
         int done = 0;
 
         WeightMatrix Matrix(string name, long rows, long cols) => loader.Matrix(checkpoint.Get(name, rows, cols));
+        WeightMatrix Stacked(long cols, params (string Name, long Rows)[] parts) =>
+            loader.Matrix([.. parts.Select(p => checkpoint.Get(p.Name, p.Rows, cols))]);
         float[] Vector(string name, long length)
         {
             var tensor = checkpoint.Get(name, length);
@@ -30,6 +32,9 @@ public sealed record DecoderWeights(
         }
 
         float[]? Optional(bool present, string name, long length) => present ? Vector(name, length) : null;
+        float[]? QkvBias(int l) => spec.QkvBias
+            ? [.. Vector(Layer(l, "self_attn.q_proj.bias"), q), .. Vector(Layer(l, "self_attn.k_proj.bias"), kv), .. Vector(Layer(l, "self_attn.v_proj.bias"), kv)]
+            : null;
 
         var embed = Matrix(Embedding, v, h);
         progress?.Report(++done / (double)total);
@@ -38,18 +43,13 @@ public sealed record DecoderWeights(
         {
             layers[l] = new DecoderLayerWeights(
                 Vector(Layer(l, "input_layernorm.weight"), h),
-                Matrix(Layer(l, "self_attn.q_proj.weight"), q, h),
-                Optional(spec.QkvBias, Layer(l, "self_attn.q_proj.bias"), q),
-                Matrix(Layer(l, "self_attn.k_proj.weight"), kv, h),
-                Optional(spec.QkvBias, Layer(l, "self_attn.k_proj.bias"), kv),
-                Matrix(Layer(l, "self_attn.v_proj.weight"), kv, h),
-                Optional(spec.QkvBias, Layer(l, "self_attn.v_proj.bias"), kv),
+                Stacked(h, (Layer(l, "self_attn.q_proj.weight"), q), (Layer(l, "self_attn.k_proj.weight"), kv), (Layer(l, "self_attn.v_proj.weight"), kv)),
+                QkvBias(l),
                 Optional(spec.QkNorm, Layer(l, "self_attn.q_norm.weight"), d),
                 Optional(spec.QkNorm, Layer(l, "self_attn.k_norm.weight"), d),
                 Matrix(Layer(l, "self_attn.o_proj.weight"), h, q),
                 Vector(Layer(l, "post_attention_layernorm.weight"), h),
-                Matrix(Layer(l, "mlp.gate_proj.weight"), i, h),
-                Matrix(Layer(l, "mlp.up_proj.weight"), i, h),
+                Stacked(h, (Layer(l, "mlp.gate_proj.weight"), i), (Layer(l, "mlp.up_proj.weight"), i)),
                 Matrix(Layer(l, "mlp.down_proj.weight"), h, i));
             progress?.Report(++done / (double)total);
         }

@@ -11,13 +11,13 @@ internal sealed class DecoderWorkspace(DecoderSpec dims)
 
     public float[] Hidden { get; private set; } = [];     // residual stream x [T, H]
     public float[] Normed { get; private set; } = [];     // RMSNorm(x) [T, H]
+    public float[] Qkv { get; private set; } = [];        // [T, nh*d + 2*nkv*d]: the stacked projection's rows
     public float[] Query { get; private set; } = [];      // [T, nh*d]
     public float[] Key { get; private set; } = [];        // [T, nkv*d]
     public float[] Value { get; private set; } = [];      // [T, nkv*d]
     public float[] Attention { get; private set; } = [];  // attention output [T, nh*d]
     public float[] Projected { get; private set; } = [];  // o_proj / down_proj output [T, H]
-    public float[] Gate { get; private set; } = [];       // [T, I]
-    public float[] Up { get; private set; } = [];         // [T, I]
+    public float[] GateUp { get; private set; } = [];     // [T, 2I]: gate and up rows, then the SwiGLU product packed [T, I]
     public float[] Cos { get; private set; } = [];        // [T, d/2]
     public float[] Sin { get; private set; } = [];        // [T, d/2]
     public float[] LastHidden { get; private set; } = []; // rows that need logits [R, H]
@@ -30,13 +30,13 @@ internal sealed class DecoderWorkspace(DecoderSpec dims)
             int t = Math.Max(tokens, TokenCapacity * 2);
             Hidden = new float[t * dims.Hidden];
             Normed = new float[t * dims.Hidden];
+            Qkv = new float[t * (dims.QueryWidth + 2 * dims.KvWidth)];
             Query = new float[t * dims.QueryWidth];
             Key = new float[t * dims.KvWidth];
             Value = new float[t * dims.KvWidth];
             Attention = new float[t * dims.QueryWidth];
             Projected = new float[t * dims.Hidden];
-            Gate = new float[t * dims.Intermediate];
-            Up = new float[t * dims.Intermediate];
+            GateUp = new float[t * 2 * dims.Intermediate];
             Cos = new float[t * dims.HeadDim / 2];
             Sin = new float[t * dims.HeadDim / 2];
             TokenCapacity = t;

@@ -16,6 +16,9 @@ internal sealed unsafe class Q8MatMul(ComputeThreadPool pool) : IParallelWork
     private const int MinRowsPerChunk = 16;
     private const int MaxRowsPerChunk = 256;
 
+    /// <summary>Up to this many tokens the caller quantizes them itself: a few microseconds, less than waking the pool.</summary>
+    private const int InlineQuantizeTokens = 4;
+
     /// <summary>Weight bytes of a band when many tokens pass over it: about half a Zen 3/4 core's L2.</summary>
     private const int WeightBandBytes = 256 * 1024;
 
@@ -52,9 +55,20 @@ internal sealed unsafe class Q8MatMul(ComputeThreadPool pool) : IParallelWork
         _weight = weight;
         try
         {
-            _quantizing = true;
-            pool.Run(this, tokens);
-            _quantizing = false;
+            if (tokens <= InlineQuantizeTokens)
+            {
+                for (int t = 0; t < tokens; t++)
+                {
+                    _activations.QuantizeToken(t, x + (long)t * weight.Cols, weight.Cols);
+                }
+            }
+            else
+            {
+                _quantizing = true;
+                pool.Run(this, tokens);
+                _quantizing = false;
+            }
+
             _decoding = tokens <= 2;
             pool.Run(this, _decoding ? _decodeChunks.Plan(weight.Rows, pool.WorkerCount, MinRowsPerChunk)
                 : (weight.Rows + _rowsPerChunk - 1) / _rowsPerChunk);
