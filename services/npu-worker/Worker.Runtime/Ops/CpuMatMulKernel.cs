@@ -33,7 +33,7 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
     private readonly float[][] _panels;
     private readonly Q8MatMul _q8;
     private readonly GuidedRowChunks _decodeChunks = new();
-    private float[] _pairOrdered = [];
+    private AlignedBuffer<float> _pairOrdered = AlignedBuffer<float>.Empty;
     private float* _xp;
     private float* _x;
     private float* _y;
@@ -117,24 +117,22 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
         int k = weight.Cols;
         if (_pairOrdered.Length < tokens * k)
         {
-            _pairOrdered = GC.AllocateUninitializedArray<float>(tokens * k, pinned: true);
+            _pairOrdered = new AlignedBuffer<float>(tokens * k);
         }
 
-        fixed (float* xp = _pairOrdered)
+        float* xp = _pairOrdered.Pointer;
+        int width = Isa == CpuIsa.Avx512 ? Bf16DecodeAvx512Kernels.Width : Bf16DecodeAvx2Kernels.Width;
+        for (int t = 0; t < tokens; t++)
         {
-            int width = Isa == CpuIsa.Avx512 ? Bf16DecodeAvx512Kernels.Width : Bf16DecodeAvx2Kernels.Width;
-            for (int t = 0; t < tokens; t++)
-            {
-                Bf16PairOrder.Reorder(x + (long)t * k, k, width, xp + (long)t * k);
-            }
-
-            _xp = xp;
-            _y = y;
-            _tokens = tokens;
-            _weight = weight;
-            _pool.Run(this, _decodeChunks.Plan(weight.Rows, _pool.WorkerCount, MinDecodeRows));
-            _weight = null;
+            Bf16PairOrder.Reorder(x + (long)t * k, k, width, xp + (long)t * k);
         }
+
+        _xp = xp;
+        _y = y;
+        _tokens = tokens;
+        _weight = weight;
+        _pool.Run(this, _decodeChunks.Plan(weight.Rows, _pool.WorkerCount, MinDecodeRows));
+        _weight = null;
     }
 
     public void Execute(int chunkIndex, int workerIndex)

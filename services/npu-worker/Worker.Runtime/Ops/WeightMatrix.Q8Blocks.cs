@@ -8,7 +8,7 @@ public sealed unsafe partial class WeightMatrix
 {
     /// <summary>Splits each 34-byte block (fp16 scale, 32 int8) into the quants and the scales of rows [first, ...), row by row in the tensor's row order.</summary>
     /// <exception cref="InvalidDataException">The row length is not a whole number of blocks.</exception>
-    private static void CopyQ8Blocks(TensorView tensor, int first, sbyte[] q, ushort[] scales)
+    private static void CopyQ8Blocks(TensorView tensor, int first, AlignedBuffer<sbyte> q, AlignedBuffer<ushort> scales)
     {
         int rows = (int)tensor.Shape[0];
         int cols = (int)tensor.Shape[1];
@@ -25,8 +25,8 @@ public sealed unsafe partial class WeightMatrix
             for (int b = 0; b < blocks; b++)
             {
                 byte* block = row + b * TensorView.Q8BlockBytes;
-                scales[target * blocks + b] = *(ushort*)block;
-                new ReadOnlySpan<sbyte>(block + 2, Q8Block.Size).CopyTo(q.AsSpan(target * cols + b * Q8Block.Size, Q8Block.Size));
+                scales.Pointer[target * blocks + b] = *(ushort*)block;
+                new ReadOnlySpan<sbyte>(block + 2, Q8Block.Size).CopyTo(new Span<sbyte>(q.Pointer + (long)target * cols + b * Q8Block.Size, Q8Block.Size));
             }
         }
     }

@@ -14,12 +14,12 @@ namespace Worker.Runtime.Ops;
 /// </summary>
 public sealed unsafe partial class WeightMatrix
 {
-    private readonly ushort[]? _bf16;
-    private readonly float[]? _f32;
-    private readonly sbyte[]? _q8;
-    private readonly ushort[]? _q8Scales;
+    private readonly AlignedBuffer<ushort>? _bf16;
+    private readonly AlignedBuffer<float>? _f32;
+    private readonly AlignedBuffer<sbyte>? _q8;
+    private readonly AlignedBuffer<ushort>? _q8Scales;
 
-    private WeightMatrix(int rows, int cols, ushort[]? bf16, float[]? f32, sbyte[]? q8 = null, ushort[]? q8Scales = null)
+    private WeightMatrix(int rows, int cols, AlignedBuffer<ushort>? bf16, AlignedBuffer<float>? f32, AlignedBuffer<sbyte>? q8 = null, AlignedBuffer<ushort>? q8Scales = null)
     {
         Rows = rows;
         Cols = cols;
@@ -38,20 +38,20 @@ public sealed unsafe partial class WeightMatrix
     public string Format => IsQ8 ? "q8_0" : IsBf16 ? "bf16" : "fp32";
 
     /// <summary>Bytes of weight data held in memory.</summary>
-    public long Bytes => IsQ8 ? _q8!.LongLength + _q8Scales!.LongLength * sizeof(ushort)
-        : IsBf16 ? _bf16!.LongLength * sizeof(ushort) : _f32!.LongLength * sizeof(float);
+    public long Bytes => IsQ8 ? _q8!.Length + (long)_q8Scales!.Length * sizeof(ushort)
+        : IsBf16 ? (long)_bf16!.Length * sizeof(ushort) : (long)_f32!.Length * sizeof(float);
 
-    /// <summary>BF16 elements; only when IsBf16. Pinned, so the pointer is stable.</summary>
-    public ushort* Bf16 => (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_bf16!));
+    /// <summary>BF16 elements, starting on a cache line; only when IsBf16. Pinned, so the pointer is stable.</summary>
+    public ushort* Bf16 => _bf16!.Pointer;
 
     /// <summary>fp32 elements; only when neither IsBf16 nor IsQ8.</summary>
-    public float* F32 => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_f32!));
+    public float* F32 => _f32!.Pointer;
 
-    /// <summary>Q8_0 quants, rows <see cref="Q8RowLength"/> bytes apart; only when IsQ8.</summary>
-    public sbyte* Q8 => (sbyte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_q8!));
+    /// <summary>Q8_0 quants, rows <see cref="Q8RowLength"/> bytes apart, starting on a cache line; only when IsQ8.</summary>
+    public sbyte* Q8 => _q8!.Pointer;
 
     /// <summary>Q8_0 scales as fp16 bits, Q8RowLength / 32 per row; only when IsQ8.</summary>
-    public ushort* Q8Scales => (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_q8Scales!));
+    public ushort* Q8Scales => _q8Scales!.Pointer;
 
     /// <summary>Cols rounded up to whole Q8_0 blocks.</summary>
     public int Q8RowLength => Q8Block.PaddedLength(Cols);
@@ -96,25 +96,25 @@ public sealed unsafe partial class WeightMatrix
 
         if (parts.All(p => p.DType == TensorDType.BF16))
         {
-            var data = GC.AllocateUninitializedArray<ushort>(checked(rows * cols), pinned: true);
+            var data = new AlignedBuffer<ushort>(checked(rows * cols));
             int offset = 0;
             foreach (var part in parts)
             {
                 for (int r = 0; r < part.Shape[0]; r++, offset++)
                 {
-                    new ReadOnlySpan<ushort>(part.Row(r), cols).CopyTo(data.AsSpan(offset * cols, cols));
+                    new ReadOnlySpan<ushort>(part.Row(r), cols).CopyTo(data.Span.Slice(offset * cols, cols));
                 }
             }
 
             return new WeightMatrix(rows, cols, data, null);
         }
 
-        var values = GC.AllocateUninitializedArray<float>(checked(rows * cols), pinned: true);
+        var values = new AlignedBuffer<float>(checked(rows * cols));
         int first = 0;
         foreach (var part in parts)
         {
             int partRows = (int)part.Shape[0];
-            part.CopyTo(values.AsSpan(first * cols, partRows * cols));
+            part.CopyTo(values.Span.Slice(first * cols, partRows * cols));
             first += partRows;
         }
 
@@ -138,8 +138,8 @@ public sealed unsafe partial class WeightMatrix
         if (_q8 is not null)
         {
             int length = Q8RowLength;
-            var q = _q8.AsSpan(row * length, Cols);
-            var scales = _q8Scales.AsSpan(row * (length / Q8Block.Size));
+            var q = _q8.Span.Slice(row * length, Cols);
+            var scales = _q8Scales!.Span[(row * (length / Q8Block.Size))..];
             for (int i = 0; i < q.Length; i++)
             {
                 destination[i] = q[i] * Q8Block.HalfToSingle(scales[i / Q8Block.Size]);
@@ -150,11 +150,11 @@ public sealed unsafe partial class WeightMatrix
 
         if (_f32 is not null)
         {
-            _f32.AsSpan(row * Cols, Cols).CopyTo(destination);
+            _f32.Span.Slice(row * Cols, Cols).CopyTo(destination);
             return;
         }
 
-        var source = _bf16.AsSpan(row * Cols, Cols);
+        var source = _bf16!.Span.Slice(row * Cols, Cols);
         for (int i = 0; i < source.Length; i++)
         {
             destination[i] = BFloat16.ToSingle(source[i]);
@@ -165,8 +165,8 @@ public sealed unsafe partial class WeightMatrix
     private static WeightMatrix StackQ8(IReadOnlyList<TensorView> parts, int rows, int cols)
     {
         int length = Q8Block.PaddedLength(cols);
-        var q = GC.AllocateUninitializedArray<sbyte>(checked(rows * length), pinned: true);
-        var scales = GC.AllocateUninitializedArray<ushort>(checked(rows * (length / Q8Block.Size)), pinned: true);
+        var q = new AlignedBuffer<sbyte>(checked(rows * length));
+        var scales = new AlignedBuffer<ushort>(checked(rows * (length / Q8Block.Size)));
         int first = 0;
         foreach (var part in parts)
         {
@@ -186,7 +186,7 @@ public sealed unsafe partial class WeightMatrix
     }
 
     /// <summary>Each of the tensor's rows widened to fp32 and quantized into rows [first, ...), rows in parallel; the mapped file is the only other copy.</summary>
-    private static void QuantizeRows(TensorView tensor, int first, sbyte[] q, ushort[] scales)
+    private static void QuantizeRows(TensorView tensor, int first, AlignedBuffer<sbyte> q, AlignedBuffer<ushort> scales)
     {
         int rows = (int)tensor.Shape[0];
         int cols = (int)tensor.Shape[1];
@@ -199,7 +199,7 @@ public sealed unsafe partial class WeightMatrix
             {
                 tensor.CopyTo(row, (long)r * cols);
                 int target = first + r;
-                Q8Block.QuantizeWeightRow(row, q.AsSpan(target * length, length), scales.AsSpan(target * blocks, blocks));
+                Q8Block.QuantizeWeightRow(row, q.Span.Slice(target * length, length), scales.Span.Slice(target * blocks, blocks));
             }
 
             return row;

@@ -11,8 +11,8 @@ namespace Worker.Runtime.Ops.Quantization;
 /// </summary>
 internal sealed unsafe class Q8Activations
 {
-    private sbyte[] _q = [];
-    private byte[] _abs = [];
+    private AlignedBuffer<sbyte> _q = AlignedBuffer<sbyte>.Empty;
+    private AlignedBuffer<byte> _abs = AlignedBuffer<byte>.Empty;
     private float[] _blockScales = [];
 
     public int Tokens { get; private set; }
@@ -30,8 +30,8 @@ internal sealed unsafe class Q8Activations
         int length = checked(tokens * PaddedCols);
         if (_q.Length < length)
         {
-            _q = GC.AllocateUninitializedArray<sbyte>(length, pinned: true);
-            _abs = GC.AllocateUninitializedArray<byte>(length, pinned: true);
+            _q = new AlignedBuffer<sbyte>(length);
+            _abs = new AlignedBuffer<byte>(length);
         }
 
         if (_blockScales.Length < tokens * BlockScaleStride)
@@ -43,7 +43,7 @@ internal sealed unsafe class Q8Activations
     public Q8Token Token(int t)
     {
         long offset = (long)t * PaddedCols;
-        return new Q8Token(Pointer(_q) + offset, (byte*)Pointer(_abs) + offset);
+        return new Q8Token(_q.Pointer + offset, _abs.Pointer + offset);
     }
 
     /// <summary>Token t's block scales, one float per block (for <see cref="Q8Block.CombineScales"/>); zero past the last block.</summary>
@@ -94,8 +94,4 @@ internal sealed unsafe class Q8Activations
         Vector256.Abs(q).AsByte().Store(token.Abs + start);
         return d;
     }
-
-    private static sbyte* Pointer(sbyte[] array) => (sbyte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
-
-    private static sbyte* Pointer(byte[] array) => (sbyte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
 }

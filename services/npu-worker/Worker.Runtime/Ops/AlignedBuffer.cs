@@ -1,0 +1,35 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Worker.Runtime.Ops;
+
+/// <summary>
+/// A pinned array used from its first 64-byte boundary on, so rows of whole cache lines start on one: a vector load
+/// that straddles two lines costs two loads, and with 64-byte vectors and an array start 16 bytes past a line every
+/// load of a kernel would. Pinned, so the pointer is stable and the GC frees it like any array.
+/// </summary>
+internal sealed unsafe class AlignedBuffer<T>
+    where T : unmanaged
+{
+    public const int Alignment = 64;
+
+    private readonly T[] _array;
+    private readonly int _offset;
+
+    public AlignedBuffer(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        _array = GC.AllocateUninitializedArray<T>(checked(length + Alignment / sizeof(T)), pinned: true);
+        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_array));
+        _offset = (int)((Alignment - (address & (Alignment - 1))) & (Alignment - 1)) / sizeof(T);
+        Length = length;
+    }
+
+    public static AlignedBuffer<T> Empty { get; } = new(0);
+
+    public int Length { get; }
+
+    public T* Pointer => (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_array)) + _offset;
+
+    public Span<T> Span => _array.AsSpan(_offset, Length);
+}
