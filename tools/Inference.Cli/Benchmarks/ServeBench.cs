@@ -30,14 +30,20 @@ public sealed class ServeBench(string modelDirectory, int vocabSize, int threads
             using var http = new HttpClient { Timeout = RequestTimeout };
             string model = await cluster.ModelNameAsync(cancellationToken);
             progress($"warm-up: {shape.ConcurrentSequences} short streams");
-            await RunStreamsAsync(http, cluster.ApiBase, model, BenchPrompts.For(shape.ConcurrentSequences, Math.Min(shape.PromptTokens, 32), vocabSize), 4, cancellationToken);
+            await RunStreamsAsync(http, cluster.ApiBase, model, BenchPrompts.For(shape.ConcurrentSequences, Math.Min(shape.PromptTokens, 32), vocabSize), 4,
+                () => { }, cancellationToken);
             double best = 0;
             for (int round = 0; round < shape.Repeat; round++)
             {
                 progress($"{shape.ConcurrentSequences} concurrent streams: {shape.PromptTokens}-token prompts, {shape.DecodeSteps + 1} tokens each");
                 var prompts = BenchPrompts.For(shape.ConcurrentSequences, shape.PromptTokens, vocabSize);
-                var streams = await RunStreamsAsync(http, cluster.ApiBase, model, prompts, shape.DecodeSteps + 1, cancellationToken);
-                best = Math.Max(best, StreamTimeline.SteadyDecodeRate(streams));
+                Task<ServeSample>? steady = null;
+                var streams = await RunStreamsAsync(http, cluster.ApiBase, model, prompts, shape.DecodeSteps + 1,
+                    () => steady = ServeSample.CaptureAsync(http, cluster.ProcessIds, cluster.SchedulerUrl, cancellationToken), cancellationToken);
+                var end = await ServeSample.CaptureAsync(http, cluster.ProcessIds, cluster.SchedulerUrl, cancellationToken);
+                double rate = StreamTimeline.SteadyDecodeRate(streams);
+                progress(FormattableString.Invariant($"  {rate:F1} tok/s; from all streams decoding to the end: {ServeRoundProfile.Describe(await steady!, end)}"));
+                best = Math.Max(best, rate);
             }
 
             return best;
@@ -49,15 +55,25 @@ public sealed class ServeBench(string modelDirectory, int vocabSize, int threads
         }
     }
 
+    /// <param name="allDecoding">Called once, when every stream has its first text chunk.</param>
     private static async Task<StreamTimeline[]> RunStreamsAsync(HttpClient http, string apiBase, string model, int[][] prompts, int maxTokens,
-        CancellationToken cancellationToken)
+        Action allDecoding, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        return await Task.WhenAll(prompts.Select(prompt => StreamAsync(http, apiBase, model, prompt, maxTokens, clock, cancellationToken)));
+        int waiting = prompts.Length;
+        void FirstChunk()
+        {
+            if (Interlocked.Decrement(ref waiting) == 0)
+            {
+                allDecoding();
+            }
+        }
+
+        return await Task.WhenAll(prompts.Select(prompt => StreamAsync(http, apiBase, model, prompt, maxTokens, clock, FirstChunk, cancellationToken)));
     }
 
     private static async Task<StreamTimeline> StreamAsync(HttpClient http, string apiBase, string model, int[] prompt, int maxTokens,
-        Stopwatch clock, CancellationToken cancellationToken)
+        Stopwatch clock, Action firstChunk, CancellationToken cancellationToken)
     {
         var body = new JsonObject
         {
@@ -92,6 +108,10 @@ public sealed class ServeBench(string modelDirectory, int vocabSize, int threads
                 && choices[0].TryGetProperty("text", out var text) && text.GetString() is { Length: > 0 })
             {
                 chunks.Add(clock.Elapsed.TotalSeconds);
+                if (chunks.Count == 1)
+                {
+                    firstChunk();
+                }
             }
 
             if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)

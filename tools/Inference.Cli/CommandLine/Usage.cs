@@ -64,7 +64,7 @@ public static class Usage
             With a structured output, each batch size runs again with every sequence constrained by it.
 
         bench [--model DIR|ORG/NAME[@REV] | --preset tiny|small|qwen2.5-0.5b] [--prompt-tokens N] [--steps N]
-              [--threads N] [--repeat N] [--quick] [--no-serve] [--json FILE] [--work-dir DIR]
+              [--threads N] [--repeat N] [--quick] [--no-serve] [--only e2e] [--json FILE] [--work-dir DIR]
             Measures our engine and llama.cpp (LLamaSharp.Backend.Cpu) side by side on one checkpoint, in one run:
             prefill tokens/s of one --prompt-tokens prompt (default 128), decode tokens/s of 1 and of 16 concurrent
             sequences over --steps greedy steps (default 32), and for ours also 16 concurrent streaming requests end
@@ -76,7 +76,9 @@ public static class Usage
             only when older than their source. --quick: 32-token prompts, 8 steps, the small preset. --repeat N
             keeps the fastest of N rounds per figure. Progress on stderr, the table on stdout; --json writes a list
             with one object per engine and format (engine, format, prefill_tps, decode1_tps, decode16_tps,
-            e2e16_tps for ours, and the fractions of the machine's limits).
+            e2e16_tps for ours, and the fractions of the machine's limits). --only e2e: ours in process and end to
+            end only (no Q8_0, no llama.cpp), printing for each end-to-end round the time per step in and outside the
+            worker and the CPU each process used.
 
         convert-gguf --model DIR|ORG/NAME[@REV] --out FILE [--type f16|f32|bf16|q8_0] [--threads N]
             Writes a Hugging Face checkpoint (Qwen2ForCausalLM, Qwen3ForCausalLM, LlamaForCausalLM; safetensors in

@@ -30,11 +30,16 @@ public static class BenchCommand
         var threads = args.Int("threads", 1, 1024) ?? Environment.ProcessorCount;
         var repeat = args.Int("repeat", 1, 100) ?? 1;
         bool noServe = args.Flag("no-serve");
+        var only = args.String("only");
         var json = args.String("json");
         var workspace = new BenchWorkspace(args.String("work-dir") ?? BenchWorkspace.DefaultRoot());
         args.EnsureAllRead();
         if (model is not null && preset is not null)
             throw new UsageException("--preset makes a random checkpoint; it cannot be combined with --model");
+        if (only is not null && only != "e2e")
+            throw new UsageException($"--only takes e2e (ours in process and end to end, without Q8_0 or llama.cpp), got '{only}'");
+        if (only is not null && noServe)
+            throw new UsageException("--only e2e measures the end-to-end run that --no-serve leaves out; use one of them");
         preset ??= quick ? "small" : "qwen2.5-0.5b";
         if (!Testing.Checkpoints.RandomModelSpec.PresetNames.Contains(preset))
             throw new UsageException($"--preset must be one of {string.Join(", ", Testing.Checkpoints.RandomModelSpec.PresetNames)}, got '{preset}'");
@@ -73,6 +78,11 @@ public static class BenchCommand
 
         string ourIsa = $"kernels {CpuIsaSelection.Name(CpuIsaSelection.Selected)} (.NET accelerates {CpuDescription.RuntimeVectorPaths()})";
         results.Add(BenchResult.From("ours", ourFormat, ours, e2e, cost, shape, machine, ourIsa));
+        if (only is not null)
+        {
+            return await ReportAsync(directory, config, ourFormat, machine, shape, results, json, cancellationToken);
+        }
+
         Progress("ours (q8_0, quantized at load)");
         results.Add(BenchResult.From("ours", "q8_0", MeasureOurs(directory, shape, threads, WeightQuantization.Q8_0), null, cost, shape, machine, ourIsa));
 
@@ -88,7 +98,13 @@ public static class BenchCommand
         Progress("machine limits again (the better of the two counts)");
         machine = MachineLimits.Best(machine, MachineLimits.Measure(threads));
         results = results.Select(r => r.AgainstLimits(machine)).ToList();
+        return await ReportAsync(directory, config, ourFormat, machine, shape, results, json, cancellationToken);
+    }
 
+    private static async Task<int> ReportAsync(string directory, HfModelConfig config, string ourFormat, MachineLimits machine, BenchShape shape,
+        List<BenchResult> results, string? json, CancellationToken cancellationToken)
+    {
+        static void Progress(string message) => Console.Error.WriteLine($"[bench] {message}");
         Console.Out.WriteLine($"model      {Path.GetFullPath(directory)} ({config.Architecture}, {ourFormat})");
         Console.Out.Write(BenchReport.Format(machine, shape, results));
         if (json is not null)

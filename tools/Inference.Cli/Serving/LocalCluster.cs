@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -12,12 +13,14 @@ namespace Inference.Cli.Serving;
 public sealed class LocalCluster : IAsyncDisposable
 {
     private readonly List<Supervisor> _services = [];
+    private readonly ConcurrentDictionary<string, int> _processIds = new();
     private readonly CancellationTokenSource _shutdown;
 
-    private LocalCluster(int httpPort, int grpcPort, CancellationToken shutdown)
+    private LocalCluster(int httpPort, int grpcPort, string schedulerUrl, CancellationToken shutdown)
     {
         HttpPort = httpPort;
         GrpcPort = grpcPort;
+        SchedulerUrl = schedulerUrl;
         _shutdown = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
     }
 
@@ -26,6 +29,12 @@ public sealed class LocalCluster : IAsyncDisposable
     public int GrpcPort { get; }
 
     public string ApiBase => $"http://127.0.0.1:{HttpPort}/v1";
+
+    /// <summary>The scheduler's own address (its gRPC services and <c>GET /metrics</c>).</summary>
+    public string SchedulerUrl { get; }
+
+    /// <summary>Each service's current process id, by service name (a restarted service shows its new process).</summary>
+    public IReadOnlyDictionary<string, int> ProcessIds => _processIds;
 
     /// <summary>Starts every service.</summary>
     /// <param name="servedModelName">The name /v1/models reports and requests must use (the scheduler's and workers' ServedModelName).</param>
@@ -39,7 +48,7 @@ public sealed class LocalCluster : IAsyncDisposable
         var tokenizerUrl = $"http://127.0.0.1:{ports[0]}";
         var workerUrls = Enumerable.Range(1, options.Workers).Select(i => $"http://127.0.0.1:{ports[i]}").ToList();
         var schedulerUrl = $"http://127.0.0.1:{ports[options.Workers + 1]}";
-        var cluster = new LocalCluster(options.HttpPort, ports[options.Workers + 2], shutdown);
+        var cluster = new LocalCluster(options.HttpPort, ports[options.Workers + 2], schedulerUrl, shutdown);
         var model = Path.GetFullPath(options.ModelDirectory);
         try
         {
@@ -146,7 +155,11 @@ public sealed class LocalCluster : IAsyncDisposable
     }
 
     private void Add(TextWriter log, ServiceSpec spec, Action<ServiceProcess>? started = null) =>
-        _services.Add(Supervisor.Start(spec, RestartBackoff.Default(), log, started ?? (_ => { }), _shutdown.Token));
+        _services.Add(Supervisor.Start(spec, RestartBackoff.Default(), log, process =>
+        {
+            _processIds[spec.Name] = process.Id;
+            started?.Invoke(process);
+        }, _shutdown.Token));
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

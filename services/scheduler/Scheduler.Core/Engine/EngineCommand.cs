@@ -22,4 +22,5 @@ internal sealed record AddWorkerCommand(string WorkerId, string InstanceId, ISte
 internal sealed record RemoveWorkerCommand(string WorkerId, string? InstanceId, string Reason) : EngineCommand;
 
 /// <summary>A lane's step returned: a result, or the reason it failed (error, deadline, cancellation).</summary>
-internal sealed record StepCompletedCommand(WorkerLane Lane, StepResult? Result, string? FailureReason, Exception? Failure) : EngineCommand;
+/// <param name="CallTime">From sending the step to its answer (or failure).</param>
+internal sealed record StepCompletedCommand(WorkerLane Lane, StepResult? Result, string? FailureReason, Exception? Failure, TimeSpan CallTime) : EngineCommand;

@@ -228,17 +228,18 @@ internal sealed partial class EngineLoop : IAsyncDisposable
     private async Task RunStepAsync(WorkerLane lane, StepPlan plan, StepCall call)
     {
         EngineCommand completed;
+        long sent = _time.GetTimestamp();
         try
         {
             var result = await lane.Executor.ExecuteAsync(plan, call.Token).ConfigureAwait(false);
-            completed = new StepCompletedCommand(lane, result, null, null);
+            completed = new StepCompletedCommand(lane, result, null, null, _time.GetElapsedTime(sent));
         }
         catch (Exception ex)
         {
             var reason = call.DeadlinePassed
                 ? $"step {plan.StepId} ({plan.TotalScheduledTokens} tokens) missed its {call.Deadline.TotalSeconds:F1} s deadline"
                 : $"step {plan.StepId} failed: {ex.Message}";
-            completed = new StepCompletedCommand(lane, null, reason, ex);
+            completed = new StepCompletedCommand(lane, null, reason, ex, _time.GetElapsedTime(sent));
         }
         finally
         {
@@ -279,7 +280,7 @@ internal sealed partial class EngineLoop : IAsyncDisposable
         _consecutiveFaults.Remove(lane.WorkerId);
         var generated = outputs.Sum(o => o.NewTokens.Count);
         _throughput.Add(stats.NumPromptTokens, generated, stats.PrefixCacheQueries, stats.PrefixCacheHits);
-        _metrics?.RecordStep(lane.WorkerId, stats, generated);
+        _metrics?.RecordStep(lane.WorkerId, stats, generated, result.Timings.TotalNs / 1e9, completed.CallTime.TotalSeconds);
         if (stats.NumPreemptions > 0)
         {
             LogPreempted(stats.NumPreemptions, lane.WorkerId, result.StepId);

@@ -24,6 +24,8 @@ internal sealed class EngineMetrics
     private readonly Counter<long> _workerJoins;
     private readonly Counter<long> _workerRemovals;
     private readonly Counter<long> _requeued;
+    private readonly Counter<double> _workerStepSeconds;
+    private readonly Counter<double> _stepCallSeconds;
     private readonly Histogram<double> _timeToFirstToken;
     private readonly Histogram<double> _interTokenLatency;
     private readonly Histogram<double> _e2eLatency;
@@ -53,15 +55,23 @@ internal sealed class EngineMetrics
         _workerJoins = meter.CreateCounter<long>("inference:worker_joins_total", "{worker}", "Worker instances that started serving.");
         _workerRemovals = meter.CreateCounter<long>("inference:worker_removals_total", "{worker}", "Worker instances removed (fault, hang, restart).");
         _requeued = meter.CreateCounter<long>("inference:requests_requeued_total", "{request}", "Requests moved off a removed worker.");
+        _workerStepSeconds = meter.CreateCounter<double>("inference:worker_step_seconds_total", "s",
+            "Time workers spent executing steps, as they report it (plan, forward, sampling), per worker.");
+        _stepCallSeconds = meter.CreateCounter<double>("inference:step_call_seconds_total", "s",
+            "Time from sending a step to its result reaching the engine loop, per worker; the rest of the wall time the worker had no step.");
         _timeToFirstToken = meter.CreateHistogram<double>("vllm:time_to_first_token_seconds", "s", "Arrival to first token.");
         _interTokenLatency = meter.CreateHistogram<double>("vllm:inter_token_latency_seconds", "s", "Time between consecutive tokens.");
         _e2eLatency = meter.CreateHistogram<double>("vllm:e2e_request_latency_seconds", "s", "Arrival to finish.");
     }
 
-    public void RecordStep(string workerId, StepStats stats, int generatedTokens)
+    /// <param name="workerSeconds">The step's time inside the worker, as it reports it.</param>
+    /// <param name="callSeconds">From sending the step to its result reaching the engine loop.</param>
+    public void RecordStep(string workerId, StepStats stats, int generatedTokens, double workerSeconds, double callSeconds)
     {
         var worker = Worker(workerId);
         _steps.Add(1, _model, worker);
+        _workerStepSeconds.Add(workerSeconds, _model, worker);
+        _stepCallSeconds.Add(callSeconds, _model, worker);
         _promptTokens.Add(stats.NumPromptTokens, _model);
         _generationTokens.Add(generatedTokens, _model);
         if (stats.NumPreemptions > 0)

@@ -52,4 +52,28 @@ public sealed class InferenceEngineTelemetryTests
         Assert.Equal(2, totals["vllm:inter_token_latency_seconds"]);
         Assert.Equal(0, totals["vllm:num_requests_running"]);
     }
+
+    [Fact]
+    public async Task GenerateAsync_AddsEachStepsWorkerReportedTimeToWorkerStepSeconds()
+    {
+        using var meters = new TestMeterFactory();
+        var totals = new ConcurrentDictionary<string, double>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Scope == meters)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((i, value, _, _) => totals.AddOrUpdate(i.Name, value, (_, old) => old + value));
+        listener.SetMeasurementEventCallback<double>((i, value, _, _) => totals.AddOrUpdate(i.Name, value, (_, old) => old + value));
+        listener.Start();
+        await using var engine = new InferenceEngine(new FakeStepExecutor(), new FakeTextTokenizer(), new EngineOptions(), meterFactory: meters);
+
+        await engine.CollectAsync(EngineFixture.Text("abcd", new GenerationParams { MaxTokens = 3 })).WaitAsync(EngineFixture.Timeout);
+
+        // The fake executor reports 2 ns per step.
+        Assert.Equal(totals["inference:steps_total"] * 2e-9, totals["inference:worker_step_seconds_total"], 15);
+    }
 }
