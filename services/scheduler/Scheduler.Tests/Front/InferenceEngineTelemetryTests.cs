@@ -28,18 +28,7 @@ public sealed class InferenceEngineTelemetryTests
     {
         using var meters = new TestMeterFactory();
         var totals = new ConcurrentDictionary<string, double>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Scope == meters)
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((i, value, _, _) => totals.AddOrUpdate(i.Name, value, (_, old) => old + value));
-        listener.SetMeasurementEventCallback<double>((i, _, _, _) => totals.AddOrUpdate(i.Name, 1, (_, old) => old + 1));
-        listener.SetMeasurementEventCallback<int>((i, value, _, _) => totals[i.Name] = value);
-        listener.Start();
+        using var listener = Listen(meters, totals, histogramValue: _ => 1);
         await using var engine = new InferenceEngine(new FakeStepExecutor(), new FakeTextTokenizer(), new EngineOptions(), meterFactory: meters);
 
         await engine.CollectAsync(EngineFixture.Text("abcd", new GenerationParams { MaxTokens = 3 })).WaitAsync(EngineFixture.Timeout);
@@ -58,7 +47,22 @@ public sealed class InferenceEngineTelemetryTests
     {
         using var meters = new TestMeterFactory();
         var totals = new ConcurrentDictionary<string, double>();
-        using var listener = new MeterListener();
+        using var listener = Listen(meters, totals, histogramValue: value => value);
+        await using var engine = new InferenceEngine(new FakeStepExecutor(), new FakeTextTokenizer(), new EngineOptions(), meterFactory: meters);
+
+        await engine.CollectAsync(EngineFixture.Text("abcd", new GenerationParams { MaxTokens = 3 })).WaitAsync(EngineFixture.Timeout);
+
+        // The fake executor reports 2 ns per step.
+        Assert.Equal(totals["inference:steps_total"] * 2e-9, totals["inference:worker_step_seconds_total"], 15);
+    }
+
+    /// <summary>
+    /// Sums each instrument of <paramref name="meters"/> into totals by name: long counters by value, double
+    /// measurements by <paramref name="histogramValue"/> (1 counts them, the value sums them), int gauges as last seen.
+    /// </summary>
+    private static MeterListener Listen(TestMeterFactory meters, ConcurrentDictionary<string, double> totals, Func<double, double> histogramValue)
+    {
+        var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
             if (instrument.Meter.Scope == meters)
@@ -67,13 +71,10 @@ public sealed class InferenceEngineTelemetryTests
             }
         };
         listener.SetMeasurementEventCallback<long>((i, value, _, _) => totals.AddOrUpdate(i.Name, value, (_, old) => old + value));
-        listener.SetMeasurementEventCallback<double>((i, value, _, _) => totals.AddOrUpdate(i.Name, value, (_, old) => old + value));
+        listener.SetMeasurementEventCallback<double>((i, value, _, _) =>
+            totals.AddOrUpdate(i.Name, histogramValue(value), (_, old) => old + histogramValue(value)));
+        listener.SetMeasurementEventCallback<int>((i, value, _, _) => totals[i.Name] = value);
         listener.Start();
-        await using var engine = new InferenceEngine(new FakeStepExecutor(), new FakeTextTokenizer(), new EngineOptions(), meterFactory: meters);
-
-        await engine.CollectAsync(EngineFixture.Text("abcd", new GenerationParams { MaxTokens = 3 })).WaitAsync(EngineFixture.Timeout);
-
-        // The fake executor reports 2 ns per step.
-        Assert.Equal(totals["inference:steps_total"] * 2e-9, totals["inference:worker_step_seconds_total"], 15);
+        return listener;
     }
 }
