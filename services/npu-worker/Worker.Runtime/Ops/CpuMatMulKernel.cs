@@ -5,15 +5,17 @@ namespace Worker.Runtime.Ops;
 
 /// <summary>
 /// Weight-stationary matmul: each chunk owns a band of output rows (weight rows) and walks every token through
-/// it. BF16 weights (see <see cref="Bf16MatMulTiles"/>): with three or more tokens, four rows at a time are
-/// widened into a per-thread fp32 panel and run as 4-row x 3-token register tiles, over token blocks small
-/// enough that the block's activations stay in L2 while the band's rows pass over them; with one or two tokens
+/// it. BF16 weights with three or more tokens: on the AVX-512 path, 4-row x 4-token tiles read the BF16 rows directly
+/// against activations in pair order (CpuMatMulKernel.Bf16Pairs.cs); on the AVX2 path (see
+/// <see cref="Bf16MatMulTiles"/>) four rows at a time are widened into a per-thread fp32 panel and run as 4-row x
+/// 3-token register tiles, over token blocks small enough that the block's activations stay in L2 while the band's
+/// rows pass over them. With one or two tokens
 /// (decode) the rows stream straight from memory, one sequential row at a time, through the ISA's decode kernels
 /// (<see cref="Bf16DecodeAvx512Kernels"/>, <see cref="Bf16DecodeAvx2Kernels"/>) over guided chunks
 /// (<see cref="GuidedRowChunks"/>). fp32 weights use the 4-token dot kernels.
 /// Accumulation is fp32 throughout. Q8_0 weights go to <see cref="Q8MatMul"/> (int8 dot products, fp32 per block).
 /// </summary>
-public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
+public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWork
 {
     private const int RowsPerChunk = 16;
 
@@ -92,6 +94,17 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
             return;
         }
 
+        if (weight.IsBf16 && Isa == CpuIsa.Avx512)
+        {
+            fixed (float* xp = x)
+            fixed (float* yp = y)
+            {
+                Bf16Pairs(xp, tokens, weight, yp);
+            }
+
+            return;
+        }
+
         if (weight.IsBf16)
         {
             EnsurePanels(weight.Cols);
@@ -140,6 +153,12 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
     public void Execute(int chunkIndex, int workerIndex)
     {
         var w = _weight!;
+        if (_pairTiles)
+        {
+            ExecuteBf16Pairs(w, chunkIndex);
+            return;
+        }
+
         if (w.IsBf16 && _tokens < MinTokensForPanel)
         {
             ExecuteBf16Decode(w, _decodeChunks.Start(chunkIndex), _decodeChunks.End(chunkIndex));
