@@ -36,6 +36,7 @@ internal static unsafe class Bf16PairTilesAvx512
         int rows = TRows.Value;
         int tokens = TTokens.Value;
         ushort* w1 = w + k, w2 = w1 + k, w3 = w2 + k;
+        ushort* p1 = prefetch + k, p2 = p1 + k, p3 = p2 + k;
         float* x1 = xp + k, x2 = x1 + k, x3 = x2 + k;
         Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
@@ -48,9 +49,9 @@ internal static unsafe class Bf16PairTilesAvx512
             if (prefetch != null)
             {
                 Sse.Prefetch0(prefetch + i);
-                Sse.Prefetch0(prefetch + k + i);
-                Sse.Prefetch0(prefetch + 2 * k + i);
-                Sse.Prefetch0(prefetch + 3 * k + i);
+                Sse.Prefetch0(p1 + i);
+                Sse.Prefetch0(p2 + i);
+                Sse.Prefetch0(p3 + i);
             }
 
             var v = Vector512.Load((uint*)(w + i));

@@ -1,12 +1,13 @@
 namespace Worker.Runtime.Ops;
 
 /// <summary>
-/// The AVX-512 path's BF16 matmul for three or more tokens: the activations in pair order once per matmul, then
-/// <see cref="Bf16PairTilesAvx512"/> tiles straight over the BF16 rows (no widened panel). Threads take guided chunks
-/// of 4-row bands (<see cref="GuidedRowChunks"/>: long contiguous runs first, small ones last); a chunk is walked in
-/// groups of 16 rows (28 KiB of weights at k = 896, so they stay in L1/L2 while every 4-token tile passes over them),
-/// and the first token tile of each group prefetches the group two ahead: four rows read side by side defeat the
-/// hardware prefetcher, so without it the LM head (272 MiB, read from memory) ran at about three quarters of the rate.
+/// BF16 matmul for three or more tokens (batched decode, prefill): the activations in pair order once per matmul, then
+/// register tiles straight over the BF16 rows, no widened fp32 panel (<see cref="Bf16PairTilesAvx512"/>: 4 rows x 4
+/// tokens; <see cref="Bf16PairTilesAvx2"/>: 4 rows x 2 tokens). Threads take guided chunks of 4-row bands
+/// (<see cref="GuidedRowChunks"/>: long contiguous runs first, small ones last); a chunk is walked in groups of 16 rows
+/// (28 KiB of weights at k = 896, which stay in L1/L2 while every token tile passes over them), and the first token
+/// tile of each group prefetches the group two ahead: four rows read side by side defeat the hardware prefetcher, and
+/// without it the LM head (272 MiB, read from memory) ran at about three quarters of the rate.
 /// </summary>
 public sealed unsafe partial class CpuMatMulKernel
 {
@@ -29,9 +30,17 @@ public sealed unsafe partial class CpuMatMulKernel
 
         fixed (float* xp = _pairOrdered)
         {
+            bool wide = Isa == CpuIsa.Avx512;
             for (int t = 0; t < tokens; t++)
             {
-                Bf16PairOrderAvx512.Reorder(x + (long)t * k, k, xp + (long)t * k);
+                if (wide)
+                {
+                    Bf16PairOrderAvx512.Reorder(x + (long)t * k, k, xp + (long)t * k);
+                }
+                else
+                {
+                    Bf16PairOrderAvx2.Reorder(x + (long)t * k, k, xp + (long)t * k);
+                }
             }
 
             _xp = xp;
@@ -55,7 +64,8 @@ public sealed unsafe partial class CpuMatMulKernel
     private void ExecuteBf16Pairs(WeightMatrix w, int chunkIndex)
     {
         const int R = Bf16PairTilesAvx512.Rows;
-        const int T = Bf16PairTilesAvx512.Tokens;
+        bool wide = Isa == CpuIsa.Avx512;
+        int tileTokens = wide ? Bf16PairTilesAvx512.Tokens : Bf16PairTilesAvx2.Tokens;
         const int Ahead = PairPrefetchGroups * PairGroupRows;
         int n = w.Rows;
         int k = w.Cols;
@@ -64,13 +74,22 @@ public sealed unsafe partial class CpuMatMulKernel
         for (int group = first; group < last; group += PairGroupRows)
         {
             int groupEnd = Math.Min(group + PairGroupRows, last);
-            for (int t = 0; t < _tokens; t += T)
+            for (int t = 0; t < _tokens; t += tileTokens)
             {
                 for (int row = group; row < groupEnd; row += R)
                 {
                     ushort* prefetch = t == 0 && row + Ahead + R <= n ? w.Bf16 + (long)(row + Ahead) * k : null;
-                    PairTile(w.Bf16 + (long)row * k, k, Math.Min(R, groupEnd - row), Math.Min(T, _tokens - t),
-                        _xp + (long)t * k, _y + (long)t * n + row, n, prefetch);
+                    ushort* wr = w.Bf16 + (long)row * k;
+                    int rows = Math.Min(R, groupEnd - row);
+                    int tokens = Math.Min(tileTokens, _tokens - t);
+                    if (wide)
+                    {
+                        PairTile(wr, k, rows, tokens, _xp + (long)t * k, _y + (long)t * n + row, n, prefetch);
+                    }
+                    else
+                    {
+                        PairTileAvx2(wr, k, rows, tokens, _xp + (long)t * k, _y + (long)t * n + row, n, prefetch);
+                    }
                 }
             }
         }
@@ -113,6 +132,39 @@ public sealed unsafe partial class CpuMatMulKernel
             default:
                 Bf16PairTilesAvx512.Tile<TRows, TileCount1>(w, k, xp, y, n, prefetch);
                 break;
+        }
+    }
+
+    /// <summary>One AVX2 tile of rows (1..4) x tokens (1..2).</summary>
+    private static void PairTileAvx2(ushort* w, int k, int rows, int tokens, float* xp, float* y, int n, ushort* prefetch)
+    {
+        switch (rows)
+        {
+            case 4:
+                PairTileAvx2<TileCount4>(w, k, tokens, xp, y, n, prefetch);
+                break;
+            case 3:
+                PairTileAvx2<TileCount3>(w, k, tokens, xp, y, n, prefetch);
+                break;
+            case 2:
+                PairTileAvx2<TileCount2>(w, k, tokens, xp, y, n, prefetch);
+                break;
+            default:
+                PairTileAvx2<TileCount1>(w, k, tokens, xp, y, n, prefetch);
+                break;
+        }
+    }
+
+    private static void PairTileAvx2<TRows>(ushort* w, int k, int tokens, float* xp, float* y, int n, ushort* prefetch)
+        where TRows : struct, ITileCount
+    {
+        if (tokens == 2)
+        {
+            Bf16PairTilesAvx2.Tile<TRows, TileCount2>(w, k, xp, y, n, prefetch);
+        }
+        else
+        {
+            Bf16PairTilesAvx2.Tile<TRows, TileCount1>(w, k, xp, y, n, prefetch);
         }
     }
 }
