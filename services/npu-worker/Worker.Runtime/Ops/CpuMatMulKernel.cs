@@ -5,32 +5,25 @@ namespace Worker.Runtime.Ops;
 
 /// <summary>
 /// Weight-stationary matmul: each chunk owns a band of output rows (weight rows) and walks every token through
-/// it. BF16 weights (see <see cref="Bf16MatMulTiles"/>): with three or more tokens, four rows at a time are
-/// widened into a per-thread fp32 panel and run as 4-row x 3-token register tiles, over token blocks small
-/// enough that the block's activations stay in L2 while the band's rows pass over them; with one or two tokens
+/// it. BF16 weights with three or more tokens run register tiles straight over the BF16 rows against activations in
+/// pair order (CpuMatMulKernel.Bf16Pairs.cs: <see cref="Bf16PairTilesAvx512"/> 4 rows x 4 tokens,
+/// <see cref="Bf16PairTilesAvx2"/> 4 rows x 2 tokens). With one or two tokens
 /// (decode) the rows stream straight from memory, one sequential row at a time, through the ISA's decode kernels
 /// (<see cref="Bf16DecodeAvx512Kernels"/>, <see cref="Bf16DecodeAvx2Kernels"/>) over guided chunks
 /// (<see cref="GuidedRowChunks"/>). fp32 weights use the 4-token dot kernels.
 /// Accumulation is fp32 throughout. Q8_0 weights go to <see cref="Q8MatMul"/> (int8 dot products, fp32 per block).
 /// </summary>
-public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
+public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWork
 {
     private const int RowsPerChunk = 16;
 
-    /// <summary>Activation bytes per token block: about a quarter of a Zen 3 core's 512 KiB L2.</summary>
-    private const int TokenBlockBytes = 128 * 1024;
-
-    /// <summary>Smallest token block: below it, widening the panel again per block starts to cost (4 rows x k shifts per block).</summary>
-    private const int MinTokensPerBlock = 12;
-
-    /// <summary>Below this many tokens widening a panel costs more than it saves.</summary>
-    private const int MinTokensForPanel = 3;
+    /// <summary>From this many tokens the BF16 register tiles beat streaming each row once per token pair.</summary>
+    private const int MinTokensForTiles = 3;
 
     /// <summary>Smallest decode chunk: a few dozen KiB of weights, so taking a chunk costs nothing next to streaming it.</summary>
     private const int MinDecodeRows = 16;
 
     private readonly ComputeThreadPool _pool;
-    private readonly float[][] _panels;
     private readonly Q8MatMul _q8;
     private readonly GuidedRowChunks _decodeChunks = new();
     private AlignedBuffer<float> _pairOrdered = AlignedBuffer<float>.Empty;
@@ -38,7 +31,6 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
     private float* _x;
     private float* _y;
     private int _tokens;
-    private int _tokensPerBlock;
     private WeightMatrix? _weight;
 
     /// <summary>Kernels of the machine's path (<see cref="CpuIsaSelection.Selected"/>).</summary>
@@ -51,7 +43,6 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
     public CpuMatMulKernel(ComputeThreadPool pool, CpuIsa isa)
     {
         _pool = pool;
-        _panels = new float[pool.WorkerCount][];
         _q8 = new Q8MatMul(pool);
         Isa = isa;
     }
@@ -81,7 +72,7 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
             return;
         }
 
-        if (weight.IsBf16 && tokens < MinTokensForPanel)
+        if (weight.IsBf16 && tokens < MinTokensForTiles)
         {
             fixed (float* xp = x)
             fixed (float* yp = y)
@@ -94,7 +85,13 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
 
         if (weight.IsBf16)
         {
-            EnsurePanels(weight.Cols);
+            fixed (float* xp = x)
+            fixed (float* yp = y)
+            {
+                Bf16Pairs(xp, tokens, weight, yp);
+            }
+
+            return;
         }
 
         fixed (float* xp = x)
@@ -103,8 +100,6 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
             _x = xp;
             _y = yp;
             _tokens = tokens;
-            int perBlock = TokenBlockBytes / (sizeof(float) * Math.Max(weight.Cols, 1));
-            _tokensPerBlock = Math.Max(MinTokensPerBlock, perBlock / 3 * 3);
             _weight = weight;
             _pool.Run(this, (weight.Rows + RowsPerChunk - 1) / RowsPerChunk);
             _weight = null;
@@ -138,7 +133,13 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
     public void Execute(int chunkIndex, int workerIndex)
     {
         var w = _weight!;
-        if (w.IsBf16 && _tokens < MinTokensForPanel)
+        if (_pairTiles)
+        {
+            ExecuteBf16Pairs(w, chunkIndex);
+            return;
+        }
+
+        if (w.IsBf16 && _tokens < MinTokensForTiles)
         {
             ExecuteBf16Decode(w, _decodeChunks.Start(chunkIndex), _decodeChunks.End(chunkIndex));
             return;
@@ -146,49 +147,7 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
 
         int first = chunkIndex * RowsPerChunk;
         int last = Math.Min(first + RowsPerChunk, w.Rows);
-        if (!w.IsBf16)
-        {
-            ExecuteF32(w, first, last);
-        }
-        else
-        {
-            fixed (float* panel = _panels[workerIndex])
-            {
-                for (int t0 = 0; t0 < _tokens; t0 += _tokensPerBlock)
-                {
-                    ExecuteBf16Panels(w, first, last, t0, Math.Min(t0 + _tokensPerBlock, _tokens), panel);
-                }
-            }
-        }
-    }
-
-    private void ExecuteBf16Panels(WeightMatrix w, int first, int last, int t0, int t1, float* panel)
-    {
-        int k = w.Cols;
-        int n = w.Rows;
-        int row = first;
-        for (; row + Bf16MatMulTiles.PanelRows <= last; row += Bf16MatMulTiles.PanelRows)
-        {
-            Bf16MatMulTiles.WidenPanel(w.Bf16 + (long)row * k, k, panel);
-            int t = t0;
-            for (; t + 3 <= t1; t += 3)
-            {
-                Bf16MatMulTiles.Tile4x3(panel, k, _x + (long)t * k, _y + (long)t * n + row, n);
-            }
-
-            for (; t < t1; t++)
-            {
-                Bf16MatMulTiles.Tile4x1(panel, k, _x + (long)t * k, _y + (long)t * n + row);
-            }
-        }
-
-        for (; row < last; row++)
-        {
-            for (int t = t0; t < t1; t++)
-            {
-                _y[(long)t * n + row] = Bf16MatMulTiles.Row1x1(w.Bf16 + (long)row * k, k, _x + (long)t * k);
-            }
-        }
+        ExecuteF32(w, first, last);
     }
 
     private void ExecuteBf16Decode(WeightMatrix w, int first, int last)
@@ -233,19 +192,6 @@ public sealed unsafe class CpuMatMulKernel : IMatMulKernel, IParallelWork
             for (; t < _tokens; t++)
             {
                 _y[t * w.Rows + row] = Dot1(w, row, _x + t * k, k);
-            }
-        }
-    }
-
-    /// <summary>Per-thread panels of 4 widened rows, grown to the widest matrix seen (pinned: used by pointer).</summary>
-    private void EnsurePanels(int cols)
-    {
-        int needed = Bf16MatMulTiles.PanelRows * cols;
-        for (int i = 0; i < _panels.Length; i++)
-        {
-            if (_panels[i] is null || _panels[i].Length < needed)
-            {
-                _panels[i] = GC.AllocateUninitializedArray<float>(needed, pinned: true);
             }
         }
     }

@@ -5,9 +5,10 @@ using Worker.Runtime.Ops;
 namespace Worker.Tests.Ops;
 
 /// <summary>
-/// The tiled matmul against a plain double-precision reference, on shapes chosen to hit every edge: rows not a
-/// multiple of the 4-row tile, token counts not a multiple of the 3-token tile (and the 1-2 token decode path),
-/// widths not a multiple of the 8- and 16-wide vectors, and widths large enough to split tokens into blocks.
+/// The tiled matmul against a plain double-precision reference, on the machine's own path and shapes chosen to hit
+/// every edge: rows not a multiple of the 4-row tile, token counts not a multiple of the 2- or 4-token tile (and the
+/// 1-2 token decode path), widths not a multiple of the 8- and 16-wide vectors or of the 16/32-value pair-order blocks.
+/// Bf16BatchedKernelTests runs the BF16 tiles on every path the CPU supports.
 /// </summary>
 public sealed unsafe class CpuMatMulKernelTests
 {
@@ -71,7 +72,7 @@ public sealed unsafe class CpuMatMulKernelTests
     [Fact]
     public void MatMul_SameKernelAcrossCalls_WiderMatrixAfterNarrowOne_StaysCorrect()
     {
-        // The per-thread panels grow with the widest matrix seen; a narrow call first must not leave them short.
+        // The pair-order activation buffer grows with the largest tokens x k seen; a narrow call first must not leave it short.
         var random = new Random(5);
         using var pool = new ComputeThreadPool(2);
         var kernel = new CpuMatMulKernel(pool);

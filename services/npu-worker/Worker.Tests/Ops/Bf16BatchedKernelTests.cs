@@ -1,0 +1,80 @@
+using Worker.Runtime.Checkpoints;
+using Worker.Runtime.Ops;
+using Worker.Tests.Support;
+
+namespace Worker.Tests.Ops;
+
+/// <summary>
+/// The BF16 matmul for three or more tokens (batched decode and prefill) on every instruction-set path this CPU runs,
+/// against a double-precision reference: token counts that leave every remainder of the 4-token tile (3..70, and 128),
+/// rows that leave every remainder of the 4-row tile, widths not a multiple of the 32-value pair-order block (scalar
+/// tails), the real model's widths (896, 4864), and enough rows for several guided chunks and prefetched groups.
+/// </summary>
+public sealed unsafe class Bf16BatchedKernelTests
+{
+    private static readonly (int Rows, int Cols, int Tokens, int Threads)[] ShapeList =
+    [
+        (1, 1, 3, 1),
+        (3, 15, 3, 1),
+        (5, 17, 4, 2),
+        (7, 33, 5, 2),
+        (9, 63, 6, 1),
+        (13, 64, 7, 2),
+        (2, 31, 9, 1),
+        (17, 96, 16, 2),
+        (33, 100, 17, 2),
+        (130, 896, 16, 2),
+        (94, 896, 19, 2),
+        (37, 2050, 33, 2),
+        (18, 4864, 16, 2),
+        (43, 4871, 70, 2),
+        (4, 32, 64, 1),
+        (22, 250, 128, 2),
+    ];
+
+    public static TheoryData<CpuIsa, int, int, int, int> Shapes() => KernelShapes.OnEverySupportedIsa(ShapeList);
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void MatMul_Bf16ThreeOrMoreTokens_MatchesScalarReferenceWithinFp32Rounding(CpuIsa isa, int rows, int cols, int tokens, int threads)
+    {
+        var random = new Random(rows * 7919 + cols * 31 + tokens);
+        var bits = new ushort[rows * cols];
+        for (int i = 0; i < bits.Length; i++)
+        {
+            bits[i] = (ushort)(BitConverter.SingleToUInt32Bits((float)(random.NextDouble() * 2 - 1)) >> 16);
+        }
+
+        var x = Enumerable.Range(0, tokens * cols).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var y = new float[tokens * rows + 3];
+        y.AsSpan(tokens * rows).Fill(float.NaN);
+        WeightMatrix weight;
+        fixed (ushort* data = bits)
+        {
+            weight = WeightMatrix.FromTensor(new TensorView("w", TensorDType.BF16, [rows, cols], (byte*)data));
+        }
+
+        using var pool = new ComputeThreadPool(threads);
+        new CpuMatMulKernel(pool, isa).MatMul(x, tokens, weight, y);
+
+        for (int t = 0; t < tokens; t++)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                double sum = 0, magnitude = 0;
+                for (int i = 0; i < cols; i++)
+                {
+                    double p = x[t * cols + i] * (double)BitConverter.UInt32BitsToSingle((uint)bits[r * cols + i] << 16);
+                    sum += p;
+                    magnitude += Math.Abs(p);
+                }
+
+                double tolerance = 4 * Math.Sqrt(cols) * 6e-8 * magnitude + 1e-30;
+                Assert.True(Math.Abs(y[t * rows + r] - sum) <= tolerance,
+                    $"{isa}: y[{t}, {r}] = {y[t * rows + r]}, expected {sum} (tolerance {tolerance:E2}, {rows}x{cols}, {tokens} tokens)");
+            }
+        }
+
+        Assert.All(y[(tokens * rows)..], v => Assert.True(float.IsNaN(v), "kernel wrote past its output"));
+    }
+}
