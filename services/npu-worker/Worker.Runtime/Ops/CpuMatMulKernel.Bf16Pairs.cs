@@ -22,42 +22,21 @@ public sealed unsafe partial class CpuMatMulKernel
 
     private void Bf16Pairs(float* x, int tokens, WeightMatrix weight, float* y)
     {
-        int k = weight.Cols;
-        if (_pairOrdered.Length < tokens * k)
+        float* xp = PairOrdered(x, tokens, weight.Cols);
+        _xp = xp;
+        _y = y;
+        _tokens = tokens;
+        _weight = weight;
+        _pairTiles = true;
+        int bands = (weight.Rows + Bf16PairTilesAvx512.Rows - 1) / Bf16PairTilesAvx512.Rows;
+        try
         {
-            _pairOrdered = GC.AllocateUninitializedArray<float>(tokens * k, pinned: true);
+            _pool.Run(this, _pairChunks.Plan(bands, _pool.WorkerCount, PairGroupRows / Bf16PairTilesAvx512.Rows));
         }
-
-        fixed (float* xp = _pairOrdered)
+        finally
         {
-            bool wide = Isa == CpuIsa.Avx512;
-            for (int t = 0; t < tokens; t++)
-            {
-                if (wide)
-                {
-                    Bf16PairOrderAvx512.Reorder(x + (long)t * k, k, xp + (long)t * k);
-                }
-                else
-                {
-                    Bf16PairOrderAvx2.Reorder(x + (long)t * k, k, xp + (long)t * k);
-                }
-            }
-
-            _xp = xp;
-            _y = y;
-            _tokens = tokens;
-            _weight = weight;
-            _pairTiles = true;
-            int bands = (weight.Rows + Bf16PairTilesAvx512.Rows - 1) / Bf16PairTilesAvx512.Rows;
-            try
-            {
-                _pool.Run(this, _pairChunks.Plan(bands, _pool.WorkerCount, PairGroupRows / Bf16PairTilesAvx512.Rows));
-            }
-            finally
-            {
-                _pairTiles = false;
-                _weight = null;
-            }
+            _pairTiles = false;
+            _weight = null;
         }
     }
 

@@ -109,25 +109,37 @@ public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWor
     /// <summary>One or two tokens: the activations in pair order, then guided chunks of rows streamed by the decode kernels.</summary>
     private void Decode(float* x, int tokens, WeightMatrix weight, float* y)
     {
-        int k = weight.Cols;
-        if (_pairOrdered.Length < tokens * k)
-        {
-            _pairOrdered = new AlignedBuffer<float>(tokens * k);
-        }
-
-        float* xp = _pairOrdered.Pointer;
-        int width = Isa == CpuIsa.Avx512 ? Bf16DecodeAvx512Kernels.Width : Bf16DecodeAvx2Kernels.Width;
-        for (int t = 0; t < tokens; t++)
-        {
-            Bf16PairOrder.Reorder(x + (long)t * k, k, width, xp + (long)t * k);
-        }
-
+        float* xp = PairOrdered(x, tokens, weight.Cols);
         _xp = xp;
         _y = y;
         _tokens = tokens;
         _weight = weight;
         _pool.Run(this, _decodeChunks.Plan(weight.Rows, _pool.WorkerCount, MinDecodeRows));
         _weight = null;
+    }
+
+    /// <summary>The tokens' activations (k values each) in pair order (<see cref="Bf16PairOrder"/>), in the reused buffer.</summary>
+    private float* PairOrdered(float* x, int tokens, int k)
+    {
+        if (_pairOrdered.Length < tokens * k)
+        {
+            _pairOrdered = new AlignedBuffer<float>(tokens * k);
+        }
+
+        float* xp = _pairOrdered.Pointer;
+        for (int t = 0; t < tokens; t++)
+        {
+            if (Isa == CpuIsa.Avx512)
+            {
+                Bf16PairOrderAvx512.Reorder(x + (long)t * k, k, xp + (long)t * k);
+            }
+            else
+            {
+                Bf16PairOrderAvx2.Reorder(x + (long)t * k, k, xp + (long)t * k);
+            }
+        }
+
+        return xp;
     }
 
     public void Execute(int chunkIndex, int workerIndex)
