@@ -130,7 +130,15 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
         for (; j + AttentionTiles.ScoreTile <= end; j += AttentionTiles.ScoreTile)
         {
             rows.Resolve(kv.Keys, j, AttentionTiles.ScoreTile, tile);
-            for (int g = 0; g < group; g++)
+            int g = 0;
+            for (; g + 2 <= group; g += 2)
+            {
+                AttentionTiles.ScoreEightTwice(query + g * d, query + (g + 1) * d, tile, d, out var s0, out var s1);
+                (s0 * scaleVector).Store(scores + g * length + (j - start));
+                (s1 * scaleVector).Store(scores + (g + 1) * length + (j - start));
+            }
+
+            for (; g < group; g++)
             {
                 (AttentionTiles.ScoreEight(query + g * d, tile, d) * scaleVector).Store(scores + g * length + (j - start));
             }
@@ -159,7 +167,14 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
         {
             int count = Math.Min(ValueTile, end - j);
             rows.Resolve(kv.Values, j, count, tile);
-            for (int g = 0; g < group; g++)
+            int g = 0;
+            for (; g + 2 <= group; g += 2)
+            {
+                AttentionTiles.AccumulateValuesTwice(
+                    output + g * d, output + (g + 1) * d, scores + g * length + (j - start), scores + (g + 1) * length + (j - start), tile, count, d);
+            }
+
+            for (; g < group; g++)
             {
                 AttentionTiles.AccumulateValues(output + g * d, scores + g * length + (j - start), tile, count, d);
             }
