@@ -54,7 +54,7 @@ internal sealed unsafe class AttentionSegments(int workers)
     public static int Length(int context, int segments)
     {
         int length = (context + segments - 1) / segments;
-        return (length + AttentionTiles.ScoreTile - 1) / AttentionTiles.ScoreTile * AttentionTiles.ScoreTile;
+        return (length + AttentionScores.ScoreTile - 1) / AttentionScores.ScoreTile * AttentionScores.ScoreTile;
     }
 
     /// <summary>Partial results of chunk (pair * segments + segment): group query heads of headDim outputs.</summary>

@@ -6,10 +6,11 @@ namespace Worker.Runtime.Ops;
 /// <summary>
 /// softmax(q k^T / sqrt(d)) v per token over positions 0..pos of its own sequence, reading K and V through
 /// the sequence's block table. One chunk = (token, KV head, context segment): the query heads sharing a KV
-/// head are scored together while a tile of keys sits in L1 (<see cref="AttentionTiles"/>: 8 keys per
-/// reduction, 64 value rows per register-resident output). When tokens x KV heads are too few to keep every
-/// thread busy (decode), long contexts are split into segments (flash-decoding): each segment leaves its
-/// own max, exp-sum and unnormalised output, merged afterwards by log-sum-exp (<see cref="AttentionSegments"/>).
+/// head are scored together while a tile of keys sits in L1 (<see cref="AttentionScores"/>: 8 keys per
+/// reduction; <see cref="AttentionValues"/>: 64 value rows per register-resident output). When tokens x KV
+/// heads are too few to keep every thread busy (decode), long contexts are split into segments
+/// (flash-decoding): each segment leaves its own max, exp-sum and unnormalised output, merged afterwards by
+/// log-sum-exp (<see cref="AttentionSegments"/>).
 /// </summary>
 public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IParallelWork
 {
@@ -127,20 +128,20 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
         float scale = 1f / MathF.Sqrt(d);
         var scaleVector = Vector256.Create(scale);
         int j = start;
-        for (; j + AttentionTiles.ScoreTile <= end; j += AttentionTiles.ScoreTile)
+        for (; j + AttentionScores.ScoreTile <= end; j += AttentionScores.ScoreTile)
         {
-            rows.Resolve(kv.Keys, j, AttentionTiles.ScoreTile, tile);
+            rows.Resolve(kv.Keys, j, AttentionScores.ScoreTile, tile);
             int g = 0;
             for (; g + 2 <= group; g += 2)
             {
-                AttentionTiles.ScoreEightTwice(query + g * d, query + (g + 1) * d, tile, d, out var s0, out var s1);
+                AttentionScores.ScoreEightTwice(query + g * d, query + (g + 1) * d, tile, d, out var s0, out var s1);
                 (s0 * scaleVector).Store(scores + g * length + (j - start));
                 (s1 * scaleVector).Store(scores + (g + 1) * length + (j - start));
             }
 
             for (; g < group; g++)
             {
-                (AttentionTiles.ScoreEight(query + g * d, tile, d) * scaleVector).Store(scores + g * length + (j - start));
+                (AttentionScores.ScoreEight(query + g * d, tile, d) * scaleVector).Store(scores + g * length + (j - start));
             }
         }
 
@@ -149,7 +150,7 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
             rows.Resolve(kv.Keys, j, 1, tile);
             for (int g = 0; g < group; g++)
             {
-                scores[g * length + (j - start)] = AttentionTiles.Dot(query + g * d, tile[0], d) * scale;
+                scores[g * length + (j - start)] = AttentionScores.Dot(query + g * d, tile[0], d) * scale;
             }
         }
 
@@ -170,13 +171,13 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
             int g = 0;
             for (; g + 2 <= group; g += 2)
             {
-                AttentionTiles.AccumulateValuesTwice(
+                AttentionValues.AccumulateValuesTwice(
                     output + g * d, output + (g + 1) * d, scores + g * length + (j - start), scores + (g + 1) * length + (j - start), tile, count, d);
             }
 
             for (; g < group; g++)
             {
-                AttentionTiles.AccumulateValues(output + g * d, scores + g * length + (j - start), tile, count, d);
+                AttentionValues.AccumulateValues(output + g * d, scores + g * length + (j - start), tile, count, d);
             }
         }
     }
