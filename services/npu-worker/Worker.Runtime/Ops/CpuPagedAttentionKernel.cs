@@ -1,41 +1,48 @@
-using System.Runtime.CompilerServices;
+using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
 namespace Worker.Runtime.Ops;
 
 /// <summary>
 /// softmax(q k^T / sqrt(d)) v per token over positions 0..pos of its own sequence, reading K and V through
-/// the sequence's block table. One chunk = (token, KV head): the query heads sharing that KV head are
-/// scored together, so each cached key is read once per group. Scores live in per-thread scratch.
-/// The per-position dot and axpy over one head (64 or 128 floats) are inlined Vector256 loops: a library call
-/// per (position, head) cost more than the arithmetic it did.
+/// the sequence's block table. One chunk = (token, KV head, context segment): the query heads sharing a KV
+/// head are scored together while a tile of keys sits in L1 (<see cref="AttentionScores"/>: 8 keys per
+/// reduction; <see cref="AttentionValues"/>: 64 value rows per register-resident output). When tokens x KV
+/// heads are too few to keep every thread busy (decode), long contexts are split into segments
+/// (flash-decoding): each segment leaves its own max, exp-sum and unnormalised output, merged afterwards by
+/// log-sum-exp (<see cref="AttentionSegments"/>).
 /// </summary>
 public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IParallelWork
 {
+    /// <summary>Value rows whose weighted sum is accumulated per output load/store.</summary>
+    private const int ValueTile = 64;
+
     private readonly ComputeThreadPool _pool;
-    private readonly ISoftmaxKernel _softmax;
     private readonly float[][] _scratch;
     private readonly int _maxContext;
+    private readonly AttentionSegments _segments;
     private float* _query;
     private float* _output;
     private ForwardBatch? _batch;
     private KvLayer? _kv;
     private int _numHeads;
+    private int _segmentCount;
 
-    public CpuPagedAttentionKernel(ComputeThreadPool pool, ISoftmaxKernel softmax, int maxContextLength, int queryHeadsPerKvHead)
+    public CpuPagedAttentionKernel(ComputeThreadPool pool, int maxContextLength, int queryHeadsPerKvHead)
     {
         _pool = pool;
-        _softmax = softmax;
         _maxContext = maxContextLength;
+        _segments = new AttentionSegments(pool.WorkerCount);
         _scratch = new float[pool.WorkerCount][];
         for (int i = 0; i < _scratch.Length; i++)
         {
-            _scratch[i] = new float[(long)maxContextLength * queryHeadsPerKvHead];
+            _scratch[i] = GC.AllocateUninitializedArray<float>(maxContextLength * queryHeadsPerKvHead, pinned: true);
         }
     }
 
     public void Attend(ReadOnlySpan<float> query, Span<float> output, ForwardBatch batch, KvLayer kv, int numHeads)
     {
+        int pairs = batch.TokenCount * kv.NumKvHeads;
         fixed (float* q = query)
         fixed (float* o = output)
         {
@@ -44,7 +51,13 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
             _batch = batch;
             _kv = kv;
             _numHeads = numHeads;
-            _pool.Run(this, batch.TokenCount * kv.NumKvHeads);
+            _segmentCount = _segments.Plan(batch, kv.NumKvHeads, numHeads / kv.NumKvHeads, kv.HeadDim);
+            _pool.Run(this, pairs * _segmentCount);
+            if (_segmentCount > 1)
+            {
+                _segments.Merge(o, pairs, _segmentCount, numHeads / kv.NumKvHeads, kv.HeadDim);
+            }
+
             _batch = null;
             _kv = null;
         }
@@ -54,8 +67,10 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
     {
         var kv = _kv!;
         var batch = _batch!;
-        int token = chunkIndex / kv.NumKvHeads;
-        int kvHead = chunkIndex % kv.NumKvHeads;
+        int pair = chunkIndex / _segmentCount;
+        int segment = chunkIndex % _segmentCount;
+        int token = pair / kv.NumKvHeads;
+        int kvHead = pair % kv.NumKvHeads;
         int d = kv.HeadDim;
         int group = _numHeads / kv.NumKvHeads;
         int context = batch.Positions[token] + 1;
@@ -64,83 +79,106 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
             throw new InvalidOperationException($"Position {context - 1} exceeds the attention scratch of {_maxContext} tokens.");
         }
 
-        var blockTable = batch.BlockTable(batch.SequenceOfToken[token]);
-        int blockSize = kv.BlockSize;
-        float scale = 1f / MathF.Sqrt(d);
-        var scores = _scratch[workerIndex];
-        int firstHead = kvHead * group;
-        float* queryBase = _query + ((long)token * _numHeads + firstHead) * d;
-
-        for (int j = 0; j < context; j++)
+        float* query = _query + ((long)token * _numHeads + kvHead * group) * d;
+        fixed (float* scores = _scratch[workerIndex])
         {
-            long slot = (long)blockTable[j / blockSize] * blockSize + j % blockSize;
-            float* key = kv.Keys + slot * kv.SlotStride + kvHead * d;
+            if (_segmentCount == 1)
+            {
+                float* output = _output + ((long)token * _numHeads + kvHead * group) * d;
+                float* maxes = stackalloc float[group];
+                float* sums = stackalloc float[group];
+                AttendRange(batch, kv, token, kvHead, query, 0, context, output, maxes, sums, scores);
+                for (int g = 0; g < group; g++)
+                {
+                    TensorPrimitives.Multiply(new ReadOnlySpan<float>(output + g * d, d), 1f / sums[g], new Span<float>(output + g * d, d));
+                }
+
+                return;
+            }
+
+            int length = AttentionSegments.Length(context, _segmentCount);
+            int start = Math.Min(context, segment * length);
+            int end = Math.Min(context, start + length);
+            var partial = _segments.Partial(chunkIndex, group, d);
+            AttendRange(batch, kv, token, kvHead, query, start, end, partial.Output, partial.Maxes, partial.Sums, scores);
+        }
+    }
+
+    /// <summary>
+    /// For each of the group's query heads g: maxes[g] = max score over positions [start, end), sums[g] = sum of
+    /// exp(score - max), output[g] = sum of exp(score - max) * v (not yet divided by sums[g]).
+    /// </summary>
+    private void AttendRange(
+        ForwardBatch batch, KvLayer kv, int token, int kvHead, float* query, int start, int end,
+        float* output, float* maxes, float* sums, float* scores)
+    {
+        int d = kv.HeadDim;
+        int group = _numHeads / kv.NumKvHeads;
+        int length = end - start;
+        new Span<float>(output, group * d).Clear();
+        if (length == 0)
+        {
+            new Span<float>(maxes, group).Fill(float.NegativeInfinity);
+            new Span<float>(sums, group).Clear();
+            return;
+        }
+
+        var rows = new SlotRows(batch.BlockTable(batch.SequenceOfToken[token]), kv.BlockSize, kv.SlotStride, kvHead * d);
+        float** tile = stackalloc float*[ValueTile];
+        float scale = 1f / MathF.Sqrt(d);
+        var scaleVector = Vector256.Create(scale);
+        int j = start;
+        for (; j + AttentionScores.ScoreTile <= end; j += AttentionScores.ScoreTile)
+        {
+            rows.Resolve(kv.Keys, j, AttentionScores.ScoreTile, tile);
+            int g = 0;
+            for (; g + 2 <= group; g += 2)
+            {
+                AttentionScores.ScoreEightTwice(query + g * d, query + (g + 1) * d, tile, d, out var s0, out var s1);
+                (s0 * scaleVector).Store(scores + g * length + (j - start));
+                (s1 * scaleVector).Store(scores + (g + 1) * length + (j - start));
+            }
+
+            for (; g < group; g++)
+            {
+                (AttentionScores.ScoreEight(query + g * d, tile, d) * scaleVector).Store(scores + g * length + (j - start));
+            }
+        }
+
+        for (; j < end; j++)
+        {
+            rows.Resolve(kv.Keys, j, 1, tile);
             for (int g = 0; g < group; g++)
             {
-                scores[g * context + j] = Dot(queryBase + g * d, key, d) * scale;
+                scores[g * length + (j - start)] = AttentionScores.Dot(query + g * d, tile[0], d) * scale;
             }
         }
 
         for (int g = 0; g < group; g++)
         {
-            _softmax.Softmax(scores.AsSpan(g * context, context));
-            new Span<float>(_output + ((long)token * _numHeads + firstHead + g) * d, d).Clear();
+            var row = new Span<float>(scores + g * length, length);
+            float max = TensorPrimitives.Max(row);
+            TensorPrimitives.Subtract(row, max, row);
+            TensorPrimitives.Exp(row, row);
+            maxes[g] = max;
+            sums[g] = TensorPrimitives.Sum(row);
         }
 
-        float* outputBase = _output + ((long)token * _numHeads + firstHead) * d;
-        fixed (float* weights = scores)
+        for (j = start; j < end; j += ValueTile)
         {
-            for (int j = 0; j < context; j++)
+            int count = Math.Min(ValueTile, end - j);
+            rows.Resolve(kv.Values, j, count, tile);
+            int g = 0;
+            for (; g + 2 <= group; g += 2)
             {
-                long slot = (long)blockTable[j / blockSize] * blockSize + j % blockSize;
-                float* value = kv.Values + slot * kv.SlotStride + kvHead * d;
-                for (int g = 0; g < group; g++)
-                {
-                    MultiplyAdd(value, weights[g * context + j], outputBase + g * d, d);
-                }
+                AttentionValues.AccumulateValuesTwice(
+                    output + g * d, output + (g + 1) * d, scores + g * length + (j - start), scores + (g + 1) * length + (j - start), tile, count, d);
             }
-        }
-    }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Dot(float* a, float* b, int n)
-    {
-        Vector256<float> s0 = default, s1 = default;
-        int i = 0;
-        for (; i + 16 <= n; i += 16)
-        {
-            s0 = Vector256.FusedMultiplyAdd(Vector256.Load(a + i), Vector256.Load(b + i), s0);
-            s1 = Vector256.FusedMultiplyAdd(Vector256.Load(a + i + 8), Vector256.Load(b + i + 8), s1);
-        }
-
-        for (; i + 8 <= n; i += 8)
-        {
-            s0 = Vector256.FusedMultiplyAdd(Vector256.Load(a + i), Vector256.Load(b + i), s0);
-        }
-
-        float sum = Vector256.Sum(s0 + s1);
-        for (; i < n; i++)
-        {
-            sum += a[i] * b[i];
-        }
-
-        return sum;
-    }
-
-    /// <summary>y += a * x over n floats.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MultiplyAdd(float* x, float a, float* y, int n)
-    {
-        var av = Vector256.Create(a);
-        int i = 0;
-        for (; i + 8 <= n; i += 8)
-        {
-            Vector256.FusedMultiplyAdd(Vector256.Load(x + i), av, Vector256.Load(y + i)).Store(y + i);
-        }
-
-        for (; i < n; i++)
-        {
-            y[i] += a * x[i];
+            for (; g < group; g++)
+            {
+                AttentionValues.AccumulateValues(output + g * d, scores + g * length + (j - start), tile, count, d);
+            }
         }
     }
 }

@@ -56,7 +56,7 @@ public sealed record DeviceOps(
             new CpuMatMulKernel(pool),
             new CpuRmsNormKernel(),
             new CpuRopeKernel(),
-            new CpuPagedAttentionKernel(pool, softmax, maxContextLength, queryHeadsPerKvHead),
+            new CpuPagedAttentionKernel(pool, maxContextLength, queryHeadsPerKvHead),
             softmax);
     }
 }

@@ -1,0 +1,153 @@
+using System.Runtime.Intrinsics;
+
+namespace Worker.Runtime.Ops;
+
+/// <summary>
+/// The probability-weighted sum of a tile of value rows given by pointer, with each 64-float chunk of the output
+/// held in registers across the tile: one load and store of the output per tile instead of per position.
+/// </summary>
+internal static unsafe class AttentionValues
+{
+    /// <summary>Dimensions accumulated in registers by <see cref="AccumulateValues"/> (8 vectors of 8).</summary>
+    private const int ValueChunk = 64;
+
+    /// <summary>
+    /// AccumulateValues for two query heads sharing each value load: while d allows, 64 floats of each output
+    /// (16 registers); the rest through the one-head loop.
+    /// </summary>
+    public static void AccumulateValuesTwice(float* output0, float* output1, float* weights0, float* weights1, float** values, int count, int d)
+    {
+        int i = 0;
+        for (; i + ValueChunk <= d; i += ValueChunk)
+        {
+            float* o = output0 + i;
+            float* u = output1 + i;
+            Vector256<float> y0 = Vector256.Load(o), y1 = Vector256.Load(o + 8), y2 = Vector256.Load(o + 16), y3 = Vector256.Load(o + 24);
+            Vector256<float> y4 = Vector256.Load(o + 32), y5 = Vector256.Load(o + 40), y6 = Vector256.Load(o + 48), y7 = Vector256.Load(o + 56);
+            Vector256<float> z0 = Vector256.Load(u), z1 = Vector256.Load(u + 8), z2 = Vector256.Load(u + 16), z3 = Vector256.Load(u + 24);
+            Vector256<float> z4 = Vector256.Load(u + 32), z5 = Vector256.Load(u + 40), z6 = Vector256.Load(u + 48), z7 = Vector256.Load(u + 56);
+            for (int p = 0; p < count; p++)
+            {
+                var w = Vector256.Create(weights0[p]);
+                var x = Vector256.Create(weights1[p]);
+                float* v = values[p] + i;
+                var r = Vector256.Load(v);
+                y0 = Vector256.FusedMultiplyAdd(r, w, y0);
+                z0 = Vector256.FusedMultiplyAdd(r, x, z0);
+                r = Vector256.Load(v + 8);
+                y1 = Vector256.FusedMultiplyAdd(r, w, y1);
+                z1 = Vector256.FusedMultiplyAdd(r, x, z1);
+                r = Vector256.Load(v + 16);
+                y2 = Vector256.FusedMultiplyAdd(r, w, y2);
+                z2 = Vector256.FusedMultiplyAdd(r, x, z2);
+                r = Vector256.Load(v + 24);
+                y3 = Vector256.FusedMultiplyAdd(r, w, y3);
+                z3 = Vector256.FusedMultiplyAdd(r, x, z3);
+                r = Vector256.Load(v + 32);
+                y4 = Vector256.FusedMultiplyAdd(r, w, y4);
+                z4 = Vector256.FusedMultiplyAdd(r, x, z4);
+                r = Vector256.Load(v + 40);
+                y5 = Vector256.FusedMultiplyAdd(r, w, y5);
+                z5 = Vector256.FusedMultiplyAdd(r, x, z5);
+                r = Vector256.Load(v + 48);
+                y6 = Vector256.FusedMultiplyAdd(r, w, y6);
+                z6 = Vector256.FusedMultiplyAdd(r, x, z6);
+                r = Vector256.Load(v + 56);
+                y7 = Vector256.FusedMultiplyAdd(r, w, y7);
+                z7 = Vector256.FusedMultiplyAdd(r, x, z7);
+            }
+
+            y0.Store(o);
+            y1.Store(o + 8);
+            y2.Store(o + 16);
+            y3.Store(o + 24);
+            y4.Store(o + 32);
+            y5.Store(o + 40);
+            y6.Store(o + 48);
+            y7.Store(o + 56);
+            z0.Store(u);
+            z1.Store(u + 8);
+            z2.Store(u + 16);
+            z3.Store(u + 24);
+            z4.Store(u + 32);
+            z5.Store(u + 40);
+            z6.Store(u + 48);
+            z7.Store(u + 56);
+        }
+
+        if (i < d)
+        {
+            AccumulateValues(output0 + i, weights0, values, i, count, d - i);
+            AccumulateValues(output1 + i, weights1, values, i, count, d - i);
+        }
+    }
+
+    /// <summary>
+    /// output[0..d) += sum over p &lt; count of weights[p] * values[p][0..d). Each 64-float chunk of the output
+    /// stays in 8 registers across all positions, so the output is loaded and stored once per tile.
+    /// </summary>
+    public static void AccumulateValues(float* output, float* weights, float** values, int count, int d) =>
+        AccumulateValues(output, weights, values, 0, count, d);
+
+    /// <summary>The same over columns [column, column + d) of each value row, into output[0..d).</summary>
+    private static void AccumulateValues(float* output, float* weights, float** values, int column, int count, int d)
+    {
+        int i = 0;
+        for (; i + ValueChunk <= d; i += ValueChunk)
+        {
+            float* o = output + i;
+            var y0 = Vector256.Load(o);
+            var y1 = Vector256.Load(o + 8);
+            var y2 = Vector256.Load(o + 16);
+            var y3 = Vector256.Load(o + 24);
+            var y4 = Vector256.Load(o + 32);
+            var y5 = Vector256.Load(o + 40);
+            var y6 = Vector256.Load(o + 48);
+            var y7 = Vector256.Load(o + 56);
+            for (int p = 0; p < count; p++)
+            {
+                var w = Vector256.Create(weights[p]);
+                float* v = values[p] + column + i;
+                y0 = Vector256.FusedMultiplyAdd(Vector256.Load(v), w, y0);
+                y1 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 8), w, y1);
+                y2 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 16), w, y2);
+                y3 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 24), w, y3);
+                y4 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 32), w, y4);
+                y5 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 40), w, y5);
+                y6 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 48), w, y6);
+                y7 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 56), w, y7);
+            }
+
+            y0.Store(o);
+            y1.Store(o + 8);
+            y2.Store(o + 16);
+            y3.Store(o + 24);
+            y4.Store(o + 32);
+            y5.Store(o + 40);
+            y6.Store(o + 48);
+            y7.Store(o + 56);
+        }
+
+        for (; i + 8 <= d; i += 8)
+        {
+            var y = Vector256.Load(output + i);
+            for (int p = 0; p < count; p++)
+            {
+                y = Vector256.FusedMultiplyAdd(Vector256.Load(values[p] + column + i), Vector256.Create(weights[p]), y);
+            }
+
+            y.Store(output + i);
+        }
+
+        for (; i < d; i++)
+        {
+            float y = output[i];
+            for (int p = 0; p < count; p++)
+            {
+                y += weights[p] * values[p][column + i];
+            }
+
+            output[i] = y;
+        }
+    }
+}
