@@ -11,7 +11,7 @@ namespace Worker.Runtime.Ops;
 /// 4-row x 2-token tile: 8 accumulators, the two tokens' 4 activation vectors, one weight vector and the mask fill
 /// 15 of the 16 registers, and per step 4 weight loads and 4 activation loads feed 16 FMAs.
 /// </summary>
-internal static unsafe class Bf16PairTilesAvx2
+internal readonly unsafe struct Bf16PairTilesAvx2 : IBf16PairTiles
 {
     /// <summary>Values per step; the pair-order block width.</summary>
     public const int Width = 16;

@@ -13,7 +13,7 @@ namespace Worker.Runtime.Ops;
 /// are summed together by one transposing reduction (45 shuffles and adds for 16 sums instead of about 8 per sum),
 /// which leaves each token's 4 row sums in one 128-bit block, stored with one store.
 /// </summary>
-internal static unsafe class Bf16PairTilesAvx512
+internal readonly unsafe struct Bf16PairTilesAvx512 : IBf16PairTiles
 {
     /// <summary>Values per step; the pair-order block width.</summary>
     public const int Width = 32;

@@ -22,21 +22,15 @@ public sealed unsafe partial class CpuMatMulKernel
 
     private void Bf16Pairs(float* x, int tokens, WeightMatrix weight, float* y)
     {
-        float* xp = PairOrdered(x, tokens, weight.Cols);
-        _xp = xp;
-        _y = y;
-        _tokens = tokens;
-        _weight = weight;
-        _pairTiles = true;
         int bands = (weight.Rows + Bf16PairTilesAvx512.Rows - 1) / Bf16PairTilesAvx512.Rows;
+        _pairTiles = true;
         try
         {
-            _pool.Run(this, _pairChunks.Plan(bands, _pool.WorkerCount, PairGroupRows / Bf16PairTilesAvx512.Rows));
+            RunOverPairOrder(x, tokens, weight, y, _pairChunks.Plan(bands, _pool.WorkerCount, PairGroupRows / Bf16PairTilesAvx512.Rows));
         }
         finally
         {
             _pairTiles = false;
-            _weight = null;
         }
     }
 
@@ -63,87 +57,59 @@ public sealed unsafe partial class CpuMatMulKernel
                     int tokens = Math.Min(tileTokens, _tokens - t);
                     if (wide)
                     {
-                        PairTile(wr, k, rows, tokens, _xp + (long)t * k, _y + (long)t * n + row, n, prefetch);
+                        PairTile<Bf16PairTilesAvx512>(wr, k, rows, tokens, _xp + (long)t * k, _y + (long)t * n + row, n, prefetch);
                     }
                     else
                     {
-                        PairTileAvx2(wr, k, rows, tokens, _xp + (long)t * k, _y + (long)t * n + row, n, prefetch);
+                        PairTile<Bf16PairTilesAvx2>(wr, k, rows, tokens, _xp + (long)t * k, _y + (long)t * n + row, n, prefetch);
                     }
                 }
             }
         }
     }
 
-    /// <summary>One tile of rows x tokens (each 1..4), through the instantiation compiled for that shape.</summary>
-    private static void PairTile(ushort* w, int k, int rows, int tokens, float* xp, float* y, int n, ushort* prefetch)
+    /// <summary>
+    /// One tile of rows x tokens (each 1..4, tokens at most the path's full tile), through the instantiation compiled
+    /// for that shape.
+    /// </summary>
+    private static void PairTile<TTiles>(ushort* w, int k, int rows, int tokens, float* xp, float* y, int n, ushort* prefetch)
+        where TTiles : struct, IBf16PairTiles
     {
         switch (rows)
         {
             case 4:
-                PairTile<TileCount4>(w, k, tokens, xp, y, n, prefetch);
+                PairTile<TTiles, TileCount4>(w, k, tokens, xp, y, n, prefetch);
                 break;
             case 3:
-                PairTile<TileCount3>(w, k, tokens, xp, y, n, prefetch);
+                PairTile<TTiles, TileCount3>(w, k, tokens, xp, y, n, prefetch);
                 break;
             case 2:
-                PairTile<TileCount2>(w, k, tokens, xp, y, n, prefetch);
+                PairTile<TTiles, TileCount2>(w, k, tokens, xp, y, n, prefetch);
                 break;
             default:
-                PairTile<TileCount1>(w, k, tokens, xp, y, n, prefetch);
+                PairTile<TTiles, TileCount1>(w, k, tokens, xp, y, n, prefetch);
                 break;
         }
     }
 
-    private static void PairTile<TRows>(ushort* w, int k, int tokens, float* xp, float* y, int n, ushort* prefetch)
+    private static void PairTile<TTiles, TRows>(ushort* w, int k, int tokens, float* xp, float* y, int n, ushort* prefetch)
+        where TTiles : struct, IBf16PairTiles
         where TRows : struct, ITileCount
     {
         switch (tokens)
         {
             case 4:
-                Bf16PairTilesAvx512.Tile<TRows, TileCount4>(w, k, xp, y, n, prefetch);
+                TTiles.Tile<TRows, TileCount4>(w, k, xp, y, n, prefetch);
                 break;
             case 3:
-                Bf16PairTilesAvx512.Tile<TRows, TileCount3>(w, k, xp, y, n, prefetch);
+                TTiles.Tile<TRows, TileCount3>(w, k, xp, y, n, prefetch);
                 break;
             case 2:
-                Bf16PairTilesAvx512.Tile<TRows, TileCount2>(w, k, xp, y, n, prefetch);
+                TTiles.Tile<TRows, TileCount2>(w, k, xp, y, n, prefetch);
                 break;
             default:
-                Bf16PairTilesAvx512.Tile<TRows, TileCount1>(w, k, xp, y, n, prefetch);
+                TTiles.Tile<TRows, TileCount1>(w, k, xp, y, n, prefetch);
                 break;
-        }
-    }
-
-    /// <summary>One AVX2 tile of rows (1..4) x tokens (1..2).</summary>
-    private static void PairTileAvx2(ushort* w, int k, int rows, int tokens, float* xp, float* y, int n, ushort* prefetch)
-    {
-        switch (rows)
-        {
-            case 4:
-                PairTileAvx2<TileCount4>(w, k, tokens, xp, y, n, prefetch);
-                break;
-            case 3:
-                PairTileAvx2<TileCount3>(w, k, tokens, xp, y, n, prefetch);
-                break;
-            case 2:
-                PairTileAvx2<TileCount2>(w, k, tokens, xp, y, n, prefetch);
-                break;
-            default:
-                PairTileAvx2<TileCount1>(w, k, tokens, xp, y, n, prefetch);
-                break;
-        }
-    }
-
-    private static void PairTileAvx2<TRows>(ushort* w, int k, int tokens, float* xp, float* y, int n, ushort* prefetch)
-        where TRows : struct, ITileCount
-    {
-        if (tokens == 2)
-        {
-            Bf16PairTilesAvx2.Tile<TRows, TileCount2>(w, k, xp, y, n, prefetch);
-        }
-        else
-        {
-            Bf16PairTilesAvx2.Tile<TRows, TileCount1>(w, k, xp, y, n, prefetch);
         }
     }
 }

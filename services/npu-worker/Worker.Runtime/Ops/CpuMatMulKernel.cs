@@ -109,13 +109,24 @@ public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWor
     /// <summary>One or two tokens: the activations in pair order, then guided chunks of rows streamed by the decode kernels.</summary>
     private void Decode(float* x, int tokens, WeightMatrix weight, float* y)
     {
-        float* xp = PairOrdered(x, tokens, weight.Cols);
-        _xp = xp;
+        RunOverPairOrder(x, tokens, weight, y, _decodeChunks.Plan(weight.Rows, _pool.WorkerCount, MinDecodeRows));
+    }
+
+    /// <summary>The activations in pair order, then <paramref name="chunks"/> chunks of <see cref="Execute"/> over the weight.</summary>
+    private void RunOverPairOrder(float* x, int tokens, WeightMatrix weight, float* y, int chunks)
+    {
+        _xp = PairOrdered(x, tokens, weight.Cols);
         _y = y;
         _tokens = tokens;
         _weight = weight;
-        _pool.Run(this, _decodeChunks.Plan(weight.Rows, _pool.WorkerCount, MinDecodeRows));
-        _weight = null;
+        try
+        {
+            _pool.Run(this, chunks);
+        }
+        finally
+        {
+            _weight = null;
+        }
     }
 
     /// <summary>The tokens' activations (k values each) in pair order (<see cref="Bf16PairOrder"/>), in the reused buffer.</summary>
