@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace Worker.Runtime.Ops;
@@ -10,13 +11,27 @@ public interface IParallelWork
 
 /// <summary>
 /// Persistent worker threads that take chunks from an atomic counter. Parallel.For per matmul costs
-/// hundreds of microseconds and allocates; waking parked threads costs a few microseconds and nothing.
+/// hundreds of microseconds and allocates; handing work to a running thread costs well under one.
 /// The calling thread works too (as worker 0), so Threads = 1 runs everything inline.
+/// <para>
+/// A forward pass is a hundred or more runs separated by a few microseconds of serial work, so a helper that finished
+/// one run spins for the next for up to <see cref="SpinBudget"/> before it blocks, and the caller spins for the
+/// helpers' last chunks the same way. A blocked thread is woken through the kernel, and on a virtual machine the
+/// idle vCPU it sleeps on may first have to be rescheduled by the host: measured on the 2-vCPU bench machine, one
+/// run in a hundred then waited 100-300 us for its helper, longer than a decode matmul takes. llama.cpp's threads
+/// spin between operations for the same reason. Spinning stops after the budget, so an idle worker sleeps.
+/// </para>
 /// </summary>
 public sealed class ComputeThreadPool : IDisposable
 {
-    private readonly Thread[] _helpers;
-    private readonly SemaphoreSlim _start = new(0);
+    /// <summary>How long a thread waits by spinning before it blocks: longer than the gaps inside a step and the sampling after it.</summary>
+    private static readonly long SpinBudget = Stopwatch.Frequency / 1000;
+
+    private const int Sleeping = 0;
+    private const int Spinning = 1;
+    private const int Claimed = 2;
+
+    private readonly Helper[] _helpers;
     private readonly ManualResetEventSlim _done = new(false);
     private IParallelWork? _work;
     private int _chunkCount;
@@ -28,12 +43,14 @@ public sealed class ComputeThreadPool : IDisposable
     public ComputeThreadPool(int threads)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
-        _helpers = new Thread[threads - 1];
+        _helpers = new Helper[threads - 1];
         for (int i = 0; i < _helpers.Length; i++)
         {
             int workerIndex = i + 1;
-            _helpers[i] = new Thread(() => HelperLoop(workerIndex)) { IsBackground = true, Name = $"compute-{workerIndex}" };
-            _helpers[i].Start();
+            var helper = new Helper();
+            helper.Thread = new Thread(() => HelperLoop(helper, workerIndex)) { IsBackground = true, Name = $"compute-{workerIndex}" };
+            _helpers[i] = helper;
+            helper.Thread.Start();
         }
     }
 
@@ -64,8 +81,11 @@ public sealed class ComputeThreadPool : IDisposable
         _error = null;
         Volatile.Write(ref _nextChunk, 0);
         Volatile.Write(ref _running, helpers);
-        _done.Reset();
-        _start.Release(helpers);
+        for (int i = 0; i < helpers; i++)
+        {
+            _helpers[i].Claim();
+        }
+
         try
         {
             Drain(0);
@@ -75,7 +95,22 @@ public sealed class ComputeThreadPool : IDisposable
             Interlocked.CompareExchange(ref _error, e, null);
         }
 
-        _done.Wait();
+        if (!SpinUntil(ref _running, 0))
+        {
+            // Reset before each look at the count: a helper sets the event after its decrement, so a decrement to zero
+            // after the look still ends the wait, and a set left over from the previous run costs one more look.
+            while (true)
+            {
+                _done.Reset();
+                if (Volatile.Read(ref _running) == 0)
+                {
+                    break;
+                }
+
+                _done.Wait();
+            }
+        }
+
         _work = null;
         if (_error is { } error)
         {
@@ -93,11 +128,11 @@ public sealed class ComputeThreadPool : IDisposable
         }
     }
 
-    private void HelperLoop(int workerIndex)
+    private void HelperLoop(Helper helper, int workerIndex)
     {
         while (true)
         {
-            _start.Wait();
+            helper.WaitForClaim();
             if (_disposed)
             {
                 return;
@@ -112,11 +147,34 @@ public sealed class ComputeThreadPool : IDisposable
                 Interlocked.CompareExchange(ref _error, e, null);
             }
 
+            // Spinning before the count drops: the caller may claim this helper for the next run as soon as it does.
+            helper.FinishRun();
             if (Interlocked.Decrement(ref _running) == 0)
             {
                 _done.Set();
             }
         }
+    }
+
+    /// <summary>Spins until <paramref name="location"/> holds <paramref name="value"/>, at most <see cref="SpinBudget"/>; false when it ran out.</summary>
+    private static bool SpinUntil(ref int location, int value)
+    {
+        long deadline = 0;
+        while (Volatile.Read(ref location) != value)
+        {
+            if (deadline == 0)
+            {
+                deadline = Stopwatch.GetTimestamp() + SpinBudget;
+            }
+            else if (Stopwatch.GetTimestamp() > deadline)
+            {
+                return false;
+            }
+
+            Thread.SpinWait(8);
+        }
+
+        return true;
     }
 
     public void Dispose()
@@ -127,17 +185,57 @@ public sealed class ComputeThreadPool : IDisposable
         }
 
         _disposed = true;
-        if (_helpers.Length > 0)
+        foreach (var helper in _helpers)
         {
-            _start.Release(_helpers.Length);
+            helper.Claim();
         }
 
-        foreach (var thread in _helpers)
+        foreach (var helper in _helpers)
         {
-            thread.Join();
+            helper.Thread!.Join();
+            helper.Dispose();
         }
 
-        _start.Dispose();
         _done.Dispose();
+    }
+
+    /// <summary>
+    /// One helper thread's hand-off: Spinning while it polls for work after a run, Sleeping once it blocked, Claimed
+    /// when the caller gave it a run. The caller wakes it through the kernel only when it found it Sleeping.
+    /// </summary>
+    private sealed class Helper : IDisposable
+    {
+        private readonly SemaphoreSlim _wake = new(0);
+        private int _state = Sleeping;
+
+        public Thread? Thread { get; set; }
+
+        /// <summary>Caller side: gives this helper the next run.</summary>
+        public void Claim()
+        {
+            if (Interlocked.Exchange(ref _state, Claimed) == Sleeping)
+            {
+                _wake.Release();
+            }
+        }
+
+        /// <summary>Helper side: marks the end of a run (polling for the next one starts).</summary>
+        public void FinishRun() => Volatile.Write(ref _state, Spinning);
+
+        /// <summary>Helper side: returns once claimed, spinning first, then blocking.</summary>
+        public void WaitForClaim()
+        {
+            if (Volatile.Read(ref _state) == Spinning && !SpinUntil(ref _state, Claimed)
+                && Interlocked.CompareExchange(ref _state, Sleeping, Spinning) == Spinning)
+            {
+                _wake.Wait();
+            }
+            else if (Volatile.Read(ref _state) == Sleeping)
+            {
+                _wake.Wait();
+            }
+        }
+
+        public void Dispose() => _wake.Dispose();
     }
 }
