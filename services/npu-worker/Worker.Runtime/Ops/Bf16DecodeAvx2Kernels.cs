@@ -10,7 +10,9 @@ namespace Worker.Runtime.Ops;
 /// time, two steps per iteration into four accumulators: the weights are read as one sequential stream, which the
 /// hardware prefetcher follows at memory speed. Measured on Zen 4 (one thread, bytes per CPU-second): interleaving four
 /// rows, as a register tile would, fell from 22 to 9.5 GB/s on rows of 1792 bytes and from 14.4 to 12.7 on rows of
-/// 9728 bytes, and software prefetch lowered both; the activations are re-read from L1 instead.
+/// 9728 bytes, and software prefetch lowered both; the activations are re-read from L1 instead. Those four rows were
+/// neighbours; four rows from the four quarters of a chunk (<see cref="Row4x1"/>) are four streams the prefetcher
+/// follows, and they win once rows are too long for the activations to stay in L1.
 /// </summary>
 internal static unsafe class Bf16DecodeAvx2Kernels
 {
@@ -61,6 +63,39 @@ internal static unsafe class Bf16DecodeAvx2Kernels
 
         y[0] = Vector256.Sum(a0 + b0) + Tail(w, i, k, xp0);
         y[yStride] = Vector256.Sum(a1 + b1) + Tail(w, i, k, xp1);
+    }
+
+    /// <summary>
+    /// dot(row r, x) for the four rows w + r * rowStride (r = 0..3) into y[r * yStride]: four weight streams, far apart,
+    /// read side by side, and each activation load feeds all four (see <see cref="CpuMatMulKernel"/>'s long-row decode).
+    /// </summary>
+    public static void Row4x1(ushort* w, long rowStride, int k, float* xp, float* y, int yStride)
+    {
+        ushort* w1 = w + rowStride, w2 = w1 + rowStride, w3 = w2 + rowStride;
+        Vector256<float> e0 = default, o0 = default, e1 = default, o1 = default, e2 = default, o2 = default, e3 = default, o3 = default;
+        int i = 0;
+        for (; i + Width <= k; i += Width)
+        {
+            var x0 = Vector256.Load(xp + i);
+            var x1 = Vector256.Load(xp + i + 8);
+            var v = Vector256.Load((uint*)(w + i));
+            e0 = Vector256.FusedMultiplyAdd(Even(v), x0, e0);
+            o0 = Vector256.FusedMultiplyAdd(Odd(v), x1, o0);
+            v = Vector256.Load((uint*)(w1 + i));
+            e1 = Vector256.FusedMultiplyAdd(Even(v), x0, e1);
+            o1 = Vector256.FusedMultiplyAdd(Odd(v), x1, o1);
+            v = Vector256.Load((uint*)(w2 + i));
+            e2 = Vector256.FusedMultiplyAdd(Even(v), x0, e2);
+            o2 = Vector256.FusedMultiplyAdd(Odd(v), x1, o2);
+            v = Vector256.Load((uint*)(w3 + i));
+            e3 = Vector256.FusedMultiplyAdd(Even(v), x0, e3);
+            o3 = Vector256.FusedMultiplyAdd(Odd(v), x1, o3);
+        }
+
+        y[0] = Vector256.Sum(e0 + o0) + Tail(w, i, k, xp);
+        y[yStride] = Vector256.Sum(e1 + o1) + Tail(w1, i, k, xp);
+        y[2 * yStride] = Vector256.Sum(e2 + o2) + Tail(w2, i, k, xp);
+        y[3 * yStride] = Vector256.Sum(e3 + o3) + Tail(w3, i, k, xp);
     }
 
     /// <summary>The even elements of eight BF16 pairs as fp32 (low halves moved up).</summary>

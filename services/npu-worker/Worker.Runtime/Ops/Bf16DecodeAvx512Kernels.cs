@@ -60,6 +60,39 @@ internal static unsafe class Bf16DecodeAvx512Kernels
         y[yStride] = Vector512.Sum(a1 + b1) + Tail(w, i, k, xp1);
     }
 
+    /// <summary>
+    /// dot(row r, x) for the four rows w + r * rowStride (r = 0..3) into y[r * yStride]: four weight streams, far apart,
+    /// read side by side, and each activation load feeds all four (see <see cref="CpuMatMulKernel"/>'s long-row decode).
+    /// </summary>
+    public static void Row4x1(ushort* w, long rowStride, int k, float* xp, float* y, int yStride)
+    {
+        ushort* w1 = w + rowStride, w2 = w1 + rowStride, w3 = w2 + rowStride;
+        Vector512<float> e0 = default, o0 = default, e1 = default, o1 = default, e2 = default, o2 = default, e3 = default, o3 = default;
+        int i = 0;
+        for (; i + Width <= k; i += Width)
+        {
+            var x0 = Vector512.Load(xp + i);
+            var x1 = Vector512.Load(xp + i + 16);
+            var v = Vector512.Load((uint*)(w + i));
+            e0 = Vector512.FusedMultiplyAdd(Even(v), x0, e0);
+            o0 = Vector512.FusedMultiplyAdd(Odd(v), x1, o0);
+            v = Vector512.Load((uint*)(w1 + i));
+            e1 = Vector512.FusedMultiplyAdd(Even(v), x0, e1);
+            o1 = Vector512.FusedMultiplyAdd(Odd(v), x1, o1);
+            v = Vector512.Load((uint*)(w2 + i));
+            e2 = Vector512.FusedMultiplyAdd(Even(v), x0, e2);
+            o2 = Vector512.FusedMultiplyAdd(Odd(v), x1, o2);
+            v = Vector512.Load((uint*)(w3 + i));
+            e3 = Vector512.FusedMultiplyAdd(Even(v), x0, e3);
+            o3 = Vector512.FusedMultiplyAdd(Odd(v), x1, o3);
+        }
+
+        y[0] = Vector512.Sum(e0 + o0) + Tail(w, i, k, xp);
+        y[yStride] = Vector512.Sum(e1 + o1) + Tail(w1, i, k, xp);
+        y[2 * yStride] = Vector512.Sum(e2 + o2) + Tail(w2, i, k, xp);
+        y[3 * yStride] = Vector512.Sum(e3 + o3) + Tail(w3, i, k, xp);
+    }
+
     /// <summary>The even elements of sixteen BF16 pairs as fp32 (low halves moved up).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Even(Vector512<uint> pairs) => Vector512.ShiftLeft(pairs, 16).AsSingle();

@@ -6,7 +6,8 @@ namespace Worker.Tests.Ops;
 /// <summary>
 /// The BF16 decode path (one or two tokens) on every instruction-set path this CPU runs, against a double-precision
 /// reference: widths not a multiple of the 16/32-value pair-order block or of the two-block step (scalar tails), long
-/// rows (the down projection's 4864), and enough rows for several guided chunks.
+/// rows (the down projection's 4864; from 3072 values one token reads four rows of a chunk at once, so chunks of fewer
+/// than four rows and chunks not a multiple of four are there too), and enough rows for several guided chunks.
 /// </summary>
 public sealed class Bf16DecodeKernelTests
 {
@@ -23,6 +24,9 @@ public sealed class Bf16DecodeKernelTests
         (37, 2050, 1, 2),
         (18, 4864, 2, 2),
         (43, 4871, 1, 1),
+        (3, 3200, 1, 1),
+        (6, 3100, 1, 2),
+        (301, 3072, 1, 2),
     ];
 
     public static TheoryData<CpuIsa, int, int, int, int> Shapes() => KernelShapes.OnEverySupportedIsa(ShapeList);
