@@ -10,8 +10,8 @@ public sealed class BenchOutputTests
 
     private static readonly BenchResult[] Results =
     [
-        new("ours", "bf16", 160, 20, 90, 80, 80, 0.8, 19.8, 0.99, "Vector256"),
-        new("llama.cpp", "f16", 160, 40, 45, null, 80, 0.8, 39.6, 1.98, "AVX2 = 1"),
+        new("ours", "bf16", 160, 20, 90, 80, 100, 80, 0.8, 19.8, 0.99, "Vector256"),
+        new("llama.cpp", "f16", 160, 40, 45, null, null, 80, 0.8, 39.6, 1.98, "AVX2 = 1"),
     ];
 
     [Fact]
@@ -26,6 +26,7 @@ public sealed class BenchOutputTests
         Assert.Equal(20, entries[0].GetProperty("decode1_tps").GetDouble());
         Assert.Equal(90, entries[0].GetProperty("decode16_tps").GetDouble());
         Assert.Equal(80, entries[0].GetProperty("e2e16_tps").GetDouble());
+        Assert.Equal(100, entries[0].GetProperty("e2e16_in_process_tps").GetDouble());
     }
 
     [Fact]
@@ -43,10 +44,17 @@ public sealed class BenchOutputTests
     }
 
     [Fact]
+    public void Table_SetsEndToEndAgainstTheInProcessRoundsBetweenIt()
+    {
+        string table = BenchReport.Format(Machine, Shape, Results);
+        Assert.Contains("ours bf16 end to end: 80% of its in-process 16-sequence decode in the rounds between (100.0 tok/s)", table);
+    }
+
+    [Fact]
     public void FromThroughput_SetsDecodeBytesAgainstBandwidth()
     {
         var cost = new ModelCost(LayerMatrixWeights: 400, LmHeadWeights: 100, QueryDim: 8, Layers: 1);
-        var result = BenchResult.From("ours", "bf16", new EngineThroughput(10, 2e7, 30), null, cost, Shape, Machine, "");
+        var result = BenchResult.From("ours", "bf16", new EngineThroughput(10, 2e7, 30), null, null, cost, Shape, Machine, "");
 
         // 500 weights x 2 bytes x 2e7 tokens/s = 20 GB/s, all of the 20 GB/s measured.
         Assert.Equal(20, result.Decode1GigabytesPerSecond, 9);

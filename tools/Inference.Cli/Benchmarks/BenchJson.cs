@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 
 namespace Inference.Cli.Benchmarks;
 
-/// <summary>--json FILE: a list with one object per engine and format (engine, format, prefill_tps, decode1_tps, decode16_tps, e2e16_tps for ours, and the fractions of the limits), each carrying the machine and the run, so an entry read on its own says what was measured where.</summary>
+/// <summary>--json FILE: a list with one object per engine and format (engine, format, prefill_tps, decode1_tps, decode16_tps, e2e16_tps and e2e16_in_process_tps for ours, and the fractions of the limits), each carrying the machine and the run, so an entry read on its own says what was measured where.</summary>
 public static class BenchJson
 {
     private static readonly JsonSerializerOptions Options = new()

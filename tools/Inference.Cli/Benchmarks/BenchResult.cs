@@ -4,6 +4,7 @@ namespace Inference.Cli.Benchmarks;
 /// <param name="Engine">"ours" or "llama.cpp".</param>
 /// <param name="Format">"bf16", "f16" or "q8_0".</param>
 /// <param name="E2e16Tps">Ours only: the concurrent streams' decode rate through `serve`.</param>
+/// <param name="E2e16InProcessTps">Ours only: the in-process 16-sequence decode rate of the rounds run between the end-to-end ones, which the end-to-end rate is set against.</param>
 /// <param name="PrefillPeakFraction">Prefill FLOP/s over the measured fp32 FMA peak.</param>
 /// <param name="Decode1BandwidthFraction">Bytes of weights read per second in 1-sequence decode over the measured read bandwidth.</param>
 public sealed record BenchResult(
@@ -13,6 +14,7 @@ public sealed record BenchResult(
     double Decode1Tps,
     double Decode16Tps,
     double? E2e16Tps,
+    double? E2e16InProcessTps,
     double PrefillGflops,
     double PrefillPeakFraction,
     double Decode1GigabytesPerSecond,
@@ -26,12 +28,12 @@ public sealed record BenchResult(
         Decode1BandwidthFraction = Decode1GigabytesPerSecond * 1e9 / limits.ReadBytesPerSecond,
     };
 
-    public static BenchResult From(string engine, string format, EngineThroughput throughput, double? e2e16Tps, ModelCost cost,
+    public static BenchResult From(string engine, string format, EngineThroughput throughput, double? e2e16Tps, double? e2e16InProcessTps, ModelCost cost,
         BenchShape shape, MachineLimits limits, string instructionSets)
     {
         double prefillFlops = cost.PrefillFlops(shape.PromptTokens) / shape.PromptTokens * throughput.PrefillTps;
         double decodeBytes = cost.DecodeBytesPerToken(format) * throughput.Decode1Tps;
-        return new BenchResult(engine, format, throughput.PrefillTps, throughput.Decode1Tps, throughput.Decode16Tps, e2e16Tps,
+        return new BenchResult(engine, format, throughput.PrefillTps, throughput.Decode1Tps, throughput.Decode16Tps, e2e16Tps, e2e16InProcessTps,
             prefillFlops / 1e9, prefillFlops / limits.Fma.FlopsPerSecond,
             decodeBytes / 1e9, decodeBytes / limits.ReadBytesPerSecond, instructionSets);
     }

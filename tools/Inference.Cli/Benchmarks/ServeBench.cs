@@ -9,51 +9,101 @@ namespace Inference.Cli.Benchmarks;
 /// <summary>
 /// Our engine end to end: `serve`'s local cluster (tokenizer, one npu-worker, scheduler, gateway as processes) and
 /// <c>concurrency</c> streaming /v1/completions requests at once, each a token-id prompt with ignore_eos and greedy
-/// sampling, read as SSE by an HttpClient. The figure is their steady decode rate (<see cref="StreamTimeline"/>).
+/// sampling, read as SSE by an HttpClient. A round's figure is their steady decode rate (<see cref="StreamTimeline"/>).
+/// The cluster stays up between rounds, so `bench` can run an in-process round of the engine between them.
 /// </summary>
-public sealed class ServeBench(string modelDirectory, int vocabSize, int threads, Action<string> progress)
+public sealed class ServeBench : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(10);
 
-    /// <returns>Tokens per second of all streams together.</returns>
+    private readonly LocalCluster _cluster;
+    private readonly TailWriter _log;
+    private readonly HttpClient _http;
+    private readonly string _model;
+    private readonly int _vocabSize;
+    private readonly BenchShape _shape;
+    private readonly Action<string> _progress;
+
+    private ServeBench(LocalCluster cluster, TailWriter log, HttpClient http, string model, int vocabSize, BenchShape shape, Action<string> progress)
+    {
+        _cluster = cluster;
+        _log = log;
+        _http = http;
+        _model = model;
+        _vocabSize = vocabSize;
+        _shape = shape;
+        _progress = progress;
+    }
+
+    /// <summary>Starts the cluster and runs one untimed round of streams.</summary>
     /// <exception cref="InvalidOperationException">A service failed to start or a request failed (the services' last log lines are in the message).</exception>
-    public async Task<double> MeasureAsync(BenchShape shape, CancellationToken cancellationToken)
+    public static async Task<ServeBench> StartAsync(string modelDirectory, int vocabSize, int threads, BenchShape shape, Action<string> progress,
+        CancellationToken cancellationToken)
     {
         var log = new TailWriter(40);
         var options = new ServeOptions(modelDirectory, FreePort.Next(), Workers: 1, ThreadsPerWorker: threads);
         progress("starting tokenizer, npu-worker, scheduler and gateway");
-        await using var cluster = LocalCluster.Start(options, "bench", ServiceBinaries.FromBuild(), log, (_, _, _) => { }, cancellationToken);
+        var cluster = LocalCluster.Start(options, "bench", ServiceBinaries.FromBuild(), log, (_, _, _) => { }, cancellationToken);
+        var http = new HttpClient { Timeout = RequestTimeout };
         try
         {
             await cluster.WaitUntilReadyAsync(StartTimeout, cancellationToken);
-            using var http = new HttpClient { Timeout = RequestTimeout };
             string model = await cluster.ModelNameAsync(cancellationToken);
-            progress($"warm-up: {shape.ConcurrentSequences} short streams");
-            await RunStreamsAsync(http, cluster.ApiBase, model, BenchPrompts.For(shape.ConcurrentSequences, Math.Min(shape.PromptTokens, 32), vocabSize), 4,
+            // A whole untimed round: after a few short streams the services were still compiling their hot paths at
+            // tier 1, and in the first timed round the scheduler used three times its later CPU, beside the worker.
+            progress($"warm-up: one untimed round of {shape.ConcurrentSequences} streams");
+            await RunStreamsAsync(http, cluster.ApiBase, model, BenchPrompts.For(shape.ConcurrentSequences, shape.PromptTokens, vocabSize), shape.DecodeSteps + 1,
                 () => { }, cancellationToken);
-            double best = 0;
-            for (int round = 0; round < shape.Repeat; round++)
+            return new ServeBench(cluster, log, http, model, vocabSize, shape, progress);
+        }
+        catch (Exception e)
+        {
+            http.Dispose();
+            await cluster.DisposeAsync();
+            if (IsRunFailure(e, cancellationToken))
             {
-                progress($"{shape.ConcurrentSequences} concurrent streams: {shape.PromptTokens}-token prompts, {shape.DecodeSteps + 1} tokens each");
-                var prompts = BenchPrompts.For(shape.ConcurrentSequences, shape.PromptTokens, vocabSize);
-                Task<ServeSample>? steady = null;
-                var streams = await RunStreamsAsync(http, cluster.ApiBase, model, prompts, shape.DecodeSteps + 1,
-                    () => steady = ServeSample.CaptureAsync(http, cluster.ProcessIds, cluster.SchedulerUrl, cancellationToken), cancellationToken);
-                var end = await ServeSample.CaptureAsync(http, cluster.ProcessIds, cluster.SchedulerUrl, cancellationToken);
-                double rate = StreamTimeline.SteadyDecodeRate(streams);
-                progress(FormattableString.Invariant($"  {rate:F1} tok/s; from all streams decoding to the end: {ServeRoundProfile.Describe(await steady!, end)}"));
-                best = Math.Max(best, rate);
+                throw Failed(e, log);
             }
 
-            return best;
-        }
-        catch (Exception e) when (e is HttpRequestException or TimeoutException or InvalidOperationException or JsonException or TaskCanceledException
-            && !cancellationToken.IsCancellationRequested)
-        {
-            throw new InvalidOperationException($"end-to-end run failed: {e.Message}\n{log}", e);
+            throw;
         }
     }
+
+    /// <summary>One timed round of concurrent streams.</summary>
+    /// <returns>Tokens per second of all streams together.</returns>
+    /// <exception cref="InvalidOperationException">A request failed (the services' last log lines are in the message).</exception>
+    public async Task<double> RoundAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            _progress($"{_shape.ConcurrentSequences} concurrent streams: {_shape.PromptTokens}-token prompts, {_shape.DecodeSteps + 1} tokens each");
+            var prompts = BenchPrompts.For(_shape.ConcurrentSequences, _shape.PromptTokens, _vocabSize);
+            Task<ServeSample>? steady = null;
+            var streams = await RunStreamsAsync(_http, _cluster.ApiBase, _model, prompts, _shape.DecodeSteps + 1,
+                () => steady = ServeSample.CaptureAsync(_http, _cluster.ProcessIds, _cluster.SchedulerUrl, cancellationToken), cancellationToken);
+            var end = await ServeSample.CaptureAsync(_http, _cluster.ProcessIds, _cluster.SchedulerUrl, cancellationToken);
+            double rate = StreamTimeline.SteadyDecodeRate(streams);
+            _progress(FormattableString.Invariant($"  {rate:F1} tok/s; from all streams decoding to the end: {ServeRoundProfile.Describe(await steady!, end)}"));
+            return rate;
+        }
+        catch (Exception e) when (IsRunFailure(e, cancellationToken))
+        {
+            throw Failed(e, _log);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await _cluster.DisposeAsync();
+    }
+
+    private static bool IsRunFailure(Exception e, CancellationToken cancellationToken) =>
+        e is HttpRequestException or TimeoutException or InvalidOperationException or JsonException or TaskCanceledException
+        && !cancellationToken.IsCancellationRequested;
+
+    private static InvalidOperationException Failed(Exception e, TailWriter log) => new($"end-to-end run failed: {e.Message}\n{log}", e);
 
     /// <param name="allDecoding">Called once, when every stream has its first text chunk.</param>
     private static async Task<StreamTimeline[]> RunStreamsAsync(HttpClient http, string apiBase, string model, int[][] prompts, int maxTokens,

@@ -3,7 +3,9 @@ namespace Inference.Cli.Benchmarks;
 /// <summary>
 /// How every engine is measured, by `bench` and `bench-model` alike: per batch size an untimed short round first (so
 /// tiered JIT, or a native library's first-touch costs, are behind us), then <c>repeat</c> timed rounds of which the
-/// fastest prefill and the fastest decode count.
+/// fastest prefill and the fastest decode count. `bench` runs its engines in turns, round by round
+/// (<see cref="RunInterleaved"/>): on a shared host the read bandwidth a decode gets moves by a third from one minute
+/// to the next, and engines measured one after another minutes apart would compare those minutes, not themselves.
 /// </summary>
 public static class ThroughputProtocol
 {
@@ -12,7 +14,7 @@ public static class ThroughputProtocol
 
     public static RoundTimes Measure(IRoundRunner engine, int batch, int promptTokens, int decodeSteps, int repeat)
     {
-        engine.Round(batch, Math.Min(promptTokens, WarmUpPromptTokens), Math.Min(decodeSteps, WarmUpDecodeSteps));
+        WarmUp(engine, batch, promptTokens, decodeSteps);
         var fastest = engine.Round(batch, promptTokens, decodeSteps);
         for (int i = 1; i < repeat; i++)
         {
@@ -23,18 +25,51 @@ public static class ThroughputProtocol
     }
 
     /// <summary>
-    /// The three figures `bench` reports: prefill tokens/s of one prompt, and decode tokens/s of one sequence and of
-    /// <see cref="BenchShape.ConcurrentSequences"/> sequences decoding together.
+    /// The three figures `bench` reports for each engine: prefill tokens/s of one prompt, and decode tokens/s of one
+    /// sequence and of <see cref="BenchShape.ConcurrentSequences"/> sequences decoding together. Per batch size every
+    /// engine warms up, then round r of every engine runs before round r + 1 of any.
     /// </summary>
-    public static EngineThroughput Run(IRoundRunner engine, BenchShape shape, Action<string> progress)
+    public static EngineThroughput[] RunInterleaved(IReadOnlyList<(string Name, IRoundRunner Engine)> engines, BenchShape shape, Action<string> progress)
     {
-        progress($"1 sequence: {shape.PromptTokens}-token prompt, {shape.DecodeSteps} decode steps");
-        var one = Measure(engine, 1, shape.PromptTokens, shape.DecodeSteps, shape.Repeat);
-        progress($"{shape.ConcurrentSequences} sequences: {shape.PromptTokens}-token prompts, {shape.DecodeSteps} decode steps");
-        var many = Measure(engine, shape.ConcurrentSequences, shape.PromptTokens, shape.DecodeSteps, shape.Repeat);
-        return new EngineThroughput(
-            shape.PromptTokens / one.PrefillSeconds,
-            shape.DecodeSteps / one.DecodeSeconds,
-            (double)shape.ConcurrentSequences * shape.DecodeSteps / many.DecodeSeconds);
+        var one = Interleave(engines, 1, shape, progress);
+        var many = Interleave(engines, shape.ConcurrentSequences, shape, progress);
+        return one.Select((o, i) => new EngineThroughput(
+            shape.PromptTokens / o.PrefillSeconds,
+            shape.DecodeSteps / o.DecodeSeconds,
+            ConcurrentDecodeRate(shape, many[i]))).ToArray();
     }
+
+    /// <summary>One timed round of <see cref="BenchShape.ConcurrentSequences"/> sequences; their decode tokens/s.</summary>
+    public static double ConcurrentDecodeRound(IRoundRunner engine, BenchShape shape) =>
+        ConcurrentDecodeRate(shape, engine.Round(shape.ConcurrentSequences, shape.PromptTokens, shape.DecodeSteps));
+
+    private static double ConcurrentDecodeRate(BenchShape shape, RoundTimes times) =>
+        (double)shape.ConcurrentSequences * shape.DecodeSteps / times.DecodeSeconds;
+
+    private static RoundTimes[] Interleave(IReadOnlyList<(string Name, IRoundRunner Engine)> engines, int batch, BenchShape shape, Action<string> progress)
+    {
+        progress(batch == 1
+            ? $"1 sequence: {shape.PromptTokens}-token prompt, {shape.DecodeSteps} decode steps"
+            : $"{batch} sequences: {shape.PromptTokens}-token prompts, {shape.DecodeSteps} decode steps");
+        foreach (var (_, engine) in engines)
+        {
+            WarmUp(engine, batch, shape.PromptTokens, shape.DecodeSteps);
+        }
+
+        var fastest = new RoundTimes[engines.Count];
+        for (int round = 0; round < shape.Repeat; round++)
+        {
+            progress($"  round {round + 1} of {shape.Repeat}: {string.Join(", ", engines.Select(e => e.Name))}");
+            for (int i = 0; i < engines.Count; i++)
+            {
+                var times = engines[i].Engine.Round(batch, shape.PromptTokens, shape.DecodeSteps);
+                fastest[i] = round == 0 ? times : RoundTimes.Fastest(fastest[i], times);
+            }
+        }
+
+        return fastest;
+    }
+
+    private static void WarmUp(IRoundRunner engine, int batch, int promptTokens, int decodeSteps) =>
+        engine.Round(batch, Math.Min(promptTokens, WarmUpPromptTokens), Math.Min(decodeSteps, WarmUpDecodeSteps));
 }

@@ -65,34 +65,61 @@ public static class BenchCommand
         Progress($"machine limits: read bandwidth over {MemoryBandwidthProbe.DefaultBufferBytes() >> 20} MiB, fp32 FMA peak ({threads} threads)");
         var machine = MachineLimits.Measure(threads);
 
-        var results = new List<BenchResult>();
         string ourFormat = CheckpointFormat(directory);
-        Progress($"ours ({ourFormat}): {Path.GetFullPath(directory)}");
-        var ours = MeasureOurs(directory, shape, threads, WeightQuantization.None);
-        double? e2e = null;
-        if (!noServe)
-        {
-            Progress("ours end to end through serve");
-            e2e = await new ServeBench(directory, config.VocabSize, threads, Progress).MeasureAsync(shape, cancellationToken);
-        }
-
         string ourIsa = $"kernels {CpuIsaSelection.Name(CpuIsaSelection.Selected)} (.NET accelerates {CpuDescription.RuntimeVectorPaths()})";
-        results.Add(BenchResult.From("ours", ourFormat, ours, e2e, cost, shape, machine, ourIsa));
-        if (only is not null)
+        var ggufs = only is null
+            ? new[] { "f16", "q8_0" }.Select(format => (Format: format, Path: EnsureGguf(workspace, directory, format, threads, Progress))).ToArray()
+            : [];
+
+        // Every engine is loaded before the first round, so their rounds can take turns (ThroughputProtocol).
+        var engines = new List<(string Name, IRoundRunner Engine)>();
+        var loaded = new List<IDisposable>();
+        var results = new List<BenchResult>();
+        try
         {
-            return await ReportAsync(directory, config, ourFormat, machine, shape, results, json, cancellationToken);
+            Progress($"ours ({ourFormat}): {Path.GetFullPath(directory)}");
+            var ours = LoadOurs(directory, shape, threads, WeightQuantization.None, loaded);
+            engines.Add(($"ours {ourFormat}", ours));
+            if (only is null)
+            {
+                Progress("ours (q8_0, quantized at load)");
+                engines.Add(("ours q8_0", LoadOurs(directory, shape, threads, WeightQuantization.Q8_0, loaded)));
+                foreach (var (format, gguf) in ggufs)
+                {
+                    Progress($"llama.cpp ({format}): {gguf}");
+                    engines.Add(($"llama.cpp {format}", LoadLlamaCpp(gguf, shape, threads, loaded)));
+                }
+            }
+
+            var throughputs = ThroughputProtocol.RunInterleaved(engines, shape, Progress);
+
+            // The other engines' memory and threads go before the services start; ours stays for the rounds between.
+            foreach (var engine in loaded.Skip(1))
+            {
+                engine.Dispose();
+            }
+
+            loaded.RemoveRange(1, loaded.Count - 1);
+            var (e2e, e2eInProcess) = noServe ? (null, null) : await MeasureEndToEndAsync(directory, config.VocabSize, threads, shape, ours, cancellationToken);
+            results.Add(BenchResult.From("ours", ourFormat, throughputs[0], e2e, e2eInProcess, cost, shape, machine, ourIsa));
+            if (only is not null)
+            {
+                return await ReportAsync(directory, config, ourFormat, machine, shape, results, json, cancellationToken);
+            }
+
+            results.Add(BenchResult.From("ours", "q8_0", throughputs[1], null, null, cost, shape, machine, ourIsa));
+            string llamaIsa = $"{LlamaCppRuntime.SystemInfo()} {LlamaCppRuntime.LoadedLibrary()}";
+            for (int i = 0; i < ggufs.Length; i++)
+            {
+                results.Add(BenchResult.From("llama.cpp", ggufs[i].Format, throughputs[2 + i], null, null, cost, shape, machine, llamaIsa));
+            }
         }
-
-        Progress("ours (q8_0, quantized at load)");
-        results.Add(BenchResult.From("ours", "q8_0", MeasureOurs(directory, shape, threads, WeightQuantization.Q8_0), null, cost, shape, machine, ourIsa));
-
-        string llamaIsa = $"{LlamaCppRuntime.SystemInfo()} {LlamaCppRuntime.LoadedLibrary()}";
-        foreach (string format in new[] { "f16", "q8_0" })
+        finally
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            string gguf = EnsureGguf(workspace, directory, format, threads, Progress);
-            Progress($"llama.cpp ({format}): {gguf}");
-            results.Add(BenchResult.From("llama.cpp", format, MeasureLlamaCpp(gguf, shape, threads), null, cost, shape, machine, llamaIsa));
+            foreach (var engine in loaded)
+            {
+                engine.Dispose();
+            }
         }
 
         Progress("machine limits again (the better of the two counts)");
@@ -116,25 +143,50 @@ public static class BenchCommand
         return 0;
     }
 
-    private static EngineThroughput MeasureOurs(string directory, BenchShape shape, int threads, WeightQuantization quantization)
+    private static IRoundRunner LoadOurs(string directory, BenchShape shape, int threads, WeightQuantization quantization, List<IDisposable> loaded)
     {
         const int blockSize = 16;
         int blocksPerRequest = ModelRunnerRounds.BlocksPerRequest(shape.PromptTokens, shape.DecodeSteps, blockSize);
-        using var runner = ModelRunner.Load(directory, new ModelRunnerOptions
+        var runner = ModelRunner.Load(directory, new ModelRunnerOptions
         {
             BlockSize = blockSize,
             NumBlocks = blocksPerRequest * shape.ConcurrentSequences,
             Threads = threads,
             Quantization = quantization,
         });
-        return ThroughputProtocol.Run(new ModelRunnerRounds(runner, blocksPerRequest), shape, m => Console.Error.WriteLine($"[bench]   {m}"));
+        loaded.Add(runner);
+        return new ModelRunnerRounds(runner, blocksPerRequest);
     }
 
-    private static EngineThroughput MeasureLlamaCpp(string gguf, BenchShape shape, int threads)
+    private static IRoundRunner LoadLlamaCpp(string gguf, BenchShape shape, int threads, List<IDisposable> loaded)
     {
-        using var session = LlamaCppSession.Load(gguf, threads, shape.ConcurrentSequences,
+        var session = LlamaCppSession.Load(gguf, threads, shape.ConcurrentSequences,
             shape.PromptTokens + shape.DecodeSteps + 1, shape.ConcurrentSequences * shape.PromptTokens);
-        return ThroughputProtocol.Run(new LlamaCppRounds(session), shape, m => Console.Error.WriteLine($"[bench]   {m}"));
+        loaded.Add(session);
+        return new LlamaCppRounds(session);
+    }
+
+    /// <summary>
+    /// Rounds of concurrent streams through `serve`, each followed by an in-process round of the same 16 sequences,
+    /// so the end-to-end figure is set against the engine's own rate in the same minutes.
+    /// </summary>
+    /// <returns>The fastest end-to-end round and the fastest in-process round beside them (tokens/s).</returns>
+    private static async Task<(double? EndToEnd, double? InProcess)> MeasureEndToEndAsync(string directory, int vocabSize, int threads, BenchShape shape,
+        IRoundRunner ours, CancellationToken cancellationToken)
+    {
+        static void Progress(string message) => Console.Error.WriteLine($"[bench] {message}");
+        Progress("ours end to end through serve, each round followed by an in-process round of 16 sequences");
+        await using var serve = await ServeBench.StartAsync(directory, vocabSize, threads, shape, Progress, cancellationToken);
+        double endToEnd = 0, inProcess = 0;
+        for (int round = 0; round < shape.Repeat; round++)
+        {
+            endToEnd = Math.Max(endToEnd, await serve.RoundAsync(cancellationToken));
+            double rate = ThroughputProtocol.ConcurrentDecodeRound(ours, shape);
+            Progress(FormattableString.Invariant($"  in process: {rate:F1} tok/s"));
+            inProcess = Math.Max(inProcess, rate);
+        }
+
+        return (endToEnd, inProcess);
     }
 
     private static string EnsureGguf(BenchWorkspace workspace, string directory, string format, int threads, Action<string> progress)
