@@ -71,6 +71,16 @@ public static unsafe class Q8Block
             (HalfToSingle(Vector128.Load(scales + b)) * Vector256.Load(dx + b)).Store(ds + b);
         }
 
+        if (b < blocks && blocks >= 8)
+        {
+            // The last eight blocks again, overlapping ones already done (the same values rewritten): one vector step
+            // instead of up to seven scalar fp16 conversions per row. Measured on the 0.5B sizes, one token, medians of
+            // same-build pairs: a Q8_0 decode step's matmuls 22-25 ms -> 19-22 ms.
+            b = blocks - 8;
+            (HalfToSingle(Vector128.Load(scales + b)) * Vector256.Load(dx + b)).Store(ds + b);
+            return;
+        }
+
         for (; b < blocks; b++)
         {
             ds[b] = HalfBitsToSingle(scales[b]) * dx[b];

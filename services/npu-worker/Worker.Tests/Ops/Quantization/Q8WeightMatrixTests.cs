@@ -66,7 +66,7 @@ public sealed unsafe class Q8WeightMatrixTests
     {
         var bits = Enumerable.Range(0, 65536).Select(i => (ushort)i).Where(b => Half.IsFinite(BitConverter.UInt16BitsToHalf(b))).ToArray();
         var converted = new float[bits.Length + 8];
-        foreach (int blocks in new[] { bits.Length, bits.Length - 5 })
+        foreach (int blocks in new[] { bits.Length, bits.Length - 5, 13, 3 }) // whole vectors; an overlapping last vector; fewer than eight
         {
             fixed (ushort* source = bits)
             fixed (float* destination = converted)
@@ -91,7 +91,7 @@ public sealed unsafe class Q8WeightMatrixTests
         var bits = Enumerable.Range(0, 65536).Select(i => (ushort)i).Where(b => Half.IsFinite(BitConverter.UInt16BitsToHalf(b))).ToArray();
         var dx = Enumerable.Range(0, bits.Length).Select(i => 0.5f + (i % 7) * 0.25f).ToArray();
         var combined = new float[bits.Length];
-        foreach (int blocks in new[] { bits.Length, bits.Length - 5 })
+        foreach (int blocks in new[] { bits.Length, bits.Length - 5, 13, 3 }) // whole vectors; an overlapping last vector; fewer than eight
         {
             fixed (ushort* source = bits)
             fixed (float* scales = dx)
