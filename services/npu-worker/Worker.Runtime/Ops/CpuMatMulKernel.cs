@@ -54,7 +54,7 @@ public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWor
     public CpuMatMulKernel(ComputeThreadPool pool, CpuIsa isa)
     {
         _pool = pool;
-        _q8 = new Q8MatMul(pool);
+        _q8 = new Q8MatMul(pool, isa);
         Isa = isa;
     }
 

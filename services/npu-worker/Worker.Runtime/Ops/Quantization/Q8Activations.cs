@@ -76,20 +76,7 @@ internal sealed unsafe class Q8Activations
     /// <summary>Quantizes 32 values into token's q and |q| at start; returns the block's scale d.</summary>
     private static float QuantizeBlock(float* x, Q8Token token, int start)
     {
-        var v0 = Vector256.Load(x);
-        var v1 = Vector256.Load(x + 8);
-        var v2 = Vector256.Load(x + 16);
-        var v3 = Vector256.Load(x + 24);
-        var max = Vector256.Max(Vector256.Max(Vector256.Abs(v0), Vector256.Abs(v1)), Vector256.Max(Vector256.Abs(v2), Vector256.Abs(v3)));
-        var m = Vector128.Max(max.GetLower(), max.GetUpper());
-        float amax = MathF.Max(MathF.Max(m[0], m[1]), MathF.Max(m[2], m[3]));
-        float d = (float)(Half)(amax / 127);
-        var id = Vector256.Create(amax != 0 ? 127 / amax : 0);
-        var i0 = Vector256.ConvertToInt32(Vector256.Round(v0 * id));
-        var i1 = Vector256.ConvertToInt32(Vector256.Round(v1 * id));
-        var i2 = Vector256.ConvertToInt32(Vector256.Round(v2 * id));
-        var i3 = Vector256.ConvertToInt32(Vector256.Round(v3 * id));
-        var q = Vector256.Narrow(Vector256.Narrow(i0, i1), Vector256.Narrow(i2, i3));
+        float d = Q8Block.QuantizeActivations(x, out var q);
         q.Store(token.Q + start);
         Vector256.Abs(q).AsByte().Store(token.Abs + start);
         return d;

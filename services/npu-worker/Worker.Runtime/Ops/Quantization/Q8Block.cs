@@ -42,6 +42,28 @@ public static unsafe class Q8Block
         }
     }
 
+    /// <summary>
+    /// Quantizes 32 activations by ggml's x86 rule: d = max|x| / 127 rounded to fp16, q = round-to-even(x * 127 /
+    /// max|x|) (an all-zero block gives d = 0 and q = 0). Returns d.
+    /// </summary>
+    public static float QuantizeActivations(float* x, out Vector256<sbyte> q)
+    {
+        var v0 = Vector256.Load(x);
+        var v1 = Vector256.Load(x + 8);
+        var v2 = Vector256.Load(x + 16);
+        var v3 = Vector256.Load(x + 24);
+        var max = Vector256.Max(Vector256.Max(Vector256.Abs(v0), Vector256.Abs(v1)), Vector256.Max(Vector256.Abs(v2), Vector256.Abs(v3)));
+        var m = Vector128.Max(max.GetLower(), max.GetUpper());
+        float amax = MathF.Max(MathF.Max(m[0], m[1]), MathF.Max(m[2], m[3]));
+        var id = Vector256.Create(amax != 0 ? 127 / amax : 0);
+        var i0 = Vector256.ConvertToInt32(Vector256.Round(v0 * id));
+        var i1 = Vector256.ConvertToInt32(Vector256.Round(v1 * id));
+        var i2 = Vector256.ConvertToInt32(Vector256.Round(v2 * id));
+        var i3 = Vector256.ConvertToInt32(Vector256.Round(v3 * id));
+        q = Vector256.Narrow(Vector256.Narrow(i0, i1), Vector256.Narrow(i2, i3));
+        return (float)(Half)(amax / 127);
+    }
+
     /// <summary>fp16 bits to fp32, exact for every finite value (subnormals included).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float HalfToSingle(ushort bits) => (float)BitConverter.UInt16BitsToHalf(bits);

@@ -1,17 +1,21 @@
 namespace Worker.Runtime.Ops.Quantization;
 
 /// <summary>
-/// y[t, n] = sum_k x[t, k] * W[n, k] for Q8_0 weights: the activations are quantized to Q8_0 blocks first (tokens
-/// in parallel), then each chunk owns a band of weight rows and walks blocks of tokens small enough to stay in L2
-/// through it, four rows at a time (their scales combined with each token's into per-thread scratch), two tokens at
-/// a time (<see cref="Q8Avx2TileKernels"/>: 4 x 2 register tiles; a last single token: 4 x 1), so the band stays in
-/// cache while the tokens pass over it. One or two tokens (decode) take guided chunks of rows
-/// (<see cref="GuidedRowChunks"/>) and stream the rows one at a time (<see cref="Q8Avx2DecodeKernel"/>).
-/// Both instruction-set paths run these 256-bit kernels: .NET 10 exposes no AVX512-VNNI, 512-bit int8 products need
-/// two extra operations for the missing byte sign instruction, and Zen 4 splits 512-bit operations into two halves;
-/// measured per core there, 512-bit versions ran at half the rate (decode) and 0.8-1.0x (4 x 2 tiles).
+/// y[t, n] = sum_k x[t, k] * W[n, k] for Q8_0 weights, the activations quantized to Q8_0 blocks first (tokens in
+/// parallel). Three shapes of work:
+/// - From a full group of vector lanes of tokens (16 on AVX-512, 8 on AVX2; prefill, batched decode) the tokens go
+///   across the lanes (Q8MatMul.TokenLanes.cs, <see cref="IQ8LaneTiles"/>): each chunk widens a band of rows that
+///   fits in L2 to int16 once and every token group passes over it.
+/// - Three tokens up to a group: each chunk owns a band of rows and walks blocks of tokens small enough to stay in
+///   L2 through it, four rows at a time (their scales combined with each token's into per-thread scratch), two tokens
+///   at a time (<see cref="Q8Avx2TileKernels"/>: 4 x 2 register tiles; a last single token: 4 x 1).
+/// - One or two tokens (decode): guided chunks of rows (<see cref="GuidedRowChunks"/>), streamed one row at a time
+///   (<see cref="Q8Avx2DecodeKernel"/>).
+/// The row-major kernels run on 256-bit vectors on both paths: .NET 10 exposes no AVX512-VNNI, 512-bit int8 products
+/// need two extra operations for the missing byte sign instruction, and Zen 4 splits 512-bit operations into two
+/// halves; measured per core there, 512-bit versions ran at half the rate (decode) and 0.8-1.0x (4 x 2 tiles).
 /// </summary>
-internal sealed unsafe class Q8MatMul(ComputeThreadPool pool) : IParallelWork
+internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa) : IParallelWork
 {
     private const int MinRowsPerChunk = 16;
     private const int MaxRowsPerChunk = 256;
@@ -27,9 +31,8 @@ internal sealed unsafe class Q8MatMul(ComputeThreadPool pool) : IParallelWork
 
     private readonly Q8Activations _activations = new();
     private readonly GuidedRowChunks _decodeChunks = new();
-    private bool _decoding;
     private readonly float[][] _scales = new float[pool.WorkerCount][];
-    private bool _quantizing;
+    private Phase _phase;
     private float* _x;
     private float* _y;
     private int _tokens;
@@ -37,8 +40,24 @@ internal sealed unsafe class Q8MatMul(ComputeThreadPool pool) : IParallelWork
     private int _rowsPerChunk;
     private WeightMatrix? _weight;
 
+    /// <summary>What the pool's chunks are doing in the current parallel run.</summary>
+    private enum Phase
+    {
+        QuantizeTokens,
+        QuantizeLanes,
+        Decode,
+        Tiles,
+        LaneTiles,
+    }
+
     public void MatMul(float* x, int tokens, WeightMatrix weight, float* y)
     {
+        if (tokens >= Lanes)
+        {
+            LaneMatMul(x, tokens, weight, y);
+            return;
+        }
+
         int kp = weight.Q8RowLength;
         _activations.Prepare(tokens, weight.Cols);
         _x = x;
@@ -64,13 +83,12 @@ internal sealed unsafe class Q8MatMul(ComputeThreadPool pool) : IParallelWork
             }
             else
             {
-                _quantizing = true;
+                _phase = Phase.QuantizeTokens;
                 pool.Run(this, tokens);
-                _quantizing = false;
             }
 
-            _decoding = tokens <= 2;
-            pool.Run(this, _decoding ? _decodeChunks.Plan(weight.Rows, pool.WorkerCount, MinRowsPerChunk)
+            _phase = tokens <= 2 ? Phase.Decode : Phase.Tiles;
+            pool.Run(this, _phase == Phase.Decode ? _decodeChunks.Plan(weight.Rows, pool.WorkerCount, MinRowsPerChunk)
                 : (weight.Rows + _rowsPerChunk - 1) / _rowsPerChunk);
         }
         finally
@@ -82,13 +100,20 @@ internal sealed unsafe class Q8MatMul(ComputeThreadPool pool) : IParallelWork
     public void Execute(int chunkIndex, int workerIndex)
     {
         var w = _weight!;
-        if (_quantizing)
+        switch (_phase)
         {
-            _activations.QuantizeToken(chunkIndex, _x + (long)chunkIndex * w.Cols, w.Cols);
-            return;
+            case Phase.QuantizeTokens:
+                _activations.QuantizeToken(chunkIndex, _x + (long)chunkIndex * w.Cols, w.Cols);
+                return;
+            case Phase.QuantizeLanes:
+                _lanes.QuantizeGroup(chunkIndex, _x, w.Cols);
+                return;
+            case Phase.LaneTiles:
+                ExecuteLaneTiles(w, chunkIndex, workerIndex);
+                return;
         }
 
-        if (_decoding)
+        if (_phase == Phase.Decode)
         {
             fixed (float* scales = _scales[workerIndex])
             {

@@ -11,7 +11,9 @@ namespace Worker.Tests.Ops.Quantization;
 /// (zero-padded tail) or of the 64-value AVX-512 step (odd block count), 1-2 token decode and longer prefills,
 /// token counts that split into several L2-sized token blocks (19 tokens of width 4864) and row bands wider than 16;
 /// for decode (1-2 tokens), block counts with a partial 8-block scale group and an odd last block, several guided
-/// chunks, and long rows.
+/// chunks, and long rows; for a full group of token lanes or more (8 on AVX2, 16 on AVX-512), token counts that
+/// leave a partial last group, rows not a multiple of the lane tile, several row bands, and long rows whose L2 band is
+/// a single tile.
 /// </summary>
 public sealed unsafe class Q8MatMulTests
 {
@@ -33,6 +35,12 @@ public sealed unsafe class Q8MatMulTests
         (130, 1000, 1, 2),
         (37, 2080, 1, 2),
         (18, 4864, 2, 2),
+        (8, 32, 8, 1),
+        (3, 64, 24, 1),
+        (21, 100, 17, 2),
+        (45, 4864, 33, 2),
+        (130, 544, 40, 2),
+        (300, 896, 128, 2),
     ];
 
     public static TheoryData<CpuIsa, int, int, int, int> Shapes() => KernelShapes.OnEverySupportedIsa(ShapeList);
