@@ -1,15 +1,21 @@
+using System.Runtime.Intrinsics.X86;
+
 namespace Worker.Runtime.Ops.Quantization;
 
 /// <summary>
 /// The Q8_0 matmul for a full group of lanes of tokens or more (prefill, batched decode): the tokens quantized into
-/// vector lanes (<see cref="Q8TokenLanes"/>, one group per chunk so no two threads write one cache line), then each
-/// chunk owns a band of rows sized for L2, widens it to int16 once (<see cref="Q8WideBand"/>) and passes every token
-/// group over it, one lane tile of rows at a time (<see cref="IQ8LaneTiles"/>). A last group with fewer tokens than
-/// lanes computes its empty lanes too (zeros) and stores only the real ones.
+/// vector lanes (<see cref="Q8TokenLanes"/>, one group per chunk so no two threads write one cache line), then threads
+/// take guided chunks of rows (<see cref="GuidedRowChunks"/>: long contiguous runs first) and walk each in bands sized
+/// for L2: a band is widened to int16 once (<see cref="Q8WideBand"/>) and every token group passes over it, one lane
+/// tile of rows at a time (<see cref="IQ8LaneTiles"/>), while the first group's tiles prefetch the next band of the
+/// chunk into L2: loading a band from memory otherwise stalls the core, which with 16 tokens (one group) cost about a
+/// quarter of the time. A last group with fewer tokens than lanes computes its empty lanes too (zeros) and stores only
+/// the real ones.
 /// </summary>
 internal sealed unsafe partial class Q8MatMul
 {
     private readonly Q8TokenLanes _lanes = new();
+    private readonly GuidedRowChunks _laneChunks = new();
     private readonly Q8WideBand[] _bands = Enumerable.Range(0, pool.WorkerCount).Select(_ => new Q8WideBand()).ToArray();
 
     /// <summary>Tokens of a lane group on this path; from this many tokens the lane tiles run.</summary>
@@ -25,16 +31,15 @@ internal sealed unsafe partial class Q8MatMul
         _x = x;
         _y = y;
         _tokens = tokens;
-        int rowsForL2 = WeightBandBytes / (sizeof(short) * kp) / tileRows * tileRows;
-        int rowsForBalance = (weight.Rows / (pool.WorkerCount * 4) + tileRows - 1) / tileRows * tileRows;
-        _rowsPerChunk = Math.Clamp(Math.Min(rowsForL2, rowsForBalance), tileRows, MaxRowsPerChunk);
+        _rowsPerChunk = Math.Clamp(WeightBandBytes / (sizeof(short) * kp) / tileRows * tileRows, tileRows, MaxRowsPerChunk);
+        int tiles = (weight.Rows + tileRows - 1) / tileRows;
         _weight = weight;
         try
         {
             _phase = Phase.QuantizeLanes;
             pool.Run(this, _lanes.Groups);
             _phase = Phase.LaneTiles;
-            pool.Run(this, (weight.Rows + _rowsPerChunk - 1) / _rowsPerChunk);
+            pool.Run(this, _laneChunks.Plan(tiles, pool.WorkerCount, _rowsPerChunk / tileRows));
         }
         finally
         {
@@ -57,12 +62,23 @@ internal sealed unsafe partial class Q8MatMul
     private void LaneBand<TTiles>(WeightMatrix w, int chunkIndex, Q8WideBand band)
         where TTiles : struct, IQ8LaneTiles
     {
-        int first = chunkIndex * _rowsPerChunk;
-        int rows = Math.Min(_rowsPerChunk, w.Rows - first);
-        band.Load(w, first, rows, TTiles.Rows);
+        int end = Math.Min(_laneChunks.End(chunkIndex) * TTiles.Rows, w.Rows);
+        for (int first = _laneChunks.Start(chunkIndex) * TTiles.Rows; first < end; first += _rowsPerChunk)
+        {
+            int rows = Math.Min(_rowsPerChunk, end - first);
+            band.Load(w, first, rows, TTiles.Rows);
+            LaneTiles<TTiles>(w, band, first, rows, Math.Min(_rowsPerChunk, end - first - rows));
+        }
+    }
+
+    /// <summary>Every token group over the band (rows [first, first + rows)); the first group prefetches the next rows.</summary>
+    private void LaneTiles<TTiles>(WeightMatrix w, Q8WideBand band, int first, int rows, int nextRows)
+        where TTiles : struct, IQ8LaneTiles
+    {
         int n = w.Rows;
+        int kp = w.Q8RowLength;
         int lanes = TTiles.Lanes;
-        int blocks = w.Q8RowLength / Q8Block.Size;
+        int blocks = kp / Q8Block.Size;
         var result = stackalloc float[TTiles.Rows * lanes];
         for (int g = 0; g < _lanes.Groups; g++)
         {
@@ -70,6 +86,11 @@ internal sealed unsafe partial class Q8MatMul
             float* y = _y + (long)g * lanes * n + first;
             for (int r = 0; r < rows; r += TTiles.Rows)
             {
+                if (g == 0 && r < nextRows)
+                {
+                    Prefetch(w, first + rows + r, Math.Min(TTiles.Rows, nextRows - r));
+                }
+
                 TTiles.Tile(band.Quants + (long)r * band.RowStride, band.RowStride, band.Scales + r * band.ScaleStride, band.ScaleStride,
                     blocks, _lanes.Pairs(g), _lanes.Scales(g), result);
                 int tileRows = Math.Min(TTiles.Rows, rows - r);
@@ -81,6 +102,24 @@ internal sealed unsafe partial class Q8MatMul
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>Rows [row, row + count) of w's quants and scales into L2.</summary>
+    private static void Prefetch(WeightMatrix w, int row, int count)
+    {
+        int kp = w.Q8RowLength;
+        byte* quants = (byte*)(w.Q8 + (long)row * kp);
+        for (long i = 0; i < (long)count * kp; i += 64)
+        {
+            Sse.Prefetch1(quants + i);
+        }
+
+        int scaleBytes = kp / Q8Block.Size * sizeof(ushort);
+        byte* scales = (byte*)(w.Q8Scales + (long)row * (kp / Q8Block.Size));
+        for (long i = 0; i < (long)count * scaleBytes; i += 64)
+        {
+            Sse.Prefetch1(scales + i);
         }
     }
 }
