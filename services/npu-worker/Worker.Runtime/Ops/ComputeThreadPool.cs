@@ -200,13 +200,17 @@ public sealed class ComputeThreadPool : IDisposable
     }
 
     /// <summary>
-    /// One helper thread's hand-off: Spinning while it polls for work after a run, Sleeping once it blocked, Claimed
-    /// when the caller gave it a run. The caller wakes it through the kernel only when it found it Sleeping.
+    /// One helper thread's hand-off: Spinning while it polls for work (from the start, and after each run), Sleeping
+    /// once it blocked, Claimed when the caller gave it a run. Only the helper moves to Sleeping, just before it
+    /// blocks, and only the caller moves to Claimed, waking the helper through the kernel exactly when it found it
+    /// Sleeping: one wake-up per block, none left over. (A helper that began Sleeping took a wake-up from a run
+    /// claimed before it first looked at its state without blocking for it; that stray wake-up later started a
+    /// phantom pass, which upset the count of running helpers: a run returned early or never returned.)
     /// </summary>
     private sealed class Helper : IDisposable
     {
         private readonly SemaphoreSlim _wake = new(0);
-        private int _state = Sleeping;
+        private int _state = Spinning;
 
         public Thread? Thread { get; set; }
 
@@ -220,17 +224,16 @@ public sealed class ComputeThreadPool : IDisposable
         }
 
         /// <summary>Helper side: marks the end of a run (polling for the next one starts).</summary>
-        public void FinishRun() => Volatile.Write(ref _state, Spinning);
+        public void FinishRun()
+        {
+            int previous = Interlocked.Exchange(ref _state, Spinning);
+            Debug.Assert(previous == Claimed, "a helper finished a run it was not claimed for");
+        }
 
         /// <summary>Helper side: returns once claimed, spinning first, then blocking.</summary>
         public void WaitForClaim()
         {
-            if (Volatile.Read(ref _state) == Spinning && !SpinUntil(ref _state, Claimed)
-                && Interlocked.CompareExchange(ref _state, Sleeping, Spinning) == Spinning)
-            {
-                _wake.Wait();
-            }
-            else if (Volatile.Read(ref _state) == Sleeping)
+            if (!SpinUntil(ref _state, Claimed) && Interlocked.CompareExchange(ref _state, Sleeping, Spinning) == Spinning)
             {
                 _wake.Wait();
             }

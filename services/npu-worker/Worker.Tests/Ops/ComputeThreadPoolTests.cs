@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Worker.Runtime.Ops;
 
 namespace Worker.Tests.Ops;
@@ -31,6 +32,40 @@ public sealed class ComputeThreadPoolTests
             pool.Run(work, chunks);
             work.AssertEachOnce(chunks, run);
         }
+    }
+
+    /// <summary>
+    /// A run given before the helpers first wait for work (right after construction), then runs after pauses past the
+    /// spin budget: a wake-up left over from that first hand-off once let a helper run a phantom pass and upset the
+    /// count of running helpers, so later runs returned early (their chunks then ran during the next run) or never
+    /// returned. Every run must finish, run each chunk once, and leave nothing running after it returns.
+    /// </summary>
+    [Fact]
+    public async Task Run_FirstRunBeforeHelpersWaitThenPauses_EveryRunCompletesExactlyOnce()
+    {
+        await Task.Run(() =>
+        {
+            for (int pool = 0; pool < 40; pool++)
+            {
+                using var threads = new ComputeThreadPool(2);
+                CountingWork? previous = null;
+                for (int run = 0; run < 40; run++)
+                {
+                    var work = new CountingWork(4);
+                    threads.Run(work, 2 + run % 3);
+                    work.AssertEachOnce(2 + run % 3, run);
+                    previous?.AssertEachOnce(2 + (run - 1) % 3, run - 1); // nothing of the last run ran after it returned
+                    previous = work;
+
+                    // Pauses from 0 to 2 ms, around the 1 ms spin budget, so a helper's move to sleep meets the next run.
+                    long until = Stopwatch.GetTimestamp() + Stopwatch.Frequency * ((pool * 7 + run * 53) % 2000) / 1_000_000;
+                    while (Stopwatch.GetTimestamp() < until)
+                    {
+                        Thread.SpinWait(20);
+                    }
+                }
+            }
+        }).WaitAsync(TimeSpan.FromSeconds(60)); // TimeoutException when a run never returns
     }
 
     [Fact]

@@ -19,4 +19,7 @@ internal unsafe interface IQ8LaneTiles
     /// (<see cref="Q8TokenLanes.Pairs"/>, <see cref="Q8TokenLanes.Scales"/>).
     /// </summary>
     static abstract void Tile(short* w, int rowStride, float* dw, int dwStride, int blocks, int* pairs, float* dx, float* result);
+
+    /// <summary>target[i] = source[i] for i &lt; length (a multiple of 32): a band's quants sign-extended to int16.</summary>
+    static abstract void Widen(sbyte* source, short* target, int length);
 }

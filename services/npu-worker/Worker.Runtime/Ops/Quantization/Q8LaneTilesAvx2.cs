@@ -45,4 +45,14 @@ internal readonly unsafe struct Q8LaneTilesAvx2 : IQ8LaneTiles
         f2.Store(result + 16);
         f3.Store(result + 24);
     }
+
+    /// <summary>One sign-extending load per 16 quants (vpmovsxbw with a memory operand).</summary>
+    public static void Widen(sbyte* source, short* target, int length)
+    {
+        for (int i = 0; i < length; i += Q8Block.Size)
+        {
+            Avx2.ConvertToVector256Int16(Vector128.Load(source + i)).Store(target + i);
+            Avx2.ConvertToVector256Int16(Vector128.Load(source + i + 16)).Store(target + i + 16);
+        }
+    }
 }

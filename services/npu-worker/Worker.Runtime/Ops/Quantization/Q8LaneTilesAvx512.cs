@@ -62,4 +62,13 @@ internal readonly unsafe struct Q8LaneTilesAvx512 : IQ8LaneTiles
         f6.Store(result + 96);
         f7.Store(result + 112);
     }
+
+    /// <summary>One sign-extending load per 32 quants (vpmovsxbw with a memory operand).</summary>
+    public static void Widen(sbyte* source, short* target, int length)
+    {
+        for (int i = 0; i < length; i += Q8Block.Size)
+        {
+            Avx512BW.ConvertToVector512Int16(Vector256.Load(source + i)).Store(target + i);
+        }
+    }
 }

@@ -66,7 +66,7 @@ internal sealed unsafe partial class Q8MatMul
         for (int first = _laneChunks.Start(chunkIndex) * TTiles.Rows; first < end; first += _rowsPerChunk)
         {
             int rows = Math.Min(_rowsPerChunk, end - first);
-            band.Load(w, first, rows, TTiles.Rows);
+            band.Load<TTiles>(w, first, rows);
             LaneTiles<TTiles>(w, band, first, rows, Math.Min(_rowsPerChunk, end - first - rows));
         }
     }

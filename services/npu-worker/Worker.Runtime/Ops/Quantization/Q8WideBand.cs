@@ -1,5 +1,3 @@
-using System.Runtime.Intrinsics;
-
 namespace Worker.Runtime.Ops.Quantization;
 
 /// <summary>
@@ -22,9 +20,11 @@ internal sealed unsafe class Q8WideBand
 
     public int ScaleStride { get; private set; }
 
-    /// <summary>Loads rows [first, first + rows) of w, zero rows after them up to a multiple of rowMultiple.</summary>
-    public void Load(WeightMatrix w, int first, int rows, int rowMultiple)
+    /// <summary>Loads rows [first, first + rows) of w for TTiles, zero rows after them up to a whole tile.</summary>
+    public void Load<TTiles>(WeightMatrix w, int first, int rows)
+        where TTiles : struct, IQ8LaneTiles
     {
+        int rowMultiple = TTiles.Rows;
         int kp = w.Q8RowLength;
         int blocks = kp / Q8Block.Size;
         RowStride = kp;
@@ -42,15 +42,7 @@ internal sealed unsafe class Q8WideBand
 
         for (int r = 0; r < rows; r++)
         {
-            sbyte* source = w.Q8 + (long)(first + r) * kp;
-            short* target = Quants + (long)r * kp;
-            for (int i = 0; i < kp; i += Q8Block.Size)
-            {
-                var (low, high) = Vector256.Widen(Vector256.Load(source + i));
-                low.Store(target + i);
-                high.Store(target + i + Q8Block.Size / 2);
-            }
-
+            TTiles.Widen(w.Q8 + (long)(first + r) * kp, Quants + (long)r * kp, kp);
             Q8Block.ToSingle(w.Q8Scales + (long)(first + r) * blocks, blocks, Scales + r * ScaleStride);
         }
 
