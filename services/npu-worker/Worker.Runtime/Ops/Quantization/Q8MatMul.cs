@@ -3,10 +3,10 @@ namespace Worker.Runtime.Ops.Quantization;
 /// <summary>
 /// y[t, n] = sum_k x[t, k] * W[n, k] for Q8_0 weights, the activations quantized to Q8_0 blocks first (tokens in
 /// parallel). Three shapes of work:
-/// - From a full group of vector lanes of tokens (16 on AVX-512, 8 on AVX2; prefill, batched decode) the tokens go
-///   across the lanes (Q8MatMul.TokenLanes.cs, <see cref="IQ8LaneTiles"/>): each chunk widens a band of rows that
+/// - From half a group of vector lanes of tokens (a group is 16 on AVX-512, 8 on AVX2; prefill, batched decode) the
+///   tokens go across the lanes (Q8MatMul.TokenLanes.cs, <see cref="IQ8LaneTiles"/>): each chunk widens a band of rows that
 ///   fits in L2 to int16 once and every token group passes over it.
-/// - Three tokens up to a group: each chunk owns a band of rows and walks blocks of tokens small enough to stay in
+/// - Three tokens up to half a group: each chunk owns a band of rows and walks blocks of tokens small enough to stay in
 ///   L2 through it, four rows at a time (their scales combined with each token's into per-thread scratch), two tokens
 ///   at a time (<see cref="Q8Avx2TileKernels"/>: 4 x 2 register tiles; a last single token: 4 x 1).
 /// - One or two tokens (decode): guided chunks of rows (<see cref="GuidedRowChunks"/>), streamed one row at a time
@@ -52,7 +52,7 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
 
     public void MatMul(float* x, int tokens, WeightMatrix weight, float* y)
     {
-        if (tokens >= Lanes)
+        if (tokens >= MinTokensForLanes)
         {
             LaneMatMul(x, tokens, weight, y);
             return;

@@ -11,8 +11,8 @@ namespace Worker.Tests.Ops.Quantization;
 /// (zero-padded tail) or of the 64-value AVX-512 step (odd block count), 1-2 token decode and longer prefills,
 /// token counts that split into several L2-sized token blocks (19 tokens of width 4864) and row bands wider than 16;
 /// for decode (1-2 tokens), block counts with a partial 8-block scale group and an odd last block, several guided
-/// chunks, and long rows; for a full group of token lanes or more (8 on AVX2, 16 on AVX-512), token counts that
-/// leave a partial last group, rows not a multiple of the lane tile, several row bands, and long rows whose L2 band is
+/// chunks, and long rows; from half a group of token lanes (4 on AVX2, 8 on AVX-512), token counts that leave a
+/// partial last group, rows not a multiple of the lane tile, several row bands, and long rows whose L2 band is
 /// a single tile.
 /// </summary>
 public sealed unsafe class Q8MatMulTests
@@ -36,6 +36,7 @@ public sealed unsafe class Q8MatMulTests
         (37, 2080, 1, 2),
         (18, 4864, 2, 2),
         (8, 32, 8, 1),
+        (29, 896, 9, 2),
         (3, 64, 24, 1),
         (21, 100, 17, 2),
         (45, 4864, 33, 2),
