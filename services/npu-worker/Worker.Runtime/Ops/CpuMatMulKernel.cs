@@ -23,13 +23,16 @@ public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWor
 
     /// <summary>
     /// From this row length one decoding token reads four rows of a chunk side by side, one from each quarter of it
-    /// (<c>Row4x1</c>), instead of one row at a time. Rows this long push the token's activations (4 bytes a value) out
-    /// of L1 while a row streams past them, and one stream per core leaves bandwidth unused; four far-apart streams
-    /// sharing each activation load fix both. Measured on Zen 4 with two threads, median GB/s, one row at a time
-    /// against four: [896, 4864] 17-18 against 27-28; [3584, 3584] 21 against 30; [3584, 18944] 18 against 29. At
-    /// k = 896 and 2048 one row at a time was as fast or faster (the activations stay in L1).
+    /// (<c>Row4x1</c>), instead of one row at a time: one stream per core leaves bandwidth unused, and four far-apart
+    /// streams sharing each activation load use more of it (long rows also push the token's activations out of L1
+    /// while one row streams past them). Measured on Zen 4 with two threads, median GB/s, one row at a time against
+    /// four: [896, 4864] 17-18 against 27-28; [3584, 3584] 21 against 30; [3584, 18944] 18 against 29. For k = 896
+    /// a single-matrix micro-benchmark had found one row at a time as fast, but the whole 0.5B decode step's
+    /// matmuls, run in one process alternating the two step by step (400 steps), took a median 3-12% less time with
+    /// four rows in 4 of 4 runs on the AVX-512 path (every k = 896 matrix faster, the k = 4864 one unchanged) and
+    /// 2-3% less in 3 of 3 on the AVX2 path. Shorter rows were not measured.
     /// </summary>
-    private const int MinColsForFourRowDecode = 3072;
+    private const int MinColsForFourRowDecode = 896;
 
     /// <summary>Smallest decode chunk: a few dozen KiB of weights, so taking a chunk costs nothing next to streaming it.</summary>
     private const int MinDecodeRows = 16;

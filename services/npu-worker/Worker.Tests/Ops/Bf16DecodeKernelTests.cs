@@ -5,9 +5,10 @@ namespace Worker.Tests.Ops;
 
 /// <summary>
 /// The BF16 decode path (one or two tokens) on every instruction-set path this CPU runs, against a double-precision
-/// reference: widths not a multiple of the 16/32-value pair-order block or of the two-block step (scalar tails), long
-/// rows (the down projection's 4864; from 3072 values one token reads four rows of a chunk at once, so chunks of fewer
-/// than four rows and chunks not a multiple of four are there too), and enough rows for several guided chunks.
+/// reference: widths not a multiple of the 16/32-value pair-order block or of the two-block step (scalar tails), rows
+/// from 896 values (one token then reads four rows of a chunk at once, so chunks of fewer than four rows and chunks
+/// not a multiple of four are there too; the width just below stays on one row at a time), long rows (the down
+/// projection's 4864), and enough rows for several guided chunks.
 /// </summary>
 public sealed class Bf16DecodeKernelTests
 {
@@ -20,6 +21,8 @@ public sealed class Bf16DecodeKernelTests
         (9, 63, 2, 1),
         (11, 96, 1, 2),
         (301, 896, 1, 2),
+        (2, 896, 1, 1),
+        (7, 895, 1, 2),
         (130, 900, 2, 2),
         (37, 2050, 1, 2),
         (18, 4864, 2, 2),
