@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text.Json;
 
 namespace Inference.Cli.Serving;
@@ -114,6 +115,9 @@ public sealed class LocalCluster : IAsyncDisposable
                 if (response.IsSuccessStatusCode) break;
             }
             catch (HttpRequestException) { }
+            // A connection the gateway drops the moment it is made (while it is still starting) surfaces from
+            // HttpClient as a bare SocketException (ENOTCONN from the remote-endpoint lookup), not wrapped.
+            catch (SocketException) { }
             catch (TaskCanceledException) when (!deadline.IsCancellationRequested) { }
 
             try

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using Xunit.Abstractions;
 
 namespace Integration.Tests.Fleet;
@@ -76,6 +77,9 @@ public sealed class ServeReadinessTests(ITestOutputHelper output) : IAsyncLifeti
                 if (health.StatusCode == HttpStatusCode.OK) return true;
             }
             catch (HttpRequestException) { } // Not listening yet.
+            // A connection the listener drops the moment it is made (while serve is still starting) surfaces from
+            // HttpClient as a bare SocketException (ENOTCONN from the remote-endpoint lookup), not wrapped.
+            catch (SocketException) { }
             if (serve.HasExited)
             {
                 await serve.DisposeAsync(); // Its last lines are read.
