@@ -11,7 +11,8 @@ namespace Worker.Tests.Ops.Quantization;
 /// (zero-padded tail) or of the 64-value AVX-512 step (odd block count), 1-2 token decode and longer prefills,
 /// token counts that split into several L2-sized token blocks (19 tokens of width 4864) and row bands wider than 16;
 /// for decode (1-2 tokens), block counts with a partial 8-block scale group and an odd last block, several guided
-/// chunks, and long rows; from half a group of token lanes (4 on AVX2, 8 on AVX-512), token counts that leave a
+/// chunks, and long rows; one token on rows of up to 1024 bytes (four rows from a chunk's four quarters) with rows
+/// left over below a multiple of four, and one past that (one row at a time); from half a group of token lanes (4 on AVX2, 8 on AVX-512), token counts that leave a
 /// partial last group, rows not a multiple of the lane tile, several row bands, and long rows whose L2 band is
 /// a single tile.
 /// </summary>
