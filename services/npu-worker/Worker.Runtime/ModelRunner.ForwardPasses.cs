@@ -86,7 +86,7 @@ public sealed partial class ModelRunner
             if (!sample)
             {
                 // The logits at position p - 1 score the prompt's token p.
-                var entry = _promptLogprobs.Compute(rowLogits, state.Tokens[position + 1], state.Sampling.Parameters.PromptLogprobs ?? 0);
+                var entry = PromptLogprobCalculator.Compute(rowLogits, state.Tokens[position + 1], state.Sampling.Parameters.PromptLogprobs ?? 0);
                 if (!promptLogprobs.TryGetValue(state, out var chunk))
                 {
                     // A step computes a request's positions in order, so its chunk starts at the first one scored.

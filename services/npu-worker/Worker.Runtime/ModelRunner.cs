@@ -25,7 +25,6 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     private readonly ForwardBatch _batch = new();
     private readonly List<ScheduledRun> _runs = [];
     private readonly List<(RequestState State, int Position, bool Sample)> _logitRows = [];
-    private readonly PromptLogprobCalculator _promptLogprobs;
     private readonly int _maxPromptLogprobRows;
     private readonly ComputeThreadPool _pool;
     private readonly ICausalLm _model;
@@ -38,7 +37,6 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     private ModelRunner(ExecutorInfo info, ComputeThreadPool pool, ICausalLm model, PagedKvCache cache, (int Layers, int KvHeads, int HeadDim) cacheShape, long weightBytes, StructuredOutputGrammars grammars, int maxPromptLogprobRows)
     {
         _maxPromptLogprobRows = maxPromptLogprobRows;
-        _promptLogprobs = new PromptLogprobCalculator(info.VocabSize);
         _grammars = grammars;
         Info = info;
         WeightBytes = weightBytes;

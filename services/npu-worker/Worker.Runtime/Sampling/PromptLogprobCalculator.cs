@@ -5,18 +5,16 @@ namespace Worker.Runtime.Sampling;
 
 /// <summary>
 /// vLLM's prompt logprobs from one position's raw logits: log-softmax, the logprob and rank of the prompt's next token,
-/// and the k most likely tokens. Reuses one vocabulary-sized scratch row, so it is not thread-safe.
+/// and the k most likely tokens.
 /// </summary>
-public sealed class PromptLogprobCalculator(int vocabSize)
+public static class PromptLogprobCalculator
 {
-    private readonly float[] _shifted = new float[vocabSize];
-
     /// <param name="logits">The raw logits at position p - 1.</param>
     /// <param name="tokenId">The prompt's token at position p.</param>
     /// <param name="topCount">Most likely tokens to list, 0 or more.</param>
-    public PromptTokenLogprob Compute(ReadOnlySpan<float> logits, int tokenId, int topCount)
+    public static PromptTokenLogprob Compute(ReadOnlySpan<float> logits, int tokenId, int topCount)
     {
-        float logSumExp = LogSoftmax.LogSumExp(logits, _shifted);
+        float logSumExp = LogSoftmax.LogSumExp(logits);
         float value = logits[tokenId];
 
         // Rank as vLLM counts it: every token at least as likely, the token itself included.

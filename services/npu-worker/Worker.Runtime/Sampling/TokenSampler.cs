@@ -17,7 +17,6 @@ public sealed class TokenSampler(int vocabSize)
     /// <summary>Temperatures below this are treated as greedy (dividing by them overflows).</summary>
     private const float GreedyTemperature = 1e-5f;
     private readonly float[] _logits = new float[vocabSize];
-    private readonly float[] _scratch = new float[vocabSize];
     private readonly ulong[] _candidates = new ulong[vocabSize];
 
     public SamplerOutput Sample(ReadOnlySpan<float> rawLogits, SequenceSamplingState state)
@@ -32,7 +31,7 @@ public sealed class TokenSampler(int vocabSize)
         }
 
         int token = p.Temperature < GreedyTemperature ? ArgMax(logits) : Draw(logits, p, state.Random);
-        float logSumExp = LogSoftmax.LogSumExp(rawLogits, _scratch);
+        float logSumExp = LogSoftmax.LogSumExp(rawLogits);
         var top = LogSoftmax.Top(rawLogits, Math.Min(p.Logprobs, rawLogits.Length), logSumExp);
         return new SamplerOutput(token, rawLogits[token] - logSumExp, top);
     }
