@@ -53,7 +53,7 @@ public sealed partial class ModelRunner
                 if (position < lastScored)
                 {
                     _batch.RequestLogits(row);
-                    _logitRows.Add((state, position, false));
+                    _logitRows.Add(new LogitRow(state, position, false));
                 }
             }
 
@@ -62,7 +62,7 @@ public sealed partial class ModelRunner
             if (end == state.Tokens.Count)
             {
                 _batch.RequestLogits(row);
-                _logitRows.Add((state, end - 1, true));
+                _logitRows.Add(new LogitRow(state, end - 1, true));
             }
         }
 
@@ -75,29 +75,27 @@ public sealed partial class ModelRunner
         return true;
     }
 
-    /// <summary>Turns the pass's logits rows into sampled tokens and prompt logprobs, in the order they were requested.</summary>
+    /// <summary>Turns the pass's logits rows into sampled tokens and prompt logprobs (computed in parallel), applied in the order they were requested.</summary>
     private void ReadLogits(
         ReadOnlySpan<float> logits, List<SampledToken> sampled, Dictionary<RequestState, (int FirstPosition, List<PromptTokenLogprob> Entries)> promptLogprobs)
     {
+        _logitRowsWork.Compute(logits, _logitRows);
         for (int row = 0; row < _logitRows.Count; row++)
         {
             var (state, position, sample) = _logitRows[row];
-            var rowLogits = logits.Slice(row * Info.VocabSize, Info.VocabSize);
             if (!sample)
             {
-                // The logits at position p - 1 score the prompt's token p.
-                var entry = PromptLogprobCalculator.Compute(rowLogits, state.Tokens[position + 1], state.Sampling.Parameters.PromptLogprobs ?? 0);
                 if (!promptLogprobs.TryGetValue(state, out var chunk))
                 {
                     // A step computes a request's positions in order, so its chunk starts at the first one scored.
                     promptLogprobs[state] = chunk = (position + 1, []);
                 }
 
-                chunk.Entries.Add(entry);
+                chunk.Entries.Add(_logitRowsWork.PromptEntry(row));
                 continue;
             }
 
-            var output = _sampler.Sample(rowLogits, state.Sampling);
+            var output = _logitRowsWork.Sampled(row);
             state.Tokens.Add(output.TokenId);
             state.Sampling.AddOutputToken(output.TokenId);
             sampled.Add(new SampledToken(state.Id, output.TokenId, output.Logprob, output.TopLogprobs));

@@ -24,12 +24,12 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     private readonly SemaphoreSlim _stepGate = new(1, 1);
     private readonly ForwardBatch _batch = new();
     private readonly List<ScheduledRun> _runs = [];
-    private readonly List<(RequestState State, int Position, bool Sample)> _logitRows = [];
+    private readonly List<LogitRow> _logitRows = [];
     private readonly int _maxPromptLogprobRows;
     private readonly ComputeThreadPool _pool;
     private readonly ICausalLm _model;
     private readonly PagedKvCache _cache;
-    private readonly TokenSampler _sampler;
+    private readonly LogitRowsWork _logitRowsWork;
     private readonly StepPlanValidator _validator;
     private readonly (int Layers, int KvHeads, int HeadDim) _cacheShape;
     private readonly StructuredOutputGrammars _grammars;
@@ -44,7 +44,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         _model = model;
         _cache = cache;
         _cacheShape = cacheShape;
-        _sampler = new TokenSampler(info.VocabSize);
+        _logitRowsWork = new LogitRowsWork(pool, info.VocabSize);
         _validator = new StepPlanValidator(info.VocabSize, info.NumBlocks, info.BlockSize, info.MaxModelLength);
     }
 

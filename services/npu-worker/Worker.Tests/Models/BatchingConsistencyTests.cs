@@ -86,6 +86,48 @@ public abstract class BatchingConsistencyTests : IDisposable
     }
 
     [Fact]
+    public async Task SampledInOneStep_EachRequestMatchesItsRunAlone()
+    {
+        // Rows of one pass are sampled on the pool's threads, each with its own sampler: every request must still get
+        // what it gets alone (its own seeded generator, its own logprobs).
+        var requests = Enumerable.Range(0, 5).Select(i => (
+            Id: $"r{i}",
+            Prompt: Prompt.Select(t => (t + 31 * i) % 512).ToArray(),
+            Sampling: i == 0 ? GreedyWithLogprobs : new SamplingParams(Temperature: 1.0f, TopK: 40, Seed: (ulong)(77 + i), Logprobs: 2)))
+            .ToArray();
+        var alone = new List<IReadOnlyList<SampledToken>>();
+        foreach (var r in requests)
+        {
+            alone.Add(await Steps.Generate(_runner, r.Prompt, 4, r.Sampling));
+        }
+
+        var together = requests.Select(_ => new List<SampledToken>()).ToArray();
+        var result = await Steps.Run(_runner, Steps.Plan(0,
+            [.. requests.Select((r, i) => Steps.NewRequest(r.Id, r.Prompt, [.. Enumerable.Range(5 * i, 5)], Prompt.Length, r.Sampling))]));
+        for (int step = 1; ; step++)
+        {
+            foreach (var (sampled, i) in requests.Select((r, i) => (result.Sampled.Single(s => s.RequestId == r.Id), i)))
+            {
+                together[i].Add(sampled);
+            }
+
+            if (step == 4)
+            {
+                break;
+            }
+
+            result = await Steps.Run(_runner, Steps.Plan(step, cached:
+                [.. requests.Select(r => new CachedRequestData(r.Id, [], Prompt.Length + step - 1, 1))]));
+        }
+
+        await Steps.Run(_runner, Steps.Plan(9, finished: [.. requests.Select(r => r.Id)]));
+        for (int i = 0; i < requests.Length; i++)
+        {
+            AssertSame(alone[i], together[i]);
+        }
+    }
+
+    [Fact]
     public async Task SeededSampling_SameSeed_ReproducesIds()
     {
         var sampling = new SamplingParams(Temperature: 1.0f, TopP: 0.95f, TopK: 50, Seed: 1234);
