@@ -21,11 +21,24 @@ public interface IParallelWork
 /// run in a hundred then waited 100-300 us for its helper, longer than a decode matmul takes. llama.cpp's threads
 /// spin between operations for the same reason. Spinning stops after the budget, so an idle worker sleeps.
 /// </para>
+/// <para>
+/// A run waits only for the helpers that joined it. A helper joins through <see cref="_gate"/> when it gets to the run;
+/// the caller closes the gate once it has drained the chunks, so a claimed helper that had not started by then (still
+/// waking, or not yet scheduled) is left out, and the caller never waits for a helper that has nothing to do. This is
+/// what a worker sharing its cores with other processes needs: there a woken helper often waited behind the spinning
+/// caller on the caller's own core, while another process held its own, and every such run ended with the caller
+/// spinning out its budget and blocking before the helper could even confirm it had no chunk left. Serving 16 streams
+/// through `serve` on 2 cores, one run in ten ended that way (one in a hundred in process), and the decode step's
+/// small matmuls took twice as long as in process.
+/// </para>
 /// </summary>
 public sealed class ComputeThreadPool : IDisposable
 {
     /// <summary>How long a thread waits by spinning before it blocks: longer than the gaps inside a step and the sampling after it.</summary>
     private static readonly long SpinBudget = Stopwatch.Frequency / 1000;
+
+    /// <summary>The gate's closed flag; the bits below it count the helpers inside the current run.</summary>
+    private const int GateClosed = 1 << 30;
 
     private const int Sleeping = 0;
     private const int Spinning = 1;
@@ -36,7 +49,7 @@ public sealed class ComputeThreadPool : IDisposable
     private IParallelWork? _work;
     private int _chunkCount;
     private int _nextChunk;
-    private int _running;
+    private int _gate = GateClosed;
     private Exception? _error;
     private volatile bool _disposed;
 
@@ -80,7 +93,7 @@ public sealed class ComputeThreadPool : IDisposable
         _chunkCount = chunkCount;
         _error = null;
         Volatile.Write(ref _nextChunk, 0);
-        Volatile.Write(ref _running, helpers);
+        Volatile.Write(ref _gate, 0);
         for (int i = 0; i < helpers; i++)
         {
             _helpers[i].Claim();
@@ -95,14 +108,15 @@ public sealed class ComputeThreadPool : IDisposable
             Interlocked.CompareExchange(ref _error, e, null);
         }
 
-        if (!SpinUntil(ref _running, 0))
+        // Every chunk is taken: close the gate, then wait for the helpers inside to finish theirs.
+        if (Interlocked.Add(ref _gate, GateClosed) != GateClosed && !SpinUntil(ref _gate, GateClosed))
         {
-            // Reset before each look at the count: a helper sets the event after its decrement, so a decrement to zero
-            // after the look still ends the wait, and a set left over from the previous run costs one more look.
+            // Reset before each look at the gate: a helper sets the event after its leaving empties the closed gate, so
+            // a leave after the look still ends the wait, and a set left over from an earlier run costs one more look.
             while (true)
             {
                 _done.Reset();
-                if (Volatile.Read(ref _running) == 0)
+                if (Volatile.Read(ref _gate) == GateClosed)
                 {
                     break;
                 }
@@ -138,6 +152,20 @@ public sealed class ComputeThreadPool : IDisposable
                 return;
             }
 
+            if (!TryJoin())
+            {
+                // The run was over before this helper got to it (its caller drained every chunk). A claim made since,
+                // for the next run or by Dispose, is dropped here: the next run goes without this helper, and Dispose
+                // is seen below.
+                helper.FinishRun();
+                if (_disposed)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
             try
             {
                 Drain(workerIndex);
@@ -147,13 +175,31 @@ public sealed class ComputeThreadPool : IDisposable
                 Interlocked.CompareExchange(ref _error, e, null);
             }
 
-            // Spinning before the count drops: the caller may claim this helper for the next run as soon as it does.
+            // Spinning before leaving: the caller may claim this helper for the next run as soon as it has left.
             helper.FinishRun();
-            if (Interlocked.Decrement(ref _running) == 0)
+            if (Interlocked.Decrement(ref _gate) == GateClosed)
             {
                 _done.Set();
             }
         }
+    }
+
+    /// <summary>Enters the current run unless its caller has closed the gate (the run is over or about to be).</summary>
+    private bool TryJoin()
+    {
+        int gate = Volatile.Read(ref _gate);
+        while ((gate & GateClosed) == 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _gate, gate + 1, gate);
+            if (seen == gate)
+            {
+                return true;
+            }
+
+            gate = seen;
+        }
+
+        return false;
     }
 
     /// <summary>Spins until <paramref name="location"/> holds <paramref name="value"/>, at most <see cref="SpinBudget"/>; false when it ran out.</summary>

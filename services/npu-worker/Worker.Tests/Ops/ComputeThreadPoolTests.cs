@@ -6,8 +6,8 @@ namespace Worker.Tests.Ops;
 /// <summary>
 /// The pool's hand-off: every chunk of every run runs exactly once whether the helpers were spinning (runs back to
 /// back) or had gone to sleep (runs after a pause longer than the spin budget), with runs too small for every helper
-/// in between; a chunk's exception reaches the caller and the pool keeps working; disposing ends the helpers in
-/// either state.
+/// in between, or that the caller drains before a helper joins; a chunk's exception reaches the caller and the pool
+/// keeps working; disposing ends the helpers in either state, and right after runs they missed.
 /// </summary>
 public sealed class ComputeThreadPoolTests
 {
@@ -94,6 +94,31 @@ public sealed class ComputeThreadPoolTests
         pool.Run(new CountingWork(8), 8);
         await Task.Delay(pauseMs);
         await Task.Run(pool.Dispose).WaitAsync(TimeSpan.FromSeconds(10)); // TimeoutException when a helper never ends
+    }
+
+    /// <summary>
+    /// Runs so small that the caller drains them before a helper gets there, then Dispose at once: a helper that finds
+    /// its run already over must still see Dispose (once it dropped Dispose's claim and blocked for good: 2 of 3 runs of
+    /// this test hung).
+    /// </summary>
+    [Fact]
+    public async Task Dispose_RightAfterRunsTheHelpersMissed_Returns()
+    {
+        await Task.Run(() =>
+        {
+            for (int i = 0; i < 3000; i++)
+            {
+                var pool = new ComputeThreadPool(2);
+                for (int run = 0; run < 1 + i % 4; run++)
+                {
+                    var work = new CountingWork(2);
+                    pool.Run(work, 2);
+                    work.AssertEachOnce(2, run);
+                }
+
+                pool.Dispose();
+            }
+        }).WaitAsync(TimeSpan.FromSeconds(60)); // TimeoutException when a helper never ends
     }
 
     private sealed class CountingWork(int maxChunks) : IParallelWork
