@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Worker.Runtime.Ops;
 
@@ -18,6 +19,14 @@ internal static unsafe class Bf16DecodeAvx2Kernels
 {
     /// <summary>Values per step (two vectors); the pair-order block width.</summary>
     public const int Width = 16;
+
+    /// <summary>
+    /// How far ahead <see cref="Row4x1"/> (and the AVX-512 one) prefetches each of its four rows: 256 bytes. The 0.5B
+    /// decode step's matmuls, variants alternated step by step in one process (Zen 4, two threads): a median 1-5% less
+    /// time than without in 4 of 4 runs on the AVX-512 path and 3-4% in 2 of 2 on the AVX2 path; 1024 bytes was slower
+    /// than none.
+    /// </summary>
+    internal const int Row4PrefetchValues = 128;
 
     /// <summary>dot(row w, x) over k values; xp is x in pair order.</summary>
     public static float Row1x1(ushort* w, int k, float* xp)
@@ -76,6 +85,15 @@ internal static unsafe class Bf16DecodeAvx2Kernels
         int i = 0;
         for (; i + Width <= k; i += Width)
         {
+            if ((i & 31) == 0)
+            {
+                // Once per 64-byte line of each row.
+                Sse.Prefetch0(w + i + Row4PrefetchValues);
+                Sse.Prefetch0(w1 + i + Row4PrefetchValues);
+                Sse.Prefetch0(w2 + i + Row4PrefetchValues);
+                Sse.Prefetch0(w3 + i + Row4PrefetchValues);
+            }
+
             var x0 = Vector256.Load(xp + i);
             var x1 = Vector256.Load(xp + i + 8);
             var v = Vector256.Load((uint*)(w + i));

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Worker.Runtime.Ops;
 
@@ -71,6 +72,11 @@ internal static unsafe class Bf16DecodeAvx512Kernels
         int i = 0;
         for (; i + Width <= k; i += Width)
         {
+            Sse.Prefetch0(w + i + Bf16DecodeAvx2Kernels.Row4PrefetchValues);
+            Sse.Prefetch0(w1 + i + Bf16DecodeAvx2Kernels.Row4PrefetchValues);
+            Sse.Prefetch0(w2 + i + Bf16DecodeAvx2Kernels.Row4PrefetchValues);
+            Sse.Prefetch0(w3 + i + Bf16DecodeAvx2Kernels.Row4PrefetchValues);
+
             var x0 = Vector512.Load(xp + i);
             var x1 = Vector512.Load(xp + i + 16);
             var v = Vector512.Load((uint*)(w + i));
