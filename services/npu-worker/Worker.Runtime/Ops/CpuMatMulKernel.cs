@@ -123,7 +123,7 @@ public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWor
     /// <summary>One or two tokens: the activations in pair order, then guided chunks of rows streamed by the decode kernels.</summary>
     private void Decode(float* x, int tokens, WeightMatrix weight, float* y)
     {
-        RunOverPairOrder(x, tokens, weight, y, _decodeChunks.Plan(weight.Rows, _pool.WorkerCount, MinDecodeRows));
+        RunOverPairOrder(x, tokens, weight, y, _decodeChunks.Plan(weight.Rows, _pool.WorkerCount, MinDecodeRows, GuidedRowChunks.DecodeGranularity));
     }
 
     /// <summary>The activations in pair order, then <paramref name="chunks"/> chunks of <see cref="Execute"/> over the weight.</summary>

@@ -98,7 +98,7 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
             }
 
             _phase = tokens <= 2 ? Phase.Decode : Phase.Tiles;
-            pool.Run(this, _phase == Phase.Decode ? _decodeChunks.Plan(weight.Rows, pool.WorkerCount, MinRowsPerChunk)
+            pool.Run(this, _phase == Phase.Decode ? _decodeChunks.Plan(weight.Rows, pool.WorkerCount, MinRowsPerChunk, GuidedRowChunks.DecodeGranularity)
                 : (weight.Rows + _rowsPerChunk - 1) / _rowsPerChunk);
         }
         finally
