@@ -14,7 +14,7 @@ internal sealed class GuidedRowChunks
     /// Granularity of the one- and two-token decode matvecs (BF16 and Q8_0): half the rows first, with two workers,
     /// then a quarter, and so on. Each chunk's rows are streams of their own (four per chunk for one token) whose
     /// ends waste what the prefetchers fetched past them, so fewer, longer chunks move more of the bandwidth into
-    /// the kernel. The 0.5B decode step's matmuls, alternated step by step with 4 in one process (Zen 4, two threads,
+    /// the kernel. The 0.5B decode step's matmuls, alternated step by step with 4 in one process (Zen 5, two threads,
     /// 400 steps): a median 9% less time in 2 of 2 runs for BF16 (AVX-512 path), 10% in 1 of 1 on the AVX2 path,
     /// 12% in 2 of 2 for Q8_0; 2 was halfway, and an even split (one chunk per worker) no faster than 1.
     /// </summary>
