@@ -5,7 +5,7 @@ namespace Inference.Cli.Tests.Benchmarks;
 
 public sealed class BenchOutputTests
 {
-    private static readonly MachineLimits Machine = new("Test CPU", "avx2 fma", 2, 20e9, 256 << 20, new FmaPeak(100e9, 100e9, null));
+    private static readonly MachineLimits Machine = new("Test CPU", "avx2 fma", 2, new ReadBandwidth(20e9, 256 << 20, HugePages: true), new FmaPeak(100e9, 100e9, null));
     private static readonly BenchShape Shape = new(128, 32, 16, 1);
 
     private static readonly BenchResult[] Results =
@@ -41,6 +41,14 @@ public sealed class BenchOutputTests
     {
         string table = BenchReport.Format(Machine, Shape, Results);
         Assert.Contains("ours bf16 / llama.cpp f16: prefill 1.00x, decode1 0.50x, decode16 2.00x", table);
+    }
+
+    [Fact]
+    public void Table_SaysWhichPagesTheBandwidthWasReadThrough()
+    {
+        string table = BenchReport.Format(Machine, Shape, Results);
+        Assert.Contains("read bandwidth 20.0 GB/s (256 MiB buffer, 2 MiB pages)", table);
+        Assert.Contains("(256 MiB buffer, 4 KiB pages)", BenchReport.Format(Machine with { Bandwidth = Machine.Bandwidth with { HugePages = false } }, Shape, Results));
     }
 
     [Fact]

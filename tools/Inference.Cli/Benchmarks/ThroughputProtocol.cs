@@ -27,12 +27,14 @@ public static class ThroughputProtocol
     /// <summary>
     /// The three figures `bench` reports for each engine: prefill tokens/s of one prompt, and decode tokens/s of one
     /// sequence and of <see cref="BenchShape.ConcurrentSequences"/> sequences decoding together. Per batch size every
-    /// engine warms up, then round r of every engine runs before round r + 1 of any.
+    /// engine warms up, then round r of every engine runs before round r + 1 of any. <paramref name="besideOneSequenceRounds"/>
+    /// takes a turn before each round of one sequence (the bandwidth probe, whose windows the 1-sequence rates are set against).
     /// </summary>
-    public static EngineThroughput[] RunInterleaved(IReadOnlyList<(string Name, IRoundRunner Engine)> engines, BenchShape shape, Action<string> progress)
+    public static EngineThroughput[] RunInterleaved(IReadOnlyList<(string Name, IRoundRunner Engine)> engines, BenchShape shape, Action<string> progress,
+        Action? besideOneSequenceRounds = null)
     {
-        var one = Interleave(engines, 1, shape, progress);
-        var many = Interleave(engines, shape.ConcurrentSequences, shape, progress);
+        var one = Interleave(engines, 1, shape, progress, besideOneSequenceRounds);
+        var many = Interleave(engines, shape.ConcurrentSequences, shape, progress, null);
         return one.Select((o, i) => new EngineThroughput(
             shape.PromptTokens / o.PrefillSeconds,
             shape.DecodeSteps / o.DecodeSeconds,
@@ -46,7 +48,8 @@ public static class ThroughputProtocol
     private static double ConcurrentDecodeRate(BenchShape shape, RoundTimes times) =>
         (double)shape.ConcurrentSequences * shape.DecodeSteps / times.DecodeSeconds;
 
-    private static RoundTimes[] Interleave(IReadOnlyList<(string Name, IRoundRunner Engine)> engines, int batch, BenchShape shape, Action<string> progress)
+    private static RoundTimes[] Interleave(IReadOnlyList<(string Name, IRoundRunner Engine)> engines, int batch, BenchShape shape, Action<string> progress,
+        Action? besideEachRound)
     {
         progress(batch == 1
             ? $"1 sequence: {shape.PromptTokens}-token prompt, {shape.DecodeSteps} decode steps"
@@ -59,7 +62,8 @@ public static class ThroughputProtocol
         var fastest = new RoundTimes[engines.Count];
         for (int round = 0; round < shape.Repeat; round++)
         {
-            progress($"  round {round + 1} of {shape.Repeat}: {string.Join(", ", engines.Select(e => e.Name))}");
+            progress($"  round {round + 1} of {shape.Repeat}: {string.Join(", ", engines.Select(e => e.Name))}{(besideEachRound is null ? "" : ", bandwidth probe")}");
+            besideEachRound?.Invoke();
             for (int i = 0; i < engines.Count; i++)
             {
                 var times = engines[i].Engine.Round(batch, shape.PromptTokens, shape.DecodeSteps);

@@ -63,7 +63,11 @@ public static class BenchCommand
         var config = HfModelConfig.Load(directory);
         var cost = ModelCost.From(config);
         Progress($"machine limits: read bandwidth over {MemoryBandwidthProbe.DefaultBufferBytes() >> 20} MiB, fp32 FMA peak ({threads} threads)");
-        var machine = MachineLimits.Measure(threads);
+        // One buffer for every bandwidth window of the run, taken before the engines load: later, with gigabytes of
+        // weights resident, the kernel may no longer find free 2 MiB pages for it.
+        using var probe = new MemoryBandwidthProbe(MemoryBandwidthProbe.DefaultBufferBytes(), threads);
+        var machine = MachineLimits.Measure(threads, probe);
+        var bandwidthBesideRounds = new List<ReadBandwidth>();
 
         string ourFormat = CheckpointFormat(directory);
         string ourIsa = $"kernels {CpuIsaSelection.Name(CpuIsaSelection.Selected)} (.NET accelerates {CpuDescription.RuntimeVectorPaths()})";
@@ -91,7 +95,10 @@ public static class BenchCommand
                 }
             }
 
-            var throughputs = ThroughputProtocol.RunInterleaved(engines, shape, Progress);
+            var throughputs = ThroughputProtocol.RunInterleaved(engines, shape, Progress, () => bandwidthBesideRounds.Add(probe.MeasureWindow()));
+
+            Progress(FormattableString.Invariant(
+                $"read bandwidth beside the 1-sequence rounds: {string.Join(", ", bandwidthBesideRounds.Select(b => $"{b.BytesPerSecond / 1e9:F1}"))} GB/s (at the start: {machine.ReadBytesPerSecond / 1e9:F1}; {(machine.Bandwidth.HugePages ? "2 MiB" : "4 KiB")} pages)"));
 
             // The other engines' memory and threads go before the services start; ours stays for the rounds between.
             foreach (var engine in loaded.Skip(1))
@@ -122,8 +129,13 @@ public static class BenchCommand
             }
         }
 
-        Progress("machine limits again (the better of the two counts)");
-        machine = MachineLimits.Best(machine, MachineLimits.Measure(threads));
+        Progress("machine limits again (the best read-bandwidth window of the run counts: start, beside each 1-sequence round, end)");
+        machine = MachineLimits.Best(machine, MachineLimits.Measure(threads, probe));
+        foreach (var measured in bandwidthBesideRounds)
+        {
+            machine = machine.WithBandwidth(measured);
+        }
+
         results = results.Select(r => r.AgainstLimits(machine)).ToList();
         return await ReportAsync(directory, config, ourFormat, machine, shape, results, json, cancellationToken);
     }
