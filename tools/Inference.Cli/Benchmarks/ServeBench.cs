@@ -62,11 +62,15 @@ public sealed class ServeBench : IAsyncDisposable
             // many seconds after their first requests, and the in-process rounds they are set against ran warm.
             var warmUp = Stopwatch.StartNew();
             var prompts = BenchPrompts.For(shape.ConcurrentSequences, shape.PromptTokens, vocabSize);
-            for (int round = 1; round == 1 || warmUp.Elapsed < WarmUpTime; round++)
+            progress($"warm-up: untimed rounds of {shape.ConcurrentSequences} streams for {WarmUpTime.TotalSeconds:F0} s");
+            int rounds = 0;
+            while (rounds == 0 || warmUp.Elapsed < WarmUpTime)
             {
-                progress($"warm-up: untimed round {round} of {shape.ConcurrentSequences} streams ({warmUp.Elapsed.TotalSeconds:F0} of {WarmUpTime.TotalSeconds:F0} s)");
                 await RunStreamsAsync(http, cluster.ApiBase, model, prompts, shape.DecodeSteps + 1, () => { }, cancellationToken);
+                rounds++;
             }
+
+            progress($"warm-up: {rounds} round(s) in {warmUp.Elapsed.TotalSeconds:F0} s");
 
             return new ServeBench(cluster, log, http, model, vocabSize, shape, progress);
         }
