@@ -1,6 +1,6 @@
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace Inference.Cli.Benchmarks;
 
@@ -10,7 +10,7 @@ public sealed record ReadBandwidth(double BytesPerSecond, long BufferBytes, bool
 
 /// <summary>
 /// The machine's memory read bandwidth: every thread sums its own slice of one buffer far larger than the last-level
-/// cache with the widest vectors the runtime accelerates and four independent accumulators, pass after pass for a
+/// cache with the widest vectors the runtime accelerates (<see cref="Sum"/>), pass after pass for a
 /// window about as long as a 1-sequence decode round; a window's figure is its bytes over its time, like a round's.
 /// On a shared host the bandwidth left to us moves from one moment to the next, so `bench` measures windows at the
 /// start, beside every 1-sequence round (the engines' rounds and the probe's windows take turns) and at the end, and
@@ -116,44 +116,17 @@ public sealed unsafe partial class MemoryBandwidthProbe : IDisposable
         return 0;
     }
 
+    /// <summary>
+    /// Sums [start, end) with <see cref="TensorPrimitives.Sum(ReadOnlySpan{float})"/>, which takes the widest vectors
+    /// the runtime accelerates with several accumulators: it read as fast as a hand-written four-accumulator Vector512
+    /// loop (windows interleaved on the Zen 5, 63-80 GB/s each, neither ahead).
+    /// </summary>
     private static float Sum(float* p, long start, long end)
     {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Vector512<float> a = default, b = default, c = default, d = default;
-            long i = start;
-            for (; i + 64 <= end; i += 64)
-            {
-                a += Vector512.Load(p + i);
-                b += Vector512.Load(p + i + 16);
-                c += Vector512.Load(p + i + 32);
-                d += Vector512.Load(p + i + 48);
-            }
-
-            return Vector512.Sum(a + b + c + d) + Tail(p, i, end);
-        }
-        else
-        {
-            Vector256<float> a = default, b = default, c = default, d = default;
-            long i = start;
-            for (; i + 32 <= end; i += 32)
-            {
-                a += Vector256.Load(p + i);
-                b += Vector256.Load(p + i + 8);
-                c += Vector256.Load(p + i + 16);
-                d += Vector256.Load(p + i + 24);
-            }
-
-            return Vector256.Sum(a + b + c + d) + Tail(p, i, end);
-        }
-    }
-
-    private static float Tail(float* p, long i, long end)
-    {
         float sum = 0;
-        for (; i < end; i++)
+        for (long i = start; i < end; i += int.MaxValue)
         {
-            sum += p[i];
+            sum += TensorPrimitives.Sum(new ReadOnlySpan<float>(p + i, (int)Math.Min(end - i, int.MaxValue)));
         }
 
         return sum;
