@@ -33,10 +33,11 @@ public static class GatewayApp
         app.UseStatusCodeEnvelope();
         app.UseGatewayCors(options);
         app.UseMiddleware<RequestHeaderLimits>();
+        app.UseLocalPortEndpoints();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.MapOpenAiApi();
         app.MapGatewayMetrics();
-        app.MapSchedulerFrontDoor();
+        app.MapSchedulerFrontDoor(options.GrpcPort);
         app.MapFrontDoorReflection(options.GrpcPort);
         app.MapGrpcHealthChecksService();
         return app;

@@ -53,6 +53,39 @@ public sealed class FrontDoorTests(GatewayHost host) : IClassFixture<GatewayHost
     }
 
     [Fact]
+    public async Task GetModelInfo_ThroughAPortMapping_StillReachesTheScheduler()
+    {
+        // Behind `docker run -p 9001:8001` or GRPC_PORT=9001 the client's :authority names the port it dialled,
+        // not the one the gateway listens on.
+        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+        using var channel = GrpcChannel.ForAddress(host.GrpcAddress, new GrpcChannelOptions
+        {
+            HttpHandler = new AuthorityRewriter("gateway.example:9001") { InnerHandler = new SocketsHttpHandler() },
+        });
+
+        var info = await new Generation.GenerationClient(channel)
+            .GetModelInfoAsync(new GetModelInfoRequest(), cancellationToken: cts.Token);
+
+        Assert.Equal(Fakes.FakeScheduler.ModelName, info.ModelName);
+    }
+
+    [Fact]
+    public async Task GenerationPath_OnTheHttpPort_IsNotProxied()
+    {
+        // The Host header claims the gRPC port; the connection did not arrive there.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/inference.scheduler.v1.Generation/GetModelInfo")
+        {
+            Content = new ByteArrayContent([0, 0, 0, 0, 0]),
+        };
+        request.Headers.Host = host.GrpcAddress.Authority;
+        request.Content.Headers.ContentType = new("application/grpc");
+
+        using var response = await host.Http.SendAsync(request);
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Reflection_ThroughTheGrpcPort_ListsTheGenerationServiceAndNotTheWorkerRegistry()
     {
         var answer = await ReflectAsync(new ServerReflectionRequest { ListServices = "" });
@@ -81,5 +114,15 @@ public sealed class FrontDoorTests(GatewayHost host) : IClassFixture<GatewayHost
         await call.RequestStream.CompleteAsync();
         Assert.True(await call.ResponseStream.MoveNext(cts.Token));
         return call.ResponseStream.Current;
+    }
+
+    /// <summary>Sends every request with another authority, as a client behind a port mapping does.</summary>
+    private sealed class AuthorityRewriter(string authority) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.Host = authority;
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 }

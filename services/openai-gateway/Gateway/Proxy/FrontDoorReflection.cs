@@ -1,3 +1,4 @@
+using Gateway.Hosting;
 using Grpc.Health.V1;
 using Grpc.Reflection;
 using Grpc.Reflection.V1Alpha;
@@ -20,7 +21,7 @@ public static class FrontDoorReflection
     {
         if (grpcPort is { } port)
         {
-            app.MapGrpcService<ReflectionServiceImpl>().RequireHost($"*:{port}");
+            app.MapGrpcService<ReflectionServiceImpl>().RequireLocalPort(port);
         }
 
         return app;

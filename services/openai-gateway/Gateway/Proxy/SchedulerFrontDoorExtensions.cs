@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.Configuration;
+using Gateway.Hosting;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -23,24 +24,30 @@ public static class SchedulerFrontDoorExtensions
     public static IServiceCollection AddSchedulerFrontDoor(this IServiceCollection services, GatewayOptions options)
     {
         IReadOnlyList<RouteConfig> routes = options.GrpcPort is { } port
-            ? [BuildRoute(port)]
+            ? [BuildRoute()]
             : [];
         services.AddReverseProxy().LoadFromMemory(routes, [BuildCluster(options.SchedulerAddress)]);
         return services;
     }
 
-    public static WebApplication MapSchedulerFrontDoor(this WebApplication app)
+    /// <param name="grpcPort">The front door's HTTP/2 port; the proxied calls are served only there.</param>
+    public static WebApplication MapSchedulerFrontDoor(this WebApplication app, int? grpcPort)
     {
-        app.MapReverseProxy();
+        var proxy = app.MapReverseProxy();
+        if (grpcPort is { } port)
+        {
+            // Only on the HTTP/2 port: an HTTP/1.1 request cannot carry gRPC.
+            proxy.RequireLocalPort(port);
+        }
+
         return app;
     }
 
-    private static RouteConfig BuildRoute(int grpcPort) => new()
+    private static RouteConfig BuildRoute() => new()
     {
         RouteId = RouteId,
         ClusterId = ClusterId,
-        // Only on the HTTP/2 port: an HTTP/1.1 request cannot carry gRPC.
-        Match = new RouteMatch { Path = GenerationPath, Hosts = [$"*:{grpcPort}"] },
+        Match = new RouteMatch { Path = GenerationPath },
     };
 
     private static ClusterConfig BuildCluster(string schedulerAddress) => new()
