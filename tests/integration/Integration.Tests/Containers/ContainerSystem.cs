@@ -5,6 +5,8 @@ using DotNet.Testcontainers.Configurations;
 using DotNet.Testcontainers.Containers;
 using DotNet.Testcontainers.Images;
 using DotNet.Testcontainers.Networks;
+using Grpc.Net.Client;
+using Inference.Contracts.Scheduler.V1;
 
 namespace Integration.Tests.Containers;
 
@@ -19,6 +21,7 @@ public sealed class ContainerSystem : IAsyncLifetime
 {
     public const int WorkerCount = 2;
     private const int GatewayHttpPort = 8000;
+    private const int GatewayGrpcPort = 8001;
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(15);
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan HttpTimeout = TimeSpan.FromSeconds(30);
@@ -86,6 +89,7 @@ public sealed class ContainerSystem : IAsyncLifetime
             .WithEnvironment("Gateway__SchedulerAddress", "http://scheduler:50052")
             .WithEnvironment("Gateway__TokenizerAddress", "http://tokenizer:50051")
             .WithPortBinding(GatewayHttpPort, assignRandomHostPort: true)
+            .WithPortBinding(GatewayGrpcPort, assignRandomHostPort: true)
             // /health answers 200 only once the scheduler serves from a registered, warmed-up worker.
             .WithWaitStrategy(Wait.ForUnixContainer().UntilHttpRequestIsSucceeded(r => r.ForPort(GatewayHttpPort).ForPath("/health"))),
             starting.Token);
@@ -119,6 +123,22 @@ public sealed class ContainerSystem : IAsyncLifetime
     {
         using var http = CreateHttpClient();
         return await http.GetStringAsync("/metrics", cancellationToken);
+    }
+
+    /// <summary>The scheduler's view of its workers (GetStatus through the gateway's gRPC front door).</summary>
+    public async Task<IReadOnlyList<WorkerStatus>> ReadWorkerStatusAsync(CancellationToken cancellationToken)
+    {
+        using var channel = GrpcChannel.ForAddress($"http://{Gateway.Hostname}:{Gateway.GetMappedPublicPort(GatewayGrpcPort)}");
+        var status = await new Generation.GenerationClient(channel).GetStatusAsync(new GetStatusRequest(), cancellationToken: cancellationToken);
+        return status.Workers;
+    }
+
+    /// <summary>The worker container behind a worker's address: a worker advertises its host name, which Docker
+    /// sets to the first 12 characters of the container's id.</summary>
+    public IContainer WorkerContainer(WorkerStatus worker)
+    {
+        var host = new Uri(worker.Address).Host;
+        return _workers.Single(container => container.Id.StartsWith(host, StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>Kills a worker container: SIGKILL, no shutdown, its connections dropped mid-step.</summary>
