@@ -8,7 +8,7 @@ public sealed unsafe partial class WeightMatrix
 {
     /// <summary>Splits each 34-byte block (fp16 scale, 32 int8) into the quants and the scales of rows [first, ...), row by row in the tensor's row order.</summary>
     /// <exception cref="InvalidDataException">The row length is not a whole number of blocks.</exception>
-    private static void CopyQ8Blocks(TensorView tensor, int first, AlignedBuffer<sbyte> q, AlignedBuffer<ushort> scales)
+    private void CopyQ8Blocks(TensorView tensor, int first)
     {
         int rows = (int)tensor.Shape[0];
         int cols = (int)tensor.Shape[1];
@@ -21,12 +21,13 @@ public sealed unsafe partial class WeightMatrix
         for (int r = 0; r < rows; r++)
         {
             byte* row = tensor.Row(r);
-            int target = first + r;
+            sbyte* q = Q8Row(first + r);
+            ushort* scales = Q8RowScales(first + r);
             for (int b = 0; b < blocks; b++)
             {
                 byte* block = row + b * TensorView.Q8BlockBytes;
-                scales.Pointer[target * blocks + b] = *(ushort*)block;
-                new ReadOnlySpan<sbyte>(block + 2, Q8Block.Size).CopyTo(new Span<sbyte>(q.Pointer + (long)target * cols + b * Q8Block.Size, Q8Block.Size));
+                scales[b] = *(ushort*)block;
+                new ReadOnlySpan<sbyte>(block + 2, Q8Block.Size).CopyTo(new Span<sbyte>(q + b * Q8Block.Size, Q8Block.Size));
             }
         }
     }

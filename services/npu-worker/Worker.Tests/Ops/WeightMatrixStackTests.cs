@@ -35,12 +35,11 @@ public sealed unsafe class WeightMatrixStackTests
 
         Assert.Equal((5, "q8_0"), (stacked.Rows, stacked.Format));
         int length = stacked.Q8RowLength, blocks = length / Q8Block.Size;
-        Assert.Equal(
-            new ReadOnlySpan<sbyte>(alone.Q8, 3 * length).ToArray(),
-            new ReadOnlySpan<sbyte>(stacked.Q8 + 2 * length, 3 * length).ToArray());
-        Assert.Equal(
-            new ReadOnlySpan<ushort>(alone.Q8Scales, 3 * blocks).ToArray(),
-            new ReadOnlySpan<ushort>(stacked.Q8Scales + 2 * blocks, 3 * blocks).ToArray());
+        for (int r = 0; r < 3; r++)
+        {
+            Assert.Equal(new ReadOnlySpan<sbyte>(alone.Q8Row(r), length).ToArray(), new ReadOnlySpan<sbyte>(stacked.Q8Row(2 + r), length).ToArray());
+            Assert.Equal(new ReadOnlySpan<ushort>(alone.Q8RowScales(r), blocks).ToArray(), new ReadOnlySpan<ushort>(stacked.Q8RowScales(2 + r), blocks).ToArray());
+        }
     }
 
     [Fact]

@@ -23,13 +23,14 @@ internal static unsafe class Q8Avx2TileKernels
     /// </summary>
     private const int PrefetchDistance = 1536;
 
-    /// <summary>Four rows (kp bytes apart) x two tokens: y[j * yStride + r].</summary>
-    public static void Rows4x2(sbyte* w0, int kp, float* ds, int rowStride, int tokenStride, Q8Token x0, Q8Token x1, float* y, int yStride)
+    /// <summary>Four rows (rowBytes apart, kp bytes each) x two tokens: y[j * yStride + r].</summary>
+    public static void Rows4x2(sbyte* w0, long rowBytes, int kp, float* ds, int rowStride, int tokenStride, Q8Token x0, Q8Token x1, float* y, int yStride)
     {
         Vector256<float> a00 = default, a10 = default, a20 = default, a30 = default;
         Vector256<float> a01 = default, a11 = default, a21 = default, a31 = default;
         var ones = Vector256.Create((short)1);
         float* d0 = ds, d1 = ds + rowStride, d2 = d1 + rowStride, d3 = d2 + rowStride;
+        sbyte* w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
         for (int i = 0, b = 0; i < kp; i += Q8Block.Size, b++)
         {
             var abs0 = Vector256.Load(x0.Abs + i);
@@ -39,13 +40,13 @@ internal static unsafe class Q8Avx2TileKernels
             var w = Vector256.Load(w0 + i);
             a00 = Fma.MultiplyAdd(BlockDot(abs0, q0, w, ones), Vector256.Create(d0[b]), a00);
             a01 = Fma.MultiplyAdd(BlockDot(abs1, q1, w, ones), Vector256.Create(d0[tokenStride + b]), a01);
-            w = Vector256.Load(w0 + kp + i);
+            w = Vector256.Load(w1 + i);
             a10 = Fma.MultiplyAdd(BlockDot(abs0, q0, w, ones), Vector256.Create(d1[b]), a10);
             a11 = Fma.MultiplyAdd(BlockDot(abs1, q1, w, ones), Vector256.Create(d1[tokenStride + b]), a11);
-            w = Vector256.Load(w0 + 2 * kp + i);
+            w = Vector256.Load(w2 + i);
             a20 = Fma.MultiplyAdd(BlockDot(abs0, q0, w, ones), Vector256.Create(d2[b]), a20);
             a21 = Fma.MultiplyAdd(BlockDot(abs1, q1, w, ones), Vector256.Create(d2[tokenStride + b]), a21);
-            w = Vector256.Load(w0 + 3 * kp + i);
+            w = Vector256.Load(w3 + i);
             a30 = Fma.MultiplyAdd(BlockDot(abs0, q0, w, ones), Vector256.Create(d3[b]), a30);
             a31 = Fma.MultiplyAdd(BlockDot(abs1, q1, w, ones), Vector256.Create(d3[tokenStride + b]), a31);
         }

@@ -114,18 +114,22 @@ internal sealed unsafe partial class Q8MatMul
     /// <summary>Rows [row, row + count) of w's quants and scales into L2.</summary>
     private static void Prefetch(WeightMatrix w, int row, int count)
     {
-        int kp = w.Q8RowLength;
-        byte* quants = (byte*)(w.Q8 + (long)row * kp);
-        for (long i = 0; i < (long)count * kp; i += 64)
+        if (w.Q8ScalesInRows)
         {
-            Sse.Prefetch1(quants + i);
+            // Each row's scales sit just before its quants: the rows are one range.
+            Prefetch1((byte*)w.Q8RowScales(row), (long)count * w.Q8RowStride);
+            return;
         }
 
-        int scaleBytes = kp / Q8Block.Size * sizeof(ushort);
-        byte* scales = (byte*)(w.Q8Scales + (long)row * (kp / Q8Block.Size));
-        for (long i = 0; i < (long)count * scaleBytes; i += 64)
+        Prefetch1((byte*)w.Q8Row(row), (long)count * w.Q8RowStride);
+        Prefetch1((byte*)w.Q8RowScales(row), (long)count * (w.Q8RowLength / Q8Block.Size) * sizeof(ushort));
+    }
+
+    private static void Prefetch1(byte* start, long bytes)
+    {
+        for (long i = 0; i < bytes; i += 64)
         {
-            Sse.Prefetch1(scales + i);
+            Sse.Prefetch1(start + i);
         }
     }
 }

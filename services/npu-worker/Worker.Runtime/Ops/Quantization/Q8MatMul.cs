@@ -25,7 +25,7 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
     /// time than one row at a time in 6 of 6 runs, from the k = 896 matrices; on the k = 4864 one four rows were 0-20%
     /// slower, so longer rows stay one at a time.
     /// </summary>
-    private const int MaxRowBytesForFourRowDecode = 1024;
+    internal const int MaxRowBytesForFourRowDecode = 1024;
 
     private const int MinRowsPerChunk = 16;
     private const int MaxRowsPerChunk = 256;
@@ -174,10 +174,10 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
             {
                 for (int r = 0; r < 4; r++)
                 {
-                    Q8Block.CombineScales(w.Q8Scales + (long)(row + r * quarter) * blocks, dx, blocks, scales + r * stride);
+                    Q8Block.CombineScales(w.Q8RowScales(row + r * quarter), dx, blocks, scales + r * stride);
                 }
 
-                Q8Avx2TileKernels.Rows4x1(w.Q8 + (long)row * kp, (long)quarter * kp, kp, scales, stride, x, _y + row, quarter);
+                Q8Avx2TileKernels.Rows4x1(w.Q8Row(row), (long)quarter * w.Q8RowStride, kp, scales, stride, x, _y + row, quarter);
             }
 
             first += 4 * quarter;
@@ -185,8 +185,8 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
 
         for (int row = first; row < last; row++)
         {
-            sbyte* wr = w.Q8 + (long)row * w.Q8RowLength;
-            ushort* rowScales = w.Q8Scales + (long)row * blocks;
+            sbyte* wr = w.Q8Row(row);
+            ushort* rowScales = w.Q8RowScales(row);
             for (int t = 0; t < _tokens; t++)
             {
                 Q8Block.CombineScales(rowScales, _activations.BlockScales(t), blocks, scales);
@@ -211,25 +211,25 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
         float* ds = scratch + 4 * stride;
         for (int r = 0; r < 4; r++)
         {
-            Q8Block.ToSingle(w.Q8Scales + (long)(row + r) * blocks, blocks, dw + r * stride);
+            Q8Block.ToSingle(w.Q8RowScales(row + r), blocks, dw + r * stride);
             for (int t = 0; t < tokens; t++)
             {
                 Q8Block.Multiply(dw + r * stride, _activations.BlockScales(t0 + t), stride, ds + (r * tokens + t) * stride);
             }
         }
 
-        sbyte* wr = w.Q8 + (long)row * kp;
+        sbyte* wr = w.Q8Row(row);
         int rowStride = tokens * stride;
         for (int t = 0; t < tokens; t += 2)
         {
             float* yr = _y + (long)(t0 + t) * n + row;
             if (t + 2 <= tokens)
             {
-                Q8Avx2TileKernels.Rows4x2(wr, kp, ds + t * stride, rowStride, stride, _activations.Token(t0 + t), _activations.Token(t0 + t + 1), yr, n);
+                Q8Avx2TileKernels.Rows4x2(wr, w.Q8RowStride, kp, ds + t * stride, rowStride, stride, _activations.Token(t0 + t), _activations.Token(t0 + t + 1), yr, n);
             }
             else
             {
-                Q8Avx2TileKernels.Rows4x1(wr, kp, kp, ds + t * stride, rowStride, _activations.Token(t0 + t), yr, 1);
+                Q8Avx2TileKernels.Rows4x1(wr, w.Q8RowStride, kp, ds + t * stride, rowStride, _activations.Token(t0 + t), yr, 1);
             }
         }
     }
@@ -238,10 +238,10 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
     private void Row1(WeightMatrix w, int row, int t0, int t1, float* scales)
     {
         int blocks = w.Q8RowLength / Q8Block.Size;
-        sbyte* wr = w.Q8 + (long)row * w.Q8RowLength;
+        sbyte* wr = w.Q8Row(row);
         for (int t = t0; t < t1; t++)
         {
-            Q8Block.CombineScales(w.Q8Scales + (long)row * blocks, _activations.BlockScales(t), blocks, scales);
+            Q8Block.CombineScales(w.Q8RowScales(row), _activations.BlockScales(t), blocks, scales);
             _y[(long)t * w.Rows + row] = Q8Avx2DecodeKernel.Row(wr, scales, blocks, _activations.Token(t));
         }
     }

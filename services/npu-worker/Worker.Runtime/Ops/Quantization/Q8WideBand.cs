@@ -42,8 +42,8 @@ internal sealed unsafe class Q8WideBand
 
         for (int r = 0; r < rows; r++)
         {
-            TTiles.Widen(w.Q8 + (long)(first + r) * kp, Quants + (long)r * kp, kp);
-            Q8Block.ToSingle(w.Q8Scales + (long)(first + r) * blocks, blocks, Scales + r * ScaleStride);
+            TTiles.Widen(w.Q8Row(first + r), Quants + (long)r * kp, kp);
+            Q8Block.ToSingle(w.Q8RowScales(first + r), blocks, Scales + r * ScaleStride);
         }
 
         new Span<short>(Quants + (long)rows * kp, (padded - rows) * kp).Clear();

@@ -5,26 +5,30 @@ namespace Worker.Tests.Ops.Quantization;
 /// <summary>Quantization at load: ggml's Q8_0 reference rule bit for bit, the padded tail, and the dequantized row.</summary>
 public sealed unsafe class Q8WeightMatrixTests
 {
-    [Fact]
-    public void FromTensor_Q8_0_QuantsAndScalesEqualGgmlReferenceRule()
+    /// <summary>Rows of 96 bytes keep their scales in the row; rows of 1056 (over the four-row decode's 1024) apart.</summary>
+    [Theory]
+    [InlineData(70, 96, true)]
+    [InlineData(1050, 1056, false)]
+    public void FromTensor_Q8_0_QuantsAndScalesEqualGgmlReferenceRule(int cols, int padded, bool scalesInRows)
     {
         var random = new Random(3);
-        const int rows = 3, cols = 70;
+        const int rows = 3;
         var w = Enumerable.Range(0, rows * cols).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
         var matrix = Q8MatMulTests.Q8Matrix(w, rows, cols);
         var (q, d) = Q8Reference.QuantizeWeights(w, rows, cols);
         int length = matrix.Q8RowLength, blocks = length / Q8Block.Size;
-        Assert.Equal(96, length);
+        Assert.Equal((padded, scalesInRows), (length, matrix.Q8ScalesInRows));
         for (int r = 0; r < rows; r++)
         {
+            Assert.True(!scalesInRows || (long)matrix.Q8Row(r) % 64 == 0, "a row's quants start on a cache line");
             for (int i = 0; i < length; i++)
             {
-                Assert.Equal(i < cols ? q[r * cols + i] : 0, matrix.Q8[r * length + i]);
+                Assert.Equal(i < cols ? q[r * cols + i] : 0, matrix.Q8Row(r)[i]);
             }
 
             for (int b = 0; b < blocks; b++)
             {
-                Assert.Equal(d[r * blocks + b], Q8Block.HalfToSingle(matrix.Q8Scales[r * blocks + b]));
+                Assert.Equal(d[r * blocks + b], Q8Block.HalfToSingle(matrix.Q8RowScales(r)[b]));
             }
         }
     }
@@ -38,7 +42,7 @@ public sealed unsafe class Q8WeightMatrixTests
         w[1] = 2.5f;
         w[2] = -2.5f;
         var matrix = Q8MatMulTests.Q8Matrix(w, 1, 32);
-        Assert.Equal(new sbyte[] { 127, 3, -3 }, new[] { matrix.Q8[0], matrix.Q8[1], matrix.Q8[2] });
+        Assert.Equal(new sbyte[] { 127, 3, -3 }, new[] { matrix.Q8Row(0)[0], matrix.Q8Row(0)[1], matrix.Q8Row(0)[2] });
     }
 
     [Fact]
