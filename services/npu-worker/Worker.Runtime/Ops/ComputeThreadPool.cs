@@ -20,6 +20,9 @@ public interface IParallelWork
 /// idle vCPU it sleeps on may first have to be rescheduled by the host: measured on the 2-vCPU bench machine, one
 /// run in a hundred then waited 100-300 us for its helper, longer than a decode matmul takes. llama.cpp's threads
 /// spin between operations for the same reason. Spinning stops after the budget, so an idle worker sleeps.
+/// Helpers that spent the wait reading the first rows of the next one-token matmul ahead (told which by the model)
+/// made the Q8_0 decode step no faster (Zen 5, rounds alternated in one process): the caller's serial work between
+/// two matmuls lasts about 5 us, time to read some 40 KiB of a helper's rows, a microsecond of its streaming.
 /// </para>
 /// <para>
 /// A run waits only for the helpers that joined it. A helper joins through <see cref="_gate"/> when it gets to the run;

@@ -23,7 +23,10 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
     /// activation load then feeds four rows, and the four streams keep more reads in flight. The 0.5B decode step's
     /// matmuls, variants alternated step by step in one process (Zen 4, two threads, 900 steps): a median 3-11% less
     /// time than one row at a time in 6 of 6 runs, from the k = 896 matrices; on the k = 4864 one four rows were 0-20%
-    /// slower, so longer rows stay one at a time.
+    /// slower, so longer rows stay one at a time (again no faster on Zen 5, 2 runs of 1000 steps).
+    /// Four is the measured optimum, not a register limit (Zen 5, 1000 steps, 2-3 runs each): four neighbouring rows
+    /// (one stream per thread) took 50% more time, eight rows from the chunk's eighths 10-15% more at prefetch
+    /// distances of 512-1536 bytes.
     /// </summary>
     internal const int MaxRowBytesForFourRowDecode = 1024;
 
