@@ -8,9 +8,10 @@ namespace Worker.Runtime.Ops;
 /// that straddles two lines costs two loads, and with 64-byte vectors and an array start 16 bytes past a line every
 /// load of a kernel would. Pinned, so the pointer is stable and the GC frees it like any array.
 /// The pages are the GC's 4 KiB ones. Weights in 2 MiB pages (aligned native memory, madvise MADV_HUGEPAGE, checked
-/// in AnonHugePages) made the Q8_0 decode step no faster (Zen 5: bench-model 3 pairs, matmul-only steps 3 pairs):
-/// the decode kernels read four streams per core with software prefetch, which hides the page walks that slow a
-/// single stream down (see MemoryBandwidthProbe in the tools).
+/// in AnonHugePages) made the Q8_0 decode step no faster (Zen 5: bench-model 3 pairs, matmul-only steps 5 pairs), and
+/// its 4864-wide down projection, one stream per thread, 15-35% slower: the decode kernels read four streams per core
+/// with software prefetch, which hides the page walks that slow a single stream down (see MemoryBandwidthProbe in
+/// the tools).
 /// </summary>
 internal sealed unsafe class AlignedBuffer<T>
     where T : unmanaged
