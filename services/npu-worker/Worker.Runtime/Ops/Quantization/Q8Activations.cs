@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Worker.Runtime.Ops.Quantization;
 
@@ -14,6 +15,7 @@ internal sealed unsafe class Q8Activations
     private AlignedBuffer<sbyte> _q = AlignedBuffer<sbyte>.Empty;
     private AlignedBuffer<byte> _abs = AlignedBuffer<byte>.Empty;
     private float[] _blockScales = [];
+    private float[] _blockSums = [];
 
     public int Tokens { get; private set; }
     public int PaddedCols { get; private set; }
@@ -37,6 +39,7 @@ internal sealed unsafe class Q8Activations
         if (_blockScales.Length < tokens * BlockScaleStride)
         {
             _blockScales = GC.AllocateArray<float>(tokens * BlockScaleStride, pinned: true);
+            _blockSums = GC.AllocateArray<float>(tokens * BlockScaleStride, pinned: true);
         }
     }
 
@@ -50,35 +53,52 @@ internal sealed unsafe class Q8Activations
     public float* BlockScales(int t) =>
         (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_blockScales)) + (long)t * BlockScaleStride;
 
+    /// <summary>
+    /// Token t's block sums times 128, one float per block (exact: |sum| &lt;= 32 * 127), where the CPU has AvxVnni
+    /// (zero otherwise, and past the last block): the unsigned-weight decode kernel (<see cref="Q8Avx2DecodeKernel"/>)
+    /// takes 128 * sum_b(q) back out of each block's product.
+    /// </summary>
+    public float* BlockSums(int t) =>
+        (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_blockSums)) + (long)t * BlockScaleStride;
+
     /// <summary>Quantizes token t's row x (cols values); the padding of the last block is zero.</summary>
     public void QuantizeToken(int t, float* x, int cols)
     {
         var token = Token(t);
         float* blockScales = BlockScales(t);
+        float* blockSums = BlockSums(t);
         new Span<float>(blockScales, BlockScaleStride).Clear();
+        new Span<float>(blockSums, BlockScaleStride).Clear();
         var padded = stackalloc float[Q8Block.Size];
         for (int b = 0; b * Q8Block.Size < cols; b++)
         {
             int start = b * Q8Block.Size;
             if (cols - start >= Q8Block.Size)
             {
-                blockScales[b] = QuantizeBlock(x + start, token, start);
+                blockScales[b] = QuantizeBlock(x + start, token, start, out blockSums[b]);
             }
             else
             {
                 new Span<float>(padded, Q8Block.Size).Clear();
                 new ReadOnlySpan<float>(x + start, cols - start).CopyTo(new Span<float>(padded, Q8Block.Size));
-                blockScales[b] = QuantizeBlock(padded, token, start);
+                blockScales[b] = QuantizeBlock(padded, token, start, out blockSums[b]);
             }
         }
     }
 
-    /// <summary>Quantizes 32 values into token's q and |q| at start; returns the block's scale d.</summary>
-    private static float QuantizeBlock(float* x, Q8Token token, int start)
+    /// <summary>Quantizes 32 values into token's q and |q| at start; returns the block's scale d and 128 * sum(q).</summary>
+    private static float QuantizeBlock(float* x, Q8Token token, int start, out float sum128)
     {
         float d = Q8Block.QuantizeActivations(x, out var q);
         q.Store(token.Q + start);
         Vector256.Abs(q).AsByte().Store(token.Abs + start);
+        sum128 = 0;
+        if (AvxVnni.IsSupported)
+        {
+            var (lower, upper) = Vector256.Widen(q);
+            sum128 = 128 * Vector256.Sum(lower + upper);
+        }
+
         return d;
     }
 }

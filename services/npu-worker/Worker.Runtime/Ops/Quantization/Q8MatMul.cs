@@ -10,7 +10,7 @@ namespace Worker.Runtime.Ops.Quantization;
 ///   L2 through it, four rows at a time (their scales combined with each token's into per-thread scratch), two tokens
 ///   at a time (<see cref="Q8Avx2TileKernels"/>: 4 x 2 register tiles; a last single token: 4 x 1).
 /// - One or two tokens (decode): guided chunks of rows (<see cref="GuidedRowChunks"/>), streamed one row at a time
-///   (<see cref="Q8Avx2DecodeKernel"/>).
+///   (<see cref="Q8Avx2DecodeKernel"/>; on AvxVnni with the weights made unsigned, which saves a load per block).
 /// The row-major kernels run on 256-bit vectors on both paths: .NET 10 exposes no AVX512-VNNI, 512-bit int8 products
 /// need two extra operations for the missing byte sign instruction, and Zen 4 splits 512-bit operations into two
 /// halves; measured per core there, 512-bit versions ran at half the rate (decode) and 0.8-1.0x (4 x 2 tiles).
@@ -192,8 +192,7 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
             ushort* rowScales = w.Q8RowScales(row);
             for (int t = 0; t < _tokens; t++)
             {
-                Q8Block.CombineScales(rowScales, _activations.BlockScales(t), blocks, scales);
-                _y[(long)t * w.Rows + row] = Q8Avx2DecodeKernel.Row(wr, scales, blocks, _activations.Token(t));
+                _y[(long)t * w.Rows + row] = Q8Avx2DecodeKernel.Row(wr, rowScales, blocks, _activations, t, scales);
             }
         }
     }
@@ -244,8 +243,7 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
         sbyte* wr = w.Q8Row(row);
         for (int t = t0; t < t1; t++)
         {
-            Q8Block.CombineScales(w.Q8RowScales(row), _activations.BlockScales(t), blocks, scales);
-            _y[(long)t * w.Rows + row] = Q8Avx2DecodeKernel.Row(wr, scales, blocks, _activations.Token(t));
+            _y[(long)t * w.Rows + row] = Q8Avx2DecodeKernel.Row(wr, w.Q8RowScales(row), blocks, _activations, t, scales);
         }
     }
 
