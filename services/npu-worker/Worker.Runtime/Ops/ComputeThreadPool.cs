@@ -41,6 +41,14 @@ public sealed class ComputeThreadPool : IDisposable
     private static readonly long SpinBudget = Stopwatch.Frequency / 1000;
 
     /// <summary>The gate's closed flag; the bits below it count the helpers inside the current run.</summary>
+    /// <summary>
+    /// Pause iterations between two looks at a spun-on field. Each look was 8 apart before: a helper then joined a run
+    /// about 1 us after it was claimed, so two chunks of 1.1 us took 2.1-2.3 us (no faster than one thread) and 16 of
+    /// them 11.1 us; one apart, 1.34 and 9.4 us (Zen 5; no pause at all measured the same as one). A 128-token Q8_0
+    /// prefill of the 0.5B sizes took 1-2% less time, rounds alternated; decode steps were unchanged.
+    /// </summary>
+    private const int SpinIterations = 1;
+
     private const int GateClosed = 1 << 30;
 
     private const int Sleeping = 0;
@@ -220,7 +228,7 @@ public sealed class ComputeThreadPool : IDisposable
                 return false;
             }
 
-            Thread.SpinWait(8);
+            Thread.SpinWait(SpinIterations);
         }
 
         return true;
