@@ -20,6 +20,12 @@ public interface IRopeKernel
     void Apply(Span<float> x, int tokens, int heads, int headDim, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin);
 }
 
+/// <summary>SwiGLU over rows of [T, 2I] (gate | up), the products packed as [T, I] at the start of the same buffer.</summary>
+public interface ISwiGluKernel
+{
+    void SwiGlu(float[] gateUp, int tokens, int intermediate);
+}
+
 /// <summary>In-place softmax of one row.</summary>
 public interface ISoftmaxKernel
 {
@@ -43,6 +49,7 @@ public sealed record DeviceOps(
     IRmsNormKernel RmsNorm,
     IRopeKernel Rope,
     IPagedAttentionKernel Attention,
+    ISwiGluKernel SwiGlu,
     ISoftmaxKernel Softmax)
 {
     /// <summary>How the model loads its matrices (quantization). Default: as the checkpoint stores them.</summary>
@@ -57,6 +64,7 @@ public sealed record DeviceOps(
             new CpuRmsNormKernel(),
             new CpuRopeKernel(),
             new CpuPagedAttentionKernel(pool, maxContextLength, queryHeadsPerKvHead),
+            new CpuSwiGluKernel(pool),
             softmax);
     }
 }

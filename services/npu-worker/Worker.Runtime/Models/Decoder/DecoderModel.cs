@@ -117,16 +117,7 @@ public sealed class DecoderModel : ICausalLm
         int inter = _dims.Intermediate;
         var gateUp = _workspace.GateUp.AsSpan(0, t * 2 * inter);
         _ops.MatMul.MatMul(xn, t, w.GateUpProj, gateUp);
-        for (int i = 0; i < t; i++)
-        {
-            var gate = gateUp.Slice(i * 2 * inter, inter);
-            var up = gateUp.Slice(i * 2 * inter + inter, inter);
-            TensorPrimitives.Multiply(up, gate, up);         // g * u
-            TensorPrimitives.Sigmoid(gate, gate);            // sigmoid(g)
-            TensorPrimitives.Multiply(gate, up, gate);       // sigmoid(g) * g * u
-            gate.CopyTo(gateUp.Slice(i * inter, inter));     // row i of [T, I]: never past row i's own g, so earlier rows stay intact
-        }
-
+        _ops.SwiGlu.SwiGlu(_workspace.GateUp, t, inter);    // row i of [T, I] = silu(g_i) * u_i, packed in place
         _ops.MatMul.MatMul(gateUp[..(t * inter)], t, w.DownProj, _workspace.Projected.AsSpan(0, t * _dims.Hidden));
     }
 
