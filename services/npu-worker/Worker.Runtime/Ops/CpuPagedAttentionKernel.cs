@@ -17,6 +17,15 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
     /// <summary>Value rows whose weighted sum is accumulated per output load/store.</summary>
     private const int ValueTile = 64;
 
+    /// <summary>
+    /// How far ahead of the score tile its keys are read (software prefetch; the values read one value tile ahead).
+    /// A sequence's blocks lie anywhere, and the hardware prefetchers do not cross into the next block's page. One token
+    /// at context 4000, every layer's KV from memory (Zen 5, 2 threads, alternated with the kernel without prefetch):
+    /// 0.30-0.32 ms a layer against 0.39-0.42; at context 192, 13-14 us against 15-39. Two or eight tiles ahead
+    /// measured the same.
+    /// </summary>
+    private const int PrefetchKeys = 2 * AttentionScores.ScoreTile;
+
     private readonly ComputeThreadPool _pool;
     private readonly float[][] _scratch;
     private readonly int _maxContext;
@@ -108,6 +117,18 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
     /// For each of the group's query heads g: maxes[g] = max score over positions [start, end), sums[g] = sum of
     /// exp(score - max), output[g] = sum of exp(score - max) * v (not yet divided by sums[g]).
     /// </summary>
+    /// <summary>Reads each row of a tile ahead into L1 (a head's row is 256 bytes on the 0.5B sizes).</summary>
+    private static void Prefetch(float** rows, int count, int d)
+    {
+        for (int p = 0; p < count; p++)
+        {
+            for (int i = 0; i < d; i += 16)
+            {
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(rows[p] + i);
+            }
+        }
+    }
+
     private void AttendRange(
         ForwardBatch batch, KvLayer kv, int token, int kvHead, float* query, int start, int end,
         float* output, float* maxes, float* sums, float* scores)
@@ -123,14 +144,22 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
             return;
         }
 
-        var rows = new SlotRows(batch.BlockTable(batch.SequenceOfToken[token]), kv.BlockSize, kv.SlotStride, kvHead * d);
+        var rows = new SlotRows(batch.BlockTable(batch.SequenceOfToken[token]), kv, kvHead);
         float** tile = stackalloc float*[ValueTile];
         float scale = 1f / MathF.Sqrt(d);
         var scaleVector = Vector256.Create(scale);
         int j = start;
+        float** ahead = stackalloc float*[AttentionScores.ScoreTile];
+        float** valuesAhead = stackalloc float*[ValueTile];
         for (; j + AttentionScores.ScoreTile <= end; j += AttentionScores.ScoreTile)
         {
             rows.Resolve(kv.Keys, j, AttentionScores.ScoreTile, tile);
+            if (j + PrefetchKeys + AttentionScores.ScoreTile <= end)
+            {
+                rows.Resolve(kv.Keys, j + PrefetchKeys, AttentionScores.ScoreTile, ahead);
+                Prefetch(ahead, AttentionScores.ScoreTile, d);
+            }
+
             int g = 0;
             for (; g + 2 <= group; g += 2)
             {
@@ -168,6 +197,13 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
         {
             int count = Math.Min(ValueTile, end - j);
             rows.Resolve(kv.Values, j, count, tile);
+            if (j + ValueTile < end)
+            {
+                int next = Math.Min(ValueTile, end - j - ValueTile);
+                rows.Resolve(kv.Values, j + ValueTile, next, valuesAhead);
+                Prefetch(valuesAhead, next, d);
+            }
+
             int g = 0;
             for (; g + 2 <= group; g += 2)
             {
