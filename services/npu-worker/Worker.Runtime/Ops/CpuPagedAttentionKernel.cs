@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Worker.Runtime.Ops;
@@ -26,8 +28,14 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
     /// </summary>
     private const int PrefetchKeys = 2 * AttentionScores.ScoreTile;
 
+    /// <summary>Query heads whose outputs <see cref="AttentionValues.AccumulateValuesFour"/> sums in one pass.</summary>
+    private const int WideHeads = 4;
+
     private readonly ComputeThreadPool _pool;
+    private readonly bool _wideValues;
     private readonly float[][] _scratch;
+    private readonly float[][] _paddingOutputs;
+    private readonly float[] _zeroWeights = GC.AllocateArray<float>(ValueTile, pinned: true);
     private readonly int _maxContext;
     private readonly AttentionSegments _segments;
     private float* _query;
@@ -38,8 +46,22 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
     private int _segmentCount;
 
     public CpuPagedAttentionKernel(ComputeThreadPool pool, int maxContextLength, int queryHeadsPerKvHead)
+        : this(pool, maxContextLength, queryHeadsPerKvHead, CpuIsaSelection.Selected)
+    {
+    }
+
+    /// <summary>
+    /// On the AVX-512 path the values of four query heads are summed in one pass on 512-bit vectors
+    /// (<see cref="AttentionValues.AccumulateValuesFour"/>); a group of 3 (mod 4) heads runs its last pass with a fourth,
+    /// zero-weight head into scratch. Seven heads x 192 keys in L1 (Zen 5): 1.02 us against 1.77 in 256-bit passes of two;
+    /// one token at context 4000 (group 7, 2 threads), alternated with the 256-bit path: 0.25-0.28 ms a layer with the
+    /// KV from memory against 0.30-0.31, 0.13-0.15 ms in cache against 0.15-0.16.
+    /// </summary>
+    public CpuPagedAttentionKernel(ComputeThreadPool pool, int maxContextLength, int queryHeadsPerKvHead, CpuIsa isa)
     {
         _pool = pool;
+        _wideValues = isa == CpuIsa.Avx512;
+        _paddingOutputs = new float[pool.WorkerCount][];
         _maxContext = maxContextLength;
         _segments = new AttentionSegments(pool.WorkerCount);
         _scratch = new float[pool.WorkerCount][];
@@ -96,7 +118,7 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
                 float* output = _output + ((long)token * _numHeads + kvHead * group) * d;
                 float* maxes = stackalloc float[group];
                 float* sums = stackalloc float[group];
-                AttendRange(batch, kv, token, kvHead, query, 0, context, output, maxes, sums, scores);
+                AttendRange(batch, kv, token, kvHead, query, 0, context, output, maxes, sums, scores, workerIndex);
                 for (int g = 0; g < group; g++)
                 {
                     TensorPrimitives.Multiply(new ReadOnlySpan<float>(output + g * d, d), 1f / sums[g], new Span<float>(output + g * d, d));
@@ -109,7 +131,7 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
             int start = Math.Min(context, segment * length);
             int end = Math.Min(context, start + length);
             var partial = _segments.Partial(chunkIndex, group, d);
-            AttendRange(batch, kv, token, kvHead, query, start, end, partial.Output, partial.Maxes, partial.Sums, scores);
+            AttendRange(batch, kv, token, kvHead, query, start, end, partial.Output, partial.Maxes, partial.Sums, scores, workerIndex);
         }
     }
 
@@ -129,9 +151,20 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
         }
     }
 
+    /// <summary>This worker's scratch for a padding head's output (never read), grown to the head size.</summary>
+    private float* PaddingOutput(int workerIndex, int d)
+    {
+        if (_paddingOutputs[workerIndex] is not { } padding || padding.Length < d)
+        {
+            _paddingOutputs[workerIndex] = padding = GC.AllocateUninitializedArray<float>(d, pinned: true);
+        }
+
+        return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(padding));
+    }
+
     private void AttendRange(
         ForwardBatch batch, KvLayer kv, int token, int kvHead, float* query, int start, int end,
-        float* output, float* maxes, float* sums, float* scores)
+        float* output, float* maxes, float* sums, float* scores, int workerIndex)
     {
         int d = kv.HeadDim;
         int group = _numHeads / kv.NumKvHeads;
@@ -151,6 +184,10 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
         int j = start;
         float** ahead = stackalloc float*[AttentionScores.ScoreTile];
         float** valuesAhead = stackalloc float*[ValueTile];
+        float** wideOutputs = stackalloc float*[WideHeads];
+        float** wideWeights = stackalloc float*[WideHeads];
+        float* paddingOutput = PaddingOutput(workerIndex, d);
+        float* zeroWeights = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_zeroWeights));
         for (; j + AttentionScores.ScoreTile <= end; j += AttentionScores.ScoreTile)
         {
             rows.Resolve(kv.Keys, j, AttentionScores.ScoreTile, tile);
@@ -205,6 +242,21 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
             }
 
             int g = 0;
+            if (_wideValues && d % 64 == 0)
+            {
+                for (; g + WideHeads - 1 <= group; g += WideHeads)
+                {
+                    for (int h = 0; h < WideHeads; h++)
+                    {
+                        bool padding = g + h >= group;
+                        wideOutputs[h] = padding ? paddingOutput : output + (g + h) * d;
+                        wideWeights[h] = padding ? zeroWeights : scores + (g + h) * length + (j - start);
+                    }
+
+                    AttentionValues.AccumulateValuesFour(wideOutputs, wideWeights, tile, count, d);
+                }
+            }
+
             for (; g + 2 <= group; g += 2)
             {
                 AttentionValues.AccumulateValuesTwice(

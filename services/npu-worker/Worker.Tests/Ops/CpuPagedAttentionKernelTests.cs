@@ -6,7 +6,8 @@ namespace Worker.Tests.Ops;
 /// Paged attention against a double-precision scalar reference on shapes chosen to hit every edge: head
 /// sizes that are and are not multiples of the 8- and 64-float vectors, group sizes 1, 2 and 7, contexts
 /// shorter than one 8-key tile, not a multiple of it, crossing many shuffled KV blocks, and long enough to
-/// be split into flash-decoding segments on two threads (and not split on one).
+/// be split into flash-decoding segments on two threads (and not split on one); groups of 7 and 4 (the four-head value
+/// passes of the AVX-512 path, with a zero-weight padding head for 7) and groups below four.
 /// </summary>
 public sealed class CpuPagedAttentionKernelTests
 {
@@ -24,6 +25,8 @@ public sealed class CpuPagedAttentionKernelTests
         { 64, 2, 7, 5000, 1 },
         { 64, 1, 1, 5000, 2 },
         { 128, 1, 2, 300, 2 },
+        { 128, 2, 4, 300, 2 },
+        { 64, 1, 8, 1000, 2 },
         { 72, 3, 2, 5000, 2 },
         { 24, 1, 7, 17, 1 },
         { 13, 2, 2, 300, 2 },
@@ -140,16 +143,20 @@ public sealed class CpuPagedAttentionKernelTests
             return output;
         }
 
+        /// <summary>On every instruction-set path the machine runs (four-head 512-bit value passes on AVX-512).</summary>
         public void AssertMatchesReference(int threads)
         {
             using var pool = new ComputeThreadPool(threads);
-            var actual = Run(new CpuPagedAttentionKernel(pool, MaxContext, _group));
             var expected = Reference();
-            for (int i = 0; i < expected.Length; i++)
+            foreach (var isa in CpuIsaSelection.Supported)
             {
-                Assert.True(
-                    Math.Abs(actual[i] - expected[i]) <= Tolerance,
-                    $"output[{i}] (token {i / (NumHeads * _headDim)}): {actual[i]} vs reference {expected[i]}");
+                var actual = Run(new CpuPagedAttentionKernel(pool, MaxContext, _group, isa));
+                for (int i = 0; i < expected.Length; i++)
+                {
+                    Assert.True(
+                        Math.Abs(actual[i] - expected[i]) <= Tolerance,
+                        $"{isa}: output[{i}] (token {i / (NumHeads * _headDim)}): {actual[i]} vs reference {expected[i]}");
+                }
             }
         }
 
