@@ -36,8 +36,11 @@ internal static unsafe class Q8Avx2DecodeKernel
         return RowSignTrick(w, ds, blocks, x.Token(t));
     }
 
-    /// <summary>sum_b ds[b] * ((w_b + 128) . x_b) on AvxVnni, stepping pointers (no index arithmetic in the loop).</summary>
-    private static float RowUnsignedWeights(sbyte* w, float* ds, int blocks, sbyte* x)
+    /// <summary>
+    /// sum_b ds[b] * ((w_b + 128) . x_b) on AvxVnni, stepping pointers (no index arithmetic in the loop). Internal, like
+    /// <see cref="RowSignTrick"/>, so the tests run both forms on a machine that has AvxVnni.
+    /// </summary>
+    internal static float RowUnsignedWeights(sbyte* w, float* ds, int blocks, sbyte* x)
     {
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         var flip = Vector256.Create((byte)0x80);
@@ -65,7 +68,7 @@ internal static unsafe class Q8Avx2DecodeKernel
         Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Vector256.Load(w).AsByte() ^ flip, Vector256.Load(x)));
 
     /// <summary>sum_b ds[b] * (w_b . x_b) by the sign trick (maddubs + madd).</summary>
-    private static float RowSignTrick(sbyte* w, float* ds, int blocks, Q8Token x)
+    internal static float RowSignTrick(sbyte* w, float* ds, int blocks, Q8Token x)
     {
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         var ones = Vector256.Create((short)1);
