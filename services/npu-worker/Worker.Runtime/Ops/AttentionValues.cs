@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Worker.Runtime.Ops;
@@ -92,56 +93,66 @@ internal static unsafe class AttentionValues
         float* w0 = weights[0], w1 = weights[1], w2 = weights[2], w3 = weights[3];
         for (int i = 0; i < d; i += ValueChunk)
         {
-            float* o0 = outputs[0] + i, o1 = outputs[1] + i, o2 = outputs[2] + i, o3 = outputs[3] + i;
-            Vector512<float> a0 = Vector512.Load(o0), a1 = Vector512.Load(o0 + 16), a2 = Vector512.Load(o0 + 32), a3 = Vector512.Load(o0 + 48);
-            Vector512<float> b0 = Vector512.Load(o1), b1 = Vector512.Load(o1 + 16), b2 = Vector512.Load(o1 + 32), b3 = Vector512.Load(o1 + 48);
-            Vector512<float> c0 = Vector512.Load(o2), c1 = Vector512.Load(o2 + 16), c2 = Vector512.Load(o2 + 32), c3 = Vector512.Load(o2 + 48);
-            Vector512<float> e0 = Vector512.Load(o3), e1 = Vector512.Load(o3 + 16), e2 = Vector512.Load(o3 + 32), e3 = Vector512.Load(o3 + 48);
+            var h0 = OutputChunk.Load(outputs[0] + i);
+            var h1 = OutputChunk.Load(outputs[1] + i);
+            var h2 = OutputChunk.Load(outputs[2] + i);
+            var h3 = OutputChunk.Load(outputs[3] + i);
             for (int p = 0; p < count; p++)
             {
-                float* v = values[p] + i;
-                var v0 = Vector512.Load(v);
-                var v1 = Vector512.Load(v + 16);
-                var v2 = Vector512.Load(v + 32);
-                var v3 = Vector512.Load(v + 48);
-                var x = Vector512.Create(w0[p]);
-                a0 = Vector512.FusedMultiplyAdd(v0, x, a0);
-                a1 = Vector512.FusedMultiplyAdd(v1, x, a1);
-                a2 = Vector512.FusedMultiplyAdd(v2, x, a2);
-                a3 = Vector512.FusedMultiplyAdd(v3, x, a3);
-                x = Vector512.Create(w1[p]);
-                b0 = Vector512.FusedMultiplyAdd(v0, x, b0);
-                b1 = Vector512.FusedMultiplyAdd(v1, x, b1);
-                b2 = Vector512.FusedMultiplyAdd(v2, x, b2);
-                b3 = Vector512.FusedMultiplyAdd(v3, x, b3);
-                x = Vector512.Create(w2[p]);
-                c0 = Vector512.FusedMultiplyAdd(v0, x, c0);
-                c1 = Vector512.FusedMultiplyAdd(v1, x, c1);
-                c2 = Vector512.FusedMultiplyAdd(v2, x, c2);
-                c3 = Vector512.FusedMultiplyAdd(v3, x, c3);
-                x = Vector512.Create(w3[p]);
-                e0 = Vector512.FusedMultiplyAdd(v0, x, e0);
-                e1 = Vector512.FusedMultiplyAdd(v1, x, e1);
-                e2 = Vector512.FusedMultiplyAdd(v2, x, e2);
-                e3 = Vector512.FusedMultiplyAdd(v3, x, e3);
+                var row = OutputChunk.Load(values[p] + i);
+                h0.Add(row, w0[p]);
+                h1.Add(row, w1[p]);
+                h2.Add(row, w2[p]);
+                h3.Add(row, w3[p]);
             }
 
-            a0.Store(o0);
-            a1.Store(o0 + 16);
-            a2.Store(o0 + 32);
-            a3.Store(o0 + 48);
-            b0.Store(o1);
-            b1.Store(o1 + 16);
-            b2.Store(o1 + 32);
-            b3.Store(o1 + 48);
-            c0.Store(o2);
-            c1.Store(o2 + 16);
-            c2.Store(o2 + 32);
-            c3.Store(o2 + 48);
-            e0.Store(o3);
-            e1.Store(o3 + 16);
-            e2.Store(o3 + 32);
-            e3.Store(o3 + 48);
+            h0.Store(outputs[0] + i);
+            h1.Store(outputs[1] + i);
+            h2.Store(outputs[2] + i);
+            h3.Store(outputs[3] + i);
+        }
+    }
+
+    /// <summary>
+    /// 64 floats as four 512-bit registers: one head's chunk of output, or one value row's chunk. A struct of four
+    /// vectors the JIT promotes to registers, so the four heads' accumulators stay register-resident as when unrolled
+    /// by hand (no stack traffic in the loop; seven heads x 192 keys in L1 measured the same, 0.55-0.59 of the 256-bit
+    /// passes' time both ways).
+    /// </summary>
+    private struct OutputChunk
+    {
+        private Vector512<float> _a;
+        private Vector512<float> _b;
+        private Vector512<float> _c;
+        private Vector512<float> _d;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static OutputChunk Load(float* source) => new()
+        {
+            _a = Vector512.Load(source),
+            _b = Vector512.Load(source + 16),
+            _c = Vector512.Load(source + 32),
+            _d = Vector512.Load(source + 48),
+        };
+
+        /// <summary>this += row * weight, one FMA per register.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Add(in OutputChunk row, float weight)
+        {
+            var x = Vector512.Create(weight);
+            _a = Vector512.FusedMultiplyAdd(row._a, x, _a);
+            _b = Vector512.FusedMultiplyAdd(row._b, x, _b);
+            _c = Vector512.FusedMultiplyAdd(row._c, x, _c);
+            _d = Vector512.FusedMultiplyAdd(row._d, x, _d);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Store(float* destination)
+        {
+            _a.Store(destination);
+            _b.Store(destination + 16);
+            _c.Store(destination + 32);
+            _d.Store(destination + 48);
         }
     }
 
