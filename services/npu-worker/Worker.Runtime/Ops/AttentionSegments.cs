@@ -6,16 +6,18 @@ namespace Worker.Runtime.Ops;
 /// Flash-decoding split of long contexts: with fewer (token, KV head) pairs than about 4 per thread, each
 /// pair's context is cut into segments attended in parallel, each leaving per query head its max score m,
 /// exp-sum l and unnormalised output o; merged as out = sum_s o_s e^(m_s - M) / sum_s l_s e^(m_s - M), M = max m_s.
-/// Partial buffers grow on the first long decode and are reused after.
+/// Partial buffers grow on the first long decode and are reused after. Each chunk's partial (outputs, maxes, sums)
+/// sits on cache lines of its own: the threads rewrite theirs tile after tile, and a line shared with another chunk's
+/// would move between the cores each time.
 /// </summary>
 internal sealed unsafe class AttentionSegments(int workers)
 {
     /// <summary>Positions below which a segment is not worth a chunk of its own.</summary>
     public const int MinSegmentLength = 256;
 
-    private float[] _outputs = [];
-    private float[] _maxes = [];
-    private float[] _sums = [];
+    private const int FloatsPerLine = AlignedBuffer<float>.Alignment / sizeof(float);
+
+    private AlignedBuffer<float> _partials = AlignedBuffer<float>.Empty;
 
     /// <summary>Segments per (token, KV head) for this batch; 1 = no split. Sizes the partial buffers.</summary>
     public int Plan(ForwardBatch batch, int kvHeads, int group, int headDim)
@@ -39,12 +41,10 @@ internal sealed unsafe class AttentionSegments(int workers)
             return 1;
         }
 
-        int heads = pairs * segments * group;
-        if (_maxes.Length < heads || _outputs.Length < heads * headDim)
+        int floats = pairs * segments * Stride(group, headDim);
+        if (_partials.Length < floats)
         {
-            _outputs = GC.AllocateUninitializedArray<float>(heads * headDim, pinned: true);
-            _maxes = GC.AllocateUninitializedArray<float>(heads, pinned: true);
-            _sums = GC.AllocateUninitializedArray<float>(heads, pinned: true);
+            _partials = new AlignedBuffer<float>(floats);
         }
 
         return segments;
@@ -60,13 +60,9 @@ internal sealed unsafe class AttentionSegments(int workers)
     /// <summary>Partial results of chunk (pair * segments + segment): group query heads of headDim outputs.</summary>
     public SegmentPartial Partial(int chunk, int group, int headDim)
     {
-        fixed (float* outputs = _outputs)
-        fixed (float* maxes = _maxes)
-        fixed (float* sums = _sums)
-        {
-            // The arrays are pinned, so the pointers stay valid after the fixed block.
-            return new SegmentPartial(outputs + (long)chunk * group * headDim, maxes + chunk * group, sums + chunk * group);
-        }
+        float* outputs = _partials.Pointer + (long)chunk * Stride(group, headDim);
+        float* maxes = outputs + WholeLines(group * headDim);
+        return new SegmentPartial(outputs, maxes, maxes + WholeLines(group));
     }
 
     /// <summary>Writes each pair's merged, normalised output: [pairs * group, headDim] rows from output.</summary>
@@ -79,25 +75,30 @@ internal sealed unsafe class AttentionSegments(int workers)
                 float max = float.NegativeInfinity;
                 for (int s = 0; s < segments; s++)
                 {
-                    max = Math.Max(max, _maxes[((pair * segments) + s) * group + g]);
+                    max = Math.Max(max, Partial(pair * segments + s, group, headDim).Maxes[g]);
                 }
 
                 float total = 0;
                 for (int s = 0; s < segments; s++)
                 {
-                    int head = ((pair * segments) + s) * group + g;
-                    total += _sums[head] * MathF.Exp(_maxes[head] - max);
+                    var partial = Partial(pair * segments + s, group, headDim);
+                    total += partial.Sums[g] * MathF.Exp(partial.Maxes[g] - max);
                 }
 
                 var destination = new Span<float>(output + ((long)pair * group + g) * headDim, headDim);
                 destination.Clear();
                 for (int s = 0; s < segments; s++)
                 {
-                    int head = ((pair * segments) + s) * group + g;
-                    float weight = MathF.Exp(_maxes[head] - max) / total;
-                    TensorPrimitives.MultiplyAdd(_outputs.AsSpan(head * headDim, headDim), weight, destination, destination);
+                    var partial = Partial(pair * segments + s, group, headDim);
+                    float weight = MathF.Exp(partial.Maxes[g] - max) / total;
+                    TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(partial.Output + g * headDim, headDim), weight, destination, destination);
                 }
             }
         }
     }
+
+    /// <summary>Floats of one chunk's partial: its outputs, maxes and sums, each on whole cache lines.</summary>
+    private static int Stride(int group, int headDim) => WholeLines(group * headDim) + 2 * WholeLines(group);
+
+    private static int WholeLines(int floats) => (floats + FloatsPerLine - 1) / FloatsPerLine * FloatsPerLine;
 }

@@ -33,8 +33,9 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
 
     private readonly ComputeThreadPool _pool;
     private readonly bool _wideValues;
-    private readonly float[][] _scratch;
-    private readonly float[][] _paddingOutputs;
+    /// <summary>Per-thread scores and padding-head outputs, on cache lines of their own (<see cref="AlignedBuffer{T}"/>).</summary>
+    private readonly AlignedBuffer<float>[] _scratch;
+    private readonly AlignedBuffer<float>[] _paddingOutputs;
     private readonly float[] _zeroWeights = GC.AllocateArray<float>(ValueTile, pinned: true);
     private readonly int _maxContext;
     private readonly AttentionSegments _segments;
@@ -61,14 +62,10 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
     {
         _pool = pool;
         _wideValues = isa == CpuIsa.Avx512;
-        _paddingOutputs = new float[pool.WorkerCount][];
+        _paddingOutputs = [.. Enumerable.Repeat(AlignedBuffer<float>.Empty, pool.WorkerCount)];
         _maxContext = maxContextLength;
         _segments = new AttentionSegments(pool.WorkerCount);
-        _scratch = new float[pool.WorkerCount][];
-        for (int i = 0; i < _scratch.Length; i++)
-        {
-            _scratch[i] = GC.AllocateUninitializedArray<float>(maxContextLength * queryHeadsPerKvHead, pinned: true);
-        }
+        _scratch = [.. Enumerable.Range(0, pool.WorkerCount).Select(_ => new AlignedBuffer<float>(maxContextLength * queryHeadsPerKvHead))];
     }
 
     public void Attend(ReadOnlySpan<float> query, Span<float> output, ForwardBatch batch, KvLayer kv, int numHeads)
@@ -111,28 +108,26 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
         }
 
         float* query = _query + ((long)token * _numHeads + kvHead * group) * d;
-        fixed (float* scores = _scratch[workerIndex])
+        float* scores = _scratch[workerIndex].Pointer;
+        if (_segmentCount == 1)
         {
-            if (_segmentCount == 1)
+            float* output = _output + ((long)token * _numHeads + kvHead * group) * d;
+            float* maxes = stackalloc float[group];
+            float* sums = stackalloc float[group];
+            AttendRange(batch, kv, token, kvHead, query, 0, context, output, maxes, sums, scores, workerIndex);
+            for (int g = 0; g < group; g++)
             {
-                float* output = _output + ((long)token * _numHeads + kvHead * group) * d;
-                float* maxes = stackalloc float[group];
-                float* sums = stackalloc float[group];
-                AttendRange(batch, kv, token, kvHead, query, 0, context, output, maxes, sums, scores, workerIndex);
-                for (int g = 0; g < group; g++)
-                {
-                    TensorPrimitives.Multiply(new ReadOnlySpan<float>(output + g * d, d), 1f / sums[g], new Span<float>(output + g * d, d));
-                }
-
-                return;
+                TensorPrimitives.Multiply(new ReadOnlySpan<float>(output + g * d, d), 1f / sums[g], new Span<float>(output + g * d, d));
             }
 
-            int length = AttentionSegments.Length(context, _segmentCount);
-            int start = Math.Min(context, segment * length);
-            int end = Math.Min(context, start + length);
-            var partial = _segments.Partial(chunkIndex, group, d);
-            AttendRange(batch, kv, token, kvHead, query, start, end, partial.Output, partial.Maxes, partial.Sums, scores, workerIndex);
+            return;
         }
+
+        int length = AttentionSegments.Length(context, _segmentCount);
+        int start = Math.Min(context, segment * length);
+        int end = Math.Min(context, start + length);
+        var partial = _segments.Partial(chunkIndex, group, d);
+        AttendRange(batch, kv, token, kvHead, query, start, end, partial.Output, partial.Maxes, partial.Sums, scores, workerIndex);
     }
 
     /// <summary>
@@ -154,12 +149,12 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
     /// <summary>This worker's scratch for a padding head's output (never read), grown to the head size.</summary>
     private float* PaddingOutput(int workerIndex, int d)
     {
-        if (_paddingOutputs[workerIndex] is not { } padding || padding.Length < d)
+        if (_paddingOutputs[workerIndex].Length < d)
         {
-            _paddingOutputs[workerIndex] = padding = GC.AllocateUninitializedArray<float>(d, pinned: true);
+            _paddingOutputs[workerIndex] = new AlignedBuffer<float>(d);
         }
 
-        return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(padding));
+        return _paddingOutputs[workerIndex].Pointer;
     }
 
     private void AttendRange(

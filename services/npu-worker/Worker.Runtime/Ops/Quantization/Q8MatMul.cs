@@ -44,7 +44,7 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
 
     private readonly Q8Activations _activations = new();
     private readonly GuidedRowChunks _decodeChunks = new();
-    private readonly float[][] _scales = new float[pool.WorkerCount][];
+    private readonly AlignedBuffer<float>[] _scales = [.. Enumerable.Repeat(AlignedBuffer<float>.Empty, pool.WorkerCount)];
     private Phase _phase;
     private float* _x;
     private float* _y;
@@ -128,31 +128,25 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
 
         if (_phase == Phase.Decode)
         {
-            fixed (float* scales = _scales[workerIndex])
-            {
-                Decode(w, _decodeChunks.Start(chunkIndex), _decodeChunks.End(chunkIndex), scales);
-            }
-
+            Decode(w, _decodeChunks.Start(chunkIndex), _decodeChunks.End(chunkIndex), _scales[workerIndex].Pointer);
             return;
         }
 
         int first = chunkIndex * _rowsPerChunk;
         int last = Math.Min(first + _rowsPerChunk, w.Rows);
-        fixed (float* scales = _scales[workerIndex])
+        float* scales = _scales[workerIndex].Pointer;
+        for (int t0 = 0; t0 < _tokens; t0 += _tokensPerBlock)
         {
-            for (int t0 = 0; t0 < _tokens; t0 += _tokensPerBlock)
+            int t1 = Math.Min(t0 + _tokensPerBlock, _tokens);
+            int row = first;
+            for (; row + 4 <= last; row += 4)
             {
-                int t1 = Math.Min(t0 + _tokensPerBlock, _tokens);
-                int row = first;
-                for (; row + 4 <= last; row += 4)
-                {
-                    Tiles4(w, row, t0, t1, scales);
-                }
+                Tiles4(w, row, t0, t1, scales);
+            }
 
-                for (; row < last; row++)
-                {
-                    Row1(w, row, t0, t1, scales);
-                }
+            for (; row < last; row++)
+            {
+                Row1(w, row, t0, t1, scales);
             }
         }
     }
@@ -247,16 +241,19 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
         }
     }
 
-    /// <summary>Per-thread scale scratch (four rows' scales and their products with a token block's), grown to the largest seen (pinned: used by pointer).</summary>
+    /// <summary>
+    /// Per-thread scale scratch (four rows' scales and their products with a token block's), grown to the largest seen;
+    /// on cache lines of its own (<see cref="AlignedBuffer{T}"/>), as each row rewrites it.
+    /// </summary>
     private void EnsureScratch(int blocks, int tokensPerBlock)
     {
         int stride = (blocks + 7) / 8 * 8;
         int needed = 4 * stride * (1 + tokensPerBlock);
         for (int i = 0; i < _scales.Length; i++)
         {
-            if (_scales[i] is null || _scales[i].Length < needed)
+            if (_scales[i].Length < needed)
             {
-                _scales[i] = GC.AllocateUninitializedArray<float>(needed, pinned: true);
+                _scales[i] = new AlignedBuffer<float>(needed);
             }
         }
     }
