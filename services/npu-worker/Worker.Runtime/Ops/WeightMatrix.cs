@@ -44,12 +44,12 @@ public sealed unsafe partial class WeightMatrix
         {
             _q8ScaleBytes = CacheLines(blocks * sizeof(ushort));
             _q8RowStride = CacheLines(_q8ScaleBytes + length);
-            _q8 = new AlignedBuffer<sbyte>(checked(rows * _q8RowStride));
+            _q8 = new AlignedBuffer<sbyte>(checked(rows * _q8RowStride), hugePages: true);
         }
         else
         {
             _q8RowStride = length;
-            _q8 = new AlignedBuffer<sbyte>(checked(rows * length));
+            _q8 = new AlignedBuffer<sbyte>(checked(rows * length), hugePages: true);
             _q8Scales = new AlignedBuffer<ushort>(checked(rows * blocks));
         }
 
@@ -138,7 +138,7 @@ public sealed unsafe partial class WeightMatrix
 
         if (parts.All(p => p.DType == TensorDType.BF16))
         {
-            var data = new AlignedBuffer<ushort>(checked(rows * cols));
+            var data = new AlignedBuffer<ushort>(checked(rows * cols), hugePages: true);
             int offset = 0;
             foreach (var part in parts)
             {
@@ -151,7 +151,7 @@ public sealed unsafe partial class WeightMatrix
             return new WeightMatrix(rows, cols, data, null);
         }
 
-        var values = new AlignedBuffer<float>(checked(rows * cols));
+        var values = new AlignedBuffer<float>(checked(rows * cols), hugePages: true);
         int first = 0;
         foreach (var part in parts)
         {
