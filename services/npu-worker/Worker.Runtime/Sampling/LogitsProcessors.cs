@@ -8,6 +8,12 @@ namespace Worker.Runtime.Sampling;
 /// </summary>
 public static class LogitsProcessors
 {
+    /// <summary>Whether <see cref="Apply"/> can change any logit under these parameters (false: the logits stay as they are).</summary>
+    public static bool Edits(SamplingParams p) =>
+        p.AllowedTokenIds is { Count: > 0 } || p.LogitBias is { Count: > 0 } || p.BannedTokenIds is { Count: > 0 }
+        || p.BadWords is { Count: > 0 } || (p.RepetitionPenalty > 0 && p.RepetitionPenalty != 1f)
+        || p.PresencePenalty != 0 || p.FrequencyPenalty != 0;
+
     public static void Apply(Span<float> logits, SamplingParams p, SequenceSamplingState state)
     {
         if (p.AllowedTokenIds is { Count: > 0 } allowed)

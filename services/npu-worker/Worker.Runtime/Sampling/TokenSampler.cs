@@ -22,15 +22,25 @@ public sealed class TokenSampler(int vocabSize)
     public SamplerOutput Sample(ReadOnlySpan<float> rawLogits, SequenceSamplingState state)
     {
         var p = state.Parameters;
-        var logits = _logits.AsSpan(0, rawLogits.Length);
-        rawLogits.CopyTo(logits);
-        LogitsProcessors.Apply(logits, p, state);
-        if (state.Grammar is { } grammar)
+        int token;
+        if (p.Temperature < GreedyTemperature && state.Grammar is null && !LogitsProcessors.Edits(p))
         {
-            state.GrammarMask.Apply(logits, grammar);
+            // Greedy on logits nothing edits: the argmax of the raw row, without copying its 150 K floats first.
+            token = ArgMax(rawLogits);
+        }
+        else
+        {
+            var logits = _logits.AsSpan(0, rawLogits.Length);
+            rawLogits.CopyTo(logits);
+            LogitsProcessors.Apply(logits, p, state);
+            if (state.Grammar is { } grammar)
+            {
+                state.GrammarMask.Apply(logits, grammar);
+            }
+
+            token = p.Temperature < GreedyTemperature ? ArgMax(logits) : Draw(logits, p, state.Random);
         }
 
-        int token = p.Temperature < GreedyTemperature ? ArgMax(logits) : Draw(logits, p, state.Random);
         float logSumExp = LogSoftmax.LogSumExp(rawLogits);
         var top = LogSoftmax.Top(rawLogits, Math.Min(p.Logprobs, rawLogits.Length), logSumExp);
         return new SamplerOutput(token, rawLogits[token] - logSumExp, top);
