@@ -1,3 +1,5 @@
+using Worker.Runtime.Ops;
+
 namespace Worker.Runtime.Checkpoints;
 
 /// <summary>
@@ -23,7 +25,7 @@ public sealed unsafe class TensorView(string name, TensorDType dtype, long[] sha
     public long ByteLength => Shape.Count == 0 ? RowBytes : Shape[0] * RowBytes;
 
     /// <summary>Lets the OS drop the tensor's mapped pages from the resident set (after its bytes were copied out).</summary>
-    public void ReleaseMappedPages() => MappedPages.Release(Data, ByteLength);
+    public void ReleaseMappedPages() => PageAdvice.ReleaseResident(Data, ByteLength);
 
     /// <summary>Elements in one row (the product of the dimensions after the first).</summary>
     public long RowLength => Shape.Count == 0 ? 1 : ElementCount / Shape[0];

@@ -12,11 +12,11 @@ namespace Worker.Runtime.Ops;
 /// right after the token's block sums that both threads read, made the one-token 4864-wide matmul take 78 us in
 /// cache instead of 44, and 35% longer from memory.
 /// Pinned, so the pointer is stable and the GC frees it like any array.
-/// Weights ask for 2 MiB pages (<see cref="HugePages"/>): decode reads every weight once a token, and through 4 KiB pages
-/// a stream stalls on a page walk every 4 KiB (the hardware prefetchers stop at page boundaries). Matmul-only Q8_0
-/// decode steps of the 0.5B sizes, the two page sizes alternated step by step in one process (Zen 5, 2 threads, 300
-/// steps each, three runs): a median 1.2-2.9% less time, the 4864-wide down projection (one stream per thread) 1.6-5%;
-/// that matrix alone, 24 layers, 400 steps: 52.0 against 42.4 GB/s. (Measured once before as no faster, and slower
+/// Weights ask for 2 MiB pages (<see cref="PageAdvice.AskForHugePages"/>): decode reads every weight once a token, and
+/// through 4 KiB pages a stream stalls on a page walk every 4 KiB (the hardware prefetchers stop at page boundaries).
+/// Matmul-only Q8_0 decode steps of the 0.5B sizes, the two page sizes alternated step by step in one process (Zen 5,
+/// 2 threads, 300 steps each, three runs): a median 1.2-2.9% less time, the 4864-wide down projection (one stream per
+/// thread) 1.6-5%; that matrix alone, 24 layers, 400 steps: 52.0 against 42.4 GB/s. (Measured once before as no faster, and slower
 /// for the down projection: in that harness the per-thread scale scratch shared a cache line with the token's block
 /// sums, which bounded the kernel in cache.)
 /// </summary>
@@ -30,23 +30,23 @@ internal sealed unsafe class AlignedBuffer<T>
 
     /// <param name="length">Elements.</param>
     /// <param name="hugePages">
-    /// Start on a 2 MiB boundary and ask for 2 MiB pages (<see cref="HugePages"/>), from <see cref="HugePages.Size"/>
-    /// bytes on: for weights, which decode streams once a token.
+    /// Start on a 2 MiB boundary and ask for 2 MiB pages (<see cref="PageAdvice.AskForHugePages"/>), from
+    /// <see cref="PageAdvice.HugePageSize"/> bytes on: for weights, which decode streams once a token.
     /// </param>
     public AlignedBuffer(int length, bool hugePages = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         int perLine = Alignment / sizeof(T);
         int wholeLines = checked((length + perLine - 1) / perLine * perLine);
-        bool huge = hugePages && (long)length * sizeof(T) >= HugePages.Size;
-        int alignment = huge ? HugePages.Size : Alignment;
+        bool huge = hugePages && (long)length * sizeof(T) >= PageAdvice.HugePageSize;
+        int alignment = huge ? PageAdvice.HugePageSize : Alignment;
         _array = GC.AllocateUninitializedArray<T>(checked(wholeLines + alignment / sizeof(T)), pinned: true);
         nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_array));
         _offset = (int)((alignment - (address & (alignment - 1))) & (alignment - 1)) / sizeof(T);
         Length = length;
         if (huge)
         {
-            HugePages.Advise(Pointer, (long)wholeLines * sizeof(T));
+            PageAdvice.AskForHugePages(Pointer, (long)wholeLines * sizeof(T));
         }
     }
 
