@@ -12,7 +12,7 @@ namespace Worker.Runtime.Ops;
 /// right after the token's block sums that both threads read, made the one-token 4864-wide matmul take 78 us in
 /// cache instead of 44, and 35% longer from memory.
 /// Pinned, so the pointer is stable and the GC frees it like any array.
-/// Weights ask for 2 MiB pages (<see cref="PageAdvice.AskForHugePages"/>): decode reads every weight once a token, and
+/// Weights ask for 2 MiB pages (<see cref="HugePageSlab"/>): decode reads every weight once a token, and
 /// through 4 KiB pages a stream stalls on a page walk every 4 KiB (the hardware prefetchers stop at page boundaries).
 /// Matmul-only Q8_0 decode steps of the 0.5B sizes, the two page sizes alternated step by step in one process (Zen 5,
 /// 2 threads, 300 steps each, three runs): a median 1.2-2.9% less time, the 4864-wide down projection (one stream per
@@ -25,36 +25,37 @@ internal sealed unsafe class AlignedBuffer<T>
 {
     public const int Alignment = 64;
 
-    private readonly T[] _array;
-    private readonly int _offset;
+    /// <summary>What holds the elements (a pinned array of them, or a <see cref="HugePageSlab"/>), kept alive with the buffer.</summary>
+    private readonly object _owner;
 
     /// <param name="length">Elements.</param>
     /// <param name="hugePages">
-    /// Start on a 2 MiB boundary and ask for 2 MiB pages (<see cref="PageAdvice.AskForHugePages"/>), from
-    /// <see cref="PageAdvice.HugePageSize"/> bytes on: for weights, which decode streams once a token.
+    /// Take the elements from a <see cref="HugePageSlab"/>, in 2 MiB pages: for weights, which decode streams once a token.
     /// </param>
     public AlignedBuffer(int length, bool hugePages = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         int perLine = Alignment / sizeof(T);
         int wholeLines = checked((length + perLine - 1) / perLine * perLine);
-        bool huge = hugePages && (long)length * sizeof(T) >= PageAdvice.HugePageSize;
-        int alignment = huge ? PageAdvice.HugePageSize : Alignment;
-        _array = GC.AllocateUninitializedArray<T>(checked(wholeLines + alignment / sizeof(T)), pinned: true);
-        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_array));
-        _offset = (int)((alignment - (address & (alignment - 1))) & (alignment - 1)) / sizeof(T);
         Length = length;
-        if (huge)
+        if (hugePages && length > 0)
         {
-            PageAdvice.AskForHugePages(Pointer, (long)wholeLines * sizeof(T));
+            Pointer = (T*)HugePageSlab.Take((long)wholeLines * sizeof(T), out _owner);
+            return;
         }
+
+        var array = GC.AllocateUninitializedArray<T>(checked(wholeLines + perLine), pinned: true);
+        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+        Pointer = (T*)((address + Alignment - 1) / Alignment * Alignment);
+        _owner = array;
     }
 
     public static AlignedBuffer<T> Empty { get; } = new(0);
 
     public int Length { get; }
 
-    public T* Pointer => (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_array)) + _offset;
+    /// <summary>The first element, on a 64-byte boundary; stable (the memory is pinned).</summary>
+    public T* Pointer { get; }
 
-    public Span<T> Span => _array.AsSpan(_offset, Length);
+    public Span<T> Span => new(Pointer, Length);
 }

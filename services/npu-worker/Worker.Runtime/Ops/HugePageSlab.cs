@@ -1,0 +1,46 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Worker.Runtime.Ops;
+
+/// <summary>
+/// Weight buffers packed one after another into pinned slabs that start on a 2 MiB boundary and ask for 2 MiB pages
+/// (<see cref="PageAdvice.AskForHugePages"/>), so that every matrix, however small, streams through huge pages. Each
+/// buffer on its own would need a 2 MiB page of its own: a 1.1 MB qkv projection would either stay in 4 KiB pages or
+/// hold a page half empty. A slab is untouched until its buffers are written, and only touched pages are resident, so
+/// what a slab holds beyond its last buffer costs at most the rest of one 2 MiB page. A slab lives as long as any of its
+/// buffers (each keeps it as its owner); buffers are never freed one by one, which suits weights loaded once.
+/// </summary>
+internal static unsafe class HugePageSlab
+{
+    /// <summary>Bytes of a slab; a larger buffer gets a slab of its own size.</summary>
+    private const long SlabBytes = 64L << 20;
+
+    private static readonly Lock Gate = new();
+    private static byte[]? _slab;
+    private static byte* _next;
+    private static byte* _end;
+
+    /// <summary>Room for bytes, on a 64-byte boundary, and the array that owns it (keep it referenced while the room is used).</summary>
+    public static byte* Take(long bytes, out object owner)
+    {
+        long rounded = (bytes + AlignedBuffer<byte>.Alignment - 1) / AlignedBuffer<byte>.Alignment * AlignedBuffer<byte>.Alignment;
+        lock (Gate)
+        {
+            if (_slab is null || _end - _next < rounded)
+            {
+                long size = Math.Max(SlabBytes, (rounded + PageAdvice.HugePageSize - 1) / PageAdvice.HugePageSize * PageAdvice.HugePageSize);
+                _slab = GC.AllocateUninitializedArray<byte>(checked((int)(size + PageAdvice.HugePageSize)), pinned: true);
+                nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_slab));
+                _next = (byte*)((address + PageAdvice.HugePageSize - 1) / PageAdvice.HugePageSize * PageAdvice.HugePageSize);
+                _end = _next + size;
+                PageAdvice.AskForHugePages(_next, size);
+            }
+
+            byte* room = _next;
+            _next += rounded;
+            owner = _slab;
+            return room;
+        }
+    }
+}
