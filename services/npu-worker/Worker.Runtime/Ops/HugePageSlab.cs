@@ -17,7 +17,8 @@ internal static unsafe class HugePageSlab
     private const long SlabBytes = 64L << 20;
 
     private static readonly Lock Gate = new();
-    private static byte[]? _slab;
+    /// <summary>The current slab, in 8-byte elements so one can exceed 2 GiB (a 72B model's BF16 LM head is 2.5 GB).</summary>
+    private static long[]? _slab;
     private static byte* _next;
     private static byte* _end;
 
@@ -30,7 +31,7 @@ internal static unsafe class HugePageSlab
             if (_slab is null || _end - _next < rounded)
             {
                 long size = Math.Max(SlabBytes, (rounded + PageAdvice.HugePageSize - 1) / PageAdvice.HugePageSize * PageAdvice.HugePageSize);
-                _slab = GC.AllocateUninitializedArray<byte>(checked((int)(size + PageAdvice.HugePageSize)), pinned: true);
+                _slab = GC.AllocateUninitializedArray<long>(checked((int)((size + PageAdvice.HugePageSize) / sizeof(long))), pinned: true);
                 nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_slab));
                 _next = (byte*)((address + PageAdvice.HugePageSize - 1) / PageAdvice.HugePageSize * PageAdvice.HugePageSize);
                 _end = _next + size;
