@@ -44,11 +44,12 @@ public sealed class BenchOutputTests
     }
 
     [Fact]
-    public void Table_SaysWhichPagesTheBandwidthWasReadThrough()
+    public void Table_SaysWhichPagesAndStreamsTheBandwidthWasReadThrough()
     {
         string table = BenchReport.Format(Machine, Shape, Results);
-        Assert.Contains("read bandwidth 20.0 GB/s (256 MiB buffer, 2 MiB pages)", table);
-        Assert.Contains("(256 MiB buffer, 4 KiB pages)", BenchReport.Format(Machine with { Bandwidth = Machine.Bandwidth with { HugePages = false } }, Shape, Results));
+        Assert.Contains("read bandwidth 20.0 GB/s (256 MiB buffer, 2 MiB pages, 1 stream per thread)", table);
+        Assert.Contains("(256 MiB buffer, 4 KiB pages, 4 streams per thread)",
+            BenchReport.Format(Machine with { Bandwidth = Machine.Bandwidth with { HugePages = false, StreamsPerThread = 4 } }, Shape, Results));
     }
 
     [Fact]

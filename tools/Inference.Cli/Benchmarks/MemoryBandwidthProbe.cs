@@ -1,17 +1,23 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Inference.Cli.Benchmarks;
 
-/// <summary>What the read-bandwidth probe measured, and through which page size.</summary>
+/// <summary>What the read-bandwidth probe measured, through which page size and how many streams per thread.</summary>
 /// <param name="HugePages">Whether the kernel backed most of the buffer with 2 MiB pages.</param>
-public sealed record ReadBandwidth(double BytesPerSecond, long BufferBytes, bool HugePages);
+/// <param name="StreamsPerThread">Into how many equal parts each thread's slice was cut, all read side by side.</param>
+public sealed record ReadBandwidth(double BytesPerSecond, long BufferBytes, bool HugePages, int StreamsPerThread = 1);
 
 /// <summary>
 /// The machine's memory read bandwidth: every thread sums its own slice of one buffer far larger than the last-level
-/// cache with the widest vectors the runtime accelerates (<see cref="Sum"/>), pass after pass for a
-/// window about as long as a 1-sequence decode round; a window's figure is its bytes over its time, like a round's.
+/// cache with the widest vectors the runtime accelerates, pass after pass for a window about as long as a 1-sequence
+/// decode round; a window's figure is its bytes over its time, like a round's. Each measurement reads the slices as
+/// one stream per thread (<see cref="Sum"/>) and cut into 2 and 4 streams read side by side (<see cref="SumStreams"/>),
+/// a window each, and the best counts: on the 2-core Zen 5, in one minute, one stream per thread read 47-61 GB/s and
+/// two 51-81, four 65-74 (windows alternated, six each), so one stream alone could put the limit below what the
+/// decode kernels, four streams per thread, read (109-122% of it in one run).
 /// On a shared host the bandwidth left to us moves from one moment to the next, so `bench` measures windows at the
 /// start, beside every 1-sequence round (the engines' rounds and the probe's windows take turns) and at the end, and
 /// the best window counts, as the best round does.
@@ -58,10 +64,26 @@ public sealed unsafe partial class MemoryBandwidthProbe : IDisposable
 
     public static ReadBandwidth Best(ReadBandwidth a, ReadBandwidth b) => a.BytesPerSecond >= b.BytesPerSecond ? a : b;
 
-    /// <summary>Whole passes over the buffer for at least <see cref="Window"/>; their bytes over their time.</summary>
+    /// <summary>Streams per thread the probe tries, a window each.</summary>
+    public static readonly IReadOnlyList<int> StreamCounts = [1, 2, 4];
+
+    /// <summary>A window for each of <see cref="StreamCounts"/>; the best of them.</summary>
     public ReadBandwidth MeasureWindow()
     {
+        var best = MeasureWindow(StreamCounts[0]);
+        foreach (int streams in StreamCounts.Skip(1))
+        {
+            best = Best(best, MeasureWindow(streams));
+        }
+
+        return best;
+    }
+
+    /// <summary>Whole passes over the buffer for at least <see cref="Window"/>, each thread's slice read as that many streams; their bytes over their time.</summary>
+    public ReadBandwidth MeasureWindow(int streamsPerThread)
+    {
         ObjectDisposedException.ThrowIf(_buffer is null, this);
+        ArgumentOutOfRangeException.ThrowIfLessThan(streamsPerThread, 1);
         float* buffer = _buffer;
         long length = _length;
         int threads = _threads;
@@ -72,13 +94,21 @@ public sealed unsafe partial class MemoryBandwidthProbe : IDisposable
             Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
             {
                 long slice = length / threads / 64 * 64;
-                Sum(buffer, t * slice, t == threads - 1 ? length : (t + 1) * slice);
+                long start = t * slice, end = t == threads - 1 ? length : (t + 1) * slice;
+                if (streamsPerThread == 1)
+                {
+                    Sum(buffer, start, end);
+                }
+                else
+                {
+                    SumStreams(buffer + start, end - start, streamsPerThread);
+                }
             });
             passes++;
         }
 
         long bytes = length * sizeof(float);
-        return new ReadBandwidth(passes * bytes / window.Elapsed.TotalSeconds, bytes, _hugePages);
+        return new ReadBandwidth(passes * bytes / window.Elapsed.TotalSeconds, bytes, _hugePages, streamsPerThread);
     }
 
     public void Dispose()
@@ -130,6 +160,49 @@ public sealed unsafe partial class MemoryBandwidthProbe : IDisposable
         }
 
         return sum;
+    }
+
+    /// <summary>
+    /// Sums n floats as <paramref name="streams"/> equal parts read side by side, 256 bytes of each in turn (a part's
+    /// last partial step is left out: at most 256 bytes a part of a slice of many megabytes), with the widest
+    /// accelerated vectors.
+    /// </summary>
+    internal static float SumStreams(float* p, long n, int streams)
+    {
+        const int Step = 64;
+        long part = n / streams / Step * Step;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (long i = 0; i < part; i += Step)
+            {
+                for (int s = 0; s < streams; s++)
+                {
+                    float* q = p + s * part + i;
+                    a0 += Vector512.Load(q);
+                    a1 += Vector512.Load(q + 16);
+                    a2 += Vector512.Load(q + 32);
+                    a3 += Vector512.Load(q + 48);
+                }
+            }
+
+            return Vector512.Sum((a0 + a1) + (a2 + a3));
+        }
+
+        Vector256<float> b0 = default, b1 = default, b2 = default, b3 = default;
+        for (long i = 0; i < part; i += Step)
+        {
+            for (int s = 0; s < streams; s++)
+            {
+                float* q = p + s * part + i;
+                b0 += Vector256.Load(q) + Vector256.Load(q + 8);
+                b1 += Vector256.Load(q + 16) + Vector256.Load(q + 24);
+                b2 += Vector256.Load(q + 32) + Vector256.Load(q + 40);
+                b3 += Vector256.Load(q + 48) + Vector256.Load(q + 56);
+            }
+        }
+
+        return Vector256.Sum((b0 + b1) + (b2 + b3));
     }
 
     [LibraryImport("libc", EntryPoint = "madvise")]

@@ -1,0 +1,34 @@
+using Inference.Cli.Benchmarks;
+
+namespace Inference.Cli.Tests.Benchmarks;
+
+/// <summary>
+/// The read-bandwidth probe reads what it counts: the side-by-side streams cover each part of a slice but for a last
+/// partial 256-byte step, and a measurement says which stream count read its figure.
+/// </summary>
+public sealed unsafe class MemoryBandwidthProbeTests
+{
+    [Theory]
+    [InlineData(2, 2 * 64 * 10)]
+    [InlineData(4, 4 * 64 * 25 + 17)]
+    public void SumStreams_ReadsEveryWholeStepOfEveryPart(int streams, int count)
+    {
+        var values = Enumerable.Range(0, count).Select(i => (float)(i % 7)).ToArray();
+        int part = count / streams / 64 * 64;
+        float expected = Enumerable.Range(0, streams).Sum(s => values.Skip(s * part).Take(part).Sum());
+        fixed (float* p = values)
+        {
+            Assert.Equal(expected, MemoryBandwidthProbe.SumStreams(p, count, streams));
+        }
+    }
+
+    [Fact]
+    public void MeasureWindow_KeepsTheBestStreamCountItTried()
+    {
+        using var probe = new MemoryBandwidthProbe(8 << 20, threads: 2);
+        var bandwidth = probe.MeasureWindow();
+        Assert.Contains(bandwidth.StreamsPerThread, MemoryBandwidthProbe.StreamCounts);
+        Assert.True(bandwidth.BytesPerSecond > 0);
+        Assert.Equal(4, probe.MeasureWindow(4).StreamsPerThread);
+    }
+}
