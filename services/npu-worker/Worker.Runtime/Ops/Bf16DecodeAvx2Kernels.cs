@@ -22,8 +22,8 @@ internal static unsafe class Bf16DecodeAvx2Kernels
 
     /// <summary>
     /// How far ahead <see cref="Row4x1"/> (and the AVX-512 one) prefetches each of its four rows: 1536 bytes. The 0.5B
-    /// decode step's matmuls, variants alternated step by step in one process (Zen 5, two threads, decode chunks of
-    /// <see cref="GuidedRowChunks.DecodeGranularity"/>): 1024 bytes took a median 10% less time than 256 in 2 of 2
+    /// decode step's matmuls, variants alternated step by step in one process (Zen 5, two threads, guided decode
+    /// chunks, half of the rows first): 1024 bytes took a median 10% less time than 256 in 2 of 2
     /// runs on the AVX-512 path, and 1536 bytes the same as 1024; 1536 bytes 10% less than 256 in 2 of 2 on the AVX2
     /// path. 512 bytes was slower than 256, 4096 slower again. (With the four times more, shorter chunks used before,
     /// 1024 bytes had been slower than none: a far prefetch overshoots the end of every stream.)

@@ -10,8 +10,8 @@ namespace Worker.Runtime.Ops;
 /// <see cref="Bf16PairTilesAvx2"/> 4 rows x 2 tokens). With one or two tokens
 /// (decode) the rows stream straight from memory, one sequential row at a time (four far-apart rows side by side when
 /// rows are long and one token decodes), through the ISA's decode kernels
-/// (<see cref="Bf16DecodeAvx512Kernels"/>, <see cref="Bf16DecodeAvx2Kernels"/>) over guided chunks
-/// (<see cref="GuidedRowChunks"/>). fp32 weights use the 4-token dot kernels.
+/// (<see cref="Bf16DecodeAvx512Kernels"/>, <see cref="Bf16DecodeAvx2Kernels"/>) over one even chunk
+/// of rows per thread, then small ones (<see cref="GuidedRowChunks.PlanDecode"/>). fp32 weights use the 4-token dot kernels.
 /// Accumulation is fp32 throughout. Q8_0 weights go to <see cref="Q8MatMul"/> (int8 dot products, fp32 per block).
 /// </summary>
 public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWork
@@ -120,10 +120,10 @@ public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWor
         }
     }
 
-    /// <summary>One or two tokens: the activations in pair order, then guided chunks of rows streamed by the decode kernels.</summary>
+    /// <summary>One or two tokens: the activations in pair order, then chunks of rows (<see cref="GuidedRowChunks.PlanDecode"/>) streamed by the decode kernels.</summary>
     private void Decode(float* x, int tokens, WeightMatrix weight, float* y)
     {
-        RunOverPairOrder(x, tokens, weight, y, _decodeChunks.Plan(weight.Rows, _pool.WorkerCount, MinDecodeRows, GuidedRowChunks.DecodeGranularity));
+        RunOverPairOrder(x, tokens, weight, y, _decodeChunks.PlanDecode(weight.Rows, _pool.WorkerCount, MinDecodeRows));
     }
 
     /// <summary>The activations in pair order, then <paramref name="chunks"/> chunks of <see cref="Execute"/> over the weight.</summary>

@@ -5,24 +5,27 @@ namespace Worker.Runtime.Ops;
 /// 1 / (granularity x workers) of the rows still unassigned, at least <c>minRows</c>. The first chunks are long
 /// contiguous runs (a memory-bound matvec streams each at full speed and the hardware prefetcher is not restarted
 /// every few kilobytes); the last ones are small, so the threads finish together even when one of them was slowed
-/// down (a thread descheduled inside a first chunk holds the others up by at most what is left of it).
+/// down (a thread descheduled inside a first chunk holds the others up by at most what is left of it). Decode
+/// matvecs start with one even chunk per worker instead (<see cref="PlanDecode"/>).
 /// The boundaries are reused across calls (no allocation once warm).
 /// </summary>
 internal sealed class GuidedRowChunks
 {
     /// <summary>
-    /// Granularity of the one- and two-token decode matvecs (BF16 and Q8_0): half the rows first, with two workers,
-    /// then a quarter, and so on. Each chunk's rows are streams of their own (four per chunk for one token) whose
-    /// ends waste what the prefetchers fetched past them, so fewer, longer chunks move more of the bandwidth into
-    /// the kernel. The 0.5B decode step's matmuls, alternated step by step with 4 in one process (Zen 5, two threads,
-    /// 400 steps): a median 9% less time in 2 of 2 runs for BF16 (AVX-512 path), 10% in 1 of 1 on the AVX2 path,
-    /// 12% in 2 of 2 for Q8_0; 2 was halfway, and an even split (one chunk per worker) no faster than 1.
+    /// The one- and two-token decode matvecs (BF16 and Q8_0) split all but this share of the rows (1/32) evenly, one
+    /// chunk per worker, and the rest in guided chunks that halve what is left. Each chunk's rows are streams of their
+    /// own (four per chunk for one token), and a stream runs slower while it starts, so the fewer and longer the
+    /// streams, the more of the bandwidth reaches the kernel; the small tail chunks still let the threads finish
+    /// together when one of them started late or was slowed down. The 0.5B decode step, variants alternated step by
+    /// step in one process (Zen 4, two threads, 900-1200 steps, two runs each): against guided chunks over all rows
+    /// (half of them first), Q8_0 took 1.1-1.5% less time (qkv and o 8%), BF16 1.3-1.8%; one even chunk per worker
+    /// took 1.6-1.8% less for Q8_0 but 0.6-1.5% more for BF16, where the long matrices lost their balance.
     /// </summary>
-    public const int DecodeGranularity = 1;
+    public const int DecodeTailShare = 32;
 
     private int[] _starts = new int[64];
 
-    /// <summary>Chunks of the last <see cref="Plan"/>.</summary>
+    /// <summary>Chunks of the last <see cref="Plan"/> or <see cref="PlanDecode"/>.</summary>
     public int Count { get; private set; }
 
     /// <summary>First row of chunk <paramref name="chunk"/>.</summary>
@@ -32,27 +35,54 @@ internal sealed class GuidedRowChunks
     public int End(int chunk) => _starts[chunk + 1];
 
     /// <summary>
-    /// Plans chunks over rows [0, rows); returns their count. Granularity 4 (an eighth of the rows first, with two
-    /// workers) balances compute-bound tiles; decode, bound by memory, takes 1 (see <see cref="DecodeGranularity"/>).
+    /// Plans chunks over rows [0, rows); returns their count. Each chunk takes 1 / (granularity x workers) of the rows
+    /// still unassigned, at least minRows: granularity 4 (an eighth of the rows first, with two workers) balances
+    /// compute-bound tiles.
     /// </summary>
     public int Plan(int rows, int workers, int minRows, int granularity = 4)
     {
         Count = 0;
+        return Guided(0, rows, workers, minRows, granularity);
+    }
+
+    /// <summary>
+    /// Plans the decode matvec's chunks over rows [0, rows) (see <see cref="DecodeTailShare"/>): one equal chunk per
+    /// worker, at least minRows each, then guided chunks of granularity 1 over the tail. Returns their count.
+    /// </summary>
+    public int PlanDecode(int rows, int workers, int minRows)
+    {
+        Count = 0;
         int start = 0;
+        int each = Math.Max(minRows, (rows - rows / DecodeTailShare) / workers);
+        for (int worker = 0; worker < workers && start < rows; worker++)
+        {
+            Append(start);
+            start += Math.Min(each, rows - start);
+        }
+
+        return Guided(start, rows, workers, minRows, 1);
+    }
+
+    private int Guided(int start, int rows, int workers, int minRows, int granularity)
+    {
         while (start < rows)
         {
             int remaining = rows - start;
-            int size = Math.Max(minRows, remaining / (granularity * workers));
-            if (Count + 2 > _starts.Length)
-            {
-                Array.Resize(ref _starts, _starts.Length * 2);
-            }
-
-            _starts[Count++] = start;
-            start += Math.Min(size, remaining);
+            Append(start);
+            start += Math.Min(Math.Max(minRows, remaining / (granularity * workers)), remaining);
         }
 
         _starts[Count] = rows;
         return Count;
+    }
+
+    private void Append(int start)
+    {
+        if (Count + 2 > _starts.Length)
+        {
+            Array.Resize(ref _starts, _starts.Length * 2);
+        }
+
+        _starts[Count++] = start;
     }
 }

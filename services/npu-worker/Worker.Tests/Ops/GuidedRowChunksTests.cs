@@ -39,4 +39,53 @@ public sealed class GuidedRowChunksTests
 
         Assert.Equal(1000, chunks.End(0));
     }
+
+    [Theory]
+    [InlineData(1, 2, 16)]
+    [InlineData(20, 2, 16)]
+    [InlineData(896, 2, 16)]
+    [InlineData(1152, 2, 16)]
+    [InlineData(151936, 2, 16)]
+    [InlineData(1000, 3, 7)]
+    [InlineData(4864, 1, 16)]
+    public void PlanDecode_AnyRowCount_CoversEveryRowOnceWithEvenChunksFirst(int rows, int workers, int minRows)
+    {
+        var chunks = new GuidedRowChunks();
+        int count = chunks.PlanDecode(rows, workers, minRows);
+
+        Assert.Equal(0, chunks.Start(0));
+        Assert.Equal(rows, chunks.End(count - 1));
+        int even = Math.Max(minRows, (rows - rows / GuidedRowChunks.DecodeTailShare) / workers);
+        for (int c = 0; c < count; c++)
+        {
+            int size = chunks.End(c) - chunks.Start(c);
+            Assert.True(size > 0, $"chunk {c} is empty");
+            Assert.True(c == count - 1 || size >= minRows, $"chunk {c} has {size} rows, fewer than {minRows}");
+            if (c > 0)
+            {
+                Assert.Equal(chunks.End(c - 1), chunks.Start(c));
+            }
+
+            if (c < workers && chunks.End(c) < rows)
+            {
+                Assert.Equal(even, size);
+            }
+            else if (c > workers)
+            {
+                Assert.True(size <= chunks.End(c - 1) - chunks.Start(c - 1), $"tail chunk {c} is larger than chunk {c - 1}");
+            }
+        }
+    }
+
+    [Fact]
+    public void PlanDecode_ManyRows_OneEvenChunkPerWorkerThenATailOfAThirtySecond()
+    {
+        var chunks = new GuidedRowChunks();
+        int count = chunks.PlanDecode(3200, 2, 16);
+
+        Assert.Equal(1550, chunks.End(0));
+        Assert.Equal(3100, chunks.End(1));
+        Assert.Equal(50, chunks.End(2) - chunks.Start(2));    // the tail of 100 rows, half of it first
+        Assert.Equal(3200, chunks.End(count - 1));
+    }
 }

@@ -9,8 +9,9 @@ namespace Worker.Runtime.Ops.Quantization;
 /// - Three tokens up to half a group: each chunk owns a band of rows and walks blocks of tokens small enough to stay in
 ///   L2 through it, four rows at a time (their scales combined with each token's into per-thread scratch), two tokens
 ///   at a time (<see cref="Q8Avx2TileKernels"/>: 4 x 2 register tiles; a last single token: 4 x 1).
-/// - One or two tokens (decode): guided chunks of rows (<see cref="GuidedRowChunks"/>), streamed one row at a time
-///   (<see cref="Q8Avx2DecodeKernel"/>; on AvxVnni with the weights made unsigned, which saves a load per block).
+/// - One or two tokens (decode): one even chunk of rows per thread, then small ones
+///   (<see cref="GuidedRowChunks.PlanDecode"/>), streamed one row at a time (<see cref="Q8Avx2DecodeKernel"/>; on
+///   AvxVnni with the weights made unsigned, which saves a load per block).
 /// The row-major kernels run on 256-bit vectors on both paths: .NET 10 exposes no AVX512-VNNI, 512-bit int8 products
 /// need two extra operations for the missing byte sign instruction, and Zen 4 splits 512-bit operations into two
 /// halves; measured per core there, 512-bit versions ran at half the rate (decode) and 0.8-1.0x (4 x 2 tiles).
@@ -101,7 +102,7 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
             }
 
             _phase = tokens <= 2 ? Phase.Decode : Phase.Tiles;
-            pool.Run(this, _phase == Phase.Decode ? _decodeChunks.Plan(weight.Rows, pool.WorkerCount, MinRowsPerChunk, GuidedRowChunks.DecodeGranularity)
+            pool.Run(this, _phase == Phase.Decode ? _decodeChunks.PlanDecode(weight.Rows, pool.WorkerCount, MinRowsPerChunk)
                 : (weight.Rows + _rowsPerChunk - 1) / _rowsPerChunk);
         }
         finally
