@@ -302,7 +302,7 @@ public sealed class ComputeThreadPool : IDisposable
     /// <summary>
     /// The two counters every thread of a run writes, each on a cache line of its own (64 bytes apart, and 64 bytes
     /// past the pool's other fields). Next to each other and to the run's fields, a helper's join and every chunk it
-    /// took pulled the line away from the caller, which was taking chunks from it too. On the 2-vCPU Zen 4 bench
+    /// took pulled the line away from the caller, which was taking chunks from it too. On the 2-vCPU Zen 5 bench
     /// machine a cache line took 0.3-0.7 us from one core to the other (ping-pong, 0.6-1.4 us a round trip); two
     /// chunks of 1.1 us ran in 1.9 us instead of 2.0-2.35 (four in 3.2 instead of 3.5-3.7), three runs of 200,000 each.
     /// </summary>

@@ -17,7 +17,7 @@ internal sealed class GuidedRowChunks
     /// own (four per chunk for one token), and a stream runs slower while it starts, so the fewer and longer the
     /// streams, the more of the bandwidth reaches the kernel; the small tail chunks still let the threads finish
     /// together when one of them started late or was slowed down. The 0.5B decode step, variants alternated step by
-    /// step in one process (Zen 4, two threads, 900-1200 steps, two runs each): against guided chunks over all rows
+    /// step in one process (Zen 5, two threads, 900-1200 steps, two runs each): against guided chunks over all rows
     /// (half of them first), Q8_0 took 1.1-1.5% less time (qkv and o 8%), BF16 1.3-1.8%; one even chunk per worker
     /// took 1.6-1.8% less for Q8_0 but 0.6-1.5% more for BF16, where the long matrices lost their balance.
     /// </summary>
