@@ -7,7 +7,8 @@ namespace Worker.Runtime.Ops.Quantization;
 /// vector lanes (<see cref="Q8TokenLanes"/>, one group per chunk so no two threads write one cache line), then threads
 /// take guided chunks of rows (<see cref="GuidedRowChunks"/>: long contiguous runs first) and walk each in bands sized
 /// for L2: a band is widened to int16 once (<see cref="Q8WideBand"/>) and every token group passes over it, one lane
-/// tile of rows at a time (<see cref="IQ8LaneTiles"/>), while the first group's tiles prefetch the next band of the
+/// tile of rows at a time (<see cref="IQ8LaneTiles"/>, its results written token by token through
+/// <see cref="LaneTileStore"/>), while the first group's tiles prefetch the next band of the
 /// chunk into L2: loading a band from memory otherwise stalls the core, which with 16 tokens (one group) cost about a
 /// quarter of the time. A last group with fewer tokens than lanes computes its empty lanes too (zeros) and stores only
 /// the real ones.
@@ -100,11 +101,23 @@ internal sealed unsafe partial class Q8MatMul
                 TTiles.Tile(band.Quants + (long)r * band.RowStride, band.RowStride, band.Scales + r * band.ScaleStride, band.ScaleStride,
                     blocks, _lanes.Pairs(g), _lanes.Scales(g), result);
                 int tileRows = Math.Min(TTiles.Rows, rows - r);
-                for (int i = 0; i < tileRows; i++)
+                if (tileRows == 8)
                 {
-                    for (int l = 0; l < tokens; l++)
+                    LaneTileStore.Rows8(result, lanes, tokens, y + r, n);
+                }
+                else if (tileRows == 4)
+                {
+                    LaneTileStore.Rows4(result, lanes, tokens, y + r, n);
+                }
+                else
+                {
+                    // The matrix's last rows, fewer than a tile: a whole-tile store would run into the next token's row.
+                    for (int i = 0; i < tileRows; i++)
                     {
-                        y[(long)l * n + r + i] = result[i * lanes + l];
+                        for (int l = 0; l < tokens; l++)
+                        {
+                            y[(long)l * n + r + i] = result[i * lanes + l];
+                        }
                     }
                 }
             }
