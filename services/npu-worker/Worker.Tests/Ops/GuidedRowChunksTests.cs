@@ -16,18 +16,10 @@ public sealed class GuidedRowChunksTests
         var chunks = new GuidedRowChunks();
         int count = chunks.Plan(rows, workers, minRows);
 
-        Assert.Equal(0, chunks.Start(0));
-        Assert.Equal(rows, chunks.End(count - 1));
-        for (int c = 0; c < count; c++)
+        AssertCoversEveryRowOnce(chunks, count, rows, minRows);
+        for (int c = 1; c < count; c++)
         {
-            int size = chunks.End(c) - chunks.Start(c);
-            Assert.True(size > 0, $"chunk {c} is empty");
-            Assert.True(c == count - 1 || size >= minRows, $"chunk {c} has {size} rows, fewer than {minRows}");
-            if (c > 0)
-            {
-                Assert.Equal(chunks.End(c - 1), chunks.Start(c));
-                Assert.True(size <= chunks.End(c - 1) - chunks.Start(c - 1), $"chunk {c} is larger than chunk {c - 1}");
-            }
+            Assert.True(Size(chunks, c) <= Size(chunks, c - 1), $"chunk {c} is larger than chunk {c - 1}");
         }
     }
 
@@ -53,26 +45,17 @@ public sealed class GuidedRowChunksTests
         var chunks = new GuidedRowChunks();
         int count = chunks.PlanDecode(rows, workers, minRows);
 
-        Assert.Equal(0, chunks.Start(0));
-        Assert.Equal(rows, chunks.End(count - 1));
+        AssertCoversEveryRowOnce(chunks, count, rows, minRows);
         int even = Math.Max(minRows, (rows - rows / GuidedRowChunks.DecodeTailShare) / workers);
         for (int c = 0; c < count; c++)
         {
-            int size = chunks.End(c) - chunks.Start(c);
-            Assert.True(size > 0, $"chunk {c} is empty");
-            Assert.True(c == count - 1 || size >= minRows, $"chunk {c} has {size} rows, fewer than {minRows}");
-            if (c > 0)
-            {
-                Assert.Equal(chunks.End(c - 1), chunks.Start(c));
-            }
-
             if (c < workers && chunks.End(c) < rows)
             {
-                Assert.Equal(even, size);
+                Assert.Equal(even, Size(chunks, c));
             }
             else if (c > workers)
             {
-                Assert.True(size <= chunks.End(c - 1) - chunks.Start(c - 1), $"tail chunk {c} is larger than chunk {c - 1}");
+                Assert.True(Size(chunks, c) <= Size(chunks, c - 1), $"tail chunk {c} is larger than chunk {c - 1}");
             }
         }
     }
@@ -87,5 +70,23 @@ public sealed class GuidedRowChunksTests
         Assert.Equal(3100, chunks.End(1));
         Assert.Equal(50, chunks.End(2) - chunks.Start(2));    // the tail of 100 rows, half of it first
         Assert.Equal(3200, chunks.End(count - 1));
+    }
+
+    private static int Size(GuidedRowChunks chunks, int c) => chunks.End(c) - chunks.Start(c);
+
+    /// <summary>The chunks run from 0 to rows back to back, none empty, all but the last at least minRows long.</summary>
+    private static void AssertCoversEveryRowOnce(GuidedRowChunks chunks, int count, int rows, int minRows)
+    {
+        Assert.Equal(0, chunks.Start(0));
+        Assert.Equal(rows, chunks.End(count - 1));
+        for (int c = 0; c < count; c++)
+        {
+            Assert.True(Size(chunks, c) > 0, $"chunk {c} is empty");
+            Assert.True(c == count - 1 || Size(chunks, c) >= minRows, $"chunk {c} has {Size(chunks, c)} rows, fewer than {minRows}");
+            if (c > 0)
+            {
+                Assert.Equal(chunks.End(c - 1), chunks.Start(c));
+            }
+        }
     }
 }
