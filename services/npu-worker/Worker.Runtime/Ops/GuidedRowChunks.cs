@@ -18,8 +18,9 @@ internal sealed class GuidedRowChunks
     /// streams, the more of the bandwidth reaches the kernel; the small tail chunks still let the threads finish
     /// together when one of them started late or was slowed down. The 0.5B decode step, variants alternated step by
     /// step in one process (Zen 5, two threads, 900-1200 steps, two runs each): against guided chunks over all rows
-    /// (half of them first), Q8_0 took 1.1-1.5% less time (qkv and o 8%), BF16 1.3-1.8%; one even chunk per worker
-    /// took 1.6-1.8% less for Q8_0 but 0.6-1.5% more for BF16, where the long matrices lost their balance.
+    /// (half of them first), Q8_0 took 1.4-1.5% less time (qkv and o 6-8%), BF16 1.3-1.8% on the AVX-512 path, and
+    /// on the AVX2 path Q8_0 1.3-2.3%, BF16 1.7-1.9% (700 steps); one even chunk per worker took 1.6-1.8% less for Q8_0
+    /// but 0.6-1.5% more for BF16, where the long matrices lost their balance.
     /// </summary>
     public const int DecodeTailShare = 32;
 
