@@ -4,13 +4,26 @@ namespace Worker.Tests.Ops;
 
 public sealed class GuidedRowChunksTests
 {
+    /// <summary>
+    /// (rows, workers, minRows) both plans must cover: fewer rows than one chunk, the 0.5B sizes' matrices (o, qkv,
+    /// the down projection's rows, the LM head), three workers, and one worker.
+    /// </summary>
+    public static TheoryData<int, int, int> Shapes() => new()
+    {
+        { 1, 2, 16 },
+        { 15, 2, 16 },
+        { 20, 2, 16 },
+        { 128, 2, 16 },
+        { 896, 2, 16 },
+        { 1152, 2, 16 },
+        { 4864, 2, 16 },
+        { 4864, 1, 16 },
+        { 151936, 2, 16 },
+        { 1000, 3, 7 },
+    };
+
     [Theory]
-    [InlineData(1, 2, 16)]
-    [InlineData(15, 2, 16)]
-    [InlineData(128, 2, 16)]
-    [InlineData(4864, 2, 16)]
-    [InlineData(151936, 2, 16)]
-    [InlineData(1000, 3, 7)]
+    [MemberData(nameof(Shapes))]
     public void Plan_AnyRowCount_CoversEveryRowOnceWithShrinkingChunks(int rows, int workers, int minRows)
     {
         var chunks = new GuidedRowChunks();
@@ -33,13 +46,7 @@ public sealed class GuidedRowChunksTests
     }
 
     [Theory]
-    [InlineData(1, 2, 16)]
-    [InlineData(20, 2, 16)]
-    [InlineData(896, 2, 16)]
-    [InlineData(1152, 2, 16)]
-    [InlineData(151936, 2, 16)]
-    [InlineData(1000, 3, 7)]
-    [InlineData(4864, 1, 16)]
+    [MemberData(nameof(Shapes))]
     public void PlanDecode_AnyRowCount_CoversEveryRowOnceWithEvenChunksFirst(int rows, int workers, int minRows)
     {
         var chunks = new GuidedRowChunks();
