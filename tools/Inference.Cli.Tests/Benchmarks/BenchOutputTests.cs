@@ -10,7 +10,7 @@ public sealed class BenchOutputTests
 
     private static readonly BenchResult[] Results =
     [
-        new("ours", "bf16", 160, 20, 90, 80, 100, 80, 0.8, 19.8, 0.99, "Vector256"),
+        new("ours", "bf16", 160, 20, 90, 80, 100, 80, 0.8, 19.8, 0.99, "Vector256", Decode1BesideFraction: 0.87),
         new("llama.cpp", "f16", 160, 40, 45, null, null, 80, 0.8, 39.6, 1.98, "AVX2 = 1"),
     ];
 
@@ -68,5 +68,30 @@ public sealed class BenchOutputTests
         // 500 weights x 2 bytes x 2e7 tokens/s = 20 GB/s, all of the 20 GB/s measured.
         Assert.Equal(20, result.Decode1GigabytesPerSecond, 9);
         Assert.Equal(1.0, result.Decode1BandwidthFraction, 9);
+    }
+
+    [Fact]
+    public void FromThroughput_SetsDecodeBytesAgainstTheBandwidthBesideItsRound()
+    {
+        var cost = new ModelCost(LayerMatrixWeights: 400, LmHeadWeights: 100, QueryDim: 8, Layers: 1);
+        var beside = new ReadBandwidth(25e9, 256 << 20, HugePages: true);
+        var result = BenchResult.From("ours", "bf16", new EngineThroughput(10, 2e7, 30, beside), null, null, cost, Shape, Machine, "");
+
+        // 20 GB/s read against the 25 GB/s measured beside the round, and against the run's 20 GB/s limit.
+        Assert.Equal(0.8, result.Decode1BesideFraction!.Value, 9);
+        Assert.Equal(1.0, result.AgainstLimits(Machine).Decode1BandwidthFraction, 9);
+        Assert.Null(BenchResult.From("ours", "bf16", new EngineThroughput(10, 2e7, 30), null, null, cost, Shape, Machine, "").Decode1BesideFraction);
+    }
+
+    [Fact]
+    public void Table_PrintsBothBandwidthFractions()
+    {
+        string table = BenchReport.Format(Machine, Shape, Results);
+        var ours = table.Split('\n').Single(line => line.StartsWith("ours       bf16", StringComparison.Ordinal));
+        var peer = table.Split('\n').Single(line => line.StartsWith("llama.cpp  f16", StringComparison.Ordinal));
+
+        Assert.Contains(" 99%      87% ", ours);
+        Assert.Contains(" 198%        - ", peer);
+        Assert.Contains("% beside: against the better of the windows just before and after its round", table);
     }
 }

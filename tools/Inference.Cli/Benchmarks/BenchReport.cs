@@ -18,11 +18,16 @@ public static class BenchReport
         }
 
         w.WriteLine();
-        w.WriteLine($"{"engine",-10} {"format",-6} {"prefill tok/s",13} {"% fp32 peak",11} {"decode1 tok/s",13} {"GB/s",6} {"% bw",5} {"decode16 tok/s",14} {"e2e16 tok/s",11}");
+        w.WriteLine($"{"engine",-10} {"format",-6} {"prefill tok/s",13} {"% fp32 peak",11} {"decode1 tok/s",13} {"GB/s",6} {"% bw",5} {"% beside",8} {"decode16 tok/s",14} {"e2e16 tok/s",11}");
         foreach (var r in results)
         {
             w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Engine,-10} {r.Format,-6} {r.PrefillTps,13:F1} {Percent(r.PrefillPeakFraction),11} {r.Decode1Tps,13:F1} {r.Decode1GigabytesPerSecond,6:F1} {Percent(r.Decode1BandwidthFraction),5} {r.Decode16Tps,14:F1} {(r.E2e16Tps is { } e ? e.ToString("F1", CultureInfo.InvariantCulture) : "-"),11}"));
+                $"{r.Engine,-10} {r.Format,-6} {r.PrefillTps,13:F1} {Percent(r.PrefillPeakFraction),11} {r.Decode1Tps,13:F1} {r.Decode1GigabytesPerSecond,6:F1} {Percent(r.Decode1BandwidthFraction),5} {(r.Decode1BesideFraction is { } b ? Percent(b) : "-"),8} {r.Decode16Tps,14:F1} {(r.E2e16Tps is { } e ? e.ToString("F1", CultureInfo.InvariantCulture) : "-"),11}"));
+        }
+
+        if (results.Any(r => r.Decode1BesideFraction is not null))
+        {
+            w.WriteLine("% bw: decode1's bytes of weights per second against the best bandwidth window of the run; % beside: against the better of the windows just before and after its round");
         }
 
         foreach (var ours in results.Where(r => r.Engine == "ours"))

@@ -6,7 +6,12 @@ namespace Inference.Cli.Benchmarks;
 /// <param name="E2e16Tps">Ours only: the concurrent streams' decode rate through `serve`.</param>
 /// <param name="E2e16InProcessTps">Ours only: the in-process 16-sequence decode rate of the rounds run between the end-to-end ones, which the end-to-end rate is set against.</param>
 /// <param name="PrefillPeakFraction">Prefill FLOP/s over the measured fp32 FMA peak.</param>
-/// <param name="Decode1BandwidthFraction">Bytes of weights read per second in 1-sequence decode over the measured read bandwidth.</param>
+/// <param name="Decode1BandwidthFraction">Bytes of weights read per second in 1-sequence decode over the measured read bandwidth (the best window of the run).</param>
+/// <param name="Decode1BesideFraction">
+/// The same bytes per second over the bandwidth measured right beside the fastest 1-sequence round (the better of the
+/// windows just before and just after it), where `bench` measured them: the host's bandwidth moves from one minute to
+/// the next, and this sets the round against the memory it had.
+/// </param>
 public sealed record BenchResult(
     string Engine,
     string Format,
@@ -19,7 +24,8 @@ public sealed record BenchResult(
     double PrefillPeakFraction,
     double Decode1GigabytesPerSecond,
     double Decode1BandwidthFraction,
-    string InstructionSets)
+    string InstructionSets,
+    double? Decode1BesideFraction = null)
 {
     /// <summary>The same figures set against other limits.</summary>
     public BenchResult AgainstLimits(MachineLimits limits) => this with
@@ -35,6 +41,7 @@ public sealed record BenchResult(
         double decodeBytes = cost.DecodeBytesPerToken(format) * throughput.Decode1Tps;
         return new BenchResult(engine, format, throughput.PrefillTps, throughput.Decode1Tps, throughput.Decode16Tps, e2e16Tps, e2e16InProcessTps,
             prefillFlops / 1e9, prefillFlops / limits.Fma.FlopsPerSecond,
-            decodeBytes / 1e9, decodeBytes / limits.ReadBytesPerSecond, instructionSets);
+            decodeBytes / 1e9, decodeBytes / limits.ReadBytesPerSecond, instructionSets,
+            throughput.Decode1BandwidthBeside is { } beside ? decodeBytes / beside.BytesPerSecond : null);
     }
 }

@@ -27,18 +27,21 @@ public static class ThroughputProtocol
     /// <summary>
     /// The three figures `bench` reports for each engine: prefill tokens/s of one prompt, and decode tokens/s of one
     /// sequence and of <see cref="BenchShape.ConcurrentSequences"/> sequences decoding together. Per batch size every
-    /// engine warms up, then round r of every engine runs before round r + 1 of any. <paramref name="besideOneSequenceRounds"/>
-    /// takes a turn before each round of one sequence (the bandwidth probe, whose windows the 1-sequence rates are set against).
+    /// engine warms up, then round r of every engine runs before round r + 1 of any. With <paramref name="bandwidthWindow"/>
+    /// (the bandwidth probe) a window is measured before every engine's 1-sequence round and one after the last, so each
+    /// such round lies between two windows, and each engine's result carries the better of the two around its fastest
+    /// 1-sequence round (<see cref="EngineThroughput.Decode1BandwidthBeside"/>).
     /// </summary>
     public static EngineThroughput[] RunInterleaved(IReadOnlyList<(string Name, IRoundRunner Engine)> engines, BenchShape shape, Action<string> progress,
-        Action? besideOneSequenceRounds = null)
+        Func<ReadBandwidth>? bandwidthWindow = null)
     {
-        var one = Interleave(engines, 1, shape, progress, besideOneSequenceRounds);
+        var one = Interleave(engines, 1, shape, progress, bandwidthWindow);
         var many = Interleave(engines, shape.ConcurrentSequences, shape, progress, null);
         return one.Select((o, i) => new EngineThroughput(
-            shape.PromptTokens / o.PrefillSeconds,
-            shape.DecodeSteps / o.DecodeSeconds,
-            ConcurrentDecodeRate(shape, many[i]))).ToArray();
+            shape.PromptTokens / o.Times.PrefillSeconds,
+            shape.DecodeSteps / o.Times.DecodeSeconds,
+            ConcurrentDecodeRate(shape, many[i].Times),
+            o.Beside)).ToArray();
     }
 
     /// <summary>One timed round of <see cref="BenchShape.ConcurrentSequences"/> sequences; their decode tokens/s.</summary>
@@ -48,8 +51,12 @@ public static class ThroughputProtocol
     private static double ConcurrentDecodeRate(BenchShape shape, RoundTimes times) =>
         (double)shape.ConcurrentSequences * shape.DecodeSteps / times.DecodeSeconds;
 
-    private static RoundTimes[] Interleave(IReadOnlyList<(string Name, IRoundRunner Engine)> engines, int batch, BenchShape shape, Action<string> progress,
-        Action? besideEachRound)
+    /// <summary>
+    /// Each engine's fastest round (prefill and decode each the fastest), and, where windows are measured, the better of
+    /// the two windows either side of its fastest decode.
+    /// </summary>
+    private static (RoundTimes Times, ReadBandwidth? Beside)[] Interleave(IReadOnlyList<(string Name, IRoundRunner Engine)> engines, int batch, BenchShape shape,
+        Action<string> progress, Func<ReadBandwidth>? bandwidthWindow)
     {
         progress(batch == 1
             ? $"1 sequence: {shape.PromptTokens}-token prompt, {shape.DecodeSteps} decode steps"
@@ -59,15 +66,19 @@ public static class ThroughputProtocol
             WarmUp(engine, batch, shape.PromptTokens, shape.DecodeSteps);
         }
 
-        var fastest = new RoundTimes[engines.Count];
+        var fastest = new (RoundTimes Times, ReadBandwidth? Beside)[engines.Count];
+        var lastWindow = bandwidthWindow?.Invoke();
         for (int round = 0; round < shape.Repeat; round++)
         {
-            progress($"  round {round + 1} of {shape.Repeat}: {string.Join(", ", engines.Select(e => e.Name))}{(besideEachRound is null ? "" : ", bandwidth probe")}");
-            besideEachRound?.Invoke();
+            progress($"  round {round + 1} of {shape.Repeat}: {string.Join(", ", engines.Select(e => e.Name))}{(bandwidthWindow is null ? "" : ", a bandwidth window before and after each")}");
             for (int i = 0; i < engines.Count; i++)
             {
+                var before = lastWindow;
                 var times = engines[i].Engine.Round(batch, shape.PromptTokens, shape.DecodeSteps);
-                fastest[i] = round == 0 ? times : RoundTimes.Fastest(fastest[i], times);
+                lastWindow = bandwidthWindow?.Invoke();
+                var beside = before is null || lastWindow is null ? null : MemoryBandwidthProbe.Best(before, lastWindow);
+                fastest[i] = round == 0 ? (times, beside)
+                    : (RoundTimes.Fastest(fastest[i].Times, times), times.DecodeSeconds < fastest[i].Times.DecodeSeconds ? beside : fastest[i].Beside);
             }
         }
 

@@ -95,7 +95,12 @@ public static class BenchCommand
                 }
             }
 
-            var throughputs = ThroughputProtocol.RunInterleaved(engines, shape, Progress, () => bandwidthBesideRounds.Add(probe.MeasureWindow()));
+            var throughputs = ThroughputProtocol.RunInterleaved(engines, shape, Progress, () =>
+            {
+                var window = probe.MeasureWindow();
+                bandwidthBesideRounds.Add(window);
+                return window;
+            });
 
             Progress(FormattableString.Invariant(
                 $"read bandwidth beside the 1-sequence rounds: {string.Join(", ", bandwidthBesideRounds.Select(b => $"{b.BytesPerSecond / 1e9:F1} ({b.StreamsPerThread})"))} GB/s (at the start: {machine.ReadBytesPerSecond / 1e9:F1} ({machine.Bandwidth.StreamsPerThread}); the best of {string.Join(", ", MemoryBandwidthProbe.StreamCounts)} streams per thread, in parentheses the count that read it; {(machine.Bandwidth.HugePages ? "2 MiB" : "4 KiB")} pages)"));
