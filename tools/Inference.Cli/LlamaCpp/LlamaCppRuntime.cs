@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
+using LLama.Abstractions;
 using LLama.Native;
+using Worker.Runtime.Ops;
 
 namespace Inference.Cli.LlamaCpp;
 
@@ -27,6 +29,13 @@ public static class LlamaCppRuntime
             }
         });
 
+        // INFERENCE_CPU_ISA=avx2, which puts our kernels on their AVX2 path, puts llama.cpp on its AVX2 build too, so an
+        // AVX-512 machine can measure both engines as an AVX2-only one (a Zen 3) would run them.
+        if (string.Equals(Environment.GetEnvironmentVariable(CpuIsaSelection.EnvironmentVariable), "avx2", StringComparison.OrdinalIgnoreCase))
+        {
+            NativeLibraryConfig.All.WithSelectingPolicy(new Avx2LibraryPolicy());
+        }
+
         // Loads the library through LLamaSharp's resolver (best AVX build); the quantizer's entry points do not.
         NativeApi.llama_empty_call();
     }
@@ -43,5 +52,14 @@ public static class LlamaCppRuntime
     {
         Configure();
         return NativeApi.GetLoadedNativeLibrary(NativeLibraryName.LLama)?.Metadata?.ToString() ?? "unknown";
+    }
+
+    /// <summary>LLamaSharp's own choice among its builds, as on a CPU whose best level is AVX2.</summary>
+    private sealed class Avx2LibraryPolicy : INativeLibrarySelectingPolicy
+    {
+        private readonly DefaultNativeLibrarySelectingPolicy _default = new();
+
+        public IEnumerable<INativeLibrary> Apply(NativeLibraryConfig.Description description, SystemInfo systemInfo, NativeLogConfig.LLamaLogCallback? logCallback) =>
+            _default.Apply(description with { AvxLevel = AvxLevel.Avx2 }, systemInfo, logCallback);
     }
 }
