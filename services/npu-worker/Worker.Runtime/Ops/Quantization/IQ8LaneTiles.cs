@@ -20,6 +20,19 @@ internal unsafe interface IQ8LaneTiles
     /// </summary>
     static abstract void Tile(short* w, int rowStride, float* dw, int dwStride, int blocks, int* pairs, float* dx, float* result);
 
+    /// <summary>
+    /// Token groups one pass over a band's rows serves: 2 where <see cref="TileTwoGroups"/> shares each broadcast
+    /// between two groups, 1 where the groups pass one after the other (<see cref="Tile"/> only).
+    /// </summary>
+    static abstract int GroupsPerPass { get; }
+
+    /// <summary>
+    /// <see cref="Tile"/> for two token groups over the same rows (pairs/dx into result, pairsB/dxB into resultB), on the
+    /// paths whose <see cref="GroupsPerPass"/> is 2.
+    /// </summary>
+    static abstract void TileTwoGroups(short* w, int rowStride, float* dw, int dwStride, int blocks, int* pairs, float* dx, int* pairsB, float* dxB,
+        float* result, float* resultB);
+
     /// <summary>target[i] = source[i] for i &lt; length (a multiple of 32): a band's quants sign-extended to int16.</summary>
     static abstract void Widen(sbyte* source, short* target, int length);
 }
