@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics.X86;
 namespace Worker.Runtime.Ops.Quantization;
 
 /// <summary>
-/// Writes a lane tile's results (<see cref="IQ8LaneTiles"/>: row i, token lane l at tile[i * lanes + l]) into the
+/// Writes a lane tile's results (<see cref="Q8LaneTilesAvx512"/>, <see cref="Q8ByteLaneTilesAvx2"/>: row i, token lane l at tile[i * lanes + l]) into the
 /// token-major output (y[l * yStride + i]) by transposing in registers, a whole token's rows per store, instead of one
 /// scalar store per (row, token). The scalar scatter was 7.5% of the samples of a 16-sequence Q8_0 bench-model run
 /// beside the tiles' 38%; the 0.5B 16-sequence Q8_0 decode step, the two alternated step by step in one process

@@ -12,29 +12,23 @@ namespace Worker.Runtime.Ops.Quantization;
 /// (which .NET 10 does not expose on AVX-512 machines) this is the fewest operations per product found: the
 /// row-major 4 x 2 tiles (<see cref="Q8Avx2TileKernels"/>) pay a sign fix, two multiplies and a convert and FMA per
 /// block for every single (row, token). Measured single-threaded on Zen 4, [4864, 896] x 128 tokens: 77 GFLOP/s
-/// there against 126-132 here (BF16 tiles: 100).
+/// there against 126-132 here (BF16 tiles: 100). Sharing each broadcast between two token groups (8 rows x 32
+/// tokens, as <see cref="Q8ByteLaneTilesAvx2"/> does) made a 128-token prefill of the 0.5B sizes 6% slower on the
+/// Zen 5 (alternated in one process), where the 512-bit broadcasts are not what bounds the tile.
 /// </summary>
-internal readonly unsafe struct Q8LaneTilesAvx512 : IQ8LaneTiles
+internal static unsafe class Q8LaneTilesAvx512
 {
-    public static int Rows => 8;
+    /// <summary>Weight rows of a tile.</summary>
+    public const int Rows = 8;
 
-    public static int Lanes => 16;
+    /// <summary>Tokens of a group: int32 lanes of a 512-bit vector.</summary>
+    public const int Lanes = 16;
 
     /// <summary>
-    /// One: an 8-row x 32-token version sharing each broadcast between two groups (as <see cref="Q8LaneTilesAvx2"/>
-    /// does) made a 128-token prefill of the 0.5B sizes 6% slower on the Zen 5 (alternated in one process), where the
-    /// 512-bit broadcasts are not what bounds the tile.
+    /// result[r * 16 + l] = dot(row r, token lane l): w the rows' quants widened to int16 (rows rowStride values apart),
+    /// dw their block scales as floats (rows dwStride apart), pairs and dx the token group's
+    /// (<see cref="Q8TokenLanes.Pairs"/>, <see cref="Q8TokenLanes.Scales"/>).
     /// </summary>
-    public static int GroupsPerPass => 1;
-
-    /// <summary>The two groups one after the other (<see cref="GroupsPerPass"/> is 1, so the band loop does not pair them).</summary>
-    public static void TileTwoGroups(short* w, int rowStride, float* dw, int dwStride, int blocks, int* pairs, float* dx, int* pairsB, float* dxB,
-        float* result, float* resultB)
-    {
-        Tile(w, rowStride, dw, dwStride, blocks, pairs, dx, result);
-        Tile(w, rowStride, dw, dwStride, blocks, pairsB, dxB, resultB);
-    }
-
     public static void Tile(short* w, int rowStride, float* dw, int dwStride, int blocks, int* pairs, float* dx, float* result)
     {
         Vector512<float> f0 = default, f1 = default, f2 = default, f3 = default, f4 = default, f5 = default, f6 = default, f7 = default;
@@ -78,7 +72,7 @@ internal readonly unsafe struct Q8LaneTilesAvx512 : IQ8LaneTiles
         f7.Store(result + 112);
     }
 
-    /// <summary>One sign-extending load per 32 quants (vpmovsxbw with a memory operand).</summary>
+    /// <summary>target[i] = source[i] for i &lt; length (a multiple of 32): one sign-extending load per 32 quants (vpmovsxbw with a memory operand).</summary>
     public static void Widen(sbyte* source, short* target, int length)
     {
         for (int i = 0; i < length; i += Q8Block.Size)

@@ -4,8 +4,9 @@ namespace Worker.Runtime.Ops.Quantization;
 /// y[t, n] = sum_k x[t, k] * W[n, k] for Q8_0 weights, the activations quantized to Q8_0 blocks first (tokens in
 /// parallel). Three shapes of work:
 /// - From half a group of vector lanes of tokens (a group is 16 on AVX-512, 8 on AVX2; prefill, batched decode) the
-///   tokens go across the lanes (Q8MatMul.TokenLanes.cs, <see cref="IQ8LaneTiles"/>): each chunk widens a band of rows that
-///   fits in L2 to int16 once and every token group passes over it.
+///   tokens go across the lanes (Q8MatMul.TokenLanes.cs): each chunk walks bands of rows that fit in L2, which every
+///   token group passes over (AVX-512: widened to int16 once per band, <see cref="Q8LaneTilesAvx512"/>; AVX2: the int8
+///   rows read in place, two groups per pass, <see cref="Q8ByteLaneTilesAvx2"/>).
 /// - Three tokens up to half a group: each chunk owns a band of rows and walks blocks of tokens small enough to stay in
 ///   L2 through it, four rows at a time (their scales combined with each token's into per-thread scratch), two tokens
 ///   at a time (<see cref="Q8Avx2TileKernels"/>: 4 x 2 register tiles; a last single token: 4 x 1).

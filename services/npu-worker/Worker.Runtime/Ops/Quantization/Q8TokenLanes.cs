@@ -4,15 +4,20 @@ namespace Worker.Runtime.Ops.Quantization;
 
 /// <summary>
 /// A matmul's activations quantized to Q8_0 blocks (<see cref="Q8Block.QuantizeActivations"/>) and laid out with the
-/// tokens across vector lanes, for the lane tiles (<see cref="IQ8LaneTiles"/>): tokens go in groups of
+/// tokens across vector lanes, for the lane tiles (<see cref="Q8LaneTilesAvx512"/>, <see cref="Q8ByteLaneTilesAvx2"/>): tokens go in groups of
 /// <see cref="Lanes"/>; for each group, block b and value pair j (of 16) hold one int32 per lane, the token's two
-/// quants as int16 (q[32b + 2j], q[32b + 2j + 1]), and block b holds one float scale per lane. Lanes past the last
-/// token are zero. Buffers grow to the largest input seen and are reused.
+/// quants as int16 (q[32b + 2j], q[32b + 2j + 1]), and block b holds one float scale per lane. In the quad layout
+/// (<see cref="Q8ByteLaneTilesAvx2"/>) the same 16 int32 per block and lane hold the token's quants four to a lane
+/// (quad j: q[32b + 4j .. 32b + 4j + 3] as bytes) and then their magnitudes. Lanes past the last token are zero.
+/// Buffers grow to the largest input seen and are reused.
 /// </summary>
 internal sealed unsafe class Q8TokenLanes
 {
     /// <summary>Value pairs in a block: each is one int32 lane of a pair-multiply (madd) step.</summary>
     public const int PairsPerBlock = Q8Block.Size / 2;
+
+    /// <summary>Value quads in a block (quad layout): each is one int32 lane of a byte-multiply step.</summary>
+    public const int QuadsPerBlock = Q8Block.Size / 4;
 
     private AlignedBuffer<int> _pairs = AlignedBuffer<int>.Empty;
     private AlignedBuffer<float> _scales = AlignedBuffer<float>.Empty;
@@ -22,9 +27,13 @@ internal sealed unsafe class Q8TokenLanes
     public int Blocks { get; private set; }
     public int Groups => (Tokens + Lanes - 1) / Lanes;
 
+    /// <summary>Whether the groups hold quads and magnitudes (<see cref="Quads"/>) instead of int16 pairs.</summary>
+    public bool QuadLayout { get; private set; }
+
     /// <summary>Sizes the buffers for tokens x cols in groups of lanes and zeroes the unused lanes of the last group.</summary>
-    public void Prepare(int tokens, int cols, int lanes)
+    public void Prepare(int tokens, int cols, int lanes, bool quads = false)
     {
+        QuadLayout = quads;
         Tokens = tokens;
         Lanes = lanes;
         Blocks = Q8Block.PaddedLength(cols) / Q8Block.Size;
@@ -59,6 +68,9 @@ internal sealed unsafe class Q8TokenLanes
     /// <summary>Group g's value pairs: block b, pair j, lane l at [(b * 16 + j) * Lanes + l].</summary>
     public int* Pairs(int group) => _pairs.Pointer + (long)group * Blocks * PairsPerBlock * Lanes;
 
+    /// <summary>Group g's quads (quad layout): block b, quad j, lane l at [(b * 16 + j) * Lanes + l], the magnitudes at [(b * 16 + 8 + j) * Lanes + l].</summary>
+    public int* Quads(int group) => Pairs(group);
+
     /// <summary>Group g's block scales: block b, lane l at [b * Lanes + l].</summary>
     public float* Scales(int group) => _scales.Pointer + (long)group * Blocks * Lanes;
 
@@ -86,6 +98,19 @@ internal sealed unsafe class Q8TokenLanes
                 }
 
                 scales[b * Lanes + lane] = Q8Block.QuantizeActivations(block, out var q);
+                if (QuadLayout)
+                {
+                    q.AsInt32().Store(quants);
+                    Vector256.Abs(q).AsInt32().Store(quants + QuadsPerBlock);
+                    int* quadTarget = pairs + b * PairsPerBlock * Lanes + lane;
+                    for (int j = 0; j < PairsPerBlock; j++)
+                    {
+                        quadTarget[j * Lanes] = quants[j];
+                    }
+
+                    continue;
+                }
+
                 var (low, high) = Vector256.Widen(q);
                 low.AsInt32().Store(quants);
                 high.AsInt32().Store(quants + PairsPerBlock / 2);

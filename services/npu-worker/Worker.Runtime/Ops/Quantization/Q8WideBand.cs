@@ -1,14 +1,17 @@
 namespace Worker.Runtime.Ops.Quantization;
 
 /// <summary>
-/// One thread's copy of a band of Q8_0 weight rows for the lane tiles (<see cref="IQ8LaneTiles"/>): the quants
-/// widened to int16 (the madd operand; widened once per band, not once per token group) and the block scales as fp32.
-/// Rows are padded with zeros up to a whole number of tiles. Buffers grow to the largest band seen and are reused.
+/// One thread's copy of a band of Q8_0 weight rows for the lane tiles: for <see cref="Q8LaneTilesAvx512"/> the quants
+/// widened to int16 (the madd operand; widened once per band, not once per token group) and the block scales as fp32
+/// (<see cref="Load"/>); for <see cref="Q8ByteLaneTilesAvx2"/>, which reads the int8 rows in place, the scales only
+/// (<see cref="LoadScales"/>) and a zero-padded copy of a last partial tile (<see cref="PaddedRows"/>). Rows are padded
+/// with zeros up to a whole number of tiles. Buffers grow to the largest band seen and are reused.
 /// </summary>
 internal sealed unsafe class Q8WideBand
 {
     private AlignedBuffer<short> _quants = AlignedBuffer<short>.Empty;
     private AlignedBuffer<float> _scales = AlignedBuffer<float>.Empty;
+    private AlignedBuffer<sbyte> _rows = AlignedBuffer<sbyte>.Empty;
 
     /// <summary>Row r's quants at Quants + r * <see cref="RowStride"/> (the weight's padded row length).</summary>
     public short* Quants => _quants.Pointer;
@@ -20,11 +23,10 @@ internal sealed unsafe class Q8WideBand
 
     public int ScaleStride { get; private set; }
 
-    /// <summary>Loads rows [first, first + rows) of w for TTiles, zero rows after them up to a whole tile.</summary>
-    public void Load<TTiles>(WeightMatrix w, int first, int rows)
-        where TTiles : struct, IQ8LaneTiles
+    /// <summary>Loads rows [first, first + rows) of w for <see cref="Q8LaneTilesAvx512"/>, zero rows after them up to a whole tile.</summary>
+    public void Load(WeightMatrix w, int first, int rows)
     {
-        int rowMultiple = TTiles.Rows;
+        const int rowMultiple = Q8LaneTilesAvx512.Rows;
         int kp = w.Q8RowLength;
         int blocks = kp / Q8Block.Size;
         RowStride = kp;
@@ -42,11 +44,55 @@ internal sealed unsafe class Q8WideBand
 
         for (int r = 0; r < rows; r++)
         {
-            TTiles.Widen(w.Q8Row(first + r), Quants + (long)r * kp, kp);
+            Q8LaneTilesAvx512.Widen(w.Q8Row(first + r), Quants + (long)r * kp, kp);
             Q8Block.ToSingle(w.Q8RowScales(first + r), blocks, Scales + r * ScaleStride);
         }
 
         new Span<short>(Quants + (long)rows * kp, (padded - rows) * kp).Clear();
         new Span<float>(Scales + rows * ScaleStride, (padded - rows) * ScaleStride).Clear();
+    }
+
+    /// <summary>Only the block scales of rows [first, first + rows) as floats, zero rows after them up to a whole tile.</summary>
+    public void LoadScales(WeightMatrix w, int first, int rows, int rowMultiple)
+    {
+        int blocks = w.Q8RowLength / Q8Block.Size;
+        ScaleStride = (blocks + 7) / 8 * 8;
+        int padded = (rows + rowMultiple - 1) / rowMultiple * rowMultiple;
+        if (_scales.Length < padded * ScaleStride)
+        {
+            _scales = new AlignedBuffer<float>(padded * ScaleStride);
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            Q8Block.ToSingle(w.Q8RowScales(first + r), blocks, Scales + r * ScaleStride);
+        }
+
+        new Span<float>(Scales + rows * ScaleStride, (padded - rows) * ScaleStride).Clear();
+    }
+
+    /// <summary>Rows [first, first + rows) of w's int8 quants copied one after another (Q8RowLength apart), zero rows after them up to rowMultiple.</summary>
+    public sbyte* PaddedRows(WeightMatrix w, int first, int rows, int rowMultiple)
+    {
+        int kp = w.Q8RowLength;
+        if (_rows.Length < rowMultiple * kp)
+        {
+            _rows = new AlignedBuffer<sbyte>(rowMultiple * kp);
+        }
+
+        for (int r = 0; r < rowMultiple; r++)
+        {
+            var target = new Span<sbyte>(_rows.Pointer + (long)r * kp, kp);
+            if (r < rows)
+            {
+                new ReadOnlySpan<sbyte>(w.Q8Row(first + r), kp).CopyTo(target);
+            }
+            else
+            {
+                target.Clear();
+            }
+        }
+
+        return _rows.Pointer;
     }
 }
