@@ -57,33 +57,10 @@ internal static unsafe class Q8ByteLaneTilesAvx2
                     ay = Vector256.Load(xb + (Q8TokenLanes.QuadsPerBlock + j) * Lanes).AsByte();
                 }
 
-                var q = Vector256.Create(*(int*)(w + o)).AsSByte();
-                i0 += Quad(q, x, ax, ones);
-                if (two)
-                {
-                    j0 += Quad(q, y, ay, ones);
-                }
-
-                q = Vector256.Create(*(int*)(w1 + o)).AsSByte();
-                i1 += Quad(q, x, ax, ones);
-                if (two)
-                {
-                    j1 += Quad(q, y, ay, ones);
-                }
-
-                q = Vector256.Create(*(int*)(w2 + o)).AsSByte();
-                i2 += Quad(q, x, ax, ones);
-                if (two)
-                {
-                    j2 += Quad(q, y, ay, ones);
-                }
-
-                q = Vector256.Create(*(int*)(w3 + o)).AsSByte();
-                i3 += Quad(q, x, ax, ones);
-                if (two)
-                {
-                    j3 += Quad(q, y, ay, ones);
-                }
+                RowStep(w + o, x, ax, y, ay, two, ones, ref i0, ref j0);
+                RowStep(w1 + o, x, ax, y, ay, two, ones, ref i1, ref j1);
+                RowStep(w2 + o, x, ax, y, ay, two, ones, ref i2, ref j2);
+                RowStep(w3 + o, x, ax, y, ay, two, ones, ref i3, ref j3);
             }
 
             var d = Vector256.Load(dx + b * Lanes);
@@ -99,6 +76,19 @@ internal static unsafe class Q8ByteLaneTilesAvx2
                 Accumulate(resultB + 16, j2, e * dw[b + 2 * dwStride]);
                 Accumulate(resultB + 24, j3, e * dw[b + 3 * dwStride]);
             }
+        }
+    }
+
+    /// <summary>One row's step: its next four quants broadcast, into group a's sums and, with two groups, group b's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowStep(sbyte* row, Vector256<sbyte> x, Vector256<byte> absX, Vector256<sbyte> y, Vector256<byte> absY, bool two,
+        Vector256<short> ones, ref Vector256<int> sumA, ref Vector256<int> sumB)
+    {
+        var q = Vector256.Create(*(int*)row).AsSByte();
+        sumA += Quad(q, x, absX, ones);
+        if (two)
+        {
+            sumB += Quad(q, y, absY, ones);
         }
     }
 
