@@ -18,10 +18,10 @@ public sealed class ServeBench : IAsyncDisposable
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// How long untimed rounds run before the first timed one. After one warm-up round the runtime's tiered-compilation
-    /// threads still took 15% of both cores over the next 20 s (perf, system-wide, 2-core machine: every service
-    /// re-compiling its hot methods), while the in-process rounds the end-to-end rate is set against had run for
-    /// minutes; the first timed round was the slowest in every run.
+    /// How long untimed rounds run before the first timed one, so the timed rounds meet the services as a running
+    /// server does (connections open, buffers grown) and as warm as the in-process rounds they are set against. When
+    /// the services still compiled in tiers, one warm-up round left their tiered-compilation threads 15% of both cores
+    /// for the next 20 s; they now compile each method once, optimized (Directory.Build.props).
     /// </summary>
     private static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(20);
 
@@ -58,8 +58,7 @@ public sealed class ServeBench : IAsyncDisposable
         {
             await cluster.WaitUntilReadyAsync(StartTimeout, cancellationToken);
             string model = await cluster.ModelNameAsync(cancellationToken);
-            // Untimed rounds for WarmUpTime: the services compile their hot paths at tier 1 in the background for
-            // many seconds after their first requests, and the in-process rounds they are set against ran warm.
+            // Untimed rounds for WarmUpTime (see there).
             var warmUp = Stopwatch.StartNew();
             var prompts = BenchPrompts.For(shape.ConcurrentSequences, shape.PromptTokens, vocabSize);
             progress($"warm-up: untimed rounds of {shape.ConcurrentSequences} streams for {WarmUpTime.TotalSeconds:F0} s");
