@@ -1,164 +1,138 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Worker.Runtime.Ops;
 
 /// <summary>
-/// Attention scores as a small GEMM over a tile of cached keys given by pointer (the block table decides where
-/// each position lives): one query head (or two sharing each key load) against 8 keys at once, the 8 dot
-/// products reduced together by a transpose-add tree.
+/// Attention scores of one KV block's keys, stored transposed (<see cref="KvLayer.KeyColumns"/>: element i of the
+/// block's keys side by side), against the query heads that share them: a vector of accumulators holds 16 keys (8 on
+/// the AVX2 path) of one head, and each key element costs one load for up to eight heads and one FMA per head with
+/// the head's element broadcast. No horizontal sums, and any head size: the loop runs over the head's elements.
+/// Replaced 8-key tiles over row-major keys reduced by a transpose-add tree (4-8x more instructions per key).
 /// </summary>
 internal static unsafe class AttentionScores
 {
-    /// <summary>Keys scored together by <see cref="ScoreEight"/>.</summary>
-    public const int ScoreTile = 8;
+    /// <summary>Keys of one 512-bit vector; <see cref="KvLayer.KeyPitch"/> is a multiple of it.</summary>
+    public const int Lanes = 16;
 
-    /// <summary>dot(query, keys[p]) for p in 0..7, over d floats.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> ScoreEight(float* query, float** keys, int d)
+    /// <summary>Query heads scored per pass over a block's keys (accumulators: 8 vectors).</summary>
+    private const int HeadsPerPass = 8;
+
+    /// <summary>
+    /// scores[g * scoreStride + p] = scale * dot(query head g, key p) for the heads g &lt; heads (queries d apart) and the
+    /// block's lanes p &lt; count rounded up to whole vectors (at most the pitch; lanes past the block's written keys hold
+    /// whatever the memory held, and their scores are not to be read).
+    /// </summary>
+    public static void ScoreBlock(float* queries, int d, int heads, float* keyColumns, int pitch, int count, float scale, float* scores, int scoreStride, bool wide)
     {
-        float* k0 = keys[0], k1 = keys[1], k2 = keys[2], k3 = keys[3];
-        float* k4 = keys[4], k5 = keys[5], k6 = keys[6], k7 = keys[7];
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        Vector256<float> a4 = default, a5 = default, a6 = default, a7 = default;
-        int i = 0;
-        for (; i + 8 <= d; i += 8)
+        for (int g = 0; g < heads; g += HeadsPerPass)
         {
-            var q = Vector256.Load(query + i);
-            a0 = Vector256.FusedMultiplyAdd(q, Vector256.Load(k0 + i), a0);
-            a1 = Vector256.FusedMultiplyAdd(q, Vector256.Load(k1 + i), a1);
-            a2 = Vector256.FusedMultiplyAdd(q, Vector256.Load(k2 + i), a2);
-            a3 = Vector256.FusedMultiplyAdd(q, Vector256.Load(k3 + i), a3);
-            a4 = Vector256.FusedMultiplyAdd(q, Vector256.Load(k4 + i), a4);
-            a5 = Vector256.FusedMultiplyAdd(q, Vector256.Load(k5 + i), a5);
-            a6 = Vector256.FusedMultiplyAdd(q, Vector256.Load(k6 + i), a6);
-            a7 = Vector256.FusedMultiplyAdd(q, Vector256.Load(k7 + i), a7);
-        }
-
-        var sums = SumEach(a0, a1, a2, a3, a4, a5, a6, a7);
-        if (i < d)
-        {
-            sums += ScalarTail(query, keys, i, d);
-        }
-
-        return sums;
-    }
-
-    /// <summary>ScoreEight for two query heads sharing each key load: 16 accumulators (needs 32 vector registers).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ScoreEightTwice(float* query0, float* query1, float** keys, int d, out Vector256<float> scores0, out Vector256<float> scores1)
-    {
-        float* k0 = keys[0], k1 = keys[1], k2 = keys[2], k3 = keys[3];
-        float* k4 = keys[4], k5 = keys[5], k6 = keys[6], k7 = keys[7];
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        Vector256<float> a4 = default, a5 = default, a6 = default, a7 = default;
-        Vector256<float> b0 = default, b1 = default, b2 = default, b3 = default;
-        Vector256<float> b4 = default, b5 = default, b6 = default, b7 = default;
-        int i = 0;
-        for (; i + 8 <= d; i += 8)
-        {
-            var q = Vector256.Load(query0 + i);
-            var r = Vector256.Load(query1 + i);
-            var k = Vector256.Load(k0 + i);
-            a0 = Vector256.FusedMultiplyAdd(q, k, a0);
-            b0 = Vector256.FusedMultiplyAdd(r, k, b0);
-            k = Vector256.Load(k1 + i);
-            a1 = Vector256.FusedMultiplyAdd(q, k, a1);
-            b1 = Vector256.FusedMultiplyAdd(r, k, b1);
-            k = Vector256.Load(k2 + i);
-            a2 = Vector256.FusedMultiplyAdd(q, k, a2);
-            b2 = Vector256.FusedMultiplyAdd(r, k, b2);
-            k = Vector256.Load(k3 + i);
-            a3 = Vector256.FusedMultiplyAdd(q, k, a3);
-            b3 = Vector256.FusedMultiplyAdd(r, k, b3);
-            k = Vector256.Load(k4 + i);
-            a4 = Vector256.FusedMultiplyAdd(q, k, a4);
-            b4 = Vector256.FusedMultiplyAdd(r, k, b4);
-            k = Vector256.Load(k5 + i);
-            a5 = Vector256.FusedMultiplyAdd(q, k, a5);
-            b5 = Vector256.FusedMultiplyAdd(r, k, b5);
-            k = Vector256.Load(k6 + i);
-            a6 = Vector256.FusedMultiplyAdd(q, k, a6);
-            b6 = Vector256.FusedMultiplyAdd(r, k, b6);
-            k = Vector256.Load(k7 + i);
-            a7 = Vector256.FusedMultiplyAdd(q, k, a7);
-            b7 = Vector256.FusedMultiplyAdd(r, k, b7);
-        }
-
-        scores0 = SumEach(a0, a1, a2, a3, a4, a5, a6, a7);
-        scores1 = SumEach(b0, b1, b2, b3, b4, b5, b6, b7);
-        if (i < d)
-        {
-            scores0 += ScalarTail(query0, keys, i, d);
-            scores1 += ScalarTail(query1, keys, i, d);
-        }
-    }
-
-    /// <summary>[sum(a0), ..., sum(a7)]: 8 horizontal sums for the price of about one.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> SumEach(
-        Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3,
-        Vector256<float> a4, Vector256<float> a5, Vector256<float> a6, Vector256<float> a7)
-    {
-        if (Avx.IsSupported)
-        {
-            // hadd pairs within each 128-bit lane twice, leaving each vector's half-sums in its lane; then
-            // adding the low lanes to the high lanes finishes all eight sums.
-            var ab = Avx.HorizontalAdd(a0, a1);
-            var cd = Avx.HorizontalAdd(a2, a3);
-            var ef = Avx.HorizontalAdd(a4, a5);
-            var gh = Avx.HorizontalAdd(a6, a7);
-            var abcd = Avx.HorizontalAdd(ab, cd);
-            var efgh = Avx.HorizontalAdd(ef, gh);
-            return Avx.Permute2x128(abcd, efgh, 0x20) + Avx.Permute2x128(abcd, efgh, 0x31);
-        }
-
-        return Vector256.Create(
-            Vector256.Sum(a0), Vector256.Sum(a1), Vector256.Sum(a2), Vector256.Sum(a3),
-            Vector256.Sum(a4), Vector256.Sum(a5), Vector256.Sum(a6), Vector256.Sum(a7));
-    }
-
-    private static Vector256<float> ScalarTail(float* query, float** keys, int from, int d)
-    {
-        var tail = Vector256<float>.Zero;
-        for (int p = 0; p < ScoreTile; p++)
-        {
-            float sum = 0;
-            for (int i = from; i < d; i++)
+            int n = Math.Min(HeadsPerPass, heads - g);
+            float* q = queries + (long)g * d;
+            float* s = scores + (long)g * scoreStride;
+            if (wide)
             {
-                sum += query[i] * keys[p][i];
+                for (int lane = 0; lane < count; lane += Vector512<float>.Count)
+                {
+                    Pass<Wide>(n, q, d, keyColumns + lane, pitch, scale, s + lane, scoreStride);
+                }
             }
-
-            tail = tail.WithElement(p, sum);
+            else
+            {
+                for (int lane = 0; lane < count; lane += Vector256<float>.Count)
+                {
+                    Pass<Narrow>(n, q, d, keyColumns + lane, pitch, scale, s + lane, scoreStride);
+                }
+            }
         }
-
-        return tail;
     }
 
-    /// <summary>dot(a, b) over n floats, for the positions left over after the 8-key tiles.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Dot(float* a, float* b, int n)
+    private static void Pass<TVector>(int heads, float* q, int d, float* keys, int pitch, float scale, float* scores, int scoreStride)
+        where TVector : struct, IScoreVector<TVector>
     {
-        Vector256<float> s0 = default, s1 = default;
-        int i = 0;
-        for (; i + 16 <= n; i += 16)
+        switch (heads)
         {
-            s0 = Vector256.FusedMultiplyAdd(Vector256.Load(a + i), Vector256.Load(b + i), s0);
-            s1 = Vector256.FusedMultiplyAdd(Vector256.Load(a + i + 8), Vector256.Load(b + i + 8), s1);
+            case 8: Heads<TVector, TileCount8>(q, d, keys, pitch, scale, scores, scoreStride); break;
+            case 7: Heads<TVector, TileCount7>(q, d, keys, pitch, scale, scores, scoreStride); break;
+            case 6: Heads<TVector, TileCount6>(q, d, keys, pitch, scale, scores, scoreStride); break;
+            case 5: Heads<TVector, TileCount5>(q, d, keys, pitch, scale, scores, scoreStride); break;
+            case 4: Heads<TVector, TileCount4>(q, d, keys, pitch, scale, scores, scoreStride); break;
+            case 3: Heads<TVector, TileCount3>(q, d, keys, pitch, scale, scores, scoreStride); break;
+            case 2: Heads<TVector, TileCount2>(q, d, keys, pitch, scale, scores, scoreStride); break;
+            default: Heads<TVector, TileCount1>(q, d, keys, pitch, scale, scores, scoreStride); break;
+        }
+    }
+
+    /// <summary>One vector of keys against THeads query heads (compiled per count: the unused accumulators vanish).</summary>
+    private static void Heads<TVector, THeads>(float* q, int d, float* keys, int pitch, float scale, float* scores, int scoreStride)
+        where TVector : struct, IScoreVector<TVector>
+        where THeads : struct, ITileCount
+    {
+        int n = THeads.Value;
+        TVector a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        float* q1 = q + d, q2 = q1 + d, q3 = q2 + d, q4 = q3 + d, q5 = q4 + d, q6 = q5 + d, q7 = q6 + d;
+        for (int i = 0; i < d; i++)
+        {
+            var k = TVector.Load(keys + (long)i * pitch);
+            a0 = TVector.MultiplyAdd(k, q[i], a0);
+            if (n > 1) a1 = TVector.MultiplyAdd(k, q1[i], a1);
+            if (n > 2) a2 = TVector.MultiplyAdd(k, q2[i], a2);
+            if (n > 3) a3 = TVector.MultiplyAdd(k, q3[i], a3);
+            if (n > 4) a4 = TVector.MultiplyAdd(k, q4[i], a4);
+            if (n > 5) a5 = TVector.MultiplyAdd(k, q5[i], a5);
+            if (n > 6) a6 = TVector.MultiplyAdd(k, q6[i], a6);
+            if (n > 7) a7 = TVector.MultiplyAdd(k, q7[i], a7);
         }
 
-        for (; i + 8 <= n; i += 8)
-        {
-            s0 = Vector256.FusedMultiplyAdd(Vector256.Load(a + i), Vector256.Load(b + i), s0);
-        }
+        a0.StoreScaled(scale, scores);
+        if (n > 1) a1.StoreScaled(scale, scores + scoreStride);
+        if (n > 2) a2.StoreScaled(scale, scores + 2 * scoreStride);
+        if (n > 3) a3.StoreScaled(scale, scores + 3 * scoreStride);
+        if (n > 4) a4.StoreScaled(scale, scores + 4 * scoreStride);
+        if (n > 5) a5.StoreScaled(scale, scores + 5 * scoreStride);
+        if (n > 6) a6.StoreScaled(scale, scores + 6 * scoreStride);
+        if (n > 7) a7.StoreScaled(scale, scores + 7 * scoreStride);
+    }
 
-        float sum = Vector256.Sum(s0 + s1);
-        for (; i < n; i++)
-        {
-            sum += a[i] * b[i];
-        }
+    /// <summary>The vector width of a path, so one scoring kernel serves both.</summary>
+    private interface IScoreVector<TSelf>
+        where TSelf : struct, IScoreVector<TSelf>
+    {
+        static abstract TSelf Load(float* source);
 
-        return sum;
+        /// <summary>keys * broadcast(q) + accumulator.</summary>
+        static abstract TSelf MultiplyAdd(TSelf keys, float q, TSelf accumulator);
+
+        void StoreScaled(float scale, float* destination);
+    }
+
+    private struct Wide : IScoreVector<Wide>
+    {
+        private Vector512<float> _v;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Wide Load(float* source) => new() { _v = Vector512.Load(source) };
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Wide MultiplyAdd(Wide keys, float q, Wide accumulator) =>
+            new() { _v = Vector512.FusedMultiplyAdd(keys._v, Vector512.Create(q), accumulator._v) };
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void StoreScaled(float scale, float* destination) => (_v * scale).Store(destination);
+    }
+
+    private struct Narrow : IScoreVector<Narrow>
+    {
+        private Vector256<float> _v;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Narrow Load(float* source) => new() { _v = Vector256.Load(source) };
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Narrow MultiplyAdd(Narrow keys, float q, Narrow accumulator) =>
+            new() { _v = Vector256.FusedMultiplyAdd(keys._v, Vector256.Create(q), accumulator._v) };
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void StoreScaled(float scale, float* destination) => (_v * scale).Store(destination);
     }
 }

@@ -50,11 +50,11 @@ internal sealed unsafe class AttentionSegments(int workers)
         return segments;
     }
 
-    /// <summary>Positions per segment of a context, a multiple of the 8-key score tile.</summary>
+    /// <summary>Positions per segment of a context, a multiple of the 16 keys a score vector holds.</summary>
     public static int Length(int context, int segments)
     {
         int length = (context + segments - 1) / segments;
-        return (length + AttentionScores.ScoreTile - 1) / AttentionScores.ScoreTile * AttentionScores.ScoreTile;
+        return (length + AttentionScores.Lanes - 1) / AttentionScores.Lanes * AttentionScores.Lanes;
     }
 
     /// <summary>Partial results of chunk (pair * segments + segment): group query heads of headDim outputs.</summary>

@@ -8,8 +8,9 @@ namespace Worker.Runtime.Ops;
 /// <summary>
 /// softmax(q k^T / sqrt(d)) v per token over positions 0..pos of its own sequence, reading K and V through
 /// the sequence's block table. One chunk = (token, KV head, context segment): the query heads sharing a KV
-/// head are scored together while a tile of keys sits in L1 (<see cref="AttentionScores"/>: 8 keys per
-/// reduction; <see cref="AttentionValues"/>: 64 value rows per register-resident output). When tokens x KV
+/// head are scored together, a KV block at a time, against its keys stored transposed (<see cref="AttentionScores"/>:
+/// 16 or 8 keys per vector, up to eight heads per pass; <see cref="AttentionValues"/>: 64 value rows per
+/// register-resident output). When tokens x KV
 /// heads are too few to keep every thread busy (decode), long contexts are split into segments
 /// (flash-decoding): each segment leaves its own max, exp-sum and unnormalised output, merged afterwards by
 /// log-sum-exp (<see cref="AttentionSegments"/>).
@@ -19,25 +20,18 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
     /// <summary>Value rows whose weighted sum is accumulated per output load/store.</summary>
     private const int ValueTile = 64;
 
-    /// <summary>
-    /// How far ahead of the score tile its keys are read (software prefetch; the values read one value tile ahead).
-    /// A sequence's blocks lie anywhere, and the hardware prefetchers do not cross into the next block's page. One token
-    /// at context 4000, every layer's KV from memory (Zen 5, 2 threads, alternated with the kernel without prefetch):
-    /// 0.30-0.32 ms a layer against 0.39-0.42; at context 192, 13-14 us against 15-39. Two or eight tiles ahead
-    /// measured the same.
-    /// </summary>
-    private const int PrefetchKeys = 2 * AttentionScores.ScoreTile;
-
     /// <summary>Query heads whose outputs <see cref="AttentionValues.AccumulateValuesFour"/> sums in one pass.</summary>
     private const int WideHeads = 4;
 
     private readonly ComputeThreadPool _pool;
-    private readonly bool _wideValues;
+    /// <summary>The AVX-512 path: 16 keys per score vector and four heads per 512-bit value pass.</summary>
+    private readonly bool _wide;
     /// <summary>Per-thread scores and padding-head outputs, on cache lines of their own (<see cref="AlignedBuffer{T}"/>).</summary>
     private readonly AlignedBuffer<float>[] _scratch;
     private readonly AlignedBuffer<float>[] _paddingOutputs;
     private readonly float[] _zeroWeights = GC.AllocateArray<float>(ValueTile, pinned: true);
     private readonly int _maxContext;
+    private readonly int _queryHeadsPerKvHead;
     private readonly AttentionSegments _segments;
     private float* _query;
     private float* _output;
@@ -61,11 +55,12 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
     public CpuPagedAttentionKernel(ComputeThreadPool pool, int maxContextLength, int queryHeadsPerKvHead, CpuIsa isa)
     {
         _pool = pool;
-        _wideValues = isa == CpuIsa.Avx512;
+        _wide = isa == CpuIsa.Avx512;
         _paddingOutputs = [.. Enumerable.Repeat(AlignedBuffer<float>.Empty, pool.WorkerCount)];
         _maxContext = maxContextLength;
         _segments = new AttentionSegments(pool.WorkerCount);
-        _scratch = [.. Enumerable.Range(0, pool.WorkerCount).Select(_ => new AlignedBuffer<float>(maxContextLength * queryHeadsPerKvHead))];
+        _scratch = [.. Enumerable.Repeat(AlignedBuffer<float>.Empty, pool.WorkerCount)];
+        _queryHeadsPerKvHead = queryHeadsPerKvHead;
     }
 
     public void Attend(ReadOnlySpan<float> query, Span<float> output, ForwardBatch batch, KvLayer kv, int numHeads)
@@ -79,6 +74,7 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
             _batch = batch;
             _kv = kv;
             _numHeads = numHeads;
+            EnsureScoreScratch(numHeads / kv.NumKvHeads, kv);
             _segmentCount = _segments.Plan(batch, kv.NumKvHeads, numHeads / kv.NumKvHeads, kv.HeadDim);
             _pool.Run(this, pairs * _segmentCount);
             if (_segmentCount > 1)
@@ -146,6 +142,42 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
         }
     }
 
+    /// <summary>
+    /// Scores of a group's heads over a context, each head's row long enough for whole blocks from the one holding the
+    /// first position (<see cref="ScoreStride"/>). Grown here, before the threads run, for the block size in use.
+    /// </summary>
+    private void EnsureScoreScratch(int group, KvLayer kv)
+    {
+        long floats = (long)Math.Max(group, _queryHeadsPerKvHead) * ScoreStride(0, _maxContext, kv);
+        if (_scratch[0].Length < floats)
+        {
+            for (int w = 0; w < _scratch.Length; w++)
+            {
+                _scratch[w] = new AlignedBuffer<float>(checked((int)floats));
+            }
+        }
+    }
+
+    /// <summary>Floats per head row of scores for positions [start, end): whole blocks from start's, the last one's lanes padded.</summary>
+    private static int ScoreStride(int start, int end, KvLayer kv)
+    {
+        int first = start - start % kv.BlockSize;
+        int blocks = (end - first + kv.BlockSize - 1) / kv.BlockSize;
+        return (blocks - 1) * kv.BlockSize + kv.KeyPitch;
+    }
+
+    /// <summary>
+    /// Reads the next block's keys into L1 while this block's are scored: a sequence's blocks lie anywhere, and the
+    /// hardware prefetchers do not cross into the next block's page.
+    /// </summary>
+    private static void Prefetch(byte* bytes, int count)
+    {
+        for (int i = 0; i < count; i += 64)
+        {
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(bytes + i);
+        }
+    }
+
     /// <summary>This worker's scratch for a padding head's output (never read), grown to the head size.</summary>
     private float* PaddingOutput(int workerIndex, int d)
     {
@@ -172,52 +204,39 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
             return;
         }
 
-        var rows = new SlotRows(batch.BlockTable(batch.SequenceOfToken[token]), kv, kvHead);
+        var blockTable = batch.BlockTable(batch.SequenceOfToken[token]);
+        var rows = new SlotRows(blockTable, kv, kvHead);
         float** tile = stackalloc float*[ValueTile];
         float scale = 1f / MathF.Sqrt(d);
-        var scaleVector = Vector256.Create(scale);
-        int j = start;
-        float** ahead = stackalloc float*[AttentionScores.ScoreTile];
         float** valuesAhead = stackalloc float*[ValueTile];
         float** wideOutputs = stackalloc float*[WideHeads];
         float** wideWeights = stackalloc float*[WideHeads];
         float* paddingOutput = PaddingOutput(workerIndex, d);
         float* zeroWeights = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_zeroWeights));
-        for (; j + AttentionScores.ScoreTile <= end; j += AttentionScores.ScoreTile)
+
+        // Scores block by block from the block holding start; row g of the scores starts at that block's first position,
+        // so position j's score is at scores[g * stride + lead + (j - start)].
+        int blockSize = kv.BlockSize;
+        int firstBlockStart = start - start % blockSize;
+        int lead = start - firstBlockStart;
+        int stride = ScoreStride(start, end, kv);
+        int keyBytes = d * kv.KeyPitch * sizeof(float);
+        for (int b = firstBlockStart; b < end; b += blockSize)
         {
-            rows.Resolve(kv.Keys, j, AttentionScores.ScoreTile, tile);
-            if (j + PrefetchKeys + AttentionScores.ScoreTile <= end)
+            if (b + blockSize < end)
             {
-                rows.Resolve(kv.Keys, j + PrefetchKeys, AttentionScores.ScoreTile, ahead);
-                Prefetch(ahead, AttentionScores.ScoreTile, d);
+                Prefetch((byte*)kv.KeyColumns(blockTable[(b + blockSize) / blockSize], kvHead), keyBytes);
             }
 
-            int g = 0;
-            for (; g + 2 <= group; g += 2)
-            {
-                AttentionScores.ScoreEightTwice(query + g * d, query + (g + 1) * d, tile, d, out var s0, out var s1);
-                (s0 * scaleVector).Store(scores + g * length + (j - start));
-                (s1 * scaleVector).Store(scores + (g + 1) * length + (j - start));
-            }
-
-            for (; g < group; g++)
-            {
-                (AttentionScores.ScoreEight(query + g * d, tile, d) * scaleVector).Store(scores + g * length + (j - start));
-            }
+            int count = Math.Min(blockSize, end - b);
+            AttentionScores.ScoreBlock(query, d, group, kv.KeyColumns(blockTable[b / blockSize], kvHead), kv.KeyPitch, count, scale,
+                scores + (b - firstBlockStart), stride, _wide);
         }
 
-        for (; j < end; j++)
-        {
-            rows.Resolve(kv.Keys, j, 1, tile);
-            for (int g = 0; g < group; g++)
-            {
-                scores[g * length + (j - start)] = AttentionScores.Dot(query + g * d, tile[0], d) * scale;
-            }
-        }
-
+        scores += lead;
         for (int g = 0; g < group; g++)
         {
-            var row = new Span<float>(scores + g * length, length);
+            var row = new Span<float>(scores + g * stride, length);
             float max = TensorPrimitives.Max(row);
             TensorPrimitives.Subtract(row, max, row);
             TensorPrimitives.Exp(row, row);
@@ -225,7 +244,7 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
             sums[g] = TensorPrimitives.Sum(row);
         }
 
-        for (j = start; j < end; j += ValueTile)
+        for (int j = start; j < end; j += ValueTile)
         {
             int count = Math.Min(ValueTile, end - j);
             rows.Resolve(kv.Values, j, count, tile);
@@ -237,7 +256,7 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
             }
 
             int g = 0;
-            if (_wideValues && d % 64 == 0)
+            if (_wide && d % 64 == 0)
             {
                 for (; g + WideHeads - 1 <= group; g += WideHeads)
                 {
@@ -245,7 +264,7 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
                     {
                         bool padding = g + h >= group;
                         wideOutputs[h] = padding ? paddingOutput : output + (g + h) * d;
-                        wideWeights[h] = padding ? zeroWeights : scores + (g + h) * length + (j - start);
+                        wideWeights[h] = padding ? zeroWeights : scores + (g + h) * stride + (j - start);
                     }
 
                     AttentionValues.AccumulateValuesFour(wideOutputs, wideWeights, tile, count, d);
@@ -255,12 +274,12 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
             for (; g + 2 <= group; g += 2)
             {
                 AttentionValues.AccumulateValuesTwice(
-                    output + g * d, output + (g + 1) * d, scores + g * length + (j - start), scores + (g + 1) * length + (j - start), tile, count, d);
+                    output + g * d, output + (g + 1) * d, scores + g * stride + (j - start), scores + (g + 1) * stride + (j - start), tile, count, d);
             }
 
             for (; g < group; g++)
             {
-                AttentionValues.AccumulateValues(output + g * d, scores + g * length + (j - start), tile, count, d);
+                AttentionValues.AccumulateValues(output + g * d, scores + g * stride + (j - start), tile, count, d);
             }
         }
     }

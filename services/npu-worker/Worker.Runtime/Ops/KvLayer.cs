@@ -4,12 +4,20 @@ using System.Runtime.InteropServices;
 namespace Worker.Runtime.Ops;
 
 /// <summary>
-/// One layer's paged KV memory: K and V each [numBlocks, numKvHeads, blockSize, headDim] fp32, a block holding
-/// blockSize consecutive positions, each KV head's rows side by side in it. Attention reads one head's rows of a
-/// sequence's blocks, so each block gives it blockSize * headDim contiguous floats (4 KiB on the 0.5B sizes: one page,
-/// which the hardware prefetchers stream). With a slot's heads side by side instead, a head's rows were every other
-/// 256 bytes over 8 KiB: reading them alone, block by block in a random order, ran at 8 GB/s on the 2-core Zen 5,
-/// and a 4000-token decode attention took 0.41 ms a layer from memory.
+/// One layer's paged KV memory, a block holding blockSize consecutive positions, each KV head's part of it contiguous:
+/// - V is [numBlocks, numKvHeads, blockSize, headDim] fp32: the value rows of a head's positions one after another.
+/// - K is [numBlocks, numKvHeads, headDim, <see cref="KeyPitch"/>] fp32, transposed within the block: element i of every
+///   position's key side by side, so one vector load holds element i of 16 (or 8) keys and attention scores a block's
+///   keys against a query head with one FMA per element, no horizontal sums (<see cref="AttentionScores"/>). The pitch
+///   pads blockSize to whole 512-bit vectors; the padding lanes are never written and their scores never read.
+/// Each head's part of a block is contiguous (4 KiB of K and 4 KiB of V on the 0.5B sizes). With a slot's heads side by
+/// side instead, a head's rows were every other 256 bytes over 8 KiB, and a 4000-token decode attention took 0.41 ms a
+/// layer from memory (0.30 since). Pieces this short still read slowly from memory: summing each (token, head)'s K and
+/// V blocks of 16 sequences at context 150 read 6-8 GB/s on the 2-core Zen 5 (two threads; 11 GB/s with their blocks
+/// adjacent and in 2 MiB pages) while a long stream read 40-50. So decode attention over many or long sequences waits
+/// on memory: the transposed keys made it 20-28% faster with the KV in cache (one layer repeated: 16 sequences at
+/// context 150, 104 to 74-85 us; one at 4000, 155 to 108-130 us), 10% faster at one sequence of context 150 in the
+/// decode step (0.40 to 0.36 ms for 24 layers), and no faster for 16 sequences with every layer's KV from memory.
 /// Memory is pinned and uninitialised: only slots written by a step are ever read.
 /// </summary>
 public sealed unsafe class KvLayer
@@ -23,9 +31,9 @@ public sealed unsafe class KvLayer
         BlockSize = blockSize;
         NumKvHeads = numKvHeads;
         HeadDim = headDim;
-        int length = checked(numBlocks * blockSize * numKvHeads * headDim);
-        _keys = GC.AllocateUninitializedArray<float>(length, pinned: true);
-        _values = GC.AllocateUninitializedArray<float>(length, pinned: true);
+        KeyPitch = (blockSize + AttentionScores.Lanes - 1) / AttentionScores.Lanes * AttentionScores.Lanes;
+        _keys = GC.AllocateUninitializedArray<float>(checked(numBlocks * numKvHeads * headDim * KeyPitch), pinned: true);
+        _values = GC.AllocateUninitializedArray<float>(checked(numBlocks * blockSize * numKvHeads * headDim), pinned: true);
     }
 
     public int NumBlocks { get; }
@@ -36,22 +44,34 @@ public sealed unsafe class KvLayer
     /// <summary>Floats per slot (all KV heads of one position): the length of <see cref="Write"/>'s key and value.</summary>
     public int SlotStride => NumKvHeads * HeadDim;
 
-    /// <summary>Floats of one block (all its heads).</summary>
+    /// <summary>Floats of one block of values (all its heads).</summary>
     public int BlockStride => NumKvHeads * BlockSize * HeadDim;
+
+    /// <summary>Floats between one key element's lanes and the next's in a block: blockSize rounded up to whole vectors.</summary>
+    public int KeyPitch { get; }
 
     public float* Keys => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_keys));
     public float* Values => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_values));
+
+    /// <summary>A head's keys in a block: headDim rows of <see cref="KeyPitch"/> floats, lane p holding the block's position p.</summary>
+    public float* KeyColumns(int block, int kvHead) => Keys + ((long)block * NumKvHeads + kvHead) * HeadDim * KeyPitch;
 
     /// <summary>Stores one position's K and V (each numKvHeads x headDim, heads in order) in slot.</summary>
     public void Write(int slot, ReadOnlySpan<float> key, ReadOnlySpan<float> value)
     {
         int d = HeadDim;
-        long first = (long)(slot / BlockSize) * BlockStride + (slot % BlockSize) * d;
+        int block = slot / BlockSize;
+        int lane = slot % BlockSize;
+        long firstRow = (long)block * BlockStride + lane * d;
         for (int h = 0; h < NumKvHeads; h++)
         {
-            long row = first + (long)h * BlockSize * d;
-            key.Slice(h * d, d).CopyTo(_keys.AsSpan((int)row, d));
-            value.Slice(h * d, d).CopyTo(_values.AsSpan((int)row, d));
+            value.Slice(h * d, d).CopyTo(_values.AsSpan((int)(firstRow + (long)h * BlockSize * d), d));
+            var columns = _keys.AsSpan((int)(((long)block * NumKvHeads + h) * d * KeyPitch));
+            var headKey = key.Slice(h * d, d);
+            for (int i = 0; i < d; i++)
+            {
+                columns[i * KeyPitch + lane] = headKey[i];
+            }
         }
     }
 }

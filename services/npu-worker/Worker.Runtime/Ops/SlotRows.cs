@@ -1,6 +1,6 @@
 namespace Worker.Runtime.Ops;
 
-/// <summary>Where one KV head's row of each cached position of a sequence lives, through its block table.</summary>
+/// <summary>Where one KV head's value row of each cached position of a sequence lives, through its block table (keys are stored transposed: <see cref="KvLayer.KeyColumns"/>).</summary>
 internal readonly unsafe struct SlotRows(IReadOnlyList<int> blockTable, KvLayer kv, int kvHead)
 {
     /// <summary>rows[p] = the row of position first + p in the layer memory at basePointer, for p &lt; count.</summary>

@@ -29,3 +29,23 @@ internal readonly struct TileCount4 : ITileCount
 {
     public static int Value => 4;
 }
+
+internal readonly struct TileCount5 : ITileCount
+{
+    public static int Value => 5;
+}
+
+internal readonly struct TileCount6 : ITileCount
+{
+    public static int Value => 6;
+}
+
+internal readonly struct TileCount7 : ITileCount
+{
+    public static int Value => 7;
+}
+
+internal readonly struct TileCount8 : ITileCount
+{
+    public static int Value => 8;
+}

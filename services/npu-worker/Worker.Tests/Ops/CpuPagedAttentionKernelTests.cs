@@ -11,7 +11,6 @@ namespace Worker.Tests.Ops;
 /// </summary>
 public sealed class CpuPagedAttentionKernelTests
 {
-    private const int BlockSize = 16;
     private const float Tolerance = 2e-5f;
 
     public static TheoryData<int, int, int, int, int> DecodeShapes => new()
@@ -70,6 +69,29 @@ public sealed class CpuPagedAttentionKernelTests
         scene.AssertMatchesReference(threads);
     }
 
+    /// <summary>
+    /// Other block sizes: keys are stored transposed per block with the lanes padded to whole vectors (24 and 5 leave
+    /// padding lanes; 1 is a block per position). Everything a step has not written, padding lanes included, holds NaN,
+    /// so a score or value read from it would show.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 40, 2)]
+    [InlineData(5, 17, 2)]
+    [InlineData(5, 1000, 2)]
+    [InlineData(24, 1, 1)]
+    [InlineData(24, 300, 2)]
+    [InlineData(24, 5000, 2)]
+    [InlineData(32, 5000, 2)]
+    [InlineData(32, 33, 1)]
+    public void Attend_OtherBlockSizes_ReadOnlyWrittenSlots(int blockSize, int context, int threads)
+    {
+        var scene = new AttentionScene(headDim: 64, kvHeads: 2, group: 7, seed: blockSize * 13 + context, blockSize);
+        scene.AddSequence(tokenPositions: [context - 1], contextLength: context);
+        scene.AddSequence(tokenPositions: [Math.Max(0, context / 3 - 1), context / 3], contextLength: context / 3 + 1);
+
+        scene.AssertMatchesReference(threads);
+    }
+
     [Fact]
     public void Attend_RepeatedOnTheSameKernel_GivesTheSameResult()
     {
@@ -84,10 +106,14 @@ public sealed class CpuPagedAttentionKernelTests
         Assert.Equal(first, second);
     }
 
-    /// <summary>A KV layer of random keys and values, sequences on shuffled blocks, and random queries.</summary>
-    private sealed class AttentionScene
+    /// <summary>
+    /// A KV layer of random keys and values, sequences on shuffled blocks, and random queries. Each sequence's positions
+    /// below its context length are written; the rest of the layer's memory holds NaN.
+    /// </summary>
+    private sealed unsafe class AttentionScene
     {
         private const int NumBlocks = 800;
+        private readonly int _blockSize;
         private readonly int _headDim;
         private readonly int _kvHeads;
         private readonly int _group;
@@ -99,19 +125,18 @@ public sealed class CpuPagedAttentionKernelTests
         private readonly ForwardBatch _batch = new();
         private readonly List<float> _query = [];
 
-        public AttentionScene(int headDim, int kvHeads, int group, int seed)
+        public AttentionScene(int headDim, int kvHeads, int group, int seed, int blockSize = 16)
         {
+            _blockSize = blockSize;
             _headDim = headDim;
             _kvHeads = kvHeads;
             _group = group;
             _random = new Random(seed);
-            _kv = new KvLayer(NumBlocks, BlockSize, kvHeads, headDim);
-            _keys = RandomValues(NumBlocks * BlockSize * kvHeads * headDim, 1f);
+            _kv = new KvLayer(NumBlocks, _blockSize, kvHeads, headDim);
+            _keys = RandomValues(NumBlocks * _blockSize * kvHeads * headDim, 1f);
             _values = RandomValues(_keys.Length, 1f);
-            for (int slot = 0; slot < NumBlocks * BlockSize; slot++)
-            {
-                _kv.Write(slot, _keys.AsSpan(slot * _kv.SlotStride, _kv.SlotStride), _values.AsSpan(slot * _kv.SlotStride, _kv.SlotStride));
-            }
+            new Span<float>(_kv.Keys, NumBlocks * kvHeads * headDim * _kv.KeyPitch).Fill(float.NaN);
+            new Span<float>(_kv.Values, NumBlocks * _blockSize * kvHeads * headDim).Fill(float.NaN);
 
             _freeBlocks = new Queue<int>(Enumerable.Range(0, NumBlocks).OrderBy(_ => _random.Next()));
         }
@@ -122,16 +147,22 @@ public sealed class CpuPagedAttentionKernelTests
 
         public void AddSequence(int[] tokenPositions, int contextLength)
         {
-            var table = new int[(contextLength + BlockSize - 1) / BlockSize];
+            var table = new int[(contextLength + _blockSize - 1) / _blockSize];
             for (int i = 0; i < table.Length; i++)
             {
                 table[i] = _freeBlocks.Dequeue();
             }
 
+            for (int j = 0; j < contextLength; j++)
+            {
+                int slot = table[j / _blockSize] * _blockSize + j % _blockSize;
+                _kv.Write(slot, _keys.AsSpan(slot * _kv.SlotStride, _kv.SlotStride), _values.AsSpan(slot * _kv.SlotStride, _kv.SlotStride));
+            }
+
             _batch.AddSequence(table);
             foreach (int position in tokenPositions)
             {
-                _batch.AddToken(0, position, BlockSize);
+                _batch.AddToken(0, position, _blockSize);
                 _query.AddRange(RandomValues(NumHeads * _headDim, 3f));
             }
         }
@@ -175,7 +206,7 @@ public sealed class CpuPagedAttentionKernelTests
                     var scores = new double[context];
                     for (int j = 0; j < context; j++)
                     {
-                        int row = (table[j / BlockSize] * BlockSize + j % BlockSize) * _kv.SlotStride + headOffset;
+                        int row = (table[j / _blockSize] * _blockSize + j % _blockSize) * _kv.SlotStride + headOffset;
                         for (int i = 0; i < _headDim; i++)
                         {
                             scores[j] += (double)_query[queryRow + i] * _keys[row + i];
@@ -189,7 +220,7 @@ public sealed class CpuPagedAttentionKernelTests
                     for (int j = 0; j < context; j++)
                     {
                         double weight = Math.Exp(scores[j] - max) / sum;
-                        int row = (table[j / BlockSize] * BlockSize + j % BlockSize) * _kv.SlotStride + headOffset;
+                        int row = (table[j / _blockSize] * _blockSize + j % _blockSize) * _kv.SlotStride + headOffset;
                         for (int i = 0; i < _headDim; i++)
                         {
                             output[queryRow + i] += weight * _values[row + i];
