@@ -22,6 +22,21 @@ internal static unsafe class HugePageSlab
     private static byte* _next;
     private static byte* _end;
 
+    /// <summary>
+    /// A range of its own of at least <paramref name="bytes"/> in 2 MiB pages, starting on a 2 MiB boundary, for memory
+    /// that is neither loaded once nor freed with the weights (a KV cache), and the array that owns it (keep it
+    /// referenced while the range is used). Untouched pages stay unallocated.
+    /// </summary>
+    public static byte* TakeOwn(long bytes, out long[] owner)
+    {
+        long size = (bytes + PageAdvice.HugePageSize - 1) / PageAdvice.HugePageSize * PageAdvice.HugePageSize;
+        owner = GC.AllocateUninitializedArray<long>(checked((int)((size + PageAdvice.HugePageSize) / sizeof(long))), pinned: true);
+        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(owner));
+        byte* start = (byte*)((address + PageAdvice.HugePageSize - 1) / PageAdvice.HugePageSize * PageAdvice.HugePageSize);
+        PageAdvice.AskForHugePages(start, size);
+        return start;
+    }
+
     /// <summary>Room for bytes, on a 64-byte boundary, and the array that owns it (keep it referenced while the room is used).</summary>
     public static byte* Take(long bytes, out object owner)
     {
@@ -30,12 +45,10 @@ internal static unsafe class HugePageSlab
         {
             if (_slab is null || _end - _next < rounded)
             {
-                long size = Math.Max(SlabBytes, (rounded + PageAdvice.HugePageSize - 1) / PageAdvice.HugePageSize * PageAdvice.HugePageSize);
-                _slab = GC.AllocateUninitializedArray<long>(checked((int)((size + PageAdvice.HugePageSize) / sizeof(long))), pinned: true);
-                nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_slab));
-                _next = (byte*)((address + PageAdvice.HugePageSize - 1) / PageAdvice.HugePageSize * PageAdvice.HugePageSize);
-                _end = _next + size;
-                PageAdvice.AskForHugePages(_next, size);
+                long size = Math.Max(SlabBytes, rounded);
+                _next = TakeOwn(size, out var slab);
+                _slab = slab;
+                _end = _next + (size + PageAdvice.HugePageSize - 1) / PageAdvice.HugePageSize * PageAdvice.HugePageSize;
             }
 
             byte* room = _next;

@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-
 namespace Worker.Runtime.Ops;
 
 /// <summary>
@@ -18,22 +15,39 @@ namespace Worker.Runtime.Ops;
 /// on memory: the transposed keys made it 20-28% faster with the KV in cache (one layer repeated: 16 sequences at
 /// context 150, 104 to 74-85 us; one at 4000, 155 to 108-130 us), 10% faster at one sequence of context 150 in the
 /// decode step (0.40 to 0.36 ms for 24 layers), and no faster for 16 sequences with every layer's KV from memory.
-/// Memory is pinned and uninitialised: only slots written by a step are ever read.
+/// Memory is uninitialised (in 2 MiB pages: <see cref="Kv.PagedKvCache"/>): only slots written by a step are ever read.
 /// </summary>
 public sealed unsafe class KvLayer
 {
-    private readonly float[] _keys;
-    private readonly float[] _values;
+    /// <summary>What holds <see cref="Keys"/> and <see cref="Values"/> (the cache's memory), kept alive with the layer.</summary>
+    private readonly object _owner;
 
+    /// <summary>A layer with memory of its own (in 2 MiB pages, like a <see cref="Kv.PagedKvCache"/>'s).</summary>
     public KvLayer(int numBlocks, int blockSize, int numKvHeads, int headDim)
+        : this(numBlocks, blockSize, numKvHeads, headDim, null, null)
+    {
+    }
+
+    /// <summary>
+    /// A layer over <see cref="Bytes"/> bytes at memory (64-byte aligned) that owner keeps alive; with null, memory of
+    /// its own.
+    /// </summary>
+    internal KvLayer(int numBlocks, int blockSize, int numKvHeads, int headDim, byte* memory, object? owner)
     {
         NumBlocks = numBlocks;
         BlockSize = blockSize;
         NumKvHeads = numKvHeads;
         HeadDim = headDim;
-        KeyPitch = (blockSize + AttentionScores.Lanes - 1) / AttentionScores.Lanes * AttentionScores.Lanes;
-        _keys = GC.AllocateUninitializedArray<float>(checked(numBlocks * numKvHeads * headDim * KeyPitch), pinned: true);
-        _values = GC.AllocateUninitializedArray<float>(checked(numBlocks * blockSize * numKvHeads * headDim), pinned: true);
+        KeyPitch = Pitch(blockSize);
+        if (memory == null)
+        {
+            memory = HugePageSlab.TakeOwn(Bytes(numBlocks, blockSize, numKvHeads, headDim), out var own);
+            owner = own;
+        }
+
+        Keys = (float*)memory;
+        Values = Keys + KeyFloats(numBlocks, blockSize, numKvHeads, headDim);
+        _owner = owner!;
     }
 
     public int NumBlocks { get; }
@@ -50,8 +64,16 @@ public sealed unsafe class KvLayer
     /// <summary>Floats between one key element's lanes and the next's in a block: blockSize rounded up to whole vectors.</summary>
     public int KeyPitch { get; }
 
-    public float* Keys => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_keys));
-    public float* Values => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_values));
+    public float* Keys { get; }
+    public float* Values { get; }
+
+    /// <summary>Bytes of one layer's keys and values (a whole number of 64-byte lines).</summary>
+    public static long Bytes(int numBlocks, int blockSize, int numKvHeads, int headDim) =>
+        (KeyFloats(numBlocks, blockSize, numKvHeads, headDim) + (long)numBlocks * blockSize * numKvHeads * headDim) * sizeof(float);
+
+    private static int Pitch(int blockSize) => (blockSize + AttentionScores.Lanes - 1) / AttentionScores.Lanes * AttentionScores.Lanes;
+
+    private static long KeyFloats(int numBlocks, int blockSize, int numKvHeads, int headDim) => (long)numBlocks * numKvHeads * headDim * Pitch(blockSize);
 
     /// <summary>A head's keys in a block: headDim rows of <see cref="KeyPitch"/> floats, lane p holding the block's position p.</summary>
     public float* KeyColumns(int block, int kvHead) => Keys + ((long)block * NumKvHeads + kvHead) * HeadDim * KeyPitch;
@@ -65,12 +87,12 @@ public sealed unsafe class KvLayer
         long firstRow = (long)block * BlockStride + lane * d;
         for (int h = 0; h < NumKvHeads; h++)
         {
-            value.Slice(h * d, d).CopyTo(_values.AsSpan((int)(firstRow + (long)h * BlockSize * d), d));
-            var columns = _keys.AsSpan((int)(((long)block * NumKvHeads + h) * d * KeyPitch));
+            value.Slice(h * d, d).CopyTo(new Span<float>(Values + firstRow + (long)h * BlockSize * d, d));
+            float* columns = KeyColumns(block, h) + lane;
             var headKey = key.Slice(h * d, d);
             for (int i = 0; i < d; i++)
             {
-                columns[i * KeyPitch + lane] = headKey[i];
+                columns[(long)i * KeyPitch] = headKey[i];
             }
         }
     }
