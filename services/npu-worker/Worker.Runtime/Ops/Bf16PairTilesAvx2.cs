@@ -25,9 +25,9 @@ internal readonly unsafe struct Bf16PairTilesAvx2 : IBf16PairTiles
     /// <summary>
     /// y[t, r] = dot(W row r, x token t) for TRows rows x TTokens tokens (TTokens at most 2). w points at the first
     /// row (rows k apart), xp at the first token in pair order (tokens k apart), y at y[t0, row0] (tokens yStride
-    /// apart). With a non-null prefetch, each step also prefetches the four rows starting there, one line per two steps.
+    /// apart). Prefetches prefetchLines cache lines from prefetch on, spread evenly over its steps.
     /// </summary>
-    public static void Tile<TRows, TTokens>(ushort* w, int k, float* xp, float* y, int yStride, ushort* prefetch)
+    public static void Tile<TRows, TTokens>(ushort* w, int k, float* xp, float* y, int yStride, ushort* prefetch, int prefetchLines)
         where TRows : struct, ITileCount
         where TTokens : struct, ITileCount
     {
@@ -35,18 +35,17 @@ internal readonly unsafe struct Bf16PairTilesAvx2 : IBf16PairTiles
         bool two = TTokens.Value > 1;
         float* x1 = xp + k;
         ushort* w1 = w + k, w2 = w1 + k, w3 = w2 + k;
-        ushort* p1 = prefetch + k, p2 = p1 + k, p3 = p2 + k;
+        byte* next = (byte*)prefetch;
+        int steps = k / Width;
+        int owed = 0;
         Vector256<float> a00 = default, a01 = default, a10 = default, a11 = default;
         Vector256<float> a20 = default, a21 = default, a30 = default, a31 = default;
         int i = 0;
         for (; i + Width <= k; i += Width)
         {
-            if (prefetch != null && (i & Width) == 0)
+            for (owed += prefetchLines; owed >= steps; owed -= steps, next += IBf16PairTiles.CacheLineBytes)
             {
-                Sse.Prefetch0(prefetch + i);
-                Sse.Prefetch0(p1 + i);
-                Sse.Prefetch0(p2 + i);
-                Sse.Prefetch0(p3 + i);
+                Sse.Prefetch0(next);
             }
 
             var xe0 = Vector256.Load(xp + i);

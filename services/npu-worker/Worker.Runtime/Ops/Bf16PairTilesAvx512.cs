@@ -26,17 +26,19 @@ internal readonly unsafe struct Bf16PairTilesAvx512 : IBf16PairTiles
 
     /// <summary>
     /// y[t, r] = dot(W row r, x token t) for TRows rows x TTokens tokens. w points at the first row (rows k apart),
-    /// xp at the first token in pair order (tokens k apart), y at y[t0, row0] (tokens yStride apart). With a non-null
-    /// prefetch, each step also prefetches one cache line of each of the four rows starting there.
+    /// xp at the first token in pair order (tokens k apart), y at y[t0, row0] (tokens yStride apart). Prefetches
+    /// prefetchLines cache lines from prefetch on, spread evenly over its steps.
     /// </summary>
-    public static void Tile<TRows, TTokens>(ushort* w, int k, float* xp, float* y, int yStride, ushort* prefetch)
+    public static void Tile<TRows, TTokens>(ushort* w, int k, float* xp, float* y, int yStride, ushort* prefetch, int prefetchLines)
         where TRows : struct, ITileCount
         where TTokens : struct, ITileCount
     {
         int rows = TRows.Value;
         int tokens = TTokens.Value;
         ushort* w1 = w + k, w2 = w1 + k, w3 = w2 + k;
-        ushort* p1 = prefetch + k, p2 = p1 + k, p3 = p2 + k;
+        byte* next = (byte*)prefetch;
+        int steps = k / Width;
+        int owed = 0;
         float* x1 = xp + k, x2 = x1 + k, x3 = x2 + k;
         Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
@@ -46,12 +48,9 @@ internal readonly unsafe struct Bf16PairTilesAvx512 : IBf16PairTiles
         for (; i + Width <= k; i += Width)
         {
             Vector512<float> e1 = default, o1 = default, e2 = default, o2 = default, e3 = default, o3 = default;
-            if (prefetch != null)
+            for (owed += prefetchLines; owed >= steps; owed -= steps, next += IBf16PairTiles.CacheLineBytes)
             {
-                Sse.Prefetch0(prefetch + i);
-                Sse.Prefetch0(p1 + i);
-                Sse.Prefetch0(p2 + i);
-                Sse.Prefetch0(p3 + i);
+                Sse.Prefetch0(next);
             }
 
             var v = Vector512.Load((uint*)(w + i));

@@ -6,8 +6,14 @@ namespace Worker.Runtime.Ops;
 /// </summary>
 internal unsafe interface IBf16PairTiles
 {
-    /// <summary>y[t, r] = dot(W row r, x token t) for TRows rows x TTokens tokens (at most the path's full tile).</summary>
-    static abstract void Tile<TRows, TTokens>(ushort* w, int k, float* xp, float* y, int yStride, ushort* prefetch)
+    /// <summary>Bytes a prefetch brings in.</summary>
+    const int CacheLineBytes = 64;
+
+    /// <summary>
+    /// y[t, r] = dot(W row r, x token t) for TRows rows x TTokens tokens (at most the path's full tile); meanwhile
+    /// prefetches prefetchLines cache lines from prefetch on (none with 0), spread evenly over its steps.
+    /// </summary>
+    static abstract void Tile<TRows, TTokens>(ushort* w, int k, float* xp, float* y, int yStride, ushort* prefetch, int prefetchLines)
         where TRows : struct, ITileCount
         where TTokens : struct, ITileCount;
 }
