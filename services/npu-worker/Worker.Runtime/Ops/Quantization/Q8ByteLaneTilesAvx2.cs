@@ -21,10 +21,11 @@ internal static unsafe class Q8ByteLaneTilesAvx2
     /// <summary>
     /// result[r * 8 + l] and resultB[r * 8 + l] = dot(row r, token lane l) of groups a and b: w row 0's quants (rows
     /// rowStride bytes apart), dw the rows' block scales (dwStride apart), quads/dx the groups' (<see cref="Q8TokenLanes.Quads"/>).
-    /// quadsB null: group a only.
+    /// quadsB null: group a only. Meanwhile prefetches prefetchLines cache lines from prefetch on into L2, spread evenly
+    /// over the blocks.
     /// </summary>
     public static void Tile(sbyte* w, long rowStride, float* dw, int dwStride, int blocks, int* quads, float* dx, int* quadsB, float* dxB,
-        float* result, float* resultB)
+        float* result, float* resultB, byte* prefetch, int prefetchLines)
     {
         bool two = quadsB != null;
         for (int i = 0; i < Rows * Lanes; i += 8)
@@ -38,8 +39,14 @@ internal static unsafe class Q8ByteLaneTilesAvx2
 
         var ones = Vector256.Create((short)1);
         sbyte* w1 = w + rowStride, w2 = w1 + rowStride, w3 = w2 + rowStride;
+        int owed = 0;
         for (int b = 0; b < blocks; b++)
         {
+            for (owed += prefetchLines; owed >= blocks; owed -= blocks, prefetch += Q8MatMul.CacheLineBytes)
+            {
+                Sse.Prefetch1(prefetch);
+            }
+
             Vector256<int> i0 = default, i1 = default, i2 = default, i3 = default;
             Vector256<int> j0 = default, j1 = default, j2 = default, j3 = default;
             int* xa = quads + b * Q8TokenLanes.PairsPerBlock * Lanes;

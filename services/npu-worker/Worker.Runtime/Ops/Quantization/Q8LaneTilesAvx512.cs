@@ -27,13 +27,20 @@ internal static unsafe class Q8LaneTilesAvx512
     /// <summary>
     /// result[r * 16 + l] = dot(row r, token lane l): w the rows' quants widened to int16 (rows rowStride values apart),
     /// dw their block scales as floats (rows dwStride apart), pairs and dx the token group's
-    /// (<see cref="Q8TokenLanes.Pairs"/>, <see cref="Q8TokenLanes.Scales"/>).
+    /// (<see cref="Q8TokenLanes.Pairs"/>, <see cref="Q8TokenLanes.Scales"/>). Meanwhile prefetches prefetchLines cache
+    /// lines from prefetch on into L2, spread evenly over the blocks.
     /// </summary>
-    public static void Tile(short* w, int rowStride, float* dw, int dwStride, int blocks, int* pairs, float* dx, float* result)
+    public static void Tile(short* w, int rowStride, float* dw, int dwStride, int blocks, int* pairs, float* dx, float* result, byte* prefetch, int prefetchLines)
     {
         Vector512<float> f0 = default, f1 = default, f2 = default, f3 = default, f4 = default, f5 = default, f6 = default, f7 = default;
+        int owed = 0;
         for (int b = 0; b < blocks; b++)
         {
+            for (owed += prefetchLines; owed >= blocks; owed -= blocks, prefetch += Q8MatMul.CacheLineBytes)
+            {
+                Sse.Prefetch1(prefetch);
+            }
+
             Vector512<int> i0 = default, i1 = default, i2 = default, i3 = default, i4 = default, i5 = default, i6 = default, i7 = default;
             int* xb = pairs + b * Q8TokenLanes.PairsPerBlock * 16;
             short* wb = w + b * Q8Block.Size;
