@@ -77,6 +77,39 @@ public class FleetSystem : ServedSystem
         }
     }
 
+    /// <summary>
+    /// The worker holding the most requests, caught mid-generation: every worker is SIGSTOPped first, so none can
+    /// finish its requests while the status is read, then every other worker is continued and the busiest is left
+    /// stopped for the caller (to kill, or to leave stalled). Read without the freeze, the status could come back after
+    /// the burst had ended on a fast model, and the test would stop an idle worker. Fails when no worker holds a
+    /// request, as then nothing could be tested.
+    /// </summary>
+    public async Task<(WorkerStatus Worker, int Pid)> StopBusiestWorkerAsync()
+    {
+        var pids = WorkerPids.Values.ToArray();
+        foreach (var pid in pids) Signals.Send(pid, Signals.Stop);
+        WorkerStatus busiest;
+        try
+        {
+            busiest = (await StatusAsync(TimeSpan.FromSeconds(10))).Workers.MaxBy(w => w.NumRunning + w.NumWaiting)!;
+        }
+        catch
+        {
+            foreach (var pid in pids) Signals.Send(pid, Signals.Continue);
+            throw;
+        }
+
+        int stopped = WorkerPids[IndexOf(busiest.WorkerId)];
+        foreach (var pid in pids.Where(p => p != stopped)) Signals.Send(pid, Signals.Continue);
+        if (busiest.NumRunning + busiest.NumWaiting == 0)
+        {
+            Signals.Send(stopped, Signals.Continue);
+            Assert.Fail($"no worker held a request once every stream had its first token: {busiest}");
+        }
+
+        return (busiest, stopped);
+    }
+
     /// <summary>serve's index of a worker the scheduler calls "worker-N" (the scheduler numbers its configured
     /// addresses in serve's order).</summary>
     public static int IndexOf(string workerId) => int.Parse(workerId["worker-".Length..], CultureInfo.InvariantCulture);

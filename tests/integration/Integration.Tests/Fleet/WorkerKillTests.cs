@@ -22,10 +22,10 @@ public sealed class WorkerKillTests(TwoWorkerFleet fleet, ITestOutputHelper outp
         {
             var answers = await fleet.RunTogetherAsync(FleetWorkload.Calls, BurstTimeout, whenAllStreaming: async () =>
             {
-                // The worker holding the most requests once every request has its first token.
-                var busiest = (await fleet.StatusAsync(TimeSpan.FromSeconds(10))).Workers.MaxBy(w => w.NumRunning + w.NumWaiting)!;
+                // The worker holding the most requests once every request has its first token (stopped, then killed).
+                var (busiest, pid) = await fleet.StopBusiestWorkerAsync();
                 killed = $"{busiest.WorkerId} ({busiest.NumRunning} running, {busiest.NumWaiting} waiting)";
-                Signals.Send(fleet.WorkerPids[FleetSystem.IndexOf(busiest.WorkerId)], Signals.Kill);
+                Signals.Send(pid, Signals.Kill);
             });
 
             output.WriteLine($"killed {killed}");

@@ -38,10 +38,9 @@ public sealed class WorkerStallTests(StallDetectingFleet fleet, TwoWorkerFleet h
         {
             var answers = await fleet.RunTogetherAsync(FleetWorkload.Calls, BurstTimeout, whenAllStreaming: async () =>
             {
-                var busiest = (await fleet.StatusAsync(TimeSpan.FromSeconds(10))).Workers.MaxBy(w => w.NumRunning + w.NumWaiting)!;
-                output.WriteLine($"stopping {busiest.WorkerId} ({busiest.NumRunning} running, {busiest.NumWaiting} waiting)");
-                stopped = fleet.WorkerPids[FleetSystem.IndexOf(busiest.WorkerId)];
-                Signals.Send(stopped.Value, Signals.Stop);
+                var (busiest, pid) = await fleet.StopBusiestWorkerAsync();
+                stopped = pid;
+                output.WriteLine($"stopped {busiest.WorkerId} ({busiest.NumRunning} running, {busiest.NumWaiting} waiting)");
             });
 
             Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.Status));
