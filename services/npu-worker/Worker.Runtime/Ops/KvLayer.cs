@@ -67,9 +67,9 @@ public sealed unsafe class KvLayer
     public float* Keys { get; }
     public float* Values { get; }
 
-    /// <summary>Bytes of one layer's keys and values (a whole number of 64-byte lines).</summary>
+    /// <summary>Bytes of one layer's keys and values, rounded up to whole 64-byte lines so that layers laid one after another each start on one.</summary>
     public static long Bytes(int numBlocks, int blockSize, int numKvHeads, int headDim) =>
-        (KeyFloats(numBlocks, blockSize, numKvHeads, headDim) + (long)numBlocks * blockSize * numKvHeads * headDim) * sizeof(float);
+        ((KeyFloats(numBlocks, blockSize, numKvHeads, headDim) + (long)numBlocks * blockSize * numKvHeads * headDim) * sizeof(float) + 63) / 64 * 64;
 
     private static int Pitch(int blockSize) => (blockSize + AttentionScores.Lanes - 1) / AttentionScores.Lanes * AttentionScores.Lanes;
 
