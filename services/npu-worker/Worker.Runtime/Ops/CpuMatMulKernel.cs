@@ -5,7 +5,8 @@ namespace Worker.Runtime.Ops;
 
 /// <summary>
 /// Weight-stationary matmul: each chunk owns a band of output rows (weight rows) and walks every token through
-/// it. BF16 weights with three or more tokens run register tiles straight over the BF16 rows against activations in
+/// it. BF16 weights in 16-row panels (the AVX2 path's layout) run CpuMatMulKernel.Bf16Panels.cs for every token
+/// count. BF16 rows with three or more tokens run register tiles straight over the BF16 rows against activations in
 /// pair order (CpuMatMulKernel.Bf16Pairs.cs: <see cref="Bf16PairTilesAvx512"/> 4 rows x 4 tokens,
 /// <see cref="Bf16PairTilesAvx2"/> 4 rows x 2 tokens). With one or two tokens
 /// (decode) the rows stream straight from memory, one sequential row at a time (four far-apart rows side by side when
@@ -81,6 +82,17 @@ public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWor
             fixed (float* yp = y)
             {
                 _q8.MatMul(xp, tokens, weight, yp);
+            }
+
+            return;
+        }
+
+        if (weight.IsBf16 && weight.Bf16Layout == Bf16Layout.Panels)
+        {
+            fixed (float* xp = x)
+            fixed (float* yp = y)
+            {
+                Bf16Panels(xp, tokens, weight, yp);
             }
 
             return;
@@ -170,6 +182,12 @@ public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWor
     public void Execute(int chunkIndex, int workerIndex)
     {
         var w = _weight!;
+        if (_panelTiles)
+        {
+            ExecuteBf16Panels(w, chunkIndex);
+            return;
+        }
+
         if (_pairTiles)
         {
             ExecuteBf16Pairs(w, chunkIndex);

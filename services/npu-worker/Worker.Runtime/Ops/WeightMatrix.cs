@@ -6,8 +6,9 @@ using Worker.Runtime.Ops.Quantization;
 namespace Worker.Runtime.Ops;
 
 /// <summary>
-/// A [Rows, Cols] row-major weight in pinned memory. BF16 checkpoints stay BF16 (half the memory traffic of
-/// fp32; kernels widen with a 16-bit shift); F16 and F32 checkpoints are held as fp32. With
+/// A [Rows, Cols] weight in pinned memory. BF16 checkpoints stay BF16 (half the memory traffic of fp32; kernels
+/// widen with a 16-bit shift), row-major or in 16-row panels (<see cref="Bf16Layout"/>: the layout the path's kernels
+/// read); F16 and F32 checkpoints are held as fp32, row-major. With
 /// <see cref="WeightQuantization.Q8_0"/> any of them is quantized at load, row by row straight from the mapped
 /// file, into Q8_0 blocks (int8 rows padded to whole blocks, one fp16 scale per block); no other copy is kept.
 /// A GGUF file's Q8_0 tensor is taken as its blocks are (WeightMatrix.Q8Blocks.cs).
@@ -25,12 +26,13 @@ public sealed unsafe partial class WeightMatrix
     /// <summary>Bytes from one row to the next: whole cache lines in the rows layout, the row length in the split one.</summary>
     private readonly int _q8RowStride;
 
-    private WeightMatrix(int rows, int cols, AlignedBuffer<ushort>? bf16, AlignedBuffer<float>? f32)
+    private WeightMatrix(int rows, int cols, AlignedBuffer<ushort>? bf16, AlignedBuffer<float>? f32, Bf16Layout layout = Bf16Layout.Rows)
     {
         Rows = rows;
         Cols = cols;
         _bf16 = bf16;
         _f32 = f32;
+        Bf16Layout = layout;
     }
 
     /// <summary>An empty Q8_0 matrix in the layout its row length takes (see <see cref="Q8ScalesInRows"/>).</summary>
@@ -66,10 +68,22 @@ public sealed unsafe partial class WeightMatrix
 
     /// <summary>Bytes of weight data held in memory (for Q8_0 quants and scales, not the padding between rows).</summary>
     public long Bytes => IsQ8 ? (long)Rows * (Q8RowLength + Q8RowLength / Q8Block.Size * sizeof(ushort))
-        : IsBf16 ? (long)_bf16!.Length * sizeof(ushort) : (long)_f32!.Length * sizeof(float);
+        : IsBf16 ? (long)Rows * Cols * sizeof(ushort) : (long)_f32!.Length * sizeof(float);
 
-    /// <summary>BF16 elements, starting on a cache line; only when IsBf16. Pinned, so the pointer is stable.</summary>
+    /// <summary>How the BF16 values are laid out; only meaningful when IsBf16.</summary>
+    public Bf16Layout Bf16Layout { get; }
+
+    /// <summary>BF16 elements (row-major, or the panels one after another), starting on a cache line; only when IsBf16. Pinned, so the pointer is stable.</summary>
     public ushort* Bf16 => _bf16!.Pointer;
+
+    /// <summary>Panels of 16 rows (the last one zero-padded); only in the <see cref="Bf16Layout.Panels"/> layout.</summary>
+    public int Bf16PanelCount => (Rows + Bf16PanelTiles.Rows - 1) / Bf16PanelTiles.Rows;
+
+    /// <summary>Panel p's values (Cols steps of 16 rows); only in the <see cref="Bf16Layout.Panels"/> layout.</summary>
+    public ushort* Bf16Panel(int panel) => _bf16!.Pointer + (long)panel * Bf16PanelStride;
+
+    /// <summary>Values from one panel to the next (Cols steps of 16 rows); only in the <see cref="Bf16Layout.Panels"/> layout.</summary>
+    public long Bf16PanelStride => (long)Cols * Bf16PanelTiles.Rows;
 
     /// <summary>fp32 elements; only when neither IsBf16 nor IsQ8.</summary>
     public float* F32 => _f32!.Pointer;
@@ -103,14 +117,29 @@ public sealed unsafe partial class WeightMatrix
     /// <exception cref="InvalidDataException">The tensor is not a 2-D matrix.</exception>
     public static WeightMatrix FromTensor(TensorView tensor, WeightQuantization quantization) => Stack([tensor], quantization);
 
+    /// <summary>The tensor as a matrix whose BF16 values (if it stays BF16) take <paramref name="layout"/>.</summary>
+    /// <exception cref="InvalidDataException">The tensor is not a 2-D matrix.</exception>
+    public static WeightMatrix FromTensor(TensorView tensor, WeightQuantization quantization, Bf16Layout layout) => Stack([tensor], quantization, layout);
+
+    /// <summary>
+    /// <see cref="Stack(IReadOnlyList{TensorView}, WeightQuantization, Bf16Layout)"/> with BF16 values in the layout of
+    /// the machine's path (<see cref="CpuIsaSelection.Selected"/>), the one the kernels built without a path run.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A part is not a 2-D matrix, or the parts' row lengths differ.</exception>
+    public static WeightMatrix Stack(IReadOnlyList<TensorView> parts, WeightQuantization quantization) =>
+        Stack(parts, quantization, quantization == WeightQuantization.None && parts.All(p => p.DType == TensorDType.BF16)
+            ? Bf16Layouts.For(CpuIsaSelection.Selected)
+            : Bf16Layout.Rows);
+
     /// <summary>
     /// The matrices' rows one after another in one matrix (q, k and v projections as one QKV matrix; gate and up as
     /// one), so a matmul over them is one parallel pass that reads the activations once. Held as Q8_0 when asked or
     /// when any part already is (a GGUF file's blocks are taken as they are), as BF16 when every part is BF16, as fp32
-    /// otherwise. Each part is read straight from its mapped file; no other copy is made.
+    /// otherwise (BF16 in <paramref name="layout"/>). Each part is read straight from its mapped file; no other copy is
+    /// made.
     /// </summary>
     /// <exception cref="InvalidDataException">A part is not a 2-D matrix, or the parts' row lengths differ.</exception>
-    public static WeightMatrix Stack(IReadOnlyList<TensorView> parts, WeightQuantization quantization)
+    public static WeightMatrix Stack(IReadOnlyList<TensorView> parts, WeightQuantization quantization, Bf16Layout layout)
     {
         if (parts.Count == 0)
         {
@@ -134,6 +163,11 @@ public sealed unsafe partial class WeightMatrix
         if (quantization == WeightQuantization.Q8_0 || parts.Any(p => p.DType == TensorDType.Q8_0))
         {
             return StackQ8(parts, rows, cols);
+        }
+
+        if (parts.All(p => p.DType == TensorDType.BF16) && layout == Bf16Layout.Panels)
+        {
+            return StackBf16Panels(parts, rows, cols);
         }
 
         if (parts.All(p => p.DType == TensorDType.BF16))
@@ -195,11 +229,59 @@ public sealed unsafe partial class WeightMatrix
             return;
         }
 
+        if (Bf16Layout == Bf16Layout.Panels)
+        {
+            ushort* panel = Bf16Panel(row / Bf16PanelTiles.Rows) + row % Bf16PanelTiles.Rows;
+            for (int i = 0; i < Cols; i++)
+            {
+                destination[i] = BFloat16.ToSingle(panel[(long)i * Bf16PanelTiles.Rows]);
+            }
+
+            return;
+        }
+
         var source = _bf16!.Span.Slice(row * Cols, Cols);
         for (int i = 0; i < source.Length; i++)
         {
             destination[i] = BFloat16.ToSingle(source[i]);
         }
+    }
+
+    /// <summary>
+    /// The parts' BF16 rows in 16-row panels (<see cref="Bf16Layout.Panels"/>): panels in parallel, each gathered from
+    /// its 16 rows of the mapped files a stretch of values at a time.
+    /// </summary>
+    private static WeightMatrix StackBf16Panels(IReadOnlyList<TensorView> parts, int rows, int cols)
+    {
+        const int R = Bf16PanelTiles.Rows;
+        var rowStarts = new nint[rows];
+        int next = 0;
+        foreach (var part in parts)
+        {
+            for (int r = 0; r < part.Shape[0]; r++)
+            {
+                rowStarts[next++] = (nint)part.Row(r);
+            }
+        }
+
+        int panels = (rows + R - 1) / R;
+        var data = new AlignedBuffer<ushort>(checked(panels * R * cols), hugePages: true);
+        ushort* target = data.Pointer;
+        Parallel.For(0, panels, panel =>
+        {
+            ushort* p = target + (long)panel * R * cols;
+            for (int j = 0; j < R; j++)
+            {
+                int row = panel * R + j;
+                ushort* source = row < rows ? (ushort*)rowStarts[row] : null;
+                for (int kk = 0; kk < cols; kk++)
+                {
+                    p[(long)kk * R + j] = source is null ? (ushort)0 : source[kk];
+                }
+            }
+        });
+
+        return new WeightMatrix(rows, cols, data, null, Bf16Layout.Panels);
     }
 
     /// <summary>The parts' rows as Q8_0: blocks of Q8_0 tensors split as they are, other tensors quantized row by row.</summary>

@@ -8,7 +8,9 @@ namespace Worker.Tests.Ops;
 /// reference: widths not a multiple of the 16/32-value pair-order block or of the two-block step (scalar tails), rows
 /// from 896 values (one token then reads four rows of a chunk at once, so chunks of fewer than four rows and chunks
 /// not a multiple of four are there too; the width just below stays on one row at a time), long rows (the down
-/// projection's 4864), and enough rows for several guided chunks.
+/// projection's 4864), and enough rows for several guided chunks. On the AVX2 path the weights are 16-row panels: rows
+/// not a multiple of 16 (a padded last panel), and chunks of panels that leave one, two or three panels after the
+/// four-panel (one token) or three-panel (two tokens) passes, with odd widths (the two-step loop's last step).
 /// </summary>
 public sealed class Bf16DecodeKernelTests
 {
@@ -30,6 +32,11 @@ public sealed class Bf16DecodeKernelTests
         (3, 3200, 1, 1),
         (6, 3100, 1, 2),
         (301, 3072, 1, 2),
+        (176, 64, 1, 1),
+        (160, 33, 1, 1),
+        (144, 40, 1, 1),
+        (128, 40, 2, 1),
+        (112, 41, 2, 1),
     ];
 
     public static TheoryData<CpuIsa, int, int, int, int> Shapes() => KernelShapes.OnEverySupportedIsa(ShapeList);

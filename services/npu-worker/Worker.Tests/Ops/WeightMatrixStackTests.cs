@@ -8,20 +8,24 @@ namespace Worker.Tests.Ops;
 /// <summary>Several tensors held as one matrix (stacked QKV and gate/up): rows in order, one format, matching row lengths.</summary>
 public sealed unsafe class WeightMatrixStackTests
 {
-    [Fact]
-    public void Stack_Bf16Parts_HoldsEachPartsRowsInOrder()
+    [Theory]
+    [InlineData(Bf16Layout.Rows, 3, 2)]
+    [InlineData(Bf16Layout.Panels, 3, 2)]
+    [InlineData(Bf16Layout.Panels, 13, 22)]
+    public void Stack_Bf16Parts_HoldsEachPartsRowsInOrder(Bf16Layout layout, int firstRows, int secondRows)
     {
-        using var first = Bf16Tensor("a", 3, 40, seed: 1);
-        using var second = Bf16Tensor("b", 2, 40, seed: 2);
-        var matrix = WeightMatrix.Stack([first.View, second.View], WeightQuantization.None);
+        using var first = Bf16Tensor("a", firstRows, 40, seed: 1);
+        using var second = Bf16Tensor("b", secondRows, 40, seed: 2);
+        var matrix = WeightMatrix.Stack([first.View, second.View], WeightQuantization.None, layout);
 
-        Assert.Equal((5, 40, "bf16"), (matrix.Rows, matrix.Cols, matrix.Format));
+        int rows = firstRows + secondRows;
+        Assert.Equal((rows, 40, "bf16", layout, rows * 40L * sizeof(ushort)), (matrix.Rows, matrix.Cols, matrix.Format, matrix.Bf16Layout, matrix.Bytes));
         var row = new float[40];
-        for (int r = 0; r < 5; r++)
+        for (int r = 0; r < rows; r++)
         {
             matrix.CopyRow(r, row);
-            var source = r < 3 ? first : second;
-            Assert.Equal(source.Row(r < 3 ? r : r - 3), row);
+            var source = r < firstRows ? first : second;
+            Assert.Equal(source.Row(r < firstRows ? r : r - firstRows), row);
         }
     }
 

@@ -1,5 +1,6 @@
 using Worker.Runtime.Checkpoints;
 using Worker.Runtime.Ops;
+using Worker.Runtime.Ops.Quantization;
 
 namespace Worker.Tests.Support;
 
@@ -22,7 +23,7 @@ internal static unsafe class Bf16MatMulCheck
         WeightMatrix weight;
         fixed (ushort* data = bits)
         {
-            weight = WeightMatrix.FromTensor(new TensorView("w", TensorDType.BF16, [rows, cols], (byte*)data));
+            weight = WeightMatrix.FromTensor(new TensorView("w", TensorDType.BF16, [rows, cols], (byte*)data), WeightQuantization.None, Bf16Layouts.For(isa));
         }
 
         using var pool = new ComputeThreadPool(threads);
