@@ -13,7 +13,7 @@ namespace Worker.Runtime.Ops;
 /// are summed together by one transposing reduction (45 shuffles and adds for 16 sums instead of about 8 per sum),
 /// which leaves each token's 4 row sums in one 128-bit block, stored with one store.
 /// </summary>
-internal readonly unsafe struct Bf16PairTilesAvx512 : IBf16PairTiles
+internal static unsafe class Bf16PairTilesAvx512
 {
     /// <summary>Values per step; the pair-order block width.</summary>
     public const int Width = 32;
@@ -48,7 +48,7 @@ internal readonly unsafe struct Bf16PairTilesAvx512 : IBf16PairTiles
         for (; i + Width <= k; i += Width)
         {
             Vector512<float> e1 = default, o1 = default, e2 = default, o2 = default, e3 = default, o3 = default;
-            for (owed += prefetchLines; owed >= steps; owed -= steps, next += IBf16PairTiles.CacheLineBytes)
+            for (owed += prefetchLines; owed >= steps; owed -= steps, next += CacheLine.Bytes)
             {
                 Sse.Prefetch0(next);
             }
@@ -237,10 +237,10 @@ internal readonly unsafe struct Bf16PairTilesAvx512 : IBf16PairTiles
         if (tail < k)
         {
             block += Vector128.Create(
-                Bf16DecodeAvx2Kernels.Tail(w, tail, k, x),
-                TRows.Value > 1 ? Bf16DecodeAvx2Kernels.Tail(w + k, tail, k, x) : 0,
-                TRows.Value > 2 ? Bf16DecodeAvx2Kernels.Tail(w + 2 * k, tail, k, x) : 0,
-                TRows.Value > 3 ? Bf16DecodeAvx2Kernels.Tail(w + 3 * k, tail, k, x) : 0);
+                Bf16DecodeAvx512Kernels.Tail(w, tail, k, x),
+                TRows.Value > 1 ? Bf16DecodeAvx512Kernels.Tail(w + k, tail, k, x) : 0,
+                TRows.Value > 2 ? Bf16DecodeAvx512Kernels.Tail(w + 2 * k, tail, k, x) : 0,
+                TRows.Value > 3 ? Bf16DecodeAvx512Kernels.Tail(w + 3 * k, tail, k, x) : 0);
         }
 
         if (TRows.Value == 4)

@@ -50,7 +50,7 @@ internal static unsafe class Bf16PanelTiles
         int owed = 0;
         for (int kk = 0; kk < k; kk++, x += xStep)
         {
-            for (owed += prefetchLines; owed >= k; owed -= k, prefetch += IBf16PairTiles.CacheLineBytes)
+            for (owed += prefetchLines; owed >= k; owed -= k, prefetch += CacheLine.Bytes)
             {
                 Sse.Prefetch0(prefetch);
             }
@@ -127,7 +127,7 @@ internal static unsafe class Bf16PanelTiles
     /// <summary>
     /// One decoding token over TPanels panels (1..4), panel + p * panelStride, into y + p * yStride (16 rows each):
     /// four far-apart weight streams read side by side, each broadcast activation feeding all of them (the row-layout
-    /// decode's four-row pass, <see cref="Bf16DecodeAvx2Kernels.Row4x1"/>, says why four streams). Two steps an
+    /// decode's four-row pass, <see cref="Bf16DecodeAvx512Kernels.Row4x1"/>, says why four streams). Two steps an
     /// iteration; one or two panels take the second step into accumulators of its own, so the FMAs' latency does not
     /// bound them.
     /// </summary>

@@ -1,17 +1,16 @@
 namespace Worker.Runtime.Ops;
 
 /// <summary>
-/// BF16 matmul for three or more tokens (batched decode, prefill): the activations in pair order once per matmul, then
-/// register tiles straight over the BF16 rows, no widened fp32 panel (<see cref="Bf16PairTilesAvx512"/>: 4 rows x 4
-/// tokens; <see cref="Bf16PairTilesAvx2"/>: 4 rows x 2 tokens). Threads take guided chunks of 4-row bands
+/// BF16 matmul for three or more tokens (batched decode, prefill) over row-major weights (the AVX-512 path): the
+/// activations in pair order once per matmul, then register tiles straight over the BF16 rows, no widened fp32 panel
+/// (<see cref="Bf16PairTilesAvx512"/>: 4 rows x 4 tokens). Threads take guided chunks of 4-row bands
 /// (<see cref="GuidedRowChunks"/>: long contiguous runs first, small ones last); a chunk is walked in groups of 16 rows
 /// (28 KiB of weights at k = 896, which stay in L1/L2 while every token tile passes over them), and every tile of a
 /// group prefetches its share of the group two ahead (a contiguous span: a group's rows are), spread over its steps:
 /// four rows read side by side defeat the hardware prefetcher, and without prefetching the LM head (272 MiB, read
 /// from memory) ran at about three quarters of the rate. Against the first token tile prefetching the whole group
-/// (its four row tiles four rows each), the 0.5B decode step of 16 sequences took 3.9-4.1% less time on the AVX-512
-/// path and 5.5-7.5% less on the AVX2 path, a 128-token prefill 1.1% and 2.1% less (BF16, Zen 5, two threads, the two
-/// alternated step by step in one process).
+/// (its four row tiles four rows each), the 0.5B decode step of 16 sequences took 3.9-4.1% less time, a 128-token
+/// prefill 1.1% less (BF16, Zen 5, two threads, the two alternated step by step in one process).
 /// </summary>
 public sealed unsafe partial class CpuMatMulKernel
 {
@@ -42,86 +41,73 @@ public sealed unsafe partial class CpuMatMulKernel
     {
         const int R = Bf16PairTilesAvx512.Rows;
         const int RowTiles = PairGroupRows / R;
-        bool wide = Isa == CpuIsa.Avx512;
-        int tileTokens = wide ? Bf16PairTilesAvx512.Tokens : Bf16PairTilesAvx2.Tokens;
+        const int TileTokens = Bf16PairTilesAvx512.Tokens;
         int n = w.Rows;
         int k = w.Cols;
         int first = _pairChunks.Start(chunkIndex) * R;
         int last = Math.Min(_pairChunks.End(chunkIndex) * R, n);
-        int tokenTiles = (_tokens + tileTokens - 1) / tileTokens;
+        int tokenTiles = (_tokens + TileTokens - 1) / TileTokens;
         int tilesPerGroup = tokenTiles * RowTiles;
         for (int group = first; group < last; group += PairGroupRows)
         {
             // The group PairPrefetchGroups ahead, its rows one contiguous span, shared out among this group's tiles.
             int ahead = Math.Min(group + PairPrefetchGroups * PairGroupRows, n);
-            long aheadLines = (long)(Math.Min(ahead + PairGroupRows, n) - ahead) * k * sizeof(ushort) / IBf16PairTiles.CacheLineBytes;
+            long aheadLines = (long)(Math.Min(ahead + PairGroupRows, n) - ahead) * k * sizeof(ushort) / CacheLine.Bytes;
             int linesPerTile = (int)((aheadLines + tilesPerGroup - 1) / tilesPerGroup);
             byte* aheadStart = (byte*)(w.Bf16 + (long)ahead * k);
             int groupEnd = Math.Min(group + PairGroupRows, last);
-            for (int t = 0, tile = 0; t < _tokens; t += tileTokens)
+            for (int t = 0, tile = 0; t < _tokens; t += TileTokens)
             {
                 for (int row = group; row < groupEnd; row += R, tile++)
                 {
                     long firstLine = Math.Min((long)tile * linesPerTile, aheadLines);
                     int lines = (int)Math.Min(linesPerTile, aheadLines - firstLine);
-                    ushort* prefetch = (ushort*)(aheadStart + firstLine * IBf16PairTiles.CacheLineBytes);
+                    ushort* prefetch = (ushort*)(aheadStart + firstLine * CacheLine.Bytes);
                     ushort* wr = w.Bf16 + (long)row * k;
                     int rows = Math.Min(R, groupEnd - row);
-                    int tokens = Math.Min(tileTokens, _tokens - t);
-                    if (wide)
-                    {
-                        PairTile<Bf16PairTilesAvx512>(wr, k, rows, tokens, _xp + (long)t * k, _y + (long)t * n + row, n, prefetch, lines);
-                    }
-                    else
-                    {
-                        PairTile<Bf16PairTilesAvx2>(wr, k, rows, tokens, _xp + (long)t * k, _y + (long)t * n + row, n, prefetch, lines);
-                    }
+                    int tokens = Math.Min(TileTokens, _tokens - t);
+                    PairTile(wr, k, rows, tokens, _xp + (long)t * k, _y + (long)t * n + row, n, prefetch, lines);
                 }
             }
         }
     }
 
-    /// <summary>
-    /// One tile of rows x tokens (each 1..4, tokens at most the path's full tile), through the instantiation compiled
-    /// for that shape.
-    /// </summary>
-    private static void PairTile<TTiles>(ushort* w, int k, int rows, int tokens, float* xp, float* y, int n, ushort* prefetch, int prefetchLines)
-        where TTiles : struct, IBf16PairTiles
+    /// <summary>One tile of rows x tokens (each 1..4), through the instantiation compiled for that shape.</summary>
+    private static void PairTile(ushort* w, int k, int rows, int tokens, float* xp, float* y, int n, ushort* prefetch, int prefetchLines)
     {
         switch (rows)
         {
             case 4:
-                PairTile<TTiles, TileCount4>(w, k, tokens, xp, y, n, prefetch, prefetchLines);
+                PairTile<TileCount4>(w, k, tokens, xp, y, n, prefetch, prefetchLines);
                 break;
             case 3:
-                PairTile<TTiles, TileCount3>(w, k, tokens, xp, y, n, prefetch, prefetchLines);
+                PairTile<TileCount3>(w, k, tokens, xp, y, n, prefetch, prefetchLines);
                 break;
             case 2:
-                PairTile<TTiles, TileCount2>(w, k, tokens, xp, y, n, prefetch, prefetchLines);
+                PairTile<TileCount2>(w, k, tokens, xp, y, n, prefetch, prefetchLines);
                 break;
             default:
-                PairTile<TTiles, TileCount1>(w, k, tokens, xp, y, n, prefetch, prefetchLines);
+                PairTile<TileCount1>(w, k, tokens, xp, y, n, prefetch, prefetchLines);
                 break;
         }
     }
 
-    private static void PairTile<TTiles, TRows>(ushort* w, int k, int tokens, float* xp, float* y, int n, ushort* prefetch, int prefetchLines)
-        where TTiles : struct, IBf16PairTiles
+    private static void PairTile<TRows>(ushort* w, int k, int tokens, float* xp, float* y, int n, ushort* prefetch, int prefetchLines)
         where TRows : struct, ITileCount
     {
         switch (tokens)
         {
             case 4:
-                TTiles.Tile<TRows, TileCount4>(w, k, xp, y, n, prefetch, prefetchLines);
+                Bf16PairTilesAvx512.Tile<TRows, TileCount4>(w, k, xp, y, n, prefetch, prefetchLines);
                 break;
             case 3:
-                TTiles.Tile<TRows, TileCount3>(w, k, xp, y, n, prefetch, prefetchLines);
+                Bf16PairTilesAvx512.Tile<TRows, TileCount3>(w, k, xp, y, n, prefetch, prefetchLines);
                 break;
             case 2:
-                TTiles.Tile<TRows, TileCount2>(w, k, xp, y, n, prefetch, prefetchLines);
+                Bf16PairTilesAvx512.Tile<TRows, TileCount2>(w, k, xp, y, n, prefetch, prefetchLines);
                 break;
             default:
-                TTiles.Tile<TRows, TileCount1>(w, k, xp, y, n, prefetch, prefetchLines);
+                Bf16PairTilesAvx512.Tile<TRows, TileCount1>(w, k, xp, y, n, prefetch, prefetchLines);
                 break;
         }
     }

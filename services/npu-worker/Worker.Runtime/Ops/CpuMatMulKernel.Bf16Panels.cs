@@ -97,7 +97,7 @@ public sealed unsafe partial class CpuMatMulKernel
         int n = w.Rows;
         int panels = w.Bf16PanelCount;
         int tiles = TokenTiles(_tokens);
-        long panelLines = (long)k * R * sizeof(ushort) / IBf16PairTiles.CacheLineBytes;
+        long panelLines = (long)k * R * sizeof(ushort) / CacheLine.Bytes;
         for (int p = first; p < last; p++)
         {
             ushort* panel = w.Bf16Panel(p);
@@ -110,7 +110,7 @@ public sealed unsafe partial class CpuMatMulKernel
                 long firstLine = Math.Min((long)tile * linesPerTile, aheadLines);
                 int lines = (int)Math.Min(linesPerTile, aheadLines - firstLine);
                 float* x = _blocks + (long)tile * k * Bf16PanelTiles.TokenSlots;
-                PanelTile(w, p, count, x, Bf16PanelTiles.TokenSlots, _y + (long)t0 * n, ahead + firstLine * IBf16PairTiles.CacheLineBytes, lines);
+                PanelTile(w, p, count, x, Bf16PanelTiles.TokenSlots, _y + (long)t0 * n, ahead + firstLine * CacheLine.Bytes, lines);
             }
         }
     }

@@ -5,14 +5,13 @@ namespace Worker.Runtime.Ops;
 
 /// <summary>
 /// Weight-stationary matmul: each chunk owns a band of output rows (weight rows) and walks every token through
-/// it. BF16 weights in 16-row panels (the AVX2 path's layout) run CpuMatMulKernel.Bf16Panels.cs for every token
-/// count. BF16 rows with three or more tokens run register tiles straight over the BF16 rows against activations in
-/// pair order (CpuMatMulKernel.Bf16Pairs.cs: <see cref="Bf16PairTilesAvx512"/> 4 rows x 4 tokens,
-/// <see cref="Bf16PairTilesAvx2"/> 4 rows x 2 tokens). With one or two tokens
-/// (decode) the rows stream straight from memory, one sequential row at a time (four far-apart rows side by side when
-/// rows are long and one token decodes), through the ISA's decode kernels
-/// (<see cref="Bf16DecodeAvx512Kernels"/>, <see cref="Bf16DecodeAvx2Kernels"/>) over one even chunk
-/// of rows per thread, then small ones (<see cref="GuidedRowChunks.PlanDecode"/>). fp32 weights use the 4-token dot kernels.
+/// it. BF16 weights take the layout of their path (<see cref="Bf16Layouts.For"/>). In 16-row panels (the AVX2 path)
+/// every token count runs CpuMatMulKernel.Bf16Panels.cs. Row-major (the AVX-512 path), three or more tokens run
+/// register tiles straight over the BF16 rows against activations in pair order (CpuMatMulKernel.Bf16Pairs.cs:
+/// <see cref="Bf16PairTilesAvx512"/> 4 rows x 4 tokens); with one or two tokens (decode) the rows stream straight from
+/// memory, one sequential row at a time (four far-apart rows side by side when rows are long and one token decodes),
+/// through <see cref="Bf16DecodeAvx512Kernels"/> over one even chunk of rows per thread, then small ones
+/// (<see cref="GuidedRowChunks.PlanDecode"/>). fp32 weights use the 4-token dot kernels.
 /// Accumulation is fp32 throughout. Q8_0 weights go to <see cref="Q8MatMul"/> (int8 dot products, fp32 per block).
 /// </summary>
 public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWork
@@ -98,6 +97,13 @@ public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWor
             return;
         }
 
+        if (weight.IsBf16 && Isa != CpuIsa.Avx512)
+        {
+            throw new ArgumentException(
+                $"BF16 weights held row by row run on the avx512 kernels; the {CpuIsaSelection.Name(Isa)} kernels read {nameof(Bf16Layout.Panels)} (load them with {nameof(Bf16Layouts)}.{nameof(Bf16Layouts.For)}).",
+                nameof(weight));
+        }
+
         if (weight.IsBf16 && tokens < MinTokensForTiles)
         {
             fixed (float* xp = x)
@@ -166,14 +172,7 @@ public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWor
         float* xp = _pairOrdered.Pointer;
         for (int t = 0; t < tokens; t++)
         {
-            if (Isa == CpuIsa.Avx512)
-            {
-                Bf16PairOrderAvx512.Reorder(x + (long)t * k, k, xp + (long)t * k);
-            }
-            else
-            {
-                Bf16PairOrderAvx2.Reorder(x + (long)t * k, k, xp + (long)t * k);
-            }
+            Bf16PairOrderAvx512.Reorder(x + (long)t * k, k, xp + (long)t * k);
         }
 
         return xp;
@@ -211,21 +210,13 @@ public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWor
         int n = w.Rows;
         float* xp0 = _xp;
         float* xp1 = _xp + k;
-        bool wide = Isa == CpuIsa.Avx512;
         if (_tokens == 1 && k >= MinColsForFourRowDecode)
         {
             int quarter = (last - first) / 4;
             for (int row = first; row < first + quarter; row++)
             {
                 ushort* wr = w.Bf16 + (long)row * k;
-                if (wide)
-                {
-                    Bf16DecodeAvx512Kernels.Row4x1(wr, (long)quarter * k, k, xp0, _y + row, quarter);
-                }
-                else
-                {
-                    Bf16DecodeAvx2Kernels.Row4x1(wr, (long)quarter * k, k, xp0, _y + row, quarter);
-                }
+                Bf16DecodeAvx512Kernels.Row4x1(wr, (long)quarter * k, k, xp0, _y + row, quarter);
             }
 
             first += 4 * quarter;
@@ -236,18 +227,11 @@ public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWor
             ushort* wr = w.Bf16 + (long)row * k;
             if (_tokens == 2)
             {
-                if (wide)
-                {
-                    Bf16DecodeAvx512Kernels.Row1x2(wr, k, xp0, xp1, _y + row, n);
-                }
-                else
-                {
-                    Bf16DecodeAvx2Kernels.Row1x2(wr, k, xp0, xp1, _y + row, n);
-                }
+                Bf16DecodeAvx512Kernels.Row1x2(wr, k, xp0, xp1, _y + row, n);
             }
             else
             {
-                _y[row] = wide ? Bf16DecodeAvx512Kernels.Row1x1(wr, k, xp0) : Bf16DecodeAvx2Kernels.Row1x1(wr, k, xp0);
+                _y[row] = Bf16DecodeAvx512Kernels.Row1x1(wr, k, xp0);
             }
         }
     }

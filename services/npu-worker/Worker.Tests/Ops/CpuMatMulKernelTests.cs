@@ -89,6 +89,23 @@ public sealed unsafe class CpuMatMulKernelTests
     }
 
     [Fact]
+    public void MatMul_Bf16RowsOnAvx2Kernels_ThrowsNamingTheLayoutTheyRead()
+    {
+        var bits = new ushort[8 * 16];
+        WeightMatrix rows;
+        fixed (ushort* data = bits)
+        {
+            rows = WeightMatrix.FromTensor(new TensorView("w", TensorDType.BF16, [8, 16], (byte*)data), Worker.Runtime.Ops.Quantization.WeightQuantization.None, Bf16Layout.Rows);
+        }
+
+        using var pool = new ComputeThreadPool(1);
+        var error = Assert.Throws<ArgumentException>(() => new CpuMatMulKernel(pool, CpuIsa.Avx2).MatMul(new float[16], 1, rows, new float[8]));
+
+        Assert.Contains("Panels", error.Message);
+        Assert.Equal("weight", error.ParamName);
+    }
+
+    [Fact]
     public void MatMul_ZeroTokens_LeavesOutputUntouched()
     {
         var bits = new ushort[8 * 16];

@@ -36,7 +36,7 @@ internal static unsafe class Q8LaneTilesAvx512
         int owed = 0;
         for (int b = 0; b < blocks; b++)
         {
-            for (owed += prefetchLines; owed >= blocks; owed -= blocks, prefetch += Q8MatMul.CacheLineBytes)
+            for (owed += prefetchLines; owed >= blocks; owed -= blocks, prefetch += CacheLine.Bytes)
             {
                 Sse.Prefetch1(prefetch);
             }

@@ -23,9 +23,6 @@ namespace Worker.Runtime.Ops.Quantization;
 /// </summary>
 internal sealed unsafe partial class Q8MatMul
 {
-    /// <summary>Bytes a prefetch brings in.</summary>
-    internal const int CacheLineBytes = 64;
-
     private readonly Q8TokenLanes _lanes = new();
 
     /// <summary>
@@ -174,12 +171,12 @@ internal sealed unsafe partial class Q8MatMul
         {
             // Each row's scales sit just before its quants: the rows are one range.
             start = (byte*)w.Q8RowScales(row);
-            return (int)(((long)count * w.Q8RowStride + CacheLineBytes - 1) / CacheLineBytes);
+            return (int)(((long)count * w.Q8RowStride + CacheLine.Bytes - 1) / CacheLine.Bytes);
         }
 
         Prefetch1((byte*)w.Q8RowScales(row), (long)count * (w.Q8RowLength / Q8Block.Size) * sizeof(ushort));
         start = (byte*)w.Q8Row(row);
-        return (int)(((long)count * w.Q8RowStride + CacheLineBytes - 1) / CacheLineBytes);
+        return (int)(((long)count * w.Q8RowStride + CacheLine.Bytes - 1) / CacheLine.Bytes);
     }
 
     /// <summary>One tile's results (tileRows rows x lanes tokens, rows [r, r + tileRows) of the band at first, token group g) into y, token by token.</summary>
@@ -211,7 +208,7 @@ internal sealed unsafe partial class Q8MatMul
 
     private static void Prefetch1(byte* start, long bytes)
     {
-        for (long i = 0; i < bytes; i += CacheLineBytes)
+        for (long i = 0; i < bytes; i += CacheLine.Bytes)
         {
             Sse.Prefetch1(start + i);
         }
