@@ -32,7 +32,8 @@ internal static unsafe class Bf16PanelTiles
     /// <summary>
     /// How far ahead the decode kernels (<see cref="Decode{TPanels}"/>, <see cref="DecodeTwo{TPanels}"/>) prefetch each
     /// panel's stream: 1536 bytes, as the row-layout decode's four streams do; 768, 1024, 2048 and 3072 bytes measured
-    /// no faster on the panels (the 0.5B one-token decode step, alternated step by step in one process), none slower.
+    /// no faster on the panels (the 0.5B one-token decode step's matmuls, alternated step by step in one process with
+    /// the row kernels); with no prefetch the panels took 17% longer than the row kernels beside them, 1% with this one.
     /// </summary>
     private const int DecodePrefetchBytes = 1536;
 
