@@ -318,7 +318,7 @@ internal static unsafe class Bf16PanelTiles
 
     /// <summary>
     /// Tokens [0, count) of x (k values each, rows k apart; count at most <see cref="TokenSlots"/>) as a token block:
-    /// block[kk * TokenSlots + t] = x[t * k + kk], eight steps at a time by an 8 x 8 transpose; slots past count are
+    /// block[kk * TokenSlots + t] = x[t * k + kk], eight steps at a time by an 8 x 8 transpose (<see cref="Transpose8x8"/>); slots past count are
     /// copies of the last token (never read).
     /// </summary>
     public static void ToTokenBlock(float* x, int k, int count, float* block)
@@ -327,33 +327,7 @@ internal static unsafe class Bf16PanelTiles
         int kk = 0;
         for (; kk + TokenSlots <= k; kk += TokenSlots)
         {
-            var t0 = Avx.UnpackLow(Vector256.Load(r0 + kk), Vector256.Load(r1 + kk));
-            var t1 = Avx.UnpackHigh(Vector256.Load(r0 + kk), Vector256.Load(r1 + kk));
-            var t2 = Avx.UnpackLow(Vector256.Load(r2 + kk), Vector256.Load(r3 + kk));
-            var t3 = Avx.UnpackHigh(Vector256.Load(r2 + kk), Vector256.Load(r3 + kk));
-            var t4 = Avx.UnpackLow(Vector256.Load(r4 + kk), Vector256.Load(r5 + kk));
-            var t5 = Avx.UnpackHigh(Vector256.Load(r4 + kk), Vector256.Load(r5 + kk));
-            var t6 = Avx.UnpackLow(Vector256.Load(r6 + kk), Vector256.Load(r7 + kk));
-            var t7 = Avx.UnpackHigh(Vector256.Load(r6 + kk), Vector256.Load(r7 + kk));
-
-            // s0 holds step 0 (tokens 0-3) and step 4 in its halves, s1 steps 1 and 5, s2 steps 2 and 6, s3 steps 3 and 7.
-            var s0 = Avx.Shuffle(t0, t2, 0x44);
-            var s1 = Avx.Shuffle(t0, t2, 0xEE);
-            var s2 = Avx.Shuffle(t1, t3, 0x44);
-            var s3 = Avx.Shuffle(t1, t3, 0xEE);
-            var s4 = Avx.Shuffle(t4, t6, 0x44);
-            var s5 = Avx.Shuffle(t4, t6, 0xEE);
-            var s6 = Avx.Shuffle(t5, t7, 0x44);
-            var s7 = Avx.Shuffle(t5, t7, 0xEE);
-            float* b = block + (long)kk * TokenSlots;
-            Avx.Permute2x128(s0, s4, 0x20).Store(b);
-            Avx.Permute2x128(s1, s5, 0x20).Store(b + TokenSlots);
-            Avx.Permute2x128(s2, s6, 0x20).Store(b + 2 * TokenSlots);
-            Avx.Permute2x128(s3, s7, 0x20).Store(b + 3 * TokenSlots);
-            Avx.Permute2x128(s0, s4, 0x31).Store(b + 4 * TokenSlots);
-            Avx.Permute2x128(s1, s5, 0x31).Store(b + 5 * TokenSlots);
-            Avx.Permute2x128(s2, s6, 0x31).Store(b + 6 * TokenSlots);
-            Avx.Permute2x128(s3, s7, 0x31).Store(b + 7 * TokenSlots);
+            Transpose8x8.Store(r0 + kk, r1 + kk, r2 + kk, r3 + kk, r4 + kk, r5 + kk, r6 + kk, r7 + kk, block + (long)kk * TokenSlots, TokenSlots, TokenSlots);
         }
 
         for (; kk < k; kk++)

@@ -19,35 +19,8 @@ internal static unsafe class LaneTileStore
         for (int l0 = 0; l0 < tokens; l0 += 8)
         {
             float* t = tile + l0;
-            var t0 = Avx.UnpackLow(Vector256.Load(t), Vector256.Load(t + lanes));
-            var t1 = Avx.UnpackHigh(Vector256.Load(t), Vector256.Load(t + lanes));
-            var t2 = Avx.UnpackLow(Vector256.Load(t + 2 * lanes), Vector256.Load(t + 3 * lanes));
-            var t3 = Avx.UnpackHigh(Vector256.Load(t + 2 * lanes), Vector256.Load(t + 3 * lanes));
-            var t4 = Avx.UnpackLow(Vector256.Load(t + 4 * lanes), Vector256.Load(t + 5 * lanes));
-            var t5 = Avx.UnpackHigh(Vector256.Load(t + 4 * lanes), Vector256.Load(t + 5 * lanes));
-            var t6 = Avx.UnpackLow(Vector256.Load(t + 6 * lanes), Vector256.Load(t + 7 * lanes));
-            var t7 = Avx.UnpackHigh(Vector256.Load(t + 6 * lanes), Vector256.Load(t + 7 * lanes));
-
-            // s0 holds lanes 0 and 4 of rows 0-3, s1 lanes 1 and 5, s2 lanes 2 and 6, s3 lanes 3 and 7; s4-s7 rows 4-7.
-            var s0 = Avx.Shuffle(t0, t2, 0x44);
-            var s1 = Avx.Shuffle(t0, t2, 0xEE);
-            var s2 = Avx.Shuffle(t1, t3, 0x44);
-            var s3 = Avx.Shuffle(t1, t3, 0xEE);
-            var s4 = Avx.Shuffle(t4, t6, 0x44);
-            var s5 = Avx.Shuffle(t4, t6, 0xEE);
-            var s6 = Avx.Shuffle(t5, t7, 0x44);
-            var s7 = Avx.Shuffle(t5, t7, 0xEE);
-
-            int count = Math.Min(8, tokens - l0);
-            float* yl = y + l0 * yStride;
-            Avx.Permute2x128(s0, s4, 0x20).Store(yl);
-            if (count > 1) Avx.Permute2x128(s1, s5, 0x20).Store(yl + yStride);
-            if (count > 2) Avx.Permute2x128(s2, s6, 0x20).Store(yl + 2 * yStride);
-            if (count > 3) Avx.Permute2x128(s3, s7, 0x20).Store(yl + 3 * yStride);
-            if (count > 4) Avx.Permute2x128(s0, s4, 0x31).Store(yl + 4 * yStride);
-            if (count > 5) Avx.Permute2x128(s1, s5, 0x31).Store(yl + 5 * yStride);
-            if (count > 6) Avx.Permute2x128(s2, s6, 0x31).Store(yl + 6 * yStride);
-            if (count > 7) Avx.Permute2x128(s3, s7, 0x31).Store(yl + 7 * yStride);
+            Transpose8x8.Store(t, t + lanes, t + 2 * lanes, t + 3 * lanes, t + 4 * lanes, t + 5 * lanes, t + 6 * lanes, t + 7 * lanes,
+                y + l0 * yStride, yStride, Math.Min(8, tokens - l0));
         }
     }
 
