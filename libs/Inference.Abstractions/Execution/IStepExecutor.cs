@@ -2,7 +2,9 @@ namespace Inference.Abstractions.Execution;
 
 /// <summary>
 /// Runs engine steps on one device: in process (the model runner) or remotely (a worker over gRPC).
-/// Steps are executed one at a time, in StepId order.
+/// Steps are executed one at a time, in the order ExecuteAsync was called (which is StepId order). The engine may hand
+/// over the next step before the previous one's result arrives (async scheduling), but only once the previous call
+/// returned its task: an executor that runs a step on the calling thread thereby still sees them in order.
 /// </summary>
 public interface IStepExecutor
 {

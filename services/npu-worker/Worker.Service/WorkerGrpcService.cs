@@ -10,7 +10,22 @@ public sealed partial class WorkerGrpcService(ModelHost host, ILogger<WorkerGrpc
     public override Task<Proto.InfoResponse> Info(Proto.InfoRequest request, ServerCallContext context) =>
         Task.FromResult(WorkerMessages.ToProto(RequireRunner().Info, host.InstanceId));
 
-    public override async Task<Proto.ExecuteResponse> Execute(Proto.ExecuteRequest request, ServerCallContext context)
+    public override Task<Proto.ExecuteResponse> Execute(Proto.ExecuteRequest request, ServerCallContext context) =>
+        ExecuteOneAsync(request, context);
+
+    /// <summary>Steps in stream order, one at a time: the next one is read once the last one's answer is written (it
+    /// already waits in the stream's buffer when the scheduler plans ahead).</summary>
+    public override async Task ExecuteStream(IAsyncStreamReader<Proto.ExecuteRequest> requestStream,
+        IServerStreamWriter<Proto.ExecuteResponse> responseStream, ServerCallContext context)
+    {
+        await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            var response = await ExecuteOneAsync(request, context);
+            await responseStream.WriteAsync(response, context.CancellationToken);
+        }
+    }
+
+    private async Task<Proto.ExecuteResponse> ExecuteOneAsync(Proto.ExecuteRequest request, ServerCallContext context)
     {
         RequirePlannedForThisInstance(request);
         var runner = RequireRunner();

@@ -114,6 +114,43 @@ public sealed class WorkerServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExecuteStream_StepsSentBackToBack_RunInOrderAndAnswerInOrder()
+    {
+        // The decode is sent before the prefill's answer, as the scheduler does with async scheduling: it feeds the
+        // token the prefill samples.
+        using var call = _client!.ExecuteStream(deadline: Deadline());
+        var decode = new ExecuteRequest { StepId = 2 };
+        decode.CachedRequests.Add(new CachedRequest { RequestId = "a", NumComputedTokens = 5, NumScheduledTokens = 1 });
+        await call.RequestStream.WriteAsync(Prefill("a"));
+        await call.RequestStream.WriteAsync(decode);
+        await call.RequestStream.CompleteAsync();
+
+        var answers = await call.ResponseStream.ReadAllAsync().ToListAsync();
+        var unary = await _client.ExecuteAsync(Prefill("b"), deadline: Deadline());
+
+        Assert.Equal([1L, 2L], answers.Select(a => a.StepId));
+        Assert.Equal([5, 1], answers.Select(a => a.NumTokens));
+        Assert.Equal("a", Assert.Single(answers[1].Sampled).RequestId);
+        Assert.Equal(unary.Sampled[0].Token.TokenId, answers[0].Sampled[0].Token.TokenId);
+    }
+
+    [Fact]
+    public async Task ExecuteStream_InvalidStep_EndsTheStreamWithInvalidArgumentAndRunsNothingBehindIt()
+    {
+        using var call = _client!.ExecuteStream(deadline: Deadline());
+        var invalid = new ExecuteRequest { StepId = 1 };
+        invalid.CachedRequests.Add(new CachedRequest { RequestId = "nobody", NumComputedTokens = 0, NumScheduledTokens = 1 });
+        await call.RequestStream.WriteAsync(invalid);
+        await call.RequestStream.WriteAsync(Prefill("a", stepId: 2));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.ReadAllAsync().ToListAsync().AsTask());
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("nobody", error.Status.Detail);
+        Assert.Equal(0, (await _client.HealthAsync(new HealthRequest(), deadline: Deadline())).NumRequests);
+    }
+
+    [Fact]
     public async Task StandardHealthService_ReportsServingOnceReady()
     {
         var health = new Health.HealthClient(_channel!);

@@ -22,5 +22,6 @@ internal sealed record AddWorkerCommand(string WorkerId, string InstanceId, ISte
 internal sealed record RemoveWorkerCommand(string WorkerId, string? InstanceId, string Reason) : EngineCommand;
 
 /// <summary>A lane's step returned: a result, or the reason it failed (error, deadline, cancellation).</summary>
-/// <param name="CallTime">From sending the step to its answer (or failure).</param>
+/// <param name="CallTime">From when the worker could start the step (it was sent, and the step before it ended) to
+/// its answer (or failure).</param>
 internal sealed record StepCompletedCommand(WorkerLane Lane, StepResult? Result, string? FailureReason, Exception? Failure, TimeSpan CallTime) : EngineCommand;

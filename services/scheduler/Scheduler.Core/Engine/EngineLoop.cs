@@ -8,8 +8,9 @@ namespace Scheduler.Core.Engine;
 
 /// <summary>
 /// The one task that owns the engine's state (the <see cref="WorkerFleet"/>): it takes requests, aborts,
-/// worker joins and leaves, and step completions from one channel; starts a step on every idle worker that has
-/// work; and publishes each request's outputs to its own channel. Steps of different workers run concurrently
+/// worker joins and leaves, and step completions from one channel; starts a step on every worker that has work and
+/// room for one (with async scheduling a worker has its next step queued while one runs, <see cref="LaneSteps"/>);
+/// and publishes each request's outputs to its own channel. Steps of different workers run concurrently
 /// and report back through the channel, so a slow or hung worker never holds up the others, and the core takes
 /// no locks. Each step has a deadline; a worker that fails or misses one leaves the fleet and its requests
 /// move to the others.
@@ -19,7 +20,7 @@ internal sealed partial class EngineLoop : IAsyncDisposable
     private readonly Channel<EngineCommand> _commands =
         Channel.CreateUnbounded<EngineCommand>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, LiveRequest> _live = [];
-    private readonly Dictionary<WorkerLane, StepCall> _stepCalls = [];
+    private readonly Dictionary<WorkerLane, LaneSteps> _stepCalls = [];
     private readonly Dictionary<string, int> _consecutiveFaults = [];
     private readonly HashSet<WorkerLane> _rejoinAfterFault = [];
     private readonly WorkerFleet _fleet;
@@ -178,9 +179,9 @@ internal sealed partial class EngineLoop : IAsyncDisposable
     /// <summary>The lane leaves the fleet; its requests move to the other lanes (or wait for one).</summary>
     private void Leave(WorkerLane lane, string reason)
     {
-        if (_stepCalls.Remove(lane, out var call))
+        if (_stepCalls.Remove(lane, out var steps))
         {
-            call.Cancel();
+            steps.CancelAll();
         }
 
         var moved = _fleet.RemoveWorker(lane);
@@ -215,31 +216,47 @@ internal sealed partial class EngineLoop : IAsyncDisposable
     {
         foreach (var lane in _fleet.Lanes)
         {
-            if (_fleet.BuildStep(lane) is { } plan)
+            while (_fleet.BuildStep(lane) is { } plan)
             {
-                var call = new StepCall(_options.StepDeadline(plan.TotalScheduledTokens), _time, _stopping.Token);
-                _stepCalls[lane] = call;
-                _ = Task.Run(() => RunStepAsync(lane, plan, call));
+                if (!_stepCalls.TryGetValue(lane, out var steps))
+                {
+                    _stepCalls[lane] = steps = new LaneSteps();
+                }
+
+                var call = new StepCall(_options.StepDeadline(plan.TotalScheduledTokens) + steps.DeadlinesAhead, _time, _stopping.Token);
+                var turn = steps.Add(call);
+                _ = Task.Run(() => RunStepAsync(lane, plan, call, turn));
             }
         }
     }
 
-    /// <summary>Runs on the thread pool; reports back only through the command channel.</summary>
-    private async Task RunStepAsync(WorkerLane lane, StepPlan plan, StepCall call)
+    /// <summary>Runs on the thread pool; reports back only through the command channel, in the lane's step order.</summary>
+    private async Task RunStepAsync(WorkerLane lane, StepPlan plan, StepCall call, StepTurn turn)
     {
         EngineCommand completed;
+        await turn.PreviousHandedOver.ConfigureAwait(false);
         long sent = _time.GetTimestamp();
         try
         {
-            var result = await lane.Executor.ExecuteAsync(plan, call.Token).ConfigureAwait(false);
-            completed = new StepCompletedCommand(lane, result, null, null, _time.GetElapsedTime(sent));
+            Task<StepResult> execution;
+            try
+            {
+                execution = lane.Executor.ExecuteAsync(plan, call.Token);
+            }
+            finally
+            {
+                turn.HandedOver.TrySetResult();
+            }
+
+            var result = await execution.ConfigureAwait(false);
+            completed = new StepCompletedCommand(lane, result, null, null, CallTime(sent, await turn.PreviousReported.ConfigureAwait(false)));
         }
         catch (Exception ex)
         {
             var reason = call.DeadlinePassed
                 ? $"step {plan.StepId} ({plan.TotalScheduledTokens} tokens) missed its {call.Deadline.TotalSeconds:F1} s deadline"
                 : $"step {plan.StepId} failed: {ex.Message}";
-            completed = new StepCompletedCommand(lane, null, reason, ex, _time.GetElapsedTime(sent));
+            completed = new StepCompletedCommand(lane, null, reason, ex, CallTime(sent, await turn.PreviousReported.ConfigureAwait(false)));
         }
         finally
         {
@@ -247,7 +264,11 @@ internal sealed partial class EngineLoop : IAsyncDisposable
         }
 
         _commands.Writer.TryWrite(completed);
+        turn.Reported.TrySetResult(_time.GetTimestamp());
     }
+
+    /// <summary>The worker's side of a step: from when it could start (sent, and the step before it ended) to now.</summary>
+    private TimeSpan CallTime(long sent, long previousEnded) => _time.GetElapsedTime(Math.Max(sent, previousEnded));
 
     private void Complete(StepCompletedCommand completed)
     {
@@ -257,7 +278,7 @@ internal sealed partial class EngineLoop : IAsyncDisposable
             return; // The lane left while its step ran; its requests already moved.
         }
 
-        _stepCalls.Remove(lane);
+        _stepCalls.GetValueOrDefault(lane)?.RemoveOldest();
         if (completed.Result is not { } result)
         {
             LogStepFailed(completed.Failure, lane.WorkerId, completed.FailureReason!);
@@ -266,7 +287,7 @@ internal sealed partial class EngineLoop : IAsyncDisposable
         }
 
         IReadOnlyList<EngineOutput> outputs;
-        var stats = lane.StepInFlightStats;
+        var stats = lane.StepsInFlight.TryPeek(out var step) ? step.Stats : default;
         try
         {
             outputs = _fleet.CompleteStep(lane, result);
@@ -470,9 +491,9 @@ internal sealed partial class EngineLoop : IAsyncDisposable
             }
         }
 
-        foreach (var call in _stepCalls.Values)
+        foreach (var steps in _stepCalls.Values)
         {
-            call.Cancel();
+            steps.CancelAll();
         }
 
         _stepCalls.Clear();

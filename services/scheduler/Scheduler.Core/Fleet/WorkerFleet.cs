@@ -87,8 +87,9 @@ public sealed class WorkerFleet
         var (requests, held) = lane.Scheduler.EvictAll();
 
         // A step in flight may or may not have freed its finished ids before the worker failed: count them held.
-        var maybeHeld = held.Concat(lane.StepInFlight?.FinishedRequestIds ?? []).Concat(_heldByInstance.GetValueOrDefault(lane.InstanceId) ?? []);
-        lane.StepInFlight = null;
+        var maybeHeld = held.Concat(lane.StepsInFlight.SelectMany(s => s.Plan.FinishedRequestIds))
+            .Concat(_heldByInstance.GetValueOrDefault(lane.InstanceId) ?? []);
+        lane.StepsInFlight.Clear();
         string[] heldIds = [.. maybeHeld.Distinct()];
         if (heldIds.Length > 0)
         {
@@ -143,10 +144,11 @@ public sealed class WorkerFleet
         return new EngineOutput(requestId, [], FinishReason.Abort, null, request.NumPromptTokens, request.NumOutputTokens, request.NumCachedTokens);
     }
 
-    /// <summary>The next step for an idle lane, or null when it is busy or has nothing to run.</summary>
+    /// <summary>The lane's next step, or null when it has as many steps in flight as its scheduler allows (one, or
+    /// two with async scheduling) or nothing to run. Steps must reach the worker in the order they are built.</summary>
     public StepPlan? BuildStep(WorkerLane lane)
     {
-        if (!lane.IsActive || lane.StepInFlight is not null || !lane.Scheduler.HasUnfinishedRequests)
+        if (!lane.IsActive || lane.StepsInFlight.Count >= lane.Scheduler.Config.MaxStepsInFlight || !lane.Scheduler.HasUnfinishedRequests)
         {
             return null;
         }
@@ -157,22 +159,22 @@ public sealed class WorkerFleet
             return null;
         }
 
-        lane.StepInFlight = plan;
-        lane.StepInFlightStats = lane.Scheduler.LastStepStats;
+        lane.StepsInFlight.Enqueue((plan, lane.Scheduler.LastStepStats));
         return plan;
     }
 
-    /// <summary>Applies a lane's step result. Returns one output per request that produced a token or ended.</summary>
+    /// <summary>Applies the result of the lane's oldest step in flight. Returns one output per request that produced a
+    /// token or ended.</summary>
     /// <exception cref="ExecutorFaultException">The result does not answer the plan: treat the lane as failed.</exception>
     public IReadOnlyList<EngineOutput> CompleteStep(WorkerLane lane, StepResult result)
     {
-        if (!lane.IsActive || lane.StepInFlight is null)
+        if (!lane.IsActive || lane.StepsInFlight.Count == 0)
         {
             throw new InvalidOperationException($"{lane.WorkerId} has no step in flight.");
         }
 
-        lane.StepInFlight = null;
         var outputs = lane.Scheduler.UpdateFromOutput(result);
+        lane.StepsInFlight.Dequeue();
         lane.NumSteps++;
         foreach (var output in outputs)
         {

@@ -5,7 +5,8 @@ namespace Scheduler.Core.Fleet;
 
 /// <summary>
 /// One worker instance as the fleet sees it: its own scheduler (block pool, prefix cache, running batch and
-/// waiting queue) and at most one step in flight. A restarted worker is a new lane with an empty pool.
+/// waiting queue) and its steps in flight (one, or two with async scheduling). A restarted worker is a new lane with
+/// an empty pool.
 /// </summary>
 public sealed class WorkerLane
 {
@@ -27,11 +28,12 @@ public sealed class WorkerLane
 
     public RequestScheduler Scheduler { get; }
 
-    /// <summary>The step the worker is running, or null when it is idle.</summary>
-    public StepPlan? StepInFlight { get; internal set; }
+    /// <summary>The steps sent to the worker and not answered yet, oldest first (the worker runs them in this
+    /// order), each with its counts taken when it was built. Empty when the worker is idle.</summary>
+    internal Queue<(StepPlan Plan, StepStats Stats)> StepsInFlight { get; } = new();
 
-    /// <summary>Counts of <see cref="StepInFlight"/>, taken when it was built.</summary>
-    internal StepStats StepInFlightStats { get; set; }
+    /// <summary>The oldest step sent and not answered, or null when the worker is idle.</summary>
+    public StepPlan? StepInFlight => StepsInFlight.TryPeek(out var step) ? step.Plan : null;
 
     /// <summary>False once the lane left the fleet; a late step result for it is ignored.</summary>
     public bool IsActive { get; internal set; } = true;

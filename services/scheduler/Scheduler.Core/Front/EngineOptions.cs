@@ -22,6 +22,11 @@ public sealed record EngineOptions
     /// <summary>Reuse KV of identical prompt prefixes. Default true.</summary>
     public bool EnablePrefixCaching { get; init; } = true;
 
+    /// <summary>Plan each worker's next step while its current one runs (vLLM's async scheduling), so the worker
+    /// starts the next step as soon as one ends instead of waiting for the result's round trip and the planning. A
+    /// request that ends by EOS, a stop id or a stop string then computes one token that is dropped. Default true.</summary>
+    public bool AsyncScheduling { get; init; } = true;
+
     /// <summary>Default FCFS.</summary>
     public SchedulingPolicy Policy { get; init; } = SchedulingPolicy.Fcfs;
 

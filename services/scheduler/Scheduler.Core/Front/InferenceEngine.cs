@@ -84,7 +84,8 @@ public sealed class InferenceEngine : IAsyncDisposable
                 ExecutorInfo.NumBlocks,
                 ExecutorInfo.EosTokenIds,
                 options.EnablePrefixCaching,
-                options.Policy),
+                options.Policy,
+                options.AsyncScheduling),
             options.Placement,
             options.BalanceThreshold));
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<InferenceEngine>();

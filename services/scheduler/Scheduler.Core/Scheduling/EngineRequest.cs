@@ -57,8 +57,12 @@ public sealed class EngineRequest
 
     public int NumOutputTokens => _tokenIds.Count - NumPromptTokens;
 
-    /// <summary>Tokens whose KV sits in the request's blocks (counting those scheduled in the running step).</summary>
+    /// <summary>Tokens whose KV sits in the request's blocks (counting those scheduled in the steps in flight).</summary>
     public int NumComputedTokens { get; internal set; }
+
+    /// <summary>Tokens that steps in flight will sample for it and whose ids are not known yet (async scheduling:
+    /// a step planned while the one before it runs feeds the token that one samples, which only the worker has).</summary>
+    public int NumPendingTokens { get; internal set; }
 
     /// <summary>Prompt tokens served from the prefix cache when the request first started.</summary>
     public int NumCachedTokens { get; internal set; }
@@ -106,6 +110,7 @@ public sealed class EngineRequest
     internal void ResetForAnotherWorker()
     {
         NumComputedTokens = 0;
+        NumPendingTokens = 0;
         IsKnownToExecutor = false;
         ExecutorBansStopTokens = false;
         if (Status == RequestStatus.Running)

@@ -5,7 +5,8 @@ namespace Scheduler.Core.Scheduling;
 public sealed partial class RequestScheduler
 {
     /// <summary>
-    /// Applies a step's result: registers newly computed full blocks in the prefix cache, appends sampled
+    /// Applies the result of the oldest step in flight: registers newly computed full blocks in the prefix cache
+    /// (every later step runs after it on the same executor, so no one reads KV still being written), appends sampled
     /// tokens and ends requests that hit a stop condition (their ids go to the next plan's
     /// FinishedRequestIds). Returns one output per request that produced a token.
     /// </summary>
@@ -13,10 +14,14 @@ public sealed partial class RequestScheduler
     /// token); nothing was applied, so the caller treats it like a failed step.</exception>
     public IReadOnlyList<EngineOutput> UpdateFromOutput(StepResult result)
     {
-        var expectedStepId = _nextStepId - 1;
-        if (result.StepId != expectedStepId)
+        if (!_inFlight.TryPeek(out var step))
         {
-            throw new ExecutorFaultException($"Executor answered step {result.StepId}, expected {expectedStepId}.");
+            throw new ExecutorFaultException($"Executor answered step {result.StepId}, but no step is in flight.");
+        }
+
+        if (result.StepId != step.StepId)
+        {
+            throw new ExecutorFaultException($"Executor answered step {result.StepId}, expected {step.StepId}.");
         }
 
         var sampled = new Dictionary<string, SampledToken>(result.Sampled.Count);
@@ -25,37 +30,40 @@ public sealed partial class RequestScheduler
             sampled[token.RequestId] = token;
         }
 
-        foreach (var (request, _) in _inFlight)
+        foreach (var entry in step.Entries)
         {
-            if (request.Status == RequestStatus.Running &&
-                request.NumComputedTokens >= request.NumTokens && !sampled.ContainsKey(request.RequestId))
+            if (IsCurrent(entry) && entry.Samples && !sampled.ContainsKey(entry.Request.RequestId))
             {
-                throw new ExecutorFaultException($"Executor returned no token for request {request.RequestId} in step {result.StepId}.");
+                throw new ExecutorFaultException($"Executor returned no token for request {entry.Request.RequestId} in step {result.StepId}.");
             }
         }
 
         var promptLogprobs = PromptLogprobsOfStep(result);
 
+        _inFlight.Dequeue();
         var outputs = new List<EngineOutput>();
-        foreach (var (request, _) in _inFlight)
+        foreach (var entry in step.Entries)
         {
-            if (request.Status != RequestStatus.Running)
+            // A request that ended or was preempted since: its result (a token computed too many) is dropped.
+            if (!IsCurrent(entry))
             {
                 continue;
             }
 
-            KvCache.CacheBlocks(request, request.NumComputedTokens);
+            var request = entry.Request;
+            KvCache.CacheBlocks(request, entry.ComputedAfter);
             if (promptLogprobs?.GetValueOrDefault(request.RequestId) is { } chunk)
             {
                 AddPromptLogprobs(request, chunk);
             }
 
-            // Tokens come only for requests whose scheduled tokens reached the end of their known tokens.
-            if (request.NumComputedTokens < request.NumTokens || !sampled.TryGetValue(request.RequestId, out var token))
+            if (!entry.Samples)
             {
                 continue;
             }
 
+            var token = sampled[request.RequestId];
+            request.NumPendingTokens--;
             request.AppendOutputToken(token.TokenId);
             var finish = CheckStop(request, token.TokenId);
             if (finish is not null)
@@ -66,9 +74,11 @@ public sealed partial class RequestScheduler
             outputs.Add(ToOutput(request, [token]));
         }
 
-        _inFlight.Clear();
         return outputs;
     }
+
+    private static bool IsCurrent(InFlightEntry entry) =>
+        entry.Request.Status == RequestStatus.Running && entry.Request.NumPreemptions == entry.Preemptions;
 
     /// <summary>Ends a request (waiting or running) as aborted, freeing its blocks. Returns its final
     /// output, or null when the id is unknown (already finished).</summary>
@@ -151,6 +161,7 @@ public sealed partial class RequestScheduler
 
         KvCache.Free(request);
         ForgetAtExecutor(request);
+        request.NumPendingTokens = 0;
         request.Status = RequestStatus.Finished;
         request.FinishReason = reason;
         _requests.Remove(request.RequestId);

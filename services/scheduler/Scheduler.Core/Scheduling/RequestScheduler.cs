@@ -10,6 +10,10 @@ namespace Scheduler.Core.Scheduling;
 /// A running request that cannot get a block preempts the lowest-priority, latest running request by
 /// recompute. Each step becomes a <see cref="StepPlan"/> in the diff protocol. Single-threaded: only the
 /// engine loop calls it.
+/// With async scheduling the next step is planned while the previous one runs: a request sampling in the step in
+/// flight is scheduled again for the token it will get (<see cref="EngineRequest.NumPendingTokens"/>; the worker feeds
+/// its own sampled token), unless that token is sure to end it (max_tokens, the model length). One that ends by
+/// EOS, a stop id or a stop string computes one token too many, which is dropped, as in vLLM.
 /// </summary>
 public sealed partial class RequestScheduler
 {
@@ -19,7 +23,7 @@ public sealed partial class RequestScheduler
     private readonly LinkedList<EngineRequest> _waiting = new();
     private readonly List<EngineRequest> _running = [];
     private readonly List<string> _finishedIdsToSend = [];
-    private readonly List<(EngineRequest Request, int NumTokens)> _inFlight = [];
+    private readonly Queue<InFlightStep> _inFlight = new();
     private long _nextStepId;
     private long _nextArrivalOrder;
     private long _numWaitingTokens;
@@ -84,11 +88,15 @@ public sealed partial class RequestScheduler
 
     /// <summary>Builds the next step. When nothing can run the plan schedules no tokens and must not be
     /// executed; it then carries no finished ids and uses no step id.</summary>
+    /// <exception cref="InvalidOperationException">As many steps as <see cref="SchedulerConfig.MaxStepsInFlight"/> await
+    /// their results.</exception>
     public StepPlan Schedule()
     {
-        if (_inFlight.Count > 0)
+        if (_inFlight.Count >= _config.MaxStepsInFlight)
         {
-            throw new InvalidOperationException("The previous step's result was not applied.");
+            throw new InvalidOperationException(_inFlight.Count == 1
+                ? "The previous step's result was not applied."
+                : $"{_inFlight.Count} steps await their results.");
         }
 
         var budget = _config.MaxNumBatchedTokens;
@@ -104,7 +112,9 @@ public sealed partial class RequestScheduler
         while (index < _running.Count && budget > 0)
         {
             var request = _running[index];
-            var numNew = Math.Min(request.NumTokens - request.NumComputedTokens, budget);
+            var numNew = EndsWithPendingTokens(request)
+                ? 0
+                : Math.Min(request.NumTokens + request.NumPendingTokens - request.NumComputedTokens, budget);
             if (numNew <= 0)
             {
                 index++;
@@ -182,9 +192,11 @@ public sealed partial class RequestScheduler
             }
         }
 
+        var entries = new List<InFlightEntry>(numScheduled.Count);
         foreach (var (request, numNew) in numScheduled)
         {
-            var isDecode = numNew == 1 && request.NumOutputTokens > 0 && request.NumComputedTokens == request.NumTokens - 1;
+            var numKnownAndPending = request.NumTokens + request.NumPendingTokens;
+            var isDecode = numNew == 1 && request.NumOutputTokens + request.NumPendingTokens > 0 && request.NumComputedTokens == numKnownAndPending - 1;
             if (isDecode)
             {
                 decodeTokens++;
@@ -220,11 +232,18 @@ public sealed partial class RequestScheduler
 
             request.ExecutorBansStopTokens = bansStopTokens;
             request.NumComputedTokens += numNew;
-            _inFlight.Add((request, numNew));
+            // Scheduled tokens that reach the end of the known and pending ones sample the next token.
+            var samples = request.NumComputedTokens >= numKnownAndPending;
+            if (samples)
+            {
+                request.NumPendingTokens++;
+            }
+
+            entries.Add(new InFlightEntry(request, request.NumComputedTokens, samples, request.NumPreemptions));
         }
 
         LastStepStats = new StepStats(promptTokens, decodeTokens, preempted.Count, prefixQueries, prefixHits);
-        if (_inFlight.Count == 0)
+        if (entries.Count == 0)
         {
             // Nothing runs, so the executor is not called: finished ids wait for the next real step.
             return new StepPlan(_nextStepId, [], [], []);
@@ -232,8 +251,16 @@ public sealed partial class RequestScheduler
 
         var finishedIds = _finishedIdsToSend.ToArray();
         _finishedIdsToSend.Clear();
+        _inFlight.Enqueue(new InFlightStep(_nextStepId, entries));
         return new StepPlan(_nextStepId++, newRequests, cachedRequests, finishedIds);
     }
+
+    /// <summary>The tokens in flight for the request end it for sure (max_tokens, the model length): scheduling it
+    /// again would only compute a token to drop.</summary>
+    private bool EndsWithPendingTokens(EngineRequest request) =>
+        request.NumPendingTokens > 0 &&
+        (request.NumOutputTokens + request.NumPendingTokens >= request.Stopping.MaxTokens ||
+         request.NumTokens + request.NumPendingTokens >= _config.MaxModelLength);
 
     /// <summary>The request's sampling parameters for the token it samples next: EOS and stop ids are
     /// banned until min_tokens output tokens exist, and prompt logprobs asked for only while some are missing (a
@@ -243,7 +270,8 @@ public sealed partial class RequestScheduler
         var sampling = request.Sampling.PromptLogprobs is null || request.NeedsPromptLogprobs
             ? request.Sampling
             : request.Sampling with { PromptLogprobs = null };
-        bansStopTokens = request.NumOutputTokens < request.Stopping.MinTokens;
+        // The token sampled next is output number NumOutputTokens + NumPendingTokens + 1.
+        bansStopTokens = request.NumOutputTokens + request.NumPendingTokens < request.Stopping.MinTokens;
         if (!bansStopTokens)
         {
             return sampling;
@@ -281,6 +309,7 @@ public sealed partial class RequestScheduler
         _running.Remove(request);
         KvCache.Free(request);
         request.NumComputedTokens = 0;
+        request.NumPendingTokens = 0;
         request.Status = RequestStatus.Preempted;
         request.NumPreemptions++;
         ForgetAtExecutor(request);
@@ -334,4 +363,13 @@ public sealed partial class RequestScheduler
 
         return a.ArrivalOrder < b.ArrivalOrder;
     }
+
+    /// <summary>A request's part in a step in flight.</summary>
+    /// <param name="ComputedAfter">Its computed tokens once this step has run (its full blocks up to there can be cached
+    /// when the result arrives).</param>
+    /// <param name="Samples">Its scheduled tokens reach its end: the step samples a token for it.</param>
+    /// <param name="Preemptions">Its preemption count when scheduled: a result for an earlier life is dropped.</param>
+    private sealed record InFlightEntry(EngineRequest Request, int ComputedAfter, bool Samples, int Preemptions);
+
+    private sealed record InFlightStep(long StepId, IReadOnlyList<InFlightEntry> Entries);
 }

@@ -7,6 +7,8 @@ namespace Scheduler.Core.Scheduling;
 /// <param name="BlockSize">Tokens per KV block.</param>
 /// <param name="NumBlocks">KV blocks of the executor.</param>
 /// <param name="EosTokenIds">Ids that end generation unless ignore_eos.</param>
+/// <param name="AsyncScheduling">Plan the next step while the previous one runs (vLLM's async scheduling): two steps
+/// may be in flight, the second assuming that every request sampling in the first gets one more token.</param>
 public sealed record SchedulerConfig(
     int MaxNumSeqs,
     int MaxNumBatchedTokens,
@@ -15,8 +17,12 @@ public sealed record SchedulerConfig(
     int NumBlocks,
     IReadOnlyList<int> EosTokenIds,
     bool EnablePrefixCaching = true,
-    SchedulingPolicy Policy = SchedulingPolicy.Fcfs)
+    SchedulingPolicy Policy = SchedulingPolicy.Fcfs,
+    bool AsyncScheduling = false)
 {
+    /// <summary>Steps that may be planned before the oldest one's result is applied.</summary>
+    public int MaxStepsInFlight => AsyncScheduling ? 2 : 1;
+
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxNumSeqs, 1, nameof(MaxNumSeqs));

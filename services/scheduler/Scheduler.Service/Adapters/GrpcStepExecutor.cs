@@ -7,13 +7,15 @@ using Inference.Contracts.Mapping;
 namespace Scheduler.Service.Adapters;
 
 /// <summary>
-/// Runs engine steps on one remote worker instance through <c>inference.worker.v1.Worker</c>. Every step names
-/// the instance it was planned for, so a worker that restarted in between refuses it instead of reading KV
-/// memory it never wrote.
+/// Runs engine steps on one remote worker instance through <c>inference.worker.v1.Worker</c>'s ExecuteStream, in
+/// the order they are handed over (<see cref="WorkerStepStream"/>). Every step names the instance it was planned for,
+/// so a worker that restarted in between refuses it instead of reading KV memory it never wrote.
 /// </summary>
 public sealed class GrpcStepExecutor : IStepExecutor
 {
     private readonly Worker.WorkerClient _client;
+    private readonly Lock _streamLock = new();
+    private WorkerStepStream? _stream;
 
     private GrpcStepExecutor(Worker.WorkerClient client, ExecutorInfo info, string instanceId)
     {
@@ -50,17 +52,43 @@ public sealed class GrpcStepExecutor : IStepExecutor
         return new GrpcStepExecutor(client, WorkerMessages.ToDomain(info), info.InstanceId);
     }
 
-    /// <summary>The engine cancels the call when the step's deadline passes or the worker is removed.</summary>
-    public async Task<StepResult> ExecuteAsync(StepPlan plan, CancellationToken cancellationToken)
+    /// <summary>The step goes out behind those handed over before it. The engine cancels it when its deadline passes
+    /// or the worker is removed, which fails the steps behind it too (they were planned on its result).</summary>
+    public Task<StepResult> ExecuteAsync(StepPlan plan, CancellationToken cancellationToken)
+    {
+        WorkerStepStream stream;
+        lock (_streamLock)
+        {
+            if (_stream is null || _stream.IsBroken)
+            {
+                _stream = new WorkerStepStream(_client);
+            }
+
+            stream = _stream;
+        }
+
+        return AnswerAsync(plan, stream.SendAsync(WorkerMessages.ToProto(plan, InstanceId), cancellationToken));
+    }
+
+    private async Task<StepResult> AnswerAsync(StepPlan plan, Task<ExecuteResponse> answer)
     {
         ExecuteResponse response;
         try
         {
-            response = await _client.ExecuteAsync(WorkerMessages.ToProto(plan, InstanceId), cancellationToken: cancellationToken);
+            response = await answer.ConfigureAwait(false);
         }
         catch (RpcException ex)
         {
             throw new ExecutorFaultException($"Worker failed step {plan.StepId}: {ex.StatusCode} {ex.Status.Detail}", ex);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            throw new ExecutorFaultException($"Worker failed step {plan.StepId}: the step stream broke ({ex.Message})", ex);
+        }
+
+        if (response.StepId != plan.StepId)
+        {
+            throw new ExecutorFaultException($"Step {plan.StepId} was answered as step {response.StepId}.");
         }
 
         if (response.InstanceId != InstanceId)

@@ -33,6 +33,9 @@ public sealed class SchedulerOptions
     /// <summary>Reuse KV of identical prompt prefixes. Default true.</summary>
     public bool EnablePrefixCaching { get; set; } = true;
 
+    /// <summary>Plan each worker's next step while its current one runs (vLLM's async scheduling). Default true.</summary>
+    public bool AsyncScheduling { get; set; } = true;
+
     /// <summary>Fcfs (default) or Priority.</summary>
     public SchedulingPolicy Policy { get; set; } = SchedulingPolicy.Fcfs;
 
@@ -73,6 +76,7 @@ public sealed class SchedulerOptions
         ServedModelName = string.IsNullOrWhiteSpace(ServedModelName) ? null : ServedModelName,
         StatsInterval = TimeSpan.FromSeconds(StatsIntervalSeconds),
         EnablePrefixCaching = EnablePrefixCaching,
+        AsyncScheduling = AsyncScheduling,
         Policy = Policy,
         MaxConcurrentRequests = MaxConcurrentRequests,
         Placement = Placement,

@@ -7,13 +7,21 @@ namespace Scheduler.Tests.Fakes;
 /// A deterministic executor that keeps request state like a worker would (tokens, blocks, computed count),
 /// checks every plan against that state, and samples next token = NextToken(last token). A request asking for prompt
 /// logprobs gets, for each prompt position p it computes, an entry with logprob -p (so tests can tell positions apart).
-/// Optional gate: each step waits for <see cref="AllowSteps"/>; optional faults: the next N steps throw.
+/// Optional gate: each step waits for <see cref="AllowSteps"/>; optional faults: the next N steps throw. A fault breaks
+/// the executor as it breaks a worker's step stream: the steps handed over behind it fail without running, until the
+/// engine's rejoined lane starts again from step 0.
 /// </summary>
 public sealed class FakeStepExecutor : IStepExecutor
 {
     private readonly Dictionary<string, RequestState> _requests = [];
     private readonly Channel<bool>? _gate;
+    // Steps run one at a time in the order they were handed over, as a worker runs them (SemaphoreSlim queues waiters
+    // first in, first out); with async scheduling the next step is handed over while one waits at the gate.
+    private readonly SemaphoreSlim _order = new(1, 1);
     private int _faultsToThrow;
+    private bool _broken;
+    private int _outstanding;
+    private int _maxOutstanding;
 
     public FakeStepExecutor(ExecutorInfo? info = null, bool gated = false, Func<int, int>? nextToken = null)
     {
@@ -52,8 +60,46 @@ public sealed class FakeStepExecutor : IStepExecutor
 
     public void FailNextSteps(int count) => Interlocked.Exchange(ref _faultsToThrow, count);
 
+    /// <summary>Steps handed over and not answered yet.</summary>
+    public int Outstanding => Volatile.Read(ref _outstanding);
+
+    /// <summary>The most steps that were handed over and not answered at one time.</summary>
+    public int MaxOutstanding => Volatile.Read(ref _maxOutstanding);
+
     public async Task<StepResult> ExecuteAsync(StepPlan plan, CancellationToken cancellationToken)
     {
+        var outstanding = Interlocked.Increment(ref _outstanding);
+        int max;
+        while (outstanding > (max = Volatile.Read(ref _maxOutstanding)) && Interlocked.CompareExchange(ref _maxOutstanding, outstanding, max) != max)
+        {
+        }
+
+        try
+        {
+            await _order.WaitAsync(cancellationToken);
+            try
+            {
+                return await ExecuteInOrderAsync(plan, cancellationToken);
+            }
+            finally
+            {
+                _order.Release();
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _outstanding);
+        }
+    }
+
+    private async Task<StepResult> ExecuteInOrderAsync(StepPlan plan, CancellationToken cancellationToken)
+    {
+        _broken &= plan.StepId != 0;
+        if (_broken)
+        {
+            throw new ExecutorFaultException($"step {plan.StepId} was handed over behind a failed step");
+        }
+
         if (_gate is not null)
         {
             await _gate.Reader.ReadAsync(cancellationToken);
@@ -66,6 +112,7 @@ public sealed class FakeStepExecutor : IStepExecutor
 
         if (Interlocked.Decrement(ref _faultsToThrow) >= 0)
         {
+            _broken = true;
             throw new ExecutorFaultException("injected fault");
         }
 

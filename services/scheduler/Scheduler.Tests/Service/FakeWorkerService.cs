@@ -11,10 +11,10 @@ public sealed class FakeWorkerService : Worker.WorkerBase
 
     public List<ExecuteRequest> Requests { get; } = [];
 
-    /// <summary>The next this-many Execute calls fail with Unavailable, as a crashing worker would.</summary>
+    /// <summary>The next this-many steps fail with Unavailable, as a crashing worker would.</summary>
     public int FailNextExecutes { get; set; }
 
-    /// <summary>How long each Execute takes, so a test can act while a request runs.</summary>
+    /// <summary>How long each step takes, so a test can act while a request runs.</summary>
     public TimeSpan StepDelay { get; set; }
 
     /// <summary>This process start's id; <see cref="Restart"/> changes it.</summary>
@@ -56,6 +56,16 @@ public sealed class FakeWorkerService : Worker.WorkerBase
         }
 
         return Step(request);
+    }
+
+    /// <summary>As the real worker: steps in stream order, a failed one ends the stream with its status.</summary>
+    public override async Task ExecuteStream(IAsyncStreamReader<ExecuteRequest> requestStream, IServerStreamWriter<ExecuteResponse> responseStream,
+        ServerCallContext context)
+    {
+        await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            await responseStream.WriteAsync(await Execute(request, context), context.CancellationToken);
+        }
     }
 
     private ExecuteResponse Step(ExecuteRequest request)
