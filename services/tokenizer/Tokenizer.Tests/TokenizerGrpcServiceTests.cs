@@ -144,6 +144,84 @@ public sealed class TokenizerGrpcServiceTests
     }
 
     [Fact]
+    public async Task DetokenizeMany_InterleavedSequences_EachGetsTheTextDetokenizeGivesIt()
+    {
+        await using TokenizerServiceHost host = await TokenizerServiceHost.StartAsync(Fixtures.Qwen3Directory);
+        int[] first = Fixtures.Qwen3.Encode("Hello world! END of text");
+        int[] second = Fixtures.Qwen3.Encode("naïve café, 東京 🙂");
+        using var call = host.Client.DetokenizeMany(Deadline);
+        var texts = new Dictionary<ulong, string> { [1] = "", [2] = "" };
+        var stopped = new Dictionary<ulong, string>();
+
+        var opening = new Contracts.DetokenizeManyRequest();
+        opening.Items.Add(new Contracts.DetokenizeItem { SequenceId = 1, Start = new Contracts.DetokenizeStart { Stop = { " END" } } });
+        opening.Items.Add(new Contracts.DetokenizeItem { SequenceId = 2, Start = new Contracts.DetokenizeStart() });
+        await call.RequestStream.WriteAsync(opening);
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Empty(call.ResponseStream.Current.Results);
+        for (int i = 0; i < Math.Max(first.Length, second.Length); i++)
+        {
+            var message = new Contracts.DetokenizeManyRequest();
+            if (i < second.Length)
+            {
+                message.Items.Add(Ids(2, second[i], final: i == second.Length - 1));
+            }
+
+            if (i < first.Length && !stopped.ContainsKey(1))
+            {
+                message.Items.Add(Ids(1, first[i], final: false));
+            }
+
+            await call.RequestStream.WriteAsync(message);
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+            var results = call.ResponseStream.Current.Results;
+            Assert.Equal(message.Items.Select(item => item.SequenceId), results.Select(r => r.SequenceId));
+            foreach (var result in results)
+            {
+                Assert.Equal("", result.Error);
+                texts[result.SequenceId] += result.Delta.TextDelta;
+                if (result.Delta.Stopped)
+                {
+                    stopped[result.SequenceId] = result.Delta.MatchedStop;
+                }
+            }
+        }
+
+        await call.RequestStream.CompleteAsync();
+
+        Assert.Equal("Hello world!", texts[1]);
+        Assert.Equal(" END", stopped[1]);
+        Assert.Equal("naïve café, 東京 🙂", texts[2]);
+        Assert.False(stopped.ContainsKey(2));
+    }
+
+    [Fact]
+    public async Task DetokenizeMany_RefusedItems_AnswerAnErrorAndTheOtherSequencesGoOn()
+    {
+        await using TokenizerServiceHost host = await TokenizerServiceHost.StartAsync(Fixtures.Qwen3Directory);
+        int hello = Fixtures.Qwen3.Encode("Hello").Single();
+        using var call = host.Client.DetokenizeMany(Deadline);
+
+        var message = new Contracts.DetokenizeManyRequest();
+        message.Items.Add(new Contracts.DetokenizeItem { SequenceId = 1, Start = new Contracts.DetokenizeStart() });
+        message.Items.Add(new Contracts.DetokenizeItem { SequenceId = 2, Start = new Contracts.DetokenizeStart { MinTokens = -1 } });
+        message.Items.Add(Ids(3, hello, final: false));
+        message.Items.Add(Ids(1, hello, final: false));
+        message.Items.Add(new Contracts.DetokenizeItem { SequenceId = 1, Close = true });
+        message.Items.Add(Ids(1, hello, final: false));
+        await call.RequestStream.WriteAsync(message);
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        var results = call.ResponseStream.Current.Results;
+        await call.RequestStream.CompleteAsync();
+
+        Assert.Equal([2UL, 3UL, 1UL, 1UL], results.Select(r => r.SequenceId));
+        Assert.Contains("min_tokens", results[0].Error);
+        Assert.Contains("not open", results[1].Error);
+        Assert.Equal(("", "Hello"), (results[2].Error, results[2].Delta.TextDelta));
+        Assert.Contains("not open", results[3].Error);
+    }
+
+    [Fact]
     public async Task ApplyChatTemplate_RendersAndTokenizes()
     {
         await using TokenizerServiceHost host = await TokenizerServiceHost.StartAsync(Fixtures.Qwen3Directory);
@@ -171,6 +249,9 @@ public sealed class TokenizerGrpcServiceTests
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("messages_json", error.Status.Detail);
     }
+
+    private static Contracts.DetokenizeItem Ids(ulong sequenceId, int id, bool final) =>
+        new() { SequenceId = sequenceId, Ids = new Contracts.DetokenizeIds { Ids = { id }, Final = final } };
 
     /// <summary>Opens the stream and pushes "Hello world" one id per message, reading each delta when asked.</summary>
     private static async Task StartAndPushAsync(AsyncDuplexStreamingCall<Contracts.DetokenizeRequest, Contracts.DetokenizeResponse> call, bool readDeltas)

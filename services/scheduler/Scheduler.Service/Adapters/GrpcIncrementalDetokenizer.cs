@@ -1,46 +1,32 @@
-using Grpc.Core;
 using Inference.Abstractions.Text;
 using Inference.Contracts.Tokenizer.V1;
 
 namespace Scheduler.Service.Adapters;
 
-/// <summary>One Detokenize stream: each push writes one ids message and reads exactly one response.</summary>
-internal sealed class GrpcIncrementalDetokenizer(AsyncDuplexStreamingCall<DetokenizeRequest, DetokenizeResponse> call)
-    : IIncrementalDetokenizer
+/// <summary>One request's sequence on the scheduler's <see cref="SharedDetokenizeStream"/>: each push sends its new ids
+/// and waits for the text they make certain.</summary>
+internal sealed class GrpcIncrementalDetokenizer(SharedDetokenizeStream stream, ulong sequenceId) : IIncrementalDetokenizer
 {
-    private bool _completed;
+    private bool _closed;
 
     public async ValueTask<DetokenizedDelta> PushAsync(IReadOnlyList<int> ids, bool final, CancellationToken cancellationToken)
     {
         var message = new DetokenizeIds { Final = final };
         message.Ids.AddRange(ids);
-        await call.RequestStream.WriteAsync(new DetokenizeRequest { Ids = message }, cancellationToken);
-        if (!await call.ResponseStream.MoveNext(cancellationToken))
-        {
-            throw new RpcException(new Status(StatusCode.Internal, "Detokenize stream ended without answering an ids message."));
-        }
-
-        var response = call.ResponseStream.Current;
+        // The tokenizer closes the sequence itself after a final push.
+        _closed |= final;
+        var response = await stream.PushAsync(sequenceId, message, cancellationToken);
         return new DetokenizedDelta(response.TextDelta, response.Stopped, response.Stopped ? response.MatchedStop : null);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        try
+        if (!_closed)
         {
-            if (!_completed)
-            {
-                _completed = true;
-                await call.RequestStream.CompleteAsync();
-            }
+            _closed = true;
+            stream.Close(sequenceId);
         }
-        catch (Exception ex) when (ex is RpcException or InvalidOperationException or OperationCanceledException)
-        {
-            // The stream already failed or was cancelled; disposing the call below releases it.
-        }
-        finally
-        {
-            call.Dispose();
-        }
+
+        return ValueTask.CompletedTask;
     }
 }

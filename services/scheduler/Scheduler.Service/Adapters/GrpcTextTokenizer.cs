@@ -8,6 +8,9 @@ namespace Scheduler.Service.Adapters;
 /// <summary>The engine's tokenizer, served remotely by <c>inference.tokenizer.v1.Tokenizer</c>.</summary>
 public sealed class GrpcTextTokenizer(Tokenizer.TokenizerClient client) : ITextTokenizer
 {
+    private readonly Lock _detokenizeLock = new();
+    private SharedDetokenizeStream? _detokenize;
+
     public async ValueTask<IReadOnlyList<int>> EncodeAsync(string text, bool parseSpecialTokens, bool addSpecialTokens, CancellationToken cancellationToken)
     {
         var response = await client.EncodeAsync(
@@ -39,9 +42,9 @@ public sealed class GrpcTextTokenizer(Tokenizer.TokenizerClient client) : ITextT
         }
     }
 
-    public async ValueTask<IIncrementalDetokenizer> StartDetokenizerAsync(DetokenizerOptions options, CancellationToken cancellationToken)
+    /// <summary>A sequence on the one detokenize stream that every request shares (opened again after it broke).</summary>
+    public ValueTask<IIncrementalDetokenizer> StartDetokenizerAsync(DetokenizerOptions options, CancellationToken cancellationToken)
     {
-        var call = client.Detokenize(cancellationToken: cancellationToken);
         var start = new DetokenizeStart
         {
             SkipSpecialTokens = options.SkipSpecialTokens,
@@ -49,17 +52,27 @@ public sealed class GrpcTextTokenizer(Tokenizer.TokenizerClient client) : ITextT
             MinTokens = options.MinTokens,
         };
         start.Stop.AddRange(options.Stop);
-        try
+        lock (_detokenizeLock)
         {
-            await call.RequestStream.WriteAsync(new DetokenizeRequest { Start = start }, cancellationToken);
-        }
-        catch
-        {
-            call.Dispose();
-            throw;
-        }
+            if (_detokenize is null || _detokenize.IsBroken)
+            {
+                _detokenize = new SharedDetokenizeStream(client);
+            }
 
-        return new GrpcIncrementalDetokenizer(call);
+            ulong sequenceId;
+            try
+            {
+                sequenceId = _detokenize.Open(start);
+            }
+            catch (RpcException) when (_detokenize.IsBroken)
+            {
+                // It broke just now; a fresh stream serves this request.
+                _detokenize = new SharedDetokenizeStream(client);
+                sequenceId = _detokenize.Open(start);
+            }
+
+            return ValueTask.FromResult<IIncrementalDetokenizer>(new GrpcIncrementalDetokenizer(_detokenize, sequenceId));
+        }
     }
 
     /// <summary>Proves the tokenizer service answers (readiness).</summary>

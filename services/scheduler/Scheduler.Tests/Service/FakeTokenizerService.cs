@@ -39,23 +39,59 @@ public sealed class FakeTokenizerService : Tokenizer.TokenizerBase
             throw new RpcException(new Status(StatusCode.InvalidArgument, "the first message must be start"));
         }
 
-        var start = requestStream.Current.Start;
-        var text = "";
-        var emitted = 0;
+        var sequence = new Sequence(requestStream.Current.Start);
         while (await requestStream.MoveNext())
         {
-            text += new string([.. requestStream.Current.Ids.Ids.Select(id => (char)id)]);
-            var stop = start.Stop.Select(s => (Stop: s, At: text.IndexOf(s, StringComparison.Ordinal))).FirstOrDefault(m => m.At >= 0);
-            if (stop.Stop is not null)
+            await responseStream.WriteAsync(sequence.Push(requestStream.Current.Ids));
+        }
+    }
+
+    /// <summary>The scheduler's shared stream: each message's items in order, one result per `ids` item.</summary>
+    public override async Task DetokenizeMany(IAsyncStreamReader<DetokenizeManyRequest> requestStream,
+        IServerStreamWriter<DetokenizeManyResponse> responseStream, ServerCallContext context)
+    {
+        var open = new Dictionary<ulong, Sequence>();
+        await foreach (var message in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            var response = new DetokenizeManyResponse();
+            foreach (var item in message.Items)
             {
-                await responseStream.WriteAsync(new DetokenizeResponse { TextDelta = text[emitted..stop.At], Stopped = true, MatchedStop = stop.Stop });
-                emitted = text.Length;
-                continue;
+                switch (item.KindCase)
+                {
+                    case DetokenizeItem.KindOneofCase.Start:
+                        open[item.SequenceId] = new Sequence(item.Start);
+                        break;
+                    case DetokenizeItem.KindOneofCase.Ids when open.TryGetValue(item.SequenceId, out var sequence):
+                        response.Results.Add(new DetokenizeResult { SequenceId = item.SequenceId, Delta = sequence.Push(item.Ids) });
+                        break;
+                    case DetokenizeItem.KindOneofCase.Ids:
+                        response.Results.Add(new DetokenizeResult { SequenceId = item.SequenceId, Error = $"sequence {item.SequenceId} is not open" });
+                        break;
+                    default:
+                        open.Remove(item.SequenceId);
+                        break;
+                }
             }
 
-            // Stop strings here are single characters or absent, so nothing needs holding back.
-            await responseStream.WriteAsync(new DetokenizeResponse { TextDelta = text[emitted..] });
-            emitted = text.Length;
+            await responseStream.WriteAsync(response);
+        }
+    }
+
+    /// <summary>One sequence's text so far; stop strings here are single characters or absent, so nothing needs holding back.</summary>
+    private sealed class Sequence(DetokenizeStart start)
+    {
+        private string _text = "";
+        private int _emitted;
+
+        public DetokenizeResponse Push(DetokenizeIds ids)
+        {
+            _text += new string([.. ids.Ids.Select(id => (char)id)]);
+            var stop = start.Stop.Select(s => (Stop: s, At: _text.IndexOf(s, StringComparison.Ordinal))).FirstOrDefault(m => m.At >= 0);
+            var response = stop.Stop is not null
+                ? new DetokenizeResponse { TextDelta = _text[_emitted..stop.At], Stopped = true, MatchedStop = stop.Stop }
+                : new DetokenizeResponse { TextDelta = _text[_emitted..] };
+            _emitted = _text.Length;
+            return response;
         }
     }
 }

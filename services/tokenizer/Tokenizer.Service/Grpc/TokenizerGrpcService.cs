@@ -106,9 +106,9 @@ public sealed class TokenizerGrpcService(QwenTokenizer tokenizer, LocalTextToken
             throw new RpcException(new Status(StatusCode.InvalidArgument, "the first Detokenize message must be `start`"));
         }
         Contracts.DetokenizeStart start = requestStream.Current.Start;
-        if (start.MinTokens < 0)
+        if (DetokenizeSequences.StartError(start) is { } error)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"min_tokens must be at least 0, got {start.MinTokens}"));
+            throw new RpcException(new Status(StatusCode.InvalidArgument, error));
         }
         IncrementalDetokenizer detokenizer = tokenizer.CreateDetokenizer(
             start.SkipSpecialTokens, start.Stop, start.IncludeStopStrInOutput, start.MinTokens);
@@ -120,12 +120,27 @@ public sealed class TokenizerGrpcService(QwenTokenizer tokenizer, LocalTextToken
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "only the first Detokenize message may be `start`; later ones must be `ids`"));
             }
             DetokenizedDelta delta = detokenizer.Push(message.Ids.Ids, message.Ids.Final);
-            await responseStream.WriteAsync(new Contracts.DetokenizeResponse
+            await responseStream.WriteAsync(DetokenizeSequences.ToProto(delta), cancellationToken);
+        }
+    }
+
+    public override async Task DetokenizeMany(
+        IAsyncStreamReader<Contracts.DetokenizeManyRequest> requestStream,
+        IServerStreamWriter<Contracts.DetokenizeManyResponse> responseStream,
+        ServerCallContext context)
+    {
+        var sequences = new DetokenizeSequences(tokenizer);
+        try
+        {
+            await foreach (var message in requestStream.ReadAllAsync(context.CancellationToken))
             {
-                TextDelta = delta.Text,
-                Stopped = delta.Stopped,
-                MatchedStop = delta.MatchedStop ?? "",
-            }, cancellationToken);
+                await responseStream.WriteAsync(sequences.Apply(message), context.CancellationToken);
+            }
+        }
+        catch (Exception e) when (IsEndedByCaller(e, context))
+        {
+            // The scheduler went away or reset the stream (shutdown, restart): its sequences end with it.
+            logger.DetokenizeEndedByCaller(e.GetType().Name, e.Message);
         }
     }
 
