@@ -16,6 +16,7 @@ public sealed class GrpcStepExecutor : IStepExecutor
     private readonly Worker.WorkerClient _client;
     private readonly Lock _streamLock = new();
     private WorkerStepStream? _stream;
+    private bool _closed;
 
     private GrpcStepExecutor(Worker.WorkerClient client, ExecutorInfo info, string instanceId)
     {
@@ -59,6 +60,11 @@ public sealed class GrpcStepExecutor : IStepExecutor
         WorkerStepStream stream;
         lock (_streamLock)
         {
+            if (_closed)
+            {
+                return Task.FromException<StepResult>(new ExecutorFaultException($"Step {plan.StepId}: the executor for instance {InstanceId} was closed."));
+            }
+
             if (_stream is null || _stream.IsBroken)
             {
                 _stream = new WorkerStepStream(_client);
@@ -68,6 +74,17 @@ public sealed class GrpcStepExecutor : IStepExecutor
         }
 
         return AnswerAsync(plan, stream.SendAsync(WorkerMessages.ToProto(plan, InstanceId), cancellationToken));
+    }
+
+    /// <summary>Ends the open step stream, so the worker does not keep an idle call for a lane that left (a newer
+    /// executor serves the worker once it joins again); later steps fail.</summary>
+    public void Close()
+    {
+        lock (_streamLock)
+        {
+            _closed = true;
+            _stream?.Close();
+        }
     }
 
     private async Task<StepResult> AnswerAsync(StepPlan plan, Task<ExecuteResponse> answer)

@@ -51,6 +51,9 @@ internal sealed class WorkerStepStream
         return await answer.Task.ConfigureAwait(false);
     }
 
+    /// <summary>Ends the call; steps still waiting fail.</summary>
+    public void Close() => Break(new RpcException(new Status(StatusCode.Cancelled, "the scheduler closed the step stream")));
+
     private async Task WriteAsync()
     {
         try

@@ -41,6 +41,9 @@ public sealed class RegisteredWorker : IDisposable
 
     public GrpcChannel Channel { get; }
 
+    /// <summary>The executor of the worker's latest join (closed when the next join replaces it).</summary>
+    internal Adapters.GrpcStepExecutor? Executor { get; set; }
+
     /// <summary>Instance id from the last health check or registration; null before the worker answered.</summary>
     public string? InstanceId { get; set; }
 

@@ -106,6 +106,9 @@ public sealed partial class WorkerWatcher(
             return;
         }
 
+        // The engine has no lane for this worker now (it left), so the executor of its last join is done with.
+        worker.Executor?.Close();
+        worker.Executor = executor;
         try
         {
             host.GetOrCreateEngine(executor.Info).AddWorker(worker.WorkerId, executor.InstanceId, executor);

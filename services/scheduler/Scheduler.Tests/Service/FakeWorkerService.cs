@@ -9,7 +9,12 @@ public sealed class FakeWorkerService : Worker.WorkerBase
     private readonly Dictionary<string, List<int>> _tokens = [];
     private readonly Dictionary<string, int> _computed = [];
 
+    private int _openStreams;
+
     public List<ExecuteRequest> Requests { get; } = [];
+
+    /// <summary>ExecuteStream calls open now.</summary>
+    public int OpenStreams => Volatile.Read(ref _openStreams);
 
     /// <summary>The next this-many steps fail with Unavailable, as a crashing worker would.</summary>
     public int FailNextExecutes { get; set; }
@@ -62,9 +67,17 @@ public sealed class FakeWorkerService : Worker.WorkerBase
     public override async Task ExecuteStream(IAsyncStreamReader<ExecuteRequest> requestStream, IServerStreamWriter<ExecuteResponse> responseStream,
         ServerCallContext context)
     {
-        await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
+        Interlocked.Increment(ref _openStreams);
+        try
         {
-            await responseStream.WriteAsync(await Execute(request, context), context.CancellationToken);
+            await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
+            {
+                await responseStream.WriteAsync(await Execute(request, context), context.CancellationToken);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _openStreams);
         }
     }
 

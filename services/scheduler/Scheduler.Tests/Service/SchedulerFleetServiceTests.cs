@@ -51,6 +51,35 @@ public sealed class SchedulerFleetServiceTests
     }
 
     [Fact]
+    public async Task AWorkerRejoiningAsANewInstance_LeavesOnlyTheNewStepStreamOpen()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        await WaitForReadyAsync(fixture);
+        var client = new Generation.GenerationClient(fixture.Channel);
+        var prompt = new GenerateRequest { Text = "abc", Stopping = new StoppingParams { MaxTokens = 3 } };
+        await CollectTextAsync(client.Generate(prompt));
+        Assert.Equal(1, fixture.Worker.OpenStreams);
+
+        // Restarted while idle: the health check finds the new instance and the old lane leaves with its stream open.
+        fixture.Worker.Restart();
+        await WaitUntilAsync(async () => (await WaitForReadyAsync(fixture)).Workers.Single().InstanceId == fixture.Worker.InstanceId);
+        var text = await CollectTextAsync(client.Generate(prompt));
+
+        Assert.Equal("def", text);
+        await WaitUntilAsync(() => Task.FromResult(fixture.Worker.OpenStreams == 1));
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var giveUp = DateTime.UtcNow.AddSeconds(10);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < giveUp, "the condition did not hold within 10 s");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
     public async Task Metrics_ServeTheEngineSeries_PerWorker_OverHttp2()
     {
         await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
