@@ -98,10 +98,6 @@ public sealed class GrpcStepExecutor : IStepExecutor
         {
             throw new ExecutorFaultException($"Worker failed step {plan.StepId}: {ex.StatusCode} {ex.Status.Detail}", ex);
         }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
-        {
-            throw new ExecutorFaultException($"Worker failed step {plan.StepId}: the step stream broke ({ex.Message})", ex);
-        }
 
         if (response.StepId != plan.StepId)
         {

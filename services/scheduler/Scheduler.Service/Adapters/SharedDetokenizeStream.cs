@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Grpc.Core;
 using Inference.Contracts.Tokenizer.V1;
 
@@ -11,33 +10,20 @@ namespace Scheduler.Service.Adapters;
 /// each. A sequence has at most one push waiting (its request awaits each push), answered by sequence id. Any failure
 /// of the call breaks the stream and fails every waiting push; new sequences then need a new stream.
 /// </summary>
-internal sealed class SharedDetokenizeStream
+internal sealed class SharedDetokenizeStream(Tokenizer.TokenizerClient client)
+    : BreakableDuplexCall<DetokenizeManyRequest, DetokenizeManyResponse>(stop => client.DetokenizeMany(cancellationToken: stop))
 {
-    private readonly AsyncDuplexStreamingCall<DetokenizeManyRequest, DetokenizeManyResponse> _call;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Channel<bool> _send = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private readonly Lock _lock = new();
     private readonly Dictionary<ulong, TaskCompletionSource<DetokenizeResponse>> _waiting = [];
     private readonly Dictionary<ulong, string> _refused = [];
     private List<DetokenizeItem> _queued = [];
-    private bool _messageInFlight;
+    private bool _sending;
     private ulong _lastSequenceId;
-    private Exception? _failure;
-
-    public SharedDetokenizeStream(Tokenizer.TokenizerClient client)
-    {
-        _call = client.DetokenizeMany(cancellationToken: _stop.Token);
-        _ = SendAsync();
-        _ = ReceiveAsync();
-    }
-
-    public bool IsBroken => Volatile.Read(ref _failure) is not null;
 
     /// <summary>Opens a sequence; a refused start fails its first push with InvalidArgument.</summary>
     /// <exception cref="RpcException">The stream is broken.</exception>
     public ulong Open(DetokenizeStart start)
     {
-        lock (_lock)
+        lock (SyncRoot)
         {
             ThrowIfBroken();
             var id = ++_lastSequenceId;
@@ -51,7 +37,7 @@ internal sealed class SharedDetokenizeStream
     public async Task<DetokenizeResponse> PushAsync(ulong sequenceId, DetokenizeIds ids, CancellationToken cancellationToken)
     {
         var answer = new TaskCompletionSource<DetokenizeResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_lock)
+        lock (SyncRoot)
         {
             ThrowIfBroken();
             if (_refused.Remove(sequenceId, out var error))
@@ -65,7 +51,7 @@ internal sealed class SharedDetokenizeStream
 
         await using var registration = cancellationToken.Register(() =>
         {
-            lock (_lock)
+            lock (SyncRoot)
             {
                 _waiting.Remove(sequenceId);
             }
@@ -78,82 +64,73 @@ internal sealed class SharedDetokenizeStream
     /// <summary>Closes a sequence that did not end with a final push (its request ended another way).</summary>
     public void Close(ulong sequenceId)
     {
-        lock (_lock)
+        lock (SyncRoot)
         {
             _waiting.Remove(sequenceId);
             _refused.Remove(sequenceId);
-            if (_failure is null)
+            if (Failure is null)
             {
                 Queue(new DetokenizeItem { SequenceId = sequenceId, Close = true });
             }
         }
     }
 
-    /// <summary>Under the lock.</summary>
+    protected override void OnResponse(DetokenizeManyResponse response)
+    {
+        lock (SyncRoot)
+        {
+            foreach (var result in response.Results)
+            {
+                Answer(result);
+            }
+
+            // The message in flight is answered: what queued meanwhile goes out now, as one message.
+            SendQueued();
+        }
+    }
+
+    protected override void OnBroken(RpcException failure)
+    {
+        foreach (var answer in _waiting.Values)
+        {
+            answer.TrySetException(failure);
+        }
+
+        _waiting.Clear();
+    }
+
+    /// <summary>Under the lock. The first item while the stream is idle goes out from a thread-pool work item, not at
+    /// once: the requests of a step publish their tokens from work items queued together, which then join it.</summary>
     private void Queue(DetokenizeItem item)
     {
         _queued.Add(item);
-        if (!_messageInFlight)
+        if (!_sending)
         {
-            _send.Writer.TryWrite(true);
+            _sending = true;
+            ThreadPool.UnsafeQueueUserWorkItem(static stream =>
+            {
+                lock (stream.SyncRoot)
+                {
+                    stream.SendQueued();
+                }
+            }, this, preferLocal: false);
         }
     }
 
-    private async Task SendAsync()
+    /// <summary>Under the lock: writes what queued as one message, which then is the one in flight.</summary>
+    private void SendQueued()
     {
-        try
+        if (_queued.Count == 0 || Failure is not null)
         {
-            await foreach (var _ in _send.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
-            {
-                var message = new DetokenizeManyRequest();
-                lock (_lock)
-                {
-                    if (_queued.Count == 0 || _messageInFlight)
-                    {
-                        continue;
-                    }
-
-                    message.Items.AddRange(_queued);
-                    _queued = [];
-                    _messageInFlight = true;
-                }
-
-                await _call.RequestStream.WriteAsync(message, _stop.Token).ConfigureAwait(false);
-            }
+            _sending = false;
+            return;
         }
-        catch (Exception ex)
-        {
-            Break(ex);
-        }
-    }
 
-    private async Task ReceiveAsync()
-    {
-        try
-        {
-            while (await _call.ResponseStream.MoveNext(_stop.Token).ConfigureAwait(false))
-            {
-                lock (_lock)
-                {
-                    foreach (var result in _call.ResponseStream.Current.Results)
-                    {
-                        Answer(result);
-                    }
-
-                    _messageInFlight = false;
-                    if (_queued.Count > 0)
-                    {
-                        _send.Writer.TryWrite(true);
-                    }
-                }
-            }
-
-            Break(new RpcException(new Status(StatusCode.Unavailable, "the tokenizer ended the detokenize stream")));
-        }
-        catch (Exception ex)
-        {
-            Break(ex);
-        }
+        var message = new DetokenizeManyRequest();
+        message.Items.AddRange(_queued);
+        _queued = [];
+        _sending = true;
+        Write(message);
     }
 
     /// <summary>Under the lock. An answer for a push no longer waiting (cancelled) is dropped.</summary>
@@ -178,34 +155,9 @@ internal sealed class SharedDetokenizeStream
 
     private void ThrowIfBroken()
     {
-        if (_failure is { } failure)
+        if (Failure is { } failure)
         {
-            throw failure as RpcException ?? new RpcException(new Status(StatusCode.Unavailable, $"the detokenize stream broke: {failure.Message}"));
+            throw failure;
         }
-    }
-
-    private void Break(Exception failure)
-    {
-        TaskCompletionSource<DetokenizeResponse>[] waiting;
-        lock (_lock)
-        {
-            if (_failure is not null)
-            {
-                return;
-            }
-
-            _failure = failure as RpcException ?? new RpcException(new Status(StatusCode.Unavailable, $"the detokenize stream broke: {failure.Message}"));
-            waiting = [.. _waiting.Values];
-            _waiting.Clear();
-        }
-
-        foreach (var answer in waiting)
-        {
-            answer.TrySetException(_failure);
-        }
-
-        _send.Writer.TryComplete();
-        _stop.Cancel();
-        _call.Dispose();
     }
 }
