@@ -98,6 +98,11 @@ public sealed class WorkerLoggingTests
         catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled)
         {
         }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Internal && e.Status.DebugException is ObjectDisposedException)
+        {
+            // The client's own race: a cancel that lands while it starts the call disposes the response it was about
+            // to read ("Error starting gRPC call", seen once in CI). The server side, which this test is about, is unaffected.
+        }
     }
 
     /// <summary>A step that only finishes requests the worker never had: valid, runs nothing, and a request body of some size.</summary>

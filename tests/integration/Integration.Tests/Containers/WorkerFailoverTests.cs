@@ -28,7 +28,9 @@ public sealed class WorkerFailoverTests(ContainerSystem system, ITestOutputHelpe
         }
 
         var cases = Enumerable.Range(0, RequestCount)
-            .Select(i => new CompletionCall($"Request {i}: {string.Concat(Enumerable.Repeat("tell me more ", i % 5 + 1))}", 24 + 12 * i))
+            // Long enough that the busiest worker still has work when the kill lands: with async scheduling the tiny
+            // model's steps got short enough that 24-204-token requests on it could all finish during the kill.
+            .Select(i => new CompletionCall($"Request {i}: {string.Concat(Enumerable.Repeat("tell me more ", i % 5 + 1))}", 48 + 16 * i))
             .ToArray();
 
         var clock = Stopwatch.StartNew();
