@@ -89,26 +89,33 @@ public sealed partial class WorkerWatcher(
         SetHealthy(worker, true, $"instance {health.InstanceId}");
         if (serving is null && worker.RefusedInstanceId != health.InstanceId)
         {
-            await JoinAsync(worker, timeout, stoppingToken);
+            await JoinAsync(worker, health.InstanceId, timeout, stoppingToken);
         }
     }
 
-    private async Task JoinAsync(RegisteredWorker worker, TimeSpan timeout, CancellationToken stoppingToken)
+    private async Task JoinAsync(RegisteredWorker worker, string instanceId, TimeSpan timeout, CancellationToken stoppingToken)
     {
-        GrpcStepExecutor executor;
-        try
+        // The same process as the last join serves again through the same executor (and step stream). A new one would
+        // need the old one closed, and that could break a lane still using it: the engine's snapshot lags a join just
+        // made, so a second check can come here while the first join's lane already serves.
+        var executor = worker.Executor;
+        if (executor is null || executor.InstanceId != instanceId)
         {
-            executor = await GrpcStepExecutor.ConnectAsync(worker.Channel, timeout, stoppingToken);
-        }
-        catch (ExecutorFaultException ex)
-        {
-            LogConnectFailed(worker.WorkerId, worker.Address.ToString(), ex.Message);
-            return;
+            try
+            {
+                executor = await GrpcStepExecutor.ConnectAsync(worker.Channel, timeout, stoppingToken);
+            }
+            catch (ExecutorFaultException ex)
+            {
+                LogConnectFailed(worker.WorkerId, worker.Address.ToString(), ex.Message);
+                return;
+            }
+
+            // A different process: the engine replaces (or has already dropped) the lane of the last join.
+            worker.Executor?.Close();
+            worker.Executor = executor;
         }
 
-        // The engine has no lane for this worker now (it left), so the executor of its last join is done with.
-        worker.Executor?.Close();
-        worker.Executor = executor;
         try
         {
             host.GetOrCreateEngine(executor.Info).AddWorker(worker.WorkerId, executor.InstanceId, executor);

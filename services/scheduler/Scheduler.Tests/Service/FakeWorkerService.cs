@@ -11,6 +11,7 @@ public sealed class FakeWorkerService : Worker.WorkerBase
 
     private int _openStreams;
 
+    /// <summary>Every step received, in the order they were run; lock the list to read it.</summary>
     public List<ExecuteRequest> Requests { get; } = [];
 
     /// <summary>ExecuteStream calls open now.</summary>
@@ -85,7 +86,11 @@ public sealed class FakeWorkerService : Worker.WorkerBase
     {
         lock (_tokens)
         {
-            Requests.Add(request);
+            lock (Requests)
+            {
+                Requests.Add(request);
+            }
+
             if (request.InstanceId.Length > 0 && request.InstanceId != InstanceId)
             {
                 throw new RpcException(new Status(StatusCode.FailedPrecondition, $"planned for {request.InstanceId}, this is {InstanceId}"));

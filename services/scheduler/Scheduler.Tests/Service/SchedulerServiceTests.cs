@@ -142,7 +142,9 @@ public sealed class SchedulerServiceTests
 
         var steps = Snapshot(fixture);
         var told = steps.FindIndex(r => r.FinishedRequestIds.Contains("gone"));
-        Assert.DoesNotContain(steps.Skip(told + 1), r => r.CachedRequests.Any(c => c.RequestId == "gone"));
+        Assert.False(steps.Skip(told + 1).Any(r => r.CachedRequests.Any(c => c.RequestId == "gone")),
+            "a step after the one that freed the request still ran it: " + string.Join(", ", steps.Select(r =>
+                $"{r.StepId}[new {string.Join(' ', r.NewRequests.Select(n => n.RequestId))}; cached {string.Join(' ', r.CachedRequests.Select(c => c.RequestId))}; finished {string.Join(' ', r.FinishedRequestIds)}]")));
         Assert.True(steps.Count(r => r.CachedRequests.Any(c => c.RequestId == "gone")) < 199);
     }
 

@@ -141,6 +141,39 @@ public sealed class ContainerSystem : IAsyncLifetime
         return _workers.Single(container => container.Id.StartsWith(host, StringComparison.OrdinalIgnoreCase));
     }
 
+    /// <summary>
+    /// The worker container holding the most requests, caught mid-generation: every worker container is paused first,
+    /// so none can finish its requests while the status is read, then the others are unpaused and the busiest is left
+    /// paused for the caller (Docker kills a paused container). Read without the pause, the status could come back
+    /// after a fast model had finished the burst. Fails when no worker holds a request, as then nothing could be tested.
+    /// </summary>
+    public async Task<(WorkerStatus Worker, IContainer Container)> PauseBusiestWorkerAsync(CancellationToken cancellationToken)
+    {
+        foreach (var worker in _workers) await worker.PauseAsync(cancellationToken);
+        WorkerStatus busiest;
+        try
+        {
+            var workers = await ReadWorkerStatusAsync(cancellationToken);
+            Assert.Equal(WorkerCount, workers.Count);
+            busiest = workers.MaxBy(w => w.NumRunning + w.NumWaiting)!;
+        }
+        catch
+        {
+            foreach (var worker in _workers) await worker.UnpauseAsync(CancellationToken.None);
+            throw;
+        }
+
+        var paused = WorkerContainer(busiest);
+        foreach (var worker in _workers.Where(w => w != paused)) await worker.UnpauseAsync(cancellationToken);
+        if (busiest.NumRunning + busiest.NumWaiting == 0)
+        {
+            await paused.UnpauseAsync(cancellationToken);
+            Assert.Fail($"no worker held a request once every stream had its first text: {busiest}");
+        }
+
+        return (busiest, paused);
+    }
+
     /// <summary>Kills a worker container: SIGKILL, no shutdown, its connections dropped mid-step.</summary>
     public Task KillAsync(IContainer worker, CancellationToken cancellationToken) => worker.StopAsync(cancellationToken);
 

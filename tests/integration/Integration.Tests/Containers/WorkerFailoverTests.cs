@@ -28,8 +28,6 @@ public sealed class WorkerFailoverTests(ContainerSystem system, ITestOutputHelpe
         }
 
         var cases = Enumerable.Range(0, RequestCount)
-            // Long enough that the busiest worker still has work when the kill lands: with async scheduling the tiny
-            // model's steps got short enough that 24-204-token requests on it could all finish during the kill.
             .Select(i => new CompletionCall($"Request {i}: {string.Concat(Enumerable.Repeat("tell me more ", i % 5 + 1))}", 48 + 16 * i))
             .ToArray();
 
@@ -49,9 +47,7 @@ public sealed class WorkerFailoverTests(ContainerSystem system, ITestOutputHelpe
         var together = cases.Select((c, i) => StreamedCompletion.RunAsync(http, c, running.Token, () => firstTexts[i].TrySetResult())).ToArray();
         using var busy = new CancellationTokenSource(BusyTimeout);
         await Task.WhenAll(firstTexts.Select(t => t.Task)).WaitAsync(busy.Token);
-        var busiest = await BusiestWorkerAsync(busy.Token);
-
-        var killed = system.WorkerContainer(busiest);
+        var (busiest, killed) = await system.PauseBusiestWorkerAsync(busy.Token);
         await system.KillAsync(killed, busy.Token);
         output.WriteLine($"killed worker container {killed.Id[..12]} ({busiest.WorkerId}, {busiest.NumRunning} running) after {clock.Elapsed.TotalSeconds:F1} s");
         var results = await Task.WhenAll(together).WaitAsync(running.Token);
@@ -69,19 +65,5 @@ public sealed class WorkerFailoverTests(ContainerSystem system, ITestOutputHelpe
     {
         using var timeout = new CancellationTokenSource(MetricsTimeout);
         return PrometheusText.Sum(await system.ReadMetricsAsync(timeout.Token), "inference:requests_requeued_total");
-    }
-
-    /// <summary>The worker running the most requests, once one runs any, so the kill lands on work. Placement
-    /// decides how the requests spread (by cached prefix, within a load threshold), so it need not be both.</summary>
-    private async Task<WorkerStatus> BusiestWorkerAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var workers = await system.ReadWorkerStatusAsync(cancellationToken);
-            Assert.Equal(ContainerSystem.WorkerCount, workers.Count);
-            var busiest = workers.MaxBy(w => w.NumRunning)!;
-            if (busiest.NumRunning > 0) return busiest;
-            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
-        }
     }
 }
