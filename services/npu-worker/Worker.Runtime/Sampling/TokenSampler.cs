@@ -16,8 +16,13 @@ public sealed class TokenSampler(int vocabSize)
 {
     /// <summary>Temperatures below this are treated as greedy (dividing by them overflows).</summary>
     private const float GreedyTemperature = 1e-5f;
+
+    /// <summary>Weights per partial sum of <see cref="DrawInOrder"/>.</summary>
+    private const int DrawChunk = 1024;
     private readonly float[] _logits = new float[vocabSize];
     private readonly ulong[] _candidates = new ulong[vocabSize];
+    private readonly TopCandidates _top = new();
+    private readonly double[] _chunkSums = new double[(vocabSize + DrawChunk - 1) / DrawChunk];
 
     public SamplerOutput Sample(ReadOnlySpan<float> rawLogits, SequenceSamplingState state)
     {
@@ -142,41 +147,175 @@ public sealed class TokenSampler(int vocabSize)
         return topK || topP ? DrawSorted(probs, topK ? p.TopK : probs.Length, topP ? p.TopP : 1f, random) : DrawInOrder(probs, random);
     }
 
-    private static int DrawInOrder(ReadOnlySpan<float> weights, SplitMix64Random random)
+    /// <summary>
+    /// The inverse-CDF draw in id order: the first id whose running sum passes u * total. Sums are taken per chunk of
+    /// <see cref="DrawChunk"/> weights first (vectorized, in double), so only the chunk where the sum passes the target
+    /// is walked id by id; a scalar pass over 152K weights, twice, cost about 0.3 ms a sequence.
+    /// </summary>
+    private int DrawInOrder(ReadOnlySpan<float> weights, SplitMix64Random random)
     {
+        int chunks = (weights.Length + DrawChunk - 1) / DrawChunk;
         double total = 0;
-        foreach (float w in weights)
+        for (int c = 0; c < chunks; c++)
         {
-            total += w;
+            int from = c * DrawChunk;
+            _chunkSums[c] = SumPositive(weights.Slice(from, Math.Min(DrawChunk, weights.Length - from)));
+            total += _chunkSums[c];
         }
 
         double target = random.NextDouble() * total;
         double cumulative = 0;
-        int last = 0;
-        for (int i = 0; i < weights.Length; i++)
+        int chunk = 0;
+        for (; chunk < chunks - 1 && cumulative + _chunkSums[chunk] <= target; chunk++)
         {
-            if (weights[i] <= 0)
-            {
-                continue;
-            }
+            cumulative += _chunkSums[chunk];
+        }
 
-            cumulative += weights[i];
-            last = i;
-            if (cumulative > target)
+        // Id by id from that chunk on (past it only when rounding puts the crossing later).
+        int last = -1;
+        for (int i = chunk * DrawChunk; i < weights.Length; i++)
+        {
+            if (weights[i] > 0)
             {
-                return i;
+                cumulative += weights[i];
+                last = i;
+                if (cumulative > target)
+                {
+                    return i;
+                }
             }
         }
 
-        return last;
+        // The sum never passed the target (rounding): the last positive weight.
+        for (int i = chunk * DrawChunk - 1; last < 0 && i >= 0; i--)
+        {
+            last = weights[i] > 0 ? i : -1;
+        }
+
+        return Math.Max(last, 0);
+    }
+
+    /// <summary>The sum of the positive weights (NaN and zero left out), in double.</summary>
+    private static double SumPositive(ReadOnlySpan<float> weights)
+    {
+        ref float start = ref MemoryMarshal.GetReference(weights);
+        Vector256<double> low = default, high = default;
+        int i = 0;
+        for (; i + Vector256<float>.Count <= weights.Length; i += Vector256<float>.Count)
+        {
+            var v = Vector256.LoadUnsafe(ref start, (nuint)i);
+            var (lower, upper) = Vector256.Widen(v & Vector256.GreaterThan(v, Vector256<float>.Zero));
+            low += lower;
+            high += upper;
+        }
+
+        double sum = Vector256.Sum(low + high);
+        for (; i < weights.Length; i++)
+        {
+            sum += weights[i] > 0 ? weights[i] : 0;
+        }
+
+        return sum;
     }
 
     /// <summary>
     /// Top-k then top-p over the candidates sorted by weight (ties by id), then a draw among the kept. Each candidate
-    /// is one 64-bit sort key (<see cref="CandidateOrder"/>), so ties order by id; with top-k only the k best are
-    /// selected (<see cref="CandidateOrder.SelectSmallest"/>) and sorted, not the whole vocabulary.
+    /// is one 64-bit sort key (<see cref="CandidateOrder"/>), so ties order by id. Up to <see cref="TopCandidates.MaxCount"/>
+    /// candidates come from one vectorized pass (<see cref="TopCandidates"/>); top-p alone first tries the best 256,
+    /// then four times more, as a nucleus usually holds few tokens (<see cref="TryNucleus"/>); only then is every
+    /// positive weight made a key and sorted. A whole Sample per sequence over 152K tokens (Zen 5, one thread): with
+    /// top-k 20 and top-p 0.8 (Qwen2.5's generation_config, so the default of a request to it) 1.36 ms when every token
+    /// was keyed and selected, 0.22 ms now; top-p 0.9 alone on logits with a few hundred far ahead 0.29 ms, where
+    /// sorting all took 9.5 ms (on flat logits, whose nucleus is most of the vocabulary, it still sorts all).
     /// </summary>
     private int DrawSorted(ReadOnlySpan<float> weights, int topK, float topP, SplitMix64Random random)
+    {
+        if (topK < weights.Length || topP >= 1 || !TryNucleus(weights, topP, out var kept, out double total))
+        {
+            kept = topK <= TopCandidates.MaxCount ? _top.Select(weights, topK) : SortAll(weights, topK);
+            total = 0;
+            foreach (ulong key in kept)
+            {
+                total += CandidateOrder.Weight(key);
+            }
+
+            if (topP < 1)
+            {
+                // Keep the smallest prefix whose mass reaches top_p (at least one token).
+                double cumulative = 0;
+                for (int i = 0; i < kept.Length; i++)
+                {
+                    cumulative += CandidateOrder.Weight(kept[i]);
+                    if (cumulative >= topP * total)
+                    {
+                        kept = kept[..(i + 1)];
+                        total = cumulative;
+                        break;
+                    }
+                }
+            }
+        }
+
+        double target = random.NextDouble() * total;
+        double sum = 0;
+        for (int i = 0; i < kept.Length; i++)
+        {
+            sum += CandidateOrder.Weight(kept[i]);
+            if (sum > target)
+            {
+                return CandidateOrder.Id(kept[i]);
+            }
+        }
+
+        return kept.IsEmpty ? 0 : CandidateOrder.Id(kept[^1]);
+    }
+
+    /// <summary>
+    /// Top-p over the whole row from its best candidates alone: the best 256, then 1024, 4096, until their running
+    /// sum reaches top_p of the row's total. False when even <see cref="TopCandidates.MaxCount"/> do not (a flat
+    /// distribution): the caller sorts every candidate.
+    /// </summary>
+    private bool TryNucleus(ReadOnlySpan<float> weights, float topP, out Span<ulong> kept, out double total)
+    {
+        double all = SumPositive(weights);
+        for (int take = 256; take <= TopCandidates.MaxCount; take *= 4)
+        {
+            var best = _top.Select(weights, take);
+            double cumulative = 0;
+            for (int i = 0; i < best.Length; i++)
+            {
+                cumulative += CandidateOrder.Weight(best[i]);
+                if (cumulative >= topP * all)
+                {
+                    kept = best[..(i + 1)];
+                    total = cumulative;
+                    return true;
+                }
+            }
+
+            if (best.Length < take)
+            {
+                // Every positive weight is in (the sum fell short of top_p only by rounding): keep them all.
+                kept = best;
+                total = cumulative;
+                return true;
+            }
+
+            // The candidates after these weigh no more than the last of them: when even the most that many more could
+            // add falls short, the nucleus is larger than any selection here (a flat distribution).
+            if (cumulative + (double)(TopCandidates.MaxCount - take) * CandidateOrder.Weight(best[^1]) < topP * all)
+            {
+                break;
+            }
+        }
+
+        kept = default;
+        total = 0;
+        return false;
+    }
+
+    /// <summary>Every positive weight as a key, the best topK of them sorted (best first).</summary>
+    private Span<ulong> SortAll(ReadOnlySpan<float> weights, int topK)
     {
         int count = 0;
         for (int i = 0; i < weights.Length; i++)
@@ -195,39 +334,6 @@ public sealed class TokenSampler(int vocabSize)
 
         var sorted = _candidates.AsSpan(0, kept);
         sorted.Sort();
-        double total = 0;
-        for (int i = 0; i < kept; i++)
-        {
-            total += CandidateOrder.Weight(sorted[i]);
-        }
-
-        if (topP < 1)
-        {
-            // Keep the smallest prefix whose mass reaches top_p (at least one token).
-            double cumulative = 0;
-            for (int i = 0; i < kept; i++)
-            {
-                cumulative += CandidateOrder.Weight(sorted[i]);
-                if (cumulative >= topP * total)
-                {
-                    kept = i + 1;
-                    total = cumulative;
-                    break;
-                }
-            }
-        }
-
-        double target = random.NextDouble() * total;
-        double sum = 0;
-        for (int i = 0; i < kept; i++)
-        {
-            sum += CandidateOrder.Weight(sorted[i]);
-            if (sum > target)
-            {
-                return CandidateOrder.Id(sorted[i]);
-            }
-        }
-
-        return CandidateOrder.Id(sorted[Math.Max(0, kept - 1)]);
+        return sorted;
     }
 }
