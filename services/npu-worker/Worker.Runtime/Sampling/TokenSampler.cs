@@ -239,20 +239,9 @@ public sealed class TokenSampler(int vocabSize)
                 total += CandidateOrder.Weight(key);
             }
 
-            if (topP < 1)
+            if (topP < 1 && CutAtMass(ref kept, topP * total, out double nucleus))
             {
-                // Keep the smallest prefix whose mass reaches top_p (at least one token).
-                double cumulative = 0;
-                for (int i = 0; i < kept.Length; i++)
-                {
-                    cumulative += CandidateOrder.Weight(kept[i]);
-                    if (cumulative >= topP * total)
-                    {
-                        kept = kept[..(i + 1)];
-                        total = cumulative;
-                        break;
-                    }
-                }
+                total = nucleus;
             }
         }
 
@@ -281,21 +270,10 @@ public sealed class TokenSampler(int vocabSize)
         for (int take = 256; take <= TopCandidates.MaxCount; take *= 4)
         {
             var best = _top.Select(weights, take);
-            double cumulative = 0;
-            for (int i = 0; i < best.Length; i++)
-            {
-                cumulative += CandidateOrder.Weight(best[i]);
-                if (cumulative >= topP * all)
-                {
-                    kept = best[..(i + 1)];
-                    total = cumulative;
-                    return true;
-                }
-            }
 
-            if (best.Length < take)
+            // Fewer than asked for is every positive weight (their sum fell short of top_p only by rounding): all kept.
+            if (CutAtMass(ref best, topP * all, out double cumulative) || best.Length < take)
             {
-                // Every positive weight is in (the sum fell short of top_p only by rounding): keep them all.
                 kept = best;
                 total = cumulative;
                 return true;
@@ -311,6 +289,26 @@ public sealed class TokenSampler(int vocabSize)
 
         kept = default;
         total = 0;
+        return false;
+    }
+
+    /// <summary>
+    /// Shortens sorted candidates to the shortest prefix whose mass reaches goal (at least one): true, with that mass.
+    /// False when all of them fall short, which are left as they are, with their mass.
+    /// </summary>
+    private static bool CutAtMass(ref Span<ulong> sorted, double goal, out double mass)
+    {
+        mass = 0;
+        for (int i = 0; i < sorted.Length; i++)
+        {
+            mass += CandidateOrder.Weight(sorted[i]);
+            if (mass >= goal)
+            {
+                sorted = sorted[..(i + 1)];
+                return true;
+            }
+        }
+
         return false;
     }
 
