@@ -74,6 +74,34 @@ public sealed class TokenSamplerDrawTests
         Assert.Equal(expected, new TopCandidates().Select(weights, k).ToArray());
     }
 
+    [Theory]
+    [InlineData(0, 0.9f)]
+    [InlineData(20, 1f)]
+    [InlineData(0, 1e-6f)]
+    [InlineData(0, 1f)]
+    public void BannedBestTokens_AreNeverDrawn_AndATinyTopPKeepsTheBestAllowedOne(int topK, float topP)
+    {
+        var random = new Random(21);
+        var logits = Enumerable.Range(0, Vocab).Select(_ => (float)(random.NextDouble() * 8 - 4)).ToArray();
+        int[] banned = [7, 70000, 151935];
+        foreach (int id in banned)
+        {
+            logits[id] = 30f;
+        }
+
+        logits[1234] = 12f;
+        var state = new SequenceSamplingState(new SamplingParams(Temperature: 1f, TopK: topK, TopP: topP, Seed: 3, BannedTokenIds: banned), [], []);
+        var sampler = new TokenSampler(Vocab);
+
+        var drawn = Enumerable.Range(0, 30).Select(_ => sampler.Sample(logits, state).TokenId).ToArray();
+
+        Assert.DoesNotContain(drawn, banned.Contains);
+        if (topP < 1e-3f)
+        {
+            Assert.All(drawn, id => Assert.Equal(1234, id));
+        }
+    }
+
     /// <summary>What the sampler's Draw computes before choosing: exp(logits / T - max).</summary>
     private static float[] Weights(float[] logits, float temperature)
     {
