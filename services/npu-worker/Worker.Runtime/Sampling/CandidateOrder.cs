@@ -14,50 +14,54 @@ internal static class CandidateOrder
 
     public static int Id(ulong key) => (int)(uint)key;
 
-    /// <summary>Reorders keys so its first <paramref name="count"/> entries are the smallest (in any order): quickselect.</summary>
-    public static void SelectSmallest(Span<ulong> keys, int count)
+    /// <summary>Bits of the weight sorted per pass of <see cref="SortByWeight"/>: three passes cover its 32.</summary>
+    private const int DigitBits = 11;
+
+    /// <summary>
+    /// Sorts keys made in ascending id order into key order in O(n): a stable least-significant-digit radix sort on the
+    /// weight half alone (three passes of 11 bits; a pass where every key has the same digit is skipped), which leaves
+    /// equal weights in the id order they came in. A comparison sort of 152K keys took about 9 ms.
+    /// </summary>
+    /// <param name="scratch">At least as long as keys.</param>
+    public static void SortByWeight(Span<ulong> keys, Span<ulong> scratch)
     {
-        int left = 0, right = keys.Length - 1;
-        while (left < right)
+        Span<int> starts = stackalloc int[1 << DigitBits];
+        var source = keys;
+        var target = scratch[..keys.Length];
+        for (int shift = 32; shift < 64; shift += DigitBits)
         {
-            // Median of three as the pivot; Hoare partition.
-            int middle = left + (right - left) / 2;
-            ulong a = keys[left], b = keys[middle], c = keys[right];
-            ulong pivot = Math.Max(Math.Min(a, b), Math.Min(Math.Max(a, b), c));
-            int i = left, j = right;
-            while (i <= j)
+            starts.Clear();
+            foreach (ulong key in source)
             {
-                while (keys[i] < pivot)
-                {
-                    i++;
-                }
-
-                while (keys[j] > pivot)
-                {
-                    j--;
-                }
-
-                if (i <= j)
-                {
-                    (keys[i], keys[j]) = (keys[j], keys[i]);
-                    i++;
-                    j--;
-                }
+                starts[Digit(key, shift)]++;
             }
 
-            // [left, j] <= pivot <= [i, right]; entries between j and i equal the pivot.
-            if (count - 1 <= j)
+            if (starts[Digit(source[0], shift)] == source.Length)
             {
-                right = j;
+                continue; // one digit for all: this pass would not move anything
             }
-            else if (count - 1 >= i)
+
+            int sum = 0;
+            for (int digit = 0; digit < starts.Length; digit++)
             {
-                left = i;
+                (starts[digit], sum) = (sum, sum + starts[digit]);
             }
-            else
+
+            foreach (ulong key in source)
             {
-                return;
+                target[starts[Digit(key, shift)]++] = key;
             }
+
+            var written = target;
+            target = source;
+            source = written;
         }
+
+        if (source != keys)
+        {
+            source.CopyTo(keys);
+        }
+
+        static int Digit(ulong key, int shift) => (int)(key >> shift) & ((1 << DigitBits) - 1);
     }
 }

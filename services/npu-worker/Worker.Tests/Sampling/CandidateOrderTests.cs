@@ -24,18 +24,22 @@ public sealed class CandidateOrderTests
     }
 
     [Theory]
-    [InlineData(1000, 1, 1)]
-    [InlineData(1000, 20, 2)]
-    [InlineData(1000, 999, 3)]
-    [InlineData(5, 5, 4)]
-    public void SelectSmallest_RandomKeysWithDuplicates_PutsTheSmallestFirst(int length, int count, int seed)
+    [InlineData(1, 1, 50)]
+    [InlineData(1000, 2, 50)]
+    [InlineData(151936, 3, 1 << 20)]
+    [InlineData(5000, 4, 0)]
+    public void SortByWeight_KeysInIdOrder_EndInKeyOrder(int length, int seed, int distinctWeights)
     {
+        // distinctWeights 0: weights spread over the whole float range (every pass moves keys); otherwise few values
+        // (many ties) or many close ones (the upper passes see one digit and are skipped).
         var random = new Random(seed);
-        var keys = Enumerable.Range(0, length).Select(_ => (ulong)random.Next(50)).ToArray();
-        var expected = keys.Order().Take(count).ToArray();
+        var keys = Enumerable.Range(0, length).Select(id => CandidateOrder.Key(distinctWeights == 0
+            ? BitConverter.Int32BitsToSingle(random.Next(1, 0x7f7fffff))
+            : 0.5f + random.Next(distinctWeights) / (float)(1 << 21), id)).ToArray();
+        var expected = keys.Order().ToArray();
 
-        CandidateOrder.SelectSmallest(keys, count);
+        CandidateOrder.SortByWeight(keys, new ulong[length]);
 
-        Assert.Equal(expected, keys.Take(count).Order());
+        Assert.Equal(expected, keys);
     }
 }
