@@ -19,6 +19,7 @@ public sealed class TokenSampler(int vocabSize)
 
     /// <summary>Weights per partial sum of <see cref="DrawInOrder"/>.</summary>
     private const int DrawChunk = 1024;
+
     private readonly float[] _logits = new float[vocabSize];
     private readonly ulong[] _candidates = new ulong[vocabSize];
     private readonly ulong[] _sortScratch = new ulong[vocabSize];
