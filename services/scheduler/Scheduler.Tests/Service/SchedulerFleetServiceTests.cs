@@ -1,4 +1,3 @@
-using Grpc.Core;
 using Inference.Contracts.Scheduler.V1;
 
 namespace Scheduler.Tests.Service;
@@ -36,14 +35,11 @@ public sealed class SchedulerFleetServiceTests
     [Fact]
     public async Task AWorkerRestartedWhileIdle_IsNeverSentPrefixHitsFromItsPreviousLife()
     {
-        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
-        await WaitForReadyAsync(fixture);
-        var client = new Generation.GenerationClient(fixture.Channel);
-        var prompt = new GenerateRequest { Text = "abcdefghijklmnopqrst", Stopping = new StoppingParams { MaxTokens = 3 } };
-        var first = await CollectTextAsync(client.Generate(prompt));
+        await using var fixture = await StartServingAsync();
+        var first = await GenerateTextAsync(fixture, "abcdefghijklmnopqrst");
 
         fixture.Worker.Restart();
-        var second = await CollectTextAsync(client.Generate(prompt));
+        var second = await GenerateTextAsync(fixture, "abcdefghijklmnopqrst");
 
         Assert.Equal(first, second);
         var served = LastNewRequestFor(fixture, fixture.Worker.InstanceId);
@@ -53,17 +49,14 @@ public sealed class SchedulerFleetServiceTests
     [Fact]
     public async Task AWorkerRejoiningAsANewInstance_LeavesOnlyTheNewStepStreamOpen()
     {
-        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
-        await WaitForReadyAsync(fixture);
-        var client = new Generation.GenerationClient(fixture.Channel);
-        var prompt = new GenerateRequest { Text = "abc", Stopping = new StoppingParams { MaxTokens = 3 } };
-        await CollectTextAsync(client.Generate(prompt));
+        await using var fixture = await StartServingAsync();
+        await GenerateTextAsync(fixture, "abc");
         Assert.Equal(1, fixture.Worker.OpenStreams);
 
         // Restarted while idle: the health check finds the new instance and the old lane leaves with its stream open.
         fixture.Worker.Restart();
         await WaitUntilAsync(async () => (await WaitForReadyAsync(fixture)).Workers.Single().InstanceId == fixture.Worker.InstanceId);
-        var text = await CollectTextAsync(client.Generate(prompt));
+        var text = await GenerateTextAsync(fixture, "abc");
 
         Assert.Equal("def", text);
         await WaitUntilAsync(() => Task.FromResult(fixture.Worker.OpenStreams == 1));
@@ -82,10 +75,8 @@ public sealed class SchedulerFleetServiceTests
     [Fact]
     public async Task Metrics_ServeTheEngineSeries_PerWorker_OverHttp2()
     {
-        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
-        await WaitForReadyAsync(fixture);
-        var client = new Generation.GenerationClient(fixture.Channel);
-        await CollectTextAsync(client.Generate(new GenerateRequest { Text = "abc", Stopping = new StoppingParams { MaxTokens = 2 } }));
+        await using var fixture = await StartServingAsync();
+        await GenerateTextAsync(fixture, "abc", maxTokens: 2);
         using var http = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{fixture.Channel.Target}/metrics")
         {
@@ -127,9 +118,27 @@ public sealed class SchedulerFleetServiceTests
         }
     }
 
-    private static async Task<string> CollectTextAsync(AsyncServerStreamingCall<GenerateResponse> call)
+    /// <summary>A scheduler with the fake worker, once GetStatus says it is ready.</summary>
+    private static async Task<SchedulerServiceFixture> StartServingAsync()
     {
-        using (call)
+        var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        try
+        {
+            await WaitForReadyAsync(fixture);
+            return fixture;
+        }
+        catch
+        {
+            await fixture.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The text a Generate of <paramref name="prompt"/> streams (the fake worker's tokens: each the last + 1).</summary>
+    private static async Task<string> GenerateTextAsync(SchedulerServiceFixture fixture, string prompt, int maxTokens = 3)
+    {
+        var client = new Generation.GenerationClient(fixture.Channel);
+        using (var call = client.Generate(new GenerateRequest { Text = prompt, Stopping = new StoppingParams { MaxTokens = maxTokens } }))
         {
             var text = "";
             while (await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Timeout))
