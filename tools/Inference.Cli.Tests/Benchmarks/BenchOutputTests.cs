@@ -8,10 +8,13 @@ public sealed class BenchOutputTests
     private static readonly MachineLimits Machine = new("Test CPU", "avx2 fma", 2, new ReadBandwidth(20e9, 256 << 20, HugePages: true), new FmaPeak(100e9, 100e9, null));
     private static readonly BenchShape Shape = new(128, 32, 16, 1);
 
+    /// <summary>500 weights (the LM head 100 of them), one layer, 8 query values.</summary>
+    private static readonly ModelCost Cost = new(LayerMatrixWeights: 400, LmHeadWeights: 100, QueryDim: 8, Layers: 1);
+
     private static readonly BenchResult[] Results =
     [
-        new("ours", "bf16", 160, 20, 90, 80, 100, 80, 0.8, 19.8, 0.99, "Vector256", Decode1BesideFraction: 0.87),
-        new("llama.cpp", "f16", 160, 40, 45, null, null, 80, 0.8, 39.6, 1.98, "AVX2 = 1"),
+        new("ours", "bf16", 160, 20, 90, 80, 100, 80, 0.8, 19.8, 0.99, 45, 0.45, "Vector256", Decode1BesideFraction: 0.87),
+        new("llama.cpp", "f16", 160, 40, 45, null, null, 80, 0.8, 39.6, 1.98, 22.5, 0.225, "AVX2 = 1"),
     ];
 
     [Fact]
@@ -25,6 +28,7 @@ public sealed class BenchOutputTests
         Assert.Equal(160, entries[0].GetProperty("prefill_tps").GetDouble());
         Assert.Equal(20, entries[0].GetProperty("decode1_tps").GetDouble());
         Assert.Equal(90, entries[0].GetProperty("decode16_tps").GetDouble());
+        Assert.Equal(0.45, entries[0].GetProperty("decode16_peak_fraction").GetDouble());
         Assert.Equal(80, entries[0].GetProperty("e2e16_tps").GetDouble());
         Assert.Equal(100, entries[0].GetProperty("e2e16_in_process_tps").GetDouble());
     }
@@ -62,8 +66,7 @@ public sealed class BenchOutputTests
     [Fact]
     public void FromThroughput_SetsDecodeBytesAgainstBandwidth()
     {
-        var cost = new ModelCost(LayerMatrixWeights: 400, LmHeadWeights: 100, QueryDim: 8, Layers: 1);
-        var result = BenchResult.From("ours", "bf16", new EngineThroughput(10, 2e7, 30), null, null, cost, Shape, Machine, "");
+        var result = BenchResult.From("ours", "bf16", new EngineThroughput(10, 2e7, 30), null, null, Cost, Shape, Machine, "");
 
         // 500 weights x 2 bytes x 2e7 tokens/s = 20 GB/s, all of the 20 GB/s measured.
         Assert.Equal(20, result.Decode1GigabytesPerSecond, 9);
@@ -73,14 +76,32 @@ public sealed class BenchOutputTests
     [Fact]
     public void FromThroughput_SetsDecodeBytesAgainstTheBandwidthBesideItsRound()
     {
-        var cost = new ModelCost(LayerMatrixWeights: 400, LmHeadWeights: 100, QueryDim: 8, Layers: 1);
         var beside = new ReadBandwidth(25e9, 256 << 20, HugePages: true);
-        var result = BenchResult.From("ours", "bf16", new EngineThroughput(10, 2e7, 30, beside), null, null, cost, Shape, Machine, "");
+        var result = BenchResult.From("ours", "bf16", new EngineThroughput(10, 2e7, 30, beside), null, null, Cost, Shape, Machine, "");
 
         // 20 GB/s read against the 25 GB/s measured beside the round, and against the run's 20 GB/s limit.
         Assert.Equal(0.8, result.Decode1BesideFraction!.Value, 9);
         Assert.Equal(1.0, result.AgainstLimits(Machine).Decode1BandwidthFraction, 9);
-        Assert.Null(BenchResult.From("ours", "bf16", new EngineThroughput(10, 2e7, 30), null, null, cost, Shape, Machine, "").Decode1BesideFraction);
+        Assert.Null(BenchResult.From("ours", "bf16", new EngineThroughput(10, 2e7, 30), null, null, Cost, Shape, Machine, "").Decode1BesideFraction);
+    }
+
+    [Fact]
+    public void FromThroughput_SetsSixteenSequenceDecodeFlopsAgainstThePeak()
+    {
+        var result = BenchResult.From("ours", "bf16", new EngineThroughput(10, 2e7, 1e7), null, null, Cost, Shape, Machine, "");
+
+        // Per token 2 x 500 weights + 4 x 8 x 1 x (128 + 33 / 2) attention = 5624 FLOP; 1e7 tokens/s = 56.24 GFLOP/s of 100.
+        Assert.Equal(56.24, result.Decode16Gflops, 9);
+        Assert.Equal(0.5624, result.Decode16PeakFraction, 9);
+        Assert.Equal(0.5624, result.AgainstLimits(Machine).Decode16PeakFraction, 9);
+    }
+
+    [Fact]
+    public void Table_PrintsDecode16AgainstThePeak()
+    {
+        string table = BenchReport.Format(Machine, Shape, Results);
+        var ours = table.Split('\n').Single(line => line.StartsWith("ours       bf16", StringComparison.Ordinal));
+        Assert.Contains("           90.0         45%        80.0", ours);
     }
 
     [Fact]

@@ -38,6 +38,14 @@ public sealed class ModelCostTests
     }
 
     [Fact]
+    public void DecodeFlopsPerToken_CountEveryMatrixAndAttentionOverTheMeanContext()
+    {
+        var cost = ModelCost.From(Qwen05B);
+        // Every matrix once, the LM head included; 3 steps after 128 prompt tokens attend to 129, 130 and 131 keys.
+        Assert.Equal(2.0 * (357_826_560 + 136_134_656) + 4.0 * 896 * 24 * 130, cost.DecodeFlopsPerToken(128, 3));
+    }
+
+    [Fact]
     public void HeadDim_OfQwen3WithoutOne_IsTransformersDefault128()
     {
         var qwen3 = Qwen05B with { Architecture = "Qwen3ForCausalLM" };

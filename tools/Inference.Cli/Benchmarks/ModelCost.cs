@@ -7,7 +7,8 @@ namespace Inference.Cli.Benchmarks;
 /// Decode of one sequence reads every matrix once per token (the layers' projections and the LM head; the embedding
 /// row and the norms are negligible). A prefill of P tokens costs 2 FLOP per weight per token in the projections,
 /// attention's QKᵀ and PV (4·q_dim FLOP per attended key, each token attending to itself and those before it), and the
-/// LM head once, at the last position only.
+/// LM head once, at the last position only. A decode step costs each sequence the same per weight, the LM head included,
+/// and attention over its whole context.
 /// </summary>
 public sealed record ModelCost(long LayerMatrixWeights, long LmHeadWeights, long QueryDim, int Layers)
 {
@@ -29,6 +30,15 @@ public sealed record ModelCost(long LayerMatrixWeights, long LmHeadWeights, long
         2.0 * promptTokens * LayerMatrixWeights
         + 4.0 * QueryDim * Layers * promptTokens * (promptTokens + 1.0) / 2
         + 2.0 * LmHeadWeights;
+
+    /// <summary>
+    /// FLOPs per generated token of a decode round of <paramref name="decodeSteps"/> steps after a prompt of
+    /// <paramref name="promptTokens"/>: every matrix once (2 FLOP per weight), and attention over the context, which
+    /// grows from promptTokens + 1 keys at the first step to promptTokens + decodeSteps at the last.
+    /// </summary>
+    public double DecodeFlopsPerToken(int promptTokens, int decodeSteps) =>
+        2.0 * (LayerMatrixWeights + LmHeadWeights)
+        + 4.0 * QueryDim * Layers * (promptTokens + (decodeSteps + 1) / 2.0);
 
     /// <summary>Bytes per weight: 4 in F32, 2 in BF16 and F16, 34/32 in Q8_0 (32 int8 and one fp16 scale).</summary>
     public static double BytesPerWeight(string format) => format switch
