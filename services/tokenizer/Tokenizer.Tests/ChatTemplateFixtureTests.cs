@@ -5,7 +5,8 @@ using Tokenizer.Core.Templating;
 
 namespace Tokenizer.Tests;
 
-/// <summary>fixtures/chat-templates: 21 cases per model rendered by Python Jinja2 3.1.6 as transformers configures it.</summary>
+/// <summary>fixtures/chat-templates: 21 cases per model rendered by Python Jinja2 3.1.6 as transformers configures it
+/// (apply_chat_template: the messages as sent, so one case's arguments string is quoted again, as transformers does).</summary>
 public sealed class ChatTemplateFixtureTests
 {
     public static TheoryData<string> Models => new() { "qwen2.5", "qwen3" };
@@ -35,7 +36,7 @@ public sealed class ChatTemplateFixtureTests
             string actual;
             try
             {
-                actual = renderer.Render(input);
+                actual = renderer.RenderAsSent(input);
             }
             catch (ChatTemplateException e)
             {

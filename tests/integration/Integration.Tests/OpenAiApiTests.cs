@@ -188,6 +188,44 @@ public sealed class OpenAiApiTests(ServedSystem system) : IClassFixture<ServedSy
         Assert.Equal(completed, continued);
     }
 
+    [Fact]
+    public async Task ChatCompletion_SdkToolRoundTripWithTextParts_AnswersAsThePromptInTheTemplatesOwnForm()
+    {
+        // What the SDK sends back after a tool call: the user's text as parts, the assistant's call with content null and
+        // its arguments a JSON string, the tool's answer. The template is written for one string of content and an
+        // arguments object, the form tokenized here.
+        var tool = ChatTool.CreateFunctionTool("get_weather", "Current weather", BinaryData.FromString(
+            """{"type":"object","properties":{"location":{"type":"string"}},"required":["location"]}"""));
+        var options = new ChatCompletionOptions { MaxOutputTokenCount = 6, Temperature = 0, Tools = { tool } };
+        ChatMessage[] conversation =
+        [
+            new UserChatMessage(ChatMessageContentPart.CreateTextPart("Weather in"), ChatMessageContentPart.CreateTextPart("Paris?")),
+            new AssistantChatMessage([ChatToolCall.CreateFunctionToolCall("call_1", "get_weather", BinaryData.FromString("""{"location": "Paris"}"""))]),
+            new ToolChatMessage("call_1", "sunny"),
+        ];
+        ChatCompletion answer = await Chat().CompleteChatAsync(conversation, options);
+
+        using var http = Http();
+        using var tokenized = await http.PostAsJsonAsync("/tokenize", new
+        {
+            messages = new object[]
+            {
+                new { role = "user", content = "Weather in\nParis?" },
+                new { role = "assistant", content = "", tool_calls = new[] { new { id = "call_1", type = "function", function = new { name = "get_weather", arguments = new { location = "Paris" } } } } },
+                new { role = "tool", tool_call_id = "call_1", content = "sunny" },
+            },
+            tools = new[] { new { type = "function", function = new { name = "get_weather", description = "Current weather", parameters = JsonDocument.Parse(
+                """{"type":"object","properties":{"location":{"type":"string"}},"required":["location"]}""").RootElement } } },
+        });
+        var promptIds = (await tokenized.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32()).ToArray();
+        using var detokenized = await http.PostAsJsonAsync("/detokenize", new { tokens = promptIds });
+        Assert.Contains("""{"name": "get_weather", "arguments": {"location": "Paris"}}""", (await detokenized.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("prompt").GetString());
+        var completed = await ChoiceTextsAsync(http, "/v1/completions", new { prompt = promptIds, max_tokens = 6, temperature = 0 });
+
+        Assert.Equal(promptIds.Length, answer.Usage.InputTokenCount);
+        Assert.Equal(Assert.Single(completed), answer.Content.Count == 0 ? "" : answer.Content[0].Text);
+    }
+
     private async Task<List<string>> ChoiceTextsAsync(HttpClient http, string path, object request)
     {
         using var response = await http.PostAsJsonAsync(path, request);

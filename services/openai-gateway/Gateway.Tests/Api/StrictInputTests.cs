@@ -137,13 +137,28 @@ public sealed class StrictInputTests(GatewayHost host) : IClassFixture<GatewayHo
     }
 
     [Fact]
-    public async Task Chat_ContentParts_AreAccepted()
+    public async Task Chat_TextLikeContentParts_AreAccepted()
     {
         var answer = await host.Http.PostJsonAsync(
             "/v1/chat/completions",
-            """{"messages":[{"role":"user","name":"ann","content":[{"type":"text","text":"hi"},{"type":"image_url","image_url":{"url":"x"}}]}]}""");
+            """{"messages":[{"role":"user","name":"ann","content":[{"type":"text","text":"hi"},"bare",{"type":"input_text","text":"x"}]},{"role":"assistant","content":[{"type":"refusal","refusal":"no"}]},{"role":"user","content":"ok"}]}""");
 
         Assert.Equal(200, answer.Status);
+    }
+
+    [Theory]
+    [InlineData("""[{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url","image_url":{"url":"x"}}]}]""", "messages[0].content[1] is a part of type image_url, but the served model takes text only")]
+    [InlineData("""[{"role":"user","content":[{"type":"input_audio","input_audio":{"data":"","format":"wav"}}]}]""", "messages[0].content[0] is a part of type input_audio")]
+    [InlineData("""[{"role":"user","content":[{"type":"hologram"}]}]""", "messages[0].content[0].type 'hologram' is not a content part type")]
+    [InlineData("""[{"role":"user","content":[{"type":"refusal","text":"x"}]}]""", "messages[0].content[0] is a refusal part without a string refusal")]
+    [InlineData("""[{"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{oops"}}]}]""", "messages[0].tool_calls[0].function.arguments must hold JSON")]
+    public async Task Chat_PartsAndArgumentsTheModelCannotTake_Return400NamingThem(string messages, string expected)
+    {
+        var answer = await host.Http.PostJsonAsync("/v1/chat/completions", $$"""{"messages":{{messages}}}""");
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal("messages", answer.ErrorParam);
+        Assert.StartsWith(expected, answer.Error.GetProperty("message").GetString());
     }
 
     private static byte[] Concat(string before, byte[] bad, string after) =>

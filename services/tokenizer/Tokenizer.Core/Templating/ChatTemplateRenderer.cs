@@ -7,6 +7,9 @@ namespace Tokenizer.Core.Templating;
 /// Renders the model's chat template the way transformers' apply_chat_template does: variables messages,
 /// tools (undefined when none), add_generation_prompt, bos_token, eos_token, then the template kwargs; with
 /// continue_final_message the prompt is cut right after the final message's text, as transformers cuts it.
+/// <see cref="Render"/> takes the API's messages and makes them the template's conversation first, as vLLM does
+/// (<see cref="ChatConversation"/>: content parts joined or listed as the template reads them, argument strings
+/// parsed); <see cref="RenderAsSent"/> hands the messages to the template untouched, as apply_chat_template does.
 /// </summary>
 public sealed class ChatTemplateRenderer
 {
@@ -32,22 +35,30 @@ public sealed class ChatTemplateRenderer
     public static ChatTemplateRenderer? TryCreate(QwenTokenizer tokenizer) =>
         tokenizer.ChatTemplate is null ? null : new ChatTemplateRenderer(tokenizer.ChatTemplate, tokenizer.BosToken, tokenizer.EosToken);
 
-    /// <exception cref="ChatTemplateException">Invalid JSON, or the template raised an error.</exception>
-    public string Render(ChatTemplateInput input)
-    {
-        object? messages = ParseJson("messages_json", input.MessagesJson);
-        if (messages is not List<object?> list)
-        {
-            throw new ChatTemplateException("messages_json must be a JSON array of messages");
-        }
+    /// <summary>How the template reads a message's content, which decides how <see cref="Render"/> passes content parts.</summary>
+    public ChatContentFormat ContentFormat => _template.ContentFormat;
 
+    /// <summary>The OpenAI API's messages (what the gateway and gRPC clients send) through the chat template.</summary>
+    /// <exception cref="ChatTemplateException">Invalid JSON, a message the template cannot take, or the template raised an error.</exception>
+    public string Render(ChatTemplateInput input) => Render(input, ChatConversation.From(Messages(input), _template.ContentFormat));
+
+    /// <summary>The messages through the chat template exactly as sent, as transformers' apply_chat_template renders them.</summary>
+    /// <exception cref="ChatTemplateException">Invalid JSON, or the template raised an error.</exception>
+    public string RenderAsSent(ChatTemplateInput input) => Render(input, Messages(input));
+
+    private static List<object?> Messages(ChatTemplateInput input) =>
+        ParseJson("messages_json", input.MessagesJson) as List<object?>
+            ?? throw new ChatTemplateException("messages_json must be a JSON array of messages");
+
+    private string Render(ChatTemplateInput input, List<object?> messages)
+    {
         if (input.ContinueFinalMessage && input.AddGenerationPrompt)
         {
             throw new ChatTemplateException(
                 "continue_final_message and add_generation_prompt cannot both be true: continue the final message, or open a new assistant turn");
         }
 
-        var finalText = input.ContinueFinalMessage ? FinalMessageText(list) : null;
+        var finalText = input.ContinueFinalMessage ? FinalMessageText(messages) : null;
         var variables = new List<KeyValuePair<string, object?>>
         {
             new("messages", messages),
@@ -109,13 +120,16 @@ public sealed class ChatTemplateRenderer
         return rendered[..(at + (keepsWhole ? final.Length : stripped.Length))];
     }
 
-    /// <summary>The final message's content: a string, or the last text part of a list of parts.</summary>
+    /// <summary>
+    /// The final message's content: a string, or the last text part of a list of parts. Empty text is refused: every
+    /// rendered prompt contains it, so the cut would keep the closed turn rather than continue it.
+    /// </summary>
     private static string FinalMessageText(List<object?> messages)
     {
         var content = messages.Count > 0 && messages[^1] is OrderedDictionary<string, object?> last
             ? last.GetValueOrDefault("content")
             : null;
-        if (content is string text)
+        if (content is string { Length: > 0 } text)
         {
             return text;
         }
@@ -124,7 +138,7 @@ public sealed class ChatTemplateRenderer
         {
             for (var i = parts.Count - 1; i >= 0; i--)
             {
-                if (parts[i] is OrderedDictionary<string, object?> part && part.GetValueOrDefault("text") is string partText)
+                if (parts[i] is OrderedDictionary<string, object?> part && part.GetValueOrDefault("text") is string { Length: > 0 } partText)
                 {
                     return partText;
                 }

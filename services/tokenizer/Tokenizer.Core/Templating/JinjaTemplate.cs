@@ -11,7 +11,14 @@ public sealed class JinjaTemplate
 {
     private readonly IReadOnlyList<Statement> _body;
 
-    private JinjaTemplate(IReadOnlyList<Statement> body) => _body = body;
+    private JinjaTemplate(IReadOnlyList<Statement> body)
+    {
+        _body = body;
+        ContentFormat = ChatContentFormatDetector.Detect(body);
+    }
+
+    /// <summary>How the template reads a chat message's content (a string, or a list of typed parts).</summary>
+    public ChatContentFormat ContentFormat { get; }
 
     /// <exception cref="TemplateException">The template has a syntax error.</exception>
     public static JinjaTemplate Parse(string source) => new(JinjaParser.Parse(source));
