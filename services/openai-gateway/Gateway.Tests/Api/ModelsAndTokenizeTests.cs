@@ -22,6 +22,29 @@ public sealed class ModelsAndTokenizeTests(GatewayHost host) : IClassFixture<Gat
     }
 
     [Fact]
+    public async Task RetrieveModel_TheServedOne_IsItsCardFromTheList()
+    {
+        var list = await host.Http.GetAnswerAsync("/v1/models");
+
+        var answer = await host.Http.GetAnswerAsync($"/v1/models/{FakeScheduler.ModelName}");
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(list.Json.GetProperty("data")[0].GetRawText(), answer.Json.GetRawText());
+    }
+
+    [Theory]
+    [InlineData("other-model", "other-model")]
+    [InlineData("Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen2.5-7B-Instruct")]
+    public async Task RetrieveModel_AnotherId_Is404NamingIt(string path, string id)
+    {
+        var answer = await host.Http.GetAnswerAsync($"/v1/models/{path}");
+
+        Assert.Equal(404, answer.Status);
+        Assert.Equal("model", answer.ErrorParam);
+        Assert.Equal($"The model `{id}` does not exist.", answer.Error.GetProperty("message").GetString());
+    }
+
+    [Fact]
     public async Task Version_ReturnsAVersionString()
     {
         var answer = await host.Http.GetAnswerAsync("/version");

@@ -18,6 +18,7 @@ public static class OpenAiApiExtensions
         app.MapPost("/v1/completions", CompletionsEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapPost("/v1/chat/completions", ChatCompletionsEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapGet("/v1/models", ModelsEndpoints.ListAsync);
+        app.MapGet("/v1/models/{**model}", ModelsEndpoints.RetrieveAsync);
         app.MapPost("/tokenize", TokenizeEndpoints.TokenizeAsync);
         app.MapPost("/detokenize", TokenizeEndpoints.DetokenizeAsync);
         app.MapGet("/health", HealthEndpoint.CheckAsync);

@@ -1,10 +1,11 @@
 using System.Reflection;
+using Gateway.Api.Errors;
 using Gateway.Api.Json;
 using Gateway.Backends;
 
 namespace Gateway.Api.Models;
 
-/// <summary><c>GET /v1/models</c> and <c>GET /version</c>.</summary>
+/// <summary><c>GET /v1/models</c>, <c>GET /v1/models/{model}</c> and <c>GET /version</c>.</summary>
 public static class ModelsEndpoints
 {
     /// <summary>When this process started: the served model's <c>created</c> time, as vLLM reports it.</summary>
@@ -12,10 +13,25 @@ public static class ModelsEndpoints
 
     public static async Task<IResult> ListAsync(IGenerationService generation, ServedModel servedModel, CancellationToken cancellationToken)
     {
+        var card = await CardAsync(generation, servedModel, cancellationToken);
+        return Results.Json(new ModelList("list", [card]), ApiJson.Context.ModelList);
+    }
+
+    /// <summary>
+    /// The OpenAI API's model retrieve (the SDKs' <c>models.retrieve</c>): the served model's card, as the list holds it;
+    /// any other id is a 404 naming it. Ids may hold slashes (<c>Qwen/Qwen2.5-7B-Instruct</c>), so the route takes the rest of the path.
+    /// </summary>
+    public static async Task<IResult> RetrieveAsync(string model, IGenerationService generation, ServedModel servedModel, CancellationToken cancellationToken)
+    {
+        var card = await CardAsync(generation, servedModel, cancellationToken);
+        return card.Id == model ? Results.Json(card, ApiJson.Context.ModelCard) : throw ApiException.ModelNotFound(model);
+    }
+
+    private static async Task<ModelCard> CardAsync(IGenerationService generation, ServedModel servedModel, CancellationToken cancellationToken)
+    {
         var info = await generation.GetModelInfoAsync(deadline: null, cancellationToken);
         servedModel.Remember(info);
-        var card = new ModelCard(info.Name, "model", _startedAt, "vllm", info.Name, null, info.MaxModelLen);
-        return Results.Json(new ModelList("list", [card]), ApiJson.Context.ModelList);
+        return new ModelCard(info.Name, "model", _startedAt, "vllm", info.Name, null, info.MaxModelLen);
     }
 
     public static IResult Version()
