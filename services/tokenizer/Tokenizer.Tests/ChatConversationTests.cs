@@ -6,8 +6,9 @@ namespace Tokenizer.Tests;
 
 /// <summary>
 /// The API's messages become the template's conversation as vLLM builds it: text parts joined (or listed, for templates
-/// that loop over content), null content empty, tool-call arguments sent as JSON strings parsed into objects; parts a
-/// text-only model cannot take are refused by name. Each API form renders exactly as its template form does.
+/// that loop over content), null content empty, tool-call arguments sent as JSON strings parsed into objects, developer
+/// messages system ones where the template has no such role; parts a text-only model cannot take are refused by name.
+/// Each API form renders exactly as its template form does.
 /// </summary>
 public sealed class ChatConversationTests
 {
@@ -47,6 +48,26 @@ public sealed class ChatConversationTests
              {"role":"tool","tool_call_id":"call_1","content":"sunny"}]
             """)), api);
         Assert.Contains("""{"name": "get_weather", "arguments": {"location": "Paris", "days": 2}}""", api);
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Render_DeveloperMessage_IsTheSystemMessageForATemplateWithoutThatRole(string model)
+    {
+        var renderer = RendererFor(model);
+
+        var developer = renderer.Render(Input("""[{"role":"developer","content":"Answer in rhymes."},{"role":"user","content":"Hi"}]"""));
+
+        Assert.Equal(renderer.RenderAsSent(Input("""[{"role":"system","content":"Answer in rhymes."},{"role":"user","content":"Hi"}]""")), developer);
+        Assert.Contains("Answer in rhymes.", developer);
+    }
+
+    [Fact]
+    public void Render_DeveloperMessage_StaysDeveloperForATemplateThatNamesIt()
+    {
+        var renderer = new ChatTemplateRenderer("{% for m in messages %}{% if m.role == 'developer' %}D:{% endif %}{{ m.role }}={{ m.content }};{% endfor %}", null, null);
+
+        Assert.Equal("D:developer=x;user=y;", renderer.Render(Input("""[{"role":"developer","content":"x"},{"role":"user","content":"y"}]""")));
     }
 
     [Fact]

@@ -13,13 +13,16 @@ namespace Tokenizer.Core.Templating;
 ///   parts are refused: the models served here take text only.
 /// - an assistant message's tool_calls: arguments sent as a JSON string (the API's form) are parsed into the object
 ///   templates expect (HF's form; Qwen2.5's template would print the string quoted a second time), empty ones become {}.
+/// - the role <c>developer</c> (OpenAI's name for the system prompt of newer models) becomes <c>system</c> for templates
+///   that never name it, as llama.cpp maps it: Qwen's templates would otherwise drop those instructions without a word.
 /// Other fields (name, tool_call_id, reasoning_content, ...) pass through as sent. Messages already in the template's
 /// form (string content, argument objects) come out unchanged.
 /// </summary>
 internal static class ChatConversation
 {
     /// <exception cref="ChatTemplateException">A message or part the template cannot be given, named by its index.</exception>
-    public static List<object?> From(List<object?> messages, ChatContentFormat format)
+    /// <param name="developerAsSystem">Whether the template lacks a developer role of its own.</param>
+    public static List<object?> From(List<object?> messages, ChatContentFormat format, bool developerAsSystem)
     {
         var conversation = new List<object?>(messages.Count);
         for (int i = 0; i < messages.Count; i++)
@@ -30,6 +33,11 @@ internal static class ChatConversation
             }
 
             var turn = new OrderedDictionary<string, object?>(message);
+            if (developerAsSystem && message.GetValueOrDefault("role") is "developer")
+            {
+                turn["role"] = "system";
+            }
+
             turn["content"] = Content(message.GetValueOrDefault("content"), format, $"messages[{i}].content");
             if (turn.GetValueOrDefault("tool_calls") is List<object?> calls)
             {

@@ -16,6 +16,7 @@ public sealed class ChatTemplateRenderer
     private readonly JinjaTemplate _template;
     private readonly string? _bosToken;
     private readonly string? _eosToken;
+    private readonly bool _developerAsSystem;
 
     public ChatTemplateRenderer(string template, string? bosToken, string? eosToken)
     {
@@ -29,6 +30,7 @@ public sealed class ChatTemplateRenderer
         }
         _bosToken = bosToken;
         _eosToken = eosToken;
+        _developerAsSystem = !template.Contains("developer", StringComparison.Ordinal);
     }
 
     /// <summary>A renderer for the tokenizer's chat template, or null when the model has none.</summary>
@@ -40,7 +42,7 @@ public sealed class ChatTemplateRenderer
 
     /// <summary>The OpenAI API's messages (what the gateway and gRPC clients send) through the chat template.</summary>
     /// <exception cref="ChatTemplateException">Invalid JSON, a message the template cannot take, or the template raised an error.</exception>
-    public string Render(ChatTemplateInput input) => Render(input, ChatConversation.From(Messages(input), _template.ContentFormat));
+    public string Render(ChatTemplateInput input) => Render(input, ChatConversation.From(Messages(input), _template.ContentFormat, _developerAsSystem));
 
     /// <summary>The messages through the chat template exactly as sent, as transformers' apply_chat_template renders them.</summary>
     /// <exception cref="ChatTemplateException">Invalid JSON, or the template raised an error.</exception>
