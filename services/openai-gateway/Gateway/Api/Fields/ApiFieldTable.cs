@@ -122,7 +122,7 @@ public static class ApiFieldTable
         new("audio", E.Chat, Refused, $"{NotYet}: the served models answer in text", Absent),
         new("functions", E.Chat, Refused, "is not supported: use tools", Absent),
         new("function_call", E.Chat, Refused, "is not supported: use tool_choice", Absent),
-        new("reasoning_effort", E.Chat, Refused, $"{NotYet}: the served models do not reason", Absent),
+        new("reasoning_effort", E.Chat, Refused, $"{NotYet}: no chat template served here takes an effort (Qwen3 thinks, or not, by chat_template_kwargs enable_thinking)", Absent),
         new("verbosity", E.Chat, Refused, $"{NotYet}", Absent),
         new("web_search_options", E.Chat, Refused, "is not supported: there is no web search", Absent),
     ];
