@@ -35,6 +35,7 @@ public sealed class ModelsAndTokenizeTests(GatewayHost host) : IClassFixture<Gat
     [Theory]
     [InlineData("other-model", "other-model")]
     [InlineData("Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen2.5-7B-Instruct")]
+    [InlineData("Qwen%2FQwen2.5-7B-Instruct", "Qwen/Qwen2.5-7B-Instruct")]
     public async Task RetrieveModel_AnotherId_Is404NamingIt(string path, string id)
     {
         var answer = await host.Http.GetAnswerAsync($"/v1/models/{path}");

@@ -19,12 +19,14 @@ public static class ModelsEndpoints
 
     /// <summary>
     /// The OpenAI API's model retrieve (the SDKs' <c>models.retrieve</c>): the served model's card, as the list holds it;
-    /// any other id is a 404 naming it. Ids may hold slashes (<c>Qwen/Qwen2.5-7B-Instruct</c>), so the route takes the rest of the path.
+    /// any other id is a 404 naming it. Ids may hold slashes (<c>Qwen/Qwen2.5-7B-Instruct</c>), so the route takes the rest
+    /// of the path, and the SDKs send them escaped (<c>Qwen%2FQwen2.5-7B-Instruct</c>), which routing leaves as it is.
     /// </summary>
     public static async Task<IResult> RetrieveAsync(string model, IGenerationService generation, ServedModel servedModel, CancellationToken cancellationToken)
     {
+        var id = model.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
         var card = await CardAsync(generation, servedModel, cancellationToken);
-        return card.Id == model ? Results.Json(card, ApiJson.Context.ModelCard) : throw ApiException.ModelNotFound(model);
+        return card.Id == id ? Results.Json(card, ApiJson.Context.ModelCard) : throw ApiException.ModelNotFound(id);
     }
 
     private static async Task<ModelCard> CardAsync(IGenerationService generation, ServedModel servedModel, CancellationToken cancellationToken)
