@@ -367,6 +367,18 @@ public sealed class OpenAiApiTests(ServedSystem system) : IClassFixture<ServedSy
         Assert.Equal(system.ModelName, body.GetProperty("data")[0].GetProperty("id").GetString());
     }
 
+    [Fact]
+    public async Task Models_RetrieveWithSdk_IsTheServedModelAndAnotherIdIsNotFound()
+    {
+        var models = new OpenAI.Models.OpenAIModelClient(new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = system.ApiBase });
+
+        OpenAI.Models.OpenAIModel model = await models.GetModelAsync(system.ModelName);
+        var missing = await Assert.ThrowsAsync<ClientResultException>(() => models.GetModelAsync("Qwen/not-served"));
+
+        Assert.Equal(system.ModelName, model.Id);
+        Assert.Equal(404, missing.Status);
+    }
+
     [Theory]
     [InlineData("{\"prompt\": \"hi\", ", HttpStatusCode.BadRequest, null)]
     [InlineData("{\"prompt\": \"\", \"max_tokens\": 4}", HttpStatusCode.BadRequest, "prompt")]
