@@ -71,6 +71,17 @@ public sealed class ChatConversationTests
     }
 
     [Fact]
+    public void Render_AssistantReasoningUnderVllmsNewerName_IsWhatQwen3ReadsAsReasoningContent()
+    {
+        var renderer = RendererFor("qwen3");
+
+        var api = renderer.Render(Input("""[{"role":"user","content":"Q"},{"role":"assistant","content":"A","reasoning":"because\n"},{"role":"user","content":"Q2"},{"role":"assistant","content":"B","reasoning":"then"}]"""));
+
+        Assert.Equal(renderer.RenderAsSent(Input("""[{"role":"user","content":"Q"},{"role":"assistant","content":"A","reasoning_content":"because\n"},{"role":"user","content":"Q2"},{"role":"assistant","content":"B","reasoning_content":"then"}]""")), api);
+        Assert.Contains("<think>\nthen\n</think>", api);
+    }
+
+    [Fact]
     public void Render_EmptyArgumentsString_IsAnEmptyObject()
     {
         var renderer = RendererFor("qwen2.5");

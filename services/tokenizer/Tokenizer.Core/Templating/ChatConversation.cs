@@ -13,6 +13,8 @@ namespace Tokenizer.Core.Templating;
 ///   parts are refused: the models served here take text only.
 /// - an assistant message's tool_calls: arguments sent as a JSON string (the API's form) are parsed into the object
 ///   templates expect (HF's form; Qwen2.5's template would print the string quoted a second time), empty ones become {}.
+/// - an assistant message's reasoning under either name, <c>reasoning</c> (vLLM's newer field) or
+///   <c>reasoning_content</c> (what Qwen3's template reads), is given under both.
 /// - the role <c>developer</c> (OpenAI's name for the system prompt of newer models) becomes <c>system</c> for templates
 ///   that never name it, as llama.cpp maps it: Qwen's templates would otherwise drop those instructions without a word.
 /// Other fields (name, tool_call_id, reasoning_content, ...) pass through as sent. Messages already in the template's
@@ -39,6 +41,13 @@ internal static class ChatConversation
             }
 
             turn["content"] = Content(message.GetValueOrDefault("content"), format, $"messages[{i}].content");
+            if (message.GetValueOrDefault("role") is "assistant"
+                && (message.GetValueOrDefault("reasoning") ?? message.GetValueOrDefault("reasoning_content")) is string reasoning)
+            {
+                turn["reasoning"] = reasoning;
+                turn["reasoning_content"] = reasoning;
+            }
+
             if (turn.GetValueOrDefault("tool_calls") is List<object?> calls)
             {
                 turn["tool_calls"] = ToolCalls(calls, $"messages[{i}].tool_calls");
