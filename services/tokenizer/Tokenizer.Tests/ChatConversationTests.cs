@@ -12,10 +12,8 @@ namespace Tokenizer.Tests;
 /// </summary>
 public sealed class ChatConversationTests
 {
-    public static TheoryData<string> Models => new() { "qwen2.5", "qwen3" };
-
     [Theory]
-    [MemberData(nameof(Models))]
+    [MemberData(nameof(Fixtures.ChatModels), MemberType = typeof(Fixtures))]
     public void Render_TextParts_RenderAsTheirTextsJoinedByNewlines(string model)
     {
         var renderer = RendererFor(model);
@@ -30,7 +28,7 @@ public sealed class ChatConversationTests
     }
 
     [Theory]
-    [MemberData(nameof(Models))]
+    [MemberData(nameof(Fixtures.ChatModels), MemberType = typeof(Fixtures))]
     public void Render_ToolRoundTripInTheApiForm_RendersAsTheTemplateFormDoes(string model)
     {
         var renderer = RendererFor(model);
@@ -51,7 +49,7 @@ public sealed class ChatConversationTests
     }
 
     [Theory]
-    [MemberData(nameof(Models))]
+    [MemberData(nameof(Fixtures.ChatModels), MemberType = typeof(Fixtures))]
     public void Render_DeveloperMessage_IsTheSystemMessageForATemplateWithoutThatRole(string model)
     {
         var renderer = RendererFor(model);
@@ -128,7 +126,7 @@ public sealed class ChatConversationTests
     }
 
     private static ChatTemplateRenderer RendererFor(string model) =>
-        ChatTemplateRenderer.TryCreate(model == "qwen3" ? Fixtures.Qwen3 : Fixtures.Qwen25)!;
+        ChatTemplateRenderer.TryCreate(Fixtures.ForChatModel(model))!;
 
     private static ChatTemplateInput Input(string messages) => new(messages, null, AddGenerationPrompt: true, null);
 }

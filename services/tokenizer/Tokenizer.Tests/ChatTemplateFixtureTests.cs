@@ -9,13 +9,11 @@ namespace Tokenizer.Tests;
 /// (apply_chat_template: the messages as sent, so one case's arguments string is quoted again, as transformers does).</summary>
 public sealed class ChatTemplateFixtureTests
 {
-    public static TheoryData<string> Models => new() { "qwen2.5", "qwen3" };
-
     [Theory]
-    [MemberData(nameof(Models))]
+    [MemberData(nameof(Fixtures.ChatModels), MemberType = typeof(Fixtures))]
     public void Render_EveryFixtureCase_IsByteIdenticalToJinja2(string model)
     {
-        QwenTokenizer tokenizer = model == "qwen3" ? Fixtures.Qwen3 : Fixtures.Qwen25;
+        QwenTokenizer tokenizer = Fixtures.ForChatModel(model);
         ChatTemplateRenderer renderer = ChatTemplateRenderer.TryCreate(tokenizer)!;
         using JsonDocument fixture = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(Fixtures.Root, "fixtures", "chat-templates", model + ".json")));
         var failures = new List<string>();

@@ -16,6 +16,12 @@ internal static class Fixtures
     public static QwenTokenizer Qwen3 => s_qwen3.Value;
     public static QwenTokenizer Qwen25 => s_qwen25.Value;
 
+    /// <summary>The models whose chat templates the chat tests render, by their fixtures' names.</summary>
+    public static TheoryData<string> ChatModels => new() { "qwen2.5", "qwen3" };
+
+    /// <summary>The tokenizer of a <see cref="ChatModels"/> name.</summary>
+    public static QwenTokenizer ForChatModel(string model) => model == "qwen3" ? Qwen3 : Qwen25;
+
     private static string FindRoot()
     {
         for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
