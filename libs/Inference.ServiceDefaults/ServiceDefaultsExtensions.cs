@@ -1,5 +1,6 @@
 using Inference.Observability;
 using Inference.ServiceDefaults.Grpc;
+using Inference.ServiceDefaults.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -12,7 +13,7 @@ namespace Inference.ServiceDefaults;
 public static class ServiceDefaultsExtensions
 {
     /// <summary>
-    /// Log format, OpenTelemetry tracing, the Prometheus exporter of <paramref name="meterNames"/>, gRPC and gRPC
+    /// Log format, the bound addresses in the log once started, OpenTelemetry tracing, the Prometheus exporter of <paramref name="meterNames"/>, gRPC and gRPC
     /// health checks (add the service's own checks to the returned builder).
     /// </summary>
     /// <param name="serviceName">The service's name in traces, for example "scheduler".</param>
@@ -22,6 +23,7 @@ public static class ServiceDefaultsExtensions
         DefaultTracing.Add(builder.Services, serviceName, builder.Configuration[DefaultTracing.OtlpEndpointVariable]);
         builder.Services.AddPrometheusTextExporter(meterNames);
         builder.Services.AddGrpc();
+        builder.Services.AddHostedService<ListeningAddressLog>();
 
         // Publish health at once rather than after the default 5 s, so launchers see readiness quickly.
         builder.Services.Configure<HealthCheckPublisherOptions>(options => options.Delay = TimeSpan.Zero);

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Grpc.Net.Client;
 using Inference.Contracts.Scheduler.V1;
+using Inference.ServiceDefaults.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
@@ -68,7 +69,7 @@ public sealed partial class SchedulerRegistration(
                 }
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception e) when (e.IsStopping(stoppingToken))
         {
         }
     }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -39,7 +37,8 @@ public partial class ServedSystem : IAsyncLifetime
     /// <summary>The `make-model` options of the served checkpoint; default the tiny Qwen2 one (seed 0).</summary>
     protected virtual IReadOnlyList<string> MakeModelArguments => ["--preset", "tiny", "--seed", "0"];
 
-    public int HttpPort { get; } = FreePort();
+    /// <summary>The OpenAI API's port: serve is started with --port 0 and prints the one it bound in its ready line.</summary>
+    public int HttpPort { get; private set; }
 
     public int GrpcPort { get; private set; }
 
@@ -84,7 +83,7 @@ public partial class ServedSystem : IAsyncLifetime
         var make = await CliProgram.RunAsync(TimeSpan.FromMinutes(2), ["make-model", "--out", ModelDirectory, .. MakeModelArguments]);
         if (make.ExitCode != 0) throw new InvalidOperationException($"make-model failed: {make.Stderr}");
 
-        var start = CliProgram.StartInfo(["serve", "--model", ModelDirectory, "--port", HttpPort.ToString(), .. _extraArguments]);
+        var start = CliProgram.StartInfo(["serve", "--model", ModelDirectory, "--port", "0", .. _extraArguments]);
         foreach (var (name, value) in _environment) start.Environment[name] = value;
         _serve = Process.Start(start)!;
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -129,16 +128,10 @@ public partial class ServedSystem : IAsyncLifetime
         if (ServingLine().Match(line) is { Success: true } serving) ModelName = serving.Groups[1].Value;
         if (ApiLine().Match(line) is { Success: true } api)
         {
-            GrpcPort = int.Parse(api.Groups[1].Value);
+            HttpPort = int.Parse(api.Groups[1].Value);
+            GrpcPort = int.Parse(api.Groups[2].Value);
             ready.TrySetResult();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [GeneratedRegex(@"^worker (\d+): pid (\d+), (http://127\.0\.0\.1:\d+)$")]
@@ -147,6 +140,6 @@ public partial class ServedSystem : IAsyncLifetime
     [GeneratedRegex(@"^serving (\S+) from ")]
     private static partial Regex ServingLine();
 
-    [GeneratedRegex(@"^OpenAI API: .*front door: 127\.0\.0\.1:(\d+)")]
+    [GeneratedRegex(@"^OpenAI API: http://127\.0\.0\.1:(\d+)/v1 .*front door: 127\.0\.0\.1:(\d+)")]
     private static partial Regex ApiLine();
 }

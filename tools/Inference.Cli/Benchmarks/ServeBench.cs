@@ -50,9 +50,17 @@ public sealed class ServeBench : IAsyncDisposable
         CancellationToken cancellationToken)
     {
         var log = new TailWriter(40);
-        var options = new ServeOptions(modelDirectory, FreePort.Next(), Workers: 1, ThreadsPerWorker: threads);
+        var options = new ServeOptions(modelDirectory, HttpPort: 0, Workers: 1, ThreadsPerWorker: threads);
         progress("starting tokenizer, npu-worker, scheduler and gateway");
-        var cluster = LocalCluster.Start(options, "bench", ServiceBinaries.FromBuild(), log, (_, _, _) => { }, cancellationToken);
+        LocalCluster cluster;
+        try
+        {
+            cluster = await LocalCluster.StartAsync(options, "bench", ServiceBinaries.FromBuild(), log, (_, _, _) => { }, cancellationToken);
+        }
+        catch (Exception e) when (IsRunFailure(e, cancellationToken))
+        {
+            throw Failed(e, log);
+        }
         var http = new HttpClient { Timeout = RequestTimeout };
         try
         {

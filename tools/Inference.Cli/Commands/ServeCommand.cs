@@ -14,7 +14,7 @@ public static class ServeCommand
     public static async Task<int> RunAsync(CommandArguments args, CancellationToken cancellationToken)
     {
         var model = args.String("model");
-        var port = args.Int("port", 1, 65535) ?? 8000;
+        var port = args.Int("port", 0, 65535) ?? 8000; // 0: any free port, printed in the ready line
         var kvCacheMiB = args.Int("kv-cache-mib", 1);
         var workers = args.Int("workers", 1) ?? 1;
         var threadsPerWorker = args.Int("threads-per-worker", 1);
@@ -47,8 +47,18 @@ public static class ServeCommand
             WeightQuantizationNames.Name(quantization));
         var log = TextWriter.Synchronized(Console.Error);
         log.WriteLine($"[serve] {workers} npu-worker(s), {options.EffectiveThreadsPerWorker} compute thread(s) each");
-        await using var cluster = LocalCluster.Start(options, servedModelName ?? resolved.DefaultServedName, ServiceBinaries.FromBuild(),
-            log, PrintWorker, cancellationToken);
+        LocalCluster cluster;
+        try
+        {
+            cluster = await LocalCluster.StartAsync(options, servedModelName ?? resolved.DefaultServedName, ServiceBinaries.FromBuild(),
+                log, PrintWorker, cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+        {
+            log.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        await using var stopServices = cluster;
         try
         {
             await cluster.WaitUntilReadyAsync(StartTimeout, cancellationToken);
@@ -78,7 +88,7 @@ public static class ServeCommand
         return 0;
     }
 
-    /// <summary>One stdout line per worker process, at start and after every restart: how to find its pid.</summary>
+    /// <summary>One stdout line per worker process once it listens, at start and after every restart: how to find its pid.</summary>
     private static void PrintWorker(int index, string address, ServiceProcess process)
     {
         Console.Out.WriteLine($"worker {index}: pid {process.Id}, {address}");

@@ -15,84 +15,76 @@ public sealed class LocalCluster : IAsyncDisposable
 {
     private readonly List<Supervisor> _services = [];
     private readonly ConcurrentDictionary<string, int> _processIds = new();
+    private const string UrlsVariable = "ASPNETCORE_URLS";
+    private static readonly TimeSpan ListenTimeout = TimeSpan.FromMinutes(2);
     private readonly CancellationTokenSource _shutdown;
 
-    private LocalCluster(int httpPort, int grpcPort, string schedulerUrl, CancellationToken shutdown)
-    {
-        HttpPort = httpPort;
-        GrpcPort = grpcPort;
-        SchedulerUrl = schedulerUrl;
+    private LocalCluster(CancellationToken shutdown) =>
         _shutdown = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-    }
 
-    public int HttpPort { get; }
+    /// <summary>The OpenAI API's port (the one the OS chose when the options asked for port 0).</summary>
+    public int HttpPort { get; private set; }
 
-    public int GrpcPort { get; }
+    public int GrpcPort { get; private set; }
 
     public string ApiBase => $"http://127.0.0.1:{HttpPort}/v1";
 
     /// <summary>The scheduler's own address (its gRPC services and <c>GET /metrics</c>).</summary>
-    public string SchedulerUrl { get; }
+    public string SchedulerUrl { get; private set; } = "";
 
     /// <summary>Each service's current process id, by service name (a restarted service shows its new process).</summary>
     public IReadOnlyDictionary<string, int> ProcessIds => _processIds;
 
-    /// <summary>Starts every service.</summary>
+    /// <summary>
+    /// Starts every service. Each internal service binds port 0 (the OS picks a free port as it binds) and is started
+    /// once the services it calls have reported where they listen: a port chosen in advance can be taken by any
+    /// other socket before the service binds it, and then that service cannot start.
+    /// </summary>
     /// <param name="servedModelName">The name /v1/models reports and requests must use (the scheduler's and workers' ServedModelName).</param>
-    /// <param name="workerStarted">Called with the worker's index, address and process when it starts and restarts.</param>
+    /// <param name="workerListening">Called with the worker's index, address and process once it listens, at start and after every restart.</param>
     /// <param name="shutdown">Cancelled when `serve` is told to stop: from then on no service is restarted.</param>
-    public static LocalCluster Start(ServeOptions options, string servedModelName, ServiceBinaries binaries, TextWriter log,
-        Action<int, string, ServiceProcess> workerStarted, CancellationToken shutdown)
+    /// <exception cref="ServiceExitedException">A service exited before it listened (its log says why).</exception>
+    public static async Task<LocalCluster> StartAsync(ServeOptions options, string servedModelName, ServiceBinaries binaries,
+        TextWriter log, Action<int, string, ServiceProcess> workerListening, CancellationToken shutdown)
     {
-        // Tokenizer, workers, scheduler, gRPC front door: all distinct, and none the HTTP port.
-        var ports = FreePort.Next(options.Workers + 3, [options.HttpPort]);
-        var tokenizerUrl = $"http://127.0.0.1:{ports[0]}";
-        var workerUrls = Enumerable.Range(1, options.Workers).Select(i => $"http://127.0.0.1:{ports[i]}").ToList();
-        var schedulerUrl = $"http://127.0.0.1:{ports[options.Workers + 1]}";
-        var cluster = new LocalCluster(options.HttpPort, ports[options.Workers + 2], schedulerUrl, shutdown);
+        var cluster = new LocalCluster(shutdown);
         var model = Path.GetFullPath(options.ModelDirectory);
         try
         {
-            cluster.Add(log, new ServiceSpec("tokenizer", binaries.Tokenizer, new Dictionary<string, string>
+            var tokenizerUrl = await cluster.StartOnFreePortAsync(log, "tokenizer", binaries.Tokenizer, new Dictionary<string, string>
             {
-                ["ASPNETCORE_URLS"] = tokenizerUrl,
                 ["Tokenizer__ModelPath"] = model,
-            }));
-            for (var i = 0; i < workerUrls.Count; i++)
+            });
+
+            var workers = Enumerable.Range(0, options.Workers).Select(i =>
             {
                 var worker = new Dictionary<string, string>
                 {
-                    ["ASPNETCORE_URLS"] = workerUrls[i],
                     ["Worker__ModelPath"] = model,
                     ["Worker__Threads"] = Invariant(options.EffectiveThreadsPerWorker),
                     ["Worker__ServedModelName"] = servedModelName,
                 };
                 if (options.KvCacheMiB is { } mib) worker["Worker__KvCacheMiB"] = Invariant(mib);
                 if (options.Quantization is { } quantization) worker["Worker__Quantization"] = quantization;
-                var (index, url) = (i, workerUrls[i]);
-                cluster.Add(log, new ServiceSpec($"npu-worker-{i}", binaries.Worker, worker), p => workerStarted(index, url, p));
-            }
+                return cluster.StartOnFreePortAsync(log, $"npu-worker-{i}", binaries.Worker, worker, (url, p) => workerListening(i, url, p));
+            });
+            var workerUrls = await Task.WhenAll(workers.ToList());
+
             var scheduler = new Dictionary<string, string>
             {
-                ["ASPNETCORE_URLS"] = schedulerUrl,
                 ["Scheduler__TokenizerAddress"] = tokenizerUrl,
                 ["Scheduler__ServedModelName"] = servedModelName,
             };
-            for (var i = 0; i < workerUrls.Count; i++) scheduler[$"Scheduler__WorkerAddresses__{i}"] = workerUrls[i];
+            for (var i = 0; i < workerUrls.Length; i++) scheduler[$"Scheduler__WorkerAddresses__{i}"] = workerUrls[i];
             if (options.MaxConcurrentRequests is { } max) scheduler["Scheduler__MaxConcurrentRequests"] = Invariant(max);
-            cluster.Add(log, new ServiceSpec("scheduler", binaries.Scheduler, scheduler));
-            cluster.Add(log, new ServiceSpec("openai-gateway", binaries.Gateway, new Dictionary<string, string>
-            {
-                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{options.HttpPort}",
-                ["Gateway__SchedulerAddress"] = schedulerUrl,
-                ["Gateway__TokenizerAddress"] = tokenizerUrl,
-                ["Gateway__GrpcPort"] = Invariant(cluster.GrpcPort),
-            }));
+            cluster.SchedulerUrl = await cluster.StartOnFreePortAsync(log, "scheduler", binaries.Scheduler, scheduler);
+
+            await cluster.StartGatewayAsync(log, binaries.Gateway, options.HttpPort, tokenizerUrl);
             return cluster;
         }
         catch
         {
-            cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            await cluster.DisposeAsync();
             throw;
         }
     }
@@ -158,12 +150,86 @@ public sealed class LocalCluster : IAsyncDisposable
             throw new InvalidOperationException($"the {dead.Name} service exited with code {dead.StartupExitCode} during start-up (its log is above)");
     }
 
-    private void Add(TextWriter log, ServiceSpec spec, Action<ServiceProcess>? started = null) =>
-        _services.Add(Supervisor.Start(spec, RestartBackoff.Default(), log, process =>
+    /// <summary>
+    /// Starts a service on port 0 and returns the address it bound, which its restarts bind again;
+    /// <paramref name="listening"/> is called with that address and the process at start and after every restart.
+    /// </summary>
+    private async Task<string> StartOnFreePortAsync(TextWriter log, string name, string executable,
+        Dictionary<string, string> environment, Action<string, ServiceProcess>? listening = null)
+    {
+        environment[UrlsVariable] = "http://127.0.0.1:0";
+        var url = ""; // Set before restarts are enabled (after start-up), so every restart sees it.
+        var supervisor = Add(log, new ServiceSpec(name, executable, environment), process =>
+        {
+            if (url.Length > 0 && listening is not null)
+                process.Addresses.ContinueWith(_ => listening(url, process), TaskContinuationOptions.OnlyOnRanToCompletion);
+        });
+        var addresses = await WaitForAddressesAsync(supervisor.First);
+        url = addresses[0].GetLeftPart(UriPartial.Authority);
+        supervisor.SetForRestarts(UrlsVariable, url);
+        listening?.Invoke(url, supervisor.First);
+        return url;
+    }
+
+    /// <summary>
+    /// The gateway: the OpenAI API on <paramref name="httpPort"/> (0: any free port) and the gRPC front door on a port
+    /// chosen now. That one cannot be port 0 (the front door's routes are keyed by it), so if another socket takes it
+    /// before the gateway binds, the gateway is started again on another.
+    /// </summary>
+    private async Task StartGatewayAsync(TextWriter log, string executable, int httpPort, string tokenizerUrl)
+    {
+        const int attempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            var grpcPort = FreePort.Next(1, [httpPort])[0];
+            var supervisor = Add(log, new ServiceSpec("openai-gateway", executable, new Dictionary<string, string>
+            {
+                [UrlsVariable] = $"http://127.0.0.1:{httpPort}",
+                ["Gateway__SchedulerAddress"] = SchedulerUrl,
+                ["Gateway__TokenizerAddress"] = tokenizerUrl,
+                ["Gateway__GrpcPort"] = Invariant(grpcPort),
+            }));
+            try
+            {
+                var addresses = await WaitForAddressesAsync(supervisor.First);
+                HttpPort = addresses.First(address => address.Port != grpcPort).Port;
+                GrpcPort = grpcPort;
+                supervisor.SetForRestarts(UrlsVariable, $"http://127.0.0.1:{HttpPort}");
+                return;
+            }
+            catch (ServiceExitedException) when (attempt < attempts && !FreePort.IsAvailable(grpcPort))
+            {
+                log.WriteLine($"[serve] port {grpcPort} was taken before openai-gateway bound it; starting the gateway again on another");
+                _services.Remove(supervisor);
+                await supervisor.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<Uri>> WaitForAddressesAsync(ServiceProcess process)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+        timeout.CancelAfter(ListenTimeout);
+        try
+        {
+            return await process.Addresses.WaitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!_shutdown.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the {process.Name} service did not start listening within {ListenTimeout.TotalSeconds:F0} s");
+        }
+    }
+
+    private Supervisor Add(TextWriter log, ServiceSpec spec, Action<ServiceProcess>? started = null)
+    {
+        var supervisor = Supervisor.Start(spec, RestartBackoff.Default(), log, process =>
         {
             _processIds[spec.Name] = process.Id;
             started?.Invoke(process);
-        }, _shutdown.Token));
+        }, _shutdown.Token);
+        _services.Add(supervisor);
+        return supervisor;
+    }
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

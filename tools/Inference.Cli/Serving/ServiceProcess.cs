@@ -1,13 +1,21 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 
 namespace Inference.Cli.Serving;
 
-/// <summary>One service running as a child process; its output is forwarded line by line with a name prefix.</summary>
+/// <summary>
+/// One service running as a child process; its output is forwarded line by line with a name prefix, and the
+/// addresses it bound are read from its "Listening on: ..." line (<see cref="Addresses"/>).
+/// </summary>
 public sealed partial class ServiceProcess : IAsyncDisposable
 {
+    /// <summary>The setting that keeps the services' "Listening on" line in their log whatever the user's log levels.</summary>
+    public const string ListeningLogLevelVariable = "Logging__LogLevel__Inference.ServiceDefaults.Hosting.ListeningAddressLog";
+
     private static readonly TimeSpan GracefulStop = TimeSpan.FromSeconds(10);
     private readonly Process _process;
+    private readonly TaskCompletionSource<IReadOnlyList<Uri>> _addresses = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ServiceProcess(string name, Process process)
     {
@@ -23,6 +31,12 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>
+    /// The addresses the service bound, once it logged them; fails with <see cref="ServiceExitedException"/> when the
+    /// process exits first (for example because a port it was given is taken).
+    /// </summary>
+    public Task<IReadOnlyList<Uri>> Addresses => _addresses.Task;
+
     public static ServiceProcess Start(ServiceSpec spec, TextWriter log)
     {
         var (name, executable, environment) = spec;
@@ -37,14 +51,17 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         foreach (var (key, value) in environment) start.Environment[key] = value;
+        start.Environment[ListeningLogLevelVariable] = "Information";
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.WriteLine($"[{name}] {e.Data}"); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.WriteLine($"[{name}] {e.Data}"); };
+        var service = new ServiceProcess(name, process);
+        process.OutputDataReceived += (_, e) => service.OnLine(e.Data, log);
+        process.ErrorDataReceived += (_, e) => service.OnLine(e.Data, log);
+        process.Exited += (_, _) => service._addresses.TrySetException(new ServiceExitedException(name));
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new ServiceProcess(name, process);
+        return service;
     }
 
     /// <summary>Completes when the process has exited (its output forwarded); throws when cancelled first.</summary>
@@ -69,6 +86,20 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         }
         _process.Dispose();
     }
+
+    private void OnLine(string? line, TextWriter log)
+    {
+        if (line is null) return;
+        log.WriteLine($"[{Name}] {line}");
+        if (!_addresses.Task.IsCompleted && ListeningLine().Match(line) is { Success: true } listening)
+        {
+            _addresses.TrySetResult(listening.Groups[1].Value.Split(", ").Select(address => new Uri(address)).ToList());
+        }
+    }
+
+    /// <summary>What Inference.ServiceDefaults' ListeningAddressLog prints once Kestrel has bound.</summary>
+    [GeneratedRegex(@"Listening on: (http://\S+(?:, http://\S+)*)\s*$")]
+    private static partial Regex ListeningLine();
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);

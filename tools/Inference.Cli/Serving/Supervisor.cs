@@ -13,7 +13,7 @@ namespace Inference.Cli.Serving;
 /// </summary>
 public sealed class Supervisor : IAsyncDisposable
 {
-    private readonly ServiceSpec _spec;
+    private ServiceSpec _spec;
     private readonly RestartBackoff _backoff;
     private readonly TextWriter _log;
     private readonly Action<ServiceProcess> _started;
@@ -32,10 +32,26 @@ public sealed class Supervisor : IAsyncDisposable
         _log = log;
         _started = started;
         _noMoreRestarts = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, shutdown);
+        First = first;
         _loop = SuperviseAsync(first);
     }
 
     public string Name => _spec.Name;
+
+    /// <summary>The process <see cref="Start"/> started.</summary>
+    public ServiceProcess First { get; }
+
+    /// <summary>
+    /// Sets one environment variable for every later restart: a service first started on port 0 restarts on the
+    /// port it bound, because the others were given that address.
+    /// </summary>
+    public void SetForRestarts(string variable, string value)
+    {
+        lock (_gate)
+        {
+            _spec = _spec with { Environment = new Dictionary<string, string>(_spec.Environment) { [variable] = value } };
+        }
+    }
 
     /// <summary>The exit code of a process that exited before restarts were enabled; null while none did.</summary>
     public int? StartupExitCode
@@ -113,7 +129,9 @@ public sealed class Supervisor : IAsyncDisposable
                 startedAt = Stopwatch.GetTimestamp();
                 try
                 {
-                    process = ServiceProcess.Start(_spec, _log);
+                    ServiceSpec spec;
+                    lock (_gate) spec = _spec;
+                    process = ServiceProcess.Start(spec, _log);
                     _started(process);
                 }
                 catch (Exception e) when (e is FileNotFoundException or Win32Exception)

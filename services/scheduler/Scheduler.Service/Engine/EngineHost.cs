@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Inference.Abstractions.Execution;
+using Inference.ServiceDefaults.Hosting;
 using Microsoft.Extensions.Options;
 using Scheduler.Core;
 using Scheduler.Service.Adapters;
@@ -75,11 +76,17 @@ public sealed partial class EngineHost(
     {
         var interval = TimeSpan.FromSeconds(options.Value.WorkerHealthIntervalSeconds);
         using var timer = new PeriodicTimer(interval);
-        do
+        try
         {
-            await CheckTokenizerAsync(stoppingToken);
+            do
+            {
+                await CheckTokenizerAsync(stoppingToken);
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        catch (Exception e) when (e.IsStopping(stoppingToken))
+        {
+        }
     }
 
     private async Task CheckTokenizerAsync(CancellationToken stoppingToken)

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Inference.Abstractions.Execution;
 using Inference.Contracts.Worker.V1;
+using Inference.ServiceDefaults.Hosting;
 using Microsoft.Extensions.Options;
 using Scheduler.Service.Adapters;
 using Scheduler.Service.Configuration;
@@ -37,8 +38,9 @@ public sealed partial class WorkerWatcher(
                 await directory.WaitForChangeAsync(interval, stoppingToken);
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception e) when (e.IsStopping(stoppingToken))
         {
+            // Also a health call cancelled by the stop (for example when Kestrel could not bind): not the worker's failure.
         }
     }
 

@@ -15,8 +15,9 @@ public sealed class ServeReadinessTests(ITestOutputHelper output) : IAsyncLifeti
 {
     private const int Starts = 20;
 
-    /// <summary>serve hands its services ports that were free a moment before; on a machine shared with other test
-    /// runs one is now and then taken in between, and serve stops. Such a start is not what this test is about.</summary>
+    /// <summary>The API port is chosen here, free a moment before serve starts (the test must know it to poll /health
+    /// before serve's ready line); on a machine shared with other test runs it is now and then taken in between, and
+    /// serve stops. Such a start is not what this test is about.</summary>
     private const int PortCollisionRetries = 3;
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
