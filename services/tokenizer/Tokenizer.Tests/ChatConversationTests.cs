@@ -125,6 +125,43 @@ public sealed class ChatConversationTests
         Assert.Equal("[text:a][text:b][text:c]", renderer.Render(Input(messages)));
     }
 
+    [Theory]
+    [MemberData(nameof(Fixtures.ChatModels), MemberType = typeof(Fixtures))]
+    public void Render_ARoleTheTemplateLeavesOut_IsRefusedNamingIt(string model)
+    {
+        var renderer = RendererFor(model);
+
+        foreach (var role in new[] { "function", "robot" })
+        {
+            var error = Assert.Throws<ChatTemplateException>(() => renderer.Render(Input(
+                $$"""[{"role":"user","content":"Hi"},{"role":"{{role}}","content":"sunny"}]""")));
+
+            Assert.StartsWith($"messages[1].role is '{role}'", error.Message);
+        }
+        Assert.Contains("sunny", renderer.Render(Input("""[{"role":"user","content":"Hi"},{"role":"tool","content":"sunny"}]""")));
+        Assert.Contains("Be brief", renderer.Render(Input("""[{"role":"user","content":"Hi"},{"role":"system","content":"Be brief"}]""")));
+    }
+
+    [Fact]
+    public void Render_ATemplateThatPrintsEveryRole_TakesAnyRole()
+    {
+        var renderer = new ChatTemplateRenderer("{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}", null, null);
+
+        Assert.Equal("<user>Hi<robot>beep", renderer.Render(Input("""[{"role":"user","content":"Hi"},{"role":"robot","content":"beep"}]""")));
+    }
+
+    [Fact]
+    public void Render_ATemplateThatRaisesOnARole_ReportsItsOwnError()
+    {
+        var renderer = new ChatTemplateRenderer(
+            "{% for m in messages %}{% if m.role not in ['user', 'assistant'] %}{{ raise_exception('only user and assistant') }}{% endif %}{{ m.content }}{% endfor %}",
+            null, null);
+
+        var error = Assert.Throws<ChatTemplateException>(() => renderer.Render(Input("""[{"role":"system","content":"x"}]""")));
+
+        Assert.Contains("only user and assistant", error.Message);
+    }
+
     private static ChatTemplateRenderer RendererFor(string model) =>
         ChatTemplateRenderer.TryCreate(Fixtures.ForChatModel(model))!;
 

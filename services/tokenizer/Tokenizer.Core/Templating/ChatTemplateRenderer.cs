@@ -17,6 +17,7 @@ public sealed class ChatTemplateRenderer
     private readonly string? _bosToken;
     private readonly string? _eosToken;
     private readonly bool _developerAsSystem;
+    private readonly ChatRoleCheck _roles;
 
     public ChatTemplateRenderer(string template, string? bosToken, string? eosToken)
     {
@@ -31,6 +32,7 @@ public sealed class ChatTemplateRenderer
         _bosToken = bosToken;
         _eosToken = eosToken;
         _developerAsSystem = !template.Contains("developer", StringComparison.Ordinal);
+        _roles = new ChatRoleCheck(messages => Render(new ChatTemplateInput("[]", ToolsJson: null, AddGenerationPrompt: false, TemplateKwargsJson: null), Conversation(messages)));
     }
 
     /// <summary>A renderer for the tokenizer's chat template, or null when the model has none.</summary>
@@ -42,11 +44,18 @@ public sealed class ChatTemplateRenderer
 
     /// <summary>The OpenAI API's messages (what the gateway and gRPC clients send) through the chat template.</summary>
     /// <exception cref="ChatTemplateException">Invalid JSON, a message the template cannot take, or the template raised an error.</exception>
-    public string Render(ChatTemplateInput input) => Render(input, ChatConversation.From(Messages(input), _template.ContentFormat, _developerAsSystem));
+    public string Render(ChatTemplateInput input)
+    {
+        var conversation = Conversation(Messages(input));
+        _roles.Require(conversation);
+        return Render(input, conversation);
+    }
 
     /// <summary>The messages through the chat template exactly as sent, as transformers' apply_chat_template renders them.</summary>
     /// <exception cref="ChatTemplateException">Invalid JSON, or the template raised an error.</exception>
     public string RenderAsSent(ChatTemplateInput input) => Render(input, Messages(input));
+
+    private List<object?> Conversation(List<object?> messages) => ChatConversation.From(messages, _template.ContentFormat, _developerAsSystem);
 
     private static List<object?> Messages(ChatTemplateInput input) =>
         ParseJson("messages_json", input.MessagesJson) as List<object?>

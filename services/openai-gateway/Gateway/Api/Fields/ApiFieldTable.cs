@@ -23,7 +23,7 @@ public static class ApiFieldTable
         new("prompt", E.Completions | E.Tokenize, Supported,
             "completions: a string, an array of token ids, or an array of up to 128 of either (n choices per prompt, prompt p's choice j at index p * n + j); tokenize: a string"),
         new("messages", E.Chat | E.Tokenize, Supported,
-            "rendered with the model's chat template; each an object with a string role, content a string, null or an array of text parts (joined by newlines for a template that prints content as a string)"),
+            "rendered with the model's chat template; each an object with a string role, content a string, null or an array of text parts (joined by newlines for a template that prints content as a string); a role the template leaves out of the prompt (Qwen's: any but system, user, assistant, tool and developer) is a 400 naming it"),
         new("tools", E.Chat | E.Tokenize, Supported, "passed to the chat template; Hermes-style tool_call tags in the output become tool_calls (streamed: id and name first, then argument fragments as they are generated)"),
         new("tool_choice", E.Chat, Supported, "\"none\"; \"auto\" (the model's own calls are parsed); \"required\" and a named function force calls by constraining the output with a JSON schema built from the tools, as vLLM does (not combinable with response_format); finish_reason is tool_calls for auto and required, the engine's for a named function"),
         new("parallel_tool_calls", E.Chat, Supported, "true (default: every call is returned) or false (only the first, as vLLM does; with tool_choice \"required\" the schema allows one)"),
