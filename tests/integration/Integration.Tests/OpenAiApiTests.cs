@@ -383,6 +383,7 @@ public sealed class OpenAiApiTests(ServedSystem system) : IClassFixture<ServedSy
     [InlineData("{\"prompt\": \"hi\", ", HttpStatusCode.BadRequest, null)]
     [InlineData("{\"prompt\": \"\", \"max_tokens\": 4}", HttpStatusCode.BadRequest, "prompt")]
     [InlineData("{\"prompt\": \"hi\", \"max_tokens\": -1}", HttpStatusCode.BadRequest, "max_tokens")]
+    [InlineData("{\"prompt\": \"hi\", \"stop\": [\"\\n\", \"\"]}", HttpStatusCode.BadRequest, "stop")]
     [InlineData("{\"model\": \"no-such-model\", \"prompt\": \"hi\"}", HttpStatusCode.NotFound, "no-such-model")]
     public async Task Completion_BadInput_GetsOpenAiErrorAndServiceStaysUp(string json, HttpStatusCode status, string? mentioned)
     {

@@ -31,7 +31,7 @@ public static class SamplingFields
             LogitBias = Fields.LogitBias.Read(fields),
             AllowedTokenIds = fields.Raw("allowed_token_ids") is null ? null : fields.Ints("allowed_token_ids"),
             StructuredOutput = StructuredOutputFields.Read(fields),
-            Stop = fields.StringOrStrings("stop").Where(s => s.Length > 0).ToArray(),
+            Stop = fields.StringOrStrings("stop"),
             StopTokenIds = fields.Ints("stop_token_ids"),
             BadWords = fields.StringOrStrings("bad_words"),
             IgnoreEos = fields.Bool("ignore_eos") ?? false,
