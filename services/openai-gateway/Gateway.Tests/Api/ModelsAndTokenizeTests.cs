@@ -87,6 +87,19 @@ public sealed class ModelsAndTokenizeTests(GatewayHost host) : IClassFixture<Gat
         Assert.Equal(404, answer.Status);
     }
 
+    [Theory]
+    [InlineData("""{"prompt":"abc","messages":[{"role":"user","content":"x"}]}""", "prompt")]
+    [InlineData("""{"prompt":"abc","add_generation_prompt":false}""", "add_generation_prompt")]
+    [InlineData("""{"prompt":"abc","tools":[]}""", "tools")]
+    [InlineData("""{"prompt":"abc","chat_template_kwargs":{"enable_thinking":false}}""", "chat_template_kwargs")]
+    public async Task Tokenize_FieldsThatWouldHaveNoEffect_Are400NamingThem(string body, string param)
+    {
+        var answer = await host.Http.PostJsonAsync("/tokenize", body);
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal(param, answer.Json.GetProperty("error").GetProperty("param").GetString());
+    }
+
     [Fact]
     public async Task Detokenize_ReturnsTextKeepingSpecialTokens()
     {

@@ -7,6 +7,9 @@ namespace Gateway.Api.Chat;
 /// <summary>The chat template's inputs from a chat or /tokenize body: messages, tools and the template switches.</summary>
 internal static class ChatTemplateFields
 {
+    /// <summary>The fields besides messages that only the chat template reads.</summary>
+    public static readonly string[] TemplateOnly = ["tools", "add_generation_prompt", "continue_final_message", "chat_template_kwargs"];
+
     /// <summary>
     /// add_generation_prompt defaults to true, except with continue_final_message, which continues the final message
     /// instead of opening a new turn (asking for both is a 400, as in vLLM). add_special_tokens defaults to false, as

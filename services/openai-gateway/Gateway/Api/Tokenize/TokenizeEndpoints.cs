@@ -21,10 +21,21 @@ public static class TokenizeEndpoints
         IReadOnlyList<int> ids;
         if (fields.Raw(ChatMessages.Field) is not null)
         {
+            if (fields.Raw("prompt") is not null)
+            {
+                throw ApiException.BadRequest("send either prompt or messages, not both.", "prompt");
+            }
+
             ids = await tokenizer.ApplyChatTemplateAsync(ChatTemplateFields.Read(fields), cancellationToken);
         }
         else
         {
+            // A chat template field beside a prompt would have no effect: the prompt is encoded as it is.
+            if (ChatTemplateFields.TemplateOnly.FirstOrDefault(name => fields.Raw(name) is not null) is { } templateField)
+            {
+                throw ApiException.BadRequest($"{templateField} applies to messages, and this request tokenizes a prompt.", templateField);
+            }
+
             var prompt = fields.String("prompt")
                 ?? throw ApiException.BadRequest("prompt or messages is required.", "prompt");
             ids = await tokenizer.EncodeAsync(prompt, fields.Bool("add_special_tokens") ?? true, cancellationToken);
