@@ -45,12 +45,13 @@ public static class Usage
               [--threads-per-worker N] [--max-concurrent-requests N] [--quantization none|q8_0]
             Starts the tokenizer, --workers npu-workers (default 1, each on its own loopback port), the scheduler
             and the openai-gateway as local processes and serves the OpenAI API on http://127.0.0.1:PORT
-            (default 8000) until interrupted. With no --model it generates and serves the tiny random checkpoint.
+            (default 8000; 0 takes any free port) until interrupted. With no --model it generates and serves
+            the tiny random checkpoint.
             --served-model-name is the name /v1/models reports and requests use (default: the repository id, or
             the folder's name).
             --kv-cache-mib is each worker's KV cache; --threads-per-worker defaults to the processors split
             evenly between the workers (at least 1 each); --max-concurrent-requests bounds the scheduler's
-            queued plus running requests. Prints "worker I: pid P, URL" on stdout for each worker when it starts
+            queued plus running requests. Prints "worker I: pid P, URL" on stdout for each worker once it listens
             and again after every restart, and the "OpenAI API: ..." line once /health answers 200. A service
             that exits after that is restarted (0.5 s backoff doubling to 10 s), with one log line on stderr;
             one that exits during start-up stops serve. Ctrl+C or SIGTERM stops every service.
