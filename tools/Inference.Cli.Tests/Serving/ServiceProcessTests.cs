@@ -39,6 +39,7 @@ public sealed class ServiceProcessTests
         var error = await Assert.ThrowsAsync<ServiceExitedException>(() => process.Addresses.WaitAsync(Timeout));
 
         Assert.Equal("scheduler", error.Service);
+        Assert.Equal(134, error.ExitCode);
     }
 
     [Fact]

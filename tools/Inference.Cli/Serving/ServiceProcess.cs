@@ -57,7 +57,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         var service = new ServiceProcess(name, process);
         process.OutputDataReceived += (_, e) => service.OnLine(e.Data, log);
         process.ErrorDataReceived += (_, e) => service.OnLine(e.Data, log);
-        process.Exited += (_, _) => service._addresses.TrySetException(new ServiceExitedException(name));
+        process.Exited += (_, _) => service._addresses.TrySetException(new ServiceExitedException(name, process.ExitCode));
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
