@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using Xunit.Abstractions;
 
 namespace Integration.Tests.Fleet;
@@ -11,14 +12,9 @@ namespace Integration.Tests.Fleet;
 /// serve starts, its first 200 is followed at once by a completion, which must never fail with a 5xx.
 /// </summary>
 [Collection(FleetCollection.Name)]
-public sealed class ServeReadinessTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed partial class ServeReadinessTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Starts = 20;
-
-    /// <summary>The API port is chosen here, free a moment before serve starts (the test must know it to poll /health
-    /// before serve's ready line); on a machine shared with other test runs it is now and then taken in between, and
-    /// serve stops. Such a start is not what this test is about.</summary>
-    private const int PortCollisionRetries = 3;
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
@@ -40,22 +36,14 @@ public sealed class ServeReadinessTests(ITestOutputHelper output) : IAsyncLifeti
     public async Task FreshServe_CompletionSentTheMomentHealthIs200_NeverGets5xx()
     {
         var failures = new List<string>();
-        var retries = 0;
         for (var start = 0; start < Starts; start++)
         {
-            var port = ServeRun.FreePort();
             var clock = Stopwatch.StartNew();
-            await using var serve = ServeRun.Start("--model", _model, "--port", port.ToString(), "--workers", "1");
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = RequestTimeout };
+            await using var serve = ServeRun.Start("--model", _model, "--port", "0", "--workers", "1");
 
-            if (!await WaitForHealthyAsync(http, serve))
-            {
-                output.WriteLine($"start {start}: a port serve chose was taken before its service bound it; starting again\n{serve.Log}");
-                Assert.True(++retries <= PortCollisionRetries, $"serve lost a port race {retries} times");
-                start--;
-                continue;
-            }
+            var api = await WaitForHealthyAsync(serve);
             var healthyAfter = clock.Elapsed;
+            using var http = new HttpClient { BaseAddress = api, Timeout = RequestTimeout };
             using var response = await http.PostAsJsonAsync("/v1/completions", new { prompt = "Hello", max_tokens = 4, temperature = 0, ignore_eos = true });
 
             output.WriteLine($"start {start}: /health 200 after {healthyAfter.TotalSeconds:F1} s, completion {(int)response.StatusCode}");
@@ -66,29 +54,41 @@ public sealed class ServeReadinessTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.True(failures.Count == 0, $"{failures.Count} of {Starts} completions failed right after /health said 200:\n{string.Join("\n\n", failures)}");
     }
 
-    /// <summary>True once /health says 200; false when serve stopped because a port it chose was taken.</summary>
-    private static async Task<bool> WaitForHealthyAsync(HttpClient http, ServeRun serve)
+    /// <summary>
+    /// Polls /health every 50 ms from the moment the gateway reports where it listens (serve forwards its
+    /// "Listening on" line before anything else of it) until it says 200; returns the API's address.
+    /// </summary>
+    private static async Task<Uri> WaitForHealthyAsync(ServeRun serve)
     {
+        using var http = new HttpClient { Timeout = RequestTimeout };
         var deadline = DateTime.UtcNow + StartTimeout;
         while (true)
         {
-            try
+            // The latest line: a gateway started again (its gRPC port was taken) listens on another API port.
+            if (GatewayListening().Matches(serve.Log) is { Count: > 0 } lines)
             {
-                using var health = await http.GetAsync("/health");
-                if (health.StatusCode == HttpStatusCode.OK) return true;
+                var api = new Uri($"http://127.0.0.1:{lines[^1].Groups[1].Value}");
+                try
+                {
+                    using var health = await http.GetAsync(new Uri(api, "/health"));
+                    if (health.StatusCode == HttpStatusCode.OK) return api;
+                }
+                catch (HttpRequestException) { } // Not accepting yet.
+                // A connection the listener drops the moment it is made (while it is still starting) surfaces from
+                // HttpClient as a bare SocketException (ENOTCONN from the remote-endpoint lookup), not wrapped.
+                catch (SocketException) { }
             }
-            catch (HttpRequestException) { } // Not listening yet.
-            // A connection the listener drops the moment it is made (while serve is still starting) surfaces from
-            // HttpClient as a bare SocketException (ENOTCONN from the remote-endpoint lookup), not wrapped.
-            catch (SocketException) { }
             if (serve.HasExited)
             {
                 await serve.DisposeAsync(); // Its last lines are read.
-                if (serve.Log.Contains("address already in use", StringComparison.Ordinal)) return false;
                 throw new InvalidOperationException($"serve exited before /health said 200:\n{serve.Log}");
             }
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"/health did not say 200 within {StartTimeout}:\n{serve.Log}");
             await Task.Delay(50);
         }
     }
+
+    /// <summary>The gateway's bound addresses, the OpenAI API's first (the gRPC front door's is added after it).</summary>
+    [GeneratedRegex(@"^\[openai-gateway\] .*Listening on: http://127\.0\.0\.1:(\d+)", RegexOptions.Multiline)]
+    private static partial Regex GatewayListening();
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Integration.Tests.Fleet;
@@ -28,13 +26,6 @@ public sealed class ServeRun : IAsyncDisposable
         run._process.BeginOutputReadLine();
         run._process.BeginErrorReadLine();
         return run;
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
