@@ -57,6 +57,24 @@ public sealed class HealthTests(GatewayHost host) : IClassFixture<GatewayHost>
         }
     }
 
+    [Fact]
+    public async Task Ping_GetOrPost_AnswersAsHealthDoes()
+    {
+        Assert.Equal(200, (await host.Http.GetAnswerAsync("/ping")).Status);
+        host.Scheduler.NumWorkers = 0;
+        try
+        {
+            var answer = await host.Http.PostJsonAsync("/ping", "{}");
+
+            Assert.Equal(503, answer.Status);
+            Assert.Equal(["no ready worker"], Reasons(answer));
+        }
+        finally
+        {
+            host.Scheduler.NumWorkers = 1;
+        }
+    }
+
     internal static string[] Reasons(HttpAnswer answer) =>
         answer.Json.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()!).ToArray();
 }

@@ -22,6 +22,8 @@ public static class OpenAiApiExtensions
         app.MapPost("/tokenize", TokenizeEndpoints.TokenizeAsync);
         app.MapPost("/detokenize", TokenizeEndpoints.DetokenizeAsync);
         app.MapGet("/health", HealthEndpoint.CheckAsync);
+        // vLLM's /ping (what SageMaker-style hosts poll), GET or POST: the same answer as /health.
+        app.MapMethods("/ping", [HttpMethods.Get, HttpMethods.Post], HealthEndpoint.CheckAsync);
         app.MapGet("/version", ModelsEndpoints.Version);
         return app;
     }
