@@ -87,7 +87,7 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
     [Theory]
     [InlineData("/v1/completions", "\"echo\":false,\"logit_bias\":{},\"bad_words\":[],\"n\":1,\"best_of\":1,\"response_format\":{\"type\":\"text\"}")]
     [InlineData("/v1/chat/completions", "\"echo\":false,\"logit_bias\":null,\"tool_choice\":\"none\",\"parallel_tool_calls\":true,\"modalities\":[\"text\"]")]
-    [InlineData("/v1/chat/completions", "\"continue_final_message\":false,\"length_penalty\":1.0,\"use_beam_search\":false,\"stream_options\":{\"include_usage\":true}")]
+    [InlineData("/v1/chat/completions", "\"continue_final_message\":false,\"length_penalty\":1.0,\"use_beam_search\":false,\"stream_options\":null")]
     [InlineData("/v1/chat/completions", "\"user\":\"u-1\",\"metadata\":{\"k\":\"v\"},\"store\":false,\"spaces_between_special_tokens\":false")]
     [InlineData("/tokenize", "\"return_token_strs\":false,\"add_special_tokens\":false")]
     public async Task NeutralValues_AreAccepted(string path, string fields)
@@ -95,6 +95,17 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         var answer = await host.Http.PostJsonAsync(path, Body(path, fields));
 
         Assert.Equal(200, answer.Status);
+    }
+
+    [Theory]
+    [InlineData("/v1/completions")]
+    [InlineData("/v1/chat/completions")]
+    public async Task StreamOptionsWithoutStream_Is400NamingThem(string path)
+    {
+        var answer = await host.Http.PostJsonAsync(path, Body(path, "\"stream_options\":{\"include_usage\":true}"));
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal("stream_options", answer.Json.GetProperty("error").GetProperty("param").GetString());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Gateway.Api.Errors;
 using Gateway.Api.Json;
 
 namespace Gateway.Api.Sampling;
@@ -10,7 +11,13 @@ public sealed record StreamSettings(bool Stream, bool IncludeUsage)
     public static StreamSettings Read(RequestFields fields)
     {
         var stream = fields.Bool("stream") ?? false;
-        var includeUsage = fields.Object("stream_options")?.Bool("include_usage") ?? false;
-        return new StreamSettings(stream, stream && includeUsage);
+        var options = fields.Object("stream_options");
+        if (options is not null && !stream)
+        {
+            // As OpenAI and vLLM answer: options for a stream that is not asked for would have no effect.
+            throw ApiException.BadRequest("stream_options can only be set when stream is true.", "stream_options");
+        }
+
+        return new StreamSettings(stream, options?.Bool("include_usage") ?? false);
     }
 }
