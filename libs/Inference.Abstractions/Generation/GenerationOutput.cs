@@ -18,7 +18,7 @@ public sealed record GenerationUsage(int PromptTokens, int CompletionTokens, int
 /// <param name="Finish">Set on the last output.</param>
 /// <param name="StopReason">The matched stop string, or the stop id as text.</param>
 /// <param name="Usage">Set on the last output.</param>
-/// <param name="PromptTokenIds">The prompt's ids, on the first output only.</param>
+/// <param name="PromptTokenIds">The prompt's ids, on the first output of each of the <see cref="GenerationParams.N"/> completions.</param>
 /// <param name="Index">Which of the request's <see cref="GenerationParams.N"/> completions this output belongs to; each
 /// completion ends with its own output carrying Finish and its own Usage.</param>
 /// <param name="PromptLogprobs">When <see cref="GenerationParams.PromptLogprobs"/> is set, on the first output only (of

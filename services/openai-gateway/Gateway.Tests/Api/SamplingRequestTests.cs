@@ -46,6 +46,60 @@ public sealed class SamplingRequestTests(GatewayHost host) : IClassFixture<Gatew
     }
 
     [Fact]
+    public async Task Chat_NTwoStreamedWithContinuousUsage_EachChunkCarriesItsChoicesUsageSoFar()
+    {
+        var answer = await host.Http.PostJsonAsync(
+            "/v1/chat/completions",
+            """{"messages":[{"role":"user","content":"two streamed"}],"n":2,"stream":true,"stream_options":{"include_usage":true,"continuous_usage_stats":true}}""");
+
+        var chunks = answer.SseChunks;
+        foreach (var index in new[] { 0, 1 })
+        {
+            var mine = chunks.Where(c => c.GetProperty("choices") is { } choices && choices.GetArrayLength() == 1
+                && choices[0].GetProperty("index").GetInt32() == index).Select(c => c.GetProperty("usage")).ToArray();
+            Assert.All(mine, usage => Assert.Equal(7, usage.GetProperty("prompt_tokens").GetInt32()));
+            Assert.All(mine, usage => Assert.Equal(
+                usage.GetProperty("prompt_tokens").GetInt32() + usage.GetProperty("completion_tokens").GetInt32(),
+                usage.GetProperty("total_tokens").GetInt32()));
+            var completion = mine.Select(usage => usage.GetProperty("completion_tokens").GetInt32()).ToArray();
+            Assert.Equal(0, completion[0]); // the role chunk
+            Assert.Equal(3, completion[^1]); // the finish chunk
+            Assert.Equal(completion.Order(), completion);
+        }
+
+        Assert.Equal(6, chunks[^1].GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task Completion_TwoPromptsStreamedWithContinuousUsage_EachChunkCarriesItsChoicesUsageSoFar()
+    {
+        var answer = await host.Http.PostJsonAsync(
+            "/v1/completions",
+            """{"prompt":["c0 batch","c1 batch"],"echo":true,"stream":true,"stream_options":{"include_usage":true,"continuous_usage_stats":true}}""");
+
+        var chunks = answer.SseChunks;
+        foreach (var index in new[] { 0, 1 })
+        {
+            var mine = chunks.Where(c => c.GetProperty("choices") is { } choices && choices.GetArrayLength() == 1
+                && choices[0].GetProperty("index").GetInt32() == index).Select(c => c.GetProperty("usage")).ToArray();
+            Assert.All(mine, usage => Assert.Equal(7, usage.GetProperty("prompt_tokens").GetInt32()));
+            var completion = mine.Select(usage => usage.GetProperty("completion_tokens").GetInt32()).ToArray();
+            Assert.Equal(0, completion[0]); // the echoed prompt
+            Assert.Equal([0, 1, 2, 3], completion);
+        }
+    }
+
+    [Fact]
+    public async Task ContinuousUsageWithoutIncludeUsage_Is400NamingStreamOptions()
+    {
+        var answer = await host.Http.PostJsonAsync(
+            "/v1/completions", """{"prompt":"x","stream":true,"stream_options":{"continuous_usage_stats":true}}""");
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal("stream_options", answer.Json.GetProperty("error").GetProperty("param").GetString());
+    }
+
+    [Fact]
     public async Task Chat_NTwo_AnswersTwoMessages()
     {
         var answer = await host.Http.PostJsonAsync("/v1/chat/completions", """{"messages":[{"role":"user","content":"two whole"}],"n":2}""");

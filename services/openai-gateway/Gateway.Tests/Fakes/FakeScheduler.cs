@@ -162,9 +162,14 @@ public sealed class FakeScheduler : Generation.GenerationBase
             Tokens = { Token(i, request.Sampling?.Logprobs ?? 0) },
             Index = choice,
         };
+        if (i == 0)
+        {
+            // As the engine: every completion's first response carries the prompt's ids, only choice 0's its logprobs.
+            response.PromptTokenIds.Add(Enumerable.Range(1, PromptTokens));
+        }
+
         if (i == 0 && choice == 0)
         {
-            response.PromptTokenIds.Add(Enumerable.Range(1, PromptTokens));
             if (request.Sampling?.HasPromptLogprobs == true)
             {
                 response.PromptLogprobs = PromptLogprobs(request.Sampling.PromptLogprobs);

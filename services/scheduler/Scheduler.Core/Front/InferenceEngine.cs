@@ -268,7 +268,7 @@ public sealed class InferenceEngine : IAsyncDisposable
                 await foreach (var output in RunOneAsync(childIds[index], promptIds, badWords, child, priority, index, cancellationToken))
                 {
                     // Callers know the request by their id; the index tells the completions apart.
-                    await merged.WriteAsync(output with { RequestId = parentId, PromptTokenIds = index == 0 ? output.PromptTokenIds : null }, cancellationToken);
+                    await merged.WriteAsync(output with { RequestId = parentId }, cancellationToken);
                     firstOutput?.TrySetResult();
                 }
             }

@@ -81,14 +81,16 @@ public static class ChatCompletionsEndpoint
         ITokenTexts tokenTexts)
     {
         var cancellationToken = http.RequestAborted;
-        var sse = new SseWriter(http.Response);
+        var sse = new ChatChunkWriter(new SseWriter(http.Response), request.Stream.ContinuousUsage ? new ChunkUsage(started.N) : null);
         await sse.StartAsync(cancellationToken);
+        // Every choice answers the one prompt; the first update carries its ids.
+        sse.Usage?.NotePrompt(0, started.Stream.First);
         for (var index = 0; index < started.N; index++)
         {
-            await WriteAsync(sse, Chunk(started, index, new ChatDelta(Role: AssistantRole, Content: ""), null, null), cancellationToken);
+            await sse.WriteAsync(Chunk(started, index, new ChatDelta(Role: AssistantRole, Content: ""), null, null), cancellationToken);
             if (request.Echo is { Length: > 0 } echo)
             {
-                await WriteAsync(sse, Chunk(started, index, new ChatDelta(Content: echo), null, null), cancellationToken);
+                await sse.WriteAsync(Chunk(started, index, new ChatDelta(Content: echo), null, null), cancellationToken);
             }
         }
 
@@ -98,18 +100,19 @@ public static class ChatCompletionsEndpoint
         {
             var choice = answer.Add(update);
             var index = update.Index;
+            sse.Usage?.Add(index, update);
             var step = filters[index]?.Push(update.TextDelta) ?? new ToolStreamStep(update.TextDelta, []);
             var logprobs = update.NewTokens.Count > 0
                 ? await BuildLogprobsAsync(request, update.NewTokens, tokenTexts, cancellationToken)
                 : null;
             if (step.Content.Length > 0 || logprobs is not null)
             {
-                await WriteAsync(sse, Chunk(started, index, new ChatDelta(Content: step.Content), logprobs, null), cancellationToken);
+                await sse.WriteAsync(Chunk(started, index, new ChatDelta(Content: step.Content), logprobs, null), cancellationToken);
             }
 
             if (step.Calls.Count > 0)
             {
-                await WriteAsync(sse, Chunk(started, index, new ChatDelta(ToolCalls: ToDeltas(step.Calls)), null, null), cancellationToken);
+                await sse.WriteAsync(Chunk(started, index, new ChatDelta(ToolCalls: ToDeltas(step.Calls)), null, null), cancellationToken);
             }
 
             if (update.Finish is not null)
@@ -123,7 +126,7 @@ public static class ChatCompletionsEndpoint
         {
             var usageChunk = new ChatCompletionChunk(
                 started.Id, ChunkObjectName, started.Created, started.Model, [], UsageDto.From(usage));
-            await WriteAsync(sse, usageChunk, cancellationToken);
+            await sse.WriteAsync(usageChunk, cancellationToken);
         }
 
         await sse.WriteDoneAsync(cancellationToken);
@@ -131,7 +134,7 @@ public static class ChatCompletionsEndpoint
 
     /// <summary>The end of one streamed choice: text the tool-call filter held back, the calls it parsed, the finish reason.</summary>
     private static async Task FinishChoiceAsync(
-        SseWriter sse, StartedGeneration started, int index, GenerationAccumulator choice, ToolCallExtraction? toolCalls,
+        ChatChunkWriter sse, StartedGeneration started, int index, GenerationAccumulator choice, ToolCallExtraction? toolCalls,
         IToolCallStream? filter, CancellationToken cancellationToken)
     {
         var finishReason = choice.Finish!.Value.ToOpenAi();
@@ -140,22 +143,39 @@ public static class ChatCompletionsEndpoint
             var (heldBack, calls, hasCalls) = filter.Complete();
             if (heldBack is { Length: > 0 })
             {
-                await WriteAsync(sse, Chunk(started, index, new ChatDelta(Content: heldBack), null, null), cancellationToken);
+                await sse.WriteAsync(Chunk(started, index, new ChatDelta(Content: heldBack), null, null), cancellationToken);
             }
 
             if (calls.Count > 0)
             {
-                await WriteAsync(sse, Chunk(started, index, new ChatDelta(ToolCalls: ToDeltas(calls)), null, null), cancellationToken);
+                await sse.WriteAsync(Chunk(started, index, new ChatDelta(ToolCalls: ToDeltas(calls)), null, null), cancellationToken);
             }
 
             finishReason = toolCalls!.FinishReason(hasCalls, finishReason);
         }
 
-        await WriteAsync(sse, Chunk(started, index, new ChatDelta(), null, finishReason, choice.StopReason), cancellationToken);
+        await sse.WriteAsync(Chunk(started, index, new ChatDelta(), null, finishReason, choice.StopReason), cancellationToken);
     }
 
-    private static Task WriteAsync(SseWriter sse, ChatCompletionChunk chunk, CancellationToken cancellationToken) =>
-        sse.WriteAsync(chunk, ApiJson.Context.ChatCompletionChunk, cancellationToken);
+    /// <summary>Writes chat chunks as SSE events; with continuous usage, a one-choice chunk gets that choice's usage so far.</summary>
+    private sealed class ChatChunkWriter(SseWriter sse, ChunkUsage? usage)
+    {
+        public ChunkUsage? Usage => usage;
+
+        public Task StartAsync(CancellationToken cancellationToken) => sse.StartAsync(cancellationToken);
+
+        public Task WriteDoneAsync(CancellationToken cancellationToken) => sse.WriteDoneAsync(cancellationToken);
+
+        public Task WriteAsync(ChatCompletionChunk chunk, CancellationToken cancellationToken)
+        {
+            if (usage is not null && chunk.Choices is [var only])
+            {
+                chunk = chunk with { Usage = usage.For(only.Index) };
+            }
+
+            return sse.WriteAsync(chunk, ApiJson.Context.ChatCompletionChunk, cancellationToken);
+        }
+    }
 
     private static async Task<ChatLogprobs?> BuildLogprobsAsync(
         ChatRequest request, IReadOnlyList<GeneratedToken> tokens, ITokenTexts tokenTexts, CancellationToken cancellationToken)

@@ -122,15 +122,19 @@ public static class CompletionsEndpoint
         var builders = new Dictionary<int, CompletionLogprobsBuilder>();
         var prompts = new Dictionary<int, GenerationOutput>();
         var echoed = new HashSet<int>();
+        var usage = request.Stream.ContinuousUsage ? new ChunkUsage(request.N) : null;
         await foreach (var (index, update) in batch.ReadAllAsync())
         {
+            usage?.Add(index, update);
             CompletionLogprobsBuilder? builder = null;
             if (request.Logprobs is { } top && !builders.TryGetValue(index, out builder))
             {
                 builders[index] = builder = new CompletionLogprobsBuilder(top);
             }
 
-            if (update.PromptTokenIds is not null)
+            // Every sequence's first update carries its prompt's ids, the first sequence's also the prompt's logprobs.
+            if (update.PromptTokenIds is not null
+                && (!prompts.TryGetValue(index / request.N, out var known) || known.PromptLogprobs is null))
             {
                 prompts[index / request.N] = update;
             }
@@ -141,7 +145,11 @@ public static class CompletionsEndpoint
                 var echoLogprobs = builder is null
                     ? null
                     : await EchoLogprobsAsync(builder, prompt.PromptTokenIds, prompt.PromptLogprobs, tokenTexts, cancellationToken);
-                await sse.WriteAsync(Response(started, [new CompletionChoice(index, echoes[index], echoLogprobs, null, null)], null),
+                // The echo goes before this update's tokens: its usage counts none of them yet.
+                var echoUsage = usage?.For(index) is { } now
+                    ? now with { CompletionTokens = 0, TotalTokens = now.PromptTokens }
+                    : null;
+                await sse.WriteAsync(Response(started, [new CompletionChoice(index, echoes[index], echoLogprobs, null, null)], echoUsage),
                     ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
             }
 
@@ -157,13 +165,12 @@ public static class CompletionsEndpoint
                 hasLogprobs ? await BuildLogprobsAsync(builder!, update.NewTokens, tokenTexts, cancellationToken) : null,
                 update.Finish?.ToOpenAi(),
                 update.StopReason);
-            await sse.WriteAsync(Response(started, [choice], null), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
+            await sse.WriteAsync(Response(started, [choice], usage?.For(index)), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
         }
 
-        var usage = batch.Usage!;
         if (request.Stream.IncludeUsage)
         {
-            await sse.WriteAsync(Response(started, [], UsageDto.From(usage)), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
+            await sse.WriteAsync(Response(started, [], UsageDto.From(batch.Usage!)), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
         }
 
         await sse.WriteDoneAsync(cancellationToken);

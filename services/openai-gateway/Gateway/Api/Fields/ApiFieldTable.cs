@@ -89,7 +89,7 @@ public static class ApiFieldTable
         // What comes back.
         new("stream", E.Generation, Supported, "server-sent events, ending with data: [DONE]"),
         new("stream_options", E.Generation, Supported,
-            $"only with stream true (else a 400, as OpenAI); include_usage adds a last chunk with usage; continuous_usage_stats {NotYet}", NoContinuousUsage),
+            "only with stream true (else a 400, as OpenAI); include_usage adds a last chunk with usage; with it, continuous_usage_stats puts each chunk's choice's usage so far in that chunk (as vLLM)"),
         new("logprobs", E.Generation, Supported, "completions: 0 to 20 alternatives per token; chat: true or false"),
         new("top_logprobs", E.Chat, Supported, "0 to 20 alternatives per token; needs logprobs true"),
         new("prompt_logprobs", E.Generation, Supported,

@@ -76,8 +76,4 @@ internal static class FieldChecks
             .All(item => item.ValueKind == JsonValueKind.String
                 ? item.ValueEquals("text")
                 : throw RequestFields.WrongType("modalities", "an array of strings", item));
-
-    /// <summary>vLLM's per-chunk usage (stream_options.continuous_usage_stats) is refused; include_usage is honoured.</summary>
-    public static bool NoContinuousUsage(RequestFields fields) =>
-        fields.Object("stream_options")!.Bool("continuous_usage_stats") != true;
 }

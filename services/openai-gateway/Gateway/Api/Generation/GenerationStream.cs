@@ -32,6 +32,9 @@ public sealed class GenerationStream : IAsyncDisposable
         return new GenerationStream(enumerator);
     }
 
+    /// <summary>The first update (already received when the stream opened).</summary>
+    public GenerationOutput First => _updates.Current;
+
     /// <summary>Every update, the first one included.</summary>
     public async IAsyncEnumerable<GenerationOutput> ReadAllAsync()
     {
