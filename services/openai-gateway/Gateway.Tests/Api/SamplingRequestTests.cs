@@ -55,8 +55,7 @@ public sealed class SamplingRequestTests(GatewayHost host) : IClassFixture<Gatew
         var chunks = answer.SseChunks;
         foreach (var index in new[] { 0, 1 })
         {
-            var mine = chunks.Where(c => c.GetProperty("choices") is { } choices && choices.GetArrayLength() == 1
-                && choices[0].GetProperty("index").GetInt32() == index).Select(c => c.GetProperty("usage")).ToArray();
+            var mine = UsagesOf(chunks, index);
             Assert.All(mine, usage => Assert.Equal(7, usage.GetProperty("prompt_tokens").GetInt32()));
             Assert.All(mine, usage => Assert.Equal(
                 usage.GetProperty("prompt_tokens").GetInt32() + usage.GetProperty("completion_tokens").GetInt32(),
@@ -80,8 +79,7 @@ public sealed class SamplingRequestTests(GatewayHost host) : IClassFixture<Gatew
         var chunks = answer.SseChunks;
         foreach (var index in new[] { 0, 1 })
         {
-            var mine = chunks.Where(c => c.GetProperty("choices") is { } choices && choices.GetArrayLength() == 1
-                && choices[0].GetProperty("index").GetInt32() == index).Select(c => c.GetProperty("usage")).ToArray();
+            var mine = UsagesOf(chunks, index);
             Assert.All(mine, usage => Assert.Equal(7, usage.GetProperty("prompt_tokens").GetInt32()));
             var completion = mine.Select(usage => usage.GetProperty("completion_tokens").GetInt32()).ToArray();
             Assert.Equal(0, completion[0]); // the echoed prompt
@@ -250,4 +248,10 @@ public sealed class SamplingRequestTests(GatewayHost host) : IClassFixture<Gatew
         Assert.Equal(400, answer.Status);
         Assert.Equal("best_of", answer.ErrorParam);
     }
+
+    /// <summary>The usage of every chunk that carries only choice <paramref name="index"/>, in order.</summary>
+    private static JsonElement[] UsagesOf(IEnumerable<JsonElement> chunks, int index) =>
+        [.. chunks.Where(c => c.GetProperty("choices") is { } choices && choices.GetArrayLength() == 1
+                && choices[0].GetProperty("index").GetInt32() == index)
+            .Select(c => c.GetProperty("usage"))];
 }
