@@ -63,9 +63,11 @@ public sealed class ChatConversationTests
     [Fact]
     public void Render_DeveloperMessage_StaysDeveloperForATemplateThatNamesIt()
     {
-        var renderer = new ChatTemplateRenderer("{% for m in messages %}{% if m.role == 'developer' %}D:{% endif %}{{ m.role }}={{ m.content }};{% endfor %}", null, null);
+        var rendered = RenderWith(
+            "{% for m in messages %}{% if m.role == 'developer' %}D:{% endif %}{{ m.role }}={{ m.content }};{% endfor %}",
+            """[{"role":"developer","content":"x"},{"role":"user","content":"y"}]""");
 
-        Assert.Equal("D:developer=x;user=y;", renderer.Render(Input("""[{"role":"developer","content":"x"},{"role":"user","content":"y"}]""")));
+        Assert.Equal("D:developer=x;user=y;", rendered);
     }
 
     [Fact]
@@ -145,25 +147,29 @@ public sealed class ChatConversationTests
     [Fact]
     public void Render_ATemplateThatPrintsEveryRole_TakesAnyRole()
     {
-        var renderer = new ChatTemplateRenderer("{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}", null, null);
+        var rendered = RenderWith(
+            "{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}",
+            """[{"role":"user","content":"Hi"},{"role":"robot","content":"beep"}]""");
 
-        Assert.Equal("<user>Hi<robot>beep", renderer.Render(Input("""[{"role":"user","content":"Hi"},{"role":"robot","content":"beep"}]""")));
+        Assert.Equal("<user>Hi<robot>beep", rendered);
     }
 
     [Fact]
     public void Render_ATemplateThatRaisesOnARole_ReportsItsOwnError()
     {
-        var renderer = new ChatTemplateRenderer(
+        var error = Assert.Throws<ChatTemplateException>(() => RenderWith(
             "{% for m in messages %}{% if m.role not in ['user', 'assistant'] %}{{ raise_exception('only user and assistant') }}{% endif %}{{ m.content }}{% endfor %}",
-            null, null);
-
-        var error = Assert.Throws<ChatTemplateException>(() => renderer.Render(Input("""[{"role":"system","content":"x"}]""")));
+            """[{"role":"system","content":"x"}]"""));
 
         Assert.Contains("only user and assistant", error.Message);
     }
 
     private static ChatTemplateRenderer RendererFor(string model) =>
         ChatTemplateRenderer.TryCreate(Fixtures.ForChatModel(model))!;
+
+    /// <summary>The messages through a template written for the test (no BOS or EOS token).</summary>
+    private static string RenderWith(string template, string messages) =>
+        new ChatTemplateRenderer(template, null, null).Render(Input(messages));
 
     private static ChatTemplateInput Input(string messages) => new(messages, null, AddGenerationPrompt: true, null);
 }
