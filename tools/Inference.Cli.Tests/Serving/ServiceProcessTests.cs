@@ -12,7 +12,7 @@ public sealed class ServiceProcessTests
     public async Task Addresses_AreReadFromTheListeningLine_AndTheLineIsStillForwarded()
     {
         using var directory = new TemporaryDirectory();
-        var executable = Script(directory, """
+        var executable = ServiceScript.Write(directory, """
             echo "12:00:00 info: Something.Else[3] Starting"
             echo "12:00:01 info: Inference.ServiceDefaults.Hosting.ListeningAddressLog[1] Listening on: http://127.0.0.1:41235, http://127.0.0.1:41236"
             exec sleep 30
@@ -30,7 +30,7 @@ public sealed class ServiceProcessTests
     public async Task Addresses_FailNamingTheService_WhenItExitsBeforeListening()
     {
         using var directory = new TemporaryDirectory();
-        var executable = Script(directory, """
+        var executable = ServiceScript.Write(directory, """
             echo "Unhandled exception. System.IO.IOException: Failed to bind to address http://127.0.0.1:8000: address already in use." >&2
             exit 134
             """);
@@ -47,7 +47,7 @@ public sealed class ServiceProcessTests
     {
         using var directory = new TemporaryDirectory();
         // The variable's name has dots: the shell does not pass it on to env, but its own environment has it.
-        var executable = Script(directory, "tr '\\0' '\\n' < /proc/$$/environ | grep '^Logging__'");
+        var executable = ServiceScript.Write(directory, "tr '\\0' '\\n' < /proc/$$/environ | grep '^Logging__'");
         var log = new StringWriter();
         await using var process = ServiceProcess.Start(new ServiceSpec("fake", executable, new Dictionary<string, string>
         {
@@ -57,14 +57,5 @@ public sealed class ServiceProcessTests
         await process.WaitForExitAsync(timeout.Token);
 
         Assert.True(log.ToString().Contains($"[fake] {ServiceProcess.ListeningLogLevelVariable}=Information", StringComparison.Ordinal), log.ToString());
-    }
-
-    private static string Script(TemporaryDirectory directory, string body)
-    {
-        var path = Path.Combine(directory.Path, "service.sh");
-        File.WriteAllText(path, "#!/bin/sh\n" + body + "\n");
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return path;
     }
 }

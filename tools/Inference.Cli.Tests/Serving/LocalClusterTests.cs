@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Sockets;
+using Inference.Cli.Serving;
+using Inference.Cli.Tests.Support;
+
+namespace Inference.Cli.Tests.Serving;
+
+/// <summary>
+/// How `serve` starts its services, with scripts standing in for them: each prints the line a service logs once it
+/// listens. The gateway's gRPC front-door port is the one port `serve` chooses ahead; these tests cover what happens
+/// when it cannot be bound.
+/// </summary>
+public sealed class LocalClusterTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private const string ListeningLine = "12:00:00 info: Inference.ServiceDefaults.Hosting.ListeningAddressLog[1] Listening on:";
+
+    [Fact]
+    public async Task TheGateway_IsStartedAgainOnAnotherGrpcPort_WhenItsPortWasTakenBeforeItBound()
+    {
+        using var directory = new TemporaryDirectory();
+        string firstPort = directory.File("first-port"), taken = directory.File("taken");
+        // First start: report the port it was given, wait until the test has taken it, then fail as Kestrel does.
+        var gateway = ServiceScript.Write(directory, $$"""
+            if [ ! -f '{{firstPort}}' ]; then
+              echo "$Gateway__GrpcPort" > '{{firstPort}}.tmp' && mv '{{firstPort}}.tmp' '{{firstPort}}'
+              while [ ! -f '{{taken}}' ]; do sleep 0.05; done
+              echo "Failed to bind to address http://127.0.0.1:$Gateway__GrpcPort: address already in use." >&2
+              exit 1
+            fi
+            echo "{{ListeningLine}} http://127.0.0.1:45001, http://127.0.0.1:$Gateway__GrpcPort"
+            exec sleep 60
+            """, "gateway.sh");
+        var log = new StringWriter();
+
+        var start = LocalCluster.StartAsync(new ServeOptions(directory.Path, HttpPort: 0), "fake", Binaries(directory, gateway),
+            TextWriter.Synchronized(log), (_, _, _) => { }, CancellationToken.None);
+        int first = int.Parse(await ReadWhenWrittenAsync(firstPort));
+        using var squatter = new TcpListener(IPAddress.Loopback, first);
+        squatter.Start();
+        File.WriteAllText(taken, "");
+        await using var cluster = await start.WaitAsync(Timeout);
+
+        Assert.NotEqual(first, cluster.GrpcPort);
+        Assert.Equal(45001, cluster.HttpPort);
+        Assert.Contains($"port {first} was taken before openai-gateway bound it", log.ToString());
+    }
+
+    [Fact]
+    public async Task AGatewayThatExitsWithItsPortFree_FailsTheStart_NamingItAndItsExitCode()
+    {
+        using var directory = new TemporaryDirectory();
+        var gateway = ServiceScript.Write(directory, "echo 'Gateway:SchedulerAddress is not a URL' >&2; exit 3", "gateway.sh");
+
+        var error = await Assert.ThrowsAsync<ServiceExitedException>(() => LocalCluster.StartAsync(
+            new ServeOptions(directory.Path, HttpPort: 0), "fake", Binaries(directory, gateway), TextWriter.Null, (_, _, _) => { },
+            CancellationToken.None).WaitAsync(Timeout));
+
+        Assert.Equal("openai-gateway", error.Service);
+        Assert.Equal(3, error.ExitCode);
+    }
+
+    /// <summary>The tokenizer, worker and scheduler as one script that reports a port and stays up; the gateway as given.</summary>
+    private static ServiceBinaries Binaries(TemporaryDirectory directory, string gateway)
+    {
+        var listens = ServiceScript.Write(directory, $"""
+            echo "{ListeningLine} http://127.0.0.1:45000"
+            exec sleep 60
+            """, "listens.sh");
+        return new ServiceBinaries(listens, listens, listens, gateway);
+    }
+
+    private static async Task<string> ReadWhenWrittenAsync(string path)
+    {
+        using var timeout = new CancellationTokenSource(Timeout);
+        while (!File.Exists(path))
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+
+        return (await File.ReadAllTextAsync(path, timeout.Token)).Trim();
+    }
+}
