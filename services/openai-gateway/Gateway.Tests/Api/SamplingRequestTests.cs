@@ -55,12 +55,7 @@ public sealed class SamplingRequestTests(GatewayHost host) : IClassFixture<Gatew
         var chunks = answer.SseChunks;
         foreach (var index in new[] { 0, 1 })
         {
-            var mine = UsagesOf(chunks, index);
-            Assert.All(mine, usage => Assert.Equal(7, usage.GetProperty("prompt_tokens").GetInt32()));
-            Assert.All(mine, usage => Assert.Equal(
-                usage.GetProperty("prompt_tokens").GetInt32() + usage.GetProperty("completion_tokens").GetInt32(),
-                usage.GetProperty("total_tokens").GetInt32()));
-            var completion = mine.Select(usage => usage.GetProperty("completion_tokens").GetInt32()).ToArray();
+            var completion = CompletionTokensSoFar(chunks, index, promptTokens: 7);
             Assert.Equal(0, completion[0]); // the role chunk
             Assert.Equal(3, completion[^1]); // the finish chunk
             Assert.Equal(completion.Order(), completion);
@@ -79,9 +74,7 @@ public sealed class SamplingRequestTests(GatewayHost host) : IClassFixture<Gatew
         var chunks = answer.SseChunks;
         foreach (var index in new[] { 0, 1 })
         {
-            var mine = UsagesOf(chunks, index);
-            Assert.All(mine, usage => Assert.Equal(7, usage.GetProperty("prompt_tokens").GetInt32()));
-            var completion = mine.Select(usage => usage.GetProperty("completion_tokens").GetInt32()).ToArray();
+            var completion = CompletionTokensSoFar(chunks, index, promptTokens: 7);
             Assert.Equal(0, completion[0]); // the echoed prompt
             Assert.Equal([0, 1, 2, 3], completion);
         }
@@ -250,8 +243,21 @@ public sealed class SamplingRequestTests(GatewayHost host) : IClassFixture<Gatew
     }
 
     /// <summary>The usage of every chunk that carries only choice <paramref name="index"/>, in order.</summary>
-    private static JsonElement[] UsagesOf(IEnumerable<JsonElement> chunks, int index) =>
-        [.. chunks.Where(c => c.GetProperty("choices") is { } choices && choices.GetArrayLength() == 1
+    /// <summary>
+    /// The usage of every chunk of choice <paramref name="index"/>, each checked to count the prompt's tokens and to add
+    /// up (prompt + completion = total); returns their completion counts in order.
+    /// </summary>
+    private static int[] CompletionTokensSoFar(IEnumerable<JsonElement> chunks, int index, int promptTokens)
+    {
+        var usages = chunks.Where(c => c.GetProperty("choices") is { } choices && choices.GetArrayLength() == 1
                 && choices[0].GetProperty("index").GetInt32() == index)
-            .Select(c => c.GetProperty("usage"))];
+            .Select(c => c.GetProperty("usage")).ToArray();
+        Assert.NotEmpty(usages);
+        Assert.All(usages, usage =>
+        {
+            Assert.Equal(promptTokens, usage.GetProperty("prompt_tokens").GetInt32());
+            Assert.Equal(promptTokens + usage.GetProperty("completion_tokens").GetInt32(), usage.GetProperty("total_tokens").GetInt32());
+        });
+        return [.. usages.Select(usage => usage.GetProperty("completion_tokens").GetInt32())];
+    }
 }
