@@ -1,5 +1,6 @@
 using Gateway.Api;
 using Gateway.Api.Errors;
+using Gateway.Api.Reasoning;
 using Gateway.Backends;
 using Gateway.Configuration;
 using Gateway.Hosting;
@@ -23,6 +24,7 @@ public static class GatewayApp
         builder.ConfigureGatewayEndpoints(options);
 
         builder.Services.AddBackends(options);
+        builder.Services.AddSingleton<ReasoningOutput>();
         builder.Services.AddGatewayMetrics(options);
         builder.Services.AddSchedulerFrontDoor(options);
         builder.Services.AddFrontDoorReflection();

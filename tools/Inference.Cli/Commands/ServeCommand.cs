@@ -1,5 +1,6 @@
 using Inference.Cli.CommandLine;
 using Inference.Cli.Serving;
+using Inference.Abstractions.Text;
 using Inference.Hub;
 using Inference.Testing.Checkpoints;
 using Worker.Runtime.Ops.Quantization;
@@ -21,9 +22,12 @@ public static class ServeCommand
         var maxConcurrentRequests = args.Int("max-concurrent-requests", 1);
         var servedModelName = args.String("served-model-name");
         var quantization = QuantizationArgument.Read(args);
+        var reasoningParser = args.String("reasoning-parser");
         args.EnsureAllRead();
         if (servedModelName is { } name && string.IsNullOrWhiteSpace(name))
             throw new UsageException("--served-model-name must not be empty");
+        if (reasoningParser is not null && !ReasoningParserNames.IsKnown(reasoningParser))
+            throw new UsageException($"--reasoning-parser must be one of {string.Join(", ", ReasoningParserNames.All)}, got '{reasoningParser}'");
 
         if (!FreePort.IsAvailable(port))
             throw new UsageException($"--port {port}: 127.0.0.1:{port} is already in use (another server running?)");
@@ -44,7 +48,7 @@ public static class ServeCommand
             throw new UsageException($"--model: {model} has no config.json (expected a Hugging Face model folder or a .gguf file)");
 
         var options = new ServeOptions(model, port, kvCacheMiB, workers, threadsPerWorker, maxConcurrentRequests,
-            WeightQuantizationNames.Name(quantization));
+            WeightQuantizationNames.Name(quantization), reasoningParser);
         var log = TextWriter.Synchronized(Console.Error);
         log.WriteLine($"[serve] {workers} npu-worker(s), {options.EffectiveThreadsPerWorker} compute thread(s) each");
         LocalCluster cluster;

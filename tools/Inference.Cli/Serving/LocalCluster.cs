@@ -79,7 +79,7 @@ public sealed class LocalCluster : IAsyncDisposable
             if (options.MaxConcurrentRequests is { } max) scheduler["Scheduler__MaxConcurrentRequests"] = Invariant(max);
             cluster.SchedulerUrl = await cluster.StartOnFreePortAsync(log, "scheduler", binaries.Scheduler, scheduler);
 
-            await cluster.StartGatewayAsync(log, binaries.Gateway, options.HttpPort, tokenizerUrl);
+            await cluster.StartGatewayAsync(log, binaries.Gateway, options.HttpPort, tokenizerUrl, options.ReasoningParser);
             return cluster;
         }
         catch
@@ -176,19 +176,21 @@ public sealed class LocalCluster : IAsyncDisposable
     /// chosen now. That one cannot be port 0 (the front door's routes are keyed by it), so if another socket takes it
     /// before the gateway binds, the gateway is started again on another.
     /// </summary>
-    private async Task StartGatewayAsync(TextWriter log, string executable, int httpPort, string tokenizerUrl)
+    private async Task StartGatewayAsync(TextWriter log, string executable, int httpPort, string tokenizerUrl, string? reasoningParser)
     {
         const int attempts = 3;
         for (var attempt = 1; ; attempt++)
         {
             var grpcPort = FreePort.Next(1, [httpPort])[0];
-            var supervisor = Add(log, new ServiceSpec("openai-gateway", executable, new Dictionary<string, string>
+            var gateway = new Dictionary<string, string>
             {
                 [UrlsVariable] = $"http://127.0.0.1:{httpPort}",
                 ["Gateway__SchedulerAddress"] = SchedulerUrl,
                 ["Gateway__TokenizerAddress"] = tokenizerUrl,
                 ["Gateway__GrpcPort"] = Invariant(grpcPort),
-            }));
+            };
+            if (reasoningParser is not null) gateway["Gateway__ReasoningParser"] = reasoningParser;
+            var supervisor = Add(log, new ServiceSpec("openai-gateway", executable, gateway));
             try
             {
                 var addresses = await WaitForAddressesAsync(supervisor.First);

@@ -6,6 +6,7 @@ namespace Inference.Cli.Serving;
 /// <param name="ThreadsPerWorker">Compute threads of each worker; null: <see cref="DefaultThreadsPerWorker"/>.</param>
 /// <param name="MaxConcurrentRequests">The scheduler's bound on queued plus running requests; null: its default.</param>
 /// <param name="Quantization">How each worker holds its matrix weights ("none" or "q8_0"); null: the worker's default.</param>
+/// <param name="ReasoningParser">The gateway's reasoning parser (qwen3, deepseek_r1); null: none.</param>
 public sealed record ServeOptions(
     string ModelDirectory,
     int HttpPort,
@@ -13,7 +14,8 @@ public sealed record ServeOptions(
     int Workers = 1,
     int? ThreadsPerWorker = null,
     int? MaxConcurrentRequests = null,
-    string? Quantization = null)
+    string? Quantization = null,
+    string? ReasoningParser = null)
 {
     /// <summary>The machine's processors split evenly between the workers, at least one each.</summary>
     public static int DefaultThreadsPerWorker(int processorCount, int workers) => Math.Max(1, processorCount / workers);

@@ -116,4 +116,19 @@ public sealed class GatewayOptionsValidatorTests
         SchedulerAddress = "http://127.0.0.1:1",
         TokenizerAddress = "http://127.0.0.1:2",
     };
+
+    [Fact]
+    public void Validate_UnknownReasoningParser_NamesItAndTheKnownOnes()
+    {
+        var options = new GatewayOptions
+        {
+            SchedulerAddress = "http://127.0.0.1:1",
+            TokenizerAddress = "http://127.0.0.1:2",
+            ReasoningParser = "qwen2",
+        };
+
+        var result = new GatewayOptionsValidator().Validate(null, options);
+
+        Assert.Equal("Gateway:ReasoningParser must be one of qwen3, deepseek_r1 when set, got 'qwen2'.", Assert.Single(result.Failures!));
+    }
 }

@@ -33,6 +33,13 @@ public sealed class GatewayOptions
     /// </summary>
     public double? RequestTimeoutSeconds { get; set; }
 
+    /// <summary>
+    /// vLLM's <c>--reasoning-parser</c>: <c>qwen3</c> or <c>deepseek_r1</c> (<see cref="Inference.Abstractions.Text.ReasoningParserNames"/>)
+    /// moves the <c>&lt;think&gt;</c> block of each chat answer out of its content into <c>reasoning</c> (and
+    /// <c>reasoning_content</c>). Default: null, answers as generated.
+    /// </summary>
+    public string? ReasoningParser { get; set; }
+
     /// <summary>Cross-origin (CORS) access for browser clients, from <c>Gateway:Cors</c>. Default: off.</summary>
     public GatewayCorsOptions Cors { get; set; } = new();
 }

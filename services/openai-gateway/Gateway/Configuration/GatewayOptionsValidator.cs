@@ -1,3 +1,4 @@
+using Inference.Abstractions.Text;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Configuration;
@@ -26,6 +27,11 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         if (options.RequestTimeoutSeconds is { } timeout && !(timeout > 0 && timeout <= MaxRequestTimeoutSeconds))
         {
             failures.Add($"Gateway:RequestTimeoutSeconds must be > 0 and at most {MaxRequestTimeoutSeconds} when set, got {timeout}.");
+        }
+
+        if (options.ReasoningParser is { Length: > 0 } parser && !ReasoningParserNames.IsKnown(parser))
+        {
+            failures.Add($"Gateway:ReasoningParser must be one of {string.Join(", ", ReasoningParserNames.All)} when set, got '{parser}'.");
         }
 
         CheckCors(failures, options.Cors);

@@ -6,7 +6,8 @@ namespace Integration.Tests.Architectures;
 
 /// <summary>
 /// A Qwen3 checkpoint served end to end: the chat template with thinking off (vLLM's
-/// <c>chat_template_kwargs: {"enable_thinking": false}</c>) through the HTTP API, compared with offline `generate`.
+/// <c>chat_template_kwargs: {"enable_thinking": false}</c>) through the HTTP API, compared with offline `generate`, and
+/// a think block split off by the reasoning parser.
 /// </summary>
 public sealed class Qwen3ChatTests(Qwen3ServedSystem system) : IClassFixture<Qwen3ServedSystem>
 {
@@ -58,6 +59,50 @@ public sealed class Qwen3ChatTests(Qwen3ServedSystem system) : IClassFixture<Qwe
 
         Assert.EndsWith($"<|im_start|>user\n{Prompt}<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n",
             promptText.GetProperty("prompt").GetString());
+    }
+
+    /// <summary>
+    /// A random checkpoint does not think by itself, so a regex makes it write a think block, as Qwen3 does with thinking
+    /// on; the reasoning parser moves the block to message.reasoning, whole and streamed alike (greedy, so the same text).
+    /// </summary>
+    [Fact]
+    public async Task ChatCompletion_WithAThinkBlock_HasItInReasoningAndTheRestInContent_WholeAndStreamed()
+    {
+        using var http = Http();
+        JsonObject Request(bool stream) => new()
+        {
+            ["model"] = system.ModelName,
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Is 9.11 larger than 9.8?" }),
+            ["max_tokens"] = 40,
+            ["temperature"] = 0,
+            ["guided_regex"] = "<think>\\n[a-z]{2,6}( [a-z]{2,6}){0,2}\\n</think>\\n\\n[a-z]{2,8}",
+            ["stream"] = stream,
+        };
+
+        var message = (await PostAsync(http, "/v1/chat/completions", Request(stream: false))).GetProperty("choices")[0].GetProperty("message");
+        using var streamed = await http.PostAsJsonAsync("/v1/chat/completions", Request(stream: true));
+        var deltas = (await streamed.Content.ReadAsStringAsync())
+            .Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(e => e["data: ".Length..])
+            .Where(e => e != "[DONE]")
+            .Select(e => JsonDocument.Parse(e).RootElement.GetProperty("choices")[0].GetProperty("delta"))
+            .ToList();
+
+        var reasoning = message.GetProperty("reasoning").GetString()!;
+        Assert.Matches("^[a-z]{2,6}( [a-z]{2,6}){0,2}$", reasoning);
+        Assert.Equal(reasoning, message.GetProperty("reasoning_content").GetString());
+        Assert.Matches("^[a-z]{2,8}$", message.GetProperty("content").GetString());
+        Assert.Equal(reasoning, string.Concat(deltas.Select(d => d.TryGetProperty("reasoning", out var r) ? r.GetString() : "")));
+        Assert.Equal(message.GetProperty("content").GetString(), string.Concat(deltas.Select(d => d.TryGetProperty("content", out var c) ? c.GetString() : "")));
+    }
+
+    [Fact]
+    public async Task Serve_WithAnUnknownReasoningParser_FailsNamingTheFlagAndTheKnownOnes()
+    {
+        var run = await CliProgram.RunAsync(TimeSpan.FromMinutes(1), "serve", "--model", system.ModelDirectory, "--reasoning-parser", "qwen2");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--reasoning-parser must be one of qwen3, deepseek_r1, got 'qwen2'", run.Stderr);
     }
 
     private HttpClient Http() => new() { BaseAddress = new Uri($"http://127.0.0.1:{system.HttpPort}"), Timeout = RequestTimeout };

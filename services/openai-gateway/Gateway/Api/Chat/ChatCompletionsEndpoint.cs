@@ -1,5 +1,6 @@
 using Gateway.Api.Generation;
 using Gateway.Api.Json;
+using Gateway.Api.Reasoning;
 using Gateway.Api.Sampling;
 using Gateway.Api.Sse;
 using Gateway.Api.Tools;
@@ -8,7 +9,10 @@ using Gateway.Observability;
 
 namespace Gateway.Api.Chat;
 
-/// <summary><c>POST /v1/chat/completions</c>: chat, whole or streamed, with Hermes-style tool calls parsed out.</summary>
+/// <summary>
+/// <c>POST /v1/chat/completions</c>: chat, whole or streamed, with a reasoning parser's <c>&lt;think&gt;</c> block split
+/// off the front (when one is set) and Hermes-style tool calls parsed out of what follows it.
+/// </summary>
 public static class ChatCompletionsEndpoint
 {
     private const string ObjectName = "chat.completion";
@@ -20,7 +24,8 @@ public static class ChatCompletionsEndpoint
         IGenerationService generation,
         ServedModel servedModel,
         TokenTextCache tokenTexts,
-        GatewayMetrics metrics)
+        GatewayMetrics metrics,
+        ReasoningOutput reasoningOutput)
     {
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
@@ -28,13 +33,14 @@ public static class ChatCompletionsEndpoint
         await using var started = await StartedGeneration.StartAsync(
             generation, servedModel, metrics, "chatcmpl", request.Model, request.Prompt, request.Sampling, request.Priority, cancellationToken);
         ITokenTexts texts = request.TokensAsIds ? TokenIdTexts.Instance : tokenTexts;
+        var reasoning = reasoningOutput.For(request);
         if (request.Stream.Stream)
         {
-            await StreamAsync(http, started, request, texts);
+            await StreamAsync(http, started, request, reasoning, texts);
         }
         else
         {
-            await RespondAsync(http, started, request, texts);
+            await RespondAsync(http, started, request, reasoning, texts);
         }
     }
 
@@ -42,6 +48,7 @@ public static class ChatCompletionsEndpoint
         HttpContext http,
         StartedGeneration started,
         ChatRequest request,
+        ReasoningMode? reasoningMode,
         ITokenTexts tokenTexts)
     {
         var cancellationToken = http.RequestAborted;
@@ -49,13 +56,14 @@ public static class ChatCompletionsEndpoint
         var choices = new List<ChatChoice>(answers.Count);
         foreach (var (answer, index) in answers.Select((a, i) => (a, i)))
         {
-            var parsed = request.ToolCalls?.Parse(answer.Text) ?? new ToolCallParseResult(answer.Text, []);
+            var (reasoning, text) = reasoningMode?.Split(answer.Text) ?? (null, answer.Text);
+            var parsed = text is not null && request.ToolCalls is { } extraction ? extraction.Parse(text) : new ToolCallParseResult(text, []);
             var toolCalls = parsed.Calls.Count > 0 ? parsed.Calls.Select(ToDto).ToArray() : null;
             var finishReason = answer.Finish!.Value.ToOpenAi();
-            var content = toolCalls is null ? answer.Text : parsed.Content;
+            var content = toolCalls is null ? text : parsed.Content;
             choices.Add(new ChatChoice(
                 index,
-                new ChatMessageDto(AssistantRole, request.Echo is { } echo ? echo + content : content, toolCalls),
+                new ChatMessageDto(AssistantRole, request.Echo is { } echo ? echo + content : content, toolCalls, reasoning, reasoning),
                 await BuildLogprobsAsync(request, answer.Tokens, tokenTexts, cancellationToken),
                 request.ToolCalls?.FinishReason(toolCalls is not null, finishReason) ?? finishReason,
                 answer.StopReason));
@@ -71,13 +79,14 @@ public static class ChatCompletionsEndpoint
     }
 
     /// <summary>
-    /// Streams each choice as OpenAI does: a role delta first, then its content (and logprobs), and when that choice
-    /// finishes, any held-back text and its tool calls, then a delta with its finish reason. Choices interleave.
+    /// Streams each choice as OpenAI does: a role delta first, then its reasoning and content (and logprobs), and when
+    /// that choice finishes, any held-back text and its tool calls, then a delta with its finish reason. Choices interleave.
     /// </summary>
     private static async Task StreamAsync(
         HttpContext http,
         StartedGeneration started,
         ChatRequest request,
+        ReasoningMode? reasoningMode,
         ITokenTexts tokenTexts)
     {
         var cancellationToken = http.RequestAborted;
@@ -94,6 +103,7 @@ public static class ChatCompletionsEndpoint
             }
         }
 
+        var splitters = Enumerable.Range(0, started.N).Select(_ => reasoningMode?.NewStream()).ToArray();
         var filters = Enumerable.Range(0, started.N).Select(_ => request.ToolCalls?.NewStream()).ToArray();
         var answer = new GenerationChoices(started.N);
         await foreach (var update in started.Stream.ReadAllAsync())
@@ -101,13 +111,16 @@ public static class ChatCompletionsEndpoint
             var choice = answer.Add(update);
             var index = update.Index;
             sse.Usage?.Add(index, update);
-            var step = filters[index]?.Push(update.TextDelta) ?? new ToolStreamStep(update.TextDelta, []);
+            var split = splitters[index]?.Push(update.TextDelta) ?? new ReasoningStep("", update.TextDelta);
+            var step = filters[index]?.Push(split.Content) ?? new ToolStreamStep(split.Content, []);
             var logprobs = update.NewTokens.Count > 0
                 ? await BuildLogprobsAsync(request, update.NewTokens, tokenTexts, cancellationToken)
                 : null;
-            if (step.Content.Length > 0 || logprobs is not null)
+            var thought = reasoningMode is { Include: true } && split.Reasoning.Length > 0 ? split.Reasoning : null;
+            if (step.Content.Length > 0 || thought is not null || logprobs is not null)
             {
-                await sse.WriteAsync(Chunk(started, index, new ChatDelta(Content: step.Content), logprobs, null), cancellationToken);
+                var delta = new ChatDelta(Content: step.Content.Length > 0 || thought is null ? step.Content : null, Reasoning: thought, ReasoningContent: thought);
+                await sse.WriteAsync(Chunk(started, index, delta, logprobs, null), cancellationToken);
             }
 
             if (step.Calls.Count > 0)
@@ -117,7 +130,7 @@ public static class ChatCompletionsEndpoint
 
             if (update.Finish is not null)
             {
-                await FinishChoiceAsync(sse, started, index, choice, request.ToolCalls, filters[index], cancellationToken);
+                await FinishChoiceAsync(sse, started, index, choice, request.ToolCalls, filters[index], splitters[index], reasoningMode, cancellationToken);
             }
         }
 
@@ -132,12 +145,36 @@ public static class ChatCompletionsEndpoint
         await sse.WriteDoneAsync(cancellationToken);
     }
 
-    /// <summary>The end of one streamed choice: text the tool-call filter held back, the calls it parsed, the finish reason.</summary>
+    /// <summary>
+    /// The end of one streamed choice: text the reasoning splitter and the tool-call filter held back, the calls it
+    /// parsed, the finish reason.
+    /// </summary>
     private static async Task FinishChoiceAsync(
         ChatChunkWriter sse, StartedGeneration started, int index, GenerationAccumulator choice, ToolCallExtraction? toolCalls,
-        IToolCallStream? filter, CancellationToken cancellationToken)
+        IToolCallStream? filter, ReasoningStream? splitter, ReasoningMode? reasoningMode, CancellationToken cancellationToken)
     {
         var finishReason = choice.Finish!.Value.ToOpenAi();
+        var rest = splitter?.Complete() ?? new ReasoningStep("", "");
+        if (rest.Reasoning.Length > 0 && reasoningMode is { Include: true })
+        {
+            await sse.WriteAsync(Chunk(started, index, ChatDelta.OfReasoning(rest.Reasoning), null, null), cancellationToken);
+        }
+
+        if (rest.Content.Length > 0)
+        {
+            // An answer that ended on the start of a tag ("<thi"): that text was content after all.
+            var step = filter?.Push(rest.Content) ?? new ToolStreamStep(rest.Content, []);
+            if (step.Content.Length > 0)
+            {
+                await sse.WriteAsync(Chunk(started, index, new ChatDelta(Content: step.Content), null, null), cancellationToken);
+            }
+
+            if (step.Calls.Count > 0)
+            {
+                await sse.WriteAsync(Chunk(started, index, new ChatDelta(ToolCalls: ToDeltas(step.Calls)), null, null), cancellationToken);
+            }
+        }
+
         if (filter is not null)
         {
             var (heldBack, calls, hasCalls) = filter.Complete();

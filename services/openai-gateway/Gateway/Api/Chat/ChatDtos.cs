@@ -22,11 +22,17 @@ public sealed record ChatChoice(
     string? FinishReason,
     string? StopReason);
 
-/// <summary>The assistant's answer; content is null when the answer is only tool calls.</summary>
+/// <summary>
+/// The assistant's answer; content is null when the answer is only tool calls (or only reasoning). With a reasoning
+/// parser, the thinking is in <see cref="Reasoning"/> (vLLM's current name) and <see cref="ReasoningContent"/> (its
+/// earlier one, which DeepSeek's API and llama.cpp's server use), both written only when there is some.
+/// </summary>
 public sealed record ChatMessageDto(
     string Role,
     string? Content,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ToolCallDto>? ToolCalls);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ToolCallDto>? ToolCalls,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reasoning = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReasoningContent = null);
 
 public sealed record ToolCallDto(string Id, string Type, FunctionCallDto Function);
 
@@ -50,11 +56,17 @@ public sealed record ChatChunkChoice(
     string? FinishReason,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? StopReason = null);
 
-/// <summary>What a chunk adds to the message; unset parts are left out.</summary>
+/// <summary>What a chunk adds to the message; unset parts are left out. Reasoning goes under both names, as in <see cref="ChatMessageDto"/>.</summary>
 public sealed record ChatDelta(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Role = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ToolCallDeltaDto>? ToolCalls = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ToolCallDeltaDto>? ToolCalls = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reasoning = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReasoningContent = null)
+{
+    /// <summary>A delta of reasoning text, under both names.</summary>
+    public static ChatDelta OfReasoning(string text) => new(Reasoning: text, ReasoningContent: text);
+}
 
 /// <summary>A piece of a streamed tool call: the first carries id, type and the function's name; the rest, argument text.</summary>
 public sealed record ToolCallDeltaDto(

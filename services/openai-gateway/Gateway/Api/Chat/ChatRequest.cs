@@ -19,6 +19,7 @@ namespace Gateway.Api.Chat;
 /// <param name="Echo">With echo, the final message's text when it is the assistant's (the role of the answer), which
 /// then leads each choice's content, as vLLM does; otherwise null.</param>
 /// <param name="TokensAsIds">vLLM's return_tokens_as_token_ids: logprobs name tokens "token_id:{id}".</param>
+/// <param name="IncludeReasoning">vLLM's include_reasoning: false leaves what a reasoning parser split off out of the answer.</param>
 public sealed record ChatRequest(
     string? Model,
     ChatPrompt Prompt,
@@ -28,7 +29,8 @@ public sealed record ChatRequest(
     StreamSettings Stream,
     int Priority,
     string? Echo = null,
-    bool TokensAsIds = false)
+    bool TokensAsIds = false,
+    bool IncludeReasoning = true)
 {
     /// <summary>The final message's content when its role is assistant: a string, or its text parts joined by newlines.</summary>
     private static string? FinalAssistantText(string messagesJson)
@@ -82,6 +84,7 @@ public sealed record ChatRequest(
             StreamSettings.Read(fields),
             fields.Int("priority") ?? 0,
             fields.Bool("echo") == true ? FinalAssistantText(prompt.Input.MessagesJson) : null,
-            fields.Bool("return_tokens_as_token_ids") ?? false);
+            fields.Bool("return_tokens_as_token_ids") ?? false,
+            fields.Bool("include_reasoning") ?? true);
     }
 }

@@ -95,6 +95,8 @@ public static class ApiFieldTable
         new("prompt_logprobs", E.Generation, Supported,
             "0 to 20: each prompt token's logprob and rank (the first token's entry is null) plus that many alternatives, as vLLM's prompt_logprobs on each completions choice and on the chat response; the whole prompt is computed (no prefix-cache hits); not with stream above 0"),
         new("return_tokens_as_token_ids", E.Generation, Supported, "logprobs (and prompt_logprobs' decoded_token) name each token \"token_id:{id}\" instead of its text, as vLLM"),
+        new("include_reasoning", E.Chat, Supported,
+            "with a reasoning parser (serve --reasoning-parser, Gateway:ReasoningParser), false leaves the <think> block it splits off out of the answer (default true); with none, answers hold no separate reasoning to leave out"),
         new("return_token_ids", E.Generation, Refused, $"{NotYet}; send false", NotTrue("return_token_ids")),
         new("skip_special_tokens", E.Generation, Supported, "drop special tokens from the text (default true)"),
         new("spaces_between_special_tokens", E.Generation, NoEffect,
