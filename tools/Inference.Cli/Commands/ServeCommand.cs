@@ -23,7 +23,13 @@ public static class ServeCommand
         var servedModelName = args.String("served-model-name");
         var quantization = QuantizationArgument.Read(args);
         var reasoningParser = args.String("reasoning-parser");
+        var apiKey = args.String("api-key");
+        var maxModelLength = args.Int("max-model-len", 2);
+        var maxNumSeqs = args.Int("max-num-seqs", 1);
+        var maxNumBatchedTokens = args.Int("max-num-batched-tokens", 1);
         args.EnsureAllRead();
+        if (apiKey is not null && string.IsNullOrWhiteSpace(apiKey))
+            throw new UsageException("--api-key must not be empty");
         if (servedModelName is { } name && string.IsNullOrWhiteSpace(name))
             throw new UsageException("--served-model-name must not be empty");
         if (reasoningParser is not null && !ReasoningParserNames.IsKnown(reasoningParser))
@@ -48,7 +54,7 @@ public static class ServeCommand
             throw new UsageException($"--model: {model} has no config.json (expected a Hugging Face model folder or a .gguf file)");
 
         var options = new ServeOptions(model, port, kvCacheMiB, workers, threadsPerWorker, maxConcurrentRequests,
-            WeightQuantizationNames.Name(quantization), reasoningParser);
+            WeightQuantizationNames.Name(quantization), reasoningParser, apiKey, maxModelLength, maxNumSeqs, maxNumBatchedTokens);
         var log = TextWriter.Synchronized(Console.Error);
         log.WriteLine($"[serve] {workers} npu-worker(s), {options.EffectiveThreadsPerWorker} compute thread(s) each");
         LocalCluster cluster;

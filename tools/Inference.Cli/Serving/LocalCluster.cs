@@ -19,6 +19,9 @@ public sealed class LocalCluster : IAsyncDisposable
     private static readonly TimeSpan ListenTimeout = TimeSpan.FromMinutes(2);
     private readonly CancellationTokenSource _shutdown;
 
+    /// <summary>The gateway's API key, which serve's own /v1 call must carry too; null when none is set.</summary>
+    private string? _apiKey;
+
     private LocalCluster(CancellationToken shutdown) =>
         _shutdown = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
 
@@ -77,9 +80,13 @@ public sealed class LocalCluster : IAsyncDisposable
             };
             for (var i = 0; i < workerUrls.Length; i++) scheduler[$"Scheduler__WorkerAddresses__{i}"] = workerUrls[i];
             if (options.MaxConcurrentRequests is { } max) scheduler["Scheduler__MaxConcurrentRequests"] = Invariant(max);
+            if (options.MaxModelLength is { } length) scheduler["Scheduler__MaxModelLength"] = Invariant(length);
+            if (options.MaxNumSeqs is { } seqs) scheduler["Scheduler__MaxNumSeqs"] = Invariant(seqs);
+            if (options.MaxNumBatchedTokens is { } tokens) scheduler["Scheduler__MaxNumBatchedTokens"] = Invariant(tokens);
             cluster.SchedulerUrl = await cluster.StartOnFreePortAsync(log, "scheduler", binaries.Scheduler, scheduler);
 
-            await cluster.StartGatewayAsync(log, binaries.Gateway, options.HttpPort, tokenizerUrl, options.ReasoningParser);
+            cluster._apiKey = options.ApiKey;
+            await cluster.StartGatewayAsync(log, binaries.Gateway, options.HttpPort, tokenizerUrl, options);
             return cluster;
         }
         catch
@@ -131,6 +138,7 @@ public sealed class LocalCluster : IAsyncDisposable
     public async Task<string> ModelNameAsync(CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        if (_apiKey is not null) http.DefaultRequestHeaders.Authorization = new("Bearer", _apiKey);
         var models = await http.GetFromJsonAsync<JsonElement>($"{ApiBase}/models", cancellationToken);
         return models.GetProperty("data")[0].GetProperty("id").GetString() ?? "";
     }
@@ -176,7 +184,7 @@ public sealed class LocalCluster : IAsyncDisposable
     /// chosen now. That one cannot be port 0 (the front door's routes are keyed by it), so if another socket takes it
     /// before the gateway binds, the gateway is started again on another.
     /// </summary>
-    private async Task StartGatewayAsync(TextWriter log, string executable, int httpPort, string tokenizerUrl, string? reasoningParser)
+    private async Task StartGatewayAsync(TextWriter log, string executable, int httpPort, string tokenizerUrl, ServeOptions options)
     {
         const int attempts = 3;
         for (var attempt = 1; ; attempt++)
@@ -189,7 +197,8 @@ public sealed class LocalCluster : IAsyncDisposable
                 ["Gateway__TokenizerAddress"] = tokenizerUrl,
                 ["Gateway__GrpcPort"] = Invariant(grpcPort),
             };
-            if (reasoningParser is not null) gateway["Gateway__ReasoningParser"] = reasoningParser;
+            if (options.ReasoningParser is { } parser) gateway["Gateway__ReasoningParser"] = parser;
+            if (options.ApiKey is { } key) gateway["Gateway__ApiKey"] = key;
             var supervisor = Add(log, new ServiceSpec("openai-gateway", executable, gateway));
             try
             {

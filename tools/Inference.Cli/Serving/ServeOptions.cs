@@ -7,6 +7,10 @@ namespace Inference.Cli.Serving;
 /// <param name="MaxConcurrentRequests">The scheduler's bound on queued plus running requests; null: its default.</param>
 /// <param name="Quantization">How each worker holds its matrix weights ("none" or "q8_0"); null: the worker's default.</param>
 /// <param name="ReasoningParser">The gateway's reasoning parser (qwen3, deepseek_r1); null: none.</param>
+/// <param name="ApiKey">The key /v1 requests must carry as a bearer token (the gateway's ApiKey); null: none.</param>
+/// <param name="MaxModelLength">The scheduler's longest prompt plus output; null: the worker's limit.</param>
+/// <param name="MaxNumSeqs">The scheduler's most sequences in one step; null: its default.</param>
+/// <param name="MaxNumBatchedTokens">The scheduler's token budget of one step; null: its default.</param>
 public sealed record ServeOptions(
     string ModelDirectory,
     int HttpPort,
@@ -15,7 +19,11 @@ public sealed record ServeOptions(
     int? ThreadsPerWorker = null,
     int? MaxConcurrentRequests = null,
     string? Quantization = null,
-    string? ReasoningParser = null)
+    string? ReasoningParser = null,
+    string? ApiKey = null,
+    int? MaxModelLength = null,
+    int? MaxNumSeqs = null,
+    int? MaxNumBatchedTokens = null)
 {
     /// <summary>The machine's processors split evenly between the workers, at least one each.</summary>
     public static int DefaultThreadsPerWorker(int processorCount, int workers) => Math.Max(1, processorCount / workers);

@@ -110,7 +110,7 @@ public sealed class Supervisor : IAsyncDisposable
                     ended = $"(pid {process.Id}) exited with code {Describe(process.ExitCode)}";
                     lock (_gate)
                     {
-                        if (!_restartsEnabled && !_noMoreRestarts.IsCancellationRequested)
+                        if (!_restartsEnabled && !NoMoreRestarts)
                         {
                             _startupExitCode = process.ExitCode;
                             return;
@@ -119,7 +119,7 @@ public sealed class Supervisor : IAsyncDisposable
                     await process.DisposeAsync();
                     process = null;
                 }
-                if (_noMoreRestarts.IsCancellationRequested) return;
+                if (NoMoreRestarts) return;
 
                 var (attempt, delay) = _backoff.Next(Stopwatch.GetElapsedTime(startedAt));
                 _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -140,7 +140,7 @@ public sealed class Supervisor : IAsyncDisposable
                 }
             }
         }
-        catch (OperationCanceledException) when (_noMoreRestarts.IsCancellationRequested)
+        catch (OperationCanceledException) when (NoMoreRestarts)
         {
         }
         finally
@@ -148,6 +148,13 @@ public sealed class Supervisor : IAsyncDisposable
             if (process is not null) await process.DisposeAsync();
         }
     }
+
+    /// <summary>
+    /// Stopping began. Read from both sources: <see cref="DisposeAsync"/>'s CancelAsync sets <c>_stop</c> at once but
+    /// runs its callbacks, the linked <c>_noMoreRestarts</c> among them, on the thread pool, so a wait cancelled by
+    /// <c>_stop</c> could resume before <c>_noMoreRestarts</c> said so (its cancellation then escaped the loop).
+    /// </summary>
+    private bool NoMoreRestarts => _stop.IsCancellationRequested || _noMoreRestarts.IsCancellationRequested;
 
     /// <summary>The code, and the signal where it reads as the shell's 128 + N for a process a signal ended.</summary>
     private static string Describe(int exitCode) =>
