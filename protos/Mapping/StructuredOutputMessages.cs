@@ -6,7 +6,23 @@ namespace Inference.Contracts.Mapping;
 /// <summary><c>inference.common.v1.StructuredOutput</c> to the domain record and back (Generate API and worker protocol alike).</summary>
 public static class StructuredOutputMessages
 {
-    public static Proto.StructuredOutput? ToProto(StructuredOutput? output) => output switch
+    public static Proto.StructuredOutput? ToProto(StructuredOutput? output)
+    {
+        var message = Kind(output);
+        if (message is not null)
+        {
+            message.AfterReasoning = output!.AfterReasoning;
+        }
+
+        return message;
+    }
+
+    /// <summary>Null when the message is absent or its oneof is unset.</summary>
+    public static StructuredOutput? ToDomain(Proto.StructuredOutput? message) => Kind(message) is { } output
+        ? output with { AfterReasoning = message!.AfterReasoning }
+        : null;
+
+    private static Proto.StructuredOutput? Kind(StructuredOutput? output) => output switch
     {
         null => null,
         StructuredOutput.JsonSchema s => new Proto.StructuredOutput
@@ -19,8 +35,7 @@ public static class StructuredOutputMessages
         _ => throw new ArgumentOutOfRangeException(nameof(output), output, "unknown structured output kind"),
     };
 
-    /// <summary>Null when the message is absent or its oneof is unset.</summary>
-    public static StructuredOutput? ToDomain(Proto.StructuredOutput? message) => message?.KindCase switch
+    private static StructuredOutput? Kind(Proto.StructuredOutput? message) => message?.KindCase switch
     {
         Proto.StructuredOutput.KindOneofCase.JsonSchema => new StructuredOutput.JsonSchema(message.JsonSchema.Schema, message.JsonSchema.Strict),
         Proto.StructuredOutput.KindOneofCase.JsonObject => new StructuredOutput.JsonObject(),

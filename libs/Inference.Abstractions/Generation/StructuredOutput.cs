@@ -10,6 +10,14 @@ public abstract record StructuredOutput
     {
     }
 
+    /// <summary>
+    /// The grammar starts after the model's reasoning, as vLLM's structured output does under a reasoning parser: it
+    /// applies from the token after <c>&lt;/think&gt;</c> (from the first token when the prompt already closed the
+    /// block, as Qwen3's template does with thinking off). A vocabulary without a <c>&lt;/think&gt;</c> token has no
+    /// reasoning to wait for, so there the grammar applies from the first token.
+    /// </summary>
+    public bool AfterReasoning { get; init; }
+
     /// <summary>A JSON Schema (OpenAI <c>response_format: json_schema</c>, vLLM <c>guided_json</c>). With
     /// <paramref name="Strict"/> a missing <c>additionalProperties</c> means false.</summary>
     public sealed record JsonSchema(string Schema, bool Strict = true) : StructuredOutput;

@@ -46,7 +46,7 @@ internal sealed unsafe class LogitRowsWork(ComputeThreadPool pool, int vocabSize
                 pool.Run(this, rows.Count);
                 for (int row = 0; row < rows.Count; row++)
                 {
-                    if (rows[row].Sample && rows[row].State.Sampling.Grammar is not null)
+                    if (rows[row].Sample && rows[row].State.Sampling.ActiveGrammar is not null)
                     {
                         _sampled[row] = _samplers[0].Sample(Row(row), rows[row].State.Sampling);
                     }
@@ -69,7 +69,7 @@ internal sealed unsafe class LogitRowsWork(ComputeThreadPool pool, int vocabSize
             _promptEntries[chunkIndex] = PromptLogprobCalculator.Compute(
                 Row(chunkIndex), state.Tokens[position + 1], state.Sampling.Parameters.PromptLogprobs ?? 0);
         }
-        else if (state.Sampling.Grammar is null)
+        else if (state.Sampling.ActiveGrammar is null)
         {
             _sampled[chunkIndex] = _samplers[workerIndex].Sample(Row(chunkIndex), state.Sampling);
         }

@@ -186,7 +186,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     /// </summary>
     private Task? PrepareGrammarMasks()
     {
-        var constrained = _runs.Where(r => r.End == r.State.Tokens.Count && r.State.Sampling.Grammar is not null)
+        var constrained = _runs.Where(r => r.End == r.State.Tokens.Count && r.State.Sampling.ActiveGrammar is not null)
             .Select(r => r.State.Sampling).ToArray();
         if (constrained.Length == 0)
         {
@@ -198,7 +198,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         {
             foreach (var sampling in constrained)
             {
-                sampling.GrammarMask.Prepare(sampling.Grammar!, vocabSize);
+                sampling.GrammarMask.Prepare(sampling.ActiveGrammar!, vocabSize);
             }
         });
     }
@@ -211,8 +211,8 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         {
             var tokens = r.TokenIds.ToList();
             // A resumed request's output tokens (after num_prompt_tokens) replay into its fresh matcher here.
-            var sampling = new SequenceSamplingState(r.Sampling, tokens.Take(r.NumPromptTokens), tokens.Skip(r.NumPromptTokens),
-                matchers?.GetValueOrDefault(r.RequestId));
+            var sampling = new SequenceSamplingState(r.Sampling, tokens.GetRange(0, r.NumPromptTokens), tokens.Skip(r.NumPromptTokens),
+                matchers?.GetValueOrDefault(r.RequestId), r.Sampling.StructuredOutput is { AfterReasoning: true } ? _grammars.ReasoningTokens : null);
             var state = new RequestState(r.RequestId, tokens, r.NumPromptTokens, r.BlockIds.ToList(), r.NumComputedTokens, sampling);
             _requests.Add(r.RequestId, state);
             Schedule(state, r.NumScheduledTokens);

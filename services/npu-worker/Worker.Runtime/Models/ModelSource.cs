@@ -34,7 +34,7 @@ internal sealed record ModelSource(
             var (config, permutedQueryKey) = GgufConfigReader.Read(file);
             return new ModelSource(config, () => GgufCheckpoint.Open(file, permutedQueryKey),
                 Path.GetFileNameWithoutExtension(path), SamplingDefaults.None,
-                new StructuredOutputGrammars(() => GgufVocabulary.Read(path, config.VocabSize, config.EosTokenIds)));
+                new StructuredOutputGrammars(() => GgufVocabulary.Read(path, config.VocabSize, config.EosTokenIds), () => GgufVocabulary.ReadReasoningTokens(path)));
         }
 
         var folderConfig = ModelRegistry.LoadConfig(path);

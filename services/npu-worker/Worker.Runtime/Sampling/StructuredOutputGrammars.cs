@@ -7,21 +7,24 @@ namespace Worker.Runtime.Sampling;
 /// <summary>
 /// One runner's structured-output grammars: the model's vocabulary (read from the model folder's tokenizer.json, or a
 /// GGUF file's token list, on first use, with the model's vocab_size and EOS ids) and one compiler, whose cache shares a compiled grammar
-/// among the requests with an equal spec.
+/// among the requests with an equal spec; and the reasoning tags a grammar that starts after the reasoning waits for.
 /// </summary>
 public sealed class StructuredOutputGrammars
 {
     private readonly Lazy<GrammarCompiler> _compiler;
+    private readonly Lazy<ReasoningTokens?> _reasoningTokens;
 
-    /// <summary>Grammars over a vocabulary built on first use (a GGUF file's token list).</summary>
-    public StructuredOutputGrammars(Func<TokenVocabulary> vocabulary)
+    /// <summary>Grammars over a vocabulary built on first use (a GGUF file's token list), with its reasoning tags.</summary>
+    public StructuredOutputGrammars(Func<TokenVocabulary> vocabulary, Func<ReasoningTokens?> reasoningTokens)
     {
         ArgumentNullException.ThrowIfNull(vocabulary);
         _compiler = new Lazy<GrammarCompiler>(() => new GrammarCompiler(vocabulary()));
+        _reasoningTokens = new Lazy<ReasoningTokens?>(reasoningTokens);
     }
 
     public StructuredOutputGrammars(string tokenizerJsonPath, int modelVocabSize, IReadOnlyList<int> eosTokenIds)
     {
+        _reasoningTokens = new Lazy<ReasoningTokens?>(() => ReasoningTokens.FromTokenizerJson(tokenizerJsonPath));
         _compiler = new Lazy<GrammarCompiler>(() =>
         {
             if (!File.Exists(tokenizerJsonPath))
@@ -32,6 +35,9 @@ public sealed class StructuredOutputGrammars
             return new GrammarCompiler(TokenVocabulary.FromTokenizerJson(tokenizerJsonPath, modelVocabSize, eosTokenIds));
         });
     }
+
+    /// <summary>The vocabulary's <c>&lt;think&gt;</c> and <c>&lt;/think&gt;</c> tokens; null when it has none.</summary>
+    public ReasoningTokens? ReasoningTokens => _reasoningTokens.Value;
 
     /// <summary>A fresh matcher of the spec (compiled once per distinct spec).</summary>
     /// <exception cref="ArgumentException">The spec cannot be served (the scheduler refuses those before they run),

@@ -30,7 +30,7 @@ public sealed class TokenSampler(int vocabSize)
     {
         var p = state.Parameters;
         int token;
-        if (p.Temperature < GreedyTemperature && state.Grammar is null && !LogitsProcessors.Edits(p))
+        if (p.Temperature < GreedyTemperature && state.ActiveGrammar is null && !LogitsProcessors.Edits(p))
         {
             // Greedy on logits nothing edits: the argmax of the raw row, without copying its 150 K floats first.
             token = ArgMax(rawLogits);
@@ -40,7 +40,7 @@ public sealed class TokenSampler(int vocabSize)
             var logits = _logits.AsSpan(0, rawLogits.Length);
             rawLogits.CopyTo(logits);
             LogitsProcessors.Apply(logits, p, state);
-            if (state.Grammar is { } grammar)
+            if (state.ActiveGrammar is { } grammar)
             {
                 state.GrammarMask.Apply(logits, grammar);
             }

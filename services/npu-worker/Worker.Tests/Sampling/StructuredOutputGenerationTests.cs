@@ -88,27 +88,6 @@ public sealed class StructuredOutputGenerationTests(TinyModelFixture tiny)
         return Encoding.UTF8.GetString([.. bytes]);
     }
 
-    /// <summary>Prefills every known token in one step, then decodes until end-of-sequence; frees the request.</summary>
-    private async Task<List<int>> Generate(string id, IReadOnlyList<int> tokens, int numPromptTokens, SamplingParams sampling)
-    {
-        var runner = tiny.Runner;
-        int blocks = (tokens.Count + MaxNewTokens + runner.Info.BlockSize - 1) / runner.Info.BlockSize;
-        var request = new NewRequestData(id, tokens, numPromptTokens, sampling, Enumerable.Range(0, blocks).ToArray(), 0, tokens.Count);
-        var output = new List<int> { Assert.Single((await Steps.Run(runner, Steps.Plan(0, [request]))).Sampled).TokenId };
-        try
-        {
-            while (!runner.Info.EosTokenIds.Contains(output[^1]))
-            {
-                Assert.True(output.Count < MaxNewTokens, $"no end-of-sequence after {MaxNewTokens} tokens");
-                var step = Steps.Plan(output.Count, cached: [new CachedRequestData(id, [], tokens.Count + output.Count - 1, 1)]);
-                output.Add(Assert.Single((await Steps.Run(runner, step)).Sampled).TokenId);
-            }
-        }
-        finally
-        {
-            await Steps.Run(runner, Steps.Plan(-1, finished: [id]));
-        }
-
-        return output;
-    }
+    private Task<List<int>> Generate(string id, IReadOnlyList<int> tokens, int numPromptTokens, SamplingParams sampling) =>
+        Steps.GenerateUntilEos(tiny.Runner, id, tokens, numPromptTokens, sampling, MaxNewTokens);
 }

@@ -20,6 +20,33 @@ internal static class Steps
     public static StepPlan Plan(long step, IReadOnlyList<NewRequestData>? added = null, IReadOnlyList<CachedRequestData>? cached = null, IReadOnlyList<string>? finished = null) =>
         new(step, added ?? [], cached ?? [], finished ?? []);
 
+    /// <summary>
+    /// Prefills every known token in one step (a resumed request's output included: its first
+    /// <paramref name="numPromptTokens"/> are the prompt), then decodes until end-of-sequence; frees the request.
+    /// </summary>
+    public static async Task<List<int>> GenerateUntilEos(ModelRunner runner, string id, IReadOnlyList<int> tokens, int numPromptTokens,
+        SamplingParams sampling, int maxNewTokens)
+    {
+        int blocks = (tokens.Count + maxNewTokens + runner.Info.BlockSize - 1) / runner.Info.BlockSize;
+        var request = new NewRequestData(id, tokens, numPromptTokens, sampling, Enumerable.Range(0, blocks).ToArray(), 0, tokens.Count);
+        var output = new List<int> { Assert.Single((await Run(runner, Plan(0, [request]))).Sampled).TokenId };
+        try
+        {
+            while (!runner.Info.EosTokenIds.Contains(output[^1]))
+            {
+                Assert.True(output.Count < maxNewTokens, $"no end-of-sequence after {maxNewTokens} tokens");
+                var step = Plan(output.Count, cached: [new CachedRequestData(id, [], tokens.Count + output.Count - 1, 1)]);
+                output.Add(Assert.Single((await Run(runner, step)).Sampled).TokenId);
+            }
+        }
+        finally
+        {
+            await Run(runner, Plan(-1, finished: [id]));
+        }
+
+        return output;
+    }
+
     /// <summary>Prefills the prompt in one step, then decodes until count tokens were sampled; frees the request.</summary>
     public static async Task<List<SampledToken>> Generate(ModelRunner runner, IReadOnlyList<int> prompt, int count, SamplingParams? sampling = null, int firstBlock = 0)
     {

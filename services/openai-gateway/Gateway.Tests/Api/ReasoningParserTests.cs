@@ -138,6 +138,20 @@ public sealed class ReasoningParserTests(Qwen3ReasoningGatewayHost host) : IClas
     }
 
     [Fact]
+    public async Task AConstrainedRequest_AsksForTheGrammarAfterTheReasoning()
+    {
+        Reply("constrained", "<think>", "\n", "Plan.", "\n", "</think>", "\n\n", "yes");
+
+        var message = (await Chat("constrained", ""","guided_choice":["yes","no"]""")).Json.GetProperty("choices")[0].GetProperty("message");
+
+        var sent = Assert.Single(host.Scheduler.Requests, r => r.Chat?.MessagesJson.Contains("\"constrained\"", StringComparison.Ordinal) == true);
+        Assert.True(sent.Sampling.StructuredOutput.AfterReasoning);
+        Assert.Equal(["yes", "no"], sent.Sampling.StructuredOutput.Choice.Values);
+        Assert.Equal("Plan.", message.GetProperty("reasoning").GetString());
+        Assert.Equal("yes", message.GetProperty("content").GetString());
+    }
+
+    [Fact]
     public async Task Completions_AreNotParsed()
     {
         host.Scheduler.Script = _ => new FakeReply(Thinking, FinishReason.Stop);
@@ -177,15 +191,17 @@ public sealed class DeepSeekR1ReasoningParserTests(DeepSeekR1ReasoningGatewayHos
     }
 
     [Fact]
-    public async Task AConstrainedAnswer_IsContent_ForTheGrammarLeftNoRoomToThink()
+    public async Task AConstrainedRequest_ThinksFirst_ItsGrammarStartingAfterTheReasoning()
     {
-        host.Scheduler.Script = _ => new FakeReply(["{\"a\"", ": 1}"], FinishReason.Stop);
+        host.Scheduler.Script = _ => new FakeReply(["A", " json", " then", ".\n", "</think>", "\n\n", "{\"a\"", ": 1}"], FinishReason.Stop);
 
         var message = (await host.Http.PostJsonAsync("/v1/chat/completions",
-            """{"messages":[{"role":"user","content":"json"}],"response_format":{"type":"json_object"}}"""))
+            """{"messages":[{"role":"user","content":"json please"}],"response_format":{"type":"json_object"}}"""))
             .Json.GetProperty("choices")[0].GetProperty("message");
 
+        var sent = Assert.Single(host.Scheduler.Requests, r => r.Chat?.MessagesJson.Contains("json please", StringComparison.Ordinal) == true);
+        Assert.True(sent.Sampling.StructuredOutput.AfterReasoning);
+        Assert.Equal("A json then.", message.GetProperty("reasoning").GetString());
         Assert.Equal("{\"a\": 1}", message.GetProperty("content").GetString());
-        Assert.False(message.TryGetProperty("reasoning", out _));
     }
 }

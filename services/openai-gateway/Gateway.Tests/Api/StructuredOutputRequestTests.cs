@@ -19,6 +19,7 @@ public sealed class StructuredOutputRequestTests(GatewayHost host) : IClassFixtu
         Assert.Equal(CommonV1.StructuredOutput.KindOneofCase.JsonSchema, sent.KindCase);
         Assert.True(sent.JsonSchema.Strict);
         Assert.Equal(JsonSerializer.Serialize(JsonDocument.Parse(Schema)), JsonSerializer.Serialize(JsonDocument.Parse(sent.JsonSchema.Schema)));
+        Assert.False(sent.AfterReasoning); // no reasoning parser: the grammar holds the first token
     }
 
     [Fact]

@@ -71,10 +71,12 @@ public sealed class GenerationMessagesTests
         new StructuredOutput.JsonObject(),
         new StructuredOutput.Regex("[a-z]+"),
         new StructuredOutput.Choice(["yes", "no"]),
+        new StructuredOutput.JsonObject { AfterReasoning = true },
+        new StructuredOutput.Choice(["yes", "no"]) { AfterReasoning = true },
     };
 
     private static string Describe(StructuredOutput? output) =>
-        output is StructuredOutput.Choice c ? $"choice:{string.Join('|', c.Choices)}" : output?.ToString() ?? "null";
+        output is StructuredOutput.Choice c ? $"choice:{string.Join('|', c.Choices)}, after reasoning: {c.AfterReasoning}" : output?.ToString() ?? "null";
 
     [Fact]
     public void ToDomain_NoPrompt_IsRefusedNamingPrompt()

@@ -1,4 +1,5 @@
 using Inference.Abstractions.Execution;
+using Inference.Abstractions.Generation;
 using Inference.Contracts.Mapping;
 
 namespace Scheduler.Tests.Service;
@@ -32,5 +33,17 @@ public sealed class WorkerMessagesTests
         var received = CommonMessages.ToDomain(CommonMessages.ToProto(sent), null);
 
         Assert.Equal(promptLogprobs, received.PromptLogprobs);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SamplingToProtoThenToDomain_KeepsWhetherTheGrammarStartsAfterTheReasoning(bool afterReasoning)
+    {
+        var sent = new SamplingParams(StructuredOutput: new StructuredOutput.Regex("[a-z]+") { AfterReasoning = afterReasoning });
+
+        var received = CommonMessages.ToDomain(CommonMessages.ToProto(sent), null);
+
+        Assert.Equal(sent.StructuredOutput, received.StructuredOutput);
     }
 }

@@ -1,5 +1,6 @@
 using Inference.Gguf;
 using Inference.Grammar.Vocabulary;
+using Worker.Runtime.Sampling;
 
 namespace Worker.Runtime.Models.Gguf;
 
@@ -26,5 +27,14 @@ public static class GgufVocabulary
         {
             throw new ArgumentException($"structured_output needs the GGUF file's token list: {e.Message}", e);
         }
+    }
+
+    /// <summary>The file's <c>&lt;think&gt;</c> and <c>&lt;/think&gt;</c> tokens, whatever their type; null without them or a token list.</summary>
+    public static ReasoningTokens? ReadReasoningTokens(string path)
+    {
+        var metadata = GgufFile.Open(path).Metadata;
+        return metadata.Contains(GgufKeys.Tokens)
+            ? ReasoningTokens.Find(metadata.GetArray<string>(GgufKeys.Tokens).Select((text, id) => (id, text)))
+            : null;
     }
 }

@@ -29,7 +29,7 @@ public static class ChatCompletionsEndpoint
     {
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
-        var request = ChatRequest.Read(fields);
+        var request = reasoningOutput.Prepare(ChatRequest.Read(fields));
         await using var started = await StartedGeneration.StartAsync(
             generation, servedModel, metrics, "chatcmpl", request.Model, request.Prompt, request.Sampling, request.Priority, cancellationToken);
         ITokenTexts texts = request.TokensAsIds ? TokenIdTexts.Instance : tokenTexts;

@@ -24,13 +24,17 @@ public sealed class ReasoningOutput(IOptions<GatewayOptions> options)
 {
     private readonly string? _parser = options.Value.ReasoningParser is { Length: > 0 } name ? name : null;
 
-    /// <summary>
-    /// This request's split, or null with no parser set. A request whose output is constrained (response_format, guided
-    /// decoding, a forced tool choice) is held to its grammar from the first token, so there is no room to think first
-    /// (vLLM starts the grammar after the reasoning; this engine does not): its answer is reasoning only where the
-    /// grammar itself let it open with <c>&lt;think&gt;</c>, whichever the parser.
-    /// </summary>
+    /// <summary>This request's split, or null with no parser set.</summary>
     public ReasoningMode? For(ChatRequest request) => _parser is null
         ? null
-        : new ReasoningMode(_parser == ReasoningParserNames.DeepSeekR1 && request.Sampling.StructuredOutput is null, request.IncludeReasoning);
+        : new ReasoningMode(_parser == ReasoningParserNames.DeepSeekR1, request.IncludeReasoning);
+
+    /// <summary>
+    /// The request as the engine should run it: with a parser set, a structured output (response_format, guided
+    /// decoding, a forced tool choice) starts after the reasoning, as vLLM's does under a reasoning parser, so the model
+    /// thinks first and the grammar holds what follows <c>&lt;/think&gt;</c>, the content.
+    /// </summary>
+    public ChatRequest Prepare(ChatRequest request) => _parser is not null && request.Sampling.StructuredOutput is { } output
+        ? request with { Sampling = request.Sampling with { StructuredOutput = output with { AfterReasoning = true } } }
+        : request;
 }
