@@ -85,6 +85,20 @@ public sealed class StructuredOutputAfterReasoningTests(TinyQwen3Fixture qwen3) 
         Assert.Matches($"^{Pattern}$", Text(output));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task AResumedRequest_ReplaysTheCloseTagAndTheGrammarsTokens_AndContinuesAsIfUninterrupted(int resumeAt)
+    {
+        var sampling = Sampling(afterReasoning: true) with { LogitBias = new Dictionary<int, float> { [qwen3.Tags.Close] = 100f } };
+        var uninterrupted = await Generate("whole", Prompt, sampling);
+
+        // As after preemption: the prompt and the output so far come back as one new request.
+        var continued = await Steps.GenerateUntilEos(qwen3.Runner, "resumed", [.. Prompt, .. uninterrupted[..resumeAt]], Prompt.Length, sampling, MaxNewTokens);
+
+        Assert.Equal(uninterrupted[resumeAt..], continued);
+    }
+
     [Fact]
     public void ThePromptsLaterTag_DecidesWhetherTheBlockIsClosed()
     {
