@@ -44,7 +44,7 @@ public static class Usage
         serve [--model DIR|ORG/NAME[@REV]] [--served-model-name NAME] [--port N] [--kv-cache-mib N] [--workers N]
               [--threads-per-worker N] [--max-concurrent-requests N] [--quantization none|q8_0]
               [--reasoning-parser qwen3|deepseek_r1] [--api-key KEY] [--max-model-len N] [--max-num-seqs N]
-              [--max-num-batched-tokens N]
+              [--max-num-batched-tokens N] [--no-enable-prefix-caching]
             Starts the tokenizer, --workers npu-workers (default 1, each on its own loopback port), the scheduler
             and the openai-gateway as local processes and serves the OpenAI API on http://127.0.0.1:PORT
             (default 8000; 0 takes any free port) until interrupted. With no --model it generates and serves
@@ -57,7 +57,8 @@ public static class Usage
             --api-key makes every /v1 request carry "Authorization: Bearer KEY" (401 otherwise), as vLLM's.
             --max-model-len (longest prompt plus output; default the model's, capped by the KV cache),
             --max-num-seqs (default 64) and --max-num-batched-tokens (default 2048) are the scheduler's
-            limits, as vLLM's flags of those names.
+            limits, as vLLM's flags of those names; --no-enable-prefix-caching turns its prefix cache off
+            (--enable-prefix-caching, the default, keeps it).
             --kv-cache-mib is each worker's KV cache; --threads-per-worker defaults to the processors split
             evenly between the workers (at least 1 each); --max-concurrent-requests bounds the scheduler's
             queued plus running requests. Prints "worker I: pid P, URL" on stdout for each worker once it listens

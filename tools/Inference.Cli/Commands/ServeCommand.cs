@@ -27,7 +27,10 @@ public static class ServeCommand
         var maxModelLength = args.Int("max-model-len", 2);
         var maxNumSeqs = args.Int("max-num-seqs", 1);
         var maxNumBatchedTokens = args.Int("max-num-batched-tokens", 1);
+        bool enablePrefixCaching = args.Flag("enable-prefix-caching"), noPrefixCaching = args.Flag("no-enable-prefix-caching");
         args.EnsureAllRead();
+        if (enablePrefixCaching && noPrefixCaching)
+            throw new UsageException("--enable-prefix-caching and --no-enable-prefix-caching contradict each other");
         if (apiKey is not null && string.IsNullOrWhiteSpace(apiKey))
             throw new UsageException("--api-key must not be empty");
         if (servedModelName is { } name && string.IsNullOrWhiteSpace(name))
@@ -54,7 +57,8 @@ public static class ServeCommand
             throw new UsageException($"--model: {model} has no config.json (expected a Hugging Face model folder or a .gguf file)");
 
         var options = new ServeOptions(model, port, kvCacheMiB, workers, threadsPerWorker, maxConcurrentRequests,
-            WeightQuantizationNames.Name(quantization), reasoningParser, apiKey, maxModelLength, maxNumSeqs, maxNumBatchedTokens);
+            WeightQuantizationNames.Name(quantization), reasoningParser, apiKey, maxModelLength, maxNumSeqs, maxNumBatchedTokens,
+            noPrefixCaching ? false : enablePrefixCaching ? true : null);
         var log = TextWriter.Synchronized(Console.Error);
         log.WriteLine($"[serve] {workers} npu-worker(s), {options.EffectiveThreadsPerWorker} compute thread(s) each");
         LocalCluster cluster;

@@ -83,6 +83,7 @@ public sealed class LocalCluster : IAsyncDisposable
             if (options.MaxModelLength is { } length) scheduler["Scheduler__MaxModelLength"] = Invariant(length);
             if (options.MaxNumSeqs is { } seqs) scheduler["Scheduler__MaxNumSeqs"] = Invariant(seqs);
             if (options.MaxNumBatchedTokens is { } tokens) scheduler["Scheduler__MaxNumBatchedTokens"] = Invariant(tokens);
+            if (options.EnablePrefixCaching is { } caching) scheduler["Scheduler__EnablePrefixCaching"] = caching ? "true" : "false";
             cluster.SchedulerUrl = await cluster.StartOnFreePortAsync(log, "scheduler", binaries.Scheduler, scheduler);
 
             cluster._apiKey = options.ApiKey;

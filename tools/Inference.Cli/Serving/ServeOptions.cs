@@ -11,6 +11,7 @@ namespace Inference.Cli.Serving;
 /// <param name="MaxModelLength">The scheduler's longest prompt plus output; null: the worker's limit.</param>
 /// <param name="MaxNumSeqs">The scheduler's most sequences in one step; null: its default.</param>
 /// <param name="MaxNumBatchedTokens">The scheduler's token budget of one step; null: its default.</param>
+/// <param name="EnablePrefixCaching">Whether the scheduler reuses cached prompt prefixes; null: its default (on).</param>
 public sealed record ServeOptions(
     string ModelDirectory,
     int HttpPort,
@@ -23,7 +24,8 @@ public sealed record ServeOptions(
     string? ApiKey = null,
     int? MaxModelLength = null,
     int? MaxNumSeqs = null,
-    int? MaxNumBatchedTokens = null)
+    int? MaxNumBatchedTokens = null,
+    bool? EnablePrefixCaching = null)
 {
     /// <summary>The machine's processors split evenly between the workers, at least one each.</summary>
     public static int DefaultThreadsPerWorker(int processorCount, int workers) => Math.Max(1, processorCount / workers);
