@@ -32,7 +32,7 @@ public sealed class QwenTokenizer
         _addedTokenMatcher = new AddedTokenMatcher(model.AddedTokens);
         VocabSize = Math.Max(model.Vocabulary.Values.DefaultIfEmpty(-1).Max(), model.AddedTokens.Select(t => t.Id).DefaultIfEmpty(-1).Max()) + 1;
         (_tokenBytes, _isSpecial) = BuildIdTables(model, VocabSize);
-        ChatTemplate = config.ChatTemplate;
+        ChatTemplate = options.ChatTemplate ?? config.ChatTemplate;
         BosToken = config.BosToken;
         EosToken = config.EosToken;
         BosTokenId = config.BosToken is null ? -1 : TokenToId(config.BosToken) ?? -1;

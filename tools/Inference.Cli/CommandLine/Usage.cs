@@ -21,7 +21,8 @@ public static class Usage
             Llama 3.1 does (low/high_freq_factor 1/4, max_position_embeddings = context x F).
 
         generate --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--max-tokens N] [--temperature T]
-                 [--top-p P] [--top-k K] [--seed N] [--ignore-eos] [--chat] [--chat-template-kwargs JSON]
+                 [--top-p P] [--top-k K] [--seed N] [--ignore-eos] [--chat] [--chat-template FILE|TEMPLATE]
+                 [--chat-template-kwargs JSON]
                  [--logprobs N] [--prompt-logits N] [--kv-cache-mib N] [--threads N] [--quantization none|q8_0]
                  [--json-schema JSON | --regex PATTERN | --choice TEXT...]
             Offline batch inference in process; one JSON line per prompt on stdout.
@@ -32,7 +33,8 @@ public static class Usage
             generation_config.json values as vLLM does (else 1 and all tokens).
             --json-schema, --regex and --choice (repeated) constrain the output as the API's structured output
             (response_format json_schema, guided_regex, guided_choice) does.
-            --chat renders each --prompt as a user message through the model's chat template;
+            --chat renders each --prompt as a user message through the model's chat template (or
+            --chat-template's, a .jinja file or the template itself, as serve takes it);
             --chat-template-kwargs adds template variables as vLLM's chat_template_kwargs does, for example
             '{"enable_thinking": false}' for Qwen3 without thinking.
             --prompt-logits N adds the top N raw logits at each prompt's last position.
@@ -44,7 +46,7 @@ public static class Usage
         serve [--model DIR|ORG/NAME[@REV]] [--served-model-name NAME] [--port N] [--kv-cache-mib N] [--workers N]
               [--threads-per-worker N] [--max-concurrent-requests N] [--quantization none|q8_0]
               [--reasoning-parser qwen3|deepseek_r1] [--api-key KEY] [--max-model-len N] [--max-num-seqs N]
-              [--max-num-batched-tokens N] [--no-enable-prefix-caching]
+              [--max-num-batched-tokens N] [--no-enable-prefix-caching] [--chat-template FILE|TEMPLATE]
             Starts the tokenizer, --workers npu-workers (default 1, each on its own loopback port), the scheduler
             and the openai-gateway as local processes and serves the OpenAI API on http://127.0.0.1:PORT
             (default 8000; 0 takes any free port) until interrupted. With no --model it generates and serves
@@ -58,7 +60,8 @@ public static class Usage
             --max-model-len (longest prompt plus output; default the model's, capped by the KV cache),
             --max-num-seqs (default 64) and --max-num-batched-tokens (default 2048) are the scheduler's
             limits, as vLLM's flags of those names; --no-enable-prefix-caching turns its prefix cache off
-            (--enable-prefix-caching, the default, keeps it).
+            (--enable-prefix-caching, the default, keeps it). --chat-template replaces the model's chat
+            template (a .jinja file, or the template itself), as vLLM's flag; generate takes it too.
             --kv-cache-mib is each worker's KV cache; --threads-per-worker defaults to the processors split
             evenly between the workers (at least 1 each); --max-concurrent-requests bounds the scheduler's
             queued plus running requests. Prints "worker I: pid P, URL" on stdout for each worker once it listens

@@ -1,3 +1,4 @@
+using Tokenizer.Core.Loading;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Inference.Abstractions.Text;
@@ -22,7 +23,8 @@ public static class GenerateCommand
         var prompts = ReadPrompts(args);
         var parameters = ReadParameters(args);
         var promptLogits = args.Int("prompt-logits", 0, 1000) ?? 0;
-        var engineOptions = new OfflineEngineOptions(args.Int("kv-cache-mib", 1), args.Int("threads", 1), QuantizationArgument.Read(args));
+        var chatTemplate = ChatTemplateArgument.Read(args) is { } template ? ChatTemplateSource.Read(template) : null;
+        var engineOptions = new OfflineEngineOptions(args.Int("kv-cache-mib", 1), args.Int("threads", 1), QuantizationArgument.Read(args), chatTemplate);
         args.EnsureAllRead();
 
         string modelDirectory;

@@ -10,7 +10,8 @@ namespace Inference.Cli.Commands;
 /// <param name="KvCacheMiB">KV memory budget; null keeps the runner's default.</param>
 /// <param name="Threads">Compute threads; null uses every core.</param>
 /// <param name="Quantization">How the matrix weights are held.</param>
-public sealed record OfflineEngineOptions(int? KvCacheMiB, int? Threads, WeightQuantization Quantization = WeightQuantization.None);
+/// <param name="ChatTemplate">A chat template in place of the model's (the template's text); null: the model's.</param>
+public sealed record OfflineEngineOptions(int? KvCacheMiB, int? Threads, WeightQuantization Quantization = WeightQuantization.None, string? ChatTemplate = null);
 
 /// <summary>
 /// The whole engine in one process without gRPC: the scheduler core over the model runner, with the tokenizer
@@ -31,7 +32,7 @@ public sealed class OfflineEngine : IAsyncDisposable
     public static Task<OfflineEngine> LoadAsync(string modelDirectory, OfflineEngineOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var tokenizer = new LocalTextTokenizer(QwenTokenizer.Load(modelDirectory, new TokenizerOptions()));
+        var tokenizer = new LocalTextTokenizer(QwenTokenizer.Load(modelDirectory, new TokenizerOptions { ChatTemplate = options.ChatTemplate }));
         var runnerOptions = new ModelRunnerOptions { Quantization = options.Quantization };
         if (options.KvCacheMiB is { } mib) runnerOptions = runnerOptions with { KvCacheBytes = (long)mib << 20 };
         if (options.Threads is { } threads) runnerOptions = runnerOptions with { Threads = threads };

@@ -28,6 +28,7 @@ public static class ServeCommand
         var maxNumSeqs = args.Int("max-num-seqs", 1);
         var maxNumBatchedTokens = args.Int("max-num-batched-tokens", 1);
         bool enablePrefixCaching = args.Flag("enable-prefix-caching"), noPrefixCaching = args.Flag("no-enable-prefix-caching");
+        var chatTemplate = ChatTemplateArgument.Read(args);
         args.EnsureAllRead();
         if (enablePrefixCaching && noPrefixCaching)
             throw new UsageException("--enable-prefix-caching and --no-enable-prefix-caching contradict each other");
@@ -58,7 +59,7 @@ public static class ServeCommand
 
         var options = new ServeOptions(model, port, kvCacheMiB, workers, threadsPerWorker, maxConcurrentRequests,
             WeightQuantizationNames.Name(quantization), reasoningParser, apiKey, maxModelLength, maxNumSeqs, maxNumBatchedTokens,
-            noPrefixCaching ? false : enablePrefixCaching ? true : null);
+            noPrefixCaching ? false : enablePrefixCaching ? true : null, chatTemplate);
         var log = TextWriter.Synchronized(Console.Error);
         log.WriteLine($"[serve] {workers} npu-worker(s), {options.EffectiveThreadsPerWorker} compute thread(s) each");
         LocalCluster cluster;

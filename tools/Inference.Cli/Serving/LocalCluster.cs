@@ -54,10 +54,9 @@ public sealed class LocalCluster : IAsyncDisposable
         var model = Path.GetFullPath(options.ModelDirectory);
         try
         {
-            var tokenizerUrl = await cluster.StartOnFreePortAsync(log, "tokenizer", binaries.Tokenizer, new Dictionary<string, string>
-            {
-                ["Tokenizer__ModelPath"] = model,
-            });
+            var tokenizer = new Dictionary<string, string> { ["Tokenizer__ModelPath"] = model };
+            if (options.ChatTemplate is { } template) tokenizer["Tokenizer__ChatTemplate"] = template;
+            var tokenizerUrl = await cluster.StartOnFreePortAsync(log, "tokenizer", binaries.Tokenizer, tokenizer);
 
             var workers = Enumerable.Range(0, options.Workers).Select(i =>
             {

@@ -12,6 +12,7 @@ namespace Inference.Cli.Serving;
 /// <param name="MaxNumSeqs">The scheduler's most sequences in one step; null: its default.</param>
 /// <param name="MaxNumBatchedTokens">The scheduler's token budget of one step; null: its default.</param>
 /// <param name="EnablePrefixCaching">Whether the scheduler reuses cached prompt prefixes; null: its default (on).</param>
+/// <param name="ChatTemplate">The tokenizer's chat template in place of the model's (a file's full path, or the template); null: the model's.</param>
 public sealed record ServeOptions(
     string ModelDirectory,
     int HttpPort,
@@ -25,7 +26,8 @@ public sealed record ServeOptions(
     int? MaxModelLength = null,
     int? MaxNumSeqs = null,
     int? MaxNumBatchedTokens = null,
-    bool? EnablePrefixCaching = null)
+    bool? EnablePrefixCaching = null,
+    string? ChatTemplate = null)
 {
     /// <summary>The machine's processors split evenly between the workers, at least one each.</summary>
     public static int DefaultThreadsPerWorker(int processorCount, int workers) => Math.Max(1, processorCount / workers);

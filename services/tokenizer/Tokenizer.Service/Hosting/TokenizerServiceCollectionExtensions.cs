@@ -1,6 +1,7 @@
 using Inference.Abstractions.Text;
 using Microsoft.Extensions.Options;
 using Tokenizer.Core;
+using Tokenizer.Core.Loading;
 
 namespace Tokenizer.Service.Hosting;
 
@@ -16,7 +17,11 @@ public static class TokenizerServiceCollectionExtensions
         services.AddSingleton(provider =>
         {
             TokenizerServiceOptions options = provider.GetRequiredService<IOptions<TokenizerServiceOptions>>().Value;
-            QwenTokenizer tokenizer = QwenTokenizer.Load(options.ModelPath, new TokenizerOptions { MaxInputChars = options.MaxInputChars });
+            QwenTokenizer tokenizer = QwenTokenizer.Load(options.ModelPath, new TokenizerOptions
+            {
+                MaxInputChars = options.MaxInputChars,
+                ChatTemplate = options.ChatTemplate is { Length: > 0 } template ? ChatTemplateSource.Read(template) : null,
+            });
             provider.GetRequiredService<ILogger<QwenTokenizer>>().TokenizerLoaded(
                 options.ModelPath, tokenizer.VocabSize, tokenizer.ChatTemplate is not null, tokenizer.MaxInputChars);
             return tokenizer;

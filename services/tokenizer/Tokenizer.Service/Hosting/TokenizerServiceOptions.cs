@@ -10,4 +10,10 @@ public sealed class TokenizerServiceOptions
 
     /// <summary>Longest text Encode accepts, in UTF-16 characters. Default 1,000,000.</summary>
     public int MaxInputChars { get; set; } = 1_000_000;
+
+    /// <summary>
+    /// A chat template in place of the model's (vLLM's <c>--chat-template</c>): a file holding it, or the template
+    /// itself. Default: null, the model's own (tokenizer_config.json, chat_template.jinja or the GGUF file's).
+    /// </summary>
+    public string? ChatTemplate { get; set; }
 }

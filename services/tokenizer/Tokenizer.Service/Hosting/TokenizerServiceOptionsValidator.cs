@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Tokenizer.Core.Loading;
 
 namespace Tokenizer.Service.Hosting;
 
@@ -22,6 +23,10 @@ public sealed class TokenizerServiceOptionsValidator : IValidateOptions<Tokenize
         else if (!File.Exists(Path.Combine(options.ModelPath, "tokenizer.json")))
         {
             failures.Add($"Tokenizer:ModelPath '{options.ModelPath}' has no tokenizer.json");
+        }
+        if (options.ChatTemplate is { Length: > 0 } template && !File.Exists(template) && !ChatTemplateSource.IsTemplate(template))
+        {
+            failures.Add($"Tokenizer:ChatTemplate '{template}' is neither a file nor a Jinja template");
         }
         if (options.MaxInputChars <= 0)
         {

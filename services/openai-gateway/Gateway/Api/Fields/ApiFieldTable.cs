@@ -29,7 +29,7 @@ public static class ApiFieldTable
         new("parallel_tool_calls", E.Chat, Supported, "true (default: every call is returned) or false (only the first, as vLLM does; with tool_choice \"required\" the schema allows one)"),
         new("add_generation_prompt", E.Chat | E.Tokenize, Supported, "passed to the chat template (default true, false with continue_final_message)"),
         new("continue_final_message", E.Chat | E.Tokenize, Supported, "the prompt ends right after the final message's text (as transformers cuts it), so the model continues that message; add_generation_prompt then defaults to false, and both true is a 400"),
-        new("chat_template", E.Chat | E.Tokenize, Refused, $"{NotYet}: the model's own template is used", Absent),
+        new("chat_template", E.Chat | E.Tokenize, Refused, $"{NotYet} per request: the served template is used (the model's own, or the one serve --chat-template / Tokenizer:ChatTemplate gives)", Absent),
         new("chat_template_kwargs", E.Chat | E.Tokenize, Supported, "extra chat template variables"),
         new("documents", E.Chat, Refused, $"{NotYet} (not passed to the chat template)", Absent),
         new("add_special_tokens", E.Generation | E.Tokenize, Supported,
