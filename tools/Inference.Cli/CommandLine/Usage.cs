@@ -47,9 +47,11 @@ public static class Usage
               [--threads-per-worker N] [--max-concurrent-requests N] [--quantization none|q8_0]
               [--reasoning-parser qwen3|deepseek_r1] [--api-key KEY] [--max-model-len N] [--max-num-seqs N]
               [--max-num-batched-tokens N] [--no-enable-prefix-caching] [--chat-template FILE|TEMPLATE]
+              [--host ADDRESS]
             Starts the tokenizer, --workers npu-workers (default 1, each on its own loopback port), the scheduler
             and the openai-gateway as local processes and serves the OpenAI API on http://127.0.0.1:PORT
-            (default 8000; 0 takes any free port) until interrupted. With no --model it generates and serves
+            (default 8000; 0 takes any free port; --host 0.0.0.0 listens on every interface, as vLLM's
+            default does, for clients on other machines) until interrupted. With no --model it generates and serves
             the tiny random checkpoint.
             --served-model-name is the name /v1/models reports and requests use (default: the repository id, or
             the folder's name).

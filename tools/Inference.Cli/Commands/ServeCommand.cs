@@ -29,9 +29,12 @@ public static class ServeCommand
         var maxNumBatchedTokens = args.Int("max-num-batched-tokens", 1);
         bool enablePrefixCaching = args.Flag("enable-prefix-caching"), noPrefixCaching = args.Flag("no-enable-prefix-caching");
         var chatTemplate = ChatTemplateArgument.Read(args);
+        var host = args.String("host") ?? "127.0.0.1";
         args.EnsureAllRead();
         if (enablePrefixCaching && noPrefixCaching)
             throw new UsageException("--enable-prefix-caching and --no-enable-prefix-caching contradict each other");
+        if (host != "localhost" && !System.Net.IPAddress.TryParse(host, out _))
+            throw new UsageException($"--host must be an IP address (0.0.0.0 for every interface) or localhost, got '{host}'");
         if (apiKey is not null && string.IsNullOrWhiteSpace(apiKey))
             throw new UsageException("--api-key must not be empty");
         if (servedModelName is { } name && string.IsNullOrWhiteSpace(name))
@@ -59,7 +62,8 @@ public static class ServeCommand
 
         var options = new ServeOptions(model, port, kvCacheMiB, workers, threadsPerWorker, maxConcurrentRequests,
             WeightQuantizationNames.Name(quantization), reasoningParser, apiKey, maxModelLength, maxNumSeqs, maxNumBatchedTokens,
-            noPrefixCaching ? false : enablePrefixCaching ? true : null, chatTemplate);
+            noPrefixCaching ? false : enablePrefixCaching ? true : null, chatTemplate,
+            host == "localhost" ? "127.0.0.1" : host);
         var log = TextWriter.Synchronized(Console.Error);
         log.WriteLine($"[serve] {workers} npu-worker(s), {options.EffectiveThreadsPerWorker} compute thread(s) each");
         LocalCluster cluster;
@@ -87,7 +91,8 @@ public static class ServeCommand
         // The ready line: printed only here, after the gateway's /health answered 200.
         var modelName = await cluster.ModelNameAsync(cancellationToken);
         Console.Out.WriteLine($"serving {modelName} from {Path.GetFullPath(model)}");
-        Console.Out.WriteLine($"OpenAI API: {cluster.ApiBase}  (gRPC generation front door: 127.0.0.1:{cluster.GrpcPort})");
+        Console.Out.WriteLine($"OpenAI API: {cluster.ApiBase}  (gRPC generation front door: {options.ClientUrlHost}:{cluster.GrpcPort})"
+            + (options.Host == "127.0.0.1" ? "" : $"; listening on {options.UrlHost}"));
         Console.Out.WriteLine("press Ctrl+C to stop");
         Console.Out.Flush();
 

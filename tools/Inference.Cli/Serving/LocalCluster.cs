@@ -22,6 +22,9 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>The gateway's API key, which serve's own /v1 call must carry too; null when none is set.</summary>
     private string? _apiKey;
 
+    /// <summary>Where serve reaches the gateway (loopback, or the one address it listens on).</summary>
+    private string _clientHost = "127.0.0.1";
+
     private LocalCluster(CancellationToken shutdown) =>
         _shutdown = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
 
@@ -30,7 +33,7 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public int GrpcPort { get; private set; }
 
-    public string ApiBase => $"http://127.0.0.1:{HttpPort}/v1";
+    public string ApiBase => $"http://{_clientHost}:{HttpPort}/v1";
 
     /// <summary>The scheduler's own address (its gRPC services and <c>GET /metrics</c>).</summary>
     public string SchedulerUrl { get; private set; } = "";
@@ -86,6 +89,7 @@ public sealed class LocalCluster : IAsyncDisposable
             cluster.SchedulerUrl = await cluster.StartOnFreePortAsync(log, "scheduler", binaries.Scheduler, scheduler);
 
             cluster._apiKey = options.ApiKey;
+            cluster._clientHost = options.ClientUrlHost;
             await cluster.StartGatewayAsync(log, binaries.Gateway, options.HttpPort, tokenizerUrl, options);
             return cluster;
         }
@@ -110,7 +114,7 @@ public sealed class LocalCluster : IAsyncDisposable
             ThrowIfAnyExitedDuringStartup();
             try
             {
-                using var response = await http.GetAsync($"http://127.0.0.1:{HttpPort}/health", deadline.Token);
+                using var response = await http.GetAsync($"http://{_clientHost}:{HttpPort}/health", deadline.Token);
                 if (response.IsSuccessStatusCode) break;
             }
             catch (HttpRequestException) { }
@@ -192,7 +196,7 @@ public sealed class LocalCluster : IAsyncDisposable
             var grpcPort = FreePort.Next(1, [httpPort])[0];
             var gateway = new Dictionary<string, string>
             {
-                [UrlsVariable] = $"http://127.0.0.1:{httpPort}",
+                [UrlsVariable] = $"http://{options.UrlHost}:{httpPort}",
                 ["Gateway__SchedulerAddress"] = SchedulerUrl,
                 ["Gateway__TokenizerAddress"] = tokenizerUrl,
                 ["Gateway__GrpcPort"] = Invariant(grpcPort),
@@ -205,7 +209,7 @@ public sealed class LocalCluster : IAsyncDisposable
                 var addresses = await WaitForAddressesAsync(supervisor.First);
                 HttpPort = addresses.First(address => address.Port != grpcPort).Port;
                 GrpcPort = grpcPort;
-                supervisor.SetForRestarts(UrlsVariable, $"http://127.0.0.1:{HttpPort}");
+                supervisor.SetForRestarts(UrlsVariable, $"http://{options.UrlHost}:{HttpPort}");
                 return;
             }
             catch (ServiceExitedException) when (attempt < attempts && !FreePort.IsAvailable(grpcPort))

@@ -13,6 +13,7 @@ namespace Inference.Cli.Serving;
 /// <param name="MaxNumBatchedTokens">The scheduler's token budget of one step; null: its default.</param>
 /// <param name="EnablePrefixCaching">Whether the scheduler reuses cached prompt prefixes; null: its default (on).</param>
 /// <param name="ChatTemplate">The tokenizer's chat template in place of the model's (a file's full path, or the template); null: the model's.</param>
+/// <param name="Host">The address the OpenAI API and the gRPC front door listen on (0.0.0.0: every interface); the other services stay on loopback.</param>
 public sealed record ServeOptions(
     string ModelDirectory,
     int HttpPort,
@@ -27,10 +28,24 @@ public sealed record ServeOptions(
     int? MaxNumSeqs = null,
     int? MaxNumBatchedTokens = null,
     bool? EnablePrefixCaching = null,
-    string? ChatTemplate = null)
+    string? ChatTemplate = null,
+    string Host = "127.0.0.1")
 {
     /// <summary>The machine's processors split evenly between the workers, at least one each.</summary>
     public static int DefaultThreadsPerWorker(int processorCount, int workers) => Math.Max(1, processorCount / workers);
 
     public int EffectiveThreadsPerWorker => ThreadsPerWorker ?? DefaultThreadsPerWorker(Environment.ProcessorCount, Workers);
+
+    /// <summary>The host part of the gateway's URL: an IPv6 address in brackets.</summary>
+    public string UrlHost => System.Net.IPAddress.TryParse(Host, out var address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+        ? $"[{Host}]"
+        : Host;
+
+    /// <summary>Where serve itself reaches the gateway: loopback when it listens on every interface, else its address.</summary>
+    public string ClientUrlHost => Host switch
+    {
+        "0.0.0.0" => "127.0.0.1",
+        "::" => "[::1]",
+        _ => UrlHost,
+    };
 }
