@@ -3,8 +3,9 @@ using System.Globalization;
 namespace Inference.Cli.CommandLine;
 
 /// <summary>
-/// The options of one command: `--name value`, `--name=value` and boolean `--flag`. Each option is read once
-/// by name; whatever remains unread is reported as unknown, so a typo fails instead of being ignored.
+/// The options of one command: `--name value`, `--name=value` and boolean `--flag`, with underscores in a name read
+/// as dashes (`--max_model_len` is `--max-model-len`), as vLLM's parser reads them. Each option is read once by name;
+/// whatever remains unread is reported as unknown, so a typo fails instead of being ignored.
 /// </summary>
 public sealed class CommandArguments
 {
@@ -37,6 +38,7 @@ public sealed class CommandArguments
                 value = i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null;
             }
 
+            name = name.Replace('_', '-');
             if (!parsed._values.TryGetValue(name, out var list))
                 parsed._values[name] = list = [];
             list.Add(value);

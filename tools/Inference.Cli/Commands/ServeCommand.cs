@@ -30,6 +30,11 @@ public static class ServeCommand
         bool enablePrefixCaching = args.Flag("enable-prefix-caching"), noPrefixCaching = args.Flag("no-enable-prefix-caching");
         var chatTemplate = ChatTemplateArgument.Read(args);
         var host = args.String("host") ?? "127.0.0.1";
+        // vLLM's tool-calling flags, so its documented command lines run here: tool calls are parsed Hermes-style (the
+        // Qwen models' format) whenever a request offers tools with tool_choice auto, which needs no switch here.
+        args.Flag("enable-auto-tool-choice");
+        if (args.String("tool-call-parser") is { } parser && parser != "hermes")
+            throw new UsageException($"--tool-call-parser: only hermes (the Qwen models' <tool_call> format) is supported, got '{parser}'");
         args.EnsureAllRead();
         if (enablePrefixCaching && noPrefixCaching)
             throw new UsageException("--enable-prefix-caching and --no-enable-prefix-caching contradict each other");

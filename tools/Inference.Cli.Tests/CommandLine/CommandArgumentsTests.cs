@@ -1,0 +1,27 @@
+using Inference.Cli.CommandLine;
+
+namespace Inference.Cli.Tests.CommandLine;
+
+public sealed class CommandArgumentsTests
+{
+    [Fact]
+    public void VllmStyleOptions_UnderscoresAndEquals_ReadAsTheDashedNames()
+    {
+        var args = CommandArguments.Parse(["--max_model_len=1024", "--max-num-seqs", "8", "--no_enable_prefix_caching"]);
+
+        Assert.Equal(1024, args.Int("max-model-len"));
+        Assert.Equal(8, args.Int("max-num-seqs"));
+        Assert.True(args.Flag("no-enable-prefix-caching"));
+        args.EnsureAllRead();
+    }
+
+    [Fact]
+    public void AnOptionNoCommandReads_IsReportedAsUnknown()
+    {
+        var args = CommandArguments.Parse(["--tensor_parallel_size=2"]);
+
+        var error = Assert.Throws<UsageException>(args.EnsureAllRead);
+
+        Assert.Contains("tensor-parallel-size", error.Message);
+    }
+}
