@@ -33,6 +33,13 @@ public static class ServeCommand
         // vLLM's tool-calling flags, so its documented command lines run here: tool calls are parsed Hermes-style (the
         // Qwen models' format) whenever a request offers tools with tool_choice auto, which needs no switch here.
         args.Flag("enable-auto-tool-choice");
+        // No code from the model folder is ever run (the architectures are built in): nothing for the permission to allow.
+        args.Flag("trust-remote-code");
+        var blockSize = args.Int("block-size", 1, 1024);
+        if (args.Int("tensor-parallel-size") is { } tensorParallel && tensorParallel != 1)
+            throw new UsageException($"--tensor-parallel-size: each npu-worker runs the whole model on one device, so only 1; --workers N runs N replicas, got {tensorParallel}");
+        if (args.String("gpu-memory-utilization") is not null)
+            throw new UsageException("--gpu-memory-utilization: there is no accelerator memory to share here; size each worker's KV cache with --kv-cache-mib N");
         if (args.String("tool-call-parser") is { } parser && parser != "hermes")
             throw new UsageException($"--tool-call-parser: only hermes (the Qwen models' <tool_call> format) is supported, got '{parser}'");
         args.EnsureAllRead();
@@ -68,7 +75,7 @@ public static class ServeCommand
         var options = new ServeOptions(model, port, kvCacheMiB, workers, threadsPerWorker, maxConcurrentRequests,
             WeightQuantizationNames.Name(quantization), reasoningParser, apiKey, maxModelLength, maxNumSeqs, maxNumBatchedTokens,
             noPrefixCaching ? false : enablePrefixCaching ? true : null, chatTemplate,
-            host == "localhost" ? "127.0.0.1" : host);
+            host == "localhost" ? "127.0.0.1" : host, blockSize);
         var log = TextWriter.Synchronized(Console.Error);
         log.WriteLine($"[serve] {workers} npu-worker(s), {options.EffectiveThreadsPerWorker} compute thread(s) each");
         LocalCluster cluster;

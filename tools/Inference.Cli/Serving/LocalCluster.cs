@@ -70,6 +70,7 @@ public sealed class LocalCluster : IAsyncDisposable
                     ["Worker__ServedModelName"] = servedModelName,
                 };
                 if (options.KvCacheMiB is { } mib) worker["Worker__KvCacheMiB"] = Invariant(mib);
+                if (options.BlockSize is { } blockSize) worker["Worker__BlockSize"] = Invariant(blockSize);
                 if (options.Quantization is { } quantization) worker["Worker__Quantization"] = quantization;
                 return cluster.StartOnFreePortAsync(log, $"npu-worker-{i}", binaries.Worker, worker, (url, p) => workerListening(i, url, p));
             });
