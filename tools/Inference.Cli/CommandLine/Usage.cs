@@ -48,7 +48,7 @@ public static class Usage
               [--reasoning-parser qwen3|deepseek_r1] [--api-key KEY] [--max-model-len N] [--max-num-seqs N]
               [--max-num-batched-tokens N] [--no-enable-prefix-caching] [--chat-template FILE|TEMPLATE]
               [--host ADDRESS] [--enable-auto-tool-choice] [--tool-call-parser hermes] [--block-size N]
-              [--tensor-parallel-size 1] [--trust-remote-code]
+              [--tensor-parallel-size 1] [--trust-remote-code] [--disable-log-stats]
             Starts the tokenizer, --workers npu-workers (default 1, each on its own loopback port), the scheduler
             and the openai-gateway as local processes and serves the OpenAI API on http://127.0.0.1:PORT
             (default 8000; 0 takes any free port; --host 0.0.0.0 listens on every interface, as vLLM's
@@ -67,7 +67,8 @@ public static class Usage
             template (a .jinja file, or the template itself), as vLLM's flag; generate takes it too.
             --enable-auto-tool-choice and --tool-call-parser hermes are accepted as vLLM's command lines give
             them: Hermes-style tool calls are always parsed when a request offers tools (tool_choice auto).
-            --block-size is tokens per KV cache block (default 16). --tensor-parallel-size takes only 1 (a
+            --block-size is tokens per KV cache block (default 16); --disable-log-stats turns the
+            scheduler's periodic throughput line off. --tensor-parallel-size takes only 1 (a
             worker is one device) and --trust-remote-code changes nothing (no model code is ever run); both are
             accepted so vLLM command lines run; --gpu-memory-utilization is refused pointing at --kv-cache-mib.
             Option names may use underscores and --name=value, as vLLM's (--max_model_len=1024).

@@ -36,6 +36,7 @@ public static class ServeCommand
         // No code from the model folder is ever run (the architectures are built in): nothing for the permission to allow.
         args.Flag("trust-remote-code");
         var blockSize = args.Int("block-size", 1, 1024);
+        bool? logStats = args.Flag("disable-log-stats") ? false : null;
         if (args.Int("tensor-parallel-size") is { } tensorParallel && tensorParallel != 1)
             throw new UsageException($"--tensor-parallel-size: each npu-worker runs the whole model on one device, so only 1; --workers N runs N replicas, got {tensorParallel}");
         if (args.String("gpu-memory-utilization") is not null)
@@ -75,7 +76,7 @@ public static class ServeCommand
         var options = new ServeOptions(model, port, kvCacheMiB, workers, threadsPerWorker, maxConcurrentRequests,
             WeightQuantizationNames.Name(quantization), reasoningParser, apiKey, maxModelLength, maxNumSeqs, maxNumBatchedTokens,
             noPrefixCaching ? false : enablePrefixCaching ? true : null, chatTemplate,
-            host == "localhost" ? "127.0.0.1" : host, blockSize);
+            host == "localhost" ? "127.0.0.1" : host, blockSize, logStats);
         var log = TextWriter.Synchronized(Console.Error);
         log.WriteLine($"[serve] {workers} npu-worker(s), {options.EffectiveThreadsPerWorker} compute thread(s) each");
         LocalCluster cluster;

@@ -87,6 +87,7 @@ public sealed class LocalCluster : IAsyncDisposable
             if (options.MaxNumSeqs is { } seqs) scheduler["Scheduler__MaxNumSeqs"] = Invariant(seqs);
             if (options.MaxNumBatchedTokens is { } tokens) scheduler["Scheduler__MaxNumBatchedTokens"] = Invariant(tokens);
             if (options.EnablePrefixCaching is { } caching) scheduler["Scheduler__EnablePrefixCaching"] = caching ? "true" : "false";
+            if (options.LogStats is { } logStats) scheduler["Scheduler__LogStats"] = logStats ? "true" : "false";
             cluster.SchedulerUrl = await cluster.StartOnFreePortAsync(log, "scheduler", binaries.Scheduler, scheduler);
 
             cluster._apiKey = options.ApiKey;

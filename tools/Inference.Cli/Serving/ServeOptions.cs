@@ -13,6 +13,7 @@ namespace Inference.Cli.Serving;
 /// <param name="MaxNumBatchedTokens">The scheduler's token budget of one step; null: its default.</param>
 /// <param name="EnablePrefixCaching">Whether the scheduler reuses cached prompt prefixes; null: its default (on).</param>
 /// <param name="ChatTemplate">The tokenizer's chat template in place of the model's (a file's full path, or the template); null: the model's.</param>
+/// <param name="LogStats">Whether the scheduler logs its throughput line; null: its default (on).</param>
 /// <param name="BlockSize">Tokens per KV cache block (each worker's BlockSize); null: the worker's default (16).</param>
 /// <param name="Host">The address the OpenAI API and the gRPC front door listen on (0.0.0.0: every interface); the other services stay on loopback.</param>
 public sealed record ServeOptions(
@@ -31,7 +32,8 @@ public sealed record ServeOptions(
     bool? EnablePrefixCaching = null,
     string? ChatTemplate = null,
     string Host = "127.0.0.1",
-    int? BlockSize = null)
+    int? BlockSize = null,
+    bool? LogStats = null)
 {
     /// <summary>The machine's processors split evenly between the workers, at least one each.</summary>
     public static int DefaultThreadsPerWorker(int processorCount, int workers) => Math.Max(1, processorCount / workers);

@@ -385,7 +385,7 @@ internal sealed partial class EngineLoop : IAsyncDisposable
     private async Task WaitForCommandsAsync(CancellationToken cancellationToken)
     {
         var due = TimeSpan.MaxValue;
-        if (_throughput.HasActivity)
+        if (_options.LogStats && _throughput.HasActivity)
         {
             due = _options.StatsInterval - _time.GetElapsedTime(_throughput.IntervalStart);
         }
@@ -423,7 +423,8 @@ internal sealed partial class EngineLoop : IAsyncDisposable
             return;
         }
 
-        if (_throughput.HasActivity || _fleet.NumUnfinished > 0)
+        // With the line off the window still restarts, so its counters never grow without bound.
+        if (_options.LogStats && (_throughput.HasActivity || _fleet.NumUnfinished > 0))
         {
             var seconds = elapsed.TotalSeconds;
             var hitRate = _throughput.PrefixQueries == 0 ? 0 : 100.0 * _throughput.PrefixHits / _throughput.PrefixQueries;

@@ -33,6 +33,9 @@ public sealed record EngineOptions
     /// <summary>How often the throughput line is logged while there is activity. Default 10 s.</summary>
     public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Whether the throughput line is logged at all (vLLM's <c>--disable-log-stats</c> turns it off). Default true.</summary>
+    public bool LogStats { get; init; } = true;
+
     /// <summary>An executor the engine owns (in process) that failed a step rejoins, with an empty KV pool, after
     /// this wait; it doubles per consecutive fault up to <see cref="MaxExecutorFaultBackoff"/>. Remote workers are
     /// brought back by whoever added them. Default 0.5 s.</summary>

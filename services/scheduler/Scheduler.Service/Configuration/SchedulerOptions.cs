@@ -30,6 +30,9 @@ public sealed class SchedulerOptions
     /// <summary>Seconds between throughput log lines while busy. Default 10.</summary>
     public double StatsIntervalSeconds { get; set; } = 10;
 
+    /// <summary>Whether the throughput line is logged (vLLM's <c>--disable-log-stats</c> sets false). Default true.</summary>
+    public bool LogStats { get; set; } = true;
+
     /// <summary>Reuse KV of identical prompt prefixes. Default true.</summary>
     public bool EnablePrefixCaching { get; set; } = true;
 
@@ -75,6 +78,7 @@ public sealed class SchedulerOptions
         MaxModelLength = MaxModelLength,
         ServedModelName = string.IsNullOrWhiteSpace(ServedModelName) ? null : ServedModelName,
         StatsInterval = TimeSpan.FromSeconds(StatsIntervalSeconds),
+        LogStats = LogStats,
         EnablePrefixCaching = EnablePrefixCaching,
         AsyncScheduling = AsyncScheduling,
         Policy = Policy,

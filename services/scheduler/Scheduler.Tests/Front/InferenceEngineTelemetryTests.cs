@@ -24,6 +24,19 @@ public sealed class InferenceEngineTelemetryTests
     }
 
     [Fact]
+    public async Task GenerateAsync_WithLogStatsOff_LogsNoThroughputLine()
+    {
+        var logs = new CapturingLoggerFactory();
+        var options = new EngineOptions { StatsInterval = TimeSpan.FromTicks(1), LogStats = false };
+        await using var engine = new InferenceEngine(new FakeStepExecutor(), new FakeTextTokenizer(), options, logs);
+
+        await engine.CollectAsync(EngineFixture.Text("abcd", new GenerationParams { MaxTokens = 3 })).WaitAsync(EngineFixture.Timeout);
+        await engine.CollectAsync(EngineFixture.Text("efgh", new GenerationParams { MaxTokens = 3 })).WaitAsync(EngineFixture.Timeout);
+
+        Assert.DoesNotContain(logs.Messages, m => m.StartsWith("Avg prompt throughput: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task GenerateAsync_RecordsVllmNamedTokenCountersAndLatencies()
     {
         using var meters = new TestMeterFactory();
