@@ -1,6 +1,7 @@
 using Gateway.Api;
 using Gateway.Api.Errors;
 using Gateway.Api.Reasoning;
+using Gateway.Api.Responses;
 using Gateway.Backends;
 using Gateway.Configuration;
 using Gateway.Hosting;
@@ -25,6 +26,7 @@ public static class GatewayApp
 
         builder.Services.AddBackends(options);
         builder.Services.AddSingleton<ReasoningOutput>();
+        builder.Services.AddSingleton<ResponseStore>();
         builder.Services.AddGatewayMetrics(options);
         builder.Services.AddSchedulerFrontDoor(options);
         builder.Services.AddFrontDoorReflection();

@@ -20,6 +20,14 @@ public sealed record HttpAnswer(int Status, string Text, string? MediaType)
             .Select(e => e.StartsWith("data: ", StringComparison.Ordinal) ? e["data: ".Length..] : throw new FormatException(e))
             .ToArray();
 
+    /// <summary>The named events of a Responses API stream (<c>event: name</c>, then <c>data: {json}</c>), in order.</summary>
+    public IReadOnlyList<(string Name, JsonElement Data)> SseNamedEvents =>
+        Text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(e => e.Split('\n', 2) is [var name, var data] && name.StartsWith("event: ", StringComparison.Ordinal) && data.StartsWith("data: ", StringComparison.Ordinal)
+                ? (name["event: ".Length..], JsonDocument.Parse(data["data: ".Length..]).RootElement)
+                : throw new FormatException(e))
+            .ToArray();
+
     /// <summary>The SSE events before <c>[DONE]</c>, parsed.</summary>
     public IReadOnlyList<JsonElement> SseChunks =>
         SseEvents.Where(e => e != "[DONE]").Select(e => JsonDocument.Parse(e).RootElement).ToArray();

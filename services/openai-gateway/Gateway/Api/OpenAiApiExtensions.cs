@@ -4,6 +4,7 @@ using Gateway.Api.Errors;
 using Gateway.Api.Generation;
 using Gateway.Api.Health;
 using Gateway.Api.Models;
+using Gateway.Api.Responses;
 using Gateway.Api.Tokenize;
 
 namespace Gateway.Api;
@@ -17,6 +18,9 @@ public static class OpenAiApiExtensions
 
         app.MapPost("/v1/completions", CompletionsEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapPost("/v1/chat/completions", ChatCompletionsEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
+        app.MapPost("/v1/responses", ResponsesEndpoint.CreateAsync).AddEndpointFilter<RequestDeadlineFilter>();
+        app.MapGet("/v1/responses/{id}", ResponsesEndpoint.Retrieve);
+        app.MapDelete("/v1/responses/{id}", ResponsesEndpoint.Delete);
         app.MapGet("/v1/models", ModelsEndpoints.ListAsync);
         app.MapGet("/v1/models/{**model}", ModelsEndpoints.RetrieveAsync);
         app.MapPost("/tokenize", TokenizeEndpoints.TokenizeAsync);

@@ -10,7 +10,11 @@ public enum ApiEndpoints
     Chat = 2,
     Tokenize = 4,
     Detokenize = 8,
+    Responses = 16,
     Generation = Completions | Chat,
+
+    /// <summary>Fields whose meaning is the same in chat and in the Responses API: a Responses request passes them on to chat as they are.</summary>
+    GenerationAndResponses = Generation | Responses,
 }
 
 /// <summary>What the gateway does with a field.</summary>

@@ -7,10 +7,12 @@ using static Gateway.Api.Fields.FieldSupport;
 namespace Gateway.Api.Fields;
 
 /// <summary>
-/// Every request field of OpenAI's completions and chat completions APIs and of vLLM's extensions (its
-/// <c>CompletionRequest</c> and <c>ChatCompletionRequest</c>), plus vLLM's <c>/tokenize</c> and <c>/detokenize</c>:
-/// honoured, accepted with no effect, or refused with a 400 naming it. This is the one place that decides it (the
-/// README's table is checked against it). A field not listed here is unknown and ignored, as OpenAI and vLLM do.
+/// Every request field of OpenAI's completions, chat completions and Responses APIs and of vLLM's extensions (its
+/// <c>CompletionRequest</c>, <c>ChatCompletionRequest</c> and <c>ResponsesRequest</c>), plus vLLM's <c>/tokenize</c>
+/// and <c>/detokenize</c>: honoured, accepted with no effect, or refused with a 400 naming it. This is the one place
+/// that decides it (the README's table is checked against it). A name has one row, or one per meaning where the
+/// Responses API gives it another (stream, tools, ...), their endpoints apart. A field not listed for an endpoint is
+/// unknown there and ignored, as OpenAI's chat API and vLLM do.
 /// </summary>
 public static class ApiFieldTable
 {
@@ -19,18 +21,18 @@ public static class ApiFieldTable
     public static IReadOnlyList<ApiField> Fields { get; } =
     [
         // What to generate from.
-        new("model", E.Generation | E.Tokenize | E.Detokenize, Supported, "the served model's name; omitted or empty means it; any other is a 404"),
+        new("model", E.GenerationAndResponses | E.Tokenize | E.Detokenize, Supported, "the served model's name; omitted or empty means it; any other is a 404"),
         new("prompt", E.Completions | E.Tokenize, Supported,
             "completions: a string, an array of token ids, or an array of up to 128 of either (n choices per prompt, prompt p's choice j at index p * n + j); tokenize: a string"),
         new("messages", E.Chat | E.Tokenize, Supported,
             "rendered with the model's chat template; each an object with a string role, content a string, null or an array of text parts (joined by newlines for a template that prints content as a string); a role the template leaves out of the prompt (Qwen's: any but system, user, assistant, tool and developer) is a 400 naming it"),
         new("tools", E.Chat | E.Tokenize, Supported, "passed to the chat template; Hermes-style tool_call tags in the output become tool_calls (streamed: id and name first, then argument fragments as they are generated)"),
         new("tool_choice", E.Chat, Supported, "\"none\"; \"auto\" (the model's own calls are parsed); \"required\" and a named function force calls by constraining the output with a JSON schema built from the tools, as vLLM does (not combinable with response_format); finish_reason is tool_calls for auto and required, the engine's for a named function"),
-        new("parallel_tool_calls", E.Chat, Supported, "true (default: every call is returned) or false (only the first, as vLLM does; with tool_choice \"required\" the schema allows one)"),
+        new("parallel_tool_calls", E.Chat | E.Responses, Supported, "true (default: every call is returned) or false (only the first, as vLLM does; with tool_choice \"required\" the schema allows one)"),
         new("add_generation_prompt", E.Chat | E.Tokenize, Supported, "passed to the chat template (default true, false with continue_final_message)"),
         new("continue_final_message", E.Chat | E.Tokenize, Supported, "the prompt ends right after the final message's text (as transformers cuts it), so the model continues that message; add_generation_prompt then defaults to false, and both true is a 400"),
         new("chat_template", E.Chat | E.Tokenize, Refused, $"{NotYet} per request: the served template is used (the model's own, or the one serve --chat-template / Tokenizer:ChatTemplate gives)", Absent),
-        new("chat_template_kwargs", E.Chat | E.Tokenize, Supported, "extra chat template variables"),
+        new("chat_template_kwargs", E.Chat | E.Responses | E.Tokenize, Supported, "extra chat template variables"),
         new("documents", E.Chat, Refused, $"{NotYet} (not passed to the chat template)", Absent),
         new("add_special_tokens", E.Generation | E.Tokenize, Supported,
             "the tokenizer's BOS/EOS around the encoded prompt, as its post-processor says (Llama 3: BOS; Qwen2 adds none); default true for text prompts (completions, /tokenize prompt), false for chat messages (the template writes BOS)"),
@@ -38,13 +40,13 @@ public static class ApiFieldTable
         new("echo", E.Generation, Supported,
             "completions: the prompt's text leads each choice's text (streamed: each choice's first chunk), and with logprobs its tokens lead the choice's logprobs (the first with null logprob); chat: when the final message is the assistant's, its text leads each choice's content (streamed: a chunk after the role); both as vLLM"),
         new("prompt_embeds", E.Completions, Refused, $"{NotYet}", Absent),
-        new("mm_processor_kwargs", E.Chat | E.Tokenize, Refused, "is not supported: the served models take text only", Absent),
+        new("mm_processor_kwargs", E.Chat | E.Responses | E.Tokenize, Refused, "is not supported: the served models take text only", Absent),
         new("truncate_prompt_tokens", E.Generation, Supported, "keep only the prompt's last k tokens (of the rendered chat prompt on chat); -1 keeps as many as fit before max_tokens; usage counts the kept tokens"),
 
         // How much, and how to sample.
         new("max_tokens", E.Generation, Supported, "completions: default 16, null means up to the context limit; chat: default up to the context limit"),
         new("max_completion_tokens", E.Chat, Supported, "chat's newer name for max_tokens; wins when both are sent"),
-        new("min_tokens", E.Generation, Supported,
+        new("min_tokens", E.GenerationAndResponses, Supported,
             "EOS, stop_token_ids and stop strings cannot end the answer before this many tokens exist"),
         new("n", E.Generation, Supported,
             "1 to 128 choices; they share the prompt's KV blocks, and with a seed choice i samples with seed + i"),
@@ -52,15 +54,15 @@ public static class ApiFieldTable
             "n to 128 sequences generated per prompt, of which the n with the highest cumulative logprob are returned (every generated token counts in usage); not with stream unless equal to n"),
         new("use_beam_search", E.Generation, Refused, $"{NotYet}; send false", NotTrue("use_beam_search")),
         new("length_penalty", E.Generation, Refused, "applies only to beam search, which is not supported; send 1", NumberIs("length_penalty", 1)),
-        new("temperature", E.Generation, Supported, "default 1; 0 is greedy"),
-        new("top_p", E.Generation, Supported, "(0, 1], default 1"),
-        new("top_k", E.Generation, Supported, "-1 or 0 disable it"),
-        new("min_p", E.Generation, Supported, "[0, 1], default 0"),
-        new("presence_penalty", E.Generation, Supported, "[-2, 2], default 0"),
-        new("frequency_penalty", E.Generation, Supported, "[-2, 2], default 0"),
-        new("repetition_penalty", E.Generation, Supported, "> 0, default 1"),
-        new("seed", E.Generation, Supported, "a signed 64-bit integer: the same seed and request sample the same tokens"),
-        new("logit_bias", E.Generation, Supported,
+        new("temperature", E.GenerationAndResponses, Supported, "default 1; 0 is greedy"),
+        new("top_p", E.GenerationAndResponses, Supported, "(0, 1], default 1"),
+        new("top_k", E.GenerationAndResponses, Supported, "-1 or 0 disable it"),
+        new("min_p", E.GenerationAndResponses, Supported, "[0, 1], default 0"),
+        new("presence_penalty", E.GenerationAndResponses, Supported, "[-2, 2], default 0"),
+        new("frequency_penalty", E.GenerationAndResponses, Supported, "[-2, 2], default 0"),
+        new("repetition_penalty", E.GenerationAndResponses, Supported, "> 0, default 1"),
+        new("seed", E.GenerationAndResponses, Supported, "a signed 64-bit integer: the same seed and request sample the same tokens"),
+        new("logit_bias", E.GenerationAndResponses, Supported,
             "token id (as a string) → bias in [-100, 100], added to that token's logit before sampling; logprobs stay unbiased"),
         new("allowed_token_ids", E.Generation, Supported, "only these token ids can be generated; ids must be in the vocabulary"),
         new("bad_words", E.Generation, Supported, "words never generated, as vLLM bans them: each tokenized alone and after a space, its last token masked wherever the output ends with its other tokens; an empty word is a 400"),
@@ -81,10 +83,10 @@ public static class ApiFieldTable
         new("structural_tag", E.Generation, Refused, $"{NotYet}", Absent),
 
         // When to stop.
-        new("stop", E.Generation, Supported, "a string or an array of strings; the matched one is the choice's stop_reason"),
-        new("stop_token_ids", E.Generation, Supported, "ids that end the answer like EOS"),
-        new("ignore_eos", E.Generation, Supported, "keep generating past EOS"),
-        new("include_stop_str_in_output", E.Generation, Supported, "keep the matched stop string in the text"),
+        new("stop", E.GenerationAndResponses, Supported, "a string or an array of strings; the matched one is the choice's stop_reason"),
+        new("stop_token_ids", E.GenerationAndResponses, Supported, "ids that end the answer like EOS"),
+        new("ignore_eos", E.GenerationAndResponses, Supported, "keep generating past EOS"),
+        new("include_stop_str_in_output", E.GenerationAndResponses, Supported, "keep the matched stop string in the text"),
 
         // What comes back.
         new("stream", E.Generation, Supported, "server-sent events, ending with data: [DONE]"),
@@ -98,7 +100,7 @@ public static class ApiFieldTable
         new("include_reasoning", E.Chat, Supported,
             "with a reasoning parser (serve --reasoning-parser, Gateway:ReasoningParser), false leaves the <think> block it splits off out of the answer (default true); with none, answers hold no separate reasoning to leave out"),
         new("return_token_ids", E.Generation, Refused, $"{NotYet}; send false", NotTrue("return_token_ids")),
-        new("skip_special_tokens", E.Generation, Supported, "drop special tokens from the text (default true)"),
+        new("skip_special_tokens", E.GenerationAndResponses, Supported, "drop special tokens from the text (default true)"),
         new("spaces_between_special_tokens", E.Generation, NoEffect,
             "a byte-level BPE tokenizer puts no spaces between tokens either way (as vLLM with a fast tokenizer)",
             AnyBool("spaces_between_special_tokens")),
@@ -106,19 +108,19 @@ public static class ApiFieldTable
         new("tokens", E.Detokenize, Supported, "token ids, each within the vocabulary; special tokens are kept in the text"),
 
         // Scheduling and serving.
-        new("priority", E.Generation, Supported, "lower is served earlier when the scheduler's policy is priority"),
-        new("request_id", E.Generation, Refused, $"{NotYet}: the gateway names every request itself", Absent),
-        new("cache_salt", E.Generation, Refused, $"{NotYet}: the prefix cache is shared by all requests", Absent),
+        new("priority", E.GenerationAndResponses, Supported, "lower is served earlier when the scheduler's policy is priority"),
+        new("request_id", E.GenerationAndResponses, Refused, $"{NotYet}: the gateway names every request itself", Absent),
+        new("cache_salt", E.GenerationAndResponses, Refused, $"{NotYet}: the prefix cache is shared by all requests", Absent),
         new("kv_transfer_params", E.Generation, Refused, "is not supported: there is no disaggregated prefill", Absent),
-        new("vllm_xargs", E.Generation, Refused, "is not supported: no extensions read it", Absent),
+        new("vllm_xargs", E.GenerationAndResponses, Refused, "is not supported: no extensions read it", Absent),
 
         // OpenAI fields with no counterpart here.
-        new("user", E.Generation, NoEffect, "an end-user id for abuse monitoring; not used (as in vLLM)", AnyString("user")),
+        new("user", E.GenerationAndResponses, NoEffect, "an end-user id for abuse monitoring; not used (as in vLLM)", AnyString("user")),
         new("metadata", E.Chat, NoEffect, "not stored or used", AnyObject("metadata")),
         new("store", E.Chat, NoEffect, "nothing is stored", AnyBool("store")),
-        new("service_tier", E.Chat, NoEffect, "there is one tier", AnyString("service_tier")),
-        new("prompt_cache_key", E.Chat, NoEffect, "the prefix cache finds shared prefixes by itself", AnyString("prompt_cache_key")),
-        new("safety_identifier", E.Chat, NoEffect, "not used", AnyString("safety_identifier")),
+        new("service_tier", E.Chat | E.Responses, NoEffect, "there is one tier", AnyString("service_tier")),
+        new("prompt_cache_key", E.Chat | E.Responses, NoEffect, "the prefix cache finds shared prefixes by itself", AnyString("prompt_cache_key")),
+        new("safety_identifier", E.Chat | E.Responses, NoEffect, "not used", AnyString("safety_identifier")),
         new("prediction", E.Chat, NoEffect, "a latency hint; the answer is the same without it", AnyObject("prediction")),
         new("modalities", E.Chat, Supported, $"[\"text\"]; audio output {NotYet}", TextModalities),
         new("audio", E.Chat, Refused, $"{NotYet}: the served models answer in text", Absent),
@@ -127,6 +129,38 @@ public static class ApiFieldTable
         new("reasoning_effort", E.Chat, Refused, $"{NotYet}: no chat template served here takes an effort (Qwen3 thinks, or not, by chat_template_kwargs enable_thinking)", Absent),
         new("verbosity", E.Chat, Refused, $"{NotYet}", Absent),
         new("web_search_options", E.Chat, Refused, "is not supported: there is no web search", Absent),
+
+        // The Responses API (POST /v1/responses), where its fields differ from chat's: each request runs as a chat
+        // completion (the fields above marked responses pass on as they are), its answer returned as output items.
+        new("input", E.Responses, Supported,
+            "a string (one user message) or an array of items: messages (role user, assistant, system or developer; content a string or input_text/output_text/refusal parts), function_call and function_call_output items (a tool round trip), reasoning items; image, file and audio parts and other item types are a 400 naming the item"),
+        new("instructions", E.Responses, Supported, "a system message ahead of the input; not carried over to a response that names this one as previous_response_id, as OpenAI"),
+        new("previous_response_id", E.Responses, Supported,
+            "continues a stored response: its input and output (not its instructions) come before this input; an id not stored (or stored with store false, or forgotten) is a 404"),
+        new("store", E.Responses, Supported,
+            "default true: the response is kept in the gateway's memory (its most recent 1,000 responses and 64 MiB at most) for GET and DELETE /v1/responses/{id} and previous_response_id; false keeps nothing"),
+        new("max_output_tokens", E.Responses, Supported, "default up to the context limit; a response cut by it has status incomplete (reason max_output_tokens)"),
+        new("text", E.Responses, Supported,
+            "format: {type: text}, {type: json_object} or {type: json_schema, name, schema, strict} (strict unless strict is false), as chat's response_format; verbosity is a 400", ResponsesFieldChecks.TextWithoutVerbosity),
+        new("tools", E.Responses, Supported,
+            "function tools ({type: function, name, description, parameters, strict}), passed to the chat template; the model's Hermes-style calls come back as function_call items; other tool types (web search, file search, MCP, ...) are a 400 naming the tool"),
+        new("tool_choice", E.Responses, Supported,
+            "\"none\", \"auto\", \"required\" or {type: function, name}, served as chat's tool_choice (required and a named function constrain the output to calls, not combinable with text.format json)"),
+        new("top_logprobs", E.Responses, Supported, "0 to 20 alternatives per output token, in each output_text part's logprobs (which it asks for, as include message.output_text.logprobs does)"),
+        new("include", E.Responses, Supported,
+            "\"message.output_text.logprobs\" (each output_text part's logprobs); any other value names output this server never produces and is a 400", ResponsesFieldChecks.IncludeLogprobsOnly),
+        new("reasoning", E.Responses, Supported,
+            "an object whose effort and summary are null: no chat template served here takes an effort (Qwen3 thinks, or not, by chat_template_kwargs enable_thinking) and no summaries are written; with a reasoning parser the <think> block comes back as a reasoning item", ResponsesFieldChecks.ReasoningWithoutEffort),
+        new("truncation", E.Responses, Supported, "\"disabled\" (default: a prompt over the context limit is a 400); \"auto\" is not supported yet", ResponsesFieldChecks.TruncationDisabled),
+        new("stream", E.Responses, Supported,
+            "server-sent events, as OpenAI names them: response.created, response.in_progress, output_item.added/done, content_part.added/done, output_text.delta/done, reasoning_text.delta/done, function_call_arguments.delta/done, then response.completed (or response.incomplete)"),
+        new("stream_options", E.Responses, NoEffect, "only with stream true (else a 400); include_obfuscation: no obfuscation padding is added either way", ResponsesFieldChecks.StreamOptionsWithStream),
+        new("metadata", E.Responses, Supported, "an object, echoed in the response and kept with it when stored"),
+        new("max_tool_calls", E.Responses, NoEffect, "limits built-in tool calls; this server has none", AnyInt("max_tool_calls")),
+        new("prompt_cache_retention", E.Responses, NoEffect, "the prefix cache keeps blocks while memory allows", AnyString("prompt_cache_retention")),
+        new("background", E.Responses, Refused, $"{NotYet}: every response runs while the request waits; send false", NotTrue("background")),
+        new("conversation", E.Responses, Refused, $"{NotYet}: chain responses with previous_response_id", Absent),
+        new("prompt", E.Responses, Refused, "is not supported: there are no stored prompt templates; send input", Absent),
     ];
 
     /// <summary>Refuses the request with a 400 naming the first field whose value this gateway does not (yet) honour.</summary>

@@ -35,6 +35,13 @@ internal static class FieldChecks
         return true;
     };
 
+    /// <summary>Any integer (the typed read refuses other types).</summary>
+    public static Func<RequestFields, bool> AnyInt(string name) => f =>
+    {
+        _ = f.Long(name);
+        return true;
+    };
+
     public static Func<RequestFields, bool> One(string name) => f => (f.Int(name) ?? 1) == 1;
 
     public static Func<RequestFields, bool> NumberIs(string name, double neutral) => f => (f.Number(name) ?? neutral) == neutral;

@@ -1,16 +1,23 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Gateway.Api.Json;
 
 namespace Gateway.Api.Sse;
 
-/// <summary>Server-sent events the way OpenAI streams: <c>data: {json}\n\n</c> per chunk, then <c>data: [DONE]\n\n</c>.</summary>
+/// <summary>
+/// Server-sent events the way OpenAI streams: <c>data: {json}\n\n</c> per chunk, then <c>data: [DONE]\n\n</c>
+/// (completions and chat); the Responses API's named events, <c>event: {type}\ndata: {json}\n\n</c>, with no end marker.
+/// </summary>
 public sealed class SseWriter(HttpResponse response)
 {
     public const string ContentType = "text/event-stream";
 
     private static readonly byte[] _dataPrefix = "data: "u8.ToArray();
+    private static readonly byte[] _eventPrefix = "event: "u8.ToArray();
+    private static readonly byte[] _lineEnd = "\n"u8.ToArray();
     private static readonly byte[] _eventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] _done = "data: [DONE]\n\n"u8.ToArray();
     private static readonly JsonWriterOptions _writerOptions = new() { Encoder = ApiJson.Options.Encoder };
@@ -31,6 +38,23 @@ public sealed class SseWriter(HttpResponse response)
         using (var json = new Utf8JsonWriter(body, _writerOptions))
         {
             JsonSerializer.Serialize(json, value, typeInfo);
+        }
+
+        body.Write(_eventEnd);
+        await body.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>One named event (the Responses API's: the name is the event's type).</summary>
+    public async Task WriteEventAsync(string name, JsonNode data, CancellationToken cancellationToken)
+    {
+        var body = response.BodyWriter;
+        body.Write(_eventPrefix);
+        body.Write(Encoding.UTF8.GetBytes(name));
+        body.Write(_lineEnd);
+        body.Write(_dataPrefix);
+        using (var json = new Utf8JsonWriter(body, _writerOptions))
+        {
+            data.WriteTo(json);
         }
 
         body.Write(_eventEnd);

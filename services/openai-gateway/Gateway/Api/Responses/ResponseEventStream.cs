@@ -1,0 +1,207 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Gateway.Api.Sse;
+using Gateway.Api.Tools;
+using Gateway.Backends;
+
+namespace Gateway.Api.Responses;
+
+/// <summary>
+/// A streamed response's events, as OpenAI sends them: response.created and response.in_progress; then, item after
+/// item, output_item.added, the item's deltas (reasoning_text, or a content_part with output_text deltas, or
+/// function_call_arguments), their .done events and output_item.done; at the end response.completed (or
+/// response.incomplete) with the whole response. Every event carries its type and a sequence_number counting from 0.
+/// One item is open at a time: a new kind of text, or a new call, closes the item before it.
+/// </summary>
+public sealed class ResponseEventStream(SseWriter sse, ResponseDocument document, Func<IReadOnlyList<GeneratedToken>, Task<JsonArray>>? logprobs, CancellationToken cancellationToken)
+{
+    private readonly JsonArray _output = [];
+    private readonly List<GeneratedToken> _pendingTokens = [];
+    private int _sequence;
+    private OpenItem? _open;
+
+    /// <summary>The items finished so far, in output order (moved into the final response by <see cref="CompleteAsync"/>).</summary>
+    public JsonArray Output => _output;
+
+    public async Task StartAsync()
+    {
+        await sse.StartAsync(cancellationToken);
+        var inProgress = document.Build(ResponseDocument.InProgress, [], null, 0);
+        await WriteAsync("response.created", new JsonObject { ["response"] = inProgress });
+        await WriteAsync("response.in_progress", new JsonObject { ["response"] = inProgress.DeepClone() });
+    }
+
+    /// <summary>Tokens whose text is on its way: their logprobs go with the next output_text delta.</summary>
+    public void AddTokens(IReadOnlyList<GeneratedToken> tokens) => _pendingTokens.AddRange(tokens);
+
+    public async Task ReasoningAsync(string delta)
+    {
+        if (delta.Length == 0)
+        {
+            return;
+        }
+
+        if (_open is not { Kind: ItemKind.Reasoning })
+        {
+            await CloseAsync();
+            await OpenAsync(ItemKind.Reasoning, ResponseDocument.ReasoningItem(ResponseDocument.NewItemId("rs"), null));
+        }
+
+        _open!.Text.Append(delta);
+        _pendingTokens.Clear();   // their text is reasoning, which carries no logprobs
+        await WriteAsync("response.reasoning_text.delta", ItemFields(_open, contentIndex: true, ("delta", delta)));
+    }
+
+    public async Task TextAsync(string delta)
+    {
+        if (delta.Length == 0)
+        {
+            return;
+        }
+
+        if (_open is not { Kind: ItemKind.Message })
+        {
+            await CloseAsync();
+            await OpenAsync(ItemKind.Message, ResponseDocument.MessageItem(ResponseDocument.NewItemId("msg"), ResponseDocument.InProgress, null));
+            await WriteAsync("response.content_part.added", ItemFields(_open!, contentIndex: true, ("part", ResponseDocument.OutputText("", null))));
+        }
+
+        _open!.Text.Append(delta);
+        var tokenLogprobs = await TakeLogprobsAsync();
+        foreach (var entry in tokenLogprobs)
+        {
+            _open.Logprobs.Add(entry!.DeepClone());
+        }
+
+        await WriteAsync("response.output_text.delta", ItemFields(_open, contentIndex: true, ("delta", delta), ("logprobs", tokenLogprobs)));
+    }
+
+    /// <summary>Tool call fragments: a fragment with an id starts a function_call item, the others add to its arguments.</summary>
+    public async Task CallsAsync(IReadOnlyList<ToolCallFragment> fragments)
+    {
+        foreach (var fragment in fragments)
+        {
+            if (fragment.Id is not null || _open is not { Kind: ItemKind.FunctionCall })
+            {
+                await CloseAsync();
+                var item = ResponseDocument.FunctionCallItem(
+                    ResponseDocument.NewItemId("fc"), ResponseDocument.NewItemId("call"), fragment.Name ?? "", "", ResponseDocument.InProgress);
+                await OpenAsync(ItemKind.FunctionCall, item);
+            }
+
+            if (fragment.Arguments.Length > 0)
+            {
+                _open!.Text.Append(fragment.Arguments);
+                await WriteAsync("response.function_call_arguments.delta", ItemFields(_open, contentIndex: false, ("delta", fragment.Arguments)));
+            }
+        }
+    }
+
+    /// <summary>Closes the open item and sends the finished response.</summary>
+    public async Task<JsonObject> CompleteAsync(string status, GenerationUsage usage, int reasoningTokens)
+    {
+        await CloseAsync(status);
+        var output = new JsonArray([.. _output.Select(item => item!.DeepClone())]);
+        var response = document.Build(status, output, usage, reasoningTokens);
+        await WriteAsync(status == ResponseDocument.Incomplete ? "response.incomplete" : "response.completed", new JsonObject { ["response"] = response.DeepClone() });
+        return response;
+    }
+
+    private async Task OpenAsync(ItemKind kind, JsonObject item)
+    {
+        _open = new OpenItem(kind, item, _output.Count);
+        await WriteAsync("response.output_item.added", new JsonObject { ["output_index"] = _open.OutputIndex, ["item"] = item.DeepClone() });
+    }
+
+    /// <summary>Closes the open item, if any: a message cut by max_output_tokens is <paramref name="status"/> incomplete, as the response is.</summary>
+    private async Task CloseAsync(string status = ResponseDocument.Completed)
+    {
+        if (_open is not { } open)
+        {
+            return;
+        }
+
+        _open = null;
+        var text = open.Text.ToString();
+        JsonObject done;
+        switch (open.Kind)
+        {
+            case ItemKind.Reasoning:
+                await WriteAsync("response.reasoning_text.done", ItemFields(open, contentIndex: true, ("text", text)));
+                done = ResponseDocument.ReasoningItem(Id(open), text);
+                break;
+            case ItemKind.Message:
+                var part = ResponseDocument.OutputText(text, logprobs is null ? null : (JsonArray)open.Logprobs.DeepClone());
+                await WriteAsync("response.output_text.done", ItemFields(open, contentIndex: true, ("text", text), ("logprobs", open.Logprobs.DeepClone())));
+                await WriteAsync("response.content_part.done", ItemFields(open, contentIndex: true, ("part", part.DeepClone())));
+                done = ResponseDocument.MessageItem(Id(open), status, part);
+                break;
+            default:
+                var name = (string)open.Item["name"]!;
+                await WriteAsync("response.function_call_arguments.done", ItemFields(open, contentIndex: false, ("name", name), ("arguments", text)));
+                done = ResponseDocument.FunctionCallItem(Id(open), (string)open.Item["call_id"]!, name, text, ResponseDocument.Completed);
+                break;
+        }
+
+        await WriteAsync("response.output_item.done", new JsonObject { ["output_index"] = open.OutputIndex, ["item"] = done.DeepClone() });
+        _output.Add(done);
+    }
+
+    private async Task<JsonArray> TakeLogprobsAsync()
+    {
+        if (logprobs is null || _pendingTokens.Count == 0)
+        {
+            _pendingTokens.Clear();
+            return [];
+        }
+
+        var result = await logprobs([.. _pendingTokens]);
+        _pendingTokens.Clear();
+        return result;
+    }
+
+    private static string Id(OpenItem item) => (string)item.Item["id"]!;
+
+    private static JsonObject ItemFields(OpenItem item, bool contentIndex, params (string Name, JsonNode? Value)[] fields)
+    {
+        var result = new JsonObject { ["item_id"] = Id(item), ["output_index"] = item.OutputIndex };
+        if (contentIndex)
+        {
+            result["content_index"] = 0;
+        }
+
+        foreach (var (name, value) in fields)
+        {
+            result[name] = value;
+        }
+
+        return result;
+    }
+
+    private Task WriteAsync(string type, JsonObject fields)
+    {
+        var data = new JsonObject { ["type"] = type, ["sequence_number"] = _sequence++ };
+        foreach (var name in fields.Select(p => p.Key).ToArray())
+        {
+            var value = fields[name];
+            fields.Remove(name);
+            data[name] = value;
+        }
+
+        return sse.WriteEventAsync(type, data, cancellationToken);
+    }
+
+    private enum ItemKind
+    {
+        Reasoning,
+        Message,
+        FunctionCall,
+    }
+
+    private sealed record OpenItem(ItemKind Kind, JsonObject Item, int OutputIndex)
+    {
+        public StringBuilder Text { get; } = new();
+
+        public JsonArray Logprobs { get; } = [];
+    }
+}

@@ -1,0 +1,71 @@
+using System.Text.Json.Nodes;
+
+namespace Gateway.Api.Responses;
+
+/// <summary>A response kept for GET /v1/responses/{id} and previous_response_id.</summary>
+/// <param name="Response">The response object as it was returned.</param>
+/// <param name="Conversation">Its messages (no instructions) and its output as messages: what a response continuing it starts from.</param>
+/// <param name="Size">Characters of both, what the store counts against its budget.</param>
+public sealed record StoredResponse(JsonObject Response, JsonArray Conversation, long Size);
+
+/// <summary>
+/// The responses the gateway keeps in memory (Responses API <c>store</c>, true by default), the most recent first to
+/// stay: at most <see cref="MaxResponses"/> of them and <see cref="MaxChars"/> characters of JSON, older ones
+/// forgotten (a GET or previous_response_id naming one is then a 404, as for an id never stored). One gateway's memory:
+/// replicas behind a load balancer do not share it.
+/// </summary>
+public sealed class ResponseStore
+{
+    public const int MaxResponses = 1000;
+
+    /// <summary>64 Mi characters: about 64 MiB of ASCII-heavy JSON (twice that in UTF-16).</summary>
+    public const long MaxChars = 64L * 1024 * 1024;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, LinkedListNode<(string Id, StoredResponse Stored)>> _byId = [];
+    private readonly LinkedList<(string Id, StoredResponse Stored)> _oldestFirst = new();
+    private long _chars;
+
+    public StoredResponse? Find(string id)
+    {
+        lock (_lock)
+        {
+            return _byId.TryGetValue(id, out var node) ? node.Value.Stored : null;
+        }
+    }
+
+    public void Add(string id, JsonObject response, JsonArray conversation)
+    {
+        var stored = new StoredResponse(response, conversation, response.ToJsonString().Length + conversation.ToJsonString().Length);
+        lock (_lock)
+        {
+            RemoveLocked(id);
+            _byId[id] = _oldestFirst.AddLast((id, stored));
+            _chars += stored.Size;
+            while (_oldestFirst.Count > 1 && (_oldestFirst.Count > MaxResponses || _chars > MaxChars))
+            {
+                RemoveLocked(_oldestFirst.First!.Value.Id);
+            }
+        }
+    }
+
+    public bool Remove(string id)
+    {
+        lock (_lock)
+        {
+            return RemoveLocked(id);
+        }
+    }
+
+    private bool RemoveLocked(string id)
+    {
+        if (!_byId.Remove(id, out var node))
+        {
+            return false;
+        }
+
+        _oldestFirst.Remove(node);
+        _chars -= node.Value.Stored.Size;
+        return true;
+    }
+}
