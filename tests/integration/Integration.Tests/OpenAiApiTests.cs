@@ -8,6 +8,9 @@ using Grpc.Net.Client;
 using Inference.Contracts.Scheduler.V1;
 using OpenAI;
 using OpenAI.Chat;
+using OpenAI.Responses;
+
+#pragma warning disable OPENAI001 // the SDK marks its Responses client experimental
 
 namespace Integration.Tests;
 
@@ -53,6 +56,46 @@ public sealed class OpenAiApiTests(ServedSystem system) : IClassFixture<ServedSy
 
         Assert.Equal(offline.GetProperty("text").GetString(), text.ToString());
         Assert.NotNull(finish);
+    }
+
+    [Fact]
+    public async Task Response_WithSdk_WholeStreamedAndChained_EqualsOfflineGenerate()
+    {
+        var offline = await OfflineAsync("--chat", "--prompt", "Hello!", "--max-tokens", "8");
+        var client = new ResponsesClient(new ApiKeyCredential("unused"), new ResponsesClientOptions { Endpoint = system.ApiBase });
+        var options = new CreateResponseOptions(system.ModelName, [ResponseItem.CreateUserMessageItem("Hello!")]) { MaxOutputTokenCount = 8, Temperature = 0 };
+
+        ResponseResult whole = await client.CreateResponseAsync(options);
+
+        Assert.Equal(offline.GetProperty("text").GetString(), whole.GetOutputText());
+        Assert.Equal(offline.GetProperty("token_ids").GetArrayLength(), whole.Usage.OutputTokenCount);
+
+        options.StreamingEnabled = true;
+        var streamed = new StringBuilder();
+        await foreach (var update in await client.CreateResponseStreamingAsync(options))
+        {
+            if (update is StreamingResponseOutputTextDeltaUpdate delta)
+            {
+                streamed.Append(delta.Delta);
+            }
+        }
+
+        Assert.Equal(whole.GetOutputText(), streamed.ToString());
+
+        // The stored response continues as the chat with its turn in the messages would.
+        var next = new CreateResponseOptions(system.ModelName, [ResponseItem.CreateUserMessageItem("And then?")])
+        {
+            PreviousResponseId = whole.Id,
+            MaxOutputTokenCount = 6,
+            Temperature = 0,
+        };
+        ResponseResult chained = await client.CreateResponseAsync(next);
+        ChatCompletion chat = await Chat().CompleteChatAsync(
+            [new UserChatMessage("Hello!"), new AssistantChatMessage(whole.GetOutputText()), new UserChatMessage("And then?")],
+            new ChatCompletionOptions { MaxOutputTokenCount = 6, Temperature = 0 });
+
+        Assert.Equal(chat.Content.Count == 0 ? "" : chat.Content[0].Text, chained.GetOutputText());
+        Assert.Equal(chat.Usage.InputTokenCount, chained.Usage.InputTokenCount);
     }
 
     [Fact]

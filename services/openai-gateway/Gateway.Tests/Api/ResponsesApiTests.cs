@@ -88,6 +88,26 @@ public sealed class ResponsesApiTests(GatewayHost host) : IClassFixture<GatewayH
     }
 
     [Fact]
+    public async Task AStreamThatLosesTheScheduler_EndsWithOpenAisErrorEvent()
+    {
+        host.Scheduler.Script = r => r.Chat?.MessagesJson.Contains("\"doomed\"", StringComparison.Ordinal) == true
+            ? new FakeReply(["partial", "never"], FinishReason.Length, FailAfterFirst: Grpc.Core.StatusCode.Unavailable)
+            : FakeReply.Default;
+
+        var answer = await Post("""{"input":"doomed","stream":true}""");
+
+        Assert.Equal(200, answer.Status);
+        var events = answer.SseNamedEvents;
+        Assert.Contains(events, e => e.Name == "response.output_text.delta" && e.Data.GetProperty("delta").GetString() == "partial");
+        var (name, error) = events[^1];
+        Assert.Equal("error", name);
+        Assert.Equal("503", error.GetProperty("code").GetString());
+        Assert.Contains("unavailable", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(events.Count - 1, error.GetProperty("sequence_number").GetInt32());
+        Assert.DoesNotContain("[DONE]", answer.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task FunctionTools_ReachTheTemplateInChatsForm_AndTheModelsCallsComeBackAsFunctionCallItems()
     {
         Reply("weather?", _toolCallPieces, FinishReason.Stop);

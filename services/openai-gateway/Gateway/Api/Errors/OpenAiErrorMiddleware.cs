@@ -8,8 +8,8 @@ namespace Gateway.Api.Errors;
 /// <summary>
 /// Turns every failure of an API request into the OpenAI error envelope (see <see cref="ErrorTable"/>), so a bad
 /// request never takes the process down. Before the first byte the failure keeps its HTTP status; once an SSE stream
-/// has started, it goes out as a last <c>data: {"error": …}</c> event followed by <c>data: [DONE]</c>, so a client
-/// never sees a stream simply cut off. A client that hung up is no failure: it is logged at debug level only.
+/// has started, it goes out as a last <c>data: {"error": …}</c> event followed by <c>data: [DONE]</c> (or in the
+/// stream's own form, <see cref="IStreamErrorWriter"/>), so a client never sees a stream simply cut off. A client that hung up is no failure: it is logged at debug level only.
 /// </summary>
 public sealed partial class OpenAiErrorMiddleware(RequestDelegate next, ILogger<OpenAiErrorMiddleware> logger)
 {
@@ -66,7 +66,11 @@ public sealed partial class OpenAiErrorMiddleware(RequestDelegate next, ILogger<
         var body = new ErrorBody(answer.Error);
         if (context.Response.HasStarted)
         {
-            if (context.Response.ContentType == SseWriter.ContentType)
+            if (context.Features.Get<IStreamErrorWriter>() is { } streamErrors)
+            {
+                await streamErrors.WriteErrorAsync(answer.Error, context.RequestAborted);
+            }
+            else if (context.Response.ContentType == SseWriter.ContentType)
             {
                 var sse = new SseWriter(context.Response);
                 await sse.WriteAsync(body, ApiJson.Context.ErrorBody, context.RequestAborted);

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Gateway.Api.Errors;
 using Gateway.Api.Sse;
 using Gateway.Api.Tools;
 using Gateway.Backends;
@@ -14,6 +15,7 @@ namespace Gateway.Api.Responses;
 /// One item is open at a time: a new kind of text, or a new call, closes the item before it.
 /// </summary>
 public sealed class ResponseEventStream(SseWriter sse, ResponseDocument document, Func<IReadOnlyList<GeneratedToken>, Task<JsonArray>>? logprobs, CancellationToken cancellationToken)
+    : IStreamErrorWriter
 {
     private readonly JsonArray _output = [];
     private readonly List<GeneratedToken> _pendingTokens = [];
@@ -106,6 +108,15 @@ public sealed class ResponseEventStream(SseWriter sse, ResponseDocument document
         await WriteAsync(status == ResponseDocument.Incomplete ? "response.incomplete" : "response.completed", new JsonObject { ["response"] = response.DeepClone() });
         return response;
     }
+
+    /// <summary>A failure after the stream started: OpenAI's error event (code, message, param), the stream's last.</summary>
+    public Task WriteErrorAsync(ErrorInfo error, CancellationToken cancellationToken) =>
+        WriteAsync("error", new JsonObject
+        {
+            ["code"] = error.Code.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["message"] = error.Message,
+            ["param"] = error.Param,
+        });
 
     private async Task OpenAsync(ItemKind kind, JsonObject item)
     {

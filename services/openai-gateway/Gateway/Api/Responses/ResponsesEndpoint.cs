@@ -143,6 +143,7 @@ public static class ResponsesEndpoint
             ? tokens => LogprobsAsync(tokens, chat, tokenTexts, cancellationToken)
             : null;
         var events = new ResponseEventStream(new SseWriter(http.Response), document, logprobs, cancellationToken);
+        http.Features.Set<IStreamErrorWriter>(events);
         await events.StartAsync();
 
         var splitter = reasoningMode?.NewStream();
