@@ -201,6 +201,32 @@ public sealed class ResponsesApiTests(GatewayHost host) : IClassFixture<GatewayH
     }
 
     [Fact]
+    public async Task InputItems_ListTheStoredInput_NewestFirstByDefault_PagedByLimitAndAfter()
+    {
+        Reply("listed", ["ok"], FinishReason.Stop);
+        var input = """[{"role":"user","content":"listed"},{"type":"function_call","id":"fc-mine","call_id":"c1","name":"f","arguments":"{}"},{"type":"function_call_output","call_id":"c1","output":"42"}]""";
+        var id = (await Post($$"""{"input":{{input}}}""")).Json.GetProperty("id").GetString();
+
+        var all = (await host.Http.GetAnswerAsync($"/v1/responses/{id}/input_items")).Json;
+        var asc = (await host.Http.GetAnswerAsync($"/v1/responses/{id}/input_items?order=asc&limit=2")).Json;
+        var rest = (await host.Http.GetAnswerAsync($"/v1/responses/{id}/input_items?order=asc&after=fc-mine")).Json;
+
+        Assert.Equal("list", all.GetProperty("object").GetString());
+        Assert.Equal(["function_call_output", "function_call", "message"], all.GetProperty("data").EnumerateArray().Select(i => i.GetProperty("type").GetString()));
+        Assert.False(all.GetProperty("has_more").GetBoolean());
+        var message = all.GetProperty("data")[2];
+        Assert.Equal("listed", message.GetProperty("content")[0].GetProperty("text").GetString());
+        Assert.Equal("input_text", message.GetProperty("content")[0].GetProperty("type").GetString());
+        Assert.StartsWith("msg-", message.GetProperty("id").GetString());
+        Assert.Equal(["message", "function_call"], asc.GetProperty("data").EnumerateArray().Select(i => i.GetProperty("type").GetString()));
+        Assert.True(asc.GetProperty("has_more").GetBoolean());
+        Assert.Equal("fc-mine", asc.GetProperty("last_id").GetString());
+        Assert.Equal(["function_call_output"], rest.GetProperty("data").EnumerateArray().Select(i => i.GetProperty("type").GetString()));
+        Assert.Equal(400, (await host.Http.GetAnswerAsync($"/v1/responses/{id}/input_items?limit=0")).Status);
+        Assert.Equal(404, (await host.Http.GetAnswerAsync("/v1/responses/resp-none/input_items")).Status);
+    }
+
+    [Fact]
     public async Task TextFormatJsonSchema_ConstrainsTheOutput_AsResponseFormatDoes()
     {
         Reply("structured", ["{\"a\": 1}"], FinishReason.Stop);

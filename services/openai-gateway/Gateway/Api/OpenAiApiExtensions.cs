@@ -21,6 +21,7 @@ public static class OpenAiApiExtensions
         app.MapPost("/v1/responses", ResponsesEndpoint.CreateAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapGet("/v1/responses/{id}", ResponsesEndpoint.Retrieve);
         app.MapDelete("/v1/responses/{id}", ResponsesEndpoint.Delete);
+        app.MapGet("/v1/responses/{id}/input_items", ResponsesEndpoint.ListInputItems);
         app.MapGet("/v1/models", ModelsEndpoints.ListAsync);
         app.MapGet("/v1/models/{**model}", ModelsEndpoints.RetrieveAsync);
         app.MapPost("/tokenize", TokenizeEndpoints.TokenizeAsync);

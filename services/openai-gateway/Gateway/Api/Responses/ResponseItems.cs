@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Gateway.Api.Errors;
+using Gateway.Api.Sampling;
 
 namespace Gateway.Api.Responses;
 
@@ -16,13 +17,43 @@ public static class ResponseItems
 
     private static readonly string[] _roles = ["user", "assistant", "system", "developer"];
 
-    /// <summary>input: a string (one user message) or an array of items.</summary>
-    public static JsonArray InputToMessages(JsonNode input) => input switch
+    /// <summary>input as items: a string is one user message; an array is its items.</summary>
+    public static JsonArray InputItems(JsonNode input) => input switch
     {
-        JsonValue value when value.TryGetValue(out string? text) => [new JsonObject { ["role"] = "user", ["content"] = text }],
-        JsonArray items => ToMessages(items, InputField),
+        JsonValue value when value.TryGetValue(out string? text) =>
+            [new JsonObject { ["type"] = "message", ["role"] = "user", ["content"] = new JsonArray(new JsonObject { ["type"] = "input_text", ["text"] = text }) }],
+        JsonArray items => (JsonArray)items.DeepClone(),
         _ => throw ApiException.BadRequest($"input must be a string or an array of items, got {Describe(input)}.", InputField),
     };
+
+    /// <summary>
+    /// Input items as <c>GET /v1/responses/{id}/input_items</c> lists them: each with an id (one is made for an item
+    /// sent without), a type, and a message's text as content parts. The items must have passed <see cref="ToMessages"/>.
+    /// </summary>
+    public static JsonArray Listed(JsonArray items)
+    {
+        var listed = new JsonArray();
+        foreach (var node in items)
+        {
+            var item = (JsonObject)node!.DeepClone();
+            var type = item["type"]?.GetValue<string>() ?? "message";
+            item["type"] = type;
+            if (type == "message" && item["content"] is JsonValue text)
+            {
+                var partType = item["role"]?.GetValue<string>() == "assistant" ? "output_text" : "input_text";
+                item["content"] = new JsonArray(new JsonObject { ["type"] = partType, ["text"] = text.GetValue<string>() });
+            }
+
+            if (item["id"] is null)
+            {
+                item["id"] = RequestIds.New(type switch { "message" => "msg", "function_call" => "fc", "function_call_output" => "fco", "reasoning" => "rs", _ => "item" });
+            }
+
+            listed.Add(item);
+        }
+
+        return listed;
+    }
 
     /// <summary>Items (input items, or a response's output items) as chat messages; errors name <paramref name="path"/>[i].</summary>
     public static JsonArray ToMessages(JsonArray items, string path)

@@ -5,8 +5,9 @@ namespace Gateway.Api.Responses;
 /// <summary>A response kept for GET /v1/responses/{id} and previous_response_id.</summary>
 /// <param name="Response">The response object as it was returned.</param>
 /// <param name="Conversation">Its messages (no instructions) and its output as messages: what a response continuing it starts from.</param>
-/// <param name="Size">Characters of both, what the store counts against its budget.</param>
-public sealed record StoredResponse(JsonObject Response, JsonArray Conversation, long Size);
+/// <param name="InputItems">Its request's input items, with ids (<c>GET /v1/responses/{id}/input_items</c>).</param>
+/// <param name="Size">Characters of all three, what the store counts against its budget.</param>
+public sealed record StoredResponse(JsonObject Response, JsonArray Conversation, JsonArray InputItems, long Size);
 
 /// <summary>
 /// The responses the gateway keeps in memory (Responses API <c>store</c>, true by default), the most recent first to
@@ -34,9 +35,10 @@ public sealed class ResponseStore
         }
     }
 
-    public void Add(string id, JsonObject response, JsonArray conversation)
+    public void Add(string id, JsonObject response, JsonArray conversation, JsonArray inputItems)
     {
-        var stored = new StoredResponse(response, conversation, response.ToJsonString().Length + conversation.ToJsonString().Length);
+        var size = response.ToJsonString().Length + conversation.ToJsonString().Length + inputItems.ToJsonString().Length;
+        var stored = new StoredResponse(response, conversation, inputItems, size);
         lock (_lock)
         {
             RemoveLocked(id);

@@ -15,7 +15,7 @@ namespace Gateway.Api.Responses;
 /// OpenAI's Responses API: <c>POST /v1/responses</c> (whole or streamed) runs the request as a chat completion
 /// (<see cref="ResponsesRequest"/>) and returns its answer as output items: the reasoning a reasoning parser splits
 /// off, the message, the function calls parsed out of it. <c>GET</c> and <c>DELETE /v1/responses/{id}</c> read and
-/// forget what <see cref="ResponseStore"/> kept.
+/// forget what <see cref="ResponseStore"/> kept, <c>GET /v1/responses/{id}/input_items</c> lists its input.
 /// </summary>
 public static class ResponsesEndpoint
 {
@@ -61,7 +61,7 @@ public static class ResponsesEndpoint
                     conversation.Add(message!.DeepClone());
                 }
 
-                store.Add(started.Id, response, conversation);
+                store.Add(started.Id, response, conversation, request.InputItems);
             }
         }
     }
@@ -75,6 +75,52 @@ public static class ResponsesEndpoint
         store.Remove(id)
             ? Results.Text(new JsonObject { ["id"] = id, ["object"] = "response", ["deleted"] = true }.ToJsonString(), "application/json")
             : throw NotFound(id);
+
+    /// <summary>
+    /// <c>GET /v1/responses/{id}/input_items</c>: the stored response's input items, as OpenAI pages them: order desc
+    /// (default, newest first) or asc, limit 1 to 100 (default 20), after an item id.
+    /// </summary>
+    public static IResult ListInputItems(string id, string? order, int? limit, string? after, ResponseStore store)
+    {
+        var stored = store.Find(id) ?? throw NotFound(id);
+        if (order is not (null or "asc" or "desc"))
+        {
+            throw ApiException.BadRequest($"order must be asc or desc, got \"{order}\".", "order");
+        }
+
+        if (limit is < 1 or > 100)
+        {
+            throw ApiException.BadRequest($"limit must be in [1, 100], got {limit}.", "limit");
+        }
+
+        var items = stored.InputItems.Select(i => (JsonObject)i!).ToList();
+        if (order != "asc")
+        {
+            items.Reverse();
+        }
+
+        if (after is not null)
+        {
+            var at = items.FindIndex(i => (string?)i["id"] == after);
+            if (at < 0)
+            {
+                throw ApiException.BadRequest($"after names no input item of response '{id}': \"{after}\".", "after");
+            }
+
+            items = items[(at + 1)..];
+        }
+
+        var page = items.Take(limit ?? 20).Select(i => (JsonNode)i.DeepClone()).ToArray();
+        var list = new JsonObject
+        {
+            ["object"] = "list",
+            ["data"] = new JsonArray(page),
+            ["first_id"] = page.Length > 0 ? (string?)page[0]["id"] : null,
+            ["last_id"] = page.Length > 0 ? (string?)page[^1]["id"] : null,
+            ["has_more"] = items.Count > page.Length,
+        };
+        return Results.Text(list.ToJsonString(ApiJson.Options), "application/json");
+    }
 
     private static ApiException NotFound(string id) =>
         new(StatusCodes.Status404NotFound, $"Response with id '{id}' not found (never stored, stored with store false, deleted, or forgotten).", "response_id");

@@ -20,6 +20,7 @@ namespace Gateway.Api.Responses;
 /// <param name="Stream">Answer with the Responses API's server-sent events.</param>
 /// <param name="Store">Keep the response for GET and previous_response_id.</param>
 /// <param name="Conversation">The messages without the instructions: the previous response's conversation, then this input.</param>
+/// <param name="InputItems">This request's input as items with ids, as <c>GET /v1/responses/{id}/input_items</c> lists them.</param>
 /// <param name="IncludeLogprobs">Each output_text part carries its tokens' logprobs.</param>
 /// <param name="Echo">The request's settings as the response object repeats them (instructions, tools, text, ...).</param>
 public sealed record ResponsesRequest(
@@ -27,6 +28,7 @@ public sealed record ResponsesRequest(
     bool Stream,
     bool Store,
     JsonArray Conversation,
+    JsonArray InputItems,
     bool IncludeLogprobs,
     JsonObject Echo)
 {
@@ -60,7 +62,8 @@ public sealed record ResponsesRequest(
             }
         }
 
-        foreach (var message in ResponseItems.InputToMessages(JsonNode.Parse(input.GetRawText())!))
+        var inputItems = ResponseItems.InputItems(JsonNode.Parse(input.GetRawText())!);
+        foreach (var message in ResponseItems.ToMessages(inputItems, ResponseItems.InputField))
         {
             conversation.Add(message!.DeepClone());
         }
@@ -113,7 +116,7 @@ public sealed record ResponsesRequest(
         }
 
         var keep = fields.Bool("store") ?? true;
-        return new ResponsesRequest(request, fields.Bool("stream") ?? false, keep, conversation, includeLogprobs, Echoed(fields, instructions, maxOutputTokens, keep));
+        return new ResponsesRequest(request, fields.Bool("stream") ?? false, keep, conversation, ResponseItems.Listed(inputItems), includeLogprobs, Echoed(fields, instructions, maxOutputTokens, keep));
     }
 
     /// <summary>An error raised under chat's name for a field, as the Responses API names it.</summary>
