@@ -227,6 +227,60 @@ public sealed class ResponsesApiTests(GatewayHost host) : IClassFixture<GatewayH
     }
 
     [Fact]
+    public async Task TruncationAuto_LeavesOutTheOldestMessagesUntilThePromptFits_AToolCallWithItsAnswer()
+    {
+        Reply("fits now", ["ok"], FinishReason.Stop);
+        var old = new string('a', 3000);
+        var input = $$"""
+            [{"role":"user","content":"{{old}}"},
+             {"type":"function_call","call_id":"c1","name":"f","arguments":"{\"x\":\"{{old}}\"}"},
+             {"type":"function_call_output","call_id":"c1","output":"{{old}}"},
+             {"role":"user","content":"recent"},
+             {"role":"assistant","content":"sure"},
+             {"role":"user","content":"fits now"}]
+            """;
+
+        var answer = await Post($$"""{"input":{{input}},"instructions":"Rules.","truncation":"auto","max_output_tokens":100}""");
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(
+            """[{"role":"system","content":"Rules."},{"role":"user","content":"recent"},{"role":"assistant","content":"sure"},{"role":"user","content":"fits now"}]""",
+            Compact(Sent("fits now").Chat.MessagesJson));
+        Assert.Equal("auto", answer.Json.GetProperty("truncation").GetString());
+
+        // The stored conversation keeps every message: the next response starts from all of them (and may cut again).
+        Reply("next", ["ok"], FinishReason.Stop);
+        await Post($$"""{"input":"next","previous_response_id":"{{answer.Json.GetProperty("id").GetString()}}"}""");
+        Assert.Contains(old, Sent("next").Chat.MessagesJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TruncationAuto_APromptThatFits_IsSentWhole()
+    {
+        Reply("short", ["ok"], FinishReason.Stop);
+
+        await Post("""{"input":[{"role":"user","content":"a"},{"role":"assistant","content":"b"},{"role":"user","content":"short"}],"truncation":"auto"}""");
+
+        Assert.Equal("""[{"role":"user","content":"a"},{"role":"assistant","content":"b"},{"role":"user","content":"short"}]""", Compact(Sent("short").Chat.MessagesJson));
+    }
+
+    [Theory]
+    [InlineData("prompt", "The prompt (length 5000) is longer than the maximum model length of 4096.", "input", "The prompt (length 5000)")]
+    [InlineData("max_tokens", "max_tokens (5000) is more than the 4089 positions left after the prompt.", "max_output_tokens", "max_output_tokens (5000) is more")]
+    public async Task TheEnginesRefusals_NameTheResponsesFields(string field, string message, string param, string said)
+    {
+        host.Scheduler.Script = r => r.Chat?.MessagesJson.Contains("\"refused\"", StringComparison.Ordinal) == true
+            ? new FakeReply([], FinishReason.Stop, Refusal: (field, message))
+            : FakeReply.Default;
+
+        var answer = await Post("""{"input":"refused"}""");
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal(param, answer.ErrorParam);
+        Assert.StartsWith(said, answer.Error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TextFormatJsonSchema_ConstrainsTheOutput_AsResponseFormatDoes()
     {
         Reply("structured", ["{\"a\": 1}"], FinishReason.Stop);
@@ -281,7 +335,7 @@ public sealed class ResponsesApiTests(GatewayHost host) : IClassFixture<GatewayH
     [InlineData("""{"input":"x","text":{"verbosity":"low"}}""", "text", "verbosity")]
     [InlineData("""{"input":"x","text":{"format":{"type":"json_schema","name":"a"}}}""", "text", "text.format.schema is required")]
     [InlineData("""{"input":"x","include":["reasoning.encrypted_content"]}""", "include", "message.output_text.logprobs")]
-    [InlineData("""{"input":"x","truncation":"auto"}""", "truncation", "not supported yet")]
+    [InlineData("""{"input":"x","truncation":"sometimes"}""", "truncation", "truncation must be \"auto\" or \"disabled\"")]
     [InlineData("""{"input":"x","background":true}""", "background", "not supported yet")]
     [InlineData("""{"input":"x","conversation":"conv_1"}""", "conversation", "previous_response_id")]
     [InlineData("""{"input":"x","prompt":{"id":"pmpt_1"}}""", "prompt", "no stored prompt templates")]

@@ -8,12 +8,14 @@ namespace Gateway.Tests.Fakes;
 /// <param name="StopReason">Sent with the last response.</param>
 /// <param name="HangAfterFirst">Send the first piece, then wait until the call is cancelled.</param>
 /// <param name="FailAfterFirst">Send the first piece, then fail the call with this status.</param>
+/// <param name="Refusal">Refuse the request before any piece, as the engine's validation does: (field, message).</param>
 public sealed record FakeReply(
     string[] Pieces,
     FinishReason Finish,
     string StopReason = "",
     bool HangAfterFirst = false,
-    Grpc.Core.StatusCode? FailAfterFirst = null)
+    Grpc.Core.StatusCode? FailAfterFirst = null,
+    (string Field, string Message)? Refusal = null)
 {
     public static FakeReply Default { get; } = new(["Hello", ",", " world"], FinishReason.Length);
 }

@@ -109,6 +109,11 @@ public sealed class FakeScheduler : Generation.GenerationBase
             throw new RpcException(new Status(StatusCode.InvalidArgument, "prompt must not be empty"));
         }
 
+        if (Script(request).Refusal is var (field, message))
+        {
+            throw Inference.Contracts.Mapping.ValidationErrors.ToRpcException(new Inference.Abstractions.Generation.GenerationValidationException(field, message));
+        }
+
         if (Interlocked.Increment(ref _inFlight) > MaxConcurrentRequests)
         {
             Interlocked.Decrement(ref _inFlight);

@@ -40,14 +40,6 @@ internal static class ResponsesFieldChecks
         return reasoning.Raw("effort") is null && reasoning.Raw("summary") is null && reasoning.Raw("generate_summary") is null;
     }
 
-    /// <summary>truncation: "disabled" is served, "auto" is not (yet), anything else is malformed.</summary>
-    public static bool TruncationDisabled(RequestFields fields) => fields.String("truncation") switch
-    {
-        "disabled" => true,
-        "auto" => false,
-        var other => throw ApiException.BadRequest($"truncation must be \"auto\" or \"disabled\", got \"{other}\".", "truncation"),
-    };
-
     /// <summary>stream_options: an object, and only beside stream true (as OpenAI answers).</summary>
     public static bool StreamOptionsWithStream(RequestFields fields)
     {

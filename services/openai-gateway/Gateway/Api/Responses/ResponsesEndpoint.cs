@@ -28,12 +28,15 @@ public static class ResponsesEndpoint
         TokenTextCache tokenTexts,
         GatewayMetrics metrics,
         ReasoningOutput reasoningOutput,
-        ResponseStore store)
+        ResponseStore store,
+        ITokenizerService tokenizer)
     {
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
         var request = ResponsesRequest.Read(fields, store);
-        var chat = reasoningOutput.Prepare(request.Chat);
+        var chat = reasoningOutput.Prepare(request.TruncateAuto
+            ? await ResponseTruncation.FitAsync(request.Chat, request.MaxOutputTokens, tokenizer, servedModel, cancellationToken)
+            : request.Chat);
         StartedGeneration started;
         try
         {

@@ -22,6 +22,8 @@ namespace Gateway.Api.Responses;
 /// <param name="Conversation">The messages without the instructions: the previous response's conversation, then this input.</param>
 /// <param name="InputItems">This request's input as items with ids, as <c>GET /v1/responses/{id}/input_items</c> lists them.</param>
 /// <param name="IncludeLogprobs">Each output_text part carries its tokens' logprobs.</param>
+/// <param name="TruncateAuto">truncation "auto": drop the oldest messages when the prompt does not fit (<see cref="ResponseTruncation"/>).</param>
+/// <param name="MaxOutputTokens">max_output_tokens, or null.</param>
 /// <param name="Echo">The request's settings as the response object repeats them (instructions, tools, text, ...).</param>
 public sealed record ResponsesRequest(
     ChatRequest Chat,
@@ -30,9 +32,11 @@ public sealed record ResponsesRequest(
     JsonArray Conversation,
     JsonArray InputItems,
     bool IncludeLogprobs,
+    bool TruncateAuto,
+    int? MaxOutputTokens,
     JsonObject Echo)
 {
-    private const string MaxOutputTokens = "max_output_tokens";
+    private const string MaxOutputTokensField = "max_output_tokens";
 
     /// <summary>Chat's names for what the Responses API calls otherwise, for errors raised while reading the translated request.</summary>
     private static readonly (string Chat, string Responses)[] _renamed =
@@ -40,8 +44,8 @@ public sealed record ResponsesRequest(
         ("response_format.json_schema.schema", "text.format.schema"),
         ("response_format.json_schema", "text.format"),
         ("response_format", "text.format"),
-        ("max_completion_tokens", MaxOutputTokens),
-        ("max_tokens", MaxOutputTokens),
+        ("max_completion_tokens", MaxOutputTokensField),
+        ("max_tokens", MaxOutputTokensField),
     ];
 
     public static ResponsesRequest Read(RequestFields fields, ResponseStore store)
@@ -50,6 +54,8 @@ public sealed record ResponsesRequest(
         var input = fields.Raw(ResponseItems.InputField) ?? throw ApiException.BadRequest("input is required.", ResponseItems.InputField);
         var instructions = fields.String("instructions");
         _ = fields.Object("metadata");
+        var truncation = fields.String("truncation") ?? "disabled";
+        SamplingFields.Require(truncation is "auto" or "disabled", "truncation", $"truncation must be \"auto\" or \"disabled\", got \"{truncation}\".");
         var previousId = fields.String("previous_response_id");
         var conversation = new JsonArray();
         if (previousId is not null)
@@ -68,8 +74,8 @@ public sealed record ResponsesRequest(
             conversation.Add(message!.DeepClone());
         }
 
-        var maxOutputTokens = fields.Int(MaxOutputTokens);
-        SamplingFields.Require(maxOutputTokens is null or >= 1, MaxOutputTokens, $"max_output_tokens must be at least 1, got {maxOutputTokens}.");
+        var maxOutputTokens = fields.Int(MaxOutputTokensField);
+        SamplingFields.Require(maxOutputTokens is null or >= 1, MaxOutputTokensField, $"max_output_tokens must be at least 1, got {maxOutputTokens}.");
         var topLogprobs = fields.Raw("top_logprobs") is null ? (int?)null : SamplingFields.ReadLogprobCount(fields, "top_logprobs");
         var includeLogprobs = topLogprobs is not null || fields.Raw("include") is not null && fields.Array("include", "an array of strings")!.Value.GetArrayLength() > 0;
         var tools = ResponseTools.Read(fields);
@@ -116,7 +122,7 @@ public sealed record ResponsesRequest(
         }
 
         var keep = fields.Bool("store") ?? true;
-        return new ResponsesRequest(request, fields.Bool("stream") ?? false, keep, conversation, ResponseItems.Listed(inputItems), includeLogprobs, Echoed(fields, instructions, maxOutputTokens, keep));
+        return new ResponsesRequest(request, fields.Bool("stream") ?? false, keep, conversation, ResponseItems.Listed(inputItems), includeLogprobs, truncation == "auto", maxOutputTokens, Echoed(fields, instructions, maxOutputTokens, keep));
     }
 
     /// <summary>An error raised under chat's name for a field, as the Responses API names it.</summary>
@@ -133,7 +139,8 @@ public sealed record ResponsesRequest(
             }
         }
 
-        return new ApiException(e.StatusCode, message, param);
+        // The engine says the chat prompt is too long: that prompt is the input (with the instructions).
+        return new ApiException(e.StatusCode, message, param == "prompt" ? ResponseItems.InputField : param);
     }
 
     /// <summary>The request's settings as OpenAI's response object repeats them, with the defaults filled in.</summary>
