@@ -1,13 +1,24 @@
 using System.Text.Json.Nodes;
+using Gateway.Api.Json;
 
 namespace Gateway.Api.Responses;
 
-/// <summary>A response kept for GET /v1/responses/{id} and previous_response_id.</summary>
+/// <summary>
+/// A response kept for GET /v1/responses/{id} and previous_response_id, as JSON text: immutable, so concurrent
+/// requests read it without sharing a mutable node (each parses its own copy).
+/// </summary>
 /// <param name="Response">The response object as it was returned.</param>
 /// <param name="Conversation">Its messages (no instructions) and its output as messages: what a response continuing it starts from.</param>
 /// <param name="InputItems">Its request's input items, with ids (<c>GET /v1/responses/{id}/input_items</c>).</param>
-/// <param name="Size">Characters of all three, what the store counts against its budget.</param>
-public sealed record StoredResponse(JsonObject Response, JsonArray Conversation, JsonArray InputItems, long Size);
+public sealed record StoredResponse(string Response, string Conversation, string InputItems)
+{
+    /// <summary>Characters of all three, what the store counts against its budget.</summary>
+    public long Size => Response.Length + Conversation.Length + InputItems.Length;
+
+    public JsonArray ParseConversation() => (JsonArray)JsonNode.Parse(Conversation)!;
+
+    public JsonArray ParseInputItems() => (JsonArray)JsonNode.Parse(InputItems)!;
+}
 
 /// <summary>
 /// The responses the gateway keeps in memory (Responses API <c>store</c>, true by default), the most recent first to
@@ -37,8 +48,7 @@ public sealed class ResponseStore
 
     public void Add(string id, JsonObject response, JsonArray conversation, JsonArray inputItems)
     {
-        var size = response.ToJsonString().Length + conversation.ToJsonString().Length + inputItems.ToJsonString().Length;
-        var stored = new StoredResponse(response, conversation, inputItems, size);
+        var stored = new StoredResponse(response.ToJsonString(ApiJson.Options), conversation.ToJsonString(), inputItems.ToJsonString(ApiJson.Options));
         lock (_lock)
         {
             RemoveLocked(id);

@@ -71,7 +71,7 @@ public static class ResponsesEndpoint
 
     public static IResult Retrieve(string id, ResponseStore store) =>
         store.Find(id) is { } stored
-            ? Results.Text(stored.Response.ToJsonString(ApiJson.Options), "application/json")
+            ? Results.Text(stored.Response, "application/json")
             : throw NotFound(id);
 
     public static IResult Delete(string id, ResponseStore store) =>
@@ -96,7 +96,7 @@ public static class ResponsesEndpoint
             throw ApiException.BadRequest($"limit must be in [1, 100], got {limit}.", "limit");
         }
 
-        var items = stored.InputItems.Select(i => (JsonObject)i!).ToList();
+        var items = stored.ParseInputItems().Select(i => (JsonObject)i!).ToList();
         if (order != "asc")
         {
             items.Reverse();

@@ -62,10 +62,7 @@ public sealed record ResponsesRequest(
         {
             var previous = store.Find(previousId)
                 ?? throw new ApiException(StatusCodes.Status404NotFound, $"Previous response with id '{previousId}' not found.", "previous_response_id");
-            foreach (var message in previous.Conversation)
-            {
-                conversation.Add(message!.DeepClone());
-            }
+            conversation = previous.ParseConversation();
         }
 
         var inputItems = ResponseItems.InputItems(JsonNode.Parse(input.GetRawText())!);
