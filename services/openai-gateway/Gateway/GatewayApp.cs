@@ -27,6 +27,7 @@ public static class GatewayApp
         builder.Services.AddBackends(options);
         builder.Services.AddSingleton<ReasoningOutput>();
         builder.Services.AddSingleton<ResponseStore>();
+        builder.Services.AddSingleton<BackgroundResponses>();
         builder.Services.AddGatewayMetrics(options);
         builder.Services.AddSchedulerFrontDoor(options);
         builder.Services.AddFrontDoorReflection();

@@ -281,6 +281,72 @@ public sealed class ResponsesApiTests(GatewayHost host) : IClassFixture<GatewayH
     }
 
     [Fact]
+    public async Task Background_AnswersQueuedAtOnce_AndGetPollsItToItsEnd()
+    {
+        Reply("in the background", ["Done", "."], FinishReason.Stop);
+
+        var queued = await Post("""{"input":"in the background","background":true}""");
+
+        Assert.Equal(200, queued.Status);
+        Assert.Equal("queued", queued.Json.GetProperty("status").GetString());
+        Assert.True(queued.Json.GetProperty("background").GetBoolean());
+        Assert.Empty(queued.Json.GetProperty("output").EnumerateArray());
+        var done = await PollAsync(queued.Json.GetProperty("id").GetString()!, "completed");
+        Assert.Equal("Done.", done.GetProperty("output")[0].GetProperty("content")[0].GetProperty("text").GetString());
+        Assert.Equal(2, done.GetProperty("usage").GetProperty("output_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task Background_CancelStopsARunInProgress_AndChainingOnItWaitsForItsEnd()
+    {
+        host.Scheduler.Script = r => r.Chat?.MessagesJson.Contains("\"forever\"", StringComparison.Ordinal) == true
+            ? new FakeReply(["first", "never"], FinishReason.Length, HangAfterFirst: true)
+            : FakeReply.Default;
+        var id = (await Post("""{"input":"forever","background":true}""")).Json.GetProperty("id").GetString()!;
+        await PollAsync(id, "in_progress");
+
+        var chained = await Post($$"""{"input":"next","previous_response_id":"{{id}}"}""");
+        var cancelled = await host.Http.PostJsonAsync($"/v1/responses/{id}/cancel", "{}");
+
+        Assert.Equal(400, chained.Status);
+        Assert.Equal("previous_response_id", chained.ErrorParam);
+        Assert.Equal(200, cancelled.Status);
+        Assert.Equal("cancelled", cancelled.Json.GetProperty("status").GetString());
+        var again = await host.Http.PostJsonAsync($"/v1/responses/{id}/cancel", "{}");
+        Assert.Equal(400, again.Status);
+        Assert.Equal(404, (await host.Http.PostJsonAsync("/v1/responses/resp-none/cancel", "{}")).Status);
+    }
+
+    [Fact]
+    public async Task Background_ARunTheEngineRefuses_EndsFailedWithTheError()
+    {
+        host.Scheduler.Script = r => r.Chat?.MessagesJson.Contains("\"too long\"", StringComparison.Ordinal) == true
+            ? new FakeReply([], FinishReason.Stop, Refusal: ("prompt", "The prompt (length 9000) is longer than the maximum model length of 4096."))
+            : FakeReply.Default;
+
+        var id = (await Post("""{"input":"too long","background":true}""")).Json.GetProperty("id").GetString()!;
+
+        var failed = await PollAsync(id, "failed");
+        Assert.Equal("400", failed.GetProperty("error").GetProperty("code").GetString());
+        Assert.StartsWith("The prompt (length 9000)", failed.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    private async Task<JsonElement> PollAsync(string id, string status)
+    {
+        using var deadline = new CancellationTokenSource(GatewayHost.Timeout);
+        while (true)
+        {
+            var got = await host.Http.GetAnswerAsync($"/v1/responses/{id}");
+            if (got.Json.GetProperty("status").GetString() == status)
+            {
+                return got.Json;
+            }
+
+            await Task.Delay(20, deadline.Token);
+        }
+    }
+
+    [Fact]
     public async Task TextFormatJsonSchema_ConstrainsTheOutput_AsResponseFormatDoes()
     {
         Reply("structured", ["{\"a\": 1}"], FinishReason.Stop);
@@ -336,7 +402,8 @@ public sealed class ResponsesApiTests(GatewayHost host) : IClassFixture<GatewayH
     [InlineData("""{"input":"x","text":{"format":{"type":"json_schema","name":"a"}}}""", "text", "text.format.schema is required")]
     [InlineData("""{"input":"x","include":["reasoning.encrypted_content"]}""", "include", "message.output_text.logprobs")]
     [InlineData("""{"input":"x","truncation":"sometimes"}""", "truncation", "truncation must be \"auto\" or \"disabled\"")]
-    [InlineData("""{"input":"x","background":true}""", "background", "not supported yet")]
+    [InlineData("""{"input":"x","background":true,"stream":true}""", "background", "background with stream is not supported yet")]
+    [InlineData("""{"input":"x","background":true,"store":false}""", "background", "background needs store true")]
     [InlineData("""{"input":"x","conversation":"conv_1"}""", "conversation", "previous_response_id")]
     [InlineData("""{"input":"x","prompt":{"id":"pmpt_1"}}""", "prompt", "no stored prompt templates")]
     [InlineData("""{"input":"x","max_output_tokens":0}""", "max_output_tokens", "at least 1")]

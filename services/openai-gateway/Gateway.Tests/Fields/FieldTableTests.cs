@@ -38,7 +38,6 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         ["text"] = """{"verbosity":"low"}""",
         ["include"] = """["reasoning.encrypted_content"]""",
         ["reasoning"] = """{"effort":"low"}""",
-        ["background"] = "true",
         ["conversation"] = "\"conv_1\"",
         ["prompt"] = """{"id":"pmpt_1"}""",
     };

@@ -20,7 +20,8 @@ public static class OpenAiApiExtensions
         app.MapPost("/v1/chat/completions", ChatCompletionsEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapPost("/v1/responses", ResponsesEndpoint.CreateAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapGet("/v1/responses/{id}", ResponsesEndpoint.Retrieve);
-        app.MapDelete("/v1/responses/{id}", ResponsesEndpoint.Delete);
+        app.MapDelete("/v1/responses/{id}", ResponsesEndpoint.DeleteAsync);
+        app.MapPost("/v1/responses/{id}/cancel", ResponsesEndpoint.CancelAsync);
         app.MapGet("/v1/responses/{id}/input_items", ResponsesEndpoint.ListInputItems);
         app.MapGet("/v1/models", ModelsEndpoints.ListAsync);
         app.MapGet("/v1/models/{**model}", ModelsEndpoints.RetrieveAsync);

@@ -159,7 +159,8 @@ public static class ApiFieldTable
         new("metadata", E.Responses, Supported, "an object, echoed in the response and kept with it when stored"),
         new("max_tool_calls", E.Responses, NoEffect, "limits built-in tool calls; this server has none", AnyInt("max_tool_calls")),
         new("prompt_cache_retention", E.Responses, NoEffect, "the prefix cache keeps blocks while memory allows", AnyString("prompt_cache_retention")),
-        new("background", E.Responses, Refused, $"{NotYet}: every response runs while the request waits; send false", NotTrue("background")),
+        new("background", E.Responses, Supported,
+            "true answers at once with the response queued and runs it after the request returns: GET /v1/responses/{id} polls it (queued, in_progress, then completed, incomplete, failed with its error, or cancelled), POST /v1/responses/{id}/cancel stops it; needs store true, and not with stream yet"),
         new("conversation", E.Responses, Refused, $"{NotYet}: chain responses with previous_response_id", Absent),
         new("prompt", E.Responses, Refused, "is not supported: there are no stored prompt templates; send input", Absent),
     ];

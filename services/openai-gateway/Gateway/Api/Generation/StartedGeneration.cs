@@ -37,6 +37,7 @@ public sealed class StartedGeneration : IAsyncDisposable
     public GatewayMetrics.RequestTiming Timing { get; }
 
     /// <param name="idPrefix">"cmpl" or "chatcmpl", as OpenAI names them.</param>
+    /// <param name="id">The request's id when the caller named it already (a background response), else a fresh one with idPrefix.</param>
     public static async Task<StartedGeneration> StartAsync(
         IGenerationService generation,
         ServedModel servedModel,
@@ -46,10 +47,11 @@ public sealed class StartedGeneration : IAsyncDisposable
         Prompt prompt,
         GenerationParams sampling,
         int priority,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        string? id = null)
     {
         var model = await servedModel.ResolveAsync(requestedModel, cancellationToken);
-        var id = RequestIds.New(idPrefix);
+        id ??= RequestIds.New(idPrefix);
         var updates = generation.GenerateAsync(new GenerationRequest(id, prompt, sampling, priority), cancellationToken);
         var timing = metrics.Start(model.Name);
         var stream = await GenerationStream.OpenAsync(updates, cancellationToken);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Api.Chat;
+using Gateway.Api.Errors;
 using Gateway.Api.Json;
 using Gateway.Api.Sampling;
 using Gateway.Backends;
@@ -17,6 +18,9 @@ public sealed class ResponseDocument(ResponsesRequest request, string id, long c
     public const string Completed = "completed";
     public const string Incomplete = "incomplete";
     public const string InProgress = "in_progress";
+    public const string Queued = "queued";
+    public const string Cancelled = "cancelled";
+    public const string FailedStatus = "failed";
 
     public string Id => id;
 
@@ -29,7 +33,6 @@ public sealed class ResponseDocument(ResponsesRequest request, string id, long c
             ["object"] = "response",
             ["created_at"] = createdAt,
             ["status"] = status,
-            ["background"] = false,
             ["error"] = null,
             ["incomplete_details"] = status == Incomplete ? new JsonObject { ["reason"] = "max_output_tokens" } : null,
             ["model"] = model,
@@ -41,6 +44,14 @@ public sealed class ResponseDocument(ResponsesRequest request, string id, long c
             response[name] = value?.DeepClone();
         }
 
+        return response;
+    }
+
+    /// <summary>A background response whose run failed: status failed, the error as OpenAI's response carries it.</summary>
+    public JsonObject Failed(ErrorInfo error)
+    {
+        var response = Build(FailedStatus, [], null, 0);
+        response["error"] = new JsonObject { ["code"] = error.Code.ToString(System.Globalization.CultureInfo.InvariantCulture), ["message"] = error.Message };
         return response;
     }
 

@@ -10,7 +10,8 @@ namespace Gateway.Api.Responses;
 /// <param name="Response">The response object as it was returned.</param>
 /// <param name="Conversation">Its messages (no instructions) and its output as messages: what a response continuing it starts from.</param>
 /// <param name="InputItems">Its request's input items, with ids (<c>GET /v1/responses/{id}/input_items</c>).</param>
-public sealed record StoredResponse(string Response, string Conversation, string InputItems)
+/// <param name="Status">The response's status when stored (queued and in_progress for a background run not yet done).</param>
+public sealed record StoredResponse(string Response, string Conversation, string InputItems, string Status)
 {
     /// <summary>Characters of all three, what the store counts against its budget.</summary>
     public long Size => Response.Length + Conversation.Length + InputItems.Length;
@@ -48,7 +49,8 @@ public sealed class ResponseStore
 
     public void Add(string id, JsonObject response, JsonArray conversation, JsonArray inputItems)
     {
-        var stored = new StoredResponse(response.ToJsonString(ApiJson.Options), conversation.ToJsonString(), inputItems.ToJsonString(ApiJson.Options));
+        var stored = new StoredResponse(
+            response.ToJsonString(ApiJson.Options), conversation.ToJsonString(), inputItems.ToJsonString(ApiJson.Options), (string)response["status"]!);
         lock (_lock)
         {
             RemoveLocked(id);

@@ -1,13 +1,10 @@
 using System.Text.Json.Nodes;
 using Gateway.Api.Errors;
-using Gateway.Api.Generation;
 using Gateway.Api.Json;
 using Gateway.Api.Reasoning;
-using Gateway.Api.Sse;
-using Gateway.Api.Tools;
+using Gateway.Api.Sampling;
 using Gateway.Backends;
 using Gateway.Observability;
-using Grpc.Core;
 
 namespace Gateway.Api.Responses;
 
@@ -29,7 +26,8 @@ public static class ResponsesEndpoint
         GatewayMetrics metrics,
         ReasoningOutput reasoningOutput,
         ResponseStore store,
-        ITokenizerService tokenizer)
+        ITokenizerService tokenizer,
+        BackgroundResponses background)
     {
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
@@ -37,36 +35,61 @@ public static class ResponsesEndpoint
         var chat = reasoningOutput.Prepare(request.TruncateAuto
             ? await ResponseTruncation.FitAsync(request.Chat, request.MaxOutputTokens, tokenizer, servedModel, cancellationToken)
             : request.Chat);
-        StartedGeneration started;
-        try
+        var run = new ResponseRun(request, chat, reasoningOutput.For(chat), generation, servedModel, metrics, tokenTexts, store);
+        if (request.Background)
         {
-            started = await StartedGeneration.StartAsync(
-                generation, servedModel, metrics, IdPrefix, chat.Model, chat.Prompt, chat.Sampling, chat.Priority, cancellationToken);
-        }
-        catch (RpcException e) when (ErrorTable.Describe(e).Error is { Code: < 500 } error)
-        {
-            // The engine names chat's fields (max_tokens); say it in the Responses API's words.
-            throw ResponsesRequest.Renamed(new ApiException(error.Code, error.Message, error.Param));
+            var queued = await StartInBackgroundAsync(run, chat, servedModel, background, cancellationToken);
+            await Results.Text(queued.ToJsonString(ApiJson.Options), "application/json").ExecuteAsync(http);
+            return;
         }
 
-        await using (started)
+        await using var started = await run.StartAsync(cancellationToken);
+        var document = new ResponseDocument(request, started.Id, started.Created, started.Model);
+        JsonObject response;
+        if (request.Stream)
         {
-            var document = new ResponseDocument(request, started.Id, started.Created, started.Model);
-            var reasoning = reasoningOutput.For(chat);
-            var response = request.Stream
-                ? await StreamAsync(http, started, chat, request, document, reasoning, tokenTexts)
-                : await RespondAsync(http, started, chat, request, document, reasoning, tokenTexts);
-            if (request.Store)
+            response = await run.StreamAsync(http, started, document);
+        }
+        else
+        {
+            response = await run.CollectAsync(started, document, cancellationToken);
+            await Results.Text(response.ToJsonString(ApiJson.Options), "application/json").ExecuteAsync(http);
+        }
+
+        run.Keep(started.Id, response);
+    }
+
+    /// <summary>
+    /// background: the response is stored queued and returned at once; its run goes on after the request has
+    /// returned, stored in_progress once the engine has started it, then completed or incomplete, failed (with the
+    /// error), or cancelled.
+    /// </summary>
+    private static async Task<JsonObject> StartInBackgroundAsync(
+        ResponseRun run, Chat.ChatRequest chat, ServedModel servedModel, BackgroundResponses background, CancellationToken cancellationToken)
+    {
+        var model = await servedModel.ResolveAsync(chat.Model, cancellationToken);
+        var id = RequestIds.New(ResponseRun.IdPrefix);
+        var document = new ResponseDocument(run.Request, id, RequestIds.UnixNow(), model.Name);
+        var queued = document.Build(ResponseDocument.Queued, [], null, 0);
+        run.Keep(id, queued);
+        background.Start(id, async token =>
+        {
+            try
             {
-                var conversation = (JsonArray)request.Conversation.DeepClone();
-                foreach (var message in ResponseItems.ToMessages((JsonArray)response["output"]!.DeepClone(), "output"))
-                {
-                    conversation.Add(message!.DeepClone());
-                }
-
-                store.Add(started.Id, response, conversation, request.InputItems);
+                await using var started = await run.StartAsync(token, id);
+                run.Keep(id, document.Build(ResponseDocument.InProgress, [], null, 0));
+                run.Keep(id, await run.CollectAsync(started, document, token));
             }
-        }
+            catch (Exception) when (token.IsCancellationRequested)
+            {
+                run.Keep(id, document.Build(ResponseDocument.Cancelled, [], null, 0));
+            }
+            catch (Exception e)
+            {
+                run.Keep(id, document.Failed(ErrorTable.Describe(e).Error));
+            }
+        });
+        return queued;
     }
 
     public static IResult Retrieve(string id, ResponseStore store) =>
@@ -74,10 +97,26 @@ public static class ResponsesEndpoint
             ? Results.Text(stored.Response, "application/json")
             : throw NotFound(id);
 
-    public static IResult Delete(string id, ResponseStore store) =>
-        store.Remove(id)
+    /// <summary>Forgets a stored response (cancelling it first while it runs in the background).</summary>
+    public static async Task<IResult> DeleteAsync(string id, ResponseStore store, BackgroundResponses background)
+    {
+        await background.CancelAsync(id);
+        return store.Remove(id)
             ? Results.Text(new JsonObject { ["id"] = id, ["object"] = "response", ["deleted"] = true }.ToJsonString(), "application/json")
             : throw NotFound(id);
+    }
+
+    /// <summary><c>POST /v1/responses/{id}/cancel</c>: stops a background response that is queued or in progress; returns it, cancelled.</summary>
+    public static async Task<IResult> CancelAsync(string id, ResponseStore store, BackgroundResponses background)
+    {
+        if (!await background.CancelAsync(id))
+        {
+            _ = store.Find(id) ?? throw NotFound(id);
+            throw ApiException.BadRequest($"Response '{id}' is not a background response in progress: only those can be cancelled.", "response_id");
+        }
+
+        return Retrieve(id, store);
+    }
 
     /// <summary>
     /// <c>GET /v1/responses/{id}/input_items</c>: the stored response's input items, as OpenAI pages them: order desc
@@ -127,118 +166,4 @@ public static class ResponsesEndpoint
 
     private static ApiException NotFound(string id) =>
         new(StatusCodes.Status404NotFound, $"Response with id '{id}' not found (never stored, stored with store false, deleted, or forgotten).", "response_id");
-
-    private static async Task<JsonObject> RespondAsync(
-        HttpContext http,
-        StartedGeneration started,
-        Chat.ChatRequest chat,
-        ResponsesRequest request,
-        ResponseDocument document,
-        ReasoningMode? reasoningMode,
-        TokenTextCache tokenTexts)
-    {
-        var cancellationToken = http.RequestAborted;
-        var choices = new GenerationChoices(1);
-        var reasoningCount = new ReasoningTokenCount();
-        await foreach (var update in started.Stream.ReadAllAsync())
-        {
-            choices.Add(update);
-            reasoningCount.Add(update);
-        }
-
-        var usage = started.Finished(choices);
-        var answer = choices.Choices[0];
-        var (reasoning, text) = reasoningMode?.Split(answer.Text) ?? (null, answer.Text);
-        var parsed = text is not null && chat.ToolCalls is { } extraction ? extraction.Parse(text) : new ToolCallParseResult(text, []);
-        var content = parsed.Calls.Count > 0 ? parsed.Content : text;
-        var reasoningTokens = reasoningCount.Of(answer.Text, reasoning is not null);
-
-        var status = ResponseDocument.StatusOf(answer.Finish!.Value);
-        var output = new JsonArray();
-        if (reasoning is not null)
-        {
-            output.Add(ResponseDocument.ReasoningItem(ResponseDocument.NewItemId("rs"), reasoning));
-        }
-
-        if (content is { Length: > 0 } || (parsed.Calls.Count == 0 && reasoning is null))
-        {
-            var logprobs = request.IncludeLogprobs ? await LogprobsAsync([.. answer.Tokens.Skip(reasoningTokens)], chat, tokenTexts, cancellationToken) : null;
-            output.Add(ResponseDocument.MessageItem(
-                ResponseDocument.NewItemId("msg"), status, ResponseDocument.OutputText(content ?? "", logprobs)));
-        }
-
-        foreach (var call in parsed.Calls)
-        {
-            output.Add(ResponseDocument.FunctionCallItem(
-                ResponseDocument.NewItemId("fc"), ResponseDocument.NewItemId("call"), call.Name, call.ArgumentsJson, ResponseDocument.Completed));
-        }
-
-        var response = document.Build(status, output, usage, reasoningTokens);
-        await Results.Text(response.ToJsonString(ApiJson.Options), "application/json").ExecuteAsync(http);
-        return response;
-    }
-
-    private static async Task<JsonObject> StreamAsync(
-        HttpContext http,
-        StartedGeneration started,
-        Chat.ChatRequest chat,
-        ResponsesRequest request,
-        ResponseDocument document,
-        ReasoningMode? reasoningMode,
-        TokenTextCache tokenTexts)
-    {
-        var cancellationToken = http.RequestAborted;
-        Func<IReadOnlyList<GeneratedToken>, Task<JsonArray>>? logprobs = request.IncludeLogprobs
-            ? tokens => LogprobsAsync(tokens, chat, tokenTexts, cancellationToken)
-            : null;
-        var events = new ResponseEventStream(new SseWriter(http.Response), document, logprobs, cancellationToken);
-        http.Features.Set<IStreamErrorWriter>(events);
-        await events.StartAsync();
-
-        var splitter = reasoningMode?.NewStream();
-        var filter = chat.ToolCalls?.NewStream();
-        var answer = new GenerationChoices(1);
-        var reasoningCount = new ReasoningTokenCount();
-        await foreach (var update in started.Stream.ReadAllAsync())
-        {
-            answer.Add(update);
-            reasoningCount.Add(update);
-            events.AddTokens(update.NewTokens);
-            var split = splitter?.Push(update.TextDelta) ?? new ReasoningStep("", update.TextDelta);
-            await events.ReasoningAsync(split.Reasoning);
-            await ContentAsync(events, filter, split.Content);
-            if (update.Finish is not null)
-            {
-                var rest = splitter?.Complete() ?? new ReasoningStep("", "");
-                await events.ReasoningAsync(rest.Reasoning);
-                await ContentAsync(events, filter, rest.Content);
-                if (filter?.Complete() is var (heldBack, calls, _))
-                {
-                    await events.TextAsync(heldBack ?? "");
-                    await events.CallsAsync(calls);
-                }
-            }
-        }
-
-        var usage = started.Finished(answer);
-        var choice = answer.Choices[0];
-        var reasoningTokens = reasoningCount.Of(choice.Text, reasoningMode?.Split(choice.Text).Reasoning is not null);
-
-        return await events.CompleteAsync(ResponseDocument.StatusOf(choice.Finish!.Value), usage, reasoningTokens);
-    }
-
-    /// <summary>Tokens' logprobs in output_text's form, with top_logprobs alternatives each.</summary>
-    private static async Task<JsonArray> LogprobsAsync(
-        IReadOnlyList<GeneratedToken> tokens, Chat.ChatRequest chat, TokenTextCache tokenTexts, CancellationToken cancellationToken)
-    {
-        var texts = await tokenTexts.GetAsync(tokens.SelectMany(t => t.TopLogprobs.Select(a => a.TokenId).Prepend(t.TokenId)), cancellationToken);
-        return ResponseDocument.Logprobs(tokens, texts, chat.TopLogprobs ?? 0);
-    }
-
-    private static async Task ContentAsync(ResponseEventStream events, IToolCallStream? filter, string content)
-    {
-        var step = filter?.Push(content) ?? new ToolStreamStep(content, []);
-        await events.TextAsync(step.Content);
-        await events.CallsAsync(step.Calls);
-    }
 }

@@ -22,6 +22,7 @@ namespace Gateway.Api.Responses;
 /// <param name="Conversation">The messages without the instructions: the previous response's conversation, then this input.</param>
 /// <param name="InputItems">This request's input as items with ids, as <c>GET /v1/responses/{id}/input_items</c> lists them.</param>
 /// <param name="IncludeLogprobs">Each output_text part carries its tokens' logprobs.</param>
+/// <param name="Background">background: run after the request returns (<see cref="BackgroundResponses"/>).</param>
 /// <param name="TruncateAuto">truncation "auto": drop the oldest messages when the prompt does not fit (<see cref="ResponseTruncation"/>).</param>
 /// <param name="MaxOutputTokens">max_output_tokens, or null.</param>
 /// <param name="Echo">The request's settings as the response object repeats them (instructions, tools, text, ...).</param>
@@ -32,6 +33,7 @@ public sealed record ResponsesRequest(
     JsonArray Conversation,
     JsonArray InputItems,
     bool IncludeLogprobs,
+    bool Background,
     bool TruncateAuto,
     int? MaxOutputTokens,
     JsonObject Echo)
@@ -62,6 +64,11 @@ public sealed record ResponsesRequest(
         {
             var previous = store.Find(previousId)
                 ?? throw new ApiException(StatusCodes.Status404NotFound, $"Previous response with id '{previousId}' not found.", "previous_response_id");
+            if (previous.Status is ResponseDocument.Queued or ResponseDocument.InProgress)
+            {
+                throw ApiException.BadRequest($"Previous response '{previousId}' is still {previous.Status}: continue it once it has finished.", "previous_response_id");
+            }
+
             conversation = previous.ParseConversation();
         }
 
@@ -119,7 +126,11 @@ public sealed record ResponsesRequest(
         }
 
         var keep = fields.Bool("store") ?? true;
-        return new ResponsesRequest(request, fields.Bool("stream") ?? false, keep, conversation, ResponseItems.Listed(inputItems), includeLogprobs, truncation == "auto", maxOutputTokens, Echoed(fields, instructions, maxOutputTokens, keep));
+        var stream = fields.Bool("stream") ?? false;
+        var background = fields.Bool("background") ?? false;
+        SamplingFields.Require(!background || keep, "background", "background needs store true: its result is read later with GET /v1/responses/{id}.");
+        SamplingFields.Require(!background || !stream, "background", "background with stream is not supported yet: poll GET /v1/responses/{id} instead.");
+        return new ResponsesRequest(request, stream, keep, conversation, ResponseItems.Listed(inputItems), includeLogprobs, background, truncation == "auto", maxOutputTokens, Echoed(fields, instructions, maxOutputTokens, keep));
     }
 
     /// <summary>An error raised under chat's name for a field, as the Responses API names it.</summary>
@@ -146,6 +157,7 @@ public sealed record ResponsesRequest(
         JsonNode? Copy(string name, JsonNode? fallback) => fields.Raw(name) is { } value ? JsonNode.Parse(value.GetRawText()) : fallback;
         return new JsonObject
         {
+            ["background"] = fields.Bool("background") ?? false,
             ["instructions"] = instructions,
             ["max_output_tokens"] = maxOutputTokens,
             ["metadata"] = Copy("metadata", new JsonObject()),
