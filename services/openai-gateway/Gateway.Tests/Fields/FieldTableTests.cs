@@ -22,7 +22,6 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         ["guided_decoding_backend"] = "\"xgrammar\"",
         ["guided_whitespace_pattern"] = "\" \"",
         ["structural_tag"] = "\"{}\"",
-        ["return_token_ids"] = "true",
         ["return_token_strs"] = "true",
         ["request_id"] = "\"mine\"",
         ["cache_salt"] = "\"salt\"",

@@ -66,7 +66,8 @@ public static class ChatCompletionsEndpoint
                 new ChatMessageDto(AssistantRole, request.Echo is { } echo ? echo + content : content, toolCalls, reasoning, reasoning),
                 await BuildLogprobsAsync(request, answer.Tokens, tokenTexts, cancellationToken),
                 request.ToolCalls?.FinishReason(toolCalls is not null, finishReason) ?? finishReason,
-                answer.StopReason));
+                answer.StopReason,
+                request.ReturnTokenIds ? [.. answer.Tokens.Select(t => t.TokenId)] : null));
         }
 
         // vLLM's prompt_logprobs, once per response (choice 0 carries them).
@@ -74,7 +75,8 @@ public static class ChatCompletionsEndpoint
             ? PromptLogprobsDto.Build(positions, await tokenTexts.GetAsync(PromptLogprobsDto.IdsOf(positions), cancellationToken))
             : null;
         var response = new ChatCompletionResponse(
-            started.Id, ObjectName, started.Created, started.Model, choices, UsageDto.From(usage), PromptLogprobs: promptLogprobs);
+            started.Id, ObjectName, started.Created, started.Model, choices, UsageDto.From(usage), PromptLogprobs: promptLogprobs,
+            PromptTokenIds: request.ReturnTokenIds ? answers[0].PromptTokenIds : null);
         await http.Response.WriteAsJsonAsync(response, ApiJson.Context.ChatCompletionResponse, cancellationToken: cancellationToken);
     }
 
@@ -90,13 +92,21 @@ public static class ChatCompletionsEndpoint
         ITokenTexts tokenTexts)
     {
         var cancellationToken = http.RequestAborted;
-        var sse = new ChatChunkWriter(new SseWriter(http.Response), request.Stream.ContinuousUsage ? new ChunkUsage(started.N) : null);
+        var sse = new ChatChunkWriter(
+            new SseWriter(http.Response), request.Stream.ContinuousUsage ? new ChunkUsage(started.N) : null, request.ReturnTokenIds ? new PendingTokenIds(started.N) : null);
         await sse.StartAsync(cancellationToken);
         // Every choice answers the one prompt; the first update carries its ids.
         sse.Usage?.NotePrompt(0, started.Stream.First);
         for (var index = 0; index < started.N; index++)
         {
-            await sse.WriteAsync(Chunk(started, index, new ChatDelta(Role: AssistantRole, Content: ""), null, null), cancellationToken);
+            var roleChunk = Chunk(started, index, new ChatDelta(Role: AssistantRole, Content: ""), null, null);
+            if (index == 0 && request.ReturnTokenIds)
+            {
+                // vLLM's return_token_ids: the prompt's ids in the stream's first chunk.
+                roleChunk = roleChunk with { PromptTokenIds = started.Stream.First.PromptTokenIds };
+            }
+
+            await sse.WriteAsync(roleChunk, cancellationToken);
             if (request.Echo is { Length: > 0 } echo)
             {
                 await sse.WriteAsync(Chunk(started, index, new ChatDelta(Content: echo), null, null), cancellationToken);
@@ -111,6 +121,7 @@ public static class ChatCompletionsEndpoint
             var choice = answer.Add(update);
             var index = update.Index;
             sse.Usage?.Add(index, update);
+            sse.TokenIds?.Add(index, update.NewTokens);
             var split = splitters[index]?.Push(update.TextDelta) ?? new ReasoningStep("", update.TextDelta);
             var step = filters[index]?.Push(split.Content) ?? new ToolStreamStep(split.Content, []);
             var logprobs = update.NewTokens.Count > 0
@@ -194,10 +205,16 @@ public static class ChatCompletionsEndpoint
         await sse.WriteAsync(Chunk(started, index, new ChatDelta(), null, finishReason, choice.StopReason), cancellationToken);
     }
 
-    /// <summary>Writes chat chunks as SSE events; with continuous usage, a one-choice chunk gets that choice's usage so far.</summary>
-    private sealed class ChatChunkWriter(SseWriter sse, ChunkUsage? usage)
+    /// <summary>
+    /// Writes chat chunks as SSE events; with continuous usage, a one-choice chunk gets that choice's usage so far; with
+    /// return_token_ids, the ids generated for that choice since its last chunk (text the reasoning or tool-call filters
+    /// held back included, so a choice's chunks' ids put together are all its tokens: its last chunk takes the rest).
+    /// </summary>
+    private sealed class ChatChunkWriter(SseWriter sse, ChunkUsage? usage, PendingTokenIds? tokenIds)
     {
         public ChunkUsage? Usage => usage;
+
+        public PendingTokenIds? TokenIds => tokenIds;
 
         public Task StartAsync(CancellationToken cancellationToken) => sse.StartAsync(cancellationToken);
 
@@ -208,6 +225,11 @@ public static class ChatCompletionsEndpoint
             if (usage is not null && chunk.Choices is [var only])
             {
                 chunk = chunk with { Usage = usage.For(only.Index) };
+            }
+
+            if (tokenIds is not null && chunk.Choices is [var choice])
+            {
+                chunk = chunk with { Choices = [choice with { TokenIds = tokenIds.Take(choice.Index) }] };
             }
 
             return sse.WriteAsync(chunk, ApiJson.Context.ChatCompletionChunk, cancellationToken);

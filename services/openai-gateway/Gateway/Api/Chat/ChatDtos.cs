@@ -3,7 +3,10 @@ using Gateway.Api.Json;
 
 namespace Gateway.Api.Chat;
 
-/// <summary>A <c>chat.completion</c> object; <see cref="PromptLogprobs"/> is vLLM's prompt_logprobs, written only when asked for.</summary>
+/// <summary>
+/// A <c>chat.completion</c> object; <see cref="PromptLogprobs"/> is vLLM's prompt_logprobs and
+/// <see cref="PromptTokenIds"/> its return_token_ids' prompt ids, each written only when asked for.
+/// </summary>
 public sealed record ChatCompletionResponse(
     string Id,
     string Object,
@@ -13,14 +16,16 @@ public sealed record ChatCompletionResponse(
     UsageDto? Usage,
     string? SystemFingerprint = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    IReadOnlyList<Dictionary<string, Generation.PromptLogprobDto>?>? PromptLogprobs = null);
+    IReadOnlyList<Dictionary<string, Generation.PromptLogprobDto>?>? PromptLogprobs = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? PromptTokenIds = null);
 
 public sealed record ChatChoice(
     int Index,
     ChatMessageDto Message,
     ChatLogprobs? Logprobs,
     string? FinishReason,
-    string? StopReason);
+    string? StopReason,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? TokenIds = null);
 
 /// <summary>
 /// The assistant's answer; content is null when the answer is only tool calls (or only reasoning). With a reasoning
@@ -47,14 +52,16 @@ public sealed record ChatCompletionChunk(
     string Model,
     IReadOnlyList<ChatChunkChoice> Choices,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] UsageDto? Usage,
-    string? SystemFingerprint = null);
+    string? SystemFingerprint = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? PromptTokenIds = null);
 
 public sealed record ChatChunkChoice(
     int Index,
     ChatDelta Delta,
     ChatLogprobs? Logprobs,
     string? FinishReason,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? StopReason = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? StopReason = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? TokenIds = null);
 
 /// <summary>What a chunk adds to the message; unset parts are left out. Reasoning goes under both names, as in <see cref="ChatMessageDto"/>.</summary>
 public sealed record ChatDelta(

@@ -19,6 +19,7 @@ namespace Gateway.Api.Chat;
 /// <param name="Echo">With echo, the final message's text when it is the assistant's (the role of the answer), which
 /// then leads each choice's content, as vLLM does; otherwise null.</param>
 /// <param name="TokensAsIds">vLLM's return_tokens_as_token_ids: logprobs name tokens "token_id:{id}".</param>
+/// <param name="ReturnTokenIds">vLLM's return_token_ids: the response carries the prompt's ids, each choice its generated ids.</param>
 /// <param name="IncludeReasoning">vLLM's include_reasoning: false leaves what a reasoning parser split off out of the answer.</param>
 public sealed record ChatRequest(
     string? Model,
@@ -30,6 +31,7 @@ public sealed record ChatRequest(
     int Priority,
     string? Echo = null,
     bool TokensAsIds = false,
+    bool ReturnTokenIds = false,
     bool IncludeReasoning = true)
 {
     /// <summary>The final message's content when its role is assistant: a string, or its text parts joined by newlines.</summary>
@@ -85,6 +87,7 @@ public sealed record ChatRequest(
             fields.Int("priority") ?? 0,
             fields.Bool("echo") == true ? FinalAssistantText(prompt.Input.MessagesJson) : null,
             fields.Bool("return_tokens_as_token_ids") ?? false,
+            fields.Bool("return_token_ids") ?? false,
             fields.Bool("include_reasoning") ?? true);
     }
 }

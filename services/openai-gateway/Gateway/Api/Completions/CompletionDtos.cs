@@ -14,8 +14,10 @@ public sealed record CompletionResponse(
     UsageDto? Usage,
     string? SystemFingerprint = null);
 
-/// <summary>One choice; <see cref="StopReason"/> is vLLM's extra field naming the stop string or id that matched, and
-/// <see cref="PromptLogprobs"/> vLLM's prompt_logprobs (written only when asked for, and never streamed).</summary>
+/// <summary>One choice; <see cref="StopReason"/> is vLLM's extra field naming the stop string or id that matched,
+/// <see cref="PromptLogprobs"/> vLLM's prompt_logprobs (written only when asked for, and never streamed), and
+/// <see cref="PromptTokenIds"/> and <see cref="TokenIds"/> vLLM's return_token_ids (streamed: the prompt's in each
+/// choice's first chunk, the generated ones chunk by chunk).</summary>
 public sealed record CompletionChoice(
     int Index,
     string Text,
@@ -23,7 +25,9 @@ public sealed record CompletionChoice(
     string? FinishReason,
     string? StopReason,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    IReadOnlyList<Dictionary<string, PromptLogprobDto>?>? PromptLogprobs = null);
+    IReadOnlyList<Dictionary<string, PromptLogprobDto>?>? PromptLogprobs = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? PromptTokenIds = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? TokenIds = null);
 
 /// <summary>
 /// The legacy completions logprobs shape, one entry per token: the generated ones, after the prompt's when echoed (the

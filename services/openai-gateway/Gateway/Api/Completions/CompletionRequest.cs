@@ -18,6 +18,7 @@ namespace Gateway.Api.Completions;
 /// <param name="N">Choices returned per prompt; <see cref="GenerationParams.N"/> of <paramref name="Sampling"/> is
 /// best_of, the sequences generated per prompt, of which the N most likely are returned.</param>
 /// <param name="TokensAsIds">vLLM's return_tokens_as_token_ids: logprobs name tokens "token_id:{id}".</param>
+/// <param name="ReturnTokenIds">vLLM's return_token_ids: each choice carries its prompt's ids and its generated ids.</param>
 public sealed record CompletionRequest(
     string? Model,
     IReadOnlyList<Prompt> Prompts,
@@ -27,7 +28,8 @@ public sealed record CompletionRequest(
     int Priority,
     bool Echo,
     int N,
-    bool TokensAsIds = false)
+    bool TokensAsIds = false,
+    bool ReturnTokenIds = false)
 {
     /// <summary>OpenAI's default for the legacy completions API.</summary>
     public const int DefaultMaxTokens = 16;
@@ -65,7 +67,8 @@ public sealed record CompletionRequest(
             fields.Int("priority") ?? 0,
             echo,
             sampling.N,
-            fields.Bool("return_tokens_as_token_ids") ?? false);
+            fields.Bool("return_tokens_as_token_ids") ?? false,
+            fields.Bool("return_token_ids") ?? false);
     }
 
     /// <summary>A string, token ids, or an array of strings or of token-id arrays (one prompt each), as OpenAI takes them.</summary>

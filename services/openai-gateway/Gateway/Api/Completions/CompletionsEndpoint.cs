@@ -87,7 +87,9 @@ public static class CompletionsEndpoint
                 logprobs,
                 answer.Finish!.Value.ToOpenAi(),
                 answer.StopReason,
-                prompt.PromptLogprobs is { } positions ? await PromptLogprobsAsync(positions, tokenTexts, cancellationToken) : null));
+                prompt.PromptLogprobs is { } positions ? await PromptLogprobsAsync(positions, tokenTexts, cancellationToken) : null,
+                request.ReturnTokenIds ? prompt.PromptTokenIds : null,
+                request.ReturnTokenIds ? [.. answer.Tokens.Select(t => t.TokenId)] : null));
         }
 
         await http.Response.WriteAsJsonAsync(
@@ -122,6 +124,7 @@ public static class CompletionsEndpoint
         var builders = new Dictionary<int, CompletionLogprobsBuilder>();
         var prompts = new Dictionary<int, GenerationOutput>();
         var echoed = new HashSet<int>();
+        var sentPromptIds = new HashSet<int>();
         var usage = request.Stream.ContinuousUsage ? new ChunkUsage(request.N) : null;
         await foreach (var (index, update) in batch.ReadAllAsync())
         {
@@ -149,12 +152,14 @@ public static class CompletionsEndpoint
                 var echoUsage = usage?.For(index) is { } now
                     ? now with { CompletionTokens = 0, TotalTokens = now.PromptTokens }
                     : null;
-                await sse.WriteAsync(Response(started, [new CompletionChoice(index, echoes[index], echoLogprobs, null, null)], echoUsage),
+                var echoPromptIds = request.ReturnTokenIds && sentPromptIds.Add(index) ? prompt.PromptTokenIds : null;
+                await sse.WriteAsync(Response(started, [new CompletionChoice(index, echoes[index], echoLogprobs, null, null, PromptTokenIds: echoPromptIds, TokenIds: echoPromptIds is null ? null : [])], echoUsage),
                     ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
             }
 
             var hasLogprobs = builder is not null && update.NewTokens.Count > 0;
-            if (update.TextDelta.Length == 0 && update.Finish is null && !hasLogprobs)
+            var hasTokenIds = request.ReturnTokenIds && update.NewTokens.Count > 0;
+            if (update.TextDelta.Length == 0 && update.Finish is null && !hasLogprobs && !hasTokenIds)
             {
                 continue;
             }
@@ -164,7 +169,9 @@ public static class CompletionsEndpoint
                 update.TextDelta,
                 hasLogprobs ? await BuildLogprobsAsync(builder!, update.NewTokens, tokenTexts, cancellationToken) : null,
                 update.Finish?.ToOpenAi(),
-                update.StopReason);
+                update.StopReason,
+                PromptTokenIds: request.ReturnTokenIds && sentPromptIds.Add(index) ? prompts[index / request.N].PromptTokenIds : null,
+                TokenIds: request.ReturnTokenIds ? [.. update.NewTokens.Select(t => t.TokenId)] : null);
             await sse.WriteAsync(Response(started, [choice], usage?.For(index)), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
         }
 
