@@ -16,6 +16,14 @@ public sealed class FakeScheduler : Generation.GenerationBase
 
     public ConcurrentQueue<GenerateRequest> Requests { get; } = new();
 
+    private readonly ConcurrentDictionary<string, byte> _running = new();
+
+    /// <summary>Frees a running request's id when its call ends.</summary>
+    private readonly struct RunningId(ConcurrentDictionary<string, byte> running, string id) : IDisposable
+    {
+        public void Dispose() => running.TryRemove(id, out _);
+    }
+
     /// <summary>The W3C traceparent header of each Generate call, by its prompt text (empty when none came).</summary>
     public ConcurrentDictionary<string, string> TraceParents { get; } = new();
 
@@ -114,6 +122,13 @@ public sealed class FakeScheduler : Generation.GenerationBase
             throw Inference.Contracts.Mapping.ValidationErrors.ToRpcException(new Inference.Abstractions.Generation.GenerationValidationException(field, message));
         }
 
+        if (!_running.TryAdd(request.RequestId, 0))
+        {
+            // As the engine: a request id a running request holds is refused, nothing queued.
+            throw new RpcException(new Status(StatusCode.AlreadyExists, $"request_id '{request.RequestId}' is already in use by a running request."));
+        }
+
+        using var release = new RunningId(_running, request.RequestId);
         if (Interlocked.Increment(ref _inFlight) > MaxConcurrentRequests)
         {
             Interlocked.Decrement(ref _inFlight);

@@ -23,7 +23,6 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         ["guided_whitespace_pattern"] = "\" \"",
         ["structural_tag"] = "\"{}\"",
         ["return_token_strs"] = "true",
-        ["request_id"] = "\"mine\"",
         ["cache_salt"] = "\"salt\"",
         ["kv_transfer_params"] = "{}",
         ["vllm_xargs"] = """{"a":1}""",

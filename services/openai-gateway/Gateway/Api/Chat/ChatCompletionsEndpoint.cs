@@ -16,6 +16,7 @@ namespace Gateway.Api.Chat;
 public static class ChatCompletionsEndpoint
 {
     private const string ObjectName = "chat.completion";
+    private const string IdPrefix = "chatcmpl";
     private const string ChunkObjectName = "chat.completion.chunk";
     private const string AssistantRole = "assistant";
 
@@ -31,7 +32,8 @@ public static class ChatCompletionsEndpoint
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
         var request = reasoningOutput.Prepare(ChatRequest.Read(fields));
         await using var started = await StartedGeneration.StartAsync(
-            generation, servedModel, metrics, "chatcmpl", request.Model, request.Prompt, request.Sampling, request.Priority, cancellationToken);
+            generation, servedModel, metrics, IdPrefix, request.Model, request.Prompt, request.Sampling, request.Priority, cancellationToken,
+            RequestIds.Named(IdPrefix, request.RequestId));
         ITokenTexts texts = request.TokensAsIds ? TokenIdTexts.Instance : tokenTexts;
         var reasoning = reasoningOutput.For(request);
         if (request.Stream.Stream)

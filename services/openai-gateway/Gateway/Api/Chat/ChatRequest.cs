@@ -20,6 +20,7 @@ namespace Gateway.Api.Chat;
 /// then leads each choice's content, as vLLM does; otherwise null.</param>
 /// <param name="TokensAsIds">vLLM's return_tokens_as_token_ids: logprobs name tokens "token_id:{id}".</param>
 /// <param name="ReturnTokenIds">vLLM's return_token_ids: the response carries the prompt's ids, each choice its generated ids.</param>
+/// <param name="RequestId">vLLM's request_id, or null.</param>
 /// <param name="IncludeReasoning">vLLM's include_reasoning: false leaves what a reasoning parser split off out of the answer.</param>
 public sealed record ChatRequest(
     string? Model,
@@ -32,6 +33,7 @@ public sealed record ChatRequest(
     string? Echo = null,
     bool TokensAsIds = false,
     bool ReturnTokenIds = false,
+    string? RequestId = null,
     bool IncludeReasoning = true)
 {
     /// <summary>The final message's content when its role is assistant: a string, or its text parts joined by newlines.</summary>
@@ -88,6 +90,7 @@ public sealed record ChatRequest(
             fields.Bool("echo") == true ? FinalAssistantText(prompt.Input.MessagesJson) : null,
             fields.Bool("return_tokens_as_token_ids") ?? false,
             fields.Bool("return_token_ids") ?? false,
+            SamplingFields.ReadRequestId(fields),
             fields.Bool("include_reasoning") ?? true);
     }
 }

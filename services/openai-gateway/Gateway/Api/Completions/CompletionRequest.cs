@@ -19,6 +19,7 @@ namespace Gateway.Api.Completions;
 /// best_of, the sequences generated per prompt, of which the N most likely are returned.</param>
 /// <param name="TokensAsIds">vLLM's return_tokens_as_token_ids: logprobs name tokens "token_id:{id}".</param>
 /// <param name="ReturnTokenIds">vLLM's return_token_ids: each choice carries its prompt's ids and its generated ids.</param>
+/// <param name="RequestId">vLLM's request_id, or null.</param>
 public sealed record CompletionRequest(
     string? Model,
     IReadOnlyList<Prompt> Prompts,
@@ -29,7 +30,8 @@ public sealed record CompletionRequest(
     bool Echo,
     int N,
     bool TokensAsIds = false,
-    bool ReturnTokenIds = false)
+    bool ReturnTokenIds = false,
+    string? RequestId = null)
 {
     /// <summary>OpenAI's default for the legacy completions API.</summary>
     public const int DefaultMaxTokens = 16;
@@ -68,7 +70,8 @@ public sealed record CompletionRequest(
             echo,
             sampling.N,
             fields.Bool("return_tokens_as_token_ids") ?? false,
-            fields.Bool("return_token_ids") ?? false);
+            fields.Bool("return_token_ids") ?? false,
+            SamplingFields.ReadRequestId(fields));
     }
 
     /// <summary>A string, token ids, or an array of strings or of token-id arrays (one prompt each), as OpenAI takes them.</summary>

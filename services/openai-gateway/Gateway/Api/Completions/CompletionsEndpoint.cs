@@ -12,6 +12,7 @@ namespace Gateway.Api.Completions;
 public static class CompletionsEndpoint
 {
     private const string ObjectName = "text_completion";
+    private const string IdPrefix = "cmpl";
 
     public static async Task HandleAsync(
         HttpContext http,
@@ -24,8 +25,9 @@ public static class CompletionsEndpoint
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
         var request = CompletionRequest.Read(fields);
-        await using var batch = await PromptBatch.StartAsync(request.Prompts, prompt => StartedGeneration.StartAsync(
-            generation, servedModel, metrics, "cmpl", request.Model, prompt, request.Sampling, request.Priority, cancellationToken));
+        await using var batch = await PromptBatch.StartAsync(request.Prompts, (prompt, p) => StartedGeneration.StartAsync(
+            generation, servedModel, metrics, IdPrefix, request.Model, prompt, request.Sampling, request.Priority, cancellationToken,
+            RequestIds.Named(IdPrefix, request.RequestId, p)));
         var echoes = request.Echo ? await EchoTextsAsync(request, tokenizer, cancellationToken) : null;
         ITokenTexts texts = request.TokensAsIds ? TokenIdTexts.Instance : tokenTexts;
         if (request.Stream.Stream)

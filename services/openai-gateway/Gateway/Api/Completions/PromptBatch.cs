@@ -19,8 +19,8 @@ public sealed class PromptBatch : IAsyncDisposable
 
     public int ChoiceCount => _generations.Sum(g => g.N);
 
-    /// <param name="start">Starts the generation of one prompt.</param>
-    public static async Task<PromptBatch> StartAsync(IReadOnlyList<Prompt> prompts, Func<Prompt, Task<StartedGeneration>> start)
+    /// <param name="start">Starts the generation of one prompt, given it and its index.</param>
+    public static async Task<PromptBatch> StartAsync(IReadOnlyList<Prompt> prompts, Func<Prompt, int, Task<StartedGeneration>> start)
     {
         var started = prompts.Select(start).ToArray();
         try

@@ -30,6 +30,8 @@ public static class ErrorTable
         StatusCode.InvalidArgument or StatusCode.OutOfRange or StatusCode.FailedPrecondition =>
             Answer(400, rpc.Status.Detail, ValidationErrors.InvalidField(rpc)),
         StatusCode.NotFound => Answer(404, rpc.Status.Detail, null),
+        // The engine's one AlreadyExists: a request_id that a running request holds.
+        StatusCode.AlreadyExists => Answer(409, rpc.Status.Detail, "request_id"),
         StatusCode.ResourceExhausted =>
             Answer(429, $"The server is overloaded: {rpc.Status.Detail}", null) with { RetryAfterSeconds = OverloadRetryAfterSeconds },
         StatusCode.Unavailable or StatusCode.DeadlineExceeded =>
@@ -50,6 +52,7 @@ public static class ErrorTable
         401 => "AuthenticationError",
         403 => "PermissionDeniedError",
         404 => "NotFoundError",
+        409 => "ConflictError",
         413 => "BadRequestError",
         422 => "UnprocessableEntityError",
         429 => "RateLimitError",

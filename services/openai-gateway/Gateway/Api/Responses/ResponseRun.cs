@@ -3,6 +3,7 @@ using Gateway.Api.Chat;
 using Gateway.Api.Errors;
 using Gateway.Api.Generation;
 using Gateway.Api.Reasoning;
+using Gateway.Api.Sampling;
 using Gateway.Api.Sse;
 using Gateway.Api.Tools;
 using Gateway.Backends;
@@ -33,6 +34,7 @@ public sealed class ResponseRun(
     /// <summary>Starts the engine's generation (waiting for its first update); its refusals name the Responses API's fields.</summary>
     public async Task<StartedGeneration> StartAsync(CancellationToken cancellationToken, string? id = null)
     {
+        id ??= RequestIds.Named(IdPrefix, chat.RequestId);
         try
         {
             return await StartedGeneration.StartAsync(

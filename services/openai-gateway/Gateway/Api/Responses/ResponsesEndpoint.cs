@@ -35,6 +35,11 @@ public static class ResponsesEndpoint
         var chat = reasoningOutput.Prepare(request.TruncateAuto
             ? await ResponseTruncation.FitAsync(request.Chat, request.MaxOutputTokens, tokenizer, servedModel, cancellationToken)
             : request.Chat);
+        if (RequestIds.Named(ResponseRun.IdPrefix, chat.RequestId) is { } named && store.Find(named) is not null)
+        {
+            throw new ApiException(StatusCodes.Status409Conflict, $"request_id names the stored response '{named}': pick another, or DELETE that one first.", "request_id");
+        }
+
         var run = new ResponseRun(request, chat, reasoningOutput.For(chat), generation, servedModel, metrics, tokenTexts, store);
         if (request.Background)
         {
@@ -68,7 +73,7 @@ public static class ResponsesEndpoint
         ResponseRun run, Chat.ChatRequest chat, ServedModel servedModel, BackgroundResponses background, CancellationToken cancellationToken)
     {
         var model = await servedModel.ResolveAsync(chat.Model, cancellationToken);
-        var id = RequestIds.New(ResponseRun.IdPrefix);
+        var id = RequestIds.Named(ResponseRun.IdPrefix, chat.RequestId) ?? RequestIds.New(ResponseRun.IdPrefix);
         var document = new ResponseDocument(run.Request, id, RequestIds.UnixNow(), model.Name);
         var queued = document.Build(ResponseDocument.Queued, [], null, 0);
         run.Keep(id, queued);

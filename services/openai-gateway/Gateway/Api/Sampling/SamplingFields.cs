@@ -50,6 +50,15 @@ public static class SamplingFields
     /// <summary>A token limit: null when absent/null (the engine checks it is at least 1).</summary>
     public static int? ReadMaxTokens(RequestFields fields, string name) => fields.Int(name);
 
+    /// <summary>vLLM's request_id: 1 to 256 characters, none of them a control character (it lands in ids, logs and traces).</summary>
+    public static string? ReadRequestId(RequestFields fields)
+    {
+        var id = fields.String("request_id");
+        Require(id is null || (id.Length is >= 1 and <= 256 && !id.Any(char.IsControl)), "request_id",
+            "request_id must be 1 to 256 characters with no control characters.");
+        return id;
+    }
+
     /// <summary>
     /// The number of top alternatives per token. Its limit is checked here, not only in the engine, because the HTTP
     /// field's name differs per endpoint (chat's <c>top_logprobs</c>, completions' <c>logprobs</c>).
