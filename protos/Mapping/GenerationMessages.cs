@@ -22,6 +22,7 @@ public static class GenerationMessages
             Priority = request.Priority,
             N = request.Params.N,
             BadWords = { request.Params.BadWords },
+            CacheSalt = request.Params.CacheSalt ?? "",
         };
         if (request.Params.TruncatePromptTokens is { } truncate)
         {
@@ -195,6 +196,7 @@ public static class GenerationMessages
             N = request.N == 0 ? 1 : request.N,
             TruncatePromptTokens = request.HasTruncatePromptTokens ? request.TruncatePromptTokens : null,
             BadWords = [.. request.BadWords],
+            CacheSalt = request.CacheSalt.Length > 0 ? request.CacheSalt : null,
         };
     }
 

@@ -88,4 +88,10 @@ public sealed record GenerationParams
     /// a different first token of the same length), and the last token of each is banned after the ones before it.
     /// </summary>
     public IReadOnlyList<string> BadWords { get; init; } = [];
+
+    /// <summary>
+    /// vLLM's cache_salt: the prefix cache's hash chain starts from this string, so cached blocks are shared only by
+    /// requests with the same salt. Null (default): the common chain.
+    /// </summary>
+    public string? CacheSalt { get; init; }
 }

@@ -81,6 +81,17 @@ public sealed class SamplingRequestTests(GatewayHost host) : IClassFixture<Gatew
     }
 
     [Fact]
+    public async Task CacheSalt_ReachesTheScheduler_AndAnEmptyOneIsA400()
+    {
+        await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"salted","cache_salt":"tenant-a"}""");
+        var empty = await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"x","cache_salt":""}""");
+
+        Assert.Equal("tenant-a", Assert.Single(host.Scheduler.Requests, r => r.Text == "salted").CacheSalt);
+        Assert.Equal(400, empty.Status);
+        Assert.Equal("cache_salt", empty.ErrorParam);
+    }
+
+    [Fact]
     public async Task ContinuousUsageWithoutIncludeUsage_Is400NamingStreamOptions()
     {
         var answer = await host.Http.PostJsonAsync(

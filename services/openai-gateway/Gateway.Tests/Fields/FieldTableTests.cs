@@ -23,7 +23,6 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         ["guided_whitespace_pattern"] = "\" \"",
         ["structural_tag"] = "\"{}\"",
         ["return_token_strs"] = "true",
-        ["cache_salt"] = "\"salt\"",
         ["kv_transfer_params"] = "{}",
         ["vllm_xargs"] = """{"a":1}""",
         ["modalities"] = """["text","audio"]""",

@@ -298,7 +298,7 @@ public sealed class InferenceEngine : IAsyncDisposable
             await using var detokenizer = await _tokenizer.StartDetokenizerAsync(
                 new DetokenizerOptions(p.SkipSpecialTokens, p.Stop, p.IncludeStopStrInOutput, p.MinTokens), cancellationToken);
             var outputs = Channel.CreateUnbounded<EngineOutput>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-            var engineRequest = new EngineRequest(requestId, promptIds, ToSampling(p, badWords), ToStopping(p, promptIds.Count), priority, _time.GetTimestamp());
+            var engineRequest = new EngineRequest(requestId, promptIds, ToSampling(p, badWords), ToStopping(p, promptIds.Count), priority, _time.GetTimestamp(), p.CacheSalt);
             if (!_loop.Submit(engineRequest, outputs.Writer))
             {
                 throw new ObjectDisposedException(nameof(InferenceEngine));

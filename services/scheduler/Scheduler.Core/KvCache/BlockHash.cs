@@ -22,5 +22,21 @@ public readonly record struct BlockHash(UInt128 Value)
         return new BlockHash(BinaryPrimitives.ReadUInt128LittleEndian(digest));
     }
 
+    /// <summary>
+    /// The parent of a request's first block: none for the common chain, or a hash of vLLM's cache_salt, so that a
+    /// salted request's blocks match only those of requests with the same salt.
+    /// </summary>
+    public static BlockHash? Root(string? salt)
+    {
+        if (salt is null)
+        {
+            return null;
+        }
+
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("cache_salt:" + salt), digest);
+        return new BlockHash(BinaryPrimitives.ReadUInt128LittleEndian(digest));
+    }
+
     public override string ToString() => Value.ToString("x32");
 }

@@ -14,7 +14,8 @@ public sealed class EngineRequest
         SamplingParams sampling,
         StoppingCriteria stopping,
         int priority = 0,
-        long arrivalTimestamp = 0)
+        long arrivalTimestamp = 0,
+        string? cacheSalt = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(requestId);
         if (promptTokenIds.Count == 0)
@@ -29,6 +30,7 @@ public sealed class EngineRequest
         Stopping = stopping;
         Priority = priority;
         ArrivalTimestamp = arrivalTimestamp;
+        CacheSalt = cacheSalt;
         PromptLogprobs = sampling.PromptLogprobs is null ? null : [];
     }
 
@@ -37,6 +39,9 @@ public sealed class EngineRequest
     public SamplingParams Sampling { get; }
 
     public StoppingCriteria Stopping { get; }
+
+    /// <summary>vLLM's cache_salt: the root of the request's prefix-cache hash chain (<see cref="BlockHash.Root"/>), or null.</summary>
+    public string? CacheSalt { get; }
 
     /// <summary>Higher runs first under priority scheduling.</summary>
     public int Priority { get; }

@@ -1,4 +1,6 @@
+using Inference.Abstractions.Execution;
 using Scheduler.Core.KvCache;
+using Scheduler.Core.Scheduling;
 using Scheduler.Tests.Fakes;
 
 namespace Scheduler.Tests.KvCache;
@@ -70,6 +72,25 @@ public sealed class KvCacheManagerTests
 
         Assert.Equal([0, 1], computed.Blocks.Select(b => b.BlockId));
         Assert.Equal(8, computed.NumTokens);
+    }
+
+    [Theory]
+    [InlineData(null, "tenant-a", 0)]
+    [InlineData("tenant-a", null, 0)]
+    [InlineData("tenant-a", "tenant-b", 0)]
+    [InlineData("tenant-a", "tenant-a", 2)]
+    public void GetComputedBlocks_SharesCachedPrefixesOnlyUnderTheSameCacheSalt(string? firstSalt, string? secondSalt, int sharedBlocks)
+    {
+        var manager = new KvCacheManager(10, 4, true);
+        int[] prompt = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        var first = new EngineRequest("a", prompt, SamplingParams.Greedy, new StoppingCriteria(100), cacheSalt: firstSalt);
+        manager.AllocateSlots(first, 10);
+        manager.CacheBlocks(first, 10);
+        var second = new EngineRequest("b", [.. prompt, 50, 51], SamplingParams.Greedy, new StoppingCriteria(100), cacheSalt: secondSalt);
+
+        var computed = manager.GetComputedBlocks(second);
+
+        Assert.Equal(sharedBlocks, computed.Blocks.Count);
     }
 
     [Fact]

@@ -112,7 +112,8 @@ public static class ApiFieldTable
         new("priority", E.GenerationAndResponses, Supported, "lower is served earlier when the scheduler's policy is priority"),
         new("request_id", E.GenerationAndResponses, Supported,
             "names the request, as vLLM: the response's id is cmpl-, chatcmpl- or resp- and it (a completions request's later prompts run as id-1, id-2, ...), and the scheduler runs it under that id; 1 to 256 characters; one a running request holds is a 409 naming request_id"),
-        new("cache_salt", E.GenerationAndResponses, Refused, $"{NotYet}: the prefix cache is shared by all requests", Absent),
+        new("cache_salt", E.GenerationAndResponses, Supported,
+            "a non-empty string mixed into the hash of the prompt's first KV block, as vLLM: cached prefixes are shared only by requests with the same salt (so one tenant cannot probe another's prompts by their speed)"),
         new("kv_transfer_params", E.Generation, Refused, "is not supported: there is no disaggregated prefill", Absent),
         new("vllm_xargs", E.GenerationAndResponses, Refused, "is not supported: no extensions read it", Absent),
 

@@ -44,7 +44,16 @@ public static class SamplingFields
             TruncatePromptTokens = fields.Int("truncate_prompt_tokens"),
             SkipSpecialTokens = fields.Bool("skip_special_tokens") ?? true,
             IncludeStopStrInOutput = fields.Bool("include_stop_str_in_output") ?? false,
+            CacheSalt = ReadCacheSalt(fields),
         };
+    }
+
+    /// <summary>vLLM's cache_salt: a non-empty string when given (as vLLM refuses an empty one).</summary>
+    private static string? ReadCacheSalt(RequestFields fields)
+    {
+        var salt = fields.String("cache_salt");
+        Require(salt is null || salt.Length > 0, "cache_salt", "cache_salt must be a non-empty string if provided.");
+        return salt;
     }
 
     /// <summary>A token limit: null when absent/null (the engine checks it is at least 1).</summary>
