@@ -82,6 +82,20 @@ public sealed class ChatCompletionsTests(GatewayHost host) : IClassFixture<Gatew
     }
 
     [Fact]
+    public async Task Chat_DocumentsReachTheTemplateAsItsDocumentsVariable_KwargsWinning()
+    {
+        var answer = await host.Http.PostJsonAsync("/v1/chat/completions",
+            """{"messages":[{"role":"user","content":"rag"}],"documents":[{"title":"T","text":"X"}],"chat_template_kwargs":{"enable_thinking":false}}""");
+        var bad = await host.Http.PostJsonAsync("/v1/chat/completions", """{"messages":[{"role":"user","content":"rag"}],"documents":[{"title":1}]}""");
+
+        Assert.Equal(200, answer.Status);
+        var sent = host.Scheduler.Requests.Last(r => r.Chat?.MessagesJson.Contains("\"rag\"", StringComparison.Ordinal) == true);
+        Assert.Equal("""{"documents":[{"title":"T","text":"X"}],"enable_thinking":false}""", sent.Chat.TemplateKwargsJson);
+        Assert.Equal(400, bad.Status);
+        Assert.Equal("documents", bad.ErrorParam);
+    }
+
+    [Fact]
     public async Task Chat_ToolCallInTheAnswer_ReturnsToolCallsAndFinishReasonToolCalls()
     {
         using var script = UseScript(new FakeReply(_toolCallPieces[1..], FinishReason.Stop));

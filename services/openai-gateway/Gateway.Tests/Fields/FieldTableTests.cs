@@ -9,7 +9,6 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
     private static readonly Dictionary<string, string> _refusedValues = new()
     {
         ["chat_template"] = "\"{{ messages }}\"",
-        ["documents"] = """[{"title":"t","text":"x"}]""",
         ["suffix"] = "\"end\"",
         ["prompt_embeds"] = "\"AAAA\"",
         ["mm_processor_kwargs"] = "{}",

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Gateway.Api.Errors;
 using Gateway.Api.Json;
 using Inference.Abstractions.Text;
@@ -8,7 +10,7 @@ namespace Gateway.Api.Chat;
 internal static class ChatTemplateFields
 {
     /// <summary>The fields besides messages that only the chat template reads.</summary>
-    public static readonly string[] TemplateOnly = ["tools", "add_generation_prompt", "continue_final_message", "chat_template_kwargs"];
+    public static readonly string[] TemplateOnly = ["tools", "documents", "add_generation_prompt", "continue_final_message", "chat_template_kwargs"];
 
     /// <summary>
     /// add_generation_prompt defaults to true, except with continue_final_message, which continues the final message
@@ -32,8 +34,43 @@ internal static class ChatTemplateFields
             messages.GetRawText(),
             tools?.GetRawText(),
             addGenerationPrompt ?? !continueFinal,
-            fields.Object("chat_template_kwargs")?.Root.GetRawText(),
+            TemplateKwargs(fields),
             continueFinal,
             fields.Bool("add_special_tokens") ?? false);
+    }
+
+    /// <summary>
+    /// The template's extra variables: vLLM's documents (for RAG templates) as <c>documents</c>, then
+    /// chat_template_kwargs, which win over it as in vLLM. Null when there are none.
+    /// </summary>
+    private static string? TemplateKwargs(RequestFields fields)
+    {
+        var kwargs = fields.Object("chat_template_kwargs")?.Root;
+        if (fields.Array("documents", "an array of documents") is not { } documents)
+        {
+            return kwargs?.GetRawText();
+        }
+
+        var index = 0;
+        foreach (var document in documents.EnumerateArray())
+        {
+            if (document.ValueKind != JsonValueKind.Object || document.EnumerateObject().Any(p => p.Value.ValueKind != JsonValueKind.String))
+            {
+                throw ApiException.BadRequest($"documents[{index}] must be an object of strings (such as title and text).", "documents");
+            }
+
+            index++;
+        }
+
+        var merged = new JsonObject { ["documents"] = JsonNode.Parse(documents.GetRawText()) };
+        if (kwargs is { } overrides)
+        {
+            foreach (var property in overrides.EnumerateObject())
+            {
+                merged[property.Name] = JsonNode.Parse(property.Value.GetRawText());
+            }
+        }
+
+        return merged.ToJsonString();
     }
 }
