@@ -17,6 +17,7 @@ public static class ChatTemplateMessages
         TemplateKwargsJson = input.TemplateKwargsJson ?? "",
         ContinueFinalMessage = input.ContinueFinalMessage,
         AddSpecialTokens = input.AddSpecialTokens,
+        ChatTemplate = input.ChatTemplate ?? "",
         Tokenize = tokenize,
     };
 
@@ -26,7 +27,8 @@ public static class ChatTemplateMessages
         request.AddGenerationPrompt,
         NullIfEmpty(request.TemplateKwargsJson),
         request.ContinueFinalMessage,
-        request.AddSpecialTokens);
+        request.AddSpecialTokens,
+        NullIfEmpty(request.ChatTemplate));
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }

@@ -48,6 +48,7 @@ public static class GenerationMessages
                     TemplateKwargsJson = chat.TemplateKwargsJson ?? "",
                     ContinueFinalMessage = chat.ContinueFinalMessage,
                     AddSpecialTokens = chat.AddSpecialTokens,
+                    ChatTemplate = chat.ChatTemplate ?? "",
                 };
                 break;
             default:
@@ -71,7 +72,8 @@ public static class GenerationMessages
                 request.Chat.AddGenerationPrompt,
                 NullIfEmpty(request.Chat.TemplateKwargsJson),
                 request.Chat.ContinueFinalMessage,
-                request.Chat.AddSpecialTokens)),
+                request.Chat.AddSpecialTokens,
+                NullIfEmpty(request.Chat.ChatTemplate))),
             _ => throw new GenerationValidationException("prompt", "prompt must be set: one of text, token_ids or chat."),
         };
         return new GenerationRequest(NullIfEmpty(request.RequestId), prompt, ParamsOf(request), request.Priority);

@@ -31,9 +31,11 @@ public interface ITextTokenizer
 /// </param>
 /// <param name="AddSpecialTokens">Encode the rendered prompt with add_special_tokens (vLLM's chat default is false: the
 /// template writes BOS itself).</param>
+/// <param name="ChatTemplate">A template of the request's own (vLLM's per-request chat_template, which the gateway
+/// passes only when the operator trusts request templates), rendered instead of the model's; null: the model's.</param>
 public sealed record ChatTemplateInput(
     string MessagesJson, string? ToolsJson, bool AddGenerationPrompt, string? TemplateKwargsJson, bool ContinueFinalMessage = false,
-    bool AddSpecialTokens = false);
+    bool AddSpecialTokens = false, string? ChatTemplate = null);
 
 /// <param name="SkipSpecialTokens">Drop added tokens flagged special (Hugging Face semantics).</param>
 /// <param name="Stop">Stop strings; the first match ends the sequence.</param>

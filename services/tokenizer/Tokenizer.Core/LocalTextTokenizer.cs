@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Inference.Abstractions.Text;
 using Tokenizer.Core.Streaming;
 using Tokenizer.Core.Templating;
@@ -10,7 +11,11 @@ namespace Tokenizer.Core;
 /// </summary>
 public sealed class LocalTextTokenizer(QwenTokenizer tokenizer) : ITextTokenizer
 {
+    /// <summary>Request templates kept parsed; beyond this many distinct ones the cache starts over.</summary>
+    private const int MaxRequestTemplates = 32;
+
     private readonly ChatTemplateRenderer? _chatTemplate = ChatTemplateRenderer.TryCreate(tokenizer);
+    private readonly ConcurrentDictionary<string, ChatTemplateRenderer> _requestTemplates = new(StringComparer.Ordinal);
 
     public QwenTokenizer Tokenizer => tokenizer;
 
@@ -33,15 +38,36 @@ public sealed class LocalTextTokenizer(QwenTokenizer tokenizer) : ITextTokenizer
             tokenizer.Encode(RenderChatTemplate(input), parseSpecialTokens: true, addSpecialTokens: input.AddSpecialTokens));
     }
 
-    /// <summary>The model's chat template rendered to text.</summary>
-    /// <exception cref="ChatTemplateException">No template, or it raised an error.</exception>
+    /// <summary>The chat template rendered to text: the request's own when it brings one, else the model's.</summary>
+    /// <exception cref="ChatTemplateException">No template, or it does not parse, or it raised an error.</exception>
     public string RenderChatTemplate(ChatTemplateInput input)
     {
+        if (input.ChatTemplate is { } own)
+        {
+            return RequestTemplate(own).Render(input);
+        }
+
         if (_chatTemplate is null)
         {
             throw new ChatTemplateException("the model has no chat_template (tokenizer_config.json or chat_template.jinja)");
         }
         return _chatTemplate.Render(input);
+    }
+
+    private ChatTemplateRenderer RequestTemplate(string template)
+    {
+        if (_requestTemplates.TryGetValue(template, out var renderer))
+        {
+            return renderer;
+        }
+
+        renderer = new ChatTemplateRenderer(template, tokenizer.BosToken, tokenizer.EosToken);
+        if (_requestTemplates.Count >= MaxRequestTemplates)
+        {
+            _requestTemplates.Clear();
+        }
+
+        return _requestTemplates[template] = renderer;
     }
 
     public ValueTask<IIncrementalDetokenizer> StartDetokenizerAsync(DetokenizerOptions options, CancellationToken cancellationToken)

@@ -239,6 +239,27 @@ public sealed class TokenizerGrpcServiceTests
     }
 
     [Fact]
+    public async Task ApplyChatTemplate_ARequestsOwnTemplate_IsRenderedInsteadOfTheModels_AndOneThatDoesNotParseIsInvalidArgument()
+    {
+        await using TokenizerServiceHost host = await TokenizerServiceHost.StartAsync(Fixtures.Qwen3Directory);
+
+        var own = await host.Client.ApplyChatTemplateAsync(new Contracts.ApplyChatTemplateRequest
+        {
+            MessagesJson = """[{"role": "user", "content": "Hi"}]""",
+            ChatTemplate = "{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}",
+            AddGenerationPrompt = true,
+            Tokenize = true,
+        }, Deadline);
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await host.Client.ApplyChatTemplateAsync(
+            new Contracts.ApplyChatTemplateRequest { MessagesJson = """[{"role": "user", "content": "Hi"}]""", ChatTemplate = "{% for m in messages %}" }, Deadline));
+
+        Assert.Equal("<user>Hi<assistant>", own.Prompt);
+        Assert.Equal(Fixtures.Qwen3.Encode(own.Prompt), own.Ids);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("does not parse", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ApplyChatTemplate_InvalidMessagesJson_IsInvalidArgument()
     {
         await using TokenizerServiceHost host = await TokenizerServiceHost.StartAsync(Fixtures.Qwen3Directory);

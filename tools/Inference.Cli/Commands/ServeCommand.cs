@@ -29,6 +29,7 @@ public static class ServeCommand
         var maxNumBatchedTokens = args.Int("max-num-batched-tokens", 1);
         bool enablePrefixCaching = args.Flag("enable-prefix-caching"), noPrefixCaching = args.Flag("no-enable-prefix-caching");
         var chatTemplate = ChatTemplateArgument.Read(args);
+        var trustRequestChatTemplate = args.Flag("trust-request-chat-template");
         var host = args.String("host") ?? "127.0.0.1";
         // vLLM's tool-calling flags, so its documented command lines run here: tool calls are parsed Hermes-style (the
         // Qwen models' format) whenever a request offers tools with tool_choice auto, which needs no switch here.
@@ -76,7 +77,7 @@ public static class ServeCommand
         var options = new ServeOptions(model, port, kvCacheMiB, workers, threadsPerWorker, maxConcurrentRequests,
             WeightQuantizationNames.Name(quantization), reasoningParser, apiKey, maxModelLength, maxNumSeqs, maxNumBatchedTokens,
             noPrefixCaching ? false : enablePrefixCaching ? true : null, chatTemplate,
-            host == "localhost" ? "127.0.0.1" : host, blockSize, logStats);
+            host == "localhost" ? "127.0.0.1" : host, blockSize, logStats, trustRequestChatTemplate);
         var log = TextWriter.Synchronized(Console.Error);
         log.WriteLine($"[serve] {workers} npu-worker(s), {options.EffectiveThreadsPerWorker} compute thread(s) each");
         LocalCluster cluster;

@@ -205,6 +205,7 @@ public sealed class LocalCluster : IAsyncDisposable
             };
             if (options.ReasoningParser is { } parser) gateway["Gateway__ReasoningParser"] = parser;
             if (options.ApiKey is { } key) gateway["Gateway__ApiKey"] = key;
+            if (options.TrustRequestChatTemplate) gateway["Gateway__TrustRequestChatTemplate"] = "true";
             var supervisor = Add(log, new ServiceSpec("openai-gateway", executable, gateway));
             try
             {

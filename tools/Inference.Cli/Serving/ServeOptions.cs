@@ -15,6 +15,7 @@ namespace Inference.Cli.Serving;
 /// <param name="ChatTemplate">The tokenizer's chat template in place of the model's (a file's full path, or the template); null: the model's.</param>
 /// <param name="LogStats">Whether the scheduler logs its throughput line; null: its default (on).</param>
 /// <param name="BlockSize">Tokens per KV cache block (each worker's BlockSize); null: the worker's default (16).</param>
+/// <param name="TrustRequestChatTemplate">Requests may bring their own chat_template (the gateway's TrustRequestChatTemplate).</param>
 /// <param name="Host">The address the OpenAI API and the gRPC front door listen on (0.0.0.0: every interface); the other services stay on loopback.</param>
 public sealed record ServeOptions(
     string ModelDirectory,
@@ -33,7 +34,8 @@ public sealed record ServeOptions(
     string? ChatTemplate = null,
     string Host = "127.0.0.1",
     int? BlockSize = null,
-    bool? LogStats = null)
+    bool? LogStats = null,
+    bool TrustRequestChatTemplate = false)
 {
     /// <summary>The machine's processors split evenly between the workers, at least one each.</summary>
     public static int DefaultThreadsPerWorker(int processorCount, int workers) => Math.Max(1, processorCount / workers);

@@ -40,6 +40,13 @@ public sealed class GatewayOptions
     /// </summary>
     public string? ReasoningParser { get; set; }
 
+    /// <summary>
+    /// vLLM's <c>--trust-request-chat-template</c>: a chat request (or /tokenize) may bring its own <c>chat_template</c>,
+    /// rendered instead of the model's. Off by default, as in vLLM: a template is code the tokenizer runs, so only an
+    /// operator who trusts every client turns it on.
+    /// </summary>
+    public bool TrustRequestChatTemplate { get; set; }
+
     /// <summary>Cross-origin (CORS) access for browser clients, from <c>Gateway:Cors</c>. Default: off.</summary>
     public GatewayCorsOptions Cors { get; set; } = new();
 }

@@ -451,7 +451,8 @@ public sealed class InferenceEngine : IAsyncDisposable
                 }
                 catch (ChatTemplateException ex)
                 {
-                    throw new GenerationValidationException("messages", ex.Message);
+                    // With the request's own template, that template is what failed (the gateway checked the messages' shape).
+                    throw new GenerationValidationException(chat.Input.ChatTemplate is null ? "messages" : "chat_template", ex.Message);
                 }
 
             default:

@@ -116,6 +116,18 @@ public sealed class InferenceEngineValidationTests
     }
 
     [Fact]
+    public async Task GenerateAsync_TheRequestsOwnTemplateFailing_IsAValidationErrorOnChatTemplate()
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+        var chat = new ChatPrompt(new Inference.Abstractions.Text.ChatTemplateInput("[]", null, true, null, ChatTemplate: "{{ x"));
+
+        var error = await Assert.ThrowsAsync<GenerationValidationException>(() =>
+            engine.CollectAsync(new GenerationRequest(null, chat, new GenerationParams())));
+
+        Assert.Equal("chat_template", error.Field);
+    }
+
+    [Fact]
     public async Task GenerateAsync_ChatTemplateError_IsAValidationErrorOnMessages()
     {
         await using var engine = EngineFixture.Create(new FakeStepExecutor());

@@ -49,11 +49,12 @@ public sealed class TokenizerGrpcService(QwenTokenizer tokenizer, LocalTextToken
     public override async Task<Contracts.ApplyChatTemplateResponse> ApplyChatTemplate(
         Contracts.ApplyChatTemplateRequest request, ServerCallContext context)
     {
-        if (tokenizer.ChatTemplate is null)
+        if (tokenizer.ChatTemplate is null && request.ChatTemplate.Length == 0)
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, "the model has no chat_template"));
         }
         RequireLength("messages_json", request.MessagesJson);
+        RequireLength("chat_template", request.ChatTemplate);
         RequireLength("tools_json", request.ToolsJson);
         RequireLength("template_kwargs_json", request.TemplateKwargsJson);
         var input = ChatTemplateMessages.ToDomain(request);

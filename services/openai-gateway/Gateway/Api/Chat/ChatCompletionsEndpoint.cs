@@ -5,6 +5,8 @@ using Gateway.Api.Sampling;
 using Gateway.Api.Sse;
 using Gateway.Api.Tools;
 using Gateway.Backends;
+using Gateway.Configuration;
+using Microsoft.Extensions.Options;
 using Gateway.Observability;
 
 namespace Gateway.Api.Chat;
@@ -26,11 +28,12 @@ public static class ChatCompletionsEndpoint
         ServedModel servedModel,
         TokenTextCache tokenTexts,
         GatewayMetrics metrics,
-        ReasoningOutput reasoningOutput)
+        ReasoningOutput reasoningOutput,
+        IOptions<GatewayOptions> options)
     {
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
-        var request = reasoningOutput.Prepare(ChatRequest.Read(fields));
+        var request = reasoningOutput.Prepare(ChatRequest.Read(fields, options.Value.TrustRequestChatTemplate));
         await using var started = await StartedGeneration.StartAsync(
             generation, servedModel, metrics, IdPrefix, request.Model, request.Prompt, request.Sampling, request.Priority, cancellationToken,
             RequestIds.Named(IdPrefix, request.RequestId));

@@ -56,10 +56,11 @@ public sealed record ChatRequest(
         };
     }
 
-    public static ChatRequest Read(RequestFields fields)
+    /// <param name="trustRequestTemplate">Gateway:TrustRequestChatTemplate (see <see cref="ChatTemplateFields.Read"/>).</param>
+    public static ChatRequest Read(RequestFields fields, bool trustRequestTemplate = false)
     {
         ApiFieldTable.Enforce(fields, ApiEndpoints.Chat);
-        var prompt = new ChatPrompt(ChatTemplateFields.Read(fields));
+        var prompt = new ChatPrompt(ChatTemplateFields.Read(fields, trustRequestTemplate));
         var (toolCalls, toolConstraint) = ToolChoice.Read(fields);
 
         // max_completion_tokens replaced max_tokens in OpenAI's chat API; both are honoured, the new one first.

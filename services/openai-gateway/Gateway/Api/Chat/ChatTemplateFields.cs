@@ -10,14 +10,15 @@ namespace Gateway.Api.Chat;
 internal static class ChatTemplateFields
 {
     /// <summary>The fields besides messages that only the chat template reads.</summary>
-    public static readonly string[] TemplateOnly = ["tools", "documents", "add_generation_prompt", "continue_final_message", "chat_template_kwargs"];
+    public static readonly string[] TemplateOnly = ["tools", "documents", "add_generation_prompt", "continue_final_message", "chat_template_kwargs", "chat_template"];
 
     /// <summary>
     /// add_generation_prompt defaults to true, except with continue_final_message, which continues the final message
     /// instead of opening a new turn (asking for both is a 400, as in vLLM). add_special_tokens defaults to false, as
     /// vLLM's chat: the template writes BOS itself.
     /// </summary>
-    public static ChatTemplateInput Read(RequestFields fields)
+    /// <param name="trustRequestTemplate">Gateway:TrustRequestChatTemplate: a request's chat_template is used; otherwise it is a 400.</param>
+    public static ChatTemplateInput Read(RequestFields fields, bool trustRequestTemplate)
     {
         var messages = ChatMessages.Read(fields);
         var tools = fields.Array("tools", "an array of tool definitions");
@@ -36,7 +37,27 @@ internal static class ChatTemplateFields
             addGenerationPrompt ?? !continueFinal,
             TemplateKwargs(fields),
             continueFinal,
-            fields.Bool("add_special_tokens") ?? false);
+            fields.Bool("add_special_tokens") ?? false,
+            RequestTemplate(fields, trustRequestTemplate));
+    }
+
+    /// <summary>vLLM's per-request chat_template: a Jinja template, used only when the operator trusts request templates.</summary>
+    private static string? RequestTemplate(RequestFields fields, bool trusted)
+    {
+        if (fields.String("chat_template") is not { } template)
+        {
+            return null;
+        }
+
+        if (!trusted)
+        {
+            throw ApiException.BadRequest(
+                "chat_template is refused: this server does not trust request chat templates (vLLM's --trust-request-chat-template: serve --trust-request-chat-template, Gateway:TrustRequestChatTemplate).",
+                "chat_template");
+        }
+
+        Sampling.SamplingFields.Require(template.Length > 0, "chat_template", "chat_template must not be empty.");
+        return template;
     }
 
     /// <summary>

@@ -4,6 +4,8 @@ using Gateway.Api.Errors;
 using Gateway.Api.Fields;
 using Gateway.Api.Json;
 using Gateway.Backends;
+using Gateway.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Api.Tokenize;
 
@@ -11,7 +13,7 @@ namespace Gateway.Api.Tokenize;
 public static class TokenizeEndpoints
 {
     public static async Task<IResult> TokenizeAsync(
-        HttpContext http, ITokenizerService tokenizer, ServedModel servedModel)
+        HttpContext http, ITokenizerService tokenizer, ServedModel servedModel, IOptions<GatewayOptions> options)
     {
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
@@ -26,7 +28,7 @@ public static class TokenizeEndpoints
                 throw ApiException.BadRequest("send either prompt or messages, not both.", "prompt");
             }
 
-            ids = await tokenizer.ApplyChatTemplateAsync(ChatTemplateFields.Read(fields), cancellationToken);
+            ids = await tokenizer.ApplyChatTemplateAsync(ChatTemplateFields.Read(fields, options.Value.TrustRequestChatTemplate), cancellationToken);
         }
         else
         {
