@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Inference.Grammar.Automata;
+using Inference.Grammar.Sources.Ebnf;
 using Inference.Grammar.Sources.Json;
 using Inference.Grammar.Sources.Regex;
 using Inference.Grammar.Vocabulary;
@@ -96,6 +97,7 @@ public sealed class GrammarCompiler(TokenVocabulary vocabulary, GrammarCompilerO
             GrammarSpec.JsonObjectSpec => new JsonValueRules(builder, options).Object,
             GrammarSpec.RegexSpec s => builder.Add("regex", new RegexParser(s.Pattern, CharEncoding.Raw, options.MaxRepetition).Parse()),
             GrammarSpec.ChoiceSpec s => builder.Add("choice", ChoiceExpr(s.Choices)),
+            GrammarSpec.EbnfSpec s => new EbnfParser(s.Grammar, builder, options.MaxRepetition).Parse(),
             _ => throw new ArgumentOutOfRangeException(nameof(spec)),
         };
         return builder.Build(root);

@@ -4,8 +4,8 @@ namespace Inference.Grammar;
 
 /// <summary>
 /// What a request's output must match: a JSON Schema (OpenAI <c>response_format: json_schema</c>, vLLM
-/// <c>guided_json</c>), any JSON object (<c>json_object</c>), a regular expression (<c>guided_regex</c>) or one of
-/// a list of strings (<c>guided_choice</c>). <see cref="CacheKey"/> identifies equal specs.
+/// <c>guided_json</c>), any JSON object (<c>json_object</c>), a regular expression (<c>guided_regex</c>), an EBNF
+/// grammar (<c>guided_grammar</c>) or one of a list of strings (<c>guided_choice</c>). <see cref="CacheKey"/> identifies equal specs.
 /// </summary>
 public abstract record GrammarSpec
 {
@@ -25,6 +25,9 @@ public abstract record GrammarSpec
 
     /// <summary>A regular expression the whole output must match.</summary>
     public static GrammarSpec Regex(string pattern) => new RegexSpec(pattern);
+
+    /// <summary>A context-free grammar in EBNF (vLLM's <c>guided_grammar</c>: xgrammar's and llama.cpp's GBNF), start rule <c>root</c>.</summary>
+    public static GrammarSpec Ebnf(string grammar) => new EbnfSpec(grammar);
 
     /// <summary>Exactly one of the strings.</summary>
     public static GrammarSpec Choice(IEnumerable<string> choices) => new ChoiceSpec(choices.ToArray());
@@ -55,6 +58,11 @@ public abstract record GrammarSpec
     internal sealed record RegexSpec(string Pattern) : GrammarSpec
     {
         public override string CacheKey => $"regex:{Pattern}";
+    }
+
+    internal sealed record EbnfSpec(string Grammar) : GrammarSpec
+    {
+        public override string CacheKey => $"ebnf:{Grammar}";
     }
 
     internal sealed record ChoiceSpec(string[] Choices) : GrammarSpec

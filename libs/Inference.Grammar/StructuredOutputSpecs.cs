@@ -11,6 +11,7 @@ public static class StructuredOutputSpecs
         StructuredOutput.JsonSchema s => GrammarSpec.JsonSchema(s.Schema, s.Strict),
         StructuredOutput.JsonObject => GrammarSpec.JsonObject(),
         StructuredOutput.Regex r => GrammarSpec.Regex(r.Pattern),
+        StructuredOutput.Grammar g => GrammarSpec.Ebnf(g.Ebnf),
         StructuredOutput.Choice c => GrammarSpec.Choice(c.Choices),
         _ => throw new ArgumentOutOfRangeException(nameof(output), output, "unknown structured output kind"),
     };

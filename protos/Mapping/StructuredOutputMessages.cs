@@ -31,6 +31,7 @@ public static class StructuredOutputMessages
         },
         StructuredOutput.JsonObject => new Proto.StructuredOutput { JsonObject = true },
         StructuredOutput.Regex r => new Proto.StructuredOutput { Regex = r.Pattern },
+        StructuredOutput.Grammar g => new Proto.StructuredOutput { Grammar = g.Ebnf },
         StructuredOutput.Choice c => new Proto.StructuredOutput { Choice = new Proto.StructuredOutput.Types.Choices { Values = { c.Choices } } },
         _ => throw new ArgumentOutOfRangeException(nameof(output), output, "unknown structured output kind"),
     };
@@ -40,6 +41,7 @@ public static class StructuredOutputMessages
         Proto.StructuredOutput.KindOneofCase.JsonSchema => new StructuredOutput.JsonSchema(message.JsonSchema.Schema, message.JsonSchema.Strict),
         Proto.StructuredOutput.KindOneofCase.JsonObject => new StructuredOutput.JsonObject(),
         Proto.StructuredOutput.KindOneofCase.Regex => new StructuredOutput.Regex(message.Regex),
+        Proto.StructuredOutput.KindOneofCase.Grammar => new StructuredOutput.Grammar(message.Grammar),
         Proto.StructuredOutput.KindOneofCase.Choice => new StructuredOutput.Choice([.. message.Choice.Values]),
         _ => null,
     };

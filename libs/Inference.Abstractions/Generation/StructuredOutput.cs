@@ -28,6 +28,9 @@ public abstract record StructuredOutput
     /// <summary>A regular expression the whole output must match (vLLM <c>guided_regex</c>).</summary>
     public sealed record Regex(string Pattern) : StructuredOutput;
 
+    /// <summary>A context-free grammar in EBNF whose start rule is <c>root</c> (vLLM <c>guided_grammar</c>).</summary>
+    public sealed record Grammar(string Ebnf) : StructuredOutput;
+
     /// <summary>Exactly one of the strings (vLLM <c>guided_choice</c>).</summary>
     public sealed record Choice(IReadOnlyList<string> Choices) : StructuredOutput;
 }

@@ -6,15 +6,19 @@ namespace Inference.Cli.CommandLine;
 /// <summary>The structured-output options of `generate` and `bench-model`.</summary>
 public static class StructuredOutputArguments
 {
-    /// <summary>At most one of --json-schema JSON, --regex PATTERN and --choice TEXT (repeated), as the API's structured output.</summary>
+    /// <summary>
+    /// At most one of --json-schema JSON, --regex PATTERN, --grammar EBNF (a file, or the grammar itself) and --choice TEXT
+    /// (repeated), as the API's structured output.
+    /// </summary>
     public static StructuredOutput? Read(CommandArguments args)
     {
         var schema = args.String("json-schema");
         var regex = args.String("regex");
         var choices = args.Strings("choice");
-        var given = (schema is null ? 0 : 1) + (regex is null ? 0 : 1) + (choices.Count == 0 ? 0 : 1);
+        var grammar = args.String("grammar") is { } g ? (File.Exists(g) ? File.ReadAllText(g) : g) : null;
+        var given = (schema is null ? 0 : 1) + (regex is null ? 0 : 1) + (choices.Count == 0 ? 0 : 1) + (grammar is null ? 0 : 1);
         if (given > 1)
-            throw new UsageException("--json-schema, --regex and --choice exclude each other");
+            throw new UsageException("--json-schema, --regex, --grammar and --choice exclude each other");
         if (schema is not null)
         {
             try
@@ -30,6 +34,7 @@ public static class StructuredOutputArguments
         }
 
         return regex is not null ? new StructuredOutput.Regex(regex)
+            : grammar is not null ? new StructuredOutput.Grammar(grammar)
             : choices.Count > 0 ? new StructuredOutput.Choice(choices)
             : null;
     }

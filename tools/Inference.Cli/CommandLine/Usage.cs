@@ -24,14 +24,15 @@ public static class Usage
                  [--top-p P] [--top-k K] [--seed N] [--ignore-eos] [--chat] [--chat-template FILE|TEMPLATE]
                  [--chat-template-kwargs JSON]
                  [--logprobs N] [--prompt-logits N] [--kv-cache-mib N] [--threads N] [--quantization none|q8_0]
-                 [--json-schema JSON | --regex PATTERN | --choice TEXT...]
+                 [--json-schema JSON | --regex PATTERN | --grammar EBNF|FILE | --choice TEXT...]
             Offline batch inference in process; one JSON line per prompt on stdout.
             --model is a folder, or a Hugging Face repository id found in the hub cache (HF_HUB_CACHE, else
             $HF_HOME/hub, else ~/.cache/huggingface/hub) or downloaded into it from HF_ENDPOINT with HF_TOKEN
             (never with HF_HUB_OFFLINE=1); the same for serve, bench-tokenizer, bench-model, bench and convert-gguf.
             --temperature defaults to 0 (greedy). --top-p and --top-k, when not given, take the model's
             generation_config.json values as vLLM does (else 1 and all tokens).
-            --json-schema, --regex and --choice (repeated) constrain the output as the API's structured output
+            --json-schema, --regex, --grammar (EBNF as guided_grammar: the grammar, or a file holding it) and
+            --choice (repeated) constrain the output as the API's structured output
             (response_format json_schema, guided_regex, guided_choice) does.
             --chat renders each --prompt as a user message through the model's chat template (or
             --chat-template's, a .jinja file or the template itself, as serve takes it);
@@ -85,7 +86,7 @@ public static class Usage
             Measures encode, decode and streaming-detokenize tokens/s on one thread over mixed text.
 
         bench-model --model DIR|ORG/NAME[@REV] [--prompt-tokens N] [--decode-tokens N] [--batch 1,16] [--threads N] [--repeat N]
-                    [--quantization none|q8_0] [--json-schema JSON | --regex PATTERN | --choice TEXT...]
+                    [--quantization none|q8_0] [--json-schema JSON | --regex PATTERN | --grammar EBNF|FILE | --choice TEXT...]
             Measures the model runner's prefill and decode tokens/s in process, per batch size (fastest of N rounds).
             With a structured output, each batch size runs again with every sequence constrained by it.
 

@@ -114,6 +114,7 @@ public static class BenchModelCommand
     {
         StructuredOutput.JsonSchema => "the --json-schema",
         StructuredOutput.Regex => "the --regex",
+        StructuredOutput.Grammar => "the --grammar",
         _ => "the --choice list",
     };
 

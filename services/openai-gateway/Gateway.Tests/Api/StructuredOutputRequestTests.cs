@@ -80,6 +80,30 @@ public sealed class StructuredOutputRequestTests(GatewayHost host) : IClassFixtu
     }
 
     [Fact]
+    public async Task GuidedGrammarAndStructuredOutputsGrammar_SendTheGrammar()
+    {
+        await Completion("guided grammar", """ "guided_grammar":"root ::= \"yes\" | \"no\"" """);
+        await Completion("so grammar", """ "structured_outputs":{"grammar":"root ::= [a-z]+"} """);
+
+        Assert.Equal("root ::= \"yes\" | \"no\"", Sent("guided grammar").Grammar);
+        Assert.Equal("root ::= [a-z]+", Sent("so grammar").Grammar);
+    }
+
+    [Theory]
+    [InlineData("root ::= missing", "rule 'missing' is used but not defined")]
+    [InlineData("root ::= root \"a\" | \"a\"", "left-recursive")]
+    [InlineData("expr ::= \"a\"", "no rule named 'root'")]
+    public async Task AMalformedGrammar_Is400NamingGuidedGrammar_BeforeTheSchedulerSeesIt(string grammar, string message)
+    {
+        var answer = await Completion("bad grammar", $$""" "guided_grammar":{{JsonSerializer.Serialize(grammar)}} """);
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal("guided_grammar", answer.ErrorParam);
+        Assert.Contains(message, answer.Error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(host.Scheduler.Requests, r => r.Text == "bad grammar");
+    }
+
+    [Fact]
     public async Task Completions_UnsupportedSchemaKeyword_Returns400NamingTheFieldAndKeyword()
     {
         var answer = await Completion("bad schema", """ "guided_json":{"type":"string","contentEncoding":"base64"} """);

@@ -70,11 +70,11 @@ internal static class FieldChecks
         };
     }
 
-    /// <summary>vLLM's <c>structured_outputs</c>: json, regex, choice and json_object are served; grammar and structural_tag are refused.</summary>
+    /// <summary>vLLM's <c>structured_outputs</c>: json, regex, grammar, choice and json_object are served; structural_tag is refused.</summary>
     public static bool StructuredOutputsKinds(RequestFields fields)
     {
         var structured = fields.Object("structured_outputs")!;
-        return structured.Raw("grammar") is null && structured.Raw("structural_tag") is null;
+        return structured.Raw("structural_tag") is null;
     }
 
     /// <summary>Only text output: an array of "text".</summary>

@@ -23,6 +23,7 @@ internal static class StructuredOutputFields
         Add(found, ResponseFormat, FromResponseFormat(fields));
         Add(found, "guided_json", fields.Raw("guided_json") is { } json ? JsonSchemaOf("guided_json", json, strict: true) : null);
         Add(found, "guided_regex", fields.String("guided_regex") is { } regex ? new StructuredOutput.Regex(regex) : null);
+        Add(found, "guided_grammar", fields.String("guided_grammar") is { } grammar ? new StructuredOutput.Grammar(grammar) : null);
         Add(found, "guided_choice", fields.Raw("guided_choice") is not null ? new StructuredOutput.Choice(Strings(fields, "guided_choice")) : null);
         Add(found, StructuredOutputs, FromStructuredOutputs(fields));
         if (found.Count == 0)
@@ -82,7 +83,7 @@ internal static class StructuredOutputFields
         }
     }
 
-    /// <summary>vLLM's StructuredOutputsParams: one of json, regex, choice, json_object.</summary>
+    /// <summary>vLLM's StructuredOutputsParams: one of json, regex, grammar, choice, json_object.</summary>
     private static StructuredOutput? FromStructuredOutputs(RequestFields fields)
     {
         if (fields.Object(StructuredOutputs) is not { } so)
@@ -93,13 +94,14 @@ internal static class StructuredOutputFields
         var found = new List<(string, StructuredOutput)>();
         Add(found, "json", so.Raw("json") is { } json ? JsonSchemaOf(StructuredOutputs, json, strict: true) : null);
         Add(found, "regex", so.String("regex") is { } regex ? new StructuredOutput.Regex(regex) : null);
+        Add(found, "grammar", so.String("grammar") is { } grammar ? new StructuredOutput.Grammar(grammar) : null);
         Add(found, "choice", so.Raw("choice") is not null ? new StructuredOutput.Choice(Strings(so, "choice")) : null);
         Add(found, "json_object", so.Bool("json_object") == true ? new StructuredOutput.JsonObject() : null);
         return found.Count switch
         {
-            0 => throw ApiException.BadRequest("structured_outputs needs one of json, regex, choice or json_object.", StructuredOutputs),
+            0 => throw ApiException.BadRequest("structured_outputs needs one of json, regex, grammar, choice or json_object.", StructuredOutputs),
             1 => found[0].Item2,
-            _ => throw ApiException.BadRequest("structured_outputs must set only one of json, regex, choice or json_object.", StructuredOutputs),
+            _ => throw ApiException.BadRequest("structured_outputs must set only one of json, regex, grammar, choice or json_object.", StructuredOutputs),
         };
     }
 
