@@ -93,8 +93,8 @@ public sealed class GrammarCompiler(TokenVocabulary vocabulary, GrammarCompilerO
         var builder = new GrammarBuilder(options.MaxStates);
         int root = spec switch
         {
-            GrammarSpec.JsonSchemaSpec s => new JsonSchemaConverter(builder, options, s.Strict).ConvertRoot(s.Schema),
-            GrammarSpec.JsonObjectSpec => new JsonValueRules(builder, options).Object,
+            GrammarSpec.JsonSchemaSpec s => new JsonSchemaConverter(builder, options, s.Strict, Whitespace(s.WhitespacePattern, options)).ConvertRoot(s.Schema),
+            GrammarSpec.JsonObjectSpec s => new JsonValueRules(builder, options, Whitespace(s.WhitespacePattern, options)).Object,
             GrammarSpec.RegexSpec s => builder.Add("regex", new RegexParser(s.Pattern, CharEncoding.Raw, options.MaxRepetition).Parse()),
             GrammarSpec.ChoiceSpec s => builder.Add("choice", ChoiceExpr(s.Choices)),
             GrammarSpec.EbnfSpec s => new EbnfParser(s.Grammar, builder, options.MaxRepetition).Parse(),
@@ -102,6 +102,10 @@ public sealed class GrammarCompiler(TokenVocabulary vocabulary, GrammarCompilerO
         };
         return builder.Build(root);
     }
+
+    /// <summary>vLLM's guided_whitespace_pattern as the JSON grammars' whitespace, or null for their default.</summary>
+    private static Expr? Whitespace(string? pattern, GrammarCompilerOptions options) =>
+        pattern is null ? null : new RegexParser(pattern, CharEncoding.Raw, options.MaxRepetition).Parse();
 
     private static Expr ChoiceExpr(string[] choices)
     {

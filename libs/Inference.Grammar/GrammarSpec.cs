@@ -18,10 +18,13 @@ public abstract record GrammarSpec
 
     /// <summary>A JSON Schema. With <paramref name="strict"/> (OpenAI strict mode, and xgrammar's default) a missing
     /// <c>additionalProperties</c> means false; otherwise true, as JSON Schema says.</summary>
-    public static GrammarSpec JsonSchema(string schemaJson, bool strict = true) => new JsonSchemaSpec(Minify(schemaJson), strict);
+    /// <param name="whitespacePattern">vLLM's guided_whitespace_pattern: a regex for what may stand between JSON tokens
+    /// (an empty pattern: none at all); null: up to <see cref="GrammarCompilerOptions.MaxWhitespace"/> spaces, tabs or newlines.</param>
+    public static GrammarSpec JsonSchema(string schemaJson, bool strict = true, string? whitespacePattern = null) =>
+        new JsonSchemaSpec(Minify(schemaJson), strict, whitespacePattern);
 
     /// <summary>Any JSON object.</summary>
-    public static GrammarSpec JsonObject() => new JsonObjectSpec();
+    public static GrammarSpec JsonObject(string? whitespacePattern = null) => new JsonObjectSpec(whitespacePattern);
 
     /// <summary>A regular expression the whole output must match.</summary>
     public static GrammarSpec Regex(string pattern) => new RegexSpec(pattern);
@@ -45,15 +48,18 @@ public abstract record GrammarSpec
         }
     }
 
-    internal sealed record JsonSchemaSpec(string Schema, bool Strict) : GrammarSpec
+    internal sealed record JsonSchemaSpec(string Schema, bool Strict, string? WhitespacePattern = null) : GrammarSpec
     {
-        public override string CacheKey => $"json_schema:{(Strict ? "strict" : "lax")}:{Schema}";
+        public override string CacheKey => $"json_schema:{(Strict ? "strict" : "lax")}:{WhitespaceKey(WhitespacePattern)}{Schema}";
     }
 
-    internal sealed record JsonObjectSpec : GrammarSpec
+    internal sealed record JsonObjectSpec(string? WhitespacePattern = null) : GrammarSpec
     {
-        public override string CacheKey => "json_object";
+        public override string CacheKey => $"json_object:{WhitespaceKey(WhitespacePattern)}";
     }
+
+    /// <summary>The whitespace pattern's part of a cache key (its length first, so no pattern can run into the schema).</summary>
+    private static string WhitespaceKey(string? pattern) => pattern is null ? "" : $"ws{pattern.Length}:{pattern}:";
 
     internal sealed record RegexSpec(string Pattern) : GrammarSpec
     {

@@ -8,8 +8,8 @@ public static class StructuredOutputSpecs
     /// <summary>The spec; throws <see cref="GrammarException"/> when a JSON schema is not valid JSON.</summary>
     public static GrammarSpec ToGrammarSpec(this StructuredOutput output) => output switch
     {
-        StructuredOutput.JsonSchema s => GrammarSpec.JsonSchema(s.Schema, s.Strict),
-        StructuredOutput.JsonObject => GrammarSpec.JsonObject(),
+        StructuredOutput.JsonSchema s => GrammarSpec.JsonSchema(s.Schema, s.Strict, s.WhitespacePattern),
+        StructuredOutput.JsonObject s => GrammarSpec.JsonObject(s.WhitespacePattern),
         StructuredOutput.Regex r => GrammarSpec.Regex(r.Pattern),
         StructuredOutput.Grammar g => GrammarSpec.Ebnf(g.Ebnf),
         StructuredOutput.Choice c => GrammarSpec.Choice(c.Choices),

@@ -12,6 +12,10 @@ public static class StructuredOutputMessages
         if (message is not null)
         {
             message.AfterReasoning = output!.AfterReasoning;
+            if (output.WhitespacePattern is { } whitespace)
+            {
+                message.WhitespacePattern = whitespace;
+            }
         }
 
         return message;
@@ -19,7 +23,7 @@ public static class StructuredOutputMessages
 
     /// <summary>Null when the message is absent or its oneof is unset.</summary>
     public static StructuredOutput? ToDomain(Proto.StructuredOutput? message) => Kind(message) is { } output
-        ? output with { AfterReasoning = message!.AfterReasoning }
+        ? output with { AfterReasoning = message!.AfterReasoning, WhitespacePattern = message.HasWhitespacePattern ? message.WhitespacePattern : null }
         : null;
 
     private static Proto.StructuredOutput? Kind(StructuredOutput? output) => output switch

@@ -18,6 +18,12 @@ public abstract record StructuredOutput
     /// </summary>
     public bool AfterReasoning { get; init; }
 
+    /// <summary>
+    /// vLLM's guided_whitespace_pattern, for the JSON kinds: a regex for what may stand between JSON tokens (empty: no
+    /// whitespace at all, compact JSON). Null: the grammar's bounded default.
+    /// </summary>
+    public string? WhitespacePattern { get; init; }
+
     /// <summary>A JSON Schema (OpenAI <c>response_format: json_schema</c>, vLLM <c>guided_json</c>). With
     /// <paramref name="Strict"/> a missing <c>additionalProperties</c> means false.</summary>
     public sealed record JsonSchema(string Schema, bool Strict = true) : StructuredOutput;

@@ -25,6 +25,30 @@ public sealed class ChoiceAndJsonObjectTests
         Assert.Throws<GrammarException>(() => Qwen.Compiler.Compile(GrammarSpec.Choice([])));
     }
 
+    [Theory]
+    [InlineData("", "{\"a\":[1,2]}", true)]
+    [InlineData("", "{\"a\": [1,2]}", false)]
+    [InlineData("[ ]?", "{\"a\": [1, 2]}", true)]
+    [InlineData("[ ]?", "{\"a\":  [1,2]}", false)]
+    public void JsonObject_AWhitespacePattern_DecidesWhatStandsBetweenTokens(string pattern, string json, bool accepted)
+    {
+        var grammar = Qwen.Compiler.Compile(GrammarSpec.JsonObject(pattern));
+
+        Assert.Equal(accepted, TextFeeder.AcceptsWhole(grammar, json));
+    }
+
+    [Fact]
+    public void JsonSchema_CompactWhitespace_RandomWalksHaveNoSpaceOutsideStrings()
+    {
+        var grammar = Qwen.Compiler.Compile(GrammarSpec.JsonSchema("""{"type":"object","properties":{"k":{"type":"array","items":{"type":"integer"}}},"required":["k"]}""", whitespacePattern: ""));
+        for (int seed = 0; seed < 10; seed++)
+        {
+            var (text, _) = new RandomWalk(grammar, seed) { SoftBudget = 6 }.Run();
+            Assert.DoesNotContain(' ', text);
+            Assert.DoesNotContain('\n', text);
+        }
+    }
+
     [Fact]
     public void JsonObject_RandomWalks_ProduceJsonObjects()
     {

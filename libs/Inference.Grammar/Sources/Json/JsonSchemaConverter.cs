@@ -9,9 +9,9 @@ namespace Inference.Grammar.Sources.Json;
 /// <see cref="JsonValueRules"/> for strings, numbers and unconstrained values. See the partial files for objects,
 /// arrays and scalars.
 /// </summary>
-internal sealed partial class JsonSchemaConverter(GrammarBuilder builder, GrammarCompilerOptions options, bool strict)
+internal sealed partial class JsonSchemaConverter(GrammarBuilder builder, GrammarCompilerOptions options, bool strict, Expr? whitespace = null)
 {
-    private readonly JsonValueRules _values = new(builder, options);
+    private readonly JsonValueRules _values = new(builder, options, whitespace);
     private readonly Dictionary<string, int> _rulesBySchema = [];
     private readonly Dictionary<string, int> _rulesByRef = [];
     private JsonElement _root;

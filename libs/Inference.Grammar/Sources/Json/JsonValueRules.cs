@@ -8,15 +8,16 @@ namespace Inference.Grammar.Sources.Json;
 /// value, any object and any array (for <c>json_object</c> and unconstrained schemas). Each rule is created on first
 /// use and shared, so all their positions share one mask cache entry.
 /// </summary>
-internal sealed class JsonValueRules(GrammarBuilder builder, GrammarCompilerOptions options)
+/// <param name="whitespace">What may stand between JSON tokens (vLLM's guided_whitespace_pattern); null: the bounded default.</param>
+internal sealed class JsonValueRules(GrammarBuilder builder, GrammarCompilerOptions options, Expr? whitespace = null)
 {
     private readonly Dictionary<(int, int), int> _strings = [];
     private int _value = -1, _object = -1, _array = -1, _number = -1, _integer = -1;
 
     public GrammarBuilder Builder => builder;
 
-    /// <summary>Up to <see cref="GrammarCompilerOptions.MaxWhitespace"/> spaces, tabs or newlines.</summary>
-    public Expr Whitespace => Expr.Repeat(Expr.Alt(Expr.Byte((byte)' '), Expr.Byte((byte)'\t'), Expr.Byte((byte)'\n')), 0,
+    /// <summary>Up to <see cref="GrammarCompilerOptions.MaxWhitespace"/> spaces, tabs or newlines, or the request's own pattern.</summary>
+    public Expr Whitespace => whitespace ?? Expr.Repeat(Expr.Alt(Expr.Byte((byte)' '), Expr.Byte((byte)'\t'), Expr.Byte((byte)'\n')), 0,
         options.MaxWhitespace);
 
     /// <summary>One character of JSON string content: UTF-8 except quote, backslash and controls, or an escape

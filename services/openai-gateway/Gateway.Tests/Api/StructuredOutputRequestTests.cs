@@ -104,6 +104,19 @@ public sealed class StructuredOutputRequestTests(GatewayHost host) : IClassFixtu
     }
 
     [Fact]
+    public async Task GuidedWhitespacePattern_GoesWithJsonOutput_AndIsRefusedWithoutIt()
+    {
+        await Completion("compact", """ "guided_json":{"type":"object"},"guided_whitespace_pattern":"" """);
+        var withRegex = await Completion("ws regex", """ "guided_regex":"a+","guided_whitespace_pattern":" " """);
+        var alone = await Completion("ws alone", """ "guided_whitespace_pattern":" " """);
+        var bad = await Completion("ws bad", """ "response_format":{"type":"json_object"},"guided_whitespace_pattern":"(?= )" """);
+
+        Assert.Equal("", Sent("compact").WhitespacePattern);
+        Assert.True(Sent("compact").HasWhitespacePattern);
+        Assert.All(new[] { withRegex, alone, bad }, a => Assert.Equal((400, "guided_whitespace_pattern"), (a.Status, a.ErrorParam)));
+    }
+
+    [Fact]
     public async Task Completions_UnsupportedSchemaKeyword_Returns400NamingTheFieldAndKeyword()
     {
         var answer = await Completion("bad schema", """ "guided_json":{"type":"string","contentEncoding":"base64"} """);

@@ -17,7 +17,6 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         ["response_format"] = """{"type":"structural_tag"}""",
         ["structured_outputs"] = """{"structural_tag":"{}"}""",
         ["guided_decoding_backend"] = "\"xgrammar\"",
-        ["guided_whitespace_pattern"] = "\" \"",
         ["structural_tag"] = "\"{}\"",
         ["return_token_strs"] = "true",
         ["kv_transfer_params"] = "{}",

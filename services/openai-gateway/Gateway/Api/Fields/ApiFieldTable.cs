@@ -82,7 +82,8 @@ public static class ApiFieldTable
         new("guided_grammar", E.Generation, Supported,
             "a context-free grammar in EBNF, as vLLM's (xgrammar's, and llama.cpp's GBNF): rules name ::= body, the start rule root; strings, [classes], ., groups, | and * + ? {m,n}; # comments; the output is a sentence of it; a grammar that does not parse, uses an undefined rule or is left-recursive is a 400 naming the field"),
         new("guided_decoding_backend", E.Generation, Refused, $"{NotYet}", Absent),
-        new("guided_whitespace_pattern", E.Generation, Refused, $"{NotYet}", Absent),
+        new("guided_whitespace_pattern", E.Generation, Supported,
+            "with JSON output only (json_schema, json_object, guided_json): a regex for what may stand between JSON tokens (\"\" for compact JSON); default up to 16 spaces, tabs or newlines; an unsupported regex feature is a 400 naming it"),
         new("structural_tag", E.Generation, Refused, $"{NotYet}", Absent),
 
         // When to stop.

@@ -26,9 +26,12 @@ internal static class StructuredOutputFields
         Add(found, "guided_grammar", fields.String("guided_grammar") is { } grammar ? new StructuredOutput.Grammar(grammar) : null);
         Add(found, "guided_choice", fields.Raw("guided_choice") is not null ? new StructuredOutput.Choice(Strings(fields, "guided_choice")) : null);
         Add(found, StructuredOutputs, FromStructuredOutputs(fields));
+        var whitespace = fields.String("guided_whitespace_pattern");
         if (found.Count == 0)
         {
-            return null;
+            return whitespace is null
+                ? null
+                : throw ApiException.BadRequest(WhitespaceNeedsJson("none"), WhitespacePatternField);
         }
 
         if (found.Count > 1)
@@ -38,6 +41,7 @@ internal static class StructuredOutputFields
         }
 
         var (field, output) = found[0];
+
         try
         {
             StructuredOutputSpecs.Validate(output, field);
@@ -47,8 +51,33 @@ internal static class StructuredOutputFields
             throw ApiException.BadRequest(e.Message, field);
         }
 
-        return output;
+        if (whitespace is null)
+        {
+            return output;
+        }
+
+        if (output is not (StructuredOutput.JsonSchema or StructuredOutput.JsonObject))
+        {
+            throw ApiException.BadRequest(WhitespaceNeedsJson(field), WhitespacePatternField);
+        }
+
+        try
+        {
+            // The pattern alone, as the regex it is: an unsupported feature is a 400 naming this field.
+            StructuredOutputSpecs.Validate(new StructuredOutput.Regex(whitespace), WhitespacePatternField);
+        }
+        catch (GenerationValidationException e)
+        {
+            throw ApiException.BadRequest(e.Message, WhitespacePatternField);
+        }
+
+        return output with { WhitespacePattern = whitespace };
     }
+
+    private const string WhitespacePatternField = "guided_whitespace_pattern";
+
+    private static string WhitespaceNeedsJson(string given) =>
+        $"guided_whitespace_pattern applies to JSON output (response_format json_schema or json_object, guided_json, structured_outputs json or json_object); got {given}.";
 
     private static void Add(List<(string, StructuredOutput)> found, string field, StructuredOutput? output)
     {
