@@ -16,7 +16,6 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         ["logits_processors"] = """["m.P"]""",
         ["response_format"] = """{"type":"structural_tag"}""",
         ["structured_outputs"] = """{"structural_tag":"{}"}""",
-        ["guided_decoding_backend"] = "\"xgrammar\"",
         ["structural_tag"] = "\"{}\"",
         ["return_token_strs"] = "true",
         ["kv_transfer_params"] = "{}",
