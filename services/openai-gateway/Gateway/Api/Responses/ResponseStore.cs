@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using System.Diagnostics.Metrics;
 using Gateway.Api.Json;
+using Gateway.Observability;
 
 namespace Gateway.Api.Responses;
 
@@ -29,6 +31,16 @@ public sealed record StoredResponse(string Response, string Conversation, string
 /// </summary>
 public sealed class ResponseStore
 {
+    /// <summary>The store's occupancy as metrics (what an operator watches to see it fill up and forget).</summary>
+    public ResponseStore(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(GatewayMetrics.MeterName);
+        meter.CreateObservableGauge("inference:responses_stored", () => Count, "{response}",
+            $"Responses the gateway keeps for GET /v1/responses/{{id}} and previous_response_id (at most {MaxResponses}).");
+        meter.CreateObservableGauge("inference:responses_stored_chars", () => Chars, "{char}",
+            $"Characters of JSON the stored responses take (at most {MaxChars}).");
+    }
+
     public const int MaxResponses = 1000;
 
     /// <summary>64 Mi characters: about 64 MiB of ASCII-heavy JSON (twice that in UTF-16).</summary>
@@ -38,6 +50,28 @@ public sealed class ResponseStore
     private readonly Dictionary<string, LinkedListNode<(string Id, StoredResponse Stored)>> _byId = [];
     private readonly LinkedList<(string Id, StoredResponse Stored)> _oldestFirst = new();
     private long _chars;
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _byId.Count;
+            }
+        }
+    }
+
+    public long Chars
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _chars;
+            }
+        }
+    }
 
     public StoredResponse? Find(string id)
     {
