@@ -31,36 +31,25 @@ internal sealed class EbnfParser
         _maxRepetition = maxRepetition;
     }
 
-    /// <summary>Adds every rule to the builder; returns the root rule.</summary>
+    /// <summary>
+    /// Adds every rule to the builder in one pass; returns the root rule. A name is declared where it is first met, as a
+    /// definition or a reference, so rules can refer to ones defined below them.
+    /// </summary>
     public int Parse()
     {
-        // Names first, so rules can refer to ones defined below them.
-        var bodies = new List<(int Rule, int Start)>();
+        var defined = new HashSet<string>(StringComparer.Ordinal);
         SkipSpace();
         while (_pos < _text.Length)
         {
             var name = Name() ?? throw Refuse("a rule name");
             SkipSpace();
             Expect("::=");
-            if (_rules.ContainsKey(name))
+            if (!defined.Add(name))
             {
                 throw new GrammarException($"rule '{name}' is defined twice");
             }
 
-            _rules[name] = _builder.Declare(name);
-            bodies.Add((_rules[name], _pos));
-            SkipRuleBody();
-        }
-
-        if (!_rules.TryGetValue(RootRule, out var root))
-        {
-            throw new GrammarException("the grammar has no rule named 'root' (the start rule)");
-        }
-
-        foreach (var (rule, start) in bodies)
-        {
-            _pos = start;
-            _builder.Define(rule, Alternatives());
+            _builder.Define(Rule(name), Alternatives());
             SkipSpace();
             if (_pos < _text.Length && !AtRuleStart())
             {
@@ -68,8 +57,21 @@ internal sealed class EbnfParser
             }
         }
 
-        return root;
+        if (!defined.Contains(RootRule))
+        {
+            throw new GrammarException("the grammar has no rule named 'root' (the start rule)");
+        }
+
+        if (_rules.Keys.FirstOrDefault(name => !defined.Contains(name)) is { } undefined)
+        {
+            throw new GrammarException($"rule '{undefined}' is used but not defined");
+        }
+
+        return _rules[RootRule];
     }
+
+    /// <summary>The rule named so, declared the first time the name is met.</summary>
+    private int Rule(string name) => _rules.TryGetValue(name, out var rule) ? rule : _rules[name] = _builder.Declare(name);
 
     private Expr Alternatives()
     {
@@ -120,9 +122,7 @@ internal sealed class EbnfParser
                 return group;
             default:
                 var name = Name() ?? throw Refuse("an element (a \"string\", a [class], a rule name or a group)");
-                return _rules.TryGetValue(name, out var rule)
-                    ? Expr.Call(rule)
-                    : throw new GrammarException($"rule '{name}' is used but not defined");
+                return Expr.Call(Rule(name));
         }
     }
 
@@ -324,64 +324,6 @@ internal sealed class EbnfParser
     {
         SkipSpace();
         return string.CompareOrdinal(_text, _pos, token, 0, token.Length) == 0;
-    }
-
-    /// <summary>Moves past a rule's body without building it (the first pass only collects names).</summary>
-    private void SkipRuleBody()
-    {
-        while (true)
-        {
-            SkipSpace();
-            if (_pos >= _text.Length || AtRuleStart())
-            {
-                return;
-            }
-
-            switch (Peek())
-            {
-                case '"':
-                    SkipString();
-                    break;
-                case '[':
-                    SkipClass();
-                    break;
-                default:
-                    _pos++;
-                    break;
-            }
-        }
-    }
-
-    private void SkipString()
-    {
-        _pos++;
-        while (_pos < _text.Length && Peek() != '"')
-        {
-            Character();
-        }
-
-        if (_pos >= _text.Length)
-        {
-            throw Refuse("the closing '\"' of a string");
-        }
-
-        _pos++;
-    }
-
-    private void SkipClass()
-    {
-        _pos++;
-        while (_pos < _text.Length && Peek() != ']')
-        {
-            Character();
-        }
-
-        if (_pos >= _text.Length)
-        {
-            throw Refuse("the closing ']' of a character class");
-        }
-
-        _pos++;
     }
 
     private void SkipSpace()
