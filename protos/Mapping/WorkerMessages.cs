@@ -25,6 +25,17 @@ public static class WorkerMessages
             DefaultSampling = CommonMessages.ToProto(defaults),
         };
         response.EosTokenIds.AddRange(info.EosTokenIds);
+        if (info.Pooling is { } pooling)
+        {
+            response.Pooling = new Proto.Pooling
+            {
+                HiddenSize = pooling.HiddenSize,
+                Normalize = pooling.Normalize,
+                Matryoshka = pooling.Matryoshka,
+                MatryoshkaDimensions = { pooling.MatryoshkaDimensions },
+            };
+        }
+
         if (defaults.MaxTokens is { } maxTokens)
         {
             response.DefaultMaxTokens = maxTokens;
@@ -42,7 +53,8 @@ public static class WorkerMessages
         info.NumBlocks,
         [.. info.EosTokenIds],
         info.Device,
-        CommonMessages.ToDefaults(info.DefaultSampling, info.HasDefaultMaxTokens ? info.DefaultMaxTokens : null));
+        CommonMessages.ToDefaults(info.DefaultSampling, info.HasDefaultMaxTokens ? info.DefaultMaxTokens : null),
+        info.Pooling is { } p ? new PoolingInfo(p.HiddenSize, p.Normalize, p.Matryoshka, [.. p.MatryoshkaDimensions]) : null);
 
     /// <param name="instanceId">The worker instance the plan was made for; another instance refuses it.</param>
     public static Proto.ExecuteRequest ToProto(StepPlan plan, string instanceId)
@@ -58,6 +70,9 @@ public static class WorkerMessages
                 Sampling = ToProto(n.Sampling),
                 NumComputedTokens = n.NumComputedTokens,
                 NumScheduledTokens = n.NumScheduledTokens,
+                Pooling = n.Pooling is { } pooling
+                    ? new Proto.PoolingParams { Normalize = pooling.Normalize, Dimensions = pooling.Dimensions ?? 0 }
+                    : null,
             };
             message.TokenIds.AddRange(n.TokenIds);
             message.BlockIds.AddRange(n.BlockIds);
@@ -84,7 +99,8 @@ public static class WorkerMessages
         request.StepId,
         [.. request.NewRequests.Select(r => new NewRequestData(
             r.RequestId, [.. r.TokenIds], r.NumPromptTokens, ToDomain(r.Sampling), [.. r.BlockIds],
-            r.NumComputedTokens, r.NumScheduledTokens))],
+            r.NumComputedTokens, r.NumScheduledTokens,
+            r.Pooling is { } pooling ? new PoolingParams(pooling.Normalize, pooling.Dimensions > 0 ? pooling.Dimensions : null) : null))],
         [.. request.CachedRequests.Select(r => new CachedRequestData(
             r.RequestId, [.. r.NewBlockIds], r.NumComputedTokens, r.NumScheduledTokens,
             r.Sampling is null ? null : ToDomain(r.Sampling)))],
@@ -122,6 +138,11 @@ public static class WorkerMessages
             });
         }
 
+        foreach (var pooled in result.Pooled ?? [])
+        {
+            response.Pooled.Add(new Proto.PooledOutput { RequestId = pooled.RequestId, Embedding = { pooled.Embedding } });
+        }
+
         return response;
     }
 
@@ -139,7 +160,8 @@ public static class WorkerMessages
             : [.. response.PromptLogprobs.Select(p => new PromptLogprobsChunk(
                 p.RequestId,
                 p.Logprobs?.FirstPosition ?? throw new InvalidDataException($"Prompt logprobs of {p.RequestId} are empty."),
-                PromptLogprobsMessages.ToDomain(p.Logprobs)))]);
+                PromptLogprobsMessages.ToDomain(p.Logprobs)))],
+        response.Pooled.Count == 0 ? null : [.. response.Pooled.Select(p => new PooledOutput(p.RequestId, [.. p.Embedding]))]);
 
     private static Proto.RequestSampling ToProto(SamplingParams sampling)
     {

@@ -10,6 +10,7 @@ namespace Inference.Abstractions.Execution;
 /// <param name="EosTokenIds">From generation_config.json (else config.json).</param>
 /// <param name="Device">For example "cpu:0".</param>
 /// <param name="Defaults">The model's sampling defaults (generation_config.json); null when it has none.</param>
+/// <param name="Pooling">How the model embeds a prompt; null when the executor embeds nothing.</param>
 public sealed record ExecutorInfo(
     string ModelName,
     string Architecture,
@@ -19,4 +20,5 @@ public sealed record ExecutorInfo(
     int NumBlocks,
     IReadOnlyList<int> EosTokenIds,
     string Device,
-    SamplingDefaults? Defaults = null);
+    SamplingDefaults? Defaults = null,
+    PoolingInfo? Pooling = null);

@@ -25,6 +25,8 @@ public sealed record StepPlan(
 /// <param name="BlockIds">KV blocks of the request, in order.</param>
 /// <param name="NumComputedTokens">Tokens whose KV already sits in those blocks (prefix-cache hits).</param>
 /// <param name="NumScheduledTokens">Tokens to run this step, starting at NumComputedTokens.</param>
+/// <param name="Pooling">Set for an embedding request (Sampling is then ignored): the step that computes its last token
+/// answers a <see cref="PooledOutput"/> instead of a sampled token, and it is never scheduled again.</param>
 public sealed record NewRequestData(
     string RequestId,
     IReadOnlyList<int> TokenIds,
@@ -32,7 +34,8 @@ public sealed record NewRequestData(
     SamplingParams Sampling,
     IReadOnlyList<int> BlockIds,
     int NumComputedTokens,
-    int NumScheduledTokens);
+    int NumScheduledTokens,
+    PoolingParams? Pooling = null);
 
 /// <param name="RequestId">A request the executor already holds.</param>
 /// <param name="NewBlockIds">Blocks appended to its block list this step.</param>

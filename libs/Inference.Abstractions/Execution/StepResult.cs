@@ -8,8 +8,14 @@ namespace Inference.Abstractions.Execution;
 /// <param name="NumTokens">Tokens run this step.</param>
 /// <param name="PromptLogprobs">For requests whose sampling asks for prompt logprobs, those of the prompt positions
 /// computed this step; null when none.</param>
+/// <param name="Pooled">One per embedding request whose last prompt token ran this step; null when none.</param>
 public sealed record StepResult(
-    long StepId, IReadOnlyList<SampledToken> Sampled, StepTimings Timings, int NumTokens, IReadOnlyList<PromptLogprobsChunk>? PromptLogprobs = null);
+    long StepId,
+    IReadOnlyList<SampledToken> Sampled,
+    StepTimings Timings,
+    int NumTokens,
+    IReadOnlyList<PromptLogprobsChunk>? PromptLogprobs = null,
+    IReadOnlyList<PooledOutput>? Pooled = null);
 
 /// <param name="Logprob">Log-probability of TokenId under the unmodified distribution.</param>
 /// <param name="TopLogprobs">Best alternatives, most likely first.</param>

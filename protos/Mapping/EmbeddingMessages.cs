@@ -1,0 +1,81 @@
+using Inference.Abstractions.Generation;
+using Proto = Inference.Contracts.Scheduler.V1;
+
+namespace Inference.Contracts.Mapping;
+
+/// <summary>
+/// The public embedding boundary (<c>inference.scheduler.v1.Generation.Embed</c>) in both directions: the gateway (client)
+/// and the scheduler (server) map requests and results through this one place. Unset proto fields stay unset (null).
+/// </summary>
+public static class EmbeddingMessages
+{
+    public static Proto.EmbedRequest ToProto(EmbeddingRequest request)
+    {
+        var message = new Proto.EmbedRequest
+        {
+            RequestId = request.RequestId ?? "",
+            Priority = request.Priority,
+            CacheSalt = request.CacheSalt ?? "",
+        };
+        if (request.Dimensions is { } dimensions)
+        {
+            message.Dimensions = dimensions;
+        }
+
+        if (request.Normalize is { } normalize)
+        {
+            message.Normalize = normalize;
+        }
+
+        if (request.TruncatePromptTokens is { } truncate)
+        {
+            message.TruncatePromptTokens = truncate;
+        }
+
+        switch (request.Prompt)
+        {
+            case TextPrompt text:
+                message.Text = text.Text;
+                message.AddSpecialTokens = text.AddSpecialTokens;
+                break;
+            case TokenIdsPrompt tokens:
+                message.TokenIds = new Proto.TokenIds { Ids = { tokens.Ids } };
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(request), request.Prompt, "Only text and token-id prompts are embedded.");
+        }
+
+        return message;
+    }
+
+    /// <exception cref="GenerationValidationException">No prompt is set.</exception>
+    public static EmbeddingRequest ToDomain(Proto.EmbedRequest request)
+    {
+        Prompt prompt = request.PromptCase switch
+        {
+            Proto.EmbedRequest.PromptOneofCase.Text => new TextPrompt(
+                request.Text, ParseSpecialTokens: false, AddSpecialTokens: !request.HasAddSpecialTokens || request.AddSpecialTokens),
+            Proto.EmbedRequest.PromptOneofCase.TokenIds => new TokenIdsPrompt([.. request.TokenIds.Ids]),
+            _ => throw new GenerationValidationException("prompt", "prompt must be set: one of text or token_ids."),
+        };
+        return new EmbeddingRequest(
+            string.IsNullOrEmpty(request.RequestId) ? null : request.RequestId,
+            prompt,
+            request.HasDimensions ? request.Dimensions : null,
+            request.HasNormalize ? request.Normalize : null,
+            request.HasTruncatePromptTokens ? request.TruncatePromptTokens : null,
+            request.Priority,
+            string.IsNullOrEmpty(request.CacheSalt) ? null : request.CacheSalt);
+    }
+
+    public static Proto.EmbedResponse ToProto(EmbeddingResult result) => new()
+    {
+        RequestId = result.RequestId,
+        Embedding = { result.Embedding },
+        PromptTokens = result.PromptTokens,
+        CachedPromptTokens = result.CachedPromptTokens,
+    };
+
+    public static EmbeddingResult ToDomain(Proto.EmbedResponse response) =>
+        new(response.RequestId, [.. response.Embedding], response.PromptTokens, response.CachedPromptTokens);
+}
