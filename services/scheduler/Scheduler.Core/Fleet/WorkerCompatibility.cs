@@ -15,12 +15,23 @@ internal static class WorkerCompatibility
         Require(worker.Architecture == model.Architecture, "architecture", worker.Architecture, model.Architecture);
         Require(worker.EosTokenIds.SequenceEqual(model.EosTokenIds), "eos_token_ids",
             string.Join(',', worker.EosTokenIds), string.Join(',', model.EosTokenIds));
+        Require(SamePooling(worker.Pooling, model.Pooling), "pooling", Describe(worker.Pooling), Describe(model.Pooling));
         if ((long)worker.NumBlocks * worker.BlockSize < maxModelLength)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                 $"The worker's KV memory holds {worker.NumBlocks} blocks of {worker.BlockSize} tokens, less than one request of the served max model length {maxModelLength}; give it more KV memory (Worker:KvCacheMiB) or lower the scheduler's MaxModelLength."));
         }
     }
+
+    private static bool SamePooling(PoolingInfo? a, PoolingInfo? b) =>
+        a is null || b is null
+            ? a is null && b is null
+            : a.HiddenSize == b.HiddenSize && a.Normalize == b.Normalize && a.Matryoshka == b.Matryoshka &&
+              a.MatryoshkaDimensions.SequenceEqual(b.MatryoshkaDimensions);
+
+    private static string Describe(PoolingInfo? p) => p is null
+        ? "none"
+        : $"hidden_size {p.HiddenSize}, normalize {p.Normalize}, matryoshka {p.Matryoshka} [{string.Join(',', p.MatryoshkaDimensions)}]";
 
     private static void Require<T>(bool same, string field, T worker, T model)
     {

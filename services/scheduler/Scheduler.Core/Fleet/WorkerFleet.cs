@@ -114,11 +114,7 @@ public sealed class WorkerFleet
             throw new ArgumentException($"Request id {request.RequestId} is already in use.");
         }
 
-        if (request.NumPromptTokens >= _config.PerWorker.MaxModelLength)
-        {
-            throw new ArgumentException(
-                $"Request {request.RequestId} has {request.NumPromptTokens} prompt tokens; the limit is {_config.PerWorker.MaxModelLength - 1}.");
-        }
+        request.CheckPromptFits(_config.PerWorker.MaxModelLength);
 
         request.ArrivalOrder = _nextArrivalOrder++;
         Place(request);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Inference.Abstractions.Execution;
 using Inference.Grammar;
 
 namespace Scheduler.Core;
@@ -160,6 +161,57 @@ internal sealed class GenerationValidator(int vocabSize, int maxModelLength)
         if (p.MinTokens > maxModelLength - promptIds.Count)
         {
             Fail("min_tokens", $"min_tokens must be at most {maxModelLength - promptIds.Count} (the context left after the prompt), got {p.MinTokens}.");
+        }
+    }
+
+    /// <summary>An embedding request's own fields, against the model's pooling (vLLM's matryoshka rule for dimensions).</summary>
+    public void ValidateEmbedding(EmbeddingRequest request, PoolingInfo pooling, string servedModelName)
+    {
+        if (request.TruncatePromptTokens is { } truncate && (truncate is 0 or < -1 || truncate > maxModelLength))
+        {
+            Fail("truncate_prompt_tokens",
+                $"truncate_prompt_tokens must be -1 or in [1, {maxModelLength}] (the maximum model length), got {truncate}.");
+        }
+
+        if (request.Dimensions is not { } dimensions)
+        {
+            return;
+        }
+
+        if (!pooling.Matryoshka)
+        {
+            Fail("dimensions", $"Model \"{servedModelName}\" does not support matryoshka representation, " +
+                 "changing output dimensions will lead to poor results.");
+        }
+
+        if (dimensions < 1 || dimensions > pooling.HiddenSize)
+        {
+            Fail("dimensions", $"dimensions must be in [1, {pooling.HiddenSize}] (the model's embedding size), got {dimensions}.");
+        }
+
+        if (pooling.MatryoshkaDimensions.Count > 0 && !pooling.MatryoshkaDimensions.Contains(dimensions))
+        {
+            Fail("dimensions", $"Model \"{servedModelName}\" only supports dimensions " +
+                 $"[{string.Join(", ", pooling.MatryoshkaDimensions)}], got {dimensions}.");
+        }
+    }
+
+    /// <summary>An embedding prompt: not empty, in the vocabulary, and within the model length (no token follows it).</summary>
+    public void ValidateEmbeddingPrompt(IReadOnlyList<int> promptIds)
+    {
+        if (promptIds.Count == 0)
+        {
+            Fail("prompt", "prompt must not be empty.");
+        }
+
+        foreach (var id in promptIds)
+        {
+            CheckTokenId("prompt", id);
+        }
+
+        if (promptIds.Count > maxModelLength)
+        {
+            Fail("prompt", $"The prompt (length {promptIds.Count}) is longer than the maximum model length of {maxModelLength}.");
         }
     }
 

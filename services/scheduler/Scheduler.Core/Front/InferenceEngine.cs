@@ -17,7 +17,7 @@ namespace Scheduler.Core;
 /// engine loop, and turns the loop's token outputs into text deltas with stop strings. Concurrent
 /// <see cref="GenerateAsync"/> calls batch together, joining and leaving at every step.
 /// </summary>
-public sealed class InferenceEngine : IAsyncDisposable
+public sealed partial class InferenceEngine : IAsyncDisposable
 {
     /// <summary>The meter of the engine's vllm:* and inference:* instruments, for exporters.</summary>
     public const string MeterName = EngineMetrics.MeterName;
@@ -288,68 +288,90 @@ public sealed class InferenceEngine : IAsyncDisposable
         int index,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        if (_parents.ContainsKey(requestId) || !_liveRequestIds.TryAdd(requestId, Running))
-        {
-            throw new DuplicateRequestIdException(requestId);
-        }
-
+        ReserveRequestId(requestId);
         try
         {
             await using var detokenizer = await _tokenizer.StartDetokenizerAsync(
                 new DetokenizerOptions(p.SkipSpecialTokens, p.Stop, p.IncludeStopStrInOutput, p.MinTokens), cancellationToken);
-            var outputs = Channel.CreateUnbounded<EngineOutput>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
             var engineRequest = new EngineRequest(requestId, promptIds, ToSampling(p, badWords), ToStopping(p, promptIds.Count), priority, _time.GetTimestamp(), p.CacheSalt);
-            if (!_loop.Submit(engineRequest, outputs.Writer))
+            var first = true;
+            await foreach (var output in RunEngineRequestAsync(engineRequest, cancellationToken))
             {
-                throw new ObjectDisposedException(nameof(InferenceEngine));
-            }
-
-            if (_liveRequestIds.TryGetValue(requestId, out var state) && state == AbortRequested)
-            {
-                // Abort came while the request was being tokenized, before the loop knew it.
-                _loop.Abort(requestId);
-            }
-
-            var finished = false;
-            try
-            {
-                var first = true;
-                await foreach (var output in outputs.Reader.ReadAllAsync(cancellationToken))
+                var result = await ToGenerationOutputAsync(output, detokenizer, first ? promptIds : null, index, cancellationToken);
+                first = false;
+                yield return result;
+                if (result.Finish is not null)
                 {
-                    var result = await ToGenerationOutputAsync(output, detokenizer, first ? promptIds : null, index, cancellationToken);
-                    first = false;
-                    if (result.Finish is not null)
-                    {
-                        if (output.Finish is null)
-                        {
-                            // A stop string ended it; the engine still runs it until told.
-                            _loop.Abort(requestId);
-                        }
-
-                        finished = true;
-                        yield return result;
-                        yield break;
-                    }
-
-                    yield return result;
-                }
-
-                // The loop completed the stream without a final output: only on shutdown.
-                finished = true;
-                yield return new GenerationOutput(requestId, [], "", FinishReason.Abort, null,
-                    new GenerationUsage(promptIds.Count, 0, 0), first ? promptIds : null, index);
-            }
-            finally
-            {
-                if (!finished)
-                {
-                    _loop.Abort(requestId);
+                    // A stop string may end it before the engine did: leaving the engine's stream aborts it there.
+                    yield break;
                 }
             }
+
+            // The loop completed the stream without a final output: only on shutdown.
+            yield return new GenerationOutput(requestId, [], "", FinishReason.Abort, null,
+                new GenerationUsage(promptIds.Count, 0, 0), first ? promptIds : null, index);
         }
         finally
         {
             _liveRequestIds.TryRemove(requestId, out _);
+        }
+    }
+
+    /// <summary>Claims a caller's request id among the live ones (and the parents of n &gt; 1 requests); release it with
+    /// <c>_liveRequestIds.TryRemove</c> when the request ends.</summary>
+    /// <exception cref="DuplicateRequestIdException">The id is live.</exception>
+    private void ReserveRequestId(string requestId)
+    {
+        if (_parents.ContainsKey(requestId) || !_liveRequestIds.TryAdd(requestId, Running))
+        {
+            throw new DuplicateRequestIdException(requestId);
+        }
+    }
+
+    /// <summary>
+    /// Submits a request whose id is reserved and streams the engine's outputs for it up to its final one. Leaving
+    /// the enumeration before that (cancellation, a stop string, a caller gone) aborts it in the engine; on shutdown the
+    /// stream ends without a final output.
+    /// </summary>
+    private async IAsyncEnumerable<EngineOutput> RunEngineRequestAsync(
+        EngineRequest engineRequest,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var requestId = engineRequest.RequestId;
+        var outputs = Channel.CreateUnbounded<EngineOutput>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        if (!_loop.Submit(engineRequest, outputs.Writer))
+        {
+            throw new ObjectDisposedException(nameof(InferenceEngine));
+        }
+
+        if (_liveRequestIds.TryGetValue(requestId, out var state) && state == AbortRequested)
+        {
+            // Abort came while the request was being tokenized, before the loop knew it.
+            _loop.Abort(requestId);
+        }
+
+        var finished = false;
+        try
+        {
+            await foreach (var output in outputs.Reader.ReadAllAsync(cancellationToken))
+            {
+                finished = output.Finish is not null;
+                yield return output;
+                if (finished)
+                {
+                    yield break;
+                }
+            }
+
+            // Completed by shutdown: the loop holds nothing of it any more.
+            finished = true;
+        }
+        finally
+        {
+            if (!finished)
+            {
+                _loop.Abort(requestId);
+            }
         }
     }
 

@@ -8,6 +8,7 @@ namespace Scheduler.Core.Scheduling;
 /// <param name="StopReason">The stop token id as text, when a stop id ended it.</param>
 /// <param name="PromptLogprobs">With the request's first token, when it asked for prompt logprobs: positions 1 .. prompt
 /// length - 1.</param>
+/// <param name="Embedding">An embedding request's result, on its last (and only) output.</param>
 public sealed record EngineOutput(
     string RequestId,
     IReadOnlyList<SampledToken> NewTokens,
@@ -16,4 +17,5 @@ public sealed record EngineOutput(
     int NumPromptTokens,
     int NumOutputTokens,
     int NumCachedTokens,
-    IReadOnlyList<PromptTokenLogprob>? PromptLogprobs = null);
+    IReadOnlyList<PromptTokenLogprob>? PromptLogprobs = null,
+    float[]? Embedding = null);

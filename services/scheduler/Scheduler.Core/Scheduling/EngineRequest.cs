@@ -15,7 +15,8 @@ public sealed class EngineRequest
         StoppingCriteria stopping,
         int priority = 0,
         long arrivalTimestamp = 0,
-        string? cacheSalt = null)
+        string? cacheSalt = null,
+        PoolingParams? pooling = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(requestId);
         if (promptTokenIds.Count == 0)
@@ -31,6 +32,7 @@ public sealed class EngineRequest
         Priority = priority;
         ArrivalTimestamp = arrivalTimestamp;
         CacheSalt = cacheSalt;
+        Pooling = pooling;
         PromptLogprobs = sampling.PromptLogprobs is null ? null : [];
     }
 
@@ -42,6 +44,13 @@ public sealed class EngineRequest
 
     /// <summary>vLLM's cache_salt: the root of the request's prefix-cache hash chain (<see cref="BlockHash.Root"/>), or null.</summary>
     public string? CacheSalt { get; }
+
+    /// <summary>Set for an embedding request: it computes its prompt, and the step that computes the last token pools
+    /// its hidden state instead of sampling (<see cref="Embedding"/>), which ends it.</summary>
+    public PoolingParams? Pooling { get; }
+
+    /// <summary>An embedding request's result, once its prompt is computed.</summary>
+    public float[]? Embedding { get; internal set; }
 
     /// <summary>Higher runs first under priority scheduling.</summary>
     public int Priority { get; }
@@ -107,6 +116,17 @@ public sealed class EngineRequest
     internal bool HasFirstToken { get; set; }
 
     internal long LastTokenTimestamp { get; set; }
+
+    /// <exception cref="ArgumentException">The prompt leaves no room in <paramref name="maxModelLength"/> tokens: a generation
+    /// request needs one position after it for its first token; an embedding request does not.</exception>
+    internal void CheckPromptFits(int maxModelLength)
+    {
+        var limit = Pooling is null ? maxModelLength - 1 : maxModelLength;
+        if (NumPromptTokens > limit)
+        {
+            throw new ArgumentException($"Request {RequestId} has {NumPromptTokens} prompt tokens; the limit is {limit}.");
+        }
+    }
 
     internal void AppendOutputToken(int tokenId) => _tokenIds.Add(tokenId);
 

@@ -30,11 +30,23 @@ public sealed partial class RequestScheduler
             sampled[token.RequestId] = token;
         }
 
+        var pooled = new Dictionary<string, PooledOutput>(result.Pooled?.Count ?? 0);
+        foreach (var output in result.Pooled ?? [])
+        {
+            pooled[output.RequestId] = output;
+        }
+
         foreach (var entry in step.Entries)
         {
-            if (IsCurrent(entry) && entry.Samples && !sampled.ContainsKey(entry.Request.RequestId))
+            if (!IsCurrent(entry) || !entry.Samples)
             {
-                throw new ExecutorFaultException($"Executor returned no token for request {entry.Request.RequestId} in step {result.StepId}.");
+                continue;
+            }
+
+            if (entry.Request.Pooling is null ? !sampled.ContainsKey(entry.Request.RequestId) : !pooled.ContainsKey(entry.Request.RequestId))
+            {
+                var what = entry.Request.Pooling is null ? "token" : "embedding";
+                throw new ExecutorFaultException($"Executor returned no {what} for request {entry.Request.RequestId} in step {result.StepId}.");
             }
         }
 
@@ -59,6 +71,15 @@ public sealed partial class RequestScheduler
 
             if (!entry.Samples)
             {
+                continue;
+            }
+
+            if (request.Pooling is not null)
+            {
+                request.NumPendingTokens--;
+                request.Embedding = pooled[request.RequestId].Embedding;
+                Finish(request, FinishReason.Stop);
+                outputs.Add(ToOutput(request, []));
                 continue;
             }
 
@@ -185,6 +206,7 @@ public sealed partial class RequestScheduler
             request.NumPromptTokens,
             request.NumOutputTokens,
             request.NumCachedTokens,
-            promptLogprobs);
+            promptLogprobs,
+            request.Embedding);
     }
 }

@@ -61,11 +61,7 @@ public sealed partial class RequestScheduler
 
     public void AddRequest(EngineRequest request)
     {
-        if (request.NumPromptTokens >= _config.MaxModelLength)
-        {
-            throw new ArgumentException(
-                $"Request {request.RequestId} has {request.NumPromptTokens} prompt tokens; the limit is {_config.MaxModelLength - 1}.");
-        }
+        request.CheckPromptFits(_config.MaxModelLength);
 
         if (!_requests.TryAdd(request.RequestId, request))
         {
@@ -226,13 +222,15 @@ public sealed partial class RequestScheduler
                     sampling,
                     [.. KvCache.GetBlocks(request.RequestId).Select(b => b.BlockId)],
                     request.NumComputedTokens,
-                    numNew));
+                    numNew,
+                    request.Pooling));
                 request.IsKnownToExecutor = true;
             }
 
             request.ExecutorBansStopTokens = bansStopTokens;
             request.NumComputedTokens += numNew;
-            // Scheduled tokens that reach the end of the known and pending ones sample the next token.
+            // Scheduled tokens that reach the end of the known and pending ones sample the next token (an embedding
+            // request pools instead; the pending count then keeps it from being scheduled again).
             var samples = request.NumComputedTokens >= numKnownAndPending;
             if (samples)
             {
@@ -255,11 +253,12 @@ public sealed partial class RequestScheduler
         return new StepPlan(_nextStepId++, newRequests, cachedRequests, finishedIds);
     }
 
-    /// <summary>The tokens in flight for the request end it for sure (max_tokens, the model length): scheduling it
-    /// again would only compute a token to drop.</summary>
+    /// <summary>The tokens in flight for the request end it for sure (max_tokens, the model length, an embedding
+    /// request's pooling): scheduling it again would only compute a token to drop.</summary>
     private bool EndsWithPendingTokens(EngineRequest request) =>
         request.NumPendingTokens > 0 &&
-        (request.NumOutputTokens + request.NumPendingTokens >= request.Stopping.MaxTokens ||
+        (request.Pooling is not null ||
+         request.NumOutputTokens + request.NumPendingTokens >= request.Stopping.MaxTokens ||
          request.NumTokens + request.NumPendingTokens >= _config.MaxModelLength);
 
     /// <summary>The request's sampling parameters for the token it samples next: EOS and stop ids are
@@ -367,7 +366,7 @@ public sealed partial class RequestScheduler
     /// <summary>A request's part in a step in flight.</summary>
     /// <param name="ComputedAfter">Its computed tokens once this step has run (its full blocks up to there can be cached
     /// when the result arrives).</param>
-    /// <param name="Samples">Its scheduled tokens reach its end: the step samples a token for it.</param>
+    /// <param name="Samples">Its scheduled tokens reach its end: the step samples a token for it (pools, for an embedding request).</param>
     /// <param name="Preemptions">Its preemption count when scheduled: a result for an earlier life is dropped.</param>
     private sealed record InFlightEntry(EngineRequest Request, int ComputedAfter, bool Samples, int Preemptions);
 

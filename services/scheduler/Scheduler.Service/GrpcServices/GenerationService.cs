@@ -21,27 +21,45 @@ public sealed class GenerationService(EngineHost host, WorkerDirectory directory
                 await responseStream.WriteAsync(GenerationMessages.ToProto(output), context.CancellationToken);
             }
         }
-        catch (GenerationValidationException ex)
+        catch (Exception ex) when (ToRpcException(ex) is { } rpc)
         {
-            throw ValidationErrors.ToRpcException(ex);
-        }
-        catch (DuplicateRequestIdException ex)
-        {
-            throw new RpcException(new Status(StatusCode.AlreadyExists, ex.Message));
-        }
-        catch (EngineOverloadedException ex)
-        {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, ex.Message));
-        }
-        catch (EngineUnavailableException ex)
-        {
-            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
-        }
-        catch (ObjectDisposedException)
-        {
-            throw new RpcException(new Status(StatusCode.Unavailable, "the engine is shutting down"));
+            throw rpc;
         }
     }
+
+    public override async Task<EmbedResponse> Embed(EmbedRequest request, ServerCallContext context)
+    {
+        var engine = RequireEngine();
+        try
+        {
+            var result = await engine.EmbedAsync(EmbeddingMessages.ToDomain(request), context.CancellationToken);
+            return EmbeddingMessages.ToProto(result);
+        }
+        catch (EmbeddingsNotSupportedException ex)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
+        }
+        catch (OperationCanceledException ex) when (!context.CancellationToken.IsCancellationRequested)
+        {
+            // Aborted by id (the Abort RPC) or by shutdown, not by its caller.
+            throw new RpcException(new Status(StatusCode.Cancelled, ex.Message));
+        }
+        catch (Exception ex) when (ToRpcException(ex) is { } rpc)
+        {
+            throw rpc;
+        }
+    }
+
+    /// <summary>The engine's refusals as the status codes the Generation service documents; null for anything else.</summary>
+    private static RpcException? ToRpcException(Exception exception) => exception switch
+    {
+        GenerationValidationException ex => ValidationErrors.ToRpcException(ex),
+        DuplicateRequestIdException ex => new RpcException(new Status(StatusCode.AlreadyExists, ex.Message)),
+        EngineOverloadedException ex => new RpcException(new Status(StatusCode.ResourceExhausted, ex.Message)),
+        EngineUnavailableException ex => new RpcException(new Status(StatusCode.Unavailable, ex.Message)),
+        ObjectDisposedException => new RpcException(new Status(StatusCode.Unavailable, "the engine is shutting down")),
+        _ => null,
+    };
 
     public override Task<GetModelInfoResponse> GetModelInfo(GetModelInfoRequest request, ServerCallContext context)
     {

@@ -7,6 +7,8 @@ namespace Scheduler.Tests.Fakes;
 /// A deterministic executor that keeps request state like a worker would (tokens, blocks, computed count),
 /// checks every plan against that state, and samples next token = NextToken(last token). A request asking for prompt
 /// logprobs gets, for each prompt position p it computes, an entry with logprob -p (so tests can tell positions apart).
+/// An embedding request pools <see cref="EmbeddingOf"/> its tokens once its last token is computed (shortened and
+/// normalized as it asks), and may not be scheduled again.
 /// Optional gate: each step waits for <see cref="AllowSteps"/>; optional faults: the next N steps throw. A fault breaks
 /// the executor as it breaks a worker's step stream: the steps handed over behind it fail without running, until the
 /// engine's rejoined lane starts again from step 0.
@@ -47,8 +49,16 @@ public sealed class FakeStepExecutor : IStepExecutor
     /// <summary>Requests whose state the executor holds now.</summary>
     public IReadOnlyCollection<string> HeldRequestIds => _requests.Keys;
 
-    public static ExecutorInfo DefaultInfo(int numBlocks = 64, int blockSize = 4, int maxModelLength = 128) =>
-        new("fake-model", "Qwen2ForCausalLM", 1000, maxModelLength, blockSize, numBlocks, [999], "cpu:0");
+    public static ExecutorInfo DefaultInfo(int numBlocks = 64, int blockSize = 4, int maxModelLength = 128, PoolingInfo? pooling = null) =>
+        new("fake-model", "Qwen2ForCausalLM", 1000, maxModelLength, blockSize, numBlocks, [999], "cpu:0", Pooling: pooling ?? DefaultPooling);
+
+    /// <summary>Embeddings of 8 values, normalized by default, matryoshka of any length.</summary>
+    public static PoolingInfo DefaultPooling { get; } = new(HiddenSize: 8, Normalize: true, Matryoshka: true, MatryoshkaDimensions: []);
+
+    /// <summary>The fake's unnormalized embedding of a prompt: value j is (sum of the ids) + 10 j + count, so it depends on
+    /// every token.</summary>
+    public static float[] EmbeddingOf(IReadOnlyList<int> tokenIds, int hiddenSize = 8) =>
+        [.. Enumerable.Range(0, hiddenSize).Select(j => (float)(tokenIds.Sum() + 10 * j + tokenIds.Count))];
 
     public void AllowSteps(int count)
     {
@@ -122,13 +132,14 @@ public sealed class FakeStepExecutor : IStepExecutor
         }
 
         var sampled = new List<SampledToken>();
+        var pooled = new List<PooledOutput>();
         var promptLogprobs = new List<PromptLogprobsChunk>();
         foreach (var n in plan.NewRequests)
         {
-            var state = new RequestState([.. n.TokenIds], [.. n.BlockIds], n.NumComputedTokens, n.Sampling, n.NumPromptTokens);
+            var state = new RequestState([.. n.TokenIds], [.. n.BlockIds], n.NumComputedTokens, n.Sampling, n.NumPromptTokens) { Pooling = n.Pooling };
             _requests.Add(n.RequestId, state);
             ScorePrompt(n.RequestId, state, n.NumScheduledTokens, promptLogprobs);
-            Run(n.RequestId, state, n.NumScheduledTokens, sampled);
+            Run(n.RequestId, state, n.NumScheduledTokens, sampled, pooled);
         }
 
         foreach (var c in plan.CachedRequests)
@@ -139,13 +150,19 @@ public sealed class FakeStepExecutor : IStepExecutor
                 throw new InvalidOperationException($"{c.RequestId}: executor has {state.NumComputed} computed, plan says {c.NumComputedTokens}");
             }
 
+            if (state.Pooling is not null && state.NumComputed == state.TokenIds.Count)
+            {
+                throw new InvalidOperationException($"{c.RequestId}: an embedding request was scheduled after it pooled");
+            }
+
             state.BlockIds.AddRange(c.NewBlockIds);
             state.Sampling = c.Sampling ?? state.Sampling;
             ScorePrompt(c.RequestId, state, c.NumScheduledTokens, promptLogprobs);
-            Run(c.RequestId, state, c.NumScheduledTokens, sampled);
+            Run(c.RequestId, state, c.NumScheduledTokens, sampled, pooled);
         }
 
-        return new StepResult(plan.StepId, sampled, new StepTimings(1, 1, 2), plan.TotalScheduledTokens, promptLogprobs.Count == 0 ? null : promptLogprobs);
+        return new StepResult(plan.StepId, sampled, new StepTimings(1, 1, 2), plan.TotalScheduledTokens,
+            promptLogprobs.Count == 0 ? null : promptLogprobs, pooled.Count == 0 ? null : pooled);
     }
 
     /// <summary>Positions p + 1 for each scheduled prompt position p that is not the prompt's last.</summary>
@@ -161,7 +178,7 @@ public sealed class FakeStepExecutor : IStepExecutor
             [.. Enumerable.Range(first + 1, end - first).Select(p => new PromptTokenLogprob(state.TokenIds[p], -p, 1, []))]));
     }
 
-    private void Run(string requestId, RequestState state, int numScheduled, List<SampledToken> sampled)
+    private void Run(string requestId, RequestState state, int numScheduled, List<SampledToken> sampled, List<PooledOutput> pooled)
     {
         state.NumComputed += numScheduled;
         if (state.NumComputed > state.TokenIds.Count)
@@ -174,7 +191,19 @@ public sealed class FakeStepExecutor : IStepExecutor
             throw new InvalidOperationException($"{requestId}: {state.NumComputed} tokens do not fit {state.BlockIds.Count} blocks");
         }
 
-        if (state.NumComputed == state.TokenIds.Count)
+        if (state.NumComputed == state.TokenIds.Count && state.Pooling is { } pooling)
+        {
+            var embedding = EmbeddingOf(state.TokenIds, Info.Pooling!.HiddenSize);
+            embedding = embedding[..(pooling.Dimensions ?? embedding.Length)];
+            if (pooling.Normalize)
+            {
+                var norm = MathF.Sqrt(embedding.Sum(v => v * v));
+                embedding = [.. embedding.Select(v => v / norm)];
+            }
+
+            pooled.Add(new PooledOutput(requestId, embedding));
+        }
+        else if (state.NumComputed == state.TokenIds.Count)
         {
             var next = NextToken(state.TokenIds[^1]);
             if (state.Sampling.BannedTokenIds?.Contains(next) == true)
@@ -194,5 +223,6 @@ public sealed class FakeStepExecutor : IStepExecutor
         public List<int> BlockIds { get; } = blockIds;
         public int NumComputed { get; set; } = numComputed;
         public SamplingParams Sampling { get; set; } = sampling;
+        public PoolingParams? Pooling { get; init; }
     }
 }

@@ -3,11 +3,13 @@ using Inference.Contracts.Worker.V1;
 
 namespace Scheduler.Tests.Service;
 
-/// <summary>A hand-written worker on the wire: keeps each request's tokens and samples next = last + 1.</summary>
+/// <summary>A hand-written worker on the wire: keeps each request's tokens and samples next = last + 1; an embedding
+/// request pools [sum of ids, count, first, last] (normalized when asked).</summary>
 public sealed class FakeWorkerService : Worker.WorkerBase
 {
     private readonly Dictionary<string, List<int>> _tokens = [];
     private readonly Dictionary<string, int> _computed = [];
+    private readonly Dictionary<string, PoolingParams> _pooling = [];
 
     private int _openStreams;
 
@@ -49,6 +51,7 @@ public sealed class FakeWorkerService : Worker.WorkerBase
             EosTokenIds = { 999 },
             Device = "cpu:0",
             InstanceId = InstanceId,
+            Pooling = new Pooling { HiddenSize = 4, Normalize = true },
         });
 
     public override Task<HealthResponse> Health(HealthRequest request, ServerCallContext context) =>
@@ -107,6 +110,7 @@ public sealed class FakeWorkerService : Worker.WorkerBase
             {
                 _tokens.Remove(id);
                 _computed.Remove(id);
+                _pooling.Remove(id);
             }
 
             var response = new ExecuteResponse { StepId = request.StepId, InstanceId = InstanceId };
@@ -114,6 +118,11 @@ public sealed class FakeWorkerService : Worker.WorkerBase
             {
                 _tokens[n.RequestId] = [.. n.TokenIds];
                 _computed[n.RequestId] = n.NumComputedTokens;
+                if (n.Pooling is { } pooling)
+                {
+                    _pooling[n.RequestId] = pooling;
+                }
+
                 Run(n.RequestId, n.NumScheduledTokens, response);
             }
 
@@ -136,7 +145,13 @@ public sealed class FakeWorkerService : Worker.WorkerBase
         var tokens = _tokens[requestId];
         _computed[requestId] += numScheduled;
         response.NumTokens += numScheduled;
-        if (_computed[requestId] == tokens.Count)
+        if (_computed[requestId] == tokens.Count && _pooling.TryGetValue(requestId, out var pooling))
+        {
+            float[] embedding = [tokens.Sum(), tokens.Count, tokens[0], tokens[^1]];
+            var norm = pooling.Normalize ? MathF.Sqrt(embedding.Sum(v => v * v)) : 1f;
+            response.Pooled.Add(new PooledOutput { RequestId = requestId, Embedding = { embedding.Select(v => v / norm) } });
+        }
+        else if (_computed[requestId] == tokens.Count)
         {
             var next = tokens[^1] + 1;
             tokens.Add(next);

@@ -33,6 +33,57 @@ public sealed class SchedulerServiceTests
     }
 
     [Fact]
+    public async Task Embed_TextPrompt_ReturnsTheWorkersPooledEmbeddingAndUsage()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        await WaitUntilServingAsync(fixture);
+        var client = new Generation.GenerationClient(fixture.Channel);
+
+        var raw = await client.EmbedAsync(new EmbedRequest { RequestId = "emb-1", Text = "abc", Normalize = false }, deadline: DateTime.UtcNow + Timeout);
+        var normalized = await client.EmbedAsync(new EmbedRequest { TokenIds = new TokenIds { Ids = { 3, 4 } } }, deadline: DateTime.UtcNow + Timeout);
+
+        Assert.Equal(("emb-1", 3), (raw.RequestId, raw.PromptTokens));
+        Assert.Equal([97f + 98 + 99, 3, 97, 99], raw.Embedding);
+        Assert.Equal(1.0, Math.Sqrt(normalized.Embedding.Sum(v => (double)v * v)), 5);
+        Assert.StartsWith("embd-", normalized.RequestId);
+    }
+
+    [Fact]
+    public async Task Embed_DimensionsOnAModelThatIsNotMatryoshka_IsInvalidArgumentNamingTheField()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        await WaitUntilServingAsync(fixture);
+        var client = new Generation.GenerationClient(fixture.Channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => client.EmbedAsync(new EmbedRequest { Text = "abc", Dimensions = 2 }).ResponseAsync);
+        var empty = await Assert.ThrowsAsync<RpcException>(() => client.EmbedAsync(new EmbedRequest()).ResponseAsync);
+
+        Assert.Equal((StatusCode.InvalidArgument, "dimensions"), (error.StatusCode, ValidationErrors.InvalidField(error)));
+        Assert.Equal((StatusCode.InvalidArgument, "prompt"), (empty.StatusCode, ValidationErrors.InvalidField(empty)));
+    }
+
+    [Fact]
+    public async Task Embed_AbortedById_IsCancelled()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        fixture.Worker.StepDelay = TimeSpan.FromMilliseconds(300);
+        await WaitUntilServingAsync(fixture);
+        var client = new Generation.GenerationClient(fixture.Channel);
+
+        var call = client.EmbedAsync(new EmbedRequest { RequestId = "emb-abort", Text = new string('x', 200) });
+        var aborted = new AbortResponse();
+        for (var tries = 0; tries < 100 && aborted.AbortedIds.Count == 0; tries++)
+        {
+            aborted = await client.AbortAsync(new AbortRequest { RequestIds = { "emb-abort" } });
+            await Task.Delay(10);
+        }
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(Timeout));
+        Assert.Equal(["emb-abort"], aborted.AbortedIds);
+        Assert.Equal(StatusCode.Cancelled, error.StatusCode);
+    }
+
+    [Fact]
     public async Task Generate_StopString_FinishesWithStopStringAndTheMatch()
     {
         await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
