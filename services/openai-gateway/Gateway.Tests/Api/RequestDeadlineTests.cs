@@ -34,6 +34,26 @@ public sealed class RequestDeadlineTests(DeadlineHost host) : IClassFixture<Dead
     }
 
     [Fact]
+    public async Task Embeddings_PastTheDeadline_Return504AndCancelTheSchedulerCalls()
+    {
+        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+        host.Scheduler.EmbedScript = host.Scheduler.HangEmbedAsync;
+        try
+        {
+            var answer = await host.Http.PostJsonAsync("/v1/embeddings", """{"input":["deadline embed 1","deadline embed 2"]}""");
+
+            Assert.Equal(504, answer.Status);
+            Assert.Contains("Gateway:RequestTimeoutSeconds", answer.Json.GetProperty("error").GetProperty("message").GetString());
+            await host.Scheduler.CancelledAsync("deadline embed 1").WaitAsync(cts.Token);
+            await host.Scheduler.CancelledAsync("deadline embed 2").WaitAsync(cts.Token);
+        }
+        finally
+        {
+            host.Scheduler.ResetEmbeds();
+        }
+    }
+
+    [Fact]
     public async Task Stream_PastTheDeadline_EndsWithA504ErrorEventAndDone()
     {
         using var cts = new CancellationTokenSource(GatewayHost.Timeout);

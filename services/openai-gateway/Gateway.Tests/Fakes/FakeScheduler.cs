@@ -8,7 +8,7 @@ namespace Gateway.Tests.Fakes;
 /// A scheduler that answers from a script: deterministic ids (100 + piece index), logprobs (-0.5 per token) and
 /// alternatives (ids 200 + k with logprob -1 - k), and prompt logprobs when asked (see <see cref="PromptLogprobs"/>). Empty prompts are refused as the real one refuses them.
 /// </summary>
-public sealed class FakeScheduler : Generation.GenerationBase
+public sealed partial class FakeScheduler : Generation.GenerationBase
 {
     public const string ModelName = "qwen-fake";
     public const int MaxModelLen = 4096;

@@ -32,6 +32,10 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         ["reasoning"] = """{"effort":"low"}""",
         ["conversation"] = "\"conv_1\"",
         ["prompt"] = """{"id":"pmpt_1"}""",
+        ["encoding_format"] = "\"bytes\"",
+        ["embed_dtype"] = "\"float16\"",
+        ["endianness"] = "\"big\"",
+        ["messages"] = """[{"role":"user","content":"hi"}]""",
     };
 
     public static TheoryData<string, string> RefusedFieldsOnEachEndpoint()
@@ -39,7 +43,7 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         var data = new TheoryData<string, string>();
         foreach (var field in ApiFieldTable.Fields.Where(f => f.Accepts is not null && _refusedValues.ContainsKey(f.Name)))
         {
-            foreach (var endpoint in new[] { ApiEndpoints.Completions, ApiEndpoints.Chat, ApiEndpoints.Tokenize, ApiEndpoints.Responses })
+            foreach (var endpoint in new[] { ApiEndpoints.Completions, ApiEndpoints.Chat, ApiEndpoints.Tokenize, ApiEndpoints.Responses, ApiEndpoints.Embeddings })
             {
                 if (field.Endpoints.HasFlag(endpoint))
                 {
@@ -91,6 +95,7 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
     [InlineData("/tokenize", "\"return_token_strs\":false,\"add_special_tokens\":false")]
     [InlineData("/v1/responses", "\"background\":false,\"truncation\":\"disabled\",\"reasoning\":{\"effort\":null},\"include\":[],\"store\":false,\"max_tool_calls\":3")]
     [InlineData("/v1/responses", "\"text\":{\"format\":{\"type\":\"text\"}},\"metadata\":{\"k\":\"v\"},\"prompt_cache_retention\":\"24h\",\"conversation\":null")]
+    [InlineData("/v1/embeddings", "\"encoding_format\":\"base64\",\"embed_dtype\":\"float32\",\"endianness\":\"native\",\"messages\":null,\"user\":\"u-1\"")]
     public async Task NeutralValues_AreAccepted(string path, string fields)
     {
         var answer = await host.Http.PostJsonAsync(path, Body(path, fields));
@@ -151,13 +156,14 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         ApiEndpoints.Completions => "/v1/completions",
         ApiEndpoints.Chat => "/v1/chat/completions",
         ApiEndpoints.Responses => "/v1/responses",
+        ApiEndpoints.Embeddings => "/v1/embeddings",
         _ => "/tokenize",
     };
 
     private static string Body(string path, string fields) => path switch
     {
         "/v1/chat/completions" => $$"""{"messages":[{"role":"user","content":"hi"}],{{fields}}}""",
-        "/v1/responses" => $$"""{"input":"hi",{{fields}}}""",
+        "/v1/responses" or "/v1/embeddings" => $$"""{"input":"hi",{{fields}}}""",
         _ => $$"""{"prompt":"hi",{{fields}}}""",
     };
 }

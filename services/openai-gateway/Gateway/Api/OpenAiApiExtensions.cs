@@ -1,5 +1,6 @@
 using Gateway.Api.Chat;
 using Gateway.Api.Completions;
+using Gateway.Api.Embeddings;
 using Gateway.Api.Errors;
 using Gateway.Api.Generation;
 using Gateway.Api.Health;
@@ -19,6 +20,7 @@ public static class OpenAiApiExtensions
         app.MapPost("/v1/completions", CompletionsEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapPost("/v1/chat/completions", ChatCompletionsEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapPost("/v1/responses", ResponsesEndpoint.CreateAsync).AddEndpointFilter<RequestDeadlineFilter>();
+        app.MapPost("/v1/embeddings", EmbeddingsEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapGet("/v1/responses/{id}", ResponsesEndpoint.Retrieve);
         app.MapDelete("/v1/responses/{id}", ResponsesEndpoint.DeleteAsync);
         app.MapPost("/v1/responses/{id}/cancel", ResponsesEndpoint.CancelAsync);

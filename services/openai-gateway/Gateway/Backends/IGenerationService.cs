@@ -9,6 +9,12 @@ public interface IGenerationService
     /// </summary>
     IAsyncEnumerable<GenerationOutput> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Embeds one prompt. Cancelling <paramref name="cancellationToken"/> aborts it in the scheduler. Failures surface
+    /// as <c>RpcException</c>; FAILED_PRECONDITION when the served model embeds nothing.
+    /// </summary>
+    Task<EmbeddingResult> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken);
+
     /// <summary>The served model and its limits, asked fresh.</summary>
     Task<ModelInfo> GetModelInfoAsync(DateTime? deadline, CancellationToken cancellationToken);
 

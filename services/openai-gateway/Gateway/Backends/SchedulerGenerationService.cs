@@ -19,6 +19,13 @@ public sealed class SchedulerGenerationService(Proto.Generation.GenerationClient
         }
     }
 
+    public async Task<EmbeddingResult> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken)
+    {
+        // Cancelling the call (client gone, deadline, a sibling input failed) aborts the request in the scheduler.
+        var response = await client.EmbedAsync(EmbeddingMessages.ToProto(request), cancellationToken: cancellationToken);
+        return EmbeddingMessages.ToDomain(response);
+    }
+
     public async Task<ModelInfo> GetModelInfoAsync(DateTime? deadline, CancellationToken cancellationToken)
     {
         var info = await client.GetModelInfoAsync(

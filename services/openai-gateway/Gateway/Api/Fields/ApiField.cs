@@ -11,6 +11,7 @@ public enum ApiEndpoints
     Tokenize = 4,
     Detokenize = 8,
     Responses = 16,
+    Embeddings = 32,
     Generation = Completions | Chat,
 
     /// <summary>Fields whose meaning is the same in chat and in the Responses API: a Responses request passes them on to chat as they are.</summary>

@@ -1,3 +1,4 @@
+using Gateway.Api.Embeddings;
 using Gateway.Api.Errors;
 using Gateway.Api.Json;
 using E = Gateway.Api.Fields.ApiEndpoints;
@@ -7,8 +8,8 @@ using static Gateway.Api.Fields.FieldSupport;
 namespace Gateway.Api.Fields;
 
 /// <summary>
-/// Every request field of OpenAI's completions, chat completions and Responses APIs and of vLLM's extensions (its
-/// <c>CompletionRequest</c>, <c>ChatCompletionRequest</c> and <c>ResponsesRequest</c>), plus vLLM's <c>/tokenize</c>
+/// Every request field of OpenAI's completions, chat completions, Responses and embeddings APIs and of vLLM's extensions
+/// (its <c>CompletionRequest</c>, <c>ChatCompletionRequest</c>, <c>ResponsesRequest</c> and <c>EmbeddingCompletionRequest</c>), plus vLLM's <c>/tokenize</c>
 /// and <c>/detokenize</c>: honoured, accepted with no effect, or refused with a 400 naming it. This is the one place
 /// that decides it (the README's table is checked against it). A name has one row, or one per meaning where the
 /// Responses API gives it another (stream, tools, ...), their endpoints apart. A field not listed for an endpoint is
@@ -21,7 +22,7 @@ public static class ApiFieldTable
     public static IReadOnlyList<ApiField> Fields { get; } =
     [
         // What to generate from.
-        new("model", E.GenerationAndResponses | E.Tokenize | E.Detokenize, Supported, "the served model's name; omitted or empty means it; any other is a 404"),
+        new("model", E.GenerationAndResponses | E.Tokenize | E.Detokenize | E.Embeddings, Supported, "the served model's name; omitted or empty means it; any other is a 404"),
         new("prompt", E.Completions | E.Tokenize, Supported,
             "completions: a string, an array of token ids, or an array of up to 128 of either (n choices per prompt, prompt p's choice j at index p * n + j); tokenize: a string"),
         new("messages", E.Chat | E.Tokenize, Supported,
@@ -36,14 +37,15 @@ public static class ApiFieldTable
         new("chat_template_kwargs", E.Chat | E.Responses | E.Tokenize, Supported, "extra chat template variables"),
         new("documents", E.Chat | E.Tokenize, Supported,
             "an array of objects of strings (title, text, ...), passed to the chat template as its documents variable, as vLLM (chat_template_kwargs win over it); a template without retrieval-augmented generation, Qwen's among them, prints none of it"),
-        new("add_special_tokens", E.Generation | E.Tokenize, Supported,
-            "the tokenizer's BOS/EOS around the encoded prompt, as its post-processor says (Llama 3: BOS; Qwen2 adds none); default true for text prompts (completions, /tokenize prompt), false for chat messages (the template writes BOS)"),
+        new("add_special_tokens", E.Generation | E.Tokenize | E.Embeddings, Supported,
+            "the tokenizer's BOS/EOS around the encoded prompt, as its post-processor says (Llama 3: BOS; Qwen2 adds none); default true for text prompts (completions, embeddings' text inputs, /tokenize prompt), false for chat messages (the template writes BOS)"),
         new("suffix", E.Completions, Refused, "is not supported", Absent),
         new("echo", E.Generation, Supported,
             "completions: the prompt's text leads each choice's text (streamed: each choice's first chunk), and with logprobs its tokens lead the choice's logprobs (the first with null logprob); chat: when the final message is the assistant's, its text leads each choice's content (streamed: a chunk after the role); both as vLLM"),
         new("prompt_embeds", E.Completions, Refused, $"{NotYet}", Absent),
         new("mm_processor_kwargs", E.Chat | E.Responses | E.Tokenize, Refused, "is not supported: the served models take text only", Absent),
-        new("truncate_prompt_tokens", E.Generation, Supported, "keep only the prompt's last k tokens (of the rendered chat prompt on chat); -1 keeps as many as fit before max_tokens; usage counts the kept tokens"),
+        new("truncate_prompt_tokens", E.Generation | E.Embeddings, Supported,
+            "keep only the prompt's last k tokens (of the rendered chat prompt on chat, of each input on embeddings); -1 keeps as many as fit before max_tokens (embeddings: as the context holds; else an integer from 1); usage counts the kept tokens"),
 
         // How much, and how to sample.
         new("max_tokens", E.Generation, Supported, "completions: default 16, null means up to the context limit; chat: default up to the context limit"),
@@ -114,16 +116,16 @@ public static class ApiFieldTable
         new("tokens", E.Detokenize, Supported, "token ids, each within the vocabulary; special tokens are kept in the text"),
 
         // Scheduling and serving.
-        new("priority", E.GenerationAndResponses, Supported, "lower is served earlier when the scheduler's policy is priority"),
-        new("request_id", E.GenerationAndResponses, Supported,
-            "names the request, as vLLM: the response's id is cmpl-, chatcmpl- or resp- and it (a completions request's later prompts run as id-1, id-2, ...), and the scheduler runs it under that id; 1 to 256 characters; one a running request holds is a 409 naming request_id"),
-        new("cache_salt", E.GenerationAndResponses, Supported,
+        new("priority", E.GenerationAndResponses | E.Embeddings, Supported, "lower is served earlier when the scheduler's policy is priority"),
+        new("request_id", E.GenerationAndResponses | E.Embeddings, Supported,
+            "names the request, as vLLM: the response's id is cmpl-, chatcmpl-, resp- or embd- and it (a completions request's later prompts run as id-1, id-2, ...; an embeddings request's input i runs as embd-id-i, the first too), and the scheduler runs it under that id; 1 to 256 characters; one a running request holds is a 409 naming request_id"),
+        new("cache_salt", E.GenerationAndResponses | E.Embeddings, Supported,
             "a non-empty string mixed into the hash of the prompt's first KV block, as vLLM: cached prefixes are shared only by requests with the same salt (so one tenant cannot probe another's prompts by their speed)"),
         new("kv_transfer_params", E.Generation, Refused, "is not supported: there is no disaggregated prefill", Absent),
         new("vllm_xargs", E.GenerationAndResponses, Refused, "is not supported: no extensions read it", Absent),
 
         // OpenAI fields with no counterpart here.
-        new("user", E.GenerationAndResponses, NoEffect, "an end-user id for abuse monitoring; not used (as in vLLM)", AnyString("user")),
+        new("user", E.GenerationAndResponses | E.Embeddings, NoEffect, "an end-user id for abuse monitoring; not used (as in vLLM)", AnyString("user")),
         new("metadata", E.Chat, NoEffect, "not stored or used", AnyObject("metadata")),
         new("store", E.Chat, NoEffect, "nothing is stored", AnyBool("store")),
         new("service_tier", E.Chat | E.Responses, NoEffect, "there is one tier", AnyString("service_tier")),
@@ -171,6 +173,23 @@ public static class ApiFieldTable
             "true answers at once with the response queued and runs it after the request returns: GET /v1/responses/{id} polls it (queued, in_progress, then completed, incomplete, failed with its error, or cancelled), POST /v1/responses/{id}/cancel stops it; needs store true, and not with stream yet"),
         new("conversation", E.Responses, Refused, $"{NotYet}: chain responses with previous_response_id", Absent),
         new("prompt", E.Responses, Refused, "is not supported: there are no stored prompt templates; send input", Absent),
+
+        // The embeddings API (POST /v1/embeddings): each input is embedded by the scheduler's Embed (the served model's
+        // last-token pooling); the rows above marked embeddings apply to every input.
+        new("input", E.Embeddings, Supported,
+            $"a string, an array of strings, an array of token ids, or an array of token-id arrays: 1 to {EmbeddingInputs.MaxInputs} inputs, none empty, all of one kind; each is embedded on its own (at most {EmbeddingBatch.MaxInFlight} at a time per request) and data[i] answers input i; the first input that fails fails the request (the others are cancelled), a 400 naming input (input[i] in the message)"),
+        new("encoding_format", E.Embeddings, Supported,
+            "\"float\" (default: arrays of numbers) or \"base64\" (each embedding's float32 values, little-endian, base64-encoded, as OpenAI's SDKs ask by default and decode)",
+            OneOf("encoding_format", ["float", "base64"], [])),
+        new("dimensions", E.Embeddings, Supported,
+            "an integer from 1: keep the embedding's first values (before normalizing), only for a matryoshka model (config.json is_matryoshka or matryoshka_dimensions, whose lengths alone are allowed); for any other model a 400 naming it"),
+        new("normalize", E.Embeddings, Supported,
+            "L2-normalize each embedding; default the model's (true when its sentence-transformers modules list Normalize or it has no sentence-transformers config, as vLLM)"),
+        new("embed_dtype", E.Embeddings, Refused, $"{NotYet}: embeddings are float32; send \"float32\"",
+            OneOf("embed_dtype", ["float32"], ["float16", "bfloat16", "fp8_e4m3", "fp8_e5m2"])),
+        new("endianness", E.Embeddings, Refused, $"big {NotYet}: base64 embeddings are little-endian; send \"native\" or \"little\"",
+            OneOf("endianness", ["native", "little"], ["big"])),
+        new("messages", E.Embeddings, Refused, $"{NotYet} on embeddings (vLLM's chat-style input): send input", Absent),
     ];
 
     /// <summary>Refuses the request with a 400 naming the first field whose value this gateway does not (yet) honour.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gateway.Api.Chat;
 using Gateway.Api.Completions;
+using Gateway.Api.Embeddings;
 using Gateway.Api.Errors;
 using Gateway.Api.Health;
 using Gateway.Api.Models;
@@ -27,6 +28,7 @@ public static class ApiJson
 [JsonSerializable(typeof(CompletionResponse))]
 [JsonSerializable(typeof(ChatCompletionResponse))]
 [JsonSerializable(typeof(ChatCompletionChunk))]
+[JsonSerializable(typeof(EmbeddingResponse))]
 [JsonSerializable(typeof(ModelList))]
 [JsonSerializable(typeof(ModelCard))]
 [JsonSerializable(typeof(VersionResponse))]

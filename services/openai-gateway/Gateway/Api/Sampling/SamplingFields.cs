@@ -49,7 +49,7 @@ public static class SamplingFields
     }
 
     /// <summary>vLLM's cache_salt: a non-empty string when given (as vLLM refuses an empty one).</summary>
-    private static string? ReadCacheSalt(RequestFields fields)
+    public static string? ReadCacheSalt(RequestFields fields)
     {
         var salt = fields.String("cache_salt");
         Require(salt is null || salt.Length > 0, "cache_salt", "cache_salt must be a non-empty string if provided.");

@@ -1,0 +1,72 @@
+using Gateway.Api.Json;
+using Gateway.Api.Sampling;
+using Gateway.Backends;
+using Gateway.Observability;
+using Grpc.Core;
+
+namespace Gateway.Api.Embeddings;
+
+/// <summary><c>POST /v1/embeddings</c>: OpenAI's embeddings API with vLLM's extras, one scheduler Embed call per input.</summary>
+public static class EmbeddingsEndpoint
+{
+    private const string IdPrefix = "embd";
+    private const string ObjectName = "list";
+    private const string DataObjectName = "embedding";
+
+    public static async Task HandleAsync(
+        HttpContext http,
+        IGenerationService generation,
+        ServedModel servedModel,
+        GatewayMetrics metrics)
+    {
+        var cancellationToken = http.RequestAborted;
+        var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
+        var request = EmbeddingsRequest.Read(fields);
+        var model = await servedModel.ResolveAsync(request.Model, cancellationToken);
+        var id = RequestIds.Named(IdPrefix, request.RequestId) ?? RequestIds.New(IdPrefix);
+        var created = RequestIds.UnixNow();
+
+        var results = await EmbeddingBatch.RunAsync(
+            request.Inputs.Count,
+            (index, token) => EmbedAsync(generation, metrics, model.Name, request, index, InputRequestId(id, index), token),
+            cancellationToken);
+
+        var data = results
+            .Select((result, index) => new EmbeddingData(index, DataObjectName, new EmbeddingVector(result.Embedding, request.Encoding)))
+            .ToArray();
+        var promptTokens = results.Sum(r => r.PromptTokens);
+        await http.Response.WriteAsJsonAsync(
+            new EmbeddingResponse(id, ObjectName, created, model.Name, data, new EmbeddingUsageDto(promptTokens, promptTokens)),
+            ApiJson.Context.EmbeddingResponse,
+            cancellationToken: cancellationToken);
+    }
+
+    /// <summary>As vLLM's embeddings: input i runs as "{response id}-{i}", the first input too.</summary>
+    private static string InputRequestId(string id, int index) => $"{id}-{index}";
+
+    /// <summary>One input's Embed call, timed as one engine request (as vLLM counts each pooled prompt).</summary>
+    private static async Task<EmbeddingResult> EmbedAsync(
+        IGenerationService generation,
+        GatewayMetrics metrics,
+        string model,
+        EmbeddingsRequest request,
+        int index,
+        string requestId,
+        CancellationToken cancellationToken)
+    {
+        var timing = metrics.Start(model);
+        EmbeddingResult result;
+        try
+        {
+            result = await generation.EmbedAsync(request.ForInput(index, requestId), cancellationToken);
+        }
+        catch (RpcException e) when (EmbeddingErrors.Translate(e, index, request.Inputs.Count, model) is { } refusal)
+        {
+            throw refusal;
+        }
+
+        // A pooled prompt finishes as vLLM's do: stopped, with no generated tokens.
+        timing.Finished(FinishReason.Stop, new GenerationUsage(result.PromptTokens, 0, result.CachedPromptTokens));
+        return result;
+    }
+}

@@ -1,0 +1,54 @@
+using Gateway.Api.Fields;
+using Gateway.Api.Json;
+using Gateway.Api.Sampling;
+
+namespace Gateway.Api.Embeddings;
+
+/// <summary>A validated <c>POST /v1/embeddings</c> body.</summary>
+/// <param name="Model">The requested model, or null for the served one.</param>
+/// <param name="Inputs">One prompt per input, text or token ids.</param>
+/// <param name="Encoding">How the answer writes each embedding.</param>
+/// <param name="Dimensions">Keep the first Dimensions values (matryoshka models only, as the engine checks); null keeps all.</param>
+/// <param name="Normalize">vLLM's normalize; null takes the model's default.</param>
+/// <param name="TruncatePromptTokens">vLLM's truncate_prompt_tokens, per input: the last k tokens, -1 as many as the context holds.</param>
+/// <param name="Priority">vLLM's priority extra.</param>
+/// <param name="RequestId">vLLM's request_id, or null.</param>
+/// <param name="CacheSalt">vLLM's cache_salt, or null.</param>
+public sealed record EmbeddingsRequest(
+    string? Model,
+    IReadOnlyList<Prompt> Inputs,
+    EmbeddingEncoding Encoding,
+    int? Dimensions,
+    bool? Normalize,
+    int? TruncatePromptTokens,
+    int Priority,
+    string? RequestId,
+    string? CacheSalt)
+{
+    public static EmbeddingsRequest Read(RequestFields fields)
+    {
+        ApiFieldTable.Enforce(fields, ApiEndpoints.Embeddings);
+        var inputs = EmbeddingInputs.Read(fields, fields.Bool("add_special_tokens") ?? true);
+        // Checked here, not only in the engine, so a request of many inputs is refused once rather than input by input.
+        var dimensions = fields.Int("dimensions");
+        SamplingFields.Require(dimensions is null or >= 1, "dimensions", $"dimensions must be at least 1, got {dimensions}.");
+        var truncate = fields.Int("truncate_prompt_tokens");
+        SamplingFields.Require(truncate is null or >= 1 or -1, "truncate_prompt_tokens",
+            $"truncate_prompt_tokens must be -1 (as many as the context holds) or at least 1, got {truncate}.");
+
+        return new EmbeddingsRequest(
+            fields.String("model"),
+            inputs,
+            fields.String("encoding_format") == "base64" ? EmbeddingEncoding.Base64 : EmbeddingEncoding.Float,
+            dimensions,
+            fields.Bool("normalize"),
+            truncate,
+            fields.Int("priority") ?? 0,
+            SamplingFields.ReadRequestId(fields),
+            SamplingFields.ReadCacheSalt(fields));
+    }
+
+    /// <summary>The engine request of input <paramref name="index"/>, run under <paramref name="requestId"/>.</summary>
+    public EmbeddingRequest ForInput(int index, string requestId) =>
+        new(requestId, Inputs[index], Dimensions, Normalize, TruncatePromptTokens, Priority, CacheSalt);
+}
