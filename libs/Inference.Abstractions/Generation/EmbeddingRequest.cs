@@ -7,7 +7,7 @@ namespace Inference.Abstractions.Generation;
 /// <param name="Normalize">L2-normalize; null takes the model's default.</param>
 /// <param name="TruncatePromptTokens">Keep only the prompt's last k tokens; -1 as many as the context holds; null refuses a
 /// prompt longer than the context.</param>
-/// <param name="Priority">Higher runs first under priority scheduling; ignored under FCFS.</param>
+/// <param name="Priority">Under priority scheduling a lower value runs first (vLLM's rule); ignored under FCFS.</param>
 /// <param name="CacheSalt">As <see cref="GenerationParams.CacheSalt"/>.</param>
 public sealed record EmbeddingRequest(
     string? RequestId,

@@ -9,7 +9,7 @@ public static class Usage
                    [--hidden-size N] [--intermediate-size N] [--num-hidden-layers N] [--num-attention-heads N]
                    [--num-key-value-heads N] [--head-dim N] [--vocab-size N] [--tie|--untied]
                    [--max-position-embeddings N] [--rope-scaling yarn:FACTOR|llama3:FACTOR] [--dtype bf16|f16]
-                   [--shards N]
+                   [--shards N] [--sentence-transformers]
             Writes a deterministic random-weight checkpoint in the Hugging Face layout (config.json with the
             architecture's transformers field names, generation_config.json, model.safetensors or N shards with
             model.safetensors.index.json, tokenizer files), per fixtures/RANDOM_MODEL.md. --arch (default qwen2):
@@ -19,6 +19,9 @@ public static class Usage
             --max-position-embeddings is the pretrained context (default qwen2 32768, qwen3 40960, llama 8192);
             yarn:F adds rope_scaling as the Qwen2.5 model card does (original = that context), llama3:F as
             Llama 3.1 does (low/high_freq_factor 1/4, max_position_embeddings = context x F).
+            --sentence-transformers lays it out as an embedding model the way Qwen3-Embedding ships:
+            modules.json with last-token Pooling and Normalize, a tokenizer that appends <|endoftext|>, and
+            is_matryoshka in config.json.
 
         generate --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--max-tokens N] [--temperature T]
                  [--top-p P] [--top-k K] [--seed N] [--ignore-eos] [--chat] [--chat-template FILE|TEMPLATE]
@@ -38,6 +41,15 @@ public static class Usage
             --chat-template's, a .jinja file or the template itself, as serve takes it);
             --chat-template-kwargs adds template variables as vLLM's chat_template_kwargs does, for example
             '{"enable_thinking": false}' for Qwen3 without thinking.
+
+        embed --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--dimensions N] [--no-normalize]
+              [--kv-cache-mib N] [--threads N] [--quantization none|q8_0]
+            Offline embeddings in process (the engine's Embed API, as /v1/embeddings): the final-normed hidden
+            state of each prompt's last token, L2-normalized unless the model's sentence-transformers config
+            leaves out Normalize or --no-normalize is given; one JSON line per prompt on stdout
+            ({"index", "prompt_tokens", "embedding"}). Text is encoded with the tokenizer's special tokens
+            (an embedding model's tokenizer.json may append its EOS). --dimensions keeps the first N values
+            (matryoshka models only: config.json is_matryoshka or matryoshka_dimensions).
             --prompt-logits N adds the top N raw logits at each prompt's last position.
             --quantization q8_0 (also for serve and bench-model) quantizes every weight matrix at load into
             llama.cpp's Q8_0 blocks (32 int8 with one fp16 scale); default none keeps the checkpoint's BF16/fp32.

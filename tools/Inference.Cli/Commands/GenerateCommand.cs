@@ -96,7 +96,7 @@ public static class GenerateCommand
         return json;
     }
 
-    private static int[] ParseIds(string list)
+    internal static int[] ParseIds(string list)
     {
         var parts = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length == 0) throw new UsageException("--prompt-ids must list at least one token id, like 1,2,3");

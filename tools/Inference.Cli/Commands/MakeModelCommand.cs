@@ -4,13 +4,15 @@ using Worker.Runtime.Checkpoints;
 
 namespace Inference.Cli.Commands;
 
-/// <summary>`make-model`: writes a deterministic random-weight Qwen2, Qwen3 or Llama checkpoint (fixtures/RANDOM_MODEL.md).</summary>
+/// <summary>`make-model`: writes a deterministic random-weight Qwen2, Qwen3 or Llama checkpoint (fixtures/RANDOM_MODEL.md),
+/// with --sentence-transformers laid out as an embedding model (<see cref="SentenceTransformersLayout"/>).</summary>
 public static class MakeModelCommand
 {
     public static int Run(CommandArguments args)
     {
         var output = args.RequiredString("out");
         var spec = ReadSpec(args);
+        var embedding = args.Flag("sentence-transformers");
         args.EnsureAllRead();
 
         Console.Error.WriteLine(
@@ -20,6 +22,8 @@ public static class MakeModelCommand
             $"{(spec.Shards > 1 ? $" in {spec.Shards} shards" : "")}{(spec.RopeScaling is { } r ? $", rope scaling {r}" : "")}, seed {spec.Seed}");
         using var progress = new ConsoleProgress("make-model");
         RandomCheckpointWriter.Write(output, spec, progress);
+        if (embedding)
+            SentenceTransformersLayout.Write(output, spec.HiddenSize);
         progress.Complete();
         Console.Error.WriteLine($"done: {Path.GetFullPath(output)}");
         return 0;

@@ -52,7 +52,7 @@ public sealed class EngineRequest
     /// <summary>An embedding request's result, once its prompt is computed.</summary>
     public float[]? Embedding { get; internal set; }
 
-    /// <summary>Higher runs first under priority scheduling.</summary>
+    /// <summary>Under priority scheduling a lower value runs first (vLLM's rule; default 0).</summary>
     public int Priority { get; }
 
     /// <summary><see cref="TimeProvider.GetTimestamp"/> when the request was created.</summary>

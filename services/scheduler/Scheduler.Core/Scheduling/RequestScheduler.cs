@@ -7,7 +7,7 @@ namespace Scheduler.Core.Scheduling;
 /// vLLM v1's scheduler (named so to keep clear of the <c>Scheduler</c> namespace). No prefill/decode
 /// phases: every step has a token budget; running requests go first (a decode token or the next prompt
 /// chunk), then waiting ones in policy order, a prompt chunked when it exceeds the remaining budget.
-/// A running request that cannot get a block preempts the lowest-priority, latest running request by
+/// A running request that cannot get a block preempts the lowest-priority (highest value), latest running request by
 /// recompute. Each step becomes a <see cref="StepPlan"/> in the diff protocol. Single-threaded: only the
 /// engine loop calls it.
 /// With async scheduling the next step is planned while the previous one runs: a request sampling in the step in
@@ -291,7 +291,7 @@ public sealed partial class RequestScheduler
         var victim = _running[0];
         foreach (var candidate in _running)
         {
-            if (candidate.Priority < victim.Priority ||
+            if (candidate.Priority > victim.Priority ||
                 (candidate.Priority == victim.Priority && candidate.ArrivalOrder > victim.ArrivalOrder))
             {
                 victim = candidate;
@@ -326,7 +326,7 @@ public sealed partial class RequestScheduler
     }
 
     /// <summary>Keeps the waiting queue in policy order: FCFS by arrival, so a preempted request goes back
-    /// in front of later arrivals; priority by (priority descending, arrival).</summary>
+    /// in front of later arrivals; priority by (priority value ascending, as vLLM, then arrival).</summary>
     private void EnqueueWaiting(EngineRequest request)
     {
         var node = _waiting.Last;
@@ -357,7 +357,7 @@ public sealed partial class RequestScheduler
     {
         if (_config.Policy == SchedulingPolicy.Priority && a.Priority != b.Priority)
         {
-            return a.Priority > b.Priority;
+            return a.Priority < b.Priority;
         }
 
         return a.ArrivalOrder < b.ArrivalOrder;

@@ -5,7 +5,7 @@ public enum SchedulingPolicy
     /// <summary>First come, first served; preemption evicts the latest running request.</summary>
     Fcfs,
 
-    /// <summary>Higher <see cref="EngineRequest.Priority"/> first, then arrival; preemption evicts the
-    /// lowest-priority, latest running request.</summary>
+    /// <summary>Lower <see cref="EngineRequest.Priority"/> value first (vLLM's rule), then arrival; preemption evicts the
+    /// running request with the highest value, latest arrived among equals.</summary>
     Priority,
 }

@@ -54,9 +54,10 @@ public sealed class RequestSchedulerPreemptionTests
     public void Schedule_UnderPriorityPolicy_PreemptsTheLowestPriorityRequestFirst()
     {
         var h = new SchedulerHarness(numBlocks: 6, policy: SchedulingPolicy.Priority);
+        // vLLM's rule: a lower value is served first, so "high" (-5) is the most urgent and "low" (0) the least.
         h.Scheduler.AddRequest(Requests.Make("low", promptLength: 8, priority: 0));
-        h.Scheduler.AddRequest(Requests.Make("high", promptLength: 8, firstToken: 100, priority: 5));
-        h.Scheduler.AddRequest(Requests.Make("mid", promptLength: 8, firstToken: 200, priority: 1));
+        h.Scheduler.AddRequest(Requests.Make("high", promptLength: 8, firstToken: 100, priority: -5));
+        h.Scheduler.AddRequest(Requests.Make("mid", promptLength: 8, firstToken: 200, priority: -1));
         var (first, _) = h.Step();
         Assert.Equal(["high", "mid", "low"], first.NewRequests.Select(r => r.RequestId));
 

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Inference.Cli.CommandLine;
+using Inference.Hub;
+using Microsoft.Extensions.Logging;
+
+namespace Inference.Cli.Commands;
+
+/// <summary>
+/// `embed`: offline embeddings, like vLLM's <c>LLM(model, runner="pooling").embed(prompts)</c>. All prompts are submitted
+/// at once and batched by the engine; results print in prompt order, one JSON line each:
+/// <c>{"index":0,"prompt_tokens":5,"embedding":[...]}</c>.
+/// </summary>
+public static class EmbedCommand
+{
+    public static async Task<int> RunAsync(CommandArguments args, CancellationToken cancellationToken)
+    {
+        var model = args.RequiredString("model");
+        var prompts = args.Strings("prompt").Select(text => (Prompt)new TextPrompt(text))
+            .Concat(args.Strings("prompt-ids").Select(list => new TokenIdsPrompt(GenerateCommand.ParseIds(list))))
+            .ToList();
+        if (prompts.Count == 0)
+            throw new UsageException("give at least one --prompt TEXT or --prompt-ids 1,2,3");
+        var dimensions = args.Int("dimensions", 1);
+        bool? normalize = args.Flag("no-normalize") ? false : null;
+        var engineOptions = new OfflineEngineOptions(args.Int("kv-cache-mib", 1), args.Int("threads", 1), QuantizationArgument.Read(args));
+        args.EnsureAllRead();
+
+        string modelDirectory;
+        try
+        {
+            modelDirectory = (await ModelLocator.ResolveAsync(model, HubOptions.FromEnvironment(), new TextDownloadProgress(Console.Error),
+                cancellationToken)).Directory;
+        }
+        catch (HubException e)
+        {
+            Console.Error.WriteLine($"error: --model: {e.Message}");
+            return 1;
+        }
+
+        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+        await using var offline = await OfflineEngine.LoadAsync(modelDirectory, engineOptions, loggerFactory, cancellationToken);
+
+        // Submit everything before reading anything, so the engine batches all prompts together.
+        var results = await Task.WhenAll(prompts.Select((prompt, i) =>
+            offline.Engine.EmbedAsync(new EmbeddingRequest($"embd-{i}", prompt, dimensions, normalize), cancellationToken)));
+
+        var stdout = Console.OpenStandardOutput();
+        for (var i = 0; i < results.Length; i++)
+        {
+            using (var json = new Utf8JsonWriter(stdout))
+            {
+                json.WriteStartObject();
+                json.WriteNumber("index", i);
+                json.WriteNumber("prompt_tokens", results[i].PromptTokens);
+                json.WriteStartArray("embedding");
+                foreach (var value in results[i].Embedding)
+                    json.WriteNumberValue(value);
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+
+            stdout.WriteByte((byte)'\n');
+        }
+
+        stdout.Flush();
+        return 0;
+    }
+}
