@@ -158,7 +158,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         while (NextForwardPass())
         {
             long forwardStarted = Stopwatch.GetTimestamp();
-            var logits = _model.Forward(_batch, _cache);
+            var logits = _model.Forward(_batch, _cache).Logits;
             long sampleStarted = Stopwatch.GetTimestamp();
             if (grammarMasks is not null)
             {
@@ -293,7 +293,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
             }
 
             _batch.RequestLogits(row);
-            return _model.Forward(_batch, scratch).ToArray();
+            return _model.Forward(_batch, scratch).Logits.ToArray();
         }
         finally
         {
