@@ -74,7 +74,8 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     /// </summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     /// <exception cref="FileNotFoundException">config.json or the weights are missing.</exception>
-    /// <exception cref="InvalidDataException">The architecture is not supported, or the config or a tensor is invalid (message names it).</exception>
+    /// <exception cref="InvalidDataException">The architecture is not supported, or the config, the embedding config (modules.json) or a
+    /// tensor is invalid (message names it).</exception>
     public static ModelRunner Load(string modelPath, ModelRunnerOptions options, ILoggerFactory? loggerFactory = null, IProgress<double>? loadProgress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -113,9 +114,10 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
 
         string name = options.ServedModelName ?? source.Name;
         var info = new ExecutorInfo(name, config.Architecture, config.VocabSize, maxModelLength, options.BlockSize,
-            numBlocks, config.EosTokenIds, options.Device, source.SamplingDefaults);
+            numBlocks, config.EosTokenIds, options.Device, source.SamplingDefaults, source.Pooling);
         LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, model.WeightType, ops.Weights.Bytes / (1024.0 * 1024.0),
-            CpuIsaSelection.Name(CpuIsaSelection.Selected), numBlocks, options.BlockSize, maxModelLength, options.Threads, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            CpuIsaSelection.Name(CpuIsaSelection.Selected), numBlocks, options.BlockSize, maxModelLength, options.Threads, Describe(source.Pooling),
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim), ops.Weights.Bytes, source.Grammars, options.MaxPromptLogprobRows);
     }
 
@@ -301,6 +303,15 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         }
     }
 
+    /// <summary>For the load log, for example "last-token, normalized, matryoshka [64, 128]".</summary>
+    private static string Describe(PoolingInfo pooling)
+    {
+        string normalized = pooling.Normalize ? "last-token, normalized" : "last-token, not normalized";
+        return !pooling.Matryoshka ? normalized
+            : pooling.MatryoshkaDimensions.Count == 0 ? normalized + ", matryoshka"
+            : $"{normalized}, matryoshka [{string.Join(", ", pooling.MatryoshkaDimensions)}]";
+    }
+
     private static long Nanoseconds(long ticks) => (long)(ticks * (1_000_000_000.0 / Stopwatch.Frequency));
 
     public void Dispose()
@@ -310,7 +321,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-        Message = "Loaded model {ModelName}: {Layers} layers, hidden {Hidden}, weights {WeightType} ({WeightMiB:F1} MiB of matrices); kernels {CpuIsa}; KV {NumBlocks} blocks x {BlockSize} tokens; max_model_len {MaxModelLength}; {Threads} threads; {ElapsedMs:F0} ms")]
+        Message = "Loaded model {ModelName}: {Layers} layers, hidden {Hidden}, weights {WeightType} ({WeightMiB:F1} MiB of matrices); kernels {CpuIsa}; KV {NumBlocks} blocks x {BlockSize} tokens; max_model_len {MaxModelLength}; {Threads} threads; embeddings {Embeddings}; {ElapsedMs:F0} ms")]
     private static partial void LogLoaded(ILogger logger, string modelName, int layers, int hidden, string weightType, double weightMiB,
-        string cpuIsa, int numBlocks, int blockSize, int maxModelLength, int threads, double elapsedMs);
+        string cpuIsa, int numBlocks, int blockSize, int maxModelLength, int threads, string embeddings, double elapsedMs);
 }

@@ -44,6 +44,13 @@ public sealed class WorkerServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Info_ReportsLastTokenPoolingNormalizedForAPlainCausalLm()
+    {
+        var info = await _client!.InfoAsync(new InfoRequest(), deadline: Deadline());
+        Assert.Equal(new Pooling { HiddenSize = 32, Normalize = true, Matryoshka = false }, info.Pooling);
+    }
+
+    [Fact]
     public async Task Execute_Prefill_EchoesStepIdAndCountsScheduledTokens()
     {
         var reply = await _client!.ExecuteAsync(Prefill("a", stepId: 7), deadline: Deadline());
