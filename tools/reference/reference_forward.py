@@ -9,9 +9,10 @@ the whole sequence, which is slow and obviously right.
 
 Reads a Hugging Face checkpoint folder (config.json, model.safetensors or model.safetensors.index.json and
 its shards; the safetensors format is parsed by hand with json + numpy) and prints, for each prompt (token
-ids), the top-k logits at the last prompt position, the greedy continuation and the top-k logits after it.
+ids), the top-k logits at the last prompt position, the greedy continuation and the top-k logits after it; with
+--hidden also the final-normed hidden state at the last prompt position (what last-token pooling embeds).
 
-    /usr/bin/python3 tools/reference/reference_forward.py MODEL_DIR --prompt 1,2,3 --prompt 4,5 --new-tokens 8
+    /usr/bin/python3 tools/reference/reference_forward.py MODEL_DIR --prompt 1,2,3 --prompt 4,5 --new-tokens 8 [--hidden]
 
 Needs Debian's python3-torch and python3-numpy (apt-get install -y python3-torch python3-numpy).
 """
@@ -219,17 +220,21 @@ def mlp(w, prefix, x):
     return linear(torch.nn.functional.silu(gate) * up, w, prefix + "down_proj.weight")
 
 
-def forward(cfg, w, ids):
-    """logits [T, V] for the token ids, positions 0..T-1."""
+def final_hidden(cfg, w, ids):
+    """The hidden states after the final norm [T, H] (transformers' last_hidden_state), positions 0..T-1."""
     x = w["model.embed_tokens.weight"][torch.tensor(ids)]
     cos, sin = rope_tables(cfg, torch.arange(len(ids)))
     for layer in range(cfg.layers):
         p = f"model.layers.{layer}."
         x = x + attention(cfg, w, p + "self_attn.", rms_norm(x, w[p + "input_layernorm.weight"], cfg.eps), cos, sin)
         x = x + mlp(w, p + "mlp.", rms_norm(x, w[p + "post_attention_layernorm.weight"], cfg.eps))
-    x = rms_norm(x, w["model.norm.weight"], cfg.eps)
+    return rms_norm(x, w["model.norm.weight"], cfg.eps)
+
+
+def forward(cfg, w, ids):
+    """logits [T, V] for the token ids, positions 0..T-1."""
     head = w["model.embed_tokens.weight"] if cfg.tied else w["lm_head.weight"]
-    return x @ head.T
+    return final_hidden(cfg, w, ids) @ head.T
 
 
 def top(logits, k):
@@ -237,11 +242,14 @@ def top(logits, k):
     return [{"id": int(i), "logit": round(float(v), 5)} for v, i in zip(values, ids)]
 
 
-def run_case(cfg, w, prompt, new_tokens, top_k):
+def run_case(cfg, w, prompt, new_tokens, top_k, hidden):
     with torch.no_grad():
         ids = list(prompt)
         last = forward(cfg, w, ids)[-1]
         case = {"prompt_ids": list(prompt), "last_top10": top(last, top_k)}
+        if hidden:
+            # The unnormalized last-token embedding (sentence-transformers' pooling_mode_lasttoken before Normalize).
+            case["last_hidden"] = [round(float(v), 6) for v in final_hidden(cfg, w, ids)[-1]]
         greedy = []
         logits = last
         for _ in range(new_tokens):
@@ -259,13 +267,14 @@ def main():
     parser.add_argument("--prompt", action="append", required=True, help="comma-separated token ids; repeatable")
     parser.add_argument("--new-tokens", type=int, default=16)
     parser.add_argument("--top-k", type=int, default=10)
+    parser.add_argument("--hidden", action="store_true", help="also write each prompt's final-normed last hidden state (last_hidden)")
     parser.add_argument("--make-model", default=None, help="the make-model command line that wrote MODEL, recorded in the output")
     args = parser.parse_args()
 
     torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
     cfg = Config(args.model)
     w = load_weights(args.model)
-    cases = [run_case(cfg, w, [int(i) for i in p.split(",")], args.new_tokens, args.top_k) for p in args.prompt]
+    cases = [run_case(cfg, w, [int(i) for i in p.split(",")], args.new_tokens, args.top_k, args.hidden) for p in args.prompt]
     result = {
         "description": "Reference outputs of a deterministic random checkpoint (fixtures/RANDOM_MODEL.md): "
                        "float32 PyTorch forward written from the transformers definition of the architecture.",

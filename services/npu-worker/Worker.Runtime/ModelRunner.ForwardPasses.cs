@@ -3,7 +3,7 @@ using Worker.Runtime.Sampling;
 
 namespace Worker.Runtime;
 
-/// <summary>A step's scheduled tokens as forward passes, and what each pass's logits rows turn into.</summary>
+/// <summary>A step's scheduled tokens as forward passes, and what each pass's logits and hidden rows turn into.</summary>
 public sealed partial class ModelRunner
 {
     /// <summary>A request's tokens scheduled this step: positions Next .. End-1 are still to run.</summary>
@@ -14,12 +14,14 @@ public sealed partial class ModelRunner
     /// with prompt logprobs needs logits at each of its prompt positions but the last (vocabulary-sized rows); a pass
     /// holds at most <see cref="ModelRunnerOptions.MaxPromptLogprobRows"/> of them, and the rest of such a request's
     /// tokens wait for the next pass (its KV from this pass is in the cache by then, so the result is the same as
-    /// one pass). Every other request runs whole in the first pass.
+    /// one pass). Every other request runs whole in the first pass. An embedding request's last token asks for its
+    /// final-normed hidden state instead of logits.
     /// </summary>
     private bool NextForwardPass()
     {
         _batch.Clear();
         _logitRows.Clear();
+        _pooledRows.Clear();
         int rowsLeft = _maxPromptLogprobRows;
         for (int i = 0; i < _runs.Count; i++)
         {
@@ -59,7 +61,13 @@ public sealed partial class ModelRunner
 
             state.NumComputedTokens = end;
             _runs[i] = _runs[i] with { Next = end };
-            if (end == state.Tokens.Count)
+            if (end == state.Tokens.Count && state.Pooling is not null)
+            {
+                _batch.RequestHidden(row);
+                _pooledRows.Add(state);
+                state.Pooled = true;
+            }
+            else if (end == state.Tokens.Count)
             {
                 _batch.RequestLogits(row);
                 _logitRows.Add(new LogitRow(state, end - 1, true));
@@ -99,6 +107,17 @@ public sealed partial class ModelRunner
             state.Tokens.Add(output.TokenId);
             state.Sampling.AddOutputToken(output.TokenId);
             sampled.Add(new SampledToken(state.Id, output.TokenId, output.Logprob, output.TopLogprobs));
+        }
+    }
+
+    /// <summary>Turns the pass's hidden rows into the embeddings of the requests they pool, in the order they were requested.</summary>
+    private void ReadPooled(ReadOnlySpan<float> hidden, List<PooledOutput> pooled)
+    {
+        int h = Info.Pooling!.HiddenSize;
+        for (int row = 0; row < _pooledRows.Count; row++)
+        {
+            var state = _pooledRows[row];
+            pooled.Add(new PooledOutput(state.Id, EmbeddingVector.From(hidden.Slice(row * h, h), state.Pooling!)));
         }
     }
 }

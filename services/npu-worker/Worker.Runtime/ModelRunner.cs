@@ -16,7 +16,7 @@ namespace Worker.Runtime;
 /// applies the StepPlan diff (finished ids first, new requests in full, cached ones as diffs; a decode
 /// token is the last sampled one), runs all scheduled tokens as one batched forward (split into a few passes only
 /// when prompt logprobs need many logits rows, see ModelRunner.ForwardPasses.cs), and samples where a request's known
-/// tokens are all computed. Steps run one at a time.
+/// tokens are all computed, or, for an embedding request, pools its last token's hidden state. Steps run one at a time.
 /// </summary>
 public sealed partial class ModelRunner : IStepExecutor, IDisposable
 {
@@ -25,6 +25,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     private readonly ForwardBatch _batch = new();
     private readonly List<ScheduledRun> _runs = [];
     private readonly List<LogitRow> _logitRows = [];
+    private readonly List<RequestState> _pooledRows = [];
     private readonly int _maxPromptLogprobRows;
     private readonly ComputeThreadPool _pool;
     private readonly ICausalLm _model;
@@ -45,7 +46,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         _cache = cache;
         _cacheShape = cacheShape;
         _logitRowsWork = new LogitRowsWork(pool, info.VocabSize);
-        _validator = new StepPlanValidator(info.VocabSize, info.NumBlocks, info.BlockSize, info.MaxModelLength);
+        _validator = new StepPlanValidator(info.VocabSize, info.NumBlocks, info.BlockSize, info.MaxModelLength, info.Pooling);
     }
 
     public ExecutorInfo Info { get; }
@@ -74,7 +75,8 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     /// </summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     /// <exception cref="FileNotFoundException">config.json or the weights are missing.</exception>
-    /// <exception cref="InvalidDataException">The architecture is not supported, or the config or a tensor is invalid (message names it).</exception>
+    /// <exception cref="InvalidDataException">The architecture is not supported, or the config, the embedding config (modules.json) or a
+    /// tensor is invalid (message names it).</exception>
     public static ModelRunner Load(string modelPath, ModelRunnerOptions options, ILoggerFactory? loggerFactory = null, IProgress<double>? loadProgress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -113,9 +115,10 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
 
         string name = options.ServedModelName ?? source.Name;
         var info = new ExecutorInfo(name, config.Architecture, config.VocabSize, maxModelLength, options.BlockSize,
-            numBlocks, config.EosTokenIds, options.Device, source.SamplingDefaults);
+            numBlocks, config.EosTokenIds, options.Device, source.SamplingDefaults, source.Pooling);
         LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, model.WeightType, ops.Weights.Bytes / (1024.0 * 1024.0),
-            CpuIsaSelection.Name(CpuIsaSelection.Selected), numBlocks, options.BlockSize, maxModelLength, options.Threads, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            CpuIsaSelection.Name(CpuIsaSelection.Selected), numBlocks, options.BlockSize, maxModelLength, options.Threads, Describe(source.Pooling),
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim), ops.Weights.Bytes, source.Grammars, options.MaxPromptLogprobRows);
     }
 
@@ -151,6 +154,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
 
         // Usually one forward pass; more only when prompt logprobs need more logits rows than one pass may hold.
         var sampled = new List<SampledToken>();
+        var pooled = new List<PooledOutput>();
         var promptLogprobs = new Dictionary<RequestState, (int FirstPosition, List<PromptTokenLogprob> Entries)>();
         long forwardTicks = 0, sampleTicks = 0;
         int numTokens = 0;
@@ -158,7 +162,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         while (NextForwardPass())
         {
             long forwardStarted = Stopwatch.GetTimestamp();
-            var logits = _model.Forward(_batch, _cache);
+            var output = _model.Forward(_batch, _cache);
             long sampleStarted = Stopwatch.GetTimestamp();
             if (grammarMasks is not null)
             {
@@ -166,7 +170,8 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
                 grammarMasks = null;
             }
 
-            ReadLogits(logits, sampled, promptLogprobs);
+            ReadLogits(output.Logits, sampled, promptLogprobs);
+            ReadPooled(output.Hidden, pooled);
             forwardTicks += sampleStarted - forwardStarted;
             sampleTicks += Stopwatch.GetTimestamp() - sampleStarted;
             numTokens += _batch.TokenCount;
@@ -177,7 +182,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         PromptLogprobsChunk[]? chunks = promptLogprobs.Count == 0
             ? null
             : [.. promptLogprobs.Select(p => new PromptLogprobsChunk(p.Key.Id, p.Value.FirstPosition, p.Value.Entries))];
-        return new StepResult(plan.StepId, sampled, timings, numTokens, chunks);
+        return new StepResult(plan.StepId, sampled, timings, numTokens, chunks, pooled.Count == 0 ? null : pooled);
     }
 
     /// <summary>
@@ -210,10 +215,13 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         foreach (var r in plan.NewRequests)
         {
             var tokens = r.TokenIds.ToList();
-            // A resumed request's output tokens (after num_prompt_tokens) replay into its fresh matcher here.
-            var sampling = new SequenceSamplingState(r.Sampling, tokens.GetRange(0, r.NumPromptTokens), tokens.Skip(r.NumPromptTokens),
-                matchers?.GetValueOrDefault(r.RequestId), r.Sampling.StructuredOutput is { AfterReasoning: true } ? _grammars.ReasoningTokens : null);
-            var state = new RequestState(r.RequestId, tokens, r.NumPromptTokens, r.BlockIds.ToList(), r.NumComputedTokens, sampling);
+            // A resumed request's output tokens (after num_prompt_tokens) replay into its fresh matcher here. An embedding
+            // request never samples: its sampling is ignored (no penalties, grammar or prompt logprobs).
+            var sampling = r.Pooling is not null
+                ? new SequenceSamplingState(SamplingParams.Greedy, [], [])
+                : new SequenceSamplingState(r.Sampling, tokens.GetRange(0, r.NumPromptTokens), tokens.Skip(r.NumPromptTokens),
+                    matchers?.GetValueOrDefault(r.RequestId), r.Sampling.StructuredOutput is { AfterReasoning: true } ? _grammars.ReasoningTokens : null);
+            var state = new RequestState(r.RequestId, tokens, r.NumPromptTokens, r.BlockIds.ToList(), r.NumComputedTokens, sampling, r.Pooling);
             _requests.Add(r.RequestId, state);
             Schedule(state, r.NumScheduledTokens);
         }
@@ -222,7 +230,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         {
             var state = _requests[r.RequestId];
             state.BlockIds.AddRange(r.NewBlockIds);
-            if (r.Sampling is not null)
+            if (r.Sampling is not null && state.Pooling is null)
             {
                 state.Sampling.Parameters = r.Sampling;
             }
@@ -241,7 +249,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         Dictionary<string, GrammarMatcher>? matchers = null;
         foreach (var r in plan.NewRequests)
         {
-            if (r.Sampling.StructuredOutput is { } output)
+            if (r.Pooling is null && r.Sampling.StructuredOutput is { } output)
             {
                 (matchers ??= new(StringComparer.Ordinal))[r.RequestId] = _grammars.CreateMatcher(output);
             }
@@ -293,12 +301,21 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
             }
 
             _batch.RequestLogits(row);
-            return _model.Forward(_batch, scratch).ToArray();
+            return _model.Forward(_batch, scratch).Logits.ToArray();
         }
         finally
         {
             _stepGate.Release();
         }
+    }
+
+    /// <summary>For the load log, for example "last-token, normalized, matryoshka [64, 128]".</summary>
+    private static string Describe(PoolingInfo pooling)
+    {
+        string normalized = pooling.Normalize ? "last-token, normalized" : "last-token, not normalized";
+        return !pooling.Matryoshka ? normalized
+            : pooling.MatryoshkaDimensions.Count == 0 ? normalized + ", matryoshka"
+            : $"{normalized}, matryoshka [{string.Join(", ", pooling.MatryoshkaDimensions)}]";
     }
 
     private static long Nanoseconds(long ticks) => (long)(ticks * (1_000_000_000.0 / Stopwatch.Frequency));
@@ -310,7 +327,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-        Message = "Loaded model {ModelName}: {Layers} layers, hidden {Hidden}, weights {WeightType} ({WeightMiB:F1} MiB of matrices); kernels {CpuIsa}; KV {NumBlocks} blocks x {BlockSize} tokens; max_model_len {MaxModelLength}; {Threads} threads; {ElapsedMs:F0} ms")]
+        Message = "Loaded model {ModelName}: {Layers} layers, hidden {Hidden}, weights {WeightType} ({WeightMiB:F1} MiB of matrices); kernels {CpuIsa}; KV {NumBlocks} blocks x {BlockSize} tokens; max_model_len {MaxModelLength}; {Threads} threads; embeddings {Embeddings}; {ElapsedMs:F0} ms")]
     private static partial void LogLoaded(ILogger logger, string modelName, int layers, int hidden, string weightType, double weightMiB,
-        string cpuIsa, int numBlocks, int blockSize, int maxModelLength, int threads, double elapsedMs);
+        string cpuIsa, int numBlocks, int blockSize, int maxModelLength, int threads, string embeddings, double elapsedMs);
 }

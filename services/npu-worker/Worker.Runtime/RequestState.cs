@@ -1,9 +1,11 @@
+using Inference.Abstractions.Execution;
 using Worker.Runtime.Sampling;
 
 namespace Worker.Runtime;
 
 /// <summary>What the worker holds for one running request between steps.</summary>
-internal sealed class RequestState(string id, List<int> tokens, int numPromptTokens, List<int> blockIds, int numComputedTokens, SequenceSamplingState sampling)
+internal sealed class RequestState(
+    string id, List<int> tokens, int numPromptTokens, List<int> blockIds, int numComputedTokens, SequenceSamplingState sampling, PoolingParams? pooling = null)
 {
     public string Id { get; } = id;
 
@@ -19,4 +21,10 @@ internal sealed class RequestState(string id, List<int> tokens, int numPromptTok
     public int NumComputedTokens { get; set; } = numComputedTokens;
 
     public SequenceSamplingState Sampling { get; } = sampling;
+
+    /// <summary>Set for an embedding request: its last token yields an embedding instead of a sampled token.</summary>
+    public PoolingParams? Pooling { get; } = pooling;
+
+    /// <summary>An embedding request whose embedding was computed: it is never scheduled again.</summary>
+    public bool Pooled { get; set; }
 }

@@ -6,7 +6,8 @@ namespace Worker.Runtime;
 /// Checks a whole StepPlan against the worker's state before anything changes, so a rejected plan
 /// leaves every request as it was. Errors are ArgumentException naming the request, field and limit.
 /// </summary>
-internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockSize, int maxModelLength)
+/// <param name="pooling">How the model embeds; null refuses embedding requests.</param>
+internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockSize, int maxModelLength, PoolingInfo? pooling)
 {
     public void Validate(StepPlan plan, IReadOnlyDictionary<string, RequestState> held)
     {
@@ -29,7 +30,15 @@ internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockS
             Require(r.NumComputedTokens >= 0, $"request {id}: num_computed_tokens must be >= 0, got {r.NumComputedTokens}");
             CheckScheduled(id, r.NumComputedTokens, r.NumScheduledTokens, r.TokenIds.Count);
             CheckBlocks(id, r.BlockIds, r.BlockIds.Count, r.NumComputedTokens + r.NumScheduledTokens);
-            CheckSampling(id, r.Sampling);
+            if (r.Pooling is not null)
+            {
+                // Its sampling is ignored, so it is not checked either.
+                CheckPooling(id, r.Pooling, r.NumComputedTokens, r.TokenIds.Count);
+            }
+            else
+            {
+                CheckSampling(id, r.Sampling);
+            }
         }
 
         foreach (var r in plan.CachedRequests)
@@ -37,11 +46,13 @@ internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockS
             string id = r.RequestId;
             Require(seen.Add(id), $"request {id}: appears more than once in the step");
             Require(held.TryGetValue(id, out var state), $"request {id}: unknown to the worker (never sent as new, or already finished)");
-            Require(r.NumComputedTokens == state!.NumComputedTokens,
+            Require(!state!.Pooled,
+                $"request {id}: is an embedding request whose embedding was already computed; it is never scheduled again, only listed in finished_request_ids");
+            Require(r.NumComputedTokens == state.NumComputedTokens,
                 $"request {id}: num_computed_tokens is {r.NumComputedTokens} but the worker has computed {state.NumComputedTokens}");
             CheckScheduled(id, r.NumComputedTokens, r.NumScheduledTokens, state.Tokens.Count);
             CheckBlocks(id, r.NewBlockIds, state.BlockIds.Count + r.NewBlockIds.Count, r.NumComputedTokens + r.NumScheduledTokens);
-            if (r.Sampling is not null)
+            if (r.Sampling is not null && state.Pooling is null)
             {
                 CheckSampling(id, r.Sampling);
             }
@@ -65,6 +76,16 @@ internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockS
         int needed = (tokensAfterStep + blockSize - 1) / blockSize;
         Require(totalBlocks >= needed,
             $"request {id}: {tokensAfterStep} tokens need {needed} blocks of {blockSize}, but the request has {totalBlocks}");
+    }
+
+    /// <summary>The model embeds, the dimensions fit its hidden size, and the last token is still to run (its hidden state is the embedding).</summary>
+    private void CheckPooling(string id, PoolingParams p, int computed, int known)
+    {
+        Require(pooling is not null, $"request {id}: pooling is set but this model embeds nothing");
+        Require(p.Dimensions is null || (p.Dimensions >= 1 && p.Dimensions <= pooling!.HiddenSize),
+            $"request {id}: pooling dimensions must be in [1, {pooling?.HiddenSize}], got {p.Dimensions}");
+        Require(computed < known,
+            $"request {id}: num_computed_tokens {computed} leaves none of its {known} tokens to run; an embedding request's last token must run");
     }
 
     private void CheckSampling(string id, SamplingParams p)

@@ -11,7 +11,7 @@ public interface ICausalLm
 
     /// <summary>
     /// Runs every token of the batch, writing its K and V into its slot of <paramref name="cache"/>, and returns
-    /// logits [batch.LogitTokens.Count, vocab] for the requested rows. The span is valid until the next call.
+    /// logits for the rows in batch.LogitTokens and final-normed hidden states for those in batch.HiddenTokens.
     /// </summary>
-    ReadOnlySpan<float> Forward(ForwardBatch batch, PagedKvCache cache);
+    ForwardOutput Forward(ForwardBatch batch, PagedKvCache cache);
 }

@@ -12,12 +12,14 @@ namespace Worker.Runtime.Models;
 /// </summary>
 /// <param name="Name">The default served name: the folder's name, or the file's name without .gguf.</param>
 /// <param name="Grammars">Structured output over the model's vocabulary: the folder's tokenizer.json, or the GGUF file's token list (read on first use).</param>
+/// <param name="Pooling">How the model embeds: the folder's sentence-transformers config (<see cref="PoolingConfigFile"/>), or its default.</param>
 internal sealed record ModelSource(
     ICausalLmConfig Config,
     Func<ITensorSource> OpenTensors,
     string Name,
     SamplingDefaults SamplingDefaults,
-    StructuredOutputGrammars Grammars)
+    StructuredOutputGrammars Grammars,
+    PoolingInfo Pooling)
 {
     public const string GgufExtension = ".gguf";
 
@@ -25,7 +27,7 @@ internal sealed record ModelSource(
         path.EndsWith(GgufExtension, StringComparison.OrdinalIgnoreCase) && File.Exists(path);
 
     /// <exception cref="FileNotFoundException">config.json or the weights are missing.</exception>
-    /// <exception cref="InvalidDataException">The architecture is not supported, or the config is invalid (message names it).</exception>
+    /// <exception cref="InvalidDataException">The architecture is not supported, or the config (or the embedding config) is invalid (message names it).</exception>
     public static ModelSource Open(string path)
     {
         if (IsGgufFile(path))
@@ -34,12 +36,14 @@ internal sealed record ModelSource(
             var (config, permutedQueryKey) = GgufConfigReader.Read(file);
             return new ModelSource(config, () => GgufCheckpoint.Open(file, permutedQueryKey),
                 Path.GetFileNameWithoutExtension(path), SamplingDefaults.None,
-                new StructuredOutputGrammars(() => GgufVocabulary.Read(path, config.VocabSize, config.EosTokenIds), () => GgufVocabulary.ReadReasoningTokens(path)));
+                new StructuredOutputGrammars(() => GgufVocabulary.Read(path, config.VocabSize, config.EosTokenIds), () => GgufVocabulary.ReadReasoningTokens(path)),
+                PoolingConfigFile.Default(config.HiddenSize));
         }
 
         var folderConfig = ModelRegistry.LoadConfig(path);
         return new ModelSource(folderConfig, () => SafetensorsCheckpoint.Open(path),
             new DirectoryInfo(Path.GetFullPath(path)).Name, GenerationConfigFile.LoadSamplingDefaults(path),
-            new StructuredOutputGrammars(Path.Combine(path, "tokenizer.json"), folderConfig.VocabSize, folderConfig.EosTokenIds));
+            new StructuredOutputGrammars(Path.Combine(path, "tokenizer.json"), folderConfig.VocabSize, folderConfig.EosTokenIds),
+            PoolingConfigFile.Load(path, folderConfig.HiddenSize));
     }
 }

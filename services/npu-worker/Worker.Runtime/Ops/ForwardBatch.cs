@@ -9,6 +9,7 @@ public sealed class ForwardBatch
 {
     private readonly List<IReadOnlyList<int>> _blockTables = [];
     private readonly List<int> _logitTokens = [];
+    private readonly List<int> _hiddenTokens = [];
     private int[] _tokenIds = new int[64];
     private int[] _positions = new int[64];
     private int[] _slots = new int[64];
@@ -24,6 +25,9 @@ public sealed class ForwardBatch
     /// <summary>Batch rows whose logits are computed, in order.</summary>
     public IReadOnlyList<int> LogitTokens => _logitTokens;
 
+    /// <summary>Batch rows whose final-normed hidden state is returned (embeddings), in order.</summary>
+    public IReadOnlyList<int> HiddenTokens => _hiddenTokens;
+
     public IReadOnlyList<int> BlockTable(int sequence) => _blockTables[sequence];
 
     public void Clear()
@@ -31,6 +35,7 @@ public sealed class ForwardBatch
         TokenCount = 0;
         _blockTables.Clear();
         _logitTokens.Clear();
+        _hiddenTokens.Clear();
     }
 
     /// <summary>Starts a sequence; its tokens follow with AddToken. Returns the sequence index.</summary>
@@ -61,4 +66,6 @@ public sealed class ForwardBatch
     }
 
     public void RequestLogits(int tokenRow) => _logitTokens.Add(tokenRow);
+
+    public void RequestHidden(int tokenRow) => _hiddenTokens.Add(tokenRow);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Inference.Abstractions.Execution;
 using Worker.Tests.Support;
 
 namespace Worker.Tests.Models;
@@ -8,7 +9,9 @@ namespace Worker.Tests.Models;
 /// rope scaling; untied F16 in three shards) and Qwen2 with YaRN past its original context, each checked against
 /// tools/reference/reference_forward.py (PyTorch, fp32 math over the same weights, written from the transformers
 /// definitions). Ids must match exactly and logits within 1e-3; measured when the fixtures were made, the worker's largest
-/// difference from the reference over these logits was 5.5e-6 (the fixtures round logits to 5 decimals).
+/// difference from the reference over these logits was 5.5e-6 (the fixtures round logits to 5 decimals). Fixtures made
+/// with --hidden also hold the final-normed hidden state at the last prompt position, which an embedding request answers;
+/// checked with the same tolerance, the worker's largest difference there was 1.6e-6 (the fixture rounds to 6 decimals).
 /// </summary>
 public sealed class ReferenceGoldenTests(ReferenceCheckpoints checkpoints) : IClassFixture<ReferenceCheckpoints>
 {
@@ -21,6 +24,25 @@ public sealed class ReferenceGoldenTests(ReferenceCheckpoints checkpoints) : ICl
             for (int i = 0; i < count; i++)
             {
                 data.Add(name, i);
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>The cases whose fixture holds the reference's last hidden state (make_golden.sh's --hidden).</summary>
+    public static TheoryData<string, int> HiddenCases()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (string name in ReferenceCheckpoints.Names)
+        {
+            var cases = ReferenceCheckpoints.Load(name).GetProperty("cases");
+            for (int i = 0; i < cases.GetArrayLength(); i++)
+            {
+                if (cases[i].TryGetProperty("last_hidden", out _))
+                {
+                    data.Add(name, i);
+                }
             }
         }
 
@@ -62,6 +84,22 @@ public sealed class ReferenceGoldenTests(ReferenceCheckpoints checkpoints) : ICl
         var golden = Case(fixture, caseIndex);
         var input = Ids(golden, "prompt_ids").Concat(Ids(golden, "greedy")).ToArray();
         GoldenAssert.TopLogits(golden.GetProperty("final_top5"), checkpoints.Runner(fixture).ComputeLogits(input));
+    }
+
+    [Theory]
+    [MemberData(nameof(HiddenCases))]
+    public async Task LastPromptPosition_Embedding_MatchesReferenceHiddenState(string fixture, int caseIndex)
+    {
+        var golden = Case(fixture, caseIndex);
+        var expected = golden.GetProperty("last_hidden").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+
+        var embedding = await Steps.Embed(checkpoints.Runner(fixture), Ids(golden, "prompt_ids"), new PoolingParams(Normalize: false));
+
+        Assert.Equal(expected.Length, embedding.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(embedding[i] - expected[i]) <= GoldenAssert.Tolerance, $"value {i}: expected {expected[i]}, got {embedding[i]}");
+        }
     }
 
     private static JsonElement Case(string fixture, int index) => ReferenceCheckpoints.Load(fixture).GetProperty("cases")[index];

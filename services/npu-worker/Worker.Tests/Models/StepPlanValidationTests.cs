@@ -80,4 +80,42 @@ public sealed class StepPlanValidationTests(TinyModelFixture model)
         Assert.Equal(2, hit.NumTokens);
         Assert.Equal(full.Sampled[0].TokenId, hit.Sampled[0].TokenId);
     }
+
+    [Fact]
+    public async Task EmbeddingRequest_ScheduledAfterItsEmbedding_ThrowsAndStaysHeldUntilFinished()
+    {
+        var pooling = new PoolingParams(Normalize: true);
+        var embedded = await Steps.Run(model.Runner, Steps.Plan(0, [Steps.EmbedRequest("pooled", [1, 2, 3], [0], 3, pooling)]));
+        try
+        {
+            Assert.Single(embedded.Pooled ?? []);
+            var plan = Steps.Plan(1, cached: [new CachedRequestData("pooled", [], 3, 0)]);
+            var error = await Assert.ThrowsAsync<ArgumentException>(() => Steps.Run(model.Runner, plan));
+            Assert.Contains("request pooled: is an embedding request whose embedding was already computed", error.Message);
+            Assert.Equal(1, model.Runner.NumRequests);
+        }
+        finally
+        {
+            await Steps.Run(model.Runner, Steps.Plan(2, finished: ["pooled"]));
+        }
+
+        Assert.Equal(0, model.Runner.NumRequests);
+    }
+
+    [Fact]
+    public async Task EmbeddingRequest_DimensionsBeyondHiddenSize_ThrowsNamingLimit()
+    {
+        var plan = Steps.Plan(0, [Steps.EmbedRequest("wide", [1, 2], [0], 2, new PoolingParams(Normalize: true, Dimensions: 65))]);
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => Steps.Run(model.Runner, plan));
+        Assert.Contains("pooling dimensions must be in [1, 64], got 65", error.Message);
+        Assert.Equal(0, model.Runner.NumRequests);
+    }
+
+    [Fact]
+    public async Task EmbeddingRequest_AllTokensComputed_ThrowsAsItsLastTokenMustRun()
+    {
+        var plan = Steps.Plan(0, [Steps.EmbedRequest("cached", [1, 2], [0], 0, new PoolingParams(Normalize: true), computed: 2)]);
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => Steps.Run(model.Runner, plan));
+        Assert.Contains("leaves none of its 2 tokens to run", error.Message);
+    }
 }

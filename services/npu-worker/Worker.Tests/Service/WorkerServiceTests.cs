@@ -44,6 +44,25 @@ public sealed class WorkerServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Info_ReportsLastTokenPoolingNormalizedForAPlainCausalLm()
+    {
+        var info = await _client!.InfoAsync(new InfoRequest(), deadline: Deadline());
+        Assert.Equal(new Pooling { HiddenSize = 32, Normalize = true, Matryoshka = false }, info.Pooling);
+    }
+
+    [Fact]
+    public async Task Execute_EmbeddingRequest_AnswersItsEmbeddingAndNoToken()
+    {
+        var step = Prefill("e");
+        step.NewRequests[0].Pooling = new PoolingParams { Normalize = false, Dimensions = 8 };
+        var reply = await _client!.ExecuteAsync(step, deadline: Deadline());
+        Assert.Empty(reply.Sampled);
+        var pooled = Assert.Single(reply.Pooled);
+        Assert.Equal("e", pooled.RequestId);
+        Assert.Equal(8, pooled.Embedding.Count);
+    }
+
+    [Fact]
     public async Task Execute_Prefill_EchoesStepIdAndCountsScheduledTokens()
     {
         var reply = await _client!.ExecuteAsync(Prefill("a", stepId: 7), deadline: Deadline());

@@ -17,6 +17,22 @@ internal static class Steps
     public static NewRequestData NewRequest(string id, IReadOnlyList<int> tokens, IReadOnlyList<int> blocks, int scheduled, SamplingParams? sampling = null, int computed = 0) =>
         new(id, tokens, tokens.Count, sampling ?? SamplingParams.Greedy, blocks, computed, scheduled);
 
+    /// <summary>An embedding request: its tokens are the prompt; the step that runs the last one answers its embedding.</summary>
+    public static NewRequestData EmbedRequest(string id, IReadOnlyList<int> tokens, IReadOnlyList<int> blocks, int scheduled, PoolingParams pooling, int computed = 0) =>
+        new(id, tokens, tokens.Count, SamplingParams.Greedy, blocks, computed, scheduled, pooling);
+
+    /// <summary>Embeds the prompt in one step on blocks <paramref name="firstBlock"/>.., then frees the request.</summary>
+    public static async Task<float[]> Embed(ModelRunner runner, IReadOnlyList<int> prompt, PoolingParams pooling, int firstBlock = 0)
+    {
+        var blocks = Enumerable.Range(firstBlock, (prompt.Count + runner.Info.BlockSize - 1) / runner.Info.BlockSize).ToArray();
+        var result = await Run(runner, Plan(0, [EmbedRequest("embed", prompt, blocks, prompt.Count, pooling)]));
+        await Run(runner, Plan(1, finished: ["embed"]));
+        Assert.Empty(result.Sampled);
+        var pooled = Assert.Single(result.Pooled ?? []);
+        Assert.Equal("embed", pooled.RequestId);
+        return pooled.Embedding;
+    }
+
     public static StepPlan Plan(long step, IReadOnlyList<NewRequestData>? added = null, IReadOnlyList<CachedRequestData>? cached = null, IReadOnlyList<string>? finished = null) =>
         new(step, added ?? [], cached ?? [], finished ?? []);
 

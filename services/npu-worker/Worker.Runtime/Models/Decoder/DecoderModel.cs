@@ -7,7 +7,8 @@ namespace Worker.Runtime.Models.Decoder;
 /// <summary>
 /// The decoder forward of Qwen2, Qwen3 and Llama over a paged KV cache, in paper order:
 /// embed → per layer [RMSNorm → QKV(+bias) → (per-head q/k RMSNorm) → RoPE → paged causal GQA attention → O →
-/// residual → RMSNorm → SwiGLU → down → residual] → final RMSNorm → LM head (only at rows that need logits).
+/// residual → RMSNorm → SwiGLU → down → residual] → final RMSNorm (only at rows that need logits or an embedding) →
+/// LM head (only at rows that need logits).
 /// The architectures differ only in <see cref="DecoderSpec"/>'s switches. Activations are fp32; the math sits
 /// behind <see cref="DeviceOps"/>.
 /// </summary>
@@ -31,12 +32,12 @@ public sealed class DecoderModel : ICausalLm
     public string WeightType => _weights.EmbedTokens.Format;
 
     /// <inheritdoc/>
-    public ReadOnlySpan<float> Forward(ForwardBatch batch, PagedKvCache cache)
+    public ForwardOutput Forward(ForwardBatch batch, PagedKvCache cache)
     {
         int t = batch.TokenCount;
         int h = _dims.Hidden;
         var ws = _workspace;
-        ws.EnsureCapacity(t, batch.LogitTokens.Count);
+        ws.EnsureCapacity(t, batch.LogitTokens.Count, batch.HiddenTokens.Count);
         var x = ws.Hidden.AsSpan(0, t * h);
         var xn = ws.Normed.AsSpan(0, t * h);
 
@@ -59,7 +60,7 @@ public sealed class DecoderModel : ICausalLm
             TensorPrimitives.Add(x, ws.Projected.AsSpan(0, t * h), x);    // x = x + mlp(x)
         }
 
-        return LmHead(batch, x);
+        return Head(batch, x);
     }
 
     private void Attention(DecoderLayerWeights w, ForwardBatch batch, KvLayer kv, ReadOnlySpan<float> xn, int t)
@@ -121,22 +122,36 @@ public sealed class DecoderModel : ICausalLm
         _ops.MatMul.MatMul(gateUp[..(t * inter)], t, w.DownProj, _workspace.Projected.AsSpan(0, t * _dims.Hidden));
     }
 
-    /// <summary>logits = norm(x) W_lm^T, only for the rows that sample.</summary>
-    private ReadOnlySpan<float> LmHead(ForwardBatch batch, ReadOnlySpan<float> x)
+    /// <summary>
+    /// The final RMSNorm over the requested rows only (logits rows, then hidden rows), and logits = norm(x) W_lm^T over
+    /// the logits rows; a pass without logits rows (embeddings, a prompt chunk) never reads the LM head.
+    /// </summary>
+    private ForwardOutput Head(ForwardBatch batch, ReadOnlySpan<float> x)
     {
         int h = _dims.Hidden;
-        int rows = batch.LogitTokens.Count;
+        int logitRows = batch.LogitTokens.Count;
         var ws = _workspace;
-        var last = ws.LastHidden.AsSpan(0, rows * h);
-        for (int r = 0; r < rows; r++)
+        var normed = ws.HeadRows.AsSpan(0, (logitRows + batch.HiddenTokens.Count) * h);
+        Gather(x, batch.LogitTokens, normed);
+        Gather(x, batch.HiddenTokens, normed[(logitRows * h)..]);
+        _ops.RmsNorm.RmsNorm(normed, _weights.FinalNorm, _dims.RmsNormEps, normed);
+        var logits = ws.Logits.AsSpan(0, logitRows * _dims.Vocab);
+        if (logitRows > 0)
         {
-            x.Slice(batch.LogitTokens[r] * h, h).CopyTo(last.Slice(r * h, h));
+            _ops.MatMul.MatMul(normed[..(logitRows * h)], logitRows, _weights.LmHead, logits);
         }
 
-        _ops.RmsNorm.RmsNorm(last, _weights.FinalNorm, _dims.RmsNormEps, last);
-        var logits = ws.Logits.AsSpan(0, rows * _dims.Vocab);
-        _ops.MatMul.MatMul(last, rows, _weights.LmHead, logits);
-        return logits;
+        return new ForwardOutput(logits, normed[(logitRows * h)..]);
+    }
+
+    /// <summary>Copies the residual rows <paramref name="tokens"/> of <paramref name="x"/> to the first rows of <paramref name="rows"/>.</summary>
+    private void Gather(ReadOnlySpan<float> x, IReadOnlyList<int> tokens, Span<float> rows)
+    {
+        int h = _dims.Hidden;
+        for (int r = 0; r < tokens.Count; r++)
+        {
+            x.Slice(tokens[r] * h, h).CopyTo(rows.Slice(r * h, h));
+        }
     }
 
     private static void AddBias(Span<float> rows, ReadOnlySpan<float> bias)

@@ -7,6 +7,7 @@ namespace Worker.Runtime.Models.Decoder;
 internal sealed class DecoderWorkspace(DecoderSpec dims)
 {
     public int TokenCapacity { get; private set; }
+    public int HeadRowCapacity { get; private set; }
     public int LogitCapacity { get; private set; }
 
     public float[] Hidden { get; private set; } = [];     // residual stream x [T, H]
@@ -20,10 +21,10 @@ internal sealed class DecoderWorkspace(DecoderSpec dims)
     public float[] GateUp { get; private set; } = [];     // [T, 2I]: gate and up rows, then the SwiGLU product packed [T, I]
     public float[] Cos { get; private set; } = [];        // [T, d/2]
     public float[] Sin { get; private set; } = [];        // [T, d/2]
-    public float[] LastHidden { get; private set; } = []; // rows that need logits [R, H]
+    public float[] HeadRows { get; private set; } = [];   // final-normed rows: those that need logits, then embeddings [R + E, H]
     public float[] Logits { get; private set; } = [];     // [R, V]
 
-    public void EnsureCapacity(int tokens, int logitRows)
+    public void EnsureCapacity(int tokens, int logitRows, int hiddenRows)
     {
         if (tokens > TokenCapacity)
         {
@@ -42,10 +43,17 @@ internal sealed class DecoderWorkspace(DecoderSpec dims)
             TokenCapacity = t;
         }
 
+        if (logitRows + hiddenRows > HeadRowCapacity)
+        {
+            int r = Math.Max(logitRows + hiddenRows, HeadRowCapacity * 2);
+            HeadRows = new float[r * dims.Hidden];
+            HeadRowCapacity = r;
+        }
+
+        // Sized apart from the head rows: an embedding-only pass needs no vocabulary-wide buffer.
         if (logitRows > LogitCapacity)
         {
             int r = Math.Max(logitRows, LogitCapacity * 2);
-            LastHidden = new float[r * dims.Hidden];
             Logits = new float[(long)r * dims.Vocab];
             LogitCapacity = r;
         }
