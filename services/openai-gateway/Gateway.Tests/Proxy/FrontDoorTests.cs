@@ -41,6 +41,19 @@ public sealed class FrontDoorTests(GatewayHost host) : IClassFixture<GatewayHost
     }
 
     [Fact]
+    public async Task Embed_ThroughTheGrpcPort_ReachesTheScheduler()
+    {
+        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+        using var channel = GrpcChannel.ForAddress(host.GrpcAddress);
+
+        var response = await new Generation.GenerationClient(channel)
+            .EmbedAsync(new EmbedRequest { Text = "embedded via front door" }, cancellationToken: cts.Token);
+
+        Assert.Equal(Fakes.FakeScheduler.DefaultEmbedding(new EmbedRequest { Text = "embedded via front door" }).Embedding, response.Embedding);
+        Assert.Contains(host.Scheduler.EmbedRequests, r => r.Text == "embedded via front door");
+    }
+
+    [Fact]
     public async Task GetModelInfo_ThroughTheGrpcPort_AnswersFromTheScheduler()
     {
         using var cts = new CancellationTokenSource(GatewayHost.Timeout);
