@@ -4,7 +4,6 @@ using Inference.Cli.Benchmarks;
 using Inference.Cli.CommandLine;
 using Inference.Abstractions.Execution;
 using Inference.Grammar;
-using Inference.Hub;
 using Worker.Runtime;
 using Worker.Runtime.Ops;
 
@@ -43,18 +42,8 @@ public static class BenchModelCommand
             }
         }
 
-        string modelDirectory;
-        try
-        {
-            // A folder as it is, or a Hugging Face repository id from the hub cache (downloaded into it if missing).
-            modelDirectory = ModelLocator.ResolveAsync(model, HubOptions.FromEnvironment(), new TextDownloadProgress(Console.Error),
-                CancellationToken.None).GetAwaiter().GetResult().Directory;
-        }
-        catch (HubException e)
-        {
-            Console.Error.WriteLine($"error: --model: {e.Message}");
+        if (ModelArgument.ResolveAsync(model, CancellationToken.None).GetAwaiter().GetResult() is not { } modelDirectory)
             return 1;
-        }
 
         // Each request owns a contiguous block range big enough for its prompt, every decoded token and the
         // token sampled last (its KV is never written, but it keeps the arithmetic simple).

@@ -1,7 +1,6 @@
 using Inference.Cli.CommandLine;
 using Inference.Cli.Gguf;
 using Inference.Cli.LlamaCpp;
-using Inference.Hub;
 
 namespace Inference.Cli.Commands;
 
@@ -21,16 +20,8 @@ public static class ConvertGgufCommand
         if (type != "q8_0" && !GgufOutputTypes.Names.Contains(type))
             throw new UsageException($"--type must be one of {string.Join(", ", GgufOutputTypes.Names)}, q8_0; got '{type}'");
 
-        string directory;
-        try
-        {
-            directory = (await ModelLocator.ResolveAsync(model, HubOptions.FromEnvironment(), new TextDownloadProgress(Console.Error), cancellationToken)).Directory;
-        }
-        catch (HubException e)
-        {
-            Console.Error.WriteLine($"error: --model: {e.Message}");
+        if (await ModelArgument.ResolveAsync(model, cancellationToken) is not { } directory)
             return 1;
-        }
 
         var written = Convert(directory, output, type, threads);
         Console.Out.WriteLine($"{written.Path}: {written.Architecture}, {type}, {written.TensorCount} tensors, {written.Bytes / 1e6:F1} MB");

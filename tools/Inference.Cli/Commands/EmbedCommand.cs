@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Inference.Cli.CommandLine;
-using Inference.Hub;
 using Microsoft.Extensions.Logging;
 
 namespace Inference.Cli.Commands;
@@ -25,17 +24,8 @@ public static class EmbedCommand
         var engineOptions = new OfflineEngineOptions(args.Int("kv-cache-mib", 1), args.Int("threads", 1), QuantizationArgument.Read(args));
         args.EnsureAllRead();
 
-        string modelDirectory;
-        try
-        {
-            modelDirectory = (await ModelLocator.ResolveAsync(model, HubOptions.FromEnvironment(), new TextDownloadProgress(Console.Error),
-                cancellationToken)).Directory;
-        }
-        catch (HubException e)
-        {
-            Console.Error.WriteLine($"error: --model: {e.Message}");
+        if (await ModelArgument.ResolveAsync(model, cancellationToken) is not { } modelDirectory)
             return 1;
-        }
 
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         await using var offline = await OfflineEngine.LoadAsync(modelDirectory, engineOptions, loggerFactory, cancellationToken);

@@ -3,7 +3,6 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Inference.Abstractions.Text;
 using Inference.Cli.CommandLine;
-using Inference.Hub;
 using Microsoft.Extensions.Logging;
 using Scheduler.Core;
 
@@ -27,18 +26,8 @@ public static class GenerateCommand
         var engineOptions = new OfflineEngineOptions(args.Int("kv-cache-mib", 1), args.Int("threads", 1), QuantizationArgument.Read(args), chatTemplate);
         args.EnsureAllRead();
 
-        string modelDirectory;
-        try
-        {
-            // A folder as it is, or a Hugging Face repository id from the hub cache (downloaded into it if missing).
-            modelDirectory = (await ModelLocator.ResolveAsync(model, HubOptions.FromEnvironment(), new TextDownloadProgress(Console.Error),
-                cancellationToken)).Directory;
-        }
-        catch (HubException e)
-        {
-            Console.Error.WriteLine($"error: --model: {e.Message}");
+        if (await ModelArgument.ResolveAsync(model, cancellationToken) is not { } modelDirectory)
             return 1;
-        }
 
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true)
             .SetMinimumLevel(LogLevel.Warning)
