@@ -41,6 +41,30 @@ public sealed class AdmissionTests(GatewayHost host) : IClassFixture<GatewayHost
         }
     }
 
+    [Fact]
+    public async Task Responses_BeyondTheAdmissionBound_Returns429WithRetryAfter()
+    {
+        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+        host.Scheduler.MaxConcurrentRequests = 1;
+        host.Scheduler.Script = r => r.Text == "occupy"
+            ? new FakeReply(["busy"], FinishReason.Length, HangAfterFirst: true)
+            : FakeReply.Default;
+        try
+        {
+            using var occupier = await StartStreamAsync("occupy", cts.Token);
+            using var refused = await host.Http.PostAsync("/v1/responses", Json("""{"input":"one too many","store":false}"""), cts.Token);
+
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
+        }
+        finally
+        {
+            host.Scheduler.MaxConcurrentRequests = null;
+            host.Scheduler.Script = _ => FakeReply.Default;
+            await host.Scheduler.IdleAsync(cts.Token);
+        }
+    }
+
     /// <summary>A streamed request the scheduler has admitted and holds (its first event has arrived).</summary>
     private async Task<HttpResponseMessage> StartStreamAsync(string prompt, CancellationToken cancellationToken)
     {

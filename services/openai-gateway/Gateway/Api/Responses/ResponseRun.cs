@@ -40,9 +40,10 @@ public sealed class ResponseRun(
             return await StartedGeneration.StartAsync(
                 generation, servedModel, metrics, IdPrefix, chat.Model, chat.Prompt, chat.Sampling, chat.Priority, cancellationToken, id);
         }
-        catch (RpcException e) when (ErrorTable.Describe(e).Error is { Code: < 500 } error)
+        catch (RpcException e) when (ErrorTable.Describe(e).Error is { Code: < 500, Param: not null } error)
         {
-            // The engine names chat's fields (max_tokens); say it in the Responses API's words.
+            // The engine names chat's fields (max_tokens); say it in the Responses API's words. Refusals of no field
+            // (429 with its Retry-After, 409) go on as they are.
             throw ResponsesRequest.Renamed(new ApiException(error.Code, error.Message, error.Param));
         }
     }
