@@ -9,11 +9,12 @@ namespace Gateway.Api.Fields;
 
 /// <summary>
 /// Every request field of OpenAI's completions, chat completions, Responses and embeddings APIs and of vLLM's extensions
-/// (its <c>CompletionRequest</c>, <c>ChatCompletionRequest</c>, <c>ResponsesRequest</c> and <c>EmbeddingCompletionRequest</c>), plus vLLM's <c>/tokenize</c>,
-/// <c>/detokenize</c>, <c>/score</c> (<c>ScoreRequest</c>) and <c>/rerank</c> (<c>RerankRequest</c>): honoured, accepted with no effect, or refused with a 400 naming it. This is the one place
-/// that decides it (the README's table is checked against it). A name has one row, or one per meaning where the
-/// Responses API gives it another (stream, tools, ...), their endpoints apart. A field not listed for an endpoint is
-/// unknown there and ignored, as OpenAI's chat API and vLLM do.
+/// (its <c>CompletionRequest</c>, <c>ChatCompletionRequest</c>, <c>ResponsesRequest</c> and <c>EmbeddingCompletionRequest</c>),
+/// plus vLLM's <c>/tokenize</c>, <c>/detokenize</c>, <c>/score</c> (<c>ScoreRequest</c>) and <c>/rerank</c>
+/// (<c>RerankRequest</c>): honoured, accepted with no effect, or refused with a 400 naming it. This is the one place
+/// that decides it (the README's table is checked against it). A name has one row, or one per meaning where another
+/// API gives it another (the Responses API's stream and tools, rerank's documents), their endpoints apart. A field not
+/// listed for an endpoint is unknown there and ignored, as OpenAI's chat API and vLLM do.
 /// </summary>
 public static class ApiFieldTable
 {
