@@ -53,6 +53,26 @@ public sealed class RequestDeadlineTests(DeadlineHost host) : IClassFixture<Dead
         }
     }
 
+    [Theory]
+    [InlineData("/score", """{"text_1":"deadline score 1","text_2":"deadline score 2"}""", "deadline score 1")]
+    [InlineData("/v2/rerank", """{"query":"deadline rerank 1","documents":["deadline rerank 2"]}""", "deadline rerank 1")]
+    public async Task ScoreAndRerank_PastTheDeadline_Return504AndCancelTheSchedulerCalls(string path, string json, string text)
+    {
+        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+        host.Scheduler.EmbedScript = host.Scheduler.HangEmbedAsync;
+        try
+        {
+            var answer = await host.Http.PostJsonAsync(path, json);
+
+            Assert.Equal(504, answer.Status);
+            await host.Scheduler.CancelledAsync(text).WaitAsync(cts.Token);
+        }
+        finally
+        {
+            host.Scheduler.ResetEmbeds();
+        }
+    }
+
     [Fact]
     public async Task Stream_PastTheDeadline_EndsWithA504ErrorEventAndDone()
     {

@@ -55,6 +55,16 @@ public sealed partial class FakeScheduler
     public static float[] ExpectedEmbedding(int promptTokens, int size = EmbeddingSize) =>
         [.. Enumerable.Range(0, size).Select(k => promptTokens + k / 3f)];
 
+    /// <summary>An <see cref="EmbedScript"/> that embeds each text as the given vector, with one token per character.</summary>
+    public static Func<EmbedRequest, CancellationToken, Task<EmbedResponse>> FixedEmbeddings(IReadOnlyDictionary<string, float[]> embeddings) =>
+        (request, _) => Task.FromResult(new EmbedResponse
+        {
+            RequestId = request.RequestId,
+            Embedding = { embeddings[request.Text] },
+            PromptTokens = request.Text.Length,
+            CachedPromptTokens = 0,
+        });
+
     public static int PromptTokensOf(EmbedRequest request) =>
         request.PromptCase == EmbedRequest.PromptOneofCase.TokenIds ? request.TokenIds.Ids.Count : request.Text.Length;
 

@@ -96,6 +96,8 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
     [InlineData("/v1/responses", "\"background\":false,\"truncation\":\"disabled\",\"reasoning\":{\"effort\":null},\"include\":[],\"store\":false,\"max_tool_calls\":3")]
     [InlineData("/v1/responses", "\"text\":{\"format\":{\"type\":\"text\"}},\"metadata\":{\"k\":\"v\"},\"prompt_cache_retention\":\"24h\",\"conversation\":null")]
     [InlineData("/v1/embeddings", "\"encoding_format\":\"base64\",\"embed_dtype\":\"float32\",\"endianness\":\"native\",\"messages\":null,\"user\":\"u-1\"")]
+    [InlineData("/v1/score", "\"user\":\"u-1\",\"priority\":0,\"truncate_prompt_tokens\":null,\"request_id\":null")]
+    [InlineData("/v1/rerank", "\"user\":\"u-1\",\"priority\":0,\"top_n\":0,\"truncate_prompt_tokens\":-1")]
     public async Task NeutralValues_AreAccepted(string path, string fields)
     {
         var answer = await host.Http.PostJsonAsync(path, Body(path, fields));
@@ -164,6 +166,8 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
     {
         "/v1/chat/completions" => $$"""{"messages":[{"role":"user","content":"hi"}],{{fields}}}""",
         "/v1/responses" or "/v1/embeddings" => $$"""{"input":"hi",{{fields}}}""",
+        "/v1/score" => $$"""{"text_1":"hi","text_2":"there",{{fields}}}""",
+        "/v1/rerank" => $$"""{"query":"hi","documents":["there"],{{fields}}}""",
         _ => $$"""{"prompt":"hi",{{fields}}}""",
     };
 }

@@ -37,6 +37,28 @@ public sealed class ApiKeyTests(SecuredGatewayHost host) : IClassFixture<Secured
         Assert.Equal(200, (int)response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/v1/score", """{"text_1":"a","text_2":"b"}""")]
+    [InlineData("/v1/rerank", """{"query":"a","documents":["b"]}""")]
+    public async Task ScoreAndRerankUnderV1_WithoutTheKey_Return401(string path, string json)
+    {
+        var answer = await host.Http.PostJsonAsync(path, json);
+
+        Assert.Equal(401, answer.Status);
+    }
+
+    /// <summary>vLLM guards the routes under /v1 only; it serves score and rerank outside it too, open as /tokenize is.</summary>
+    [Theory]
+    [InlineData("/score", """{"text_1":"a","text_2":"b"}""")]
+    [InlineData("/rerank", """{"query":"a","documents":["b"]}""")]
+    [InlineData("/v2/rerank", """{"query":"a","documents":["b"]}""")]
+    public async Task ScoreAndRerankOutsideV1_WithoutTheKey_StayOpen(string path, string json)
+    {
+        var answer = await host.Http.PostJsonAsync(path, json);
+
+        Assert.Equal(200, answer.Status);
+    }
+
     [Fact]
     public async Task Health_WithoutTheKey_StaysOpen()
     {

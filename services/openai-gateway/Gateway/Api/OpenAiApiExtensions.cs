@@ -6,6 +6,7 @@ using Gateway.Api.Generation;
 using Gateway.Api.Health;
 using Gateway.Api.Models;
 using Gateway.Api.Responses;
+using Gateway.Api.Scoring;
 using Gateway.Api.Tokenize;
 
 namespace Gateway.Api;
@@ -21,6 +22,12 @@ public static class OpenAiApiExtensions
         app.MapPost("/v1/chat/completions", ChatCompletionsEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapPost("/v1/responses", ResponsesEndpoint.CreateAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapPost("/v1/embeddings", EmbeddingsEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
+        // vLLM serves score and rerank both with and without /v1 (and rerank under Cohere's /v2); only /v1 needs the API key.
+        app.MapPost("/score", ScoreEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
+        app.MapPost("/v1/score", ScoreEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
+        app.MapPost("/rerank", RerankEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
+        app.MapPost("/v1/rerank", RerankEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
+        app.MapPost("/v2/rerank", RerankEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapGet("/v1/responses/{id}", ResponsesEndpoint.Retrieve);
         app.MapDelete("/v1/responses/{id}", ResponsesEndpoint.DeleteAsync);
         app.MapPost("/v1/responses/{id}/cancel", ResponsesEndpoint.CancelAsync);

@@ -9,8 +9,10 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Security;
 
 /// <summary>
-/// vLLM's <c>--api-key</c>: when <see cref="GatewayOptions.ApiKey"/> is set, the OpenAI routes and the gRPC front
-/// door need <c>Authorization: Bearer &lt;key&gt;</c>; health, version, metrics and tokenize stay open, as in vLLM.
+/// vLLM's <c>--api-key</c>: when <see cref="GatewayOptions.ApiKey"/> is set, every route under <c>/v1</c> and the gRPC
+/// front door need <c>Authorization: Bearer &lt;key&gt;</c>; the routes outside <c>/v1</c> (health, version, metrics,
+/// tokenize, and score and rerank at <c>/score</c>, <c>/rerank</c>, <c>/v2/rerank</c>) stay open, as vLLM guards
+/// <c>/v1</c> only.
 /// </summary>
 public sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<GatewayOptions> options)
 {

@@ -12,5 +12,8 @@ public sealed record EmbeddingResponse(
 /// <summary>The embedding of input <see cref="Index"/>; <see cref="Object"/> is "embedding".</summary>
 public sealed record EmbeddingData(int Index, string Object, EmbeddingVector Embedding);
 
-/// <summary>OpenAI's embeddings usage: the prompt tokens of every input (as the model saw them), which are all the tokens.</summary>
+/// <summary>
+/// OpenAI's embeddings usage, which score and rerank answer too: the prompt tokens of every prompt embedded (as the
+/// model saw them), which are all the tokens.
+/// </summary>
 public sealed record EmbeddingUsageDto(int PromptTokens, int TotalTokens);

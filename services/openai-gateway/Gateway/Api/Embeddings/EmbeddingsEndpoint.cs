@@ -2,7 +2,6 @@ using Gateway.Api.Json;
 using Gateway.Api.Sampling;
 using Gateway.Backends;
 using Gateway.Observability;
-using Grpc.Core;
 
 namespace Gateway.Api.Embeddings;
 
@@ -28,7 +27,13 @@ public static class EmbeddingsEndpoint
 
         var results = await EmbeddingBatch.RunAsync(
             request.Inputs.Count,
-            (index, token) => EmbedAsync(generation, metrics, model.Name, request, index, InputRequestId(id, index), token),
+            (index, token) => EmbedCall.RunAsync(
+                generation,
+                metrics,
+                model.Name,
+                request.ForInput(index, InputRequestId(id, index)),
+                PromptOrigin.Of(EmbeddingInputs.Field, index, request.Inputs.Count),
+                token),
             cancellationToken);
 
         var data = results
@@ -43,30 +48,4 @@ public static class EmbeddingsEndpoint
 
     /// <summary>As vLLM's embeddings: input i runs as "{response id}-{i}", the first input too.</summary>
     private static string InputRequestId(string id, int index) => $"{id}-{index}";
-
-    /// <summary>One input's Embed call, timed as one engine request (as vLLM counts each pooled prompt).</summary>
-    private static async Task<EmbeddingResult> EmbedAsync(
-        IGenerationService generation,
-        GatewayMetrics metrics,
-        string model,
-        EmbeddingsRequest request,
-        int index,
-        string requestId,
-        CancellationToken cancellationToken)
-    {
-        var timing = metrics.Start(model);
-        EmbeddingResult result;
-        try
-        {
-            result = await generation.EmbedAsync(request.ForInput(index, requestId), cancellationToken);
-        }
-        catch (RpcException e) when (EmbeddingErrors.Translate(e, index, request.Inputs.Count, model) is { } refusal)
-        {
-            throw refusal;
-        }
-
-        // A pooled prompt finishes as vLLM's do: stopped, with no generated tokens.
-        timing.Finished(FinishReason.Stop, new GenerationUsage(result.PromptTokens, 0, result.CachedPromptTokens));
-        return result;
-    }
 }

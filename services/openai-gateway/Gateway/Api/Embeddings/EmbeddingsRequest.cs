@@ -32,9 +32,7 @@ public sealed record EmbeddingsRequest(
         // Checked here, not only in the engine, so a request of many inputs is refused once rather than input by input.
         var dimensions = fields.Int("dimensions");
         SamplingFields.Require(dimensions is null or >= 1, "dimensions", $"dimensions must be at least 1, got {dimensions}.");
-        var truncate = fields.Int("truncate_prompt_tokens");
-        SamplingFields.Require(truncate is null or >= 1 or -1, "truncate_prompt_tokens",
-            $"truncate_prompt_tokens must be -1 (as many as the context holds) or at least 1, got {truncate}.");
+        var truncate = ReadTruncatePromptTokens(fields);
 
         return new EmbeddingsRequest(
             fields.String("model"),
@@ -46,6 +44,18 @@ public sealed record EmbeddingsRequest(
             fields.Int("priority") ?? 0,
             SamplingFields.ReadRequestId(fields),
             SamplingFields.ReadCacheSalt(fields));
+    }
+
+    /// <summary>
+    /// vLLM's truncate_prompt_tokens as every endpoint that embeds reads it (embeddings, score, rerank): -1 or at least
+    /// 1. Checked here, not only in the engine, so a request of many prompts is refused once rather than prompt by prompt.
+    /// </summary>
+    public static int? ReadTruncatePromptTokens(RequestFields fields)
+    {
+        var truncate = fields.Int("truncate_prompt_tokens");
+        SamplingFields.Require(truncate is null or >= 1 or -1, "truncate_prompt_tokens",
+            $"truncate_prompt_tokens must be -1 (as many as the context holds) or at least 1, got {truncate}.");
+        return truncate;
     }
 
     /// <summary>The engine request of input <paramref name="index"/>, run under <paramref name="requestId"/>.</summary>

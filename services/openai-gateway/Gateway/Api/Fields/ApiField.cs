@@ -12,7 +12,17 @@ public enum ApiEndpoints
     Detokenize = 8,
     Responses = 16,
     Embeddings = 32,
+
+    /// <summary>vLLM's <c>/score</c> (and <c>/v1/score</c>).</summary>
+    Score = 64,
+
+    /// <summary>vLLM's Jina/Cohere-style <c>/rerank</c> (and <c>/v1/rerank</c>, <c>/v2/rerank</c>).</summary>
+    Rerank = 128,
+
     Generation = Completions | Chat,
+
+    /// <summary>The endpoints that embed their prompts, each through the scheduler's Embed.</summary>
+    Pooling = Embeddings | Score | Rerank,
 
     /// <summary>Fields whose meaning is the same in chat and in the Responses API: a Responses request passes them on to chat as they are.</summary>
     GenerationAndResponses = Generation | Responses,

@@ -9,11 +9,12 @@ namespace Gateway.Api.Fields;
 
 /// <summary>
 /// Every request field of OpenAI's completions, chat completions, Responses and embeddings APIs and of vLLM's extensions
-/// (its <c>CompletionRequest</c>, <c>ChatCompletionRequest</c>, <c>ResponsesRequest</c> and <c>EmbeddingCompletionRequest</c>), plus vLLM's <c>/tokenize</c>
-/// and <c>/detokenize</c>: honoured, accepted with no effect, or refused with a 400 naming it. This is the one place
-/// that decides it (the README's table is checked against it). A name has one row, or one per meaning where the
-/// Responses API gives it another (stream, tools, ...), their endpoints apart. A field not listed for an endpoint is
-/// unknown there and ignored, as OpenAI's chat API and vLLM do.
+/// (its <c>CompletionRequest</c>, <c>ChatCompletionRequest</c>, <c>ResponsesRequest</c> and <c>EmbeddingCompletionRequest</c>),
+/// plus vLLM's <c>/tokenize</c>, <c>/detokenize</c>, <c>/score</c> (<c>ScoreRequest</c>) and <c>/rerank</c>
+/// (<c>RerankRequest</c>): honoured, accepted with no effect, or refused with a 400 naming it. This is the one place
+/// that decides it (the README's table is checked against it). A name has one row, or one per meaning where another
+/// API gives it another (the Responses API's stream and tools, rerank's documents), their endpoints apart. A field not
+/// listed for an endpoint is unknown there and ignored, as OpenAI's chat API and vLLM do.
 /// </summary>
 public static class ApiFieldTable
 {
@@ -22,7 +23,7 @@ public static class ApiFieldTable
     public static IReadOnlyList<ApiField> Fields { get; } =
     [
         // What to generate from.
-        new("model", E.GenerationAndResponses | E.Tokenize | E.Detokenize | E.Embeddings, Supported, "the served model's name; omitted or empty means it; any other is a 404"),
+        new("model", E.GenerationAndResponses | E.Tokenize | E.Detokenize | E.Pooling, Supported, "the served model's name; omitted or empty means it; any other is a 404"),
         new("prompt", E.Completions | E.Tokenize, Supported,
             "completions: a string, an array of token ids, or an array of up to 128 of either (n choices per prompt, prompt p's choice j at index p * n + j); tokenize: a string"),
         new("messages", E.Chat | E.Tokenize, Supported,
@@ -44,8 +45,8 @@ public static class ApiFieldTable
             "completions: the prompt's text leads each choice's text (streamed: each choice's first chunk), and with logprobs its tokens lead the choice's logprobs (the first with null logprob); chat: when the final message is the assistant's, its text leads each choice's content (streamed: a chunk after the role); both as vLLM"),
         new("prompt_embeds", E.Completions, Refused, $"{NotYet}", Absent),
         new("mm_processor_kwargs", E.Chat | E.Responses | E.Tokenize, Refused, "is not supported: the served models take text only", Absent),
-        new("truncate_prompt_tokens", E.Generation | E.Embeddings, Supported,
-            "keep only the prompt's last k tokens (of the rendered chat prompt on chat, of each input on embeddings); -1 keeps as many as fit before max_tokens (embeddings: as the context holds; else an integer from 1); usage counts the kept tokens"),
+        new("truncate_prompt_tokens", E.Generation | E.Pooling, Supported,
+            "keep only the prompt's last k tokens (of the rendered chat prompt on chat, of each input on embeddings, of each text on score and rerank); -1 keeps as many as fit before max_tokens (embeddings, score, rerank: as the context holds; else an integer from 1); usage counts the kept tokens"),
 
         // How much, and how to sample.
         new("max_tokens", E.Generation, Supported, "completions: default 16, null means up to the context limit; chat: default up to the context limit"),
@@ -116,16 +117,16 @@ public static class ApiFieldTable
         new("tokens", E.Detokenize, Supported, "token ids, each within the vocabulary; special tokens are kept in the text"),
 
         // Scheduling and serving.
-        new("priority", E.GenerationAndResponses | E.Embeddings, Supported, "lower is served earlier when the scheduler's policy is priority"),
-        new("request_id", E.GenerationAndResponses | E.Embeddings, Supported,
-            "names the request, as vLLM: the response's id is cmpl-, chatcmpl-, resp- or embd- and it (a completions request's later prompts run as id-1, id-2, ...; an embeddings request's input i runs as embd-id-i, the first too), and the scheduler runs it under that id; 1 to 256 characters; one a running request holds is a 409 naming request_id"),
+        new("priority", E.GenerationAndResponses | E.Pooling, Supported, "lower is served earlier when the scheduler's policy is priority"),
+        new("request_id", E.GenerationAndResponses | E.Pooling, Supported,
+            "names the request, as vLLM: the response's id is cmpl-, chatcmpl-, resp-, embd-, score- or rerank- and it (a completions request's later prompts run as id-1, id-2, ...; an embeddings request's input i runs as embd-id-i, the first too; a score or rerank request's k-th distinct text as score-id-k or rerank-id-k), and the scheduler runs it under that id; 1 to 256 characters; one a running request holds is a 409 naming request_id"),
         new("cache_salt", E.GenerationAndResponses | E.Embeddings, Supported,
             "a non-empty string mixed into the hash of the prompt's first KV block, as vLLM: cached prefixes are shared only by requests with the same salt (so one tenant cannot probe another's prompts by their speed)"),
         new("kv_transfer_params", E.Generation, Refused, "is not supported: there is no disaggregated prefill", Absent),
         new("vllm_xargs", E.GenerationAndResponses, Refused, "is not supported: no extensions read it", Absent),
 
         // OpenAI fields with no counterpart here.
-        new("user", E.GenerationAndResponses | E.Embeddings, NoEffect, "an end-user id for abuse monitoring; not used (as in vLLM)", AnyString("user")),
+        new("user", E.GenerationAndResponses | E.Pooling, NoEffect, "an end-user id for abuse monitoring; not used (as in vLLM)", AnyString("user")),
         new("metadata", E.Chat, NoEffect, "not stored or used", AnyObject("metadata")),
         new("store", E.Chat, NoEffect, "nothing is stored", AnyBool("store")),
         new("service_tier", E.Chat | E.Responses, NoEffect, "there is one tier", AnyString("service_tier")),
@@ -190,6 +191,18 @@ public static class ApiFieldTable
         new("endianness", E.Embeddings, Refused, $"big {NotYet}: base64 embeddings are little-endian; send \"native\" or \"little\"",
             OneOf("endianness", ["native", "little"], ["big"])),
         new("messages", E.Embeddings, Refused, $"{NotYet} on embeddings (vLLM's chat-style input): send input", Absent),
+
+        // vLLM's score and rerank APIs (POST /score and /v1/score; /rerank, /v1/rerank and /v2/rerank), served as vLLM
+        // serves them for an embedding model: a score is the cosine similarity of two texts' embeddings. Each distinct
+        // text of a request is embedded once, by the scheduler's Embed as an embeddings input is (the model's default
+        // normalization, as many at a time, the first failure failing the request); usage counts its tokens once.
+        new("text_1", E.Score, Supported,
+            "a string or a non-empty array of strings, none empty: one text (or a one-item array) is scored against every text_2, data[j] the pair with text_2[j]; otherwise text_1[i] is scored against text_2[i], data[i], the arrays of one length (else a 400 naming text_2); a text the scheduler refuses is a 400 naming its field (text_1[i] in the message)"),
+        new("text_2", E.Score, Supported, "a string or a non-empty array of strings, none empty: what text_1 is scored against"),
+        new("query", E.Rerank, Supported, "a non-empty string, embedded once; a document's relevance_score is the cosine similarity of its embedding and the query's"),
+        new("documents", E.Rerank, Supported,
+            "a non-empty array of non-empty strings, or of objects with a string text (as Jina's and Cohere's clients send them); results lists them by relevance_score, highest first (ties: the lower index first), each with its index and text"),
+        new("top_n", E.Rerank, Supported, "an integer from 0: only the top_n most relevant documents are answered; 0 (default) or more than there are answers all"),
     ];
 
     /// <summary>Refuses the request with a 400 naming the first field whose value this gateway does not (yet) honour.</summary>

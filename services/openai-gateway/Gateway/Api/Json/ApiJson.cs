@@ -7,6 +7,7 @@ using Gateway.Api.Embeddings;
 using Gateway.Api.Errors;
 using Gateway.Api.Health;
 using Gateway.Api.Models;
+using Gateway.Api.Scoring;
 using Gateway.Api.Tokenize;
 
 namespace Gateway.Api.Json;
@@ -29,6 +30,8 @@ public static class ApiJson
 [JsonSerializable(typeof(ChatCompletionResponse))]
 [JsonSerializable(typeof(ChatCompletionChunk))]
 [JsonSerializable(typeof(EmbeddingResponse))]
+[JsonSerializable(typeof(ScoreResponse))]
+[JsonSerializable(typeof(RerankResponse))]
 [JsonSerializable(typeof(ModelList))]
 [JsonSerializable(typeof(ModelCard))]
 [JsonSerializable(typeof(VersionResponse))]
