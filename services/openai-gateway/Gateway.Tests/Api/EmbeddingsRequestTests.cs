@@ -49,8 +49,9 @@ public sealed class EmbeddingsRequestTests : IClassFixture<GatewayHost>, IDispos
     [InlineData("""{"input":"a","user":5}""", "user")]
     [InlineData("""{"input":"a","model":5}""", "model")]
     [InlineData("""{"input":"a","messages":[{"role":"user","content":"hi"}]}""", "messages")]
-    [InlineData("""{"input":"a","embed_dtype":"float16"}""", "embed_dtype")]
-    [InlineData("""{"input":"a","endianness":"big"}""", "endianness")]
+    [InlineData("""{"input":"a","embed_dtype":"fp8_e4m3"}""", "embed_dtype")]
+    [InlineData("""{"input":"a","embed_dtype":5}""", "embed_dtype")]
+    [InlineData("""{"input":"a","endianness":"middle"}""", "endianness")]
     public async Task InvalidField_Returns400NamingIt_AndEmbedsNothing(string json, string field)
     {
         var answer = await _host.Http.PostJsonAsync("/v1/embeddings", json);

@@ -54,6 +54,54 @@ public sealed class EmbeddingsTests : IClassFixture<GatewayHost>, IDisposable
         Assert.Equal(FakeScheduler.ExpectedEmbedding(5), floats);
     }
 
+    [Theory]
+    [InlineData("float32", "big")]
+    [InlineData("float16", "native")]
+    [InlineData("float16", "big")]
+    [InlineData("bfloat16", "little")]
+    [InlineData("bfloat16", "big")]
+    public async Task Base64_WithEmbedDTypeAndEndianness_IsTheValuesRoundedToThatTypeInThatOrder(string dtype, string endianness)
+    {
+        var answer = await _host.Http.PostJsonAsync("/v1/embeddings",
+            $$"""{"input":"hello","encoding_format":"base64","embed_dtype":"{{dtype}}","endianness":"{{endianness}}"}""");
+
+        Assert.Equal(200, answer.Status);
+        var bytes = Convert.FromBase64String(answer.Json.GetProperty("data")[0].GetProperty("embedding").GetString()!);
+        var size = dtype == "float32" ? 4 : 2;
+        if (endianness == "big")
+        {
+            for (var i = 0; i < bytes.Length; i += size)
+            {
+                Array.Reverse(bytes, i, size);
+            }
+        }
+
+        var values = Enumerable.Range(0, bytes.Length / size).Select(i => dtype switch
+        {
+            "float32" => BitConverter.ToSingle(bytes, i * 4),
+            "float16" => (float)BitConverter.ToHalf(bytes, i * 2),
+            // bfloat16 is the top half of a float32.
+            _ => BitConverter.Int32BitsToSingle(BitConverter.ToUInt16(bytes, i * 2) << 16),
+        }).ToArray();
+        var expected = FakeScheduler.ExpectedEmbedding(5);
+        Assert.Equal(expected.Length, values.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            // The nearest value of the type: float16 keeps 11 significant bits, bfloat16 8.
+            var tolerance = dtype switch { "float32" => 0f, "float16" => MathF.Abs(expected[i]) / 2048, _ => MathF.Abs(expected[i]) / 256 };
+            Assert.InRange(values[i], expected[i] - tolerance, expected[i] + tolerance);
+        }
+    }
+
+    [Theory]
+    [InlineData(1.0f, (ushort)0x3F80)]
+    [InlineData(1.00390625f, (ushort)0x3F80)] // halfway between 0x3F80 and 0x3F81: to even
+    [InlineData(1.01171875f, (ushort)0x3F82)] // halfway between 0x3F81 and 0x3F82: to even
+    [InlineData(1.0078125f, (ushort)0x3F81)]
+    [InlineData(-2.5f, (ushort)0xC020)]
+    public void BFloat16_RoundsToNearestEven(float value, ushort bits) =>
+        Assert.Equal(bits, Gateway.Api.Embeddings.EmbeddingVectorJsonConverter.ToBFloat16Bits(value));
+
     [Fact]
     public async Task SeveralInputs_AnswerInInputOrder_EvenWhenTheFirstFinishesLast()
     {

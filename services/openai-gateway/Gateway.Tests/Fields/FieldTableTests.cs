@@ -33,8 +33,8 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         ["conversation"] = "\"conv_1\"",
         ["prompt"] = """{"id":"pmpt_1"}""",
         ["encoding_format"] = "\"bytes\"",
-        ["embed_dtype"] = "\"float16\"",
-        ["endianness"] = "\"big\"",
+        ["embed_dtype"] = "\"fp8_e4m3\"",
+        ["endianness"] = "\"middle\"",
         ["messages"] = """[{"role":"user","content":"hi"}]""",
     };
 

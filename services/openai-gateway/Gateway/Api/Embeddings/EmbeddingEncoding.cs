@@ -1,11 +1,34 @@
+using Gateway.Api.Json;
+
 namespace Gateway.Api.Embeddings;
 
-/// <summary>How an embeddings answer writes each embedding (OpenAI's <c>encoding_format</c>).</summary>
-public enum EmbeddingEncoding
+/// <summary>
+/// How an embeddings answer writes each embedding: OpenAI's <c>encoding_format</c> (a JSON array of numbers, or base64),
+/// and for base64 vLLM's <c>embed_dtype</c> and <c>endianness</c> (the numbers are float32 values either way).
+/// </summary>
+/// <param name="Base64">Base64 of the values' bytes (what OpenAI's SDKs ask for by default and decode); else numbers.</param>
+/// <param name="DType">The binary type of each value in base64.</param>
+/// <param name="BigEndian">Base64 bytes in big-endian order; else little-endian (vLLM's "native" on every machine it runs on).</param>
+public sealed record EmbeddingEncoding(bool Base64, EmbedDType DType = EmbedDType.Float32, bool BigEndian = false)
 {
-    /// <summary>A JSON array of numbers.</summary>
-    Float,
+    public static EmbeddingEncoding Float { get; } = new(Base64: false);
 
-    /// <summary>The float32 values, little-endian, base64-encoded: what OpenAI's SDKs ask for by default and decode.</summary>
-    Base64,
+    /// <summary>Reads encoding_format, embed_dtype and endianness (the field table has checked their values).</summary>
+    public static EmbeddingEncoding Read(RequestFields fields) => new(
+        fields.String("encoding_format") == "base64",
+        fields.String("embed_dtype") switch
+        {
+            "float16" => EmbedDType.Float16,
+            "bfloat16" => EmbedDType.BFloat16,
+            _ => EmbedDType.Float32,
+        },
+        fields.String("endianness") == "big");
+}
+
+/// <summary>vLLM's <c>embed_dtype</c>: the type each value of a base64 embedding is written in, rounded to nearest even.</summary>
+public enum EmbedDType
+{
+    Float32,
+    Float16,
+    BFloat16,
 }

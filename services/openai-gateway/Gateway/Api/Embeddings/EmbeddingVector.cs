@@ -10,8 +10,9 @@ public sealed record EmbeddingVector(float[] Values, EmbeddingEncoding Encoding)
 
 /// <summary>
 /// Writes an <see cref="EmbeddingVector"/>: floats as their shortest round-trip text (a client parsing them as float32
-/// gets the exact values), base64 as the float32 bytes in little-endian order whatever this machine's order, as
-/// OpenAI's SDKs decode them (numpy's <c>frombuffer(dtype="float32")</c>, .NET's <c>MemoryMarshal.Cast</c>).
+/// gets the exact values); base64 as the values' bytes in the asked type (torch's rounding: float32 → float16 or
+/// bfloat16 to nearest even) and byte order, little-endian by default whatever this machine's order, as OpenAI's SDKs
+/// decode them (numpy's <c>frombuffer(dtype="float32")</c>, .NET's <c>MemoryMarshal.Cast</c>).
 /// </summary>
 public sealed class EmbeddingVectorJsonConverter : JsonConverter<EmbeddingVector>
 {
@@ -20,9 +21,9 @@ public sealed class EmbeddingVectorJsonConverter : JsonConverter<EmbeddingVector
 
     public override void Write(Utf8JsonWriter writer, EmbeddingVector value, JsonSerializerOptions options)
     {
-        if (value.Encoding == EmbeddingEncoding.Base64)
+        if (value.Encoding.Base64)
         {
-            writer.WriteBase64StringValue(LittleEndianBytes(value.Values));
+            writer.WriteBase64StringValue(Bytes(value.Values, value.Encoding));
             return;
         }
 
@@ -35,14 +36,50 @@ public sealed class EmbeddingVectorJsonConverter : JsonConverter<EmbeddingVector
         writer.WriteEndArray();
     }
 
-    private static byte[] LittleEndianBytes(float[] values)
+    /// <summary>The values in the encoding's binary type and byte order.</summary>
+    public static byte[] Bytes(float[] values, EmbeddingEncoding encoding)
     {
-        var bytes = new byte[values.Length * sizeof(float)];
+        var size = encoding.DType == EmbedDType.Float32 ? sizeof(float) : sizeof(ushort);
+        var bytes = new byte[values.Length * size];
         for (var i = 0; i < values.Length; i++)
         {
-            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
+            var target = bytes.AsSpan(i * size, size);
+            switch (encoding.DType, encoding.BigEndian)
+            {
+                case (EmbedDType.Float32, false):
+                    BinaryPrimitives.WriteSingleLittleEndian(target, values[i]);
+                    break;
+                case (EmbedDType.Float32, true):
+                    BinaryPrimitives.WriteSingleBigEndian(target, values[i]);
+                    break;
+                case (EmbedDType.Float16, false):
+                    BinaryPrimitives.WriteHalfLittleEndian(target, (Half)values[i]);
+                    break;
+                case (EmbedDType.Float16, true):
+                    BinaryPrimitives.WriteHalfBigEndian(target, (Half)values[i]);
+                    break;
+                case (EmbedDType.BFloat16, false):
+                    BinaryPrimitives.WriteUInt16LittleEndian(target, ToBFloat16Bits(values[i]));
+                    break;
+                case (EmbedDType.BFloat16, true):
+                    BinaryPrimitives.WriteUInt16BigEndian(target, ToBFloat16Bits(values[i]));
+                    break;
+            }
         }
 
         return bytes;
+    }
+
+    /// <summary>The bfloat16 nearest a float32 (ties to even), as torch rounds it; NaN stays a quiet NaN.</summary>
+    public static ushort ToBFloat16Bits(float value)
+    {
+        var bits = BitConverter.SingleToUInt32Bits(value);
+        if (float.IsNaN(value))
+        {
+            return (ushort)((bits >> 16) | 0x0040);
+        }
+
+        var roundingBias = 0x7FFFu + ((bits >> 16) & 1);
+        return (ushort)((bits + roundingBias) >> 16);
     }
 }

@@ -37,7 +37,7 @@ public sealed record EmbeddingsRequest(
         return new EmbeddingsRequest(
             fields.String("model"),
             inputs,
-            fields.String("encoding_format") == "base64" ? EmbeddingEncoding.Base64 : EmbeddingEncoding.Float,
+            EmbeddingEncoding.Read(fields),
             dimensions,
             fields.Bool("normalize"),
             truncate,

@@ -186,10 +186,12 @@ public static class ApiFieldTable
             "an integer from 1: keep the embedding's first values (before normalizing), only for a matryoshka model (config.json is_matryoshka or matryoshka_dimensions, whose lengths alone are allowed); for any other model a 400 naming it"),
         new("normalize", E.Embeddings, Supported,
             "L2-normalize each embedding; default the model's (true when its sentence-transformers modules list Normalize or it has no sentence-transformers config, as vLLM)"),
-        new("embed_dtype", E.Embeddings, Refused, $"{NotYet}: embeddings are float32; send \"float32\"",
-            OneOf("embed_dtype", ["float32"], ["float16", "bfloat16", "fp8_e4m3", "fp8_e5m2"])),
-        new("endianness", E.Embeddings, Refused, $"big {NotYet}: base64 embeddings are little-endian; send \"native\" or \"little\"",
-            OneOf("endianness", ["native", "little"], ["big"])),
+        new("embed_dtype", E.Embeddings, Supported,
+            "with encoding_format base64, the type of each value: \"float32\" (default), \"float16\" or \"bfloat16\" (rounded to nearest even, as torch casts); vLLM's fp8 types are not supported; float answers are float32 whatever it says, as vLLM's",
+            OneOf("embed_dtype", ["float32", "float16", "bfloat16"], [])),
+        new("endianness", E.Embeddings, Supported,
+            "with encoding_format base64, the byte order: \"native\" (default) or \"little\" (little-endian, the order of every machine this runs on) or \"big\"",
+            OneOf("endianness", ["native", "little", "big"], [])),
         new("messages", E.Embeddings, Refused, $"{NotYet} on embeddings (vLLM's chat-style input): send input", Absent),
 
         // vLLM's score and rerank APIs (POST /score and /v1/score; /rerank, /v1/rerank and /v2/rerank), served as vLLM
