@@ -41,8 +41,11 @@ public static class EmbeddingMessages
             case TokenIdsPrompt tokens:
                 message.TokenIds = new Proto.TokenIds { Ids = { tokens.Ids } };
                 break;
+            case ChatPrompt chat:
+                message.Chat = GenerationMessages.ToProto(chat);
+                break;
             default:
-                throw new ArgumentOutOfRangeException(nameof(request), request.Prompt, "Only text and token-id prompts are embedded.");
+                throw new ArgumentOutOfRangeException(nameof(request), request.Prompt, "Unknown prompt kind.");
         }
 
         return message;
@@ -56,7 +59,8 @@ public static class EmbeddingMessages
             Proto.EmbedRequest.PromptOneofCase.Text => new TextPrompt(
                 request.Text, ParseSpecialTokens: false, AddSpecialTokens: !request.HasAddSpecialTokens || request.AddSpecialTokens),
             Proto.EmbedRequest.PromptOneofCase.TokenIds => new TokenIdsPrompt([.. request.TokenIds.Ids]),
-            _ => throw new GenerationValidationException("prompt", "prompt must be set: one of text or token_ids."),
+            Proto.EmbedRequest.PromptOneofCase.Chat => GenerationMessages.ToDomain(request.Chat),
+            _ => throw new GenerationValidationException("prompt", "prompt must be set: one of text, token_ids or chat."),
         };
         return new EmbeddingRequest(
             string.IsNullOrEmpty(request.RequestId) ? null : request.RequestId,

@@ -39,17 +39,8 @@ public static class GenerationMessages
             case TokenIdsPrompt tokens:
                 message.TokenIds = new Proto.TokenIds { Ids = { tokens.Ids } };
                 break;
-            case ChatPrompt { Input: var chat }:
-                message.Chat = new Proto.ChatPrompt
-                {
-                    MessagesJson = chat.MessagesJson,
-                    ToolsJson = chat.ToolsJson ?? "",
-                    AddGenerationPrompt = chat.AddGenerationPrompt,
-                    TemplateKwargsJson = chat.TemplateKwargsJson ?? "",
-                    ContinueFinalMessage = chat.ContinueFinalMessage,
-                    AddSpecialTokens = chat.AddSpecialTokens,
-                    ChatTemplate = chat.ChatTemplate ?? "",
-                };
+            case ChatPrompt chat:
+                message.Chat = ToProto(chat);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(request), request.Prompt, "Unknown prompt kind.");
@@ -66,18 +57,32 @@ public static class GenerationMessages
             Proto.GenerateRequest.PromptOneofCase.Text => new TextPrompt(
                 request.Text, request.ParseSpecialTokens, !request.HasAddSpecialTokens || request.AddSpecialTokens),
             Proto.GenerateRequest.PromptOneofCase.TokenIds => new TokenIdsPrompt([.. request.TokenIds.Ids]),
-            Proto.GenerateRequest.PromptOneofCase.Chat => new ChatPrompt(new ChatTemplateInput(
-                request.Chat.MessagesJson,
-                NullIfEmpty(request.Chat.ToolsJson),
-                request.Chat.AddGenerationPrompt,
-                NullIfEmpty(request.Chat.TemplateKwargsJson),
-                request.Chat.ContinueFinalMessage,
-                request.Chat.AddSpecialTokens,
-                NullIfEmpty(request.Chat.ChatTemplate))),
+            Proto.GenerateRequest.PromptOneofCase.Chat => ToDomain(request.Chat),
             _ => throw new GenerationValidationException("prompt", "prompt must be set: one of text, token_ids or chat."),
         };
         return new GenerationRequest(NullIfEmpty(request.RequestId), prompt, ParamsOf(request), request.Priority);
     }
+
+    /// <summary>A chat prompt as the Generate and Embed requests carry it.</summary>
+    public static Proto.ChatPrompt ToProto(ChatPrompt prompt) => new()
+    {
+        MessagesJson = prompt.Input.MessagesJson,
+        ToolsJson = prompt.Input.ToolsJson ?? "",
+        AddGenerationPrompt = prompt.Input.AddGenerationPrompt,
+        TemplateKwargsJson = prompt.Input.TemplateKwargsJson ?? "",
+        ContinueFinalMessage = prompt.Input.ContinueFinalMessage,
+        AddSpecialTokens = prompt.Input.AddSpecialTokens,
+        ChatTemplate = prompt.Input.ChatTemplate ?? "",
+    };
+
+    public static ChatPrompt ToDomain(Proto.ChatPrompt chat) => new(new ChatTemplateInput(
+        chat.MessagesJson,
+        NullIfEmpty(chat.ToolsJson),
+        chat.AddGenerationPrompt,
+        NullIfEmpty(chat.TemplateKwargsJson),
+        chat.ContinueFinalMessage,
+        chat.AddSpecialTokens,
+        NullIfEmpty(chat.ChatTemplate)));
 
     public static Proto.GenerateResponse ToProto(GenerationOutput output)
     {

@@ -2,7 +2,8 @@ namespace Inference.Abstractions.Generation;
 
 /// <summary>One prompt to embed (the engine's Embed API, vLLM's embedding request).</summary>
 /// <param name="RequestId">Caller-chosen id, unique among live requests; null assigns one.</param>
-/// <param name="Prompt">Text (encoded with <see cref="TextPrompt.AddSpecialTokens"/>) or token ids; chat prompts are not embedded.</param>
+/// <param name="Prompt">Text (encoded with <see cref="TextPrompt.AddSpecialTokens"/>), token ids, or chat messages rendered
+/// with the chat template (vLLM's chat-style embedding input).</param>
 /// <param name="Dimensions">Keep the first Dimensions values (matryoshka models only); null keeps all.</param>
 /// <param name="Normalize">L2-normalize; null takes the model's default.</param>
 /// <param name="TruncatePromptTokens">Keep only the prompt's last k tokens; -1 as many as the context holds; null refuses a

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using Gateway.Tests.Fakes;
 using Gateway.Tests.Hosting;
+using Inference.Contracts.Scheduler.V1;
 
 namespace Gateway.Tests.Api;
 
@@ -101,6 +102,35 @@ public sealed class EmbeddingsTests : IClassFixture<GatewayHost>, IDisposable
     [InlineData(-2.5f, (ushort)0xC020)]
     public void BFloat16_RoundsToNearestEven(float value, ushort bits) =>
         Assert.Equal(bits, Gateway.Api.Embeddings.EmbeddingVectorJsonConverter.ToBFloat16Bits(value));
+
+    [Fact]
+    public async Task Messages_AreOneChatInput_WithoutGenerationPromptOrSpecialTokensByDefault()
+    {
+        const string messages = """[{"role":"system","content":"Represent this sentence for retrieval"},{"role":"user","content":"hello"}]""";
+
+        var answer = await _host.Http.PostJsonAsync("/v1/embeddings",
+            $$"""{"messages":{{messages}},"chat_template_kwargs":{"enable_thinking":false},"request_id":"chat-embed"}""");
+
+        Assert.Equal(200, answer.Status);
+        var sent = Assert.Single(_host.Scheduler.EmbedRequests, r => r.RequestId == "embd-chat-embed-0");
+        Assert.Equal(EmbedRequest.PromptOneofCase.Chat, sent.PromptCase);
+        Assert.Equal(messages, sent.Chat.MessagesJson);
+        Assert.False(sent.Chat.AddGenerationPrompt);
+        Assert.False(sent.Chat.AddSpecialTokens);
+        Assert.Equal("""{"enable_thinking":false}""", sent.Chat.TemplateKwargsJson);
+        var data = Assert.Single(answer.Json.GetProperty("data").EnumerateArray());
+        Assert.Equal(FakeScheduler.ExpectedEmbedding(messages.Length), Floats(data.GetProperty("embedding")));
+    }
+
+    [Fact]
+    public async Task Messages_WithAddGenerationPrompt_IsPassedOn()
+    {
+        var answer = await _host.Http.PostJsonAsync("/v1/embeddings",
+            """{"messages":[{"role":"user","content":"hi"}],"add_generation_prompt":true,"request_id":"chat-embed-gen"}""");
+
+        Assert.Equal(200, answer.Status);
+        Assert.True(Assert.Single(_host.Scheduler.EmbedRequests, r => r.RequestId == "embd-chat-embed-gen-0").Chat.AddGenerationPrompt);
+    }
 
     [Fact]
     public async Task SeveralInputs_AnswerInInputOrder_EvenWhenTheFirstFinishesLast()

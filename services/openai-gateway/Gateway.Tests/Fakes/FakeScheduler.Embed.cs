@@ -65,8 +65,13 @@ public sealed partial class FakeScheduler
             CachedPromptTokens = 0,
         });
 
-    public static int PromptTokensOf(EmbedRequest request) =>
-        request.PromptCase == EmbedRequest.PromptOneofCase.TokenIds ? request.TokenIds.Ids.Count : request.Text.Length;
+    /// <summary>Tokens of the prompt: ids of a token-id prompt, characters of a text one or of a chat one's messages JSON.</summary>
+    public static int PromptTokensOf(EmbedRequest request) => request.PromptCase switch
+    {
+        EmbedRequest.PromptOneofCase.TokenIds => request.TokenIds.Ids.Count,
+        EmbedRequest.PromptOneofCase.Chat => request.Chat.MessagesJson.Length,
+        _ => request.Text.Length,
+    };
 
     /// <summary>An <see cref="EmbedScript"/> that waits until its call is cancelled (<see cref="CancelledAsync"/> then completes for the prompt's text).</summary>
     public async Task<EmbedResponse> HangEmbedAsync(EmbedRequest request, CancellationToken cancellationToken)

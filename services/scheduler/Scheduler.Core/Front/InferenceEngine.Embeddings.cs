@@ -21,10 +21,6 @@ public sealed partial class InferenceEngine
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var pooling = ExecutorInfo.Pooling ?? throw new EmbeddingsNotSupportedException(ServedModelName);
         _validator.ValidateEmbedding(request, pooling, ServedModelName);
-        if (request.Prompt is not (TextPrompt or TokenIdsPrompt))
-        {
-            throw new GenerationValidationException("prompt", "Only text and token-id prompts can be embedded.");
-        }
 
         if (Interlocked.Increment(ref _numAdmitted) > Options.MaxConcurrentRequests)
         {

@@ -1,5 +1,6 @@
 using Inference.Abstractions.Execution;
 using Inference.Abstractions.Generation;
+using Inference.Abstractions.Text;
 using Scheduler.Core;
 using Scheduler.Tests.Fakes;
 
@@ -98,6 +99,22 @@ public sealed class InferenceEngineEmbeddingTests
         Assert.Equal(32, whole.PromptTokens);
         Assert.Equal("prompt", tooLong.Field);
         Assert.Equal(FakeStepExecutor.EmbeddingOf([.. Enumerable.Range(9, 32)]), truncated.Embedding);
+    }
+
+    [Fact]
+    public async Task EmbedAsync_ChatMessages_EmbedTheRenderedPrompt_AndATemplateFailureNamesMessages()
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+        const string messages = """[{"role":"user","content":"hi"}]""";
+
+        var chat = await engine.EmbedAsync(
+            new EmbeddingRequest(null, new ChatPrompt(new ChatTemplateInput(messages, null, AddGenerationPrompt: false, null))), default).WaitAsync(EngineFixture.Timeout);
+        var text = await engine.EmbedAsync(new EmbeddingRequest(null, new TextPrompt($"<{messages}>")), default).WaitAsync(EngineFixture.Timeout);
+        var error = await Assert.ThrowsAsync<GenerationValidationException>(() =>
+            engine.EmbedAsync(new EmbeddingRequest(null, new ChatPrompt(new ChatTemplateInput("[]", null, false, null))), default));
+
+        Assert.Equal(text.Embedding, chat.Embedding);
+        Assert.Equal("messages", error.Field);
     }
 
     [Theory]

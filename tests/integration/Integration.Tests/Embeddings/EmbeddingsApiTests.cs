@@ -54,6 +54,22 @@ public sealed class EmbeddingsApiTests(EmbeddingServedSystem system) : IClassFix
     }
 
     [Fact]
+    public async Task Embeddings_Messages_EmbedTheChatTemplatesRenderingWithoutAGenerationPrompt()
+    {
+        using var http = Http();
+        var messages = new[] { new { role = "system", content = "Represent the query" }, new { role = "user", content = "hello world" } };
+        using var tokenized = await http.PostAsJsonAsync("/tokenize", new { model = system.ModelName, messages, add_generation_prompt = false });
+        using var tokens = JsonDocument.Parse(await tokenized.Content.ReadAsStringAsync());
+        var ids = tokens.RootElement.GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32()).ToArray();
+
+        var chat = await EmbedAsync(http, new { model = system.ModelName, messages });
+        var rendered = await EmbedAsync(http, new { model = system.ModelName, input = ids });
+
+        Assert.Equal(Vector(rendered, 0), Vector(chat, 0));
+        Assert.Equal(ids.Length, chat.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+    }
+
+    [Fact]
     public async Task Embeddings_Dimensions_AreThePrefixOfTheRawEmbeddingRenormalized()
     {
         var raw = (await OfflineAsync("--prompt", "matryoshka", "--no-normalize"))[0].Embedding;

@@ -7,18 +7,19 @@ using Inference.Abstractions.Text;
 namespace Gateway.Api.Chat;
 
 /// <summary>The chat template's inputs from a chat or /tokenize body: messages, tools and the template switches.</summary>
-internal static class ChatTemplateFields
+public static class ChatTemplateFields
 {
     /// <summary>The fields besides messages that only the chat template reads.</summary>
     public static readonly string[] TemplateOnly = ["tools", "documents", "add_generation_prompt", "continue_final_message", "chat_template_kwargs", "chat_template"];
 
     /// <summary>
-    /// add_generation_prompt defaults to true, except with continue_final_message, which continues the final message
-    /// instead of opening a new turn (asking for both is a 400, as in vLLM). add_special_tokens defaults to false, as
-    /// vLLM's chat: the template writes BOS itself.
+    /// add_generation_prompt defaults to true (false for the embeddings' chat-style input, as vLLM's), and to false with
+    /// continue_final_message, which continues the final message instead of opening a new turn (asking for both is a 400,
+    /// as in vLLM). add_special_tokens defaults to false, as vLLM's chat: the template writes BOS itself.
     /// </summary>
     /// <param name="trustRequestTemplate">Gateway:TrustRequestChatTemplate: a request's chat_template is used; otherwise it is a 400.</param>
-    public static ChatTemplateInput Read(RequestFields fields, bool trustRequestTemplate)
+    /// <param name="addGenerationPromptByDefault">add_generation_prompt when the request leaves it unset (and does not continue the final message).</param>
+    public static ChatTemplateInput Read(RequestFields fields, bool trustRequestTemplate, bool addGenerationPromptByDefault = true)
     {
         var messages = ChatMessages.Read(fields);
         var tools = fields.Array("tools", "an array of tool definitions");
@@ -34,7 +35,7 @@ internal static class ChatTemplateFields
         return new ChatTemplateInput(
             messages.GetRawText(),
             tools?.GetRawText(),
-            addGenerationPrompt ?? !continueFinal,
+            addGenerationPrompt ?? (addGenerationPromptByDefault && !continueFinal),
             TemplateKwargs(fields),
             continueFinal,
             fields.Bool("add_special_tokens") ?? false,

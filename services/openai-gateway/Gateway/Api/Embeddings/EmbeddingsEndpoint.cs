@@ -1,3 +1,5 @@
+using Gateway.Configuration;
+using Microsoft.Extensions.Options;
 using Gateway.Api.Json;
 using Gateway.Api.Sampling;
 using Gateway.Backends;
@@ -16,11 +18,12 @@ public static class EmbeddingsEndpoint
         HttpContext http,
         IGenerationService generation,
         ServedModel servedModel,
-        GatewayMetrics metrics)
+        GatewayMetrics metrics,
+        IOptions<GatewayOptions> options)
     {
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
-        var request = EmbeddingsRequest.Read(fields);
+        var request = EmbeddingsRequest.Read(fields, options.Value.TrustRequestChatTemplate);
         var model = await servedModel.ResolveAsync(request.Model, cancellationToken);
         var id = RequestIds.Named(IdPrefix, request.RequestId) ?? RequestIds.New(IdPrefix);
         var created = RequestIds.UnixNow();

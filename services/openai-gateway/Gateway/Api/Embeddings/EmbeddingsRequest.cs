@@ -1,3 +1,4 @@
+using Gateway.Api.Chat;
 using Gateway.Api.Fields;
 using Gateway.Api.Json;
 using Gateway.Api.Sampling;
@@ -6,7 +7,7 @@ namespace Gateway.Api.Embeddings;
 
 /// <summary>A validated <c>POST /v1/embeddings</c> body.</summary>
 /// <param name="Model">The requested model, or null for the served one.</param>
-/// <param name="Inputs">One prompt per input, text or token ids.</param>
+/// <param name="Inputs">One prompt per input, text or token ids; or one chat prompt (vLLM's chat-style input, messages).</param>
 /// <param name="Encoding">How the answer writes each embedding.</param>
 /// <param name="Dimensions">Keep the first Dimensions values (matryoshka models only, as the engine checks); null keeps all.</param>
 /// <param name="Normalize">vLLM's normalize; null takes the model's default.</param>
@@ -25,10 +26,11 @@ public sealed record EmbeddingsRequest(
     string? RequestId,
     string? CacheSalt)
 {
-    public static EmbeddingsRequest Read(RequestFields fields)
+    /// <param name="trustRequestTemplate">Gateway:TrustRequestChatTemplate, for messages' chat_template.</param>
+    public static EmbeddingsRequest Read(RequestFields fields, bool trustRequestTemplate = false)
     {
         ApiFieldTable.Enforce(fields, ApiEndpoints.Embeddings);
-        var inputs = EmbeddingInputs.Read(fields, fields.Bool("add_special_tokens") ?? true);
+        var inputs = ReadInputs(fields, trustRequestTemplate);
         // Checked here, not only in the engine, so a request of many inputs is refused once rather than input by input.
         var dimensions = fields.Int("dimensions");
         SamplingFields.Require(dimensions is null or >= 1, "dimensions", $"dimensions must be at least 1, got {dimensions}.");
@@ -44,6 +46,22 @@ public sealed record EmbeddingsRequest(
             fields.Int("priority") ?? 0,
             SamplingFields.ReadRequestId(fields),
             SamplingFields.ReadCacheSalt(fields));
+    }
+
+    /// <summary>
+    /// input, or vLLM's chat-style messages (one prompt, rendered with the chat template; add_generation_prompt and
+    /// add_special_tokens then default to false, as vLLM's embedding chat request).
+    /// </summary>
+    private static IReadOnlyList<Prompt> ReadInputs(RequestFields fields, bool trustRequestTemplate)
+    {
+        if (fields.Raw("messages") is null)
+        {
+            return EmbeddingInputs.Read(fields, fields.Bool("add_special_tokens") ?? true);
+        }
+
+        SamplingFields.Require(fields.Raw(EmbeddingInputs.Field) is null, "messages",
+            "Send input or messages, not both: messages is one chat-style input rendered with the chat template.");
+        return [new ChatPrompt(ChatTemplateFields.Read(fields, trustRequestTemplate, addGenerationPromptByDefault: false))];
     }
 
     /// <summary>

@@ -31,11 +31,11 @@ public static class ApiFieldTable
         new("tools", E.Chat | E.Tokenize, Supported, "passed to the chat template; Hermes-style tool_call tags in the output become tool_calls (streamed: id and name first, then argument fragments as they are generated)"),
         new("tool_choice", E.Chat, Supported, "\"none\"; \"auto\" (the model's own calls are parsed); \"required\" and a named function force calls by constraining the output with a JSON schema built from the tools, as vLLM does (not combinable with response_format); finish_reason is tool_calls for auto and required, the engine's for a named function"),
         new("parallel_tool_calls", E.Chat | E.Responses, Supported, "true (default: every call is returned) or false (only the first, as vLLM does; with tool_choice \"required\" the schema allows one)"),
-        new("add_generation_prompt", E.Chat | E.Tokenize, Supported, "passed to the chat template (default true, false with continue_final_message)"),
-        new("continue_final_message", E.Chat | E.Tokenize, Supported, "the prompt ends right after the final message's text (as transformers cuts it), so the model continues that message; add_generation_prompt then defaults to false, and both true is a 400"),
-        new("chat_template", E.Chat | E.Tokenize, Supported,
+        new("add_generation_prompt", E.Chat | E.Tokenize | E.Embeddings, Supported, "passed to the chat template (default true, false with continue_final_message; on embeddings' messages default false, as vLLM)"),
+        new("continue_final_message", E.Chat | E.Tokenize | E.Embeddings, Supported, "the prompt ends right after the final message's text (as transformers cuts it), so the model continues that message; add_generation_prompt then defaults to false, and both true is a 400"),
+        new("chat_template", E.Chat | E.Tokenize | E.Embeddings, Supported,
             "a Jinja chat template rendered instead of the served one, only where the operator trusts request templates (serve --trust-request-chat-template, Gateway:TrustRequestChatTemplate; vLLM's flag), else a 400; one that does not parse or raises is a 400"),
-        new("chat_template_kwargs", E.Chat | E.Responses | E.Tokenize, Supported, "extra chat template variables"),
+        new("chat_template_kwargs", E.Chat | E.Responses | E.Tokenize | E.Embeddings, Supported, "extra chat template variables"),
         new("documents", E.Chat | E.Tokenize, Supported,
             "an array of objects of strings (title, text, ...), passed to the chat template as its documents variable, as vLLM (chat_template_kwargs win over it); a template without retrieval-augmented generation, Qwen's among them, prints none of it"),
         new("add_special_tokens", E.Generation | E.Tokenize | E.Embeddings, Supported,
@@ -192,7 +192,10 @@ public static class ApiFieldTable
         new("endianness", E.Embeddings, Supported,
             "with encoding_format base64, the byte order: \"native\" (default) or \"little\" (little-endian, the order of every machine this runs on) or \"big\"",
             OneOf("endianness", ["native", "little", "big"], [])),
-        new("messages", E.Embeddings, Refused, $"{NotYet} on embeddings (vLLM's chat-style input): send input", Absent),
+        new("messages", E.Embeddings, Supported,
+            "vLLM's chat-style input, instead of input: one prompt, the messages rendered with the chat template (checked as chat's are; add_generation_prompt and add_special_tokens default false), embedded as one input"),
+        new("tools", E.Embeddings, Supported, "with messages: passed to the chat template, as chat's are"),
+        new("documents", E.Embeddings, Supported, "with messages: passed to the chat template as its documents variable, as chat's are"),
 
         // vLLM's score and rerank APIs (POST /score and /v1/score; /rerank, /v1/rerank and /v2/rerank), served as vLLM
         // serves them for an embedding model: a score is the cosine similarity of two texts' embeddings. Each distinct
