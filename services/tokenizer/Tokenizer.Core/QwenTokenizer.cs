@@ -19,6 +19,7 @@ public sealed class QwenTokenizer
     private readonly BpeTokenizer _bpe;
     private readonly AddedTokenMatcher _addedTokenMatcher;
     private readonly byte[]?[] _tokenBytes;
+    private readonly string?[] _tokenStrings;
     private readonly bool[] _isSpecial;
     private readonly TokenizerOptions _options;
     private readonly TokenizerModelFile _model;
@@ -31,7 +32,7 @@ public sealed class QwenTokenizer
         AddedTokens = model.AddedTokens;
         _addedTokenMatcher = new AddedTokenMatcher(model.AddedTokens);
         VocabSize = Math.Max(model.Vocabulary.Values.DefaultIfEmpty(-1).Max(), model.AddedTokens.Select(t => t.Id).DefaultIfEmpty(-1).Max()) + 1;
-        (_tokenBytes, _isSpecial) = BuildIdTables(model, VocabSize);
+        (_tokenBytes, _isSpecial, _tokenStrings) = BuildIdTables(model, VocabSize);
         ChatTemplate = options.ChatTemplate ?? config.ChatTemplate;
         BosToken = config.BosToken;
         EosToken = config.EosToken;
@@ -142,6 +143,12 @@ public sealed class QwenTokenizer
         return _tokenBytes[id];
     }
 
+    /// <summary>
+    /// The id's token as Hugging Face's <c>convert_ids_to_tokens</c> spells it: a vocabulary entry in the byte-level
+    /// alphabet ("Ġworld" for " world"), an added token as its content; null for an id the tokenizer does not know.
+    /// </summary>
+    public string? IdToToken(int id) => (uint)id < (uint)_tokenStrings.Length ? _tokenStrings[id] : null;
+
     public bool IsSpecial(int id) => (uint)id < (uint)_isSpecial.Length && _isSpecial[id];
 
     /// <summary>The id of an added token or vocabulary entry spelled exactly <paramref name="token"/>.</summary>
@@ -192,21 +199,24 @@ public sealed class QwenTokenizer
         }
     }
 
-    private static (byte[]?[] Bytes, bool[] Special) BuildIdTables(TokenizerModelFile model, int size)
+    private static (byte[]?[] Bytes, bool[] Special, string?[] Strings) BuildIdTables(TokenizerModelFile model, int size)
     {
         var bytes = new byte[]?[size];
         var special = new bool[size];
+        var strings = new string?[size];
         foreach ((string token, int id) in model.Vocabulary)
         {
             // The byte-level decoder falls back to the token's UTF-8 when it has a character outside the table.
             bytes[id] = ByteLevelAlphabet.ToBytes(token) ?? Encoding.UTF8.GetBytes(token);
+            strings[id] = token;
         }
         foreach (AddedToken added in model.AddedTokens)
         {
             bytes[added.Id] = Encoding.UTF8.GetBytes(added.Content);
             special[added.Id] = added.Special;
+            strings[added.Id] = added.Content;
         }
-        return (bytes, special);
+        return (bytes, special, strings);
     }
 
     private IReadOnlyList<int> CollectEosIds(TokenizerConfigFile config)

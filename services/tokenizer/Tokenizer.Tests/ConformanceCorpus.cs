@@ -25,10 +25,12 @@ internal static class ConformanceCorpus
                 text,
                 e.GetProperty("ids").EnumerateArray().Select(x => x.GetInt32()).ToArray(),
                 e.GetProperty("decoded").GetString()!,
-                e.TryGetProperty("decoded_skip_special", out JsonElement skip) ? skip.GetString() : null));
+                e.TryGetProperty("decoded_skip_special", out JsonElement skip) ? skip.GetString() : null,
+                e.GetProperty("tokens").EnumerateArray().Select(x => x.GetString()!).ToArray()));
         }
         return entries;
     }
 }
 
-internal sealed record ConformanceEntry(int Index, string Category, string Text, int[] Ids, string Decoded, string? DecodedSkipSpecial);
+/// <param name="Tokens">Hugging Face's convert_ids_to_tokens of the ids.</param>
+internal sealed record ConformanceEntry(int Index, string Category, string Text, int[] Ids, string Decoded, string? DecodedSkipSpecial, string[] Tokens);

@@ -29,6 +29,19 @@ public sealed class ConformanceTests
     }
 
     [Fact]
+    public void IdToToken_EveryCorpusId_MatchesHuggingFaceConvertIdsToTokens()
+    {
+        QwenTokenizer tokenizer = Fixtures.Qwen3;
+        var failures = ConformanceCorpus.Entries
+            .Where(e => !e.Ids.Select(tokenizer.IdToToken).SequenceEqual(e.Tokens))
+            .Select(e => $"#{e.Index} ({e.Category}): got [{string.Join(",", e.Ids.Select(tokenizer.IdToToken))}]")
+            .ToList();
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Assert.Null(tokenizer.IdToToken(tokenizer.VocabSize));
+        Assert.Null(tokenizer.IdToToken(-1));
+    }
+
+    [Fact]
     public void Decode_SkipSpecialTokens_MatchesHuggingFaceText()
     {
         QwenTokenizer tokenizer = Fixtures.Qwen3;

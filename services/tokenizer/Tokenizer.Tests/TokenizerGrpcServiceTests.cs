@@ -42,6 +42,20 @@ public sealed class TokenizerGrpcServiceTests
     }
 
     [Fact]
+    public async Task ConvertIdsToTokens_SpellsEachIdAsHuggingFace_AndAnUnknownIdIsInvalidArgument()
+    {
+        await using TokenizerServiceHost host = await TokenizerServiceHost.StartAsync(Fixtures.Qwen3Directory);
+
+        var tokens = await host.Client.ConvertIdsToTokensAsync(new Contracts.ConvertIdsToTokensRequest { Ids = { 151644, 9707, 1879, 198 } }, Deadline);
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await host.Client.ConvertIdsToTokensAsync(new Contracts.ConvertIdsToTokensRequest { Ids = { 1, 999_999 } }, Deadline));
+
+        Assert.Equal(["<|im_start|>", "Hello", "\u0120world", "\u010a"], tokens.Tokens);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("ids[1]", error.Status.Detail);
+    }
+
+    [Fact]
     public async Task Encode_TextOverLimit_IsInvalidArgumentNamingTextAndLimit()
     {
         await using TokenizerServiceHost host = await TokenizerServiceHost.StartAsync(Fixtures.Qwen3Directory, maxInputChars: 5);

@@ -66,6 +66,17 @@ public sealed class ModelsAndTokenizeTests(GatewayHost host) : IClassFixture<Gat
     }
 
     [Fact]
+    public async Task Tokenize_ReturnTokenStrs_AddsEachIdsTokenSpelling()
+    {
+        var answer = await host.Http.PostJsonAsync("/tokenize", """{"prompt":"a b","return_token_strs":true}""");
+        var without = await host.Http.PostJsonAsync("/tokenize", """{"prompt":"a b"}""");
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(["a", "Ġ", "b"], answer.Json.GetProperty("token_strs").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, without.Json.GetProperty("token_strs").ValueKind);
+    }
+
+    [Fact]
     public async Task Tokenize_Messages_RendersTheChatTemplate()
     {
         const string messages = """[{"role":"user","content":"tokenize me"}]""";

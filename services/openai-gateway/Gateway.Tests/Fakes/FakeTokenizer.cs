@@ -53,6 +53,10 @@ public sealed class FakeTokenizer : Tokenizer.TokenizerBase
         return Task.FromResult(new ApplyChatTemplateResponse { Prompt = prompt, Ids = { prompt.Select(c => (int)c) } });
     }
 
+    /// <summary>Hugging Face's spelling of a token: "Ġ" for a leading space, as the byte-level alphabet writes it.</summary>
+    public override Task<ConvertIdsToTokensResponse> ConvertIdsToTokens(ConvertIdsToTokensRequest request, ServerCallContext context) =>
+        Task.FromResult(new ConvertIdsToTokensResponse { Tokens = { request.Ids.Select(id => TextOf(id).Replace(' ', 'Ġ')) } });
+
     private static string TextOf(int id) => id switch
     {
         EndOfText => "<|endoftext|>",

@@ -40,6 +40,12 @@ public sealed class GrpcTokenizerService(Proto.Tokenizer.TokenizerClient client)
         return response.Texts;
     }
 
+    public async Task<IReadOnlyList<string>> ConvertIdsToTokensAsync(IReadOnlyList<int> ids, CancellationToken cancellationToken)
+    {
+        var response = await client.ConvertIdsToTokensAsync(new Proto.ConvertIdsToTokensRequest { Ids = { ids } }, cancellationToken: cancellationToken);
+        return response.Tokens;
+    }
+
     public async Task<IReadOnlyList<int>> ApplyChatTemplateAsync(
         ChatTemplateInput chat, CancellationToken cancellationToken)
     {

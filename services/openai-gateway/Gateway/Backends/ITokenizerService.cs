@@ -19,6 +19,9 @@ public interface ITokenizerService
     /// <summary>The text of each id decoded alone, in one call: result[i] belongs to ids[i].</summary>
     Task<IReadOnlyList<string>> DecodeEachAsync(IReadOnlyList<int> ids, bool skipSpecialTokens, CancellationToken cancellationToken);
 
+    /// <summary>Each id's token as Hugging Face's convert_ids_to_tokens spells it: result[i] belongs to ids[i].</summary>
+    Task<IReadOnlyList<string>> ConvertIdsToTokensAsync(IReadOnlyList<int> ids, CancellationToken cancellationToken);
+
     /// <summary>Renders the model's chat template and returns the prompt's ids.</summary>
     Task<IReadOnlyList<int>> ApplyChatTemplateAsync(ChatTemplateInput chat, CancellationToken cancellationToken);
 }

@@ -46,6 +46,18 @@ public sealed class TokenizerGrpcService(QwenTokenizer tokenizer, LocalTextToken
         return Task.FromResult(response);
     }
 
+    public override Task<Contracts.ConvertIdsToTokensResponse> ConvertIdsToTokens(Contracts.ConvertIdsToTokensRequest request, ServerCallContext context)
+    {
+        var response = new Contracts.ConvertIdsToTokensResponse();
+        for (var i = 0; i < request.Ids.Count; i++)
+        {
+            response.Tokens.Add(tokenizer.IdToToken(request.Ids[i]) ?? throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"ids[{i}] is {request.Ids[i]}, outside the vocabulary (ids 0 to {tokenizer.VocabSize - 1}).")));
+        }
+
+        return Task.FromResult(response);
+    }
+
     public override async Task<Contracts.ApplyChatTemplateResponse> ApplyChatTemplate(
         Contracts.ApplyChatTemplateRequest request, ServerCallContext context)
     {

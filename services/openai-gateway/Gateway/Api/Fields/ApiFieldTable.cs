@@ -113,7 +113,7 @@ public static class ApiFieldTable
         new("spaces_between_special_tokens", E.Generation, NoEffect,
             "a byte-level BPE tokenizer puts no spaces between tokens either way (as vLLM with a fast tokenizer)",
             AnyBool("spaces_between_special_tokens")),
-        new("return_token_strs", E.Tokenize, Refused, $"{NotYet}; send false", NotTrue("return_token_strs")),
+        new("return_token_strs", E.Tokenize, Supported, "true adds token_strs, each id's token as Hugging Face's convert_ids_to_tokens spells it (\"Ġworld\" for \" world\"), as vLLM"),
         new("tokens", E.Detokenize, Supported, "token ids, each within the vocabulary; special tokens are kept in the text"),
 
         // Scheduling and serving.
