@@ -23,7 +23,13 @@ public static class GenerationMessages
             N = request.Params.N,
             BadWords = { request.Params.BadWords },
             CacheSalt = request.Params.CacheSalt ?? "",
+            UseBeamSearch = request.Params.UseBeamSearch,
         };
+        if (request.Params.LengthPenalty is { } lengthPenalty)
+        {
+            message.LengthPenalty = lengthPenalty;
+        }
+
         if (request.Params.TruncatePromptTokens is { } truncate)
         {
             message.TruncatePromptTokens = truncate;
@@ -204,6 +210,8 @@ public static class GenerationMessages
             TruncatePromptTokens = request.HasTruncatePromptTokens ? request.TruncatePromptTokens : null,
             BadWords = [.. request.BadWords],
             CacheSalt = request.CacheSalt.Length > 0 ? request.CacheSalt : null,
+            UseBeamSearch = request.UseBeamSearch,
+            LengthPenalty = request.HasLengthPenalty ? request.LengthPenalty : null,
         };
     }
 

@@ -94,4 +94,14 @@ public sealed record GenerationParams
     /// requests with the same salt. Null (default): the common chain.
     /// </summary>
     public string? CacheSalt { get; init; }
+
+    /// <summary>
+    /// vLLM's use_beam_search: the <see cref="N"/> most likely sequences of a beam search of width N (each step keeps the
+    /// N best extensions by cumulative logprob; a sequence ending in EOS is complete), ranked by
+    /// cumulative logprob / length^<see cref="LengthPenalty"/>. Only max_tokens, ignore_eos and the prompt fields apply.
+    /// </summary>
+    public bool UseBeamSearch { get; init; }
+
+    /// <summary>Beam search's length penalty (the exponent of the sequence length, prompt included); null (default) is 1.</summary>
+    public float? LengthPenalty { get; init; }
 }

@@ -11,6 +11,7 @@ internal sealed class GenerationValidator(int vocabSize, int maxModelLength)
 {
     public void ValidateParams(GenerationParams p)
     {
+        ValidateBeamSearch(p);
         if (p.N is < 1 or > GenerationParams.MaxN)
         {
             Fail("n", $"n must be in [1, {GenerationParams.MaxN}], got {p.N}.");
@@ -161,6 +162,63 @@ internal sealed class GenerationValidator(int vocabSize, int maxModelLength)
         if (p.MinTokens > maxModelLength - promptIds.Count)
         {
             Fail("min_tokens", $"min_tokens must be at most {maxModelLength - promptIds.Count} (the context left after the prompt), got {p.MinTokens}.");
+        }
+    }
+
+    /// <summary>
+    /// vLLM's beam search reads only n (the width), max_tokens, ignore_eos and length_penalty: any other sampling or
+    /// stopping field it would not honour is refused, naming it, rather than ignored; length_penalty needs beam search.
+    /// </summary>
+    private static void ValidateBeamSearch(GenerationParams p)
+    {
+        if (p.LengthPenalty is { } penalty && !float.IsFinite(penalty))
+        {
+            Fail("length_penalty", $"length_penalty must be a finite number, got {Format(penalty)}.");
+        }
+
+        if (p.UseBeamSearch && p.N > GenerationParams.MaxLogprobs / 2)
+        {
+            // Each step asks for 2 × n alternatives, within the engine's max_logprobs (as vLLM's beam search).
+            Fail("n", $"n (the beam width) must be at most {GenerationParams.MaxLogprobs / 2} with use_beam_search, got {p.N}.");
+        }
+
+        if (!p.UseBeamSearch)
+        {
+            if (p.LengthPenalty is { } lengthPenalty && lengthPenalty != 1f)
+            {
+                Fail("length_penalty", "length_penalty applies only to beam search: set use_beam_search, or leave it at 1.");
+            }
+
+            return;
+        }
+
+        (string Field, bool Set)[] notApplied =
+        [
+            ("temperature", p.Temperature is { } t && t != 0f),
+            ("top_p", p.TopP is { } topP && topP != 1f),
+            ("top_k", p.TopK is { } topK && topK is not (0 or -1)),
+            ("min_p", p.MinP is { } minP && minP != 0f),
+            ("seed", p.Seed is not null),
+            ("presence_penalty", p.PresencePenalty is { } presence && presence != 0f),
+            ("frequency_penalty", p.FrequencyPenalty is { } frequency && frequency != 0f),
+            ("repetition_penalty", p.RepetitionPenalty is { } repetition && repetition != 1f),
+            ("logit_bias", p.LogitBias is { Count: > 0 }),
+            ("allowed_token_ids", p.AllowedTokenIds is { Count: > 0 }),
+            ("structured_outputs", p.StructuredOutput is not null),
+            ("stop", p.Stop.Count > 0),
+            ("stop_token_ids", p.StopTokenIds.Count > 0),
+            ("min_tokens", p.MinTokens != 0),
+            ("bad_words", p.BadWords.Count > 0),
+            ("logprobs", p.Logprobs != 0),
+            ("prompt_logprobs", p.PromptLogprobs is not null),
+        ];
+        foreach (var (field, set) in notApplied)
+        {
+            if (set)
+            {
+                Fail(field, $"{field} does not apply to beam search (use_beam_search), which ranks sequences by their " +
+                     "log-probability alone; leave it unset.");
+            }
         }
     }
 

@@ -181,9 +181,11 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         var badWords = await TokenizeBadWordsAsync(p.BadWords, cancellationToken);
 
         var requestId = string.IsNullOrEmpty(request.RequestId) ? $"req-{Guid.NewGuid():N}" : request.RequestId;
-        var completions = p.N == 1
-            ? RunOneAsync(requestId, promptIds, badWords, p, request.Priority, index: 0, cancellationToken)
-            : RunParallelAsync(requestId, promptIds, badWords, p, request.Priority, cancellationToken);
+        var completions = p.UseBeamSearch
+            ? BeamSearchAsync(requestId, promptIds, p, request.Priority, cancellationToken)
+            : p.N == 1
+                ? RunOneAsync(requestId, promptIds, badWords, p, request.Priority, index: 0, cancellationToken)
+                : RunParallelAsync(requestId, promptIds, badWords, p, request.Priority, cancellationToken);
         await foreach (var output in completions)
         {
             yield return output;

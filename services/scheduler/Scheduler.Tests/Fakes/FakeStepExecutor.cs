@@ -25,12 +25,19 @@ public sealed class FakeStepExecutor : IStepExecutor
     private int _outstanding;
     private int _maxOutstanding;
 
-    public FakeStepExecutor(ExecutorInfo? info = null, bool gated = false, Func<int, int>? nextToken = null)
+    /// <param name="distribution">When set, the next token's distribution after a sequence (most likely first): the
+    /// executor samples its first entry and answers the first Sampling.Logprobs entries as the top alternatives.</param>
+    public FakeStepExecutor(
+        ExecutorInfo? info = null, bool gated = false, Func<int, int>? nextToken = null,
+        Func<IReadOnlyList<int>, IReadOnlyList<TokenLogprob>>? distribution = null)
     {
         Info = info ?? DefaultInfo();
         _gate = gated ? Channel.CreateUnbounded<bool>() : null;
         NextToken = nextToken ?? (last => (last + 1) % Info.VocabSize);
+        Distribution = distribution;
     }
+
+    public Func<IReadOnlyList<int>, IReadOnlyList<TokenLogprob>>? Distribution { get; }
 
     public ExecutorInfo Info { get; }
 
@@ -202,6 +209,12 @@ public sealed class FakeStepExecutor : IStepExecutor
             }
 
             pooled.Add(new PooledOutput(requestId, embedding));
+        }
+        else if (state.NumComputed == state.TokenIds.Count && Distribution is { } distribution)
+        {
+            var alternatives = distribution(state.TokenIds);
+            state.TokenIds.Add(alternatives[0].TokenId);
+            sampled.Add(new SampledToken(requestId, alternatives[0].TokenId, alternatives[0].Logprob, [.. alternatives.Take(state.Sampling.Logprobs)]));
         }
         else if (state.NumComputed == state.TokenIds.Count)
         {

@@ -55,6 +55,8 @@ public sealed record CompletionRequest(
             $"best_of must be in [n, {GenerationParams.MaxN}] (n is {sampling.N}), got {bestOf}.");
         SamplingFields.Require(!stream.Stream || bestOf == sampling.N, "best_of",
             "best_of cannot be greater than n when streaming: the best choices are known only at the end.");
+        SamplingFields.Require(!sampling.UseBeamSearch || bestOf == sampling.N, "best_of",
+            "best_of does not apply to beam search: n is the beam width, and the n best beams are returned.");
 
         // As vLLM: echo with logprobs scores the prompt with as many alternatives, unless prompt_logprobs says otherwise.
         var echo = fields.Bool("echo") ?? false;

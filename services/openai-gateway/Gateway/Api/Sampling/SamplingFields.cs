@@ -45,6 +45,8 @@ public static class SamplingFields
             SkipSpecialTokens = fields.Bool("skip_special_tokens") ?? true,
             IncludeStopStrInOutput = fields.Bool("include_stop_str_in_output") ?? false,
             CacheSalt = ReadCacheSalt(fields),
+            UseBeamSearch = fields.Bool("use_beam_search") ?? false,
+            LengthPenalty = Single(fields, "length_penalty"),
         };
     }
 
