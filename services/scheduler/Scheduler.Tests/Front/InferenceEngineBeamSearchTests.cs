@@ -79,6 +79,24 @@ public sealed class InferenceEngineBeamSearchTests
         Assert.All(outputs, o => Assert.Equal(FinishReason.Length, o.Finish));
     }
 
+    [Fact]
+    public async Task BeamSearch_AbortedById_EndsEveryCompletionWithAbort()
+    {
+        var executor = new FakeStepExecutor(gated: true, distribution: Distribution);
+        await using var engine = EngineFixture.Create(executor);
+        var run = engine.CollectAsync(EngineFixture.Text("a", Beam(width: 2, maxTokens: 50), id: "beam-abort"));
+        executor.AllowSteps(1);
+        await EngineFixture.EventuallyAsync(() => executor.PlansSoFar().Length >= 1);
+
+        Assert.True(engine.Abort("beam-abort"));
+        executor.AllowSteps(10);
+
+        var outputs = await run.WaitAsync(EngineFixture.Timeout);
+        Assert.Equal([0, 1], outputs.Select(o => o.Index));
+        Assert.All(outputs, o => Assert.Equal(FinishReason.Abort, o.Finish));
+        Assert.True(executor.PlansSoFar().Length < 10);
+    }
+
     [Theory]
     [InlineData("temperature")]
     [InlineData("top_p")]
