@@ -130,42 +130,8 @@ public static class ResponsesEndpoint
     public static IResult ListInputItems(string id, string? order, int? limit, string? after, ResponseStore store)
     {
         var stored = store.Find(id) ?? throw NotFound(id);
-        if (order is not (null or "asc" or "desc"))
-        {
-            throw ApiException.BadRequest($"order must be asc or desc, got \"{order}\".", "order");
-        }
-
-        if (limit is < 1 or > 100)
-        {
-            throw ApiException.BadRequest($"limit must be in [1, 100], got {limit}.", "limit");
-        }
-
         var items = stored.ParseInputItems().Select(i => (JsonObject)i!).ToList();
-        if (order != "asc")
-        {
-            items.Reverse();
-        }
-
-        if (after is not null)
-        {
-            var at = items.FindIndex(i => (string?)i["id"] == after);
-            if (at < 0)
-            {
-                throw ApiException.BadRequest($"after names no input item of response '{id}': \"{after}\".", "after");
-            }
-
-            items = items[(at + 1)..];
-        }
-
-        var page = items.Take(limit ?? 20).Select(i => (JsonNode)i.DeepClone()).ToArray();
-        var list = new JsonObject
-        {
-            ["object"] = "list",
-            ["data"] = new JsonArray(page),
-            ["first_id"] = page.Length > 0 ? (string?)page[0]["id"] : null,
-            ["last_id"] = page.Length > 0 ? (string?)page[^1]["id"] : null,
-            ["has_more"] = items.Count > page.Length,
-        };
+        var list = ItemListPage.Build(items, order, limit, after, $"response '{id}'");
         return Results.Text(list.ToJsonString(ApiJson.Options), "application/json");
     }
 
