@@ -1,4 +1,5 @@
 using Gateway.Api;
+using Gateway.Api.Conversations;
 using Gateway.Api.Errors;
 using Gateway.Api.Reasoning;
 using Gateway.Api.Responses;
@@ -27,6 +28,7 @@ public static class GatewayApp
         builder.Services.AddBackends(options);
         builder.Services.AddSingleton<ReasoningOutput>();
         builder.Services.AddSingleton<ResponseStore>();
+        builder.Services.AddSingleton<ConversationStore>();
         builder.Services.AddSingleton<BackgroundResponses>();
         builder.Services.AddGatewayMetrics(options);
         builder.Services.AddSchedulerFrontDoor(options);

@@ -1,5 +1,6 @@
 using Gateway.Api.Chat;
 using Gateway.Api.Completions;
+using Gateway.Api.Conversations;
 using Gateway.Api.Embeddings;
 using Gateway.Api.Errors;
 using Gateway.Api.Generation;
@@ -32,6 +33,14 @@ public static class OpenAiApiExtensions
         app.MapDelete("/v1/responses/{id}", ResponsesEndpoint.DeleteAsync);
         app.MapPost("/v1/responses/{id}/cancel", ResponsesEndpoint.CancelAsync);
         app.MapGet("/v1/responses/{id}/input_items", ResponsesEndpoint.ListInputItems);
+        app.MapPost("/v1/conversations", ConversationsEndpoint.CreateAsync);
+        app.MapGet("/v1/conversations/{id}", ConversationsEndpoint.Retrieve);
+        app.MapPost("/v1/conversations/{id}", ConversationsEndpoint.UpdateAsync);
+        app.MapDelete("/v1/conversations/{id}", ConversationsEndpoint.Delete);
+        app.MapGet("/v1/conversations/{id}/items", ConversationsEndpoint.ListItems);
+        app.MapPost("/v1/conversations/{id}/items", ConversationsEndpoint.AddItemsAsync);
+        app.MapGet("/v1/conversations/{id}/items/{itemId}", ConversationsEndpoint.RetrieveItem);
+        app.MapDelete("/v1/conversations/{id}/items/{itemId}", ConversationsEndpoint.DeleteItem);
         app.MapGet("/v1/models", ModelsEndpoints.ListAsync);
         app.MapGet("/v1/models/{**model}", ModelsEndpoints.RetrieveAsync);
         app.MapPost("/tokenize", TokenizeEndpoints.TokenizeAsync);
