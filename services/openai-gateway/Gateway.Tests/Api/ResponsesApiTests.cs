@@ -404,7 +404,6 @@ public sealed class ResponsesApiTests(GatewayHost host) : IClassFixture<GatewayH
     [InlineData("""{"input":"x","truncation":"sometimes"}""", "truncation", "truncation must be \"auto\" or \"disabled\"")]
     [InlineData("""{"input":"x","background":true,"stream":true}""", "background", "background with stream is not supported yet")]
     [InlineData("""{"input":"x","background":true,"store":false}""", "background", "background needs store true")]
-    [InlineData("""{"input":"x","conversation":"conv_1"}""", "conversation", "previous_response_id")]
     [InlineData("""{"input":"x","prompt":{"id":"pmpt_1"}}""", "prompt", "no stored prompt templates")]
     [InlineData("""{"input":"x","max_output_tokens":0}""", "max_output_tokens", "at least 1")]
     [InlineData("""{"input":"x","stream_options":{"include_obfuscation":false}}""", "stream_options", "stream is true")]

@@ -174,7 +174,8 @@ public static class ApiFieldTable
         new("prompt_cache_retention", E.Responses, NoEffect, "the prefix cache keeps blocks while memory allows", AnyString("prompt_cache_retention")),
         new("background", E.Responses, Supported,
             "true answers at once with the response queued and runs it after the request returns: GET /v1/responses/{id} polls it (queued, in_progress, then completed, incomplete, failed with its error, or cancelled), POST /v1/responses/{id}/cancel stops it; needs store true, and not with stream yet"),
-        new("conversation", E.Responses, Refused, $"{NotYet}: chain responses with previous_response_id", Absent),
+        new("conversation", E.Responses, Supported,
+            "a conversation's id (a string, or an object with its id) from POST /v1/conversations, kept in the gateway's memory (the least recently used of 1,000 forgotten first, then a 404): its items come before the input, and a completed or incomplete response adds its input items, then its output items, to it; not with previous_response_id (a 400)"),
         new("prompt", E.Responses, Refused, "is not supported: there are no stored prompt templates; send input", Absent),
 
         // The embeddings API (POST /v1/embeddings): each input is embedded by the scheduler's Embed (the served model's

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Gateway.Api.Chat;
+using Gateway.Api.Conversations;
 using Gateway.Api.Errors;
 using Gateway.Api.Generation;
 using Gateway.Api.Reasoning;
@@ -25,7 +26,8 @@ public sealed class ResponseRun(
     ServedModel servedModel,
     GatewayMetrics metrics,
     TokenTextCache tokenTexts,
-    ResponseStore store)
+    ResponseStore store,
+    ConversationStore conversations)
 {
     public const string IdPrefix = "resp";
 
@@ -149,6 +151,27 @@ public sealed class ResponseRun(
         }
 
         store.Add(id, response, conversation, request.InputItems);
+    }
+
+    /// <summary>
+    /// Adds the finished response's input items, then its output items, to the conversation it named (whatever its
+    /// store). Only an answer is added, complete or cut by max_output_tokens; a failed or cancelled response adds
+    /// nothing. A conversation deleted meanwhile takes nothing.
+    /// </summary>
+    public void AddToConversation(JsonObject response)
+    {
+        if (request.ConversationId is not { } id || (string?)response["status"] is not (ResponseDocument.Completed or ResponseDocument.Incomplete))
+        {
+            return;
+        }
+
+        var items = (JsonArray)request.InputItems.DeepClone();
+        foreach (var item in (JsonArray)response["output"]!)
+        {
+            items.Add(item!.DeepClone());
+        }
+
+        conversations.Append(id, items);
     }
 
     /// <summary>Tokens' logprobs in output_text's form, with top_logprobs alternatives each.</summary>

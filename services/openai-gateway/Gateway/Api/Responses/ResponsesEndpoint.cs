@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Gateway.Api.Conversations;
 using Gateway.Api.Errors;
 using Gateway.Api.Json;
 using Gateway.Api.Reasoning;
@@ -27,11 +28,12 @@ public static class ResponsesEndpoint
         ReasoningOutput reasoningOutput,
         ResponseStore store,
         ITokenizerService tokenizer,
-        BackgroundResponses background)
+        BackgroundResponses background,
+        ConversationStore conversations)
     {
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
-        var request = ResponsesRequest.Read(fields, store);
+        var request = ResponsesRequest.Read(fields, store, conversations);
         var chat = reasoningOutput.Prepare(request.TruncateAuto
             ? await ResponseTruncation.FitAsync(request.Chat, request.MaxOutputTokens, tokenizer, servedModel, cancellationToken)
             : request.Chat);
@@ -40,7 +42,7 @@ public static class ResponsesEndpoint
             throw new ApiException(StatusCodes.Status409Conflict, $"request_id names the stored response '{named}': pick another, or DELETE that one first.", "request_id");
         }
 
-        var run = new ResponseRun(request, chat, reasoningOutput.For(chat), generation, servedModel, metrics, tokenTexts, store);
+        var run = new ResponseRun(request, chat, reasoningOutput.For(chat), generation, servedModel, metrics, tokenTexts, store, conversations);
         if (request.Background)
         {
             var queued = await StartInBackgroundAsync(run, chat, servedModel, background, cancellationToken);
@@ -62,6 +64,7 @@ public static class ResponsesEndpoint
         }
 
         run.Keep(started.Id, response);
+        run.AddToConversation(response);
     }
 
     /// <summary>
@@ -83,7 +86,9 @@ public static class ResponsesEndpoint
             {
                 await using var started = await run.StartAsync(token, id);
                 run.Keep(id, document.Build(ResponseDocument.InProgress, [], null, 0));
-                run.Keep(id, await run.CollectAsync(started, document, token));
+                var response = await run.CollectAsync(started, document, token);
+                run.Keep(id, response);
+                run.AddToConversation(response);
             }
             catch (Exception) when (token.IsCancellationRequested)
             {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Api.Chat;
+using Gateway.Api.Conversations;
 using Gateway.Api.Errors;
 using Gateway.Api.Fields;
 using Gateway.Api.Json;
@@ -11,7 +12,7 @@ namespace Gateway.Api.Responses;
 
 /// <summary>
 /// A validated <c>POST /v1/responses</c> body, run as the chat request it translates to: the conversation (the
-/// previous response's, then this input) after the instructions as the messages, function tools and tool_choice in
+/// previous response's or the named conversation's items, then this input) after the instructions as the messages, function tools and tool_choice in
 /// chat's form, <c>text.format</c> as <c>response_format</c>, <c>max_output_tokens</c> as <c>max_completion_tokens</c>,
 /// and every field the two APIs share (<see cref="ApiEndpoints.GenerationAndResponses"/> rows and the like) as it is.
 /// The Responses fields are checked first, so a 400 names them as the client sent them.
@@ -26,6 +27,7 @@ namespace Gateway.Api.Responses;
 /// <param name="TruncateAuto">truncation "auto": drop the oldest messages when the prompt does not fit (<see cref="ResponseTruncation"/>).</param>
 /// <param name="MaxOutputTokens">max_output_tokens, or null.</param>
 /// <param name="Echo">The request's settings as the response object repeats them (instructions, tools, text, ...).</param>
+/// <param name="ConversationId">The conversation the response reads and adds its input and output to, or null.</param>
 public sealed record ResponsesRequest(
     ChatRequest Chat,
     bool Stream,
@@ -36,8 +38,11 @@ public sealed record ResponsesRequest(
     bool Background,
     bool TruncateAuto,
     int? MaxOutputTokens,
-    JsonObject Echo)
+    JsonObject Echo,
+    string? ConversationId)
 {
+    private const string ConversationField = "conversation";
+
     private const string MaxOutputTokensField = "max_output_tokens";
 
     /// <summary>Chat's names for what the Responses API calls otherwise, for errors raised while reading the translated request.</summary>
@@ -50,7 +55,7 @@ public sealed record ResponsesRequest(
         ("max_tokens", MaxOutputTokensField),
     ];
 
-    public static ResponsesRequest Read(RequestFields fields, ResponseStore store)
+    public static ResponsesRequest Read(RequestFields fields, ResponseStore store, ConversationStore conversations)
     {
         ApiFieldTable.Enforce(fields, ApiEndpoints.Responses);
         var input = fields.Raw(ResponseItems.InputField) ?? throw ApiException.BadRequest("input is required.", ResponseItems.InputField);
@@ -70,6 +75,16 @@ public sealed record ResponsesRequest(
             }
 
             conversation = previous.ParseConversation();
+        }
+
+        var conversationId = ConversationIdOf(fields);
+        if (conversationId is not null)
+        {
+            // OpenAI refuses both: each names the history the input continues.
+            SamplingFields.Require(previousId is null, ConversationField,
+                "conversation and previous_response_id cannot both be set: a conversation carries its own history.");
+            var items = conversations.Items(conversationId) ?? throw ConversationsEndpoint.NotFound(conversationId, ConversationField);
+            conversation = ResponseItems.ToMessages(new JsonArray([.. items]), ConversationField);
         }
 
         var inputItems = ResponseItems.InputItems(JsonNode.Parse(input.GetRawText())!);
@@ -130,8 +145,25 @@ public sealed record ResponsesRequest(
         var background = fields.Bool("background") ?? false;
         SamplingFields.Require(!background || keep, "background", "background needs store true: its result is read later with GET /v1/responses/{id}.");
         SamplingFields.Require(!background || !stream, "background", "background with stream is not supported yet: poll GET /v1/responses/{id} instead.");
-        return new ResponsesRequest(request, stream, keep, conversation, ResponseItems.Listed(inputItems), includeLogprobs, background, truncation == "auto", maxOutputTokens, Echoed(fields, instructions, maxOutputTokens, keep));
+        var echo = Echoed(fields, instructions, maxOutputTokens, keep);
+        if (conversationId is not null)
+        {
+            echo[ConversationField] = new JsonObject { ["id"] = conversationId };
+        }
+
+        return new ResponsesRequest(
+            request, stream, keep, conversation, ResponseItems.Listed(inputItems), includeLogprobs, background, truncation == "auto", maxOutputTokens, echo, conversationId);
     }
+
+    /// <summary>conversation: its id, sent as a string or as an object <c>{"id": ...}</c> (the SDKs send either); null when absent.</summary>
+    private static string? ConversationIdOf(RequestFields fields) => fields.Raw(ConversationField) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.String } id => id.GetString(),
+        { ValueKind: JsonValueKind.Object } => fields.Object(ConversationField)!.String("id")
+            ?? throw ApiException.BadRequest("conversation.id is required.", ConversationField),
+        { } other => throw RequestFields.WrongType(ConversationField, "a string or an object with an id", other),
+    };
 
     /// <summary>An error raised under chat's name for a field, as the Responses API names it.</summary>
     public static ApiException Renamed(ApiException e)
