@@ -64,6 +64,11 @@ public sealed record ResponsesRequest(
         var truncation = fields.String("truncation") ?? "disabled";
         SamplingFields.Require(truncation is "auto" or "disabled", "truncation", $"truncation must be \"auto\" or \"disabled\", got \"{truncation}\".");
         var previousId = fields.String("previous_response_id");
+        var conversationId = ConversationIdOf(fields);
+
+        // OpenAI refuses both (each names the history the input continues), before looking either up.
+        SamplingFields.Require(conversationId is null || previousId is null, ConversationField,
+            "conversation and previous_response_id cannot both be set: a conversation carries its own history.");
         var conversation = new JsonArray();
         if (previousId is not null)
         {
@@ -77,12 +82,8 @@ public sealed record ResponsesRequest(
             conversation = previous.ParseConversation();
         }
 
-        var conversationId = ConversationIdOf(fields);
         if (conversationId is not null)
         {
-            // OpenAI refuses both: each names the history the input continues.
-            SamplingFields.Require(previousId is null, ConversationField,
-                "conversation and previous_response_id cannot both be set: a conversation carries its own history.");
             var items = conversations.Items(conversationId) ?? throw ConversationsEndpoint.NotFound(conversationId, ConversationField);
             conversation = ResponseItems.ToMessages(new JsonArray([.. items]), ConversationField);
         }
