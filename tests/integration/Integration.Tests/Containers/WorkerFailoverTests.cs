@@ -28,7 +28,9 @@ public sealed class WorkerFailoverTests(ContainerSystem system, ITestOutputHelpe
         }
 
         var cases = Enumerable.Range(0, RequestCount)
-            .Select(i => new CompletionCall($"Request {i}: {string.Concat(Enumerable.Repeat("tell me more ", i % 5 + 1))}", 48 + 16 * i))
+            // Long enough (96 to 576 tokens) that the burst is still generating when the worker containers are paused,
+            // even on a loaded machine: at 48 to 288 tokens the tiny model once finished first.
+            .Select(i => new CompletionCall($"Request {i}: {string.Concat(Enumerable.Repeat("tell me more ", i % 5 + 1))}", 96 + 32 * i))
             .ToArray();
 
         var clock = Stopwatch.StartNew();
