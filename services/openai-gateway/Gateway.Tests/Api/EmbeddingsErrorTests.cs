@@ -27,7 +27,7 @@ public sealed class EmbeddingsErrorTests : IClassFixture<GatewayHost>, IDisposab
     public async Task DimensionsOfANonMatryoshkaModel_Returns400NamingDimensions()
     {
         const string refusal = "dimensions: the model is not a matryoshka model; it embeds in 8 dimensions only.";
-        _host.Scheduler.EmbedScript = (_, _) => throw Refusal("dimensions", refusal);
+        _host.Scheduler.EmbedScript = (_, _) => throw FakeScheduler.Refusal("dimensions", refusal);
 
         var answer = await _host.Http.PostJsonAsync("/v1/embeddings", """{"input":"a","dimensions":4}""");
 
@@ -40,7 +40,7 @@ public sealed class EmbeddingsErrorTests : IClassFixture<GatewayHost>, IDisposab
     public async Task PromptRefusedOfTheOnlyInput_Returns400NamingInput()
     {
         const string refusal = "prompt has 5000 tokens, more than max_model_len 4096.";
-        _host.Scheduler.EmbedScript = (_, _) => throw Refusal("prompt", refusal);
+        _host.Scheduler.EmbedScript = (_, _) => throw FakeScheduler.Refusal("prompt", refusal);
 
         var answer = await _host.Http.PostJsonAsync("/v1/embeddings", """{"input":"too long"}""");
 
@@ -53,7 +53,7 @@ public sealed class EmbeddingsErrorTests : IClassFixture<GatewayHost>, IDisposab
     public async Task PromptRefusedOfOneOfSeveralInputs_Returns400SayingWhichInput()
     {
         _host.Scheduler.EmbedScript = (request, cancellationToken) => request.Text == "bad"
-            ? throw Refusal("prompt", "prompt contains token id 999999, out of vocabulary range [0, 151936).")
+            ? throw FakeScheduler.Refusal("prompt", "prompt contains token id 999999, out of vocabulary range [0, 151936).")
             : FakeScheduler.DefaultEmbedScript(request, cancellationToken);
 
         var answer = await _host.Http.PostJsonAsync("/v1/embeddings", """{"input":["good","bad","good too"]}""");
@@ -109,21 +109,7 @@ public sealed class EmbeddingsErrorTests : IClassFixture<GatewayHost>, IDisposab
     public async Task OneInputFails_TheRequestFailsWithItsError_AndTheOthersAreCancelled()
     {
         using var cts = new CancellationTokenSource(GatewayHost.Timeout);
-        _host.Scheduler.EmbedScript = async (request, cancellationToken) =>
-        {
-            if (request.Text == "embed hangs")
-            {
-                return await _host.Scheduler.HangEmbedAsync(request, cancellationToken);
-            }
-
-            // Fail only once the sibling is running, so there is a call to cancel.
-            while (!_host.Scheduler.EmbedRequests.Any(r => r.Text == "embed hangs"))
-            {
-                await Task.Delay(10, cancellationToken);
-            }
-
-            throw Refusal("dimensions", "dimensions must be one of 4, 8.");
-        };
+        _host.Scheduler.EmbedScript = _host.Scheduler.HangOneFailOthers("embed hangs", FakeScheduler.Refusal("dimensions", "dimensions must be one of 4, 8."));
 
         var answer = await _host.Http.PostJsonAsync("/v1/embeddings", """{"input":["embed hangs","embed fails"],"dimensions":3}""");
 
@@ -182,6 +168,4 @@ public sealed class EmbeddingsErrorTests : IClassFixture<GatewayHost>, IDisposab
         Assert.Equal(32, _host.Scheduler.MaxEmbedsInFlight);
     }
 
-    private static RpcException Refusal(string field, string message) =>
-        ValidationErrors.ToRpcException(new GenerationValidationException(field, message));
 }

@@ -35,7 +35,7 @@ public sealed class ScoringErrorTests : IClassFixture<GatewayHost>, IDisposable
     public async Task PromptRefused_Returns400NamingTheTextsField(string path, string json, string field, string itemPrefix)
     {
         _host.Scheduler.EmbedScript = (request, cancellationToken) => request.Text == "bad"
-            ? throw Refusal("prompt", TooLong)
+            ? throw FakeScheduler.Refusal("prompt", TooLong)
             : FakeScheduler.DefaultEmbedScript(request, cancellationToken);
 
         var answer = await _host.Http.PostJsonAsync(path, json);
@@ -49,7 +49,7 @@ public sealed class ScoringErrorTests : IClassFixture<GatewayHost>, IDisposable
     public async Task RepeatedText_IsNamedWhereItFirstAppears()
     {
         _host.Scheduler.EmbedScript = (request, cancellationToken) => request.Text == "bad"
-            ? throw Refusal("prompt", TooLong)
+            ? throw FakeScheduler.Refusal("prompt", TooLong)
             : FakeScheduler.DefaultEmbedScript(request, cancellationToken);
 
         var answer = await _host.Http.PostJsonAsync("/v1/score", """{"text_1":["x","bad"],"text_2":["bad","y"]}""");
@@ -63,7 +63,7 @@ public sealed class ScoringErrorTests : IClassFixture<GatewayHost>, IDisposable
     [Fact]
     public async Task RefusalNamingAnotherField_KeepsItsName()
     {
-        _host.Scheduler.EmbedScript = (_, _) => throw Refusal("truncate_prompt_tokens", "truncate_prompt_tokens 9000 exceeds max_model_len 4096.");
+        _host.Scheduler.EmbedScript = (_, _) => throw FakeScheduler.Refusal("truncate_prompt_tokens", "truncate_prompt_tokens 9000 exceeds max_model_len 4096.");
 
         var answer = await _host.Http.PostJsonAsync("/v1/rerank", """{"query":"q","documents":["a"],"truncate_prompt_tokens":9000}""");
 
@@ -108,21 +108,7 @@ public sealed class ScoringErrorTests : IClassFixture<GatewayHost>, IDisposable
     public async Task OneTextFails_TheRequestFailsWithItsError_AndTheOthersAreCancelled()
     {
         using var cts = new CancellationTokenSource(GatewayHost.Timeout);
-        _host.Scheduler.EmbedScript = async (request, cancellationToken) =>
-        {
-            if (request.Text == "rerank hangs")
-            {
-                return await _host.Scheduler.HangEmbedAsync(request, cancellationToken);
-            }
-
-            // Fail only once the sibling is running, so there is a call to cancel.
-            while (!_host.Scheduler.EmbedRequests.Any(r => r.Text == "rerank hangs"))
-            {
-                await Task.Delay(10, cancellationToken);
-            }
-
-            throw Refusal("prompt", TooLong);
-        };
+        _host.Scheduler.EmbedScript = _host.Scheduler.HangOneFailOthers("rerank hangs", FakeScheduler.Refusal("prompt", TooLong));
 
         var answer = await _host.Http.PostJsonAsync("/v1/rerank", """{"query":"rerank hangs","documents":["rerank fails"]}""");
 
@@ -158,6 +144,4 @@ public sealed class ScoringErrorTests : IClassFixture<GatewayHost>, IDisposable
         Assert.Equal(32, _host.Scheduler.MaxEmbedsInFlight);
     }
 
-    private static RpcException Refusal(string field, string message) =>
-        ValidationErrors.ToRpcException(new GenerationValidationException(field, message));
 }

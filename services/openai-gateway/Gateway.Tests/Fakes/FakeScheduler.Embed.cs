@@ -73,6 +73,31 @@ public sealed partial class FakeScheduler
         _ => request.Text.Length,
     };
 
+    /// <summary>The scheduler's refusal of a field, as its validation answers it (INVALID_ARGUMENT naming the field).</summary>
+    public static RpcException Refusal(string field, string message) =>
+        ValidationErrors.ToRpcException(new GenerationValidationException(field, message));
+
+    /// <summary>
+    /// An <see cref="EmbedScript"/> for "one input fails, the others are cancelled": the prompt <paramref name="hangingText"/>
+    /// hangs until cancelled; any other fails with <paramref name="failure"/> once the hanging one runs, so there is a
+    /// call to cancel.
+    /// </summary>
+    public Func<EmbedRequest, CancellationToken, Task<EmbedResponse>> HangOneFailOthers(string hangingText, RpcException failure) =>
+        async (request, cancellationToken) =>
+        {
+            if (request.Text == hangingText)
+            {
+                return await HangEmbedAsync(request, cancellationToken);
+            }
+
+            while (!EmbedRequests.Any(r => r.Text == hangingText))
+            {
+                await Task.Delay(10, cancellationToken);
+            }
+
+            throw failure;
+        };
+
     /// <summary>An <see cref="EmbedScript"/> that waits until its call is cancelled (<see cref="CancelledAsync"/> then completes for the prompt's text).</summary>
     public async Task<EmbedResponse> HangEmbedAsync(EmbedRequest request, CancellationToken cancellationToken)
     {

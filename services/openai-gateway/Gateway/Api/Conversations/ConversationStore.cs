@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using Gateway.Api.Json;
 using Gateway.Api.Sampling;
-using Gateway.Observability;
+using Gateway.Api.Storage;
 
 namespace Gateway.Api.Conversations;
 
@@ -21,186 +21,54 @@ public sealed class ConversationStore
 
     private const string IdPrefix = "conv";
 
-    private readonly Lock _lock = new();
-    private readonly Dictionary<string, LinkedListNode<Conversation>> _byId = [];
-    private readonly LinkedList<Conversation> _leastRecentFirst = new();
-    private long _chars;
+    private readonly BoundedMemoryStore<Conversation> _conversations = new(MaxConversations, MaxChars, c => c.Size, forgetLeastRecentlyUsed: true);
 
     /// <summary>The store's occupancy as metrics (what an operator watches to see it fill up and forget).</summary>
-    public ConversationStore(IMeterFactory meterFactory)
-    {
-        var meter = meterFactory.Create(GatewayMetrics.MeterName);
-        meter.CreateObservableGauge("inference:conversations_stored", () => Count, "{conversation}",
-            $"Conversations the gateway keeps for /v1/conversations and the Responses API's conversation (at most {MaxConversations}).");
-        meter.CreateObservableGauge("inference:conversations_stored_chars", () => Chars, "{char}",
-            $"Characters of JSON the stored conversations' items and metadata take (at most {MaxChars}).");
-    }
+    public ConversationStore(IMeterFactory meterFactory) =>
+        _conversations.PublishOccupancy(meterFactory, "inference:conversations_stored", "{conversation}",
+            "Conversations the gateway keeps for /v1/conversations and the Responses API's conversation");
 
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _byId.Count;
-            }
-        }
-    }
+    public int Count => _conversations.Count;
 
-    public long Chars
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _chars;
-            }
-        }
-    }
+    public long Chars => _conversations.Chars;
 
     /// <summary>A new conversation holding <paramref name="items"/> (with ids); returns its conversation object.</summary>
     public JsonObject Create(JsonObject metadata, JsonArray items)
     {
         var conversation = new Conversation(RequestIds.New(IdPrefix), RequestIds.UnixNow(), metadata.ToJsonString(ApiJson.Options));
-        lock (_lock)
-        {
-            _byId[conversation.Id] = _leastRecentFirst.AddLast(conversation);
-            _chars += conversation.Size;
-            AppendLocked(conversation, items);
-            return conversation.Describe();
-        }
+        conversation.Append(items);
+        var described = conversation.Describe();
+        _conversations.Add(conversation.Id, conversation);
+        return described;
     }
 
     /// <summary>The conversation object, or null for an unknown id.</summary>
-    public JsonObject? Find(string id)
-    {
-        lock (_lock)
-        {
-            return UseLocked(id)?.Describe();
-        }
-    }
+    public JsonObject? Find(string id) => _conversations.Use(id, c => c.Describe(), out var described) ? described : null;
 
     /// <summary>Replaces the conversation's metadata; returns its object, or null for an unknown id.</summary>
-    public JsonObject? Update(string id, JsonObject metadata)
-    {
-        lock (_lock)
+    public JsonObject? Update(string id, JsonObject metadata) =>
+        _conversations.Use(id, c =>
         {
-            if (UseLocked(id) is not { } conversation)
-            {
-                return null;
-            }
+            c.Metadata = metadata.ToJsonString(ApiJson.Options);
+            return c.Describe();
+        }, out var described) ? described : null;
 
-            _chars -= conversation.Size;
-            conversation.Metadata = metadata.ToJsonString(ApiJson.Options);
-            _chars += conversation.Size;
-            EvictLocked();
-            return conversation.Describe();
-        }
-    }
-
-    public bool Remove(string id)
-    {
-        lock (_lock)
-        {
-            return RemoveLocked(id);
-        }
-    }
+    public bool Remove(string id) => _conversations.Remove(id);
 
     /// <summary>The conversation's items, oldest first, or null for an unknown id.</summary>
-    public List<JsonObject>? Items(string id)
-    {
-        lock (_lock)
-        {
-            return UseLocked(id)?.Items.Select(i => (JsonObject)JsonNode.Parse(i.Json)!).ToList();
-        }
-    }
+    public List<JsonObject>? Items(string id) =>
+        _conversations.Use(id, c => c.Items.Select(i => (JsonObject)JsonNode.Parse(i.Json)!).ToList(), out var items) ? items : null;
 
     /// <summary>Adds <paramref name="items"/> (with ids) after the conversation's; false for an unknown id.</summary>
-    public bool Append(string id, JsonArray items)
-    {
-        lock (_lock)
-        {
-            if (UseLocked(id) is not { } conversation)
-            {
-                return false;
-            }
-
-            AppendLocked(conversation, items);
-            return true;
-        }
-    }
+    public bool Append(string id, JsonArray items) => _conversations.Use(id, c => c.Append(items), out _);
 
     /// <summary>Deletes one item: null when the conversation is unknown, false when the item is.</summary>
-    public bool? RemoveItem(string id, string itemId)
-    {
-        lock (_lock)
-        {
-            if (UseLocked(id) is not { } conversation)
-            {
-                return null;
-            }
-
-            var at = conversation.Items.FindIndex(i => i.Id == itemId);
-            if (at < 0)
-            {
-                return false;
-            }
-
-            _chars -= conversation.Items[at].Json.Length;
-            conversation.Items.RemoveAt(at);
-            return true;
-        }
-    }
-
-    /// <summary>The conversation, marked the most recently used; null for an unknown id.</summary>
-    private Conversation? UseLocked(string id)
-    {
-        if (!_byId.TryGetValue(id, out var node))
-        {
-            return null;
-        }
-
-        _leastRecentFirst.Remove(node);
-        _leastRecentFirst.AddLast(node);
-        return node.Value;
-    }
-
-    private void AppendLocked(Conversation conversation, JsonArray items)
-    {
-        foreach (var item in items)
-        {
-            var stored = new StoredItem((string)item!["id"]!, item.ToJsonString(ApiJson.Options));
-            conversation.Items.Add(stored);
-            _chars += stored.Json.Length;
-        }
-
-        EvictLocked();
-    }
-
-    /// <summary>Forgets the least recently used conversations until the rest fit; the one just used always stays.</summary>
-    private void EvictLocked()
-    {
-        while (_leastRecentFirst.Count > 1 && (_leastRecentFirst.Count > MaxConversations || _chars > MaxChars))
-        {
-            RemoveLocked(_leastRecentFirst.First!.Value.Id);
-        }
-    }
-
-    private bool RemoveLocked(string id)
-    {
-        if (!_byId.Remove(id, out var node))
-        {
-            return false;
-        }
-
-        _leastRecentFirst.Remove(node);
-        _chars -= node.Value.Size;
-        return true;
-    }
+    public bool? RemoveItem(string id, string itemId) =>
+        _conversations.Use(id, c => c.Items.RemoveAll(i => i.Id == itemId) > 0, out var removed) ? removed : null;
 
     private sealed record StoredItem(string Id, string Json);
 
-    /// <summary>One conversation; read and changed only under the store's lock.</summary>
+    /// <summary>One conversation; read and changed only inside the store's <see cref="BoundedMemoryStore{TEntry}.Use"/>.</summary>
     private sealed class Conversation(string id, long createdAt, string metadata)
     {
         public string Id => id;
@@ -211,6 +79,16 @@ public sealed class ConversationStore
 
         /// <summary>Characters counted against the store's budget: the metadata and every item's JSON.</summary>
         public long Size => Metadata.Length + Items.Sum(i => (long)i.Json.Length);
+
+        public bool Append(JsonArray items)
+        {
+            foreach (var item in items)
+            {
+                Items.Add(new StoredItem((string)item!["id"]!, item.ToJsonString(ApiJson.Options)));
+            }
+
+            return true;
+        }
 
         /// <summary>OpenAI's conversation object.</summary>
         public JsonObject Describe() => new()

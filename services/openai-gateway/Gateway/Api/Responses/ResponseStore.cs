@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Diagnostics.Metrics;
 using Gateway.Api.Json;
-using Gateway.Observability;
+using Gateway.Api.Storage;
 
 namespace Gateway.Api.Responses;
 
@@ -31,89 +31,27 @@ public sealed record StoredResponse(string Response, string Conversation, string
 /// </summary>
 public sealed class ResponseStore
 {
-    /// <summary>The store's occupancy as metrics (what an operator watches to see it fill up and forget).</summary>
-    public ResponseStore(IMeterFactory meterFactory)
-    {
-        var meter = meterFactory.Create(GatewayMetrics.MeterName);
-        meter.CreateObservableGauge("inference:responses_stored", () => Count, "{response}",
-            $"Responses the gateway keeps for GET /v1/responses/{{id}} and previous_response_id (at most {MaxResponses}).");
-        meter.CreateObservableGauge("inference:responses_stored_chars", () => Chars, "{char}",
-            $"Characters of JSON the stored responses take (at most {MaxChars}).");
-    }
-
     public const int MaxResponses = 1000;
 
     /// <summary>64 Mi characters: about 64 MiB of ASCII-heavy JSON (twice that in UTF-16).</summary>
     public const long MaxChars = 64L * 1024 * 1024;
 
-    private readonly Lock _lock = new();
-    private readonly Dictionary<string, LinkedListNode<(string Id, StoredResponse Stored)>> _byId = [];
-    private readonly LinkedList<(string Id, StoredResponse Stored)> _oldestFirst = new();
-    private long _chars;
+    private readonly BoundedMemoryStore<StoredResponse> _responses = new(MaxResponses, MaxChars, r => r.Size, forgetLeastRecentlyUsed: false);
 
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _byId.Count;
-            }
-        }
-    }
+    /// <summary>The store's occupancy as metrics (what an operator watches to see it fill up and forget).</summary>
+    public ResponseStore(IMeterFactory meterFactory) =>
+        _responses.PublishOccupancy(meterFactory, "inference:responses_stored", "{response}",
+            "Responses the gateway keeps for GET /v1/responses/{id} and previous_response_id");
 
-    public long Chars
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _chars;
-            }
-        }
-    }
+    public int Count => _responses.Count;
 
-    public StoredResponse? Find(string id)
-    {
-        lock (_lock)
-        {
-            return _byId.TryGetValue(id, out var node) ? node.Value.Stored : null;
-        }
-    }
+    public long Chars => _responses.Chars;
 
-    public void Add(string id, JsonObject response, JsonArray conversation, JsonArray inputItems)
-    {
-        var stored = new StoredResponse(
-            response.ToJsonString(ApiJson.Options), conversation.ToJsonString(), inputItems.ToJsonString(ApiJson.Options), (string)response["status"]!);
-        lock (_lock)
-        {
-            RemoveLocked(id);
-            _byId[id] = _oldestFirst.AddLast((id, stored));
-            _chars += stored.Size;
-            while (_oldestFirst.Count > 1 && (_oldestFirst.Count > MaxResponses || _chars > MaxChars))
-            {
-                RemoveLocked(_oldestFirst.First!.Value.Id);
-            }
-        }
-    }
+    public StoredResponse? Find(string id) => _responses.Find(id);
 
-    public bool Remove(string id)
-    {
-        lock (_lock)
-        {
-            return RemoveLocked(id);
-        }
-    }
+    public void Add(string id, JsonObject response, JsonArray conversation, JsonArray inputItems) =>
+        _responses.Add(id, new StoredResponse(
+            response.ToJsonString(ApiJson.Options), conversation.ToJsonString(), inputItems.ToJsonString(ApiJson.Options), (string)response["status"]!));
 
-    private bool RemoveLocked(string id)
-    {
-        if (!_byId.Remove(id, out var node))
-        {
-            return false;
-        }
-
-        _oldestFirst.Remove(node);
-        _chars -= node.Value.Stored.Size;
-        return true;
-    }
+    public bool Remove(string id) => _responses.Remove(id);
 }

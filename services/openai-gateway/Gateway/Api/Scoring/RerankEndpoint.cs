@@ -24,17 +24,9 @@ public static class RerankEndpoint
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
         var request = RerankRequest.Read(fields);
-        var model = await servedModel.ResolveAsync(request.Options.Model, cancellationToken);
-        var id = RequestIds.Named(IdPrefix, request.Options.RequestId) ?? RequestIds.New(IdPrefix);
-
-        var embeddings = await TextEmbeddings.EmbedAsync(
-            [new(RerankRequest.QueryField, [request.Query]), new(RerankDocuments.Field, request.Documents)],
-            request.Options,
-            model.Name,
-            id,
-            generation,
-            metrics,
-            cancellationToken);
+        var (model, id, embeddings) = await TextEmbeddings.ForRequestAsync(
+            IdPrefix, [new(RerankRequest.QueryField, [request.Query]), new(RerankDocuments.Field, request.Documents)], request.Options,
+            generation, servedModel, metrics, cancellationToken);
 
         var query = embeddings[request.Query];
         var results = request.Documents
@@ -43,9 +35,8 @@ public static class RerankEndpoint
             .ThenBy(result => result.Index)
             .Take(request.TopN > 0 ? request.TopN : request.Documents.Count)
             .ToArray();
-        var usage = new EmbeddingUsageDto(embeddings.PromptTokens, embeddings.PromptTokens);
         await http.Response.WriteAsJsonAsync(
-            new RerankResponse(id, model.Name, usage, results),
+            new RerankResponse(id, model.Name, embeddings.Usage, results),
             ApiJson.Context.RerankResponse,
             cancellationToken: cancellationToken);
     }

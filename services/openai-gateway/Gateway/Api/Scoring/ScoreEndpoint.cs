@@ -25,25 +25,16 @@ public static class ScoreEndpoint
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
         var request = ScoreRequest.Read(fields);
-        var model = await servedModel.ResolveAsync(request.Options.Model, cancellationToken);
-        var id = RequestIds.Named(IdPrefix, request.Options.RequestId) ?? RequestIds.New(IdPrefix);
         var created = RequestIds.UnixNow();
-
-        var embeddings = await TextEmbeddings.EmbedAsync(
-            [new(ScoreRequest.Field1, request.Texts1), new(ScoreRequest.Field2, request.Texts2)],
-            request.Options,
-            model.Name,
-            id,
-            generation,
-            metrics,
-            cancellationToken);
+        var (model, id, embeddings) = await TextEmbeddings.ForRequestAsync(
+            IdPrefix, [new(ScoreRequest.Field1, request.Texts1), new(ScoreRequest.Field2, request.Texts2)], request.Options,
+            generation, servedModel, metrics, cancellationToken);
 
         var data = request.Pairs()
             .Select((pair, index) => new ScoreData(index, DataObjectName, CosineSimilarity.Of(embeddings[pair.Text1], embeddings[pair.Text2])))
             .ToArray();
-        var usage = new EmbeddingUsageDto(embeddings.PromptTokens, embeddings.PromptTokens);
         await http.Response.WriteAsJsonAsync(
-            new ScoreResponse(id, ObjectName, created, model.Name, data, usage),
+            new ScoreResponse(id, ObjectName, created, model.Name, data, embeddings.Usage),
             ApiJson.Context.ScoreResponse,
             cancellationToken: cancellationToken);
     }

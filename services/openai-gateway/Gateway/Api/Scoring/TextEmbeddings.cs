@@ -1,4 +1,5 @@
 using Gateway.Api.Embeddings;
+using Gateway.Api.Sampling;
 using Gateway.Backends;
 using Gateway.Observability;
 
@@ -27,11 +28,33 @@ public sealed class TextEmbeddings
     /// <summary>The embedding of a text of the request.</summary>
     public float[] this[string text] => _embeddings[text];
 
+    /// <summary>The answer's usage: every text's prompt tokens, and no completion tokens.</summary>
+    public EmbeddingUsageDto Usage => new(PromptTokens, PromptTokens);
+
+    /// <summary>
+    /// What every scoring endpoint does before it scores: the served model (the request's model must name it), the
+    /// answer's id (<c>{idPrefix}-{request_id}</c>, else a new one), and the request's texts embedded (<see cref="EmbedAsync"/>).
+    /// </summary>
+    public static async Task<(ModelInfo Model, string Id, TextEmbeddings Embeddings)> ForRequestAsync(
+        string idPrefix,
+        IReadOnlyList<TextField> fields,
+        ScoringOptions options,
+        IGenerationService generation,
+        ServedModel servedModel,
+        GatewayMetrics metrics,
+        CancellationToken cancellationToken)
+    {
+        var model = await servedModel.ResolveAsync(options.Model, cancellationToken);
+        var id = RequestIds.Named(idPrefix, options.RequestId) ?? RequestIds.New(idPrefix);
+        var embeddings = await EmbedAsync(fields, options, model.Name, id, generation, metrics, cancellationToken);
+        return (model, id, embeddings);
+    }
+
     /// <param name="fields">The request's text fields; a text's first place among them names it in a refusal.</param>
     /// <param name="options">Truncation and priority, for every text.</param>
     /// <param name="model">The served model's name.</param>
     /// <param name="responseId">The answer's id: the k-th distinct text runs as "{responseId}-{k}", as vLLM numbers a score's prompts.</param>
-    public static async Task<TextEmbeddings> EmbedAsync(
+    private static async Task<TextEmbeddings> EmbedAsync(
         IReadOnlyList<TextField> fields,
         ScoringOptions options,
         string model,
