@@ -120,4 +120,9 @@ public static class CommonMessages
 
     public static TokenLogprob[] TopLogprobs(Proto.GeneratedToken token) =>
         [.. token.TopLogprobs.Select(t => new TokenLogprob(t.TokenId, t.Logprob))];
+
+    public static Proto.LoraAdapter ToProto(LoraAdapterInfo adapter) =>
+        new() { Name = adapter.Name, Path = adapter.Path, Rank = adapter.Rank };
+
+    public static LoraAdapterInfo ToDomain(Proto.LoraAdapter adapter) => new(adapter.Name, adapter.Path, adapter.Rank);
 }

@@ -16,6 +16,7 @@ public static class EmbeddingMessages
             RequestId = request.RequestId ?? "",
             Priority = request.Priority,
             CacheSalt = request.CacheSalt ?? "",
+            LoraName = request.LoraName ?? "",
         };
         if (request.Dimensions is { } dimensions)
         {
@@ -69,7 +70,8 @@ public static class EmbeddingMessages
             request.HasNormalize ? request.Normalize : null,
             request.HasTruncatePromptTokens ? request.TruncatePromptTokens : null,
             request.Priority,
-            string.IsNullOrEmpty(request.CacheSalt) ? null : request.CacheSalt);
+            string.IsNullOrEmpty(request.CacheSalt) ? null : request.CacheSalt,
+            string.IsNullOrEmpty(request.LoraName) ? null : request.LoraName);
     }
 
     public static Proto.EmbedResponse ToProto(EmbeddingResult result) => new()

@@ -23,6 +23,7 @@ public static class GenerationMessages
             N = request.Params.N,
             BadWords = { request.Params.BadWords },
             CacheSalt = request.Params.CacheSalt ?? "",
+            LoraName = request.Params.LoraName ?? "",
             UseBeamSearch = request.Params.UseBeamSearch,
         };
         if (request.Params.LengthPenalty is { } lengthPenalty)
@@ -210,6 +211,7 @@ public static class GenerationMessages
             TruncatePromptTokens = request.HasTruncatePromptTokens ? request.TruncatePromptTokens : null,
             BadWords = [.. request.BadWords],
             CacheSalt = request.CacheSalt.Length > 0 ? request.CacheSalt : null,
+            LoraName = request.LoraName.Length > 0 ? request.LoraName : null,
             UseBeamSearch = request.UseBeamSearch,
             LengthPenalty = request.HasLengthPenalty ? request.LengthPenalty : null,
         };

@@ -36,6 +36,7 @@ public static class WorkerMessages
             };
         }
 
+        response.LoraAdapters.AddRange((info.LoraAdapters ?? []).Select(CommonMessages.ToProto));
         if (defaults.MaxTokens is { } maxTokens)
         {
             response.DefaultMaxTokens = maxTokens;
@@ -54,7 +55,8 @@ public static class WorkerMessages
         [.. info.EosTokenIds],
         info.Device,
         CommonMessages.ToDefaults(info.DefaultSampling, info.HasDefaultMaxTokens ? info.DefaultMaxTokens : null),
-        info.Pooling is { } p ? new PoolingInfo(p.HiddenSize, p.Normalize, p.Matryoshka, [.. p.MatryoshkaDimensions]) : null);
+        info.Pooling is { } p ? new PoolingInfo(p.HiddenSize, p.Normalize, p.Matryoshka, [.. p.MatryoshkaDimensions]) : null,
+        [.. info.LoraAdapters.Select(CommonMessages.ToDomain)]);
 
     /// <param name="instanceId">The worker instance the plan was made for; another instance refuses it.</param>
     public static Proto.ExecuteRequest ToProto(StepPlan plan, string instanceId)
@@ -73,6 +75,7 @@ public static class WorkerMessages
                 Pooling = n.Pooling is { } pooling
                     ? new Proto.PoolingParams { Normalize = pooling.Normalize, Dimensions = pooling.Dimensions ?? 0 }
                     : null,
+                LoraName = n.LoraName ?? "",
             };
             message.TokenIds.AddRange(n.TokenIds);
             message.BlockIds.AddRange(n.BlockIds);
@@ -100,7 +103,8 @@ public static class WorkerMessages
         [.. request.NewRequests.Select(r => new NewRequestData(
             r.RequestId, [.. r.TokenIds], r.NumPromptTokens, ToDomain(r.Sampling), [.. r.BlockIds],
             r.NumComputedTokens, r.NumScheduledTokens,
-            r.Pooling is { } pooling ? new PoolingParams(pooling.Normalize, pooling.Dimensions > 0 ? pooling.Dimensions : null) : null))],
+            r.Pooling is { } pooling ? new PoolingParams(pooling.Normalize, pooling.Dimensions > 0 ? pooling.Dimensions : null) : null,
+            r.LoraName.Length > 0 ? r.LoraName : null))],
         [.. request.CachedRequests.Select(r => new CachedRequestData(
             r.RequestId, [.. r.NewBlockIds], r.NumComputedTokens, r.NumScheduledTokens,
             r.Sampling is null ? null : ToDomain(r.Sampling)))],

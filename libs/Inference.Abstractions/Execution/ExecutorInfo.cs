@@ -11,6 +11,7 @@ namespace Inference.Abstractions.Execution;
 /// <param name="Device">For example "cpu:0".</param>
 /// <param name="Defaults">The model's sampling defaults (generation_config.json); null when it has none.</param>
 /// <param name="Pooling">How the model embeds a prompt; null when the executor embeds nothing.</param>
+/// <param name="LoraAdapters">The LoRA adapters loaded beside the model; null or empty: none.</param>
 public sealed record ExecutorInfo(
     string ModelName,
     string Architecture,
@@ -21,4 +22,5 @@ public sealed record ExecutorInfo(
     IReadOnlyList<int> EosTokenIds,
     string Device,
     SamplingDefaults? Defaults = null,
-    PoolingInfo? Pooling = null);
+    PoolingInfo? Pooling = null,
+    IReadOnlyList<LoraAdapterInfo>? LoraAdapters = null);

@@ -27,6 +27,8 @@ public sealed record StepPlan(
 /// <param name="NumScheduledTokens">Tokens to run this step, starting at NumComputedTokens.</param>
 /// <param name="Pooling">Set for an embedding request (Sampling is then ignored): the step that computes its last token
 /// answers a <see cref="PooledOutput"/> instead of a sampled token, and it is never scheduled again.</param>
+/// <param name="LoraName">The LoRA adapter (<see cref="ExecutorInfo.LoraAdapters"/>) applied to every token of the
+/// request; null: the base model alone.</param>
 public sealed record NewRequestData(
     string RequestId,
     IReadOnlyList<int> TokenIds,
@@ -35,7 +37,8 @@ public sealed record NewRequestData(
     IReadOnlyList<int> BlockIds,
     int NumComputedTokens,
     int NumScheduledTokens,
-    PoolingParams? Pooling = null);
+    PoolingParams? Pooling = null,
+    string? LoraName = null);
 
 /// <param name="RequestId">A request the executor already holds.</param>
 /// <param name="NewBlockIds">Blocks appended to its block list this step.</param>

@@ -10,6 +10,7 @@ namespace Inference.Abstractions.Generation;
 /// prompt longer than the context.</param>
 /// <param name="Priority">Under priority scheduling a lower value runs first (vLLM's rule); ignored under FCFS.</param>
 /// <param name="CacheSalt">As <see cref="GenerationParams.CacheSalt"/>.</param>
+/// <param name="LoraName">As <see cref="GenerationParams.LoraName"/>.</param>
 public sealed record EmbeddingRequest(
     string? RequestId,
     Prompt Prompt,
@@ -17,7 +18,8 @@ public sealed record EmbeddingRequest(
     bool? Normalize = null,
     int? TruncatePromptTokens = null,
     int Priority = 0,
-    string? CacheSalt = null);
+    string? CacheSalt = null,
+    string? LoraName = null);
 
 /// <summary>An embedded prompt.</summary>
 /// <param name="RequestId">The caller's id, or the one the engine assigned.</param>

@@ -96,6 +96,12 @@ public sealed record GenerationParams
     public string? CacheSalt { get; init; }
 
     /// <summary>
+    /// The LoRA adapter to generate with (a name the workers list in their LoRA adapters, vLLM's --lora-modules);
+    /// null (default): the base model alone.
+    /// </summary>
+    public string? LoraName { get; init; }
+
+    /// <summary>
     /// vLLM's use_beam_search: the <see cref="N"/> most likely sequences of a beam search of width N (each step keeps the
     /// N best extensions by cumulative logprob; a sequence ending in EOS is complete), ranked by
     /// cumulative logprob / length^<see cref="LengthPenalty"/>. Only max_tokens, ignore_eos and the prompt fields apply.
