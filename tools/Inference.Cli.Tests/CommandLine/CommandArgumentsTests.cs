@@ -24,4 +24,34 @@ public sealed class CommandArgumentsTests
 
         Assert.Contains("tensor-parallel-size", error.Message);
     }
+
+    [Fact]
+    public void AListOption_TakesEveryValueUpToTheNextOption()
+    {
+        var args = CommandArguments.Parse(["--lora-modules", "a=/x", "b=/y", "--port", "8000", "--lora-modules=c=/z"]);
+
+        Assert.Equal(["a=/x", "b=/y", "c=/z"], args.Strings("lora-modules"));
+        Assert.Equal(8000, args.Int("port"));
+        args.EnsureAllRead();
+    }
+
+    [Fact]
+    public void ASecondValueOfAOneValueOption_IsRefusedByName()
+    {
+        var args = CommandArguments.Parse(["--model", "a", "b"]);
+
+        var error = Assert.Throws<UsageException>(() => args.String("model"));
+
+        Assert.Contains("--model takes one value", error.Message);
+    }
+
+    [Theory]
+    [InlineData("stray")]
+    [InlineData("--")]
+    public void ABareArgumentBeforeAnyOption_IsRefused(string first)
+    {
+        var error = Assert.Throws<UsageException>(() => CommandArguments.Parse([first, "--port", "1"]));
+
+        Assert.Contains("options start with --", error.Message);
+    }
 }

@@ -3,8 +3,8 @@ using System.Globalization;
 namespace Inference.Cli.CommandLine;
 
 /// <summary>
-/// The options of one command: `--name value`, `--name=value` and boolean `--flag`, with underscores in a name read
-/// as dashes (`--max_model_len` is `--max-model-len`), as vLLM's parser reads them. Each option is read once by name;
+/// The options of one command: `--name value`, `--name=value`, `--name value value...` (a list option) and boolean
+/// `--flag`, with underscores in a name read as dashes (`--max_model_len` is `--max-model-len`), as vLLM's parser reads them. Each option is read once by name;
 /// whatever remains unread is reported as unknown, so a typo fails instead of being ignored.
 /// </summary>
 public sealed class CommandArguments
@@ -17,11 +17,19 @@ public sealed class CommandArguments
     public static CommandArguments Parse(IReadOnlyList<string> args)
     {
         var parsed = new CommandArguments();
+        List<string?>? previous = null;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
             if (!arg.StartsWith("--", StringComparison.Ordinal) || arg.Length == 2)
-                throw new UsageException($"unexpected argument '{arg}': options start with --");
+            {
+                // A further value of the option before it, as vLLM's list options take them (--lora-modules a=x b=y);
+                // an option read as one value refuses the extra one by name.
+                if (previous is null || arg.Length == 2 || previous[^1] is null)
+                    throw new UsageException($"unexpected argument '{arg}': options start with --");
+                previous.Add(arg);
+                continue;
+            }
 
             string name;
             string? value;
@@ -42,6 +50,7 @@ public sealed class CommandArguments
             if (!parsed._values.TryGetValue(name, out var list))
                 parsed._values[name] = list = [];
             list.Add(value);
+            previous = list;
         }
         return parsed;
     }
@@ -58,7 +67,7 @@ public sealed class CommandArguments
     public string? String(string name)
     {
         var all = Strings(name);
-        if (all.Count > 1) throw new UsageException($"--{name} may be given once");
+        if (all.Count > 1) throw new UsageException($"--{name} takes one value, got {all.Count}: {string.Join(' ', all)}");
         return all.Count == 0 ? null : all[0];
     }
 

@@ -37,6 +37,9 @@ public static class ServeCommand
         // No code from the model folder is ever run (the architectures are built in): nothing for the permission to allow.
         args.Flag("trust-remote-code");
         var blockSize = args.Int("block-size", 1, 1024);
+        // vLLM asks for --enable-lora beside --lora-modules; here the adapters listed are what enables LoRA.
+        args.Flag("enable-lora");
+        var loraEntries = args.Strings("lora-modules");
         bool? logStats = args.Flag("disable-log-stats") ? false : null;
         if (args.Int("tensor-parallel-size") is { } tensorParallel && tensorParallel != 1)
             throw new UsageException($"--tensor-parallel-size: each npu-worker runs the whole model on one device, so only 1; --workers N runs N replicas, got {tensorParallel}");
@@ -74,16 +77,18 @@ public static class ServeCommand
         if (!File.Exists(model) && !File.Exists(Path.Combine(model, "config.json")))
             throw new UsageException($"--model: {model} has no config.json (expected a Hugging Face model folder or a .gguf file)");
 
+        servedModelName ??= resolved.DefaultServedName;
+        var loraModules = LoraModulesArgument.Parse(loraEntries, servedModelName);
         var options = new ServeOptions(model, port, kvCacheMiB, workers, threadsPerWorker, maxConcurrentRequests,
             WeightQuantizationNames.Name(quantization), reasoningParser, apiKey, maxModelLength, maxNumSeqs, maxNumBatchedTokens,
             noPrefixCaching ? false : enablePrefixCaching ? true : null, chatTemplate,
-            host == "localhost" ? "127.0.0.1" : host, blockSize, logStats, trustRequestChatTemplate);
+            host == "localhost" ? "127.0.0.1" : host, blockSize, logStats, trustRequestChatTemplate, loraModules);
         var log = TextWriter.Synchronized(Console.Error);
         log.WriteLine($"[serve] {workers} npu-worker(s), {options.EffectiveThreadsPerWorker} compute thread(s) each");
         LocalCluster cluster;
         try
         {
-            cluster = await LocalCluster.StartAsync(options, servedModelName ?? resolved.DefaultServedName, ServiceBinaries.FromBuild(),
+            cluster = await LocalCluster.StartAsync(options, servedModelName, ServiceBinaries.FromBuild(),
                 log, PrintWorker, cancellationToken);
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException)

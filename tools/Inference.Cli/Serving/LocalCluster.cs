@@ -72,6 +72,8 @@ public sealed class LocalCluster : IAsyncDisposable
                 if (options.KvCacheMiB is { } mib) worker["Worker__KvCacheMiB"] = Invariant(mib);
                 if (options.BlockSize is { } blockSize) worker["Worker__BlockSize"] = Invariant(blockSize);
                 if (options.Quantization is { } quantization) worker["Worker__Quantization"] = quantization;
+                if (options.LoraModules is { Count: > 0 } adapters)
+                    worker["Worker__LoraModules"] = string.Join(' ', adapters.Select(a => $"{a.Name}={a.Path}"));
                 return cluster.StartOnFreePortAsync(log, $"npu-worker-{i}", binaries.Worker, worker, (url, p) => workerListening(i, url, p));
             });
             var workerUrls = await Task.WhenAll(workers.ToList());

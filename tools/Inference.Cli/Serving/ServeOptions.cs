@@ -1,3 +1,5 @@
+using Inference.Cli.CommandLine;
+
 namespace Inference.Cli.Serving;
 
 /// <summary>What `serve` runs: the model, the public port, and the worker fleet and its limits.</summary>
@@ -16,6 +18,7 @@ namespace Inference.Cli.Serving;
 /// <param name="LogStats">Whether the scheduler logs its throughput line; null: its default (on).</param>
 /// <param name="BlockSize">Tokens per KV cache block (each worker's BlockSize); null: the worker's default (16).</param>
 /// <param name="TrustRequestChatTemplate">Requests may bring their own chat_template (the gateway's TrustRequestChatTemplate).</param>
+/// <param name="LoraModules">LoRA adapters every worker loads beside the model (Worker:LoraModules); null or empty: none.</param>
 /// <param name="Host">The address the OpenAI API and the gRPC front door listen on (0.0.0.0: every interface); the other services stay on loopback.</param>
 public sealed record ServeOptions(
     string ModelDirectory,
@@ -35,7 +38,8 @@ public sealed record ServeOptions(
     string Host = "127.0.0.1",
     int? BlockSize = null,
     bool? LogStats = null,
-    bool TrustRequestChatTemplate = false)
+    bool TrustRequestChatTemplate = false,
+    IReadOnlyList<LoraModule>? LoraModules = null)
 {
     /// <summary>The machine's processors split evenly between the workers, at least one each.</summary>
     public static int DefaultThreadsPerWorker(int processorCount, int workers) => Math.Max(1, processorCount / workers);

@@ -1,0 +1,76 @@
+using System.Text.Json;
+
+namespace Inference.Cli.CommandLine;
+
+/// <summary>A LoRA adapter `serve` hands to every worker: the model name it is served under and its PEFT folder.</summary>
+/// <param name="BaseModelName">vLLM's base_model_name (the JSON form): the model the adapter was trained for, which
+/// must be the served model (its /v1/models parent); null: not given.</param>
+public sealed record LoraModule(string Name, string Path, string? BaseModelName = null);
+
+/// <summary>
+/// vLLM's `--lora-modules`: one or more `name=path` entries, or JSON objects `{"name": ..., "path": ...}`, after one
+/// option or several. The folders are checked here (each needs an adapter_config.json), so a typo fails before any
+/// service starts; the workers load them (Worker:LoraModules).
+/// </summary>
+public static class LoraModulesArgument
+{
+    /// <exception cref="UsageException">An entry is malformed, a name repeats or a folder is not a PEFT adapter.</exception>
+    /// <param name="servedModelName">The base model's served name: an entry's base_model_name must be it.</param>
+    /// <param name="entries">The option's values (<c>args.Strings("lora-modules")</c>).</param>
+    public static IReadOnlyList<LoraModule> Parse(IReadOnlyList<string> entries, string servedModelName)
+    {
+        var modules = new List<LoraModule>();
+        foreach (var entry in entries)
+        {
+            var module = entry.TrimStart().StartsWith('{') ? FromJson(entry) : FromPair(entry);
+            if (module.BaseModelName is { } baseModel && baseModel != servedModelName)
+                throw new UsageException($"--lora-modules: {module.Name}: base_model_name '{baseModel}' is not the served model '{servedModelName}'; adapters apply to the served model only");
+            if (module.Name == servedModelName)
+                throw new UsageException($"--lora-modules: '{module.Name}' is the served model's own name; give the adapter a name of its own");
+            if (modules.Any(m => m.Name == module.Name))
+                throw new UsageException($"--lora-modules: the name '{module.Name}' is given twice");
+            // The worker's setting separates entries by spaces or commas, so neither may appear in a name or a path.
+            if (module.Name.Any(c => char.IsWhiteSpace(c) || c is ',' or '=') || module.Path.Any(c => char.IsWhiteSpace(c) || c == ','))
+                throw new UsageException($"--lora-modules: '{entry}': a name may not hold spaces, commas or '=', a path neither spaces nor commas");
+            var path = System.IO.Path.GetFullPath(module.Path);
+            if (!File.Exists(System.IO.Path.Combine(path, "adapter_config.json")))
+                throw new UsageException($"--lora-modules: {module.Name}: {path} has no adapter_config.json (expected a PEFT LoRA adapter folder)");
+            modules.Add(module with { Path = path });
+        }
+
+        return modules;
+    }
+
+    private static LoraModule FromPair(string entry)
+    {
+        var eq = entry.IndexOf('=');
+        if (eq <= 0 || eq == entry.Length - 1)
+            throw new UsageException($"--lora-modules: '{entry}' is not name=path (or a JSON object with name and path)");
+        return new LoraModule(entry[..eq], entry[(eq + 1)..]);
+    }
+
+    private static LoraModule FromJson(string entry)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(entry);
+            var root = document.RootElement;
+            string? Text(string field) => root.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String
+                ? value.GetString()
+                : null;
+            foreach (var property in root.EnumerateObject())
+            {
+                if (property.Name is not ("name" or "path" or "base_model_name"))
+                    throw new UsageException($"--lora-modules: '{entry}': unknown field '{property.Name}' (name, path and base_model_name are read)");
+            }
+
+            var name = Text("name") is { Length: > 0 } n ? n : throw new UsageException($"--lora-modules: '{entry}' needs a string 'name'");
+            var path = Text("path") is { Length: > 0 } p ? p : throw new UsageException($"--lora-modules: '{entry}' needs a string 'path'");
+            return new LoraModule(name, path, Text("base_model_name"));
+        }
+        catch (JsonException e)
+        {
+            throw new UsageException($"--lora-modules: '{entry}' is not valid JSON: {e.Message}");
+        }
+    }
+}
