@@ -73,7 +73,7 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         // A request must fit the KV memory of a worker on its own, or it could never run.
         var kvCapacity = ExecutorInfo.NumBlocks * ExecutorInfo.BlockSize;
         MaxModelLength = Math.Min(Math.Min(options.MaxModelLength ?? int.MaxValue, ExecutorInfo.MaxModelLength), kvCapacity);
-        _validator = new GenerationValidator(ExecutorInfo.VocabSize, MaxModelLength);
+        _validator = new GenerationValidator(ExecutorInfo.VocabSize, MaxModelLength, LoraAdapters);
 
         var fleet = new WorkerFleet(new FleetConfig(
             new SchedulerConfig(
@@ -97,6 +97,9 @@ public sealed partial class InferenceEngine : IAsyncDisposable
     }
 
     public ExecutorInfo ExecutorInfo { get; }
+
+    /// <summary>The LoRA adapters every worker serves beside the model (the first worker's; the others must match).</summary>
+    public IReadOnlyList<LoraAdapterInfo> LoraAdapters => ExecutorInfo.LoraAdapters ?? [];
 
     public EngineOptions Options { get; }
 
@@ -295,7 +298,8 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         {
             await using var detokenizer = await _tokenizer.StartDetokenizerAsync(
                 new DetokenizerOptions(p.SkipSpecialTokens, p.Stop, p.IncludeStopStrInOutput, p.MinTokens), cancellationToken);
-            var engineRequest = new EngineRequest(requestId, promptIds, ToSampling(p, badWords), ToStopping(p, promptIds.Count), priority, _time.GetTimestamp(), p.CacheSalt);
+            var engineRequest = new EngineRequest(requestId, promptIds, ToSampling(p, badWords), ToStopping(p, promptIds.Count), priority, _time.GetTimestamp(), p.CacheSalt,
+                loraName: p.LoraName);
             var first = true;
             await foreach (var output in RunEngineRequestAsync(engineRequest, cancellationToken))
             {
