@@ -90,7 +90,8 @@ public sealed partial class InferenceEngine : IAsyncDisposable
             options.BalanceThreshold));
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<InferenceEngine>();
         EngineLoop? loop = null;
-        _metrics = meterFactory is null ? null : new EngineMetrics(meterFactory, () => loop?.Snapshot ?? EngineSnapshot.Empty, ServedModelName);
+        _metrics = meterFactory is null ? null : new EngineMetrics(
+            meterFactory, () => loop?.Snapshot ?? EngineSnapshot.Empty, ServedModelName, LoraAdapters.Count, _time);
         loop = new EngineLoop(fleet, options, logger, _metrics, _time);
         _loop = loop;
         _loop.Start();
