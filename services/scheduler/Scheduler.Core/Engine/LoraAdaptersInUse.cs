@@ -6,8 +6,8 @@ namespace Scheduler.Core.Engine;
 /// <summary>Which LoRA adapters the fleet's running and waiting requests use, for vLLM's vllm:lora_requests_info.</summary>
 internal static class LoraAdaptersInUse
 {
-    /// <summary>Each list names an adapter once, in ordinal order; both are empty (and nothing is allocated) while no
-    /// request uses one, so a fleet without adapters pays one pass over its requests per loop turn.</summary>
+    /// <summary>Each list names an adapter once, in ordinal order; both are empty (no set is built) while no request uses
+    /// one, so a fleet without adapters pays only a pass over its running and waiting requests per loop turn.</summary>
     public static (IReadOnlyList<string> Running, IReadOnlyList<string> Waiting) Of(WorkerFleet fleet)
     {
         SortedSet<string>? running = null, waiting = null;
