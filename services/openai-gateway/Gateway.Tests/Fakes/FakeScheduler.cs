@@ -30,6 +30,10 @@ public sealed partial class FakeScheduler : Generation.GenerationBase
     /// <summary>Chooses the reply to a request; tests replace it.</summary>
     public Func<GenerateRequest, FakeReply> Script { get; set; } = _ => FakeReply.Default;
 
+    /// <summary>The LoRA adapters GetModelInfo lists (none by default). Set it before the gateway first asks (a host's
+    /// constructor): the gateway remembers the answer.</summary>
+    public IReadOnlyList<Inference.Contracts.Common.V1.LoraAdapter> LoraAdapters { get; set; } = [];
+
     /// <summary>Ready workers, reported by GetModelInfo and GetStatus; with none, GetStatus says "no ready worker".</summary>
     public int NumWorkers { get; set; } = 1;
 
@@ -74,6 +78,7 @@ public sealed partial class FakeScheduler : Generation.GenerationBase
             MaxModelLen = MaxModelLen,
             VocabSize = 151936,
             NumWorkers = NumWorkers,
+            LoraAdapters = { LoraAdapters },
         });
 
     public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)

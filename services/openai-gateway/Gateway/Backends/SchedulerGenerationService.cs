@@ -30,7 +30,10 @@ public sealed class SchedulerGenerationService(Proto.Generation.GenerationClient
     {
         var info = await client.GetModelInfoAsync(
             new Proto.GetModelInfoRequest(), deadline: deadline, cancellationToken: cancellationToken);
-        return new ModelInfo(info.ModelName, info.MaxModelLen, info.VocabSize, info.NumWorkers);
+        return new ModelInfo(info.ModelName, info.MaxModelLen, info.VocabSize, info.NumWorkers)
+        {
+            LoraAdapters = [.. info.LoraAdapters.Select(CommonMessages.ToDomain)],
+        };
     }
 
     public async Task<SchedulerStatus> GetStatusAsync(DateTime? deadline, CancellationToken cancellationToken)

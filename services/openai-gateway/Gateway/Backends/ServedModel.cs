@@ -3,7 +3,7 @@ using Gateway.Api.Errors;
 namespace Gateway.Backends;
 
 /// <summary>
-/// The served model's name and limits, asked from the scheduler once and then remembered (they do not change
+/// The served model's name, limits and LoRA adapters, asked from the scheduler once and then remembered (they do not change
 /// while the scheduler runs); a failed ask is retried on the next request.
 /// </summary>
 public sealed class ServedModel(IGenerationService generation)
@@ -26,17 +26,19 @@ public sealed class ServedModel(IGenerationService generation)
     public void Remember(ModelInfo info) => _info = info;
 
     /// <summary>
-    /// The served name when <paramref name="requested"/> names it or is empty (an omitted model means the served
-    /// one); otherwise a 404 like vLLM's.
+    /// The served model when <paramref name="requested"/> names it or is empty (an omitted model means the served one);
+    /// the served model under one of its LoRA adapters when it names that adapter; otherwise a 404 like vLLM's.
     /// </summary>
-    public async Task<ModelInfo> ResolveAsync(string? requested, CancellationToken cancellationToken)
+    public async Task<ResolvedModel> ResolveAsync(string? requested, CancellationToken cancellationToken)
     {
         var info = await GetAsync(cancellationToken);
-        if (!string.IsNullOrEmpty(requested) && requested != info.Name)
+        if (string.IsNullOrEmpty(requested) || requested == info.Name)
         {
-            throw ApiException.ModelNotFound(requested);
+            return new ResolvedModel(info, info.Name, null);
         }
 
-        return info;
+        var adapter = info.LoraAdapters.FirstOrDefault(adapter => adapter.Name == requested)
+            ?? throw ApiException.ModelNotFound(requested);
+        return new ResolvedModel(info, adapter.Name, adapter);
     }
 }

@@ -469,7 +469,12 @@ internal sealed partial class EngineLoop : IAsyncDisposable
             workers[i] = new WorkerSnapshot(lane.WorkerId, lane.InstanceId, scheduler.NumRunning, scheduler.NumWaiting, pool.Usage, pool.NumBlocks, lane.NumSteps);
         }
 
-        return new EngineSnapshot(running, waiting, total == 0 ? 0 : (double)used / total, _fleet.NumUnplaced, workers);
+        var (runningAdapters, waitingAdapters) = LoraAdaptersInUse.Of(_fleet);
+        return new EngineSnapshot(running, waiting, total == 0 ? 0 : (double)used / total, _fleet.NumUnplaced, workers)
+        {
+            RunningLoraAdapters = runningAdapters,
+            WaitingLoraAdapters = waitingAdapters,
+        };
     }
 
     private void AbortEverything()

@@ -9,6 +9,12 @@ namespace Scheduler.Core.Engine;
 public sealed record EngineSnapshot(int NumRunning, int NumWaiting, double KvCacheUsage, int NumUnplaced, IReadOnlyList<WorkerSnapshot> Workers)
 {
     public static EngineSnapshot Empty { get; } = new(0, 0, 0, 0, []);
+
+    /// <summary>The LoRA adapters that running requests use, each once, in ordinal order (vLLM's running_lora_adapters).</summary>
+    public IReadOnlyList<string> RunningLoraAdapters { get; init; } = [];
+
+    /// <summary>The LoRA adapters that waiting requests (on a worker or for any) use, as <see cref="RunningLoraAdapters"/>.</summary>
+    public IReadOnlyList<string> WaitingLoraAdapters { get; init; } = [];
 }
 
 /// <summary>One serving worker's share of the engine.</summary>

@@ -3,8 +3,8 @@ using Inference.Abstractions.Execution;
 
 namespace Scheduler.Core.Fleet;
 
-/// <summary>Whether a worker can join a fleet: the same model (vocabulary, block size, stop ids) and room for
-/// one request of the engine's longest length.</summary>
+/// <summary>Whether a worker can join a fleet: the same model (vocabulary, block size, stop ids, LoRA adapters) and
+/// room for one request of the engine's longest length.</summary>
 internal static class WorkerCompatibility
 {
     /// <exception cref="ArgumentException">The message names what differs.</exception>
@@ -16,6 +16,8 @@ internal static class WorkerCompatibility
         Require(worker.EosTokenIds.SequenceEqual(model.EosTokenIds), "eos_token_ids",
             string.Join(',', worker.EosTokenIds), string.Join(',', model.EosTokenIds));
         Require(SamePooling(worker.Pooling, model.Pooling), "pooling", Describe(worker.Pooling), Describe(model.Pooling));
+        Require(SameAdapters(worker.LoraAdapters, model.LoraAdapters), "lora_adapters",
+            Describe(worker.LoraAdapters), Describe(model.LoraAdapters));
         if ((long)worker.NumBlocks * worker.BlockSize < maxModelLength)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
@@ -32,6 +34,22 @@ internal static class WorkerCompatibility
     private static string Describe(PoolingInfo? p) => p is null
         ? "none"
         : $"hidden_size {p.HiddenSize}, normalize {p.Normalize}, matryoshka {p.Matryoshka} [{string.Join(',', p.MatryoshkaDimensions)}]";
+
+    /// <summary>
+    /// A request may run on any worker, so each must hold every adapter the fleet serves, and no other (one the others
+    /// lack could not be served). Name and rank identify an adapter; its path is where that machine keeps it, which may
+    /// differ between machines. Order does not matter.
+    /// </summary>
+    private static bool SameAdapters(IReadOnlyList<LoraAdapterInfo>? a, IReadOnlyList<LoraAdapterInfo>? b) =>
+        Identities(a).SetEquals(Identities(b));
+
+    private static HashSet<(string Name, int Rank)> Identities(IReadOnlyList<LoraAdapterInfo>? adapters) =>
+        [.. (adapters ?? []).Select(adapter => (adapter.Name, adapter.Rank))];
+
+    private static string Describe(IReadOnlyList<LoraAdapterInfo>? adapters) => adapters is null or { Count: 0 }
+        ? "none"
+        : string.Join(", ", adapters.OrderBy(adapter => adapter.Name, StringComparer.Ordinal)
+            .Select(adapter => $"{adapter.Name} (rank {adapter.Rank})"));
 
     private static void Require<T>(bool same, string field, T worker, T model)
     {

@@ -36,6 +36,9 @@ public sealed class WorkerFleet
     /// <summary>Requests waiting for any worker to join.</summary>
     public int NumUnplaced => _unplaced.Count;
 
+    /// <summary>The requests waiting for any worker to join, in the order they will be placed.</summary>
+    public IReadOnlyList<EngineRequest> Unplaced => _unplaced;
+
     /// <summary>Requests moved off a lane that left, since the fleet started.</summary>
     public long NumRequeued { get; private set; }
 

@@ -41,7 +41,7 @@ public sealed partial class InferenceEngine
 
                 var nextTokens = live.Select((beam, b) => NextTokenAlternativesAsync(
                     $"{requestId}-beam{step}.{b}", [.. promptIds, .. beam.Tokens.Select(t => t.TokenId)], 2 * width, priority, p.CacheSalt,
-                    cancellationToken)).ToArray();
+                    p.LoraName, cancellationToken)).ToArray();
                 var answers = await Task.WhenAll(nextTokens);
                 if (answers.Any(a => a is null))
                 {
@@ -99,13 +99,14 @@ public sealed partial class InferenceEngine
     /// <summary>The <paramref name="count"/> most likely next tokens after <paramref name="tokenIds"/> (raw logprobs, best
     /// first), from a one-token engine request; null when the engine shut down before answering.</summary>
     private async Task<(IReadOnlyList<TokenLogprob> Alternatives, int CachedTokens)?> NextTokenAlternativesAsync(
-        string requestId, IReadOnlyList<int> tokenIds, int count, int priority, string? cacheSalt, CancellationToken cancellationToken)
+        string requestId, IReadOnlyList<int> tokenIds, int count, int priority, string? cacheSalt, string? loraName,
+        CancellationToken cancellationToken)
     {
         ReserveRequestId(requestId);
         try
         {
             var engineRequest = new EngineRequest(requestId, tokenIds, SamplingParams.Greedy with { Logprobs = count },
-                new StoppingCriteria(MaxTokens: 1, IgnoreEos: true), priority, _time.GetTimestamp(), cacheSalt);
+                new StoppingCriteria(MaxTokens: 1, IgnoreEos: true), priority, _time.GetTimestamp(), cacheSalt, loraName: loraName);
             await foreach (var output in RunEngineRequestAsync(engineRequest, cancellationToken))
             {
                 if (output.NewTokens.Count > 0)

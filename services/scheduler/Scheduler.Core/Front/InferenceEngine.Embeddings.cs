@@ -46,7 +46,7 @@ public sealed partial class InferenceEngine
                 // Its one step "samples" nothing: max_tokens 1 only keeps the stopping rules' arithmetic whole.
                 var engineRequest = new EngineRequest(requestId, promptIds, SamplingParams.Greedy, new StoppingCriteria(MaxTokens: 1),
                     request.Priority, _time.GetTimestamp(), request.CacheSalt,
-                    new PoolingParams(request.Normalize ?? pooling.Normalize, request.Dimensions));
+                    new PoolingParams(request.Normalize ?? pooling.Normalize, request.Dimensions), request.LoraName);
                 await foreach (var output in RunEngineRequestAsync(engineRequest, cancellationToken))
                 {
                     if (output.Embedding is { } embedding)

@@ -73,7 +73,7 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         // A request must fit the KV memory of a worker on its own, or it could never run.
         var kvCapacity = ExecutorInfo.NumBlocks * ExecutorInfo.BlockSize;
         MaxModelLength = Math.Min(Math.Min(options.MaxModelLength ?? int.MaxValue, ExecutorInfo.MaxModelLength), kvCapacity);
-        _validator = new GenerationValidator(ExecutorInfo.VocabSize, MaxModelLength);
+        _validator = new GenerationValidator(ExecutorInfo.VocabSize, MaxModelLength, LoraAdapters);
 
         var fleet = new WorkerFleet(new FleetConfig(
             new SchedulerConfig(
@@ -90,13 +90,17 @@ public sealed partial class InferenceEngine : IAsyncDisposable
             options.BalanceThreshold));
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<InferenceEngine>();
         EngineLoop? loop = null;
-        _metrics = meterFactory is null ? null : new EngineMetrics(meterFactory, () => loop?.Snapshot ?? EngineSnapshot.Empty, ServedModelName);
+        _metrics = meterFactory is null ? null : new EngineMetrics(
+            meterFactory, () => loop?.Snapshot ?? EngineSnapshot.Empty, ServedModelName, LoraAdapters.Count, _time);
         loop = new EngineLoop(fleet, options, logger, _metrics, _time);
         _loop = loop;
         _loop.Start();
     }
 
     public ExecutorInfo ExecutorInfo { get; }
+
+    /// <summary>The LoRA adapters every worker serves beside the model (the first worker's; the others must match).</summary>
+    public IReadOnlyList<LoraAdapterInfo> LoraAdapters => ExecutorInfo.LoraAdapters ?? [];
 
     public EngineOptions Options { get; }
 
@@ -295,7 +299,8 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         {
             await using var detokenizer = await _tokenizer.StartDetokenizerAsync(
                 new DetokenizerOptions(p.SkipSpecialTokens, p.Stop, p.IncludeStopStrInOutput, p.MinTokens), cancellationToken);
-            var engineRequest = new EngineRequest(requestId, promptIds, ToSampling(p, badWords), ToStopping(p, promptIds.Count), priority, _time.GetTimestamp(), p.CacheSalt);
+            var engineRequest = new EngineRequest(requestId, promptIds, ToSampling(p, badWords), ToStopping(p, promptIds.Count), priority, _time.GetTimestamp(), p.CacheSalt,
+                loraName: p.LoraName);
             var first = true;
             await foreach (var output in RunEngineRequestAsync(engineRequest, cancellationToken))
             {

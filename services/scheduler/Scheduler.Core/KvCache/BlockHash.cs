@@ -23,18 +23,25 @@ public readonly record struct BlockHash(UInt128 Value)
     }
 
     /// <summary>
-    /// The parent of a request's first block: none for the common chain, or a hash of vLLM's cache_salt, so that a
-    /// salted request's blocks match only those of requests with the same salt.
+    /// The parent of a request's first block: none for the common chain (no salt, no adapter); else a hash of what
+    /// sets the request's KV apart: vLLM's cache_salt (its blocks match only those of requests with the same salt)
+    /// and the LoRA adapter (KV computed under an adapter differs from the base model's and from another adapter's).
+    /// A salt alone hashes as it did before adapters existed, so salted chains keep their hashes.
     /// </summary>
-    public static BlockHash? Root(string? salt)
+    public static BlockHash? Root(string? salt, string? loraName = null)
     {
-        if (salt is null)
+        if (salt is null && loraName is null)
         {
             return null;
         }
 
+        // The name's length fixes where it ends, so no name and salt pair reads as another.
+        var key = loraName is null
+            ? "cache_salt:" + salt
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"lora_name:{loraName.Length}:{loraName}{(salt is null ? "" : "\ncache_salt:" + salt)}");
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("cache_salt:" + salt), digest);
+        SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key), digest);
         return new BlockHash(BinaryPrimitives.ReadUInt128LittleEndian(digest));
     }
 

@@ -16,7 +16,8 @@ public sealed class EngineRequest
         int priority = 0,
         long arrivalTimestamp = 0,
         string? cacheSalt = null,
-        PoolingParams? pooling = null)
+        PoolingParams? pooling = null,
+        string? loraName = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(requestId);
         if (promptTokenIds.Count == 0)
@@ -33,6 +34,7 @@ public sealed class EngineRequest
         ArrivalTimestamp = arrivalTimestamp;
         CacheSalt = cacheSalt;
         Pooling = pooling;
+        LoraName = loraName;
         PromptLogprobs = sampling.PromptLogprobs is null ? null : [];
     }
 
@@ -44,6 +46,10 @@ public sealed class EngineRequest
 
     /// <summary>vLLM's cache_salt: the root of the request's prefix-cache hash chain (<see cref="BlockHash.Root"/>), or null.</summary>
     public string? CacheSalt { get; }
+
+    /// <summary>The LoRA adapter every token of the request runs under (null: the base model): sent to the worker with
+    /// the request each time it starts there, and part of the root of its prefix-cache hash chain.</summary>
+    public string? LoraName { get; }
 
     /// <summary>Set for an embedding request: it computes its prompt, and the step that computes the last token pools
     /// its hidden state instead of sampling (<see cref="Embedding"/>), which ends it.</summary>

@@ -223,7 +223,8 @@ public sealed partial class RequestScheduler
                     [.. KvCache.GetBlocks(request.RequestId).Select(b => b.BlockId)],
                     request.NumComputedTokens,
                     numNew,
-                    request.Pooling));
+                    request.Pooling,
+                    request.LoraName));
                 request.IsKnownToExecutor = true;
             }
 

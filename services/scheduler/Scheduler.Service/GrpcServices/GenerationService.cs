@@ -70,6 +70,7 @@ public sealed class GenerationService(EngineHost host, WorkerDirectory directory
             MaxModelLen = engine.MaxModelLength,
             VocabSize = engine.ExecutorInfo.VocabSize,
             NumWorkers = engine.Snapshot.Workers.Count,
+            LoraAdapters = { engine.LoraAdapters.Select(CommonMessages.ToProto) },
         });
     }
 

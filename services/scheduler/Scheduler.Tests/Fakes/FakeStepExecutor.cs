@@ -8,7 +8,8 @@ namespace Scheduler.Tests.Fakes;
 /// checks every plan against that state, and samples next token = NextToken(last token). A request asking for prompt
 /// logprobs gets, for each prompt position p it computes, an entry with logprob -p (so tests can tell positions apart).
 /// An embedding request pools <see cref="EmbeddingOf"/> its tokens once its last token is computed (shortened and
-/// normalized as it asks), and may not be scheduled again.
+/// normalized as it asks), and may not be scheduled again. A new request naming a LoRA adapter the executor's
+/// <see cref="ExecutorInfo.LoraAdapters"/> lack is refused, as a worker refuses it.
 /// Optional gate: each step waits for <see cref="AllowSteps"/>; optional faults: the next N steps throw. A fault breaks
 /// the executor as it breaks a worker's step stream: the steps handed over behind it fail without running, until the
 /// engine's rejoined lane starts again from step 0.
@@ -53,11 +54,22 @@ public sealed class FakeStepExecutor : IStepExecutor
         }
     }
 
+    /// <summary>The LoRA adapter each new request of the plans so far was sent with (null: none), in the order sent;
+    /// a request sent again after preemption appears again.</summary>
+    public (string RequestId, string? LoraName)[] NewRequestLoraNames() =>
+        [.. PlansSoFar().SelectMany(plan => plan.NewRequests).Select(n => (n.RequestId, n.LoraName))];
+
     /// <summary>Requests whose state the executor holds now.</summary>
     public IReadOnlyCollection<string> HeldRequestIds => _requests.Keys;
 
-    public static ExecutorInfo DefaultInfo(int numBlocks = 64, int blockSize = 4, int maxModelLength = 128, PoolingInfo? pooling = null) =>
-        new("fake-model", "Qwen2ForCausalLM", 1000, maxModelLength, blockSize, numBlocks, [999], "cpu:0", Pooling: pooling ?? DefaultPooling);
+    public static ExecutorInfo DefaultInfo(int numBlocks = 64, int blockSize = 4, int maxModelLength = 128, PoolingInfo? pooling = null,
+        IReadOnlyList<LoraAdapterInfo>? loraAdapters = null) =>
+        new("fake-model", "Qwen2ForCausalLM", 1000, maxModelLength, blockSize, numBlocks, [999], "cpu:0", Pooling: pooling ?? DefaultPooling,
+            LoraAdapters: loraAdapters);
+
+    /// <summary>Two adapters of different ranks, for the LoRA tests.</summary>
+    public static IReadOnlyList<LoraAdapterInfo> TwoAdapters { get; } =
+        [new("sql-lora", "/adapters/sql-lora", 8), new("chat-lora", "/adapters/chat-lora", 16)];
 
     /// <summary>Embeddings of 8 values, normalized by default, matryoshka of any length.</summary>
     public static PoolingInfo DefaultPooling { get; } = new(HiddenSize: 8, Normalize: true, Matryoshka: true, MatryoshkaDimensions: []);
@@ -143,6 +155,11 @@ public sealed class FakeStepExecutor : IStepExecutor
         var promptLogprobs = new List<PromptLogprobsChunk>();
         foreach (var n in plan.NewRequests)
         {
+            if (n.LoraName is { } lora && !(Info.LoraAdapters ?? []).Any(adapter => adapter.Name == lora))
+            {
+                throw new InvalidOperationException($"{n.RequestId}: LoRA adapter {lora} is not loaded here");
+            }
+
             var state = new RequestState([.. n.TokenIds], [.. n.BlockIds], n.NumComputedTokens, n.Sampling, n.NumPromptTokens) { Pooling = n.Pooling };
             _requests.Add(n.RequestId, state);
             ScorePrompt(n.RequestId, state, n.NumScheduledTokens, promptLogprobs);

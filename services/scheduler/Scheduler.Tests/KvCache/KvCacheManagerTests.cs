@@ -93,6 +93,44 @@ public sealed class KvCacheManagerTests
         Assert.Equal(sharedBlocks, computed.Blocks.Count);
     }
 
+    [Theory]
+    [InlineData(null, "sql-lora", 0)]
+    [InlineData("sql-lora", null, 0)]
+    [InlineData("sql-lora", "chat-lora", 0)]
+    [InlineData("sql-lora", "sql-lora", 2)]
+    public void GetComputedBlocks_SharesCachedPrefixesOnlyUnderTheSameLoraAdapter(string? firstLora, string? secondLora, int sharedBlocks)
+    {
+        var manager = new KvCacheManager(10, 4, true);
+        int[] prompt = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        var first = new EngineRequest("a", prompt, SamplingParams.Greedy, new StoppingCriteria(100), loraName: firstLora);
+        manager.AllocateSlots(first, 10);
+        manager.CacheBlocks(first, 10);
+        var second = new EngineRequest("b", [.. prompt, 50, 51], SamplingParams.Greedy, new StoppingCriteria(100), loraName: secondLora);
+
+        var computed = manager.GetComputedBlocks(second);
+
+        Assert.Equal(sharedBlocks, computed.Blocks.Count);
+    }
+
+    [Theory]
+    [InlineData("tenant-a", null, "tenant-a", "sql-lora", 0)]
+    [InlineData("tenant-a", "sql-lora", "tenant-b", "sql-lora", 0)]
+    [InlineData("tenant-a", "sql-lora", "tenant-a", "sql-lora", 2)]
+    public void GetComputedBlocks_UnderASaltAndAnAdapter_SharesOnlyWhenBothMatch(
+        string firstSalt, string? firstLora, string secondSalt, string? secondLora, int sharedBlocks)
+    {
+        var manager = new KvCacheManager(10, 4, true);
+        int[] prompt = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        var first = new EngineRequest("a", prompt, SamplingParams.Greedy, new StoppingCriteria(100), cacheSalt: firstSalt, loraName: firstLora);
+        manager.AllocateSlots(first, 10);
+        manager.CacheBlocks(first, 10);
+        var second = new EngineRequest("b", prompt, SamplingParams.Greedy, new StoppingCriteria(100), cacheSalt: secondSalt, loraName: secondLora);
+
+        var computed = manager.GetComputedBlocks(second);
+
+        Assert.Equal(sharedBlocks, computed.Blocks.Count);
+    }
+
     [Fact]
     public void GetComputedBlocks_ForAFullyCachedPrompt_LeavesTheLastBlockToCompute()
     {

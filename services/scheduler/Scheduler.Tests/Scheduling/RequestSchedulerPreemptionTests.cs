@@ -51,6 +51,23 @@ public sealed class RequestSchedulerPreemptionTests
     }
 
     [Fact]
+    public void Schedule_PreemptedRequest_ResumesWithItsLoraAdapter()
+    {
+        var h = new SchedulerHarness(numBlocks: 4, loraAdapters: FakeStepExecutor.TwoAdapters);
+        h.Scheduler.AddRequest(Requests.Make("a", promptLength: 8, maxTokens: 3));
+        h.Scheduler.AddRequest(Requests.Make("b", promptLength: 8, firstToken: 100, loraName: "sql-lora"));
+        h.Step();
+        h.Step();
+        h.Step();
+
+        var (fourth, _) = h.Step();
+
+        Assert.Equal(1, h.Scheduler.Running.Single(r => r.RequestId == "b").NumPreemptions);
+        Assert.Equal([("a", null), ("b", "sql-lora"), ("b", "sql-lora")], h.Executor.NewRequestLoraNames());
+        Assert.Equal("sql-lora", Assert.Single(fourth.NewRequests).LoraName);
+    }
+
+    [Fact]
     public void Schedule_UnderPriorityPolicy_PreemptsTheLowestPriorityRequestFirst()
     {
         var h = new SchedulerHarness(numBlocks: 6, policy: SchedulingPolicy.Priority);

@@ -10,9 +10,10 @@ internal sealed class SchedulerHarness
 {
     public SchedulerHarness(int numBlocks = 64, int blockSize = 4, int maxNumBatchedTokens = 2048, int maxNumSeqs = 64,
         int maxModelLength = 128, bool prefixCaching = false, SchedulingPolicy policy = SchedulingPolicy.Fcfs,
-        Func<int, int>? nextToken = null, bool asyncScheduling = false)
+        Func<int, int>? nextToken = null, bool asyncScheduling = false, IReadOnlyList<LoraAdapterInfo>? loraAdapters = null)
     {
-        Executor = new FakeStepExecutor(FakeStepExecutor.DefaultInfo(numBlocks, blockSize, maxModelLength), nextToken: nextToken);
+        Executor = new FakeStepExecutor(FakeStepExecutor.DefaultInfo(numBlocks, blockSize, maxModelLength, loraAdapters: loraAdapters),
+            nextToken: nextToken);
         Scheduler = new RequestScheduler(new SchedulerConfig(maxNumSeqs, maxNumBatchedTokens, maxModelLength, blockSize, numBlocks,
             [FakeTextTokenizer.EosId], prefixCaching, policy, asyncScheduling));
     }

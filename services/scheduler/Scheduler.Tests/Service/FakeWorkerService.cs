@@ -4,7 +4,7 @@ using Inference.Contracts.Worker.V1;
 namespace Scheduler.Tests.Service;
 
 /// <summary>A hand-written worker on the wire: keeps each request's tokens and samples next = last + 1; an embedding
-/// request pools [sum of ids, count, first, last] (normalized when asked).</summary>
+/// request pools [sum of ids, count, first, last] (normalized when asked). It serves the <see cref="LoraAdapters"/>.</summary>
 public sealed class FakeWorkerService : Worker.WorkerBase
 {
     private readonly Dictionary<string, List<int>> _tokens = [];
@@ -12,6 +12,13 @@ public sealed class FakeWorkerService : Worker.WorkerBase
     private readonly Dictionary<string, PoolingParams> _pooling = [];
 
     private int _openStreams;
+
+    /// <summary>The LoRA adapters it reports in Info (it applies none: its tokens do not depend on them).</summary>
+    public static IReadOnlyList<Inference.Contracts.Common.V1.LoraAdapter> LoraAdapters { get; } =
+    [
+        new() { Name = "sql-lora", Path = "/adapters/sql-lora", Rank = 8 },
+        new() { Name = "chat-lora", Path = "/adapters/chat-lora", Rank = 16 },
+    ];
 
     /// <summary>Every step received, in the order they were run; lock the list to read it.</summary>
     public List<ExecuteRequest> Requests { get; } = [];
@@ -52,6 +59,7 @@ public sealed class FakeWorkerService : Worker.WorkerBase
             Device = "cpu:0",
             InstanceId = InstanceId,
             Pooling = new Pooling { HiddenSize = 4, Normalize = true },
+            LoraAdapters = { LoraAdapters },
         });
 
     public override Task<HealthResponse> Health(HealthRequest request, ServerCallContext context) =>

@@ -158,6 +158,57 @@ public sealed class SchedulerServiceTests
     }
 
     [Fact]
+    public async Task GetModelInfo_ListsTheWorkersLoraAdapters()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        await WaitUntilServingAsync(fixture);
+
+        var info = await new Generation.GenerationClient(fixture.Channel).GetModelInfoAsync(new GetModelInfoRequest());
+
+        Assert.Equal(FakeWorkerService.LoraAdapters, info.LoraAdapters);
+    }
+
+    [Fact]
+    public async Task Generate_WithLoraName_SendsItToTheWorker()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        await WaitUntilServingAsync(fixture);
+        var client = new Generation.GenerationClient(fixture.Channel);
+
+        await CollectAsync(client.Generate(new GenerateRequest
+        {
+            RequestId = "lora-1",
+            Text = "abc",
+            Stopping = new StoppingParams { MaxTokens = 2 },
+            LoraName = "chat-lora",
+        }));
+
+        lock (fixture.Worker.Requests)
+        {
+            var sent = fixture.Worker.Requests.SelectMany(r => r.NewRequests).Single(n => n.RequestId == "lora-1");
+            Assert.Equal("chat-lora", sent.LoraName);
+        }
+    }
+
+    [Fact]
+    public async Task Generate_UnknownLoraName_IsInvalidArgumentNamingTheField()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        await WaitUntilServingAsync(fixture);
+        var client = new Generation.GenerationClient(fixture.Channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => CollectAsync(client.Generate(new GenerateRequest
+        {
+            Text = "abc",
+            Stopping = new StoppingParams { MaxTokens = 2 },
+            LoraName = "nope",
+        })));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("lora_name", error.Status.Detail);
+    }
+
+    [Fact]
     public async Task RegisterWorker_InvalidAddress_IsInvalidArgument()
     {
         await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: false);

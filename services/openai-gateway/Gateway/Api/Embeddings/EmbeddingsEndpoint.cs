@@ -33,8 +33,8 @@ public static class EmbeddingsEndpoint
             (index, token) => EmbedCall.RunAsync(
                 generation,
                 metrics,
-                model.Name,
-                request.ForInput(index, InputRequestId(id, index)),
+                model.Info.Name,
+                request.ForInput(index, InputRequestId(id, index), model.LoraName),
                 PromptOrigin.Of(EmbeddingInputs.Field, index, request.Inputs.Count),
                 token),
             cancellationToken);

@@ -76,7 +76,8 @@ public sealed record EmbeddingsRequest(
         return truncate;
     }
 
-    /// <summary>The engine request of input <paramref name="index"/>, run under <paramref name="requestId"/>.</summary>
-    public EmbeddingRequest ForInput(int index, string requestId) =>
-        new(requestId, Inputs[index], Dimensions, Normalize, TruncatePromptTokens, Priority, CacheSalt);
+    /// <summary>The engine request of input <paramref name="index"/>, run under <paramref name="requestId"/> with the LoRA
+    /// adapter <paramref name="loraName"/> (null: the base model).</summary>
+    public EmbeddingRequest ForInput(int index, string requestId, string? loraName) =>
+        new(requestId, Inputs[index], Dimensions, Normalize, TruncatePromptTokens, Priority, CacheSalt, loraName);
 }

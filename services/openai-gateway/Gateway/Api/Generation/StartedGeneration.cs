@@ -26,7 +26,7 @@ public sealed class StartedGeneration : IAsyncDisposable
     /// <summary>Unix seconds, shared by every object of the response.</summary>
     public long Created { get; }
 
-    /// <summary>The served model's name.</summary>
+    /// <summary>The model name the answer carries: the served model's, or the LoRA adapter's the request named.</summary>
     public string Model { get; }
 
     /// <summary>How many choices the answer has.</summary>
@@ -52,8 +52,10 @@ public sealed class StartedGeneration : IAsyncDisposable
     {
         var model = await servedModel.ResolveAsync(requestedModel, cancellationToken);
         id ??= RequestIds.New(idPrefix);
+        sampling = sampling with { LoraName = model.LoraName };
         var updates = generation.GenerateAsync(new GenerationRequest(id, prompt, sampling, priority), cancellationToken);
-        var timing = metrics.Start(model.Name);
+        // Labelled with the served model's name, as vLLM labels every request's metrics, adapter or not.
+        var timing = metrics.Start(model.Info.Name);
         var stream = await GenerationStream.OpenAsync(updates, cancellationToken);
         timing.FirstToken();
         return new StartedGeneration(id, RequestIds.UnixNow(), model.Name, sampling.N, stream, timing);

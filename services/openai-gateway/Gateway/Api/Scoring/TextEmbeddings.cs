@@ -32,10 +32,11 @@ public sealed class TextEmbeddings
     public EmbeddingUsageDto Usage => new(PromptTokens, PromptTokens);
 
     /// <summary>
-    /// What every scoring endpoint does before it scores: the served model (the request's model must name it), the
+    /// What every scoring endpoint does before it scores: the model (the request's model must name the served one or one
+    /// of its LoRA adapters, which then embeds every text), the
     /// answer's id (<c>{idPrefix}-{request_id}</c>, else a new one), and the request's texts embedded (<see cref="EmbedAsync"/>).
     /// </summary>
-    public static async Task<(ModelInfo Model, string Id, TextEmbeddings Embeddings)> ForRequestAsync(
+    public static async Task<(ResolvedModel Model, string Id, TextEmbeddings Embeddings)> ForRequestAsync(
         string idPrefix,
         IReadOnlyList<TextField> fields,
         ScoringOptions options,
@@ -46,18 +47,18 @@ public sealed class TextEmbeddings
     {
         var model = await servedModel.ResolveAsync(options.Model, cancellationToken);
         var id = RequestIds.Named(idPrefix, options.RequestId) ?? RequestIds.New(idPrefix);
-        var embeddings = await EmbedAsync(fields, options, model.Name, id, generation, metrics, cancellationToken);
+        var embeddings = await EmbedAsync(fields, options, model, id, generation, metrics, cancellationToken);
         return (model, id, embeddings);
     }
 
     /// <param name="fields">The request's text fields; a text's first place among them names it in a refusal.</param>
     /// <param name="options">Truncation and priority, for every text.</param>
-    /// <param name="model">The served model's name.</param>
+    /// <param name="model">The served model (its name labels the metrics) and the adapter the texts run with, if any.</param>
     /// <param name="responseId">The answer's id: the k-th distinct text runs as "{responseId}-{k}", as vLLM numbers a score's prompts.</param>
     private static async Task<TextEmbeddings> EmbedAsync(
         IReadOnlyList<TextField> fields,
         ScoringOptions options,
-        string model,
+        ResolvedModel model,
         string responseId,
         IGenerationService generation,
         GatewayMetrics metrics,
@@ -72,7 +73,7 @@ public sealed class TextEmbeddings
         var results = await EmbeddingBatch.RunAsync(
             texts.Length,
             (k, token) => EmbedCall.RunAsync(
-                generation, metrics, model, Request(texts[k].Text, $"{responseId}-{k}", options), texts[k].Origin, token),
+                generation, metrics, model.Info.Name, Request(texts[k].Text, $"{responseId}-{k}", options, model.LoraName), texts[k].Origin, token),
             cancellationToken);
 
         var embeddings = texts.Zip(results).ToDictionary(pair => pair.First.Text, pair => pair.Second.Embedding, StringComparer.Ordinal);
@@ -83,11 +84,12 @@ public sealed class TextEmbeddings
     /// The Embed request of one text. As plain text (markup such as &lt;|im_start|&gt; in it is not a control token),
     /// as the embeddings endpoint sends text; with the tokenizer's special tokens, as vLLM's score tokenizes it.
     /// </summary>
-    private static EmbeddingRequest Request(string text, string requestId, ScoringOptions options) => new(
+    private static EmbeddingRequest Request(string text, string requestId, ScoringOptions options, string? loraName) => new(
         requestId,
         new TextPrompt(text, ParseSpecialTokens: false, AddSpecialTokens: true),
         Dimensions: null,
         Normalize: null,
         options.TruncatePromptTokens,
-        options.Priority);
+        options.Priority,
+        LoraName: loraName);
 }

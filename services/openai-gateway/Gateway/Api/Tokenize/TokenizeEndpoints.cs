@@ -46,7 +46,7 @@ public static class TokenizeEndpoints
         // vLLM's return_token_strs: each id's token as Hugging Face's convert_ids_to_tokens spells it.
         var tokenStrings = fields.Bool("return_token_strs") == true ? await tokenizer.ConvertIdsToTokensAsync(ids, cancellationToken) : null;
         return Results.Json(
-            new TokenizeResponse(ids.Count, model.MaxModelLen, ids, tokenStrings), ApiJson.Context.TokenizeResponse);
+            new TokenizeResponse(ids.Count, model.Info.MaxModelLen, ids, tokenStrings), ApiJson.Context.TokenizeResponse);
     }
 
     public static async Task<IResult> DetokenizeAsync(
