@@ -23,7 +23,7 @@ public static class ApiFieldTable
     public static IReadOnlyList<ApiField> Fields { get; } =
     [
         // What to generate from.
-        new("model", E.GenerationAndResponses | E.Tokenize | E.Detokenize | E.Pooling, Supported, "the served model's name; omitted or empty means it; any other is a 404"),
+        new("model", E.GenerationAndResponses | E.Tokenize | E.Detokenize | E.Pooling, Supported, "the served model's name, or a LoRA adapter's (serve --lora-modules: the request runs with it and is answered under its name); omitted or empty means the served model; any other is a 404"),
         new("prompt", E.Completions | E.Tokenize, Supported,
             "completions: a string, an array of token ids, or an array of up to 128 of either (n choices per prompt, prompt p's choice j at index p * n + j); tokenize: a string"),
         new("messages", E.Chat | E.Tokenize, Supported,
