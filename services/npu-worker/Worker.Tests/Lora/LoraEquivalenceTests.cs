@@ -12,9 +12,9 @@ public abstract class LoraEquivalenceTests<TFixture>(TFixture fixture) : IClassF
 {
     /// <summary>
     /// Both paths round differently (the base's BF16 weights times x plus the fp32 delta, against the merged F32
-    /// weights times x), so logits of size ~1-10 agree to about 1e-5; 1e-3 is far below the adapter's effect (>0.1).
+    /// weights times x): logits of size ~2 agreed to ~1.5e-6 when written; the adapters move them by ~1-2.
     /// </summary>
-    private const float Tolerance = 1e-3f;
+    private const float Tolerance = 1e-4f;
 
     private static readonly int[] Prompt = [5, 17, 300, 42, 42, 7, 211, 0, 99, 123, 64];
 
@@ -38,7 +38,7 @@ public abstract class LoraEquivalenceTests<TFixture>(TFixture fixture) : IClassF
         var withAdapter = fixture.Runner.ComputeLogits(Prompt, adapter);
         var baseLogits = fixture.Runner.ComputeLogits(Prompt);
         float largest = withAdapter.Zip(baseLogits).Max(p => Math.Abs(p.First - p.Second));
-        Assert.True(largest > 100 * Tolerance, $"the adapter moves no logit by more than {largest}: the equivalence tests would prove nothing");
+        Assert.True(largest > 1000 * Tolerance, $"the adapter moves no logit by more than {largest}: the equivalence tests would prove nothing");
     }
 
     [Theory]
