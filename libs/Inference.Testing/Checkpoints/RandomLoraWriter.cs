@@ -21,11 +21,11 @@ public static class RandomLoraWriter
 
     /// <summary>For the base model folder at <paramref name="baseModel"/> (its config.json gives the dims).</summary>
     /// <exception cref="ArgumentException">The spec is invalid, or the base is not a decoder checkpoint folder.</exception>
-    public static void Write(string outputDirectory, string baseModel, RandomLoraSpec spec) =>
-        Write(outputDirectory, SpecOf(baseModel), spec, baseModel);
+    public static void Write(string outputDirectory, string baseModel, RandomLoraSpec spec, IProgress<double>? progress = null) =>
+        Write(outputDirectory, SpecOf(baseModel), spec, baseModel, progress);
 
     /// <exception cref="ArgumentException">The spec is invalid, or a target module is not one of the seven projections.</exception>
-    public static void Write(string outputDirectory, DecoderSpec model, RandomLoraSpec spec, string? baseModelName = null)
+    public static void Write(string outputDirectory, DecoderSpec model, RandomLoraSpec spec, string? baseModelName = null, IProgress<double>? progress = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         spec.Validate();
@@ -47,11 +47,13 @@ public static class RandomLoraWriter
         var layout = SafetensorsHeaderWriter.Build(tensors, spec.DType.ToString(), bytesPerElement);
         using var file = File.Create(Path.Combine(outputDirectory, LoraAdapterReader.WeightsFileName));
         file.Write(layout.HeaderBytes);
-        foreach (var tensor in tensors)
+        for (int t = 0; t < tensors.Count; t++)
         {
+            var tensor = tensors[t];
             bool isA = tensor.Name.EndsWith("lora_A.weight", StringComparison.Ordinal);
             double std = isA ? 1 / Math.Sqrt(tensor.Shape[1]) : spec.Strength / (spec.Scale * Math.Sqrt(spec.Rank));
             file.Write(Values(tensor, RandomWeights.TensorState(tensor.Name, spec.Seed), std, spec.DType));
+            progress?.Report((t + 1.0) / tensors.Count);
         }
     }
 
@@ -65,7 +67,8 @@ public static class RandomLoraWriter
         ? config.Spec
         : throw new ArgumentException($"{baseModel} is not a Qwen2, Qwen3 or Llama checkpoint folder.", nameof(baseModel));
 
-    private static IReadOnlyList<LoraTarget> Targets(RandomLoraSpec spec)
+    /// <summary>The modules the spec's adapter changes: its list, or all seven for all-linear.</summary>
+    public static IReadOnlyList<LoraTarget> Targets(RandomLoraSpec spec)
     {
         if (spec.TargetModules is null)
         {
