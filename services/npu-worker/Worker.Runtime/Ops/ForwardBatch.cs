@@ -5,7 +5,8 @@ namespace Worker.Runtime.Ops;
 /// <summary>
 /// The tokens of one forward pass: every scheduled token of every sequence, concatenated. Each token
 /// carries its position, the KV slot it writes (block * blockSize + offset) and its sequence, whose block
-/// table addresses the KV it attends over, and the LoRA adapter applied to all its tokens (null: the base model). Reused across steps so a step allocates nothing once warm.
+/// table addresses the KV it attends over, and the LoRA adapter applied to all its tokens (null: the base model).
+/// Reused across steps so a step allocates nothing once warm.
 /// </summary>
 public sealed class ForwardBatch
 {
