@@ -60,6 +60,8 @@ public sealed record LoraAdapterConfig(int Rank, double Alpha, bool UseRsLora, L
         fields.Require(fields.IsUnset("alpha_pattern"), "alpha_pattern", "is set; per-module alphas are not supported");
         fields.Require(fields.IsUnset("exclude_modules"), "exclude_modules", "is set; excluding modules is not supported");
         fields.Require(fields.IsUnset("target_parameters"), "target_parameters", "is set; adapters on parameters are not supported");
+        fields.Require(fields.IsUnset("layer_replication"), "layer_replication", "is set; adapters that replicate layers are not supported");
+        fields.Require(fields.IsUnset("trainable_token_indices"), "trainable_token_indices", "is set; adapters that train embedding rows are not supported");
 
         // PEFT's LoraConfig defaults: r = 8, lora_alpha = 8.
         int rank = fields.Int("r") ?? 8;

@@ -80,6 +80,8 @@ public sealed class LoraAdapterReaderTests : IDisposable
     [InlineData("target_modules", "\".*(lm_head|q_proj)\"")]
     [InlineData("target_modules", "null")]
     [InlineData("use_rslora", "\"yes\"")]
+    [InlineData("layer_replication", "[[0, 2]]")]
+    [InlineData("exclude_modules", "[\"o_proj\"]")]
     public void Read_UnsupportedConfigField_RefusesNamingTheFieldAndTheFolder(string field, string json)
     {
         RandomLoraWriter.Write(_dir.Path, Model, new RandomLoraSpec());
