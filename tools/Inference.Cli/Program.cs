@@ -1,7 +1,7 @@
 using Inference.Cli.CommandLine;
 using Inference.Cli.Commands;
 
-// One program for the project's command-line work: make-model, generate, embed, serve, bench-tokenizer, bench-model, bench,
+// One program for the project's command-line work: make-model, make-lora, generate, embed, serve, bench-tokenizer, bench-model, bench,
 // convert-gguf, simulate.
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
@@ -20,6 +20,7 @@ try
     return args[0] switch
     {
         "make-model" => MakeModelCommand.Run(options),
+        "make-lora" => MakeLoraCommand.Run(options),
         "generate" => await GenerateCommand.RunAsync(options, cancellation.Token),
         "embed" => await EmbedCommand.RunAsync(options, cancellation.Token),
         "serve" => await ServeCommand.RunAsync(options, cancellation.Token),
@@ -28,7 +29,7 @@ try
         "bench" => await BenchCommand.RunAsync(options, cancellation.Token),
         "convert-gguf" => await ConvertGgufCommand.RunAsync(options, cancellation.Token),
         "simulate" => SimulateCommand.Run(options, cancellation.Token),
-        _ => throw new UsageException($"unknown command '{args[0]}'; expected make-model, generate, embed, serve, bench-tokenizer, bench-model, bench, convert-gguf or simulate"),
+        _ => throw new UsageException($"unknown command '{args[0]}'; expected make-model, make-lora, generate, embed, serve, bench-tokenizer, bench-model, bench, convert-gguf or simulate"),
     };
 }
 catch (UsageException e)

@@ -46,10 +46,13 @@ public sealed record RandomModelSpec(
     public int Context => PretrainedContext ?? Traits.MaxPositionEmbeddings;
 
     /// <summary>Every tensor in file order, named and shaped as the worker reads them.</summary>
-    public IReadOnlyList<TensorSpec> Tensors() => DecoderTensorNames.All(new DecoderSpec(
+    public IReadOnlyList<TensorSpec> Tensors() => DecoderTensorNames.All(Decoder);
+
+    /// <summary>The dims the worker reads from this checkpoint (RoPE without scaling), for example to write a LoRA adapter for it.</summary>
+    public DecoderSpec Decoder => new(
         VocabSize, HiddenSize, IntermediateSize, NumHiddenLayers, NumAttentionHeads, NumKeyValueHeads, HeadDim,
         (float)Traits.RmsNormEps, Traits.QkvBias, Traits.QkNorm, TieWordEmbeddings,
-        new RotaryEmbedding(Traits.RopeTheta, HeadDim, scaling: null)));
+        new RotaryEmbedding(Traits.RopeTheta, HeadDim, scaling: null));
 
     /// <exception cref="ArgumentException">The preset is unknown.</exception>
     public static RandomModelSpec FromPreset(string preset, ulong seed) => preset switch

@@ -47,7 +47,7 @@ public sealed partial class ModelRunner
             }
 
             rowsLeft -= scored;
-            _batch.AddSequence(state.BlockIds);
+            _batch.AddSequence(state.BlockIds, state.Lora);
             int row = -1;
             for (int position = next; position < end; position++)
             {

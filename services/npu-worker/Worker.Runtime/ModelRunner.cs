@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Worker.Runtime.Checkpoints;
 using Worker.Runtime.Kv;
+using Worker.Runtime.Lora;
 using Worker.Runtime.Models;
 using Worker.Runtime.Ops;
 using Worker.Runtime.Sampling;
@@ -34,9 +35,12 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     private readonly StepPlanValidator _validator;
     private readonly (int Layers, int KvHeads, int HeadDim) _cacheShape;
     private readonly StructuredOutputGrammars _grammars;
+    private readonly Dictionary<string, LoraAdapter> _loraAdapters;
 
-    private ModelRunner(ExecutorInfo info, ComputeThreadPool pool, ICausalLm model, PagedKvCache cache, (int Layers, int KvHeads, int HeadDim) cacheShape, long weightBytes, StructuredOutputGrammars grammars, int maxPromptLogprobRows)
+    private ModelRunner(ExecutorInfo info, ComputeThreadPool pool, ICausalLm model, PagedKvCache cache, (int Layers, int KvHeads, int HeadDim) cacheShape, long weightBytes,
+        StructuredOutputGrammars grammars, int maxPromptLogprobRows, IReadOnlyList<LoraAdapter> loraAdapters)
     {
+        _loraAdapters = loraAdapters.ToDictionary(a => a.Name, StringComparer.Ordinal);
         _maxPromptLogprobRows = maxPromptLogprobRows;
         _grammars = grammars;
         Info = info;
@@ -46,7 +50,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         _cache = cache;
         _cacheShape = cacheShape;
         _logitRowsWork = new LogitRowsWork(pool, info.VocabSize);
-        _validator = new StepPlanValidator(info.VocabSize, info.NumBlocks, info.BlockSize, info.MaxModelLength, info.Pooling);
+        _validator = new StepPlanValidator(info.VocabSize, info.NumBlocks, info.BlockSize, info.MaxModelLength, info.Pooling, _loraAdapters.Keys.ToHashSet(StringComparer.Ordinal));
     }
 
     public ExecutorInfo Info { get; }
@@ -75,8 +79,8 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     /// </summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     /// <exception cref="FileNotFoundException">config.json or the weights are missing.</exception>
-    /// <exception cref="InvalidDataException">The architecture is not supported, or the config, the embedding config (modules.json) or a
-    /// tensor is invalid (message names it).</exception>
+    /// <exception cref="InvalidDataException">The architecture is not supported, or the config, the embedding config (modules.json), a
+    /// tensor, or a LoRA adapter (<see cref="ModelRunnerOptions.LoraModules"/>) is invalid (message names it).</exception>
     public static ModelRunner Load(string modelPath, ModelRunnerOptions options, ILoggerFactory? loggerFactory = null, IProgress<double>? loadProgress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -93,9 +97,11 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         // The ops are sized by the context length, so they come before the weights; the pool's threads must not
         // outlive a load that fails.
         var pool = new ComputeThreadPool(options.Threads);
+        string name = options.ServedModelName ?? source.Name;
         ICausalLm model;
         PagedKvCache cache;
         DeviceOps ops;
+        List<LoraAdapter> adapters;
         try
         {
             ops = DeviceOps.CreateCpu(pool, maxModelLength, config.NumAttentionHeads / config.NumKeyValueHeads)
@@ -105,6 +111,8 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
                 model = config.LoadModel(checkpoint, ops, loadProgress);
             }
 
+            adapters = LoadLoraAdapters(config, options.LoraModules, name, logger);
+
             cache = new PagedKvCache(config.NumHiddenLayers, numBlocks, options.BlockSize, config.NumKeyValueHeads, config.HeadDim);
         }
         catch
@@ -113,13 +121,41 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
             throw;
         }
 
-        string name = options.ServedModelName ?? source.Name;
         var info = new ExecutorInfo(name, config.Architecture, config.VocabSize, maxModelLength, options.BlockSize,
-            numBlocks, config.EosTokenIds, options.Device, source.SamplingDefaults, source.Pooling);
+            numBlocks, config.EosTokenIds, options.Device, source.SamplingDefaults, source.Pooling, [.. adapters.Select(a => a.Info)]);
         LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, model.WeightType, ops.Weights.Bytes / (1024.0 * 1024.0),
             CpuIsaSelection.Name(CpuIsaSelection.Selected), numBlocks, options.BlockSize, maxModelLength, options.Threads, Describe(source.Pooling),
             Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim), ops.Weights.Bytes, source.Grammars, options.MaxPromptLogprobRows);
+        return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim), ops.Weights.Bytes, source.Grammars, options.MaxPromptLogprobRows, adapters);
+    }
+
+    /// <summary>Reads each adapter against the loaded model's dims, logging it; a bad adapter fails the load, naming it.</summary>
+    private static List<LoraAdapter> LoadLoraAdapters(ICausalLmConfig config, IReadOnlyList<LoraModule> modules, string servedName, ILogger logger)
+    {
+        var adapters = new List<LoraAdapter>();
+        foreach (var module in modules)
+        {
+            if (module.Name == servedName)
+            {
+                throw new ArgumentException($"LoRA adapter name '{module.Name}' is the served model name; an adapter needs a name of its own.");
+            }
+
+            LoraAdapter adapter;
+            try
+            {
+                adapter = config.LoadLoraAdapter(module.Name, module.Path);
+            }
+            catch (Exception e) when (e is InvalidDataException or FileNotFoundException or IOException)
+            {
+                throw new InvalidDataException($"LoRA adapter '{module.Name}' ({module.Path}) cannot be loaded: {e.Message}", e);
+            }
+
+            adapters.Add(adapter);
+            LogLoraLoaded(logger, adapter.Name, adapter.Path, adapter.Rank, adapter.Config.Scale, adapter.Config.TargetModules.Text,
+                string.Join(", ", adapter.Targets.Select(t => t.ModuleName())));
+        }
+
+        return adapters;
     }
 
     /// <exception cref="ArgumentException">The plan does not fit the worker's state; nothing was changed but finished ids.</exception>
@@ -221,7 +257,8 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
                 ? new SequenceSamplingState(SamplingParams.Greedy, [], [])
                 : new SequenceSamplingState(r.Sampling, tokens.GetRange(0, r.NumPromptTokens), tokens.Skip(r.NumPromptTokens),
                     matchers?.GetValueOrDefault(r.RequestId), r.Sampling.StructuredOutput is { AfterReasoning: true } ? _grammars.ReasoningTokens : null);
-            var state = new RequestState(r.RequestId, tokens, r.NumPromptTokens, r.BlockIds.ToList(), r.NumComputedTokens, sampling, r.Pooling);
+            var lora = r.LoraName is null ? null : _loraAdapters[r.LoraName];    // the validator checked the name
+            var state = new RequestState(r.RequestId, tokens, r.NumPromptTokens, r.BlockIds.ToList(), r.NumComputedTokens, sampling, r.Pooling, lora);
             _requests.Add(r.RequestId, state);
             Schedule(state, r.NumScheduledTokens);
         }
@@ -270,10 +307,17 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     /// Raw logits at the last position of a throwaway prefill of <paramref name="tokenIds"/> (tests and tools).
     /// It uses a private scratch KV cache, so running requests and prefix-cached blocks are untouched.
     /// </summary>
-    /// <exception cref="ArgumentException">The prompt is empty, too long, or holds an id outside the vocabulary.</exception>
-    public float[] ComputeLogits(IReadOnlyList<int> tokenIds)
+    /// <param name="loraName">An adapter of <see cref="ExecutorInfo.LoraAdapters"/> to run the prompt with; null for the base model.</param>
+    /// <exception cref="ArgumentException">The prompt is empty, too long, or holds an id outside the vocabulary, or the adapter is unknown.</exception>
+    public float[] ComputeLogits(IReadOnlyList<int> tokenIds, string? loraName = null)
     {
         ArgumentNullException.ThrowIfNull(tokenIds);
+        LoraAdapter? lora = null;
+        if (loraName is not null && !_loraAdapters.TryGetValue(loraName, out lora))
+        {
+            throw new ArgumentException($"LoRA adapter '{loraName}' is not loaded.", nameof(loraName));
+        }
+
         if (tokenIds.Count == 0 || tokenIds.Count > Info.MaxModelLength)
         {
             throw new ArgumentException($"ComputeLogits needs 1..{Info.MaxModelLength} tokens, got {tokenIds.Count}.", nameof(tokenIds));
@@ -293,7 +337,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         try
         {
             _batch.Clear();
-            _batch.AddSequence(Enumerable.Range(0, blocks).ToArray());
+            _batch.AddSequence(Enumerable.Range(0, blocks).ToArray(), lora);
             int row = 0;
             for (int i = 0; i < tokenIds.Count; i++)
             {
@@ -330,4 +374,8 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         Message = "Loaded model {ModelName}: {Layers} layers, hidden {Hidden}, weights {WeightType} ({WeightMiB:F1} MiB of matrices); kernels {CpuIsa}; KV {NumBlocks} blocks x {BlockSize} tokens; max_model_len {MaxModelLength}; {Threads} threads; embeddings {Embeddings}; {ElapsedMs:F0} ms")]
     private static partial void LogLoaded(ILogger logger, string modelName, int layers, int hidden, string weightType, double weightMiB,
         string cpuIsa, int numBlocks, int blockSize, int maxModelLength, int threads, string embeddings, double elapsedMs);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information,
+        Message = "Loaded LoRA adapter {LoraName} from {LoraPath}: rank {Rank}, scale {Scale}, target_modules {TargetModules}; deltas on {Modules}")]
+    private static partial void LogLoraLoaded(ILogger logger, string loraName, string loraPath, int rank, float scale, string targetModules, string modules);
 }

@@ -1,3 +1,4 @@
+using Worker.Runtime.Lora;
 using Worker.Runtime.Ops.Quantization;
 
 namespace Worker.Runtime;
@@ -36,6 +37,9 @@ public sealed record ModelRunnerOptions
     /// </summary>
     public int MaxPromptLogprobRows { get; init; } = 128;
 
+    /// <summary>LoRA adapters loaded after the model, served under their own names (vLLM's --lora-modules). Default none.</summary>
+    public IReadOnlyList<LoraModule> LoraModules { get; init; } = [];
+
     /// <exception cref="ArgumentException">A value is out of range; the message names it.</exception>
     public void Validate()
     {
@@ -47,6 +51,14 @@ public sealed record ModelRunnerOptions
         Require(MaxPromptLogprobRows >= 1, $"MaxPromptLogprobRows must be >= 1, got {MaxPromptLogprobRows}");
         Require(Device == "cpu" || Device.StartsWith("cpu:", StringComparison.Ordinal),
             $"Device '{Device}' is not supported; this build has the CPU backend (\"cpu\" or \"cpu:N\")");
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var module in LoraModules)
+        {
+            Require(!string.IsNullOrWhiteSpace(module.Name) && !string.IsNullOrWhiteSpace(module.Path),
+                $"LoraModules entry '{module.Name}={module.Path}' needs a name and a path");
+            Require(names.Add(module.Name), $"LoraModules names '{module.Name}' more than once");
+            Require(module.Name != ServedModelName, $"LoraModules name '{module.Name}' is the served model name; an adapter needs a name of its own");
+        }
     }
 
     private static void Require(bool condition, string message)

@@ -1,11 +1,13 @@
 using Inference.Abstractions.Execution;
+using Worker.Runtime.Lora;
 using Worker.Runtime.Sampling;
 
 namespace Worker.Runtime;
 
 /// <summary>What the worker holds for one running request between steps.</summary>
 internal sealed class RequestState(
-    string id, List<int> tokens, int numPromptTokens, List<int> blockIds, int numComputedTokens, SequenceSamplingState sampling, PoolingParams? pooling = null)
+    string id, List<int> tokens, int numPromptTokens, List<int> blockIds, int numComputedTokens, SequenceSamplingState sampling, PoolingParams? pooling = null,
+    LoraAdapter? lora = null)
 {
     public string Id { get; } = id;
 
@@ -24,6 +26,9 @@ internal sealed class RequestState(
 
     /// <summary>Set for an embedding request: its last token yields an embedding instead of a sampled token.</summary>
     public PoolingParams? Pooling { get; } = pooling;
+
+    /// <summary>The LoRA adapter applied to every token of the request; null for the base model.</summary>
+    public LoraAdapter? Lora { get; } = lora;
 
     /// <summary>An embedding request whose embedding was computed: it is never scheduled again.</summary>
     public bool Pooled { get; set; }

@@ -7,7 +7,8 @@ namespace Worker.Runtime;
 /// leaves every request as it was. Errors are ArgumentException naming the request, field and limit.
 /// </summary>
 /// <param name="pooling">How the model embeds; null refuses embedding requests.</param>
-internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockSize, int maxModelLength, PoolingInfo? pooling)
+/// <param name="loraNames">The adapters a request may name.</param>
+internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockSize, int maxModelLength, PoolingInfo? pooling, IReadOnlySet<string> loraNames)
 {
     public void Validate(StepPlan plan, IReadOnlyDictionary<string, RequestState> held)
     {
@@ -30,6 +31,8 @@ internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockS
             Require(r.NumComputedTokens >= 0, $"request {id}: num_computed_tokens must be >= 0, got {r.NumComputedTokens}");
             CheckScheduled(id, r.NumComputedTokens, r.NumScheduledTokens, r.TokenIds.Count);
             CheckBlocks(id, r.BlockIds, r.BlockIds.Count, r.NumComputedTokens + r.NumScheduledTokens);
+            Require(r.LoraName is null || loraNames.Contains(r.LoraName),
+                $"request {id}: lora_name '{r.LoraName}' is not an adapter this worker loaded ({(loraNames.Count == 0 ? "it loaded none" : string.Join(", ", loraNames.Order(StringComparer.Ordinal)))})");
             if (r.Pooling is not null)
             {
                 // Its sampling is ignored, so it is not checked either.

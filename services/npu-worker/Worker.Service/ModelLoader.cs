@@ -5,7 +5,7 @@ using Worker.Runtime.Ops.Quantization;
 
 namespace Worker.Service;
 
-/// <summary>Loads the model in the background (the gRPC port answers Health meanwhile), runs a warm-up step, then marks ready.</summary>
+/// <summary>Loads the model and its LoRA adapters in the background (the gRPC port answers Health meanwhile), runs a warm-up step, then marks ready.</summary>
 public sealed partial class ModelLoader(
     ModelHost host, IOptions<WorkerOptions> options, ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime, ILogger<ModelLoader> logger)
     : BackgroundService
@@ -53,6 +53,7 @@ public sealed partial class ModelLoader(
         Device = o.Device,
         ServedModelName = o.ServedModelName ?? (o.HostModelPath is { } host ? FolderName.Of(host) : null),
         Quantization = WeightQuantizationNames.TryParse(o.Quantization, out var quantization) ? quantization : WeightQuantization.None,
+        LoraModules = LoraModulesOption.Parse(o.LoraModules).Modules,    // loaded right after the model, each logged
     };
 
     /// <summary>One-token prefill and sample on block 0, then the request is freed: proves the whole path works.</summary>

@@ -45,6 +45,13 @@ public sealed class WorkerOptions
     /// <summary>How matrix weights are held: "none" (as the checkpoint stores them) or "q8_0" (quantized at load). Default "none".</summary>
     public string Quantization { get; set; } = "none";
 
+    /// <summary>
+    /// LoRA adapters to load beside the model, each served under its own model name (vLLM's --lora-modules):
+    /// entries name=path (a PEFT folder: adapter_config.json and adapter_model.safetensors) separated by spaces or
+    /// commas. Environment: Worker__LoraModules. Default empty: none.
+    /// </summary>
+    public string LoraModules { get; set; } = "";
+
     /// <summary>Scheduler to register with (e.g. "http://127.0.0.1:50052"). Default unset: no registration.</summary>
     public string? SchedulerAddress { get; set; }
 

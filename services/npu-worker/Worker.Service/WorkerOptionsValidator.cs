@@ -58,9 +58,53 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
             errors.Add($"Worker:Quantization must be one of {string.Join(", ", WeightQuantizationNames.All)}, got '{o.Quantization}'.");
         }
 
+        CheckLoraModules(o, errors);
         CheckUri(o.SchedulerAddress, "Worker:SchedulerAddress", errors);
         CheckUri(o.AdvertisedAddress, "Worker:AdvertisedAddress", errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckLoraModules(WorkerOptions o, List<string> errors)
+    {
+        var (modules, parseErrors) = LoraModulesOption.Parse(o.LoraModules);
+        errors.AddRange(parseErrors);
+        string? servedName = ServedModelName(o);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var module in modules)
+        {
+            if (!names.Add(module.Name))
+            {
+                errors.Add($"Worker:LoraModules names '{module.Name}' more than once.");
+            }
+
+            if (module.Name == servedName)
+            {
+                errors.Add($"Worker:LoraModules name '{module.Name}' is the served model name; an adapter needs a model name of its own.");
+            }
+
+            if (!Directory.Exists(module.Path))
+            {
+                errors.Add($"Worker:LoraModules path '{module.Path}' of '{module.Name}' is not a folder.");
+            }
+        }
+    }
+
+    /// <summary>The name Info will report: Worker:ServedModelName, the host folder's, or the model folder's (a GGUF file's without .gguf).</summary>
+    private static string? ServedModelName(WorkerOptions o)
+    {
+        if (ModelLoader.ToRunnerOptions(o).ServedModelName is { } name)
+        {
+            return name;
+        }
+
+        if (string.IsNullOrWhiteSpace(o.ModelPath))
+        {
+            return null;
+        }
+
+        return o.ModelPath.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) && File.Exists(o.ModelPath)
+            ? Path.GetFileNameWithoutExtension(o.ModelPath)
+            : new DirectoryInfo(Path.GetFullPath(o.ModelPath)).Name;
     }
 
     private static void CheckUri(string? value, string key, List<string> errors)

@@ -23,9 +23,18 @@ public static class Usage
             modules.json with last-token Pooling and Normalize, a tokenizer that appends <|endoftext|>, and
             is_matryoshka in config.json.
 
+        make-lora --model DIR --out DIR [--rank 8] [--alpha 16] [--rslora]
+                  [--targets q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj|all-linear] [--dtype bf16|f16|f32]
+                  [--seed N]
+            Writes a deterministic random PEFT LoRA adapter for the base checkpoint folder --model, as PEFT saves
+            one: adapter_config.json (r, lora_alpha, use_rslora, target_modules) and adapter_model.safetensors with
+            lora_A [r, in] and lora_B [out, r] for every layer and target (default all-linear: all seven). Its
+            deltas are about 0.15 per element (scale * B A x for a unit input), enough to change greedy outputs.
+            Serve it with generate --lora DIR, or a worker's Worker:LoraModules (name=DIR).
+
         generate --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--max-tokens N] [--temperature T]
                  [--top-p P] [--top-k K] [--seed N] [--ignore-eos] [--chat] [--chat-template FILE|TEMPLATE]
-                 [--chat-template-kwargs JSON]
+                 [--chat-template-kwargs JSON] [--lora DIR]
                  [--logprobs N] [--prompt-logits N] [--kv-cache-mib N] [--threads N] [--quantization none|q8_0]
                  [--json-schema JSON | --regex PATTERN | --grammar EBNF|FILE | --choice TEXT...]
             Offline batch inference in process; one JSON line per prompt on stdout.
@@ -41,6 +50,8 @@ public static class Usage
             --chat-template's, a .jinja file or the template itself, as serve takes it);
             --chat-template-kwargs adds template variables as vLLM's chat_template_kwargs does, for example
             '{"enable_thinking": false}' for Qwen3 without thinking.
+            --lora runs every prompt with that PEFT LoRA adapter (adapter_config.json, adapter_model.safetensors;
+            named by its folder) on the base model, in any weight format, --quantization q8_0 included.
 
         embed --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--dimensions N] [--no-normalize]
               [--kv-cache-mib N] [--threads N] [--quantization none|q8_0]

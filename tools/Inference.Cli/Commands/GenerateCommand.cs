@@ -23,11 +23,15 @@ public static class GenerateCommand
         var parameters = ReadParameters(args);
         var promptLogits = args.Int("prompt-logits", 0, 1000) ?? 0;
         var chatTemplate = ChatTemplateArgument.Read(args) is { } template ? ChatTemplateSource.Read(template) : null;
-        var engineOptions = new OfflineEngineOptions(args.Int("kv-cache-mib", 1), args.Int("threads", 1), QuantizationArgument.Read(args), chatTemplate);
+        var (kvCacheMiB, threads, quantization) = (args.Int("kv-cache-mib", 1), args.Int("threads", 1), QuantizationArgument.Read(args));
+        var loraPath = args.String("lora");
         args.EnsureAllRead();
 
         if (await ModelArgument.ResolveAsync(model, cancellationToken) is not { } modelDirectory)
             return 1;
+        var lora = loraPath is null ? null : ReadLora(loraPath, modelDirectory);
+        parameters = parameters with { LoraName = lora?.Name };
+        var engineOptions = new OfflineEngineOptions(kvCacheMiB, threads, quantization, chatTemplate, lora);
 
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true)
             .SetMinimumLevel(LogLevel.Warning)
@@ -45,6 +49,17 @@ public static class GenerateCommand
             WriteJsonLine(stdout, i, results[i], logits);
         }
         return 0;
+    }
+
+    /// <summary>--lora PATH: the adapter is served under its folder's name, which must differ from the model's.</summary>
+    private static Worker.Runtime.Lora.LoraModule ReadLora(string path, string modelDirectory)
+    {
+        if (!Directory.Exists(path))
+            throw new UsageException($"--lora must be a PEFT adapter folder (adapter_config.json, adapter_model.safetensors), got '{path}'");
+        var name = new DirectoryInfo(Path.GetFullPath(path)).Name;
+        if (name == new DirectoryInfo(Path.GetFullPath(modelDirectory)).Name)
+            throw new UsageException($"--lora folder '{path}' has the model folder's name '{name}'; the adapter is served under its folder's name, so rename one of them");
+        return new Worker.Runtime.Lora.LoraModule(name, path);
     }
 
     private static List<Prompt> ReadPrompts(CommandArguments args)

@@ -1,8 +1,10 @@
+using Inference.Abstractions.Execution;
 using Inference.Abstractions.Text;
 using Microsoft.Extensions.Logging;
 using Scheduler.Core;
 using Tokenizer.Core;
 using Worker.Runtime;
+using Worker.Runtime.Lora;
 using Worker.Runtime.Ops.Quantization;
 
 namespace Inference.Cli.Commands;
@@ -11,7 +13,9 @@ namespace Inference.Cli.Commands;
 /// <param name="Threads">Compute threads; null uses every core.</param>
 /// <param name="Quantization">How the matrix weights are held.</param>
 /// <param name="ChatTemplate">A chat template in place of the model's (the template's text); null: the model's.</param>
-public sealed record OfflineEngineOptions(int? KvCacheMiB, int? Threads, WeightQuantization Quantization = WeightQuantization.None, string? ChatTemplate = null);
+/// <param name="Lora">A LoRA adapter applied to every request (its name and PEFT folder); null: the base model.</param>
+public sealed record OfflineEngineOptions(int? KvCacheMiB, int? Threads, WeightQuantization Quantization = WeightQuantization.None, string? ChatTemplate = null,
+    LoraModule? Lora = null);
 
 /// <summary>
 /// The whole engine in one process without gRPC: the scheduler core over the model runner, with the tokenizer
@@ -20,10 +24,12 @@ public sealed record OfflineEngineOptions(int? KvCacheMiB, int? Threads, WeightQ
 public sealed class OfflineEngine : IAsyncDisposable
 {
     private readonly ModelRunner _runner;
+    private readonly string? _loraName;
 
-    private OfflineEngine(ModelRunner runner, InferenceEngine engine)
+    private OfflineEngine(ModelRunner runner, InferenceEngine engine, string? loraName)
     {
         _runner = runner;
+        _loraName = loraName;
         Engine = engine;
     }
 
@@ -36,17 +42,19 @@ public sealed class OfflineEngine : IAsyncDisposable
         var runnerOptions = new ModelRunnerOptions { Quantization = options.Quantization };
         if (options.KvCacheMiB is { } mib) runnerOptions = runnerOptions with { KvCacheBytes = (long)mib << 20 };
         if (options.Threads is { } threads) runnerOptions = runnerOptions with { Threads = threads };
+        if (options.Lora is { } lora) runnerOptions = runnerOptions with { LoraModules = [lora] };
 
         using var progress = new CommandLine.ConsoleProgress("loading model");
         var runner = ModelRunner.Load(modelDirectory, runnerOptions, loggerFactory, progress);
-        var engine = new InferenceEngine(runner, tokenizer, new EngineOptions(), loggerFactory);
-        return Task.FromResult(new OfflineEngine(runner, engine));
+        IStepExecutor executor = options.Lora is { } adapter ? new AdapterForEveryRequest(runner, adapter.Name) : runner;
+        var engine = new InferenceEngine(executor, tokenizer, new EngineOptions(), loggerFactory);
+        return Task.FromResult(new OfflineEngine(runner, engine, options.Lora?.Name));
     }
 
-    /// <summary>The top raw logits at the prompt's last position (a throwaway prefill; call when the engine is idle).</summary>
+    /// <summary>The top raw logits at the prompt's last position, with the run's adapter if any (a throwaway prefill; call when the engine is idle).</summary>
     public IReadOnlyList<(int Id, float Logit)> TopPromptLogits(IReadOnlyList<int> promptIds, int count)
     {
-        var logits = _runner.ComputeLogits(promptIds);
+        var logits = _runner.ComputeLogits(promptIds, _loraName);
         return logits.Select((logit, id) => (id, logit))
             .OrderByDescending(p => p.logit).ThenBy(p => p.id)
             .Take(count).ToList();

@@ -1,4 +1,5 @@
 using Worker.Runtime.Checkpoints;
+using Worker.Runtime.Lora;
 using Worker.Runtime.Ops;
 
 namespace Worker.Runtime.Models;
@@ -25,4 +26,9 @@ public interface ICausalLmConfig
     /// <summary>Reads and checks every weight of the checkpoint (safetensors or GGUF), and builds the model over the device ops.</summary>
     /// <exception cref="InvalidDataException">A tensor is missing or has the wrong shape (the message names it).</exception>
     ICausalLm LoadModel(ITensorSource tensors, DeviceOps ops, IProgress<double>? progress);
+
+    /// <summary>Reads a PEFT LoRA adapter folder, checked against this model's modules and dims.</summary>
+    /// <exception cref="FileNotFoundException">The folder, its config or its weights are missing.</exception>
+    /// <exception cref="InvalidDataException">A config field or a tensor is not supported or does not fit (the message names it).</exception>
+    LoraAdapter LoadLoraAdapter(string name, string folder);
 }

@@ -1,15 +1,20 @@
+using Worker.Runtime.Lora;
+
 namespace Worker.Runtime.Ops;
 
 /// <summary>
 /// The tokens of one forward pass: every scheduled token of every sequence, concatenated. Each token
 /// carries its position, the KV slot it writes (block * blockSize + offset) and its sequence, whose block
-/// table addresses the KV it attends over. Reused across steps so a step allocates nothing once warm.
+/// table addresses the KV it attends over, and the LoRA adapter applied to all its tokens (null: the base model).
+/// Reused across steps so a step allocates nothing once warm.
 /// </summary>
 public sealed class ForwardBatch
 {
     private readonly List<IReadOnlyList<int>> _blockTables = [];
     private readonly List<int> _logitTokens = [];
     private readonly List<int> _hiddenTokens = [];
+    private readonly List<LoraAdapter?> _loraOfSequence = [];
+    private readonly List<LoraAdapter> _loraAdapters = [];
     private int[] _tokenIds = new int[64];
     private int[] _positions = new int[64];
     private int[] _slots = new int[64];
@@ -30,18 +35,32 @@ public sealed class ForwardBatch
 
     public IReadOnlyList<int> BlockTable(int sequence) => _blockTables[sequence];
 
+    /// <summary>The distinct adapters the batch's sequences use, in first-use order; empty when every sequence runs the base model.</summary>
+    public IReadOnlyList<LoraAdapter> LoraAdapters => _loraAdapters;
+
+    /// <summary>The adapter of a sequence; null for the base model.</summary>
+    public LoraAdapter? LoraOf(int sequence) => _loraOfSequence[sequence];
+
     public void Clear()
     {
         TokenCount = 0;
         _blockTables.Clear();
         _logitTokens.Clear();
         _hiddenTokens.Clear();
+        _loraOfSequence.Clear();
+        _loraAdapters.Clear();
     }
 
-    /// <summary>Starts a sequence; its tokens follow with AddToken. Returns the sequence index.</summary>
-    public int AddSequence(IReadOnlyList<int> blockTable)
+    /// <summary>Starts a sequence, run with <paramref name="lora"/> (null: the base model); its tokens follow with AddToken. Returns the sequence index.</summary>
+    public int AddSequence(IReadOnlyList<int> blockTable, LoraAdapter? lora = null)
     {
         _blockTables.Add(blockTable);
+        _loraOfSequence.Add(lora);
+        if (lora is not null && !_loraAdapters.Contains(lora))
+        {
+            _loraAdapters.Add(lora);
+        }
+
         return _blockTables.Count - 1;
     }
 

@@ -14,8 +14,9 @@ internal static class Steps
         return await runner.ExecuteAsync(plan, cts.Token).WaitAsync(Timeout);
     }
 
-    public static NewRequestData NewRequest(string id, IReadOnlyList<int> tokens, IReadOnlyList<int> blocks, int scheduled, SamplingParams? sampling = null, int computed = 0) =>
-        new(id, tokens, tokens.Count, sampling ?? SamplingParams.Greedy, blocks, computed, scheduled);
+    public static NewRequestData NewRequest(string id, IReadOnlyList<int> tokens, IReadOnlyList<int> blocks, int scheduled, SamplingParams? sampling = null, int computed = 0,
+        string? lora = null) =>
+        new(id, tokens, tokens.Count, sampling ?? SamplingParams.Greedy, blocks, computed, scheduled, LoraName: lora);
 
     /// <summary>An embedding request: its tokens are the prompt; the step that runs the last one answers its embedding.</summary>
     public static NewRequestData EmbedRequest(string id, IReadOnlyList<int> tokens, IReadOnlyList<int> blocks, int scheduled, PoolingParams pooling, int computed = 0) =>
@@ -63,14 +64,15 @@ internal static class Steps
         return output;
     }
 
-    /// <summary>Prefills the prompt in one step, then decodes until count tokens were sampled; frees the request.</summary>
-    public static async Task<List<SampledToken>> Generate(ModelRunner runner, IReadOnlyList<int> prompt, int count, SamplingParams? sampling = null, int firstBlock = 0)
+    /// <summary>Prefills the prompt in one step, then decodes until count tokens were sampled (with LoRA adapter <paramref name="lora"/> when set); frees the request.</summary>
+    public static async Task<List<SampledToken>> Generate(ModelRunner runner, IReadOnlyList<int> prompt, int count, SamplingParams? sampling = null, int firstBlock = 0,
+        string? lora = null)
     {
         int blockSize = runner.Info.BlockSize;
         int blocks = (prompt.Count + count + blockSize - 1) / blockSize;
         var blockIds = Enumerable.Range(firstBlock, blocks).ToArray();
         var output = new List<SampledToken>();
-        var result = await Run(runner, Plan(0, [NewRequest("gen", prompt, blockIds, prompt.Count, sampling)]));
+        var result = await Run(runner, Plan(0, [NewRequest("gen", prompt, blockIds, prompt.Count, sampling, lora: lora)]));
         output.Add(Assert.Single(result.Sampled));
         for (int i = 1; i < count; i++)
         {

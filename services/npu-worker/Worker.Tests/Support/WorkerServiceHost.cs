@@ -16,6 +16,9 @@ internal sealed class WorkerServiceHost : IAsyncDisposable
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     private const string HostingCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
+    /// <summary>The random model the app serves (write a LoRA adapter for it with its Decoder dims).</summary>
+    public static readonly RandomModelSpec Model = new(32, 48, 2, 4, 2, true, 0.08, 5, VocabSize: 1000);
+
     private readonly TemporaryDirectory _dir;
 
     private WorkerServiceHost(TemporaryDirectory dir, WebApplication app)
@@ -37,7 +40,7 @@ internal sealed class WorkerServiceHost : IAsyncDisposable
     public static async Task<WorkerServiceHost> StartAsync(CapturingLoggerProvider? logs = null, params string[] extraArgs)
     {
         var dir = new TemporaryDirectory();
-        RandomCheckpointWriter.Write(dir.Path, new RandomModelSpec(32, 48, 2, 4, 2, true, 0.08, 5, VocabSize: 1000));
+        RandomCheckpointWriter.Write(dir.Path, Model);
         var app = WorkerApp.Create(
         [
             "--urls", "http://127.0.0.1:0",

@@ -1,4 +1,5 @@
 using Worker.Runtime.Checkpoints;
+using Worker.Runtime.Lora;
 using Worker.Runtime.Ops;
 
 namespace Worker.Runtime.Models.Decoder;
@@ -21,4 +22,6 @@ public sealed record DecoderConfig(string Architecture, DecoderSpec Spec, int Ma
 
     public ICausalLm LoadModel(ITensorSource tensors, DeviceOps ops, IProgress<double>? progress) =>
         new DecoderModel(Spec, DecoderWeights.Load(tensors, Spec, progress, ops.Weights), ops);
+
+    public LoraAdapter LoadLoraAdapter(string name, string folder) => LoraAdapterReader.Read(name, folder, Spec);
 }

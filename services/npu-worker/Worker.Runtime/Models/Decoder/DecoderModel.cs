@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Worker.Runtime.Kv;
+using Worker.Runtime.Lora;
 using Worker.Runtime.Ops;
 
 namespace Worker.Runtime.Models.Decoder;
@@ -9,6 +10,8 @@ namespace Worker.Runtime.Models.Decoder;
 /// embed → per layer [RMSNorm → QKV(+bias) → (per-head q/k RMSNorm) → RoPE → paged causal GQA attention → O →
 /// residual → RMSNorm → SwiGLU → down → residual] → final RMSNorm (only at rows that need logits or an embedding) →
 /// LM head (only at rows that need logits).
+/// A sequence run with a LoRA adapter gets its deltas added to the base projections' outputs (y += scale * B A x);
+/// a batch without adapters skips that with one check per projection.
 /// The architectures differ only in <see cref="DecoderSpec"/>'s switches. Activations are fp32; the math sits
 /// behind <see cref="DeviceOps"/>.
 /// </summary>
@@ -52,18 +55,18 @@ public sealed class DecoderModel : ICausalLm
         {
             var w = _weights.Layers[layer];
             _ops.RmsNorm.RmsNorm(x, w.InputLayerNorm, _dims.RmsNormEps, xn);
-            Attention(w, batch, cache.Layer(layer), xn, t);
+            Attention(layer, w, batch, cache.Layer(layer), xn, t);
             TensorPrimitives.Add(x, ws.Projected.AsSpan(0, t * h), x);    // x = x + o_proj(attn)
 
             _ops.RmsNorm.RmsNorm(x, w.PostAttentionLayerNorm, _dims.RmsNormEps, xn);
-            Mlp(w, xn, t);
+            Mlp(layer, w, batch, xn, t);
             TensorPrimitives.Add(x, ws.Projected.AsSpan(0, t * h), x);    // x = x + mlp(x)
         }
 
         return Head(batch, x);
     }
 
-    private void Attention(DecoderLayerWeights w, ForwardBatch batch, KvLayer kv, ReadOnlySpan<float> xn, int t)
+    private void Attention(int layer, DecoderLayerWeights w, ForwardBatch batch, KvLayer kv, ReadOnlySpan<float> xn, int t)
     {
         var ws = _workspace;
         int qWidth = _dims.QueryWidth, kvWidth = _dims.KvWidth;
@@ -75,6 +78,14 @@ public sealed class DecoderModel : ICausalLm
         int qkvWidth = qWidth + 2 * kvWidth;
         var qkv = ws.Qkv.AsSpan(0, t * qkvWidth);
         _ops.MatMul.MatMul(xn, t, w.QkvProj, qkv);
+        if (batch.LoraAdapters.Count > 0)
+        {
+            // Each adapter's q, k and v deltas land in their slices of the stacked row; the bias is additive, so the order does not matter.
+            LoraDeltas.Add(batch, layer, LoraTarget.QProj, xn, _dims.Hidden, qkv, qkvWidth, 0);
+            LoraDeltas.Add(batch, layer, LoraTarget.KProj, xn, _dims.Hidden, qkv, qkvWidth, qWidth);
+            LoraDeltas.Add(batch, layer, LoraTarget.VProj, xn, _dims.Hidden, qkv, qkvWidth, qWidth + kvWidth);
+        }
+
         if (w.QkvBias is { } bias)
         {
             AddBias(qkv, bias);
@@ -106,20 +117,37 @@ public sealed class DecoderModel : ICausalLm
 
         var attention = ws.Attention.AsSpan(0, t * qWidth);
         _ops.Attention.Attend(q, attention, batch, kv, _dims.Heads);
-        _ops.MatMul.MatMul(attention, t, w.OProj, ws.Projected.AsSpan(0, t * _dims.Hidden));
+        var projected = ws.Projected.AsSpan(0, t * _dims.Hidden);
+        _ops.MatMul.MatMul(attention, t, w.OProj, projected);
+        if (batch.LoraAdapters.Count > 0)
+        {
+            LoraDeltas.Add(batch, layer, LoraTarget.OProj, attention, qWidth, projected, _dims.Hidden, 0);
+        }
     }
 
     /// <summary>
     /// SwiGLU: down(silu(gate(x)) * up(x)), silu(g) = g * sigmoid(g). Gate and up are one matmul over the stacked
     /// rows (each token's row is [g | u]); the product is written over g and the rows are packed to [T, I] in place.
     /// </summary>
-    private void Mlp(DecoderLayerWeights w, ReadOnlySpan<float> xn, int t)
+    private void Mlp(int layer, DecoderLayerWeights w, ForwardBatch batch, ReadOnlySpan<float> xn, int t)
     {
-        int inter = _dims.Intermediate;
+        int inter = _dims.Intermediate, h = _dims.Hidden;
+        bool lora = batch.LoraAdapters.Count > 0;
         var gateUp = _workspace.GateUp.AsSpan(0, t * 2 * inter);
         _ops.MatMul.MatMul(xn, t, w.GateUpProj, gateUp);
+        if (lora)
+        {
+            LoraDeltas.Add(batch, layer, LoraTarget.GateProj, xn, h, gateUp, 2 * inter, 0);
+            LoraDeltas.Add(batch, layer, LoraTarget.UpProj, xn, h, gateUp, 2 * inter, inter);
+        }
+
         _ops.SwiGlu.SwiGlu(_workspace.GateUp, t, inter);    // row i of [T, I] = silu(g_i) * u_i, packed in place
-        _ops.MatMul.MatMul(gateUp[..(t * inter)], t, w.DownProj, _workspace.Projected.AsSpan(0, t * _dims.Hidden));
+        var projected = _workspace.Projected.AsSpan(0, t * h);
+        _ops.MatMul.MatMul(gateUp[..(t * inter)], t, w.DownProj, projected);
+        if (lora)
+        {
+            LoraDeltas.Add(batch, layer, LoraTarget.DownProj, gateUp[..(t * inter)], inter, projected, h, 0);
+        }
     }
 
     /// <summary>
