@@ -46,8 +46,7 @@ public sealed class OfflineEngine : IAsyncDisposable
 
         using var progress = new CommandLine.ConsoleProgress("loading model");
         var runner = ModelRunner.Load(modelDirectory, runnerOptions, loggerFactory, progress);
-        IStepExecutor executor = options.Lora is { } adapter ? new AdapterForEveryRequest(runner, adapter.Name) : runner;
-        var engine = new InferenceEngine(executor, tokenizer, new EngineOptions(), loggerFactory);
+        var engine = new InferenceEngine(runner, tokenizer, new EngineOptions(), loggerFactory);
         return Task.FromResult(new OfflineEngine(runner, engine, options.Lora?.Name));
     }
 
