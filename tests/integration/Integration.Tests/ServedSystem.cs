@@ -37,6 +37,15 @@ public partial class ServedSystem : IAsyncLifetime
     /// <summary>The `make-model` options of the served checkpoint; default the tiny Qwen2 one (seed 0).</summary>
     protected virtual IReadOnlyList<string> MakeModelArguments => ["--preset", "tiny", "--seed", "0"];
 
+    /// <summary>
+    /// Runs after make-model and before serve: a subclass writes what its serve options name (for example LoRA
+    /// adapters, under <see cref="ModelDirectory"/>'s sibling <see cref="ExtrasDirectory"/>) and returns those options.
+    /// </summary>
+    protected virtual Task<IReadOnlyList<string>> PrepareAsync() => Task.FromResult<IReadOnlyList<string>>([]);
+
+    /// <summary>A folder beside the model for what <see cref="PrepareAsync"/> writes; deleted with the model.</summary>
+    public string ExtrasDirectory => ModelDirectory + "-extras";
+
     /// <summary>The OpenAI API's port: serve is started with --port 0 and prints the one it bound in its ready line.</summary>
     public int HttpPort { get; private set; }
 
@@ -83,7 +92,8 @@ public partial class ServedSystem : IAsyncLifetime
         var make = await CliProgram.RunAsync(TimeSpan.FromMinutes(2), ["make-model", "--out", ModelDirectory, .. MakeModelArguments]);
         if (make.ExitCode != 0) throw new InvalidOperationException($"make-model failed: {make.Stderr}");
 
-        var start = CliProgram.StartInfo(["serve", "--model", ModelDirectory, "--port", "0", .. _extraArguments]);
+        var prepared = await PrepareAsync();
+        var start = CliProgram.StartInfo(["serve", "--model", ModelDirectory, "--port", "0", .. _extraArguments, .. prepared]);
         foreach (var (name, value) in _environment) start.Environment[name] = value;
         _serve = Process.Start(start)!;
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -110,6 +120,7 @@ public partial class ServedSystem : IAsyncLifetime
         }
         _serve?.Dispose();
         if (Directory.Exists(ModelDirectory)) Directory.Delete(ModelDirectory, recursive: true);
+        if (Directory.Exists(ExtrasDirectory)) Directory.Delete(ExtrasDirectory, recursive: true);
     }
 
     private void OnLine(string? line, TaskCompletionSource ready)

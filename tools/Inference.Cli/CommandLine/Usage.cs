@@ -30,7 +30,7 @@ public static class Usage
             one: adapter_config.json (r, lora_alpha, use_rslora, target_modules) and adapter_model.safetensors with
             lora_A [r, in] and lora_B [out, r] for every layer and target (default all-linear: all seven). Its
             deltas are about 0.15 per element (scale * B A x for a unit input), enough to change greedy outputs.
-            Serve it with generate --lora DIR, or a worker's Worker:LoraModules (name=DIR).
+            Use it with generate --lora DIR, serve --lora-modules NAME=DIR, or a worker's Worker:LoraModules (NAME=DIR).
 
         generate --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--max-tokens N] [--temperature T]
                  [--top-p P] [--top-k K] [--seed N] [--ignore-eos] [--chat] [--chat-template FILE|TEMPLATE]

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Integration.Tests;
+namespace Integration.Tests.Lora;
 
 /// <summary>`make-lora` and `generate --lora` as a user runs them on the tiny random model.</summary>
 public sealed class OfflineLoraGenerateTests : IAsyncLifetime
