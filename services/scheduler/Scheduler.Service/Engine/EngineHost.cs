@@ -57,7 +57,8 @@ public sealed partial class EngineHost(
             }
 
             engine = new InferenceEngine(model, tokenizer, options.Value.ToEngineOptions(), loggerFactory, meterFactory);
-            LogServing(engine.ServedModelName, engine.MaxModelLength, options.Value.MaxConcurrentRequests, options.Value.Placement.ToString());
+            LogServing(engine.ServedModelName, engine.MaxModelLength, options.Value.MaxConcurrentRequests, options.Value.Placement.ToString(),
+                engine.LoraAdapters.Count == 0 ? "none" : string.Join(", ", engine.LoraAdapters.Select(a => $"{a.Name} (rank {a.Rank})")));
             Volatile.Write(ref _engine, engine);
             return engine;
         }
@@ -126,6 +127,6 @@ public sealed partial class EngineHost(
     private partial void LogTokenizerLost(string address, string detail);
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Information,
-        Message = "Serving {ModelName}: max model length {MaxModelLength}, at most {MaxConcurrentRequests} concurrent requests, {Placement} placement")]
-    private partial void LogServing(string modelName, int maxModelLength, int maxConcurrentRequests, string placement);
+        Message = "Serving {ModelName}: max model length {MaxModelLength}, at most {MaxConcurrentRequests} concurrent requests, {Placement} placement, LoRA adapters {LoraAdapters}")]
+    private partial void LogServing(string modelName, int maxModelLength, int maxConcurrentRequests, string placement, string loraAdapters);
 }
