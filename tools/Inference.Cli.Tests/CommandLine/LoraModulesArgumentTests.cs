@@ -1,4 +1,5 @@
 using Inference.Cli.CommandLine;
+using Worker.Runtime.Lora;
 
 namespace Inference.Cli.Tests.CommandLine;
 
@@ -25,7 +26,7 @@ public sealed class LoraModulesArgumentTests : IDisposable
         var modules = LoraModulesArgument.Parse(
             [$"sql-lora={sql}", $$"""{"name": "chat-lora", "path": "{{chat}}", "base_model_name": "base"}"""], "base");
 
-        Assert.Equal([new LoraModule("sql-lora", sql), new LoraModule("chat-lora", chat, "base")], modules);
+        Assert.Equal([new LoraModule("sql-lora", sql), new LoraModule("chat-lora", chat)], modules);
     }
 
     [Theory]

@@ -1,11 +1,7 @@
 using System.Text.Json;
+using Worker.Runtime.Lora;
 
 namespace Inference.Cli.CommandLine;
-
-/// <summary>A LoRA adapter `serve` hands to every worker: the model name it is served under and its PEFT folder.</summary>
-/// <param name="BaseModelName">vLLM's base_model_name (the JSON form): the model the adapter was trained for, which
-/// must be the served model (its /v1/models parent); null: not given.</param>
-public sealed record LoraModule(string Name, string Path, string? BaseModelName = null);
 
 /// <summary>
 /// vLLM's `--lora-modules`: one or more `name=path` entries, or JSON objects `{"name": ..., "path": ...}`, after one
@@ -22,8 +18,9 @@ public static class LoraModulesArgument
         var modules = new List<LoraModule>();
         foreach (var entry in entries)
         {
-            var module = entry.TrimStart().StartsWith('{') ? FromJson(entry) : FromPair(entry);
-            if (module.BaseModelName is { } baseModel && baseModel != servedModelName)
+            var (module, baseModel) = entry.TrimStart().StartsWith('{') ? FromJson(entry) : (FromPair(entry), null);
+            // vLLM's base_model_name names the model the adapter was trained for, its /v1/models parent: the served one.
+            if (baseModel is not null && baseModel != servedModelName)
                 throw new UsageException($"--lora-modules: {module.Name}: base_model_name '{baseModel}' is not the served model '{servedModelName}'; adapters apply to the served model only");
             if (module.Name == servedModelName)
                 throw new UsageException($"--lora-modules: '{module.Name}' is the served model's own name; give the adapter a name of its own");
@@ -49,7 +46,7 @@ public static class LoraModulesArgument
         return new LoraModule(entry[..eq], entry[(eq + 1)..]);
     }
 
-    private static LoraModule FromJson(string entry)
+    private static (LoraModule Module, string? BaseModelName) FromJson(string entry)
     {
         try
         {
@@ -66,7 +63,7 @@ public static class LoraModulesArgument
 
             var name = Text("name") is { Length: > 0 } n ? n : throw new UsageException($"--lora-modules: '{entry}' needs a string 'name'");
             var path = Text("path") is { Length: > 0 } p ? p : throw new UsageException($"--lora-modules: '{entry}' needs a string 'path'");
-            return new LoraModule(name, path, Text("base_model_name"));
+            return (new LoraModule(name, path), Text("base_model_name"));
         }
         catch (JsonException e)
         {

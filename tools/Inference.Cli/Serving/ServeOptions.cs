@@ -1,4 +1,4 @@
-using Inference.Cli.CommandLine;
+using Worker.Runtime.Lora;
 
 namespace Inference.Cli.Serving;
 
