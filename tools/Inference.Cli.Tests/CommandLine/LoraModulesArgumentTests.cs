@@ -61,4 +61,16 @@ public sealed class LoraModulesArgumentTests : IDisposable
         Assert.Contains("is not the served model", Assert.Throws<UsageException>(() =>
             LoraModulesArgument.Parse([$$"""{"name": "a", "path": "{{folder}}", "base_model_name": "other"}"""], "base")).Message);
     }
+
+    [Fact]
+    public void MaxLoraRank_RefusesAHigherRank_AndAcceptsItsOwn()
+    {
+        var folder = Adapter("ranked");
+        File.WriteAllText(Path.Combine(folder, "adapter_config.json"), """{"r": 32, "lora_alpha": 16, "target_modules": ["q_proj"]}""");
+
+        Assert.Single(LoraModulesArgument.Parse([$"a={folder}"], "base", maxLoraRank: 32));
+        var error = Assert.Throws<UsageException>(() => LoraModulesArgument.Parse([$"a={folder}"], "base", maxLoraRank: 16));
+
+        Assert.Contains("rank 32 is greater than --max-lora-rank 16", error.Message);
+    }
 }

@@ -13,7 +13,8 @@ public static class LoraModulesArgument
     /// <exception cref="UsageException">An entry is malformed, a name repeats or a folder is not a PEFT adapter.</exception>
     /// <param name="servedModelName">The base model's served name: an entry's base_model_name must be it.</param>
     /// <param name="entries">The option's values (<c>args.Strings("lora-modules")</c>).</param>
-    public static IReadOnlyList<LoraModule> Parse(IReadOnlyList<string> entries, string servedModelName)
+    /// <param name="maxLoraRank">vLLM's --max-lora-rank: an adapter of a higher r is refused; null: any rank.</param>
+    public static IReadOnlyList<LoraModule> Parse(IReadOnlyList<string> entries, string servedModelName, int? maxLoraRank = null)
     {
         var modules = new List<LoraModule>();
         foreach (var entry in entries)
@@ -32,10 +33,24 @@ public static class LoraModulesArgument
             var path = System.IO.Path.GetFullPath(module.Path);
             if (!File.Exists(System.IO.Path.Combine(path, "adapter_config.json")))
                 throw new UsageException($"--lora-modules: {module.Name}: {path} has no adapter_config.json (expected a PEFT LoRA adapter folder)");
+            if (maxLoraRank is { } maxRank && ReadRank(module.Name, path) is var rank && rank > maxRank)
+                throw new UsageException($"--lora-modules: {module.Name}: its rank {rank} is greater than --max-lora-rank {maxRank}");
             modules.Add(module with { Path = path });
         }
 
         return modules;
+    }
+
+    private static int ReadRank(string name, string path)
+    {
+        try
+        {
+            return LoraAdapterConfig.Load(path).Rank;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new UsageException($"--lora-modules: {name}: {e.Message}");
+        }
     }
 
     private static LoraModule FromPair(string entry)

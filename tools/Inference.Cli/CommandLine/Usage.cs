@@ -73,7 +73,7 @@ public static class Usage
               [--max-num-batched-tokens N] [--no-enable-prefix-caching] [--chat-template FILE|TEMPLATE]
               [--host ADDRESS] [--enable-auto-tool-choice] [--tool-call-parser hermes] [--block-size N]
               [--tensor-parallel-size 1] [--trust-remote-code] [--disable-log-stats] [--trust-request-chat-template]
-              [--enable-lora] [--lora-modules NAME=DIR|{"name":..,"path":..}...]
+              [--enable-lora] [--lora-modules NAME=DIR|{"name":..,"path":..}...] [--max-lora-rank N]
             Starts the tokenizer, --workers npu-workers (default 1, each on its own loopback port), the scheduler
             and the openai-gateway as local processes and serves the OpenAI API on http://127.0.0.1:PORT
             (default 8000; 0 takes any free port; --host 0.0.0.0 listens on every interface, as vLLM's
@@ -95,7 +95,8 @@ public static class Usage
             --lora-modules serves each PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors)
             beside the model under its own name, as vLLM's: /v1/models lists it (parent: the served model) and a
             request whose model is that name generates with it; every worker loads every adapter. --enable-lora is
-            accepted as vLLM asks for it; the adapters listed are what enables LoRA.
+            accepted as vLLM asks for it; the adapters listed are what enables LoRA. --max-lora-rank refuses an
+            adapter of a higher rank, as vLLM's (unset: any rank).
             --enable-auto-tool-choice and --tool-call-parser hermes are accepted as vLLM's command lines give
             them: Hermes-style tool calls are always parsed when a request offers tools (tool_choice auto).
             --block-size is tokens per KV cache block (default 16); --disable-log-stats turns the

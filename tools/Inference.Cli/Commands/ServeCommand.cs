@@ -40,6 +40,7 @@ public static class ServeCommand
         // vLLM asks for --enable-lora beside --lora-modules; here the adapters listed are what enables LoRA.
         args.Flag("enable-lora");
         var loraEntries = args.Strings("lora-modules");
+        var maxLoraRank = args.Int("max-lora-rank", 1);
         bool? logStats = args.Flag("disable-log-stats") ? false : null;
         if (args.Int("tensor-parallel-size") is { } tensorParallel && tensorParallel != 1)
             throw new UsageException($"--tensor-parallel-size: each npu-worker runs the whole model on one device, so only 1; --workers N runs N replicas, got {tensorParallel}");
@@ -78,7 +79,7 @@ public static class ServeCommand
             throw new UsageException($"--model: {model} has no config.json (expected a Hugging Face model folder or a .gguf file)");
 
         servedModelName ??= resolved.DefaultServedName;
-        var loraModules = LoraModulesArgument.Parse(loraEntries, servedModelName);
+        var loraModules = LoraModulesArgument.Parse(loraEntries, servedModelName, maxLoraRank);
         var options = new ServeOptions(model, port, kvCacheMiB, workers, threadsPerWorker, maxConcurrentRequests,
             WeightQuantizationNames.Name(quantization), reasoningParser, apiKey, maxModelLength, maxNumSeqs, maxNumBatchedTokens,
             noPrefixCaching ? false : enablePrefixCaching ? true : null, chatTemplate,
