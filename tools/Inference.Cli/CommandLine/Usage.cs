@@ -52,20 +52,21 @@ public static class Usage
             '{"enable_thinking": false}' for Qwen3 without thinking.
             --lora runs every prompt with that PEFT LoRA adapter (adapter_config.json, adapter_model.safetensors;
             named by its folder) on the base model, in any weight format, --quantization q8_0 included.
-
-        embed --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--dimensions N] [--no-normalize]
-              [--kv-cache-mib N] [--threads N] [--quantization none|q8_0]
-            Offline embeddings in process (the engine's Embed API, as /v1/embeddings): the final-normed hidden
-            state of each prompt's last token, L2-normalized unless the model's sentence-transformers config
-            leaves out Normalize or --no-normalize is given; one JSON line per prompt on stdout
-            ({"index", "prompt_tokens", "embedding"}). Text is encoded with the tokenizer's special tokens
-            (an embedding model's tokenizer.json may append its EOS). --dimensions keeps the first N values
-            (matryoshka models only: config.json is_matryoshka or matryoshka_dimensions).
             --prompt-logits N adds the top N raw logits at each prompt's last position.
             --quantization q8_0 (also for serve and bench-model) quantizes every weight matrix at load into
             llama.cpp's Q8_0 blocks (32 int8 with one fp16 scale); default none keeps the checkpoint's BF16/fp32.
             The kernels' instruction-set path is AVX-512 where the CPU has it, AVX2 otherwise;
             INFERENCE_CPU_ISA=avx2|avx512 overrides it.
+
+        embed --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--dimensions N] [--no-normalize]
+              [--kv-cache-mib N] [--threads N] [--quantization none|q8_0] [--lora DIR]
+            Offline embeddings in process (the engine's Embed API, as /v1/embeddings): the final-normed hidden
+            state of each prompt's last token, L2-normalized unless the model's sentence-transformers config
+            leaves out Normalize or --no-normalize is given; one JSON line per prompt on stdout
+            ({"index", "prompt_tokens", "embedding"}). Text is encoded with the tokenizer's special tokens
+            (an embedding model's tokenizer.json may append its EOS). --dimensions keeps the first N values
+            (matryoshka models only: config.json is_matryoshka or matryoshka_dimensions). --lora embeds with
+            that PEFT LoRA adapter, as generate's.
 
         serve [--model DIR|ORG/NAME[@REV]] [--served-model-name NAME] [--port N] [--kv-cache-mib N] [--workers N]
               [--threads-per-worker N] [--max-concurrent-requests N] [--quantization none|q8_0]

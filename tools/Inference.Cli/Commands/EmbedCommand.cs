@@ -21,18 +21,21 @@ public static class EmbedCommand
             throw new UsageException("give at least one --prompt TEXT or --prompt-ids 1,2,3");
         var dimensions = args.Int("dimensions", 1);
         bool? normalize = args.Flag("no-normalize") ? false : null;
-        var engineOptions = new OfflineEngineOptions(args.Int("kv-cache-mib", 1), args.Int("threads", 1), QuantizationArgument.Read(args));
+        var (kvCacheMiB, threads, quantization) = (args.Int("kv-cache-mib", 1), args.Int("threads", 1), QuantizationArgument.Read(args));
+        var loraPath = LoraArgument.ReadPath(args);
         args.EnsureAllRead();
 
         if (await ModelArgument.ResolveAsync(model, cancellationToken) is not { } modelDirectory)
             return 1;
+        var lora = LoraArgument.Resolve(loraPath, modelDirectory);
+        var engineOptions = new OfflineEngineOptions(kvCacheMiB, threads, quantization, Lora: lora);
 
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         await using var offline = await OfflineEngine.LoadAsync(modelDirectory, engineOptions, loggerFactory, cancellationToken);
 
         // Submit everything before reading anything, so the engine batches all prompts together.
         var results = await Task.WhenAll(prompts.Select((prompt, i) =>
-            offline.Engine.EmbedAsync(new EmbeddingRequest($"embd-{i}", prompt, dimensions, normalize), cancellationToken)));
+            offline.Engine.EmbedAsync(new EmbeddingRequest($"embd-{i}", prompt, dimensions, normalize, LoraName: lora?.Name), cancellationToken)));
 
         var stdout = Console.OpenStandardOutput();
         for (var i = 0; i < results.Length; i++)

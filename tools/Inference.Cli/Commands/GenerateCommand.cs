@@ -24,12 +24,12 @@ public static class GenerateCommand
         var promptLogits = args.Int("prompt-logits", 0, 1000) ?? 0;
         var chatTemplate = ChatTemplateArgument.Read(args) is { } template ? ChatTemplateSource.Read(template) : null;
         var (kvCacheMiB, threads, quantization) = (args.Int("kv-cache-mib", 1), args.Int("threads", 1), QuantizationArgument.Read(args));
-        var loraPath = args.String("lora");
+        var loraPath = LoraArgument.ReadPath(args);
         args.EnsureAllRead();
 
         if (await ModelArgument.ResolveAsync(model, cancellationToken) is not { } modelDirectory)
             return 1;
-        var lora = loraPath is null ? null : ReadLora(loraPath, modelDirectory);
+        var lora = LoraArgument.Resolve(loraPath, modelDirectory);
         parameters = parameters with { LoraName = lora?.Name };
         var engineOptions = new OfflineEngineOptions(kvCacheMiB, threads, quantization, chatTemplate, lora);
 
@@ -49,17 +49,6 @@ public static class GenerateCommand
             WriteJsonLine(stdout, i, results[i], logits);
         }
         return 0;
-    }
-
-    /// <summary>--lora PATH: the adapter is served under its folder's name, which must differ from the model's.</summary>
-    private static Worker.Runtime.Lora.LoraModule ReadLora(string path, string modelDirectory)
-    {
-        if (!Directory.Exists(path))
-            throw new UsageException($"--lora must be a PEFT adapter folder (adapter_config.json, adapter_model.safetensors), got '{path}'");
-        var name = new DirectoryInfo(Path.GetFullPath(path)).Name;
-        if (name == new DirectoryInfo(Path.GetFullPath(modelDirectory)).Name)
-            throw new UsageException($"--lora folder '{path}' has the model folder's name '{name}'; the adapter is served under its folder's name, so rename one of them");
-        return new Worker.Runtime.Lora.LoraModule(name, path);
     }
 
     private static List<Prompt> ReadPrompts(CommandArguments args)

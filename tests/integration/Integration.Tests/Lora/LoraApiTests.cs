@@ -96,6 +96,22 @@ public sealed class LoraApiTests(LoraServedSystem system) : IClassFixture<LoraSe
     }
 
     [Fact]
+    public async Task Embeddings_WithAnAdapter_EqualOfflineEmbedWithIt_AndDifferFromTheBase()
+    {
+        var run = await CliProgram.RunAsync(TimeSpan.FromMinutes(2),
+            "embed", "--model", system.ModelDirectory, "--prompt", Prompt, "--lora", system.AdapterPath(LoraServedSystem.SqlAdapter));
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using var offline = JsonDocument.Parse(run.Stdout.Trim());
+        using var http = Http();
+
+        var served = await EmbedAsync(http, LoraServedSystem.SqlAdapter);
+        var servedBase = await EmbedAsync(http, system.ModelName);
+
+        Assert.Equal(offline.RootElement.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()), served);
+        Assert.NotEqual(servedBase, served);
+    }
+
+    [Fact]
     public async Task AnUnknownModel_Is404_AndAnUnknownGrpcLoraName_IsRefusedNamingTheField()
     {
         using var http = Http();
@@ -138,6 +154,16 @@ public sealed class LoraApiTests(LoraServedSystem system) : IClassFixture<LoraSe
         var choice = json.RootElement.GetProperty("choices")[0];
         return (json.RootElement.GetProperty("model").GetString()!, choice.GetProperty("text").GetString()!,
             [.. choice.GetProperty("token_ids").EnumerateArray().Select(t => t.GetInt32())]);
+    }
+
+    private static async Task<float[]> EmbedAsync(HttpClient http, string model)
+    {
+        using var response = await http.PostAsJsonAsync("/v1/embeddings", new { model, input = Prompt });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal(model, json.RootElement.GetProperty("model").GetString());
+        return [.. json.RootElement.GetProperty("data")[0].GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle())];
     }
 
     private async Task<(string Text, int[] Ids)> OfflineAsync(params string[] args)
