@@ -122,6 +122,18 @@ public sealed class LoraAdapterReaderTests : IDisposable
     }
 
     [Fact]
+    public void TargetModules_UnslothsGeneratedRegex_SelectsEveryProjectionOfEveryLayer()
+    {
+        // What Unsloth's get_peft_regex writes into adapter_config.json for a text model's seven projections.
+        const string unsloth = @"(?:.*?(?:language|text).*?(?:self_attn|attention|attn|mlp|feed_forward|ffn|dense).*?(?:q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj).*?)|(?:\bmodel\.layers\.[\d]{1,}\.(?:self_attn|attention|attn|mlp|feed_forward|ffn|dense)\.(?:(?:q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)))";
+
+        var targets = LoraTargetModules.FromString(unsloth, "cfg");
+
+        foreach (var layer in (int[])[0, 1, 27])
+            Assert.All(LoraTargets.All, target => Assert.True(targets.Selects(target, layer), $"{target} of layer {layer}"));
+    }
+
+    [Fact]
     public void Read_UnknownTensor_RefusesNamingIt()
     {
         RandomLoraWriter.Write(_dir.Path, Model, new RandomLoraSpec(TargetModules: ["q_proj"]));
