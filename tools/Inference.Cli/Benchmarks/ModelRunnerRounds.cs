@@ -8,9 +8,10 @@ namespace Inference.Cli.Benchmarks;
 /// Our engine under benchmark: the in-process model runner driven with hand-built step plans (no scheduler, no
 /// tokenizer). Each request owns a contiguous block range big enough for its prompt and every decoded token.
 /// Every request samples with <paramref name="sampling"/> (default greedy; with structured output, each step also
-/// computes and applies every sequence's grammar mask).
+/// computes and applies every sequence's grammar mask). With <paramref name="loraName"/>, every request runs with that
+/// loaded LoRA adapter.
 /// </summary>
-public sealed class ModelRunnerRounds(ModelRunner runner, int blocksPerRequest, SamplingParams? sampling = null) : IRoundRunner
+public sealed class ModelRunnerRounds(ModelRunner runner, int blocksPerRequest, SamplingParams? sampling = null, string? loraName = null) : IRoundRunner
 {
     private long _stepId;
     private int _round;
@@ -30,7 +31,7 @@ public sealed class ModelRunnerRounds(ModelRunner runner, int blocksPerRequest, 
         for (int r = 0; r < batch; r++)
         {
             var blocks = Enumerable.Range(r * blocksPerRequest, blocksPerRequest).ToArray();
-            newRequests[r] = new NewRequestData(ids[r], prompts[r], promptTokens, sampling ?? SamplingParams.Greedy, blocks, 0, promptTokens);
+            newRequests[r] = new NewRequestData(ids[r], prompts[r], promptTokens, sampling ?? SamplingParams.Greedy, blocks, 0, promptTokens, LoraName: loraName);
         }
 
         var prefillStarted = Stopwatch.GetTimestamp();

@@ -29,6 +29,7 @@ public static class BenchModelCommand
         var repeat = args.Int("repeat", 1, 1000) ?? 1;
         var quantization = QuantizationArgument.Read(args);
         var constraint = StructuredOutputArguments.Read(args);
+        var loraPath = LoraArgument.ReadPath(args);
         args.EnsureAllRead();
         if (constraint is not null)
         {
@@ -44,6 +45,7 @@ public static class BenchModelCommand
 
         if (ModelArgument.ResolveAsync(model, CancellationToken.None).GetAwaiter().GetResult() is not { } modelDirectory)
             return 1;
+        var lora = LoraArgument.Resolve(loraPath, modelDirectory);
 
         // Each request owns a contiguous block range big enough for its prompt, every decoded token and the
         // token sampled last (its KV is never written, but it keeps the arithmetic simple).
@@ -58,6 +60,7 @@ public static class BenchModelCommand
             NumBlocks = (int)numBlocks,
             Threads = threads,
             Quantization = quantization,
+            LoraModules = lora is null ? [] : [lora],
         };
 
         var loadStarted = Stopwatch.GetTimestamp();
@@ -74,16 +77,21 @@ public static class BenchModelCommand
         Console.WriteLine();
         if (constraint is not null)
             Console.WriteLine($"           'constrained' rows: every sequence under {Describe(constraint)}; 'sample ms' includes the grammar masks");
+        if (lora is not null)
+            Console.WriteLine($"           'lora' rows: every sequence with the LoRA adapter {lora.Path}, measured right after the 'free' row");
         Console.WriteLine();
         Console.WriteLine($"{"batch",5} {"output",-12} {"prefill tok/s",14} {"prefill s",10} {"decode tok/s",13} {"ms/step",9} {"sample ms",10} {"decode s",9}");
 
         var free = new ModelRunnerRounds(runner, blocksPerRequest);
         var constrained = constraint is null ? null : new ModelRunnerRounds(runner, blocksPerRequest, SamplingParams.Greedy with { StructuredOutput = constraint });
+        var adapted = lora is null ? null : new ModelRunnerRounds(runner, blocksPerRequest, loraName: lora.Name);
         foreach (int batch in batchSizes)
         {
             WriteRow(batch, "free", ThroughputProtocol.Measure(free, batch, promptTokens, decodeTokens, repeat), promptTokens, decodeTokens);
             if (constrained is not null)
                 WriteRow(batch, "constrained", ThroughputProtocol.Measure(constrained, batch, promptTokens, decodeTokens, repeat), promptTokens, decodeTokens);
+            if (adapted is not null)
+                WriteRow(batch, "lora", ThroughputProtocol.Measure(adapted, batch, promptTokens, decodeTokens, repeat), promptTokens, decodeTokens);
         }
 
         return 0;
