@@ -55,6 +55,9 @@ public sealed record DeviceOps(
     /// <summary>How the model loads its matrices (quantization). Default: as the checkpoint stores them.</summary>
     public WeightLoader Weights { get; init; } = new(Quantization.WeightQuantization.None);
 
+    /// <summary>LoRA adapters' deltas on the projections' outputs. Default: on the calling thread.</summary>
+    public Lora.LoraDeltaKernel LoraDeltas { get; init; } = new(pool: null);
+
     /// <summary>SIMD kernels; matmul and attention split across the pool's threads.</summary>
     public static DeviceOps CreateCpu(ComputeThreadPool pool, int maxContextLength, int queryHeadsPerKvHead)
     {
@@ -65,6 +68,9 @@ public sealed record DeviceOps(
             new CpuRopeKernel(),
             new CpuPagedAttentionKernel(pool, maxContextLength, queryHeadsPerKvHead),
             new CpuSwiGluKernel(pool),
-            softmax);
+            softmax)
+        {
+            LoraDeltas = new Lora.LoraDeltaKernel(pool),
+        };
     }
 }

@@ -81,9 +81,9 @@ public sealed class DecoderModel : ICausalLm
         if (batch.LoraAdapters.Count > 0)
         {
             // Each adapter's q, k and v deltas land in their slices of the stacked row; the bias is additive, so the order does not matter.
-            LoraDeltas.Add(batch, layer, LoraTarget.QProj, xn, _dims.Hidden, qkv, qkvWidth, 0);
-            LoraDeltas.Add(batch, layer, LoraTarget.KProj, xn, _dims.Hidden, qkv, qkvWidth, qWidth);
-            LoraDeltas.Add(batch, layer, LoraTarget.VProj, xn, _dims.Hidden, qkv, qkvWidth, qWidth + kvWidth);
+            _ops.LoraDeltas.Add(batch, layer, LoraTarget.QProj, xn, _dims.Hidden, qkv, qkvWidth, 0);
+            _ops.LoraDeltas.Add(batch, layer, LoraTarget.KProj, xn, _dims.Hidden, qkv, qkvWidth, qWidth);
+            _ops.LoraDeltas.Add(batch, layer, LoraTarget.VProj, xn, _dims.Hidden, qkv, qkvWidth, qWidth + kvWidth);
         }
 
         if (w.QkvBias is { } bias)
@@ -121,7 +121,7 @@ public sealed class DecoderModel : ICausalLm
         _ops.MatMul.MatMul(attention, t, w.OProj, projected);
         if (batch.LoraAdapters.Count > 0)
         {
-            LoraDeltas.Add(batch, layer, LoraTarget.OProj, attention, qWidth, projected, _dims.Hidden, 0);
+            _ops.LoraDeltas.Add(batch, layer, LoraTarget.OProj, attention, qWidth, projected, _dims.Hidden, 0);
         }
     }
 
@@ -137,8 +137,8 @@ public sealed class DecoderModel : ICausalLm
         _ops.MatMul.MatMul(xn, t, w.GateUpProj, gateUp);
         if (lora)
         {
-            LoraDeltas.Add(batch, layer, LoraTarget.GateProj, xn, h, gateUp, 2 * inter, 0);
-            LoraDeltas.Add(batch, layer, LoraTarget.UpProj, xn, h, gateUp, 2 * inter, inter);
+            _ops.LoraDeltas.Add(batch, layer, LoraTarget.GateProj, xn, h, gateUp, 2 * inter, 0);
+            _ops.LoraDeltas.Add(batch, layer, LoraTarget.UpProj, xn, h, gateUp, 2 * inter, inter);
         }
 
         _ops.SwiGlu.SwiGlu(_workspace.GateUp, t, inter);    // row i of [T, I] = silu(g_i) * u_i, packed in place
@@ -146,7 +146,7 @@ public sealed class DecoderModel : ICausalLm
         _ops.MatMul.MatMul(gateUp[..(t * inter)], t, w.DownProj, projected);
         if (lora)
         {
-            LoraDeltas.Add(batch, layer, LoraTarget.DownProj, gateUp[..(t * inter)], inter, projected, h, 0);
+            _ops.LoraDeltas.Add(batch, layer, LoraTarget.DownProj, gateUp[..(t * inter)], inter, projected, h, 0);
         }
     }
 
