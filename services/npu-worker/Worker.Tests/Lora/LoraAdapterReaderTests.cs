@@ -10,9 +10,7 @@ namespace Worker.Tests.Lora;
 /// <summary>What the adapter reader accepts, and what it refuses with a message naming the field or the tensor.</summary>
 public sealed class LoraAdapterReaderTests : IDisposable
 {
-    /// <summary>Hidden 64, intermediate 96, 2 layers, 4 heads of 16 over 2 KV heads: q is [64, 64], k and v [32, 64].</summary>
-    private static readonly DecoderSpec Model = new(512, 64, 96, 2, 4, 2, 16, 1e-6f, QkvBias: true, QkNorm: false, TieWordEmbeddings: false,
-        new RotaryEmbedding(1_000_000, 16, scaling: null));
+    private static readonly DecoderSpec Model = LoraTestModel.Spec;
 
     private readonly TemporaryDirectory _dir = new();
 

@@ -9,9 +9,7 @@ namespace Worker.Tests.Lora;
 /// <summary>The deltas split across the compute threads equal the ones computed on the calling thread, bit for bit.</summary>
 public sealed class LoraDeltaKernelTests : IDisposable
 {
-    /// <summary>Hidden 64, intermediate 96, 2 layers, 4 heads of 16 over 2 KV heads.</summary>
-    private static readonly DecoderSpec Model = new(512, 64, 96, 2, 4, 2, 16, 1e-6f, QkvBias: true, QkNorm: false, TieWordEmbeddings: false,
-        new RotaryEmbedding(1_000_000, 16, scaling: null));
+    private static readonly DecoderSpec Model = LoraTestModel.Spec;
 
     private readonly TemporaryDirectory _first = new();
     private readonly TemporaryDirectory _second = new();
