@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Inference.Cli.CommandLine;
-using Microsoft.Extensions.Logging;
 
 namespace Inference.Cli.Commands;
 
@@ -21,16 +20,15 @@ public static class EmbedCommand
             throw new UsageException("give at least one --prompt TEXT or --prompt-ids 1,2,3");
         var dimensions = args.Int("dimensions", 1);
         bool? normalize = args.Flag("no-normalize") ? false : null;
-        var (kvCacheMiB, threads, quantization) = (args.Int("kv-cache-mib", 1), args.Int("threads", 1), QuantizationArgument.Read(args));
-        var loraPath = LoraArgument.ReadPath(args);
+        var engineArguments = OfflineEngineArguments.Read(args);
         args.EnsureAllRead();
 
         if (await ModelArgument.ResolveAsync(model, cancellationToken) is not { } modelDirectory)
             return 1;
-        var lora = LoraArgument.Resolve(loraPath, modelDirectory);
-        var engineOptions = new OfflineEngineOptions(kvCacheMiB, threads, quantization, Lora: lora);
+        var engineOptions = engineArguments.ToOptions(modelDirectory);
+        var lora = engineOptions.Lora;
 
-        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+        using var loggerFactory = OfflineEngine.WarningsOnlyLogging();
         await using var offline = await OfflineEngine.LoadAsync(modelDirectory, engineOptions, loggerFactory, cancellationToken);
 
         // Submit everything before reading anything, so the engine batches all prompts together.

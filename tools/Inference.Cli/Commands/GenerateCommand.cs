@@ -3,7 +3,6 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Inference.Abstractions.Text;
 using Inference.Cli.CommandLine;
-using Microsoft.Extensions.Logging;
 using Scheduler.Core;
 
 namespace Inference.Cli.Commands;
@@ -23,19 +22,15 @@ public static class GenerateCommand
         var parameters = ReadParameters(args);
         var promptLogits = args.Int("prompt-logits", 0, 1000) ?? 0;
         var chatTemplate = ChatTemplateArgument.Read(args) is { } template ? ChatTemplateSource.Read(template) : null;
-        var (kvCacheMiB, threads, quantization) = (args.Int("kv-cache-mib", 1), args.Int("threads", 1), QuantizationArgument.Read(args));
-        var loraPath = LoraArgument.ReadPath(args);
+        var engineArguments = OfflineEngineArguments.Read(args);
         args.EnsureAllRead();
 
         if (await ModelArgument.ResolveAsync(model, cancellationToken) is not { } modelDirectory)
             return 1;
-        var lora = LoraArgument.Resolve(loraPath, modelDirectory);
-        parameters = parameters with { LoraName = lora?.Name };
-        var engineOptions = new OfflineEngineOptions(kvCacheMiB, threads, quantization, chatTemplate, lora);
+        var engineOptions = engineArguments.ToOptions(modelDirectory, chatTemplate);
+        parameters = parameters with { LoraName = engineOptions.Lora?.Name };
 
-        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true)
-            .SetMinimumLevel(LogLevel.Warning)
-            .AddFilter(l => l >= LogLevel.Warning));
+        using var loggerFactory = OfflineEngine.WarningsOnlyLogging();
         await using var offline = await OfflineEngine.LoadAsync(modelDirectory, engineOptions, loggerFactory, cancellationToken);
 
         // Submit everything before reading anything, so the engine batches all prompts together.

@@ -35,6 +35,13 @@ public sealed class OfflineEngine : IAsyncDisposable
 
     public InferenceEngine Engine { get; }
 
+    /// <summary>One line per warning or error on stderr, nothing below: the offline commands' stdout is their JSON.</summary>
+    public static ILoggerFactory WarningsOnlyLogging() =>
+        LoggerFactory.Create(b => b
+            .AddSimpleConsole(o => o.SingleLine = true)
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)    // the console logger's default is stdout
+            .SetMinimumLevel(LogLevel.Warning));
+
     public static Task<OfflineEngine> LoadAsync(string modelDirectory, OfflineEngineOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

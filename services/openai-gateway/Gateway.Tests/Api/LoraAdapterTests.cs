@@ -39,15 +39,17 @@ public sealed class LoraAdapterTests(LoraGatewayHost host) : IClassFixture<LoraG
         Assert.Equal(list.Json.GetProperty("data")[2].GetRawText(), answer.Json.GetRawText());
     }
 
-    [Fact]
-    public async Task ChatCompletions_NamingAnAdapter_RunWithItAndAnswerUnderItsName()
+    [Theory]
+    [InlineData("/v1/chat/completions", """{"model":"sql-lora","messages":[{"role":"user","content":"lora chat"}]}""", "sql-lora", "lora chat", true)]
+    [InlineData("/v1/completions", """{"model":"chat-lora","prompt":"lora completion"}""", "chat-lora", "lora completion", false)]
+    [InlineData("/v1/responses", """{"model":"sql-lora","input":"lora response"}""", "sql-lora", "lora response", true)]
+    public async Task Generation_NamingAnAdapter_RunsWithItAndAnswersUnderItsName(string path, string body, string adapter, string prompt, bool chat)
     {
-        var answer = await host.Http.PostJsonAsync(
-            "/v1/chat/completions", """{"model":"sql-lora","messages":[{"role":"user","content":"lora chat"}]}""");
+        var answer = await host.Http.PostJsonAsync(path, body);
 
         Assert.Equal(200, answer.Status);
-        Assert.Equal("sql-lora", answer.Json.GetProperty("model").GetString());
-        Assert.Equal("sql-lora", SentChat("lora chat").LoraName);
+        Assert.Equal(adapter, answer.Json.GetProperty("model").GetString());
+        Assert.Equal(adapter, (chat ? SentChat(prompt) : SentText(prompt)).LoraName);
     }
 
     [Fact]
@@ -60,16 +62,6 @@ public sealed class LoraAdapterTests(LoraGatewayHost host) : IClassFixture<LoraG
         Assert.NotEmpty(answer.SseChunks);
         Assert.All(answer.SseChunks, chunk => Assert.Equal("chat-lora", chunk.GetProperty("model").GetString()));
         Assert.Equal("chat-lora", SentChat("lora stream").LoraName);
-    }
-
-    [Fact]
-    public async Task Completions_NamingAnAdapter_RunWithItAndAnswerUnderItsName()
-    {
-        var answer = await host.Http.PostJsonAsync("/v1/completions", """{"model":"chat-lora","prompt":"lora completion"}""");
-
-        Assert.Equal(200, answer.Status);
-        Assert.Equal("chat-lora", answer.Json.GetProperty("model").GetString());
-        Assert.Equal("chat-lora", SentText("lora completion").LoraName);
     }
 
     [Theory]
@@ -95,16 +87,6 @@ public sealed class LoraAdapterTests(LoraGatewayHost host) : IClassFixture<LoraG
     }
 
     [Fact]
-    public async Task Responses_NamingAnAdapter_RunWithItAndAnswerUnderItsName()
-    {
-        var answer = await host.Http.PostJsonAsync("/v1/responses", """{"model":"sql-lora","input":"lora response"}""");
-
-        Assert.Equal(200, answer.Status);
-        Assert.Equal("sql-lora", answer.Json.GetProperty("model").GetString());
-        Assert.Equal("sql-lora", SentChat("lora response").LoraName);
-    }
-
-    [Fact]
     public async Task Responses_InTheBackgroundUnderAnAdapter_RunWithItAndAnswerUnderItsName()
     {
         var queued = await host.Http.PostJsonAsync("/v1/responses", """{"model":"chat-lora","input":"lora background","background":true}""");
@@ -126,18 +108,6 @@ public sealed class LoraAdapterTests(LoraGatewayHost host) : IClassFixture<LoraG
     }
 
     [Fact]
-    public async Task Embeddings_NamingAnAdapter_EmbedWithItAndAnswerUnderItsName()
-    {
-        var answer = await host.Http.PostJsonAsync("/v1/embeddings", """{"model":"sql-lora","input":["lora embed 1","lora embed 2"]}""");
-
-        Assert.Equal(200, answer.Status);
-        Assert.Equal("sql-lora", answer.Json.GetProperty("model").GetString());
-        var sent = host.Scheduler.EmbedRequests.Where(r => r.Text.StartsWith("lora embed", StringComparison.Ordinal)).ToArray();
-        Assert.Equal(2, sent.Length);
-        Assert.All(sent, r => Assert.Equal("sql-lora", r.LoraName));
-    }
-
-    [Fact]
     public async Task Embeddings_NamingTheServedModel_SendNoAdapter()
     {
         var answer = await host.Http.PostJsonAsync("/v1/embeddings", """{"model":"qwen-fake","input":"base embed"}""");
@@ -146,27 +116,18 @@ public sealed class LoraAdapterTests(LoraGatewayHost host) : IClassFixture<LoraG
         Assert.Equal("", Assert.Single(host.Scheduler.EmbedRequests, r => r.Text == "base embed").LoraName);
     }
 
-    [Fact]
-    public async Task Score_NamingAnAdapter_EmbedsEveryTextWithItAndAnswersUnderItsName()
+    [Theory]
+    [InlineData("/v1/embeddings", """{"model":"sql-lora","input":["lora embed 1","lora embed 2"]}""", "sql-lora", "lora embed 1|lora embed 2")]
+    [InlineData("/v1/score", """{"model":"chat-lora","text_1":"lora score a","text_2":"lora score b"}""", "chat-lora", "lora score a|lora score b")]
+    [InlineData("/v1/rerank", """{"model":"sql-lora","query":"lora query","documents":["lora doc"]}""", "sql-lora", "lora query|lora doc")]
+    public async Task Pooling_NamingAnAdapter_EmbedsEveryTextWithItAndAnswersUnderItsName(string path, string body, string adapter, string texts)
     {
-        var answer = await host.Http.PostJsonAsync("/v1/score", """{"model":"chat-lora","text_1":"lora score a","text_2":"lora score b"}""");
+        var answer = await host.Http.PostJsonAsync(path, body);
 
         Assert.Equal(200, answer.Status);
-        Assert.Equal("chat-lora", answer.Json.GetProperty("model").GetString());
-        var sent = host.Scheduler.EmbedRequests.Where(r => r.Text.StartsWith("lora score", StringComparison.Ordinal)).ToArray();
-        Assert.Equal(2, sent.Length);
-        Assert.All(sent, r => Assert.Equal("chat-lora", r.LoraName));
-    }
-
-    [Fact]
-    public async Task Rerank_NamingAnAdapter_EmbedsEveryTextWithItAndAnswersUnderItsName()
-    {
-        var answer = await host.Http.PostJsonAsync("/v1/rerank", """{"model":"sql-lora","query":"lora query","documents":["lora doc"]}""");
-
-        Assert.Equal(200, answer.Status);
-        Assert.Equal("sql-lora", answer.Json.GetProperty("model").GetString());
-        Assert.All(host.Scheduler.EmbedRequests.Where(r => r.Text is "lora query" or "lora doc"), r => Assert.Equal("sql-lora", r.LoraName));
-        Assert.Equal(2, host.Scheduler.EmbedRequests.Count(r => r.Text is "lora query" or "lora doc"));
+        Assert.Equal(adapter, answer.Json.GetProperty("model").GetString());
+        foreach (var text in texts.Split('|'))
+            Assert.Equal(adapter, Assert.Single(host.Scheduler.EmbedRequests, r => r.Text == text).LoraName);
     }
 
     [Fact]
