@@ -31,10 +31,11 @@ internal sealed class EngineMetrics
     private readonly Histogram<double> _e2eLatency;
     private readonly KeyValuePair<string, object?> _model;
 
-    /// <param name="maxLora">The LoRA adapters served (all loaded, any may share a batch: vLLM's max_loras); with none the
-    /// vllm:lora_requests_info gauge is not published, as vLLM publishes it only with LoRA enabled.</param>
+    /// <param name="maxLora">The LoRA adapters served now (all loaded, any may share a batch: vLLM's max_loras); while there
+    /// are none the vllm:lora_requests_info gauge reports nothing, as vLLM publishes it only with LoRA enabled. Null: none
+    /// ever.</param>
     /// <param name="time">The clock whose Unix time the LoRA gauge reports.</param>
-    public EngineMetrics(IMeterFactory meterFactory, Func<EngineSnapshot> snapshot, string modelName, int maxLora = 0, TimeProvider? time = null)
+    public EngineMetrics(IMeterFactory meterFactory, Func<EngineSnapshot> snapshot, string modelName, Func<int>? maxLora = null, TimeProvider? time = null)
     {
         var meter = meterFactory.Create(MeterName);
         _model = new("model_name", modelName);
@@ -46,10 +47,10 @@ internal sealed class EngineMetrics
             "Fraction of a worker's KV blocks in use, 0 to 1.");
         meter.CreateObservableGauge("inference:workers_serving", () => new Measurement<int>(snapshot().Workers.Count, _model), "{worker}",
             "Workers currently serving steps.");
-        if (maxLora > 0)
+        if (maxLora is not null)
         {
             var clock = time ?? TimeProvider.System;
-            meter.CreateObservableGauge("vllm:lora_requests_info", () => LoraRequests(snapshot(), maxLora, clock), "s",
+            meter.CreateObservableGauge("vllm:lora_requests_info", () => LoraRequests(snapshot(), maxLora(), clock), "s",
                 "Running and waiting requests' LoRA adapters in its labels (names joined by commas); the value is when it was read, in Unix seconds, as vLLM's.");
         }
 
@@ -120,11 +121,20 @@ internal sealed class EngineMetrics
     }
 
     /// <summary>vLLM's labels exactly (no model_name), so dashboards built for vLLM read it.</summary>
-    private static Measurement<double> LoraRequests(EngineSnapshot snapshot, int maxLora, TimeProvider clock) => new(
-        clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0,
-        new KeyValuePair<string, object?>("running_lora_adapters", string.Join(',', snapshot.RunningLoraAdapters)),
-        new KeyValuePair<string, object?>("waiting_lora_adapters", string.Join(',', snapshot.WaitingLoraAdapters)),
-        new KeyValuePair<string, object?>("max_lora", maxLora.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    /// <summary>Nothing while no adapter is served.</summary>
+    private static IEnumerable<Measurement<double>> LoraRequests(EngineSnapshot snapshot, int maxLora, TimeProvider clock)
+    {
+        if (maxLora == 0)
+        {
+            yield break;
+        }
+
+        yield return new(
+            clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0,
+            new KeyValuePair<string, object?>("running_lora_adapters", string.Join(',', snapshot.RunningLoraAdapters)),
+            new KeyValuePair<string, object?>("waiting_lora_adapters", string.Join(',', snapshot.WaitingLoraAdapters)),
+            new KeyValuePair<string, object?>("max_lora", maxLora.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
 
     private static KeyValuePair<string, object?> Worker(string workerId) => new("worker", workerId);
 

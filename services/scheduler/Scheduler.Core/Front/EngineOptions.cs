@@ -66,6 +66,10 @@ public sealed record EngineOptions
     /// <see cref="EngineUnavailableException"/> instead of hanging. Default 30 s.</summary>
     public TimeSpan NoWorkerTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>vLLM's --max-lora-rank: a LoRA adapter of a higher rank (adapter_config.json's r) is refused when loaded
+    /// at run time; null (default): any rank.</summary>
+    public int? MaxLoraRank { get; init; }
+
     /// <summary>The step deadline for a step of <paramref name="numTokens"/> tokens.</summary>
     public TimeSpan StepDeadline(int numTokens) => StepTimeout + StepTimeoutPerToken * numTokens;
 
@@ -87,5 +91,9 @@ public sealed record EngineOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(StepTimeout, TimeSpan.Zero, nameof(StepTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(StepTimeoutPerToken, TimeSpan.Zero, nameof(StepTimeoutPerToken));
         ArgumentOutOfRangeException.ThrowIfLessThan(NoWorkerTimeout, TimeSpan.Zero, nameof(NoWorkerTimeout));
+        if (MaxLoraRank is { } maxLoraRank)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(maxLoraRank, 1, nameof(MaxLoraRank));
+        }
     }
 }

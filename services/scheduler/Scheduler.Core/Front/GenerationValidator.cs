@@ -6,13 +6,12 @@ namespace Scheduler.Core;
 
 /// <summary>vLLM's request checks, made once where a request enters the engine (gRPC, the gateway behind it, and
 /// the offline CLI all enter here): every message names the field and its limit. Unset (null) fields are the
-/// model's defaults and are not checked. Comparisons are written so that NaN fails them.</summary>
-/// <param name="loraAdapters">The adapters the workers serve: a request may name one of these, or none.</param>
-internal sealed class GenerationValidator(int vocabSize, int maxModelLength, IReadOnlyList<LoraAdapterInfo> loraAdapters)
+/// model's defaults and are not checked. Comparisons are written so that NaN fails them.
+/// The LoRA adapter a request names is checked where the engine holds it for the request (LoraAdapterRegistry.Acquire).</summary>
+internal sealed class GenerationValidator(int vocabSize, int maxModelLength)
 {
     public void ValidateParams(GenerationParams p)
     {
-        ValidateLoraName(p.LoraName);
         ValidateBeamSearch(p);
         if (p.N is < 1 or > GenerationParams.MaxN)
         {
@@ -227,7 +226,6 @@ internal sealed class GenerationValidator(int vocabSize, int maxModelLength, IRe
     /// <summary>An embedding request's own fields, against the model's pooling (vLLM's matryoshka rule for dimensions).</summary>
     public void ValidateEmbedding(EmbeddingRequest request, PoolingInfo pooling, string servedModelName)
     {
-        ValidateLoraName(request.LoraName);
         if (request.TruncatePromptTokens is { } truncate && (truncate is 0 or < -1 || truncate > maxModelLength))
         {
             Fail("truncate_prompt_tokens",
@@ -274,20 +272,6 @@ internal sealed class GenerationValidator(int vocabSize, int maxModelLength, IRe
         {
             Fail("prompt", $"The prompt (length {promptIds.Count}) is longer than the maximum model length of {maxModelLength}.");
         }
-    }
-
-    /// <summary>A LoRA adapter no worker loaded cannot run (the gateway answers an unknown model name before this).</summary>
-    private void ValidateLoraName(string? loraName)
-    {
-        if (loraName is null || loraAdapters.Any(adapter => adapter.Name == loraName))
-        {
-            return;
-        }
-
-        Fail("lora_name", loraAdapters.Count == 0
-            ? $"lora_name \"{loraName}\" is not a LoRA adapter of this model, which serves none."
-            : $"lora_name \"{loraName}\" is not a LoRA adapter of this model; it serves " +
-              $"{string.Join(", ", loraAdapters.Select(adapter => adapter.Name))}.");
     }
 
     private void CheckTokenId(string field, int id)

@@ -106,7 +106,7 @@ public sealed partial class InferenceEngine
         try
         {
             var engineRequest = new EngineRequest(requestId, tokenIds, SamplingParams.Greedy with { Logprobs = count },
-                new StoppingCriteria(MaxTokens: 1, IgnoreEos: true), priority, _time.GetTimestamp(), cacheSalt, loraName: loraName);
+                new StoppingCriteria(MaxTokens: 1, IgnoreEos: true), priority, _time.GetTimestamp(), cacheSalt, loraName: loraName, loraLoadId: LoadIdOf(loraName));
             await foreach (var output in RunEngineRequestAsync(engineRequest, cancellationToken))
             {
                 if (output.NewTokens.Count > 0)

@@ -20,6 +20,7 @@ public sealed partial class InferenceEngine
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var pooling = ExecutorInfo.Pooling ?? throw new EmbeddingsNotSupportedException(ServedModelName);
+        using var lora = _loras.Acquire(request.LoraName);
         _validator.ValidateEmbedding(request, pooling, ServedModelName);
 
         if (Interlocked.Increment(ref _numAdmitted) > Options.MaxConcurrentRequests)
@@ -46,7 +47,7 @@ public sealed partial class InferenceEngine
                 // Its one step "samples" nothing: max_tokens 1 only keeps the stopping rules' arithmetic whole.
                 var engineRequest = new EngineRequest(requestId, promptIds, SamplingParams.Greedy, new StoppingCriteria(MaxTokens: 1),
                     request.Priority, _time.GetTimestamp(), request.CacheSalt,
-                    new PoolingParams(request.Normalize ?? pooling.Normalize, request.Dimensions), request.LoraName);
+                    new PoolingParams(request.Normalize ?? pooling.Normalize, request.Dimensions), request.LoraName, LoadIdOf(request.LoraName));
                 await foreach (var output in RunEngineRequestAsync(engineRequest, cancellationToken))
                 {
                     if (output.Embedding is { } embedding)

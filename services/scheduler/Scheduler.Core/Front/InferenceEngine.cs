@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Scheduler.Core.Engine;
 using Scheduler.Core.Fleet;
+using Scheduler.Core.Lora;
 using Scheduler.Core.Scheduling;
 
 namespace Scheduler.Core;
@@ -47,11 +48,12 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         TimeProvider? timeProvider = null)
         : this(executor?.Info ?? throw new ArgumentNullException(nameof(executor)), tokenizer, options, loggerFactory, meterFactory, timeProvider)
     {
+        _executors["worker-0"] = ("in-process", executor);
         _loop.AddWorker("worker-0", "in-process", executor, rejoinAfterFault: true);
     }
 
     /// <summary>An engine for a fleet of workers that serve <paramref name="model"/>: none serves until
-    /// <see cref="AddWorker"/>; requests wait for one (up to <see cref="EngineOptions.NoWorkerTimeout"/>).</summary>
+    /// <see cref="AddWorkerAsync"/>; requests wait for one (up to <see cref="EngineOptions.NoWorkerTimeout"/>).</summary>
     /// <param name="model">The model every worker must serve; its KV capacity bounds the context length.</param>
     public InferenceEngine(
         ExecutorInfo model,
@@ -73,7 +75,8 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         // A request must fit the KV memory of a worker on its own, or it could never run.
         var kvCapacity = ExecutorInfo.NumBlocks * ExecutorInfo.BlockSize;
         MaxModelLength = Math.Min(Math.Min(options.MaxModelLength ?? int.MaxValue, ExecutorInfo.MaxModelLength), kvCapacity);
-        _validator = new GenerationValidator(ExecutorInfo.VocabSize, MaxModelLength, LoraAdapters);
+        _validator = new GenerationValidator(ExecutorInfo.VocabSize, MaxModelLength);
+        _loras = new LoraAdapterRegistry(ExecutorInfo.LoraAdapters ?? [], DropRetiredInBackground);
 
         var fleet = new WorkerFleet(new FleetConfig(
             new SchedulerConfig(
@@ -89,18 +92,16 @@ public sealed partial class InferenceEngine : IAsyncDisposable
             options.Placement,
             options.BalanceThreshold));
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<InferenceEngine>();
+        _logger = logger;
         EngineLoop? loop = null;
         _metrics = meterFactory is null ? null : new EngineMetrics(
-            meterFactory, () => loop?.Snapshot ?? EngineSnapshot.Empty, ServedModelName, LoraAdapters.Count, _time);
+            meterFactory, () => loop?.Snapshot ?? EngineSnapshot.Empty, ServedModelName, () => _loras.Served.Count, _time);
         loop = new EngineLoop(fleet, options, logger, _metrics, _time);
         _loop = loop;
         _loop.Start();
     }
 
     public ExecutorInfo ExecutorInfo { get; }
-
-    /// <summary>The LoRA adapters every worker serves beside the model (the first worker's; the others must match).</summary>
-    public IReadOnlyList<LoraAdapterInfo> LoraAdapters => ExecutorInfo.LoraAdapters ?? [];
 
     public EngineOptions Options { get; }
 
@@ -117,25 +118,6 @@ public sealed partial class InferenceEngine : IAsyncDisposable
     /// <summary>Requests admitted and not yet finished (bounded by <see cref="EngineOptions.MaxConcurrentRequests"/>).</summary>
     public int NumAdmitted => Volatile.Read(ref _numAdmitted);
 
-    /// <summary>
-    /// A worker instance starts serving under <paramref name="workerId"/> with an empty KV pool. If another
-    /// instance serves under that id, it is removed first (its requests move). Adding the serving instance again
-    /// changes nothing.
-    /// </summary>
-    /// <exception cref="ArgumentException">The executor serves another model, or its KV memory cannot hold one
-    /// request of <see cref="MaxModelLength"/> tokens; the message says which setting differs.</exception>
-    public void AddWorker(string workerId, string instanceId, IStepExecutor executor)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(workerId);
-        ArgumentException.ThrowIfNullOrEmpty(instanceId);
-        ArgumentNullException.ThrowIfNull(executor);
-        WorkerCompatibility.Check(ExecutorInfo, MaxModelLength, executor.Info);
-        _loop.AddWorker(workerId, instanceId, executor, rejoinAfterFault: false);
-    }
-
-    /// <summary>Removes a worker (failed health checks, gone); its requests move to the other workers.</summary>
-    /// <param name="instanceId">Only if this instance serves under the id; null removes whichever does.</param>
-    public void RemoveWorker(string workerId, string? instanceId, string reason) => _loop.RemoveWorker(workerId, instanceId, reason);
 
     /// <summary>
     /// Validates, tokenizes, enqueues and streams one request. The last output carries Finish and Usage.
@@ -151,6 +133,7 @@ public sealed partial class InferenceEngine : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        using var lora = _loras.Acquire(request.Params.LoraName);
         _validator.ValidateParams(request.Params);
 
         // Each of the n completions is a request of the engine, and counts against the admission bound.
@@ -300,7 +283,7 @@ public sealed partial class InferenceEngine : IAsyncDisposable
             await using var detokenizer = await _tokenizer.StartDetokenizerAsync(
                 new DetokenizerOptions(p.SkipSpecialTokens, p.Stop, p.IncludeStopStrInOutput, p.MinTokens), cancellationToken);
             var engineRequest = new EngineRequest(requestId, promptIds, ToSampling(p, badWords), ToStopping(p, promptIds.Count), priority, _time.GetTimestamp(), p.CacheSalt,
-                loraName: p.LoraName);
+                loraName: p.LoraName, loraLoadId: LoadIdOf(p.LoraName));
             var first = true;
             await foreach (var output in RunEngineRequestAsync(engineRequest, cancellationToken))
             {

@@ -26,9 +26,11 @@ public readonly record struct BlockHash(UInt128 Value)
     /// The parent of a request's first block: none for the common chain (no salt, no adapter); else a hash of what
     /// sets the request's KV apart: vLLM's cache_salt (its blocks match only those of requests with the same salt)
     /// and the LoRA adapter (KV computed under an adapter differs from the base model's and from another adapter's).
-    /// A salt alone hashes as it did before adapters existed, so salted chains keep their hashes.
+    /// A salt alone hashes as it did before adapters existed, so salted chains keep their hashes; an adapter loaded at
+    /// start (<paramref name="loraLoadId"/> 0) as before run-time loading existed.
     /// </summary>
-    public static BlockHash? Root(string? salt, string? loraName = null)
+    /// <param name="loraLoadId">A run-time load's number: the same name loaded again is another adapter.</param>
+    public static BlockHash? Root(string? salt, string? loraName = null, long loraLoadId = 0)
     {
         if (salt is null && loraName is null)
         {
@@ -39,7 +41,7 @@ public readonly record struct BlockHash(UInt128 Value)
         var key = loraName is null
             ? "cache_salt:" + salt
             : string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"lora_name:{loraName.Length}:{loraName}{(salt is null ? "" : "\ncache_salt:" + salt)}");
+                $"lora_name:{loraName.Length}:{loraName}{(loraLoadId == 0 ? "" : "\nlora_load:" + loraLoadId)}{(salt is null ? "" : "\ncache_salt:" + salt)}");
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key), digest);
         return new BlockHash(BinaryPrimitives.ReadUInt128LittleEndian(digest));

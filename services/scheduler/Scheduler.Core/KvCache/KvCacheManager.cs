@@ -159,7 +159,7 @@ public sealed class KvCacheManager
         while (hashes.Count < numBlocks)
         {
             var index = hashes.Count;
-            BlockHash? parent = index == 0 ? BlockHash.Root(request.CacheSalt, request.LoraName) : hashes[index - 1];
+            BlockHash? parent = index == 0 ? BlockHash.Root(request.CacheSalt, request.LoraName, request.LoraLoadId) : hashes[index - 1];
             hashes.Add(BlockHash.Compute(parent, request.TokenSpan(index * BlockSize, BlockSize)));
         }
     }

@@ -17,7 +17,8 @@ public sealed class EngineRequest
         long arrivalTimestamp = 0,
         string? cacheSalt = null,
         PoolingParams? pooling = null,
-        string? loraName = null)
+        string? loraName = null,
+        long loraLoadId = 0)
     {
         ArgumentException.ThrowIfNullOrEmpty(requestId);
         if (promptTokenIds.Count == 0)
@@ -35,6 +36,7 @@ public sealed class EngineRequest
         CacheSalt = cacheSalt;
         Pooling = pooling;
         LoraName = loraName;
+        LoraLoadId = loraLoadId;
         PromptLogprobs = sampling.PromptLogprobs is null ? null : [];
     }
 
@@ -50,6 +52,10 @@ public sealed class EngineRequest
     /// <summary>The LoRA adapter every token of the request runs under (null: the base model): sent to the worker with
     /// the request each time it starts there, and part of the root of its prefix-cache hash chain.</summary>
     public string? LoraName { get; }
+
+    /// <summary>Which load of <see cref="LoraName"/>: 0 for an adapter loaded at start, else the run-time load's own
+    /// number, hashed into the prefix-cache root beside the name (a name unloaded and loaded again is another adapter).</summary>
+    public long LoraLoadId { get; }
 
     /// <summary>Set for an embedding request: it computes its prompt, and the step that computes the last token pools
     /// its hidden state instead of sampling (<see cref="Embedding"/>), which ends it.</summary>

@@ -76,6 +76,51 @@ public sealed class GrpcStepExecutor : IStepExecutor
         return AnswerAsync(plan, stream.SendAsync(WorkerMessages.ToProto(plan, InstanceId), cancellationToken));
     }
 
+    /// <summary>How long a worker may take to read and convert an adapter's files.</summary>
+    private static readonly TimeSpan LoraLoadTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>The worker's refusals as IStepExecutor states them; anything else is a fault.</summary>
+    public async Task<LoraAdapterInfo> LoadLoraAdapterAsync(string name, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await _client.LoadLoraAdapterAsync(new LoadLoraAdapterRequest { Name = name, Path = path },
+                deadline: DateTime.UtcNow + LoraLoadTimeout, cancellationToken: cancellationToken);
+            return CommonMessages.ToDomain(response.Adapter);
+        }
+        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
+        {
+            throw ex.StatusCode switch
+            {
+                StatusCode.InvalidArgument => new ArgumentException(ex.Status.Detail, ex),
+                StatusCode.NotFound => new FileNotFoundException(ex.Status.Detail, ex),
+                StatusCode.AlreadyExists or StatusCode.FailedPrecondition => new InvalidOperationException(ex.Status.Detail, ex),
+                StatusCode.Unimplemented => new NotSupportedException($"The worker at instance {InstanceId} loads no LoRA adapters at run time (too old for this scheduler).", ex),
+                _ => new ExecutorFaultException($"{ex.StatusCode} {ex.Status.Detail}", ex),
+            };
+        }
+    }
+
+    public async Task<bool> UnloadLoraAdapterAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.UnloadLoraAdapterAsync(new UnloadLoraAdapterRequest { Name = name },
+                deadline: DateTime.UtcNow + LoraLoadTimeout, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+        {
+            return false;
+        }
+        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
+        {
+            throw ex.StatusCode == StatusCode.FailedPrecondition
+                ? new InvalidOperationException(ex.Status.Detail, ex)
+                : new ExecutorFaultException($"{ex.StatusCode} {ex.Status.Detail}", ex);
+        }
+    }
+
     /// <summary>Ends the open step stream, so the worker does not keep an idle call for a lane that left (a newer
     /// executor serves the worker once it joins again); later steps fail.</summary>
     public void Close()

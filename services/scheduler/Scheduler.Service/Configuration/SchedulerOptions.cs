@@ -71,6 +71,10 @@ public sealed class SchedulerOptions
     /// <summary>Requests waiting for a worker fail (UNAVAILABLE) once none has served for this long. Default 30.</summary>
     public double NoWorkerTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>vLLM's --max-lora-rank: a LoRA adapter loaded at run time (LoraAdapters.LoadLoraAdapter) with a higher
+    /// rank is refused. Unset (default): any rank.</summary>
+    public int? MaxLoraRank { get; set; }
+
     public EngineOptions ToEngineOptions() => new()
     {
         MaxNumSeqs = MaxNumSeqs,
@@ -88,5 +92,6 @@ public sealed class SchedulerOptions
         StepTimeout = TimeSpan.FromSeconds(StepTimeoutSeconds),
         StepTimeoutPerToken = TimeSpan.FromMilliseconds(StepTimeoutMsPerToken),
         NoWorkerTimeout = TimeSpan.FromSeconds(NoWorkerTimeoutSeconds),
+        MaxLoraRank = MaxLoraRank,
     };
 }

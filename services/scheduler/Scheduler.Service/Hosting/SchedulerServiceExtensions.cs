@@ -34,6 +34,7 @@ public static class SchedulerServiceExtensions
     {
         app.MapGrpcService<GenerationService>();
         app.MapGrpcService<WorkerRegistryService>();
+        app.MapGrpcService<LoraAdaptersService>();
         return app;
     }
 }

@@ -120,12 +120,17 @@ public sealed partial class WorkerWatcher(
 
         try
         {
-            host.GetOrCreateEngine(executor.Info).AddWorker(worker.WorkerId, executor.InstanceId, executor);
+            await host.GetOrCreateEngine(executor.Info).AddWorkerAsync(worker.WorkerId, executor.InstanceId, executor, stoppingToken);
         }
         catch (ArgumentException ex)
         {
             worker.RefusedInstanceId = executor.InstanceId;
             LogRefused(worker.WorkerId, worker.Address.ToString(), ex.Message);
+        }
+        catch (ExecutorFaultException ex)
+        {
+            // It stopped answering while loading the adapters loaded at run time: the next check tries again.
+            LogConnectFailed(worker.WorkerId, worker.Address.ToString(), ex.Message);
         }
     }
 

@@ -9,7 +9,8 @@ namespace Scheduler.Tests.Fakes;
 /// logprobs gets, for each prompt position p it computes, an entry with logprob -p (so tests can tell positions apart).
 /// An embedding request pools <see cref="EmbeddingOf"/> its tokens once its last token is computed (shortened and
 /// normalized as it asks), and may not be scheduled again. A new request naming a LoRA adapter the executor's
-/// <see cref="ExecutorInfo.LoraAdapters"/> lack is refused, as a worker refuses it.
+/// <see cref="ExecutorInfo.LoraAdapters"/> lack, and that it did not load at run time, is refused, as a worker refuses it.
+/// Run-time loads answer <see cref="LoadLora"/> (rank 8 by default).
 /// Optional gate: each step waits for <see cref="AllowSteps"/>; optional faults: the next N steps throw. A fault breaks
 /// the executor as it breaks a worker's step stream: the steps handed over behind it fail without running, until the
 /// engine's rejoined lane starts again from step 0.
@@ -43,6 +44,29 @@ public sealed class FakeStepExecutor : IStepExecutor
     public ExecutorInfo Info { get; }
 
     public Func<int, int> NextToken { get; }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, LoraAdapterInfo> _runtimeAdapters = new();
+
+    /// <summary>What a run-time load of (name, path) answers, or throws; rank 8 by default.</summary>
+    public Func<string, string, LoraAdapterInfo> LoadLora { get; set; } = (name, path) => new(name, path, 8);
+
+    /// <summary>The adapters loaded at run time and not unloaded, by name.</summary>
+    public IReadOnlyDictionary<string, LoraAdapterInfo> RuntimeAdapters => _runtimeAdapters;
+
+    public Task<LoraAdapterInfo> LoadLoraAdapterAsync(string name, string path, CancellationToken cancellationToken)
+    {
+        if ((Info.LoraAdapters ?? []).Any(adapter => adapter.Name == name))
+        {
+            throw new InvalidOperationException($"{name} was loaded at start");
+        }
+
+        var adapter = LoadLora(name, path);
+        _runtimeAdapters[name] = adapter;
+        return Task.FromResult(adapter);
+    }
+
+    public Task<bool> UnloadLoraAdapterAsync(string name, CancellationToken cancellationToken) =>
+        Task.FromResult(_runtimeAdapters.TryRemove(name, out _));
 
     private List<StepPlan> Plans { get; } = [];
 
@@ -155,7 +179,7 @@ public sealed class FakeStepExecutor : IStepExecutor
         var promptLogprobs = new List<PromptLogprobsChunk>();
         foreach (var n in plan.NewRequests)
         {
-            if (n.LoraName is { } lora && !(Info.LoraAdapters ?? []).Any(adapter => adapter.Name == lora))
+            if (n.LoraName is { } lora && !(Info.LoraAdapters ?? []).Any(adapter => adapter.Name == lora) && !_runtimeAdapters.ContainsKey(lora))
             {
                 throw new InvalidOperationException($"{n.RequestId}: LoRA adapter {lora} is not loaded here");
             }

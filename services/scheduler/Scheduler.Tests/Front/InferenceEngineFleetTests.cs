@@ -22,8 +22,8 @@ public sealed class InferenceEngineFleetTests
         await using var engine = Fleet();
         var w0 = new FakeStepExecutor();
         var w1 = new FakeStepExecutor();
-        engine.AddWorker("w0", "i0", w0);
-        engine.AddWorker("w1", "i1", w1);
+        await engine.AddWorkerAsync("w0", "i0", w0);
+        await engine.AddWorkerAsync("w1", "i1", w1);
         await EngineFixture.EventuallyAsync(() => engine.Snapshot.Workers.Count == 2);
 
         await Task.WhenAll(Enumerable.Range(0, 8).Select(i => engine.CollectAsync(Request($"p{i}", 4)))).WaitAsync(EngineFixture.Timeout);
@@ -42,9 +42,9 @@ public sealed class InferenceEngineFleetTests
         await using var engine = Fleet(options);
         var hung = new FakeStepExecutor(gated: true);
         var healthy = new FakeStepExecutor();
-        engine.AddWorker("hung", "i0", hung);
+        await engine.AddWorkerAsync("hung", "i0", hung);
         await EngineFixture.EventuallyAsync(() => engine.Snapshot.Workers.Count == 1);
-        engine.AddWorker("healthy", "i1", healthy);
+        await engine.AddWorkerAsync("healthy", "i1", healthy);
         await EngineFixture.EventuallyAsync(() => engine.Snapshot.Workers.Count == 2);
 
         var outputs = await engine.CollectAsync(Request("abc", 6)).WaitAsync(EngineFixture.Timeout);
@@ -58,8 +58,8 @@ public sealed class InferenceEngineFleetTests
     {
         await using var engine = Fleet(new EngineOptions { Placement = Core.Fleet.PlacementPolicy.RoundRobin });
         var hung = new FakeStepExecutor(gated: true);
-        engine.AddWorker("hung", "i0", hung);
-        engine.AddWorker("healthy", "i1", new FakeStepExecutor());
+        await engine.AddWorkerAsync("hung", "i0", hung);
+        await engine.AddWorkerAsync("healthy", "i1", new FakeStepExecutor());
         await EngineFixture.EventuallyAsync(() => engine.Snapshot.Workers.Count == 2);
         using var cancel = new CancellationTokenSource();
         var stuck = engine.CollectAsync(Request("abc", 3), cancel.Token);
@@ -80,13 +80,13 @@ public sealed class InferenceEngineFleetTests
 
         await using var engine = Fleet();
         var first = new FakeStepExecutor(gated: true);
-        engine.AddWorker("w0", "i0", first);
+        await engine.AddWorkerAsync("w0", "i0", first);
         await EngineFixture.EventuallyAsync(() => engine.Snapshot.Workers.Count == 1);
         var run = engine.CollectAsync(Request("abc", 8));
         first.AllowSteps(3);
         await EngineFixture.EventuallyAsync(() => first.PlansSoFar().Length == 3); // the fourth waits at the gate
 
-        engine.AddWorker("w1", "i1", new FakeStepExecutor());
+        await engine.AddWorkerAsync("w1", "i1", new FakeStepExecutor());
         engine.RemoveWorker("w0", null, "test");
         var outputs = await run.WaitAsync(EngineFixture.Timeout);
 
@@ -111,7 +111,7 @@ public sealed class InferenceEngineFleetTests
         var run = engine.CollectAsync(Request("abc", 3));
         await EngineFixture.EventuallyAsync(() => engine.Snapshot.NumUnplaced == 1);
 
-        engine.AddWorker("w0", "i0", new FakeStepExecutor());
+        await engine.AddWorkerAsync("w0", "i0", new FakeStepExecutor());
         var outputs = await run.WaitAsync(EngineFixture.Timeout);
 
         Assert.Equal("def", outputs.Text());
@@ -139,7 +139,7 @@ public sealed class InferenceEngineFleetTests
         await using var engine = Fleet();
         var other = new FakeStepExecutor(FakeStepExecutor.DefaultInfo() with { VocabSize = 5000 });
 
-        var error = Assert.Throws<ArgumentException>(() => engine.AddWorker("w0", "i0", other));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => engine.AddWorkerAsync("w0", "i0", other));
 
         Assert.Contains("vocab_size", error.Message);
     }
@@ -148,11 +148,11 @@ public sealed class InferenceEngineFleetTests
     public async Task AddWorker_ANewInstanceUnderTheSameId_ReplacesTheOldOne()
     {
         await using var engine = Fleet();
-        engine.AddWorker("w0", "old", new FakeStepExecutor());
+        await engine.AddWorkerAsync("w0", "old", new FakeStepExecutor());
         await EngineFixture.EventuallyAsync(() => engine.Snapshot.Workers.SingleOrDefault()?.InstanceId == "old");
 
         var restarted = new FakeStepExecutor();
-        engine.AddWorker("w0", "new", restarted);
+        await engine.AddWorkerAsync("w0", "new", restarted);
         await EngineFixture.EventuallyAsync(() => engine.Snapshot.Workers.SingleOrDefault()?.InstanceId == "new");
         await engine.CollectAsync(Request("abc", 2)).WaitAsync(EngineFixture.Timeout);
 

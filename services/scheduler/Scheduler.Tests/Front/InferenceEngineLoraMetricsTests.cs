@@ -25,7 +25,7 @@ public sealed class InferenceEngineLoraMetricsTests
         var baseModel = engine.CollectAsync(Request(null), stop.Token);
         await EngineFixture.EventuallyAsync(() => engine.Snapshot.NumWaiting == 2);
 
-        var (value, tags) = Observe(meters);
+        var (value, tags) = Observe(meters) ?? throw new InvalidOperationException($"{GaugeName} reported nothing");
 
         Assert.Equal(1_700_000_000, value);
         Assert.Equal("sql-lora", tags["running_lora_adapters"]);
@@ -36,26 +36,15 @@ public sealed class InferenceEngineLoraMetricsTests
     }
 
     [Fact]
-    public async Task LoraRequestsInfo_WithoutAdapters_IsNotPublished()
+    public async Task LoraRequestsInfo_WithoutAdapters_ReportsNothing_UntilOneIsLoaded()
     {
         using var meters = new TestMeterFactory();
         await using var engine = new InferenceEngine(new FakeStepExecutor(), new FakeTextTokenizer(), new EngineOptions(), meterFactory: meters);
-        var published = new List<string>();
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, _) =>
-            {
-                if (instrument.Meter.Scope == meters)
-                {
-                    published.Add(instrument.Name);
-                }
-            },
-        };
 
-        listener.Start();
+        Assert.Null(Observe(meters));
 
-        Assert.Contains("vllm:num_requests_running", published);
-        Assert.DoesNotContain(GaugeName, published);
+        await engine.LoadLoraAdapterAsync("sql-lora", "/adapters/sql", CancellationToken.None);
+        Assert.Equal("1", Observe(meters)?.Tags["max_lora"]);
     }
 
     /// <summary>The system clock with a fixed wall-clock time: timestamps and timers run as usual.</summary>
@@ -67,7 +56,8 @@ public sealed class InferenceEngineLoraMetricsTests
     private static GenerationRequest Request(string? loraName) =>
         EngineFixture.Text("hello", new GenerationParams { Temperature = 0, MaxTokens = 2, LoraName = loraName });
 
-    private static (double Value, Dictionary<string, object?> Tags) Observe(TestMeterFactory meters)
+    /// <summary>The gauge's measurement; null when it reported none.</summary>
+    private static (double Value, Dictionary<string, object?> Tags)? Observe(TestMeterFactory meters)
     {
         (double, Dictionary<string, object?>)? seen = null;
         using var listener = new MeterListener
@@ -84,6 +74,6 @@ public sealed class InferenceEngineLoraMetricsTests
             seen = (value, tags.ToArray().ToDictionary(tag => tag.Key, tag => tag.Value)));
         listener.Start();
         listener.RecordObservableInstruments();
-        return seen ?? throw new InvalidOperationException($"{GaugeName} was not observed");
+        return seen;
     }
 }

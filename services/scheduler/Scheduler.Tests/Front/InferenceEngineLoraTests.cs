@@ -122,9 +122,9 @@ public sealed class InferenceEngineLoraTests
             new FakeTextTokenizer(), new EngineOptions());
         var otherRank = FakeStepExecutor.TwoAdapters.Select(a => a with { Rank = a.Rank * 2 }).ToArray();
 
-        var missing = Assert.Throws<ArgumentException>(() => engine.AddWorker("w0", "i0", new FakeStepExecutor()));
-        var reranked = Assert.Throws<ArgumentException>(() =>
-            engine.AddWorker("w1", "i1", new FakeStepExecutor(FakeStepExecutor.DefaultInfo(loraAdapters: otherRank))));
+        var missing = await Assert.ThrowsAsync<ArgumentException>(() => engine.AddWorkerAsync("w0", "i0", new FakeStepExecutor()));
+        var reranked = await Assert.ThrowsAsync<ArgumentException>(() =>
+            engine.AddWorkerAsync("w1", "i1", new FakeStepExecutor(FakeStepExecutor.DefaultInfo(loraAdapters: otherRank))));
 
         Assert.Contains("lora_adapters is none", missing.Message);
         Assert.Contains("lora_adapters is chat-lora (rank 32), sql-lora (rank 16)", reranked.Message);
@@ -137,7 +137,7 @@ public sealed class InferenceEngineLoraTests
             new FakeTextTokenizer(), new EngineOptions());
         LoraAdapterInfo[] moved = [.. FakeStepExecutor.TwoAdapters.Reverse().Select(a => a with { Path = "/mnt" + a.Path })];
 
-        engine.AddWorker("w0", "i0", new FakeStepExecutor(FakeStepExecutor.DefaultInfo(loraAdapters: moved)));
+        await engine.AddWorkerAsync("w0", "i0", new FakeStepExecutor(FakeStepExecutor.DefaultInfo(loraAdapters: moved)));
 
         await EngineFixture.EventuallyAsync(() => engine.Snapshot.Workers.Count == 1);
     }

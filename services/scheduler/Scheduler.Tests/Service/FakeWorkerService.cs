@@ -42,6 +42,7 @@ public sealed class FakeWorkerService : Worker.WorkerBase
         {
             _tokens.Clear();
             _computed.Clear();
+            RuntimeAdapters.Clear();
             InstanceId = $"fake-instance-{Guid.NewGuid():N}";
         }
     }
@@ -61,6 +62,31 @@ public sealed class FakeWorkerService : Worker.WorkerBase
             Pooling = new Pooling { HiddenSize = 4, Normalize = true },
             LoraAdapters = { LoraAdapters },
         });
+
+    /// <summary>Adapters loaded at run time, by name: a path under /missing is NOT_FOUND, one under /bad INVALID_ARGUMENT,
+    /// any other loads with rank 4.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, string> RuntimeAdapters { get; } = new();
+
+    public override Task<LoadLoraAdapterResponse> LoadLoraAdapter(LoadLoraAdapterRequest request, ServerCallContext context)
+    {
+        if (request.Path.StartsWith("/missing", StringComparison.Ordinal))
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"{request.Path} does not exist"));
+        }
+
+        if (request.Path.StartsWith("/bad", StringComparison.Ordinal))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"{request.Path}: q_proj lora_A does not fit the model"));
+        }
+
+        RuntimeAdapters[request.Name] = request.Path;
+        return Task.FromResult(new LoadLoraAdapterResponse { Adapter = new() { Name = request.Name, Path = request.Path, Rank = 4 } });
+    }
+
+    public override Task<UnloadLoraAdapterResponse> UnloadLoraAdapter(UnloadLoraAdapterRequest request, ServerCallContext context) =>
+        RuntimeAdapters.TryRemove(request.Name, out _)
+            ? Task.FromResult(new UnloadLoraAdapterResponse())
+            : throw new RpcException(new Status(StatusCode.NotFound, $"{request.Name} is not loaded"));
 
     public override Task<HealthResponse> Health(HealthRequest request, ServerCallContext context) =>
         Task.FromResult(new HealthResponse { Ready = true, NumRequests = _tokens.Count, InstanceId = InstanceId });

@@ -209,6 +209,104 @@ public sealed class SchedulerServiceTests
     }
 
     [Fact]
+    public async Task LoadLoraAdapter_LoadsOnTheWorker_ListsIt_AndRequestsMayNameIt()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        await WaitUntilServingAsync(fixture);
+        var adapters = new LoraAdapters.LoraAdaptersClient(fixture.Channel);
+        var generation = new Generation.GenerationClient(fixture.Channel);
+
+        var loaded = await adapters.LoadLoraAdapterAsync(new LoadLoraAdapterRequest { LoraName = "math-lora", LoraPath = "/adapters/math" });
+        await CollectAsync(generation.Generate(new GenerateRequest
+        {
+            RequestId = "math-1", Text = "abc", Stopping = new StoppingParams { MaxTokens = 2 }, LoraName = "math-lora",
+        }));
+        var info = await generation.GetModelInfoAsync(new GetModelInfoRequest());
+
+        Assert.Equal(("math-lora", "/adapters/math", 4), (loaded.Adapter.Name, loaded.Adapter.Path, loaded.Adapter.Rank));
+        Assert.Equal(["sql-lora", "chat-lora", "math-lora"], info.LoraAdapters.Select(a => a.Name));
+        Assert.Equal("/adapters/math", fixture.Worker.RuntimeAdapters["math-lora"]);
+        Assert.Equal("math-lora", Snapshot(fixture).SelectMany(r => r.NewRequests).Single(n => n.RequestId == "math-1").LoraName);
+
+        var unloaded = await adapters.UnloadLoraAdapterAsync(new UnloadLoraAdapterRequest { LoraName = "math-lora" });
+
+        Assert.Equal(0, unloaded.NumRequestsUsing);
+        Assert.False(fixture.Worker.RuntimeAdapters.ContainsKey("math-lora"));
+    }
+
+    [Fact]
+    public async Task AWorkerThatRestarts_LoadsTheRunTimeAdaptersAgain_BeforeItServes()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        await WaitUntilServingAsync(fixture);
+        var adapters = new LoraAdapters.LoraAdaptersClient(fixture.Channel);
+        await adapters.LoadLoraAdapterAsync(new LoadLoraAdapterRequest { LoraName = "math-lora", LoraPath = "/adapters/math" });
+
+        fixture.Worker.Restart();
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!fixture.Worker.RuntimeAdapters.ContainsKey("math-lora"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the restarted worker was never given the adapter");
+            await Task.Delay(50);
+        }
+
+        await CollectAsync(new Generation.GenerationClient(fixture.Channel).Generate(new GenerateRequest
+        {
+            RequestId = "after-restart", Text = "abc", Stopping = new StoppingParams { MaxTokens = 2 }, LoraName = "math-lora",
+        }));
+        Assert.Contains(Snapshot(fixture).SelectMany(r => r.NewRequests), n => n.RequestId == "after-restart" && n.LoraName == "math-lora");
+    }
+
+    [Theory]
+    [InlineData("math-lora", "/missing/math", StatusCode.NotFound, "/missing/math does not exist")]
+    [InlineData("math-lora", "/bad/math", StatusCode.InvalidArgument, "q_proj lora_A does not fit the model")]
+    [InlineData("chat-lora", "/adapters/chat", StatusCode.AlreadyExists, "has already been loaded")]
+    [InlineData("fake-qwen", "/adapters/x", StatusCode.AlreadyExists, "served model's name")]
+    [InlineData("", "/adapters/x", StatusCode.InvalidArgument, "lora_name")]
+    [InlineData("math-lora", "", StatusCode.InvalidArgument, "lora_path")]
+    public async Task LoadLoraAdapter_Refusals_HaveTheirStatusCodes(string name, string path, StatusCode code, string message)
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        await WaitUntilServingAsync(fixture);
+        var adapters = new LoraAdapters.LoraAdaptersClient(fixture.Channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            adapters.LoadLoraAdapterAsync(new LoadLoraAdapterRequest { LoraName = name, LoraPath = path }).ResponseAsync);
+
+        Assert.Equal(code, error.StatusCode);
+        Assert.Contains(message, error.Status.Detail);
+        Assert.Empty(fixture.Worker.RuntimeAdapters);
+    }
+
+    [Theory]
+    [InlineData("nope", StatusCode.NotFound, "The lora adapter 'nope' cannot be found.")]
+    [InlineData("sql-lora", StatusCode.FailedPrecondition, "was loaded at start")]
+    public async Task UnloadLoraAdapter_Refusals_HaveTheirStatusCodes(string name, StatusCode code, string message)
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: true);
+        await WaitUntilServingAsync(fixture);
+        var adapters = new LoraAdapters.LoraAdaptersClient(fixture.Channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            adapters.UnloadLoraAdapterAsync(new UnloadLoraAdapterRequest { LoraName = name }).ResponseAsync);
+
+        Assert.Equal(code, error.StatusCode);
+        Assert.Contains(message, error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task LoadLoraAdapter_BeforeAnyWorkerJoined_IsUnavailable()
+    {
+        await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: false);
+        var adapters = new LoraAdapters.LoraAdaptersClient(fixture.Channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            adapters.LoadLoraAdapterAsync(new LoadLoraAdapterRequest { LoraName = "math-lora", LoraPath = "/adapters/math" }).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+    }
+
+    [Fact]
     public async Task RegisterWorker_InvalidAddress_IsInvalidArgument()
     {
         await using var fixture = await SchedulerServiceFixture.StartAsync(withWorker: false);
