@@ -97,7 +97,9 @@ public static class Usage
             beside the model under its own name, as vLLM's: /v1/models lists it (parent: the served model) and a
             request whose model is that name generates with it; every worker loads every adapter. --enable-lora is
             accepted as vLLM asks for it; the adapters listed are what enables LoRA. --max-lora-rank refuses an
-            adapter of a higher rank, as vLLM's (unset: any rank).
+            adapter of a higher rank, as vLLM's (unset: any rank). With VLLM_ALLOW_RUNTIME_LORA_UPDATING=true in
+            the environment, POST /v1/load_lora_adapter {"lora_name","lora_path"} and /v1/unload_lora_adapter
+            {"lora_name"} load and unload adapters while serving, as vLLM's.
             --enable-auto-tool-choice and --tool-call-parser hermes are accepted as vLLM's command lines give
             them: Hermes-style tool calls are always parsed when a request offers tools (tool_choice auto).
             --block-size is tokens per KV cache block (default 16); --disable-log-stats turns the

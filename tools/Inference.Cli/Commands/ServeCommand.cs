@@ -83,7 +83,7 @@ public static class ServeCommand
         var options = new ServeOptions(model, port, kvCacheMiB, workers, threadsPerWorker, maxConcurrentRequests,
             WeightQuantizationNames.Name(quantization), reasoningParser, apiKey, maxModelLength, maxNumSeqs, maxNumBatchedTokens,
             noPrefixCaching ? false : enablePrefixCaching ? true : null, chatTemplate,
-            host == "localhost" ? "127.0.0.1" : host, blockSize, logStats, trustRequestChatTemplate, loraModules);
+            host == "localhost" ? "127.0.0.1" : host, blockSize, logStats, trustRequestChatTemplate, loraModules, maxLoraRank);
         var log = TextWriter.Synchronized(Console.Error);
         log.WriteLine($"[serve] {workers} npu-worker(s), {options.EffectiveThreadsPerWorker} compute thread(s) each");
         LocalCluster cluster;

@@ -90,6 +90,9 @@ public sealed class LocalCluster : IAsyncDisposable
             if (options.MaxNumBatchedTokens is { } tokens) scheduler["Scheduler__MaxNumBatchedTokens"] = Invariant(tokens);
             if (options.EnablePrefixCaching is { } caching) scheduler["Scheduler__EnablePrefixCaching"] = caching ? "true" : "false";
             if (options.LogStats is { } logStats) scheduler["Scheduler__LogStats"] = logStats ? "true" : "false";
+            // Adapters loaded at run time (/v1/load_lora_adapter, with VLLM_ALLOW_RUNTIME_LORA_UPDATING, which every
+            // service inherits from serve's environment) are checked by the scheduler.
+            if (options.MaxLoraRank is { } maxLoraRank) scheduler["Scheduler__MaxLoraRank"] = Invariant(maxLoraRank);
             cluster.SchedulerUrl = await cluster.StartOnFreePortAsync(log, "scheduler", binaries.Scheduler, scheduler);
 
             cluster._apiKey = options.ApiKey;

@@ -39,7 +39,8 @@ public sealed record ServeOptions(
     int? BlockSize = null,
     bool? LogStats = null,
     bool TrustRequestChatTemplate = false,
-    IReadOnlyList<LoraModule>? LoraModules = null)
+    IReadOnlyList<LoraModule>? LoraModules = null,
+    int? MaxLoraRank = null)
 {
     /// <summary>The machine's processors split evenly between the workers, at least one each.</summary>
     public static int DefaultThreadsPerWorker(int processorCount, int workers) => Math.Max(1, processorCount / workers);
