@@ -23,7 +23,12 @@ public class GatewayHost : IAsyncLifetime
     private WebApplication? _backends;
     private WebApplication? _gateway;
 
+    public GatewayHost() => Adapters = new FakeLoraAdapters(Scheduler);
+
     public FakeScheduler Scheduler { get; } = new();
+
+    /// <summary>The fake scheduler's LoraAdapters service (runtime loads and unloads of its adapters).</summary>
+    public FakeLoraAdapters Adapters { get; }
 
     public FakeTokenizer Tokenizer { get; } = new();
 
@@ -95,8 +100,10 @@ public class GatewayHost : IAsyncLifetime
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(Scheduler);
         builder.Services.AddSingleton(Tokenizer);
+        builder.Services.AddSingleton(Adapters);
         var app = builder.Build();
         app.MapGrpcService<FakeScheduler>();
+        app.MapGrpcService<FakeLoraAdapters>();
         app.MapGrpcService<FakeTokenizer>();
         app.MapGet("/metrics", () => Results.Text(Scheduler.MetricsText, PrometheusText.ContentType));
         return app;

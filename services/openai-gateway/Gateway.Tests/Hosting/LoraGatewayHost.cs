@@ -5,7 +5,7 @@ namespace Gateway.Tests.Hosting;
 
 /// <summary>The gateway in front of a scheduler that serves two LoRA adapters beside its model, as vLLM's
 /// <c>--lora-modules sql-lora=/adapters/sql-lora chat-lora=/adapters/chat-lora</c>.</summary>
-public sealed class LoraGatewayHost : GatewayHost
+public class LoraGatewayHost : GatewayHost
 {
     public static readonly LoraAdapter SqlLora = new() { Name = "sql-lora", Path = "/adapters/sql-lora", Rank = 8 };
 

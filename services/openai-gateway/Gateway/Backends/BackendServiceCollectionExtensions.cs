@@ -10,8 +10,10 @@ public static class BackendServiceCollectionExtensions
     public static IServiceCollection AddBackends(this IServiceCollection services, GatewayOptions options)
     {
         services.AddGrpcClient<Generation.GenerationClient>(o => o.Address = new Uri(options.SchedulerAddress));
+        services.AddGrpcClient<LoraAdapters.LoraAdaptersClient>(o => o.Address = new Uri(options.SchedulerAddress));
         services.AddGrpcClient<Tokenizer.TokenizerClient>(o => o.Address = new Uri(options.TokenizerAddress));
         services.AddTransient<IGenerationService, SchedulerGenerationService>();
+        services.AddTransient<ILoraAdapterService, SchedulerLoraAdapterService>();
         services.AddTransient<ITokenizerService, GrpcTokenizerService>();
         services.AddSingleton<ServedModel>();
         services.AddSingleton<TokenTextCache>();

@@ -3,27 +3,33 @@ using Gateway.Api.Errors;
 namespace Gateway.Backends;
 
 /// <summary>
-/// The served model's name, limits and LoRA adapters, asked from the scheduler once and then remembered (they do not change
-/// while the scheduler runs); a failed ask is retried on the next request.
+/// The served model's name, limits and LoRA adapters, asked from the scheduler once and then remembered; a failed ask is
+/// retried on the next request. Only adapters loaded or unloaded at runtime make it stale: this gateway's own loads and
+/// unloads <see cref="Forget"/> it.
 /// </summary>
 public sealed class ServedModel(IGenerationService generation)
 {
+    private readonly Lock _gate = new();
     private ModelInfo? _info;
 
-    public async Task<ModelInfo> GetAsync(CancellationToken cancellationToken)
+    /// <summary>How many times <see cref="Forget"/> ran: an answer asked for before it ran may miss what changed.</summary>
+    private long _forgets;
+
+    public async Task<ModelInfo> GetAsync(CancellationToken cancellationToken) =>
+        _info ?? await AskAsync(cancellationToken);
+
+    /// <summary>Asks the scheduler now, and remembers the answer (for /v1/models, which lists what is served right now).</summary>
+    public Task<ModelInfo> RefreshAsync(CancellationToken cancellationToken) => AskAsync(cancellationToken);
+
+    /// <summary>Drops what it knows, so that the next request asks the scheduler (after an adapter was loaded or unloaded).</summary>
+    public void Forget()
     {
-        if (_info is { } known)
+        lock (_gate)
         {
-            return known;
+            _forgets++;
+            _info = null;
         }
-
-        var info = await generation.GetModelInfoAsync(deadline: null, cancellationToken);
-        Remember(info);
-        return info;
     }
-
-    /// <summary>Keeps a fresher answer obtained elsewhere (for example by /health).</summary>
-    public void Remember(ModelInfo info) => _info = info;
 
     /// <summary>
     /// The served model when <paramref name="requested"/> names it or is empty (an omitted model means the served one);
@@ -40,5 +46,28 @@ public sealed class ServedModel(IGenerationService generation)
         var adapter = info.LoraAdapters.FirstOrDefault(adapter => adapter.Name == requested)
             ?? throw ApiException.ModelNotFound(requested);
         return new ResolvedModel(info, adapter.Name, adapter);
+    }
+
+    /// <summary>Asks the scheduler and remembers the answer.</summary>
+    private async Task<ModelInfo> AskAsync(CancellationToken cancellationToken)
+    {
+        long forgets;
+        lock (_gate)
+        {
+            forgets = _forgets;
+        }
+
+        var info = await generation.GetModelInfoAsync(deadline: null, cancellationToken);
+        lock (_gate)
+        {
+            // A load or unload that finished while the scheduler was answering may be missing from this answer: keep it
+            // for this request only, and let the next one ask again.
+            if (_forgets == forgets)
+            {
+                _info = info;
+            }
+        }
+
+        return info;
     }
 }
