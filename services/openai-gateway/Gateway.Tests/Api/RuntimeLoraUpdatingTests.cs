@@ -1,3 +1,4 @@
+using Gateway.Backends;
 using Gateway.Tests.Fakes;
 using Gateway.Tests.Hosting;
 using Grpc.Core;
@@ -167,6 +168,64 @@ public sealed class RuntimeLoraUpdatingTests(RuntimeLoraGatewayHost host) : ICla
 
         Assert.Equal(400, answer.Status);
         Assert.Equal("lora_name", answer.ErrorParam);
+    }
+
+    [Fact]
+    public async Task UnknownModel_IsAskedAgain_AndFoundWhenAnotherGatewayLoadedIt()
+    {
+        await host.Http.GetAnswerAsync("/v1/models");
+        host.Adapters.Add("elsewhere-lora", "/adapters/elsewhere-lora");
+        host.Clock.Advance(ServedModel.UnknownModelRecheckInterval);
+
+        var answer = await host.Http.PostJsonAsync("/v1/completions", """{"model":"elsewhere-lora","prompt":"elsewhere lora"}""");
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal("elsewhere-lora", Assert.Single(host.Scheduler.Requests, r => r.Text == "elsewhere lora").LoraName);
+    }
+
+    [Fact]
+    public async Task UnknownModels_AreAskedAgainAtMostOncePerInterval()
+    {
+        await host.Http.GetAnswerAsync("/v1/models");
+        host.Clock.Advance(ServedModel.UnknownModelRecheckInterval);
+        var asked = host.Scheduler.ModelInfoCalls;
+
+        var first = await host.Http.PostJsonAsync("/v1/completions", """{"model":"nowhere-lora-1","prompt":"nowhere"}""");
+        var second = await host.Http.PostJsonAsync("/v1/completions", """{"model":"nowhere-lora-2","prompt":"nowhere"}""");
+
+        Assert.Equal((404, 404), (first.Status, second.Status));
+        Assert.Equal(asked + 1, host.Scheduler.ModelInfoCalls);
+    }
+
+    [Theory]
+    [InlineData("/v1/completions", """{"model":"vanishing-completion-lora","prompt":"vanishing 1"}""", "vanishing-completion-lora")]
+    [InlineData("/v1/embeddings", """{"model":"vanishing-embedding-lora","input":"vanishing 1"}""", "vanishing-embedding-lora")]
+    public async Task AdapterUnloadedElsewhere_TheSchedulersLoraNameRefusalIs404(string path, string body, string adapter)
+    {
+        host.Adapters.Add(adapter, $"/adapters/{adapter}");
+        await host.Http.GetAnswerAsync("/v1/models");
+        host.Adapters.Remove(adapter);
+
+        var answer = await host.Http.PostJsonAsync(path, body);
+
+        Assert.Equal(404, answer.Status);
+        Assert.Equal($"The model `{adapter}` does not exist.", answer.Error.GetProperty("message").GetString());
+        Assert.Equal("model", answer.ErrorParam);
+    }
+
+    [Fact]
+    public async Task AdapterUnloadedElsewhere_AfterTheRefusal_TheNextRequestIs404WithoutReachingTheScheduler()
+    {
+        host.Adapters.Add("gone-lora", "/adapters/gone-lora");
+        await host.Http.GetAnswerAsync("/v1/models");
+        host.Adapters.Remove("gone-lora");
+        await host.Http.PostJsonAsync("/v1/completions", """{"model":"gone-lora","prompt":"gone 1"}""");
+
+        var answer = await host.Http.PostJsonAsync("/v1/completions", """{"model":"gone-lora","prompt":"gone 2"}""");
+
+        Assert.Equal(404, answer.Status);
+        Assert.Single(host.Scheduler.Requests, r => r.Text == "gone 1");
+        Assert.DoesNotContain(host.Scheduler.Requests, r => r.Text == "gone 2");
     }
 
     private Task<HttpAnswer> Load(string name, string path) =>

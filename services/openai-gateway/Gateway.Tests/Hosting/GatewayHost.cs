@@ -47,6 +47,11 @@ public class GatewayHost : IAsyncLifetime
     /// <summary>More gateway command-line settings, for hosts that need them.</summary>
     protected virtual IEnumerable<string> ExtraArgs => [];
 
+    /// <summary>More gateway wiring after its own, for hosts that need it (a test clock).</summary>
+    protected virtual void ConfigureGateway(WebApplicationBuilder builder)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         using var cts = new CancellationTokenSource(Timeout);
@@ -64,7 +69,11 @@ public class GatewayHost : IAsyncLifetime
             "--Logging:LogLevel:Default", "Warning",
             .. ExtraArgs,
         ],
-        builder => builder.Logging.AddProvider(Logs));
+        builder =>
+        {
+            builder.Logging.AddProvider(Logs);
+            ConfigureGateway(builder);
+        });
         await _gateway.StartAsync(cts.Token);
 
         GrpcAddress = new Uri($"http://127.0.0.1:{grpcPort}");

@@ -1,5 +1,7 @@
 using Gateway.Tests.Fakes;
 using Inference.Contracts.Common.V1;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Tests.Hosting;
 
@@ -12,4 +14,9 @@ public class LoraGatewayHost : GatewayHost
     public static readonly LoraAdapter ChatLora = new() { Name = "chat-lora", Path = "/adapters/chat-lora", Rank = 16 };
 
     public LoraGatewayHost() => Scheduler.LoraAdapters = [SqlLora, ChatLora];
+
+    /// <summary>The gateway's clock: it decides when an unknown model may be asked from the scheduler again.</summary>
+    public ManualClock Clock { get; } = new();
+
+    protected override void ConfigureGateway(WebApplicationBuilder builder) => builder.Services.AddSingleton<TimeProvider>(Clock);
 }

@@ -1,6 +1,7 @@
 using Gateway.Configuration;
 using Inference.Contracts.Scheduler.V1;
 using Inference.Contracts.Tokenizer.V1;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Gateway.Backends;
 
@@ -15,6 +16,7 @@ public static class BackendServiceCollectionExtensions
         services.AddTransient<IGenerationService, SchedulerGenerationService>();
         services.AddTransient<ILoraAdapterService, SchedulerLoraAdapterService>();
         services.AddTransient<ITokenizerService, GrpcTokenizerService>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ServedModel>();
         services.AddSingleton<TokenTextCache>();
         return services;
