@@ -42,7 +42,7 @@ public static class GatewayApp
         app.UseMiddleware<RequestHeaderLimits>();
         app.UseLocalPortEndpoints();
         app.UseMiddleware<ApiKeyMiddleware>();
-        app.MapOpenAiApi();
+        app.MapOpenAiApi(options);
         app.MapGatewayMetrics();
         app.MapSchedulerFrontDoor(options.GrpcPort);
         app.MapFrontDoorReflection(options.GrpcPort);

@@ -87,6 +87,19 @@ public sealed class LoraAdapterTests(LoraGatewayHost host) : IClassFixture<LoraG
     }
 
     [Fact]
+    public async Task Completions_AModelNeitherServedNorAnAdapter_WithoutRuntimeUpdating_IsNotAskedAgain()
+    {
+        await host.Http.GetAnswerAsync("/v1/models");
+        host.Clock.Advance(Gateway.Backends.ServedModel.UnknownModelRecheckInterval);
+        var asked = host.Scheduler.ModelInfoCalls;
+
+        var answer = await host.Http.PostJsonAsync("/v1/completions", """{"model":"other-lora","prompt":"unknown model again"}""");
+
+        Assert.Equal(404, answer.Status);
+        Assert.Equal(asked, host.Scheduler.ModelInfoCalls);
+    }
+
+    [Fact]
     public async Task Responses_InTheBackgroundUnderAnAdapter_RunWithItAndAnswerUnderItsName()
     {
         var queued = await host.Http.PostJsonAsync("/v1/responses", """{"model":"chat-lora","input":"lora background","background":true}""");

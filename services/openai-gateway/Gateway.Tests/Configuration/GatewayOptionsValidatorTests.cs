@@ -131,4 +131,47 @@ public sealed class GatewayOptionsValidatorTests
 
         Assert.Equal("Gateway:ReasoningParser must be one of qwen3, deepseek_r1 when set, got 'qwen2'.", Assert.Single(result.Failures!));
     }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("", false)]
+    [InlineData("0", false)]
+    [InlineData("False", false)]
+    [InlineData("1", true)]
+    [InlineData("true", true)]
+    [InlineData(" TRUE ", true)]
+    public void Validate_RuntimeLoraUpdating_TakesVllmsSpellings(string? value, bool on)
+    {
+        var options = Valid();
+        options.AllowRuntimeLoraUpdating = value;
+
+        var result = new GatewayOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(on, options.RuntimeLoraUpdating);
+    }
+
+    [Fact]
+    public void Validate_RuntimeLoraUpdatingOtherValue_NamesTheVariable()
+    {
+        var options = Valid();
+        options.AllowRuntimeLoraUpdating = "yes";
+
+        var result = new GatewayOptionsValidator().Validate(null, options);
+
+        Assert.Equal("VLLM_ALLOW_RUNTIME_LORA_UPDATING must be true, 1, false or 0 when set, got 'yes'.", Assert.Single(result.Failures!));
+    }
+
+    [Fact]
+    public void Build_WithRuntimeLoraUpdatingMisspelt_FailsFastNamingIt()
+    {
+        var error = Assert.ThrowsAny<Exception>(() => GatewayApp.Build(
+        [
+            "--Gateway:SchedulerAddress", "http://127.0.0.1:1",
+            "--Gateway:TokenizerAddress", "http://127.0.0.1:2",
+            "--VLLM_ALLOW_RUNTIME_LORA_UPDATING", "on",
+        ]));
+
+        Assert.Contains("VLLM_ALLOW_RUNTIME_LORA_UPDATING", error.Message);
+    }
 }

@@ -113,6 +113,8 @@ public sealed partial class FakeScheduler
             throw ValidationErrors.ToRpcException(new GenerationValidationException("prompt", "prompt must not be empty."));
         }
 
+        RefuseUnknownAdapter(request.LoraName);
+
         var inFlight = Interlocked.Increment(ref _embedsInFlight);
         InterlockedMax(ref _maxEmbedsInFlight, inFlight);
         try

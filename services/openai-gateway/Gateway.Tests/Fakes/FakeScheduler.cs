@@ -30,9 +30,15 @@ public sealed partial class FakeScheduler : Generation.GenerationBase
     /// <summary>Chooses the reply to a request; tests replace it.</summary>
     public Func<GenerateRequest, FakeReply> Script { get; set; } = _ => FakeReply.Default;
 
-    /// <summary>The LoRA adapters GetModelInfo lists (none by default). Set it before the gateway first asks (a host's
-    /// constructor): the gateway remembers the answer.</summary>
+    /// <summary>The LoRA adapters GetModelInfo lists (none by default), and the only names Generate and Embed take as
+    /// lora_name. Those loaded at start are set before the gateway first asks (a host's constructor): the gateway
+    /// remembers the answer. <see cref="FakeLoraAdapters"/> changes it as runtime loads and unloads do.</summary>
     public IReadOnlyList<Inference.Contracts.Common.V1.LoraAdapter> LoraAdapters { get; set; } = [];
+
+    private int _modelInfoCalls;
+
+    /// <summary>How many times GetModelInfo was asked.</summary>
+    public int ModelInfoCalls => Volatile.Read(ref _modelInfoCalls);
 
     /// <summary>Ready workers, reported by GetModelInfo and GetStatus; with none, GetStatus says "no ready worker".</summary>
     public int NumWorkers { get; set; } = 1;
@@ -71,8 +77,10 @@ public sealed partial class FakeScheduler : Generation.GenerationBase
         }
     }
 
-    public override Task<GetModelInfoResponse> GetModelInfo(GetModelInfoRequest request, ServerCallContext context) =>
-        Task.FromResult(new GetModelInfoResponse
+    public override Task<GetModelInfoResponse> GetModelInfo(GetModelInfoRequest request, ServerCallContext context)
+    {
+        Interlocked.Increment(ref _modelInfoCalls);
+        return Task.FromResult(new GetModelInfoResponse
         {
             ModelName = ModelName,
             MaxModelLen = MaxModelLen,
@@ -80,6 +88,7 @@ public sealed partial class FakeScheduler : Generation.GenerationBase
             NumWorkers = NumWorkers,
             LoraAdapters = { LoraAdapters },
         });
+    }
 
     public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
     {
@@ -122,6 +131,7 @@ public sealed partial class FakeScheduler : Generation.GenerationBase
             throw new RpcException(new Status(StatusCode.InvalidArgument, "prompt must not be empty"));
         }
 
+        RefuseUnknownAdapter(request.LoraName);
         if (Script(request).Refusal is var (field, message))
         {
             throw Inference.Contracts.Mapping.ValidationErrors.ToRpcException(new Inference.Abstractions.Generation.GenerationValidationException(field, message));

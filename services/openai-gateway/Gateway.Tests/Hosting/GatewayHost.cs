@@ -23,7 +23,12 @@ public class GatewayHost : IAsyncLifetime
     private WebApplication? _backends;
     private WebApplication? _gateway;
 
+    public GatewayHost() => Adapters = new FakeLoraAdapters(Scheduler);
+
     public FakeScheduler Scheduler { get; } = new();
+
+    /// <summary>The fake scheduler's LoraAdapters service (runtime loads and unloads of its adapters).</summary>
+    public FakeLoraAdapters Adapters { get; }
 
     public FakeTokenizer Tokenizer { get; } = new();
 
@@ -42,6 +47,11 @@ public class GatewayHost : IAsyncLifetime
     /// <summary>More gateway command-line settings, for hosts that need them.</summary>
     protected virtual IEnumerable<string> ExtraArgs => [];
 
+    /// <summary>More gateway wiring after its own, for hosts that need it (a test clock).</summary>
+    protected virtual void ConfigureGateway(WebApplicationBuilder builder)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         using var cts = new CancellationTokenSource(Timeout);
@@ -59,7 +69,11 @@ public class GatewayHost : IAsyncLifetime
             "--Logging:LogLevel:Default", "Warning",
             .. ExtraArgs,
         ],
-        builder => builder.Logging.AddProvider(Logs));
+        builder =>
+        {
+            builder.Logging.AddProvider(Logs);
+            ConfigureGateway(builder);
+        });
         await _gateway.StartAsync(cts.Token);
 
         GrpcAddress = new Uri($"http://127.0.0.1:{grpcPort}");
@@ -95,8 +109,10 @@ public class GatewayHost : IAsyncLifetime
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(Scheduler);
         builder.Services.AddSingleton(Tokenizer);
+        builder.Services.AddSingleton(Adapters);
         var app = builder.Build();
         app.MapGrpcService<FakeScheduler>();
+        app.MapGrpcService<FakeLoraAdapters>();
         app.MapGrpcService<FakeTokenizer>();
         app.MapGet("/metrics", () => Results.Text(Scheduler.MetricsText, PrometheusText.ContentType));
         return app;

@@ -5,17 +5,19 @@ using Gateway.Api.Embeddings;
 using Gateway.Api.Errors;
 using Gateway.Api.Generation;
 using Gateway.Api.Health;
+using Gateway.Api.Lora;
 using Gateway.Api.Models;
 using Gateway.Api.Responses;
 using Gateway.Api.Scoring;
 using Gateway.Api.Tokenize;
+using Gateway.Configuration;
 
 namespace Gateway.Api;
 
 public static class OpenAiApiExtensions
 {
     /// <summary>The OpenAI-compatible HTTP API, with vLLM's extras.</summary>
-    public static WebApplication MapOpenAiApi(this WebApplication app)
+    public static WebApplication MapOpenAiApi(this WebApplication app, GatewayOptions options)
     {
         app.UseMiddleware<OpenAiErrorMiddleware>();
 
@@ -43,6 +45,13 @@ public static class OpenAiApiExtensions
         app.MapDelete("/v1/conversations/{id}/items/{itemId}", ConversationsEndpoint.DeleteItem);
         app.MapGet("/v1/models", ModelsEndpoints.ListAsync);
         app.MapGet("/v1/models/{**model}", ModelsEndpoints.RetrieveAsync);
+        if (options.RuntimeLoraUpdating)
+        {
+            // As vLLM: without VLLM_ALLOW_RUNTIME_LORA_UPDATING these routes do not exist (404), rather than refusing.
+            app.MapPost("/v1/load_lora_adapter", LoraAdapterEndpoints.LoadAsync);
+            app.MapPost("/v1/unload_lora_adapter", LoraAdapterEndpoints.UnloadAsync);
+        }
+
         app.MapPost("/tokenize", TokenizeEndpoints.TokenizeAsync);
         app.MapPost("/detokenize", TokenizeEndpoints.DetokenizeAsync);
         app.MapGet("/health", HealthEndpoint.CheckAsync);

@@ -1,44 +1,136 @@
 using Gateway.Api.Errors;
+using Gateway.Configuration;
+using Grpc.Core;
+using Inference.Contracts.Mapping;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Backends;
 
 /// <summary>
-/// The served model's name, limits and LoRA adapters, asked from the scheduler once and then remembered (they do not change
-/// while the scheduler runs); a failed ask is retried on the next request.
+/// The served model's name, limits and LoRA adapters, asked from the scheduler once and then remembered; a failed ask is
+/// retried on the next request. Only adapters loaded or unloaded at runtime (<see cref="GatewayOptions.RuntimeLoraUpdating"/>)
+/// make it stale: this gateway's own loads and unloads <see cref="Forget"/> it, a model it does not know is asked again
+/// when runtime updating is on (another gateway may have loaded it), and a request the scheduler refuses for an adapter it no longer serves forgets it
+/// too (<see cref="RefusesUnloadedAdapter"/>).
 /// </summary>
-public sealed class ServedModel(IGenerationService generation)
+public sealed class ServedModel(IGenerationService generation, IOptions<GatewayOptions> options, TimeProvider time)
 {
+    /// <summary>
+    /// The least time between asking the scheduler and asking it again for a model this gateway does not know: a client that
+    /// keeps naming a model that does not exist must not make every one of its requests a scheduler call.
+    /// </summary>
+    public static readonly TimeSpan UnknownModelRecheckInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The scheduler's refusal of a request names this field when the adapter it asked for is not loaded.</summary>
+    private const string LoraNameField = "lora_name";
+
+    private readonly Lock _gate = new();
     private ModelInfo? _info;
 
-    public async Task<ModelInfo> GetAsync(CancellationToken cancellationToken)
+    /// <summary>When the scheduler was last asked (a <see cref="TimeProvider.GetTimestamp"/>); null before the first ask.</summary>
+    private long? _askedAt;
+
+    /// <summary>How many times <see cref="Forget"/> ran: an answer asked for before it ran may miss what changed.</summary>
+    private long _forgets;
+
+    public async Task<ModelInfo> GetAsync(CancellationToken cancellationToken) =>
+        _info ?? (await AskAsync(notWithin: null, cancellationToken))!;
+
+    /// <summary>Asks the scheduler now, and remembers the answer (for /v1/models, which lists what is served right now).</summary>
+    public async Task<ModelInfo> RefreshAsync(CancellationToken cancellationToken) =>
+        (await AskAsync(notWithin: null, cancellationToken))!;
+
+    /// <summary>Drops what it knows, so that the next request asks the scheduler (after an adapter was loaded or unloaded).</summary>
+    public void Forget()
     {
-        if (_info is { } known)
+        lock (_gate)
+        {
+            _forgets++;
+            _info = null;
+        }
+    }
+
+    /// <summary>
+    /// The served model when <paramref name="requested"/> names it or is empty (an omitted model means the served one);
+    /// the served model under one of its LoRA adapters when it names that adapter; otherwise a 404 like vLLM's. With
+    /// runtime LoRA updating on, a name it does not know is first asked again, unless the scheduler answered less than
+    /// <see cref="UnknownModelRecheckInterval"/> ago.
+    /// </summary>
+    public async Task<ResolvedModel> ResolveAsync(string? requested, CancellationToken cancellationToken)
+    {
+        if (Find(await GetAsync(cancellationToken), requested) is { } known)
         {
             return known;
         }
 
-        var info = await generation.GetModelInfoAsync(deadline: null, cancellationToken);
-        Remember(info);
-        return info;
+        if (options.Value.RuntimeLoraUpdating
+            && await AskAsync(UnknownModelRecheckInterval, cancellationToken) is { } fresh
+            && Find(fresh, requested) is { } loadedElsewhere)
+        {
+            return loadedElsewhere;
+        }
+
+        throw ApiException.ModelNotFound(requested!);
     }
 
-    /// <summary>Keeps a fresher answer obtained elsewhere (for example by /health).</summary>
-    public void Remember(ModelInfo info) => _info = info;
+    /// <summary>
+    /// Whether the scheduler refused a request that ran with <paramref name="model"/>'s adapter because it does not serve that
+    /// adapter (INVALID_ARGUMENT naming lora_name): it was unloaded after this gateway last asked, here or through another
+    /// gateway. Answer it with <see cref="ForgetUnloadedAdapter"/>.
+    /// </summary>
+    public static bool RefusesUnloadedAdapter(RpcException error, ResolvedModel model) =>
+        model.Adapter is not null
+        && error.StatusCode == StatusCode.InvalidArgument
+        && ValidationErrors.InvalidField(error) == LoraNameField;
 
     /// <summary>
-    /// The served model when <paramref name="requested"/> names it or is empty (an omitted model means the served one);
-    /// the served model under one of its LoRA adapters when it names that adapter; otherwise a 404 like vLLM's.
+    /// Forgets what it knew (the next request asks again) and returns the 404 vLLM gives for a model it does not serve: a
+    /// 400 about lora_name would name a field the client never sent.
     /// </summary>
-    public async Task<ResolvedModel> ResolveAsync(string? requested, CancellationToken cancellationToken)
+    public ApiException ForgetUnloadedAdapter(ResolvedModel model)
     {
-        var info = await GetAsync(cancellationToken);
+        Forget();
+        return ApiException.ModelNotFound(model.Name);
+    }
+
+    private static ResolvedModel? Find(ModelInfo info, string? requested)
+    {
         if (string.IsNullOrEmpty(requested) || requested == info.Name)
         {
             return new ResolvedModel(info, info.Name, null);
         }
 
-        var adapter = info.LoraAdapters.FirstOrDefault(adapter => adapter.Name == requested)
-            ?? throw ApiException.ModelNotFound(requested);
-        return new ResolvedModel(info, adapter.Name, adapter);
+        return info.LoraAdapters.FirstOrDefault(adapter => adapter.Name == requested) is { } adapter
+            ? new ResolvedModel(info, adapter.Name, adapter)
+            : null;
+    }
+
+    /// <summary>Asks the scheduler and remembers the answer; null, without asking, when it was asked less than <paramref name="notWithin"/> ago.</summary>
+    private async Task<ModelInfo?> AskAsync(TimeSpan? notWithin, CancellationToken cancellationToken)
+    {
+        long forgets;
+        lock (_gate)
+        {
+            if (notWithin is { } interval && _askedAt is { } askedAt && time.GetElapsedTime(askedAt) < interval)
+            {
+                return null;
+            }
+
+            forgets = _forgets;
+            _askedAt = time.GetTimestamp();
+        }
+
+        var info = await generation.GetModelInfoAsync(deadline: null, cancellationToken);
+        lock (_gate)
+        {
+            // A load or unload that finished while the scheduler was answering may be missing from this answer: keep it
+            // for this request only, and let the next one ask again.
+            if (_forgets == forgets)
+            {
+                _info = info;
+            }
+        }
+
+        return info;
     }
 }

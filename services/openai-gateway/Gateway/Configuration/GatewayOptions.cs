@@ -5,6 +5,12 @@ public sealed class GatewayOptions
 {
     public const string SectionName = "Gateway";
 
+    /// <summary>
+    /// The configuration key of <see cref="AllowRuntimeLoraUpdating"/>: vLLM's environment variable, kept at the top level
+    /// (not under <see cref="SectionName"/>) so that the environment variable of that name sets it, as it sets vLLM's.
+    /// </summary>
+    public const string RuntimeLoraUpdatingKey = "VLLM_ALLOW_RUNTIME_LORA_UPDATING";
+
     /// <summary>Address of the scheduler's gRPC API, for example <c>http://127.0.0.1:50052</c>. Required.</summary>
     public string SchedulerAddress { get; set; } = "";
 
@@ -46,6 +52,19 @@ public sealed class GatewayOptions
     /// operator who trusts every client turns it on.
     /// </summary>
     public bool TrustRequestChatTemplate { get; set; }
+
+    /// <summary>
+    /// vLLM's <c>VLLM_ALLOW_RUNTIME_LORA_UPDATING</c>, read from the top-level key <see cref="RuntimeLoraUpdatingKey"/> (a
+    /// value under the Gateway section is overwritten by it). <c>true</c> or <c>1</c>, in any case, as vLLM reads it: the
+    /// gateway offers <c>POST /v1/load_lora_adapter</c> and <c>/v1/unload_lora_adapter</c>, and asks the scheduler again
+    /// before it answers 404 for a model it does not know (another gateway may have loaded it). <c>false</c>, <c>0</c> or
+    /// empty: off. Any other value fails start-up, where vLLM would quietly read it as off. Default: null, off, as in vLLM
+    /// (a client that may load adapters names folders on the workers' disks: an operator's choice).
+    /// </summary>
+    public string? AllowRuntimeLoraUpdating { get; set; }
+
+    /// <summary>Whether <see cref="AllowRuntimeLoraUpdating"/> turns runtime LoRA loading on.</summary>
+    public bool RuntimeLoraUpdating => AllowRuntimeLoraUpdating?.Trim().ToLowerInvariant() is "true" or "1";
 
     /// <summary>Cross-origin (CORS) access for browser clients, from <c>Gateway:Cors</c>. Default: off.</summary>
     public GatewayCorsOptions Cors { get; set; } = new();

@@ -12,6 +12,7 @@ public static class GatewayOptionsExtensions
     {
         var section = builder.Configuration.GetSection(GatewayOptions.SectionName);
         var options = section.Get<GatewayOptions>() ?? new GatewayOptions();
+        ReadTopLevelKeys(builder.Configuration, options);
         var result = new GatewayOptionsValidator().Validate(null, options);
         if (result.Failed)
         {
@@ -19,7 +20,14 @@ public static class GatewayOptionsExtensions
         }
 
         builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
-        builder.Services.AddOptions<GatewayOptions>().Bind(section).ValidateOnStart();
+        builder.Services.AddOptions<GatewayOptions>()
+            .Bind(section)
+            .Configure(injected => ReadTopLevelKeys(builder.Configuration, injected))
+            .ValidateOnStart();
         return options;
     }
+
+    /// <summary>The settings vLLM reads from environment variables keep those names, outside the Gateway section.</summary>
+    private static void ReadTopLevelKeys(IConfiguration configuration, GatewayOptions options) =>
+        options.AllowRuntimeLoraUpdating = configuration[GatewayOptions.RuntimeLoraUpdatingKey];
 }

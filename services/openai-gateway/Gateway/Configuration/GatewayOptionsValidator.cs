@@ -34,6 +34,11 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             failures.Add($"Gateway:ReasoningParser must be one of {string.Join(", ", ReasoningParserNames.All)} when set, got '{parser}'.");
         }
 
+        if (options.AllowRuntimeLoraUpdating is { } lora && lora.Trim().ToLowerInvariant() is not ("" or "true" or "1" or "false" or "0"))
+        {
+            failures.Add($"{GatewayOptions.RuntimeLoraUpdatingKey} must be true, 1, false or 0 when set, got '{lora}'.");
+        }
+
         CheckCors(failures, options.Cors);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -11,23 +11,29 @@ namespace Gateway.Api.Embeddings;
 /// </summary>
 public static class EmbedCall
 {
-    /// <param name="model">The served model's name, for the metrics and the not-an-embedding-model 400.</param>
+    /// <param name="model">The model the request named: the served model's name labels the metrics and the
+    /// not-an-embedding-model 400, and an adapter the scheduler no longer serves is a 404 naming it.</param>
     /// <param name="origin">Where the prompt came from, which a refusal of it names.</param>
     public static async Task<EmbeddingResult> RunAsync(
         IGenerationService generation,
+        ServedModel servedModel,
         GatewayMetrics metrics,
-        string model,
+        ResolvedModel model,
         EmbeddingRequest request,
         PromptOrigin origin,
         CancellationToken cancellationToken)
     {
-        var timing = metrics.Start(model);
+        var timing = metrics.Start(model.Info.Name);
         EmbeddingResult result;
         try
         {
             result = await generation.EmbedAsync(request, cancellationToken);
         }
-        catch (RpcException e) when (EmbeddingErrors.Translate(e, model, origin) is { } refusal)
+        catch (RpcException e) when (ServedModel.RefusesUnloadedAdapter(e, model))
+        {
+            throw servedModel.ForgetUnloadedAdapter(model);
+        }
+        catch (RpcException e) when (EmbeddingErrors.Translate(e, model.Info.Name, origin) is { } refusal)
         {
             throw refusal;
         }

@@ -32,8 +32,9 @@ public static class EmbeddingsEndpoint
             request.Inputs.Count,
             (index, token) => EmbedCall.RunAsync(
                 generation,
+                servedModel,
                 metrics,
-                model.Info.Name,
+                model,
                 request.ForInput(index, InputRequestId(id, index), model.LoraName),
                 PromptOrigin.Of(EmbeddingInputs.Field, index, request.Inputs.Count),
                 token),

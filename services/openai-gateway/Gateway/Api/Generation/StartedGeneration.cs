@@ -1,6 +1,7 @@
 using Gateway.Api.Sampling;
 using Gateway.Backends;
 using Gateway.Observability;
+using Grpc.Core;
 
 namespace Gateway.Api.Generation;
 
@@ -56,7 +57,16 @@ public sealed class StartedGeneration : IAsyncDisposable
         var updates = generation.GenerateAsync(new GenerationRequest(id, prompt, sampling, priority), cancellationToken);
         // Labelled with the served model's name, as vLLM labels every request's metrics, adapter or not.
         var timing = metrics.Start(model.Info.Name);
-        var stream = await GenerationStream.OpenAsync(updates, cancellationToken);
+        GenerationStream stream;
+        try
+        {
+            stream = await GenerationStream.OpenAsync(updates, cancellationToken);
+        }
+        catch (RpcException error) when (ServedModel.RefusesUnloadedAdapter(error, model))
+        {
+            throw servedModel.ForgetUnloadedAdapter(model);
+        }
+
         timing.FirstToken();
         return new StartedGeneration(id, RequestIds.UnixNow(), model.Name, sampling.N, stream, timing);
     }

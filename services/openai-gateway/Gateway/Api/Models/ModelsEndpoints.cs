@@ -12,9 +12,9 @@ public static class ModelsEndpoints
     private static readonly long _startedAt = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
     /// <summary>The served model's card, then one card per LoRA adapter, as vLLM lists its --lora-modules.</summary>
-    public static async Task<IResult> ListAsync(IGenerationService generation, ServedModel servedModel, CancellationToken cancellationToken)
+    public static async Task<IResult> ListAsync(ServedModel servedModel, CancellationToken cancellationToken)
     {
-        var cards = await CardsAsync(generation, servedModel, cancellationToken);
+        var cards = await CardsAsync(servedModel, cancellationToken);
         return Results.Json(new ModelList("list", cards), ApiJson.Context.ModelList);
     }
 
@@ -24,24 +24,24 @@ public static class ModelsEndpoints
     /// takes the rest of the path, and the SDKs send them escaped (<c>Qwen%2FQwen2.5-7B-Instruct</c>), which routing leaves
     /// as it is.
     /// </summary>
-    public static async Task<IResult> RetrieveAsync(string model, IGenerationService generation, ServedModel servedModel, CancellationToken cancellationToken)
+    public static async Task<IResult> RetrieveAsync(string model, ServedModel servedModel, CancellationToken cancellationToken)
     {
         var id = model.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
-        var cards = await CardsAsync(generation, servedModel, cancellationToken);
+        var cards = await CardsAsync(servedModel, cancellationToken);
         return cards.FirstOrDefault(card => card.Id == id) is { } found
             ? Results.Json(found, ApiJson.Context.ModelCard)
             : throw ApiException.ModelNotFound(id);
     }
 
     /// <summary>
-    /// Asks the scheduler afresh (the worker count may have changed; the answer also refreshes <see cref="ServedModel"/>).
+    /// Asks the scheduler afresh (the worker count may have changed, and adapters may have been loaded or unloaded at runtime,
+    /// here or through another gateway; the answer also refreshes what <see cref="ServedModel"/> remembers).
     /// An adapter's card is vLLM's: its root is the folder it was loaded from, its parent the served model, and it takes
     /// the served model's context length, as it runs on that model.
     /// </summary>
-    private static async Task<ModelCard[]> CardsAsync(IGenerationService generation, ServedModel servedModel, CancellationToken cancellationToken)
+    private static async Task<ModelCard[]> CardsAsync(ServedModel servedModel, CancellationToken cancellationToken)
     {
-        var info = await generation.GetModelInfoAsync(deadline: null, cancellationToken);
-        servedModel.Remember(info);
+        var info = await servedModel.RefreshAsync(cancellationToken);
         var served = new ModelCard(info.Name, "model", _startedAt, "vllm", info.Name, null, info.MaxModelLen);
         return
         [

@@ -47,7 +47,7 @@ public sealed class TextEmbeddings
     {
         var model = await servedModel.ResolveAsync(options.Model, cancellationToken);
         var id = RequestIds.Named(idPrefix, options.RequestId) ?? RequestIds.New(idPrefix);
-        var embeddings = await EmbedAsync(fields, options, model, id, generation, metrics, cancellationToken);
+        var embeddings = await EmbedAsync(fields, options, model, id, generation, servedModel, metrics, cancellationToken);
         return (model, id, embeddings);
     }
 
@@ -61,6 +61,7 @@ public sealed class TextEmbeddings
         ResolvedModel model,
         string responseId,
         IGenerationService generation,
+        ServedModel servedModel,
         GatewayMetrics metrics,
         CancellationToken cancellationToken)
     {
@@ -73,7 +74,7 @@ public sealed class TextEmbeddings
         var results = await EmbeddingBatch.RunAsync(
             texts.Length,
             (k, token) => EmbedCall.RunAsync(
-                generation, metrics, model.Info.Name, Request(texts[k].Text, $"{responseId}-{k}", options, model.LoraName), texts[k].Origin, token),
+                generation, servedModel, metrics, model, Request(texts[k].Text, $"{responseId}-{k}", options, model.LoraName), texts[k].Origin, token),
             cancellationToken);
 
         var embeddings = texts.Zip(results).ToDictionary(pair => pair.First.Text, pair => pair.Second.Embedding, StringComparer.Ordinal);
