@@ -1,4 +1,7 @@
 using Inference.Abstractions.Execution;
+using Inference.Testing.Logging;
+using Microsoft.Extensions.Logging;
+using Worker.Runtime;
 using Worker.Tests.Support;
 
 namespace Worker.Tests.Lora;
@@ -92,6 +95,27 @@ public sealed class LoraRuntimeLoadingTests(Qwen2LoraFixture fixture) : IClassFi
 
         Assert.Equal(allLinear, before.Tokens);
         Assert.Equal(subset, after.Tokens);
+    }
+
+    [Fact]
+    public async Task LoadReplaceAndUnload_AreEachLoggedAtInformation()
+    {
+        using var logs = new CapturingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
+        using var runner = ModelRunner.Load(fixture.BasePath, LoraModelFixture.Options, loggerFactory);
+        string allLinear = fixture.AdapterPath(LoraModelFixture.AllLinear), subset = fixture.AdapterPath(LoraModelFixture.Subset);
+
+        await Steps.LoadLoraAdapter(runner, "logged", allLinear);
+        await Steps.LoadLoraAdapter(runner, "logged", subset);
+        await Steps.UnloadLoraAdapter(runner, "logged");
+
+        var messages = logs.AtLeast(LogLevel.Information).Where(l => l.Message.Contains("LoRA adapter logged", StringComparison.Ordinal)).ToList();
+        Assert.All(messages, l => Assert.Equal(LogLevel.Information, l.Level));
+        Assert.Collection(messages,
+            l => Assert.StartsWith($"Loaded LoRA adapter logged from {allLinear}: rank {LoraModelFixture.AllLinearSpec.Rank}", l.Message),
+            l => Assert.StartsWith($"Loaded LoRA adapter logged from {subset}: rank {LoraModelFixture.SubsetSpec.Rank}", l.Message),
+            l => Assert.StartsWith($"LoRA adapter logged replaced the one loaded from {allLinear}", l.Message),
+            l => Assert.StartsWith($"Unloaded LoRA adapter logged ({subset})", l.Message));
     }
 
     private async Task<List<int>> GreedyTokens(string? lora) =>
