@@ -35,12 +35,15 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     private readonly StepPlanValidator _validator;
     private readonly (int Layers, int KvHeads, int HeadDim) _cacheShape;
     private readonly StructuredOutputGrammars _grammars;
-    private readonly Dictionary<string, LoraAdapter> _loraAdapters;
+    private readonly ICausalLmConfig _config;
+    private readonly ILogger _logger;
 
-    private ModelRunner(ExecutorInfo info, ComputeThreadPool pool, ICausalLm model, PagedKvCache cache, (int Layers, int KvHeads, int HeadDim) cacheShape, long weightBytes,
-        StructuredOutputGrammars grammars, int maxPromptLogprobRows, IReadOnlyList<LoraAdapter> loraAdapters)
+    private ModelRunner(ExecutorInfo info, ICausalLmConfig config, ComputeThreadPool pool, ICausalLm model, PagedKvCache cache, long weightBytes,
+        StructuredOutputGrammars grammars, int maxPromptLogprobRows, IReadOnlyList<LoraAdapter> loraAdapters, ILogger logger)
     {
-        _loraAdapters = loraAdapters.ToDictionary(a => a.Name, StringComparer.Ordinal);
+        _loraAdapters = LoraAdapterSet.AtStart(loraAdapters);
+        _config = config;
+        _logger = logger;
         _maxPromptLogprobRows = maxPromptLogprobRows;
         _grammars = grammars;
         Info = info;
@@ -48,9 +51,9 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         _pool = pool;
         _model = model;
         _cache = cache;
-        _cacheShape = cacheShape;
+        _cacheShape = (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim);
         _logitRowsWork = new LogitRowsWork(pool, info.VocabSize);
-        _validator = new StepPlanValidator(info.VocabSize, info.NumBlocks, info.BlockSize, info.MaxModelLength, info.Pooling, _loraAdapters.Keys.ToHashSet(StringComparer.Ordinal));
+        _validator = new StepPlanValidator(info.VocabSize, info.NumBlocks, info.BlockSize, info.MaxModelLength, info.Pooling);
     }
 
     public ExecutorInfo Info { get; }
@@ -126,36 +129,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, model.WeightType, ops.Weights.Bytes / (1024.0 * 1024.0),
             CpuIsaSelection.Name(CpuIsaSelection.Selected), numBlocks, options.BlockSize, maxModelLength, options.Threads, Describe(source.Pooling),
             Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        return new ModelRunner(info, pool, model, cache, (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim), ops.Weights.Bytes, source.Grammars, options.MaxPromptLogprobRows, adapters);
-    }
-
-    /// <summary>Reads each adapter against the loaded model's dims, logging it; a bad adapter fails the load, naming it.</summary>
-    private static List<LoraAdapter> LoadLoraAdapters(ICausalLmConfig config, IReadOnlyList<LoraModule> modules, string servedName, ILogger logger)
-    {
-        var adapters = new List<LoraAdapter>();
-        foreach (var module in modules)
-        {
-            if (module.Name == servedName)
-            {
-                throw new ArgumentException($"LoRA adapter name '{module.Name}' is the served model name; an adapter needs a name of its own.");
-            }
-
-            LoraAdapter adapter;
-            try
-            {
-                adapter = config.LoadLoraAdapter(module.Name, module.Path);
-            }
-            catch (Exception e) when (e is InvalidDataException or FileNotFoundException or IOException)
-            {
-                throw new InvalidDataException($"LoRA adapter '{module.Name}' ({module.Path}) cannot be loaded: {e.Message}", e);
-            }
-
-            adapters.Add(adapter);
-            LogLoraLoaded(logger, adapter.Name, adapter.Path, adapter.Rank, adapter.Config.Scale, adapter.Config.TargetModules.Text,
-                string.Join(", ", adapter.Targets.Select(t => t.ModuleName())));
-        }
-
-        return adapters;
+        return new ModelRunner(info, config, pool, model, cache, ops.Weights.Bytes, source.Grammars, options.MaxPromptLogprobRows, adapters, logger);
     }
 
     /// <exception cref="ArgumentException">The plan does not fit the worker's state; nothing was changed but finished ids.</exception>
@@ -184,8 +158,10 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
                 _requests.Remove(id);
             }
 
-            _validator.Validate(plan, _requests);
-            ApplyPlan(plan, CreateMatchers(plan));
+            // One read of the adapters for the whole step: a load or unload that lands meanwhile counts from the next step.
+            var adapters = _loraAdapters;
+            _validator.Validate(plan, _requests, adapters.Names);
+            ApplyPlan(plan, CreateMatchers(plan), adapters);
         }
 
         // Usually one forward pass; more only when prompt logprobs need more logits rows than one pass may hold.
@@ -245,7 +221,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     }
 
     /// <summary>Registers new requests, applies diffs, and lays the step's tokens out as one batch.</summary>
-    private void ApplyPlan(StepPlan plan, Dictionary<string, GrammarMatcher>? matchers)
+    private void ApplyPlan(StepPlan plan, Dictionary<string, GrammarMatcher>? matchers, LoraAdapterSet adapters)
     {
         _runs.Clear();
         foreach (var r in plan.NewRequests)
@@ -257,7 +233,9 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
                 ? new SequenceSamplingState(SamplingParams.Greedy, [], [])
                 : new SequenceSamplingState(r.Sampling, tokens.GetRange(0, r.NumPromptTokens), tokens.Skip(r.NumPromptTokens),
                     matchers?.GetValueOrDefault(r.RequestId), r.Sampling.StructuredOutput is { AfterReasoning: true } ? _grammars.ReasoningTokens : null);
-            var lora = r.LoraName is null ? null : _loraAdapters[r.LoraName];    // the validator checked the name
+            // The validator checked the name against this same set. The request holds the adapter itself from here on,
+            // so a later replace or unload of its name leaves its weights as they were.
+            var lora = r.LoraName is null ? null : adapters[r.LoraName];
             var state = new RequestState(r.RequestId, tokens, r.NumPromptTokens, r.BlockIds.ToList(), r.NumComputedTokens, sampling, r.Pooling, lora);
             _requests.Add(r.RequestId, state);
             Schedule(state, r.NumScheduledTokens);
@@ -307,13 +285,14 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     /// Raw logits at the last position of a throwaway prefill of <paramref name="tokenIds"/> (tests and tools).
     /// It uses a private scratch KV cache, so running requests and prefix-cached blocks are untouched.
     /// </summary>
-    /// <param name="loraName">An adapter of <see cref="ExecutorInfo.LoraAdapters"/> to run the prompt with; null for the base model.</param>
+    /// <param name="loraName">An adapter loaded at start (<see cref="ExecutorInfo.LoraAdapters"/>) or by <see cref="LoadLoraAdapterAsync"/>
+    /// to run the prompt with; null for the base model.</param>
     /// <exception cref="ArgumentException">The prompt is empty, too long, or holds an id outside the vocabulary, or the adapter is unknown.</exception>
     public float[] ComputeLogits(IReadOnlyList<int> tokenIds, string? loraName = null)
     {
         ArgumentNullException.ThrowIfNull(tokenIds);
         LoraAdapter? lora = null;
-        if (loraName is not null && !_loraAdapters.TryGetValue(loraName, out lora))
+        if (loraName is not null && !_loraAdapters.TryGet(loraName, out lora))
         {
             throw new ArgumentException($"LoRA adapter '{loraName}' is not loaded.", nameof(loraName));
         }
@@ -374,8 +353,4 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         Message = "Loaded model {ModelName}: {Layers} layers, hidden {Hidden}, weights {WeightType} ({WeightMiB:F1} MiB of matrices); kernels {CpuIsa}; KV {NumBlocks} blocks x {BlockSize} tokens; max_model_len {MaxModelLength}; {Threads} threads; embeddings {Embeddings}; {ElapsedMs:F0} ms")]
     private static partial void LogLoaded(ILogger logger, string modelName, int layers, int hidden, string weightType, double weightMiB,
         string cpuIsa, int numBlocks, int blockSize, int maxModelLength, int threads, string embeddings, double elapsedMs);
-
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information,
-        Message = "Loaded LoRA adapter {LoraName} from {LoraPath}: rank {Rank}, scale {Scale}, target_modules {TargetModules}; deltas on {Modules}")]
-    private static partial void LogLoraLoaded(ILogger logger, string loraName, string loraPath, int rank, float scale, string targetModules, string modules);
 }

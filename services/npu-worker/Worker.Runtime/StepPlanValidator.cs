@@ -7,10 +7,11 @@ namespace Worker.Runtime;
 /// leaves every request as it was. Errors are ArgumentException naming the request, field and limit.
 /// </summary>
 /// <param name="pooling">How the model embeds; null refuses embedding requests.</param>
-/// <param name="loraNames">The adapters a request may name.</param>
-internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockSize, int maxModelLength, PoolingInfo? pooling, IReadOnlySet<string> loraNames)
+internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockSize, int maxModelLength, PoolingInfo? pooling)
 {
-    public void Validate(StepPlan plan, IReadOnlyDictionary<string, RequestState> held)
+    /// <param name="loraNames">The adapters a new request may name: the step's one view of them (adapters load and
+    /// unload while the worker runs).</param>
+    public void Validate(StepPlan plan, IReadOnlyDictionary<string, RequestState> held, IReadOnlySet<string> loraNames)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var r in plan.NewRequests)

@@ -14,6 +14,13 @@ internal static class Steps
         return await runner.ExecuteAsync(plan, cts.Token).WaitAsync(Timeout);
     }
 
+    /// <summary>Loads a LoRA adapter at run time, as the scheduler does when asked to.</summary>
+    public static Task<LoraAdapterInfo> LoadLoraAdapter(IStepExecutor runner, string name, string path) =>
+        runner.LoadLoraAdapterAsync(name, path, CancellationToken.None).WaitAsync(Timeout);
+
+    public static Task<bool> UnloadLoraAdapter(IStepExecutor runner, string name) =>
+        runner.UnloadLoraAdapterAsync(name, CancellationToken.None).WaitAsync(Timeout);
+
     public static NewRequestData NewRequest(string id, IReadOnlyList<int> tokens, IReadOnlyList<int> blocks, int scheduled, SamplingParams? sampling = null, int computed = 0,
         string? lora = null) =>
         new(id, tokens, tokens.Count, sampling ?? SamplingParams.Greedy, blocks, computed, scheduled, LoraName: lora);
