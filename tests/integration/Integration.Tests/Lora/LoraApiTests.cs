@@ -16,13 +16,14 @@ namespace Integration.Tests.Lora;
 /// </summary>
 public sealed class LoraApiTests(LoraServedSystem system) : IClassFixture<LoraServedSystem>
 {
-    // Longer than two KV blocks, so the prefix cache holds full blocks of it that a request could wrongly reuse.
-    private const string Prompt = "The adapter decides what the model says next, and the base model decides what it says without one; "
-        + "both read the same prompt, but each computes its own keys and values for it, so neither may reuse the other's cached blocks.";
-    private const int MaxTokens = 12;
-    private static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(1);
+    private const string Prompt = LoraRequests.Prompt;
+    private static readonly TimeSpan RequestTimeout = LoraRequests.RequestTimeout;
 
-    private HttpClient Http() => new() { BaseAddress = new Uri($"http://127.0.0.1:{system.HttpPort}"), Timeout = RequestTimeout };
+    private HttpClient Http() => LoraRequests.Http(system);
+
+    private static Task<(string Model, string Text, int[] Ids)> CompleteAsync(HttpClient http, string model) => LoraRequests.CompleteAsync(http, model);
+
+    private Task<(string Text, int[] Ids)> OfflineAsync(params string[] args) => LoraRequests.OfflineAsync(system, args);
 
     [Fact]
     public async Task Models_ListEachAdapterAfterTheBase_WithItsFolderAndParent()
@@ -142,20 +143,6 @@ public sealed class LoraApiTests(LoraServedSystem system) : IClassFixture<LoraSe
         Assert.Contains("max_lora=\"2\"", metrics);
     }
 
-    private static async Task<(string Model, string Text, int[] Ids)> CompleteAsync(HttpClient http, string model)
-    {
-        using var response = await http.PostAsJsonAsync("/v1/completions", new
-        {
-            model, prompt = Prompt, max_tokens = MaxTokens, temperature = 0, ignore_eos = true, return_token_ids = true,
-        });
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, body);
-        using var json = JsonDocument.Parse(body);
-        var choice = json.RootElement.GetProperty("choices")[0];
-        return (json.RootElement.GetProperty("model").GetString()!, choice.GetProperty("text").GetString()!,
-            [.. choice.GetProperty("token_ids").EnumerateArray().Select(t => t.GetInt32())]);
-    }
-
     private static async Task<float[]> EmbedAsync(HttpClient http, string model)
     {
         using var response = await http.PostAsJsonAsync("/v1/embeddings", new { model, input = Prompt });
@@ -164,14 +151,5 @@ public sealed class LoraApiTests(LoraServedSystem system) : IClassFixture<LoraSe
         using var json = JsonDocument.Parse(body);
         Assert.Equal(model, json.RootElement.GetProperty("model").GetString());
         return [.. json.RootElement.GetProperty("data")[0].GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle())];
-    }
-
-    private async Task<(string Text, int[] Ids)> OfflineAsync(params string[] args)
-    {
-        string[] defaults = args.Contains("--prompt") ? [] : ["--prompt", Prompt, "--max-tokens", MaxTokens.ToString(), "--ignore-eos"];
-        var run = await CliProgram.RunAsync(TimeSpan.FromMinutes(2), ["generate", "--model", system.ModelDirectory, .. defaults, .. args]);
-        Assert.True(run.ExitCode == 0, run.Stderr);
-        using var json = JsonDocument.Parse(run.Stdout.Trim());
-        return (json.RootElement.GetProperty("text").GetString()!, [.. json.RootElement.GetProperty("token_ids").EnumerateArray().Select(t => t.GetInt32())]);
     }
 }
