@@ -46,6 +46,16 @@ public partial class ServedSystem : IAsyncLifetime
     /// <summary>A folder beside the model for what <see cref="PrepareAsync"/> writes; deleted with the model.</summary>
     public string ExtrasDirectory => ModelDirectory + "-extras";
 
+    /// <summary>Where <see cref="MakeLoraAsync"/> writes the adapter <paramref name="name"/>.</summary>
+    public string AdapterPath(string name) => Path.Combine(ExtrasDirectory, name);
+
+    /// <summary>A random PEFT LoRA adapter for the model (`make-lora` with <paramref name="options"/>), at <see cref="AdapterPath"/>.</summary>
+    protected async Task MakeLoraAsync(string name, params string[] options)
+    {
+        var run = await CliProgram.RunAsync(TimeSpan.FromMinutes(2), ["make-lora", "--model", ModelDirectory, "--out", AdapterPath(name), .. options]);
+        if (run.ExitCode != 0) throw new InvalidOperationException($"make-lora failed: {run.Stderr}");
+    }
+
     /// <summary>The OpenAI API's port: serve is started with --port 0 and prints the one it bound in its ready line.</summary>
     public int HttpPort { get; private set; }
 

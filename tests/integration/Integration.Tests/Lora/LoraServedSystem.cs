@@ -9,19 +9,11 @@ public sealed class LoraServedSystem() : ServedSystem("--workers", "2", "--enabl
     public const string SqlAdapter = "tiny-sql-lora";
     public const string ChatAdapter = "tiny-chat-lora";
 
-    public string AdapterPath(string name) => Path.Combine(ExtrasDirectory, name);
-
     protected override async Task<IReadOnlyList<string>> PrepareAsync()
     {
         // Two adapters that differ in rank, targets and seed, so each changes the output its own way.
         await MakeLoraAsync(SqlAdapter, "--rank", "8", "--alpha", "16", "--seed", "1");
         await MakeLoraAsync(ChatAdapter, "--rank", "4", "--alpha", "8", "--targets", "q_proj,v_proj,down_proj", "--seed", "2");
         return ["--lora-modules", $"{SqlAdapter}={AdapterPath(SqlAdapter)}", $$"""{"name": "{{ChatAdapter}}", "path": "{{AdapterPath(ChatAdapter)}}"}"""];
-    }
-
-    private async Task MakeLoraAsync(string name, params string[] options)
-    {
-        var run = await CliProgram.RunAsync(TimeSpan.FromMinutes(2), ["make-lora", "--model", ModelDirectory, "--out", AdapterPath(name), .. options]);
-        if (run.ExitCode != 0) throw new InvalidOperationException($"make-lora failed: {run.Stderr}");
     }
 }

@@ -11,35 +11,6 @@ using UnloadLoraAdapterRequest = Inference.Contracts.Worker.V1.UnloadLoraAdapter
 namespace Integration.Tests.Lora;
 
 /// <summary>
-/// `serve --workers 2 --enable-lora --max-lora-rank 8` with VLLM_ALLOW_RUNTIME_LORA_UPDATING=true and no adapters at
-/// start: three `make-lora` folders wait beside the model to be loaded through the API, as vLLM's users load theirs.
-/// </summary>
-public sealed class RuntimeLoraServedSystem() : ServedSystem(
-    new Dictionary<string, string> { ["VLLM_ALLOW_RUNTIME_LORA_UPDATING"] = "true" },
-    "--workers", "2", "--enable-lora", "--max-lora-rank", "8")
-{
-    public const string Sql = "sql";
-    public const string Chat = "chat";
-    public const string Rank16 = "rank16";
-
-    public string AdapterPath(string folder) => Path.Combine(ExtrasDirectory, folder);
-
-    protected override async Task<IReadOnlyList<string>> PrepareAsync()
-    {
-        await MakeLoraAsync(Sql, "--rank", "8", "--alpha", "16", "--seed", "1");
-        await MakeLoraAsync(Chat, "--rank", "4", "--alpha", "8", "--targets", "q_proj,v_proj,down_proj", "--seed", "2");
-        await MakeLoraAsync(Rank16, "--rank", "16", "--seed", "3");
-        return [];
-    }
-
-    private async Task MakeLoraAsync(string folder, params string[] options)
-    {
-        var run = await CliProgram.RunAsync(TimeSpan.FromMinutes(2), ["make-lora", "--model", ModelDirectory, "--out", AdapterPath(folder), .. options]);
-        if (run.ExitCode != 0) throw new InvalidOperationException($"make-lora failed: {run.Stderr}");
-    }
-}
-
-/// <summary>
 /// vLLM's /v1/load_lora_adapter and /v1/unload_lora_adapter against the real services: a loaded adapter answers as
 /// offline `generate --lora` does on both workers, an unloaded one is gone, a name loaded again from another folder
 /// is the new adapter (no cached blocks of the old one), and a worker that restarts serves the loaded adapters again.
