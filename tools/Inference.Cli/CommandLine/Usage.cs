@@ -74,7 +74,7 @@ public static class Usage
               [--max-num-batched-tokens N] [--no-enable-prefix-caching] [--chat-template FILE|TEMPLATE]
               [--host ADDRESS] [--enable-auto-tool-choice] [--tool-call-parser hermes] [--block-size N]
               [--tensor-parallel-size 1] [--trust-remote-code] [--disable-log-stats] [--trust-request-chat-template]
-              [--enable-lora] [--lora-modules NAME=DIR|{"name":..,"path":..}...] [--max-lora-rank N]
+              [--enable-lora] [--lora-modules NAME=DIR|{"name":..,"path":..}...] [--max-lora-rank N] [--max-loras N]
             Starts the tokenizer, --workers npu-workers (default 1, each on its own loopback port), the scheduler
             and the openai-gateway as local processes and serves the OpenAI API on http://127.0.0.1:PORT
             (default 8000; 0 takes any free port; --host 0.0.0.0 listens on every interface, as vLLM's
@@ -97,7 +97,8 @@ public static class Usage
             beside the model under its own name, as vLLM's: /v1/models lists it (parent: the served model) and a
             request whose model is that name generates with it; every worker loads every adapter. --enable-lora is
             accepted as vLLM asks for it; the adapters listed are what enables LoRA. --max-lora-rank refuses an
-            adapter of a higher rank, as vLLM's (unset: any rank). With VLLM_ALLOW_RUNTIME_LORA_UPDATING=true in
+            adapter of a higher rank, as vLLM's (unset: any rank); --max-loras N lets at most N distinct adapters
+            run on a worker at a time, as vLLM's (unset: no limit). With VLLM_ALLOW_RUNTIME_LORA_UPDATING=true in
             the environment, POST /v1/load_lora_adapter {"lora_name","lora_path"} and /v1/unload_lora_adapter
             {"lora_name"} load and unload adapters while serving, as vLLM's.
             --enable-auto-tool-choice and --tool-call-parser hermes are accepted as vLLM's command lines give

@@ -93,6 +93,7 @@ public sealed class LocalCluster : IAsyncDisposable
             // Adapters loaded at run time (/v1/load_lora_adapter, with VLLM_ALLOW_RUNTIME_LORA_UPDATING, which every
             // service inherits from serve's environment) are checked by the scheduler.
             if (options.MaxLoraRank is { } maxLoraRank) scheduler["Scheduler__MaxLoraRank"] = Invariant(maxLoraRank);
+            if (options.MaxLoras is { } maxLoras) scheduler["Scheduler__MaxLoras"] = Invariant(maxLoras);
             cluster.SchedulerUrl = await cluster.StartOnFreePortAsync(log, "scheduler", binaries.Scheduler, scheduler);
 
             cluster._apiKey = options.ApiKey;

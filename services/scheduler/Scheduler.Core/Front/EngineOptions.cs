@@ -70,6 +70,11 @@ public sealed record EngineOptions
     /// at run time; null (default): any rank.</summary>
     public int? MaxLoraRank { get; init; }
 
+    /// <summary>vLLM's --max-loras: the most distinct LoRA adapters running on one worker at a time; a request of another
+    /// adapter waits for one of them to finish. Null (default): no limit (vLLM's default, 1, counts GPU memory slots;
+    /// here every loaded adapter is ready in memory).</summary>
+    public int? MaxLoras { get; init; }
+
     /// <summary>The step deadline for a step of <paramref name="numTokens"/> tokens.</summary>
     public TimeSpan StepDeadline(int numTokens) => StepTimeout + StepTimeoutPerToken * numTokens;
 
@@ -91,6 +96,11 @@ public sealed record EngineOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(StepTimeout, TimeSpan.Zero, nameof(StepTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(StepTimeoutPerToken, TimeSpan.Zero, nameof(StepTimeoutPerToken));
         ArgumentOutOfRangeException.ThrowIfLessThan(NoWorkerTimeout, TimeSpan.Zero, nameof(NoWorkerTimeout));
+        if (MaxLoras is { } maxLoras)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(maxLoras, 1, nameof(MaxLoras));
+        }
+
         if (MaxLoraRank is { } maxLoraRank)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(maxLoraRank, 1, nameof(MaxLoraRank));

@@ -28,6 +28,10 @@ public sealed partial class InferenceEngine
     /// must match), then those loaded at run time, in load order.</summary>
     public IReadOnlyList<LoraAdapterInfo> LoraAdapters => _loras.Served;
 
+    /// <summary>vllm:lora_requests_info's max_lora: the configured limit, else every adapter served (all may share a step);
+    /// 0 while LoRA is unused (the gauge then reports nothing).</summary>
+    private int MaxLorasLabel => _loras.Served.Count == 0 ? 0 : Options.MaxLoras ?? _loras.Served.Count;
+
     /// <summary>
     /// A worker instance starts serving under <paramref name="workerId"/> with an empty KV pool, once it loaded every
     /// LoRA adapter loaded at run time. If another instance serves under that id, it is removed first (its requests

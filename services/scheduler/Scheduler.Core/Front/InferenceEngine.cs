@@ -88,14 +88,15 @@ public sealed partial class InferenceEngine : IAsyncDisposable
                 ExecutorInfo.EosTokenIds,
                 options.EnablePrefixCaching,
                 options.Policy,
-                options.AsyncScheduling),
+                options.AsyncScheduling,
+                options.MaxLoras),
             options.Placement,
             options.BalanceThreshold));
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<InferenceEngine>();
         _logger = logger;
         EngineLoop? loop = null;
         _metrics = meterFactory is null ? null : new EngineMetrics(
-            meterFactory, () => loop?.Snapshot ?? EngineSnapshot.Empty, ServedModelName, () => _loras.Served.Count, _time);
+            meterFactory, () => loop?.Snapshot ?? EngineSnapshot.Empty, ServedModelName, () => MaxLorasLabel, _time);
         loop = new EngineLoop(fleet, options, logger, _metrics, _time);
         _loop = loop;
         _loop.Start();

@@ -156,9 +156,19 @@ public sealed partial class RequestScheduler
         // Then waiting requests, unless this step had to preempt (memory is tight).
         if (preempted.Count == 0)
         {
-            while (_waiting.First is { } node && budget > 0 && _running.Count < _config.MaxNumSeqs)
+            var runningLoras = RunningLoras();
+            var node = _waiting.First;
+            while (node is not null && budget > 0 && _running.Count < _config.MaxNumSeqs)
             {
                 var request = node.Value;
+                var next = node.Next;
+                if (request.LoraName is { } lora && runningLoras is not null && !runningLoras.Contains(lora) && runningLoras.Count >= _config.MaxLoras)
+                {
+                    // As vLLM: it waits for a running adapter to leave; the requests behind it may still start.
+                    node = next;
+                    continue;
+                }
+
                 // A request still owed prompt logprobs computes its whole prompt: a cache hit would skip positions to score.
                 var computed = request.NumComputedTokens == 0 && !request.NeedsPromptLogprobs
                     ? KvCache.GetComputedBlocks(request)
@@ -171,6 +181,12 @@ public sealed partial class RequestScheduler
                 }
 
                 RemoveWaiting(node);
+                node = next;
+                if (request.LoraName is { } admitted)
+                {
+                    runningLoras?.Add(admitted);
+                }
+
                 if (request.Status == RequestStatus.Waiting)
                 {
                     // First start (not a resume after preemption): record prefix-cache use for usage stats.
@@ -253,6 +269,11 @@ public sealed partial class RequestScheduler
         _inFlight.Enqueue(new InFlightStep(_nextStepId, entries));
         return new StepPlan(_nextStepId++, newRequests, cachedRequests, finishedIds);
     }
+
+    /// <summary>The LoRA adapters of the running requests, when <see cref="SchedulerConfig.MaxLoras"/> limits them; else null.</summary>
+    private HashSet<string>? RunningLoras() => _config.MaxLoras is null
+        ? null
+        : [.. _running.Select(r => r.LoraName).OfType<string>()];
 
     /// <summary>The tokens in flight for the request end it for sure (max_tokens, the model length, an embedding
     /// request's pooling): scheduling it again would only compute a token to drop.</summary>

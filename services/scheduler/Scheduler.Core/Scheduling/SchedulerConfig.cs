@@ -9,6 +9,8 @@ namespace Scheduler.Core.Scheduling;
 /// <param name="EosTokenIds">Ids that end generation unless ignore_eos.</param>
 /// <param name="AsyncScheduling">Plan the next step while the previous one runs (vLLM's async scheduling): two steps
 /// may be in flight, the second assuming that every request sampling in the first gets one more token.</param>
+/// <param name="MaxLoras">vLLM's max_loras: the most distinct LoRA adapters among the running requests; a waiting request
+/// of another adapter waits (the requests behind it may start) until one of them is no longer running. Null: no limit.</param>
 public sealed record SchedulerConfig(
     int MaxNumSeqs,
     int MaxNumBatchedTokens,
@@ -18,7 +20,8 @@ public sealed record SchedulerConfig(
     IReadOnlyList<int> EosTokenIds,
     bool EnablePrefixCaching = true,
     SchedulingPolicy Policy = SchedulingPolicy.Fcfs,
-    bool AsyncScheduling = false)
+    bool AsyncScheduling = false,
+    int? MaxLoras = null)
 {
     /// <summary>Steps that may be planned before the oldest one's result is applied.</summary>
     public int MaxStepsInFlight => AsyncScheduling ? 2 : 1;
@@ -30,5 +33,9 @@ public sealed record SchedulerConfig(
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxModelLength, 2, nameof(MaxModelLength));
         ArgumentOutOfRangeException.ThrowIfLessThan(BlockSize, 1, nameof(BlockSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(NumBlocks, 1, nameof(NumBlocks));
+        if (MaxLoras is { } maxLoras)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(maxLoras, 1, nameof(MaxLoras));
+        }
     }
 }

@@ -75,6 +75,10 @@ public sealed class SchedulerOptions
     /// rank is refused. Unset (default): any rank.</summary>
     public int? MaxLoraRank { get; set; }
 
+    /// <summary>vLLM's --max-loras: the most distinct LoRA adapters running on one worker at a time. Unset (default): no
+    /// limit.</summary>
+    public int? MaxLoras { get; set; }
+
     public EngineOptions ToEngineOptions() => new()
     {
         MaxNumSeqs = MaxNumSeqs,
@@ -93,5 +97,6 @@ public sealed class SchedulerOptions
         StepTimeoutPerToken = TimeSpan.FromMilliseconds(StepTimeoutMsPerToken),
         NoWorkerTimeout = TimeSpan.FromSeconds(NoWorkerTimeoutSeconds),
         MaxLoraRank = MaxLoraRank,
+        MaxLoras = MaxLoras,
     };
 }

@@ -52,6 +52,11 @@ public sealed class SchedulerOptionsValidator : IValidateOptions<SchedulerOption
             failures.Add($"{prefix}{nameof(options.WorkerHealthFailureThreshold)} must be at least 1, got {options.WorkerHealthFailureThreshold}.");
         }
 
+        if (options.MaxLoras is < 1)
+        {
+            failures.Add($"{prefix}{nameof(options.MaxLoras)} must be at least 1 when set, got {options.MaxLoras}.");
+        }
+
         if (options.MaxLoraRank is < 1)
         {
             failures.Add($"{prefix}{nameof(options.MaxLoraRank)} must be at least 1 when set, got {options.MaxLoraRank}.");

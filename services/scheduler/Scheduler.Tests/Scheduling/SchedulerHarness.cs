@@ -10,12 +10,13 @@ internal sealed class SchedulerHarness
 {
     public SchedulerHarness(int numBlocks = 64, int blockSize = 4, int maxNumBatchedTokens = 2048, int maxNumSeqs = 64,
         int maxModelLength = 128, bool prefixCaching = false, SchedulingPolicy policy = SchedulingPolicy.Fcfs,
-        Func<int, int>? nextToken = null, bool asyncScheduling = false, IReadOnlyList<LoraAdapterInfo>? loraAdapters = null)
+        Func<int, int>? nextToken = null, bool asyncScheduling = false, IReadOnlyList<LoraAdapterInfo>? loraAdapters = null,
+        int? maxLoras = null)
     {
         Executor = new FakeStepExecutor(FakeStepExecutor.DefaultInfo(numBlocks, blockSize, maxModelLength, loraAdapters: loraAdapters),
             nextToken: nextToken);
         Scheduler = new RequestScheduler(new SchedulerConfig(maxNumSeqs, maxNumBatchedTokens, maxModelLength, blockSize, numBlocks,
-            [FakeTextTokenizer.EosId], prefixCaching, policy, asyncScheduling));
+            [FakeTextTokenizer.EosId], prefixCaching, policy, asyncScheduling, maxLoras));
     }
 
     /// <summary>Results of the steps handed over and not applied yet, oldest first (async scheduling).</summary>
