@@ -142,7 +142,8 @@ public sealed partial class InferenceEngine
     /// <exception cref="GenerationValidationException">lora_name is empty.</exception>
     /// <exception cref="LoraAdapterNotFoundException">No adapter of that name is served.</exception>
     /// <exception cref="InvalidOperationException">It was loaded at start.</exception>
-    public async Task<int> UnloadLoraAdapterAsync(string name, CancellationToken cancellationToken)
+    /// <remarks>Takes no cancellation: an unload, once begun, completes (one left half done would keep the name taken).</remarks>
+    public async Task<int> UnloadLoraAdapterAsync(string name)
     {
         if (string.IsNullOrEmpty(name))
         {
@@ -153,7 +154,7 @@ public sealed partial class InferenceEngine
         LogLoraAdapterUnloading(_logger, name, uses);
         if (uses == 0)
         {
-            await DropRetiredAsync(adapter, cancellationToken);
+            await DropRetiredAsync(adapter, CancellationToken.None);
         }
 
         return uses;

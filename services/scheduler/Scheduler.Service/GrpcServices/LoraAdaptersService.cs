@@ -31,7 +31,7 @@ public sealed class LoraAdaptersService(EngineHost host) : LoraAdapters.LoraAdap
         var engine = RequireEngine();
         try
         {
-            var numUsing = await engine.UnloadLoraAdapterAsync(request.LoraName, context.CancellationToken);
+            var numUsing = await engine.UnloadLoraAdapterAsync(request.LoraName);
             return new UnloadLoraAdapterResponse { NumRequestsUsing = numUsing };
         }
         catch (Exception ex) when (ToRpcException(ex) is { } rpc)

@@ -180,7 +180,7 @@ public sealed class InferenceEngineRuntimeLoraTests
         await using var _e = engine;
         await engine.LoadLoraAdapterAsync("sql-lora", "/adapters/sql", default);
 
-        var stillUsing = await engine.UnloadLoraAdapterAsync("sql-lora", default).WaitAsync(EngineFixture.Timeout);
+        var stillUsing = await engine.UnloadLoraAdapterAsync("sql-lora").WaitAsync(EngineFixture.Timeout);
 
         Assert.Equal(0, stillUsing);
         Assert.Empty(engine.LoraAdapters);
@@ -201,7 +201,7 @@ public sealed class InferenceEngineRuntimeLoraTests
         var running = engine.CollectAsync(Request("sql-lora", maxTokens: 3));
         await EngineFixture.EventuallyAsync(() => engine.Snapshot.NumRunning == 1);
 
-        var stillUsing = await engine.UnloadLoraAdapterAsync("sql-lora", default);
+        var stillUsing = await engine.UnloadLoraAdapterAsync("sql-lora");
 
         Assert.Equal(1, stillUsing);
         Assert.Empty(engine.LoraAdapters);
@@ -236,8 +236,8 @@ public sealed class InferenceEngineRuntimeLoraTests
         var (engine, _, _) = await FleetOfTwoAsync(startAdapters: FakeStepExecutor.TwoAdapters);
         await using var _e = engine;
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => engine.UnloadLoraAdapterAsync("sql-lora", default));
-        var unknown = await Assert.ThrowsAsync<LoraAdapterNotFoundException>(() => engine.UnloadLoraAdapterAsync("nope", default));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => engine.UnloadLoraAdapterAsync("sql-lora"));
+        var unknown = await Assert.ThrowsAsync<LoraAdapterNotFoundException>(() => engine.UnloadLoraAdapterAsync("nope"));
 
         Assert.Equal("The lora adapter 'nope' cannot be found.", unknown.Message);
         Assert.Equal(2, engine.LoraAdapters.Count);
@@ -252,7 +252,7 @@ public sealed class InferenceEngineRuntimeLoraTests
         await engine.CollectAsync(Request("sql-lora", prompt, maxTokens: 1)).WaitAsync(EngineFixture.Timeout);
         var sameLoad = await engine.CollectAsync(Request("sql-lora", prompt, maxTokens: 1)).WaitAsync(EngineFixture.Timeout);
 
-        await engine.UnloadLoraAdapterAsync("sql-lora", default);
+        await engine.UnloadLoraAdapterAsync("sql-lora");
         await engine.LoadLoraAdapterAsync("sql-lora", "/adapters/sql-retrained", default);
         var nextLoad = await engine.CollectAsync(Request("sql-lora", prompt, maxTokens: 1)).WaitAsync(EngineFixture.Timeout);
 
