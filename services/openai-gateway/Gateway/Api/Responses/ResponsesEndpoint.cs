@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Gateway.Api.Conversations;
 using Gateway.Api.Errors;
+using Gateway.Api.Generation;
 using Gateway.Api.Json;
 using Gateway.Api.Reasoning;
 using Gateway.Api.Sampling;
@@ -55,6 +56,7 @@ public static class ResponsesEndpoint
             }
 
             // The run is the background's: this request only relays its events, and a client that leaves stops nothing.
+            http.Features.Get<RequestDeadline>()?.Lift();
             await events.StreamAsync(new SseWriter(http.Response), startingAfter: null, cancellationToken);
             return;
         }
