@@ -186,7 +186,7 @@ public sealed class ResponsesBackgroundStreamTests(HangUpLoggingHost host) : ICl
     {
         var created = await Post(body);
         var id = created.MediaType == "text/event-stream" ? IdOf(created.SseNamedEvents) : created.Json.GetProperty("id").GetString()!;
-        if (body.Contains("background", StringComparison.Ordinal))
+        if (body.Contains("\"background\":true", StringComparison.Ordinal))
         {
             await PollAsync(id, "incomplete");
         }
