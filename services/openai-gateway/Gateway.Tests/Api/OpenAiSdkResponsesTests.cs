@@ -56,6 +56,69 @@ public sealed class OpenAiSdkResponsesTests(GatewayHost host) : IClassFixture<Ga
     }
 
     [Fact]
+    public async Task ABackgroundStream_LeftMidway_IsResumedByGetResponseStreaming_StartingAfterTheLastEventSeen()
+    {
+        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+        host.Scheduler.Script = _ => new FakeReply(["Hello", ",", " world"], FinishReason.Stop);
+        var options = Options("Hi");
+        options.StreamingEnabled = true;
+        options.BackgroundModeEnabled = true;
+        var text = new StringBuilder();
+        var updates = new List<StreamingResponseUpdate>();
+
+        await foreach (var update in await Client().CreateResponseStreamingAsync(options, cts.Token))
+        {
+            updates.Add(update);
+            if (update is StreamingResponseOutputTextDeltaUpdate delta)
+            {
+                text.Append(delta.Delta);
+                break;
+            }
+        }
+
+        var id = Assert.IsType<StreamingResponseCreatedUpdate>(updates[0]).Response.Id;
+        Assert.IsType<StreamingResponseQueuedUpdate>(updates[1]);
+        await foreach (var update in await Client().GetResponseStreamingAsync(new GetResponseOptions(id) { StreamingEnabled = true, StartingAfter = updates[^1].SequenceNumber }, cts.Token))
+        {
+            Assert.Equal(updates[^1].SequenceNumber + 1, update.SequenceNumber);
+            updates.Add(update);
+            text.Append((update as StreamingResponseOutputTextDeltaUpdate)?.Delta);
+        }
+
+        Assert.Equal("Hello, world", text.ToString());
+        var final = Assert.IsType<StreamingResponseCompletedUpdate>(updates[^1]).Response;
+        Assert.Equal("Hello, world", final.GetOutputText());
+        Assert.Equal(ResponseStatus.Completed, (await Client().GetResponseAsync(id, cts.Token)).Value.Status);
+    }
+
+    [Fact]
+    public async Task ABackgroundStreamCancelled_EndsWithAnEventTheSdkReadsAsUnknown_NotAsAFailure()
+    {
+        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+        host.Scheduler.Script = _ => new FakeReply(["first", "never"], FinishReason.Length, HangAfterFirst: true);
+        var options = Options("Hi");
+        options.StreamingEnabled = true;
+        options.BackgroundModeEnabled = true;
+        var updates = new List<StreamingResponseUpdate>();
+
+        await foreach (var update in await Client().CreateResponseStreamingAsync(options, cts.Token))
+        {
+            updates.Add(update);
+            if (update is StreamingResponseOutputTextDeltaUpdate)
+            {
+                var id = Assert.IsType<StreamingResponseCreatedUpdate>(updates[0]).Response.Id;
+                Assert.Equal(ResponseStatus.Cancelled, (await Client().CancelResponseAsync(id, cts.Token)).Value.Status);
+            }
+        }
+
+        var last = updates[^1];
+        Assert.IsNotType<StreamingResponseOutputTextDeltaUpdate>(last);
+        Assert.IsNotType<StreamingResponseFailedUpdate>(last);
+        Assert.IsNotType<StreamingResponseCompletedUpdate>(last);
+        Assert.Equal(updates[^2].SequenceNumber + 1, last.SequenceNumber);
+    }
+
+    [Fact]
     public async Task AFunctionCall_ComesBackAsAFunctionCallItem_AndItsOutputGoesBackWithPreviousResponseId()
     {
         using var cts = new CancellationTokenSource(GatewayHost.Timeout);

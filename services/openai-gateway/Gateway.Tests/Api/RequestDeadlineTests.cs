@@ -97,6 +97,30 @@ public sealed class RequestDeadlineTests(DeadlineHost host) : IClassFixture<Dead
     }
 
     [Fact]
+    public async Task ABackgroundStream_OutlivesTheDeadline_ItsRunIsNotTheRequests()
+    {
+        host.Scheduler.Script = _ => new FakeReply(["slow"], FinishReason.Length, HangAfterFirst: true);
+        try
+        {
+            await using var stream = await NamedEventReader.PostAsync(
+                host.Http, "/v1/responses", """{"input":"deadline background","stream":true,"background":true}""");
+            var seen = await stream.ReadThroughAsync(e => e.Name == "response.output_text.delta");
+            var id = seen[0].Data.GetProperty("response").GetProperty("id").GetString();
+
+            // Past the 1 s deadline: the stream must still be open, relaying the run, until the run ends.
+            await Task.Delay(TimeSpan.FromSeconds(1.5));
+            await host.Http.PostJsonAsync($"/v1/responses/{id}/cancel", "{}");
+
+            var end = Assert.Single(await stream.ReadToEndAsync());
+            Assert.Equal("response.cancelled", end.Name);
+        }
+        finally
+        {
+            host.Scheduler.Script = _ => FakeReply.Default;
+        }
+    }
+
+    [Fact]
     public async Task Deadline_IsNotAFault_LogsNoWarningOrError()
     {
         host.Scheduler.Script = _ => new FakeReply(["slow"], FinishReason.Length, HangAfterFirst: true);

@@ -402,7 +402,6 @@ public sealed class ResponsesApiTests(GatewayHost host) : IClassFixture<GatewayH
     [InlineData("""{"input":"x","text":{"format":{"type":"json_schema","name":"a"}}}""", "text", "text.format.schema is required")]
     [InlineData("""{"input":"x","include":["reasoning.encrypted_content"]}""", "include", "message.output_text.logprobs")]
     [InlineData("""{"input":"x","truncation":"sometimes"}""", "truncation", "truncation must be \"auto\" or \"disabled\"")]
-    [InlineData("""{"input":"x","background":true,"stream":true}""", "background", "background with stream is not supported yet")]
     [InlineData("""{"input":"x","background":true,"store":false}""", "background", "background needs store true")]
     [InlineData("""{"input":"x","prompt":{"id":"pmpt_1"}}""", "prompt", "no stored prompt templates")]
     [InlineData("""{"input":"x","max_output_tokens":0}""", "max_output_tokens", "at least 1")]

@@ -8,7 +8,7 @@ namespace Gateway.Tests.Api;
 
 /// <summary>
 /// The Responses API's <c>conversation</c>: the conversation's items come before the input, and a finished response
-/// (whole, streamed or in the background) adds its input items and then its output items to it.
+/// (whole, streamed, in the background, or both) adds its input items and then its output items to it.
 /// </summary>
 public sealed class ResponsesConversationTests(GatewayHost host) : IClassFixture<GatewayHost>, IDisposable
 {
@@ -81,6 +81,18 @@ public sealed class ResponsesConversationTests(GatewayHost host) : IClassFixture
 
         await PollAsync(queued.GetProperty("id").GetString()!, "completed");
         Assert.Equal(["background turn", "Back"], (await ItemsAsync(id)).Select(Text));
+    }
+
+    [Fact]
+    public async Task ABackgroundStream_AddsItsItemsWhenItCompletes()
+    {
+        var id = await CreateAsync("[]");
+        Reply("background stream turn", ["Stream", "ed back"]);
+
+        var events = (await Post($$"""{"input":"background stream turn","conversation":"{{id}}","background":true,"stream":true}""")).SseNamedEvents;
+
+        Assert.Equal("response.completed", events[^1].Name);
+        Assert.Equal(["background stream turn", "Streamed back"], (await ItemsAsync(id)).Select(Text));
     }
 
     [Fact]

@@ -65,8 +65,11 @@ public sealed partial class FakeScheduler : Generation.GenerationBase
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _cancelled = new();
     private int _inFlight;
 
-    /// <summary>Completes when the hanging call whose text prompt is <paramref name="promptText"/> sees its cancellation.</summary>
+    /// <summary>Completes when the hanging (or held) call whose text prompt is <paramref name="promptText"/> sees its cancellation.</summary>
     public Task CancelledAsync(string promptText) => CancelledSignal(promptText).Task;
+
+    /// <summary>Completes when the hanging (or held) call with this request id sees its cancellation (a chat prompt has no text).</summary>
+    public Task RequestCancelledAsync(string requestId) => CancelledSignal(RequestKey(requestId)).Task;
 
     /// <summary>Completes once no Generate call is in flight (the cancellation of an abandoned one has arrived).</summary>
     public async Task IdleAsync(CancellationToken cancellationToken)
@@ -179,9 +182,14 @@ public sealed partial class FakeScheduler : Generation.GenerationBase
 
                 if (reply.HangAfterFirst)
                 {
-                    await HangAsync(request.Text, context.CancellationToken);
+                    await HoldAsync(KeysOf(request), Task.Delay(Timeout.Infinite, CancellationToken.None), context.CancellationToken);
                     return;
                 }
+            }
+
+            if (reply.Hold is var (after, release) && i + 1 == after)
+            {
+                await HoldAsync(KeysOf(request), release, context.CancellationToken);
             }
         }
     }
@@ -226,18 +234,30 @@ public sealed partial class FakeScheduler : Generation.GenerationBase
         await responseStream.WriteAsync(response, context.CancellationToken);
     }
 
-    private async Task HangAsync(string promptText, CancellationToken cancellationToken)
+    private Task HangAsync(string promptText, CancellationToken cancellationToken) =>
+        HoldAsync([promptText], Task.Delay(Timeout.Infinite, CancellationToken.None), cancellationToken);
+
+    /// <summary>Waits for <paramref name="release"/>; a cancellation completes the signal of each of <paramref name="keys"/>.</summary>
+    private async Task HoldAsync(string[] keys, Task release, CancellationToken cancellationToken)
     {
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            await release.WaitAsync(cancellationToken);
         }
         catch (OperationCanceledException)
         {
-            CancelledSignal(promptText).TrySetResult();
+            foreach (var key in keys)
+            {
+                CancelledSignal(key).TrySetResult();
+            }
+
             throw;
         }
     }
+
+    private static string[] KeysOf(GenerateRequest request) => [request.Text, RequestKey(request.RequestId)];
+
+    private static string RequestKey(string requestId) => $"request id {requestId}";
 
     private TaskCompletionSource CancelledSignal(string promptText) =>
         _cancelled.GetOrAdd(promptText, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));

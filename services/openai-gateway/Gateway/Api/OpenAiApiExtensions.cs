@@ -31,7 +31,7 @@ public static class OpenAiApiExtensions
         app.MapPost("/rerank", RerankEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapPost("/v1/rerank", RerankEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapPost("/v2/rerank", RerankEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
-        app.MapGet("/v1/responses/{id}", ResponsesEndpoint.Retrieve);
+        app.MapGet("/v1/responses/{id}", ResponsesEndpoint.RetrieveAsync);
         app.MapDelete("/v1/responses/{id}", ResponsesEndpoint.DeleteAsync);
         app.MapPost("/v1/responses/{id}/cancel", ResponsesEndpoint.CancelAsync);
         app.MapGet("/v1/responses/{id}/input_items", ResponsesEndpoint.ListInputItems);

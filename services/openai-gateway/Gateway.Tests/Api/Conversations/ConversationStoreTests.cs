@@ -1,6 +1,6 @@
-using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using Gateway.Api.Conversations;
+using Gateway.Tests.Fakes;
 
 namespace Gateway.Tests.Api.Conversations;
 
@@ -45,18 +45,4 @@ public sealed class ConversationStoreTests
     }
 
     private static string Create(ConversationStore store) => (string)store.Create([], [])["id"]!;
-
-    private sealed class PlainMeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
-    }
 }

@@ -10,7 +10,7 @@ namespace Gateway.Api.Generation;
 /// The endpoint's <see cref="HttpContext.RequestAborted"/> becomes "client gone or deadline passed", so the scheduler
 /// call is cancelled exactly as when a client hangs up; the cancellation then surfaces as a 504
 /// (<see cref="ApiException.RequestTimedOut"/>), which <see cref="OpenAiErrorMiddleware"/> answers with a status
-/// or, once streaming, with an error event and <c>[DONE]</c>.
+/// or, once streaming, with an error event and <c>[DONE]</c>. An endpoint may lift it (<see cref="RequestDeadline"/>).
 /// </summary>
 public sealed class RequestDeadlineFilter(IOptions<GatewayOptions> options) : IEndpointFilter
 {
@@ -26,6 +26,7 @@ public sealed class RequestDeadlineFilter(IOptions<GatewayOptions> options) : IE
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(clientGone);
         deadline.CancelAfter(TimeSpan.FromSeconds(seconds));
         http.RequestAborted = deadline.Token;
+        http.Features.Set(new RequestDeadline(deadline));
         try
         {
             return await next(context);
@@ -38,6 +39,7 @@ public sealed class RequestDeadlineFilter(IOptions<GatewayOptions> options) : IE
         {
             // The error answer is written against the client's own token, not the expired deadline.
             http.RequestAborted = clientGone;
+            http.Features.Set<RequestDeadline>(null);
         }
     }
 

@@ -12,9 +12,12 @@ namespace Gateway.Api.Responses;
 /// item, output_item.added, the item's deltas (reasoning_text, or a content_part with output_text deltas, or
 /// function_call_arguments), their .done events and output_item.done; at the end response.completed (or
 /// response.incomplete) with the whole response. Every event carries its type and a sequence_number counting from 0.
-/// One item is open at a time: a new kind of text, or a new call, closes the item before it.
+/// One item is open at a time: a new kind of text, or a new call, closes the item before it. A background response
+/// begins with response.created and response.queued (status queued), then response.in_progress once the engine has
+/// started it, and may end failed or cancelled (<see cref="EndAsync"/>); its events go to a
+/// <see cref="ResponseEventLog"/> rather than to one client.
 /// </summary>
-public sealed class ResponseEventStream(SseWriter sse, ResponseDocument document, Func<IReadOnlyList<GeneratedToken>, Task<JsonArray>>? logprobs, CancellationToken cancellationToken)
+public sealed class ResponseEventStream(INamedEventWriter writer, ResponseDocument document, Func<IReadOnlyList<GeneratedToken>, Task<JsonArray>>? logprobs, CancellationToken cancellationToken)
     : IStreamErrorWriter
 {
     private readonly JsonArray _output = [];
@@ -22,16 +25,26 @@ public sealed class ResponseEventStream(SseWriter sse, ResponseDocument document
     private int _sequence;
     private OpenItem? _open;
 
-    /// <summary>The items finished so far, in output order (moved into the final response by <see cref="CompleteAsync"/>).</summary>
+    /// <summary>The items finished so far, in output order (moved into the final response by <see cref="FinishAsync"/>).</summary>
     public JsonArray Output => _output;
 
+    /// <summary>A response the engine has already started: response.created and response.in_progress, both in_progress.</summary>
     public async Task StartAsync()
     {
-        await sse.StartAsync(cancellationToken);
-        var inProgress = document.Build(ResponseDocument.InProgress, [], null, 0);
-        await WriteAsync("response.created", new JsonObject { ["response"] = inProgress });
-        await WriteAsync("response.in_progress", new JsonObject { ["response"] = inProgress.DeepClone() });
+        await WriteAsync("response.created", new JsonObject { ["response"] = document.Build(ResponseDocument.InProgress, [], null, 0) });
+        await InProgressAsync();
     }
+
+    /// <summary>A background response, waiting for the engine: response.created and response.queued, both queued (as OpenAI's background streams begin).</summary>
+    public async Task QueuedAsync()
+    {
+        await WriteAsync("response.created", new JsonObject { ["response"] = document.Build(ResponseDocument.Queued, [], null, 0) });
+        await WriteAsync("response.queued", new JsonObject { ["response"] = document.Build(ResponseDocument.Queued, [], null, 0) });
+    }
+
+    /// <summary>The engine has started the response.</summary>
+    public Task InProgressAsync() =>
+        WriteAsync("response.in_progress", new JsonObject { ["response"] = document.Build(ResponseDocument.InProgress, [], null, 0) });
 
     /// <summary>Tokens whose text is on its way: their logprobs go with the next output_text delta.</summary>
     public void AddTokens(IReadOnlyList<GeneratedToken> tokens) => _pendingTokens.AddRange(tokens);
@@ -99,15 +112,37 @@ public sealed class ResponseEventStream(SseWriter sse, ResponseDocument document
         }
     }
 
-    /// <summary>Closes the open item and sends the finished response.</summary>
-    public async Task<JsonObject> CompleteAsync(string status, GenerationUsage usage, int reasoningTokens)
+    /// <summary>Closes the open item and returns the finished response (<see cref="EndAsync"/> sends it).</summary>
+    public async Task<JsonObject> FinishAsync(string status, GenerationUsage usage, int reasoningTokens)
     {
         await CloseAsync(status);
         var output = new JsonArray([.. _output.Select(item => item!.DeepClone())]);
-        var response = document.Build(status, output, usage, reasoningTokens);
-        await WriteAsync(status == ResponseDocument.Incomplete ? "response.incomplete" : "response.completed", new JsonObject { ["response"] = response.DeepClone() });
-        return response;
+        return document.Build(status, output, usage, reasoningTokens);
     }
+
+    /// <summary>The stream's last event: the response in its final status, under that status's event (<see cref="EndEvent"/>).</summary>
+    public Task EndAsync(JsonObject response) =>
+        WriteAsync(EndEvent((string)response["status"]!), new JsonObject { ["response"] = response.DeepClone() });
+
+    /// <summary>
+    /// The event that ends a stream whose response has this final status: OpenAI's response.completed,
+    /// response.incomplete and response.failed (a background run that failed, with the response's error); and
+    /// response.cancelled for a background response cancelled while streamed. OpenAI's API reference and SDKs define no
+    /// event for that (their event types stop at response.created, queued, in_progress, completed, incomplete, failed),
+    /// so one had to be chosen: response.cancelled follows the rule every lifecycle event follows (response.{status},
+    /// carrying the response, here the cancelled response as stored), and OpenAI's .NET SDK reads it as an update of an
+    /// unknown kind and ends the stream normally (OpenAiSdkResponsesTests checks it). response.failed was the other
+    /// choice, and was not taken: it would tell clients the response failed (they log it, alert, retry) when it was
+    /// stopped on request, with a null error.
+    /// </summary>
+    private static string EndEvent(string status) => status switch
+    {
+        ResponseDocument.Completed => "response.completed",
+        ResponseDocument.Incomplete => "response.incomplete",
+        ResponseDocument.FailedStatus => "response.failed",
+        ResponseDocument.Cancelled => "response.cancelled",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "A response in this status has not ended."),
+    };
 
     /// <summary>A failure after the stream started: OpenAI's error event (code, message, param), the stream's last.</summary>
     public Task WriteErrorAsync(ErrorInfo error, CancellationToken cancellationToken) =>
@@ -199,7 +234,7 @@ public sealed class ResponseEventStream(SseWriter sse, ResponseDocument document
             data[name] = value;
         }
 
-        return sse.WriteEventAsync(type, data, cancellationToken);
+        return writer.WriteEventAsync(type, data, cancellationToken);
     }
 
     private enum ItemKind

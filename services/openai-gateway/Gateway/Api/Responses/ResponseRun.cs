@@ -15,8 +15,8 @@ namespace Gateway.Api.Responses;
 
 /// <summary>
 /// One response being generated: the chat request it runs as, started on the engine, its answer collected whole
-/// (<see cref="CollectAsync"/>) or streamed as events (<see cref="StreamAsync"/>) into output items, and kept in the
-/// store when the request asked for it (<see cref="Keep"/>).
+/// (<see cref="CollectAsync"/>) or streamed as events (<see cref="StreamAsync"/>, <see cref="WriteEventsAsync"/>) into
+/// output items, and kept in the store when the request asked for it (<see cref="Keep"/>).
 /// </summary>
 public sealed class ResponseRun(
     ResponsesRequest request,
@@ -91,17 +91,32 @@ public sealed class ResponseRun(
         return document.Build(status, output, usage, reasoningTokens);
     }
 
-    /// <summary>The answer as the Responses API's events, as it is generated; returns the finished response object.</summary>
+    /// <summary>The answer as the Responses API's events, sent to the client as it is generated; returns the finished response object.</summary>
     public async Task<JsonObject> StreamAsync(HttpContext http, StartedGeneration started, ResponseDocument document)
     {
         var cancellationToken = http.RequestAborted;
+        var sse = new SseWriter(http.Response);
+        await sse.StartAsync(cancellationToken);
+        var events = NewEventStream(sse, document, cancellationToken);
+        http.Features.Set<IStreamErrorWriter>(events);
+        await events.StartAsync();
+        var response = await WriteEventsAsync(events, started);
+        await events.EndAsync(response);
+        return response;
+    }
+
+    /// <summary>The events of this response, written to <paramref name="writer"/>.</summary>
+    public ResponseEventStream NewEventStream(INamedEventWriter writer, ResponseDocument document, CancellationToken cancellationToken)
+    {
         Func<IReadOnlyList<GeneratedToken>, Task<JsonArray>>? logprobs = request.IncludeLogprobs
             ? tokens => LogprobsAsync(tokens, cancellationToken)
             : null;
-        var events = new ResponseEventStream(new SseWriter(http.Response), document, logprobs, cancellationToken);
-        http.Features.Set<IStreamErrorWriter>(events);
-        await events.StartAsync();
+        return new ResponseEventStream(writer, document, logprobs, cancellationToken);
+    }
 
+    /// <summary>The answer's items as events, as it is generated; returns the finished response, whose event is not sent yet.</summary>
+    public async Task<JsonObject> WriteEventsAsync(ResponseEventStream events, StartedGeneration started)
+    {
         var splitter = reasoningMode?.NewStream();
         var filter = chat.ToolCalls?.NewStream();
         var answer = new GenerationChoices(1);
@@ -130,14 +145,15 @@ public sealed class ResponseRun(
         var usage = started.Finished(answer);
         var choice = answer.Choices[0];
         var reasoningTokens = reasoningCount.Of(choice.Text, reasoningMode?.Split(choice.Text).Reasoning is not null);
-        return await events.CompleteAsync(ResponseDocument.StatusOf(choice.Finish!.Value), usage, reasoningTokens);
+        return await events.FinishAsync(ResponseDocument.StatusOf(choice.Finish!.Value), usage, reasoningTokens);
     }
 
     /// <summary>
     /// Stores the response (when the request has store true): with its conversation and output as messages, what a
-    /// response naming it as previous_response_id continues. A response still running is kept with its input only.
+    /// response naming it as previous_response_id continues. A response still running is kept with its input only; one
+    /// created with background and stream is kept with its <paramref name="events"/>, each time.
     /// </summary>
-    public void Keep(string id, JsonObject response)
+    public void Keep(string id, JsonObject response, ResponseEventLog? events = null)
     {
         if (!request.Store)
         {
@@ -150,7 +166,7 @@ public sealed class ResponseRun(
             conversation.Add(message!.DeepClone());
         }
 
-        store.Add(id, response, conversation, request.InputItems);
+        store.Add(id, response, conversation, request.InputItems, events);
     }
 
     /// <summary>

@@ -1,9 +1,11 @@
 using System.Text.Json.Nodes;
 using Gateway.Api.Conversations;
 using Gateway.Api.Errors;
+using Gateway.Api.Generation;
 using Gateway.Api.Json;
 using Gateway.Api.Reasoning;
 using Gateway.Api.Sampling;
+using Gateway.Api.Sse;
 using Gateway.Backends;
 using Gateway.Observability;
 
@@ -12,7 +14,8 @@ namespace Gateway.Api.Responses;
 /// <summary>
 /// OpenAI's Responses API: <c>POST /v1/responses</c> (whole or streamed) runs the request as a chat completion
 /// (<see cref="ResponsesRequest"/>) and returns its answer as output items: the reasoning a reasoning parser splits
-/// off, the message, the function calls parsed out of it. <c>GET</c> and <c>DELETE /v1/responses/{id}</c> read and
+/// off, the message, the function calls parsed out of it; with background, after the request has returned
+/// (<see cref="BackgroundResponseRun"/>). <c>GET</c> and <c>DELETE /v1/responses/{id}</c> read (or stream again) and
 /// forget what <see cref="ResponseStore"/> kept, <c>GET /v1/responses/{id}/input_items</c> lists its input.
 /// </summary>
 public static class ResponsesEndpoint
@@ -45,8 +48,16 @@ public static class ResponsesEndpoint
         var run = new ResponseRun(request, chat, reasoningOutput.For(chat), generation, servedModel, metrics, tokenTexts, store, conversations);
         if (request.Background)
         {
-            var queued = await StartInBackgroundAsync(run, chat, servedModel, background, cancellationToken);
-            await Results.Text(queued.ToJsonString(ApiJson.Options), "application/json").ExecuteAsync(http);
+            var (queued, events) = await BackgroundResponseRun.StartAsync(run, chat, servedModel, store, background, cancellationToken);
+            if (events is null)
+            {
+                await Results.Text(queued.ToJsonString(ApiJson.Options), "application/json").ExecuteAsync(http);
+                return;
+            }
+
+            // The run is the background's: this request only relays its events, and a client that leaves stops nothing.
+            http.Features.Get<RequestDeadline>()?.Lift();
+            await events.StreamAsync(new SseWriter(http.Response), startingAfter: null, cancellationToken);
             return;
         }
 
@@ -68,38 +79,22 @@ public static class ResponsesEndpoint
     }
 
     /// <summary>
-    /// background: the response is stored queued and returned at once; its run goes on after the request has
-    /// returned, stored in_progress once the engine has started it, then completed or incomplete, failed (with the
-    /// error), or cancelled.
+    /// <c>GET /v1/responses/{id}</c>: the stored response; with <c>stream=true</c> its events instead (from after
+    /// <c>starting_after</c>), replayed, then live until the last, for a response created with background and stream.
     /// </summary>
-    private static async Task<JsonObject> StartInBackgroundAsync(
-        ResponseRun run, Chat.ChatRequest chat, ServedModel servedModel, BackgroundResponses background, CancellationToken cancellationToken)
+    public static async Task RetrieveAsync(HttpContext http, string id, ResponseStore store)
     {
-        var model = await servedModel.ResolveAsync(chat.Model, cancellationToken);
-        var id = RequestIds.Named(ResponseRun.IdPrefix, chat.RequestId) ?? RequestIds.New(ResponseRun.IdPrefix);
-        var document = new ResponseDocument(run.Request, id, RequestIds.UnixNow(), model.Name);
-        var queued = document.Build(ResponseDocument.Queued, [], null, 0);
-        run.Keep(id, queued);
-        background.Start(id, async token =>
+        var query = ResponseRetrieveQuery.Read(http.Request.Query);
+        var stored = store.Find(id) ?? throw NotFound(id);
+        if (!query.Stream)
         {
-            try
-            {
-                await using var started = await run.StartAsync(token, id);
-                run.Keep(id, document.Build(ResponseDocument.InProgress, [], null, 0));
-                var response = await run.CollectAsync(started, document, token);
-                run.Keep(id, response);
-                run.AddToConversation(response);
-            }
-            catch (Exception) when (token.IsCancellationRequested)
-            {
-                run.Keep(id, document.Build(ResponseDocument.Cancelled, [], null, 0));
-            }
-            catch (Exception e)
-            {
-                run.Keep(id, document.Failed(ErrorTable.Describe(e).Error));
-            }
-        });
-        return queued;
+            await Results.Text(stored.Response, "application/json").ExecuteAsync(http);
+            return;
+        }
+
+        var events = stored.Events ?? throw ApiException.BadRequest(
+            $"Response '{id}' has no events to stream: only a response created with background and stream true can be streamed again. GET it without stream.", "stream");
+        await events.StreamAsync(new SseWriter(http.Response), query.StartingAfter, http.RequestAborted);
     }
 
     public static IResult Retrieve(string id, ResponseStore store) =>

@@ -18,7 +18,7 @@ namespace Gateway.Api.Responses;
 /// The Responses fields are checked first, so a 400 names them as the client sent them.
 /// </summary>
 /// <param name="Chat">The chat request that generates the answer.</param>
-/// <param name="Stream">Answer with the Responses API's server-sent events.</param>
+/// <param name="Stream">Answer with the Responses API's server-sent events (with background, those of the background run, kept to stream again).</param>
 /// <param name="Store">Keep the response for GET and previous_response_id.</param>
 /// <param name="Conversation">The messages without the instructions: the previous response's conversation, then this input.</param>
 /// <param name="InputItems">This request's input as items with ids, as <c>GET /v1/responses/{id}/input_items</c> lists them.</param>
@@ -145,7 +145,6 @@ public sealed record ResponsesRequest(
         var stream = fields.Bool("stream") ?? false;
         var background = fields.Bool("background") ?? false;
         SamplingFields.Require(!background || keep, "background", "background needs store true: its result is read later with GET /v1/responses/{id}.");
-        SamplingFields.Require(!background || !stream, "background", "background with stream is not supported yet: poll GET /v1/responses/{id} instead.");
         var echo = Echoed(fields, instructions, maxOutputTokens, keep);
         if (conversationId is not null)
         {

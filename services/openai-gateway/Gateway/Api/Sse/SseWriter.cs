@@ -11,7 +11,7 @@ namespace Gateway.Api.Sse;
 /// Server-sent events the way OpenAI streams: <c>data: {json}\n\n</c> per chunk, then <c>data: [DONE]\n\n</c>
 /// (completions and chat); the Responses API's named events, <c>event: {type}\ndata: {json}\n\n</c>, with no end marker.
 /// </summary>
-public sealed class SseWriter(HttpResponse response)
+public sealed class SseWriter(HttpResponse response) : INamedEventWriter
 {
     public const string ContentType = "text/event-stream";
 
@@ -47,7 +47,37 @@ public sealed class SseWriter(HttpResponse response)
     /// <summary>One named event (the Responses API's: the name is the event's type).</summary>
     public async Task WriteEventAsync(string name, JsonNode data, CancellationToken cancellationToken)
     {
-        var body = response.BodyWriter;
+        WriteEvent(response.BodyWriter, name, data);
+        await response.BodyWriter.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>One named event as the bytes <see cref="WriteEventAsync"/> sends, for a log that sends it later, to any number of clients.</summary>
+    public static byte[] EventFrame(string name, JsonNode data)
+    {
+        var frame = new ArrayBufferWriter<byte>();
+        WriteEvent(frame, name, data);
+        return frame.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Events framed by <see cref="EventFrame"/>, sent with one flush.</summary>
+    public async Task WriteFramesAsync(IReadOnlyList<byte[]> frames, CancellationToken cancellationToken)
+    {
+        foreach (var frame in frames)
+        {
+            response.BodyWriter.Write(frame);
+        }
+
+        await response.BodyWriter.FlushAsync(cancellationToken);
+    }
+
+    public async Task WriteDoneAsync(CancellationToken cancellationToken)
+    {
+        response.BodyWriter.Write(_done);
+        await response.BodyWriter.FlushAsync(cancellationToken);
+    }
+
+    private static void WriteEvent(IBufferWriter<byte> body, string name, JsonNode data)
+    {
         body.Write(_eventPrefix);
         body.Write(Encoding.UTF8.GetBytes(name));
         body.Write(_lineEnd);
@@ -58,12 +88,5 @@ public sealed class SseWriter(HttpResponse response)
         }
 
         body.Write(_eventEnd);
-        await body.FlushAsync(cancellationToken);
-    }
-
-    public async Task WriteDoneAsync(CancellationToken cancellationToken)
-    {
-        response.BodyWriter.Write(_done);
-        await response.BodyWriter.FlushAsync(cancellationToken);
     }
 }
