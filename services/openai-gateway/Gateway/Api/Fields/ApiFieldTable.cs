@@ -21,7 +21,7 @@ public static class ApiFieldTable
     private const string NotYet = "is not supported yet";
 
     private const string StructuralTagNote =
-        "{structures: [{begin, schema, end}], triggers}, xgrammar's: free text until a trigger appears, then the rest of the begin of a structure that starts with it, JSON matching its schema (as json_schema, strict) and its end, then free text again; the output never ends inside a structure; a begin that starts with no trigger, a trigger that starts no begin, an empty one, or a trigger that is a prefix of another is a 400 naming it";
+        "{structures: [{begin, schema, end}], triggers}, as xgrammar's: free text until a trigger appears, then a structure whose begin starts with it (the rest of begin, JSON matching schema as json_schema strict, end), then free text again; never ends inside a structure; a begin that starts with no trigger, a trigger that starts no begin, an empty one, or a trigger that is a prefix of another is a 400 naming it";
 
     private const string NewerStructuralTag = "xgrammar's newer structural tag ({type: structural_tag, format}) is not supported yet";
 

@@ -13,7 +13,7 @@ namespace Gateway.Api.Fields;
 internal static class StructuralTagFields
 {
     /// <summary>xgrammar's newer structural tag (<c>{type: structural_tag, format: {...}}</c>) in a JSON string; the
-    /// field table refuses it. Anything else (not JSON, not that form) is for <see cref="FromJsonString"/> to judge.</summary>
+    /// field table refuses it (<see cref="NewerFormRefused"/>). Anything else (not JSON, not that form) is for <see cref="FromJsonString"/> to judge.</summary>
     public static bool IsNewerForm(JsonElement? value)
     {
         if (value is not { ValueKind: JsonValueKind.String } text)
@@ -31,6 +31,11 @@ internal static class StructuralTagFields
             return false;
         }
     }
+
+    /// <summary>The 400 for xgrammar's newer structural tag in <paramref name="field"/>.</summary>
+    public static ApiException NewerFormRefused(string field) => ApiException.BadRequest(
+        $"{field} holds a structural tag in xgrammar's newer form ({{type: structural_tag, format}}), which is not supported yet; send {{structures: [{{begin, schema, end}}], triggers}}.",
+        field);
 
     /// <summary>The tag of a JSON string (<c>structured_outputs.structural_tag</c>, <c>structural_tag</c>).</summary>
     public static StructuredOutput.StructuralTag FromJsonString(JsonElement value, string field, string path)
