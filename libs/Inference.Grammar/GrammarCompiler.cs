@@ -3,6 +3,7 @@ using Inference.Grammar.Automata;
 using Inference.Grammar.Sources.Ebnf;
 using Inference.Grammar.Sources.Json;
 using Inference.Grammar.Sources.Regex;
+using Inference.Grammar.Sources.StructuralTag;
 using Inference.Grammar.Vocabulary;
 
 namespace Inference.Grammar;
@@ -98,6 +99,7 @@ public sealed class GrammarCompiler(TokenVocabulary vocabulary, GrammarCompilerO
             GrammarSpec.RegexSpec s => builder.Add("regex", new RegexParser(s.Pattern, CharEncoding.Raw, options.MaxRepetition).Parse()),
             GrammarSpec.ChoiceSpec s => builder.Add("choice", ChoiceExpr(s.Choices)),
             GrammarSpec.EbnfSpec s => new EbnfParser(s.Grammar, builder, options.MaxRepetition).Parse(),
+            GrammarSpec.StructuralTagSpec s => new StructuralTagConverter(builder, options).Convert(s.Triggers, s.Structures),
             _ => throw new ArgumentOutOfRangeException(nameof(spec)),
         };
         return builder.Build(root);

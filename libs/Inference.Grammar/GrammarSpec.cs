@@ -5,7 +5,8 @@ namespace Inference.Grammar;
 /// <summary>
 /// What a request's output must match: a JSON Schema (OpenAI <c>response_format: json_schema</c>, vLLM
 /// <c>guided_json</c>), any JSON object (<c>json_object</c>), a regular expression (<c>guided_regex</c>), an EBNF
-/// grammar (<c>guided_grammar</c>) or one of a list of strings (<c>guided_choice</c>). <see cref="CacheKey"/> identifies equal specs.
+/// grammar (<c>guided_grammar</c>), one of a list of strings (<c>guided_choice</c>) or free text with tagged JSON
+/// structures (<c>structural_tag</c>). <see cref="CacheKey"/> identifies equal specs.
 /// </summary>
 public abstract record GrammarSpec
 {
@@ -35,7 +36,17 @@ public abstract record GrammarSpec
     /// <summary>Exactly one of the strings.</summary>
     public static GrammarSpec Choice(IEnumerable<string> choices) => new ChoiceSpec(choices.ToArray());
 
-    private static string Minify(string json)
+    /// <summary>
+    /// xgrammar's structural tag (vLLM's <c>structural_tag</c>): free text until one of the triggers appears; from there
+    /// one of the structures whose begin starts with that trigger (the rest of its literal begin, JSON matching its
+    /// schema, served strictly, then its literal end), and free text again after it. The output may end only in free
+    /// text. Throws <see cref="GrammarException"/> naming <c>structures[i].schema</c> when a schema is not valid JSON.
+    /// </summary>
+    public static GrammarSpec StructuralTag(IEnumerable<string> triggers, IEnumerable<(string Begin, string Schema, string End)> structures) =>
+        new StructuralTagSpec(triggers.ToArray(),
+            structures.Select((s, i) => (s.Begin, Minify(s.Schema, $"structures[{i}].schema"), s.End)).ToArray());
+
+    private static string Minify(string json, string what = "the JSON schema")
     {
         try
         {
@@ -44,7 +55,7 @@ public abstract record GrammarSpec
         }
         catch (JsonException e)
         {
-            throw new GrammarException($"the JSON schema is not valid JSON: {e.Message}");
+            throw new GrammarException($"{what} is not valid JSON: {e.Message}");
         }
     }
 
@@ -74,5 +85,12 @@ public abstract record GrammarSpec
     internal sealed record ChoiceSpec(string[] Choices) : GrammarSpec
     {
         public override string CacheKey => $"choice:{JsonSerializer.Serialize(Choices)}";
+    }
+
+    internal sealed record StructuralTagSpec(string[] Triggers, (string Begin, string Schema, string End)[] Structures) : GrammarSpec
+    {
+        /// <summary>Two JSON arrays (triggers, then [begin, schema, end] per structure): each ends where its bracket closes.</summary>
+        public override string CacheKey =>
+            $"structural_tag:{JsonSerializer.Serialize(Triggers)}{JsonSerializer.Serialize(Structures.Select(s => new[] { s.Begin, s.Schema, s.End }))}";
     }
 }

@@ -5,7 +5,7 @@ namespace Inference.Grammar;
 /// <summary>The engine's <see cref="StructuredOutput"/> request field as the grammar spec it compiles to.</summary>
 public static class StructuredOutputSpecs
 {
-    /// <summary>The spec; throws <see cref="GrammarException"/> when a JSON schema is not valid JSON.</summary>
+    /// <summary>The spec; throws <see cref="GrammarException"/> when a JSON schema (a structure's included) is not valid JSON.</summary>
     public static GrammarSpec ToGrammarSpec(this StructuredOutput output) => output switch
     {
         StructuredOutput.JsonSchema s => GrammarSpec.JsonSchema(s.Schema, s.Strict, s.WhitespacePattern),
@@ -13,6 +13,7 @@ public static class StructuredOutputSpecs
         StructuredOutput.Regex r => GrammarSpec.Regex(r.Pattern),
         StructuredOutput.Grammar g => GrammarSpec.Ebnf(g.Ebnf),
         StructuredOutput.Choice c => GrammarSpec.Choice(c.Choices),
+        StructuredOutput.StructuralTag t => GrammarSpec.StructuralTag(t.Triggers, t.Structures.Select(s => (s.Begin, s.Schema, s.End))),
         _ => throw new ArgumentOutOfRangeException(nameof(output), output, "unknown structured output kind"),
     };
 

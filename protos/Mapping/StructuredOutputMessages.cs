@@ -37,6 +37,7 @@ public static class StructuredOutputMessages
         StructuredOutput.Regex r => new Proto.StructuredOutput { Regex = r.Pattern },
         StructuredOutput.Grammar g => new Proto.StructuredOutput { Grammar = g.Ebnf },
         StructuredOutput.Choice c => new Proto.StructuredOutput { Choice = new Proto.StructuredOutput.Types.Choices { Values = { c.Choices } } },
+        StructuredOutput.StructuralTag t => new Proto.StructuredOutput { StructuralTag = ToProto(t) },
         _ => throw new ArgumentOutOfRangeException(nameof(output), output, "unknown structured output kind"),
     };
 
@@ -47,7 +48,19 @@ public static class StructuredOutputMessages
         Proto.StructuredOutput.KindOneofCase.Regex => new StructuredOutput.Regex(message.Regex),
         Proto.StructuredOutput.KindOneofCase.Grammar => new StructuredOutput.Grammar(message.Grammar),
         Proto.StructuredOutput.KindOneofCase.Choice => new StructuredOutput.Choice([.. message.Choice.Values]),
+        Proto.StructuredOutput.KindOneofCase.StructuralTag => new StructuredOutput.StructuralTag(
+            [.. message.StructuralTag.Triggers],
+            [.. message.StructuralTag.Structures.Select(s => new StructuredOutput.TagStructure(s.Begin, s.Schema, s.End))]),
         _ => null,
+    };
+
+    private static Proto.StructuredOutput.Types.StructuralTag ToProto(StructuredOutput.StructuralTag tag) => new()
+    {
+        Triggers = { tag.Triggers },
+        Structures =
+        {
+            tag.Structures.Select(s => new Proto.StructuredOutput.Types.StructuralTag.Types.Structure { Begin = s.Begin, Schema = s.Schema, End = s.End }),
+        },
     };
 
     /// <summary>Sets the field on a sampling message when the request has one.</summary>

@@ -1,8 +1,8 @@
 namespace Inference.Abstractions.Generation;
 
 /// <summary>
-/// What a request's output must match (structured output): a JSON Schema, any JSON object, a regular expression
-/// or exactly one of a list of strings. The worker turns it into a token mask at every step.
+/// What a request's output must match (structured output): a JSON Schema, any JSON object, a regular expression,
+/// a grammar, exactly one of a list of strings, or free text with tagged JSON structures (a structural tag). The worker turns it into a token mask at every step.
 /// </summary>
 public abstract record StructuredOutput
 {
@@ -39,4 +39,15 @@ public abstract record StructuredOutput
 
     /// <summary>Exactly one of the strings (vLLM <c>guided_choice</c>).</summary>
     public sealed record Choice(IReadOnlyList<string> Choices) : StructuredOutput;
+
+    /// <summary>
+    /// xgrammar's structural tag (vLLM <c>structural_tag</c>, <c>response_format: structural_tag</c>): free text until
+    /// one of the <paramref name="Triggers"/> appears; from there the output continues as one of the
+    /// <paramref name="Structures"/> whose begin starts with that trigger, and free text resumes after its end.
+    /// </summary>
+    public sealed record StructuralTag(IReadOnlyList<string> Triggers, IReadOnlyList<TagStructure> Structures) : StructuredOutput;
+
+    /// <summary>One structure of a <see cref="StructuralTag"/>: the literal <paramref name="Begin"/>, JSON matching
+    /// <paramref name="Schema"/> (JSON Schema text, served strictly), then the literal <paramref name="End"/>.</summary>
+    public sealed record TagStructure(string Begin, string Schema, string End);
 }

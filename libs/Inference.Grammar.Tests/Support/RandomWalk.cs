@@ -13,6 +13,10 @@ internal sealed class RandomWalk(CompiledGrammar grammar, int seed)
 
     public int HardLimit { get; init; } = 5000;
 
+    /// <summary>Before the budget, every other step picks among the allowed tokens this favours, when there are any
+    /// (to reach rare paths, such as a structural tag's triggers). Null: uniform.</summary>
+    public Func<byte[], bool>? Favour { get; init; }
+
     /// <summary>After the budget, prefer quote, brace and bracket tokens (right for JSON, not for every regex).</summary>
     public bool PreferClosers { get; init; } = true;
 
@@ -53,7 +57,9 @@ internal sealed class RandomWalk(CompiledGrammar grammar, int seed)
         var vocabulary = grammar.Vocabulary;
         if (step < SoftBudget)
         {
-            return allowed[random.Next(allowed.Count)];
+            var favoured = Favour is null || step % 2 == 1 ? [] : allowed.Where(id => Favour(vocabulary.GetBytes(id).ToArray())).ToList();
+            var from = favoured.Count > 0 ? favoured : allowed;
+            return from[random.Next(from.Count)];
         }
         if (matcher.CanTerminate)
         {

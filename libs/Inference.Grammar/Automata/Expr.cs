@@ -29,6 +29,10 @@ internal abstract record Expr
     public static Expr Star(Expr body) => new RepeatExpr(body, 0, RepeatExpr.Unbounded);
 
     public static Expr Call(int rule) => new CallExpr(rule);
+
+    /// <summary>The paths of a hand-built automaton (see <see cref="MachineExpr"/>).</summary>
+    public static Expr Machine(int stateCount, IReadOnlyList<MachineEdge> edges, IReadOnlyList<int> finals) =>
+        new MachineExpr(stateCount, edges, finals);
 }
 
 /// <summary>One byte in [Lo, Hi].</summary>
@@ -48,3 +52,13 @@ internal sealed record RepeatExpr(Expr Body, int Min, int Max) : Expr
 
 /// <summary>The language of another rule (a push on the matcher's stack).</summary>
 internal sealed record CallExpr(int Rule) : Expr;
+
+/// <summary>
+/// An automaton given state by state, for languages a source computes as one (a text that must avoid some strings):
+/// the paths from state 0 to a final state, each edge spelling its label. Cycles through it loop without growing the
+/// matcher's stack, as a right-recursive rule per state would.
+/// </summary>
+internal sealed record MachineExpr(int StateCount, IReadOnlyList<MachineEdge> Edges, IReadOnlyList<int> Finals) : Expr;
+
+/// <summary>An edge of a <see cref="MachineExpr"/>: from state <paramref name="From"/> to <paramref name="To"/>, spelling <paramref name="Label"/>.</summary>
+internal sealed record MachineEdge(int From, Expr Label, int To);

@@ -46,6 +46,9 @@ internal sealed class Nfa
             case RepeatExpr repeat:
                 BuildRepeat(repeat, from, to, maxStates);
                 break;
+            case MachineExpr machine:
+                BuildMachine(machine, from, to, maxStates);
+                break;
             default:
                 throw new InvalidOperationException($"unknown expression {expr.GetType().Name}");
         }
@@ -64,6 +67,24 @@ internal sealed class Nfa
             int next = i == items.Count - 1 ? to : AddState();
             Build(items[i], current, next, maxStates);
             current = next;
+        }
+    }
+
+    private void BuildMachine(MachineExpr machine, int from, int to, int maxStates)
+    {
+        var states = new int[machine.StateCount];
+        for (int i = 0; i < states.Length; i++)
+        {
+            states[i] = AddState();
+        }
+        Epsilon[from].Add(states[0]);
+        foreach (var edge in machine.Edges)
+        {
+            Build(edge.Label, states[edge.From], states[edge.To], maxStates);
+        }
+        foreach (int final in machine.Finals)
+        {
+            Epsilon[states[final]].Add(to);
         }
     }
 

@@ -9,9 +9,11 @@ namespace Inference.Grammar.Sources.Json;
 /// <see cref="JsonValueRules"/> for strings, numbers and unconstrained values. See the partial files for objects,
 /// arrays and scalars.
 /// </summary>
-internal sealed partial class JsonSchemaConverter(GrammarBuilder builder, GrammarCompilerOptions options, bool strict, Expr? whitespace = null)
+/// <param name="values">The value rules to build on, when several schemas share one grammar; null: its own.</param>
+internal sealed partial class JsonSchemaConverter(GrammarBuilder builder, GrammarCompilerOptions options, bool strict, Expr? whitespace = null,
+    JsonValueRules? values = null)
 {
-    private readonly JsonValueRules _values = new(builder, options, whitespace);
+    private readonly JsonValueRules _values = values ?? new(builder, options, whitespace);
     private readonly Dictionary<string, int> _rulesBySchema = [];
     private readonly Dictionary<string, int> _rulesByRef = [];
     private JsonElement _root;

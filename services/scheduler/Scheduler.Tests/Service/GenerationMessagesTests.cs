@@ -73,10 +73,20 @@ public sealed class GenerationMessagesTests
         new StructuredOutput.Choice(["yes", "no"]),
         new StructuredOutput.JsonObject { AfterReasoning = true },
         new StructuredOutput.Choice(["yes", "no"]) { AfterReasoning = true },
+        new StructuredOutput.StructuralTag(["<function=", "[call"],
+            [new("<function=a>", """{"type":"object"}""", "</function>"), new("<function=b>", """{"type":"integer"}""", ""), new("[call]", "true", "[/call]")])
+        {
+            AfterReasoning = true,
+        },
     };
 
-    private static string Describe(StructuredOutput? output) =>
-        output is StructuredOutput.Choice c ? $"choice:{string.Join('|', c.Choices)}, after reasoning: {c.AfterReasoning}" : output?.ToString() ?? "null";
+    private static string Describe(StructuredOutput? output) => output switch
+    {
+        StructuredOutput.Choice c => $"choice:{string.Join('|', c.Choices)}, after reasoning: {c.AfterReasoning}",
+        StructuredOutput.StructuralTag t =>
+            $"structural tag:{string.Join('|', t.Triggers)}; {string.Join('|', t.Structures)}, after reasoning: {t.AfterReasoning}",
+        _ => output?.ToString() ?? "null",
+    };
 
     [Fact]
     public void ToDomain_NoPrompt_IsRefusedNamingPrompt()

@@ -56,7 +56,8 @@ internal static class FieldChecks
                 $"{name} must be one of {string.Join(", ", accepted.Concat(known))}, got \"{value}\".", name));
     };
 
-    /// <summary>OpenAI's <c>response_format</c>: an object whose <c>type</c> is text, json_object or json_schema (accepted) or structural_tag (refused).</summary>
+    /// <summary>OpenAI's <c>response_format</c>: an object whose <c>type</c> is text, json_object, json_schema or
+    /// structural_tag; xgrammar's newer structural tag (a <c>format</c> in place of structures and triggers) is a 400 saying so.</summary>
     public static bool ResponseFormatTypes(RequestFields fields)
     {
         var format = fields.Object("response_format")!;
@@ -64,18 +65,21 @@ internal static class FieldChecks
         return type switch
         {
             "text" or "json_object" or "json_schema" => true,
-            "structural_tag" => false,
+            "structural_tag" => format.Raw("format") is null ? true : throw StructuralTagFields.NewerFormRefused("response_format"),
             _ => throw ApiException.BadRequest(
                 $"response_format.type must be text, json_object, json_schema or structural_tag, got \"{type}\".", "response_format"),
         };
     }
 
-    /// <summary>vLLM's <c>structured_outputs</c>: json, regex, grammar, choice and json_object are served; structural_tag is refused.</summary>
-    public static bool StructuredOutputsKinds(RequestFields fields)
-    {
-        var structured = fields.Object("structured_outputs")!;
-        return structured.Raw("structural_tag") is null;
-    }
+    /// <summary>vLLM's <c>structured_outputs</c>: every kind is served; a structural_tag in xgrammar's newer form (with <c>format</c>) is a 400 saying so.</summary>
+    public static bool StructuredOutputsKinds(RequestFields fields) =>
+        !StructuralTagFields.IsNewerForm(fields.Object("structured_outputs")!.Raw("structural_tag"))
+            ? true
+            : throw StructuralTagFields.NewerFormRefused("structured_outputs");
+
+    /// <summary>vLLM's top-level <c>structural_tag</c>: a JSON string; xgrammar's newer form (with <c>format</c>) is a 400 saying so.</summary>
+    public static bool StructuralTagForm(RequestFields fields) =>
+        !StructuralTagFields.IsNewerForm(fields.Raw("structural_tag")) ? true : throw StructuralTagFields.NewerFormRefused("structural_tag");
 
     /// <summary>Only text output: an array of "text".</summary>
     public static bool TextModalities(RequestFields fields) =>

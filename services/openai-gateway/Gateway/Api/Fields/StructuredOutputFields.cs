@@ -6,15 +6,19 @@ using Inference.Grammar;
 namespace Gateway.Api.Fields;
 
 /// <summary>
-/// Structured output from the request: OpenAI's <c>response_format</c> (json_object, json_schema), vLLM's
-/// <c>guided_json</c>, <c>guided_regex</c>, <c>guided_choice</c> and <c>structured_outputs</c> {json, regex,
-/// choice, json_object}. At most one may be set. The spec is checked here without the vocabulary, so an
+/// Structured output from the request: OpenAI's <c>response_format</c> (json_object, json_schema, and vLLM's
+/// structural_tag), vLLM's <c>guided_json</c>, <c>guided_regex</c>, <c>guided_grammar</c>, <c>guided_choice</c>,
+/// <c>structural_tag</c> and <c>structured_outputs</c> {json, regex, grammar, choice, json_object, structural_tag}.
+/// At most one may be set. The spec is checked here without the vocabulary, so an
 /// unsupported keyword or regex feature is a 400 naming the field the client sent before anything runs.
 /// </summary>
 internal static class StructuredOutputFields
 {
     public const string ResponseFormat = "response_format";
     public const string StructuredOutputs = "structured_outputs";
+
+    /// <summary>vLLM's older top-level spelling of <c>structured_outputs.structural_tag</c> (a JSON string).</summary>
+    public const string StructuralTag = "structural_tag";
 
     /// <summary>The request's structured output, or null (also for response_format type text).</summary>
     public static StructuredOutput? Read(RequestFields fields)
@@ -25,6 +29,7 @@ internal static class StructuredOutputFields
         Add(found, "guided_regex", fields.String("guided_regex") is { } regex ? new StructuredOutput.Regex(regex) : null);
         Add(found, "guided_grammar", fields.String("guided_grammar") is { } grammar ? new StructuredOutput.Grammar(grammar) : null);
         Add(found, "guided_choice", fields.Raw("guided_choice") is not null ? new StructuredOutput.Choice(Strings(fields, "guided_choice")) : null);
+        Add(found, StructuralTag, fields.Raw(StructuralTag) is { } tag ? StructuralTagFields.FromJsonString(tag, StructuralTag, StructuralTag) : null);
         Add(found, StructuredOutputs, FromStructuredOutputs(fields));
         var whitespace = fields.String("guided_whitespace_pattern");
         if (found.Count == 0)
@@ -87,7 +92,8 @@ internal static class StructuredOutputFields
         }
     }
 
-    /// <summary>{type: text} (none), {type: json_object}, {type: json_schema, json_schema: {name, schema, strict}}.</summary>
+    /// <summary>{type: text} (none), {type: json_object}, {type: json_schema, json_schema: {name, schema, strict}},
+    /// {type: structural_tag, structures, triggers}.</summary>
     private static StructuredOutput? FromResponseFormat(RequestFields fields)
     {
         if (fields.Object(ResponseFormat) is not { } format)
@@ -107,12 +113,14 @@ internal static class StructuredOutputFields
                 return spec.Raw("schema") is { } schema
                     ? JsonSchemaOf(ResponseFormat, schema, spec.Bool("strict") ?? true)
                     : new StructuredOutput.JsonObject();
+            case "structural_tag":
+                return StructuralTagFields.FromObject(format.Root, ResponseFormat, ResponseFormat);
             default:
                 return null; // text; other types were refused by the field table
         }
     }
 
-    /// <summary>vLLM's StructuredOutputsParams: one of json, regex, grammar, choice, json_object.</summary>
+    /// <summary>vLLM's StructuredOutputsParams: one of json, regex, grammar, choice, json_object, structural_tag.</summary>
     private static StructuredOutput? FromStructuredOutputs(RequestFields fields)
     {
         if (fields.Object(StructuredOutputs) is not { } so)
@@ -126,11 +134,14 @@ internal static class StructuredOutputFields
         Add(found, "grammar", so.String("grammar") is { } grammar ? new StructuredOutput.Grammar(grammar) : null);
         Add(found, "choice", so.Raw("choice") is not null ? new StructuredOutput.Choice(Strings(so, "choice")) : null);
         Add(found, "json_object", so.Bool("json_object") == true ? new StructuredOutput.JsonObject() : null);
+        Add(found, StructuralTag, so.Raw(StructuralTag) is { } tag
+            ? StructuralTagFields.FromJsonString(tag, StructuredOutputs, $"{StructuredOutputs}.{StructuralTag}")
+            : null);
         return found.Count switch
         {
-            0 => throw ApiException.BadRequest("structured_outputs needs one of json, regex, grammar, choice or json_object.", StructuredOutputs),
+            0 => throw ApiException.BadRequest("structured_outputs needs one of json, regex, grammar, choice, json_object or structural_tag.", StructuredOutputs),
             1 => found[0].Item2,
-            _ => throw ApiException.BadRequest("structured_outputs must set only one of json, regex, grammar, choice or json_object.", StructuredOutputs),
+            _ => throw ApiException.BadRequest("structured_outputs must set only one of json, regex, grammar, choice, json_object or structural_tag.", StructuredOutputs),
         };
     }
 
