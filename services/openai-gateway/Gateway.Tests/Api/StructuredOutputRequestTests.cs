@@ -146,14 +146,9 @@ public sealed class StructuredOutputRequestTests(GatewayHost host) : IClassFixtu
         Assert.Equal("guided_choice", answer.ErrorParam);
     }
 
-    private Task<HttpAnswer> Chat(string content, string responseFormat) => host.Http.PostJsonAsync("/v1/chat/completions",
-        $$"""{"messages":[{"role":"user","content":"{{content}}"}],"response_format":{{responseFormat}}}""");
+    private Task<HttpAnswer> Chat(string content, string responseFormat) => host.ChatWithResponseFormat(content, responseFormat);
 
-    private Task<HttpAnswer> Completion(string prompt, string fields) =>
-        host.Http.PostJsonAsync("/v1/completions", $$"""{"prompt":"{{prompt}}",{{fields}}}""");
+    private Task<HttpAnswer> Completion(string prompt, string fields) => host.CompletionWith(prompt, fields);
 
-    /// <summary>The structured output the scheduler received for the request whose prompt (or chat message) is the marker.</summary>
-    private CommonV1.StructuredOutput Sent(string marker) =>
-        Assert.Single(host.Scheduler.Requests, r => r.Text == marker || (r.Chat?.MessagesJson.Contains($"\"{marker}\"", StringComparison.Ordinal) ?? false))
-            .Sampling.StructuredOutput;
+    private CommonV1.StructuredOutput Sent(string marker) => host.SentStructuredOutput(marker);
 }
