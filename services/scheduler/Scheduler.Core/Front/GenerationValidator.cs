@@ -122,13 +122,15 @@ internal sealed class GenerationValidator(int vocabSize, int maxModelLength)
             // regex features by name here, so the worker never meets a spec it cannot compile.
             StructuredOutputSpecs.Validate(structured, "structured_output");
 
-            // The grammar ends the output with EOS as soon as it is complete; banning EOS then would leave no token.
-            if (p.IgnoreEos)
+            // The grammar ends the output with EOS as soon as it is complete; banning EOS then would leave no token. A
+            // structural tag's free text never forces EOS (any text but a trigger may follow), so it takes both.
+            var endsWithEos = structured is not StructuredOutput.StructuralTag;
+            if (endsWithEos && p.IgnoreEos)
             {
                 Fail("ignore_eos", "ignore_eos cannot be combined with structured output, which ends the output with EOS once it is complete.");
             }
 
-            if (p.MinTokens > 0)
+            if (endsWithEos && p.MinTokens > 0)
             {
                 Fail("min_tokens", "min_tokens cannot be combined with structured output, which may be complete (and end with EOS) sooner.");
             }

@@ -58,6 +58,18 @@ public sealed class InferenceEngineValidationTests
     }
 
     [Fact]
+    public async Task GenerateAsync_AStructuralTag_TakesIgnoreEosAndMinTokens()
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+        var tag = new StructuredOutput.StructuralTag(["<f="], [new StructuredOutput.TagStructure("<f=a>", """{"type":"object"}""", "</f>")]);
+
+        var outputs = await engine.CollectAsync(EngineFixture.Text("a",
+            new GenerationParams { StructuredOutput = tag, IgnoreEos = true, MinTokens = 2, MaxTokens = 3 })).WaitAsync(EngineFixture.Timeout);
+
+        Assert.Equal(FinishReason.Length, outputs[^1].Finish);
+    }
+
+    [Fact]
     public async Task GenerateAsync_TopKMinusOneOrZero_IsAccepted()
     {
         await using var engine = EngineFixture.Create(new FakeStepExecutor());
