@@ -61,6 +61,8 @@ public sealed class EmbeddingsTests : IClassFixture<GatewayHost>, IDisposable
     [InlineData("float16", "big")]
     [InlineData("bfloat16", "little")]
     [InlineData("bfloat16", "big")]
+    [InlineData("fp8_e4m3", "native")]
+    [InlineData("fp8_e5m2", "big")]
     public async Task Base64_WithEmbedDTypeAndEndianness_IsTheValuesRoundedToThatTypeInThatOrder(string dtype, string endianness)
     {
         var answer = await _host.Http.PostJsonAsync("/v1/embeddings",
@@ -68,7 +70,7 @@ public sealed class EmbeddingsTests : IClassFixture<GatewayHost>, IDisposable
 
         Assert.Equal(200, answer.Status);
         var bytes = Convert.FromBase64String(answer.Json.GetProperty("data")[0].GetProperty("embedding").GetString()!);
-        var size = dtype == "float32" ? 4 : 2;
+        var size = dtype switch { "float32" => 4, "float16" or "bfloat16" => 2, _ => 1 };
         if (endianness == "big")
         {
             for (var i = 0; i < bytes.Length; i += size)
@@ -82,17 +84,23 @@ public sealed class EmbeddingsTests : IClassFixture<GatewayHost>, IDisposable
             "float32" => BitConverter.ToSingle(bytes, i * 4),
             "float16" => (float)BitConverter.ToHalf(bytes, i * 2),
             // bfloat16 is the top half of a float32.
-            _ => BitConverter.Int32BitsToSingle(BitConverter.ToUInt16(bytes, i * 2) << 16),
+            "bfloat16" => BitConverter.Int32BitsToSingle(BitConverter.ToUInt16(bytes, i * 2) << 16),
+            // E4M3FN and E5M2 normals: sign, exponent (bias 7 or 15), then 3 or 2 mantissa bits.
+            "fp8_e4m3" => Fp8(bytes[i], mantissaBits: 3, bias: 7),
+            _ => Fp8(bytes[i], mantissaBits: 2, bias: 15),
         }).ToArray();
         var expected = FakeScheduler.ExpectedEmbedding(5);
         Assert.Equal(expected.Length, values.Length);
         for (var i = 0; i < expected.Length; i++)
         {
-            // The nearest value of the type: float16 keeps 11 significant bits, bfloat16 8.
-            var tolerance = dtype switch { "float32" => 0f, "float16" => MathF.Abs(expected[i]) / 2048, _ => MathF.Abs(expected[i]) / 256 };
+            // The nearest value of the type: float16 keeps 11 significant bits, bfloat16 8, fp8_e4m3 4, fp8_e5m2 3.
+            var tolerance = MathF.Abs(expected[i]) / dtype switch { "float32" => float.PositiveInfinity, "float16" => 2048, "bfloat16" => 256, "fp8_e4m3" => 16, _ => 8 };
             Assert.InRange(values[i], expected[i] - tolerance, expected[i] + tolerance);
         }
     }
+
+    private static float Fp8(byte code, int mantissaBits, int bias) =>
+        (code >> 7 == 1 ? -1 : 1) * (1 + (code & ((1 << mantissaBits) - 1)) / (float)(1 << mantissaBits)) * MathF.Pow(2, ((code & 0x7F) >> mantissaBits) - bias);
 
     [Theory]
     [InlineData(1.0f, (ushort)0x3F80)]

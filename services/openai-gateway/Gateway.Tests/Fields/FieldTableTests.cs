@@ -33,7 +33,7 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         ["conversation"] = "\"conv_1\"",
         ["prompt"] = """{"id":"pmpt_1"}""",
         ["encoding_format"] = "\"bytes\"",
-        ["embed_dtype"] = "\"fp8_e4m3\"",
+        ["embed_dtype"] = "\"float64\"",
         ["endianness"] = "\"middle\"",
         ["messages"] = """[{"role":"user","content":"hi"}]""",
     };

@@ -20,6 +20,8 @@ public sealed record EmbeddingEncoding(bool Base64, EmbedDType DType = EmbedDTyp
         {
             "float16" => EmbedDType.Float16,
             "bfloat16" => EmbedDType.BFloat16,
+            "fp8_e4m3" => EmbedDType.Fp8E4M3,
+            "fp8_e5m2" => EmbedDType.Fp8E5M2,
             _ => EmbedDType.Float32,
         },
         fields.String("endianness") == "big");
@@ -31,4 +33,10 @@ public enum EmbedDType
     Float32,
     Float16,
     BFloat16,
+
+    /// <summary>torch.float8_e4m3fn (<see cref="Float8.ToE4M3FnBits"/>): one byte a value.</summary>
+    Fp8E4M3,
+
+    /// <summary>torch.float8_e5m2 (<see cref="Float8.ToE5M2Bits"/>): one byte a value.</summary>
+    Fp8E5M2,
 }

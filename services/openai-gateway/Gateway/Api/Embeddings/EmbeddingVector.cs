@@ -10,8 +10,8 @@ public sealed record EmbeddingVector(float[] Values, EmbeddingEncoding Encoding)
 
 /// <summary>
 /// Writes an <see cref="EmbeddingVector"/>: floats as their shortest round-trip text (a client parsing them as float32
-/// gets the exact values); base64 as the values' bytes in the asked type (torch's rounding: float32 → float16 or
-/// bfloat16 to nearest even) and byte order, little-endian by default whatever this machine's order, as OpenAI's SDKs
+/// gets the exact values); base64 as the values' bytes in the asked type (torch's rounding: float32 → float16,
+/// bfloat16 or an 8-bit float to nearest even) and byte order (one-byte types have none), little-endian by default whatever this machine's order, as OpenAI's SDKs
 /// decode them (numpy's <c>frombuffer(dtype="float32")</c>, .NET's <c>MemoryMarshal.Cast</c>).
 /// </summary>
 public sealed class EmbeddingVectorJsonConverter : JsonConverter<EmbeddingVector>
@@ -39,7 +39,12 @@ public sealed class EmbeddingVectorJsonConverter : JsonConverter<EmbeddingVector
     /// <summary>The values in the encoding's binary type and byte order.</summary>
     public static byte[] Bytes(float[] values, EmbeddingEncoding encoding)
     {
-        var size = encoding.DType == EmbedDType.Float32 ? sizeof(float) : sizeof(ushort);
+        var size = encoding.DType switch
+        {
+            EmbedDType.Float32 => sizeof(float),
+            EmbedDType.Float16 or EmbedDType.BFloat16 => sizeof(ushort),
+            _ => sizeof(byte),
+        };
         var bytes = new byte[values.Length * size];
         for (var i = 0; i < values.Length; i++)
         {
@@ -63,6 +68,12 @@ public sealed class EmbeddingVectorJsonConverter : JsonConverter<EmbeddingVector
                     break;
                 case (EmbedDType.BFloat16, true):
                     BinaryPrimitives.WriteUInt16BigEndian(target, ToBFloat16Bits(values[i]));
+                    break;
+                case (EmbedDType.Fp8E4M3, _):
+                    target[0] = Float8.ToE4M3FnBits(values[i]);
+                    break;
+                case (EmbedDType.Fp8E5M2, _):
+                    target[0] = Float8.ToE5M2Bits(values[i]);
                     break;
             }
         }
