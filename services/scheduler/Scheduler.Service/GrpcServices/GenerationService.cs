@@ -21,7 +21,7 @@ public sealed class GenerationService(EngineHost host, WorkerDirectory directory
                 await responseStream.WriteAsync(GenerationMessages.ToProto(output), context.CancellationToken);
             }
         }
-        catch (Exception ex) when (ToRpcException(ex) is { } rpc)
+        catch (Exception ex) when (EngineRefusals.ToRpcException(ex) is { } rpc)
         {
             throw rpc;
         }
@@ -44,22 +44,11 @@ public sealed class GenerationService(EngineHost host, WorkerDirectory directory
             // Aborted by id (the Abort RPC) or by shutdown, not by its caller.
             throw new RpcException(new Status(StatusCode.Cancelled, ex.Message));
         }
-        catch (Exception ex) when (ToRpcException(ex) is { } rpc)
+        catch (Exception ex) when (EngineRefusals.ToRpcException(ex) is { } rpc)
         {
             throw rpc;
         }
     }
-
-    /// <summary>The engine's refusals as the status codes the Generation service documents; null for anything else.</summary>
-    private static RpcException? ToRpcException(Exception exception) => exception switch
-    {
-        GenerationValidationException ex => ValidationErrors.ToRpcException(ex),
-        DuplicateRequestIdException ex => new RpcException(new Status(StatusCode.AlreadyExists, ex.Message)),
-        EngineOverloadedException ex => new RpcException(new Status(StatusCode.ResourceExhausted, ex.Message)),
-        EngineUnavailableException ex => new RpcException(new Status(StatusCode.Unavailable, ex.Message)),
-        ObjectDisposedException => new RpcException(new Status(StatusCode.Unavailable, "the engine is shutting down")),
-        _ => null,
-    };
 
     public override Task<GetModelInfoResponse> GetModelInfo(GetModelInfoRequest request, ServerCallContext context)
     {

@@ -1,6 +1,5 @@
 using Grpc.Core;
 using Inference.Abstractions.Execution;
-using Inference.Abstractions.Generation;
 using Inference.Contracts.Mapping;
 using Inference.Contracts.Scheduler.V1;
 using Scheduler.Core;
@@ -12,13 +11,22 @@ namespace Scheduler.Service.GrpcServices;
 /// engine's refusals become the status codes the service documents.</summary>
 public sealed class LoraAdaptersService(EngineHost host) : LoraAdapters.LoraAdaptersBase
 {
-    public override async Task<LoadLoraAdapterResponse> LoadLoraAdapter(LoadLoraAdapterRequest request, ServerCallContext context)
+    public override Task<LoadLoraAdapterResponse> LoadLoraAdapter(LoadLoraAdapterRequest request, ServerCallContext context) =>
+        AnswerAsync(async engine => new LoadLoraAdapterResponse
+        {
+            Adapter = CommonMessages.ToProto(await engine.LoadLoraAdapterAsync(request.LoraName, request.LoraPath, context.CancellationToken)),
+        });
+
+    public override Task<UnloadLoraAdapterResponse> UnloadLoraAdapter(UnloadLoraAdapterRequest request, ServerCallContext context) =>
+        AnswerAsync(async engine => new UnloadLoraAdapterResponse { NumRequestsUsing = await engine.UnloadLoraAdapterAsync(request.LoraName) });
+
+    /// <summary>Runs the call on the engine, its refusals answered with the status codes the service documents.</summary>
+    private async Task<T> AnswerAsync<T>(Func<InferenceEngine, Task<T>> call)
     {
         var engine = RequireEngine();
         try
         {
-            var adapter = await engine.LoadLoraAdapterAsync(request.LoraName, request.LoraPath, context.CancellationToken);
-            return new LoadLoraAdapterResponse { Adapter = CommonMessages.ToProto(adapter) };
+            return await call(engine);
         }
         catch (Exception ex) when (ToRpcException(ex) is { } rpc)
         {
@@ -26,31 +34,17 @@ public sealed class LoraAdaptersService(EngineHost host) : LoraAdapters.LoraAdap
         }
     }
 
-    public override async Task<UnloadLoraAdapterResponse> UnloadLoraAdapter(UnloadLoraAdapterRequest request, ServerCallContext context)
-    {
-        var engine = RequireEngine();
-        try
-        {
-            var numUsing = await engine.UnloadLoraAdapterAsync(request.LoraName);
-            return new UnloadLoraAdapterResponse { NumRequestsUsing = numUsing };
-        }
-        catch (Exception ex) when (ToRpcException(ex) is { } rpc)
-        {
-            throw rpc;
-        }
-    }
-
+    /// <summary>This service's own refusals, then the engine's common ones, then what the workers' load and unload throw
+    /// (after the common ones: ObjectDisposedException is an InvalidOperationException).</summary>
     private static RpcException? ToRpcException(Exception exception) => exception switch
     {
-        GenerationValidationException ex => ValidationErrors.ToRpcException(ex),
         LoraAdapterConflictException ex => new RpcException(new Status(StatusCode.AlreadyExists, ex.Message)),
         LoraAdapterNotFoundException ex => new RpcException(new Status(StatusCode.NotFound, ex.Message)),
         FileNotFoundException ex => new RpcException(new Status(StatusCode.NotFound, ex.Message)),
+        _ when EngineRefusals.ToRpcException(exception) is { } common => common,
         ArgumentException ex => new RpcException(new Status(StatusCode.InvalidArgument, ex.Message)),
-        // Before InvalidOperationException, which it derives from.
-        ObjectDisposedException => new RpcException(new Status(StatusCode.Unavailable, "the engine is shutting down")),
         InvalidOperationException or NotSupportedException => new RpcException(new Status(StatusCode.FailedPrecondition, exception.Message)),
-        EngineUnavailableException or ExecutorFaultException => new RpcException(new Status(StatusCode.Unavailable, exception.Message)),
+        ExecutorFaultException => new RpcException(new Status(StatusCode.Unavailable, exception.Message)),
         _ => null,
     };
 

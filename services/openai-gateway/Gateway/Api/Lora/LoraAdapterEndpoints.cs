@@ -1,8 +1,6 @@
 using Gateway.Api.Json;
 using Gateway.Backends;
 using Gateway.Configuration;
-using Grpc.Core;
-using Inference.Abstractions.Execution;
 
 namespace Gateway.Api.Lora;
 
@@ -19,15 +17,8 @@ public static partial class LoraAdapterEndpoints
     {
         var cancellationToken = http.RequestAborted;
         var request = LoraAdapterRequests.ReadLoad(await RequestBody.ReadObjectAsync(http.Request, cancellationToken));
-        LoraAdapterInfo adapter;
-        try
-        {
-            adapter = await adapters.LoadAsync(request.Name, request.Path, cancellationToken);
-        }
-        catch (RpcException error) when (LoraAdapterErrors.Translate(error, LoraAdapterRequests.PathField) is { } refusal)
-        {
-            throw refusal;
-        }
+        var adapter = await LoraAdapterErrors.AnswerAsync(
+            () => adapters.LoadAsync(request.Name, request.Path, cancellationToken), LoraAdapterRequests.PathField);
 
         servedModel.Forget();
         LogLoaded(Logger(loggerFactory), adapter.Name, adapter.Path, adapter.Rank);
@@ -39,15 +30,8 @@ public static partial class LoraAdapterEndpoints
     {
         var cancellationToken = http.RequestAborted;
         var name = LoraAdapterRequests.ReadUnload(await RequestBody.ReadObjectAsync(http.Request, cancellationToken));
-        int requestsUsing;
-        try
-        {
-            requestsUsing = await adapters.UnloadAsync(name, cancellationToken);
-        }
-        catch (RpcException error) when (LoraAdapterErrors.Translate(error, LoraAdapterRequests.NameField) is { } refusal)
-        {
-            throw refusal;
-        }
+        var requestsUsing = await LoraAdapterErrors.AnswerAsync(
+            () => adapters.UnloadAsync(name, cancellationToken), LoraAdapterRequests.NameField);
 
         servedModel.Forget();
         LogUnloaded(Logger(loggerFactory), name, requestsUsing);

@@ -11,6 +11,19 @@ namespace Gateway.Api.Lora;
 /// </summary>
 public static class LoraAdapterErrors
 {
+    /// <summary>Runs a load or an unload, its refusals answered as <see cref="Translate"/> says.</summary>
+    public static async Task<T> AnswerAsync<T>(Func<Task<T>> call, string notFoundField)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (RpcException error) when (Translate(error, notFoundField) is { } refusal)
+        {
+            throw refusal;
+        }
+    }
+
     /// <param name="error">The scheduler's refusal.</param>
     /// <param name="notFoundField">The field a NOT_FOUND is about: a load's lora_path (no such folder on a worker), an
     /// unload's lora_name (no such adapter loaded).</param>
