@@ -19,10 +19,14 @@ public static class RandomLoraWriter
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    /// <summary>For the base model folder at <paramref name="baseModel"/> (its config.json gives the dims).</summary>
+    /// <summary>
+    /// For the base model folder at <paramref name="baseModel"/> (its config.json gives the dims); the config names the
+    /// base <paramref name="baseModelName"/>, default the folder as given (PEFT writes the path it loaded).
+    /// </summary>
     /// <exception cref="ArgumentException">The spec is invalid, or the base is not a decoder checkpoint folder.</exception>
-    public static void Write(string outputDirectory, string baseModel, RandomLoraSpec spec, IProgress<double>? progress = null) =>
-        Write(outputDirectory, SpecOf(baseModel), spec, baseModel, progress);
+    public static void Write(
+        string outputDirectory, string baseModel, RandomLoraSpec spec, IProgress<double>? progress = null, string? baseModelName = null) =>
+        Write(outputDirectory, SpecOf(baseModel), spec, baseModelName ?? baseModel, progress);
 
     /// <exception cref="ArgumentException">The spec is invalid, or a target module is not one of the seven projections.</exception>
     public static void Write(string outputDirectory, DecoderSpec model, RandomLoraSpec spec, string? baseModelName = null, IProgress<double>? progress = null)

@@ -32,6 +32,9 @@ public partial class ServedSystem : IAsyncLifetime
         _extraArguments = extraArguments;
     }
 
+    /// <summary>The environment variables serve gets beyond this process's: the constructor's, unless a subclass adds more.</summary>
+    protected virtual IReadOnlyDictionary<string, string> ServeEnvironment => _environment;
+
     public string ModelDirectory { get; } = Path.Combine(Path.GetTempPath(), "integration-model-" + Guid.NewGuid().ToString("N"));
 
     /// <summary>The `make-model` options of the served checkpoint; default the tiny Qwen2 one (seed 0).</summary>
@@ -104,7 +107,7 @@ public partial class ServedSystem : IAsyncLifetime
 
         var prepared = await PrepareAsync();
         var start = CliProgram.StartInfo(["serve", "--model", ModelDirectory, "--port", "0", .. _extraArguments, .. prepared]);
-        foreach (var (name, value) in _environment) start.Environment[name] = value;
+        foreach (var (name, value) in ServeEnvironment) start.Environment[name] = value;
         _serve = Process.Start(start)!;
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _serve.OutputDataReceived += (_, e) => OnLine(e.Data, ready);

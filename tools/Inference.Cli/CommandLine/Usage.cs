@@ -25,11 +25,12 @@ public static class Usage
 
         make-lora --model DIR --out DIR [--rank 8] [--alpha 16] [--rslora]
                   [--targets q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj|all-linear] [--dtype bf16|f16|f32]
-                  [--seed N]
+                  [--seed N] [--base-model-name NAME]
             Writes a deterministic random PEFT LoRA adapter for the base checkpoint folder --model, as PEFT saves
-            one: adapter_config.json (r, lora_alpha, use_rslora, target_modules) and adapter_model.safetensors with
-            lora_A [r, in] and lora_B [out, r] for every layer and target (default all-linear: all seven). Its
-            deltas are about 0.15 per element (scale * B A x for a unit input), enough to change greedy outputs.
+            one: adapter_config.json (r, lora_alpha, use_rslora, target_modules, base_model_name_or_path: NAME,
+            default --model as given) and adapter_model.safetensors with lora_A [r, in] and lora_B [out, r] for
+            every layer and target (default all-linear: all seven). Its deltas are about 0.15 per element
+            (scale * B A x for a unit input), enough to change greedy outputs.
             Use it with generate --lora DIR, serve --lora-modules NAME=DIR, or a worker's Worker:LoraModules (NAME=DIR).
 
         generate --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--max-tokens N] [--temperature T]
@@ -100,7 +101,9 @@ public static class Usage
             adapter of a higher rank, as vLLM's (unset: any rank); --max-loras N lets at most N distinct adapters
             run on a worker at a time, as vLLM's (unset: no limit). With VLLM_ALLOW_RUNTIME_LORA_UPDATING=true in
             the environment, POST /v1/load_lora_adapter {"lora_name","lora_path"} and /v1/unload_lora_adapter
-            {"lora_name"} load and unload adapters while serving, as vLLM's.
+            {"lora_name"} load and unload adapters while serving, as vLLM's; VLLM_LORA_RESOLVER_CACHE_DIR=DIR
+            as well loads the adapter folder DIR/X when a request names model X (vLLM's LoRA filesystem
+            resolver: its adapter_config.json must name the served model as base_model_name_or_path).
             --enable-auto-tool-choice and --tool-call-parser hermes are accepted as vLLM's command lines give
             them: Hermes-style tool calls are always parsed when a request offers tools (tool_choice auto).
             --block-size is tokens per KV cache block (default 16); --disable-log-stats turns the

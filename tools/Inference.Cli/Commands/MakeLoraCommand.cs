@@ -12,6 +12,9 @@ public static class MakeLoraCommand
     {
         var model = args.RequiredString("model");
         var output = args.RequiredString("out");
+        // PEFT writes the name or path the base was loaded from; serve names a folder by its name, so an adapter meant
+        // for vLLM's LoRA resolver, which compares the two, gives the served name here.
+        var baseModelName = args.String("base-model-name");
         var spec = new RandomLoraSpec(
             Rank: args.Int("rank", 1, 4096) ?? 8,
             Alpha: args.Double("alpha") ?? 16,
@@ -30,7 +33,7 @@ public static class MakeLoraCommand
             $"writing random LoRA adapter for {model} to {output}: rank {spec.Rank}, alpha {spec.Alpha}" +
             $"{(spec.UseRsLora ? " (rsLoRA)" : "")}, scale {spec.Scale:G4}, targets {string.Join(",", targets.Select(t => t.ModuleName()))}, {spec.DType}, seed {spec.Seed}");
         using var progress = new ConsoleProgress("make-lora");
-        RandomLoraWriter.Write(output, model, spec, progress);
+        RandomLoraWriter.Write(output, model, spec, progress, baseModelName);
         progress.Complete();
         Console.Error.WriteLine($"done: {Path.GetFullPath(output)}");
         return 0;

@@ -174,4 +174,87 @@ public sealed class GatewayOptionsValidatorTests
 
         Assert.Contains("VLLM_ALLOW_RUNTIME_LORA_UPDATING", error.Message);
     }
+
+    [Fact]
+    public void Validate_ResolverFolderWithRuntimeUpdating_TurnsTheResolverOn()
+    {
+        var options = Valid();
+        options.AllowRuntimeLoraUpdating = "true";
+        options.LoraResolverCacheDir = Path.GetTempPath();
+
+        var result = new GatewayOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(Path.GetTempPath(), options.FilesystemResolverFolder);
+    }
+
+    [Theory]
+    [InlineData("lora_filesystem_resolver", true)]
+    [InlineData(" lora_filesystem_resolver , ", true)]
+    [InlineData("", false)]
+    public void Validate_PluginList_DecidesWhetherTheResolverRuns(string plugins, bool on)
+    {
+        var options = Valid();
+        options.AllowRuntimeLoraUpdating = "1";
+        options.LoraResolverCacheDir = Path.GetTempPath();
+        options.Plugins = plugins;
+
+        var result = new GatewayOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(on ? Path.GetTempPath() : null, options.FilesystemResolverFolder);
+    }
+
+    [Fact]
+    public void Validate_PluginItDoesNotHave_NamesIt()
+    {
+        var options = Valid();
+        options.Plugins = "lora_filesystem_resolver,hf_hub_resolver";
+
+        var result = new GatewayOptionsValidator().Validate(null, options);
+
+        Assert.Equal(
+            "VLLM_PLUGINS names 'hf_hub_resolver', a plugin this gateway does not have (it has lora_filesystem_resolver).",
+            Assert.Single(result.Failures!));
+    }
+
+    [Fact]
+    public void Validate_ResolverFolderWithoutRuntimeUpdating_SaysItNeedsIt()
+    {
+        var options = Valid();
+        options.LoraResolverCacheDir = Path.GetTempPath();
+
+        var result = new GatewayOptionsValidator().Validate(null, options);
+
+        Assert.Equal(
+            "VLLM_LORA_RESOLVER_CACHE_DIR loads adapters while serving: it needs VLLM_ALLOW_RUNTIME_LORA_UPDATING=true.",
+            Assert.Single(result.Failures!));
+    }
+
+    [Fact]
+    public void Validate_ResolverFolderMissing_NamesIt()
+    {
+        var options = Valid();
+        options.AllowRuntimeLoraUpdating = "true";
+        options.LoraResolverCacheDir = "/no/such/lora/folder";
+
+        var result = new GatewayOptionsValidator().Validate(null, options);
+
+        Assert.Equal(
+            "VLLM_LORA_RESOLVER_CACHE_DIR must be an existing folder, got '/no/such/lora/folder'.", Assert.Single(result.Failures!));
+    }
+
+    [Fact]
+    public void Build_ReadsTheResolverFromVllmsVariables()
+    {
+        var error = Assert.ThrowsAny<Exception>(() => GatewayApp.Build(
+        [
+            "--Gateway:SchedulerAddress", "http://127.0.0.1:1",
+            "--Gateway:TokenizerAddress", "http://127.0.0.1:2",
+            "--VLLM_ALLOW_RUNTIME_LORA_UPDATING", "true",
+            "--VLLM_LORA_RESOLVER_CACHE_DIR", "/no/such/lora/folder",
+        ]));
+
+        Assert.Contains("VLLM_LORA_RESOLVER_CACHE_DIR must be an existing folder", error.Message);
+    }
 }

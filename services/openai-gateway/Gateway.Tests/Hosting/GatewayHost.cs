@@ -81,7 +81,7 @@ public class GatewayHost : IAsyncLifetime
         Http = new HttpClient { BaseAddress = HttpAddress, Timeout = Timeout };
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Http?.Dispose();
         if (_gateway is not null)

@@ -11,9 +11,12 @@ namespace Gateway.Backends;
 /// retried on the next request. Only adapters loaded or unloaded at runtime (<see cref="GatewayOptions.RuntimeLoraUpdating"/>)
 /// make it stale: this gateway's own loads and unloads <see cref="Forget"/> it, a model it does not know is asked again
 /// when runtime updating is on (another gateway may have loaded it), and a request the scheduler refuses for an adapter it no longer serves forgets it
-/// too (<see cref="RefusesUnloadedAdapter"/>).
+/// too (<see cref="RefusesUnloadedAdapter"/>). With the LoRA filesystem resolver on
+/// (<see cref="GatewayOptions.FilesystemResolverFolder"/>), a model name nobody serves is looked up in its folder and
+/// loaded from there.
 /// </summary>
-public sealed class ServedModel(IGenerationService generation, IOptions<GatewayOptions> options, TimeProvider time)
+public sealed partial class ServedModel(
+    IGenerationService generation, ILoraAdapterService adapters, IOptions<GatewayOptions> options, TimeProvider time, ILogger<ServedModel> logger)
 {
     /// <summary>
     /// The least time between asking the scheduler and asking it again for a model this gateway does not know: a client that
@@ -54,11 +57,13 @@ public sealed class ServedModel(IGenerationService generation, IOptions<GatewayO
     /// The served model when <paramref name="requested"/> names it or is empty (an omitted model means the served one);
     /// the served model under one of its LoRA adapters when it names that adapter; otherwise a 404 like vLLM's. With
     /// runtime LoRA updating on, a name it does not know is first asked again, unless the scheduler answered less than
-    /// <see cref="UnknownModelRecheckInterval"/> ago.
+    /// <see cref="UnknownModelRecheckInterval"/> ago, and then, with the LoRA filesystem resolver on, looked up in its
+    /// folder (<see cref="LoadResolvedAsync"/>).
     /// </summary>
     public async Task<ResolvedModel> ResolveAsync(string? requested, CancellationToken cancellationToken)
     {
-        if (Find(await GetAsync(cancellationToken), requested) is { } known)
+        var info = await GetAsync(cancellationToken);
+        if (Find(info, requested) is { } known)
         {
             return known;
         }
@@ -70,7 +75,48 @@ public sealed class ServedModel(IGenerationService generation, IOptions<GatewayO
             return loadedElsewhere;
         }
 
+        if (options.Value.RuntimeLoraUpdating && options.Value.FilesystemResolverFolder is { } folder)
+        {
+            return await LoadResolvedAsync(folder, requested!, info.Name, cancellationToken);
+        }
+
         throw ApiException.ModelNotFound(requested!);
+    }
+
+    /// <summary>
+    /// vLLM's <c>lora_filesystem_resolver</c> at a request: the adapter in <paramref name="folder"/>/<paramref name="name"/>
+    /// (<see cref="FilesystemLoraResolver"/>) is loaded on every worker under <paramref name="name"/>, and the request runs
+    /// with it; it stays loaded. Two requests resolving one name at once both load it: the second load's "already loaded"
+    /// means the first one (or another gateway) won, and is no error. A folder that holds no adapter of the served model is
+    /// the 404 of an unknown model, saying why; an adapter the workers refuse (unreadable, rank too high) a 400 naming
+    /// <c>model</c>.
+    /// </summary>
+    private async Task<ResolvedModel> LoadResolvedAsync(string folder, string name, string servedModelName, CancellationToken cancellationToken)
+    {
+        var resolution = FilesystemLoraResolver.Resolve(folder, name, servedModelName);
+        if (resolution.Path is not { } path)
+        {
+            throw resolution.WhyNot is { } whyNot
+                ? new ApiException(StatusCodes.Status404NotFound, $"The model `{name}` does not exist: {whyNot}.", "model")
+                : ApiException.ModelNotFound(name);
+        }
+
+        try
+        {
+            var adapter = await adapters.LoadAsync(name, path, cancellationToken);
+            LogResolved(logger, name, path, adapter.Rank);
+        }
+        catch (RpcException error) when (error.StatusCode == StatusCode.AlreadyExists)
+        {
+            // Loaded by a request beside this one, or through another gateway, since this one asked.
+        }
+        catch (RpcException error) when (error.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.FailedPrecondition)
+        {
+            throw ApiException.BadRequest($"The LoRA adapter `{name}` found in {path} could not be loaded: {error.Status.Detail}", "model");
+        }
+
+        Forget();
+        return Find(await RefreshAsync(cancellationToken), name) ?? throw ApiException.ModelNotFound(name);
     }
 
     /// <summary>
@@ -133,4 +179,7 @@ public sealed class ServedModel(IGenerationService generation, IOptions<GatewayO
 
         return info;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded LoRA adapter {Name} from {Path} (rank {Rank}), found by the LoRA filesystem resolver")]
+    private static partial void LogResolved(ILogger logger, string name, string path, int rank);
 }

@@ -11,6 +11,15 @@ public sealed class GatewayOptions
     /// </summary>
     public const string RuntimeLoraUpdatingKey = "VLLM_ALLOW_RUNTIME_LORA_UPDATING";
 
+    /// <summary>The top-level configuration key of <see cref="LoraResolverCacheDir"/> (vLLM's environment variable).</summary>
+    public const string LoraResolverCacheDirKey = "VLLM_LORA_RESOLVER_CACHE_DIR";
+
+    /// <summary>The top-level configuration key of <see cref="Plugins"/> (vLLM's environment variable).</summary>
+    public const string PluginsKey = "VLLM_PLUGINS";
+
+    /// <summary>The one plugin this gateway has: vLLM's resolver of LoRA adapters from folders under <see cref="LoraResolverCacheDir"/>.</summary>
+    public const string FilesystemResolverPlugin = "lora_filesystem_resolver";
+
     /// <summary>Address of the scheduler's gRPC API, for example <c>http://127.0.0.1:50052</c>. Required.</summary>
     public string SchedulerAddress { get; set; } = "";
 
@@ -65,6 +74,32 @@ public sealed class GatewayOptions
 
     /// <summary>Whether <see cref="AllowRuntimeLoraUpdating"/> turns runtime LoRA loading on.</summary>
     public bool RuntimeLoraUpdating => AllowRuntimeLoraUpdating?.Trim().ToLowerInvariant() is "true" or "1";
+
+    /// <summary>
+    /// vLLM's <c>VLLM_LORA_RESOLVER_CACHE_DIR</c>, read from the top-level key <see cref="LoraResolverCacheDirKey"/>: a
+    /// folder of PEFT adapter folders. A request naming a model this gateway does not serve, <c>X</c>, loads the adapter
+    /// in <c>DIR/X</c> on every worker and runs with it, when its <c>adapter_config.json</c> says <c>"peft_type":
+    /// "LORA"</c> and names the served model as <c>base_model_name_or_path</c> (vLLM's <c>lora_filesystem_resolver</c>);
+    /// the adapter then stays loaded, as one loaded by <c>/v1/load_lora_adapter</c>. Needs
+    /// <see cref="AllowRuntimeLoraUpdating"/> on and an existing folder (start-up fails otherwise, naming the setting);
+    /// the path must be the same for the workers, which read the adapter from it. Default: null, no resolver.
+    /// </summary>
+    public string? LoraResolverCacheDir { get; set; }
+
+    /// <summary>
+    /// vLLM's <c>VLLM_PLUGINS</c>, read from the top-level key <see cref="PluginsKey"/>: the plugins to load, comma-separated.
+    /// Unset: every plugin this gateway has (<see cref="FilesystemResolverPlugin"/>), as vLLM loads all it finds; empty:
+    /// none. A name this gateway does not have fails start-up, where vLLM would load nothing for it.
+    /// </summary>
+    public string? Plugins { get; set; }
+
+    /// <summary>The names <see cref="Plugins"/> lists, trimmed; null when it is unset (every plugin).</summary>
+    public IReadOnlyList<string>? PluginNames =>
+        Plugins?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>The folder the LoRA filesystem resolver looks in, or null when it is off (no folder, or a plugin list without it).</summary>
+    public string? FilesystemResolverFolder =>
+        LoraResolverCacheDir is { Length: > 0 } folder && (PluginNames?.Contains(FilesystemResolverPlugin) ?? true) ? folder : null;
 
     /// <summary>Cross-origin (CORS) access for browser clients, from <c>Gateway:Cors</c>. Default: off.</summary>
     public GatewayCorsOptions Cors { get; set; } = new();

@@ -28,6 +28,10 @@ public static class GatewayOptionsExtensions
     }
 
     /// <summary>The settings vLLM reads from environment variables keep those names, outside the Gateway section.</summary>
-    private static void ReadTopLevelKeys(IConfiguration configuration, GatewayOptions options) =>
+    private static void ReadTopLevelKeys(IConfiguration configuration, GatewayOptions options)
+    {
         options.AllowRuntimeLoraUpdating = configuration[GatewayOptions.RuntimeLoraUpdatingKey];
+        options.LoraResolverCacheDir = configuration[GatewayOptions.LoraResolverCacheDirKey];
+        options.Plugins = configuration[GatewayOptions.PluginsKey];
+    }
 }

@@ -39,8 +39,35 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             failures.Add($"{GatewayOptions.RuntimeLoraUpdatingKey} must be true, 1, false or 0 when set, got '{lora}'.");
         }
 
+        CheckLoraResolver(failures, options);
         CheckCors(failures, options.Cors);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckLoraResolver(List<string> failures, GatewayOptions options)
+    {
+        foreach (var plugin in options.PluginNames ?? [])
+        {
+            if (plugin != GatewayOptions.FilesystemResolverPlugin)
+            {
+                failures.Add($"{GatewayOptions.PluginsKey} names '{plugin}', a plugin this gateway does not have (it has {GatewayOptions.FilesystemResolverPlugin}).");
+            }
+        }
+
+        if (options.FilesystemResolverFolder is not { } folder)
+        {
+            return;
+        }
+
+        if (!options.RuntimeLoraUpdating)
+        {
+            failures.Add($"{GatewayOptions.LoraResolverCacheDirKey} loads adapters while serving: it needs {GatewayOptions.RuntimeLoraUpdatingKey}=true.");
+        }
+
+        if (!Directory.Exists(folder))
+        {
+            failures.Add($"{GatewayOptions.LoraResolverCacheDirKey} must be an existing folder, got '{folder}'.");
+        }
     }
 
     private static void CheckCors(List<string> failures, GatewayCorsOptions cors)

@@ -117,6 +117,28 @@ public sealed class RuntimeLoraApiTests(RuntimeLoraServedSystem system) : IClass
         await PostAsync(http, "/v1/unload_lora_adapter", new { lora_name = "rt-restart" });
     }
 
+    [Fact]
+    public async Task AModelNamedAfterAResolverFolder_IsLoadedFromIt_AndAnswersAsOfflineGenerate()
+    {
+        using var http = LoraRequests.Http(system);
+        Assert.Equal(system.ServedName, system.ModelName);
+        var offline = await LoraRequests.OfflineAsync(system, "--lora", system.AdapterPath(RuntimeLoraServedSystem.Resolvable));
+
+        // Eight at once, never loaded before: they race to resolve it, and every one runs with it, on both workers.
+        var served = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => LoraRequests.CompleteAsync(http, RuntimeLoraServedSystem.Resolvable)));
+
+        Assert.All(served, s => Assert.Equal(offline.Ids, s.Ids));
+        Assert.All(served, s => Assert.Equal(RuntimeLoraServedSystem.Resolvable, s.Model));
+        var card = (await ModelCardsAsync(http)).Single(c => c.GetProperty("id").GetString() == RuntimeLoraServedSystem.Resolvable);
+        Assert.Equal(system.AdapterPath(RuntimeLoraServedSystem.Resolvable), card.GetProperty("root").GetString());
+
+        // The sql folder's adapter names the model's path as its base, not the served name: not this model's adapter.
+        var other = await PostAsync(http, "/v1/completions", new { model = RuntimeLoraServedSystem.Sql, prompt = "hello", max_tokens = 1 });
+        Assert.Equal(HttpStatusCode.NotFound, other.Status);
+        Assert.Contains("base_model_name_or_path", other.Body);
+        await PostAsync(http, "/v1/unload_lora_adapter", new { lora_name = RuntimeLoraServedSystem.Resolvable });
+    }
+
     private async Task LoadAsync(HttpClient http, string name, string folder)
     {
         var (status, body) = await PostAsync(http, "/v1/load_lora_adapter", new { lora_name = name, lora_path = system.AdapterPath(folder) });
