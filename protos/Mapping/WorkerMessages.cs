@@ -92,6 +92,7 @@ public static class WorkerMessages
                 Sampling = c.Sampling is null ? null : ToProto(c.Sampling),
             };
             message.NewBlockIds.AddRange(c.NewBlockIds);
+            message.DraftTokenIds.AddRange(c.DraftTokenIds ?? []);
             request.CachedRequests.Add(message);
         }
 
@@ -107,7 +108,8 @@ public static class WorkerMessages
             r.LoraName.Length > 0 ? r.LoraName : null))],
         [.. request.CachedRequests.Select(r => new CachedRequestData(
             r.RequestId, [.. r.NewBlockIds], r.NumComputedTokens, r.NumScheduledTokens,
-            r.Sampling is null ? null : ToDomain(r.Sampling)))],
+            r.Sampling is null ? null : ToDomain(r.Sampling),
+            r.DraftTokenIds.Count == 0 ? null : [.. r.DraftTokenIds]))],
         [.. request.FinishedRequestIds]);
 
     public static Proto.ExecuteResponse ToProto(StepResult result, string instanceId)

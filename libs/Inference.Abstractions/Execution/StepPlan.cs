@@ -45,9 +45,18 @@ public sealed record NewRequestData(
 /// <param name="NumComputedTokens">Tokens computed before this step (a consistency check).</param>
 /// <param name="NumScheduledTokens">Tokens to run; for decode 1, the executor's last sampled token.</param>
 /// <param name="Sampling">Replacement sampling parameters, or null when unchanged.</param>
+/// <param name="DraftTokenIds">Speculative decoding: tokens proposed to follow the executor's last sampled one; the step
+/// runs that token and these (NumScheduledTokens = 1 + their count) and samples at each, and the executor answers the
+/// drafts it accepts, in order, then the token it sampled where the first rejected one stood (or after the last). Null
+/// or empty: an ordinary step.</param>
 public sealed record CachedRequestData(
     string RequestId,
     IReadOnlyList<int> NewBlockIds,
     int NumComputedTokens,
     int NumScheduledTokens,
-    SamplingParams? Sampling = null);
+    SamplingParams? Sampling = null,
+    IReadOnlyList<int>? DraftTokenIds = null)
+{
+    /// <summary>How many draft tokens the step verifies (0 for an ordinary step).</summary>
+    public int NumDraftTokens => DraftTokenIds?.Count ?? 0;
+}

@@ -2,8 +2,9 @@ namespace Inference.Abstractions.Execution;
 
 /// <summary>What one step produced.</summary>
 /// <param name="StepId">The StepPlan's id.</param>
-/// <param name="Sampled">One entry per request whose scheduled tokens reached the end of its known
-/// tokens; a partial prefill chunk produces none.</param>
+/// <param name="Sampled">One entry per token sampled for a request whose scheduled tokens reached the end of its known
+/// tokens, in order: one, or for a request with draft tokens its accepted drafts and one more; a partial prefill chunk
+/// produces none.</param>
 /// <param name="Timings">Where the executor spent the step.</param>
 /// <param name="NumTokens">Tokens run this step.</param>
 /// <param name="PromptLogprobs">For requests whose sampling asks for prompt logprobs, those of the prompt positions

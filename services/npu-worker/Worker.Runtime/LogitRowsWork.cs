@@ -5,8 +5,10 @@ using Worker.Runtime.Sampling;
 namespace Worker.Runtime;
 
 /// <summary>A row of a forward pass's logits: the request it belongs to, the position it scores, and whether it samples
-/// that request's next token (otherwise it scores the prompt's token at Position + 1 for prompt logprobs).</summary>
-internal readonly record struct LogitRow(RequestState State, int Position, bool Sample);
+/// that request's next token (otherwise it scores the prompt's token at Position + 1 for prompt logprobs). Rows that
+/// verify draft tokens carry them: row <see cref="DraftIndex"/> j of a request's verification samples the token after
+/// its j-th draft (after its last known token for j = 0), and counts only while the drafts before it were accepted.</summary>
+internal readonly record struct LogitRow(RequestState State, int Position, bool Sample, IReadOnlyList<int>? Drafts = null, int DraftIndex = -1);
 
 /// <summary>
 /// What a forward pass's logits rows turn into (sampled tokens, prompt logprobs), computed on the compute pool's
@@ -25,6 +27,14 @@ internal sealed unsafe class LogitRowsWork(ComputeThreadPool pool, int vocabSize
 
     /// <summary>The token sampled from row <paramref name="row"/> of the last <see cref="Compute"/>.</summary>
     public SamplerOutput Sampled(int row) => _sampled[row];
+
+    /// <summary>
+    /// Samples row <paramref name="row"/> of the last <see cref="Compute"/> now, on the calling thread, under the request's
+    /// sampling state as it is now: <see cref="Compute"/> leaves draft-verification rows to this, since each depends on
+    /// the tokens accepted before it.
+    /// </summary>
+    public SamplerOutput SampleNow(ReadOnlySpan<float> logits, int row, SequenceSamplingState state) =>
+        _samplers[0].Sample(logits.Slice(row * vocabSize, vocabSize), state);
 
     /// <summary>The prompt logprob entry of row <paramref name="row"/> of the last <see cref="Compute"/>.</summary>
     public PromptTokenLogprob PromptEntry(int row) => _promptEntries[row];
@@ -46,7 +56,7 @@ internal sealed unsafe class LogitRowsWork(ComputeThreadPool pool, int vocabSize
                 pool.Run(this, rows.Count);
                 for (int row = 0; row < rows.Count; row++)
                 {
-                    if (rows[row].Sample && rows[row].State.Sampling.ActiveGrammar is not null)
+                    if (rows[row].Sample && rows[row].DraftIndex < 0 && rows[row].State.Sampling.ActiveGrammar is not null)
                     {
                         _sampled[row] = _samplers[0].Sample(Row(row), rows[row].State.Sampling);
                     }
@@ -62,7 +72,13 @@ internal sealed unsafe class LogitRowsWork(ComputeThreadPool pool, int vocabSize
 
     public void Execute(int chunkIndex, int workerIndex)
     {
-        var (state, position, sample) = _rows[chunkIndex];
+        var (state, position, sample, _, draftIndex) = _rows[chunkIndex];
+        if (draftIndex >= 0)
+        {
+            // Sampled in order by the caller (SampleNow), each under the tokens accepted before it.
+            return;
+        }
+
         if (!sample)
         {
             // The logits at position p - 1 score the prompt's token p.

@@ -6,8 +6,9 @@ namespace Worker.Runtime;
 /// <summary>A step's scheduled tokens as forward passes, and what each pass's logits and hidden rows turn into.</summary>
 public sealed partial class ModelRunner
 {
-    /// <summary>A request's tokens scheduled this step: positions Next .. End-1 are still to run.</summary>
-    private readonly record struct ScheduledRun(RequestState State, int Next, int End);
+    /// <summary>A request's tokens scheduled this step: positions Next .. End-1 are still to run; with
+    /// <paramref name="Drafts"/>, its last known token and then those (speculative decoding).</summary>
+    private readonly record struct ScheduledRun(RequestState State, int Next, int End, IReadOnlyList<int>? Drafts = null);
 
     /// <summary>
     /// Lays out the next forward pass from the scheduled tokens not yet run, and says whether there is one. A request
@@ -25,9 +26,16 @@ public sealed partial class ModelRunner
         int rowsLeft = _maxPromptLogprobRows;
         for (int i = 0; i < _runs.Count; i++)
         {
-            var (state, next, end) = _runs[i];
+            var (state, next, end, drafts) = _runs[i];
             if (next == end)
             {
+                continue;
+            }
+
+            if (drafts is not null)
+            {
+                AddDraftVerification(state, next, drafts);
+                _runs[i] = _runs[i] with { Next = end };
                 continue;
             }
 
@@ -83,6 +91,51 @@ public sealed partial class ModelRunner
         return true;
     }
 
+    /// <summary>
+    /// A decode with draft tokens (speculative decoding): the last known token at <paramref name="position"/>, then the
+    /// drafts after it, each position asking for logits, so that one pass scores the token after each (the validator
+    /// checked that the request decodes, greedily, and that the drafts fit). The KV written for drafts that turn out
+    /// rejected is overwritten by later steps: the computed count is set back after verification (<see cref="ReadLogits"/>).
+    /// </summary>
+    private void AddDraftVerification(RequestState state, int position, IReadOnlyList<int> drafts)
+    {
+        _batch.AddSequence(state.BlockIds, state.Lora);
+        for (int j = 0; j <= drafts.Count; j++)
+        {
+            int row = _batch.AddToken(j == 0 ? state.Tokens[position] : drafts[j - 1], position + j, Info.BlockSize);
+            _batch.RequestLogits(row);
+            _logitRows.Add(new LogitRow(state, position + j, true, drafts, j));
+        }
+
+        state.NumComputedTokens = position + drafts.Count + 1;
+    }
+
+    /// <summary>
+    /// Verifies a request's drafts from its rows starting at <paramref name="first"/>: samples the token after the last
+    /// known one under the request's sampling, accepts it, and goes on to the next row while that token equals the draft
+    /// there, so the tokens are exactly those decoding one at a time would give (greedy sampling sees the same logits at
+    /// each position, penalties the same history). Returns the number of rows it spans.
+    /// </summary>
+    private int VerifyDrafts(ReadOnlySpan<float> logits, int first, List<SampledToken> sampled)
+    {
+        var (state, _, _, drafts, _) = _logitRows[first];
+        for (int j = 0; ; j++)
+        {
+            var output = _logitRowsWork.SampleNow(logits, first + j, state.Sampling);
+            state.Tokens.Add(output.TokenId);
+            state.Sampling.AddOutputToken(output.TokenId);
+            sampled.Add(new SampledToken(state.Id, output.TokenId, output.Logprob, output.TopLogprobs));
+            if (j == drafts!.Count || output.TokenId != drafts[j])
+            {
+                break;
+            }
+        }
+
+        // Only the positions of accepted tokens hold valid KV: the newest token, as after any decode, is not computed yet.
+        state.NumComputedTokens = state.Tokens.Count - 1;
+        return drafts.Count + 1;
+    }
+
     /// <summary>Turns the pass's logits rows into sampled tokens and prompt logprobs (computed in parallel), applied in the order they were requested.</summary>
     private void ReadLogits(
         ReadOnlySpan<float> logits, List<SampledToken> sampled, Dictionary<RequestState, (int FirstPosition, List<PromptTokenLogprob> Entries)> promptLogprobs)
@@ -90,7 +143,13 @@ public sealed partial class ModelRunner
         _logitRowsWork.Compute(logits, _logitRows);
         for (int row = 0; row < _logitRows.Count; row++)
         {
-            var (state, position, sample) = _logitRows[row];
+            if (_logitRows[row].DraftIndex == 0)
+            {
+                row += VerifyDrafts(logits, row, sampled) - 1;
+                continue;
+            }
+
+            var (state, position, sample, _, _) = _logitRows[row];
             if (!sample)
             {
                 if (!promptLogprobs.TryGetValue(state, out var chunk))

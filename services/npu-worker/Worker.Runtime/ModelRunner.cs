@@ -250,7 +250,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
                 state.Sampling.Parameters = r.Sampling;
             }
 
-            Schedule(state, r.NumScheduledTokens);
+            Schedule(state, r.NumScheduledTokens, r.DraftTokenIds);
         }
     }
 
@@ -273,11 +273,11 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         return matchers;
     }
 
-    private void Schedule(RequestState state, int numScheduled)
+    private void Schedule(RequestState state, int numScheduled, IReadOnlyList<int>? drafts = null)
     {
         if (numScheduled > 0)
         {
-            _runs.Add(new ScheduledRun(state, state.NumComputedTokens, state.NumComputedTokens + numScheduled));
+            _runs.Add(new ScheduledRun(state, state.NumComputedTokens, state.NumComputedTokens + numScheduled, drafts is { Count: > 0 } ? drafts : null));
         }
     }
 

@@ -54,13 +54,40 @@ internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockS
                 $"request {id}: is an embedding request whose embedding was already computed; it is never scheduled again, only listed in finished_request_ids");
             Require(r.NumComputedTokens == state.NumComputedTokens,
                 $"request {id}: num_computed_tokens is {r.NumComputedTokens} but the worker has computed {state.NumComputedTokens}");
-            CheckScheduled(id, r.NumComputedTokens, r.NumScheduledTokens, state.Tokens.Count);
+            CheckScheduled(id, r.NumComputedTokens, r.NumScheduledTokens, state.Tokens.Count + r.NumDraftTokens);
             CheckBlocks(id, r.NewBlockIds, state.BlockIds.Count + r.NewBlockIds.Count, r.NumComputedTokens + r.NumScheduledTokens);
             if (r.Sampling is not null && state.Pooling is null)
             {
                 CheckSampling(id, r.Sampling);
             }
+
+            if (r.NumDraftTokens > 0)
+            {
+                CheckDrafts(id, r, state);
+            }
         }
+    }
+
+    /// <summary>
+    /// Draft tokens follow a decode (the last known token and the drafts all run), of a request that samples greedily
+    /// without a grammar (their verification keeps a sampled token only where it equals the draft), and fit the model.
+    /// </summary>
+    private void CheckDrafts(string id, CachedRequestData r, RequestState state)
+    {
+        var drafts = r.DraftTokenIds!;
+        Require(state.Pooling is null, $"request {id}: an embedding request takes no draft_token_ids");
+        Require(r.NumComputedTokens == state.Tokens.Count - 1 && r.NumScheduledTokens == drafts.Count + 1,
+            $"request {id}: draft_token_ids follow a decode: num_computed_tokens must be {state.Tokens.Count - 1} and num_scheduled_tokens {drafts.Count + 1}, got {r.NumComputedTokens} and {r.NumScheduledTokens}");
+        Require(state.Tokens.Count + drafts.Count <= maxModelLength,
+            $"request {id}: {state.Tokens.Count} tokens and {drafts.Count} draft tokens exceed max_model_len {maxModelLength}");
+        for (int i = 0; i < drafts.Count; i++)
+        {
+            Require((uint)drafts[i] < (uint)vocabSize, $"request {id}: draft_token_ids[{i}] = {drafts[i]} is outside [0, {vocabSize})");
+        }
+
+        var sampling = r.Sampling ?? state.Sampling.Parameters;
+        Require(Sampling.TokenSampler.IsGreedy(sampling) && state.Sampling.Grammar is null,
+            $"request {id}: draft_token_ids are verified for greedy sampling without structured output only");
     }
 
     private void CheckScheduled(string id, int computed, int scheduled, int known)

@@ -26,6 +26,9 @@ public sealed class TokenSampler(int vocabSize)
     private readonly TopCandidates _top = new();
     private readonly double[] _chunkSums = new double[(vocabSize + DrawChunk - 1) / DrawChunk];
 
+    /// <summary>Whether <paramref name="p"/> picks the most likely token (temperature 0) rather than drawing one.</summary>
+    public static bool IsGreedy(SamplingParams p) => p.Temperature < GreedyTemperature;
+
     public SamplerOutput Sample(ReadOnlySpan<float> rawLogits, SequenceSamplingState state)
     {
         var p = state.Parameters;
