@@ -37,5 +37,11 @@ public sealed record SamplingParams(
     IReadOnlyList<IReadOnlyList<int>>? BadWords = null,
     int? PromptLogprobs = null)
 {
+    /// <summary>Temperatures below this pick the most likely token (dividing by them overflows).</summary>
+    public const float GreedyTemperature = 1e-5f;
+
     public static SamplingParams Greedy { get; } = new();
+
+    /// <summary>Whether the next token is the most likely one (after logits processing) rather than a draw.</summary>
+    public bool IsGreedy => Temperature < GreedyTemperature;
 }

@@ -86,7 +86,7 @@ internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockS
         }
 
         var sampling = r.Sampling ?? state.Sampling.Parameters;
-        Require(Sampling.TokenSampler.IsGreedy(sampling) && state.Sampling.Grammar is null,
+        Require(sampling.IsGreedy && state.Sampling.Grammar is null,
             $"request {id}: draft_token_ids are verified for greedy sampling without structured output only");
     }
 

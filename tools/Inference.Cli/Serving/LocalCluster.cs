@@ -94,6 +94,7 @@ public sealed class LocalCluster : IAsyncDisposable
             // service inherits from serve's environment) are checked by the scheduler.
             if (options.MaxLoraRank is { } maxLoraRank) scheduler["Scheduler__MaxLoraRank"] = Invariant(maxLoraRank);
             if (options.MaxLoras is { } maxLoras) scheduler["Scheduler__MaxLoras"] = Invariant(maxLoras);
+            if (options.SpeculativeConfig is { } speculative) scheduler["Scheduler__SpeculativeConfig"] = speculative;
             cluster.SchedulerUrl = await cluster.StartOnFreePortAsync(log, "scheduler", binaries.Scheduler, scheduler);
 
             cluster._apiKey = options.ApiKey;

@@ -41,7 +41,8 @@ public sealed record ServeOptions(
     bool TrustRequestChatTemplate = false,
     IReadOnlyList<LoraModule>? LoraModules = null,
     int? MaxLoraRank = null,
-    int? MaxLoras = null)
+    int? MaxLoras = null,
+    string? SpeculativeConfig = null)
 {
     /// <summary>The machine's processors split evenly between the workers, at least one each.</summary>
     public static int DefaultThreadsPerWorker(int processorCount, int workers) => Math.Max(1, processorCount / workers);

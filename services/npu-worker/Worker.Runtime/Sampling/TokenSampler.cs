@@ -14,9 +14,6 @@ namespace Worker.Runtime.Sampling;
 /// </summary>
 public sealed class TokenSampler(int vocabSize)
 {
-    /// <summary>Temperatures below this are treated as greedy (dividing by them overflows).</summary>
-    private const float GreedyTemperature = 1e-5f;
-
     /// <summary>Weights per partial sum of <see cref="DrawInOrder"/>.</summary>
     private const int DrawChunk = 1024;
 
@@ -26,14 +23,11 @@ public sealed class TokenSampler(int vocabSize)
     private readonly TopCandidates _top = new();
     private readonly double[] _chunkSums = new double[(vocabSize + DrawChunk - 1) / DrawChunk];
 
-    /// <summary>Whether <paramref name="p"/> picks the most likely token (temperature 0) rather than drawing one.</summary>
-    public static bool IsGreedy(SamplingParams p) => p.Temperature < GreedyTemperature;
-
     public SamplerOutput Sample(ReadOnlySpan<float> rawLogits, SequenceSamplingState state)
     {
         var p = state.Parameters;
         int token;
-        if (p.Temperature < GreedyTemperature && state.ActiveGrammar is null && !LogitsProcessors.Edits(p))
+        if (p.IsGreedy && state.ActiveGrammar is null && !LogitsProcessors.Edits(p))
         {
             // Greedy on logits nothing edits: the argmax of the raw row, without copying its 150 K floats first.
             token = ArgMax(rawLogits);
@@ -48,7 +42,7 @@ public sealed class TokenSampler(int vocabSize)
                 state.GrammarMask.Apply(logits, grammar);
             }
 
-            token = p.Temperature < GreedyTemperature ? ArgMax(logits) : Draw(logits, p, state.Random);
+            token = p.IsGreedy ? ArgMax(logits) : Draw(logits, p, state.Random);
         }
 
         float logSumExp = LogSoftmax.LogSumExp(rawLogits);

@@ -11,6 +11,28 @@ internal sealed partial class EngineLoop
     private partial void LogStats(double promptThroughput, double generationThroughput, int running, int waiting,
         double kvCacheUsagePercent, string perWorkerKvCacheUsage, double prefixCacheHitRatePercent);
 
+    /// <summary>vLLM's SpecDecoding line, over the same interval as the throughput line.</summary>
+    private void LogSpeculation(Speculation.SpeculationStats speculation, double seconds)
+    {
+        var perPosition = string.Join(", ", speculation.AcceptedPerPosition.Select(n =>
+            (n / (double)speculation.NumDrafts).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)));
+        LogSpeculationStats(
+            1 + speculation.NumAcceptedTokens / (double)speculation.NumDrafts,
+            speculation.NumAcceptedTokens / seconds,
+            speculation.NumDraftTokens / seconds,
+            speculation.NumAcceptedTokens,
+            speculation.NumDraftTokens,
+            perPosition,
+            speculation.NumDraftTokens == 0 ? 0 : 100.0 * speculation.NumAcceptedTokens / speculation.NumDraftTokens);
+    }
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Information,
+        Message = "SpecDecoding metrics: Mean acceptance length: {MeanAcceptanceLength:F2}, Accepted throughput: {AcceptedThroughput:F2} tokens/s, " +
+                  "Drafted throughput: {DraftedThroughput:F2} tokens/s, Accepted: {Accepted} tokens, Drafted: {Drafted} tokens, " +
+                  "Per-position acceptance rate: {PerPosition}, Avg Draft acceptance rate: {AcceptanceRatePercent:F1}%")]
+    private partial void LogSpeculationStats(double meanAcceptanceLength, double acceptedThroughput, double draftedThroughput, long accepted,
+        long drafted, string perPosition, double acceptanceRatePercent);
+
     [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Worker {WorkerId} failed a step: {Reason}")]
     private partial void LogStepFailed(Exception? exception, string workerId, string reason);
 

@@ -302,6 +302,12 @@ internal sealed partial class EngineLoop : IAsyncDisposable
         var generated = outputs.Sum(o => o.NewTokens.Count);
         _throughput.Add(stats.NumPromptTokens, generated, stats.PrefixCacheQueries, stats.PrefixCacheHits);
         _metrics?.RecordStep(lane.WorkerId, stats, generated, result.Timings.TotalNs / 1e9, completed.CallTime.TotalSeconds);
+        if (!lane.Scheduler.LastSpeculation.IsEmpty)
+        {
+            _throughput.Speculation.Add(lane.Scheduler.LastSpeculation);
+            _metrics?.RecordSpeculation(lane.Scheduler.LastSpeculation);
+        }
+
         if (stats.NumPreemptions > 0)
         {
             LogPreempted(stats.NumPreemptions, lane.WorkerId, result.StepId);
@@ -440,6 +446,10 @@ internal sealed partial class EngineLoop : IAsyncDisposable
                 100.0 * snapshot.KvCacheUsage,
                 perWorker,
                 hitRate);
+            if (!_throughput.Speculation.IsEmpty)
+            {
+                LogSpeculation(_throughput.Speculation, seconds);
+            }
         }
 
         _throughput.Reset(now);

@@ -26,6 +26,10 @@ internal sealed class EngineMetrics
     private readonly Counter<long> _requeued;
     private readonly Counter<double> _workerStepSeconds;
     private readonly Counter<double> _stepCallSeconds;
+    private readonly Counter<long> _specDrafts;
+    private readonly Counter<long> _specDraftTokens;
+    private readonly Counter<long> _specAcceptedTokens;
+    private readonly Counter<long> _specAcceptedPerPosition;
     private readonly Histogram<double> _timeToFirstToken;
     private readonly Histogram<double> _interTokenLatency;
     private readonly Histogram<double> _e2eLatency;
@@ -70,6 +74,11 @@ internal sealed class EngineMetrics
             "Time workers spent executing steps, as they report it (plan, forward, sampling), per worker.");
         _stepCallSeconds = meter.CreateCounter<double>("inference:step_call_seconds_total", "s",
             "Time from sending a step to its result reaching the engine loop, per worker; the rest of the wall time the worker had no step.");
+        _specDrafts = meter.CreateCounter<long>("vllm:spec_decode_num_drafts_total", "{draft}", "Decodes that carried draft tokens (speculative decoding).");
+        _specDraftTokens = meter.CreateCounter<long>("vllm:spec_decode_num_draft_tokens_total", "{token}", "Draft tokens proposed.");
+        _specAcceptedTokens = meter.CreateCounter<long>("vllm:spec_decode_num_accepted_tokens_total", "{token}", "Draft tokens accepted.");
+        _specAcceptedPerPosition = meter.CreateCounter<long>("vllm:spec_decode_num_accepted_tokens_per_pos_total", "{token}",
+            "Draft tokens accepted, per position in the draft (position label, 0 = first).");
         _timeToFirstToken = meter.CreateHistogram<double>("vllm:time_to_first_token_seconds", "s", "Arrival to first token.");
         _interTokenLatency = meter.CreateHistogram<double>("vllm:inter_token_latency_seconds", "s", "Time between consecutive tokens.");
         _e2eLatency = meter.CreateHistogram<double>("vllm:e2e_request_latency_seconds", "s", "Arrival to finish.");
@@ -94,6 +103,18 @@ internal sealed class EngineMetrics
         {
             _prefixQueries.Add(stats.PrefixCacheQueries, _model);
             _prefixHits.Add(stats.PrefixCacheHits, _model);
+        }
+    }
+
+    public void RecordSpeculation(Speculation.SpeculationStats speculation)
+    {
+        _specDrafts.Add(speculation.NumDrafts, _model);
+        _specDraftTokens.Add(speculation.NumDraftTokens, _model);
+        _specAcceptedTokens.Add(speculation.NumAcceptedTokens, _model);
+        for (var i = 0; i < speculation.AcceptedPerPosition.Count; i++)
+        {
+            _specAcceptedPerPosition.Add(speculation.AcceptedPerPosition[i], _model,
+                new KeyValuePair<string, object?>("position", i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
     }
 

@@ -1,3 +1,5 @@
+using Scheduler.Core.Speculation;
+
 namespace Scheduler.Core.Engine;
 
 /// <summary>Token counts since the last stats line (vLLM's LoggingStatLogger).</summary>
@@ -13,6 +15,9 @@ internal sealed class ThroughputStats(long startTimestamp)
 
     public long PrefixHits { get; private set; }
 
+    /// <summary>The drafts of the interval's steps (speculative decoding).</summary>
+    public SpeculationStats Speculation { get; } = new();
+
     public bool HasActivity => PromptTokens > 0 || GenerationTokens > 0;
 
     public void Add(long promptTokens, long generationTokens, long prefixQueries, long prefixHits)
@@ -27,5 +32,6 @@ internal sealed class ThroughputStats(long startTimestamp)
     {
         IntervalStart = timestamp;
         PromptTokens = GenerationTokens = PrefixQueries = PrefixHits = 0;
+        Speculation.Clear();
     }
 }

@@ -1,5 +1,6 @@
 using Scheduler.Core.Fleet;
 using Scheduler.Core.Scheduling;
+using Scheduler.Core.Speculation;
 
 namespace Scheduler.Core;
 
@@ -74,6 +75,11 @@ public sealed record EngineOptions
     /// adapter waits for one of them to finish. Null (default): no limit (vLLM's default, 1, counts GPU memory slots;
     /// here every loaded adapter is ready in memory).</summary>
     public int? MaxLoras { get; init; }
+
+    /// <summary>vLLM's --speculative-config, n-gram method (<see cref="SpeculativeConfig"/>): greedy decodes carry draft
+    /// tokens from their own text that the worker verifies in the same pass. Steps then run one at a time per worker
+    /// (<see cref="AsyncScheduling"/> is not used), as vLLM's n-gram speculation did. Null (default): off.</summary>
+    public SpeculativeConfig? Speculative { get; init; }
 
     /// <summary>The step deadline for a step of <paramref name="numTokens"/> tokens.</summary>
     public TimeSpan StepDeadline(int numTokens) => StepTimeout + StepTimeoutPerToken * numTokens;

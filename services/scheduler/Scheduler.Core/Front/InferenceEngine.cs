@@ -88,8 +88,9 @@ public sealed partial class InferenceEngine : IAsyncDisposable
                 ExecutorInfo.EosTokenIds,
                 options.EnablePrefixCaching,
                 options.Policy,
-                options.AsyncScheduling,
-                options.MaxLoras),
+                options.AsyncScheduling && options.Speculative is null,
+                options.MaxLoras,
+                options.Speculative),
             options.Placement,
             options.BalanceThreshold));
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<InferenceEngine>();

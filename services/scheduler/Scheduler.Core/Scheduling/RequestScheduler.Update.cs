@@ -24,10 +24,16 @@ public sealed partial class RequestScheduler
             throw new ExecutorFaultException($"Executor answered step {result.StepId}, expected {step.StepId}.");
         }
 
-        var sampled = new Dictionary<string, SampledToken>(result.Sampled.Count);
+        // A request's tokens in order: one, or with drafts the accepted ones and one more.
+        var sampled = new Dictionary<string, List<SampledToken>>(result.Sampled.Count);
         foreach (var token in result.Sampled)
         {
-            sampled[token.RequestId] = token;
+            if (!sampled.TryGetValue(token.RequestId, out var tokens))
+            {
+                sampled[token.RequestId] = tokens = new List<SampledToken>(1);
+            }
+
+            tokens.Add(token);
         }
 
         var pooled = new Dictionary<string, PooledOutput>(result.Pooled?.Count ?? 0);
@@ -48,11 +54,22 @@ public sealed partial class RequestScheduler
                 var what = entry.Request.Pooling is null ? "token" : "embedding";
                 throw new ExecutorFaultException($"Executor returned no {what} for request {entry.Request.RequestId} in step {result.StepId}.");
             }
+
+            if (entry.Drafts is { } drafts)
+            {
+                CheckVerified(result.StepId, entry.Request, drafts, sampled[entry.Request.RequestId]);
+            }
+            else if (entry.Request.Pooling is null && sampled[entry.Request.RequestId].Count != 1)
+            {
+                throw new ExecutorFaultException(
+                    $"Executor returned {sampled[entry.Request.RequestId].Count} tokens for request {entry.Request.RequestId} in step {result.StepId}, which had no drafts.");
+            }
         }
 
         var promptLogprobs = PromptLogprobsOfStep(result);
 
         _inFlight.Dequeue();
+        LastSpeculation.Clear();
         var outputs = new List<EngineOutput>();
         foreach (var entry in step.Entries)
         {
@@ -63,6 +80,12 @@ public sealed partial class RequestScheduler
             }
 
             var request = entry.Request;
+            if (entry.Drafts is { } verified)
+            {
+                ApplyVerifiedDrafts(request, verified, sampled[request.RequestId], outputs);
+                continue;
+            }
+
             KvCache.CacheBlocks(request, entry.ComputedAfter);
             if (promptLogprobs?.GetValueOrDefault(request.RequestId) is { } chunk)
             {
@@ -83,7 +106,7 @@ public sealed partial class RequestScheduler
                 continue;
             }
 
-            var token = sampled[request.RequestId];
+            var token = sampled[request.RequestId][0];
             request.NumPendingTokens--;
             request.AppendOutputToken(token.TokenId);
             var finish = CheckStop(request, token.TokenId);

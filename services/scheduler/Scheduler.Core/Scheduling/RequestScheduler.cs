@@ -1,5 +1,6 @@
 using Inference.Abstractions.Execution;
 using Scheduler.Core.KvCache;
+using Scheduler.Core.Speculation;
 
 namespace Scheduler.Core.Scheduling;
 
@@ -100,6 +101,7 @@ public sealed partial class RequestScheduler
         var cachedRequests = new List<CachedRequestData>();
         var scheduled = new Dictionary<EngineRequest, IReadOnlyList<KvBlock>>();
         var numScheduled = new Dictionary<EngineRequest, int>();
+        var drafted = new Dictionary<EngineRequest, int[]>();
         var preempted = new List<EngineRequest>();
         int promptTokens = 0, decodeTokens = 0, prefixQueries = 0, prefixHits = 0;
 
@@ -117,8 +119,15 @@ public sealed partial class RequestScheduler
                 continue;
             }
 
-            IReadOnlyList<KvBlock>? newBlocks;
-            while ((newBlocks = KvCache.AllocateSlots(request, numNew)) is null)
+            // Drafts take only free blocks: they never preempt another request.
+            IReadOnlyList<KvBlock>? newBlocks = null;
+            if (ProposeDrafts(request, budget) is { Length: > 0 } drafts && (newBlocks = KvCache.AllocateSlots(request, 1 + drafts.Length)) is not null)
+            {
+                drafted[request] = drafts;
+                numNew = 1 + drafts.Length;
+            }
+
+            while (newBlocks is null && (newBlocks = KvCache.AllocateSlots(request, numNew)) is null)
             {
                 var victim = PickPreemptionVictim();
                 if (_running.IndexOf(victim) < index)
@@ -131,6 +140,7 @@ public sealed partial class RequestScheduler
                     // Already scheduled this step (priority policy): give its budget back.
                     budget += numScheduled[victim];
                     numScheduled.Remove(victim);
+                    drafted.Remove(victim);
                 }
 
                 Preempt(victim);
@@ -208,7 +218,8 @@ public sealed partial class RequestScheduler
         foreach (var (request, numNew) in numScheduled)
         {
             var numKnownAndPending = request.NumTokens + request.NumPendingTokens;
-            var isDecode = numNew == 1 && request.NumOutputTokens + request.NumPendingTokens > 0 && request.NumComputedTokens == numKnownAndPending - 1;
+            var drafts = drafted.GetValueOrDefault(request);
+            var isDecode = (numNew == 1 || drafts is not null) && request.NumOutputTokens + request.NumPendingTokens > 0 && request.NumComputedTokens == numKnownAndPending - 1;
             if (isDecode)
             {
                 decodeTokens++;
@@ -227,7 +238,8 @@ public sealed partial class RequestScheduler
                     [.. scheduled[request].Select(b => b.BlockId)],
                     request.NumComputedTokens,
                     numNew,
-                    changed ? sampling : null));
+                    changed ? sampling : null,
+                    drafts));
             }
             else
             {
@@ -254,7 +266,7 @@ public sealed partial class RequestScheduler
                 request.NumPendingTokens++;
             }
 
-            entries.Add(new InFlightEntry(request, request.NumComputedTokens, samples, request.NumPreemptions));
+            entries.Add(new InFlightEntry(request, request.NumComputedTokens, samples, request.NumPreemptions, drafts));
         }
 
         LastStepStats = new StepStats(promptTokens, decodeTokens, preempted.Count, prefixQueries, prefixHits);
@@ -390,7 +402,8 @@ public sealed partial class RequestScheduler
     /// when the result arrives).</param>
     /// <param name="Samples">Its scheduled tokens reach its end: the step samples a token for it (pools, for an embedding request).</param>
     /// <param name="Preemptions">Its preemption count when scheduled: a result for an earlier life is dropped.</param>
-    private sealed record InFlightEntry(EngineRequest Request, int ComputedAfter, bool Samples, int Preemptions);
+    /// <param name="Drafts">The draft tokens the step verifies for it (speculative decoding), or null.</param>
+    private sealed record InFlightEntry(EngineRequest Request, int ComputedAfter, bool Samples, int Preemptions, int[]? Drafts = null);
 
     private sealed record InFlightStep(long StepId, IReadOnlyList<InFlightEntry> Entries);
 }

@@ -1,3 +1,5 @@
+using Scheduler.Core.Speculation;
+
 namespace Scheduler.Core.Scheduling;
 
 /// <summary>Limits of one scheduler over one executor's KV memory.</summary>
@@ -11,6 +13,9 @@ namespace Scheduler.Core.Scheduling;
 /// may be in flight, the second assuming that every request sampling in the first gets one more token.</param>
 /// <param name="MaxLoras">vLLM's max_loras: the most distinct LoRA adapters among the running requests; a waiting request
 /// of another adapter waits (the requests behind it may start) until one of them is no longer running. Null: no limit.</param>
+/// <param name="Speculative">N-gram speculative decoding (<see cref="SpeculativeConfig"/>): greedy decodes carry draft
+/// tokens the worker verifies. Needs steps one at a time (no async scheduling): a step's drafts depend on every token
+/// before them. Null: off.</param>
 public sealed record SchedulerConfig(
     int MaxNumSeqs,
     int MaxNumBatchedTokens,
@@ -21,7 +26,8 @@ public sealed record SchedulerConfig(
     bool EnablePrefixCaching = true,
     SchedulingPolicy Policy = SchedulingPolicy.Fcfs,
     bool AsyncScheduling = false,
-    int? MaxLoras = null)
+    int? MaxLoras = null,
+    SpeculativeConfig? Speculative = null)
 {
     /// <summary>Steps that may be planned before the oldest one's result is applied.</summary>
     public int MaxStepsInFlight => AsyncScheduling ? 2 : 1;
@@ -36,6 +42,11 @@ public sealed record SchedulerConfig(
         if (MaxLoras is { } maxLoras)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(maxLoras, 1, nameof(MaxLoras));
+        }
+
+        if (Speculative is not null && AsyncScheduling)
+        {
+            throw new ArgumentException("Speculative decoding plans each step after the one before it: turn async scheduling off.", nameof(Speculative));
         }
     }
 }

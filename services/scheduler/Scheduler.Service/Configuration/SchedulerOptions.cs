@@ -79,6 +79,13 @@ public sealed class SchedulerOptions
     /// limit.</summary>
     public int? MaxLoras { get; set; }
 
+    /// <summary>
+    /// vLLM's --speculative-config as its JSON text, n-gram method, for example
+    /// <c>{"method": "ngram", "num_speculative_tokens": 4, "prompt_lookup_max": 4}</c> (<see cref="SpeculativeConfig"/>).
+    /// Unset (default): no speculative decoding.
+    /// </summary>
+    public string? SpeculativeConfig { get; set; }
+
     public EngineOptions ToEngineOptions() => new()
     {
         MaxNumSeqs = MaxNumSeqs,
@@ -98,5 +105,6 @@ public sealed class SchedulerOptions
         NoWorkerTimeout = TimeSpan.FromSeconds(NoWorkerTimeoutSeconds),
         MaxLoraRank = MaxLoraRank,
         MaxLoras = MaxLoras,
+        Speculative = string.IsNullOrWhiteSpace(SpeculativeConfig) ? null : Core.Speculation.SpeculativeConfig.Parse(SpeculativeConfig),
     };
 }

@@ -57,6 +57,18 @@ public sealed class SchedulerOptionsValidator : IValidateOptions<SchedulerOption
             failures.Add($"{prefix}{nameof(options.MaxLoras)} must be at least 1 when set, got {options.MaxLoras}.");
         }
 
+        if (!string.IsNullOrWhiteSpace(options.SpeculativeConfig))
+        {
+            try
+            {
+                Core.Speculation.SpeculativeConfig.Parse(options.SpeculativeConfig);
+            }
+            catch (ArgumentException e)
+            {
+                failures.Add($"{prefix}{nameof(options.SpeculativeConfig)}: {e.Message}");
+            }
+        }
+
         if (options.MaxLoraRank is < 1)
         {
             failures.Add($"{prefix}{nameof(options.MaxLoraRank)} must be at least 1 when set, got {options.MaxLoraRank}.");

@@ -205,6 +205,12 @@ public sealed class FakeStepExecutor : IStepExecutor
 
             state.BlockIds.AddRange(c.NewBlockIds);
             state.Sampling = c.Sampling ?? state.Sampling;
+            if (c.NumDraftTokens > 0)
+            {
+                Verify(c, state, sampled);
+                continue;
+            }
+
             ScorePrompt(c.RequestId, state, c.NumScheduledTokens, promptLogprobs);
             Run(c.RequestId, state, c.NumScheduledTokens, sampled, pooled);
         }
@@ -268,6 +274,34 @@ public sealed class FakeStepExecutor : IStepExecutor
             state.TokenIds.Add(next);
             sampled.Add(new SampledToken(requestId, next, -0.5f, []));
         }
+    }
+
+    /// <summary>As the worker verifies drafts: its next token after the last known one, kept while it equals the draft there.</summary>
+    private void Verify(CachedRequestData c, RequestState state, List<SampledToken> sampled)
+    {
+        var drafts = c.DraftTokenIds!;
+        if (state.NumComputed != state.TokenIds.Count - 1 || c.NumScheduledTokens != drafts.Count + 1)
+        {
+            throw new InvalidOperationException($"{c.RequestId}: drafts on a step that is not a decode");
+        }
+
+        if (state.BlockIds.Count * Info.BlockSize < state.NumComputed + c.NumScheduledTokens)
+        {
+            throw new InvalidOperationException($"{c.RequestId}: {state.NumComputed + c.NumScheduledTokens} tokens do not fit {state.BlockIds.Count} blocks");
+        }
+
+        for (int j = 0; ; j++)
+        {
+            var next = NextToken(state.TokenIds[^1]);
+            state.TokenIds.Add(next);
+            sampled.Add(new SampledToken(c.RequestId, next, -0.5f, []));
+            if (j == drafts.Count || next != drafts[j])
+            {
+                break;
+            }
+        }
+
+        state.NumComputed = state.TokenIds.Count - 1;
     }
 
     private sealed class RequestState(List<int> tokenIds, List<int> blockIds, int numComputed, SamplingParams sampling, int numPromptTokens)

@@ -1,6 +1,7 @@
 using Inference.Abstractions.Execution;
 using Scheduler.Core;
 using Scheduler.Core.Scheduling;
+using Scheduler.Core.Speculation;
 using Scheduler.Tests.Fakes;
 
 namespace Scheduler.Tests.Scheduling;
@@ -11,12 +12,12 @@ internal sealed class SchedulerHarness
     public SchedulerHarness(int numBlocks = 64, int blockSize = 4, int maxNumBatchedTokens = 2048, int maxNumSeqs = 64,
         int maxModelLength = 128, bool prefixCaching = false, SchedulingPolicy policy = SchedulingPolicy.Fcfs,
         Func<int, int>? nextToken = null, bool asyncScheduling = false, IReadOnlyList<LoraAdapterInfo>? loraAdapters = null,
-        int? maxLoras = null)
+        int? maxLoras = null, SpeculativeConfig? speculative = null)
     {
         Executor = new FakeStepExecutor(FakeStepExecutor.DefaultInfo(numBlocks, blockSize, maxModelLength, loraAdapters: loraAdapters),
             nextToken: nextToken);
         Scheduler = new RequestScheduler(new SchedulerConfig(maxNumSeqs, maxNumBatchedTokens, maxModelLength, blockSize, numBlocks,
-            [FakeTextTokenizer.EosId], prefixCaching, policy, asyncScheduling, maxLoras));
+            [FakeTextTokenizer.EosId], prefixCaching, policy, asyncScheduling, maxLoras, speculative));
     }
 
     /// <summary>Results of the steps handed over and not applied yet, oldest first (async scheduling).</summary>

@@ -22,6 +22,18 @@ public sealed class WorkerMessagesTests
         Assert.Equal([new TokenLogprob(1, -0.1f)], position.TopLogprobs);
     }
 
+    [Fact]
+    public void StepPlanToProtoThenToDomain_KeepsDraftTokensAndTheirAbsence()
+    {
+        var sent = new StepPlan(4, [], [new CachedRequestData("drafted", [9], 10, 4, DraftTokenIds: [5, 6, 7]), new CachedRequestData("plain", [], 3, 1)], []);
+
+        var received = WorkerMessages.ToDomain(WorkerMessages.ToProto(sent, "instance")).CachedRequests;
+
+        Assert.Equal([5, 6, 7], received[0].DraftTokenIds);
+        Assert.Equal((3, 4), (received[0].NumDraftTokens, received[0].NumScheduledTokens));
+        Assert.Null(received[1].DraftTokenIds);
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData(0)]
