@@ -35,7 +35,7 @@ public static class Usage
 
         generate --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--max-tokens N] [--temperature T]
                  [--top-p P] [--top-k K] [--seed N] [--ignore-eos] [--chat] [--chat-template FILE|TEMPLATE]
-                 [--chat-template-kwargs JSON] [--lora DIR]
+                 [--chat-template-kwargs JSON] [--lora DIR] [--speculative-config JSON]
                  [--logprobs N] [--prompt-logits N] [--kv-cache-mib N] [--threads N] [--quantization none|q8_0]
                  [--json-schema JSON | --regex PATTERN | --grammar EBNF|FILE | --choice TEXT...]
             Offline batch inference in process; one JSON line per prompt on stdout.
@@ -76,6 +76,7 @@ public static class Usage
               [--host ADDRESS] [--enable-auto-tool-choice] [--tool-call-parser hermes] [--block-size N]
               [--tensor-parallel-size 1] [--trust-remote-code] [--disable-log-stats] [--trust-request-chat-template]
               [--enable-lora] [--lora-modules NAME=DIR|{"name":..,"path":..}...] [--max-lora-rank N] [--max-loras N]
+              [--speculative-config JSON]
             Starts the tokenizer, --workers npu-workers (default 1, each on its own loopback port), the scheduler
             and the openai-gateway as local processes and serves the OpenAI API on http://127.0.0.1:PORT
             (default 8000; 0 takes any free port; --host 0.0.0.0 listens on every interface, as vLLM's
@@ -104,6 +105,10 @@ public static class Usage
             {"lora_name"} load and unload adapters while serving, as vLLM's; VLLM_LORA_RESOLVER_CACHE_DIR=DIR
             as well loads the adapter folder DIR/X when a request names model X (vLLM's LoRA filesystem
             resolver: its adapter_config.json must name the served model as base_model_name_or_path).
+            --speculative-config '{"method": "ngram", "num_speculative_tokens": 4, "prompt_lookup_max": 4}' is
+            vLLM's n-gram speculative decoding: greedy requests decode up to 1 + num_speculative_tokens tokens
+            a step where their text repeats itself, the tokens exactly those of decoding one at a time
+            (also prompt_lookup_min, disable_by_batch_size; generate takes it too).
             --enable-auto-tool-choice and --tool-call-parser hermes are accepted as vLLM's command lines give
             them: Hermes-style tool calls are always parsed when a request offers tools (tool_choice auto).
             --block-size is tokens per KV cache block (default 16); --disable-log-stats turns the

@@ -23,11 +23,12 @@ public static class GenerateCommand
         var promptLogits = args.Int("prompt-logits", 0, 1000) ?? 0;
         var chatTemplate = ChatTemplateArgument.Read(args) is { } template ? ChatTemplateSource.Read(template) : null;
         var engineArguments = OfflineEngineArguments.Read(args);
+        var speculative = SpeculativeConfigArgument.Read(args)?.Config;
         args.EnsureAllRead();
 
         if (await ModelArgument.ResolveAsync(model, cancellationToken) is not { } modelDirectory)
             return 1;
-        var engineOptions = engineArguments.ToOptions(modelDirectory, chatTemplate);
+        var engineOptions = engineArguments.ToOptions(modelDirectory, chatTemplate) with { Speculative = speculative };
         parameters = parameters with { LoraName = engineOptions.Lora?.Name };
 
         using var loggerFactory = OfflineEngine.WarningsOnlyLogging();

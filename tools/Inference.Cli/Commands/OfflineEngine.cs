@@ -14,8 +14,9 @@ namespace Inference.Cli.Commands;
 /// <param name="Quantization">How the matrix weights are held.</param>
 /// <param name="ChatTemplate">A chat template in place of the model's (the template's text); null: the model's.</param>
 /// <param name="Lora">A LoRA adapter applied to every request (its name and PEFT folder); null: the base model.</param>
+/// <param name="Speculative">N-gram speculative decoding (vLLM's speculative_config); null: off.</param>
 public sealed record OfflineEngineOptions(int? KvCacheMiB, int? Threads, WeightQuantization Quantization = WeightQuantization.None, string? ChatTemplate = null,
-    LoraModule? Lora = null);
+    LoraModule? Lora = null, Scheduler.Core.Speculation.SpeculativeConfig? Speculative = null);
 
 /// <summary>
 /// The whole engine in one process without gRPC: the scheduler core over the model runner, with the tokenizer
@@ -53,7 +54,7 @@ public sealed class OfflineEngine : IAsyncDisposable
 
         using var progress = new CommandLine.ConsoleProgress("loading model");
         var runner = ModelRunner.Load(modelDirectory, runnerOptions, loggerFactory, progress);
-        var engine = new InferenceEngine(runner, tokenizer, new EngineOptions(), loggerFactory);
+        var engine = new InferenceEngine(runner, tokenizer, new EngineOptions { Speculative = options.Speculative }, loggerFactory);
         return Task.FromResult(new OfflineEngine(runner, engine, options.Lora?.Name));
     }
 

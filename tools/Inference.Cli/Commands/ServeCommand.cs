@@ -42,7 +42,7 @@ public static class ServeCommand
         var loraEntries = args.Strings("lora-modules");
         var maxLoraRank = args.Int("max-lora-rank", 1);
         var maxLoras = args.Int("max-loras", 1);
-        var speculativeConfig = args.String("speculative-config");
+        var speculativeConfig = SpeculativeConfigArgument.Read(args)?.Json;
         bool? logStats = args.Flag("disable-log-stats") ? false : null;
         if (args.Int("tensor-parallel-size") is { } tensorParallel && tensorParallel != 1)
             throw new UsageException($"--tensor-parallel-size: each npu-worker runs the whole model on one device, so only 1; --workers N runs N replicas, got {tensorParallel}");
@@ -61,17 +61,6 @@ public static class ServeCommand
             throw new UsageException("--served-model-name must not be empty");
         if (reasoningParser is not null && !ReasoningParserNames.IsKnown(reasoningParser))
             throw new UsageException($"--reasoning-parser must be one of {string.Join(", ", ReasoningParserNames.All)}, got '{reasoningParser}'");
-        if (speculativeConfig is not null)
-        {
-            try
-            {
-                Scheduler.Core.Speculation.SpeculativeConfig.Parse(speculativeConfig);
-            }
-            catch (ArgumentException e)
-            {
-                throw new UsageException($"--speculative-config: {e.Message}");
-            }
-        }
 
         if (!FreePort.IsAvailable(port))
             throw new UsageException($"--port {port}: 127.0.0.1:{port} is already in use (another server running?)");

@@ -289,7 +289,7 @@ public sealed partial class InferenceEngine : IAsyncDisposable
             var first = true;
             await foreach (var output in RunEngineRequestAsync(engineRequest, cancellationToken))
             {
-                var result = await ToGenerationOutputAsync(output, detokenizer, first ? promptIds : null, index, cancellationToken);
+                var result = await ToGenerationOutputAsync(output, detokenizer, first ? promptIds : null, index, p.Stop is { Count: > 0 }, cancellationToken);
                 first = false;
                 yield return result;
                 if (result.Finish is not null)
@@ -402,30 +402,42 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         }
     }
 
+    /// <param name="hasStopStrings">The request has stop strings: an output of several tokens (accepted drafts) is then
+    /// detokenized one token at a time, so that the tokens after the one that completes a stop string are dropped, as
+    /// decoding one token a step would never have produced them.</param>
     private static async ValueTask<GenerationOutput> ToGenerationOutputAsync(
         EngineOutput output,
         IIncrementalDetokenizer detokenizer,
         IReadOnlyList<int>? promptIds,
         int index,
+        bool hasStopStrings,
         CancellationToken cancellationToken)
     {
         var finish = output.Finish;
         var stopReason = output.StopReason;
         var text = "";
+        var kept = output.NewTokens.Count;
         if (output.NewTokens.Count > 0 || finish is not null)
         {
             int[] ids = [.. output.NewTokens.Select(t => t.TokenId)];
-            var delta = await detokenizer.PushAsync(ids, final: finish is not null, cancellationToken);
-            text = delta.Text;
-            if (delta.Stopped)
+            var pushes = hasStopStrings && ids.Length > 1 ? ids.Select(id => new[] { id }).ToArray() : [ids];
+            for (var i = 0; i < pushes.Length; i++)
             {
-                finish = FinishReason.StopString;
-                stopReason = delta.MatchedStop;
+                var delta = await detokenizer.PushAsync(pushes[i], final: finish is not null && i == pushes.Length - 1, cancellationToken);
+                text += delta.Text;
+                if (delta.Stopped)
+                {
+                    finish = FinishReason.StopString;
+                    stopReason = delta.MatchedStop;
+                    kept = pushes.Length == 1 ? ids.Length : i + 1;
+                    break;
+                }
             }
         }
 
-        GeneratedToken[] tokens = [.. output.NewTokens.Select(t => new GeneratedToken(t.TokenId, t.Logprob, t.TopLogprobs))];
-        var usage = finish is null ? null : new GenerationUsage(output.NumPromptTokens, output.NumOutputTokens, output.NumCachedTokens);
+        GeneratedToken[] tokens = [.. output.NewTokens.Take(kept).Select(t => new GeneratedToken(t.TokenId, t.Logprob, t.TopLogprobs))];
+        var numOutputTokens = output.NumOutputTokens - (output.NewTokens.Count - kept);
+        var usage = finish is null ? null : new GenerationUsage(output.NumPromptTokens, numOutputTokens, output.NumCachedTokens);
         return new GenerationOutput(output.RequestId, tokens, text, finish, stopReason, usage, promptIds, index, output.PromptLogprobs);
     }
 
