@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace Worker.Runtime.Ops.Quantization;
 
 /// <summary>
-/// Q8_0 x Q8_0 register tiles on 256-bit vectors for prefill and batched decode: four weight rows x two tokens, one
+/// Q8_0 x Q8_0 register tiles on 256-bit vectors for decode (a few tokens): four weight rows x two tokens, one
 /// block per step, ggml's sign trick: maddubs multiplies unsigned by signed bytes, so it gets |x| and w * sign(x) (the
 /// products are unchanged); madd with ones sums pairs into eight int32 lanes (exact: |sum| &lt;= 2 * 127 * 127 per
 /// int16 lane), then one FMA per block applies the scale. AvxVnni, where the CPU has it, replaces maddubs + madd. Each (row, token) pair's block scales come combined,
@@ -23,8 +23,13 @@ internal static unsafe class Q8Avx2TileKernels
     /// </summary>
     private const int PrefetchDistance = 1536;
 
-    /// <summary>Four rows (rowBytes apart, kp bytes each) x two tokens: y[j * yStride + r].</summary>
-    public static void Rows4x2(sbyte* w0, long rowBytes, int kp, float* ds, int rowStride, int tokenStride, Q8Token x0, Q8Token x1, float* y, int yStride)
+    /// <summary>
+    /// Four rows (rowBytes apart, kp bytes each) x two tokens into y[j * yTokenStride + r * yRowStride]; row r's scales
+    /// combined with token j's at ds + r * rowStride + j * tokenStride. Each row is prefetched as in <see cref="Rows4x1"/>
+    /// (rows far apart are four streams from memory; a second pass over the same rows finds them in L1).
+    /// </summary>
+    public static void Rows4x2(sbyte* w0, long rowBytes, int kp, float* ds, int rowStride, int tokenStride, Q8Token x0, Q8Token x1, float* y,
+        int yRowStride, int yTokenStride)
     {
         Vector256<float> a00 = default, a10 = default, a20 = default, a30 = default;
         Vector256<float> a01 = default, a11 = default, a21 = default, a31 = default;
@@ -33,6 +38,10 @@ internal static unsafe class Q8Avx2TileKernels
         sbyte* w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
         for (int i = 0, b = 0; i < kp; i += Q8Block.Size, b++)
         {
+            Sse.Prefetch0(w0 + i + PrefetchDistance);
+            Sse.Prefetch0(w1 + i + PrefetchDistance);
+            Sse.Prefetch0(w2 + i + PrefetchDistance);
+            Sse.Prefetch0(w3 + i + PrefetchDistance);
             var abs0 = Vector256.Load(x0.Abs + i);
             var q0 = Vector256.Load(x0.Q + i);
             var abs1 = Vector256.Load(x1.Abs + i);
@@ -52,19 +61,19 @@ internal static unsafe class Q8Avx2TileKernels
         }
 
         y[0] = Vector256.Sum(a00);
-        y[1] = Vector256.Sum(a10);
-        y[2] = Vector256.Sum(a20);
-        y[3] = Vector256.Sum(a30);
-        y[yStride] = Vector256.Sum(a01);
-        y[yStride + 1] = Vector256.Sum(a11);
-        y[yStride + 2] = Vector256.Sum(a21);
-        y[yStride + 3] = Vector256.Sum(a31);
+        y[yRowStride] = Vector256.Sum(a10);
+        y[2 * yRowStride] = Vector256.Sum(a20);
+        y[3 * yRowStride] = Vector256.Sum(a30);
+        y[yTokenStride] = Vector256.Sum(a01);
+        y[yTokenStride + yRowStride] = Vector256.Sum(a11);
+        y[yTokenStride + 2 * yRowStride] = Vector256.Sum(a21);
+        y[yTokenStride + 3 * yRowStride] = Vector256.Sum(a31);
     }
 
     /// <summary>
-    /// Four rows (rowBytes apart) x one token into y[r * yStride]: row r's scales at ds + r * rowStride. Neighbouring
-    /// rows for the odd last token of a block; rows a quarter of a chunk apart for decode (<see cref="Q8MatMul"/>),
-    /// where each row is its own stream from memory and every row is prefetched <see cref="PrefetchDistance"/> ahead.
+    /// Four rows (rowBytes apart) x one token into y[r * yStride]: row r's scales at ds + r * rowStride. Rows a quarter of
+    /// a chunk apart for decode (<see cref="Q8MatMul"/>), where each row is its own stream from memory and every row is
+    /// prefetched <see cref="PrefetchDistance"/> ahead.
     /// </summary>
     public static void Rows4x1(sbyte* w0, long rowBytes, int kp, float* ds, int rowStride, Q8Token x, float* y, int yStride)
     {
