@@ -14,19 +14,18 @@ public abstract class BatchingConsistencyTests : IDisposable
     private const float Tolerance = 1e-4f;
     private static readonly SamplingParams GreedyWithLogprobs = new(Logprobs: 5);
     private static readonly int[] Prompt = [5, 17, 300, 42, 42, 7, 511, 0, 99, 123, 64, 8, 250];
-    private readonly TemporaryDirectory _dir = new();
+    private readonly RandomModelRunner _model;
     private readonly ModelRunner _runner;
 
     protected BatchingConsistencyTests(RandomModelSpec spec)
     {
-        RandomCheckpointWriter.Write(_dir.Path, spec);
-        _runner = ModelRunner.Load(_dir.Path, new ModelRunnerOptions { NumBlocks = 32, BlockSize = 4, Threads = 2 });
+        _model = new RandomModelRunner(spec, new ModelRunnerOptions { NumBlocks = 32, BlockSize = 4, Threads = 2 });
+        _runner = _model.Runner;
     }
 
     public void Dispose()
     {
-        _runner.Dispose();
-        _dir.Dispose();
+        _model.Dispose();
         GC.SuppressFinalize(this);
     }
 

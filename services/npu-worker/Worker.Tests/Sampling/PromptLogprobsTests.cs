@@ -14,19 +14,18 @@ public sealed class PromptLogprobsTests : IDisposable
     private const double Tolerance = 1e-5;
     private const int TopCount = 3;
     private static readonly int[] Prompt = [5, 17, 300, 42, 42, 7, 511, 0, 99, 123, 64, 8, 250];
-    private readonly TemporaryDirectory _dir = new();
+    private readonly RandomModelRunner _model;
     private readonly ModelRunner _runner;
 
     public PromptLogprobsTests()
     {
-        RandomCheckpointWriter.Write(_dir.Path, RandomModelSpec.FromPreset("tiny", 0));
-        _runner = ModelRunner.Load(_dir.Path, new ModelRunnerOptions { NumBlocks = 32, BlockSize = 4, Threads = 2, MaxPromptLogprobRows = 2 });
+        _model = new RandomModelRunner(RandomModelSpec.FromPreset("tiny", 0), new ModelRunnerOptions { NumBlocks = 32, BlockSize = 4, Threads = 2, MaxPromptLogprobRows = 2 });
+        _runner = _model.Runner;
     }
 
     public void Dispose()
     {
-        _runner.Dispose();
-        _dir.Dispose();
+        _model.Dispose();
     }
 
     [Fact]

@@ -16,19 +16,18 @@ public sealed class DraftVerificationTests : IDisposable
     private const float Tolerance = 1e-4f;
     private const int Wrong = 3;
     private static readonly int[] Prompt = [5, 17, 300, 42, 42, 7, 511, 0, 99, 123, 64, 8, 250];
-    private readonly TemporaryDirectory _dir = new();
+    private readonly RandomModelRunner _model;
     private readonly ModelRunner _runner;
 
     public DraftVerificationTests()
     {
-        RandomCheckpointWriter.Write(_dir.Path, new RandomModelSpec(96, 160, 3, 6, 3, TieWordEmbeddings: false, Std: 0.08, Seed: 11, VocabSize: 512));
-        _runner = ModelRunner.Load(_dir.Path, new ModelRunnerOptions { NumBlocks = 32, BlockSize = 4, Threads = 2 });
+        _model = new RandomModelRunner(new RandomModelSpec(96, 160, 3, 6, 3, TieWordEmbeddings: false, Std: 0.08, Seed: 11, VocabSize: 512), new ModelRunnerOptions { NumBlocks = 32, BlockSize = 4, Threads = 2 });
+        _runner = _model.Runner;
     }
 
     public void Dispose()
     {
-        _runner.Dispose();
-        _dir.Dispose();
+        _model.Dispose();
     }
 
     public static TheoryData<string> Samplings() => ["plain", "penalties"];
