@@ -77,8 +77,9 @@ public sealed record EngineOptions
     public int? MaxLoras { get; init; }
 
     /// <summary>vLLM's --speculative-config, n-gram method (<see cref="SpeculativeConfig"/>): greedy decodes carry draft
-    /// tokens from their own text that the worker verifies in the same pass. Steps then run one at a time per worker
-    /// (<see cref="AsyncScheduling"/> is not used), as vLLM's n-gram speculation did. Null (default): off.</summary>
+    /// tokens from their own text that the worker verifies in the same pass. Under <see cref="AsyncScheduling"/> a request
+    /// whose text repeats itself waits for each step's result before its next (its drafts depend on it); the others stay
+    /// pipelined. Null (default): off.</summary>
     public SpeculativeConfig? Speculative { get; init; }
 
     /// <summary>The step deadline for a step of <paramref name="numTokens"/> tokens.</summary>

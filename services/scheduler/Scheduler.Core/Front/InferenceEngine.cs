@@ -88,7 +88,7 @@ public sealed partial class InferenceEngine : IAsyncDisposable
                 ExecutorInfo.EosTokenIds,
                 options.EnablePrefixCaching,
                 options.Policy,
-                options.AsyncScheduling && options.Speculative is null,
+                options.AsyncScheduling,
                 options.MaxLoras,
                 options.Speculative),
             options.Placement,

@@ -90,6 +90,10 @@ public sealed class EngineRequest
     /// a step planned while the one before it runs feeds the token that one samples, which only the worker has).</summary>
     public int NumPendingTokens { get; internal set; }
 
+    /// <summary>A step in flight verifies draft tokens for it: how many tokens it brings is unknown until its result, so
+    /// the request is not scheduled again before then (speculative decoding).</summary>
+    internal bool HasDraftsInFlight { get; set; }
+
     /// <summary>Prompt tokens served from the prefix cache when the request first started.</summary>
     public int NumCachedTokens { get; internal set; }
 
@@ -148,6 +152,7 @@ public sealed class EngineRequest
     {
         NumComputedTokens = 0;
         NumPendingTokens = 0;
+        HasDraftsInFlight = false;
         IsKnownToExecutor = false;
         ExecutorBansStopTokens = false;
         if (Status == RequestStatus.Running)

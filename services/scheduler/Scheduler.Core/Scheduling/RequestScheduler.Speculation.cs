@@ -22,24 +22,53 @@ public sealed partial class RequestScheduler
     /// </summary>
     private int[] ProposeDrafts(EngineRequest request, int budget)
     {
-        if (_config.Speculative is not { } speculative
-            || request.Pooling is not null
-            || !request.IsKnownToExecutor
-            || request.NumPendingTokens > 0
-            || request.NumComputedTokens != request.NumTokens - 1
-            || request.NumOutputTokens < Math.Max(1, request.Stopping.MinTokens)
-            || !request.Sampling.IsGreedy
-            || request.Sampling.StructuredOutput is not null
-            || _running.Count >= (speculative.DisableByBatchSize ?? int.MaxValue))
+        if (!MayDraft(request) || request.NumPendingTokens > 0 || request.NumComputedTokens != request.NumTokens - 1)
         {
             return [];
         }
 
+        var speculative = _config.Speculative!;
         var room = Math.Min(
             Math.Min(speculative.NumSpeculativeTokens, budget - 1),
             Math.Min(request.Stopping.MaxTokens - request.NumOutputTokens - 1, _config.MaxModelLength - request.NumTokens - 1));
         return NgramProposer.Propose(request.TokenSpan(0, request.NumTokens), speculative.PromptLookupMin, speculative.PromptLookupMax, room);
     }
+
+    /// <summary>
+    /// With async scheduling, whether the request sits this step out: its drafts are in flight (how far it moves is known
+    /// only from their result), or a step in flight brings its next token and its text already repeats itself, so that it
+    /// will draft from that token on, which needs the token first. A request whose text does not repeat keeps decoding a
+    /// token a step, planned while the step before runs.
+    /// </summary>
+    private bool WaitsToDraft(EngineRequest request)
+    {
+        if (request.HasDraftsInFlight)
+        {
+            return true;
+        }
+
+        // After the pending token there must be room for a draft and the token after it.
+        var known = request.NumTokens + request.NumPendingTokens;
+        if (request.NumPendingTokens == 0 || !MayDraft(request)
+            || request.NumOutputTokens + request.NumPendingTokens >= request.Stopping.MaxTokens - 1 || known >= _config.MaxModelLength - 1)
+        {
+            return false;
+        }
+
+        var speculative = _config.Speculative!;
+        return NgramProposer.Propose(request.TokenSpan(0, request.NumTokens), speculative.PromptLookupMin, speculative.PromptLookupMax, 1).Length > 0;
+    }
+
+    /// <summary>The request's kind allows drafts: a sampling the worker verifies exactly, the executor holds it, and the
+    /// worker runs fewer than disable_by_batch_size requests.</summary>
+    private bool MayDraft(EngineRequest request) =>
+        _config.Speculative is { } speculative
+        && request.Pooling is null
+        && request.IsKnownToExecutor
+        && request.NumOutputTokens >= Math.Max(1, request.Stopping.MinTokens)
+        && request.Sampling.IsGreedy
+        && request.Sampling.StructuredOutput is null
+        && _running.Count < (speculative.DisableByBatchSize ?? int.MaxValue);
 
     /// <summary>
     /// The worker's answer to a decode with drafts: its accepted drafts, in order, then one token of its own. Checked
@@ -49,6 +78,7 @@ public sealed partial class RequestScheduler
     private void ApplyVerifiedDrafts(EngineRequest request, int[] drafts, IReadOnlyList<SampledToken> tokens, List<EngineOutput> outputs)
     {
         request.NumPendingTokens--;
+        request.HasDraftsInFlight = false;
         var published = new List<SampledToken>(tokens.Count);
         FinishReason? finish = null;
         foreach (var token in tokens)

@@ -206,6 +206,7 @@ public sealed partial class RequestScheduler
         KvCache.Free(request);
         ForgetAtExecutor(request);
         request.NumPendingTokens = 0;
+        request.HasDraftsInFlight = false;
         request.Status = RequestStatus.Finished;
         request.FinishReason = reason;
         _requests.Remove(request.RequestId);

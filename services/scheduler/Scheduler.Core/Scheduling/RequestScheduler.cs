@@ -13,8 +13,9 @@ namespace Scheduler.Core.Scheduling;
 /// engine loop calls it.
 /// With async scheduling the next step is planned while the previous one runs: a request sampling in the step in
 /// flight is scheduled again for the token it will get (<see cref="EngineRequest.NumPendingTokens"/>; the worker feeds
-/// its own sampled token), unless that token is sure to end it (max_tokens, the model length). One that ends by
-/// EOS, a stop id or a stop string computes one token too many, which is dropped, as in vLLM.
+/// its own sampled token), unless that token is sure to end it (max_tokens, the model length), or it is about to draft
+/// (<see cref="WaitsToDraft"/>). One that ends by EOS, a stop id or a stop string computes one token too many, which is
+/// dropped, as in vLLM.
 /// </summary>
 public sealed partial class RequestScheduler
 {
@@ -110,7 +111,7 @@ public sealed partial class RequestScheduler
         while (index < _running.Count && budget > 0)
         {
             var request = _running[index];
-            var numNew = EndsWithPendingTokens(request)
+            var numNew = EndsWithPendingTokens(request) || WaitsToDraft(request)
                 ? 0
                 : Math.Min(request.NumTokens + request.NumPendingTokens - request.NumComputedTokens, budget);
             if (numNew <= 0)
@@ -266,6 +267,7 @@ public sealed partial class RequestScheduler
                 request.NumPendingTokens++;
             }
 
+            request.HasDraftsInFlight = drafts is not null;
             entries.Add(new InFlightEntry(request, request.NumComputedTokens, samples, request.NumPreemptions, drafts));
         }
 
@@ -343,6 +345,7 @@ public sealed partial class RequestScheduler
         KvCache.Free(request);
         request.NumComputedTokens = 0;
         request.NumPendingTokens = 0;
+        request.HasDraftsInFlight = false;
         request.Status = RequestStatus.Preempted;
         request.NumPreemptions++;
         ForgetAtExecutor(request);

@@ -14,8 +14,8 @@ namespace Scheduler.Core.Scheduling;
 /// <param name="MaxLoras">vLLM's max_loras: the most distinct LoRA adapters among the running requests; a waiting request
 /// of another adapter waits (the requests behind it may start) until one of them is no longer running. Null: no limit.</param>
 /// <param name="Speculative">N-gram speculative decoding (<see cref="SpeculativeConfig"/>): greedy decodes carry draft
-/// tokens the worker verifies. Needs steps one at a time (no async scheduling): a step's drafts depend on every token
-/// before them. Null: off.</param>
+/// tokens the worker verifies. With async scheduling, a request that drafts runs a step at a time (its drafts depend on
+/// every token before them); the others stay pipelined. Null: off.</param>
 public sealed record SchedulerConfig(
     int MaxNumSeqs,
     int MaxNumBatchedTokens,
@@ -44,9 +44,5 @@ public sealed record SchedulerConfig(
             ArgumentOutOfRangeException.ThrowIfLessThan(maxLoras, 1, nameof(MaxLoras));
         }
 
-        if (Speculative is not null && AsyncScheduling)
-        {
-            throw new ArgumentException("Speculative decoding plans each step after the one before it: turn async scheduling off.", nameof(Speculative));
-        }
     }
 }

@@ -19,27 +19,39 @@ public sealed class RequestSchedulerSpeculationTests
     private const int Eos = FakeTextTokenizer.EosId;
     private static readonly SpeculativeConfig Ngram = new(NumSpeculativeTokens: 4, PromptLookupMin: 1, PromptLookupMax: 3);
 
-    public static TheoryData<string, int, int[]?> Cases() => new()
+    public static TheoryData<string, int, int[]?, bool> Cases()
     {
-        { "loop", 40, null },
-        { "period 3", 37, null },
-        { "period 3", 50, [22] },
-        { "eos in a loop", 60, null },
-        { "no repeats", 30, null },
-        { "mixed", 45, null },
-        { "mixed", 2, null },
-    };
+        var cases = new TheoryData<string, int, int[]?, bool>();
+        foreach (var async in new[] { false, true })
+        {
+            cases.Add("loop", 40, null, async);
+            cases.Add("period 3", 37, null, async);
+            cases.Add("period 3", 50, [22], async);
+            cases.Add("eos in a loop", 60, null, async);
+            cases.Add("no repeats", 30, null, async);
+            cases.Add("mixed", 45, null, async);
+            cases.Add("mixed", 2, null, async);
+        }
+
+        return cases;
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Speculation_EndsEveryRequestAsWithout_InFewerSteps(string sequence, int maxTokens, int[]? stopIds)
+    public void Speculation_EndsEveryRequestAsWithout_InFewerSteps(string sequence, int maxTokens, int[]? stopIds, bool async)
     {
-        var plain = Run(sequence, maxTokens, stopIds, speculative: null, out var plainSteps);
-        var drafted = Run(sequence, maxTokens, stopIds, Ngram, out var draftedSteps);
+        var plain = Run(sequence, maxTokens, stopIds, speculative: null, async, out var plainSteps);
+        var drafted = Run(sequence, maxTokens, stopIds, Ngram, async, out var draftedSteps);
 
         Assert.Equal(plain.Tokens, drafted.Tokens);
         Assert.Equal((plain.Finish, plain.StopReason, plain.NumOutputTokens), (drafted.Finish, drafted.StopReason, drafted.NumOutputTokens));
         Assert.True(draftedSteps <= plainSteps);
+        if (sequence == "no repeats")
+        {
+            // Nothing repeats, so nothing drafts: with async scheduling no request waits for a result it does not need.
+            Assert.Equal(plainSteps, draftedSteps);
+        }
+
         if (sequence is "loop" or "period 3" && stopIds is null)
         {
             Assert.True(draftedSteps < plainSteps / 2, $"{draftedSteps} steps with drafts against {plainSteps}");
@@ -178,7 +190,7 @@ public sealed class RequestSchedulerSpeculationTests
     private static SampledToken Token(int id) => new("a", id, -0.5f, []);
 
     private static (int[] Tokens, FinishReason? Finish, string? StopReason, int NumOutputTokens) Run(
-        string sequence, int maxTokens, int[]? stopIds, SpeculativeConfig? speculative, out int steps)
+        string sequence, int maxTokens, int[]? stopIds, SpeculativeConfig? speculative, bool async, out int steps)
     {
         Func<int, int> next = sequence switch
         {
@@ -188,8 +200,10 @@ public sealed class RequestSchedulerSpeculationTests
             "no repeats" => last => last + 1,
             _ => last => last * 7 % 23 + (last % 5 == 0 ? 1 : 0),
         };
-        var h = new SchedulerHarness(nextToken: next, speculative: speculative);
+        var h = new SchedulerHarness(nextToken: next, speculative: speculative, asyncScheduling: async);
         h.Scheduler.AddRequest(Requests.Make("a", promptLength: 6, maxTokens: maxTokens, stopTokenIds: stopIds));
+        // A second, short request beside it: a request that drafts must not disturb another's steps.
+        h.Scheduler.AddRequest(Requests.Make("b", promptLength: 3, maxTokens: 5, firstToken: 500, ignoreEos: true));
         steps = h.RunToEnd().Count;
         var final = h.FinalOutput("a")!;
         var tokens = h.Outputs.Where(o => o.RequestId == "a").SelectMany(o => o.NewTokens).Select(t => t.TokenId).ToArray();
