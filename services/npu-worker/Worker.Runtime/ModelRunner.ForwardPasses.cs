@@ -114,7 +114,8 @@ public sealed partial class ModelRunner
     /// Verifies a request's drafts from its rows starting at <paramref name="first"/>: samples the token after the last
     /// known one under the request's sampling, accepts it, and goes on to the next row while that token equals the draft
     /// there, so the tokens are exactly those decoding one at a time would give (greedy sampling sees the same logits at
-    /// each position, penalties the same history). Returns the number of rows it spans.
+    /// each position, penalties the same history, a grammar its mask after the tokens accepted so far, filled when the row
+    /// is sampled). Returns the number of rows it spans.
     /// </summary>
     private int VerifyDrafts(ReadOnlySpan<float> logits, int first, List<SampledToken> sampled)
     {

@@ -70,7 +70,8 @@ internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockS
 
     /// <summary>
     /// Draft tokens follow a decode (the last known token and the drafts all run), of a request that samples greedily
-    /// without a grammar (their verification keeps a sampled token only where it equals the draft), and fit the model.
+    /// (their verification keeps a sampled token only where it equals the draft; a grammar's mask is taken after each
+    /// accepted one), and fit the model.
     /// </summary>
     private void CheckDrafts(string id, CachedRequestData r, RequestState state)
     {
@@ -86,8 +87,7 @@ internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockS
         }
 
         var sampling = r.Sampling ?? state.Sampling.Parameters;
-        Require(sampling.IsGreedy && state.Sampling.Grammar is null,
-            $"request {id}: draft_token_ids are verified for greedy sampling without structured output only");
+        Require(sampling.IsGreedy, $"request {id}: draft_token_ids are verified for greedy sampling only");
     }
 
     private void CheckScheduled(string id, int computed, int scheduled, int known)

@@ -124,7 +124,7 @@ public sealed class DraftVerificationTests : IDisposable
         var outside = Assert.Throws<ArgumentException>(() => Run(Steps.Plan(1, cached:
             [new CachedRequestData("greedy", [], 3, 2, DraftTokenIds: [512])])));
 
-        Assert.Contains("greedy sampling without structured output", sampled.Message);
+        Assert.Contains("greedy sampling only", sampled.Message);
         Assert.Contains("follow a decode", notDecode.Message);
         Assert.Contains("draft_token_ids[0] = 512 is outside [0, 512)", outside.Message);
         var after = await Steps.Run(_runner, Steps.Plan(1, cached: [new CachedRequestData("greedy", [], 3, 1)]));

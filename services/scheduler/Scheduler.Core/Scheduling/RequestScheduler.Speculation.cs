@@ -4,7 +4,8 @@ using Scheduler.Core.Speculation;
 namespace Scheduler.Core.Scheduling;
 
 /// <summary>
-/// N-gram speculative decoding (<see cref="SchedulerConfig.Speculative"/>): a running request that decodes greedily gets
+/// N-gram speculative decoding (<see cref="SchedulerConfig.Speculative"/>): a running request that decodes greedily (with
+/// or without structured output) gets
 /// draft tokens from its own tokens (<see cref="NgramProposer"/>); the worker runs them with its last token and answers
 /// the drafts it accepts and one more token, so the request moves by one to 1 + k tokens in the step.
 /// </summary>
@@ -15,8 +16,9 @@ public sealed partial class RequestScheduler
 
     /// <summary>
     /// Drafts for the request's next decode, or none: only for a request the worker holds, decoding (its last token is
-    /// the one to run) with nothing in flight, that samples greedily without structured output and past min_tokens (so
-    /// every position samples alike, and the worker's verification gives exactly the tokens of one-at-a-time decoding),
+    /// the one to run) with nothing in flight, that samples greedily and past min_tokens (so every position samples
+    /// alike, and the worker's verification gives exactly the tokens of one-at-a-time decoding; a grammar is advanced
+    /// draft by draft there),
     /// while fewer requests than disable_by_batch_size run; as many as fit max_tokens, the model length and the budget
     /// (the last known token takes one).
     /// </summary>
@@ -67,7 +69,6 @@ public sealed partial class RequestScheduler
         && request.IsKnownToExecutor
         && request.NumOutputTokens >= Math.Max(1, request.Stopping.MinTokens)
         && request.Sampling.IsGreedy
-        && request.Sampling.StructuredOutput is null
         && _running.Count < (speculative.DisableByBatchSize ?? int.MaxValue);
 
     /// <summary>

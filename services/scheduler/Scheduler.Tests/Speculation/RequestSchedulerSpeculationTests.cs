@@ -96,7 +96,6 @@ public sealed class RequestSchedulerSpeculationTests
 
     [Theory]
     [InlineData("temperature")]
-    [InlineData("structured output")]
     [InlineData("min_tokens")]
     public void NoDrafts_WhereTheWorkerCouldNotVerifyThemExactly(string why)
     {
@@ -104,7 +103,6 @@ public sealed class RequestSchedulerSpeculationTests
         var sampling = why switch
         {
             "temperature" => new SamplingParams(Temperature: 0.7f),
-            "structured output" => SamplingParams.Greedy with { StructuredOutput = new StructuredOutput.Regex("7+") },
             _ => SamplingParams.Greedy,
         };
         h.Scheduler.AddRequest(new EngineRequest("a", [1, 2, 3], sampling, new StoppingCriteria(12, MinTokens: why == "min_tokens" ? 12 : 0)));
@@ -112,6 +110,19 @@ public sealed class RequestSchedulerSpeculationTests
         var plans = h.RunToEnd();
 
         Assert.All(plans.SelectMany(p => p.CachedRequests), c => Assert.Equal(0, c.NumDraftTokens));
+        Assert.Equal(12, h.FinalOutput("a")!.NumOutputTokens);
+    }
+
+    [Fact]
+    public void StructuredOutput_GetsDrafts_TheWorkerAdvancesItsGrammarDraftByDraft()
+    {
+        var h = new SchedulerHarness(nextToken: _ => 7, speculative: Ngram);
+        var sampling = SamplingParams.Greedy with { StructuredOutput = new StructuredOutput.Regex("7+") };
+        h.Scheduler.AddRequest(new EngineRequest("a", [1, 2, 3], sampling, new StoppingCriteria(12)));
+
+        var plans = h.RunToEnd();
+
+        Assert.Contains(plans.SelectMany(p => p.CachedRequests), c => c.NumDraftTokens > 0);
         Assert.Equal(12, h.FinalOutput("a")!.NumOutputTokens);
     }
 

@@ -8,7 +8,7 @@ namespace Integration.Tests.Speculation;
 /// Speculative decoding through the real services: greedy completions with drafts are token for token (and logprob for
 /// logprob) what offline `generate` gives without them, drafts really were accepted (vLLM's spec_decode counters), and
 /// a stop string met inside a step's accepted drafts ends the answer at the token that completes it, as decoding one
-/// token a step does.
+/// token a step does, and structured output with drafts is the grammar's greedy answer.
 /// </summary>
 public sealed class SpeculativeDecodingApiTests(SpeculativeServedSystem system) : IClassFixture<SpeculativeServedSystem>
 {
@@ -56,10 +56,28 @@ public sealed class SpeculativeDecodingApiTests(SpeculativeServedSystem system) 
         Assert.DoesNotContain(stop, served.Text, StringComparison.Ordinal);
     }
 
-    private async Task<(int[] Ids, double[] Logprobs)> OfflineAsync(string prompt, int maxTokens)
+    [Fact]
+    public async Task StructuredOutput_WithDrafts_IsTheGrammarsGreedyAnswer()
     {
+        const string Schema = """{"type":"object","properties":{"a":{"type":"array","items":{"type":"integer"},"maxItems":8}},"required":["a"]}""";
+        using var http = LoraRequests.Http(system);
+        var offline = await OfflineAsync("hello world", 120, "--json-schema", Schema);
+
+        var served = await CompleteAsync(http, new
+        {
+            prompt = "hello world", max_tokens = 120, temperature = 0, return_token_ids = true,
+            response_format = new { type = "json_schema", json_schema = new { name = "a", schema = JsonDocument.Parse(Schema).RootElement } },
+        });
+
+        Assert.Equal(offline.Ids, served.Ids);
+        using var _ = JsonDocument.Parse(served.Text);
+    }
+
+    private async Task<(int[] Ids, double[] Logprobs)> OfflineAsync(string prompt, int maxTokens, params string[] more)
+    {
+        string[] eos = more.Length == 0 ? ["--ignore-eos"] : [];
         var run = await CliProgram.RunAsync(TimeSpan.FromMinutes(2),
-            ["generate", "--model", system.ModelDirectory, "--prompt", prompt, "--max-tokens", maxTokens.ToString(), "--ignore-eos", "--logprobs", "2"]);
+            ["generate", "--model", system.ModelDirectory, "--prompt", prompt, "--max-tokens", maxTokens.ToString(), .. eos, "--logprobs", "2", .. more]);
         Assert.True(run.ExitCode == 0, run.Stderr);
         using var json = JsonDocument.Parse(run.Stdout.Trim());
         return ([.. json.RootElement.GetProperty("token_ids").EnumerateArray().Select(t => t.GetInt32())],
