@@ -94,7 +94,7 @@ public sealed partial class ModelRunner
     /// <summary>
     /// A decode with draft tokens (speculative decoding): the last known token at <paramref name="position"/>, then the
     /// drafts after it, each position asking for logits, so that one pass scores the token after each (the validator
-    /// checked that the request decodes, greedily, and that the drafts fit). The KV written for drafts that turn out
+    /// checked that the request decodes and that the drafts fit). The KV written for drafts that turn out
     /// rejected is overwritten by later steps: the computed count is set back after verification (<see cref="ReadLogits"/>).
     /// </summary>
     private void AddDraftVerification(RequestState state, int position, IReadOnlyList<int> drafts)
@@ -113,9 +113,11 @@ public sealed partial class ModelRunner
     /// <summary>
     /// Verifies a request's drafts from its rows starting at <paramref name="first"/>: samples the token after the last
     /// known one under the request's sampling, accepts it, and goes on to the next row while that token equals the draft
-    /// there, so the tokens are exactly those decoding one at a time would give (greedy sampling sees the same logits at
-    /// each position, penalties the same history, a grammar its mask after the tokens accepted so far, filled when the row
-    /// is sampled). Returns the number of rows it spans.
+    /// there, so the tokens are exactly those decoding one at a time would give: each row sees the logits, penalty history
+    /// and grammar mask (filled when the row is sampled) of the tokens accepted before it, and a drawn token takes the
+    /// request's generator's next number, as it would decoding one token a step, so a seeded request draws the same
+    /// tokens too. (Against a one-token draft, "draw and compare" is speculative sampling's rule: the draft is kept with
+    /// its probability, and a rejection yields a draw from the rest of the distribution.) Returns the rows it spans.
     /// </summary>
     private int VerifyDrafts(ReadOnlySpan<float> logits, int first, List<SampledToken> sampled)
     {

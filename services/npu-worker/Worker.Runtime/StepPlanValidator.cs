@@ -68,11 +68,7 @@ internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockS
         }
     }
 
-    /// <summary>
-    /// Draft tokens follow a decode (the last known token and the drafts all run), of a request that samples greedily
-    /// (their verification keeps a sampled token only where it equals the draft; a grammar's mask is taken after each
-    /// accepted one), and fit the model.
-    /// </summary>
+    /// <summary>Draft tokens follow a decode (the last known token and the drafts all run) and fit the model.</summary>
     private void CheckDrafts(string id, CachedRequestData r, RequestState state)
     {
         var drafts = r.DraftTokenIds!;
@@ -86,8 +82,6 @@ internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockS
             Require((uint)drafts[i] < (uint)vocabSize, $"request {id}: draft_token_ids[{i}] = {drafts[i]} is outside [0, {vocabSize})");
         }
 
-        var sampling = r.Sampling ?? state.Sampling.Parameters;
-        Require(sampling.IsGreedy, $"request {id}: draft_token_ids are verified for greedy sampling only");
     }
 
     private void CheckScheduled(string id, int computed, int scheduled, int known)

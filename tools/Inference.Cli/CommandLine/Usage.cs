@@ -106,8 +106,8 @@ public static class Usage
             as well loads the adapter folder DIR/X when a request names model X (vLLM's LoRA filesystem
             resolver: its adapter_config.json must name the served model as base_model_name_or_path).
             --speculative-config '{"method": "ngram", "num_speculative_tokens": 4, "prompt_lookup_max": 4}' is
-            vLLM's n-gram speculative decoding: greedy requests decode up to 1 + num_speculative_tokens tokens
-            a step where their text repeats itself, the tokens exactly those of decoding one at a time
+            vLLM's n-gram speculative decoding: requests decode up to 1 + num_speculative_tokens tokens a
+            step where their text repeats itself, the tokens exactly those of decoding one at a time
             (also prompt_lookup_min, disable_by_batch_size; generate takes it too).
             --enable-auto-tool-choice and --tool-call-parser hermes are accepted as vLLM's command lines give
             them: Hermes-style tool calls are always parsed when a request offers tools (tool_choice auto).

@@ -4,8 +4,8 @@ using Scheduler.Core.Speculation;
 namespace Scheduler.Core.Scheduling;
 
 /// <summary>
-/// N-gram speculative decoding (<see cref="SchedulerConfig.Speculative"/>): a running request that decodes greedily (with
-/// or without structured output) gets
+/// N-gram speculative decoding (<see cref="SchedulerConfig.Speculative"/>): a running request (greedy or sampled, with or
+/// without structured output) gets
 /// draft tokens from its own tokens (<see cref="NgramProposer"/>); the worker runs them with its last token and answers
 /// the drafts it accepts and one more token, so the request moves by one to 1 + k tokens in the step.
 /// </summary>
@@ -16,9 +16,9 @@ public sealed partial class RequestScheduler
 
     /// <summary>
     /// Drafts for the request's next decode, or none: only for a request the worker holds, decoding (its last token is
-    /// the one to run) with nothing in flight, that samples greedily and past min_tokens (so every position samples
-    /// alike, and the worker's verification gives exactly the tokens of one-at-a-time decoding; a grammar is advanced
-    /// draft by draft there),
+    /// the one to run) with nothing in flight, past min_tokens (so every position samples alike, and the worker's
+    /// verification gives exactly the tokens of one-at-a-time decoding: it samples each position as decoding would, with
+    /// the request's generator, and keeps a draft only where the sample equals it; a grammar is advanced draft by draft),
     /// while fewer requests than disable_by_batch_size run; as many as fit max_tokens, the model length and the budget
     /// (the last known token takes one).
     /// </summary>
@@ -61,14 +61,13 @@ public sealed partial class RequestScheduler
         return NgramProposer.Propose(request.TokenSpan(0, request.NumTokens), speculative.PromptLookupMin, speculative.PromptLookupMax, 1).Length > 0;
     }
 
-    /// <summary>The request's kind allows drafts: a sampling the worker verifies exactly, the executor holds it, and the
-    /// worker runs fewer than disable_by_batch_size requests.</summary>
+    /// <summary>The request's kind allows drafts: it samples tokens (not an embedding), the executor holds it, it is past
+    /// min_tokens, and the worker runs fewer than disable_by_batch_size requests.</summary>
     private bool MayDraft(EngineRequest request) =>
         _config.Speculative is { } speculative
         && request.Pooling is null
         && request.IsKnownToExecutor
         && request.NumOutputTokens >= Math.Max(1, request.Stopping.MinTokens)
-        && request.Sampling.IsGreedy
         && _running.Count < (speculative.DisableByBatchSize ?? int.MaxValue);
 
     /// <summary>

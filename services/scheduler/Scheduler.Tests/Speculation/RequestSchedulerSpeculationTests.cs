@@ -94,22 +94,27 @@ public sealed class RequestSchedulerSpeculationTests
         Assert.Equal((FinishReason.Length, 8), (h.FinalOutput("b")!.Finish, h.FinalOutput("b")!.NumOutputTokens));
     }
 
-    [Theory]
-    [InlineData("temperature")]
-    [InlineData("min_tokens")]
-    public void NoDrafts_WhereTheWorkerCouldNotVerifyThemExactly(string why)
+    [Fact]
+    public void NoDrafts_BeforeMinTokens_WhereEndOfSequenceIsBanned()
     {
         var h = new SchedulerHarness(nextToken: _ => 7, speculative: Ngram);
-        var sampling = why switch
-        {
-            "temperature" => new SamplingParams(Temperature: 0.7f),
-            _ => SamplingParams.Greedy,
-        };
-        h.Scheduler.AddRequest(new EngineRequest("a", [1, 2, 3], sampling, new StoppingCriteria(12, MinTokens: why == "min_tokens" ? 12 : 0)));
+        h.Scheduler.AddRequest(new EngineRequest("a", [1, 2, 3], SamplingParams.Greedy, new StoppingCriteria(12, MinTokens: 12)));
 
         var plans = h.RunToEnd();
 
         Assert.All(plans.SelectMany(p => p.CachedRequests), c => Assert.Equal(0, c.NumDraftTokens));
+        Assert.Equal(12, h.FinalOutput("a")!.NumOutputTokens);
+    }
+
+    [Fact]
+    public void SampledRequests_GetDrafts_TheWorkerDrawsEachPositionAsDecodingWould()
+    {
+        var h = new SchedulerHarness(nextToken: _ => 7, speculative: Ngram);
+        h.Scheduler.AddRequest(new EngineRequest("a", [1, 2, 3], new SamplingParams(Temperature: 0.7f, Seed: 3), new StoppingCriteria(12)));
+
+        var plans = h.RunToEnd();
+
+        Assert.Contains(plans.SelectMany(p => p.CachedRequests), c => c.NumDraftTokens > 0);
         Assert.Equal(12, h.FinalOutput("a")!.NumOutputTokens);
     }
 

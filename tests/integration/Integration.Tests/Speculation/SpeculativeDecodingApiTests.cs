@@ -6,7 +6,7 @@ namespace Integration.Tests.Speculation;
 
 /// <summary>
 /// Speculative decoding through the real services: greedy completions with drafts are token for token (and logprob for
-/// logprob) what offline `generate` gives without them, drafts really were accepted (vLLM's spec_decode counters), and
+/// logprob) what offline `generate` gives without them, seeded sampled ones too, drafts really were accepted (vLLM's spec_decode counters), and
 /// a stop string met inside a step's accepted drafts ends the answer at the token that completes it, as decoding one
 /// token a step does, and structured output with drafts is the grammar's greedy answer.
 /// </summary>
@@ -33,6 +33,27 @@ public sealed class SpeculativeDecodingApiTests(SpeculativeServedSystem system) 
         }
 
         Assert.True(await AcceptedAsync(http) > before + 20, "hardly any draft token was accepted: speculation did not run");
+    }
+
+    [Fact]
+    public async Task SeededSampledCompletions_EqualOfflineDecodingWithTheSeed()
+    {
+        // A low temperature: the random model's distributions are nearly flat, and only a peaked one repeats itself
+        // enough to draft; every token is still a draw from the request's seeded generator.
+        using var http = LoraRequests.Http(system);
+        var before = await AcceptedAsync(http);
+        foreach (var seed in new[] { 1, 2, 3 })
+        {
+            var offline = await OfflineAsync("The quick brown fox", 48, "--ignore-eos", "--temperature", "0.05", "--top-p", "0.95", "--seed", seed.ToString());
+            var served = await CompleteAsync(http, new
+            {
+                prompt = "The quick brown fox", max_tokens = 48, temperature = 0.05, top_p = 0.95, seed, ignore_eos = true, return_token_ids = true, logprobs = 2,
+            });
+
+            Assert.Equal(offline.Ids, served.Ids);
+        }
+
+        Assert.True(await AcceptedAsync(http) > before + 10, "hardly any draft token was accepted: sampled requests did not draft");
     }
 
     [Fact]
