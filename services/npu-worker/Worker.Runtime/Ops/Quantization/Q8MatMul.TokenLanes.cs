@@ -41,10 +41,13 @@ internal sealed unsafe partial class Q8MatMul
     private int Lanes => isa == CpuIsa.Avx512 ? Q8LaneTilesAvx512.Lanes : Q8ByteLaneTilesAvx2.Lanes;
 
     /// <summary>
-    /// From half a group of tokens the lane tiles beat the row-major 4 x 2 tiles even with the group's other lanes
-    /// empty: single-threaded on Zen 4, [4864, 896] at 8-14 tokens, 60-95 GFLOP/s against 37-55.
+    /// Eight tokens on both paths: half a group on AVX-512, where the lane tiles beat row-major tiles even with the
+    /// group's other lanes empty (single-threaded on Zen 4, [4864, 896] at 8-14 tokens, 60-95 GFLOP/s against 37-55;
+    /// the 0.5B Q8_0 decode step of 8 sequences 71-80 ms against 93-99 on the decode path, 12 sequences 80-83 against
+    /// 140); a whole group on AVX2, where below it the decode path, which reads each weight once for every token, wins
+    /// (measured as AVX2 on a Zen 4, alternated twice: 4 sequences 52-56 ms against 72-83, 6 sequences 55-77 against 77-80).
     /// </summary>
-    private int MinTokensForLanes => Lanes / 2;
+    private int MinTokensForLanes => isa == CpuIsa.Avx512 ? Lanes / 2 : Lanes;
 
     private int TileRows => isa == CpuIsa.Avx512 ? Q8LaneTilesAvx512.Rows : Q8ByteLaneTilesAvx2.Rows;
 

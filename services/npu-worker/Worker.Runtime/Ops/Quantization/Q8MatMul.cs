@@ -3,11 +3,11 @@ namespace Worker.Runtime.Ops.Quantization;
 /// <summary>
 /// y[t, n] = sum_k x[t, k] * W[n, k] for Q8_0 weights, the activations quantized to Q8_0 blocks first (tokens in
 /// parallel). Three shapes of work:
-/// - From half a group of vector lanes of tokens (a group is 16 on AVX-512, 8 on AVX2; prefill, batched decode) the
-///   tokens go across the lanes (Q8MatMul.TokenLanes.cs): each chunk walks bands of rows that fit in L2, which every
+/// - From eight tokens (half a group of vector lanes on AVX-512, where a group is 16; a whole one on AVX2, where it is
+///   8; prefill, batched decode) the tokens go across the lanes (Q8MatMul.TokenLanes.cs): each chunk walks bands of rows that fit in L2, which every
 ///   token group passes over (AVX-512: widened to int16 once per band, <see cref="Q8LaneTilesAvx512"/>; AVX2: the int8
 ///   rows read in place, two groups per pass, <see cref="Q8ByteLaneTilesAvx2"/>).
-/// - Fewer tokens (decode, a few sequences or a speculative step's drafts): one even chunk of rows per thread, then
+/// - Fewer tokens (decode, a few sequences, a speculative step's drafts): one even chunk of rows per thread, then
 ///   small ones (<see cref="GuidedRowChunks.PlanDecode"/>); rows of up to 1024 bytes four at a time from the chunk's
 ///   four quarters, each weight block read from memory once for every token (<see cref="Q8Avx2TileKernels"/>: 4 x 2
 ///   register tiles, a last odd token 4 x 1), longer rows one at a time (<see cref="Q8Avx2DecodeKernel"/>; on AvxVnni

@@ -8,11 +8,11 @@ namespace Worker.Tests.Ops.Quantization;
 /// <summary>
 /// The Q8_0 matmul on every instruction-set path this CPU runs (AVX2 and, on AVX-512 machines, AVX-512) against
 /// <see cref="Q8Reference"/>: rows not a multiple of the 4-row kernel, widths not a multiple of the 32-value block
-/// (zero-padded tail) or of the 64-value AVX-512 step (odd block count), 1-2 token decode and longer prefills,
-/// token counts that split into several L2-sized token blocks (19 tokens of width 4864) and row bands wider than 16;
-/// for decode (1-2 tokens), block counts with a partial 8-block scale group and an odd last block, several guided
+/// (zero-padded tail) or of the 64-value AVX-512 step (odd block count), decode of up to seven tokens and longer prefills,
+/// long rows under many tokens (19 of width 4864);
+/// for decode (up to seven tokens), block counts with a partial 8-block scale group and an odd last block, several guided
 /// chunks, and long rows; one token on rows of up to 1024 bytes (four rows from a chunk's four quarters) with rows
-/// left over below a multiple of four, and one past that (one row at a time); from half a group of token lanes (4 on AVX2, 8 on AVX-512), token counts that leave a
+/// left over below a multiple of four, and one past that (one row at a time); from eight tokens (the token lanes: half a group on AVX-512, a whole one on AVX2), token counts that leave a
 /// partial last group, rows not a multiple of the lane tile, several row bands, and long rows whose L2 band is
 /// a single tile.
 /// </summary>
