@@ -22,8 +22,8 @@ public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWor
     private const int MinTokensForTiles = 3;
 
     /// <summary>
-    /// From this row length one decoding token reads four rows of a chunk side by side, one from each quarter of it
-    /// (<c>Row4x1</c>), instead of one row at a time: one stream per core leaves bandwidth unused, and four far-apart
+    /// From this row length one or two decoding tokens read four rows of a chunk side by side, one from each quarter of
+    /// it (<c>Row4x1</c>, <c>Row4x2</c>), instead of one row at a time: one stream per core leaves bandwidth unused, and four far-apart
     /// streams sharing each activation load use more of it (long rows also push the token's activations out of L1
     /// while one row streams past them). Measured on Zen 4 with two threads, median GB/s, one row at a time against
     /// four: [896, 4864] 17-18 against 27-28; [3584, 3584] 21 against 30; [3584, 18944] 18 against 29. For k = 896
@@ -210,13 +210,20 @@ public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWor
         int n = w.Rows;
         float* xp0 = _xp;
         float* xp1 = _xp + k;
-        if (_tokens == 1 && k >= MinColsForFourRowDecode)
+        if (k >= MinColsForFourRowDecode)
         {
             int quarter = (last - first) / 4;
             for (int row = first; row < first + quarter; row++)
             {
                 ushort* wr = w.Bf16 + (long)row * k;
-                Bf16DecodeAvx512Kernels.Row4x1(wr, (long)quarter * k, k, xp0, _y + row, quarter);
+                if (_tokens == 2)
+                {
+                    Bf16DecodeAvx512Kernels.Row4x2(wr, (long)quarter * k, k, xp0, xp1, _y + row, quarter, n);
+                }
+                else
+                {
+                    Bf16DecodeAvx512Kernels.Row4x1(wr, (long)quarter * k, k, xp0, _y + row, quarter);
+                }
             }
 
             first += 4 * quarter;

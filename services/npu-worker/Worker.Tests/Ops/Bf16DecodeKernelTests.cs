@@ -6,8 +6,8 @@ namespace Worker.Tests.Ops;
 /// <summary>
 /// The BF16 decode path (one or two tokens) on every instruction-set path this CPU runs, against a double-precision
 /// reference: widths not a multiple of the 16/32-value pair-order block or of the two-block step (scalar tails), rows
-/// from 896 values (one token then reads four rows of a chunk at once, so chunks of fewer than four rows and chunks
-/// not a multiple of four are there too; the width just below stays on one row at a time), long rows (the down
+/// from 896 values (one or two tokens then read four rows of a chunk at once, so chunks of fewer than four rows and
+/// chunks not a multiple of four are there too; the width just below stays on one row at a time), long rows (the down
 /// projection's 4864), and enough rows for several guided chunks. On the AVX2 path the weights are 16-row panels: rows
 /// not a multiple of 16 (a padded last panel), and chunks of panels that leave one, two or three panels after the
 /// four-panel (one token) or three-panel (two tokens) passes, with odd widths (the two-step loop's last step).
@@ -28,6 +28,9 @@ public sealed class Bf16DecodeKernelTests
         (130, 900, 2, 2),
         (37, 2050, 1, 2),
         (18, 4864, 2, 2),
+        (301, 896, 2, 2),
+        (7, 2050, 2, 1),
+        (3, 1000, 2, 1),
         (43, 4871, 1, 1),
         (3, 3200, 1, 1),
         (6, 3100, 1, 2),
