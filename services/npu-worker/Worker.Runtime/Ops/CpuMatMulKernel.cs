@@ -6,20 +6,26 @@ namespace Worker.Runtime.Ops;
 /// <summary>
 /// Weight-stationary matmul: each chunk owns a band of output rows (weight rows) and walks every token through
 /// it. BF16 weights take the layout of their path (<see cref="Bf16Layouts.For"/>). In 16-row panels (the AVX2 path)
-/// every token count runs CpuMatMulKernel.Bf16Panels.cs. Row-major (the AVX-512 path), three or more tokens run
-/// register tiles straight over the BF16 rows against activations in pair order (CpuMatMulKernel.Bf16Pairs.cs:
-/// <see cref="Bf16PairTilesAvx512"/> 4 rows x 4 tokens); with one or two tokens (decode) the rows stream straight from
-/// memory, one sequential row at a time (four far-apart rows side by side when rows are long and one token decodes),
-/// through <see cref="Bf16DecodeAvx512Kernels"/> over one even chunk of rows per thread, then small ones
-/// (<see cref="GuidedRowChunks.PlanDecode"/>). fp32 weights use the 4-token dot kernels.
+/// every token count runs CpuMatMulKernel.Bf16Panels.cs. Row-major (the AVX-512 path), from <see cref="MinTokensForTiles"/>
+/// tokens register tiles run straight over the BF16 rows against activations in pair order (CpuMatMulKernel.Bf16Pairs.cs:
+/// <see cref="Bf16PairTilesAvx512"/> 4 rows x 4 tokens); with fewer (decode, a few sequences, a speculative step's
+/// drafts) the rows stream straight from memory, four far-apart rows side by side when rows are long (else one
+/// sequential row at a time), two tokens a pass, through <see cref="Bf16DecodeAvx512Kernels"/> over one even chunk of
+/// rows per thread, then small ones (<see cref="GuidedRowChunks.PlanDecode"/>). fp32 weights use the 4-token dot kernels.
 /// Accumulation is fp32 throughout. Q8_0 weights go to <see cref="Q8MatMul"/> (int8 dot products, fp32 per block).
 /// </summary>
 public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWork
 {
     private const int RowsPerChunk = 16;
 
-    /// <summary>From this many tokens the BF16 register tiles beat streaming each row once per token pair.</summary>
-    private const int MinTokensForTiles = 3;
+    /// <summary>
+    /// From this many tokens the BF16 register tiles (4 rows x 4 tokens) beat the decode path, which streams four rows
+    /// of a chunk at once and passes over them two tokens at a time (from L1/L2 after the first pass). The 0.5B decode
+    /// step on the Zen 4 (AVX-512, builds alternated twice), decode path against tiles: 3 sequences 31-41 against 49-52
+    /// ms, 4: 36-44 against 52-54, 5: 43 against 59-63, 6: 46 against 62, 8: 56-58 against 63-64, but 10: 77-82 against
+    /// 67-71 and 12: 92 against 71.
+    /// </summary>
+    private const int MinTokensForTiles = 9;
 
     /// <summary>
     /// From this row length one or two decoding tokens read four rows of a chunk side by side, one from each quarter of
@@ -138,7 +144,7 @@ public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWor
         }
     }
 
-    /// <summary>One or two tokens: the activations in pair order, then chunks of rows (<see cref="GuidedRowChunks.PlanDecode"/>) streamed by the decode kernels.</summary>
+    /// <summary>Up to eight tokens: the activations in pair order, then chunks of rows (<see cref="GuidedRowChunks.PlanDecode"/>) streamed by the decode kernels, two tokens a pass.</summary>
     private void Decode(float* x, int tokens, WeightMatrix weight, float* y)
     {
         RunOverPairOrder(x, tokens, weight, y, _decodeChunks.PlanDecode(weight.Rows, _pool.WorkerCount, MinDecodeRows));
@@ -208,21 +214,23 @@ public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWor
     {
         int k = w.Cols;
         int n = w.Rows;
-        float* xp0 = _xp;
-        float* xp1 = _xp + k;
         if (k >= MinColsForFourRowDecode)
         {
             int quarter = (last - first) / 4;
             for (int row = first; row < first + quarter; row++)
             {
                 ushort* wr = w.Bf16 + (long)row * k;
-                if (_tokens == 2)
+                for (int t = 0; t < _tokens; t += 2)
                 {
-                    Bf16DecodeAvx512Kernels.Row4x2(wr, (long)quarter * k, k, xp0, xp1, _y + row, quarter, n);
-                }
-                else
-                {
-                    Bf16DecodeAvx512Kernels.Row4x1(wr, (long)quarter * k, k, xp0, _y + row, quarter);
+                    float* y = _y + (long)t * n + row;
+                    if (t + 1 < _tokens)
+                    {
+                        Bf16DecodeAvx512Kernels.Row4x2(wr, (long)quarter * k, k, _xp + (long)t * k, _xp + (long)(t + 1) * k, y, quarter, n);
+                    }
+                    else
+                    {
+                        Bf16DecodeAvx512Kernels.Row4x1(wr, (long)quarter * k, k, _xp + (long)t * k, y, quarter);
+                    }
                 }
             }
 
@@ -232,13 +240,16 @@ public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWor
         for (int row = first; row < last; row++)
         {
             ushort* wr = w.Bf16 + (long)row * k;
-            if (_tokens == 2)
+            for (int t = 0; t < _tokens; t += 2)
             {
-                Bf16DecodeAvx512Kernels.Row1x2(wr, k, xp0, xp1, _y + row, n);
-            }
-            else
-            {
-                _y[row] = Bf16DecodeAvx512Kernels.Row1x1(wr, k, xp0);
+                if (t + 1 < _tokens)
+                {
+                    Bf16DecodeAvx512Kernels.Row1x2(wr, k, _xp + (long)t * k, _xp + (long)(t + 1) * k, _y + (long)t * n + row, n);
+                }
+                else
+                {
+                    _y[(long)t * n + row] = Bf16DecodeAvx512Kernels.Row1x1(wr, k, _xp + (long)t * k);
+                }
             }
         }
     }
