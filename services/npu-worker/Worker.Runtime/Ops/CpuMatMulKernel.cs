@@ -8,9 +8,8 @@ namespace Worker.Runtime.Ops;
 /// it. BF16 weights take the layout of their path (<see cref="Bf16Layouts.For"/>). In 16-row panels (the AVX2 path)
 /// every token count runs CpuMatMulKernel.Bf16Panels.cs. Row-major (the AVX-512 path), from <see cref="MinTokensForTiles"/>
 /// tokens register tiles run straight over the BF16 rows against activations in pair order (CpuMatMulKernel.Bf16Pairs.cs:
-/// <see cref="Bf16PairTilesAvx512"/> 4 rows x 4 tokens); with fewer (decode, a few sequences, a speculative step's
-/// drafts) the rows stream straight from memory, four far-apart rows side by side when rows are long (else one
-/// sequential row at a time), two tokens a pass, through <see cref="Bf16DecodeAvx512Kernels"/> over one even chunk of
+/// <see cref="Bf16PairTilesAvx512"/> 4 rows x 4 tokens); with one or two (decode) the rows stream straight from
+/// memory, four far-apart rows side by side when rows are long (else one sequential row at a time), through <see cref="Bf16DecodeAvx512Kernels"/> over one even chunk of
 /// rows per thread, then small ones (<see cref="GuidedRowChunks.PlanDecode"/>). fp32 weights use the 4-token dot kernels.
 /// Accumulation is fp32 throughout. Q8_0 weights go to <see cref="Q8MatMul"/> (int8 dot products, fp32 per block).
 /// </summary>
@@ -19,13 +18,14 @@ public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWor
     private const int RowsPerChunk = 16;
 
     /// <summary>
-    /// From this many tokens the BF16 register tiles (4 rows x 4 tokens) beat the decode path, which streams four rows
-    /// of a chunk at once and passes over them two tokens at a time (from L1/L2 after the first pass). The 0.5B decode
-    /// step on the Zen 4 (AVX-512, builds alternated twice), decode path against tiles: 3 sequences 31-41 against 49-52
-    /// ms, 4: 36-44 against 52-54, 5: 43 against 59-63, 6: 46 against 62, 8: 56-58 against 63-64, but 10: 77-82 against
-    /// 67-71 and 12: 92 against 71.
+    /// From this many tokens the BF16 register tiles (4 rows x 4 tokens) run, whatever the batch: a token's result from
+    /// the tiles does not depend on the tokens beside it, so a prompt of three or more tokens is computed bit for bit
+    /// alike alone or batched with others (served embeddings equal offline ones value for value). The decode path two
+    /// tokens a pass was faster up to eight tokens (0.5B decode step on the Zen 4: 3 sequences 31-41 against 49-52 ms,
+    /// 5: 43 against 59-63, 8: 56-58 against 63-64) but sums a token's products in another order than the tiles, so a
+    /// prompt's embedding then depended on what it was batched with; it is not used from three tokens.
     /// </summary>
-    private const int MinTokensForTiles = 9;
+    private const int MinTokensForTiles = 3;
 
     /// <summary>
     /// From this row length one or two decoding tokens read four rows of a chunk side by side, one from each quarter of
@@ -144,7 +144,7 @@ public sealed unsafe partial class CpuMatMulKernel : IMatMulKernel, IParallelWor
         }
     }
 
-    /// <summary>Up to eight tokens: the activations in pair order, then chunks of rows (<see cref="GuidedRowChunks.PlanDecode"/>) streamed by the decode kernels, two tokens a pass.</summary>
+    /// <summary>One or two tokens: the activations in pair order, then chunks of rows (<see cref="GuidedRowChunks.PlanDecode"/>) streamed by the decode kernels.</summary>
     private void Decode(float* x, int tokens, WeightMatrix weight, float* y)
     {
         RunOverPairOrder(x, tokens, weight, y, _decodeChunks.PlanDecode(weight.Rows, _pool.WorkerCount, MinDecodeRows));
