@@ -87,10 +87,7 @@ internal static unsafe class Bf16DecodeAvx512Kernels
         int i = 0;
         for (; i + Width <= k; i += Width)
         {
-            Sse.Prefetch0(w + i + Row4PrefetchValues);
-            Sse.Prefetch0(w1 + i + Row4PrefetchValues);
-            Sse.Prefetch0(w2 + i + Row4PrefetchValues);
-            Sse.Prefetch0(w3 + i + Row4PrefetchValues);
+            CacheLine.PrefetchFour(w + i, w1 + i, w2 + i, w3 + i, Row4PrefetchValues * sizeof(ushort));
 
             var x0 = Vector512.Load(xp + i);
             var x1 = Vector512.Load(xp + i + 16);
@@ -127,10 +124,7 @@ internal static unsafe class Bf16DecodeAvx512Kernels
         int i = 0;
         for (; i + Width <= k; i += Width)
         {
-            Sse.Prefetch0(w + i + Row4PrefetchValues);
-            Sse.Prefetch0(w1 + i + Row4PrefetchValues);
-            Sse.Prefetch0(w2 + i + Row4PrefetchValues);
-            Sse.Prefetch0(w3 + i + Row4PrefetchValues);
+            CacheLine.PrefetchFour(w + i, w1 + i, w2 + i, w3 + i, Row4PrefetchValues * sizeof(ushort));
 
             var xe0 = Vector512.Load(xp0 + i);
             var xo0 = Vector512.Load(xp0 + i + 16);

@@ -38,10 +38,7 @@ internal static unsafe class Q8Avx2TileKernels
         sbyte* w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
         for (int i = 0, b = 0; i < kp; i += Q8Block.Size, b++)
         {
-            Sse.Prefetch0(w0 + i + PrefetchDistance);
-            Sse.Prefetch0(w1 + i + PrefetchDistance);
-            Sse.Prefetch0(w2 + i + PrefetchDistance);
-            Sse.Prefetch0(w3 + i + PrefetchDistance);
+            CacheLine.PrefetchFour(w0 + i, w1 + i, w2 + i, w3 + i, PrefetchDistance);
             var abs0 = Vector256.Load(x0.Abs + i);
             var q0 = Vector256.Load(x0.Q + i);
             var abs1 = Vector256.Load(x1.Abs + i);
@@ -83,10 +80,7 @@ internal static unsafe class Q8Avx2TileKernels
         float* d1 = ds + rowStride, d2 = d1 + rowStride, d3 = d2 + rowStride;
         for (int i = 0, b = 0; i < kp; i += Q8Block.Size, b++)
         {
-            Sse.Prefetch0(w0 + i + PrefetchDistance);
-            Sse.Prefetch0(w1 + i + PrefetchDistance);
-            Sse.Prefetch0(w2 + i + PrefetchDistance);
-            Sse.Prefetch0(w3 + i + PrefetchDistance);
+            CacheLine.PrefetchFour(w0 + i, w1 + i, w2 + i, w3 + i, PrefetchDistance);
             var abs = Vector256.Load(x.Abs + i);
             var q = Vector256.Load(x.Q + i);
             a0 = Fma.MultiplyAdd(BlockDot(abs, q, Vector256.Load(w0 + i), ones), Vector256.Create(ds[b]), a0);
