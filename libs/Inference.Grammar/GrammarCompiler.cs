@@ -100,6 +100,7 @@ public sealed class GrammarCompiler(TokenVocabulary vocabulary, GrammarCompilerO
             GrammarSpec.ChoiceSpec s => builder.Add("choice", ChoiceExpr(s.Choices)),
             GrammarSpec.EbnfSpec s => new EbnfParser(s.Grammar, builder, options.MaxRepetition).Parse(),
             GrammarSpec.StructuralTagSpec s => new StructuralTagConverter(builder, options).Convert(s.Triggers, s.Structures),
+            GrammarSpec.StructuralTagFormatSpec s => new TagFormatConverter(builder, options).Convert(TagFormatReader.Read(s.Format)),
             _ => throw new ArgumentOutOfRangeException(nameof(spec)),
         };
         return builder.Build(root);

@@ -46,6 +46,14 @@ public abstract record GrammarSpec
         new StructuralTagSpec(triggers.ToArray(),
             structures.Select((s, i) => (s.Begin, Minify(s.Schema, $"structures[{i}].schema"), s.End)).ToArray());
 
+    /// <summary>
+    /// xgrammar's newer structural tag (<c>{type: structural_tag, format}</c>, vLLM's <c>structural_tag</c> and
+    /// <c>response_format</c>): the <c>format</c> object's JSON text, a tree of formats (const_string, json_schema,
+    /// grammar, regex, any_text, sequence, or, optional, plus, star, repeat, tag, triggered_tags,
+    /// tags_with_separator). Throws <see cref="GrammarException"/> when it is not valid JSON.
+    /// </summary>
+    public static GrammarSpec StructuralTagFormat(string formatJson) => new StructuralTagFormatSpec(Minify(formatJson, "format"));
+
     private static string Minify(string json, string what = "the JSON schema")
     {
         try
@@ -92,5 +100,10 @@ public abstract record GrammarSpec
         /// <summary>Two JSON arrays (triggers, then [begin, schema, end] per structure): each ends where its bracket closes.</summary>
         public override string CacheKey =>
             $"structural_tag:{JsonSerializer.Serialize(Triggers)}{JsonSerializer.Serialize(Structures.Select(s => new[] { s.Begin, s.Schema, s.End }))}";
+    }
+
+    internal sealed record StructuralTagFormatSpec(string Format) : GrammarSpec
+    {
+        public override string CacheKey => $"structural_tag_format:{Format}";
     }
 }

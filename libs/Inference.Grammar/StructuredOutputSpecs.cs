@@ -14,7 +14,20 @@ public static class StructuredOutputSpecs
         StructuredOutput.Grammar g => GrammarSpec.Ebnf(g.Ebnf),
         StructuredOutput.Choice c => GrammarSpec.Choice(c.Choices),
         StructuredOutput.StructuralTag t => GrammarSpec.StructuralTag(t.Triggers, t.Structures.Select(s => (s.Begin, s.Schema, s.End))),
+        StructuredOutput.StructuralTagFormat f => GrammarSpec.StructuralTagFormat(f.Format),
         _ => throw new ArgumentOutOfRangeException(nameof(output), output, "unknown structured output kind"),
+    };
+
+    /// <summary>
+    /// Whether the grammar may be complete, and then end the output with EOS: every kind but a structural tag whose
+    /// text ends, whichever way it goes, in free text (the older form always does), which any text may follow.
+    /// Call it on a validated spec.
+    /// </summary>
+    public static bool MayEndWithEos(StructuredOutput output) => output switch
+    {
+        StructuredOutput.StructuralTag => false,
+        StructuredOutput.StructuralTagFormat f => !Sources.StructuralTag.TagFormatReader.Read(f.Format).EndsUnlimited,
+        _ => true,
     };
 
     /// <summary>

@@ -38,6 +38,7 @@ public static class StructuredOutputMessages
         StructuredOutput.Grammar g => new Proto.StructuredOutput { Grammar = g.Ebnf },
         StructuredOutput.Choice c => new Proto.StructuredOutput { Choice = new Proto.StructuredOutput.Types.Choices { Values = { c.Choices } } },
         StructuredOutput.StructuralTag t => new Proto.StructuredOutput { StructuralTag = ToProto(t) },
+        StructuredOutput.StructuralTagFormat f => new Proto.StructuredOutput { StructuralTagFormat = f.Format },
         _ => throw new ArgumentOutOfRangeException(nameof(output), output, "unknown structured output kind"),
     };
 
@@ -51,6 +52,7 @@ public static class StructuredOutputMessages
         Proto.StructuredOutput.KindOneofCase.StructuralTag => new StructuredOutput.StructuralTag(
             [.. message.StructuralTag.Triggers],
             [.. message.StructuralTag.Structures.Select(s => new StructuredOutput.TagStructure(s.Begin, s.Schema, s.End))]),
+        Proto.StructuredOutput.KindOneofCase.StructuralTagFormat => new StructuredOutput.StructuralTagFormat(message.StructuralTagFormat),
         _ => null,
     };
 

@@ -47,6 +47,14 @@ public abstract record StructuredOutput
     /// </summary>
     public sealed record StructuralTag(IReadOnlyList<string> Triggers, IReadOnlyList<TagStructure> Structures) : StructuredOutput;
 
+    /// <summary>
+    /// xgrammar's newer structural tag (<c>{type: structural_tag, format}</c>, as vLLM takes it in
+    /// <c>response_format</c> and <c>structured_outputs.structural_tag</c>): <paramref name="Format"/> is the format
+    /// object as JSON text, a tree of text chunks (literal strings, JSON schemas, grammars, regexes, free text, tags,
+    /// triggered tags, ...), read and checked by the grammar engine.
+    /// </summary>
+    public sealed record StructuralTagFormat(string Format) : StructuredOutput;
+
     /// <summary>One structure of a <see cref="StructuralTag"/>: the literal <paramref name="Begin"/>, JSON matching
     /// <paramref name="Schema"/> (JSON Schema text, served strictly), then the literal <paramref name="End"/>.</summary>
     public sealed record TagStructure(string Begin, string Schema, string End);

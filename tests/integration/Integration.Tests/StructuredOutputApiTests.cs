@@ -148,6 +148,66 @@ public sealed class StructuredOutputApiTests(ServedSystem system) : IClassFixtur
         Assert.Matches("^" + pattern + "$", text.ToString());
     }
 
+    /// <summary>
+    /// xgrammar's newer structural tag (response_format {type: structural_tag, format}): exactly one tagged call, one of
+    /// two functions (triggered_tags with at_least_one and stop_after_first), its arguments JSON matching that
+    /// function's schema, one of the function's two ends; through every service, streamed.
+    /// </summary>
+    [Fact]
+    public async Task ChatCompletion_StructuralTagInXgrammarsNewerFormStreamed_IsOneTaggedCallMatchingItsSchema()
+    {
+        var format = JsonDocument.Parse("""
+            {"type":"triggered_tags","at_least_one":true,"stop_after_first":true,"triggers":["<function="],"tags":[
+              {"type":"tag","begin":"<function=get_weather>","end":"</function>","content":{"type":"json_schema","json_schema":
+                {"type":"object","properties":{"city":{"type":"string","maxLength":8},"days":{"type":"integer","minimum":1,"maximum":7}},"required":["city","days"],"additionalProperties":false}}},
+              {"type":"tag","begin":"<function=get_time>","end":["</function>","</fn>"],"content":{"type":"json_schema","json_schema":
+                {"type":"object","properties":{"zone":{"enum":["UTC","CET"]}},"required":["zone"],"additionalProperties":false}}}]}
+            """).RootElement;
+        using var http = Http();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = JsonContent.Create(new
+            {
+                model = system.ModelName,
+                messages = new[] { new { role = "user", content = "What is the weather in Oslo?" } },
+                max_tokens = MaxTokens,
+                temperature = 0,
+                stream = true,
+                response_format = new { type = "structural_tag", format },
+            }),
+        };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var text = new StringBuilder();
+        string? finish = null;
+        foreach (var line in (await response.Content.ReadAsStringAsync()).Split('\n'))
+        {
+            if (!line.StartsWith("data: {", StringComparison.Ordinal)) continue;
+            using var chunk = JsonDocument.Parse(line["data: ".Length..]);
+            var choice = chunk.RootElement.GetProperty("choices")[0];
+            if (choice.GetProperty("delta").TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String)
+                text.Append(content.GetString());
+            if (choice.TryGetProperty("finish_reason", out var reason) && reason.ValueKind == JsonValueKind.String)
+                finish = reason.GetString();
+        }
+
+        Assert.Equal("stop", finish);
+        var call = System.Text.RegularExpressions.Regex.Match(text.ToString(), "^<function=(get_weather|get_time)>(.*)(</function>|</fn>)$", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.True(call.Success, text.ToString());
+        using var arguments = JsonDocument.Parse(call.Groups[2].Value);
+        if (call.Groups[1].Value == "get_weather")
+        {
+            Assert.Equal("</function>", call.Groups[3].Value);
+            Assert.True(arguments.RootElement.GetProperty("city").GetString()!.Length <= 8);
+            Assert.InRange(arguments.RootElement.GetProperty("days").GetInt32(), 1, 7);
+        }
+        else
+        {
+            Assert.Contains(arguments.RootElement.GetProperty("zone").GetString(), new[] { "UTC", "CET" });
+        }
+    }
+
     [Fact]
     public async Task Completion_UnsupportedSchemaKeyword_Is400NamingIt()
     {

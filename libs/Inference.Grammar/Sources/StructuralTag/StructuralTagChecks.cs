@@ -8,21 +8,23 @@ namespace Inference.Grammar.Sources.StructuralTag;
 internal static class StructuralTagChecks
 {
     /// <summary>Per structure, the index of the trigger its begin starts with; throws <see cref="GrammarException"/>.</summary>
-    public static int[] TriggerOfEachStructure(IReadOnlyList<string> triggers, IReadOnlyList<string> begins)
+    /// <param name="triggersName">How the request names the triggers (<c>triggers</c>, or a newer tag's <c>format.triggers</c>).</param>
+    /// <param name="structuresName">How it names the structures (<c>structures</c>, or <c>format.tags</c>).</param>
+    public static int[] TriggerOfEachStructure(IReadOnlyList<string> triggers, IReadOnlyList<string> begins, string triggersName = "triggers", string structuresName = "structures")
     {
         if (triggers.Count == 0)
         {
-            throw new GrammarException("triggers must list at least one trigger");
+            throw new GrammarException($"{triggersName} must list at least one trigger");
         }
         if (begins.Count == 0)
         {
-            throw new GrammarException("structures must list at least one structure");
+            throw new GrammarException($"{structuresName} must list at least one structure");
         }
         for (int i = 0; i < triggers.Count; i++)
         {
             if (triggers[i].Length == 0)
             {
-                throw new GrammarException($"triggers[{i}] is empty");
+                throw new GrammarException($"{triggersName}[{i}] is empty");
             }
             for (int j = 0; j < i; j++)
             {
@@ -30,8 +32,8 @@ internal static class StructuralTagChecks
                 if (triggers[longer].StartsWith(triggers[shorter], StringComparison.Ordinal))
                 {
                     throw new GrammarException(triggers[i] == triggers[j]
-                        ? $"triggers[{i}] \"{triggers[i]}\" repeats triggers[{j}]"
-                        : $"triggers[{shorter}] \"{triggers[shorter]}\" is a prefix of triggers[{longer}] \"{triggers[longer]}\"; triggers must not be prefixes of one another");
+                        ? $"{triggersName}[{i}] \"{triggers[i]}\" repeats {triggersName}[{j}]"
+                        : $"{triggersName}[{shorter}] \"{triggers[shorter]}\" is a prefix of {triggersName}[{longer}] \"{triggers[longer]}\"; triggers must not be prefixes of one another");
                 }
             }
         }
@@ -40,19 +42,19 @@ internal static class StructuralTagChecks
         {
             if (begins[i].Length == 0)
             {
-                throw new GrammarException($"structures[{i}].begin is empty");
+                throw new GrammarException($"{structuresName}[{i}].begin is empty");
             }
             owners[i] = Enumerable.Range(0, triggers.Count).FirstOrDefault(t => begins[i].StartsWith(triggers[t], StringComparison.Ordinal), -1);
             if (owners[i] < 0)
             {
-                throw new GrammarException($"structures[{i}].begin \"{begins[i]}\" does not start with any of the triggers");
+                throw new GrammarException($"{structuresName}[{i}].begin \"{begins[i]}\" does not start with any of the triggers");
             }
         }
         for (int t = 0; t < triggers.Count; t++)
         {
             if (!owners.Contains(t))
             {
-                throw new GrammarException($"triggers[{t}] \"{triggers[t]}\" starts no structure's begin");
+                throw new GrammarException($"{triggersName}[{t}] \"{triggers[t]}\" starts no {(structuresName == "structures" ? "structure" : "tag")}'s begin");
             }
         }
         return owners;

@@ -31,7 +31,8 @@ internal sealed class StructuralTagConverter(GrammarBuilder builder, GrammarComp
             }
             afterTrigger[t] = builder.Add($"after trigger {t}", Expr.Alt(alternatives.ToArray()));
         }
-        return builder.Add("structural_tag", TriggerFreeText.Build(new TriggerAutomaton(triggers), afterTrigger));
+        return builder.Add("structural_tag", TriggerFreeText.Build(
+            new TriggerAutomaton(triggers), [.. afterTrigger.Select(rule => new FreeTextWord(FreeTextWordRole.Trigger, Expr.Call(rule)))], endsAnywhere: true));
     }
 
     private int SchemaRule(string schema, int structure)

@@ -62,14 +62,17 @@ public sealed class StructuralTagRequestTests(GatewayHost host) : IClassFixture<
         { "response_format", """{"type":"structural_tag","triggers":[""],"structures":[{"begin":"<f>","schema":{},"end":""}]}""", "response_format", "response_format: triggers[0] is empty" },
         { "response_format", """{"type":"structural_tag","triggers":["<f","<fu"],"structures":[{"begin":"<fun>","schema":{},"end":""}]}""", "response_format", "response_format: triggers[0] \"<f\" is a prefix of triggers[1] \"<fu\"" },
         { "response_format", """{"type":"structural_tag","triggers":["<f"],"structures":[{"begin":"<f>","schema":{"type":"integer","multipleOf":2},"end":""}]}""", "response_format", "response_format: structures[0].schema: JSON schema keyword 'multipleOf'" },
-        { "response_format", """{"type":"structural_tag","format":{"type":"const_string","value":"x"}}""", "response_format", "response_format holds a structural tag in xgrammar's newer form ({type: structural_tag, format}), which is not supported yet" },
+        { "response_format", """{"type":"structural_tag","format":{"type":"token","token":"<|im_end|>"}}""", "response_format", "response_format: format.type \"token\" is not supported yet" },
+        { "response_format", """{"type":"structural_tag","format":{"type":"tag","begin":"<a>","content":{"type":"const_string"},"end":"</a>"}}""", "response_format", "response_format: format.content.value is required" },
+        { "response_format", """{"type":"structural_tag","format":"x"}""", "response_format", "response_format.format must be a format object {type, ...}, got a string." },
+        { "response_format", """{"type":"structural_tag","format":{"type":"any_text"},"triggers":[]}""", "response_format", "response_format holds both format (xgrammar's newer structural tag) and triggers" },
         { "structured_outputs", """{"structural_tag":{"triggers":["<f"]}}""", "structured_outputs", "structured_outputs.structural_tag must be a JSON string of {structures, triggers}, got an object." },
         { "structured_outputs", """{"structural_tag":"{\"triggers\":"}""", "structured_outputs", "structured_outputs.structural_tag is not valid JSON" },
         { "structured_outputs", """{"structural_tag":"{\"type\":\"json\",\"triggers\":[],\"structures\":[]}"}""", "structured_outputs", "structured_outputs.structural_tag.type must be \"structural_tag\" when given." },
         { "structured_outputs", """{"structural_tag":"{\"triggers\":[\"<f\"],\"structures\":[{\"begin\":\"<f>\",\"schema\":[],\"end\":\"\"}]}"}""", "structured_outputs", "structured_outputs.structural_tag.structures[0].schema must be a JSON schema" },
-        { "structured_outputs", """{"structural_tag":"{\"type\":\"structural_tag\",\"format\":{}}"}""", "structured_outputs", "structured_outputs holds a structural tag in xgrammar's newer form" },
+        { "structured_outputs", """{"structural_tag":"{\"type\":\"structural_tag\",\"format\":{}}"}""", "structured_outputs", "structured_outputs: format.type must be a string naming the format" },
         { "structural_tag", "\"{\\\"triggers\\\":[\\\"<f\\\"],\\\"structures\\\":[]}\"", "structural_tag", "structural_tag: structures must list at least one structure" },
-        { "structural_tag", "\"{\\\"format\\\":{}}\"", "structural_tag", "structural_tag holds a structural tag in xgrammar's newer form" },
+        { "structural_tag", "\"{\\\"format\\\":{\\\"type\\\":\\\"any_text\\\",\\\"max_chars\\\":5}}\"", "structural_tag", "structural_tag: format.max_chars is not supported yet" },
     };
 
     [Theory]
@@ -83,14 +86,29 @@ public sealed class StructuralTagRequestTests(GatewayHost host) : IClassFixture<
         Assert.DoesNotContain(host.Scheduler.Requests, r => r.Text == "bad tag");
     }
 
-    [Fact]
-    public async Task TheNewerFormatForm_Is400SayingFormatIsNotSupported()
-    {
-        var answer = await Chat("format tag", """{"type":"structural_tag","format":{"type":"const_string","value":"x"}}""");
+    private const string NewerTag = """
+        {"type":"structural_tag","format":{"type":"triggered_tags","triggers":["<function="],"tags":[
+          {"type":"tag","begin":"<function=get_weather>","content":{"type":"json_schema","json_schema":{"type":"object"}},"end":"</function>"}]}}
+        """;
 
-        Assert.Equal((400, "response_format"), (answer.Status, answer.ErrorParam));
-        Assert.Contains("format", answer.Error.GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.DoesNotContain(host.Scheduler.Requests, r => r.Chat?.MessagesJson.Contains("\"format tag\"", StringComparison.Ordinal) ?? false);
+    [Fact]
+    public async Task Chat_ResponseFormatInXgrammarsNewerForm_SendsTheFormatObject()
+    {
+        await Chat("format tag", NewerTag);
+
+        var sent = Sent("format tag");
+        Assert.Equal(CommonV1.StructuredOutput.KindOneofCase.StructuralTagFormat, sent.KindCase);
+        Assert.Equal(Minified(JsonDocument.Parse(NewerTag).RootElement.GetProperty("format").GetRawText()), Minified(sent.StructuralTagFormat));
+    }
+
+    [Fact]
+    public async Task Completions_StructuredOutputsAndTopLevelStructuralTag_TakeTheNewerFormAsAJsonString()
+    {
+        await Completion("so format", $$""" "structured_outputs":{"structural_tag":{{JsonSerializer.Serialize(NewerTag)}}} """);
+        await Completion("top format", $$""" "structural_tag":{{JsonSerializer.Serialize(NewerTag)}} """);
+
+        Assert.Equal(CommonV1.StructuredOutput.KindOneofCase.StructuralTagFormat, Sent("so format").KindCase);
+        Assert.Contains("triggered_tags", Sent("top format").StructuralTagFormat, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -123,8 +123,8 @@ internal sealed class GenerationValidator(int vocabSize, int maxModelLength)
             StructuredOutputSpecs.Validate(structured, "structured_output");
 
             // The grammar ends the output with EOS as soon as it is complete; banning EOS then would leave no token. A
-            // structural tag's free text never forces EOS (any text but a trigger may follow), so it takes both.
-            var endsWithEos = structured is not StructuredOutput.StructuralTag;
+            // structural tag that ends in free text never forces EOS (any text but a trigger may follow), so it takes both.
+            var endsWithEos = StructuredOutputSpecs.MayEndWithEos(structured);
             if (endsWithEos && p.IgnoreEos)
             {
                 Fail("ignore_eos", "ignore_eos cannot be combined with structured output, which ends the output with EOS once it is complete.");

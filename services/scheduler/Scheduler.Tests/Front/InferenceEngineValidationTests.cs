@@ -42,6 +42,8 @@ public sealed class InferenceEngineValidationTests
         { new GenerationParams { StructuredOutput = new StructuredOutput.JsonSchema("""{"type":"string","contentEncoding":"base64"}""") }, "structured_output" },
         { new GenerationParams { StructuredOutput = new StructuredOutput.Regex("(?=a)b") }, "structured_output" },
         { new GenerationParams { StructuredOutput = new StructuredOutput.Choice([]) }, "structured_output" },
+        { new GenerationParams { StructuredOutput = new StructuredOutput.StructuralTagFormat("""{"type":"token_dispatch"}""") }, "structured_output" },
+        { new GenerationParams { StructuredOutput = new StructuredOutput.StructuralTagFormat("""{"type":"const_string","value":"x"}"""), IgnoreEos = true }, "ignore_eos" },
     };
 
     [Theory]
@@ -62,6 +64,18 @@ public sealed class InferenceEngineValidationTests
     {
         await using var engine = EngineFixture.Create(new FakeStepExecutor());
         var tag = new StructuredOutput.StructuralTag(["<f="], [new StructuredOutput.TagStructure("<f=a>", """{"type":"object"}""", "</f>")]);
+
+        var outputs = await engine.CollectAsync(EngineFixture.Text("a",
+            new GenerationParams { StructuredOutput = tag, IgnoreEos = true, MinTokens = 2, MaxTokens = 3 })).WaitAsync(EngineFixture.Timeout);
+
+        Assert.Equal(FinishReason.Length, outputs[^1].Finish);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_ANewerStructuralTagEndingInFreeText_TakesIgnoreEosAndMinTokens()
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+        var tag = new StructuredOutput.StructuralTagFormat("""{"type":"sequence","elements":[{"type":"const_string","value":"a"},{"type":"any_text"}]}""");
 
         var outputs = await engine.CollectAsync(EngineFixture.Text("a",
             new GenerationParams { StructuredOutput = tag, IgnoreEos = true, MinTokens = 2, MaxTokens = 3 })).WaitAsync(EngineFixture.Timeout);

@@ -78,6 +78,7 @@ public sealed class GenerationMessagesTests
         {
             AfterReasoning = true,
         },
+        new StructuredOutput.StructuralTagFormat("""{"type":"tag","begin":"<think>","content":{"type":"any_text"},"end":"</think>"}""") { AfterReasoning = true },
     };
 
     private static string Describe(StructuredOutput? output) => output switch

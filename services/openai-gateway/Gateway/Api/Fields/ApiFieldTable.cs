@@ -23,7 +23,8 @@ public static class ApiFieldTable
     private const string StructuralTagNote =
         "{structures: [{begin, schema, end}], triggers}, as xgrammar's: free text until a trigger appears, then a structure whose begin starts with it (the rest of begin, JSON matching schema as json_schema strict, end), then free text again; never ends inside a structure; a begin that starts with no trigger, a trigger that starts no begin, an empty one, or a trigger that is a prefix of another is a 400 naming it";
 
-    private const string NewerStructuralTag = "xgrammar's newer structural tag ({type: structural_tag, format}) is not supported yet";
+    private const string NewerStructuralTag =
+        "or xgrammar's newer {type: structural_tag, format}: a tree of const_string, json_schema (style json), grammar, regex, any_text (excludes; ends where its tag's end first appears), sequence, or, optional, plus, star, repeat, tag (string begin, end a string or strings), triggered_tags and tags_with_separator (at_least_one, stop_after_first); token-level formats, dispatch, other json_schema styles, any_order and any_text's max_tokens/max_chars are a 400 naming the path";
 
     public static IReadOnlyList<ApiField> Fields { get; } =
     [
@@ -82,11 +83,10 @@ public static class ApiFieldTable
 
         // Structured output (guided decoding).
         new("response_format", E.Generation, Supported,
-            $"type text, json_object (any JSON object), json_schema ({{name, schema, strict}}: strict unless strict is false) or structural_tag ({StructuralTagNote}); {NewerStructuralTag}",
+            $"type text, json_object (any JSON object), json_schema ({{name, schema, strict}}: strict unless strict is false) or structural_tag ({StructuralTagNote}; {NewerStructuralTag})",
             ResponseFormatTypes),
         new("structured_outputs", E.Generation, Supported,
-            $"one of json (a schema), regex, grammar (EBNF, as guided_grammar), choice, json_object or structural_tag (response_format's structural_tag object as a JSON string); {NewerStructuralTag}",
-            StructuredOutputsKinds),
+            $"one of json (a schema), regex, grammar (EBNF, as guided_grammar), choice, json_object or structural_tag (response_format's structural_tag object, either form, as a JSON string)"),
         new("guided_json", E.Generation, Supported, "a JSON schema (object or string), served strictly; an unsupported keyword is a 400 naming it"),
         new("guided_regex", E.Generation, Supported, "the whole output matches the regex; lookaround, backreferences and the like are a 400"),
         new("guided_choice", E.Generation, Supported, "the output is exactly one of the strings"),
@@ -97,8 +97,7 @@ public static class ApiFieldTable
         new("guided_whitespace_pattern", E.Generation, Supported,
             "with JSON output only (json_schema, json_object, guided_json): a regex for what may stand between JSON tokens (\"\" for compact JSON); default up to 16 spaces, tabs or newlines; an unsupported regex feature is a 400 naming it"),
         new("structural_tag", E.Generation, Supported,
-            $"vLLM's older spelling of structured_outputs.structural_tag: a JSON string of {{structures, triggers}}, as response_format's structural_tag; {NewerStructuralTag}",
-            StructuralTagForm),
+            $"vLLM's older spelling of structured_outputs.structural_tag: a JSON string of {{structures, triggers}} or {{type: structural_tag, format}}, as response_format's structural_tag"),
 
         // When to stop.
         new("stop", E.GenerationAndResponses, Supported, "a string or an array of strings; the matched one is the choice's stop_reason"),

@@ -57,29 +57,18 @@ internal static class FieldChecks
     };
 
     /// <summary>OpenAI's <c>response_format</c>: an object whose <c>type</c> is text, json_object, json_schema or
-    /// structural_tag; xgrammar's newer structural tag (a <c>format</c> in place of structures and triggers) is a 400 saying so.</summary>
+    /// structural_tag (either form of xgrammar's).</summary>
     public static bool ResponseFormatTypes(RequestFields fields)
     {
         var format = fields.Object("response_format")!;
         var type = format.String("type") ?? throw ApiException.BadRequest("response_format.type is required.", "response_format");
         return type switch
         {
-            "text" or "json_object" or "json_schema" => true,
-            "structural_tag" => format.Raw("format") is null ? true : throw StructuralTagFields.NewerFormRefused("response_format"),
+            "text" or "json_object" or "json_schema" or "structural_tag" => true,
             _ => throw ApiException.BadRequest(
                 $"response_format.type must be text, json_object, json_schema or structural_tag, got \"{type}\".", "response_format"),
         };
     }
-
-    /// <summary>vLLM's <c>structured_outputs</c>: every kind is served; a structural_tag in xgrammar's newer form (with <c>format</c>) is a 400 saying so.</summary>
-    public static bool StructuredOutputsKinds(RequestFields fields) =>
-        !StructuralTagFields.IsNewerForm(fields.Object("structured_outputs")!.Raw("structural_tag"))
-            ? true
-            : throw StructuralTagFields.NewerFormRefused("structured_outputs");
-
-    /// <summary>vLLM's top-level <c>structural_tag</c>: a JSON string; xgrammar's newer form (with <c>format</c>) is a 400 saying so.</summary>
-    public static bool StructuralTagForm(RequestFields fields) =>
-        !StructuralTagFields.IsNewerForm(fields.Raw("structural_tag")) ? true : throw StructuralTagFields.NewerFormRefused("structural_tag");
 
     /// <summary>Only text output: an array of "text".</summary>
     public static bool TextModalities(RequestFields fields) =>

@@ -6,39 +6,15 @@ namespace Gateway.Api.Fields;
 
 /// <summary>
 /// xgrammar's structural tag as vLLM takes it: <c>response_format: {type: structural_tag, structures: [{begin, schema,
-/// end}], triggers}</c>, or that object as a JSON string in <c>structured_outputs.structural_tag</c> (and vLLM's older
-/// top-level <c>structural_tag</c>). A malformed one is a 400 naming the request field, its path in the message; what
-/// the grammar engine refuses (a begin that starts with no trigger, ...) is checked where every spec is.
+/// end}], triggers}</c> or, in xgrammar's newer form, <c>{type: structural_tag, format: {...}}</c>; or either object as
+/// a JSON string in <c>structured_outputs.structural_tag</c> (and vLLM's older top-level <c>structural_tag</c>). A
+/// malformed one is a 400 naming the request field, its path in the message; what the grammar engine refuses (a begin
+/// that starts with no trigger, a format it does not know, ...) is checked where every spec is.
 /// </summary>
 internal static class StructuralTagFields
 {
-    /// <summary>xgrammar's newer structural tag (<c>{type: structural_tag, format: {...}}</c>) in a JSON string; the
-    /// field table refuses it (<see cref="NewerFormRefused"/>). Anything else (not JSON, not that form) is for <see cref="FromJsonString"/> to judge.</summary>
-    public static bool IsNewerForm(JsonElement? value)
-    {
-        if (value is not { ValueKind: JsonValueKind.String } text)
-        {
-            return false;
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(text.GetString()!);
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("format", out _);
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>The 400 for xgrammar's newer structural tag in <paramref name="field"/>.</summary>
-    public static ApiException NewerFormRefused(string field) => ApiException.BadRequest(
-        $"{field} holds a structural tag in xgrammar's newer form ({{type: structural_tag, format}}), which is not supported yet; send {{structures: [{{begin, schema, end}}], triggers}}.",
-        field);
-
-    /// <summary>The tag of a JSON string (<c>structured_outputs.structural_tag</c>, <c>structural_tag</c>).</summary>
-    public static StructuredOutput.StructuralTag FromJsonString(JsonElement value, string field, string path)
+    /// <summary>The tag of a JSON string (<c>structured_outputs.structural_tag</c>, <c>structural_tag</c>), in either form.</summary>
+    public static StructuredOutput FromJsonString(JsonElement value, string field, string path)
     {
         if (value.ValueKind != JsonValueKind.String)
         {
@@ -72,9 +48,28 @@ internal static class StructuralTagFields
         }
     }
 
-    /// <summary>The tag of an object holding structures and triggers (<c>response_format</c>'s own).</summary>
-    public static StructuredOutput.StructuralTag FromObject(JsonElement tag, string field, string path)
+    /// <summary>
+    /// The tag of an object (<c>response_format</c>'s own, or the JSON string's): xgrammar's newer form, a
+    /// <c>format</c> object the grammar engine reads and checks, or the older one, structures and triggers.
+    /// </summary>
+    public static StructuredOutput FromObject(JsonElement tag, string field, string path)
     {
+        if (tag.TryGetProperty("format", out var format))
+        {
+            foreach (var older in new[] { "structures", "triggers" })
+            {
+                if (tag.TryGetProperty(older, out _))
+                {
+                    throw ApiException.BadRequest(
+                        $"{path} holds both format (xgrammar's newer structural tag) and {older} (the older one); send one form.", field);
+                }
+            }
+
+            return format.ValueKind == JsonValueKind.Object
+                ? new StructuredOutput.StructuralTagFormat(format.GetRawText())
+                : throw WrongType(field, $"{path}.format", "a format object {type, ...}", format);
+        }
+
         var triggers = Required(tag, "triggers", field, path);
         var structures = Required(tag, "structures", field, path);
         if (structures.ValueKind != JsonValueKind.Array)
