@@ -79,26 +79,10 @@ public sealed class StructuredOutputApiTests(ServedSystem system) : IClassFixtur
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        var text = new StringBuilder();
-        string? finish = null;
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        while (await reader.ReadLineAsync() is { } line)
-        {
-            if (!line.StartsWith("data: ", StringComparison.Ordinal)) continue;
-            var data = line["data: ".Length..];
-            if (data == "[DONE]") break;
-            using var chunk = JsonDocument.Parse(data);
-            foreach (var choice in chunk.RootElement.GetProperty("choices").EnumerateArray())
-            {
-                if (choice.GetProperty("delta").TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String)
-                    text.Append(content.GetString());
-                if (choice.TryGetProperty("finish_reason", out var reason) && reason.ValueKind == JsonValueKind.String)
-                    finish = reason.GetString();
-            }
-        }
+        var (text, finish) = await StreamedText(response, choice => choice.GetProperty("delta"), "content");
 
         Assert.Equal("stop", finish);
-        AssertMatchesSchema(text.ToString());
+        AssertMatchesSchema(text);
     }
 
     [Fact]
@@ -132,20 +116,10 @@ public sealed class StructuredOutputApiTests(ServedSystem system) : IClassFixtur
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        var text = new StringBuilder();
-        string? finish = null;
-        foreach (var line in (await response.Content.ReadAsStringAsync()).Split('\n'))
-        {
-            if (!line.StartsWith("data: {", StringComparison.Ordinal)) continue;
-            using var chunk = JsonDocument.Parse(line["data: ".Length..]);
-            var choice = chunk.RootElement.GetProperty("choices")[0];
-            text.Append(choice.GetProperty("text").GetString());
-            if (choice.TryGetProperty("finish_reason", out var reason) && reason.ValueKind == JsonValueKind.String)
-                finish = reason.GetString();
-        }
+        var (text, finish) = await StreamedText(response, choice => choice, "text");
 
         Assert.Equal("stop", finish);
-        Assert.Matches("^" + pattern + "$", text.ToString());
+        Assert.Matches("^" + pattern + "$", text);
     }
 
     /// <summary>
@@ -179,22 +153,11 @@ public sealed class StructuredOutputApiTests(ServedSystem system) : IClassFixtur
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        var text = new StringBuilder();
-        string? finish = null;
-        foreach (var line in (await response.Content.ReadAsStringAsync()).Split('\n'))
-        {
-            if (!line.StartsWith("data: {", StringComparison.Ordinal)) continue;
-            using var chunk = JsonDocument.Parse(line["data: ".Length..]);
-            var choice = chunk.RootElement.GetProperty("choices")[0];
-            if (choice.GetProperty("delta").TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String)
-                text.Append(content.GetString());
-            if (choice.TryGetProperty("finish_reason", out var reason) && reason.ValueKind == JsonValueKind.String)
-                finish = reason.GetString();
-        }
+        var (text, finish) = await StreamedText(response, choice => choice.GetProperty("delta"), "content");
 
         Assert.Equal("stop", finish);
-        var call = System.Text.RegularExpressions.Regex.Match(text.ToString(), "^<function=(get_weather|get_time)>(.*)(</function>|</fn>)$", System.Text.RegularExpressions.RegexOptions.Singleline);
-        Assert.True(call.Success, text.ToString());
+        var call = System.Text.RegularExpressions.Regex.Match(text, "^<function=(get_weather|get_time)>(.*)(</function>|</fn>)$", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.True(call.Success, text);
         using var arguments = JsonDocument.Parse(call.Groups[2].Value);
         if (call.Groups[1].Value == "get_weather")
         {
@@ -284,6 +247,31 @@ public sealed class StructuredOutputApiTests(ServedSystem system) : IClassFixtur
             Assert.Equal("get_time", function);
             Assert.Contains(root.GetProperty("zone").GetString(), new[] { "utc", "local" });
         }
+    }
+
+    /// <summary>A streamed answer's text (each chunk's <paramref name="field"/> of what <paramref name="holder"/> picks from its
+    /// choice: a chat delta's content, a completion's text) and its finish reason.</summary>
+    private static async Task<(string Text, string? Finish)> StreamedText(HttpResponseMessage response, Func<JsonElement, JsonElement> holder, string field)
+    {
+        var text = new StringBuilder();
+        string? finish = null;
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (!line.StartsWith("data: ", StringComparison.Ordinal)) continue;
+            var data = line["data: ".Length..];
+            if (data == "[DONE]") break;
+            using var chunk = JsonDocument.Parse(data);
+            foreach (var choice in chunk.RootElement.GetProperty("choices").EnumerateArray())
+            {
+                if (holder(choice).TryGetProperty(field, out var piece) && piece.ValueKind == JsonValueKind.String)
+                    text.Append(piece.GetString());
+                if (choice.TryGetProperty("finish_reason", out var reason) && reason.ValueKind == JsonValueKind.String)
+                    finish = reason.GetString();
+            }
+        }
+
+        return (text.ToString(), finish);
     }
 
     private static void AssertMatchesSchema(string text)
