@@ -33,6 +33,7 @@ public static class WorkerMessages
                 Normalize = pooling.Normalize,
                 Matryoshka = pooling.Matryoshka,
                 MatryoshkaDimensions = { pooling.MatryoshkaDimensions },
+                Mode = ToProto(pooling.Mode),
             };
         }
 
@@ -55,7 +56,7 @@ public static class WorkerMessages
         [.. info.EosTokenIds],
         info.Device,
         CommonMessages.ToDefaults(info.DefaultSampling, info.HasDefaultMaxTokens ? info.DefaultMaxTokens : null),
-        info.Pooling is { } p ? new PoolingInfo(p.HiddenSize, p.Normalize, p.Matryoshka, [.. p.MatryoshkaDimensions]) : null,
+        info.Pooling is { } p ? new PoolingInfo(p.HiddenSize, p.Normalize, p.Matryoshka, [.. p.MatryoshkaDimensions], ToDomain(p.Mode)) : null,
         [.. info.LoraAdapters.Select(CommonMessages.ToDomain)]);
 
     /// <param name="instanceId">The worker instance the plan was made for; another instance refuses it.</param>
@@ -190,4 +191,28 @@ public static class WorkerMessages
         {
             BadWords = sampling is { BadWords.Count: > 0 } ? [.. sampling.BadWords.Select(w => (IReadOnlyList<int>)[.. w.Ids])] : null,
         };
+
+    private static Proto.PoolingMode ToProto(PoolingMode mode) => mode switch
+    {
+        PoolingMode.LastToken => Proto.PoolingMode.LastToken,
+        PoolingMode.Cls => Proto.PoolingMode.Cls,
+        PoolingMode.Mean => Proto.PoolingMode.Mean,
+        PoolingMode.Max => Proto.PoolingMode.Max,
+        PoolingMode.MeanSqrtLength => Proto.PoolingMode.MeanSqrtLength,
+        PoolingMode.WeightedMean => Proto.PoolingMode.WeightedMean,
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown pooling mode."),
+    };
+
+    /// <exception cref="InvalidDataException">A mode this scheduler does not know (a newer worker's): it could not tell
+    /// whether the embedding needs the whole prompt, so the worker is refused rather than served wrong.</exception>
+    private static PoolingMode ToDomain(Proto.PoolingMode mode) => mode switch
+    {
+        Proto.PoolingMode.Unspecified or Proto.PoolingMode.LastToken => PoolingMode.LastToken,
+        Proto.PoolingMode.Cls => PoolingMode.Cls,
+        Proto.PoolingMode.Mean => PoolingMode.Mean,
+        Proto.PoolingMode.Max => PoolingMode.Max,
+        Proto.PoolingMode.MeanSqrtLength => PoolingMode.MeanSqrtLength,
+        Proto.PoolingMode.WeightedMean => PoolingMode.WeightedMean,
+        _ => throw new InvalidDataException($"The worker reports pooling mode {(int)mode}, which this scheduler does not know."),
+    };
 }

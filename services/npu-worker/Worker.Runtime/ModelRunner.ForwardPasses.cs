@@ -1,4 +1,5 @@
 using Inference.Abstractions.Execution;
+using Worker.Runtime.Embeddings;
 using Worker.Runtime.Sampling;
 
 namespace Worker.Runtime;
@@ -10,13 +11,17 @@ public sealed partial class ModelRunner
     /// <paramref name="Drafts"/>, its last known token and then those (speculative decoding).</summary>
     private readonly record struct ScheduledRun(RequestState State, int Next, int End, IReadOnlyList<int>? Drafts = null);
 
+    /// <summary>An embedding request's hidden rows in a pass: <paramref name="Count"/> positions from <paramref name="FirstPosition"/>
+    /// (none, for a chunk whose positions its pooling does not read); <paramref name="Finishes"/>: the pass computes its last token.</summary>
+    private readonly record struct PooledRows(RequestState State, int FirstPosition, int Count, bool Finishes);
+
     /// <summary>
     /// Lays out the next forward pass from the scheduled tokens not yet run, and says whether there is one. A request
     /// with prompt logprobs needs logits at each of its prompt positions but the last (vocabulary-sized rows); a pass
     /// holds at most <see cref="ModelRunnerOptions.MaxPromptLogprobRows"/> of them, and the rest of such a request's
     /// tokens wait for the next pass (its KV from this pass is in the cache by then, so the result is the same as
-    /// one pass). Every other request runs whole in the first pass. An embedding request's last token asks for its
-    /// final-normed hidden state instead of logits.
+    /// one pass). Every other request runs whole in the first pass. An embedding request asks for the final-normed
+    /// hidden states its pooling reads (the last token's, the first's, or every one) instead of logits.
     /// </summary>
     private bool NextForwardPass()
     {
@@ -56,6 +61,9 @@ public sealed partial class ModelRunner
 
             rowsLeft -= scored;
             _batch.AddSequence(state.BlockIds, state.Lora);
+            var (pooledFirst, pooledCount) = state.Pooler is { } pooler
+                ? HiddenStatePooler.RowsNeeded(pooler.Mode, next, end, state.Tokens.Count)
+                : (0, 0);
             int row = -1;
             for (int position = next; position < end; position++)
             {
@@ -65,15 +73,20 @@ public sealed partial class ModelRunner
                     _batch.RequestLogits(row);
                     _logitRows.Add(new LogitRow(state, position, false));
                 }
+
+                if (position >= pooledFirst && position < pooledFirst + pooledCount)
+                {
+                    _batch.RequestHidden(row);
+                }
             }
 
             state.NumComputedTokens = end;
             _runs[i] = _runs[i] with { Next = end };
-            if (end == state.Tokens.Count && state.Pooling is not null)
+            if (state.Pooling is not null)
             {
-                _batch.RequestHidden(row);
-                _pooledRows.Add(state);
-                state.Pooled = true;
+                bool finishes = end == state.Tokens.Count;
+                _pooledRows.Add(new PooledRows(state, pooledFirst, pooledCount, finishes));
+                state.Pooled = finishes;
             }
             else if (end == state.Tokens.Count)
             {
@@ -172,14 +185,22 @@ public sealed partial class ModelRunner
         }
     }
 
-    /// <summary>Turns the pass's hidden rows into the embeddings of the requests they pool, in the order they were requested.</summary>
+    /// <summary>
+    /// Hands the pass's hidden rows to the poolers of the embedding requests they belong to, in the order they were
+    /// requested, and turns each request whose last token ran into its embedding.
+    /// </summary>
     private void ReadPooled(ReadOnlySpan<float> hidden, List<PooledOutput> pooled)
     {
-        int h = Info.Pooling!.HiddenSize;
-        for (int row = 0; row < _pooledRows.Count; row++)
+        int h = _config.HiddenSize;
+        int row = 0;
+        foreach (var (state, firstPosition, count, finishes) in _pooledRows)
         {
-            var state = _pooledRows[row];
-            pooled.Add(new PooledOutput(state.Id, EmbeddingVector.From(hidden.Slice(row * h, h), state.Pooling!)));
+            state.Pooler!.Add(hidden.Slice(row * h, count * h), firstPosition);
+            row += count;
+            if (finishes)
+            {
+                pooled.Add(new PooledOutput(state.Id, _embedding.Embed(state.Pooler.Result(), state.Pooling!)));
+            }
         }
     }
 }

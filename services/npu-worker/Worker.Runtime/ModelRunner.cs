@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Worker.Runtime.Checkpoints;
 using Worker.Runtime.Kv;
+using Worker.Runtime.Embeddings;
 using Worker.Runtime.Lora;
 using Worker.Runtime.Models;
 using Worker.Runtime.Ops;
@@ -17,7 +18,7 @@ namespace Worker.Runtime;
 /// applies the StepPlan diff (finished ids first, new requests in full, cached ones as diffs; a decode
 /// token is the last sampled one), runs all scheduled tokens as one batched forward (split into a few passes only
 /// when prompt logprobs need many logits rows, see ModelRunner.ForwardPasses.cs), and samples where a request's known
-/// tokens are all computed, or, for an embedding request, pools its last token's hidden state. Steps run one at a time.
+/// tokens are all computed, or, for an embedding request, pools its prompt's hidden states. Steps run one at a time.
 /// </summary>
 public sealed partial class ModelRunner : IStepExecutor, IDisposable
 {
@@ -26,7 +27,8 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     private readonly ForwardBatch _batch = new();
     private readonly List<ScheduledRun> _runs = [];
     private readonly List<LogitRow> _logitRows = [];
-    private readonly List<RequestState> _pooledRows = [];
+    private readonly List<PooledRows> _pooledRows = [];
+    private readonly EmbeddingHead _embedding;
     private readonly int _maxPromptLogprobRows;
     private readonly ComputeThreadPool _pool;
     private readonly ICausalLm _model;
@@ -39,8 +41,9 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     private readonly ILogger _logger;
 
     private ModelRunner(ExecutorInfo info, ICausalLmConfig config, ComputeThreadPool pool, ICausalLm model, PagedKvCache cache, long weightBytes,
-        StructuredOutputGrammars grammars, int maxPromptLogprobRows, IReadOnlyList<LoraAdapter> loraAdapters, ILogger logger)
+        StructuredOutputGrammars grammars, EmbeddingHead embedding, int maxPromptLogprobRows, IReadOnlyList<LoraAdapter> loraAdapters, ILogger logger)
     {
+        _embedding = embedding;
         _loraAdapters = LoraAdapterSet.AtStart(loraAdapters);
         _config = config;
         _logger = logger;
@@ -125,11 +128,11 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         }
 
         var info = new ExecutorInfo(name, config.Architecture, config.VocabSize, maxModelLength, options.BlockSize,
-            numBlocks, config.EosTokenIds, options.Device, source.SamplingDefaults, source.Pooling, [.. adapters.Select(a => a.Info)]);
+            numBlocks, config.EosTokenIds, options.Device, source.SamplingDefaults, source.Embedding.Pooling, [.. adapters.Select(a => a.Info)]);
         LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, model.WeightType, ops.Weights.Bytes / (1024.0 * 1024.0),
-            CpuIsaSelection.Name(CpuIsaSelection.Selected), numBlocks, options.BlockSize, maxModelLength, options.Threads, Describe(source.Pooling),
+            CpuIsaSelection.Name(CpuIsaSelection.Selected), numBlocks, options.BlockSize, maxModelLength, options.Threads, source.Embedding.Describe(),
             Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        return new ModelRunner(info, config, pool, model, cache, ops.Weights.Bytes, source.Grammars, options.MaxPromptLogprobRows, adapters, logger);
+        return new ModelRunner(info, config, pool, model, cache, ops.Weights.Bytes, source.Grammars, source.Embedding, options.MaxPromptLogprobRows, adapters, logger);
     }
 
     /// <exception cref="ArgumentException">The plan does not fit the worker's state; nothing was changed but finished ids.</exception>
@@ -236,7 +239,8 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
             // The validator checked the name against this same set. The request holds the adapter itself from here on,
             // so a later replace or unload of its name leaves its weights as they were.
             var lora = r.LoraName is null ? null : adapters[r.LoraName];
-            var state = new RequestState(r.RequestId, tokens, r.NumPromptTokens, r.BlockIds.ToList(), r.NumComputedTokens, sampling, r.Pooling, lora);
+            var pooler = r.Pooling is null ? null : new HiddenStatePooler(_embedding.Pooling.Mode, _config.HiddenSize);
+            var state = new RequestState(r.RequestId, tokens, r.NumPromptTokens, r.BlockIds.ToList(), r.NumComputedTokens, sampling, r.Pooling, pooler, lora);
             _requests.Add(r.RequestId, state);
             Schedule(state, r.NumScheduledTokens);
         }
@@ -330,15 +334,6 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         {
             _stepGate.Release();
         }
-    }
-
-    /// <summary>For the load log, for example "last-token, normalized, matryoshka [64, 128]".</summary>
-    private static string Describe(PoolingInfo pooling)
-    {
-        string normalized = pooling.Normalize ? "last-token, normalized" : "last-token, not normalized";
-        return !pooling.Matryoshka ? normalized
-            : pooling.MatryoshkaDimensions.Count == 0 ? normalized + ", matryoshka"
-            : $"{normalized}, matryoshka [{string.Join(", ", pooling.MatryoshkaDimensions)}]";
     }
 
     private static long Nanoseconds(long ticks) => (long)(ticks * (1_000_000_000.0 / Stopwatch.Frequency));

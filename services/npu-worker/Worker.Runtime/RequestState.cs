@@ -1,4 +1,5 @@
 using Inference.Abstractions.Execution;
+using Worker.Runtime.Embeddings;
 using Worker.Runtime.Lora;
 using Worker.Runtime.Sampling;
 
@@ -7,7 +8,7 @@ namespace Worker.Runtime;
 /// <summary>What the worker holds for one running request between steps.</summary>
 internal sealed class RequestState(
     string id, List<int> tokens, int numPromptTokens, List<int> blockIds, int numComputedTokens, SequenceSamplingState sampling, PoolingParams? pooling = null,
-    LoraAdapter? lora = null)
+    HiddenStatePooler? pooler = null, LoraAdapter? lora = null)
 {
     public string Id { get; } = id;
 
@@ -24,8 +25,11 @@ internal sealed class RequestState(
 
     public SequenceSamplingState Sampling { get; } = sampling;
 
-    /// <summary>Set for an embedding request: its last token yields an embedding instead of a sampled token.</summary>
+    /// <summary>Set for an embedding request: its prompt's hidden states yield an embedding instead of a sampled token.</summary>
     public PoolingParams? Pooling { get; } = pooling;
+
+    /// <summary>An embedding request's hidden states pooled so far (set with <see cref="Pooling"/>).</summary>
+    public HiddenStatePooler? Pooler { get; } = pooler;
 
     /// <summary>The LoRA adapter applied to every token of the request; null for the base model.</summary>
     public LoraAdapter? Lora { get; } = lora;

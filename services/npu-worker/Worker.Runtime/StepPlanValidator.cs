@@ -103,7 +103,8 @@ internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockS
             $"request {id}: {tokensAfterStep} tokens need {needed} blocks of {blockSize}, but the request has {totalBlocks}");
     }
 
-    /// <summary>The model embeds, the dimensions fit its hidden size, and the last token is still to run (its hidden state is the embedding).</summary>
+    /// <summary>The model embeds, the dimensions fit its embedding size, the last token is still to run (it finishes the
+    /// embedding), and a pooling that reads more than the last token has every position to run.</summary>
     private void CheckPooling(string id, PoolingParams p, int computed, int known)
     {
         Require(pooling is not null, $"request {id}: pooling is set but this model embeds nothing");
@@ -111,6 +112,8 @@ internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockS
             $"request {id}: pooling dimensions must be in [1, {pooling?.HiddenSize}], got {p.Dimensions}");
         Require(computed < known,
             $"request {id}: num_computed_tokens {computed} leaves none of its {known} tokens to run; an embedding request's last token must run");
+        Require(computed == 0 || !pooling!.NeedsWholePrompt,
+            $"request {id}: num_computed_tokens is {computed}, but {pooling?.Mode} pooling reads every prompt position, so the prompt must run from position 0");
     }
 
     private void CheckSampling(string id, SamplingParams p)

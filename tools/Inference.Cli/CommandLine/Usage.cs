@@ -9,7 +9,7 @@ public static class Usage
                    [--hidden-size N] [--intermediate-size N] [--num-hidden-layers N] [--num-attention-heads N]
                    [--num-key-value-heads N] [--head-dim N] [--vocab-size N] [--tie|--untied]
                    [--max-position-embeddings N] [--rope-scaling yarn:FACTOR|llama3:FACTOR] [--dtype bf16|f16]
-                   [--shards N] [--sentence-transformers]
+                   [--shards N] [--sentence-transformers [--pooling MODE] [--dense N]]
             Writes a deterministic random-weight checkpoint in the Hugging Face layout (config.json with the
             architecture's transformers field names, generation_config.json, model.safetensors or N shards with
             model.safetensors.index.json, tokenizer files), per fixtures/RANDOM_MODEL.md. --arch (default qwen2):
@@ -21,7 +21,9 @@ public static class Usage
             Llama 3.1 does (low/high_freq_factor 1/4, max_position_embeddings = context x F).
             --sentence-transformers lays it out as an embedding model the way Qwen3-Embedding ships:
             modules.json with last-token Pooling and Normalize, a tokenizer that appends <|endoftext|>, and
-            is_matryoshka in config.json.
+            is_matryoshka in config.json. --pooling last|cls|mean|max|mean-sqrt-len|weighted-mean sets the Pooling
+            module's mode instead; --dense N adds a Dense module (hidden_size -> N, identity activation, random fp32
+            weights and bias in 2_Dense/model.safetensors) between Pooling and Normalize, as stella_en_1.5B_v5 ships.
 
         make-lora --model DIR --out DIR [--rank 8] [--alpha 16] [--rslora]
                   [--targets q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj|all-linear] [--dtype bf16|f16|f32]
@@ -61,9 +63,10 @@ public static class Usage
 
         embed --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--dimensions N] [--no-normalize]
               [--kv-cache-mib N] [--threads N] [--quantization none|q8_0] [--lora DIR]
-            Offline embeddings in process (the engine's Embed API, as /v1/embeddings): the final-normed hidden
-            state of each prompt's last token, L2-normalized unless the model's sentence-transformers config
-            leaves out Normalize or --no-normalize is given; one JSON line per prompt on stdout
+            Offline embeddings in process (the engine's Embed API, as /v1/embeddings): each prompt's final-normed
+            hidden states pooled as the model's sentence-transformers config says (its last token's by default),
+            through its Dense modules if any, L2-normalized unless the config leaves out Normalize or
+            --no-normalize is given; one JSON line per prompt on stdout
             ({"index", "prompt_tokens", "embedding"}). Text is encoded with the tokenizer's special tokens
             (an embedding model's tokenizer.json may append its EOS). --dimensions keeps the first N values
             (matryoshka models only: config.json is_matryoshka or matryoshka_dimensions). --lora embeds with

@@ -1,3 +1,4 @@
+using Inference.Abstractions.Execution;
 using Inference.Cli.CommandLine;
 using Inference.Testing.Checkpoints;
 using Worker.Runtime.Checkpoints;
@@ -5,7 +6,8 @@ using Worker.Runtime.Checkpoints;
 namespace Inference.Cli.Commands;
 
 /// <summary>`make-model`: writes a deterministic random-weight Qwen2, Qwen3 or Llama checkpoint (fixtures/RANDOM_MODEL.md),
-/// with --sentence-transformers laid out as an embedding model (<see cref="SentenceTransformersLayout"/>).</summary>
+/// with --sentence-transformers laid out as an embedding model (<see cref="SentenceTransformersLayout"/>; --pooling and --dense
+/// choose its Pooling mode and add a Dense projection).</summary>
 public static class MakeModelCommand
 {
     public static int Run(CommandArguments args)
@@ -13,6 +15,10 @@ public static class MakeModelCommand
         var output = args.RequiredString("out");
         var spec = ReadSpec(args);
         var embedding = args.Flag("sentence-transformers");
+        var pooling = ReadPoolingMode(args.String("pooling"));
+        var dense = args.Int("dense", 1);
+        if (!embedding && (pooling is not null || dense is not null))
+            throw new UsageException("--pooling and --dense shape the --sentence-transformers layout; add --sentence-transformers");
         args.EnsureAllRead();
 
         Console.Error.WriteLine(
@@ -23,7 +29,7 @@ public static class MakeModelCommand
         using var progress = new ConsoleProgress("make-model");
         RandomCheckpointWriter.Write(output, spec, progress);
         if (embedding)
-            SentenceTransformersLayout.Write(output, spec.HiddenSize);
+            SentenceTransformersLayout.Write(output, spec.HiddenSize, pooling ?? PoolingMode.LastToken, dense, spec.Seed);
         progress.Complete();
         Console.Error.WriteLine($"done: {Path.GetFullPath(output)}");
         return 0;
@@ -82,6 +88,21 @@ public static class MakeModelCommand
             throw new UsageException($"--rope-scaling: {e.Message}");
         }
     }
+
+    /// <summary>The --pooling names: sentence-transformers' pooling_mode_* flags without the prefix and suffix.</summary>
+    private static readonly Dictionary<string, PoolingMode> PoolingNames = new(StringComparer.Ordinal)
+    {
+        ["last"] = PoolingMode.LastToken,
+        ["cls"] = PoolingMode.Cls,
+        ["mean"] = PoolingMode.Mean,
+        ["max"] = PoolingMode.Max,
+        ["mean-sqrt-len"] = PoolingMode.MeanSqrtLength,
+        ["weighted-mean"] = PoolingMode.WeightedMean,
+    };
+
+    private static PoolingMode? ReadPoolingMode(string? text) => text is null ? null
+        : PoolingNames.TryGetValue(text, out var mode) ? mode
+        : throw new UsageException($"--pooling must be one of {string.Join(", ", PoolingNames.Keys)}, got '{text}'");
 
     private static TensorDType ReadDType(string text) => text switch
     {

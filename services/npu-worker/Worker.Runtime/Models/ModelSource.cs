@@ -1,6 +1,7 @@
 using Inference.Abstractions.Execution;
 using Inference.Gguf;
 using Worker.Runtime.Checkpoints;
+using Worker.Runtime.Embeddings;
 using Worker.Runtime.Models.Gguf;
 using Worker.Runtime.Sampling;
 
@@ -12,14 +13,14 @@ namespace Worker.Runtime.Models;
 /// </summary>
 /// <param name="Name">The default served name: the folder's name, or the file's name without .gguf.</param>
 /// <param name="Grammars">Structured output over the model's vocabulary: the folder's tokenizer.json, or the GGUF file's token list (read on first use).</param>
-/// <param name="Pooling">How the model embeds: the folder's sentence-transformers config (<see cref="PoolingConfigFile"/>), or its default.</param>
+/// <param name="Embedding">How the model embeds: the folder's sentence-transformers config (<see cref="PoolingConfigFile"/>), or its default.</param>
 internal sealed record ModelSource(
     ICausalLmConfig Config,
     Func<ITensorSource> OpenTensors,
     string Name,
     SamplingDefaults SamplingDefaults,
     StructuredOutputGrammars Grammars,
-    PoolingInfo Pooling)
+    EmbeddingHead Embedding)
 {
     public const string GgufExtension = ".gguf";
 
@@ -37,7 +38,7 @@ internal sealed record ModelSource(
             return new ModelSource(config, () => GgufCheckpoint.Open(file, permutedQueryKey),
                 Path.GetFileNameWithoutExtension(path), SamplingDefaults.None,
                 new StructuredOutputGrammars(() => GgufVocabulary.Read(path, config.VocabSize, config.EosTokenIds), () => GgufVocabulary.ReadReasoningTokens(path)),
-                PoolingConfigFile.Default(config.HiddenSize));
+                EmbeddingHead.Default(config.HiddenSize));
         }
 
         var folderConfig = ModelRegistry.LoadConfig(path);

@@ -1,39 +1,52 @@
 using System.Text.Json;
 using Inference.Abstractions.Execution;
+using Worker.Runtime.Embeddings;
 
 namespace Worker.Runtime.Models;
 
 /// <summary>
-/// How a model folder says it embeds a prompt: sentence-transformers' modules.json (its Pooling module's config.json,
-/// and whether a Normalize module follows) and config.json's matryoshka fields. The worker computes last-token pooling
-/// only, so a folder asking for anything else (another pooling mode, a Dense layer after the pooling) refuses the load:
-/// serving it would answer embeddings other than the model's. Without modules.json (a plain causal LM) it embeds as
-/// vLLM's embed converter does: last token, normalized.
+/// How a model folder says it embeds a prompt: sentence-transformers' modules.json (Transformer, then one Pooling module
+/// and its config.json, then any Dense modules, then optionally Normalize) and config.json's matryoshka fields. A folder
+/// asking for anything the worker does not compute (several pooling modes at once, another module type, a module out of
+/// that order) refuses the load: serving it would answer embeddings other than the model's. Without modules.json (a plain
+/// causal LM) it embeds as vLLM's embed converter does: last token, normalized.
 /// </summary>
 internal static class PoolingConfigFile
 {
     private const string TransformerModule = "sentence_transformers.models.Transformer";
     private const string PoolingModule = "sentence_transformers.models.Pooling";
+    private const string DenseModule = "sentence_transformers.models.Dense";
     private const string NormalizeModule = "sentence_transformers.models.Normalize";
-    private const string LastTokenMode = "pooling_mode_lasttoken";
+    private const string ModePrefix = "pooling_mode_";
 
-    /// <summary>What a model without a sentence-transformers config (a plain causal LM, a GGUF file) embeds.</summary>
-    public static PoolingInfo Default(int hiddenSize) => new(hiddenSize, Normalize: true, Matryoshka: false, MatryoshkaDimensions: []);
+    /// <summary>The Pooling module's flags, each naming one mode.</summary>
+    private static readonly Dictionary<string, PoolingMode> Modes = new(StringComparer.Ordinal)
+    {
+        ["pooling_mode_lasttoken"] = PoolingMode.LastToken,
+        ["pooling_mode_cls_token"] = PoolingMode.Cls,
+        ["pooling_mode_mean_tokens"] = PoolingMode.Mean,
+        ["pooling_mode_max_tokens"] = PoolingMode.Max,
+        ["pooling_mode_mean_sqrt_len_tokens"] = PoolingMode.MeanSqrtLength,
+        ["pooling_mode_weightedmean_tokens"] = PoolingMode.WeightedMean,
+    };
 
     /// <param name="directory">The model folder; its config.json has already been read (it exists).</param>
     /// <exception cref="InvalidDataException">A file asks for an embedding the worker does not compute, or a field is invalid (the message names the file and the field).</exception>
-    public static PoolingInfo Load(string directory, int hiddenSize)
+    public static EmbeddingHead Load(string directory, int hiddenSize)
     {
         string modulesPath = Path.Combine(directory, "modules.json");
-        bool normalize = File.Exists(modulesPath) ? ReadModules(directory, modulesPath, hiddenSize) : Default(hiddenSize).Normalize;
+        var (mode, dense, normalize) = File.Exists(modulesPath)
+            ? ReadModules(directory, modulesPath, hiddenSize)
+            : (PoolingMode.LastToken, [], EmbeddingHead.Default(hiddenSize).Pooling.Normalize);
+        int size = dense.Count == 0 ? hiddenSize : dense[^1].OutFeatures;
         using var config = ConfigJson.Open(directory, out string configPath);
-        var dimensions = ReadMatryoshkaDimensions(config.RootElement, configPath, hiddenSize);
+        var dimensions = ReadMatryoshkaDimensions(config.RootElement, configPath, size);
         bool matryoshka = dimensions.Count > 0 || Flag(config.RootElement, configPath, "is_matryoshka");
-        return new PoolingInfo(hiddenSize, normalize, matryoshka, dimensions);
+        return new EmbeddingHead(new PoolingInfo(size, normalize, matryoshka, dimensions, mode), dense);
     }
 
-    /// <summary>Checks the module list and its Pooling module; returns whether a Normalize module is listed.</summary>
-    private static bool ReadModules(string directory, string modulesPath, int hiddenSize)
+    /// <summary>Reads the module list in order: the Pooling module's mode, the Dense layers after it, and whether Normalize ends it.</summary>
+    private static (PoolingMode Mode, List<DenseLayer> Dense, bool Normalize) ReadModules(string directory, string modulesPath, int hiddenSize)
     {
         using var modules = ConfigJson.Parse(modulesPath);
         if (modules.RootElement.ValueKind != JsonValueKind.Array)
@@ -41,44 +54,61 @@ internal static class PoolingConfigFile
             throw new InvalidDataException($"{modulesPath}: expected a JSON array of modules.");
         }
 
-        string? poolingPath = null;
+        PoolingMode? mode = null;
+        var dense = new List<DenseLayer>();
         bool normalize = false;
         foreach (var module in modules.RootElement.EnumerateArray())
         {
             string? type = module.ValueKind == JsonValueKind.Object && module.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String
                 ? t.GetString()
                 : throw new InvalidDataException($"{modulesPath}: every module needs a string 'type', got {module.GetRawText()}.");
+            if (normalize)
+            {
+                throw new InvalidDataException($"{modulesPath}: module {type} follows {NormalizeModule}; this worker normalizes last.");
+            }
+
             switch (type)
             {
-                case TransformerModule:
+                case TransformerModule when mode is null:
                     break;
-                case PoolingModule when poolingPath is null:
-                    poolingPath = module.TryGetProperty("path", out var p) && p.ValueKind == JsonValueKind.String
-                        ? p.GetString()!
-                        : throw new InvalidDataException($"{modulesPath}: the {PoolingModule} module needs a string 'path'.");
+                case PoolingModule when mode is null:
+                    mode = ReadPooling(Path.Combine(directory, ModulePath(module, modulesPath, type), "config.json"), hiddenSize);
                     break;
                 case PoolingModule:
                     throw new InvalidDataException($"{modulesPath}: more than one {PoolingModule} module is not supported.");
+                case DenseModule when mode is not null:
+                    int inFeatures = dense.Count == 0 ? hiddenSize : dense[^1].OutFeatures;
+                    dense.Add(DenseModuleFile.Load(Path.Combine(directory, ModulePath(module, modulesPath, type)), inFeatures));
+                    break;
+                case DenseModule:
+                case NormalizeModule when mode is null:
+                    throw new InvalidDataException($"{modulesPath}: module {type} comes before the {PoolingModule} module; this worker applies it to the pooled embedding only.");
                 case NormalizeModule:
                     normalize = true;
                     break;
+                case TransformerModule:
+                    throw new InvalidDataException($"{modulesPath}: module {type} follows the {PoolingModule} module; it must come first.");
                 default:
                     throw new InvalidDataException(
-                        $"{modulesPath}: module type {type} is not supported; this worker computes Transformer, last-token Pooling and Normalize only.");
+                        $"{modulesPath}: module type {type} is not supported; this worker computes Transformer, Pooling, Dense and Normalize.");
             }
         }
 
-        if (poolingPath is null)
+        if (mode is null)
         {
-            throw new InvalidDataException($"{modulesPath}: no {PoolingModule} module is listed; this worker needs last-token pooling.");
+            throw new InvalidDataException($"{modulesPath}: no {PoolingModule} module is listed; this worker needs one to pool the hidden states.");
         }
 
-        CheckLastTokenPooling(Path.Combine(directory, poolingPath, "config.json"), hiddenSize);
-        return normalize;
+        return (mode.Value, dense, normalize);
     }
 
-    /// <summary>pooling_mode_lasttoken must be true and every other pooling_mode_* false or absent.</summary>
-    private static void CheckLastTokenPooling(string path, int hiddenSize)
+    private static string ModulePath(JsonElement module, string modulesPath, string type) =>
+        module.TryGetProperty("path", out var p) && p.ValueKind == JsonValueKind.String
+            ? p.GetString()!
+            : throw new InvalidDataException($"{modulesPath}: the {type} module needs a string 'path'.");
+
+    /// <summary>Exactly one pooling_mode_* flag is true (sentence-transformers would concatenate several); include_prompt is not false.</summary>
+    private static PoolingMode ReadPooling(string path, int hiddenSize)
     {
         if (!File.Exists(path))
         {
@@ -92,27 +122,39 @@ internal static class PoolingConfigFile
             throw new InvalidDataException($"{path}: expected a JSON object.");
         }
 
+        var set = new List<string>();
         foreach (var field in root.EnumerateObject())
         {
-            if (field.Name.StartsWith("pooling_mode_", StringComparison.Ordinal) && field.Name != LastTokenMode && Flag(root, path, field.Name))
+            if (field.Name.StartsWith(ModePrefix, StringComparison.Ordinal) && Flag(root, path, field.Name))
             {
-                throw new InvalidDataException($"{path}: {field.Name} is not supported; only last-token pooling ({LastTokenMode}).");
+                set.Add(Modes.ContainsKey(field.Name)
+                    ? field.Name
+                    : throw new InvalidDataException($"{path}: {field.Name} is not supported; the modes are {string.Join(", ", Modes.Keys)}."));
             }
         }
 
-        if (!Flag(root, path, LastTokenMode))
+        if (set.Count != 1)
         {
-            throw new InvalidDataException($"{path}: {LastTokenMode} must be true; only last-token pooling is supported.");
+            throw new InvalidDataException(set.Count == 0
+                ? $"{path}: no pooling_mode_* field is true; set one of {string.Join(", ", Modes.Keys)}."
+                : $"{path}: {string.Join(" and ", set)} are all true; this worker computes one pooling mode, not their concatenation.");
+        }
+
+        if (root.TryGetProperty("include_prompt", out var includePrompt) && includePrompt.ValueKind == JsonValueKind.False)
+        {
+            throw new InvalidDataException($"{path}: include_prompt false is not supported; every prompt token is pooled.");
         }
 
         if (ConfigJson.OptionalInt(root, path, "word_embedding_dimension") is int width && width != hiddenSize)
         {
             throw new InvalidDataException($"{path}: word_embedding_dimension {width} differs from the model's hidden_size {hiddenSize}.");
         }
+
+        return Modes[set[0]];
     }
 
-    /// <summary>config.json's matryoshka_dimensions: each a length from 1 to hidden_size; empty when absent.</summary>
-    private static IReadOnlyList<int> ReadMatryoshkaDimensions(JsonElement root, string path, int hiddenSize)
+    /// <summary>config.json's matryoshka_dimensions: each a length from 1 to the embedding's size; empty when absent.</summary>
+    private static IReadOnlyList<int> ReadMatryoshkaDimensions(JsonElement root, string path, int embeddingSize)
     {
         if (!root.TryGetProperty("matryoshka_dimensions", out var value) || value.ValueKind == JsonValueKind.Null)
         {
@@ -127,10 +169,10 @@ internal static class PoolingConfigFile
         var dimensions = new List<int>();
         foreach (var item in value.EnumerateArray())
         {
-            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out int d) || d < 1 || d > hiddenSize)
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out int d) || d < 1 || d > embeddingSize)
             {
                 throw new InvalidDataException(
-                    $"{path}: matryoshka_dimensions[{dimensions.Count}] = {item.GetRawText()} is not a length from 1 to hidden_size {hiddenSize}.");
+                    $"{path}: matryoshka_dimensions[{dimensions.Count}] = {item.GetRawText()} is not a length from 1 to the embedding size {embeddingSize}.");
             }
 
             dimensions.Add(d);

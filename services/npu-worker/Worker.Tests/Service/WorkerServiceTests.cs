@@ -47,7 +47,7 @@ public sealed class WorkerServiceTests : IAsyncLifetime
     public async Task Info_ReportsLastTokenPoolingNormalizedForAPlainCausalLm()
     {
         var info = await _client!.InfoAsync(new InfoRequest(), deadline: Deadline());
-        Assert.Equal(new Pooling { HiddenSize = 32, Normalize = true, Matryoshka = false }, info.Pooling);
+        Assert.Equal(new Pooling { HiddenSize = 32, Normalize = true, Matryoshka = false, Mode = PoolingMode.LastToken }, info.Pooling);
     }
 
     [Fact]

@@ -28,12 +28,12 @@ internal static class WorkerCompatibility
     private static bool SamePooling(PoolingInfo? a, PoolingInfo? b) =>
         a is null || b is null
             ? a is null && b is null
-            : a.HiddenSize == b.HiddenSize && a.Normalize == b.Normalize && a.Matryoshka == b.Matryoshka &&
+            : a.HiddenSize == b.HiddenSize && a.Normalize == b.Normalize && a.Matryoshka == b.Matryoshka && a.Mode == b.Mode &&
               a.MatryoshkaDimensions.SequenceEqual(b.MatryoshkaDimensions);
 
     private static string Describe(PoolingInfo? p) => p is null
         ? "none"
-        : $"hidden_size {p.HiddenSize}, normalize {p.Normalize}, matryoshka {p.Matryoshka} [{string.Join(',', p.MatryoshkaDimensions)}]";
+        : $"{p.Mode} pooling, hidden_size {p.HiddenSize}, normalize {p.Normalize}, matryoshka {p.Matryoshka} [{string.Join(',', p.MatryoshkaDimensions)}]";
 
     /// <summary>
     /// A request may run on any worker, so each must hold every adapter the fleet serves, and no other (one the others

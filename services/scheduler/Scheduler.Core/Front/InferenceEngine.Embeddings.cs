@@ -7,8 +7,8 @@ public sealed partial class InferenceEngine
 {
     /// <summary>
     /// Validates, tokenizes and embeds one prompt: it runs as an engine request that computes its prompt (in the same
-    /// batches as generation, chunked and prefix-cached alike) and pools the last token's hidden state instead of
-    /// sampling. Cancelling <paramref name="cancellationToken"/> aborts it and frees its blocks.
+    /// batches as generation, chunked alike, and prefix-cached for last-token pooling) and pools its hidden states
+    /// instead of sampling. Cancelling <paramref name="cancellationToken"/> aborts it and frees its blocks.
     /// </summary>
     /// <exception cref="GenerationValidationException">The request is invalid; nothing was queued.</exception>
     /// <exception cref="EmbeddingsNotSupportedException">The model embeds nothing.</exception>
@@ -47,7 +47,10 @@ public sealed partial class InferenceEngine
                 // Its one step "samples" nothing: max_tokens 1 only keeps the stopping rules' arithmetic whole.
                 var engineRequest = new EngineRequest(requestId, promptIds, SamplingParams.Greedy, new StoppingCriteria(MaxTokens: 1),
                     request.Priority, _time.GetTimestamp(), request.CacheSalt,
-                    new PoolingParams(request.Normalize ?? pooling.Normalize, request.Dimensions), request.LoraName, LoadIdOf(request.LoraName));
+                    new PoolingParams(request.Normalize ?? pooling.Normalize, request.Dimensions), request.LoraName, LoadIdOf(request.LoraName))
+                {
+                    PoolsWholePrompt = pooling.NeedsWholePrompt,
+                };
                 await foreach (var output in RunEngineRequestAsync(engineRequest, cancellationToken))
                 {
                     if (output.Embedding is { } embedding)

@@ -61,6 +61,10 @@ public sealed class EngineRequest
     /// its hidden state instead of sampling (<see cref="Embedding"/>), which ends it.</summary>
     public PoolingParams? Pooling { get; }
 
+    /// <summary>An embedding request whose model pools more than the last token (<see cref="PoolingInfo.NeedsWholePrompt"/>):
+    /// its prompt is computed whole, every time it starts.</summary>
+    public bool PoolsWholePrompt { get; init; }
+
     /// <summary>An embedding request's result, once its prompt is computed.</summary>
     public float[]? Embedding { get; internal set; }
 
@@ -124,6 +128,9 @@ public sealed class EngineRequest
     /// <summary>Prompt logprobs are asked for and some prompt position is still to be scored: the whole prompt must be
     /// computed (no prefix-cache hits), as vLLM does.</summary>
     internal bool NeedsPromptLogprobs => PromptLogprobs is { } collected && collected.Count < NumPromptTokens - 1;
+
+    /// <summary>Every prompt position must run on the worker when the request starts: no prefix-cache hit may skip one.</summary>
+    internal bool ComputesWholePrompt => NeedsPromptLogprobs || (Pooling is not null && PoolsWholePrompt);
 
     /// <summary>Set once the prompt logprobs went out with an output.</summary>
     internal bool PromptLogprobsSent { get; set; }

@@ -180,8 +180,9 @@ public sealed partial class RequestScheduler
                     continue;
                 }
 
-                // A request still owed prompt logprobs computes its whole prompt: a cache hit would skip positions to score.
-                var computed = request.NumComputedTokens == 0 && !request.NeedsPromptLogprobs
+                // A request still owed prompt logprobs, or pooling every position, computes its whole prompt: a cache
+                // hit would skip positions to score or pool.
+                var computed = request.NumComputedTokens == 0 && !request.ComputesWholePrompt
                     ? KvCache.GetComputedBlocks(request)
                     : ComputedBlocks.None;
                 var numNew = Math.Min(request.NumTokens - computed.NumTokens, budget);

@@ -72,6 +72,23 @@ public sealed class InferenceEngineEmbeddingTests
     }
 
     [Fact]
+    public async Task EmbedAsync_MeanPoolingModel_ComputesTheWholePromptEveryTime()
+    {
+        var pooling = FakeStepExecutor.DefaultPooling with { Mode = PoolingMode.Mean };
+        var executor = new FakeStepExecutor(FakeStepExecutor.DefaultInfo(pooling: pooling));
+        await using var engine = EngineFixture.Create(executor);
+        var text = new string('b', 17);
+
+        var first = await engine.EmbedAsync(new EmbeddingRequest(null, new TextPrompt(text)), default).WaitAsync(EngineFixture.Timeout);
+        var second = await engine.EmbedAsync(new EmbeddingRequest(null, new TextPrompt(text)), default).WaitAsync(EngineFixture.Timeout);
+
+        // A cache hit would skip positions the mean reads: both run all 17 tokens from position 0.
+        Assert.Equal(first.Embedding, second.Embedding);
+        Assert.Equal(0, second.CachedPromptTokens);
+        Assert.All(executor.PlansSoFar().SelectMany(p => p.NewRequests), r => Assert.Equal((0, 17), (r.NumComputedTokens, r.NumScheduledTokens)));
+    }
+
+    [Fact]
     public async Task EmbedAsync_AlongsideGeneration_BothFinish()
     {
         await using var engine = EngineFixture.Create(new FakeStepExecutor());

@@ -145,6 +145,20 @@ public sealed class InferenceEngineFleetTests
     }
 
     [Fact]
+    public async Task AddWorker_PoolingAnotherWay_IsRefusedNamingTheModes()
+    {
+        await using var engine = Fleet();
+        var mean = FakeStepExecutor.DefaultPooling with { Mode = PoolingMode.Mean };
+        var other = new FakeStepExecutor(FakeStepExecutor.DefaultInfo(pooling: mean));
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => engine.AddWorkerAsync("w0", "i0", other));
+
+        Assert.Contains("pooling", error.Message);
+        Assert.Contains("Mean pooling", error.Message);
+        Assert.Contains("LastToken pooling", error.Message);
+    }
+
+    [Fact]
     public async Task AddWorker_ANewInstanceUnderTheSameId_ReplacesTheOldOne()
     {
         await using var engine = Fleet();

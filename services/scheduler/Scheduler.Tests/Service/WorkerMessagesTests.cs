@@ -1,6 +1,7 @@
 using Inference.Abstractions.Execution;
 using Inference.Abstractions.Generation;
 using Inference.Contracts.Mapping;
+using Scheduler.Tests.Fakes;
 
 namespace Scheduler.Tests.Service;
 
@@ -57,5 +58,42 @@ public sealed class WorkerMessagesTests
         var received = CommonMessages.ToDomain(CommonMessages.ToProto(sent), null);
 
         Assert.Equal(sent.StructuredOutput, received.StructuredOutput);
+    }
+
+    [Theory]
+    [InlineData(PoolingMode.LastToken)]
+    [InlineData(PoolingMode.Cls)]
+    [InlineData(PoolingMode.Mean)]
+    [InlineData(PoolingMode.Max)]
+    [InlineData(PoolingMode.MeanSqrtLength)]
+    [InlineData(PoolingMode.WeightedMean)]
+    public void InfoToProtoThenToDomain_KeepsThePoolingMode(PoolingMode mode)
+    {
+        var sent = FakeStepExecutor.DefaultInfo(pooling: new PoolingInfo(24, Normalize: true, Matryoshka: true, [8, 24], mode));
+
+        var received = WorkerMessages.ToDomain(WorkerMessages.ToProto(sent, "instance")).Pooling!;
+
+        Assert.Equal((24, true, true, mode), (received.HiddenSize, received.Normalize, received.Matryoshka, received.Mode));
+        Assert.Equal([8, 24], received.MatryoshkaDimensions);
+    }
+
+    [Fact]
+    public void InfoFromAWorkerBeforeThePoolingMode_ReadsAsLastToken()
+    {
+        var info = WorkerMessages.ToProto(FakeStepExecutor.DefaultInfo(), "instance");
+        info.Pooling.Mode = Inference.Contracts.Worker.V1.PoolingMode.Unspecified;
+
+        Assert.Equal(PoolingMode.LastToken, WorkerMessages.ToDomain(info).Pooling!.Mode);
+    }
+
+    [Fact]
+    public void InfoWithAnUnknownPoolingMode_IsRefused()
+    {
+        var info = WorkerMessages.ToProto(FakeStepExecutor.DefaultInfo(), "instance");
+        info.Pooling.Mode = (Inference.Contracts.Worker.V1.PoolingMode)99;
+
+        var error = Assert.Throws<InvalidDataException>(() => WorkerMessages.ToDomain(info));
+
+        Assert.Contains("pooling mode 99", error.Message);
     }
 }

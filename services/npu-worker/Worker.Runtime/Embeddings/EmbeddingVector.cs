@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using Inference.Abstractions.Execution;
 
-namespace Worker.Runtime;
+namespace Worker.Runtime.Embeddings;
 
 /// <summary>
 /// An embedding request's answer from its last token's final-normed hidden state: the first Dimensions values (a

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Worker.Runtime.Checkpoints;
+using Worker.Runtime.Embeddings;
+
+namespace Worker.Runtime.Models;
+
+/// <summary>
+/// A sentence-transformers Dense module folder, as the library saves it: config.json (in_features, out_features, bias,
+/// activation_function) and model.safetensors (linear.weight [out, in], linear.bias [out]; any float type).
+/// </summary>
+internal static class DenseModuleFile
+{
+    private const string WeightName = "linear.weight";
+    private const string BiasName = "linear.bias";
+
+    private static readonly Dictionary<string, DenseActivation> Activations = new(StringComparer.Ordinal)
+    {
+        ["torch.nn.modules.linear.Identity"] = DenseActivation.Identity,
+        ["torch.nn.modules.activation.Tanh"] = DenseActivation.Tanh,
+    };
+
+    /// <param name="directory">The module's folder.</param>
+    /// <param name="inFeatures">The width of what it receives: the model's hidden_size, or the Dense module before it's out_features.</param>
+    /// <exception cref="InvalidDataException">A file is missing or a field does not fit (the message names the file and the field).</exception>
+    public static DenseLayer Load(string directory, int inFeatures)
+    {
+        string configPath = Path.Combine(directory, "config.json");
+        if (!File.Exists(configPath))
+        {
+            throw new InvalidDataException($"{configPath}: not found; modules.json lists a Dense module there.");
+        }
+
+        using var document = ConfigJson.Parse(configPath);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidDataException($"{configPath}: expected a JSON object.");
+        }
+
+        int declaredIn = ConfigJson.RequiredInt(root, configPath, "in_features");
+        if (declaredIn != inFeatures)
+        {
+            throw new InvalidDataException($"{configPath}: in_features {declaredIn} differs from the {inFeatures} values the module receives.");
+        }
+
+        int outFeatures = ConfigJson.RequiredInt(root, configPath, "out_features");
+        if (outFeatures < 1)
+        {
+            throw new InvalidDataException($"{configPath}: out_features must be >= 1, got {outFeatures}.");
+        }
+
+        bool hasBias = !root.TryGetProperty("bias", out var bias) || bias.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw new InvalidDataException($"{configPath}: 'bias' must be true or false, got {bias.GetRawText()}."),
+        };
+        // sentence-transformers' Dense defaults to Tanh when the config leaves the activation out.
+        string activationName = root.TryGetProperty("activation_function", out var a)
+            ? a.ValueKind == JsonValueKind.String ? a.GetString()! : throw new InvalidDataException($"{configPath}: 'activation_function' must be a string.")
+            : "torch.nn.modules.activation.Tanh";
+        if (!Activations.TryGetValue(activationName, out var activation))
+        {
+            throw new InvalidDataException(
+                $"{configPath}: activation_function {activationName} is not supported; this worker computes {string.Join(" and ", Activations.Keys)}.");
+        }
+
+        string weightsPath = Path.Combine(directory, "model.safetensors");
+        if (!File.Exists(weightsPath))
+        {
+            throw new InvalidDataException(File.Exists(Path.Combine(directory, "pytorch_model.bin"))
+                ? $"{weightsPath}: not found; the module holds only pytorch_model.bin, a pickle this worker does not read (save the module with safetensors)."
+                : $"{weightsPath}: not found; the Dense module's weights are read from it.");
+        }
+
+        using var file = new SafetensorsFile(weightsPath);
+        var weight = Read(file, WeightName, [outFeatures, inFeatures]);
+        var biasValues = hasBias ? Read(file, BiasName, [outFeatures]) : null;
+        return new DenseLayer(inFeatures, outFeatures, weight, biasValues, activation);
+    }
+
+    private static float[] Read(SafetensorsFile file, string name, long[] shape)
+    {
+        if (!file.Tensors.TryGetValue(name, out var tensor))
+        {
+            throw new InvalidDataException($"{file.Path}: tensor {name} not found.");
+        }
+
+        if (!tensor.Shape.SequenceEqual(shape))
+        {
+            throw new InvalidDataException($"{file.Path}: tensor {name} has shape [{string.Join(", ", tensor.Shape)}], expected [{string.Join(", ", shape)}].");
+        }
+
+        var values = new float[tensor.ElementCount];
+        tensor.CopyTo(values);
+        return values;
+    }
+}
