@@ -94,6 +94,11 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ModelRunner>();
         var started = Stopwatch.GetTimestamp();
         var source = ModelSource.Open(modelPath);
+        if (options.PoolerConfig is { } pooler)
+        {
+            source = source with { Embedding = pooler.ApplyTo(source.Embedding) };
+        }
+
         var config = source.Config;
         int numBlocks = options.NumBlocks ?? PagedKvCache.BlocksForBudget(
             options.KvCacheBytes, config.NumHiddenLayers, options.BlockSize, config.NumKeyValueHeads, config.HeadDim);

@@ -1,3 +1,4 @@
+using Worker.Runtime.Embeddings;
 using Worker.Runtime.Lora;
 using Worker.Runtime.Ops.Quantization;
 
@@ -36,6 +37,9 @@ public sealed record ModelRunnerOptions
     /// passes. Default 128.
     /// </summary>
     public int MaxPromptLogprobRows { get; init; } = 128;
+
+    /// <summary>vLLM's --pooler-config: how the model embeds, over what its folder says. Default null: the folder's way.</summary>
+    public PoolerOverride? PoolerConfig { get; init; }
 
     /// <summary>LoRA adapters loaded after the model, served under their own names (vLLM's --lora-modules). Default none.</summary>
     public IReadOnlyList<LoraModule> LoraModules { get; init; } = [];

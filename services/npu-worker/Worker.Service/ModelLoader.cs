@@ -1,6 +1,7 @@
 using Inference.Abstractions.Execution;
 using Microsoft.Extensions.Options;
 using Worker.Runtime;
+using Worker.Runtime.Embeddings;
 using Worker.Runtime.Ops.Quantization;
 
 namespace Worker.Service;
@@ -42,6 +43,9 @@ public sealed partial class ModelLoader(
         }
     }, stoppingToken);
 
+    /// <summary>The name the options give the model: Worker:ServedModelName, else the host folder's last segment; null: the model folder's.</summary>
+    public static string? ServedModelNameOf(WorkerOptions o) => o.ServedModelName ?? (o.HostModelPath is { } host ? FolderName.Of(host) : null);
+
     public static ModelRunnerOptions ToRunnerOptions(WorkerOptions o) => new()
     {
         BlockSize = o.BlockSize,
@@ -51,8 +55,10 @@ public sealed partial class ModelLoader(
         Threads = o.Threads,
         MaxPromptLogprobRows = o.MaxPromptLogprobRows,
         Device = o.Device,
-        ServedModelName = o.ServedModelName ?? (o.HostModelPath is { } host ? FolderName.Of(host) : null),
+        ServedModelName = ServedModelNameOf(o),
         Quantization = WeightQuantizationNames.TryParse(o.Quantization, out var quantization) ? quantization : WeightQuantization.None,
+        // Checked by the options validator; empty (compose's unset variable) is unset.
+        PoolerConfig = string.IsNullOrWhiteSpace(o.PoolerConfig) ? null : PoolerOverride.Parse(o.PoolerConfig),
         LoraModules = LoraModulesOption.Parse(o.LoraModules).Modules,    // loaded right after the model, each logged
     };
 

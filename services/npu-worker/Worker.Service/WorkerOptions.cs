@@ -46,6 +46,13 @@ public sealed class WorkerOptions
     public string Quantization { get; set; } = "none";
 
     /// <summary>
+    /// How the model embeds, over what its folder says: vLLM's --pooler-config JSON, pooling_type (LAST, CLS, MEAN)
+    /// and normalize. Environment: Worker__PoolerConfig. Default unset (or empty): the folder's sentence-transformers
+    /// config, or last token and normalized without one.
+    /// </summary>
+    public string? PoolerConfig { get; set; }
+
+    /// <summary>
     /// LoRA adapters to load beside the model, each served under its own model name (vLLM's --lora-modules):
     /// entries name=path (a PEFT folder: adapter_config.json and adapter_model.safetensors) separated by spaces or
     /// commas. Environment: Worker__LoraModules. Default empty: none.

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Worker.Runtime.Embeddings;
 using Worker.Runtime.Ops.Quantization;
 
 namespace Worker.Service;
@@ -58,6 +59,18 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
             errors.Add($"Worker:Quantization must be one of {string.Join(", ", WeightQuantizationNames.All)}, got '{o.Quantization}'.");
         }
 
+        if (!string.IsNullOrWhiteSpace(o.PoolerConfig) && o.PoolerConfig is { } pooler)
+        {
+            try
+            {
+                PoolerOverride.Parse(pooler);
+            }
+            catch (ArgumentException e)
+            {
+                errors.Add($"Worker:PoolerConfig: {e.Message}.");
+            }
+        }
+
         CheckLoraModules(o, errors);
         CheckUri(o.SchedulerAddress, "Worker:SchedulerAddress", errors);
         CheckUri(o.AdvertisedAddress, "Worker:AdvertisedAddress", errors);
@@ -92,7 +105,7 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
     /// <summary>The name Info will report: Worker:ServedModelName, the host folder's, or the model folder's (a GGUF file's without .gguf).</summary>
     private static string? ServedModelName(WorkerOptions o)
     {
-        if (ModelLoader.ToRunnerOptions(o).ServedModelName is { } name)
+        if (ModelLoader.ServedModelNameOf(o) is { } name)
         {
             return name;
         }

@@ -62,7 +62,7 @@ public static class Usage
             INFERENCE_CPU_ISA=avx2|avx512 overrides it.
 
         embed --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--dimensions N] [--no-normalize]
-              [--kv-cache-mib N] [--threads N] [--quantization none|q8_0] [--lora DIR]
+              [--kv-cache-mib N] [--threads N] [--quantization none|q8_0] [--lora DIR] [--pooler-config JSON]
             Offline embeddings in process (the engine's Embed API, as /v1/embeddings): each prompt's final-normed
             hidden states pooled as the model's sentence-transformers config says (its last token's by default),
             through its Dense modules if any, L2-normalized unless the config leaves out Normalize or
@@ -70,7 +70,7 @@ public static class Usage
             ({"index", "prompt_tokens", "embedding"}). Text is encoded with the tokenizer's special tokens
             (an embedding model's tokenizer.json may append its EOS). --dimensions keeps the first N values
             (matryoshka models only: config.json is_matryoshka or matryoshka_dimensions). --lora embeds with
-            that PEFT LoRA adapter, as generate's.
+            that PEFT LoRA adapter, as generate's. --pooler-config as serve's.
 
         serve [--model DIR|ORG/NAME[@REV]] [--served-model-name NAME] [--port N] [--kv-cache-mib N] [--workers N]
               [--threads-per-worker N] [--max-concurrent-requests N] [--quantization none|q8_0]
@@ -79,7 +79,7 @@ public static class Usage
               [--host ADDRESS] [--enable-auto-tool-choice] [--tool-call-parser hermes] [--block-size N]
               [--tensor-parallel-size 1] [--trust-remote-code] [--disable-log-stats] [--trust-request-chat-template]
               [--enable-lora] [--lora-modules NAME=DIR|{"name":..,"path":..}...] [--max-lora-rank N] [--max-loras N]
-              [--speculative-config JSON]
+              [--speculative-config JSON] [--pooler-config JSON]
             Starts the tokenizer, --workers npu-workers (default 1, each on its own loopback port), the scheduler
             and the openai-gateway as local processes and serves the OpenAI API on http://127.0.0.1:PORT
             (default 8000; 0 takes any free port; --host 0.0.0.0 listens on every interface, as vLLM's
@@ -112,6 +112,10 @@ public static class Usage
             vLLM's n-gram speculative decoding: requests decode up to 1 + num_speculative_tokens tokens a
             step where their text repeats itself, the tokens exactly those of decoding one at a time
             (also prompt_lookup_min, disable_by_batch_size; generate takes it too).
+            --pooler-config '{"pooling_type": "MEAN", "normalize": false}' is vLLM's flag (also under its older
+            name --override-pooler-config): how embeddings pool, over what the model folder says;
+            pooling_type LAST, CLS or MEAN, normalize the default for requests that leave it unset; other
+            fields are refused.
             --enable-auto-tool-choice and --tool-call-parser hermes are accepted as vLLM's command lines give
             them: Hermes-style tool calls are always parsed when a request offers tools (tool_choice auto).
             --block-size is tokens per KV cache block (default 16); --disable-log-stats turns the

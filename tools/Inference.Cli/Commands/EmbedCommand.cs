@@ -21,11 +21,12 @@ public static class EmbedCommand
         var dimensions = args.Int("dimensions", 1);
         bool? normalize = args.Flag("no-normalize") ? false : null;
         var engineArguments = OfflineEngineArguments.Read(args);
+        var poolerConfig = PoolerConfigArgument.Read(args)?.Override;
         args.EnsureAllRead();
 
         if (await ModelArgument.ResolveAsync(model, cancellationToken) is not { } modelDirectory)
             return 1;
-        var engineOptions = engineArguments.ToOptions(modelDirectory);
+        var engineOptions = engineArguments.ToOptions(modelDirectory) with { PoolerConfig = poolerConfig };
         var lora = engineOptions.Lora;
 
         using var loggerFactory = OfflineEngine.WarningsOnlyLogging();

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Scheduler.Core;
 using Tokenizer.Core;
 using Worker.Runtime;
+using Worker.Runtime.Embeddings;
 using Worker.Runtime.Lora;
 using Worker.Runtime.Ops.Quantization;
 
@@ -15,8 +16,9 @@ namespace Inference.Cli.Commands;
 /// <param name="ChatTemplate">A chat template in place of the model's (the template's text); null: the model's.</param>
 /// <param name="Lora">A LoRA adapter applied to every request (its name and PEFT folder); null: the base model.</param>
 /// <param name="Speculative">N-gram speculative decoding (vLLM's speculative_config); null: off.</param>
+/// <param name="PoolerConfig">How the model embeds, over what its folder says (vLLM's pooler_config); null: the folder's way.</param>
 public sealed record OfflineEngineOptions(int? KvCacheMiB, int? Threads, WeightQuantization Quantization = WeightQuantization.None, string? ChatTemplate = null,
-    LoraModule? Lora = null, Scheduler.Core.Speculation.SpeculativeConfig? Speculative = null);
+    LoraModule? Lora = null, Scheduler.Core.Speculation.SpeculativeConfig? Speculative = null, PoolerOverride? PoolerConfig = null);
 
 /// <summary>
 /// The whole engine in one process without gRPC: the scheduler core over the model runner, with the tokenizer
@@ -47,7 +49,7 @@ public sealed class OfflineEngine : IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         var tokenizer = new LocalTextTokenizer(QwenTokenizer.Load(modelDirectory, new TokenizerOptions { ChatTemplate = options.ChatTemplate }));
-        var runnerOptions = new ModelRunnerOptions { Quantization = options.Quantization };
+        var runnerOptions = new ModelRunnerOptions { Quantization = options.Quantization, PoolerConfig = options.PoolerConfig };
         if (options.KvCacheMiB is { } mib) runnerOptions = runnerOptions with { KvCacheBytes = (long)mib << 20 };
         if (options.Threads is { } threads) runnerOptions = runnerOptions with { Threads = threads };
         if (options.Lora is { } lora) runnerOptions = runnerOptions with { LoraModules = [lora] };

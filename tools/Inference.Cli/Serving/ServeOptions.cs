@@ -19,6 +19,8 @@ namespace Inference.Cli.Serving;
 /// <param name="BlockSize">Tokens per KV cache block (each worker's BlockSize); null: the worker's default (16).</param>
 /// <param name="TrustRequestChatTemplate">Requests may bring their own chat_template (the gateway's TrustRequestChatTemplate).</param>
 /// <param name="LoraModules">LoRA adapters every worker loads beside the model (Worker:LoraModules); null or empty: none.</param>
+/// <param name="SpeculativeConfig">vLLM's speculative_config JSON (the scheduler's SpeculativeConfig); null: off.</param>
+/// <param name="PoolerConfig">vLLM's pooler_config JSON, how every worker embeds over what the model folder says (Worker:PoolerConfig); null: the folder's way.</param>
 /// <param name="Host">The address the OpenAI API and the gRPC front door listen on (0.0.0.0: every interface); the other services stay on loopback.</param>
 public sealed record ServeOptions(
     string ModelDirectory,
@@ -42,7 +44,8 @@ public sealed record ServeOptions(
     IReadOnlyList<LoraModule>? LoraModules = null,
     int? MaxLoraRank = null,
     int? MaxLoras = null,
-    string? SpeculativeConfig = null)
+    string? SpeculativeConfig = null,
+    string? PoolerConfig = null)
 {
     /// <summary>The machine's processors split evenly between the workers, at least one each.</summary>
     public static int DefaultThreadsPerWorker(int processorCount, int workers) => Math.Max(1, processorCount / workers);

@@ -13,6 +13,27 @@ public sealed class WorkerOptionsValidatorTests
         Assert.Contains("Worker:Quantization must be one of none, q8_0, got 'q4_0'.", result.Failures!);
     }
 
+    [Theory]
+    [InlineData("""{"pooling_type": "MEAN", "softmax": true}""", "Worker:PoolerConfig: pooler config field 'softmax' is not supported")]
+    [InlineData("""{"pooling_type": "ALL"}""", "Worker:PoolerConfig: pooler config pooling_type ALL returns an output per token")]
+    [InlineData("MEAN", "Worker:PoolerConfig: pooler config is not JSON")]
+    public void Validate_UnusablePoolerConfig_FailsNamingTheKeyAndTheField(string json, string message)
+    {
+        var options = new WorkerOptions { ModelPath = Path.GetTempPath(), PoolerConfig = json };
+        var result = new WorkerOptionsValidator().Validate(null, options);
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.StartsWith(message, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("""{"pooling_type": "MEAN", "normalize": false}""")]
+    [InlineData("")]
+    public void Validate_PoolerConfigOrEmpty_Passes(string json)
+    {
+        var options = new WorkerOptions { ModelPath = Path.GetTempPath(), PoolerConfig = json };
+        Assert.True(new WorkerOptionsValidator().Validate(null, options).Succeeded);
+    }
+
     [Fact]
     public void Validate_Q8_0Quantization_Passes()
     {
