@@ -25,6 +25,7 @@ public static class GenerationMessages
             CacheSalt = request.Params.CacheSalt ?? "",
             LoraName = request.Params.LoraName ?? "",
             UseBeamSearch = request.Params.UseBeamSearch,
+            Prediction = request.Params.Prediction ?? "",
         };
         if (request.Params.LengthPenalty is { } lengthPenalty)
         {
@@ -109,6 +110,8 @@ public static class GenerationMessages
                 PromptTokens = usage.PromptTokens,
                 CompletionTokens = usage.CompletionTokens,
                 CachedPromptTokens = usage.CachedPromptTokens,
+                PredictionTokens = usage.PredictionTokens,
+                AcceptedPredictionTokens = usage.AcceptedPredictionTokens,
             };
         }
 
@@ -139,7 +142,7 @@ public static class GenerationMessages
         },
         NullIfEmpty(response.StopReason),
         response.Usage is { } usage
-            ? new GenerationUsage(usage.PromptTokens, usage.CompletionTokens, usage.CachedPromptTokens)
+            ? new GenerationUsage(usage.PromptTokens, usage.CompletionTokens, usage.CachedPromptTokens, usage.PredictionTokens, usage.AcceptedPredictionTokens)
             : null,
         response.PromptTokenIds.Count == 0 ? null : [.. response.PromptTokenIds],
         response.Index,
@@ -214,6 +217,7 @@ public static class GenerationMessages
             LoraName = request.LoraName.Length > 0 ? request.LoraName : null,
             UseBeamSearch = request.UseBeamSearch,
             LengthPenalty = request.HasLengthPenalty ? request.LengthPenalty : null,
+            Prediction = request.Prediction.Length > 0 ? request.Prediction : null,
         };
     }
 

@@ -7,9 +7,14 @@ namespace Inference.Abstractions.Generation;
 public sealed record GeneratedToken(int TokenId, float Logprob, IReadOnlyList<TokenLogprob> TopLogprobs);
 
 /// <param name="CachedPromptTokens">Prompt tokens served from the prefix cache.</param>
-public sealed record GenerationUsage(int PromptTokens, int CompletionTokens, int CachedPromptTokens)
+/// <param name="PredictionTokens">With <see cref="GenerationParams.Prediction"/>: its tokens (once per completion); else 0.</param>
+/// <param name="AcceptedPredictionTokens">Completion tokens that came as drafts from the prediction and were accepted.</param>
+public sealed record GenerationUsage(int PromptTokens, int CompletionTokens, int CachedPromptTokens, int PredictionTokens = 0, int AcceptedPredictionTokens = 0)
 {
     public int TotalTokens => PromptTokens + CompletionTokens;
+
+    /// <summary>OpenAI's rejected_prediction_tokens: the prediction's tokens that did not become completion tokens.</summary>
+    public int RejectedPredictionTokens => Math.Max(0, PredictionTokens - AcceptedPredictionTokens);
 }
 
 /// <summary>One streamed piece of a generation.</summary>

@@ -108,6 +108,13 @@ public sealed record GenerationParams
     /// </summary>
     public bool UseBeamSearch { get; init; }
 
+    /// <summary>
+    /// OpenAI's prediction (Predicted Outputs): text the answer is expected to repeat, such as the file a code edit
+    /// rewrites. Its tokens are the drafts of speculative decoding where the answer so far lines up with them, so a
+    /// matching answer takes fewer steps; the tokens are exactly those decoding without it gives. Null (default): none.
+    /// </summary>
+    public string? Prediction { get; init; }
+
     /// <summary>Beam search's length penalty (the exponent of the sequence length, prompt included); null (default) is 1.</summary>
     public float? LengthPenalty { get; init; }
 }

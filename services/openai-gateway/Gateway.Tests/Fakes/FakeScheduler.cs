@@ -228,6 +228,9 @@ public sealed partial class FakeScheduler : Generation.GenerationBase
                 PromptTokens = PromptTokens,
                 CompletionTokens = reply.Pieces.Length,
                 CachedPromptTokens = 3,
+                // As if each character of a prediction were a token, and the answer took one of them per piece.
+                PredictionTokens = request.Prediction.Length,
+                AcceptedPredictionTokens = Math.Min(request.Prediction.Length, reply.Pieces.Length),
             };
         }
 

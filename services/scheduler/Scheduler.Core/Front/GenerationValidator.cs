@@ -214,6 +214,7 @@ internal sealed class GenerationValidator(int vocabSize, int maxModelLength)
             ("bad_words", p.BadWords.Count > 0),
             ("logprobs", p.Logprobs != 0),
             ("prompt_logprobs", p.PromptLogprobs is not null),
+            ("prediction", p.Prediction is not null),
         ];
         foreach (var (field, set) in notApplied)
         {

@@ -167,14 +167,16 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         var p = ModelDefaults.Apply(request.Params, ExecutorInfo.Defaults);
         var promptIds = Truncate(await TokenizeAsync(request.Prompt, cancellationToken), p);
         _validator.ValidatePrompt(promptIds, p);
-        var badWords = await TokenizeBadWordsAsync(p.BadWords, cancellationToken);
+        var textTokens = new TextFieldTokens(
+            await TokenizeBadWordsAsync(p.BadWords, cancellationToken),
+            p.Prediction is { } prediction ? [.. await _tokenizer.EncodeAsync(prediction, parseSpecialTokens: false, addSpecialTokens: false, cancellationToken)] : null);
 
         var requestId = string.IsNullOrEmpty(request.RequestId) ? $"req-{Guid.NewGuid():N}" : request.RequestId;
         var completions = p.UseBeamSearch
             ? BeamSearchAsync(requestId, promptIds, p, request.Priority, cancellationToken)
             : p.N == 1
-                ? RunOneAsync(requestId, promptIds, badWords, p, request.Priority, index: 0, cancellationToken)
-                : RunParallelAsync(requestId, promptIds, badWords, p, request.Priority, cancellationToken);
+                ? RunOneAsync(requestId, promptIds, textTokens, p, request.Priority, index: 0, cancellationToken)
+                : RunParallelAsync(requestId, promptIds, textTokens, p, request.Priority, cancellationToken);
         await foreach (var output in completions)
         {
             yield return output;
@@ -190,7 +192,7 @@ public sealed partial class InferenceEngine : IAsyncDisposable
     private async IAsyncEnumerable<GenerationOutput> RunParallelAsync(
         string parentId,
         IReadOnlyList<int> promptIds,
-        IReadOnlyList<IReadOnlyList<int>> badWords,
+        TextFieldTokens textTokens,
         GenerationParams p,
         int priority,
         [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -203,7 +205,7 @@ public sealed partial class InferenceEngine : IAsyncDisposable
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var merged = Channel.CreateUnbounded<GenerationOutput>(new UnboundedChannelOptions { SingleReader = true });
-        var children = RunChildrenAsync(parentId, childIds, promptIds, badWords, p, priority, merged.Writer, stop.Token);
+        var children = RunChildrenAsync(parentId, childIds, promptIds, textTokens, p, priority, merged.Writer, stop.Token);
         try
         {
             await foreach (var output in merged.Reader.ReadAllAsync(cancellationToken))
@@ -224,7 +226,7 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         string parentId,
         string[] childIds,
         IReadOnlyList<int> promptIds,
-        IReadOnlyList<IReadOnlyList<int>> badWords,
+        TextFieldTokens textTokens,
         GenerationParams p,
         int priority,
         ChannelWriter<GenerationOutput> merged,
@@ -256,7 +258,7 @@ public sealed partial class InferenceEngine : IAsyncDisposable
             };
             try
             {
-                await foreach (var output in RunOneAsync(childIds[index], promptIds, badWords, child, priority, index, cancellationToken))
+                await foreach (var output in RunOneAsync(childIds[index], promptIds, textTokens, child, priority, index, cancellationToken))
                 {
                     // Callers know the request by their id; the index tells the completions apart.
                     await merged.WriteAsync(output with { RequestId = parentId }, cancellationToken);
@@ -273,7 +275,7 @@ public sealed partial class InferenceEngine : IAsyncDisposable
     private async IAsyncEnumerable<GenerationOutput> RunOneAsync(
         string requestId,
         IReadOnlyList<int> promptIds,
-        IReadOnlyList<IReadOnlyList<int>> badWords,
+        TextFieldTokens textTokens,
         GenerationParams p,
         int priority,
         int index,
@@ -284,12 +286,16 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         {
             await using var detokenizer = await _tokenizer.StartDetokenizerAsync(
                 new DetokenizerOptions(p.SkipSpecialTokens, p.Stop, p.IncludeStopStrInOutput, p.MinTokens), cancellationToken);
-            var engineRequest = new EngineRequest(requestId, promptIds, ToSampling(p, badWords), ToStopping(p, promptIds.Count), priority, _time.GetTimestamp(), p.CacheSalt,
-                loraName: p.LoraName, loraLoadId: LoadIdOf(p.LoraName));
+            var engineRequest = new EngineRequest(requestId, promptIds, ToSampling(p, textTokens.BadWords), ToStopping(p, promptIds.Count), priority, _time.GetTimestamp(), p.CacheSalt,
+                loraName: p.LoraName, loraLoadId: LoadIdOf(p.LoraName))
+            {
+                PredictionTokenIds = textTokens.Prediction,
+            };
             var first = true;
             await foreach (var output in RunEngineRequestAsync(engineRequest, cancellationToken))
             {
-                var result = await ToGenerationOutputAsync(output, detokenizer, first ? promptIds : null, index, p.Stop is { Count: > 0 }, cancellationToken);
+                var result = await ToGenerationOutputAsync(output, detokenizer, first ? promptIds : null, index, p.Stop is { Count: > 0 },
+                    textTokens.Prediction?.Length ?? 0, cancellationToken);
                 first = false;
                 yield return result;
                 if (result.Finish is not null)
@@ -405,12 +411,14 @@ public sealed partial class InferenceEngine : IAsyncDisposable
     /// <param name="hasStopStrings">The request has stop strings: an output of several tokens (accepted drafts) is then
     /// detokenized one token at a time, so that the tokens after the one that completes a stop string are dropped, as
     /// decoding one token a step would never have produced them.</param>
+    /// <param name="predictionTokens">The request's prediction's tokens (0 without one), for the usage.</param>
     private static async ValueTask<GenerationOutput> ToGenerationOutputAsync(
         EngineOutput output,
         IIncrementalDetokenizer detokenizer,
         IReadOnlyList<int>? promptIds,
         int index,
         bool hasStopStrings,
+        int predictionTokens,
         CancellationToken cancellationToken)
     {
         var finish = output.Finish;
@@ -437,7 +445,9 @@ public sealed partial class InferenceEngine : IAsyncDisposable
 
         GeneratedToken[] tokens = [.. output.NewTokens.Take(kept).Select(t => new GeneratedToken(t.TokenId, t.Logprob, t.TopLogprobs))];
         var numOutputTokens = output.NumOutputTokens - (output.NewTokens.Count - kept);
-        var usage = finish is null ? null : new GenerationUsage(output.NumPromptTokens, numOutputTokens, output.NumCachedTokens);
+        // Accepted drafts after a stop string's end were dropped with the tokens above.
+        var usage = finish is null ? null : new GenerationUsage(output.NumPromptTokens, numOutputTokens, output.NumCachedTokens,
+            predictionTokens, Math.Min(output.NumAcceptedPredictionTokens, numOutputTokens));
         return new GenerationOutput(output.RequestId, tokens, text, finish, stopReason, usage, promptIds, index, output.PromptLogprobs);
     }
 
@@ -511,6 +521,11 @@ public sealed partial class InferenceEngine : IAsyncDisposable
 
         return sequences;
     }
+
+    /// <summary>The request's text fields as token ids, tokenized once and shared by its n completions.</summary>
+    /// <param name="BadWords">Each bad word's sequences (<see cref="TokenizeBadWordsAsync"/>).</param>
+    /// <param name="Prediction">The prediction's tokens (no special tokens added or parsed); null without one.</param>
+    private sealed record TextFieldTokens(IReadOnlyList<IReadOnlyList<int>> BadWords, int[]? Prediction);
 
     private static SamplingParams ToSampling(GenerationParams p, IReadOnlyList<IReadOnlyList<int>> badWords) => new(
         Temperature: p.Temperature ?? 1f,

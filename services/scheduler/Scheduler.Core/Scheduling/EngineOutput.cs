@@ -9,6 +9,7 @@ namespace Scheduler.Core.Scheduling;
 /// <param name="PromptLogprobs">With the request's first token, when it asked for prompt logprobs: positions 1 .. prompt
 /// length - 1.</param>
 /// <param name="Embedding">An embedding request's result, on its last (and only) output.</param>
+/// <param name="NumAcceptedPredictionTokens">Output tokens so far that came as accepted drafts from the request's prediction.</param>
 public sealed record EngineOutput(
     string RequestId,
     IReadOnlyList<SampledToken> NewTokens,
@@ -18,4 +19,5 @@ public sealed record EngineOutput(
     int NumOutputTokens,
     int NumCachedTokens,
     IReadOnlyList<PromptTokenLogprob>? PromptLogprobs = null,
-    float[]? Embedding = null);
+    float[]? Embedding = null,
+    int NumAcceptedPredictionTokens = 0);

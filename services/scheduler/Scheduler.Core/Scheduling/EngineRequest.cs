@@ -65,6 +65,19 @@ public sealed class EngineRequest
     /// its prompt is computed whole, every time it starts.</summary>
     public bool PoolsWholePrompt { get; init; }
 
+    /// <summary>
+    /// OpenAI's prediction, tokenized: what the output is expected to repeat, drafted for speculative decoding where the
+    /// output so far lines up with it (<see cref="Speculation.PredictionProposer"/>); null: none.
+    /// </summary>
+    public int[]? PredictionTokenIds { get; init; }
+
+    /// <summary>Where in the prediction the output lines up: the position after the prediction tokens it matched last.</summary>
+    internal int PredictionCursor { get; set; }
+
+    /// <summary>Output tokens that went on where the output lined up with the prediction (usage's accepted_prediction_tokens):
+    /// its accepted drafts, and tokens sampled as it predicted.</summary>
+    internal int NumAcceptedPredictionTokens { get; private set; }
+
     /// <summary>An embedding request's result, once its prompt is computed.</summary>
     public float[]? Embedding { get; internal set; }
 
@@ -151,7 +164,16 @@ public sealed class EngineRequest
         }
     }
 
-    internal void AppendOutputToken(int tokenId) => _tokenIds.Add(tokenId);
+    internal void AppendOutputToken(int tokenId)
+    {
+        _tokenIds.Add(tokenId);
+        if (PredictionTokenIds is { } prediction && PredictionCursor < prediction.Length && prediction[PredictionCursor] == tokenId)
+        {
+            // The output goes on where it lines up with the prediction: an accepted draft, or a token sampled as predicted.
+            PredictionCursor++;
+            NumAcceptedPredictionTokens++;
+        }
+    }
 
     /// <summary>Its worker is gone: nothing of it is computed anywhere, and whichever worker takes it next gets
     /// it in full. Tokens, outputs and the hash chain (which depends on tokens only) stay.</summary>

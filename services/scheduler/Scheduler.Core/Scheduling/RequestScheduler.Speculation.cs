@@ -4,9 +4,9 @@ using Scheduler.Core.Speculation;
 namespace Scheduler.Core.Scheduling;
 
 /// <summary>
-/// N-gram speculative decoding (<see cref="SchedulerConfig.Speculative"/>): a running request (greedy or sampled, with or
-/// without structured output) gets
-/// draft tokens from its own tokens (<see cref="NgramProposer"/>); the worker runs them with its last token and answers
+/// Speculative decoding: a running request (greedy or sampled, with or without structured output) gets draft tokens
+/// from its prediction (<see cref="PredictionProposer"/>, OpenAI's Predicted Outputs) or, with n-gram speculative
+/// decoding configured (<see cref="SchedulerConfig.Speculative"/>), from its own tokens (<see cref="NgramProposer"/>); the worker runs them with its last token and answers
 /// the drafts it accepts and one more token, so the request moves by one to 1 + k tokens in the step.
 /// </summary>
 public sealed partial class RequestScheduler
@@ -20,7 +20,8 @@ public sealed partial class RequestScheduler
     /// verification gives exactly the tokens of one-at-a-time decoding: it samples each position as decoding would, with
     /// the request's generator, and keeps a draft only where the sample equals it; a grammar is advanced draft by draft),
     /// while fewer requests than disable_by_batch_size run; as many as fit max_tokens, the model length and the budget
-    /// (the last known token takes one).
+    /// (the last known token takes one). A request with a prediction drafts from it where its output lines up with it,
+    /// else (with --speculative-config) from its own tokens.
     /// </summary>
     private int[] ProposeDrafts(EngineRequest request, int budget)
     {
@@ -29,18 +30,37 @@ public sealed partial class RequestScheduler
             return [];
         }
 
-        var speculative = _config.Speculative!;
         var room = Math.Min(
-            Math.Min(speculative.NumSpeculativeTokens, budget - 1),
+            Math.Min(_config.Speculative?.NumSpeculativeTokens ?? PredictionProposer.DefaultDrafts, budget - 1),
             Math.Min(request.Stopping.MaxTokens - request.NumOutputTokens - 1, _config.MaxModelLength - request.NumTokens - 1));
-        return NgramProposer.Propose(request.TokenSpan(0, request.NumTokens), speculative.PromptLookupMin, speculative.PromptLookupMax, room);
+        var cursor = request.PredictionCursor;
+        var drafts = Draft(request, room, ref cursor);
+        request.PredictionCursor = cursor;
+        return drafts;
+    }
+
+    /// <summary>The prediction's drafts where the output lines up with it, else the n-gram lookup's (with its config).</summary>
+    private int[] Draft(EngineRequest request, int room, ref int cursor)
+    {
+        if (request.PredictionTokenIds is { } prediction)
+        {
+            var fromPrediction = PredictionProposer.Propose(request.TokenSpan(request.NumPromptTokens, request.NumOutputTokens), prediction, ref cursor, room);
+            if (fromPrediction.Length > 0)
+            {
+                return fromPrediction;
+            }
+        }
+
+        return _config.Speculative is { } speculative
+            ? NgramProposer.Propose(request.TokenSpan(0, request.NumTokens), speculative.PromptLookupMin, speculative.PromptLookupMax, room)
+            : [];
     }
 
     /// <summary>
     /// With async scheduling, whether the request sits this step out: its drafts are in flight (how far it moves is known
-    /// only from their result), or a step in flight brings its next token and its text already repeats itself, so that it
-    /// will draft from that token on, which needs the token first. A request whose text does not repeat keeps decoding a
-    /// token a step, planned while the step before runs.
+    /// only from their result), or a step in flight brings its next token and its text already repeats itself (or lines
+    /// up with its prediction), so that it will draft from that token on, which needs the token first. A request that
+    /// would not draft keeps decoding a token a step, planned while the step before runs.
     /// </summary>
     private bool WaitsToDraft(EngineRequest request)
     {
@@ -57,18 +77,19 @@ public sealed partial class RequestScheduler
             return false;
         }
 
-        var speculative = _config.Speculative!;
-        return NgramProposer.Propose(request.TokenSpan(0, request.NumTokens), speculative.PromptLookupMin, speculative.PromptLookupMax, 1).Length > 0;
+        var cursor = request.PredictionCursor;
+        return Draft(request, 1, ref cursor).Length > 0;
     }
 
-    /// <summary>The request's kind allows drafts: it samples tokens (not an embedding), the executor holds it, it is past
-    /// min_tokens, and the worker runs fewer than disable_by_batch_size requests.</summary>
+    /// <summary>The request's kind allows drafts: speculative decoding is configured or the request has a prediction, it
+    /// samples tokens (not an embedding), the executor holds it, it is past min_tokens, and the worker runs fewer than
+    /// disable_by_batch_size requests.</summary>
     private bool MayDraft(EngineRequest request) =>
-        _config.Speculative is { } speculative
+        (_config.Speculative is not null || request.PredictionTokenIds is not null)
         && request.Pooling is null
         && request.IsKnownToExecutor
         && request.NumOutputTokens >= Math.Max(1, request.Stopping.MinTokens)
-        && _running.Count < (speculative.DisableByBatchSize ?? int.MaxValue);
+        && _running.Count < (_config.Speculative?.DisableByBatchSize ?? int.MaxValue);
 
     /// <summary>
     /// The worker's answer to a decode with drafts: its accepted drafts, in order, then one token of its own. Checked
@@ -92,6 +113,7 @@ public sealed partial class RequestScheduler
         }
 
         LastSpeculation.Add(drafts.Length, tokens.Count - 1);
+
         // The newest token is not computed yet, as after any decode; the positions past it held rejected drafts.
         request.NumComputedTokens = request.NumTokens - 1;
         KvCache.CacheBlocks(request, request.NumComputedTokens);

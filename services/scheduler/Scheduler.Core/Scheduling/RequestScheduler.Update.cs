@@ -231,6 +231,7 @@ public sealed partial class RequestScheduler
             request.NumOutputTokens,
             request.NumCachedTokens,
             promptLogprobs,
-            request.Embedding);
+            request.Embedding,
+            request.NumAcceptedPredictionTokens);
     }
 }

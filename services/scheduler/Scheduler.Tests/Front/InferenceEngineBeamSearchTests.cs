@@ -103,6 +103,7 @@ public sealed class InferenceEngineBeamSearchTests
     [InlineData("stop")]
     [InlineData("logprobs")]
     [InlineData("seed")]
+    [InlineData("prediction")]
     public async Task BeamSearch_WithAFieldItDoesNotApply_IsRefusedNamingIt(string field)
     {
         await using var engine = EngineFixture.Create(new FakeStepExecutor(distribution: Distribution));
@@ -113,6 +114,7 @@ public sealed class InferenceEngineBeamSearchTests
             "top_p" => p with { TopP = 0.5f },
             "stop" => p with { Stop = ["x"] },
             "logprobs" => p with { Logprobs = 2 },
+            "prediction" => p with { Prediction = "bc" },
             _ => p with { Seed = 1 },
         };
 

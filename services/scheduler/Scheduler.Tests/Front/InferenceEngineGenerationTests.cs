@@ -26,6 +26,27 @@ public sealed class InferenceEngineGenerationTests
     }
 
     [Fact]
+    public async Task GenerateAsync_Prediction_GivesTheSameTokensInFewerSteps_AndCountsThemInTheUsage()
+    {
+        var plainExecutor = new FakeStepExecutor();
+        var predictedExecutor = new FakeStepExecutor();
+        await using var plainEngine = EngineFixture.Create(plainExecutor);
+        await using var predictedEngine = EngineFixture.Create(predictedExecutor);
+        var p = new GenerationParams { MaxTokens = 12, Temperature = 0 };
+
+        var plain = await plainEngine.CollectAsync(EngineFixture.Text("abc", p)).WaitAsync(EngineFixture.Timeout);
+        // The fake model goes on from c with d, e, f, ...; the prediction is right for eight tokens, then wrong.
+        var predicted = await predictedEngine.CollectAsync(EngineFixture.Text("abc", p with { Prediction = "defghijkXYZ" })).WaitAsync(EngineFixture.Timeout);
+
+        Assert.Equal("defghijklmno", plain.Text());
+        Assert.Equal(plain.Text(), predicted.Text());
+        Assert.True(predictedExecutor.PlansSoFar().Length < plainExecutor.PlansSoFar().Length);
+        Assert.Equal(new GenerationUsage(3, 12, 0, PredictionTokens: 11, AcceptedPredictionTokens: 8), predicted[^1].Usage);
+        Assert.Equal(3, predicted[^1].Usage!.RejectedPredictionTokens);
+        Assert.Equal(new GenerationUsage(3, 12, 0), plain[^1].Usage);
+    }
+
+    [Fact]
     public async Task GenerateAsync_TruncatePromptTokens_KeepsThePromptsLastTokens()
     {
         await using var engine = EngineFixture.Create(new FakeStepExecutor());

@@ -42,7 +42,7 @@ public sealed class GenerationMessagesTests
             MaxTokens = 5, Temperature = 0.5f, TopP = 0.9f, TopK = 40, MinP = 0.1f, Seed = 42, Stop = ["x"],
             StopTokenIds = [7], IgnoreEos = true, Logprobs = 2, PresencePenalty = 0.5f, FrequencyPenalty = 0.25f,
             RepetitionPenalty = 1.1f, IncludeStopStrInOutput = true, SkipSpecialTokens = false, MinTokens = 2, TruncatePromptTokens = 9,
-            BadWords = ["never", " this"], PromptLogprobs = 0,
+            BadWords = ["never", " this"], PromptLogprobs = 0, Prediction = "the answer, predicted",
         }, Priority: 3);
 
         var received = GenerationMessages.ToDomain(GenerationMessages.ToProto(sent));
@@ -95,6 +95,17 @@ public sealed class GenerationMessagesTests
         var error = Assert.Throws<GenerationValidationException>(() => GenerationMessages.ToDomain(new GenerateRequest()));
 
         Assert.Equal("prompt", error.Field);
+    }
+
+    [Fact]
+    public void ToProtoThenToDomain_KeepsTheUsagesPredictionTokens()
+    {
+        var sent = new GenerationOutput("r1", [], "", Inference.Abstractions.Generation.FinishReason.Length, null, new GenerationUsage(4, 9, 0, 12, 7), null);
+
+        var received = GenerationMessages.ToDomain(GenerationMessages.ToProto(sent)).Usage!;
+
+        Assert.Equal(sent.Usage, received);
+        Assert.Equal(5, received.RejectedPredictionTokens);
     }
 
     [Fact]

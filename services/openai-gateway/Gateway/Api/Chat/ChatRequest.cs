@@ -72,7 +72,7 @@ public sealed record ChatRequest(
         SamplingFields.Require(wantsLogprobs || fields.Raw("top_logprobs") is null, "top_logprobs",
             "top_logprobs requires logprobs to be true.");
 
-        var sampling = SamplingFields.Read(fields, maxTokens, topLogprobs);
+        var sampling = SamplingFields.Read(fields, maxTokens, topLogprobs) with { Prediction = PredictionField.Read(fields) };
         if (toolConstraint is not null)
         {
             SamplingFields.Require(sampling.StructuredOutput is null, "tool_choice",

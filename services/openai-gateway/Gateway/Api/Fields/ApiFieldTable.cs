@@ -141,7 +141,7 @@ public static class ApiFieldTable
         new("service_tier", E.Chat | E.Responses, NoEffect, "there is one tier", AnyString("service_tier")),
         new("prompt_cache_key", E.Chat | E.Responses, NoEffect, "the prefix cache finds shared prefixes by itself", AnyString("prompt_cache_key")),
         new("safety_identifier", E.Chat | E.Responses, NoEffect, "not used", AnyString("safety_identifier")),
-        new("prediction", E.Chat, NoEffect, "a latency hint; the answer is the same without it", AnyObject("prediction")),
+        new("prediction", E.Chat, Supported, "OpenAI's Predicted Outputs: {type: content, content: a string or text parts}; its tokens are drafted for speculative decoding (up to --speculative-config's num_speculative_tokens, else 4 a step) wherever the answer so far lines up with them, so an answer that repeats it takes fewer steps; the tokens are exactly those of decoding without it; usage.completion_tokens_details counts accepted_prediction_tokens and rejected_prediction_tokens; not with use_beam_search"),
         new("modalities", E.Chat, Supported, $"[\"text\"]; audio output {NotYet}", TextModalities),
         new("audio", E.Chat, Refused, $"{NotYet}: the served models answer in text", Absent),
         new("functions", E.Chat, Refused, "is not supported: use tools", Absent),

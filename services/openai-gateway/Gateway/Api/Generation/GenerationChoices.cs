@@ -30,7 +30,8 @@ public sealed class GenerationChoices
     {
         var finished = _choices.Select(c => c.RequireFinished()).ToArray();
         var first = finished[0].Usage;
-        var usage = new GenerationUsage(first.PromptTokens, finished.Sum(f => f.Usage.CompletionTokens), first.CachedPromptTokens);
+        var usage = new GenerationUsage(first.PromptTokens, finished.Sum(f => f.Usage.CompletionTokens), first.CachedPromptTokens,
+            finished.Sum(f => f.Usage.PredictionTokens), finished.Sum(f => f.Usage.AcceptedPredictionTokens));
         return (finished[0].Finish, usage);
     }
 }
