@@ -27,6 +27,11 @@ public static class GenerationMessages
             UseBeamSearch = request.Params.UseBeamSearch,
             Prediction = request.Params.Prediction ?? "",
         };
+        if (request.Params.Suffix is { } suffix)
+        {
+            message.Suffix = suffix;
+        }
+
         if (request.Params.LengthPenalty is { } lengthPenalty)
         {
             message.LengthPenalty = lengthPenalty;
@@ -218,6 +223,7 @@ public static class GenerationMessages
             UseBeamSearch = request.UseBeamSearch,
             LengthPenalty = request.HasLengthPenalty ? request.LengthPenalty : null,
             Prediction = request.Prediction.Length > 0 ? request.Prediction : null,
+            Suffix = request.HasSuffix ? request.Suffix : null,
         };
     }
 

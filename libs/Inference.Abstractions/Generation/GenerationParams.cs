@@ -109,6 +109,13 @@ public sealed record GenerationParams
     public bool UseBeamSearch { get; init; }
 
     /// <summary>
+    /// The completions API's suffix (fill in the middle): the text after the completion. The prompt (text or token ids)
+    /// is the prefix, and the model sees &lt;|fim_prefix|&gt; prefix &lt;|fim_suffix|&gt; suffix &lt;|fim_middle|&gt;,
+    /// the layout Qwen2.5-Coder is trained on, and writes the middle. Null (default): a plain completion.
+    /// </summary>
+    public string? Suffix { get; init; }
+
+    /// <summary>
     /// OpenAI's prediction (Predicted Outputs): text the answer is expected to repeat, such as the file a code edit
     /// rewrites. Its tokens are the drafts of speculative decoding where the answer so far lines up with them, so a
     /// matching answer takes fewer steps; the tokens are exactly those decoding without it gives. Null (default): none.

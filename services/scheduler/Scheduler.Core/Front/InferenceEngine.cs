@@ -165,7 +165,9 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var p = ModelDefaults.Apply(request.Params, ExecutorInfo.Defaults);
-        var promptIds = Truncate(await TokenizeAsync(request.Prompt, cancellationToken), p);
+        var promptIds = Truncate(p.Suffix is { } suffix
+            ? await TokenizeInfillAsync(request.Prompt, suffix, cancellationToken)
+            : await TokenizeAsync(request.Prompt, cancellationToken), p);
         _validator.ValidatePrompt(promptIds, p);
         var textTokens = new TextFieldTokens(
             await TokenizeBadWordsAsync(p.BadWords, cancellationToken),
@@ -494,6 +496,43 @@ public sealed partial class InferenceEngine : IAsyncDisposable
             default:
                 throw new GenerationValidationException("prompt", $"Unsupported prompt kind {prompt?.GetType().Name ?? "null"}.");
         }
+    }
+
+    /// <summary>
+    /// Fill in the middle (completions' suffix): &lt;|fim_prefix|&gt; prefix &lt;|fim_suffix|&gt; suffix &lt;|fim_middle|&gt;,
+    /// the prefix-suffix-middle layout Qwen2.5-Coder is trained on (llama.cpp's /infill builds the same), after the
+    /// tokenizer's BOS when a text prompt adds special tokens. The markers are the tokenizer's own special tokens; a
+    /// tokenizer without them cannot infill. The prefix may be empty.
+    /// </summary>
+    private async ValueTask<IReadOnlyList<int>> TokenizeInfillAsync(Prompt prompt, string suffix, CancellationToken cancellationToken)
+    {
+        var (start, prefix) = prompt switch
+        {
+            TokenIdsPrompt ids => ([], ids.Ids),
+            TextPrompt text => (
+                await _tokenizer.EncodeAsync("", parseSpecialTokens: false, text.AddSpecialTokens, cancellationToken),
+                await _tokenizer.EncodeAsync(text.Text, text.ParseSpecialTokens, addSpecialTokens: false, cancellationToken)),
+            _ => throw new GenerationValidationException("suffix", "suffix fills in the middle of a completions prompt (text or token ids); chat messages take none."),
+        };
+        var suffixIds = await _tokenizer.EncodeAsync(suffix, parseSpecialTokens: false, addSpecialTokens: false, cancellationToken);
+        return
+        [
+            .. start,
+            await FimTokenAsync("<|fim_prefix|>", cancellationToken),
+            .. prefix,
+            await FimTokenAsync("<|fim_suffix|>", cancellationToken),
+            .. suffixIds,
+            await FimTokenAsync("<|fim_middle|>", cancellationToken),
+        ];
+    }
+
+    /// <summary>A fill-in-the-middle marker's id: one special token of the tokenizer, else the model cannot infill.</summary>
+    private async ValueTask<int> FimTokenAsync(string marker, CancellationToken cancellationToken)
+    {
+        var parsed = await _tokenizer.EncodeAsync(marker, parseSpecialTokens: true, addSpecialTokens: false, cancellationToken);
+        return parsed.Count == 1
+            ? parsed[0]
+            : throw new GenerationValidationException("suffix", $"suffix needs the model's fill-in-the-middle tokens, and its tokenizer has no {marker} token.");
     }
 
     /// <summary>

@@ -47,6 +47,30 @@ public sealed class InferenceEngineGenerationTests
     }
 
     [Fact]
+    public async Task GenerateAsync_SuffixWithATokenizerWithoutFimTokens_IsRefusedNamingSuffix()
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+
+        var error = await Assert.ThrowsAsync<GenerationValidationException>(() =>
+            engine.CollectAsync(EngineFixture.Text("def f(", new GenerationParams { MaxTokens = 3, Suffix = "):" })));
+
+        Assert.Equal("suffix", error.Field);
+        Assert.Contains("has no <|fim_prefix|> token", error.Message);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_SuffixWithChatMessages_IsRefusedNamingSuffix()
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+        var chat = new GenerationRequest(null, new ChatPrompt(new Inference.Abstractions.Text.ChatTemplateInput("""[{"role":"user","content":"hi"}]""", null, AddGenerationPrompt: true, null)),
+            new GenerationParams { MaxTokens = 3, Suffix = "x" });
+
+        var error = await Assert.ThrowsAsync<GenerationValidationException>(() => engine.CollectAsync(chat));
+
+        Assert.Equal("suffix", error.Field);
+    }
+
+    [Fact]
     public async Task GenerateAsync_TruncatePromptTokens_KeepsThePromptsLastTokens()
     {
         await using var engine = EngineFixture.Create(new FakeStepExecutor());

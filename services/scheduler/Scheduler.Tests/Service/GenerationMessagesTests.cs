@@ -42,7 +42,7 @@ public sealed class GenerationMessagesTests
             MaxTokens = 5, Temperature = 0.5f, TopP = 0.9f, TopK = 40, MinP = 0.1f, Seed = 42, Stop = ["x"],
             StopTokenIds = [7], IgnoreEos = true, Logprobs = 2, PresencePenalty = 0.5f, FrequencyPenalty = 0.25f,
             RepetitionPenalty = 1.1f, IncludeStopStrInOutput = true, SkipSpecialTokens = false, MinTokens = 2, TruncatePromptTokens = 9,
-            BadWords = ["never", " this"], PromptLogprobs = 0, Prediction = "the answer, predicted",
+            BadWords = ["never", " this"], PromptLogprobs = 0, Prediction = "the answer, predicted", Suffix = "",
         }, Priority: 3);
 
         var received = GenerationMessages.ToDomain(GenerationMessages.ToProto(sent));

@@ -61,11 +61,14 @@ public sealed record CompletionRequest(
         // As vLLM: echo with logprobs scores the prompt with as many alternatives, unless prompt_logprobs says otherwise.
         var echo = fields.Bool("echo") ?? false;
         var promptLogprobs = sampling.PromptLogprobs ?? (echo ? logprobs : null);
+        var suffix = fields.String("suffix");
+        SamplingFields.Require(suffix is null || !echo, "suffix",
+            "suffix does not combine with echo: the model's prompt is then the prefix and the suffix around fill-in-the-middle tokens, not the prompt to echo.");
 
         return new CompletionRequest(
             fields.String("model"),
             ReadPrompts(fields),
-            sampling with { N = bestOf, PromptLogprobs = promptLogprobs },
+            sampling with { N = bestOf, PromptLogprobs = promptLogprobs, Suffix = suffix },
             logprobs,
             stream,
             fields.Int("priority") ?? 0,
