@@ -40,6 +40,7 @@ public static class Usage
                  [--chat-template-kwargs JSON] [--lora DIR] [--speculative-config JSON]
                  [--logprobs N] [--prompt-logits N] [--kv-cache-mib N] [--threads N] [--quantization none|q8_0]
                  [--json-schema JSON | --regex PATTERN | --grammar EBNF|FILE | --choice TEXT...]
+                 [--suffix TEXT] [--prediction TEXT]
             Offline batch inference in process; one JSON line per prompt on stdout.
             --model is a folder, or a Hugging Face repository id found in the hub cache (HF_HUB_CACHE, else
             $HF_HOME/hub, else ~/.cache/huggingface/hub) or downloaded into it from HF_ENDPOINT with HF_TOKEN
@@ -56,6 +57,11 @@ public static class Usage
             --lora runs every prompt with that PEFT LoRA adapter (adapter_config.json, adapter_model.safetensors;
             named by its folder) on the base model, in any weight format, --quantization q8_0 included.
             --prompt-logits N adds the top N raw logits at each prompt's last position.
+            --suffix fills in the middle between each prompt and TEXT, as the completions API's suffix
+            (<|fim_prefix|> prompt <|fim_suffix|> TEXT <|fim_middle|>). --prediction drafts TEXT's tokens for
+            speculative decoding where the answer lines up with them, as chat's prediction (Predicted Outputs):
+            the same answer, in fewer steps when it repeats TEXT; the line adds accepted_prediction_tokens and
+            rejected_prediction_tokens.
             --quantization q8_0 (also for serve and bench-model) quantizes every weight matrix at load into
             llama.cpp's Q8_0 blocks (32 int8 with one fp16 scale); default none keeps the checkpoint's BF16/fp32.
             The kernels' instruction-set path is AVX-512 where the CPU has it, AVX2 otherwise;

@@ -104,6 +104,8 @@ public static class GenerateCommand
         IgnoreEos = args.Flag("ignore-eos"),
         Logprobs = args.Int("logprobs", 0, 20) ?? 0,
         StructuredOutput = StructuredOutputArguments.Read(args),
+        Suffix = args.String("suffix"),
+        Prediction = args.String("prediction"),
     };
 
     private static async Task<GenerationResult> CollectAsync(InferenceEngine engine, GenerationRequest request, CancellationToken cancellationToken)
@@ -144,6 +146,11 @@ public static class GenerateCommand
                 json.WriteStartArray("logprobs");
                 foreach (var token in result.Tokens) json.WriteNumberValue(token.Logprob);
                 json.WriteEndArray();
+            }
+            if (result.Usage is { PredictionTokens: > 0 } usage)
+            {
+                json.WriteNumber("accepted_prediction_tokens", usage.AcceptedPredictionTokens);
+                json.WriteNumber("rejected_prediction_tokens", usage.RejectedPredictionTokens);
             }
             if (logits is not null)
             {
