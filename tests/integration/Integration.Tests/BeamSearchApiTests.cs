@@ -74,18 +74,7 @@ public sealed class BeamSearchApiTests(ServedSystem system) : IClassFixture<Serv
 
     private HttpClient Http() => new() { BaseAddress = new Uri($"http://127.0.0.1:{system.HttpPort}"), Timeout = RequestTimeout };
 
-    private static async Task<int[]> TokenizeAsync(HttpClient http, string text)
-    {
-        using var response = await http.PostAsJsonAsync("/tokenize", new { prompt = text });
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return [.. body.RootElement.GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32())];
-    }
+    private static Task<int[]> TokenizeAsync(HttpClient http, string text) => ApiCalls.TokenizeAsync(http, text);
 
-    private static async Task<JsonElement> CompleteAsync(HttpClient http, object request)
-    {
-        using var response = await http.PostAsJsonAsync("/v1/completions", request);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, text);
-        return JsonDocument.Parse(text).RootElement.Clone();
-    }
+    private static Task<JsonElement> CompleteAsync(HttpClient http, object request) => ApiCalls.PostAsync(http, "/v1/completions", request);
 }

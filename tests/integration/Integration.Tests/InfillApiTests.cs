@@ -1,6 +1,6 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 using Integration.Tests.Lora;
+using Integration.Tests.Support;
 
 namespace Integration.Tests;
 
@@ -43,20 +43,9 @@ public sealed class InfillApiTests(ServedSystem system) : IClassFixture<ServedSy
         Assert.Equal([FimPrefix, FimSuffix, .. suffixIds, FimMiddle], PromptIds(empty));
     }
 
-    private static async Task<int[]> TokenizeAsync(HttpClient http, string text)
-    {
-        using var response = await http.PostAsJsonAsync("/tokenize", new { prompt = text, add_special_tokens = false });
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return [.. body.RootElement.GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32())];
-    }
+    private static Task<int[]> TokenizeAsync(HttpClient http, string text) => ApiCalls.TokenizeAsync(http, text, addSpecialTokens: false);
 
-    private static async Task<JsonElement> CompleteAsync(HttpClient http, object body)
-    {
-        using var response = await http.PostAsJsonAsync("/v1/completions", body);
-        var json = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, json);
-        return JsonDocument.Parse(json).RootElement.Clone();
-    }
+    private static Task<JsonElement> CompleteAsync(HttpClient http, object body) => ApiCalls.PostAsync(http, "/v1/completions", body);
 
     private static int[] PromptIds(JsonElement response) =>
         [.. response.GetProperty("choices")[0].GetProperty("prompt_token_ids").EnumerateArray().Select(t => t.GetInt32())];

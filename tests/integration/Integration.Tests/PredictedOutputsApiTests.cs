@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 using Integration.Tests.Lora;
 using Integration.Tests.Support;
@@ -51,10 +50,7 @@ public sealed class PredictedOutputsApiTests(ServedSystem system) : IClassFixtur
         object body = prediction is null
             ? new { messages, max_tokens = 40, temperature = 0, ignore_eos = true }
             : new { messages, max_tokens = 40, temperature = 0, ignore_eos = true, prediction };
-        using var response = await http.PostAsJsonAsync("/v1/chat/completions", body);
-        var json = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, json);
-        return JsonDocument.Parse(json).RootElement.Clone();
+        return await ApiCalls.PostAsync(http, "/v1/chat/completions", body);
     }
 
     private static string Content(JsonElement response) =>

@@ -115,20 +115,9 @@ public sealed class EmbeddingsApiTests(EmbeddingServedSystem system) : IClassFix
     private static float[] Vector(JsonElement response, int index) =>
         [.. response.GetProperty("data")[index].GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle())];
 
-    private static async Task<JsonElement> EmbedAsync(HttpClient http, object body)
-    {
-        using var response = await http.PostAsJsonAsync("/v1/embeddings", body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, text);
-        return JsonDocument.Parse(text).RootElement.Clone();
-    }
+    private static Task<JsonElement> EmbedAsync(HttpClient http, object body) => ApiCalls.PostAsync(http, "/v1/embeddings", body);
 
-    private async Task<int[]> TokenizeAsync(HttpClient http, string text)
-    {
-        using var response = await http.PostAsJsonAsync("/tokenize", new { model = system.ModelName, prompt = text });
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return [.. body.RootElement.GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32())];
-    }
+    private static Task<int[]> TokenizeAsync(HttpClient http, string text) => ApiCalls.TokenizeAsync(http, text);
 
     private static async Task<double> PrefixCacheHitsAsync(HttpClient http) =>
         PrometheusText.Sum(await http.GetStringAsync("/metrics"), "vllm:prefix_cache_hits_total");

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Integration.Tests.Support;
 
 namespace Integration.Tests.Embeddings;
 
@@ -52,13 +53,7 @@ public sealed class ScoreRerankApiTests(EmbeddingServedSystem system) : IClassFi
             .Select(d => d.GetProperty("embedding").EnumerateArray().Select(v => v.GetSingle()).ToArray())];
     }
 
-    private static async Task<JsonElement> PostAsync(HttpClient http, string path, object body)
-    {
-        using var response = await http.PostAsJsonAsync(path, body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, text);
-        return JsonDocument.Parse(text).RootElement.Clone();
-    }
+    private static Task<JsonElement> PostAsync(HttpClient http, string path, object body) => ApiCalls.PostAsync(http, path, body);
 
     private static double Cosine(float[] x, float[] y)
     {
