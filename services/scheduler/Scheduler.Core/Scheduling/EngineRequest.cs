@@ -74,6 +74,9 @@ public sealed class EngineRequest
     /// <summary>Where in the prediction the output lines up: the position after the prediction tokens it matched last.</summary>
     internal int PredictionCursor { get; set; }
 
+    /// <summary>The output's last token was the prediction's token before <see cref="PredictionCursor"/>: the output goes on lined up with it.</summary>
+    internal bool PredictionAligned { get; set; }
+
     /// <summary>Output tokens that went on where the output lined up with the prediction (usage's accepted_prediction_tokens):
     /// its accepted drafts, and tokens sampled as it predicted.</summary>
     internal int NumAcceptedPredictionTokens { get; private set; }
@@ -167,11 +170,17 @@ public sealed class EngineRequest
     internal void AppendOutputToken(int tokenId)
     {
         _tokenIds.Add(tokenId);
-        if (PredictionTokenIds is { } prediction && PredictionCursor < prediction.Length && prediction[PredictionCursor] == tokenId)
+        if (PredictionTokenIds is { } prediction)
         {
-            // The output goes on where it lines up with the prediction: an accepted draft, or a token sampled as predicted.
-            PredictionCursor++;
-            NumAcceptedPredictionTokens++;
+            // The output goes on where it lines up with the prediction (an accepted draft, or a token sampled as
+            // predicted; the first token lines up with the prediction's first), or leaves it.
+            PredictionAligned = PredictionCursor < prediction.Length && prediction[PredictionCursor] == tokenId
+                && (PredictionAligned || NumOutputTokens == 1);
+            if (PredictionAligned)
+            {
+                PredictionCursor++;
+                NumAcceptedPredictionTokens++;
+            }
         }
     }
 

@@ -33,18 +33,19 @@ public sealed partial class RequestScheduler
         var room = Math.Min(
             Math.Min(_config.Speculative?.NumSpeculativeTokens ?? PredictionProposer.DefaultDrafts, budget - 1),
             Math.Min(request.Stopping.MaxTokens - request.NumOutputTokens - 1, _config.MaxModelLength - request.NumTokens - 1));
-        var cursor = request.PredictionCursor;
-        var drafts = Draft(request, room, ref cursor);
-        request.PredictionCursor = cursor;
+        var (cursor, aligned) = (request.PredictionCursor, request.PredictionAligned);
+        var drafts = Draft(request, room, ref cursor, ref aligned);
+        (request.PredictionCursor, request.PredictionAligned) = (cursor, aligned);
         return drafts;
     }
 
     /// <summary>The prediction's drafts where the output lines up with it, else the n-gram lookup's (with its config).</summary>
-    private int[] Draft(EngineRequest request, int room, ref int cursor)
+    private int[] Draft(EngineRequest request, int room, ref int cursor, ref bool aligned)
     {
         if (request.PredictionTokenIds is { } prediction)
         {
-            var fromPrediction = PredictionProposer.Propose(request.TokenSpan(request.NumPromptTokens, request.NumOutputTokens), prediction, ref cursor, room);
+            var fromPrediction = PredictionProposer.Propose(
+                request.TokenSpan(request.NumPromptTokens, request.NumOutputTokens), prediction, ref cursor, ref aligned, room);
             if (fromPrediction.Length > 0)
             {
                 return fromPrediction;
@@ -77,8 +78,8 @@ public sealed partial class RequestScheduler
             return false;
         }
 
-        var cursor = request.PredictionCursor;
-        return Draft(request, 1, ref cursor).Length > 0;
+        var (cursor, aligned) = (request.PredictionCursor, request.PredictionAligned);
+        return Draft(request, 1, ref cursor, ref aligned).Length > 0;
     }
 
     /// <summary>The request's kind allows drafts: speculative decoding is configured or the request has a prediction, it

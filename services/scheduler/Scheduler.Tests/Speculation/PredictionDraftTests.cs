@@ -12,49 +12,54 @@ namespace Scheduler.Tests.Speculation;
 public sealed class PredictionDraftTests
 {
     [Fact]
-    public void Propose_ContinuesThePredictionAfterTheOutputsEnd()
+    public void Propose_Aligned_DraftsWhatFollowsTheCursor()
     {
-        int cursor = 0;
+        int cursor = 3;
+        bool aligned = true;
 
-        var drafts = PredictionProposer.Propose([10, 11, 12], [10, 11, 12, 13, 14, 15, 16, 17], ref cursor, 4);
+        var drafts = PredictionProposer.Propose([10, 11, 12], [10, 11, 12, 13, 14, 15, 16, 17], ref cursor, ref aligned, 4);
 
         Assert.Equal([13, 14, 15, 16], drafts);
         Assert.Equal(3, cursor);
     }
 
     [Fact]
-    public void Propose_RepeatedText_FollowsTheCursorRatherThanTheFirstOccurrence()
+    public void Propose_RepeatedText_LinesUpAgainFromTheCursorRatherThanTheFirstOccurrence()
     {
-        // The prediction repeats "1 2 3" before a 4 and before a 5; the output is at the second one.
+        // The prediction repeats "1 2 3" before a 4 and before a 5; the output left it before the second one.
         int[] prediction = [1, 2, 3, 4, 1, 2, 3, 5, 6];
-        int cursor = 5;
+        int cursor = 4;
+        bool aligned = false;
 
-        var drafts = PredictionProposer.Propose([9, 1, 2, 3], prediction, ref cursor, 3);
+        var drafts = PredictionProposer.Propose([9, 1, 2, 3], prediction, ref cursor, ref aligned, 3);
 
         Assert.Equal([5, 6], drafts);
-        Assert.Equal(7, cursor);
+        Assert.Equal((7, true), (cursor, aligned));
     }
 
     [Fact]
-    public void Propose_OutputThatLeftThePrediction_DraftsAgainWhereItsEndReappears()
+    public void Propose_OutputThatLeftThePrediction_LinesUpAgainOnThreeTokens()
     {
         int[] prediction = [1, 2, 3, 4, 5, 6, 7, 8];
         int cursor = 2;
+        bool aligned = false;
 
-        var drafts = PredictionProposer.Propose([1, 2, 99, 100, 5], prediction, ref cursor, 2);
+        var drafts = PredictionProposer.Propose([1, 2, 99, 4, 5, 6], prediction, ref cursor, ref aligned, 2);
 
-        Assert.Equal([6, 7], drafts);
-        Assert.Equal(5, cursor);
+        Assert.Equal([7, 8], drafts);
+        Assert.Equal((6, true), (cursor, aligned));
     }
 
     [Theory]
-    [InlineData(new[] { 1, 2, 42 })]  // its last token is nowhere in the prediction
-    [InlineData(new[] { 7, 8 })]      // the match ends the prediction: nothing follows it
+    [InlineData(new[] { 1, 2, 42 })]      // its last token is nowhere in the prediction
+    [InlineData(new[] { 9, 2, 3, 7, 8 })] // lines up again, but the match ends the prediction: nothing follows it
+    [InlineData(new[] { 42, 3, 7 })]      // "3 7" is there, but two tokens are too few to line up again on
     public void Propose_NothingToFollow_DraftsNothing(int[] output)
     {
         int cursor = 0;
+        bool aligned = false;
 
-        Assert.Empty(PredictionProposer.Propose(output, [1, 2, 3, 7, 8], ref cursor, 4));
+        Assert.Empty(PredictionProposer.Propose(output, [1, 2, 3, 7, 8], ref cursor, ref aligned, 4));
     }
 
     [Theory]
