@@ -76,9 +76,11 @@ public static class SentenceTransformersLayout
 
     /// <summary>
     /// A Dense module folder as sentence-transformers saves one: config.json and model.safetensors with linear.weight
-    /// [out, in] and linear.bias [out] in fp32. Returns the weights (row-major) and the biases.
+    /// [out, in] and linear.bias [out] in fp32 (with <paramref name="pickle"/>, pytorch_model.bin instead, as older
+    /// versions saved it). Returns the weights (row-major) and the biases.
     /// </summary>
-    public static (float[] Weight, float[] Bias) WriteDense(string folder, int inFeatures, int outFeatures, ulong seed, string activation = "torch.nn.modules.linear.Identity")
+    public static (float[] Weight, float[] Bias) WriteDense(string folder, int inFeatures, int outFeatures, ulong seed,
+        string activation = "torch.nn.modules.linear.Identity", bool pickle = false)
     {
         Directory.CreateDirectory(folder);
         var config = new JsonObject
@@ -92,6 +94,13 @@ public static class SentenceTransformersLayout
 
         var weight = Uniform(RandomWeights.TensorState("linear.weight", seed), (long)inFeatures * outFeatures, 1 / Math.Sqrt(inFeatures));
         var bias = Uniform(RandomWeights.TensorState("linear.bias", seed), outFeatures, 1 / Math.Sqrt(inFeatures));
+        if (pickle)
+        {
+            TorchStateDictWriter.Write(Path.Combine(folder, "pytorch_model.bin"),
+                [new("linear.weight", [outFeatures, inFeatures], weight), new("linear.bias", [outFeatures], bias)]);
+            return (weight, bias);
+        }
+
         var layout = SafetensorsHeaderWriter.Build(
             [new TensorSpec("linear.weight", [outFeatures, inFeatures]), new TensorSpec("linear.bias", [outFeatures])], "F32", bytesPerElement: 4);
         using var file = File.Create(Path.Combine(folder, "model.safetensors"));

@@ -6,7 +6,8 @@ namespace Worker.Runtime.Models;
 
 /// <summary>
 /// A sentence-transformers Dense module folder, as the library saves it: config.json (in_features, out_features, bias,
-/// activation_function) and model.safetensors (linear.weight [out, in], linear.bias [out]; any float type).
+/// activation_function) and model.safetensors (linear.weight [out, in], linear.bias [out]; any float type), or, from
+/// older versions, the same tensors in pytorch_model.bin (<see cref="TorchStateDictFile"/>).
 /// </summary>
 internal static class DenseModuleFile
 {
@@ -66,17 +67,31 @@ internal static class DenseModuleFile
         }
 
         string weightsPath = Path.Combine(directory, "model.safetensors");
-        if (!File.Exists(weightsPath))
+        string picklePath = Path.Combine(directory, "pytorch_model.bin");
+        if (File.Exists(weightsPath))
         {
-            throw new InvalidDataException(File.Exists(Path.Combine(directory, "pytorch_model.bin"))
-                ? $"{weightsPath}: not found; the module holds only pytorch_model.bin, a pickle this worker does not read (save the module with safetensors)."
-                : $"{weightsPath}: not found; the Dense module's weights are read from it.");
+            using var file = new SafetensorsFile(weightsPath);
+            return new DenseLayer(inFeatures, outFeatures, Read(file, WeightName, [outFeatures, inFeatures]),
+                hasBias ? Read(file, BiasName, [outFeatures]) : null, activation);
         }
 
-        using var file = new SafetensorsFile(weightsPath);
-        var weight = Read(file, WeightName, [outFeatures, inFeatures]);
-        var biasValues = hasBias ? Read(file, BiasName, [outFeatures]) : null;
-        return new DenseLayer(inFeatures, outFeatures, weight, biasValues, activation);
+        if (File.Exists(picklePath))
+        {
+            // Older sentence-transformers modules (stella_en_1.5B_v5's 2_Dense_1024 among them) ship only torch.save's format.
+            var tensors = TorchStateDictFile.Read(picklePath);
+            return new DenseLayer(inFeatures, outFeatures, Read(tensors, picklePath, WeightName, [outFeatures, inFeatures]),
+                hasBias ? Read(tensors, picklePath, BiasName, [outFeatures]) : null, activation);
+        }
+
+        throw new InvalidDataException($"{weightsPath}: not found (nor pytorch_model.bin); the Dense module's weights are read from it.");
+    }
+
+    private static float[] Read(IReadOnlyDictionary<string, TorchStateDictFile.Tensor> tensors, string path, string name, long[] shape)
+    {
+        var tensor = tensors.GetValueOrDefault(name) ?? throw new InvalidDataException($"{path}: tensor {name} not found.");
+        return tensor.Shape.SequenceEqual(shape)
+            ? tensor.Values
+            : throw new InvalidDataException($"{path}: tensor {name} has shape [{string.Join(", ", tensor.Shape)}], expected [{string.Join(", ", shape)}].");
     }
 
     private static float[] Read(SafetensorsFile file, string name, long[] shape)

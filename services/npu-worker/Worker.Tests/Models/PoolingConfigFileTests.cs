@@ -174,16 +174,32 @@ public sealed class PoolingConfigFileTests : IDisposable
     }
 
     [Fact]
-    public void DenseModule_WithPickleWeightsOnly_IsRefusedNamingTheFile()
+    public void DenseModule_WithPickleWeightsOnly_ReadsThemAsTheSafetensorsOnes()
     {
         WriteModules(Transformer, Pooling, Dense);
         WritePoolingConfig(LastTokenPooling);
         SentenceTransformersLayout.WriteDense(DensePath, 32, 12, seed: 1);
-        File.Move(Path.Combine(DensePath, "model.safetensors"), Path.Combine(DensePath, "pytorch_model.bin"));
+        var fromSafetensors = Assert.Single(PoolingConfigFile.Load(_folder.Path, 32).DenseLayers);
+        File.Delete(Path.Combine(DensePath, "model.safetensors"));
+        SentenceTransformersLayout.WriteDense(DensePath, 32, 12, seed: 1, pickle: true);
+        float[] x = [.. Enumerable.Range(0, 32).Select(i => MathF.Sin(i))];
+
+        var fromPickle = Assert.Single(PoolingConfigFile.Load(_folder.Path, 32).DenseLayers);
+
+        Assert.Equal(fromSafetensors.Apply(x), fromPickle.Apply(x));
+    }
+
+    [Fact]
+    public void DenseModule_WithoutWeights_IsRefusedNamingTheFile()
+    {
+        WriteModules(Transformer, Pooling, Dense);
+        WritePoolingConfig(LastTokenPooling);
+        SentenceTransformersLayout.WriteDense(DensePath, 32, 12, seed: 1);
+        File.Delete(Path.Combine(DensePath, "model.safetensors"));
 
         var error = Assert.Throws<InvalidDataException>(() => PoolingConfigFile.Load(_folder.Path, 32));
 
-        Assert.Contains("model.safetensors: not found; the module holds only pytorch_model.bin", error.Message);
+        Assert.Contains("model.safetensors: not found (nor pytorch_model.bin)", error.Message);
     }
 
     [Fact]

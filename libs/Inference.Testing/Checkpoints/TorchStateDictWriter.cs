@@ -1,0 +1,217 @@
+using System.IO.Compression;
+using System.Text;
+
+namespace Inference.Testing.Checkpoints;
+
+/// <summary>
+/// Writes a state dict of float tensors the way <c>torch.save(module.state_dict(), path)</c> does (PyTorch 1.6 and
+/// later): a zip whose folder holds <c>data.pkl</c>, <c>data/KEY</c> per storage, <c>version</c> and <c>byteorder</c>.
+/// The pickle is protocol 2 with the opcodes torch emits: an OrderedDict built by REDUCE and filled by SETITEMS, each
+/// tensor a REDUCE of <c>torch._utils._rebuild_tensor_v2</c> over a BINPERSID storage, repeated globals memoized and
+/// fetched with BINGET, and the state dict's <c>_metadata</c> attribute set by BUILD.
+/// </summary>
+public static class TorchStateDictWriter
+{
+    /// <summary>The storage class a tensor is saved as: its element type.</summary>
+    public enum StorageType
+    {
+        Float,
+        Half,
+        BFloat16,
+    }
+
+    public sealed record Tensor(string Name, long[] Shape, float[] Values);
+
+    /// <param name="extraPickle">Raw opcodes to put before the tensors' SETITEMS (tests of what the reader refuses).</param>
+    public static void Write(string path, IReadOnlyList<Tensor> tensors, StorageType storage = StorageType.Float, byte[]? extraPickle = null)
+    {
+        var pickle = new Pickle();
+        pickle.Op(0x80, 2);                                     // PROTO 2
+        int orderedDict = pickle.Global("collections", "OrderedDict");
+        pickle.Op((byte)')', (byte)'R');                        // EMPTY_TUPLE, REDUCE
+        pickle.Put();
+        pickle.Op((byte)'(');                                   // MARK: the dict's items
+        int rebuild = -1, storageClass = -1;
+        for (int i = 0; i < tensors.Count; i++)
+        {
+            var tensor = tensors[i];
+            pickle.Unicode(tensor.Name);
+            rebuild = rebuild < 0 ? pickle.Global("torch._utils", "_rebuild_tensor_v2") : pickle.Get(rebuild);
+            pickle.Op((byte)'(', (byte)'(');                    // MARK (args), MARK (persistent id)
+            pickle.Unicode("storage");
+            storageClass = storageClass < 0 ? pickle.Global("torch", storage + "Storage") : pickle.Get(storageClass);
+            pickle.Unicode(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            pickle.Unicode("cpu");
+            pickle.Int(tensor.Values.Length);
+            pickle.Op((byte)'t');                               // TUPLE
+            pickle.Put();
+            pickle.Op((byte)'Q');                               // BINPERSID
+            pickle.Int(0);                                      // storage_offset
+            pickle.IntTuple(tensor.Shape);
+            pickle.IntTuple(RowMajorStrides(tensor.Shape));
+            pickle.Op(0x89);                                    // NEWFALSE: requires_grad
+            pickle.Get(orderedDict);
+            pickle.Op((byte)')', (byte)'R');                    // backward_hooks = OrderedDict()
+            pickle.Put();
+            pickle.Op((byte)'t');                               // TUPLE (the args)
+            pickle.Put();
+            pickle.Op((byte)'R');                               // REDUCE
+            pickle.Put();
+        }
+
+        if (extraPickle is not null)
+        {
+            pickle.Raw(extraPickle);
+        }
+
+        pickle.Op((byte)'u');                                   // SETITEMS
+        // BUILD with {'_metadata': OrderedDict([('', {'version': 1})])}, as a module's state_dict() carries it.
+        pickle.Op((byte)'}');
+        pickle.Put();
+        pickle.Unicode("_metadata");
+        pickle.Get(orderedDict);
+        pickle.Op((byte)')', (byte)'R');
+        pickle.Put();
+        pickle.Op((byte)'(');
+        pickle.Unicode("");
+        pickle.Op((byte)'}');
+        pickle.Put();
+        pickle.Unicode("version");
+        pickle.Int(1);
+        pickle.Op((byte)'s', (byte)'u', (byte)'s', (byte)'b', (byte)'.'); // SETITEM, SETITEMS, SETITEM, BUILD, STOP
+
+        string folder = Path.GetFileNameWithoutExtension(path);
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
+        Add(zip, $"{folder}/data.pkl", pickle.Bytes());
+        for (int i = 0; i < tensors.Count; i++)
+        {
+            Add(zip, $"{folder}/data/{i}", Encode(tensors[i].Values, storage));
+        }
+
+        Add(zip, $"{folder}/version", "3\n"u8.ToArray());
+        Add(zip, $"{folder}/byteorder", "little"u8.ToArray());
+    }
+
+    private static long[] RowMajorStrides(long[] shape)
+    {
+        var strides = new long[shape.Length];
+        long stride = 1;
+        for (int i = shape.Length - 1; i >= 0; i--)
+        {
+            strides[i] = stride;
+            stride *= shape[i];
+        }
+
+        return strides;
+    }
+
+    private static byte[] Encode(float[] values, StorageType storage)
+    {
+        var stream = new MemoryStream();
+        using var writer = new BinaryWriter(stream);
+        foreach (var value in values)
+        {
+            switch (storage)
+            {
+                case StorageType.Float: writer.Write(value); break;
+                case StorageType.Half: writer.Write((Half)value); break;
+                default: writer.Write(Worker.Runtime.Checkpoints.BFloat16.FromSingle(value)); break;
+            }
+        }
+
+        writer.Flush();
+        return stream.ToArray();
+    }
+
+    private static void Add(ZipArchive zip, string name, byte[] bytes)
+    {
+        // torch.save stores its entries uncompressed.
+        using var entry = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
+        entry.Write(bytes);
+    }
+
+    /// <summary>A protocol-2 pickle under construction, memoizing every value it puts with BINPUT as torch's pickler does.</summary>
+    private sealed class Pickle
+    {
+        private readonly MemoryStream _bytes = new();
+        private int _memo;
+
+        public void Op(params byte[] opcodes) => _bytes.Write(opcodes);
+
+        public void Raw(byte[] bytes) => _bytes.Write(bytes);
+
+        /// <summary>BINPUT of the value on top; returns its memo index.</summary>
+        public int Put()
+        {
+            Op((byte)'q', checked((byte)_memo));
+            return _memo++;
+        }
+
+        public int Get(int index)
+        {
+            Op((byte)'h', checked((byte)index));
+            return index;
+        }
+
+        public int Global(string module, string name)
+        {
+            Op((byte)'c');
+            _bytes.Write(Encoding.ASCII.GetBytes($"{module}\n{name}\n"));
+            return Put();
+        }
+
+        public void Unicode(string text)
+        {
+            var utf8 = Encoding.UTF8.GetBytes(text);
+            Op((byte)'X');
+            _bytes.Write(BitConverter.GetBytes(utf8.Length));
+            _bytes.Write(utf8);
+            Put();
+        }
+
+        public void Int(long value)
+        {
+            if (value is >= 0 and < 256)
+            {
+                Op((byte)'K', (byte)value);
+            }
+            else if (value is >= 0 and < 65536)
+            {
+                Op((byte)'M');
+                _bytes.Write(BitConverter.GetBytes((ushort)value));
+            }
+            else
+            {
+                Op((byte)'J');
+                _bytes.Write(BitConverter.GetBytes(checked((int)value)));
+            }
+        }
+
+        public void IntTuple(long[] values)
+        {
+            if (values.Length is 1 or 2 or 3)
+            {
+                foreach (var value in values)
+                {
+                    Int(value);
+                }
+
+                Op((byte)(0x84 + values.Length));                // TUPLE1, TUPLE2, TUPLE3
+            }
+            else
+            {
+                Op((byte)'(');
+                foreach (var value in values)
+                {
+                    Int(value);
+                }
+
+                Op((byte)'t');
+            }
+
+            Put();
+        }
+
+        public byte[] Bytes() => _bytes.ToArray();
+    }
+}
