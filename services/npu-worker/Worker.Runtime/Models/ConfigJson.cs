@@ -82,6 +82,26 @@ internal static class ConfigJson
         _ => throw new InvalidDataException($"{path}: eos_token_id must be an integer or a list of integers."),
     };
 
+    /// <summary>The config.json of a sentence-transformers module that modules.json lists at <paramref name="path"/>'s folder.</summary>
+    /// <param name="module">The module's type, for the message when the file is missing.</param>
+    /// <exception cref="InvalidDataException">The file is missing, not JSON, or not a JSON object (the message names it).</exception>
+    public static JsonDocument ParseModuleConfig(string path, string module)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InvalidDataException($"{path}: not found; modules.json lists the {module} module there.");
+        }
+
+        var document = Parse(path);
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            document.Dispose();
+            throw new InvalidDataException($"{path}: expected a JSON object.");
+        }
+
+        return document;
+    }
+
     public static JsonDocument Parse(string path)
     {
         try

@@ -26,17 +26,8 @@ internal static class DenseModuleFile
     public static DenseLayer Load(string directory, int inFeatures)
     {
         string configPath = Path.Combine(directory, "config.json");
-        if (!File.Exists(configPath))
-        {
-            throw new InvalidDataException($"{configPath}: not found; modules.json lists a Dense module there.");
-        }
-
-        using var document = ConfigJson.Parse(configPath);
+        using var document = ConfigJson.ParseModuleConfig(configPath, "sentence_transformers.models.Dense");
         var root = document.RootElement;
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            throw new InvalidDataException($"{configPath}: expected a JSON object.");
-        }
 
         int declaredIn = ConfigJson.RequiredInt(root, configPath, "in_features");
         if (declaredIn != inFeatures)
@@ -68,22 +59,24 @@ internal static class DenseModuleFile
 
         string weightsPath = Path.Combine(directory, "model.safetensors");
         string picklePath = Path.Combine(directory, "pytorch_model.bin");
-        if (File.Exists(weightsPath))
-        {
-            using var file = new SafetensorsFile(weightsPath);
-            return new DenseLayer(inFeatures, outFeatures, Read(file, WeightName, [outFeatures, inFeatures]),
-                hasBias ? Read(file, BiasName, [outFeatures]) : null, activation);
-        }
+        // Older sentence-transformers modules (stella_en_1.5B_v5's 2_Dense_1024 among them) ship only torch.save's format.
+        var (path, tensors) = File.Exists(weightsPath) ? (weightsPath, ReadSafetensors(weightsPath))
+            : File.Exists(picklePath) ? (picklePath, TorchStateDictFile.Read(picklePath))
+            : throw new InvalidDataException($"{weightsPath}: not found (nor pytorch_model.bin); the Dense module's weights are read from it.");
+        return new DenseLayer(inFeatures, outFeatures, Read(tensors, path, WeightName, [outFeatures, inFeatures]),
+            hasBias ? Read(tensors, path, BiasName, [outFeatures]) : null, activation);
+    }
 
-        if (File.Exists(picklePath))
+    /// <summary>Every tensor of the (small) file as fp32, in the form <see cref="TorchStateDictFile"/> reads pytorch_model.bin.</summary>
+    private static IReadOnlyDictionary<string, TorchStateDictFile.Tensor> ReadSafetensors(string path)
+    {
+        using var file = new SafetensorsFile(path);
+        return file.Tensors.ToDictionary(t => t.Key, t =>
         {
-            // Older sentence-transformers modules (stella_en_1.5B_v5's 2_Dense_1024 among them) ship only torch.save's format.
-            var tensors = TorchStateDictFile.Read(picklePath);
-            return new DenseLayer(inFeatures, outFeatures, Read(tensors, picklePath, WeightName, [outFeatures, inFeatures]),
-                hasBias ? Read(tensors, picklePath, BiasName, [outFeatures]) : null, activation);
-        }
-
-        throw new InvalidDataException($"{weightsPath}: not found (nor pytorch_model.bin); the Dense module's weights are read from it.");
+            var values = new float[t.Value.ElementCount];
+            t.Value.CopyTo(values);
+            return new TorchStateDictFile.Tensor([.. t.Value.Shape], values);
+        });
     }
 
     private static float[] Read(IReadOnlyDictionary<string, TorchStateDictFile.Tensor> tensors, string path, string name, long[] shape)
@@ -92,22 +85,5 @@ internal static class DenseModuleFile
         return tensor.Shape.SequenceEqual(shape)
             ? tensor.Values
             : throw new InvalidDataException($"{path}: tensor {name} has shape [{string.Join(", ", tensor.Shape)}], expected [{string.Join(", ", shape)}].");
-    }
-
-    private static float[] Read(SafetensorsFile file, string name, long[] shape)
-    {
-        if (!file.Tensors.TryGetValue(name, out var tensor))
-        {
-            throw new InvalidDataException($"{file.Path}: tensor {name} not found.");
-        }
-
-        if (!tensor.Shape.SequenceEqual(shape))
-        {
-            throw new InvalidDataException($"{file.Path}: tensor {name} has shape [{string.Join(", ", tensor.Shape)}], expected [{string.Join(", ", shape)}].");
-        }
-
-        var values = new float[tensor.ElementCount];
-        tensor.CopyTo(values);
-        return values;
     }
 }

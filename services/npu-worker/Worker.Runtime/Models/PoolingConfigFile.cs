@@ -110,17 +110,8 @@ internal static class PoolingConfigFile
     /// <summary>Exactly one pooling_mode_* flag is true (sentence-transformers would concatenate several); include_prompt is not false.</summary>
     private static PoolingMode ReadPooling(string path, int hiddenSize)
     {
-        if (!File.Exists(path))
-        {
-            throw new InvalidDataException($"{path}: not found; modules.json lists the {PoolingModule} module there.");
-        }
-
-        using var document = ConfigJson.Parse(path);
+        using var document = ConfigJson.ParseModuleConfig(path, PoolingModule);
         var root = document.RootElement;
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            throw new InvalidDataException($"{path}: expected a JSON object.");
-        }
 
         var set = new List<string>();
         foreach (var field in root.EnumerateObject())
