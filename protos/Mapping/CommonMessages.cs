@@ -125,4 +125,33 @@ public static class CommonMessages
         new() { Name = adapter.Name, Path = adapter.Path, Rank = adapter.Rank };
 
     public static LoraAdapterInfo ToDomain(Proto.LoraAdapter adapter) => new(adapter.Name, adapter.Path, adapter.Rank);
+
+    public static Proto.Classifier ToProto(ClassifierInfo classifier) => new()
+    {
+        Labels = { classifier.Labels },
+        ClassifyActivation = ToProto(classifier.ClassifyActivation),
+        ScoreActivation = ToProto(classifier.ScoreActivation),
+    };
+
+    /// <exception cref="InvalidDataException">No labels, or an activation this side does not know (a newer peer's): it
+    /// could not answer the classifier's requests right, so it is refused rather than served wrong.</exception>
+    public static ClassifierInfo ToDomain(Proto.Classifier classifier) => classifier.Labels.Count == 0
+        ? throw new InvalidDataException("The classifier reports no labels.")
+        : new([.. classifier.Labels], ToDomain(classifier.ClassifyActivation), ToDomain(classifier.ScoreActivation));
+
+    private static Proto.ClassifierActivation ToProto(ClassifierActivation activation) => activation switch
+    {
+        ClassifierActivation.Softmax => Proto.ClassifierActivation.Softmax,
+        ClassifierActivation.Sigmoid => Proto.ClassifierActivation.Sigmoid,
+        ClassifierActivation.Identity => Proto.ClassifierActivation.Identity,
+        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown classifier activation."),
+    };
+
+    private static ClassifierActivation ToDomain(Proto.ClassifierActivation activation) => activation switch
+    {
+        Proto.ClassifierActivation.Softmax => ClassifierActivation.Softmax,
+        Proto.ClassifierActivation.Sigmoid => ClassifierActivation.Sigmoid,
+        Proto.ClassifierActivation.Identity => ClassifierActivation.Identity,
+        _ => throw new InvalidDataException($"The classifier reports activation {(int)activation}, which is not known here."),
+    };
 }

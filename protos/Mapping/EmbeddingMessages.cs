@@ -1,3 +1,4 @@
+using Inference.Abstractions.Execution;
 using Inference.Abstractions.Generation;
 using Proto = Inference.Contracts.Scheduler.V1;
 
@@ -17,6 +18,7 @@ public static class EmbeddingMessages
             Priority = request.Priority,
             CacheSalt = request.CacheSalt ?? "",
             LoraName = request.LoraName ?? "",
+            Task = request.Task == PoolingTask.Classify ? Proto.PoolingTask.Classify : Proto.PoolingTask.Embed,
         };
         if (request.Dimensions is { } dimensions)
         {
@@ -71,7 +73,13 @@ public static class EmbeddingMessages
             request.HasTruncatePromptTokens ? request.TruncatePromptTokens : null,
             request.Priority,
             string.IsNullOrEmpty(request.CacheSalt) ? null : request.CacheSalt,
-            string.IsNullOrEmpty(request.LoraName) ? null : request.LoraName);
+            string.IsNullOrEmpty(request.LoraName) ? null : request.LoraName,
+            request.Task switch
+            {
+                Proto.PoolingTask.Unspecified or Proto.PoolingTask.Embed => PoolingTask.Embed,
+                Proto.PoolingTask.Classify => PoolingTask.Classify,
+                _ => throw new GenerationValidationException("task", $"task {(int)request.Task} is not a pooling task: send EMBED or CLASSIFY."),
+            });
     }
 
     public static Proto.EmbedResponse ToProto(EmbeddingResult result) => new()

@@ -38,6 +38,11 @@ public static class WorkerMessages
         }
 
         response.LoraAdapters.AddRange((info.LoraAdapters ?? []).Select(CommonMessages.ToProto));
+        if (info.Classifier is { } classifier)
+        {
+            response.Classifier = CommonMessages.ToProto(classifier);
+        }
+
         if (defaults.MaxTokens is { } maxTokens)
         {
             response.DefaultMaxTokens = maxTokens;
@@ -57,7 +62,8 @@ public static class WorkerMessages
         info.Device,
         CommonMessages.ToDefaults(info.DefaultSampling, info.HasDefaultMaxTokens ? info.DefaultMaxTokens : null),
         info.Pooling is { } p ? new PoolingInfo(p.HiddenSize, p.Normalize, p.Matryoshka, [.. p.MatryoshkaDimensions], ToDomain(p.Mode)) : null,
-        [.. info.LoraAdapters.Select(CommonMessages.ToDomain)]);
+        [.. info.LoraAdapters.Select(CommonMessages.ToDomain)],
+        info.Classifier is { } classifier ? CommonMessages.ToDomain(classifier) : null);
 
     /// <param name="instanceId">The worker instance the plan was made for; another instance refuses it.</param>
     public static Proto.ExecuteRequest ToProto(StepPlan plan, string instanceId)

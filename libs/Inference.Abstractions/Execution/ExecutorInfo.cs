@@ -12,6 +12,8 @@ namespace Inference.Abstractions.Execution;
 /// <param name="Defaults">The model's sampling defaults (generation_config.json); null when it has none.</param>
 /// <param name="Pooling">How the model embeds a prompt; null when the executor embeds nothing.</param>
 /// <param name="LoraAdapters">The LoRA adapters loaded beside the model; null or empty: none.</param>
+/// <param name="Classifier">Set for a sequence-classification model: its pooled output is one logit per class, and it
+/// generates no text (it has no LM head).</param>
 public sealed record ExecutorInfo(
     string ModelName,
     string Architecture,
@@ -23,4 +25,5 @@ public sealed record ExecutorInfo(
     string Device,
     SamplingDefaults? Defaults = null,
     PoolingInfo? Pooling = null,
-    IReadOnlyList<LoraAdapterInfo>? LoraAdapters = null);
+    IReadOnlyList<LoraAdapterInfo>? LoraAdapters = null,
+    ClassifierInfo? Classifier = null);

@@ -11,6 +11,8 @@ namespace Inference.Abstractions.Generation;
 /// <param name="Priority">Under priority scheduling a lower value runs first (vLLM's rule); ignored under FCFS.</param>
 /// <param name="CacheSalt">As <see cref="GenerationParams.CacheSalt"/>.</param>
 /// <param name="LoraName">As <see cref="GenerationParams.LoraName"/>.</param>
+/// <param name="Task">An embedding (an embedding model's), or a classifier's logits (a classification model's); each model
+/// answers only its own.</param>
 public sealed record EmbeddingRequest(
     string? RequestId,
     Prompt Prompt,
@@ -19,11 +21,12 @@ public sealed record EmbeddingRequest(
     int? TruncatePromptTokens = null,
     int Priority = 0,
     string? CacheSalt = null,
-    string? LoraName = null);
+    string? LoraName = null,
+    Execution.PoolingTask Task = Execution.PoolingTask.Embed);
 
 /// <summary>An embedded prompt.</summary>
 /// <param name="RequestId">The caller's id, or the one the engine assigned.</param>
-/// <param name="Embedding">The embedding, as the request asked.</param>
+/// <param name="Embedding">The embedding, as the request asked (with <see cref="Execution.PoolingTask.Classify"/>, the class logits).</param>
 /// <param name="PromptTokens">Tokens of the prompt as the model saw it.</param>
 /// <param name="CachedPromptTokens">Prompt tokens served from the prefix cache.</param>
 public sealed record EmbeddingResult(string RequestId, float[] Embedding, int PromptTokens, int CachedPromptTokens);

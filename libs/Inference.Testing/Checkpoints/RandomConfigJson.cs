@@ -19,7 +19,7 @@ public static class RandomConfigJson
         int context = spec.Context;
         var fields = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal)
         {
-            ["architectures"] = new JsonArray(traits.ArchitectureName),
+            ["architectures"] = new JsonArray(spec.ArchitectureName),
             ["attention_dropout"] = 0.0,
             ["bos_token_id"] = BosTokenId,
             ["eos_token_id"] = ImEndTokenId,
@@ -40,6 +40,13 @@ public static class RandomConfigJson
             ["use_cache"] = true,
             ["vocab_size"] = spec.VocabSize,
         };
+
+        if (spec.Labels is { } labels)
+        {
+            // As transformers saves a classifier's config: both maps, the indices as strings.
+            fields["id2label"] = new JsonObject(labels.Select((name, i) => KeyValuePair.Create(i.ToString(System.Globalization.CultureInfo.InvariantCulture), (JsonNode?)name)));
+            fields["label2id"] = new JsonObject(labels.Select((name, i) => KeyValuePair.Create(name, (JsonNode?)i)));
+        }
 
         switch (spec.Family)
         {

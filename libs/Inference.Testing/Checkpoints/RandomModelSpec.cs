@@ -19,6 +19,8 @@ namespace Inference.Testing.Checkpoints;
 /// <param name="PretrainedContext">The pretrained max_position_embeddings; null: the family's.</param>
 /// <param name="DType">BF16 (default) or F16 weights.</param>
 /// <param name="Shards">1: model.safetensors; more: model-0000i-of-0000n.safetensors with an index.</param>
+/// <param name="Labels">Set: a sequence classifier (the family's *ForSequenceClassification) with these class names in
+/// config.json's id2label and a score.weight [labels, H] in place of lm_head.weight; null: a causal LM.</param>
 public sealed record RandomModelSpec(
     int HiddenSize,
     int IntermediateSize,
@@ -34,7 +36,8 @@ public sealed record RandomModelSpec(
     RandomRopeScaling? RopeScaling = null,
     int? PretrainedContext = null,
     TensorDType DType = TensorDType.BF16,
-    int Shards = 1)
+    int Shards = 1,
+    IReadOnlyList<string>? Labels = null)
 {
     public static IReadOnlyList<string> PresetNames { get; } = ["tiny", "small", "qwen2.5-0.5b"];
 
@@ -45,8 +48,15 @@ public sealed record RandomModelSpec(
     /// <summary>The pretrained context (before rope scaling).</summary>
     public int Context => PretrainedContext ?? Traits.MaxPositionEmbeddings;
 
-    /// <summary>Every tensor in file order, named and shaped as the worker reads them.</summary>
-    public IReadOnlyList<TensorSpec> Tensors() => DecoderTensorNames.All(Decoder);
+    /// <summary>The name config.json's architectures gives: the family's causal LM, or its sequence classifier.</summary>
+    public string ArchitectureName => Labels is null
+        ? Traits.ArchitectureName
+        : Traits.ArchitectureName.Replace("ForCausalLM", "ForSequenceClassification", StringComparison.Ordinal);
+
+    /// <summary>Every tensor in file order, named and shaped as the worker reads them (a classifier's score head in place of the LM head).</summary>
+    public IReadOnlyList<TensorSpec> Tensors() => Labels is null
+        ? DecoderTensorNames.All(Decoder)
+        : [.. DecoderTensorNames.All(Decoder with { TieWordEmbeddings = true }), new TensorSpec("score.weight", [Labels.Count, HiddenSize])];
 
     /// <summary>The dims the worker reads from this checkpoint (RoPE without scaling), for example to write a LoRA adapter for it.</summary>
     public DecoderSpec Decoder => new(
@@ -76,6 +86,8 @@ public sealed record RandomModelSpec(
         Require(NumKeyValueHeads > 0 && NumAttentionHeads % NumKeyValueHeads == 0,
             $"NumKeyValueHeads must be > 0 and divide NumAttentionHeads {NumAttentionHeads}, got {NumKeyValueHeads}");
         Require(VocabSize > 0, $"VocabSize must be > 0, got {VocabSize}");
+        Require(Labels is null || (Labels.Count > 0 && Labels.Distinct(StringComparer.Ordinal).Count() == Labels.Count),
+            "Labels must name at least one class, each once, when set");
         Require(Std >= 0 && double.IsFinite(Std), $"Std must be a finite value >= 0, got {Std}");
         Require(Context > 0, $"PretrainedContext must be > 0, got {Context}");
         Require(DType is TensorDType.BF16 or TensorDType.F16, $"DType must be BF16 or F16, got {DType}");

@@ -8,6 +8,7 @@ using Worker.Runtime.Kv;
 using Worker.Runtime.Embeddings;
 using Worker.Runtime.Lora;
 using Worker.Runtime.Models;
+using Worker.Runtime.Models.Classification;
 using Worker.Runtime.Ops;
 using Worker.Runtime.Sampling;
 
@@ -56,7 +57,8 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         _cache = cache;
         _cacheShape = (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim);
         _logitRowsWork = new LogitRowsWork(pool, info.VocabSize);
-        _validator = new StepPlanValidator(info.VocabSize, info.NumBlocks, info.BlockSize, info.MaxModelLength, info.Pooling);
+        _validator = new StepPlanValidator(info.VocabSize, info.NumBlocks, info.BlockSize, info.MaxModelLength, info.Pooling,
+            samples: info.Classifier is null);
     }
 
     public ExecutorInfo Info { get; }
@@ -93,11 +95,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         options.Validate();
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ModelRunner>();
         var started = Stopwatch.GetTimestamp();
-        var source = ModelSource.Open(modelPath);
-        if (options.PoolerConfig is { } pooler)
-        {
-            source = source with { Embedding = pooler.ApplyTo(source.Embedding) };
-        }
+        var source = ModelSource.Open(modelPath, options.HfOverrides);
 
         var config = source.Config;
         int numBlocks = options.NumBlocks ?? PagedKvCache.BlocksForBudget(
@@ -113,13 +111,23 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         PagedKvCache cache;
         DeviceOps ops;
         List<LoraAdapter> adapters;
+        var embedding = source.Embedding;
         try
         {
             ops = DeviceOps.CreateCpu(pool, maxModelLength, config.NumAttentionHeads / config.NumKeyValueHeads)
                 with { Weights = new WeightLoader(options.Quantization) };
             using (var checkpoint = source.OpenTensors())
             {
-                model = config.LoadModel(checkpoint, ops, loadProgress);
+                model = config.LoadModel(checkpoint, ops, loadProgress, lmHead: source.Classifier is null);
+                if (source.Classifier is { } classifier)
+                {
+                    embedding = ClassifierHead(classifier, checkpoint, source, embedding.Pooling.Mode);
+                }
+            }
+
+            if (options.PoolerConfig is { } pooler)
+            {
+                embedding = pooler.ApplyTo(embedding);
             }
 
             adapters = LoadLoraAdapters(config, options.LoraModules, name, logger);
@@ -132,12 +140,28 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
             throw;
         }
 
-        var info = new ExecutorInfo(name, config.Architecture, config.VocabSize, maxModelLength, options.BlockSize,
-            numBlocks, config.EosTokenIds, options.Device, source.SamplingDefaults, source.Embedding.Pooling, [.. adapters.Select(a => a.Info)]);
+        var info = new ExecutorInfo(name, source.Architecture, config.VocabSize, maxModelLength, options.BlockSize,
+            numBlocks, config.EosTokenIds, options.Device, source.SamplingDefaults, embedding.Pooling, [.. adapters.Select(a => a.Info)],
+            source.Classifier?.Info);
         LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, model.WeightType, ops.Weights.Bytes / (1024.0 * 1024.0),
-            CpuIsaSelection.Name(CpuIsaSelection.Selected), numBlocks, options.BlockSize, maxModelLength, options.Threads, source.Embedding.Describe(),
+            CpuIsaSelection.Name(CpuIsaSelection.Selected), numBlocks, options.BlockSize, maxModelLength, options.Threads,
+            source.Classifier is { } loaded ? embedding.DescribeClassifier(loaded.Info) : embedding.Describe(),
             Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        return new ModelRunner(info, config, pool, model, cache, ops.Weights.Bytes, source.Grammars, source.Embedding, options.MaxPromptLogprobRows, adapters, logger);
+        return new ModelRunner(info, config, pool, model, cache, ops.Weights.Bytes, source.Grammars, embedding, options.MaxPromptLogprobRows, adapters, logger);
+    }
+
+    /// <summary>
+    /// A sequence classifier's pooling: the folder's pooling mode (last token unless its sentence-transformers config says
+    /// otherwise), then its classification head as one bias-free linear layer to one logit per class, never normalized:
+    /// the request's answer is the raw logits, to which the caller applies the classifier's activation.
+    /// </summary>
+    private static EmbeddingHead ClassifierHead(SequenceClassificationConfig classifier, ITensorSource checkpoint, ModelSource source, PoolingMode mode)
+    {
+        var config = source.Config;
+        var weight = ClassifierHeadWeights.Load(classifier, checkpoint, config.VocabSize, config.HiddenSize, config.TieWordEmbeddings,
+            source.TokenizerJsonPath ?? Path.Combine(checkpoint.Location, "tokenizer.json"));
+        var head = new DenseLayer(config.HiddenSize, classifier.Info.NumLabels, weight, bias: null, DenseActivation.Identity);
+        return new EmbeddingHead(new PoolingInfo(classifier.Info.NumLabels, Normalize: false, Matryoshka: false, [], mode), [head]);
     }
 
     /// <exception cref="ArgumentException">The plan does not fit the worker's state; nothing was changed but finished ids.</exception>
@@ -304,6 +328,11 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         if (loraName is not null && !_loraAdapters.TryGet(loraName, out lora))
         {
             throw new ArgumentException($"LoRA adapter '{loraName}' is not loaded.", nameof(loraName));
+        }
+
+        if (Info.Classifier is not null)
+        {
+            throw new InvalidOperationException($"Model {Info.ModelName} is a sequence classifier ({Info.Architecture}): it has no LM head, so it computes no logits.");
         }
 
         if (tokenIds.Count == 0 || tokenIds.Count > Info.MaxModelLength)

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Worker.Runtime.Embeddings;
 using Worker.Runtime.Lora;
 using Worker.Runtime.Ops.Quantization;
@@ -40,6 +41,9 @@ public sealed record ModelRunnerOptions
 
     /// <summary>vLLM's --pooler-config: how the model embeds, over what its folder says. Default null: the folder's way.</summary>
     public PoolerOverride? PoolerConfig { get; init; }
+
+    /// <summary>vLLM's --hf-overrides: fields that replace config.json's before it is read (<see cref="Models.HfOverrides"/>). Default null: none.</summary>
+    public JsonObject? HfOverrides { get; init; }
 
     /// <summary>LoRA adapters loaded after the model, served under their own names (vLLM's --lora-modules). Default none.</summary>
     public IReadOnlyList<LoraModule> LoraModules { get; init; } = [];

@@ -7,7 +7,8 @@ namespace Worker.Runtime;
 /// leaves every request as it was. Errors are ArgumentException naming the request, field and limit.
 /// </summary>
 /// <param name="pooling">How the model embeds; null refuses embedding requests.</param>
-internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockSize, int maxModelLength, PoolingInfo? pooling)
+/// <param name="samples">The model has an LM head; false (a classifier) refuses requests that sample.</param>
+internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockSize, int maxModelLength, PoolingInfo? pooling, bool samples = true)
 {
     /// <param name="loraNames">The adapters a new request may name: the step's one view of them (adapters load and
     /// unload while the worker runs).</param>
@@ -41,6 +42,7 @@ internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockS
             }
             else
             {
+                Require(samples, $"request {id}: this model is a sequence classifier with no LM head; it answers pooling requests only");
                 CheckSampling(id, r.Sampling);
             }
         }

@@ -2,6 +2,7 @@ using Inference.Abstractions.Execution;
 using Microsoft.Extensions.Options;
 using Worker.Runtime;
 using Worker.Runtime.Embeddings;
+using Worker.Runtime.Models;
 using Worker.Runtime.Ops.Quantization;
 
 namespace Worker.Service;
@@ -59,13 +60,18 @@ public sealed partial class ModelLoader(
         Quantization = WeightQuantizationNames.TryParse(o.Quantization, out var quantization) ? quantization : WeightQuantization.None,
         // Checked by the options validator; empty (compose's unset variable) is unset.
         PoolerConfig = string.IsNullOrWhiteSpace(o.PoolerConfig) ? null : PoolerOverride.Parse(o.PoolerConfig),
+        HfOverrides = string.IsNullOrWhiteSpace(o.HfOverrides) ? null : HfOverrides.Parse(o.HfOverrides),
         LoraModules = LoraModulesOption.Parse(o.LoraModules).Modules,    // loaded right after the model, each logged
     };
 
-    /// <summary>One-token prefill and sample on block 0, then the request is freed: proves the whole path works.</summary>
+    /// <summary>
+    /// One-token prefill and sample on block 0 (a classifier, which samples nothing, pools it instead), then the request
+    /// is freed: proves the whole path works.
+    /// </summary>
     private static async Task WarmUp(ModelRunner runner, CancellationToken cancellationToken)
     {
-        var request = new NewRequestData("warmup", [0], 1, SamplingParams.Greedy, [0], 0, 1);
+        var pooling = runner.Info.Classifier is null ? null : new PoolingParams(Normalize: false);
+        var request = new NewRequestData("warmup", [0], 1, SamplingParams.Greedy, [0], 0, 1, pooling);
         await runner.ExecuteAsync(new StepPlan(-2, [request], [], []), cancellationToken);
         await runner.ExecuteAsync(new StepPlan(-1, [], [], ["warmup"]), cancellationToken);
     }

@@ -53,6 +53,13 @@ public sealed class WorkerOptions
     public string? PoolerConfig { get; set; }
 
     /// <summary>
+    /// vLLM's --hf-overrides JSON: fields that replace the model folder's config.json fields before it is read, for
+    /// example to run Qwen3-Reranker as a classifier (see README). Environment: Worker__HfOverrides. Default unset (or
+    /// empty): config.json as it is.
+    /// </summary>
+    public string? HfOverrides { get; set; }
+
+    /// <summary>
     /// LoRA adapters to load beside the model, each served under its own model name (vLLM's --lora-modules):
     /// entries name=path (a PEFT folder: adapter_config.json and adapter_model.safetensors) separated by spaces or
     /// commas. Environment: Worker__LoraModules. Default empty: none.

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Worker.Runtime.Embeddings;
+using Worker.Runtime.Models;
 using Worker.Runtime.Ops.Quantization;
 
 namespace Worker.Service;
@@ -68,6 +69,18 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
             catch (ArgumentException e)
             {
                 errors.Add($"Worker:PoolerConfig: {e.Message}.");
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(o.HfOverrides) && o.HfOverrides is { } overrides)
+        {
+            try
+            {
+                HfOverrides.Parse(overrides);
+            }
+            catch (ArgumentException e)
+            {
+                errors.Add($"Worker:HfOverrides: {e.Message}.");
             }
         }
 

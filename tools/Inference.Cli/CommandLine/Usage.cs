@@ -10,6 +10,7 @@ public static class Usage
                    [--num-key-value-heads N] [--head-dim N] [--vocab-size N] [--tie|--untied]
                    [--max-position-embeddings N] [--rope-scaling yarn:FACTOR|llama3:FACTOR] [--dtype bf16|f16]
                    [--shards N] [--sentence-transformers [--pooling MODE] [--dense N]]
+                   [--labels NAME,NAME... | --num-labels N]
             Writes a deterministic random-weight checkpoint in the Hugging Face layout (config.json with the
             architecture's transformers field names, generation_config.json, model.safetensors or N shards with
             model.safetensors.index.json, tokenizer files), per fixtures/RANDOM_MODEL.md. --arch (default qwen2):
@@ -24,6 +25,9 @@ public static class Usage
             is_matryoshka in config.json. --pooling last|cls|mean|max|mean-sqrt-len|weighted-mean sets the Pooling
             module's mode instead; --dense N adds a Dense module (hidden_size -> N, identity activation, random fp32
             weights and bias in 2_Dense/model.safetensors) between Pooling and Normalize, as stella_en_1.5B_v5 ships.
+            --labels (class names) or --num-labels N (LABEL_0 ...) write a sequence classifier instead:
+            architectures Qwen2ForSequenceClassification (or the --arch's), id2label and label2id in config.json,
+            and a random score.weight [labels, hidden] in place of lm_head.weight, as transformers saves one.
 
         make-lora --model DIR --out DIR [--rank 8] [--alpha 16] [--rslora]
                   [--targets q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj|all-linear] [--dtype bf16|f16|f32]
@@ -85,7 +89,7 @@ public static class Usage
               [--host ADDRESS] [--enable-auto-tool-choice] [--tool-call-parser hermes] [--block-size N]
               [--tensor-parallel-size 1] [--trust-remote-code] [--disable-log-stats] [--trust-request-chat-template]
               [--enable-lora] [--lora-modules NAME=DIR|{"name":..,"path":..}...] [--max-lora-rank N] [--max-loras N]
-              [--speculative-config JSON] [--pooler-config JSON]
+              [--speculative-config JSON] [--pooler-config JSON] [--hf-overrides JSON]
             Starts the tokenizer, --workers npu-workers (default 1, each on its own loopback port), the scheduler
             and the openai-gateway as local processes and serves the OpenAI API on http://127.0.0.1:PORT
             (default 8000; 0 takes any free port; --host 0.0.0.0 listens on every interface, as vLLM's
@@ -122,6 +126,11 @@ public static class Usage
             name --override-pooler-config): how embeddings pool, over what the model folder says;
             pooling_type LAST, CLS or MEAN, normalize the default for requests that leave it unset; other
             fields are refused.
+            --hf-overrides JSON replaces config.json's top-level fields before the workers read it, as vLLM's
+            flag; a sequence classifier (*ForSequenceClassification) serves /classify, and with one label /score
+            and /rerank as a cross-encoder. Qwen3-Reranker runs as one with '{"architectures":
+            ["Qwen3ForSequenceClassification"], "classifier_from_token": ["no", "yes"],
+            "is_original_qwen3_reranker": true}' (its head: the LM head's "yes" row minus its "no" row).
             --enable-auto-tool-choice and --tool-call-parser hermes are accepted as vLLM's command lines give
             them: Hermes-style tool calls are always parsed when a request offers tools (tool_choice auto).
             --block-size is tokens per KV cache block (default 16); --disable-log-stats turns the

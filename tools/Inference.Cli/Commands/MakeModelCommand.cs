@@ -15,6 +15,8 @@ public static class MakeModelCommand
         var output = args.RequiredString("out");
         var spec = ReadSpec(args);
         var embedding = args.Flag("sentence-transformers");
+        if (embedding && spec.Labels is not null)
+            throw new UsageException("--labels/--num-labels write a sequence classifier; --sentence-transformers an embedding model: choose one");
         var pooling = ReadPoolingMode(args.String("pooling"));
         var dense = args.Int("dense", 1);
         if (!embedding && (pooling is not null || dense is not null))
@@ -22,7 +24,7 @@ public static class MakeModelCommand
         args.EnsureAllRead();
 
         Console.Error.WriteLine(
-            $"writing random {spec.Traits.ArchitectureName} checkpoint to {output}: hidden {spec.HiddenSize}, " +
+            $"writing random {spec.ArchitectureName} checkpoint to {output}: hidden {spec.HiddenSize}, " +
             $"intermediate {spec.IntermediateSize}, layers {spec.NumHiddenLayers}, heads {spec.NumAttentionHeads}/{spec.NumKeyValueHeads}, " +
             $"head_dim {spec.HeadDim}, {(spec.TieWordEmbeddings ? "tied" : "untied")} head, {spec.DType}" +
             $"{(spec.Shards > 1 ? $" in {spec.Shards} shards" : "")}{(spec.RopeScaling is { } r ? $", rope scaling {r}" : "")}, seed {spec.Seed}");
@@ -66,6 +68,7 @@ public static class MakeModelCommand
             RopeScaling = ReadRopeScaling(args.String("rope-scaling")),
             DType = ReadDType(args.String("dtype") ?? "bf16"),
             Shards = args.Int("shards", 1, 99999) ?? 1,
+            Labels = ReadLabels(args.String("labels"), args.Int("num-labels", 1, 100000)),
         };
 
         if (spec.ExplicitHeadDim is null && spec.HiddenSize % spec.NumAttentionHeads != 0)
@@ -75,6 +78,21 @@ public static class MakeModelCommand
         if (spec.HeadDim % 2 != 0)
             throw new UsageException($"head dim {spec.HeadDim} must be even (rotary embedding)");
         return spec;
+    }
+
+    /// <summary>--labels a,b,c (class names) or --num-labels N (LABEL_0 .. LABEL_{N-1}, as transformers names them): a sequence classifier.</summary>
+    private static IReadOnlyList<string>? ReadLabels(string? names, int? count)
+    {
+        if (names is not null && count is not null)
+            throw new UsageException("--labels and --num-labels exclude each other");
+        if (count is { } n)
+            return [.. Enumerable.Range(0, n).Select(i => $"LABEL_{i}")];
+        if (names is null)
+            return null;
+        var labels = names.Split(',', StringSplitOptions.TrimEntries);
+        if (labels.Any(string.IsNullOrEmpty) || labels.Distinct(StringComparer.Ordinal).Count() != labels.Length)
+            throw new UsageException($"--labels must be distinct, non-empty class names separated by commas, got '{names}'");
+        return labels;
     }
 
     private static RandomRopeScaling? ReadRopeScaling(string? text)

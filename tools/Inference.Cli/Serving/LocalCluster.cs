@@ -73,6 +73,7 @@ public sealed class LocalCluster : IAsyncDisposable
                 if (options.BlockSize is { } blockSize) worker["Worker__BlockSize"] = Invariant(blockSize);
                 if (options.Quantization is { } quantization) worker["Worker__Quantization"] = quantization;
                 if (options.PoolerConfig is { } pooler) worker["Worker__PoolerConfig"] = pooler;
+                if (options.HfOverrides is { } overrides) worker["Worker__HfOverrides"] = overrides;
                 if (options.LoraModules is { Count: > 0 } adapters)
                     worker["Worker__LoraModules"] = string.Join(' ', adapters.Select(a => $"{a.Name}={a.Path}"));
                 return cluster.StartOnFreePortAsync(log, $"npu-worker-{i}", binaries.Worker, worker, (url, p) => workerListening(i, url, p));

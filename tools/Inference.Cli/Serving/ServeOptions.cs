@@ -21,6 +21,7 @@ namespace Inference.Cli.Serving;
 /// <param name="LoraModules">LoRA adapters every worker loads beside the model (Worker:LoraModules); null or empty: none.</param>
 /// <param name="SpeculativeConfig">vLLM's speculative_config JSON (the scheduler's SpeculativeConfig); null: off.</param>
 /// <param name="PoolerConfig">vLLM's pooler_config JSON, how every worker embeds over what the model folder says (Worker:PoolerConfig); null: the folder's way.</param>
+/// <param name="HfOverrides">vLLM's hf_overrides JSON, config.json fields every worker reads in place of the folder's (Worker:HfOverrides); null: none.</param>
 /// <param name="Host">The address the OpenAI API and the gRPC front door listen on (0.0.0.0: every interface); the other services stay on loopback.</param>
 public sealed record ServeOptions(
     string ModelDirectory,
@@ -45,7 +46,8 @@ public sealed record ServeOptions(
     int? MaxLoraRank = null,
     int? MaxLoras = null,
     string? SpeculativeConfig = null,
-    string? PoolerConfig = null)
+    string? PoolerConfig = null,
+    string? HfOverrides = null)
 {
     /// <summary>The machine's processors split evenly between the workers, at least one each.</summary>
     public static int DefaultThreadsPerWorker(int processorCount, int workers) => Math.Max(1, processorCount / workers);

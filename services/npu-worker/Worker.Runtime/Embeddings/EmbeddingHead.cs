@@ -23,21 +23,15 @@ internal sealed record EmbeddingHead(PoolingInfo Pooling, IReadOnlyList<DenseLay
         return EmbeddingVector.From(pooled, request);
     }
 
+    /// <summary>The load line's words for a classifier: "classifier (last-token) to 2 labels: negative, positive; classify softmax, score sigmoid".</summary>
+    public string DescribeClassifier(ClassifierInfo classifier) =>
+        $"none; classifier ({ModeName(Pooling.Mode)}) to {classifier.NumLabels} label{(classifier.NumLabels == 1 ? "" : "s")}: {string.Join(", ", classifier.Labels.Take(8))}{(classifier.NumLabels > 8 ? ", ..." : "")}; " +
+        $"classify {classifier.ClassifyActivation.ToString().ToLowerInvariant()}, score {classifier.ScoreActivation.ToString().ToLowerInvariant()}";
+
     /// <summary>The load line's words: "mean, 2 Dense layers, normalized, matryoshka [...]".</summary>
     public string Describe()
     {
-        var words = new List<string>
-        {
-            Pooling.Mode switch
-            {
-                PoolingMode.LastToken => "last-token",
-                PoolingMode.Cls => "cls",
-                PoolingMode.Mean => "mean",
-                PoolingMode.Max => "max",
-                PoolingMode.MeanSqrtLength => "mean-sqrt-len",
-                _ => "weighted-mean",
-            },
-        };
+        var words = new List<string> { ModeName(Pooling.Mode) };
         if (DenseLayers.Count > 0)
         {
             words.Add(DenseLayers.Count == 1 ? $"Dense to {Pooling.HiddenSize}" : $"{DenseLayers.Count} Dense layers to {Pooling.HiddenSize}");
@@ -51,4 +45,14 @@ internal sealed record EmbeddingHead(PoolingInfo Pooling, IReadOnlyList<DenseLay
 
         return string.Join(", ", words);
     }
+
+    private static string ModeName(PoolingMode mode) => mode switch
+    {
+        PoolingMode.LastToken => "last-token",
+        PoolingMode.Cls => "cls",
+        PoolingMode.Mean => "mean",
+        PoolingMode.Max => "max",
+        PoolingMode.MeanSqrtLength => "mean-sqrt-len",
+        _ => "weighted-mean",
+    };
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Worker.Runtime.Models;
 
@@ -8,10 +9,12 @@ namespace Worker.Runtime.Models;
 /// </summary>
 internal static class ConfigJson
 {
-    /// <summary>Parses config.json of a model folder.</summary>
+    /// <summary>Parses config.json of a model folder, with <paramref name="overrides"/>' fields in place of its own.</summary>
+    /// <param name="overrides">vLLM's hf_overrides: top-level fields that replace (or add to) the file's; null: the file as it is.</param>
+    /// <param name="path">The file, and " with --hf-overrides" when they apply, for messages.</param>
     /// <exception cref="FileNotFoundException">config.json is missing.</exception>
-    /// <exception cref="InvalidDataException">It is not valid JSON.</exception>
-    public static JsonDocument Open(string directory, out string path)
+    /// <exception cref="InvalidDataException">It is not valid JSON, or not an object.</exception>
+    public static JsonDocument Open(string directory, out string path, JsonObject? overrides = null)
     {
         path = Path.Combine(directory, "config.json");
         if (!File.Exists(path))
@@ -19,7 +22,27 @@ internal static class ConfigJson
             throw new FileNotFoundException($"config.json not found in model folder {directory}.", path);
         }
 
-        return Parse(path);
+        var document = Parse(path);
+        if (overrides is null || overrides.Count == 0)
+        {
+            return document;
+        }
+
+        using (document)
+        {
+            if (JsonNode.Parse(document.RootElement.GetRawText()) is not JsonObject config)
+            {
+                throw new InvalidDataException($"{path}: expected a JSON object.");
+            }
+
+            foreach (var (name, value) in overrides)
+            {
+                config[name] = value?.DeepClone();
+            }
+
+            path += " with --hf-overrides";
+            return JsonDocument.Parse(config.ToJsonString());
+        }
     }
 
     /// <summary>architectures[0] (a config names the one class its weights were saved from), or null when absent.</summary>

@@ -23,9 +23,14 @@ public interface ICausalLmConfig
     int MaxPositionEmbeddings { get; }
     IReadOnlyList<int> EosTokenIds { get; }
 
+    /// <summary>The LM head is the input embedding (config.json's tie_word_embeddings): no lm_head.weight is stored.</summary>
+    bool TieWordEmbeddings { get; }
+
     /// <summary>Reads and checks every weight of the checkpoint (safetensors or GGUF), and builds the model over the device ops.</summary>
+    /// <param name="lmHead">Load the LM head; false for a model that only pools (a classifier), whose forward then
+    /// computes no logits (an untied lm_head.weight is neither read nor needed).</param>
     /// <exception cref="InvalidDataException">A tensor is missing or has the wrong shape (the message names it).</exception>
-    ICausalLm LoadModel(ITensorSource tensors, DeviceOps ops, IProgress<double>? progress);
+    ICausalLm LoadModel(ITensorSource tensors, DeviceOps ops, IProgress<double>? progress, bool lmHead = true);
 
     /// <summary>Reads a PEFT LoRA adapter folder, checked against this model's modules and dims.</summary>
     /// <exception cref="FileNotFoundException">The folder, its config or its weights are missing.</exception>

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using Worker.Runtime.Models.Classification;
 using Worker.Runtime.Models.Llama;
 using Worker.Runtime.Models.Qwen2;
 using Worker.Runtime.Models.Qwen3;
@@ -6,34 +8,54 @@ namespace Worker.Runtime.Models;
 
 /// <summary>
 /// The architectures this worker runs, chosen by config.json's `architectures` (as vLLM's ModelRegistry does).
-/// Adding one is its folder under Models/ and one line in <see cref="ConfigReaders"/>.
+/// Adding one is its folder under Models/ and one line in <see cref="ConfigReaders"/>; each causal LM also runs as a
+/// sequence classifier (its name with ForSequenceClassification: the same decoder, a classification head instead of
+/// the LM head).
 /// </summary>
 public static class ModelRegistry
 {
-    /// <summary>Architecture name → the reader of that architecture's config.json.</summary>
-    private static readonly Dictionary<string, Func<string, ICausalLmConfig>> ConfigReaders = new(StringComparer.Ordinal)
+    /// <summary>Architecture name → the reader of that architecture's config.json (with vLLM's hf_overrides, if any).</summary>
+    private static readonly Dictionary<string, Func<string, JsonObject?, ICausalLmConfig>> ConfigReaders = new(StringComparer.Ordinal)
     {
         [Qwen2Config.ArchitectureName] = Qwen2Config.Load,
         [Qwen3Config.ArchitectureName] = Qwen3Config.Load,
         [LlamaConfig.ArchitectureName] = LlamaConfig.Load,
     };
 
-    /// <summary>The architecture names this worker runs, sorted.</summary>
-    public static IReadOnlyList<string> SupportedArchitectures { get; } = [.. ConfigReaders.Keys.Order(StringComparer.Ordinal)];
+    /// <summary>The architecture names this worker runs, sorted: each causal LM, and each as a sequence classifier.</summary>
+    public static IReadOnlyList<string> SupportedArchitectures { get; } =
+    [
+        .. ConfigReaders.Keys
+            .Concat(ConfigReaders.Keys.Select(name => name.Replace("ForCausalLM", SequenceClassificationConfig.ArchitectureSuffix, StringComparison.Ordinal)))
+            .Order(StringComparer.Ordinal),
+    ];
 
-    /// <summary>Reads the architecture from config.json, then that architecture's config.</summary>
+    /// <summary>Reads the architecture from config.json, then that architecture's config (a classifier's: its decoder's).</summary>
     /// <exception cref="FileNotFoundException">config.json is missing.</exception>
     /// <exception cref="InvalidDataException">
     /// `architectures` is missing or names one this worker does not run (the message names it and lists those it
     /// does), or the architecture's config is invalid (the message names the field).
     /// </exception>
-    public static ICausalLmConfig LoadConfig(string modelDirectory)
+    public static ICausalLmConfig LoadConfig(string modelDirectory, JsonObject? overrides = null) => Load(modelDirectory, overrides).Config;
+
+    /// <summary>
+    /// The model folder's config: its decoder's, its architecture's name (as config.json gives it, after
+    /// <paramref name="overrides"/>), and for a sequence classifier its classification config.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">config.json is missing.</exception>
+    /// <exception cref="InvalidDataException">As <see cref="LoadConfig"/>; or a classifier's field is invalid.</exception>
+    internal static (ICausalLmConfig Config, string Architecture, SequenceClassificationConfig? Classifier) Load(string modelDirectory, JsonObject? overrides)
     {
         string? architecture;
         string path;
-        using (var document = ConfigJson.Open(modelDirectory, out path))
+        SequenceClassificationConfig? classifier = null;
+        using (var document = ConfigJson.Open(modelDirectory, out path, overrides))
         {
             architecture = ConfigJson.Architecture(document.RootElement);
+            if (architecture is not null && SequenceClassificationConfig.DecoderArchitecture(architecture) is { } decoder && ConfigReaders.ContainsKey(decoder))
+            {
+                classifier = SequenceClassificationConfig.Read(document.RootElement, path);
+            }
         }
 
         string supported = string.Join(", ", SupportedArchitectures);
@@ -42,11 +64,12 @@ public static class ModelRegistry
             throw new InvalidDataException($"{path}: missing 'architectures'; this worker runs {supported}.");
         }
 
-        if (!ConfigReaders.TryGetValue(architecture, out var read))
+        string decoderArchitecture = classifier is null ? architecture : SequenceClassificationConfig.DecoderArchitecture(architecture)!;
+        if (!ConfigReaders.TryGetValue(decoderArchitecture, out var read))
         {
             throw new InvalidDataException($"{path}: architecture '{architecture}' is not supported; this worker runs {supported}.");
         }
 
-        return read(modelDirectory);
+        return (read(modelDirectory, overrides), architecture, classifier);
     }
 }

@@ -32,14 +32,15 @@ internal static class PoolingConfigFile
 
     /// <param name="directory">The model folder; its config.json has already been read (it exists).</param>
     /// <exception cref="InvalidDataException">A file asks for an embedding the worker does not compute, or a field is invalid (the message names the file and the field).</exception>
-    public static EmbeddingHead Load(string directory, int hiddenSize)
+    /// <param name="overrides">vLLM's hf_overrides over config.json; null: none.</param>
+    public static EmbeddingHead Load(string directory, int hiddenSize, System.Text.Json.Nodes.JsonObject? overrides = null)
     {
         string modulesPath = Path.Combine(directory, "modules.json");
         var (mode, dense, normalize) = File.Exists(modulesPath)
             ? ReadModules(directory, modulesPath, hiddenSize)
             : (PoolingMode.LastToken, [], EmbeddingHead.Default(hiddenSize).Pooling.Normalize);
         int size = dense.Count == 0 ? hiddenSize : dense[^1].OutFeatures;
-        using var config = ConfigJson.Open(directory, out string configPath);
+        using var config = ConfigJson.Open(directory, out string configPath, overrides);
         var dimensions = ReadMatryoshkaDimensions(config.RootElement, configPath, size);
         bool matryoshka = dimensions.Count > 0 || Flag(config.RootElement, configPath, "is_matryoshka");
         return new EmbeddingHead(new PoolingInfo(size, normalize, matryoshka, dimensions, mode), dense);

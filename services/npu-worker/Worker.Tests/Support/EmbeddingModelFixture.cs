@@ -21,10 +21,12 @@ public sealed class EmbeddingModelFixture : IDisposable
 
     public EmbeddingModelFixture()
     {
-        RandomCheckpointWriter.Write(_directory.Path,
-            new RandomModelSpec(HiddenSize, 128, 2, 4, 2, TieWordEmbeddings: false, Std: 0.08, Seed: 21, VocabSize: VocabSize));
+        RandomCheckpointWriter.Write(_directory.Path, Spec);
         Runner = ModelRunner.Load(ModelPath, Options);
     }
+
+    /// <summary>The checkpoint's sizes and seed: another layout of them (a classifier's) shares every decoder weight.</summary>
+    public static RandomModelSpec Spec { get; } = new(HiddenSize, 128, 2, 4, 2, TieWordEmbeddings: false, Std: 0.08, Seed: 21, VocabSize: VocabSize);
 
     public static ModelRunnerOptions Options { get; } = new() { NumBlocks = 32, BlockSize = 4, Threads = 2 };
 

@@ -35,6 +35,9 @@ public sealed partial class FakeScheduler : Generation.GenerationBase
     /// remembers the answer. <see cref="FakeLoraAdapters"/> changes it as runtime loads and unloads do.</summary>
     public IReadOnlyList<Inference.Contracts.Common.V1.LoraAdapter> LoraAdapters { get; set; } = [];
 
+    /// <summary>The classifier GetModelInfo reports (none by default: the model embeds and generates); set before the gateway first asks.</summary>
+    public Inference.Contracts.Common.V1.Classifier? Classifier { get; set; }
+
     private int _modelInfoCalls;
 
     /// <summary>How many times GetModelInfo was asked.</summary>
@@ -90,6 +93,7 @@ public sealed partial class FakeScheduler : Generation.GenerationBase
             VocabSize = 151936,
             NumWorkers = NumWorkers,
             LoraAdapters = { LoraAdapters },
+            Classifier = Classifier,
         });
     }
 

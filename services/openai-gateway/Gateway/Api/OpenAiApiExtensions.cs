@@ -1,4 +1,5 @@
 using Gateway.Api.Chat;
+using Gateway.Api.Classification;
 using Gateway.Api.Completions;
 using Gateway.Api.Conversations;
 using Gateway.Api.Embeddings;
@@ -25,12 +26,14 @@ public static class OpenAiApiExtensions
         app.MapPost("/v1/chat/completions", ChatCompletionsEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapPost("/v1/responses", ResponsesEndpoint.CreateAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapPost("/v1/embeddings", EmbeddingsEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
-        // vLLM serves score and rerank both with and without /v1 (and rerank under Cohere's /v2); only /v1 needs the API key.
+        // vLLM serves score, rerank and classify both with and without /v1 (and rerank under Cohere's /v2); only /v1 needs the API key.
         app.MapPost("/score", ScoreEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapPost("/v1/score", ScoreEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapPost("/rerank", RerankEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapPost("/v1/rerank", RerankEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapPost("/v2/rerank", RerankEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
+        app.MapPost("/classify", ClassifyEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
+        app.MapPost("/v1/classify", ClassifyEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapGet("/v1/responses/{id}", ResponsesEndpoint.RetrieveAsync);
         app.MapDelete("/v1/responses/{id}", ResponsesEndpoint.DeleteAsync);
         app.MapPost("/v1/responses/{id}/cancel", ResponsesEndpoint.CancelAsync);

@@ -33,6 +33,7 @@ public sealed class SchedulerGenerationService(Proto.Generation.GenerationClient
         return new ModelInfo(info.ModelName, info.MaxModelLen, info.VocabSize, info.NumWorkers)
         {
             LoraAdapters = [.. info.LoraAdapters.Select(CommonMessages.ToDomain)],
+            Classifier = info.Classifier is { } classifier ? CommonMessages.ToDomain(classifier) : null,
         };
     }
 

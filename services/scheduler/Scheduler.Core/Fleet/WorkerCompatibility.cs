@@ -16,6 +16,7 @@ internal static class WorkerCompatibility
         Require(worker.EosTokenIds.SequenceEqual(model.EosTokenIds), "eos_token_ids",
             string.Join(',', worker.EosTokenIds), string.Join(',', model.EosTokenIds));
         Require(SamePooling(worker.Pooling, model.Pooling), "pooling", Describe(worker.Pooling), Describe(model.Pooling));
+        Require(SameClassifier(worker.Classifier, model.Classifier), "classifier", Describe(worker.Classifier), Describe(model.Classifier));
         Require(SameAdapters(worker.LoraAdapters, model.LoraAdapters), "lora_adapters",
             Describe(worker.LoraAdapters), Describe(model.LoraAdapters));
         if ((long)worker.NumBlocks * worker.BlockSize < maxModelLength)
@@ -34,6 +35,15 @@ internal static class WorkerCompatibility
     private static string Describe(PoolingInfo? p) => p is null
         ? "none"
         : $"{p.Mode} pooling, hidden_size {p.HiddenSize}, normalize {p.Normalize}, matryoshka {p.Matryoshka} [{string.Join(',', p.MatryoshkaDimensions)}]";
+
+    private static bool SameClassifier(ClassifierInfo? a, ClassifierInfo? b) =>
+        a is null || b is null
+            ? a is null && b is null
+            : a.Labels.SequenceEqual(b.Labels) && a.ClassifyActivation == b.ClassifyActivation && a.ScoreActivation == b.ScoreActivation;
+
+    private static string Describe(ClassifierInfo? c) => c is null
+        ? "none"
+        : $"labels [{string.Join(',', c.Labels)}], classify {c.ClassifyActivation}, score {c.ScoreActivation}";
 
     /// <summary>
     /// A request may run on any worker, so each must hold every adapter the fleet serves, and no other (one the others

@@ -229,6 +229,12 @@ internal sealed class GenerationValidator(int vocabSize, int maxModelLength)
     /// <summary>An embedding request's own fields, against the model's pooling (vLLM's matryoshka rule for dimensions).</summary>
     public void ValidateEmbedding(EmbeddingRequest request, PoolingInfo pooling, string servedModelName)
     {
+        if (request.Task == PoolingTask.Classify && (request.Dimensions is not null || request.Normalize is not null))
+        {
+            Fail(request.Dimensions is not null ? "dimensions" : "normalize",
+                "A classification request answers the class logits: dimensions and normalize apply to embeddings only.");
+        }
+
         if (request.TruncatePromptTokens is { } truncate && (truncate is 0 or < -1 || truncate > maxModelLength))
         {
             Fail("truncate_prompt_tokens",

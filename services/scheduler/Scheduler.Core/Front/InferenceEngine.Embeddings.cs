@@ -11,7 +11,8 @@ public sealed partial class InferenceEngine
     /// instead of sampling. Cancelling <paramref name="cancellationToken"/> aborts it and frees its blocks.
     /// </summary>
     /// <exception cref="GenerationValidationException">The request is invalid; nothing was queued.</exception>
-    /// <exception cref="EmbeddingsNotSupportedException">The model embeds nothing.</exception>
+    /// <exception cref="TaskNotSupportedException">The model does not answer the request's task (it embeds nothing, or is
+    /// a classifier asked for an embedding, or no classifier asked for class logits).</exception>
     /// <exception cref="EngineOverloadedException">The admission bound is reached; nothing was queued.</exception>
     /// <exception cref="EngineUnavailableException">No worker served the request within the no-worker timeout.</exception>
     /// <exception cref="OperationCanceledException">Cancelled, aborted by id (<see cref="Abort"/>), or the engine shut down.</exception>
@@ -19,7 +20,13 @@ public sealed partial class InferenceEngine
     {
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var pooling = ExecutorInfo.Pooling ?? throw new EmbeddingsNotSupportedException(ServedModelName);
+        var classifier = ExecutorInfo.Classifier;
+        var pooling = request.Task switch
+        {
+            PoolingTask.Classify when classifier is null => throw TaskNotSupportedException.Classification(ServedModelName),
+            PoolingTask.Embed when classifier is not null => throw TaskNotSupportedException.EmbeddingsOfClassifier(ServedModelName),
+            _ => ExecutorInfo.Pooling ?? throw TaskNotSupportedException.Embeddings(ServedModelName),
+        };
         using var lora = _loras.Acquire(request.LoraName);
         _validator.ValidateEmbedding(request, pooling, ServedModelName);
 

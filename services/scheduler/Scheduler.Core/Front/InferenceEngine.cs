@@ -129,12 +129,18 @@ public sealed partial class InferenceEngine : IAsyncDisposable
     /// <exception cref="GenerationValidationException">The request is invalid; nothing was queued.</exception>
     /// <exception cref="EngineOverloadedException">The admission bound is reached; nothing was queued.</exception>
     /// <exception cref="EngineUnavailableException">No worker served the request within the no-worker timeout.</exception>
+    /// <exception cref="TaskNotSupportedException">The model is a sequence classifier, which generates nothing.</exception>
     public async IAsyncEnumerable<GenerationOutput> GenerateAsync(
         GenerationRequest request,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (ExecutorInfo.Classifier is not null)
+        {
+            throw TaskNotSupportedException.Generation(ServedModelName);
+        }
+
         using var lora = _loras.Acquire(request.Params.LoraName);
         _validator.ValidateParams(request.Params);
 

@@ -16,6 +16,7 @@ internal static class EngineRefusals
         DuplicateRequestIdException ex => new RpcException(new Status(StatusCode.AlreadyExists, ex.Message)),
         EngineOverloadedException ex => new RpcException(new Status(StatusCode.ResourceExhausted, ex.Message)),
         EngineUnavailableException ex => new RpcException(new Status(StatusCode.Unavailable, ex.Message)),
+        TaskNotSupportedException ex => new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message)),
         ObjectDisposedException => new RpcException(new Status(StatusCode.Unavailable, "the engine is shutting down")),
         _ => null,
     };

@@ -35,10 +35,6 @@ public sealed class GenerationService(EngineHost host, WorkerDirectory directory
             var result = await engine.EmbedAsync(EmbeddingMessages.ToDomain(request), context.CancellationToken);
             return EmbeddingMessages.ToProto(result);
         }
-        catch (EmbeddingsNotSupportedException ex)
-        {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
-        }
         catch (OperationCanceledException ex) when (!context.CancellationToken.IsCancellationRequested)
         {
             // Aborted by id (the Abort RPC) or by shutdown, not by its caller.
@@ -60,6 +56,7 @@ public sealed class GenerationService(EngineHost host, WorkerDirectory directory
             VocabSize = engine.ExecutorInfo.VocabSize,
             NumWorkers = engine.Snapshot.Workers.Count,
             LoraAdapters = { engine.LoraAdapters.Select(CommonMessages.ToProto) },
+            Classifier = engine.ExecutorInfo.Classifier is { } classifier ? CommonMessages.ToProto(classifier) : null,
         });
     }
 

@@ -182,7 +182,44 @@ public sealed class InferenceEngineEmbeddingTests
         var info = FakeStepExecutor.DefaultInfo() with { Pooling = null };
         await using var engine = EngineFixture.Create(new FakeStepExecutor(info));
 
-        await Assert.ThrowsAsync<EmbeddingsNotSupportedException>(() => engine.EmbedAsync(new EmbeddingRequest(null, new TextPrompt("x")), default));
+        await Assert.ThrowsAsync<TaskNotSupportedException>(() => engine.EmbedAsync(new EmbeddingRequest(null, new TextPrompt("x")), default));
+    }
+
+    [Fact]
+    public async Task Classifier_AnswersOnlyTheClassifyTask()
+    {
+        var info = FakeStepExecutor.DefaultInfo() with
+        {
+            Classifier = new ClassifierInfo(["LABEL_0"], ClassifierActivation.Sigmoid, ClassifierActivation.Sigmoid),
+        };
+        await using var engine = EngineFixture.Create(new FakeStepExecutor(info));
+
+        var classified = await engine.EmbedAsync(new EmbeddingRequest(null, new TextPrompt("abc"), Task: PoolingTask.Classify), default);
+        var embed = await Assert.ThrowsAsync<TaskNotSupportedException>(() => engine.EmbedAsync(new EmbeddingRequest(null, new TextPrompt("x")), default));
+        var generate = await Assert.ThrowsAsync<TaskNotSupportedException>(async () =>
+        {
+            await foreach (var _ in engine.GenerateAsync(new GenerationRequest(null, new TextPrompt("x"), new GenerationParams()), default))
+            {
+            }
+        });
+        var normalize = await Assert.ThrowsAsync<GenerationValidationException>(() =>
+            engine.EmbedAsync(new EmbeddingRequest(null, new TextPrompt("x"), Normalize: true, Task: PoolingTask.Classify), default));
+
+        Assert.Equal(3, classified.PromptTokens);
+        Assert.Contains("sequence classifier", embed.Message);
+        Assert.Contains("does not generate", generate.Message);
+        Assert.Equal("normalize", normalize.Field);
+    }
+
+    [Fact]
+    public async Task ClassifyTask_OnAModelThatIsNoClassifier_IsNotSupported()
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+
+        var error = await Assert.ThrowsAsync<TaskNotSupportedException>(() =>
+            engine.EmbedAsync(new EmbeddingRequest(null, new TextPrompt("x"), Task: PoolingTask.Classify), default));
+
+        Assert.Contains("not a sequence classifier", error.Message);
     }
 
     [Fact]

@@ -19,9 +19,10 @@ public sealed record DecoderConfig(string Architecture, DecoderSpec Spec, int Ma
     public int NumAttentionHeads => Spec.Heads;
     public int NumKeyValueHeads => Spec.KvHeads;
     public int HeadDim => Spec.HeadDim;
+    public bool TieWordEmbeddings => Spec.TieWordEmbeddings;
 
-    public ICausalLm LoadModel(ITensorSource tensors, DeviceOps ops, IProgress<double>? progress) =>
-        new DecoderModel(Spec, DecoderWeights.Load(tensors, Spec, progress, ops.Weights), ops);
+    public ICausalLm LoadModel(ITensorSource tensors, DeviceOps ops, IProgress<double>? progress, bool lmHead = true) =>
+        new DecoderModel(Spec, DecoderWeights.Load(tensors, Spec, progress, ops.Weights, lmHead), ops);
 
     public LoraAdapter LoadLoraAdapter(string name, string folder) => LoraAdapterReader.Read(name, folder, Spec);
 }

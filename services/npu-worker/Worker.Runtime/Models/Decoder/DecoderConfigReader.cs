@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using static Worker.Runtime.Models.ConfigJson;
 
 namespace Worker.Runtime.Models.Decoder;
@@ -12,9 +13,10 @@ internal static class DecoderConfigReader
 {
     /// <exception cref="FileNotFoundException">config.json is missing.</exception>
     /// <exception cref="InvalidDataException">A field is missing, invalid or not supported.</exception>
-    public static DecoderConfig Read(string directory, string architecture, DecoderConfigRules rules)
+    /// <param name="overrides">vLLM's hf_overrides over config.json's fields; null: none.</param>
+    public static DecoderConfig Read(string directory, string architecture, DecoderConfigRules rules, JsonObject? overrides = null)
     {
-        using var document = Open(directory, out string path);
+        using var document = Open(directory, out string path, overrides);
         var root = document.RootElement;
         if (root.TryGetProperty("hidden_act", out var act) && act.GetString() != "silu")
         {

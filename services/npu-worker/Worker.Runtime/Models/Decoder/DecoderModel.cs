@@ -166,7 +166,8 @@ public sealed class DecoderModel : ICausalLm
         var logits = ws.Logits.AsSpan(0, logitRows * _dims.Vocab);
         if (logitRows > 0)
         {
-            _ops.MatMul.MatMul(normed[..(logitRows * h)], logitRows, _weights.LmHead, logits);
+            var lmHead = _weights.LmHead ?? throw new InvalidOperationException("This model was loaded without its LM head (it only pools): it computes no logits.");
+            _ops.MatMul.MatMul(normed[..(logitRows * h)], logitRows, lmHead, logits);
         }
 
         return new ForwardOutput(logits, normed[(logitRows * h)..]);

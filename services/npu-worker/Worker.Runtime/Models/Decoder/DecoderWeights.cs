@@ -9,10 +9,11 @@ public sealed record DecoderWeights(
     WeightMatrix EmbedTokens,              // model.embed_tokens.weight [V, H]
     IReadOnlyList<DecoderLayerWeights> Layers,
     float[] FinalNorm,                     // model.norm.weight [H]
-    WeightMatrix LmHead)                   // lm_head.weight [V, H], or the embedding when tied
+    WeightMatrix? LmHead)                  // lm_head.weight [V, H], or the embedding when tied; null when not loaded (a classifier)
 {
     /// <exception cref="InvalidDataException">A tensor is missing or has the wrong shape.</exception>
-    public static DecoderWeights Load(ITensorSource checkpoint, DecoderSpec spec, IProgress<double>? progress = null, WeightLoader? loader = null)
+    /// <param name="lmHead">Load the LM head; false leaves <see cref="LmHead"/> null.</param>
+    public static DecoderWeights Load(ITensorSource checkpoint, DecoderSpec spec, IProgress<double>? progress = null, WeightLoader? loader = null, bool lmHead = true)
     {
         loader ??= new WeightLoader(Ops.Quantization.WeightQuantization.None);
         long v = spec.Vocab, h = spec.Hidden, i = spec.Intermediate, d = spec.HeadDim;
@@ -55,8 +56,8 @@ public sealed record DecoderWeights(
         }
 
         var norm = Vector(DecoderTensorNames.FinalNorm, h);
-        var lmHead = spec.TieWordEmbeddings ? embed : Matrix(DecoderTensorNames.LmHead, v, h);
+        var head = !lmHead ? null : spec.TieWordEmbeddings ? embed : Matrix(DecoderTensorNames.LmHead, v, h);
         progress?.Report(1.0);
-        return new DecoderWeights(embed, layers, norm, lmHead);
+        return new DecoderWeights(embed, layers, norm, head);
     }
 }

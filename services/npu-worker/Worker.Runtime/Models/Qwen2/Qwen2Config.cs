@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Worker.Runtime.Models.Decoder;
 
 namespace Worker.Runtime.Models.Qwen2;
@@ -16,5 +17,5 @@ public static class Qwen2Config
 
     /// <exception cref="FileNotFoundException">config.json is missing.</exception>
     /// <exception cref="InvalidDataException">A field is missing, invalid or not supported (the message names it).</exception>
-    public static DecoderConfig Load(string directory) => DecoderConfigReader.Read(directory, ArchitectureName, Rules);
+    public static DecoderConfig Load(string directory, JsonObject? overrides = null) => DecoderConfigReader.Read(directory, ArchitectureName, Rules, overrides);
 }

@@ -19,10 +19,13 @@ public enum ApiEndpoints
     /// <summary>vLLM's Jina/Cohere-style <c>/rerank</c> (and <c>/v1/rerank</c>, <c>/v2/rerank</c>).</summary>
     Rerank = 128,
 
+    /// <summary>vLLM's <c>/classify</c> (and <c>/v1/classify</c>), for a sequence-classification model.</summary>
+    Classify = 256,
+
     Generation = Completions | Chat,
 
-    /// <summary>The endpoints that embed their prompts, each through the scheduler's Embed.</summary>
-    Pooling = Embeddings | Score | Rerank,
+    /// <summary>The endpoints that pool their prompts, each through the scheduler's Embed.</summary>
+    Pooling = Embeddings | Score | Rerank | Classify,
 
     /// <summary>Fields whose meaning is the same in chat and in the Responses API: a Responses request passes them on to chat as they are.</summary>
     GenerationAndResponses = Generation | Responses,

@@ -44,8 +44,8 @@ public static class ApiFieldTable
         new("chat_template_kwargs", E.Chat | E.Responses | E.Tokenize | E.Embeddings, Supported, "extra chat template variables"),
         new("documents", E.Chat | E.Tokenize, Supported,
             "an array of objects of strings (title, text, ...), passed to the chat template as its documents variable, as vLLM (chat_template_kwargs win over it); a template without retrieval-augmented generation, Qwen's among them, prints none of it"),
-        new("add_special_tokens", E.Generation | E.Tokenize | E.Embeddings, Supported,
-            "the tokenizer's BOS/EOS around the encoded prompt, as its post-processor says (Llama 3: BOS; Qwen2 adds none); default true for text prompts (completions, embeddings' text inputs, /tokenize prompt), false for chat messages (the template writes BOS)"),
+        new("add_special_tokens", E.Generation | E.Tokenize | E.Embeddings | E.Classify, Supported,
+            "the tokenizer's BOS/EOS around the encoded prompt, as its post-processor says (Llama 3: BOS; Qwen2 adds none); default true for text prompts (completions, embeddings' and classify's text inputs, /tokenize prompt), false for chat messages (the template writes BOS)"),
         new("suffix", E.Completions, Supported,
             "fill in the middle: the text after the completion; each prompt (text or token ids, may be empty) is the prefix, and the model sees <|fim_prefix|> prefix <|fim_suffix|> suffix <|fim_middle|> (Qwen2.5-Coder's layout, as llama.cpp's /infill builds it) and writes the middle; a tokenizer without those tokens, or echo with it, is a 400 naming suffix"),
         new("echo", E.Generation, Supported,
@@ -130,7 +130,7 @@ public static class ApiFieldTable
         new("priority", E.GenerationAndResponses | E.Pooling, Supported, "lower is served earlier when the scheduler's policy is priority"),
         new("request_id", E.GenerationAndResponses | E.Pooling, Supported,
             "names the request, as vLLM: the response's id is cmpl-, chatcmpl-, resp-, embd-, score- or rerank- and it (a completions request's later prompts run as id-1, id-2, ...; an embeddings request's input i runs as embd-id-i, the first too; a score or rerank request's k-th distinct text as score-id-k or rerank-id-k), and the scheduler runs it under that id; 1 to 256 characters; one a running request holds is a 409 naming request_id"),
-        new("cache_salt", E.GenerationAndResponses | E.Embeddings, Supported,
+        new("cache_salt", E.GenerationAndResponses | E.Embeddings | E.Classify, Supported,
             "a non-empty string mixed into the hash of the prompt's first KV block, as vLLM: cached prefixes are shared only by requests with the same salt (so one tenant cannot probe another's prompts by their speed)"),
         new("kv_transfer_params", E.Generation, Refused, "is not supported: there is no disaggregated prefill", Absent),
         new("vllm_xargs", E.GenerationAndResponses, Refused, "is not supported: no extensions read it", Absent),
@@ -213,12 +213,19 @@ public static class ApiFieldTable
         // text of a request is embedded once, by the scheduler's Embed as an embeddings input is (the model's default
         // normalization, as many at a time, the first failure failing the request); usage counts its tokens once.
         new("text_1", E.Score, Supported,
-            "a string or a non-empty array of strings, none empty: one text (or a one-item array) is scored against every text_2, data[j] the pair with text_2[j]; otherwise text_1[i] is scored against text_2[i], data[i], the arrays of one length (else a 400 naming text_2); a text the scheduler refuses is a 400 naming its field (text_1[i] in the message)"),
+            "a string or a non-empty array of strings, none empty: one text (or a one-item array) is scored against every text_2, data[j] the pair with text_2[j]; otherwise text_1[i] is scored against text_2[i], data[i], the arrays of one length (else a 400 naming text_2); a text the scheduler refuses is a 400 naming its field (text_1[i] in the message); with a cross-encoder (a one-label classifier) each pair's text_1 + text_2, special tokens parsed as a tokenizer call parses them, is one prompt, as vLLM joins them for an LLM reranker"),
         new("text_2", E.Score, Supported, "a string or a non-empty array of strings, none empty: what text_1 is scored against"),
-        new("query", E.Rerank, Supported, "a non-empty string, embedded once; a document's relevance_score is the cosine similarity of its embedding and the query's"),
+        new("query", E.Rerank, Supported, "a non-empty string, embedded once; a document's relevance_score is the cosine similarity of its embedding and the query's (with a cross-encoder: the score of the text query + document)"),
         new("documents", E.Rerank, Supported,
             "a non-empty array of non-empty strings, or of objects with a string text (as Jina's and Cohere's clients send them); results lists them by relevance_score, highest first (ties: the lower index first), each with its index and text"),
         new("top_n", E.Rerank, Supported, "an integer from 0: only the top_n most relevant documents are answered; 0 (default) or more than there are answers all"),
+
+        // A sequence-classification model (Qwen2ForSequenceClassification, Qwen3-Reranker with --hf-overrides): classify
+        // answers each input's class probabilities, and score and rerank run each pair through it as a cross-encoder.
+        new("input", E.Classify, Supported,
+            $"as embeddings' input (a string, strings, token ids, or token-id arrays; 1 to {EmbeddingInputs.MaxInputs}): data[i] answers input i with its probs over the model's labels, label the most probable (config.json's id2label) and num_classes"),
+        new("use_activation", E.Classify | E.Score | E.Rerank, Supported,
+            "classify: true (default) answers probs through the model's activation (softmax over the classes; sigmoid for one class or problem_type multi_label_classification; none for regression), false the raw logits; score and rerank with a cross-encoder: the pair's score through its activation (sigmoid unless its sentence-transformers config says otherwise) or raw; with an embedding model no effect (a cosine similarity)"),
     ];
 
     /// <summary>Refuses the request with a 400 naming the first field whose value this gateway does not (yet) honour.</summary>

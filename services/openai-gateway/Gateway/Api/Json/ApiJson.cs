@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gateway.Api.Chat;
 using Gateway.Api.Completions;
+using Gateway.Api.Classification;
 using Gateway.Api.Embeddings;
 using Gateway.Api.Errors;
 using Gateway.Api.Health;
@@ -32,6 +33,7 @@ public static class ApiJson
 [JsonSerializable(typeof(EmbeddingResponse))]
 [JsonSerializable(typeof(ScoreResponse))]
 [JsonSerializable(typeof(RerankResponse))]
+[JsonSerializable(typeof(ClassifyResponse))]
 [JsonSerializable(typeof(ModelList))]
 [JsonSerializable(typeof(ModelCard))]
 [JsonSerializable(typeof(VersionResponse))]

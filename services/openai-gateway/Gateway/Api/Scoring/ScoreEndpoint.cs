@@ -7,8 +7,9 @@ using Gateway.Observability;
 namespace Gateway.Api.Scoring;
 
 /// <summary>
-/// <c>POST /score</c> and <c>/v1/score</c>: vLLM's Score API for an embedding model, each pair's score the cosine
-/// similarity of its two texts' embeddings (vLLM's embedding score; the served models are not cross-encoders).
+/// <c>POST /score</c> and <c>/v1/score</c>: vLLM's Score API. For an embedding model each pair's score is the cosine
+/// similarity of its two texts' embeddings (vLLM's embedding score); for a cross-encoder (a one-label sequence
+/// classifier) the classifier's score of the two texts joined (<see cref="CrossEncoderScores"/>).
 /// </summary>
 public static class ScoreEndpoint
 {
@@ -26,15 +27,30 @@ public static class ScoreEndpoint
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
         var request = ScoreRequest.Read(fields);
         var created = RequestIds.UnixNow();
-        var (model, id, embeddings) = await TextEmbeddings.ForRequestAsync(
-            IdPrefix, [new(ScoreRequest.Field1, request.Texts1), new(ScoreRequest.Field2, request.Texts2)], request.Options,
-            generation, servedModel, metrics, cancellationToken);
+        var (model, id) = await TextEmbeddings.ResolveAsync(IdPrefix, request.Options, servedModel, cancellationToken);
+        var pairs = request.Pairs().ToArray();
 
-        var data = request.Pairs()
-            .Select((pair, index) => new ScoreData(index, DataObjectName, CosineSimilarity.Of(embeddings[pair.Text1], embeddings[pair.Text2])))
-            .ToArray();
+        double[] scores;
+        EmbeddingUsageDto usage;
+        if (model.Info.Classifier is { } classifier)
+        {
+            var (crossScores, promptTokens) = await CrossEncoderScores.ScoreAsync(
+                pairs, ScoreRequest.Field2, request.Options, model, classifier, id, generation, servedModel, metrics, cancellationToken);
+            scores = crossScores;
+            usage = new EmbeddingUsageDto(promptTokens, promptTokens);
+        }
+        else
+        {
+            var embeddings = await TextEmbeddings.EmbedAsync(
+                [new(ScoreRequest.Field1, request.Texts1), new(ScoreRequest.Field2, request.Texts2)], request.Options, model, id,
+                generation, servedModel, metrics, cancellationToken);
+            scores = [.. pairs.Select(pair => CosineSimilarity.Of(embeddings[pair.Text1], embeddings[pair.Text2]))];
+            usage = embeddings.Usage;
+        }
+
+        var data = scores.Select((score, index) => new ScoreData(index, DataObjectName, score)).ToArray();
         await http.Response.WriteAsJsonAsync(
-            new ScoreResponse(id, ObjectName, created, model.Name, data, embeddings.Usage),
+            new ScoreResponse(id, ObjectName, created, model.Name, data, usage),
             ApiJson.Context.ScoreResponse,
             cancellationToken: cancellationToken);
     }

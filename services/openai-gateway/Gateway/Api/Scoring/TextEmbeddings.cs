@@ -33,29 +33,20 @@ public sealed class TextEmbeddings
 
     /// <summary>
     /// What every scoring endpoint does before it scores: the model (the request's model must name the served one or one
-    /// of its LoRA adapters, which then embeds every text), the
-    /// answer's id (<c>{idPrefix}-{request_id}</c>, else a new one), and the request's texts embedded (<see cref="EmbedAsync"/>).
+    /// of its LoRA adapters, which then runs every text) and the answer's id (<c>{idPrefix}-{request_id}</c>, else a new one).
     /// </summary>
-    public static async Task<(ResolvedModel Model, string Id, TextEmbeddings Embeddings)> ForRequestAsync(
-        string idPrefix,
-        IReadOnlyList<TextField> fields,
-        ScoringOptions options,
-        IGenerationService generation,
-        ServedModel servedModel,
-        GatewayMetrics metrics,
-        CancellationToken cancellationToken)
+    public static async Task<(ResolvedModel Model, string Id)> ResolveAsync(
+        string idPrefix, ScoringOptions options, ServedModel servedModel, CancellationToken cancellationToken)
     {
         var model = await servedModel.ResolveAsync(options.Model, cancellationToken);
-        var id = RequestIds.Named(idPrefix, options.RequestId) ?? RequestIds.New(idPrefix);
-        var embeddings = await EmbedAsync(fields, options, model, id, generation, servedModel, metrics, cancellationToken);
-        return (model, id, embeddings);
+        return (model, RequestIds.Named(idPrefix, options.RequestId) ?? RequestIds.New(idPrefix));
     }
 
     /// <param name="fields">The request's text fields; a text's first place among them names it in a refusal.</param>
     /// <param name="options">Truncation and priority, for every text.</param>
     /// <param name="model">The served model (its name labels the metrics) and the adapter the texts run with, if any.</param>
     /// <param name="responseId">The answer's id: the k-th distinct text runs as "{responseId}-{k}", as vLLM numbers a score's prompts.</param>
-    private static async Task<TextEmbeddings> EmbedAsync(
+    public static async Task<TextEmbeddings> EmbedAsync(
         IReadOnlyList<TextField> fields,
         ScoringOptions options,
         ResolvedModel model,
