@@ -40,6 +40,7 @@ public static class EmbeddingMessages
             case TextPrompt text:
                 message.Text = text.Text;
                 message.AddSpecialTokens = text.AddSpecialTokens;
+                message.ParseSpecialTokens = text.ParseSpecialTokens;
                 break;
             case TokenIdsPrompt tokens:
                 message.TokenIds = new Proto.TokenIds { Ids = { tokens.Ids } };
@@ -60,7 +61,7 @@ public static class EmbeddingMessages
         Prompt prompt = request.PromptCase switch
         {
             Proto.EmbedRequest.PromptOneofCase.Text => new TextPrompt(
-                request.Text, ParseSpecialTokens: false, AddSpecialTokens: !request.HasAddSpecialTokens || request.AddSpecialTokens),
+                request.Text, request.ParseSpecialTokens, AddSpecialTokens: !request.HasAddSpecialTokens || request.AddSpecialTokens),
             Proto.EmbedRequest.PromptOneofCase.TokenIds => new TokenIdsPrompt([.. request.TokenIds.Ids]),
             Proto.EmbedRequest.PromptOneofCase.Chat => GenerationMessages.ToDomain(request.Chat),
             _ => throw new GenerationValidationException("prompt", "prompt must be set: one of text, token_ids or chat."),

@@ -23,13 +23,14 @@ try
         "make-lora" => MakeLoraCommand.Run(options),
         "generate" => await GenerateCommand.RunAsync(options, cancellation.Token),
         "embed" => await EmbedCommand.RunAsync(options, cancellation.Token),
+        "classify" => await ClassifyCommand.RunAsync(options, cancellation.Token),
         "serve" => await ServeCommand.RunAsync(options, cancellation.Token),
         "bench-tokenizer" => BenchTokenizerCommand.Run(options),
         "bench-model" => BenchModelCommand.Run(options),
         "bench" => await BenchCommand.RunAsync(options, cancellation.Token),
         "convert-gguf" => await ConvertGgufCommand.RunAsync(options, cancellation.Token),
         "simulate" => SimulateCommand.Run(options, cancellation.Token),
-        _ => throw new UsageException($"unknown command '{args[0]}'; expected make-model, make-lora, generate, embed, serve, bench-tokenizer, bench-model, bench, convert-gguf or simulate"),
+        _ => throw new UsageException($"unknown command '{args[0]}'; expected make-model, make-lora, generate, embed, classify, serve, bench-tokenizer, bench-model, bench, convert-gguf or simulate"),
     };
 }
 catch (UsageException e)
@@ -42,6 +43,12 @@ catch (GenerationValidationException e)
 {
     // A request the engine refuses (for example a schema keyword structured output does not support).
     Console.Error.WriteLine($"error: {e.Field}: {e.Message}");
+    return 2;
+}
+catch (Scheduler.Core.TaskNotSupportedException e)
+{
+    // The model does not do what the command asks (generate with a classifier, embed with one).
+    Console.Error.WriteLine($"error: {e.Message}");
     return 2;
 }
 catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException)

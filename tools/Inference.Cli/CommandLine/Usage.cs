@@ -44,7 +44,7 @@ public static class Usage
                  [--chat-template-kwargs JSON] [--lora DIR] [--speculative-config JSON]
                  [--logprobs N] [--prompt-logits N] [--kv-cache-mib N] [--threads N] [--quantization none|q8_0]
                  [--json-schema JSON | --regex PATTERN | --grammar EBNF|FILE | --choice TEXT...]
-                 [--suffix TEXT] [--prediction TEXT]
+                 [--suffix TEXT] [--prediction TEXT] [--hf-overrides JSON]
             Offline batch inference in process; one JSON line per prompt on stdout.
             --model is a folder, or a Hugging Face repository id found in the hub cache (HF_HUB_CACHE, else
             $HF_HOME/hub, else ~/.cache/huggingface/hub) or downloaded into it from HF_ENDPOINT with HF_TOKEN
@@ -69,10 +69,11 @@ public static class Usage
             --quantization q8_0 (also for serve and bench-model) quantizes every weight matrix at load into
             llama.cpp's Q8_0 blocks (32 int8 with one fp16 scale); default none keeps the checkpoint's BF16/fp32.
             The kernels' instruction-set path is AVX-512 where the CPU has it, AVX2 otherwise;
-            INFERENCE_CPU_ISA=avx2|avx512 overrides it.
+            INFERENCE_CPU_ISA=avx2|avx512 overrides it. --hf-overrides as serve's (also for embed and classify).
 
         embed --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--dimensions N] [--no-normalize]
               [--kv-cache-mib N] [--threads N] [--quantization none|q8_0] [--lora DIR] [--pooler-config JSON]
+              [--hf-overrides JSON]
             Offline embeddings in process (the engine's Embed API, as /v1/embeddings): each prompt's final-normed
             hidden states pooled as the model's sentence-transformers config says (its last token's by default),
             through its Dense modules if any, L2-normalized unless the config leaves out Normalize or
@@ -81,6 +82,14 @@ public static class Usage
             (an embedding model's tokenizer.json may append its EOS). --dimensions keeps the first N values
             (matryoshka models only: config.json is_matryoshka or matryoshka_dimensions). --lora embeds with
             that PEFT LoRA adapter, as generate's. --pooler-config as serve's.
+
+        classify --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--no-activation]
+                 [--kv-cache-mib N] [--threads N] [--quantization none|q8_0] [--lora DIR] [--pooler-config JSON]
+                 [--hf-overrides JSON]
+            Offline classification in process with a sequence classifier (*ForSequenceClassification, or a
+            causal LM converted with --hf-overrides, as serve's), as /classify answers: one JSON line per prompt
+            on stdout ({"index", "prompt_tokens", "label", "probs"}), probs through the model's activation
+            (softmax over its classes; sigmoid for one) or, with --no-activation, the raw logits.
 
         serve [--model DIR|ORG/NAME[@REV]] [--served-model-name NAME] [--port N] [--kv-cache-mib N] [--workers N]
               [--threads-per-worker N] [--max-concurrent-requests N] [--quantization none|q8_0]

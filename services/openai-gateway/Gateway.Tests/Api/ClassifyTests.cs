@@ -125,6 +125,7 @@ public sealed class CrossEncoderScoreTests : IClassFixture<GatewayHost>, IDispos
         var sent = _host.Scheduler.EmbedRequests.ToArray();
         Assert.Equal(["q1", "q123456789", "q12345678901"], sent.Select(r => r.Text).Order(StringComparer.Ordinal));
         Assert.All(sent, r => Assert.Equal(PoolingTask.Classify, r.Task));
+        Assert.All(sent, r => Assert.True(r.ParseSpecialTokens));
         Assert.Equal(24, answer.Json.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
     }
 
