@@ -34,6 +34,7 @@ public sealed class QwenTokenizer
         VocabSize = Math.Max(model.Vocabulary.Values.DefaultIfEmpty(-1).Max(), model.AddedTokens.Select(t => t.Id).DefaultIfEmpty(-1).Max()) + 1;
         (_tokenBytes, _isSpecial, _tokenStrings) = BuildIdTables(model, VocabSize);
         ChatTemplate = options.ChatTemplate ?? config.ChatTemplate;
+        ChatTemplateOverridden = options.ChatTemplate is not null;
         BosToken = config.BosToken;
         EosToken = config.EosToken;
         BosTokenId = config.BosToken is null ? -1 : TokenToId(config.BosToken) ?? -1;
@@ -44,6 +45,9 @@ public sealed class QwenTokenizer
     public int VocabSize { get; }
     public IReadOnlyList<AddedToken> AddedTokens { get; }
     public string? ChatTemplate { get; }
+
+    /// <summary>The chat template is the operator's (<see cref="TokenizerOptions.ChatTemplate"/>), not the folder's.</summary>
+    public bool ChatTemplateOverridden { get; }
     public string? BosToken { get; }
     public string? EosToken { get; }
     /// <summary>BOS id, or -1 when the model has none (Qwen).</summary>

@@ -139,6 +139,35 @@ public sealed class CrossEncoderScoreTests : IClassFixture<GatewayHost>, IDispos
     }
 
     [Fact]
+    public async Task WithTheOperatorsChatTemplate_EachPairIsRenderedAsQueryAndDocumentMessages()
+    {
+        _host.Tokenizer.ChatTemplateOverridden = true;
+        try
+        {
+            _host.Scheduler.EmbedScript = (request, _) => Task.FromResult(new EmbedResponse
+            {
+                RequestId = request.RequestId,
+                Embedding = { 0f },
+                PromptTokens = request.Chat.MessagesJson.Length,
+            });
+
+            var answer = await _host.Http.PostJsonAsync("/rerank", """{"query": "q", "documents": ["d"]}""");
+
+            Assert.Equal(200, answer.Status);
+            var sent = Assert.Single(_host.Scheduler.EmbedRequests);
+            Assert.Equal(EmbedRequest.PromptOneofCase.Chat, sent.PromptCase);
+            Assert.Equal("""[{"role":"query","content":"q"},{"role":"document","content":"d"}]""", sent.Chat.MessagesJson);
+            Assert.False(sent.Chat.AddGenerationPrompt);
+            Assert.True(sent.Chat.AddSpecialTokens);
+            Assert.Equal(0.5, answer.Json.GetProperty("results")[0].GetProperty("relevance_score").GetDouble());
+        }
+        finally
+        {
+            _host.Tokenizer.ChatTemplateOverridden = false;
+        }
+    }
+
+    [Fact]
     public async Task Embeddings_AreRefusedByTheSchedulerAsA400()
     {
         _host.Scheduler.EmbedScript = (_, _) => throw new Grpc.Core.RpcException(new Grpc.Core.Status(

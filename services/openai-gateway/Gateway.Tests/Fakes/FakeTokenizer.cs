@@ -20,7 +20,10 @@ public sealed class FakeTokenizer : Tokenizer.TokenizerBase
     public override Task<GetInfoResponse> GetInfo(GetInfoRequest request, ServerCallContext context) =>
         Down
             ? throw new RpcException(new Status(StatusCode.Unavailable, "tokenizer down"))
-            : Task.FromResult(new GetInfoResponse { VocabSize = 151936, EosTokenIds = { EndOfText }, BosTokenId = -1 });
+            : Task.FromResult(new GetInfoResponse { VocabSize = 151936, EosTokenIds = { EndOfText }, BosTokenId = -1, ChatTemplateOverridden = ChatTemplateOverridden });
+
+    /// <summary>What GetInfo says of the chat template: the operator's (a cross-encoder's score template) or the model's (default).</summary>
+    public bool ChatTemplateOverridden { get; set; }
 
     public override Task<EncodeResponse> Encode(EncodeRequest request, ServerCallContext context) =>
         Task.FromResult(new EncodeResponse { Ids = { request.Text.Select(c => (int)c) } });

@@ -13,6 +13,9 @@ public sealed class GrpcTokenizerService(Proto.Tokenizer.TokenizerClient client)
     public async Task<int> GetVocabSizeAsync(CancellationToken cancellationToken) =>
         (await client.GetInfoAsync(new Proto.GetInfoRequest(), cancellationToken: cancellationToken)).VocabSize;
 
+    public async Task<bool> IsChatTemplateOverriddenAsync(CancellationToken cancellationToken) =>
+        (await client.GetInfoAsync(new Proto.GetInfoRequest(), cancellationToken: cancellationToken)).ChatTemplateOverridden;
+
     public async Task<IReadOnlyList<int>> EncodeAsync(
         string text, bool addSpecialTokens, CancellationToken cancellationToken)
     {

@@ -10,6 +10,9 @@ public interface ITokenizerService
     /// <summary>How many ids the tokenizer knows (vocabulary plus added tokens): valid ids are 0 to this minus 1.</summary>
     Task<int> GetVocabSizeAsync(CancellationToken cancellationToken);
 
+    /// <summary>Whether the chat template is the operator's (--chat-template) in place of the model's: vLLM's score template.</summary>
+    Task<bool> IsChatTemplateOverriddenAsync(CancellationToken cancellationToken);
+
     /// <summary>Text to ids, parsing special-token text the way Hugging Face does.</summary>
     Task<IReadOnlyList<int>> EncodeAsync(string text, bool addSpecialTokens, CancellationToken cancellationToken);
 

@@ -20,6 +20,7 @@ public sealed class TokenizerGrpcService(QwenTokenizer tokenizer, LocalTextToken
             BosTokenId = tokenizer.BosTokenId,
             MaxInputChars = tokenizer.MaxInputChars,
             HasChatTemplate = tokenizer.ChatTemplate is not null,
+            ChatTemplateOverridden = tokenizer.ChatTemplateOverridden,
         };
         response.EosTokenIds.AddRange(tokenizer.EosTokenIds);
         return Task.FromResult(response);

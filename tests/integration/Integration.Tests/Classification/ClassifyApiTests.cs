@@ -114,3 +114,33 @@ public sealed class RerankerApiTests(RerankerServedSystem system) : IClassFixtur
             .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("probs")[0].GetDouble())];
     }
 }
+
+/// <summary>
+/// A score template end to end: the served score of a pair is offline `classify`'s raw logit of the template rendered
+/// over it (the rendered text tokenized as /tokenize does, special tokens parsed).
+/// </summary>
+public sealed class TemplatedRerankerApiTests(TemplatedRerankerServedSystem system) : IClassFixture<TemplatedRerankerServedSystem>
+{
+    [Fact]
+    public async Task Score_IsTheLogitOfTheRenderedTemplate()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{system.HttpPort}"), Timeout = TimeSpan.FromMinutes(1) };
+        string[] documents = ["The capital of China is Beijing.", "Gravity is a force."];
+        var served = await ApiCalls.PostAsync(http, "/v1/score", new { text_1 = "capital of China", text_2 = documents, use_activation = false });
+
+        var scores = served.GetProperty("data").EnumerateArray().Select(d => d.GetProperty("score").GetDouble()).ToArray();
+        int promptTokens = 0;
+        for (int i = 0; i < documents.Length; i++)
+        {
+            var ids = await ApiCalls.TokenizeAsync(http, TemplatedRerankerServedSystem.Rendered("capital of China", documents[i]));
+            promptTokens += ids.Length;
+            var run = await CliProgram.RunAsync(TimeSpan.FromMinutes(2),
+                ["classify", "--model", system.ModelDirectory, "--no-activation", "--hf-overrides", RerankerServedSystem.Overrides, "--prompt-ids", string.Join(',', ids)]);
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            var logit = JsonDocument.Parse(run.Stdout.Trim()).RootElement.GetProperty("probs")[0].GetDouble();
+            Assert.Equal(logit, scores[i], 5);
+        }
+
+        Assert.Equal(promptTokens, served.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+    }
+}

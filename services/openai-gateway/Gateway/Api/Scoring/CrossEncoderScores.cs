@@ -1,8 +1,10 @@
+using System.Text.Json.Nodes;
 using Gateway.Api.Embeddings;
 using Gateway.Api.Errors;
 using Gateway.Backends;
 using Gateway.Observability;
 using Inference.Abstractions.Execution;
+using Inference.Abstractions.Text;
 
 namespace Gateway.Api.Scoring;
 
@@ -10,9 +12,11 @@ namespace Gateway.Api.Scoring;
 /// Score and rerank with a cross-encoder (a sequence classifier with one label: Qwen3-Reranker as vLLM's hf_overrides
 /// convert it, or a *ForSequenceClassification reranker): each pair is one prompt, text_1 + text_2 joined as vLLM joins
 /// them for an LLM reranker (no separator) and tokenized as a tokenizer call does (special tokens in the text are
-/// tokens, so a prompt in a reranker's template keeps its markup); its score the classifier's logit through the
-/// model's score activation (or raw, with use_activation false). The calls run as an embeddings request's inputs do
-/// (<see cref="EmbeddingBatch"/>, <see cref="EmbedCall"/>).
+/// tokens, so a prompt in a reranker's template keeps its markup), or, when the operator gave a chat template
+/// (--chat-template, vLLM's score template), that template rendered over the messages
+/// [{"role": "query", "content": text_1}, {"role": "document", "content": text_2}]; its score the classifier's logit
+/// through the model's score activation (or raw, with use_activation false). The calls run as an embeddings request's
+/// inputs do (<see cref="EmbeddingBatch"/>, <see cref="EmbedCall"/>).
 /// </summary>
 public static class CrossEncoderScores
 {
@@ -28,6 +32,7 @@ public static class CrossEncoderScores
         ClassifierInfo classifier,
         string responseId,
         IGenerationService generation,
+        ITokenizerService tokenizer,
         ServedModel servedModel,
         GatewayMetrics metrics,
         CancellationToken cancellationToken)
@@ -39,13 +44,14 @@ public static class CrossEncoderScores
                 "model");
         }
 
+        bool scoreTemplate = await tokenizer.IsChatTemplateOverriddenAsync(cancellationToken);
         var results = await EmbeddingBatch.RunAsync(
             pairs.Count,
             (k, token) => EmbedCall.RunAsync(
                 generation, servedModel, metrics, model,
                 new EmbeddingRequest(
                     $"{responseId}-{k}",
-                    new TextPrompt(pairs[k].Text1 + pairs[k].Text2, ParseSpecialTokens: true, AddSpecialTokens: true),
+                    PairPrompt(pairs[k].Text1, pairs[k].Text2, scoreTemplate),
                     TruncatePromptTokens: options.TruncatePromptTokens,
                     Priority: options.Priority,
                     LoraName: model.LoraName,
@@ -58,5 +64,22 @@ public static class CrossEncoderScores
             .Select(result => (double)(options.UseActivation ? ClassifierInfo.Apply(classifier.ScoreActivation, result.Embedding) : result.Embedding)[0])
             .ToArray();
         return (scores, results.Sum(result => result.PromptTokens));
+    }
+
+    /// <summary>
+    /// A pair's prompt: the score template's render (with add_special_tokens, as vLLM tokenizes the rendered text), or
+    /// the two texts joined.
+    /// </summary>
+    private static Prompt PairPrompt(string text1, string text2, bool scoreTemplate)
+    {
+        if (!scoreTemplate)
+        {
+            return new TextPrompt(text1 + text2, ParseSpecialTokens: true, AddSpecialTokens: true);
+        }
+
+        var messages = new JsonArray(
+            new JsonObject { ["role"] = "query", ["content"] = text1 },
+            new JsonObject { ["role"] = "document", ["content"] = text2 });
+        return new ChatPrompt(new ChatTemplateInput(messages.ToJsonString(), ToolsJson: null, AddGenerationPrompt: false, TemplateKwargsJson: null, AddSpecialTokens: true));
     }
 }

@@ -18,6 +18,7 @@ public static class RerankEndpoint
     public static async Task HandleAsync(
         HttpContext http,
         IGenerationService generation,
+        ITokenizerService tokenizer,
         ServedModel servedModel,
         GatewayMetrics metrics)
     {
@@ -32,7 +33,7 @@ public static class RerankEndpoint
         {
             var (crossScores, promptTokens) = await CrossEncoderScores.ScoreAsync(
                 [.. request.Documents.Select(document => (request.Query, document))], RerankDocuments.Field, request.Options, model, classifier, id,
-                generation, servedModel, metrics, cancellationToken);
+                generation, tokenizer, servedModel, metrics, cancellationToken);
             scores = crossScores;
             usage = new EmbeddingUsageDto(promptTokens, promptTokens);
         }

@@ -20,6 +20,7 @@ public static class ScoreEndpoint
     public static async Task HandleAsync(
         HttpContext http,
         IGenerationService generation,
+        ITokenizerService tokenizer,
         ServedModel servedModel,
         GatewayMetrics metrics)
     {
@@ -35,7 +36,7 @@ public static class ScoreEndpoint
         if (model.Info.Classifier is { } classifier)
         {
             var (crossScores, promptTokens) = await CrossEncoderScores.ScoreAsync(
-                pairs, ScoreRequest.Field2, request.Options, model, classifier, id, generation, servedModel, metrics, cancellationToken);
+                pairs, ScoreRequest.Field2, request.Options, model, classifier, id, generation, tokenizer, servedModel, metrics, cancellationToken);
             scores = crossScores;
             usage = new EmbeddingUsageDto(promptTokens, promptTokens);
         }
