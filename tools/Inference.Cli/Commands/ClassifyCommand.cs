@@ -15,11 +15,7 @@ public static class ClassifyCommand
     public static async Task<int> RunAsync(CommandArguments args, CancellationToken cancellationToken)
     {
         var model = args.RequiredString("model");
-        var prompts = args.Strings("prompt").Select(text => (Prompt)new TextPrompt(text))
-            .Concat(args.Strings("prompt-ids").Select(list => new TokenIdsPrompt(GenerateCommand.ParseIds(list))))
-            .ToList();
-        if (prompts.Count == 0)
-            throw new UsageException("give at least one --prompt TEXT or --prompt-ids 1,2,3");
+        var prompts = PoolingPromptArguments.Read(args);
         bool activation = !args.Flag("no-activation");
         var engineArguments = OfflineEngineArguments.Read(args);
         var poolerConfig = PoolerConfigArgument.Read(args)?.Override;

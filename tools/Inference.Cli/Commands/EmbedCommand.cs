@@ -13,11 +13,7 @@ public static class EmbedCommand
     public static async Task<int> RunAsync(CommandArguments args, CancellationToken cancellationToken)
     {
         var model = args.RequiredString("model");
-        var prompts = args.Strings("prompt").Select(text => (Prompt)new TextPrompt(text))
-            .Concat(args.Strings("prompt-ids").Select(list => new TokenIdsPrompt(GenerateCommand.ParseIds(list))))
-            .ToList();
-        if (prompts.Count == 0)
-            throw new UsageException("give at least one --prompt TEXT or --prompt-ids 1,2,3");
+        var prompts = PoolingPromptArguments.Read(args);
         var dimensions = args.Int("dimensions", 1);
         bool? normalize = args.Flag("no-normalize") ? false : null;
         var engineArguments = OfflineEngineArguments.Read(args);

@@ -69,6 +69,19 @@ public sealed class ClassifyTests : IClassFixture<GatewayHost>, IDisposable
         Assert.Equal("positive", answer.Json.GetProperty("data")[0].GetProperty("label").GetString());
     }
 
+    [Fact]
+    public async Task Messages_AreOneChatStyleInput()
+    {
+        var answer = await _host.Http.PostJsonAsync("/classify", """{"messages": [{"role": "user", "content": "good"}]}""");
+
+        Assert.Equal(200, answer.Status);
+        Assert.Single(answer.Json.GetProperty("data").EnumerateArray());
+        var sent = Assert.Single(_host.Scheduler.EmbedRequests);
+        Assert.Equal(EmbedRequest.PromptOneofCase.Chat, sent.PromptCase);
+        Assert.Equal(PoolingTask.Classify, sent.Task);
+        Assert.False(sent.Chat.AddGenerationPrompt);
+    }
+
     [Theory]
     [InlineData("/score", """{"text_1": "a", "text_2": "b"}""")]
     [InlineData("/rerank", """{"query": "a", "documents": ["b"]}""")]

@@ -4,6 +4,8 @@ using Gateway.Api.Errors;
 using Gateway.Api.Json;
 using Gateway.Api.Sampling;
 using Gateway.Backends;
+using Gateway.Configuration;
+using Microsoft.Extensions.Options;
 using Gateway.Observability;
 
 namespace Gateway.Api.Classification;
@@ -22,11 +24,12 @@ public static class ClassifyEndpoint
         HttpContext http,
         IGenerationService generation,
         ServedModel servedModel,
-        GatewayMetrics metrics)
+        GatewayMetrics metrics,
+        IOptions<GatewayOptions> options)
     {
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
-        var request = ClassifyRequest.Read(fields);
+        var request = ClassifyRequest.Read(fields, options.Value.TrustRequestChatTemplate);
         var model = await servedModel.ResolveAsync(request.Model, cancellationToken);
         var classifier = model.Info.Classifier
             ?? throw ApiException.BadRequest($"The model `{model.Info.Name}` does not support the classification API: it is no sequence classifier.", "model");

@@ -8,7 +8,7 @@ namespace Gateway.Api.Classification;
 
 /// <summary>A validated <c>POST /classify</c> body (vLLM's ClassificationRequest).</summary>
 /// <param name="Model">The requested model, or null for the served one.</param>
-/// <param name="Inputs">One prompt per input, text or token ids, as embeddings' input.</param>
+/// <param name="Inputs">One prompt per input, text or token ids, as embeddings' input; or one chat prompt (messages).</param>
 /// <param name="TruncatePromptTokens">vLLM's truncate_prompt_tokens, per input.</param>
 /// <param name="Priority">vLLM's priority extra.</param>
 /// <param name="RequestId">vLLM's request_id, or null.</param>
@@ -23,12 +23,13 @@ public sealed record ClassifyRequest(
     string? CacheSalt,
     bool UseActivation)
 {
-    public static ClassifyRequest Read(RequestFields fields)
+    /// <param name="trustRequestTemplate">Gateway:TrustRequestChatTemplate, for messages' chat_template.</param>
+    public static ClassifyRequest Read(RequestFields fields, bool trustRequestTemplate = false)
     {
         ApiFieldTable.Enforce(fields, ApiEndpoints.Classify);
         return new ClassifyRequest(
             fields.String("model"),
-            EmbeddingInputs.Read(fields, fields.Bool("add_special_tokens") ?? true),
+            EmbeddingsRequest.ReadInputs(fields, trustRequestTemplate),
             EmbeddingsRequest.ReadTruncatePromptTokens(fields),
             fields.Int("priority") ?? 0,
             SamplingFields.ReadRequestId(fields),

@@ -50,9 +50,10 @@ public sealed record EmbeddingsRequest(
 
     /// <summary>
     /// input, or vLLM's chat-style messages (one prompt, rendered with the chat template; add_generation_prompt and
-    /// add_special_tokens then default to false, as vLLM's embedding chat request).
+    /// add_special_tokens then default to false, as vLLM's embedding and classification chat requests): what every
+    /// endpoint that pools its inputs one by one (embeddings, classify) reads.
     /// </summary>
-    private static IReadOnlyList<Prompt> ReadInputs(RequestFields fields, bool trustRequestTemplate)
+    public static IReadOnlyList<Prompt> ReadInputs(RequestFields fields, bool trustRequestTemplate)
     {
         if (fields.Raw("messages") is null)
         {
