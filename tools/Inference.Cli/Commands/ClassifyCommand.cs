@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Inference.Abstractions.Execution;
 using Inference.Cli.CommandLine;
 
@@ -38,27 +37,12 @@ public static class ClassifyCommand
         var results = await Task.WhenAll(prompts.Select((prompt, i) => offline.Engine.EmbedAsync(
             new EmbeddingRequest($"classify-{i}", prompt, LoraName: engineOptions.Lora?.Name, Task: PoolingTask.Classify), cancellationToken)));
 
-        var stdout = Console.OpenStandardOutput();
-        for (var i = 0; i < results.Length; i++)
+        PooledResultLines.Write(results, (json, result) =>
         {
-            var probs = activation ? ClassifierInfo.Apply(classifier.ClassifyActivation, results[i].Embedding) : results[i].Embedding;
-            using (var json = new Utf8JsonWriter(stdout))
-            {
-                json.WriteStartObject();
-                json.WriteNumber("index", i);
-                json.WriteNumber("prompt_tokens", results[i].PromptTokens);
-                json.WriteString("label", classifier.Labels[Array.IndexOf(probs, probs.Max())]);
-                json.WriteStartArray("probs");
-                foreach (var value in probs)
-                    json.WriteNumberValue(value);
-                json.WriteEndArray();
-                json.WriteEndObject();
-            }
-
-            stdout.WriteByte((byte)'\n');
-        }
-
-        stdout.Flush();
+            var probs = activation ? ClassifierInfo.Apply(classifier.ClassifyActivation, result.Embedding) : result.Embedding;
+            json.WriteString("label", classifier.Labels[Array.IndexOf(probs, probs.Max())]);
+            PooledResultLines.WriteArray(json, "probs", probs);
+        });
         return 0;
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Inference.Cli.CommandLine;
 
 namespace Inference.Cli.Commands;
@@ -32,25 +31,7 @@ public static class EmbedCommand
         var results = await Task.WhenAll(prompts.Select((prompt, i) =>
             offline.Engine.EmbedAsync(new EmbeddingRequest($"embd-{i}", prompt, dimensions, normalize, LoraName: lora?.Name), cancellationToken)));
 
-        var stdout = Console.OpenStandardOutput();
-        for (var i = 0; i < results.Length; i++)
-        {
-            using (var json = new Utf8JsonWriter(stdout))
-            {
-                json.WriteStartObject();
-                json.WriteNumber("index", i);
-                json.WriteNumber("prompt_tokens", results[i].PromptTokens);
-                json.WriteStartArray("embedding");
-                foreach (var value in results[i].Embedding)
-                    json.WriteNumberValue(value);
-                json.WriteEndArray();
-                json.WriteEndObject();
-            }
-
-            stdout.WriteByte((byte)'\n');
-        }
-
-        stdout.Flush();
+        PooledResultLines.Write(results, (json, result) => PooledResultLines.WriteArray(json, "embedding", result.Embedding));
         return 0;
     }
 }

@@ -36,17 +36,11 @@ public static class ClassifyEndpoint
         var id = RequestIds.Named(IdPrefix, request.RequestId) ?? RequestIds.New(IdPrefix);
         var created = RequestIds.UnixNow();
 
-        var results = await EmbeddingBatch.RunAsync(
+        var results = await EmbedCall.RunEachAsync(
             request.Inputs.Count,
-            (index, token) => EmbedCall.RunAsync(
-                generation,
-                servedModel,
-                metrics,
-                model,
-                request.ForInput(index, $"{id}-{index}", model.LoraName),
-                PromptOrigin.Of(EmbeddingInputs.Field, index, request.Inputs.Count),
-                token),
-            cancellationToken);
+            index => request.ForInput(index, $"{id}-{index}", model.LoraName),
+            index => PromptOrigin.Of(EmbeddingInputs.Field, index, request.Inputs.Count),
+            generation, servedModel, metrics, model, cancellationToken);
 
         var data = results.Select((result, index) =>
         {

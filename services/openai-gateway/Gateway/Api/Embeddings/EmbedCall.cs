@@ -42,4 +42,23 @@ public static class EmbedCall
         timing.Finished(FinishReason.Stop, new GenerationUsage(result.PromptTokens, 0, result.CachedPromptTokens));
         return result;
     }
+
+    /// <summary>
+    /// The calls of one request that pools several prompts, as <see cref="EmbeddingBatch"/> runs them (bounded, results in
+    /// prompt order, the first failure failing them all): prompt i is <paramref name="requestOf"/>(i), refused in the
+    /// words of <paramref name="originOf"/>(i).
+    /// </summary>
+    public static Task<EmbeddingResult[]> RunEachAsync(
+        int count,
+        Func<int, EmbeddingRequest> requestOf,
+        Func<int, PromptOrigin> originOf,
+        IGenerationService generation,
+        ServedModel servedModel,
+        GatewayMetrics metrics,
+        ResolvedModel model,
+        CancellationToken cancellationToken) =>
+        EmbeddingBatch.RunAsync(
+            count,
+            (i, token) => RunAsync(generation, servedModel, metrics, model, requestOf(i), originOf(i), token),
+            cancellationToken);
 }

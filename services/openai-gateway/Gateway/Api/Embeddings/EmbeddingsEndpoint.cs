@@ -28,17 +28,11 @@ public static class EmbeddingsEndpoint
         var id = RequestIds.Named(IdPrefix, request.RequestId) ?? RequestIds.New(IdPrefix);
         var created = RequestIds.UnixNow();
 
-        var results = await EmbeddingBatch.RunAsync(
+        var results = await EmbedCall.RunEachAsync(
             request.Inputs.Count,
-            (index, token) => EmbedCall.RunAsync(
-                generation,
-                servedModel,
-                metrics,
-                model,
-                request.ForInput(index, InputRequestId(id, index), model.LoraName),
-                PromptOrigin.Of(EmbeddingInputs.Field, index, request.Inputs.Count),
-                token),
-            cancellationToken);
+            index => request.ForInput(index, InputRequestId(id, index), model.LoraName),
+            index => PromptOrigin.Of(EmbeddingInputs.Field, index, request.Inputs.Count),
+            generation, servedModel, metrics, model, cancellationToken);
 
         var data = results
             .Select((result, index) => new EmbeddingData(index, DataObjectName, new EmbeddingVector(result.Embedding, request.Encoding)))

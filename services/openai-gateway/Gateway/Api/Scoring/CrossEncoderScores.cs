@@ -16,7 +16,7 @@ namespace Gateway.Api.Scoring;
 /// (--chat-template, vLLM's score template), that template rendered over the messages
 /// [{"role": "query", "content": text_1}, {"role": "document", "content": text_2}]; its score the classifier's logit
 /// through the model's score activation (or raw, with use_activation false). The calls run as an embeddings request's
-/// inputs do (<see cref="EmbeddingBatch"/>, <see cref="EmbedCall"/>).
+/// inputs do (<see cref="EmbedCall.RunEachAsync"/>).
 /// </summary>
 public static class CrossEncoderScores
 {
@@ -45,20 +45,17 @@ public static class CrossEncoderScores
         }
 
         bool scoreTemplate = await tokenizer.IsChatTemplateOverriddenAsync(cancellationToken);
-        var results = await EmbeddingBatch.RunAsync(
+        var results = await EmbedCall.RunEachAsync(
             pairs.Count,
-            (k, token) => EmbedCall.RunAsync(
-                generation, servedModel, metrics, model,
-                new EmbeddingRequest(
-                    $"{responseId}-{k}",
-                    PairPrompt(pairs[k].Text1, pairs[k].Text2, scoreTemplate),
-                    TruncatePromptTokens: options.TruncatePromptTokens,
-                    Priority: options.Priority,
-                    LoraName: model.LoraName,
-                    Task: PoolingTask.Classify),
-                PromptOrigin.Of(field, k, pairs.Count),
-                token),
-            cancellationToken);
+            k => new EmbeddingRequest(
+                $"{responseId}-{k}",
+                PairPrompt(pairs[k].Text1, pairs[k].Text2, scoreTemplate),
+                TruncatePromptTokens: options.TruncatePromptTokens,
+                Priority: options.Priority,
+                LoraName: model.LoraName,
+                Task: PoolingTask.Classify),
+            k => PromptOrigin.Of(field, k, pairs.Count),
+            generation, servedModel, metrics, model, cancellationToken);
 
         var scores = results
             .Select(result => (double)(options.UseActivation ? ClassifierInfo.Apply(classifier.ScoreActivation, result.Embedding) : result.Embedding)[0])

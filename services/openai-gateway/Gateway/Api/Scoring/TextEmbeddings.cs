@@ -62,11 +62,11 @@ public sealed class TextEmbeddings
             .DistinctBy(text => text.Text, StringComparer.Ordinal)
             .ToArray();
 
-        var results = await EmbeddingBatch.RunAsync(
+        var results = await EmbedCall.RunEachAsync(
             texts.Length,
-            (k, token) => EmbedCall.RunAsync(
-                generation, servedModel, metrics, model, Request(texts[k].Text, $"{responseId}-{k}", options, model.LoraName), texts[k].Origin, token),
-            cancellationToken);
+            k => Request(texts[k].Text, $"{responseId}-{k}", options, model.LoraName),
+            k => texts[k].Origin,
+            generation, servedModel, metrics, model, cancellationToken);
 
         var embeddings = texts.Zip(results).ToDictionary(pair => pair.First.Text, pair => pair.Second.Embedding, StringComparer.Ordinal);
         return new TextEmbeddings(embeddings, results.Sum(result => result.PromptTokens));
