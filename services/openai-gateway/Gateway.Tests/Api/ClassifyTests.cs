@@ -82,6 +82,21 @@ public sealed class ClassifyTests : IClassFixture<GatewayHost>, IDisposable
         Assert.False(sent.Chat.AddGenerationPrompt);
     }
 
+    [Fact]
+    public async Task Pooling_DefaultsToTheClassifyTask()
+    {
+        var answer = await _host.Http.PostJsonAsync("/pooling", """{"input": ["good", "bad"]}""");
+        var embed = await _host.Http.PostJsonAsync("/pooling", """{"input": "good", "task": "embed"}""");
+
+        Assert.Equal(200, answer.Status);
+        Assert.Matches("^pool-[0-9a-f]{32}$", answer.Json.GetProperty("id").GetString());
+        var data = answer.Json.GetProperty("data").EnumerateArray().ToArray();
+        Assert.All(data, d => Assert.Equal("pooling", d.GetProperty("object").GetString()));
+        Assert.Equal([0.25, 0.75], data[0].GetProperty("data").EnumerateArray().Select(p => Math.Round(p.GetDouble(), 6)));
+        Assert.Equal(400, embed.Status);
+        Assert.Equal("task", embed.Json.GetProperty("error").GetProperty("param").GetString());
+    }
+
     [Theory]
     [InlineData("/score", """{"text_1": "a", "text_2": "b"}""")]
     [InlineData("/rerank", """{"query": "a", "documents": ["b"]}""")]

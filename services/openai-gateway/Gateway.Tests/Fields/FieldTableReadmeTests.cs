@@ -35,7 +35,7 @@ public sealed class FieldTableReadmeTests
             .Concat(ApiFieldTable.Fields.Select(f => $"| `{f.Name}` | {Endpoints(f.Endpoints)} | {Status(f)} | {f.Note} |")));
 
     private static string Endpoints(ApiEndpoints endpoints) => string.Join(", ",
-        new[] { (ApiEndpoints.Completions, "completions"), (ApiEndpoints.Chat, "chat"), (ApiEndpoints.Tokenize, "tokenize"), (ApiEndpoints.Detokenize, "detokenize"), (ApiEndpoints.Responses, "responses"), (ApiEndpoints.Embeddings, "embeddings"), (ApiEndpoints.Score, "score"), (ApiEndpoints.Rerank, "rerank"), (ApiEndpoints.Classify, "classify") }
+        new[] { (ApiEndpoints.Completions, "completions"), (ApiEndpoints.Chat, "chat"), (ApiEndpoints.Tokenize, "tokenize"), (ApiEndpoints.Detokenize, "detokenize"), (ApiEndpoints.Responses, "responses"), (ApiEndpoints.Embeddings, "embeddings"), (ApiEndpoints.Score, "score"), (ApiEndpoints.Rerank, "rerank"), (ApiEndpoints.Classify, "classify"), (ApiEndpoints.Pool, "pooling") }
             .Where(e => endpoints.HasFlag(e.Item1))
             .Select(e => e.Item2));
 

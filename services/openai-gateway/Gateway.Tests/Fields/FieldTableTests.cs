@@ -32,6 +32,8 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         ["encoding_format"] = "\"bytes\"",
         ["embed_dtype"] = "\"float64\"",
         ["endianness"] = "\"middle\"",
+        ["task"] = "\"token_embed\"",
+        ["normalize"] = "true",
         ["messages"] = """[{"role":"user","content":"hi"}]""",
     };
 

@@ -3,6 +3,7 @@ using Gateway.Api.Classification;
 using Gateway.Api.Completions;
 using Gateway.Api.Conversations;
 using Gateway.Api.Embeddings;
+using Gateway.Api.Pooling;
 using Gateway.Api.Errors;
 using Gateway.Api.Generation;
 using Gateway.Api.Health;
@@ -34,6 +35,7 @@ public static class OpenAiApiExtensions
         app.MapPost("/v2/rerank", RerankEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapPost("/classify", ClassifyEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapPost("/v1/classify", ClassifyEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
+        app.MapPost("/pooling", PoolingEndpoint.HandleAsync).AddEndpointFilter<RequestDeadlineFilter>();
         app.MapGet("/v1/responses/{id}", ResponsesEndpoint.RetrieveAsync);
         app.MapDelete("/v1/responses/{id}", ResponsesEndpoint.DeleteAsync);
         app.MapPost("/v1/responses/{id}/cancel", ResponsesEndpoint.CancelAsync);

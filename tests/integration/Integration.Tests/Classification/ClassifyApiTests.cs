@@ -35,6 +35,18 @@ public sealed class ClassifyApiTests(ClassifierServedSystem system) : IClassFixt
         Assert.Equal(offline.Sum(line => line.GetProperty("prompt_tokens").GetInt32()), served.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
     }
 
+    [Fact]
+    public async Task Pooling_AnswersTheProbabilitiesOfClassify()
+    {
+        using var http = Http();
+        var pooled = await ApiCalls.PostAsync(http, "/pooling", new { input = Texts });
+        var classified = await ApiCalls.PostAsync(http, "/classify", new { input = Texts });
+
+        Assert.Equal(
+            classified.GetProperty("data").EnumerateArray().Select(d => d.GetProperty("probs").GetRawText()),
+            pooled.GetProperty("data").EnumerateArray().Select(d => d.GetProperty("data").GetRawText()));
+    }
+
     [Theory]
     [InlineData("/v1/completions", """{"prompt": "hello", "max_tokens": 4}""")]
     [InlineData("/v1/chat/completions", """{"messages": [{"role": "user", "content": "hello"}]}""")]

@@ -37,6 +37,23 @@ public sealed class EmbeddingsApiTests(EmbeddingServedSystem system) : IClassFix
     }
 
     [Fact]
+    public async Task Pooling_AnswersTheEmbeddingsOfTheEmbeddingsApi()
+    {
+        string[] texts = ["hello world", "The quick brown fox jumps over the lazy dog"];
+        using var http = Http();
+
+        var pooled = await ApiCalls.PostAsync(http, "/pooling", new { model = system.ModelName, input = texts });
+        var served = await Client().GenerateEmbeddingsAsync(texts).WaitAsync(RequestTimeout);
+
+        var data = pooled.GetProperty("data").EnumerateArray().ToArray();
+        for (var i = 0; i < texts.Length; i++)
+        {
+            Assert.Equal("pooling", data[i].GetProperty("object").GetString());
+            Assert.Equal(served.Value[i].ToFloats().ToArray(), data[i].GetProperty("data").EnumerateArray().Select(v => v.GetSingle()));
+        }
+    }
+
+    [Fact]
     public async Task Embeddings_Text_IsEncodedWithTheAppendedEndOfText_AsTheTokenIdsAre()
     {
         using var http = Http();

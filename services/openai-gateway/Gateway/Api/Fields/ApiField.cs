@@ -22,10 +22,13 @@ public enum ApiEndpoints
     /// <summary>vLLM's <c>/classify</c> (and <c>/v1/classify</c>), for a sequence-classification model.</summary>
     Classify = 256,
 
+    /// <summary>vLLM's <c>/pooling</c>: the served model's pooled output of each input, the embedding or the class probabilities.</summary>
+    Pool = 512,
+
     Generation = Completions | Chat,
 
     /// <summary>The endpoints that pool their prompts, each through the scheduler's Embed.</summary>
-    Pooling = Embeddings | Score | Rerank | Classify,
+    Pooling = Embeddings | Score | Rerank | Classify | Pool,
 
     /// <summary>Fields whose meaning is the same in chat and in the Responses API: a Responses request passes them on to chat as they are.</summary>
     GenerationAndResponses = Generation | Responses,

@@ -5,6 +5,7 @@ using Gateway.Api.Chat;
 using Gateway.Api.Completions;
 using Gateway.Api.Classification;
 using Gateway.Api.Embeddings;
+using Gateway.Api.Pooling;
 using Gateway.Api.Errors;
 using Gateway.Api.Health;
 using Gateway.Api.Models;
@@ -34,6 +35,7 @@ public static class ApiJson
 [JsonSerializable(typeof(ScoreResponse))]
 [JsonSerializable(typeof(RerankResponse))]
 [JsonSerializable(typeof(ClassifyResponse))]
+[JsonSerializable(typeof(PoolingResponse))]
 [JsonSerializable(typeof(ModelList))]
 [JsonSerializable(typeof(ModelCard))]
 [JsonSerializable(typeof(VersionResponse))]
