@@ -96,7 +96,7 @@ public static class SentenceTransformersLayout
         var bias = Uniform(RandomWeights.TensorState("linear.bias", seed), outFeatures, 1 / Math.Sqrt(inFeatures));
         if (pickle)
         {
-            TorchStateDictWriter.Write(Path.Combine(folder, "pytorch_model.bin"),
+            TorchSaveWriter.Write(Path.Combine(folder, "pytorch_model.bin"),
                 [new("linear.weight", [outFeatures, inFeatures], weight), new("linear.bias", [outFeatures], bias)]);
             return (weight, bias);
         }

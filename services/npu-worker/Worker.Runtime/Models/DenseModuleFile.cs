@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Inference.Torch;
 using Worker.Runtime.Checkpoints;
 using Worker.Runtime.Embeddings;
 
@@ -7,7 +8,7 @@ namespace Worker.Runtime.Models;
 /// <summary>
 /// A sentence-transformers Dense module folder, as the library saves it: config.json (in_features, out_features, bias,
 /// activation_function) and model.safetensors (linear.weight [out, in], linear.bias [out]; any float type), or, from
-/// older versions, the same tensors in pytorch_model.bin (<see cref="TorchStateDictFile"/>).
+/// older versions, the same tensors in pytorch_model.bin (<see cref="TorchSaveFile"/>).
 /// </summary>
 internal static class DenseModuleFile
 {
@@ -61,25 +62,25 @@ internal static class DenseModuleFile
         string picklePath = Path.Combine(directory, "pytorch_model.bin");
         // Older sentence-transformers modules (stella_en_1.5B_v5's 2_Dense_1024 among them) ship only torch.save's format.
         var (path, tensors) = File.Exists(weightsPath) ? (weightsPath, ReadSafetensors(weightsPath))
-            : File.Exists(picklePath) ? (picklePath, TorchStateDictFile.Read(picklePath))
+            : File.Exists(picklePath) ? (picklePath, TorchSaveFile.ReadStateDict(picklePath))
             : throw new InvalidDataException($"{weightsPath}: not found (nor pytorch_model.bin); the Dense module's weights are read from it.");
         return new DenseLayer(inFeatures, outFeatures, Read(tensors, path, WeightName, [outFeatures, inFeatures]),
             hasBias ? Read(tensors, path, BiasName, [outFeatures]) : null, activation);
     }
 
-    /// <summary>Every tensor of the (small) file as fp32, in the form <see cref="TorchStateDictFile"/> reads pytorch_model.bin.</summary>
-    private static IReadOnlyDictionary<string, TorchStateDictFile.Tensor> ReadSafetensors(string path)
+    /// <summary>Every tensor of the (small) file as fp32, in the form <see cref="TorchSaveFile"/> reads pytorch_model.bin.</summary>
+    private static IReadOnlyDictionary<string, TorchSaveFile.Tensor> ReadSafetensors(string path)
     {
         using var file = new SafetensorsFile(path);
         return file.Tensors.ToDictionary(t => t.Key, t =>
         {
             var values = new float[t.Value.ElementCount];
             t.Value.CopyTo(values);
-            return new TorchStateDictFile.Tensor([.. t.Value.Shape], values);
+            return new TorchSaveFile.Tensor([.. t.Value.Shape], values);
         });
     }
 
-    private static float[] Read(IReadOnlyDictionary<string, TorchStateDictFile.Tensor> tensors, string path, string name, long[] shape)
+    private static float[] Read(IReadOnlyDictionary<string, TorchSaveFile.Tensor> tensors, string path, string name, long[] shape)
     {
         var tensor = tensors.GetValueOrDefault(name) ?? throw new InvalidDataException($"{path}: tensor {name} not found.");
         return tensor.Shape.SequenceEqual(shape)

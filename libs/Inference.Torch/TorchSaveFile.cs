@@ -2,33 +2,30 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 
-namespace Worker.Runtime.Checkpoints;
+namespace Inference.Torch;
 
 /// <summary>
-/// A PyTorch state dict as <c>torch.save</c> writes it (pytorch_model.bin since PyTorch 1.6: a zip holding
-/// <c>data.pkl</c>, a protocol-2 pickle of the dict, and each tensor storage's raw little-endian bytes under
-/// <c>data/KEY</c>), read without running any of it: the pickle is interpreted only as far as a dict of tensors needs
-/// (the opcodes torch writes, and only the globals that build an OrderedDict and rebuild a tensor from a storage of
-/// float32, float16, bfloat16 or float64). Anything else refuses the file. For the small modules that ship only in this
-/// format, such as sentence-transformers Dense layers.
+/// What <c>torch.save</c> writes (since PyTorch 1.6: a zip holding <c>data.pkl</c>, a protocol-2 pickle of the object,
+/// and each tensor storage's raw little-endian bytes under <c>data/KEY</c>), read without running any of it: the pickle
+/// is interpreted only as far as a state dict of tensors, or one tensor, needs (the opcodes torch writes, and only the
+/// globals that build an OrderedDict and rebuild a tensor from a storage of float32, float16, bfloat16 or float64).
+/// Anything else refuses the file: a pickle that calls any other global (os.system, say) is never run. For the small
+/// modules that ship only in this format (sentence-transformers Dense layers in pytorch_model.bin), and for tensors
+/// clients send this way (vLLM's prompt_embeds).
 /// </summary>
-public static class TorchStateDictFile
+public static class TorchSaveFile
 {
     /// <summary>One tensor: its shape and its values as fp32, row-major.</summary>
     public sealed record Tensor(long[] Shape, float[] Values);
 
+    /// <summary>A state dict saved to a file (<c>torch.save(module.state_dict(), path)</c>).</summary>
     /// <exception cref="InvalidDataException">The file is not a torch.save zip of a dict of tensors this reader knows (the message names the file).</exception>
-    public static IReadOnlyDictionary<string, Tensor> Read(string path)
+    public static IReadOnlyDictionary<string, Tensor> ReadStateDict(string path)
     {
         try
         {
             using var zip = ZipFile.OpenRead(path);
-            var pickle = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) || e.FullName == "data.pkl")
-                ?? throw new InvalidDataException("no data.pkl: not a torch.save zip (a legacy non-zip torch file is not read)");
-            string prefix = pickle.FullName[..^"data.pkl".Length];
-            var root = new Unpickler(ReadAll(pickle), key => ReadAll(zip.GetEntry($"{prefix}data/{key}")
-                ?? throw new InvalidDataException($"storage data/{key} is missing"))).Load();
-            if (root is not Dictionary<object, object?> dict)
+            if (Load(zip) is not Dictionary<object, object?> dict)
             {
                 throw new InvalidDataException("the pickle is not a dict of tensors");
             }
@@ -37,11 +34,38 @@ public static class TorchStateDictFile
                 p => p.Key as string ?? throw new InvalidDataException("a state dict key is not a string"),
                 p => p.Value as Tensor ?? throw new InvalidDataException($"'{p.Key}' is not a tensor"));
         }
-        catch (Exception e) when (e is InvalidDataException or InvalidCastException or EndOfStreamException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (IsFormatError(e))
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
     }
+
+    /// <summary>One tensor saved to bytes (<c>torch.save(tensor, buffer)</c>), as vLLM's prompt_embeds are sent.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not a torch.save zip of one tensor this reader knows (the message says why).</exception>
+    public static Tensor ReadTensor(byte[] bytes)
+    {
+        try
+        {
+            using var zip = new ZipArchive(new MemoryStream(bytes, writable: false), ZipArchiveMode.Read);
+            return Load(zip) as Tensor ?? throw new InvalidDataException("the pickle is not a tensor");
+        }
+        catch (Exception e) when (IsFormatError(e))
+        {
+            throw new InvalidDataException(e.Message, e);
+        }
+    }
+
+    private static object? Load(ZipArchive zip)
+    {
+        var pickle = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) || e.FullName == "data.pkl")
+            ?? throw new InvalidDataException("no data.pkl: not a torch.save zip (a legacy non-zip torch file is not read)");
+        string prefix = pickle.FullName[..^"data.pkl".Length];
+        return new Unpickler(ReadAll(pickle), key => ReadAll(zip.GetEntry($"{prefix}data/{key}")
+            ?? throw new InvalidDataException($"storage data/{key} is missing"))).Load();
+    }
+
+    private static bool IsFormatError(Exception e) =>
+        e is InvalidDataException or InvalidCastException or EndOfStreamException or ArgumentException or InvalidOperationException or KeyNotFoundException;
 
     private static byte[] ReadAll(ZipArchiveEntry entry)
     {
@@ -110,7 +134,7 @@ public static class TorchStateDictFile
                     case (byte)'Q': _stack.Push(PersistentLoad(_stack.Pop())); break; // BINPERSID
                     case (byte)'R': { var args = (object?[])_stack.Pop()!; _stack.Push(Call((Global)_stack.Pop()!, args)); break; } // REDUCE
                     default:
-                        throw new InvalidDataException($"pickle opcode 0x{opcode:x2} at byte {_position - 1} is not one torch.save writes for a state dict");
+                        throw new InvalidDataException($"pickle opcode 0x{opcode:x2} at byte {_position - 1} is not one torch.save writes for tensors");
                 }
             }
         }
@@ -134,7 +158,7 @@ public static class TorchStateDictFile
         {
             "collections.OrderedDict" when args.Length == 0 => new Dictionary<object, object?>(),
             "torch._utils._rebuild_tensor_v2" => RebuildTensor(args),
-            _ => throw new InvalidDataException($"the pickle calls {function.FullName}, which a state dict of tensors does not"),
+            _ => throw new InvalidDataException($"the pickle calls {function.FullName}, which saved tensors do not"),
         };
 
         /// <summary>_rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata]): a dense, row-major view only.</summary>
@@ -177,7 +201,7 @@ public static class TorchStateDictFile
                 {
                     "torch.FloatStorage" => BinaryPrimitives.ReadSingleLittleEndian(element),
                     "torch.HalfStorage" => (float)BinaryPrimitives.ReadHalfLittleEndian(element),
-                    "torch.BFloat16Storage" => BFloat16.ToSingle(BinaryPrimitives.ReadUInt16LittleEndian(element)),
+                    "torch.BFloat16Storage" => BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(element) << 16),
                     _ => (float)BinaryPrimitives.ReadDoubleLittleEndian(element),
                 };
             }

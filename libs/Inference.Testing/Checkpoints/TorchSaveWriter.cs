@@ -4,13 +4,14 @@ using System.Text;
 namespace Inference.Testing.Checkpoints;
 
 /// <summary>
-/// Writes a state dict of float tensors the way <c>torch.save(module.state_dict(), path)</c> does (PyTorch 1.6 and
-/// later): a zip whose folder holds <c>data.pkl</c>, <c>data/KEY</c> per storage, <c>version</c> and <c>byteorder</c>.
-/// The pickle is protocol 2 with the opcodes torch emits: an OrderedDict built by REDUCE and filled by SETITEMS, each
-/// tensor a REDUCE of <c>torch._utils._rebuild_tensor_v2</c> over a BINPERSID storage, repeated globals memoized and
-/// fetched with BINGET, and the state dict's <c>_metadata</c> attribute set by BUILD.
+/// Writes float tensors the way <c>torch.save</c> does (PyTorch 1.6 and later): a zip whose folder holds
+/// <c>data.pkl</c>, <c>data/KEY</c> per storage, <c>version</c> and <c>byteorder</c>. The pickle is protocol 2 with the
+/// opcodes torch emits: each tensor a REDUCE of <c>torch._utils._rebuild_tensor_v2</c> over a BINPERSID storage,
+/// repeated globals memoized and fetched with BINGET; a state dict (<c>torch.save(module.state_dict(), path)</c>) is an
+/// OrderedDict built by REDUCE and filled by SETITEMS, with its <c>_metadata</c> attribute set by BUILD; one tensor
+/// (<c>torch.save(tensor, buffer)</c>, as vLLM's clients send prompt_embeds) is that REDUCE alone.
 /// </summary>
-public static class TorchStateDictWriter
+public static class TorchSaveWriter
 {
     /// <summary>The storage class a tensor is saved as: its element type.</summary>
     public enum StorageType
@@ -31,32 +32,11 @@ public static class TorchStateDictWriter
         pickle.Op((byte)')', (byte)'R');                        // EMPTY_TUPLE, REDUCE
         pickle.Put();
         pickle.Op((byte)'(');                                   // MARK: the dict's items
-        int rebuild = -1, storageClass = -1;
+        var globals = new TensorGlobals(orderedDict, -1, -1);
         for (int i = 0; i < tensors.Count; i++)
         {
-            var tensor = tensors[i];
-            pickle.Unicode(tensor.Name);
-            rebuild = rebuild < 0 ? pickle.Global("torch._utils", "_rebuild_tensor_v2") : pickle.Get(rebuild);
-            pickle.Op((byte)'(', (byte)'(');                    // MARK (args), MARK (persistent id)
-            pickle.Unicode("storage");
-            storageClass = storageClass < 0 ? pickle.Global("torch", storage + "Storage") : pickle.Get(storageClass);
-            pickle.Unicode(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            pickle.Unicode("cpu");
-            pickle.Int(tensor.Values.Length);
-            pickle.Op((byte)'t');                               // TUPLE
-            pickle.Put();
-            pickle.Op((byte)'Q');                               // BINPERSID
-            pickle.Int(0);                                      // storage_offset
-            pickle.IntTuple(tensor.Shape);
-            pickle.IntTuple(RowMajorStrides(tensor.Shape));
-            pickle.Op(0x89);                                    // NEWFALSE: requires_grad
-            pickle.Get(orderedDict);
-            pickle.Op((byte)')', (byte)'R');                    // backward_hooks = OrderedDict()
-            pickle.Put();
-            pickle.Op((byte)'t');                               // TUPLE (the args)
-            pickle.Put();
-            pickle.Op((byte)'R');                               // REDUCE
-            pickle.Put();
+            pickle.Unicode(tensors[i].Name);
+            globals = pickle.RebuildTensor(i, tensors[i].Shape, tensors[i].Values.Length, storage, globals);
         }
 
         if (extraPickle is not null)
@@ -80,17 +60,42 @@ public static class TorchStateDictWriter
         pickle.Int(1);
         pickle.Op((byte)'s', (byte)'u', (byte)'s', (byte)'b', (byte)'.'); // SETITEM, SETITEMS, SETITEM, BUILD, STOP
 
-        string folder = Path.GetFileNameWithoutExtension(path);
         using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
-        Add(zip, $"{folder}/data.pkl", pickle.Bytes());
-        for (int i = 0; i < tensors.Count; i++)
+        AddEntries(zip, Path.GetFileNameWithoutExtension(path), pickle, [.. tensors.Select(t => t.Values)], storage);
+    }
+
+    /// <summary>One tensor as <c>torch.save(tensor, buffer)</c> writes it (its archive folder "archive", as torch names a buffer's).</summary>
+    public static byte[] WriteTensor(long[] shape, float[] values, StorageType storage = StorageType.Float)
+    {
+        var pickle = new Pickle();
+        pickle.Op(0x80, 2);                                     // PROTO 2
+        pickle.RebuildTensor(0, shape, values.Length, storage, new TensorGlobals(-1, -1, -1));
+        pickle.Op((byte)'.');                                   // STOP
+
+        var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
         {
-            Add(zip, $"{folder}/data/{i}", Encode(tensors[i].Values, storage));
+            AddEntries(zip, "archive", pickle, [values], storage);
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>data.pkl, storage i's bytes under data/i, version and byteorder, in <paramref name="folder"/>.</summary>
+    private static void AddEntries(ZipArchive zip, string folder, Pickle pickle, IReadOnlyList<float[]> storages, StorageType storage)
+    {
+        Add(zip, $"{folder}/data.pkl", pickle.Bytes());
+        for (int i = 0; i < storages.Count; i++)
+        {
+            Add(zip, $"{folder}/data/{i}", Encode(storages[i], storage));
         }
 
         Add(zip, $"{folder}/version", "3\n"u8.ToArray());
         Add(zip, $"{folder}/byteorder", "little"u8.ToArray());
     }
+
+    /// <summary>The memo indexes of the globals a tensor's REDUCE names (-1: not written yet).</summary>
+    private readonly record struct TensorGlobals(int OrderedDict, int Rebuild, int StorageClass);
 
     private static long[] RowMajorStrides(long[] shape)
     {
@@ -210,6 +215,36 @@ public static class TorchStateDictWriter
             }
 
             Put();
+        }
+
+        /// <summary>
+        /// _rebuild_tensor_v2(storage <paramref name="key"/>, 0, shape, row-major strides, False, OrderedDict()) with REDUCE;
+        /// returns the globals' memo indexes, each written where it is first used and fetched after.
+        /// </summary>
+        public TensorGlobals RebuildTensor(int key, long[] shape, int count, StorageType storage, TensorGlobals globals)
+        {
+            int rebuild = globals.Rebuild < 0 ? Global("torch._utils", "_rebuild_tensor_v2") : Get(globals.Rebuild);
+            Op((byte)'(', (byte)'(');                           // MARK (args), MARK (persistent id)
+            Unicode("storage");
+            int storageClass = globals.StorageClass < 0 ? Global("torch", storage + "Storage") : Get(globals.StorageClass);
+            Unicode(key.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Unicode("cpu");
+            Int(count);
+            Op((byte)'t');                                      // TUPLE
+            Put();
+            Op((byte)'Q');                                      // BINPERSID
+            Int(0);                                             // storage_offset
+            IntTuple(shape);
+            IntTuple(RowMajorStrides(shape));
+            Op(0x89);                                           // NEWFALSE: requires_grad
+            int orderedDict = globals.OrderedDict < 0 ? Global("collections", "OrderedDict") : Get(globals.OrderedDict);
+            Op((byte)')', (byte)'R');                           // backward_hooks = OrderedDict()
+            Put();
+            Op((byte)'t');                                      // TUPLE (the args)
+            Put();
+            Op((byte)'R');                                      // REDUCE
+            Put();
+            return new TensorGlobals(orderedDict, rebuild, storageClass);
         }
 
         public byte[] Bytes() => _bytes.ToArray();
