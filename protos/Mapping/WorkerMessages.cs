@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Inference.Abstractions.Execution;
 using Proto = Inference.Contracts.Worker.V1;
 
@@ -23,6 +24,7 @@ public static class WorkerMessages
             Device = info.Device,
             InstanceId = instanceId,
             DefaultSampling = CommonMessages.ToProto(defaults),
+            HiddenSize = info.HiddenSize,
         };
         response.EosTokenIds.AddRange(info.EosTokenIds);
         if (info.Pooling is { } pooling)
@@ -63,7 +65,8 @@ public static class WorkerMessages
         CommonMessages.ToDefaults(info.DefaultSampling, info.HasDefaultMaxTokens ? info.DefaultMaxTokens : null),
         info.Pooling is { } p ? new PoolingInfo(p.HiddenSize, p.Normalize, p.Matryoshka, [.. p.MatryoshkaDimensions], ToDomain(p.Mode)) : null,
         [.. info.LoraAdapters.Select(CommonMessages.ToDomain)],
-        info.Classifier is { } classifier ? CommonMessages.ToDomain(classifier) : null);
+        info.Classifier is { } classifier ? CommonMessages.ToDomain(classifier) : null,
+        info.HiddenSize);
 
     /// <param name="instanceId">The worker instance the plan was made for; another instance refuses it.</param>
     public static Proto.ExecuteRequest ToProto(StepPlan plan, string instanceId)
@@ -83,6 +86,7 @@ public static class WorkerMessages
                     ? new Proto.PoolingParams { Normalize = pooling.Normalize, Dimensions = pooling.Dimensions ?? 0 }
                     : null,
                 LoraName = n.LoraName ?? "",
+                PromptEmbeds = n.PromptEmbeds is { } embeds ? FloatBytes.ToByteString(embeds) : ByteString.Empty,
             };
             message.TokenIds.AddRange(n.TokenIds);
             message.BlockIds.AddRange(n.BlockIds);
@@ -112,7 +116,8 @@ public static class WorkerMessages
             r.RequestId, [.. r.TokenIds], r.NumPromptTokens, ToDomain(r.Sampling), [.. r.BlockIds],
             r.NumComputedTokens, r.NumScheduledTokens,
             r.Pooling is { } pooling ? new PoolingParams(pooling.Normalize, pooling.Dimensions > 0 ? pooling.Dimensions : null) : null,
-            r.LoraName.Length > 0 ? r.LoraName : null))],
+            r.LoraName.Length > 0 ? r.LoraName : null,
+            r.PromptEmbeds.IsEmpty ? null : FloatBytes.ToFloats(r.PromptEmbeds)))],
         [.. request.CachedRequests.Select(r => new CachedRequestData(
             r.RequestId, [.. r.NewBlockIds], r.NumComputedTokens, r.NumScheduledTokens,
             r.Sampling is null ? null : ToDomain(r.Sampling),

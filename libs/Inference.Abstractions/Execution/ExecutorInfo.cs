@@ -14,6 +14,8 @@ namespace Inference.Abstractions.Execution;
 /// <param name="LoraAdapters">The LoRA adapters loaded beside the model; null or empty: none.</param>
 /// <param name="Classifier">Set for a sequence-classification model: its pooled output is one logit per class, and it
 /// generates no text (it has no LM head).</param>
+/// <param name="HiddenSize">The model's hidden size: the width of an input embedding row (prompt embeddings); 0 when the
+/// executor does not say.</param>
 public sealed record ExecutorInfo(
     string ModelName,
     string Architecture,
@@ -26,4 +28,5 @@ public sealed record ExecutorInfo(
     SamplingDefaults? Defaults = null,
     PoolingInfo? Pooling = null,
     IReadOnlyList<LoraAdapterInfo>? LoraAdapters = null,
-    ClassifierInfo? Classifier = null);
+    ClassifierInfo? Classifier = null,
+    int HiddenSize = 0);

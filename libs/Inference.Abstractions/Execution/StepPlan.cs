@@ -29,6 +29,9 @@ public sealed record StepPlan(
 /// answers a <see cref="PooledOutput"/> instead of a sampled token, and it is never scheduled again.</param>
 /// <param name="LoraName">The LoRA adapter (<see cref="ExecutorInfo.LoraAdapters"/>) applied to every token of the
 /// request; null: the base model alone.</param>
+/// <param name="PromptEmbeds">Set when the prompt was given as input embeddings (vLLM's prompt_embeds): NumPromptTokens
+/// rows of <see cref="ExecutorInfo.HiddenSize"/> values, row-major, which the model reads in place of looking the prompt's
+/// tokens up; those tokens are then placeholders, neither looked up nor counted by penalties.</param>
 public sealed record NewRequestData(
     string RequestId,
     IReadOnlyList<int> TokenIds,
@@ -38,7 +41,8 @@ public sealed record NewRequestData(
     int NumComputedTokens,
     int NumScheduledTokens,
     PoolingParams? Pooling = null,
-    string? LoraName = null);
+    string? LoraName = null,
+    float[]? PromptEmbeds = null);
 
 /// <param name="RequestId">A request the executor already holds.</param>
 /// <param name="NewBlockIds">Blocks appended to its block list this step.</param>

@@ -67,7 +67,7 @@ public sealed partial class ModelRunner
             int row = -1;
             for (int position = next; position < end; position++)
             {
-                row = _batch.AddToken(state.Tokens[position], position, Info.BlockSize);
+                row = _batch.AddToken(state.Tokens[position], position, Info.BlockSize, state.InputEmbedding(position, _config.HiddenSize));
                 if (position < lastScored)
                 {
                     _batch.RequestLogits(row);

@@ -58,7 +58,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         _cacheShape = (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim);
         _logitRowsWork = new LogitRowsWork(pool, info.VocabSize);
         _validator = new StepPlanValidator(info.VocabSize, info.NumBlocks, info.BlockSize, info.MaxModelLength, info.Pooling,
-            samples: info.Classifier is null);
+            samples: info.Classifier is null, hiddenSize: config.HiddenSize);
     }
 
     public ExecutorInfo Info { get; }
@@ -142,7 +142,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
 
         var info = new ExecutorInfo(name, source.Architecture, config.VocabSize, maxModelLength, options.BlockSize,
             numBlocks, config.EosTokenIds, options.Device, source.SamplingDefaults, embedding.Pooling, [.. adapters.Select(a => a.Info)],
-            source.Classifier?.Info);
+            source.Classifier?.Info, config.HiddenSize);
         LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, model.WeightType, ops.Weights.Bytes / (1024.0 * 1024.0),
             CpuIsaSelection.Name(CpuIsaSelection.Selected), numBlocks, options.BlockSize, maxModelLength, options.Threads,
             source.Classifier is { } loaded ? embedding.DescribeClassifier(loaded.Info) : embedding.Describe(),
@@ -261,15 +261,16 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
             var tokens = r.TokenIds.ToList();
             // A resumed request's output tokens (after num_prompt_tokens) replay into its fresh matcher here. An embedding
             // request never samples: its sampling is ignored (no penalties, grammar or prompt logprobs).
+            // A prompt sent as embeddings has placeholder tokens: penalties count its output alone.
             var sampling = r.Pooling is not null
                 ? new SequenceSamplingState(SamplingParams.Greedy, [], [])
-                : new SequenceSamplingState(r.Sampling, tokens.GetRange(0, r.NumPromptTokens), tokens.Skip(r.NumPromptTokens),
+                : new SequenceSamplingState(r.Sampling, r.PromptEmbeds is null ? tokens.GetRange(0, r.NumPromptTokens) : [], tokens.Skip(r.NumPromptTokens),
                     matchers?.GetValueOrDefault(r.RequestId), r.Sampling.StructuredOutput is { AfterReasoning: true } ? _grammars.ReasoningTokens : null);
             // The validator checked the name against this same set. The request holds the adapter itself from here on,
             // so a later replace or unload of its name leaves its weights as they were.
             var lora = r.LoraName is null ? null : adapters[r.LoraName];
             var pooler = r.Pooling is null ? null : new HiddenStatePooler(_embedding.Pooling.Mode, _config.HiddenSize);
-            var state = new RequestState(r.RequestId, tokens, r.NumPromptTokens, r.BlockIds.ToList(), r.NumComputedTokens, sampling, r.Pooling, pooler, lora);
+            var state = new RequestState(r.RequestId, tokens, r.NumPromptTokens, r.BlockIds.ToList(), r.NumComputedTokens, sampling, r.Pooling, pooler, lora, r.PromptEmbeds);
             _requests.Add(r.RequestId, state);
             Schedule(state, r.NumScheduledTokens);
         }

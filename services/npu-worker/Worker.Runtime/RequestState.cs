@@ -8,7 +8,7 @@ namespace Worker.Runtime;
 /// <summary>What the worker holds for one running request between steps.</summary>
 internal sealed class RequestState(
     string id, List<int> tokens, int numPromptTokens, List<int> blockIds, int numComputedTokens, SequenceSamplingState sampling, PoolingParams? pooling = null,
-    HiddenStatePooler? pooler = null, LoraAdapter? lora = null)
+    HiddenStatePooler? pooler = null, LoraAdapter? lora = null, float[]? promptEmbeds = null)
 {
     public string Id { get; } = id;
 
@@ -33,6 +33,13 @@ internal sealed class RequestState(
 
     /// <summary>The LoRA adapter applied to every token of the request; null for the base model.</summary>
     public LoraAdapter? Lora { get; } = lora;
+
+    /// <summary>A prompt sent as embeddings: NumPromptTokens rows of the hidden size, the model's input at those positions.</summary>
+    public float[]? PromptEmbeds { get; } = promptEmbeds;
+
+    /// <summary>The input embedding of <paramref name="position"/> when the prompt was sent as embeddings and it lies in the prompt; else empty (looked up).</summary>
+    public ReadOnlyMemory<float> InputEmbedding(int position, int hiddenSize) =>
+        PromptEmbeds is { } embeds && position < NumPromptTokens ? embeds.AsMemory(position * hiddenSize, hiddenSize) : default;
 
     /// <summary>An embedding request whose embedding was computed: it is never scheduled again.</summary>
     public bool Pooled { get; set; }

@@ -8,7 +8,8 @@ namespace Worker.Runtime;
 /// </summary>
 /// <param name="pooling">How the model embeds; null refuses embedding requests.</param>
 /// <param name="samples">The model has an LM head; false (a classifier) refuses requests that sample.</param>
-internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockSize, int maxModelLength, PoolingInfo? pooling, bool samples = true)
+/// <param name="hiddenSize">The width of a prompt embedding row.</param>
+internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockSize, int maxModelLength, PoolingInfo? pooling, bool samples = true, int hiddenSize = 0)
 {
     /// <param name="loraNames">The adapters a new request may name: the step's one view of them (adapters load and
     /// unload while the worker runs).</param>
@@ -35,6 +36,13 @@ internal sealed class StepPlanValidator(int vocabSize, int numBlocks, int blockS
             CheckBlocks(id, r.BlockIds, r.BlockIds.Count, r.NumComputedTokens + r.NumScheduledTokens);
             Require(r.LoraName is null || loraNames.Contains(r.LoraName),
                 $"request {id}: lora_name '{r.LoraName}' is not an adapter this worker loaded ({(loraNames.Count == 0 ? "it loaded none" : string.Join(", ", loraNames.Order(StringComparer.Ordinal)))})");
+            if (r.PromptEmbeds is { } embeds)
+            {
+                Require(r.Pooling is null, $"request {id}: prompt_embeds is for requests that sample, not pooling ones");
+                Require(r.NumPromptTokens >= 1 && embeds.Length == (long)r.NumPromptTokens * hiddenSize,
+                    $"request {id}: prompt_embeds holds {embeds.Length} values, not num_prompt_tokens ({r.NumPromptTokens}) rows of the hidden size {hiddenSize}");
+            }
+
             if (r.Pooling is not null)
             {
                 // Its sampling is ignored, so it is not checked either.

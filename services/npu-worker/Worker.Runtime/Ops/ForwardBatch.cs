@@ -13,6 +13,7 @@ public sealed class ForwardBatch
     private readonly List<IReadOnlyList<int>> _blockTables = [];
     private readonly List<int> _logitTokens = [];
     private readonly List<int> _hiddenTokens = [];
+    private readonly List<(int Row, ReadOnlyMemory<float> Embedding)> _inputEmbeddings = [];
     private readonly List<LoraAdapter?> _loraOfSequence = [];
     private readonly List<LoraAdapter> _loraAdapters = [];
     private int[] _tokenIds = new int[64];
@@ -33,6 +34,9 @@ public sealed class ForwardBatch
     /// <summary>Batch rows whose final-normed hidden state is returned (embeddings), in order.</summary>
     public IReadOnlyList<int> HiddenTokens => _hiddenTokens;
 
+    /// <summary>Batch rows whose input is given as an embedding (a prompt sent as embeddings) instead of looked up by token id.</summary>
+    public IReadOnlyList<(int Row, ReadOnlyMemory<float> Embedding)> InputEmbeddings => _inputEmbeddings;
+
     public IReadOnlyList<int> BlockTable(int sequence) => _blockTables[sequence];
 
     /// <summary>The distinct adapters the batch's sequences use, in first-use order; empty when every sequence runs the base model.</summary>
@@ -47,6 +51,7 @@ public sealed class ForwardBatch
         _blockTables.Clear();
         _logitTokens.Clear();
         _hiddenTokens.Clear();
+        _inputEmbeddings.Clear();
         _loraOfSequence.Clear();
         _loraAdapters.Clear();
     }
@@ -65,7 +70,8 @@ public sealed class ForwardBatch
     }
 
     /// <summary>Adds a token of the last added sequence; returns its batch row.</summary>
-    public int AddToken(int tokenId, int position, int blockSize)
+    /// <param name="inputEmbedding">The token's input embedding (hidden size values) in place of the lookup of <paramref name="tokenId"/>; empty: looked up.</param>
+    public int AddToken(int tokenId, int position, int blockSize, ReadOnlyMemory<float> inputEmbedding = default)
     {
         if (TokenCount == _tokenIds.Length)
         {
@@ -81,6 +87,11 @@ public sealed class ForwardBatch
         _positions[TokenCount] = position;
         _slots[TokenCount] = _blockTables[sequence][position / blockSize] * blockSize + position % blockSize;
         _sequenceOfToken[TokenCount] = sequence;
+        if (!inputEmbedding.IsEmpty)
+        {
+            _inputEmbeddings.Add((TokenCount, inputEmbedding));
+        }
+
         return TokenCount++;
     }
 

@@ -72,14 +72,15 @@ internal static class Steps
     }
 
     /// <summary>Prefills the prompt in one step, then decodes until count tokens were sampled (with LoRA adapter <paramref name="lora"/> when set); frees the request.</summary>
+    /// <param name="promptEmbeds">The prompt's input embeddings, in place of its tokens' (then placeholders).</param>
     public static async Task<List<SampledToken>> Generate(ModelRunner runner, IReadOnlyList<int> prompt, int count, SamplingParams? sampling = null, int firstBlock = 0,
-        string? lora = null)
+        string? lora = null, float[]? promptEmbeds = null)
     {
         int blockSize = runner.Info.BlockSize;
         int blocks = (prompt.Count + count + blockSize - 1) / blockSize;
         var blockIds = Enumerable.Range(firstBlock, blocks).ToArray();
         var output = new List<SampledToken>();
-        var result = await Run(runner, Plan(0, [NewRequest("gen", prompt, blockIds, prompt.Count, sampling, lora: lora)]));
+        var result = await Run(runner, Plan(0, [NewRequest("gen", prompt, blockIds, prompt.Count, sampling, lora: lora) with { PromptEmbeds = promptEmbeds }]));
         output.Add(Assert.Single(result.Sampled));
         for (int i = 1; i < count; i++)
         {

@@ -96,4 +96,34 @@ public sealed class WorkerMessagesTests
 
         Assert.Contains("pooling mode 99", error.Message);
     }
+
+    [Fact]
+    public void StepPlanToProtoThenToDomain_KeepsPromptEmbedsBitForBit_AndTheirAbsence()
+    {
+        float[] embeds = [1.5f, -0f, float.Epsilon, 3.4028235e38f, -1e-7f, 0.1f];
+        var sent = new StepPlan(1, [
+            new NewRequestData("embedded", [0, 0, 0], 3, SamplingParams.Greedy, [0], 0, 3, PromptEmbeds: embeds),
+            new NewRequestData("plain", [5], 1, SamplingParams.Greedy, [1], 0, 1)], [], []);
+
+        var received = WorkerMessages.ToDomain(WorkerMessages.ToProto(sent, "instance")).NewRequests;
+
+        Assert.Equal(embeds.Select(BitConverter.SingleToInt32Bits), received[0].PromptEmbeds!.Select(BitConverter.SingleToInt32Bits));
+        Assert.Null(received[1].PromptEmbeds);
+    }
+
+    [Fact]
+    public void InfoToProtoThenToDomain_KeepsTheClassifierAndTheHiddenSize()
+    {
+        var sent = FakeStepExecutor.DefaultInfo() with
+        {
+            Classifier = new ClassifierInfo(["no", "yes"], ClassifierActivation.Softmax, ClassifierActivation.Identity),
+            HiddenSize = 896,
+        };
+
+        var received = WorkerMessages.ToDomain(WorkerMessages.ToProto(sent, "instance"));
+
+        Assert.Equal(["no", "yes"], received.Classifier!.Labels);
+        Assert.Equal((ClassifierActivation.Softmax, ClassifierActivation.Identity), (received.Classifier.ClassifyActivation, received.Classifier.ScoreActivation));
+        Assert.Equal(896, received.HiddenSize);
+    }
 }

@@ -44,10 +44,15 @@ public sealed class DecoderModel : ICausalLm
         var x = ws.Hidden.AsSpan(0, t * h);
         var xn = ws.Normed.AsSpan(0, t * h);
 
-        // x = embed_tokens[token]
+        // x = embed_tokens[token], or the row given for a token of a prompt sent as embeddings.
         for (int i = 0; i < t; i++)
         {
             _weights.EmbedTokens.CopyRow(batch.TokenIds[i], x.Slice(i * h, h));
+        }
+
+        foreach (var (row, embedding) in batch.InputEmbeddings)
+        {
+            embedding.Span.CopyTo(x.Slice(row * h, h));
         }
 
         _dims.Rope.FillTables(batch.Positions, ws.Cos, ws.Sin);
