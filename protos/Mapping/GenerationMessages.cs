@@ -55,11 +55,27 @@ public static class GenerationMessages
             case ChatPrompt chat:
                 message.Chat = ToProto(chat);
                 break;
+            case EmbedsPrompt embeds:
+                message.PromptEmbeds = new Proto.PromptEmbeds { Rows = embeds.Rows, Values = FloatBytes.ToByteString(embeds.Values) };
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(request), request.Prompt, "Unknown prompt kind.");
         }
 
         return message;
+    }
+
+    /// <exception cref="GenerationValidationException">prompt_embeds' bytes are not whole float32 values.</exception>
+    private static EmbedsPrompt ToDomain(Proto.PromptEmbeds embeds)
+    {
+        try
+        {
+            return new EmbedsPrompt(FloatBytes.ToFloats(embeds.Values), embeds.Rows);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new GenerationValidationException("prompt_embeds", $"prompt_embeds.values: {e.Message}");
+        }
     }
 
     /// <exception cref="GenerationValidationException">No prompt is set.</exception>
@@ -71,7 +87,8 @@ public static class GenerationMessages
                 request.Text, request.ParseSpecialTokens, !request.HasAddSpecialTokens || request.AddSpecialTokens),
             Proto.GenerateRequest.PromptOneofCase.TokenIds => new TokenIdsPrompt([.. request.TokenIds.Ids]),
             Proto.GenerateRequest.PromptOneofCase.Chat => ToDomain(request.Chat),
-            _ => throw new GenerationValidationException("prompt", "prompt must be set: one of text, token_ids or chat."),
+            Proto.GenerateRequest.PromptOneofCase.PromptEmbeds => ToDomain(request.PromptEmbeds),
+            _ => throw new GenerationValidationException("prompt", "prompt must be set: one of text, token_ids, chat or prompt_embeds."),
         };
         return new GenerationRequest(NullIfEmpty(request.RequestId), prompt, ParamsOf(request), request.Priority);
     }

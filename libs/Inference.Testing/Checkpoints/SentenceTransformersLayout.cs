@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Inference.Abstractions.Execution;
+using Inference.Torch;
 using Worker.Runtime.Checkpoints;
 
 namespace Inference.Testing.Checkpoints;

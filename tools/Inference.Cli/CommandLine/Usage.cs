@@ -98,7 +98,7 @@ public static class Usage
               [--host ADDRESS] [--enable-auto-tool-choice] [--tool-call-parser hermes] [--block-size N]
               [--tensor-parallel-size 1] [--trust-remote-code] [--disable-log-stats] [--trust-request-chat-template]
               [--enable-lora] [--lora-modules NAME=DIR|{"name":..,"path":..}...] [--max-lora-rank N] [--max-loras N]
-              [--speculative-config JSON] [--pooler-config JSON] [--hf-overrides JSON]
+              [--speculative-config JSON] [--pooler-config JSON] [--hf-overrides JSON] [--enable-prompt-embeds]
             Starts the tokenizer, --workers npu-workers (default 1, each on its own loopback port), the scheduler
             and the openai-gateway as local processes and serves the OpenAI API on http://127.0.0.1:PORT
             (default 8000; 0 takes any free port; --host 0.0.0.0 listens on every interface, as vLLM's
@@ -140,6 +140,8 @@ public static class Usage
             and /rerank as a cross-encoder. Qwen3-Reranker runs as one with '{"architectures":
             ["Qwen3ForSequenceClassification"], "classifier_from_token": ["no", "yes"],
             "is_original_qwen3_reranker": true}' (its head: the LM head's "yes" row minus its "no" row).
+            --enable-prompt-embeds takes completions' prompt_embeds (a prompt as input embeddings: base64 of
+            torch.save of a [tokens, hidden_size] tensor), as vLLM's flag; without it they are refused.
             --enable-auto-tool-choice and --tool-call-parser hermes are accepted as vLLM's command lines give
             them: Hermes-style tool calls are always parsed when a request offers tools (tool_choice auto).
             --block-size is tokens per KV cache block (default 16); --disable-log-stats turns the

@@ -45,6 +45,7 @@ public static class ServeCommand
         var speculativeConfig = SpeculativeConfigArgument.Read(args)?.Json;
         var poolerConfig = PoolerConfigArgument.Read(args)?.Json;
         var hfOverrides = HfOverridesArgument.Read(args)?.Json;
+        var enablePromptEmbeds = args.Flag("enable-prompt-embeds");
         bool? logStats = args.Flag("disable-log-stats") ? false : null;
         if (args.Int("tensor-parallel-size") is { } tensorParallel && tensorParallel != 1)
             throw new UsageException($"--tensor-parallel-size: each npu-worker runs the whole model on one device, so only 1; --workers N runs N replicas, got {tensorParallel}");
@@ -87,7 +88,7 @@ public static class ServeCommand
         var options = new ServeOptions(model, port, kvCacheMiB, workers, threadsPerWorker, maxConcurrentRequests,
             WeightQuantizationNames.Name(quantization), reasoningParser, apiKey, maxModelLength, maxNumSeqs, maxNumBatchedTokens,
             noPrefixCaching ? false : enablePrefixCaching ? true : null, chatTemplate,
-            host == "localhost" ? "127.0.0.1" : host, blockSize, logStats, trustRequestChatTemplate, loraModules, maxLoraRank, maxLoras, speculativeConfig, poolerConfig, hfOverrides);
+            host == "localhost" ? "127.0.0.1" : host, blockSize, logStats, trustRequestChatTemplate, loraModules, maxLoraRank, maxLoras, speculativeConfig, poolerConfig, hfOverrides, enablePromptEmbeds);
         var log = TextWriter.Synchronized(Console.Error);
         log.WriteLine($"[serve] {workers} npu-worker(s), {options.EffectiveThreadsPerWorker} compute thread(s) each");
         LocalCluster cluster;

@@ -91,6 +91,7 @@ public sealed class LocalCluster : IAsyncDisposable
             if (options.MaxNumSeqs is { } seqs) scheduler["Scheduler__MaxNumSeqs"] = Invariant(seqs);
             if (options.MaxNumBatchedTokens is { } tokens) scheduler["Scheduler__MaxNumBatchedTokens"] = Invariant(tokens);
             if (options.EnablePrefixCaching is { } caching) scheduler["Scheduler__EnablePrefixCaching"] = caching ? "true" : "false";
+            if (options.EnablePromptEmbeds) scheduler["Scheduler__EnablePromptEmbeds"] = "true";
             if (options.LogStats is { } logStats) scheduler["Scheduler__LogStats"] = logStats ? "true" : "false";
             // Adapters loaded at run time (/v1/load_lora_adapter, with VLLM_ALLOW_RUNTIME_LORA_UPDATING, which every
             // service inherits from serve's environment) are checked by the scheduler.

@@ -22,6 +22,7 @@ namespace Inference.Cli.Serving;
 /// <param name="SpeculativeConfig">vLLM's speculative_config JSON (the scheduler's SpeculativeConfig); null: off.</param>
 /// <param name="PoolerConfig">vLLM's pooler_config JSON, how every worker embeds over what the model folder says (Worker:PoolerConfig); null: the folder's way.</param>
 /// <param name="HfOverrides">vLLM's hf_overrides JSON, config.json fields every worker reads in place of the folder's (Worker:HfOverrides); null: none.</param>
+/// <param name="EnablePromptEmbeds">vLLM's --enable-prompt-embeds: the scheduler takes prompts given as input embeddings (Scheduler:EnablePromptEmbeds).</param>
 /// <param name="Host">The address the OpenAI API and the gRPC front door listen on (0.0.0.0: every interface); the other services stay on loopback.</param>
 public sealed record ServeOptions(
     string ModelDirectory,
@@ -47,7 +48,8 @@ public sealed record ServeOptions(
     int? MaxLoras = null,
     string? SpeculativeConfig = null,
     string? PoolerConfig = null,
-    string? HfOverrides = null)
+    string? HfOverrides = null,
+    bool EnablePromptEmbeds = false)
 {
     /// <summary>The machine's processors split evenly between the workers, at least one each.</summary>
     public static int DefaultThreadsPerWorker(int processorCount, int workers) => Math.Max(1, processorCount / workers);

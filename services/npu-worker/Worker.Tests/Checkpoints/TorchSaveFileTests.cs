@@ -1,7 +1,7 @@
 using Inference.Testing.Checkpoints;
 using Inference.Torch;
 using Worker.Tests.Support;
-using static Inference.Testing.Checkpoints.TorchSaveWriter;
+using static Inference.Torch.TorchSaveWriter;
 
 namespace Worker.Tests.Checkpoints;
 

@@ -13,6 +13,7 @@ internal static class WorkerCompatibility
         Require(worker.VocabSize == model.VocabSize, "vocab_size", worker.VocabSize, model.VocabSize);
         Require(worker.BlockSize == model.BlockSize, "block_size", worker.BlockSize, model.BlockSize);
         Require(worker.Architecture == model.Architecture, "architecture", worker.Architecture, model.Architecture);
+        Require(worker.HiddenSize == model.HiddenSize, "hidden_size", worker.HiddenSize, model.HiddenSize);
         Require(worker.EosTokenIds.SequenceEqual(model.EosTokenIds), "eos_token_ids",
             string.Join(',', worker.EosTokenIds), string.Join(',', model.EosTokenIds));
         Require(SamePooling(worker.Pooling, model.Pooling), "pooling", Describe(worker.Pooling), Describe(model.Pooling));

@@ -23,6 +23,9 @@ public sealed record EngineOptions
     /// <summary>Reuse KV of identical prompt prefixes. Default true.</summary>
     public bool EnablePrefixCaching { get; init; } = true;
 
+    /// <summary>vLLM's --enable-prompt-embeds: take prompts given as input embeddings (<see cref="Inference.Abstractions.Generation.EmbedsPrompt"/>). Default false.</summary>
+    public bool EnablePromptEmbeds { get; init; }
+
     /// <summary>Plan each worker's next step while its current one runs (vLLM's async scheduling), so the worker
     /// starts the next step as soon as one ends instead of waiting for the result's round trip and the planning. A
     /// request that ends by EOS, a stop id or a stop string then computes one token that is dropped. Default true.</summary>

@@ -137,6 +137,54 @@ internal sealed class GenerationValidator(int vocabSize, int maxModelLength)
         }
     }
 
+    /// <summary>
+    /// A prompt given as input embeddings: only where the engine takes them (--enable-prompt-embeds, as vLLM), rows of the
+    /// model's hidden size, and not with what needs the prompt's tokens (prompt logprobs, fill in the middle) or runs
+    /// the prompt as several requests of tokens (beam search).
+    /// </summary>
+    public void ValidatePromptEmbeds(EmbedsPrompt embeds, GenerationParams p, bool enabled, int hiddenSize)
+    {
+        const string field = "prompt_embeds";
+        if (!enabled)
+        {
+            Fail(field, "You must set --enable-prompt-embeds to input prompt_embeds.");
+        }
+
+        if (hiddenSize <= 0)
+        {
+            Fail(field, "The workers do not report the model's hidden size, so prompt_embeds cannot be checked; upgrade them.");
+        }
+
+        if (embeds.Rows < 1 || embeds.Values.Length != (long)embeds.Rows * hiddenSize)
+        {
+            Fail(field, $"prompt_embeds must be rows of the model's hidden size {hiddenSize} (a [tokens, {hiddenSize}] tensor), got {embeds.Rows} rows of " +
+                 $"{(embeds.Rows < 1 ? 0 : embeds.Values.Length / embeds.Rows)} values.");
+        }
+
+        foreach (var value in embeds.Values)
+        {
+            if (!float.IsFinite(value))
+            {
+                Fail(field, "prompt_embeds holds a value that is not finite (NaN or infinity).");
+            }
+        }
+
+        if (p.PromptLogprobs is not null)
+        {
+            Fail("prompt_logprobs", "prompt_logprobs does not apply to prompt_embeds: the prompt has no tokens to score.");
+        }
+
+        if (p.Suffix is not null)
+        {
+            Fail("suffix", "suffix needs a prompt of text or token ids, not prompt_embeds.");
+        }
+
+        if (p.UseBeamSearch)
+        {
+            Fail("use_beam_search", "beam search does not take prompt_embeds.");
+        }
+    }
+
     public void ValidatePrompt(IReadOnlyList<int> promptIds, GenerationParams p)
     {
         if (promptIds.Count == 0)

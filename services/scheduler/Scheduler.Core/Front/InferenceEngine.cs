@@ -171,13 +171,20 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var p = ModelDefaults.Apply(request.Params, ExecutorInfo.Defaults);
+        var embeds = request.Prompt as EmbedsPrompt;
+        if (embeds is not null)
+        {
+            _validator.ValidatePromptEmbeds(embeds, p, Options.EnablePromptEmbeds, ExecutorInfo.HiddenSize);
+        }
+
         var promptIds = Truncate(p.Suffix is { } suffix
             ? await TokenizeInfillAsync(request.Prompt, suffix, cancellationToken)
             : await TokenizeAsync(request.Prompt, cancellationToken), p);
         _validator.ValidatePrompt(promptIds, p);
         var textTokens = new TextFieldTokens(
             await TokenizeBadWordsAsync(p.BadWords, cancellationToken),
-            p.Prediction is { } prediction ? [.. await _tokenizer.EncodeAsync(prediction, parseSpecialTokens: false, addSpecialTokens: false, cancellationToken)] : null);
+            p.Prediction is { } prediction ? [.. await _tokenizer.EncodeAsync(prediction, parseSpecialTokens: false, addSpecialTokens: false, cancellationToken)] : null,
+            embeds is null ? null : LastRows(embeds, promptIds.Count));
 
         var requestId = string.IsNullOrEmpty(request.RequestId) ? $"req-{Guid.NewGuid():N}" : request.RequestId;
         var completions = p.UseBeamSearch
@@ -294,15 +301,18 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         {
             await using var detokenizer = await _tokenizer.StartDetokenizerAsync(
                 new DetokenizerOptions(p.SkipSpecialTokens, p.Stop, p.IncludeStopStrInOutput, p.MinTokens), cancellationToken);
-            var engineRequest = new EngineRequest(requestId, promptIds, ToSampling(p, textTokens.BadWords), ToStopping(p, promptIds.Count), priority, _time.GetTimestamp(), p.CacheSalt,
+            var engineRequest = new EngineRequest(requestId, promptIds, ToSampling(p, textTokens.BadWords), ToStopping(p, promptIds.Count), priority, _time.GetTimestamp(),
+                textTokens.PromptEmbeds is { } embeds ? PromptEmbedsSalt(embeds, p.CacheSalt) : p.CacheSalt,
                 loraName: p.LoraName, loraLoadId: LoadIdOf(p.LoraName))
             {
                 PredictionTokenIds = textTokens.Prediction,
+                PromptEmbeds = textTokens.PromptEmbeds,
             };
             var first = true;
             await foreach (var output in RunEngineRequestAsync(engineRequest, cancellationToken))
             {
-                var result = await ToGenerationOutputAsync(output, detokenizer, first ? promptIds : null, index, p.Stop is { Count: > 0 },
+                // A prompt given as embeddings has placeholder ids, which are no prompt to show.
+                var result = await ToGenerationOutputAsync(output, detokenizer, first && textTokens.PromptEmbeds is null ? promptIds : null, index, p.Stop is { Count: > 0 },
                     textTokens.Prediction?.Length ?? 0, cancellationToken);
                 first = false;
                 yield return result;
@@ -481,6 +491,9 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         {
             case TokenIdsPrompt ids:
                 return ids.Ids;
+            case EmbedsPrompt embeds:
+                // Placeholders: the worker reads the embeddings at these positions and never looks the ids up.
+                return new int[embeds.Rows];
             case TextPrompt text:
                 if (string.IsNullOrEmpty(text.Text))
                 {
@@ -567,10 +580,26 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         return sequences;
     }
 
-    /// <summary>The request's text fields as token ids, tokenized once and shared by its n completions.</summary>
+    /// <summary>The request's text fields as token ids, tokenized once and shared by its n completions, and its prompt embeddings.</summary>
     /// <param name="BadWords">Each bad word's sequences (<see cref="TokenizeBadWordsAsync"/>).</param>
     /// <param name="Prediction">The prediction's tokens (no special tokens added or parsed); null without one.</param>
-    private sealed record TextFieldTokens(IReadOnlyList<IReadOnlyList<int>> BadWords, int[]? Prediction);
+    /// <param name="PromptEmbeds">The prompt's input embeddings, truncated as its placeholder ids were; null: a prompt of tokens.</param>
+    private sealed record TextFieldTokens(IReadOnlyList<IReadOnlyList<int>> BadWords, int[]? Prediction, float[]? PromptEmbeds = null);
+
+    /// <summary>The last <paramref name="rows"/> rows of the prompt's embeddings (truncate_prompt_tokens keeps the prompt's end).</summary>
+    private static float[] LastRows(EmbedsPrompt embeds, int rows)
+    {
+        int width = embeds.Values.Length / embeds.Rows;
+        return rows == embeds.Rows ? embeds.Values : embeds.Values[((embeds.Rows - rows) * width)..];
+    }
+
+    /// <summary>
+    /// The prefix-cache root of a prompt given as embeddings: its placeholder ids say nothing of its content, so the
+    /// embeddings' hash (and the request's own salt) root its hash chain: only the same embeddings share cached blocks.
+    /// </summary>
+    private static string PromptEmbedsSalt(float[] embeds, string? cacheSalt) =>
+        $"prompt_embeds:{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(embeds.AsSpan())))}" +
+        (cacheSalt is null ? "" : $"|{cacheSalt}");
 
     private static SamplingParams ToSampling(GenerationParams p, IReadOnlyList<IReadOnlyList<int>> badWords) => new(
         Temperature: p.Temperature ?? 1f,

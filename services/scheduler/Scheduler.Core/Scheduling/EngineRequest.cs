@@ -46,6 +46,12 @@ public sealed class EngineRequest
 
     public StoppingCriteria Stopping { get; }
 
+    /// <summary>
+    /// The prompt given as input embeddings (its token ids then placeholders), sent to the worker with the request each
+    /// time it starts there; null: the prompt's tokens are looked up.
+    /// </summary>
+    public float[]? PromptEmbeds { get; init; }
+
     /// <summary>vLLM's cache_salt: the root of the request's prefix-cache hash chain (<see cref="BlockHash.Root"/>), or null.</summary>
     public string? CacheSalt { get; }
 

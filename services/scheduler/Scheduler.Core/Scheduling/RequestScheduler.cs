@@ -254,7 +254,8 @@ public sealed partial class RequestScheduler
                     request.NumComputedTokens,
                     numNew,
                     request.Pooling,
-                    request.LoraName));
+                    request.LoraName,
+                    request.PromptEmbeds));
                 request.IsKnownToExecutor = true;
             }
 

@@ -36,6 +36,12 @@ public sealed class SchedulerOptions
     /// <summary>Reuse KV of identical prompt prefixes. Default true.</summary>
     public bool EnablePrefixCaching { get; set; } = true;
 
+    /// <summary>
+    /// vLLM's --enable-prompt-embeds: take prompts given as input embeddings (GenerateRequest.prompt_embeds, completions'
+    /// prompt_embeds). Environment: Scheduler__EnablePromptEmbeds. Default false: such a prompt is refused naming it.
+    /// </summary>
+    public bool EnablePromptEmbeds { get; set; }
+
     /// <summary>Plan each worker's next step while its current one runs (vLLM's async scheduling). Default true.</summary>
     public bool AsyncScheduling { get; set; } = true;
 
@@ -95,6 +101,7 @@ public sealed class SchedulerOptions
         StatsInterval = TimeSpan.FromSeconds(StatsIntervalSeconds),
         LogStats = LogStats,
         EnablePrefixCaching = EnablePrefixCaching,
+        EnablePromptEmbeds = EnablePromptEmbeds,
         AsyncScheduling = AsyncScheduling,
         Policy = Policy,
         MaxConcurrentRequests = MaxConcurrentRequests,

@@ -9,7 +9,7 @@ namespace Gateway.Api.Completions;
 
 /// <summary>A validated <c>POST /v1/completions</c> body.</summary>
 /// <param name="Model">The requested model, or null for the served one.</param>
-/// <param name="Prompts">One or more prompts, each text or token ids; each gets n choices.</param>
+/// <param name="Prompts">One or more prompts, each text or token ids, or each input embeddings (prompt_embeds); each gets n choices.</param>
 /// <param name="Sampling">How to generate.</param>
 /// <param name="Logprobs">Alternatives per token to return, or null for no logprobs.</param>
 /// <param name="Stream">Streaming settings.</param>
@@ -61,13 +61,16 @@ public sealed record CompletionRequest(
         // As vLLM: echo with logprobs scores the prompt with as many alternatives, unless prompt_logprobs says otherwise.
         var echo = fields.Bool("echo") ?? false;
         var promptLogprobs = sampling.PromptLogprobs ?? (echo ? logprobs : null);
+        var prompts = fields.Raw(PromptEmbedsField.Name) is null ? ReadPrompts(fields) : PromptEmbedsField.Read(fields);
+        SamplingFields.Require(!echo || prompts[0] is not EmbedsPrompt, "echo",
+            "echo does not apply to prompt_embeds: the prompt has no text to echo.");
         var suffix = fields.String("suffix");
         SamplingFields.Require(suffix is null || !echo, "suffix",
             "suffix does not combine with echo: the model's prompt is then the prefix and the suffix around fill-in-the-middle tokens, not the prompt to echo.");
 
         return new CompletionRequest(
             fields.String("model"),
-            ReadPrompts(fields),
+            prompts,
             sampling with { N = bestOf, PromptLogprobs = promptLogprobs, Suffix = suffix },
             logprobs,
             stream,

@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 
-namespace Inference.Testing.Checkpoints;
+namespace Inference.Torch;
 
 /// <summary>
 /// Writes float tensors the way <c>torch.save</c> does (PyTorch 1.6 and later): a zip whose folder holds
@@ -9,7 +9,8 @@ namespace Inference.Testing.Checkpoints;
 /// opcodes torch emits: each tensor a REDUCE of <c>torch._utils._rebuild_tensor_v2</c> over a BINPERSID storage,
 /// repeated globals memoized and fetched with BINGET; a state dict (<c>torch.save(module.state_dict(), path)</c>) is an
 /// OrderedDict built by REDUCE and filled by SETITEMS, with its <c>_metadata</c> attribute set by BUILD; one tensor
-/// (<c>torch.save(tensor, buffer)</c>, as vLLM's clients send prompt_embeds) is that REDUCE alone.
+/// (<c>torch.save(tensor, buffer)</c>, as vLLM's clients send prompt_embeds) is that REDUCE alone. For tests and
+/// clients of this repository that send what a PyTorch client would; <see cref="TorchSaveFile"/> reads both.
 /// </summary>
 public static class TorchSaveWriter
 {
@@ -120,12 +121,19 @@ public static class TorchSaveWriter
             {
                 case StorageType.Float: writer.Write(value); break;
                 case StorageType.Half: writer.Write((Half)value); break;
-                default: writer.Write(Worker.Runtime.Checkpoints.BFloat16.FromSingle(value)); break;
+                default: writer.Write(ToBFloat16(value)); break;
             }
         }
 
         writer.Flush();
         return stream.ToArray();
+    }
+
+    /// <summary>float32 to bfloat16, rounded to nearest even as torch casts (NaN stays NaN).</summary>
+    private static ushort ToBFloat16(float value)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(value);
+        return float.IsNaN(value) ? (ushort)((bits >> 16) | 0x0040) : (ushort)((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
     }
 
     private static void Add(ZipArchive zip, string name, byte[] bytes)
