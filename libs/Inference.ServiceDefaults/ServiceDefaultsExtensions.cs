@@ -13,6 +13,13 @@ namespace Inference.ServiceDefaults;
 public static class ServiceDefaultsExtensions
 {
     /// <summary>
+    /// The largest gRPC message a service takes (gRPC's default is 4 MiB): a prompt sent as input embeddings is tokens x
+    /// hidden size float32 values (1,000 tokens of a 3,584-wide model are 14 MiB), and a worker's step carries every new
+    /// request's whole prompt.
+    /// </summary>
+    public const int MaxReceiveMessageBytes = 256 << 20;
+
+    /// <summary>
     /// Log format, the bound addresses in the log once started, OpenTelemetry tracing, the Prometheus exporter of <paramref name="meterNames"/>, gRPC and gRPC
     /// health checks (add the service's own checks to the returned builder).
     /// </summary>
@@ -22,7 +29,7 @@ public static class ServiceDefaultsExtensions
         DefaultLogging.Apply(builder.Configuration);
         DefaultTracing.Add(builder.Services, serviceName, builder.Configuration[DefaultTracing.OtlpEndpointVariable]);
         builder.Services.AddPrometheusTextExporter(meterNames);
-        builder.Services.AddGrpc();
+        builder.Services.AddGrpc(options => options.MaxReceiveMessageSize = MaxReceiveMessageBytes);
         builder.Services.AddHostedService<ListeningAddressLog>();
 
         // Publish health at once rather than after the default 5 s, so launchers see readiness quickly.
