@@ -16,7 +16,21 @@ namespace Inference.Torch;
 public static class TorchSaveFile
 {
     /// <summary>One tensor: its shape and its values as fp32, row-major.</summary>
-    public sealed record Tensor(long[] Shape, float[] Values);
+    public sealed record Tensor(long[] Shape, float[] Values)
+    {
+        /// <summary>
+        /// The tensor as a matrix of rows (a prompt's input embeddings, [tokens, hidden_size]): a 2-D tensor, or a 3-D one
+        /// whose first dimension is one, squeezed away as vLLM squeezes prompt_embeds.
+        /// </summary>
+        /// <exception cref="InvalidDataException">Another shape (the message gives it).</exception>
+        public int Rows()
+        {
+            var shape = Shape.Length == 3 && Shape[0] == 1 ? Shape[1..] : Shape;
+            return shape.Length == 2 && shape[0] >= 1 && shape[1] >= 1
+                ? checked((int)shape[0])
+                : throw new InvalidDataException($"a [tokens, hidden_size] tensor is expected, got shape [{string.Join(", ", Shape)}]");
+        }
+    }
 
     /// <summary>A state dict saved to a file (<c>torch.save(module.state_dict(), path)</c>).</summary>
     /// <exception cref="InvalidDataException">The file is not a torch.save zip of a dict of tensors this reader knows (the message names the file).</exception>

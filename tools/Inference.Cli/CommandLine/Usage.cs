@@ -39,7 +39,7 @@ public static class Usage
             (scale * B A x for a unit input), enough to change greedy outputs.
             Use it with generate --lora DIR, serve --lora-modules NAME=DIR, or a worker's Worker:LoraModules (NAME=DIR).
 
-        generate --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--max-tokens N] [--temperature T]
+        generate --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3 | --prompt-embeds FILE)... [--max-tokens N] [--temperature T]
                  [--top-p P] [--top-k K] [--seed N] [--ignore-eos] [--chat] [--chat-template FILE|TEMPLATE]
                  [--chat-template-kwargs JSON] [--lora DIR] [--speculative-config JSON]
                  [--logprobs N] [--prompt-logits N] [--kv-cache-mib N] [--threads N] [--quantization none|q8_0]
@@ -70,6 +70,8 @@ public static class Usage
             llama.cpp's Q8_0 blocks (32 int8 with one fp16 scale); default none keeps the checkpoint's BF16/fp32.
             The kernels' instruction-set path is AVX-512 where the CPU has it, AVX2 otherwise;
             INFERENCE_CPU_ISA=avx2|avx512 overrides it. --hf-overrides as serve's (also for embed and classify).
+            --prompt-embeds FILE is a prompt given as input embeddings, as completions' prompt_embeds: a file
+            torch.save wrote of a [tokens, hidden_size] tensor (float32, float16 or bfloat16), read as data.
 
         embed --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--dimensions N] [--no-normalize]
               [--kv-cache-mib N] [--threads N] [--quantization none|q8_0] [--lora DIR] [--pooler-config JSON]

@@ -21,6 +21,8 @@ public static class GenerateCommand
         var prompts = ReadPrompts(args);
         var parameters = ReadParameters(args);
         var promptLogits = args.Int("prompt-logits", 0, 1000) ?? 0;
+        if (promptLogits > 0 && prompts.Any(p => p is EmbedsPrompt))
+            throw new UsageException("--prompt-logits scores prompt tokens; a --prompt-embeds prompt has none");
         var chatTemplate = ChatTemplateArgument.Read(args) is { } template ? ChatTemplateSource.Read(template) : null;
         var engineArguments = OfflineEngineArguments.Read(args);
         var speculative = SpeculativeConfigArgument.Read(args)?.Config;
@@ -64,8 +66,24 @@ public static class GenerateCommand
             throw new UsageException("--chat applies to --prompt text only, not to --prompt-ids");
         foreach (var list in args.Strings("prompt-ids"))
             prompts.Add(new TokenIdsPrompt(ParseIds(list)));
-        if (prompts.Count == 0) throw new UsageException("give at least one --prompt TEXT or --prompt-ids 1,2,3");
+        foreach (var file in args.Strings("prompt-embeds"))
+            prompts.Add(ReadPromptEmbeds(file));
+        if (prompts.Count == 0) throw new UsageException("give at least one --prompt TEXT, --prompt-ids 1,2,3 or --prompt-embeds FILE");
         return prompts;
+    }
+
+    /// <summary>A prompt of input embeddings: a file torch.save wrote of a [tokens, hidden_size] tensor (read as data, never run).</summary>
+    private static EmbedsPrompt ReadPromptEmbeds(string file)
+    {
+        try
+        {
+            var tensor = Inference.Torch.TorchSaveFile.ReadTensor(File.ReadAllBytes(file));
+            return new EmbedsPrompt(tensor.Values, tensor.Rows());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            throw new UsageException($"--prompt-embeds {file}: {e.Message}");
+        }
     }
 
     /// <summary>Extra chat template variables as a JSON object, like vLLM's chat_template_kwargs (e.g. {"enable_thinking": false}).</summary>

@@ -58,7 +58,7 @@ public sealed class OfflineEngine : IAsyncDisposable
 
         using var progress = new CommandLine.ConsoleProgress("loading model");
         var runner = ModelRunner.Load(modelDirectory, runnerOptions, loggerFactory, progress);
-        var engine = new InferenceEngine(runner, tokenizer, new EngineOptions { Speculative = options.Speculative }, loggerFactory);
+        var engine = new InferenceEngine(runner, tokenizer, new EngineOptions { Speculative = options.Speculative, EnablePromptEmbeds = true }, loggerFactory);
         return Task.FromResult(new OfflineEngine(runner, engine, options.Lora?.Name));
     }
 

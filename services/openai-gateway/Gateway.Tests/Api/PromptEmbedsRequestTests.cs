@@ -31,7 +31,7 @@ public sealed class PromptEmbedsRequestTests(GatewayHost host) : IClassFixture<G
 
     [Theory]
     [InlineData("""{"prompt_embeds": "not base64!"}""", "prompt_embeds", "is not base64")]
-    [InlineData("""{"prompt_embeds": "AAAA"}""", "prompt_embeds", "is not a tensor saved with torch.save")]
+    [InlineData("""{"prompt_embeds": "AAAA"}""", "prompt_embeds", "is not a [tokens, hidden_size] tensor saved with torch.save")]
     [InlineData("""{"prompt_embeds": []}""", "prompt_embeds", "an array of 1 to 128")]
     [InlineData("""{"prompt_embeds": [7]}""", "prompt_embeds", "prompt_embeds[0] must be a base64 string")]
     [InlineData("""{"prompt": "x", "prompt_embeds": "AAAA"}""", "prompt", "not both")]
@@ -50,7 +50,7 @@ public sealed class PromptEmbedsRequestTests(GatewayHost host) : IClassFixture<G
         var vector = await host.Http.PostJsonAsync("/v1/completions", $$"""{"prompt_embeds": "{{Base64([12])}}"}""");
         var echo = await host.Http.PostJsonAsync("/v1/completions", $$"""{"prompt_embeds": "{{Base64([3, 4])}}", "echo": true}""");
 
-        Assert.Contains("[tokens, hidden_size]", vector.Json.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("got shape [12]", vector.Json.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal("echo", echo.Json.GetProperty("error").GetProperty("param").GetString());
     }
 }

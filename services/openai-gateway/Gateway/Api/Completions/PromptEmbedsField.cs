@@ -57,23 +57,14 @@ public static class PromptEmbedsField
             throw ApiException.BadRequest($"{path} is not base64.", Name);
         }
 
-        TorchSaveFile.Tensor tensor;
         try
         {
-            tensor = TorchSaveFile.ReadTensor(bytes);
+            var tensor = TorchSaveFile.ReadTensor(bytes);
+            return new EmbedsPrompt(tensor.Values, tensor.Rows());
         }
         catch (InvalidDataException e)
         {
-            throw ApiException.BadRequest($"{path} is not a tensor saved with torch.save: {e.Message}", Name);
+            throw ApiException.BadRequest($"{path} is not a [tokens, hidden_size] tensor saved with torch.save: {e.Message}", Name);
         }
-
-        // As vLLM: a batch dimension of one is squeezed away; then [tokens, hidden_size].
-        var shape = tensor.Shape.Length == 3 && tensor.Shape[0] == 1 ? tensor.Shape[1..] : tensor.Shape;
-        if (shape.Length != 2 || shape[0] < 1 || shape[1] < 1)
-        {
-            throw ApiException.BadRequest($"{path} must be a [tokens, hidden_size] tensor, got shape [{string.Join(", ", tensor.Shape)}].", Name);
-        }
-
-        return new EmbedsPrompt(tensor.Values, checked((int)shape[0]));
     }
 }
