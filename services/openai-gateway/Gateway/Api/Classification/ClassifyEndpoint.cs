@@ -30,17 +30,13 @@ public static class ClassifyEndpoint
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
         var request = ClassifyRequest.Read(fields, options.Value.TrustRequestChatTemplate);
-        var model = await servedModel.ResolveAsync(request.Model, cancellationToken);
+        var (model, id) = await PooledInputs.ResolveAsync(IdPrefix, request.Model, request.RequestId, servedModel, cancellationToken);
         var classifier = model.Info.Classifier
             ?? throw ApiException.BadRequest($"The model `{model.Info.Name}` does not support the classification API: it is no sequence classifier.", "model");
-        var id = RequestIds.Named(IdPrefix, request.RequestId) ?? RequestIds.New(IdPrefix);
         var created = RequestIds.UnixNow();
-
-        var results = await EmbedCall.RunEachAsync(
-            request.Inputs.Count,
-            index => request.ForInput(index, $"{id}-{index}", model.LoraName),
-            index => PromptOrigin.Of(EmbeddingInputs.Field, index, request.Inputs.Count),
-            generation, servedModel, metrics, model, cancellationToken);
+        var results = await PooledInputs.RunAsync(
+            request.Inputs.Count, (index, inputId) => request.ForInput(index, inputId, model.LoraName), id, model,
+            generation, servedModel, metrics, cancellationToken);
 
         var data = results.Select((result, index) =>
         {

@@ -24,15 +24,11 @@ public static class EmbeddingsEndpoint
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
         var request = EmbeddingsRequest.Read(fields, options.Value.TrustRequestChatTemplate);
-        var model = await servedModel.ResolveAsync(request.Model, cancellationToken);
-        var id = RequestIds.Named(IdPrefix, request.RequestId) ?? RequestIds.New(IdPrefix);
+        var (model, id) = await PooledInputs.ResolveAsync(IdPrefix, request.Model, request.RequestId, servedModel, cancellationToken);
         var created = RequestIds.UnixNow();
-
-        var results = await EmbedCall.RunEachAsync(
-            request.Inputs.Count,
-            index => request.ForInput(index, InputRequestId(id, index), model.LoraName),
-            index => PromptOrigin.Of(EmbeddingInputs.Field, index, request.Inputs.Count),
-            generation, servedModel, metrics, model, cancellationToken);
+        var results = await PooledInputs.RunAsync(
+            request.Inputs.Count, (index, inputId) => request.ForInput(index, inputId, model.LoraName), id, model,
+            generation, servedModel, metrics, cancellationToken);
 
         var data = results
             .Select((result, index) => new EmbeddingData(index, DataObjectName, new EmbeddingVector(result.Embedding, request.Encoding)))
@@ -43,7 +39,4 @@ public static class EmbeddingsEndpoint
             ApiJson.Context.EmbeddingResponse,
             cancellationToken: cancellationToken);
     }
-
-    /// <summary>As vLLM's embeddings: input i runs as "{response id}-{i}", the first input too.</summary>
-    private static string InputRequestId(string id, int index) => $"{id}-{index}";
 }

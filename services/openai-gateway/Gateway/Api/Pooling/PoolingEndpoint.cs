@@ -32,7 +32,7 @@ public static class PoolingEndpoint
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
         var request = PoolingRequest.Read(fields, options.Value.TrustRequestChatTemplate);
-        var model = await servedModel.ResolveAsync(request.Model, cancellationToken);
+        var (model, id) = await PooledInputs.ResolveAsync(IdPrefix, request.Model, request.RequestId, servedModel, cancellationToken);
         var classifier = model.Info.Classifier;
         var task = request.Task ?? (classifier is null ? PoolingTask.Embed : PoolingTask.Classify);
         if ((task == PoolingTask.Classify) != (classifier is not null))
@@ -42,13 +42,10 @@ public static class PoolingEndpoint
                 "task");
         }
 
-        var id = RequestIds.Named(IdPrefix, request.RequestId) ?? RequestIds.New(IdPrefix);
         var created = RequestIds.UnixNow();
-        var results = await EmbedCall.RunEachAsync(
-            request.Inputs.Count,
-            index => request.ForInput(index, $"{id}-{index}", model.LoraName, task),
-            index => PromptOrigin.Of(EmbeddingInputs.Field, index, request.Inputs.Count),
-            generation, servedModel, metrics, model, cancellationToken);
+        var results = await PooledInputs.RunAsync(
+            request.Inputs.Count, (index, inputId) => request.ForInput(index, inputId, model.LoraName, task), id, model,
+            generation, servedModel, metrics, cancellationToken);
 
         var data = results.Select((result, index) =>
         {

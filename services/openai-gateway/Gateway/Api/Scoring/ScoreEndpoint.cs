@@ -28,7 +28,7 @@ public static class ScoreEndpoint
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
         var request = ScoreRequest.Read(fields);
         var created = RequestIds.UnixNow();
-        var (model, id) = await TextEmbeddings.ResolveAsync(IdPrefix, request.Options, servedModel, cancellationToken);
+        var (model, id) = await PooledInputs.ResolveAsync(IdPrefix, request.Options.Model, request.Options.RequestId, servedModel, cancellationToken);
         var pairs = request.Pairs().ToArray();
 
         double[] scores;

@@ -31,17 +31,6 @@ public sealed class TextEmbeddings
     /// <summary>The answer's usage: every text's prompt tokens, and no completion tokens.</summary>
     public EmbeddingUsageDto Usage => new(PromptTokens, PromptTokens);
 
-    /// <summary>
-    /// What every scoring endpoint does before it scores: the model (the request's model must name the served one or one
-    /// of its LoRA adapters, which then runs every text) and the answer's id (<c>{idPrefix}-{request_id}</c>, else a new one).
-    /// </summary>
-    public static async Task<(ResolvedModel Model, string Id)> ResolveAsync(
-        string idPrefix, ScoringOptions options, ServedModel servedModel, CancellationToken cancellationToken)
-    {
-        var model = await servedModel.ResolveAsync(options.Model, cancellationToken);
-        return (model, RequestIds.Named(idPrefix, options.RequestId) ?? RequestIds.New(idPrefix));
-    }
-
     /// <param name="fields">The request's text fields; a text's first place among them names it in a refusal.</param>
     /// <param name="options">Truncation and priority, for every text.</param>
     /// <param name="model">The served model (its name labels the metrics) and the adapter the texts run with, if any.</param>
