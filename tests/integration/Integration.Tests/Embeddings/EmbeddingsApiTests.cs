@@ -29,7 +29,8 @@ public sealed class EmbeddingsApiTests(EmbeddingServedSystem system) : IClassFix
         Assert.Equal(2, served.Value.Count);
         for (var i = 0; i < texts.Length; i++)
         {
-            Assert.Equal(offline[i].Embedding, served.Value[i].ToFloats().ToArray());
+            // Within float32 rounding: how the engine batches the inputs (one step or several) changes the matmuls' summation order.
+            Assert.Equal(offline[i].Embedding, served.Value[i].ToFloats().ToArray(), (a, b) => Math.Abs(a - b) <= 1e-6f);
             Assert.Equal(1.0, Math.Sqrt(offline[i].Embedding.Sum(v => (double)v * v)), 4);
         }
 
