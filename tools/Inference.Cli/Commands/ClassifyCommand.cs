@@ -13,30 +13,24 @@ public static class ClassifyCommand
 {
     public static async Task<int> RunAsync(CommandArguments args, CancellationToken cancellationToken)
     {
-        var model = args.RequiredString("model");
-        var prompts = PoolingPromptArguments.Read(args);
+        var pooling = PoolingCommandArguments.Read(args);
         bool activation = !args.Flag("no-activation");
-        var engineArguments = OfflineEngineArguments.Read(args);
-        var poolerConfig = PoolerConfigArgument.Read(args)?.Override;
         args.EnsureAllRead();
 
-        if (await ModelArgument.ResolveAsync(model, cancellationToken) is not { } modelDirectory)
-            return 1;
-        var engineOptions = engineArguments.ToOptions(modelDirectory) with { PoolerConfig = poolerConfig };
-
         using var loggerFactory = OfflineEngine.WarningsOnlyLogging();
-        await using var offline = await OfflineEngine.LoadAsync(modelDirectory, engineOptions, loggerFactory, cancellationToken);
-        if (offline.Engine.ExecutorInfo.Classifier is not { } classifier)
+        await using var offline = await pooling.LoadAsync(loggerFactory, cancellationToken);
+        if (offline is null)
+            return 1;
+        var info = offline.Engine.ExecutorInfo;
+        if (info.Classifier is not { } classifier)
         {
-            Console.Error.WriteLine($"error: {modelDirectory} is not a sequence classifier (its architecture is {offline.Engine.ExecutorInfo.Architecture}); " +
+            Console.Error.WriteLine($"error: {pooling.Model} is not a sequence classifier (its architecture is {info.Architecture}); " +
                 "classify runs *ForSequenceClassification models, or a causal LM converted with --hf-overrides");
             return 1;
         }
 
-        // Submit everything before reading anything, so the engine batches all prompts together.
-        var results = await Task.WhenAll(prompts.Select((prompt, i) => offline.Engine.EmbedAsync(
-            new EmbeddingRequest($"classify-{i}", prompt, LoraName: engineOptions.Lora?.Name, Task: PoolingTask.Classify), cancellationToken)));
-
+        var results = await pooling.PoolAsync(offline,
+            (i, prompt) => new EmbeddingRequest($"classify-{i}", prompt, LoraName: offline.LoraName, Task: PoolingTask.Classify), cancellationToken);
         PooledResultLines.Write(results, (json, result) =>
         {
             var probs = activation ? ClassifierInfo.Apply(classifier.ClassifyActivation, result.Embedding) : result.Embedding;

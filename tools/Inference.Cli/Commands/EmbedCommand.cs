@@ -11,26 +11,18 @@ public static class EmbedCommand
 {
     public static async Task<int> RunAsync(CommandArguments args, CancellationToken cancellationToken)
     {
-        var model = args.RequiredString("model");
-        var prompts = PoolingPromptArguments.Read(args);
+        var pooling = PoolingCommandArguments.Read(args);
         var dimensions = args.Int("dimensions", 1);
         bool? normalize = args.Flag("no-normalize") ? false : null;
-        var engineArguments = OfflineEngineArguments.Read(args);
-        var poolerConfig = PoolerConfigArgument.Read(args)?.Override;
         args.EnsureAllRead();
 
-        if (await ModelArgument.ResolveAsync(model, cancellationToken) is not { } modelDirectory)
-            return 1;
-        var engineOptions = engineArguments.ToOptions(modelDirectory) with { PoolerConfig = poolerConfig };
-        var lora = engineOptions.Lora;
-
         using var loggerFactory = OfflineEngine.WarningsOnlyLogging();
-        await using var offline = await OfflineEngine.LoadAsync(modelDirectory, engineOptions, loggerFactory, cancellationToken);
+        await using var offline = await pooling.LoadAsync(loggerFactory, cancellationToken);
+        if (offline is null)
+            return 1;
 
-        // Submit everything before reading anything, so the engine batches all prompts together.
-        var results = await Task.WhenAll(prompts.Select((prompt, i) =>
-            offline.Engine.EmbedAsync(new EmbeddingRequest($"embd-{i}", prompt, dimensions, normalize, LoraName: lora?.Name), cancellationToken)));
-
+        var results = await pooling.PoolAsync(offline,
+            (i, prompt) => new EmbeddingRequest($"embd-{i}", prompt, dimensions, normalize, LoraName: offline.LoraName), cancellationToken);
         PooledResultLines.Write(results, (json, result) => PooledResultLines.WriteArray(json, "embedding", result.Embedding));
         return 0;
     }

@@ -40,6 +40,9 @@ public sealed class OfflineEngine : IAsyncDisposable
 
     public InferenceEngine Engine { get; }
 
+    /// <summary>The LoRA adapter every request of the run uses (its --lora), or null for the base model.</summary>
+    public string? LoraName => _loraName;
+
     /// <summary>One line per warning or error on stderr, nothing below: the offline commands' stdout is their JSON.</summary>
     public static ILoggerFactory WarningsOnlyLogging() =>
         LoggerFactory.Create(b => b

@@ -1,12 +1,11 @@
-using Inference.Abstractions.Execution;
 using Gateway.Api.Embeddings;
 using Gateway.Api.Errors;
 using Gateway.Api.Json;
-using Gateway.Api.Sampling;
 using Gateway.Backends;
 using Gateway.Configuration;
-using Microsoft.Extensions.Options;
 using Gateway.Observability;
+using Inference.Abstractions.Execution;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Api.Classification;
 
@@ -30,13 +29,10 @@ public static class ClassifyEndpoint
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
         var request = ClassifyRequest.Read(fields, options.Value.TrustRequestChatTemplate);
-        var (model, id) = await PooledInputs.ResolveAsync(IdPrefix, request.Model, request.RequestId, servedModel, cancellationToken);
+        var (model, id, created) = await request.Inputs.ResolveAsync(IdPrefix, servedModel, cancellationToken);
         var classifier = model.Info.Classifier
             ?? throw ApiException.BadRequest($"The model `{model.Info.Name}` does not support the classification API: it is no sequence classifier.", "model");
-        var created = RequestIds.UnixNow();
-        var results = await PooledInputs.RunAsync(
-            request.Inputs.Count, (index, inputId) => request.ForInput(index, inputId, model.LoraName), id, model,
-            generation, servedModel, metrics, cancellationToken);
+        var results = await request.Inputs.RunAsync(id, model, generation, servedModel, metrics, cancellationToken, PoolingTask.Classify);
 
         var data = results.Select((result, index) =>
         {

@@ -1,9 +1,8 @@
-using Gateway.Configuration;
-using Microsoft.Extensions.Options;
 using Gateway.Api.Json;
-using Gateway.Api.Sampling;
 using Gateway.Backends;
+using Gateway.Configuration;
 using Gateway.Observability;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Api.Embeddings;
 
@@ -24,11 +23,9 @@ public static class EmbeddingsEndpoint
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
         var request = EmbeddingsRequest.Read(fields, options.Value.TrustRequestChatTemplate);
-        var (model, id) = await PooledInputs.ResolveAsync(IdPrefix, request.Model, request.RequestId, servedModel, cancellationToken);
-        var created = RequestIds.UnixNow();
-        var results = await PooledInputs.RunAsync(
-            request.Inputs.Count, (index, inputId) => request.ForInput(index, inputId, model.LoraName), id, model,
-            generation, servedModel, metrics, cancellationToken);
+        var (model, id, created) = await request.Inputs.ResolveAsync(IdPrefix, servedModel, cancellationToken);
+        var results = await request.Inputs.RunAsync(id, model, generation, servedModel, metrics, cancellationToken,
+            dimensions: request.Dimensions, normalize: request.Normalize);
 
         var data = results
             .Select((result, index) => new EmbeddingData(index, DataObjectName, new EmbeddingVector(result.Embedding, request.Encoding)))

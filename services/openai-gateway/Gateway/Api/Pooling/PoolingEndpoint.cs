@@ -1,7 +1,6 @@
 using Gateway.Api.Embeddings;
 using Gateway.Api.Errors;
 using Gateway.Api.Json;
-using Gateway.Api.Sampling;
 using Gateway.Backends;
 using Gateway.Configuration;
 using Gateway.Observability;
@@ -32,7 +31,7 @@ public static class PoolingEndpoint
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
         var request = PoolingRequest.Read(fields, options.Value.TrustRequestChatTemplate);
-        var (model, id) = await PooledInputs.ResolveAsync(IdPrefix, request.Model, request.RequestId, servedModel, cancellationToken);
+        var (model, id, created) = await request.Inputs.ResolveAsync(IdPrefix, servedModel, cancellationToken);
         var classifier = model.Info.Classifier;
         var task = request.Task ?? (classifier is null ? PoolingTask.Embed : PoolingTask.Classify);
         if ((task == PoolingTask.Classify) != (classifier is not null))
@@ -42,10 +41,11 @@ public static class PoolingEndpoint
                 "task");
         }
 
-        var created = RequestIds.UnixNow();
-        var results = await PooledInputs.RunAsync(
-            request.Inputs.Count, (index, inputId) => request.ForInput(index, inputId, model.LoraName, task), id, model,
-            generation, servedModel, metrics, cancellationToken);
+        // The classify task takes no dimensions and is never normalized; use_activation is its activation, applied here.
+        var results = task == PoolingTask.Classify
+            ? await request.Inputs.RunAsync(id, model, generation, servedModel, metrics, cancellationToken, PoolingTask.Classify)
+            : await request.Inputs.RunAsync(id, model, generation, servedModel, metrics, cancellationToken,
+                dimensions: request.Dimensions, normalize: request.UseActivation);
 
         var data = results.Select((result, index) =>
         {

@@ -25,7 +25,7 @@ public static class RerankEndpoint
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
         var request = RerankRequest.Read(fields);
-        var (model, id) = await PooledInputs.ResolveAsync(IdPrefix, request.Options.Model, request.Options.RequestId, servedModel, cancellationToken);
+        var (model, id, _) = await PoolingInputs.ResolveAsync(IdPrefix, request.Options.Model, request.Options.RequestId, servedModel, cancellationToken);
 
         double[] scores;
         EmbeddingUsageDto usage;

@@ -1,6 +1,5 @@
 using Gateway.Api.Embeddings;
 using Gateway.Api.Json;
-using Gateway.Api.Sampling;
 using Gateway.Backends;
 using Gateway.Observability;
 
@@ -27,8 +26,7 @@ public static class ScoreEndpoint
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
         var request = ScoreRequest.Read(fields);
-        var created = RequestIds.UnixNow();
-        var (model, id) = await PooledInputs.ResolveAsync(IdPrefix, request.Options.Model, request.Options.RequestId, servedModel, cancellationToken);
+        var (model, id, created) = await PoolingInputs.ResolveAsync(IdPrefix, request.Options.Model, request.Options.RequestId, servedModel, cancellationToken);
         var pairs = request.Pairs().ToArray();
 
         double[] scores;

@@ -14,7 +14,7 @@ public sealed record ScoringOptions(string? Model, int? TruncatePromptTokens, in
 {
     public static ScoringOptions Read(RequestFields fields) => new(
         fields.String("model"),
-        EmbeddingsRequest.ReadTruncatePromptTokens(fields),
+        PoolingInputs.ReadTruncatePromptTokens(fields),
         fields.Int("priority") ?? 0,
         SamplingFields.ReadRequestId(fields),
         fields.Bool("use_activation") ?? true);
