@@ -114,6 +114,27 @@ public sealed class OpenAiApiTests(ServedSystem system) : IClassFixture<ServedSy
     }
 
     [Fact]
+    public async Task Invocations_ChatAndCompletionBodies_EqualOfflineGenerate()
+    {
+        var offlineChat = await OfflineAsync("--chat", "--prompt", "Hello!", "--max-tokens", "8");
+        var offlineCompletion = await OfflineAsync("--prompt", "The quick brown fox", "--max-tokens", "10");
+        using var http = Http();
+
+        // SageMaker-style hosts send every request to /invocations; the body's shape picks the endpoint.
+        using var chat = await http.PostAsJsonAsync("/invocations", new { messages = new[] { new { role = "user", content = "Hello!" } }, max_tokens = 8, temperature = 0 });
+        using var completion = await http.PostAsJsonAsync("/invocations", new { prompt = "The quick brown fox", max_tokens = 10, temperature = 0 });
+
+        Assert.Equal(HttpStatusCode.OK, chat.StatusCode);
+        var chatBody = await chat.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("chat.completion", chatBody.GetProperty("object").GetString());
+        Assert.Equal(offlineChat.GetProperty("text").GetString(), chatBody.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+        Assert.Equal(HttpStatusCode.OK, completion.StatusCode);
+        var completionBody = await completion.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("text_completion", completionBody.GetProperty("object").GetString());
+        Assert.Equal(offlineCompletion.GetProperty("text").GetString(), completionBody.GetProperty("choices")[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
     public async Task Completion_SeededNThree_ChoiceIIsTheSeedPlusIRunAlone()
     {
         using var http = Http();

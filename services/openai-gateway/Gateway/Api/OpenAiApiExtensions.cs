@@ -7,6 +7,7 @@ using Gateway.Api.Pooling;
 using Gateway.Api.Errors;
 using Gateway.Api.Generation;
 using Gateway.Api.Health;
+using Gateway.Api.Invocations;
 using Gateway.Api.Lora;
 using Gateway.Api.Models;
 using Gateway.Api.Responses;
@@ -62,6 +63,8 @@ public static class OpenAiApiExtensions
         app.MapGet("/health", HealthEndpoint.CheckAsync);
         // vLLM's /ping (what SageMaker-style hosts poll), GET or POST: the same answer as /health.
         app.MapMethods("/ping", [HttpMethods.Get, HttpMethods.Post], HealthEndpoint.CheckAsync);
+        // vLLM's /invocations (SageMaker-style hosts send every request there): routed by the body's shape to the endpoint above that takes it.
+        app.MapPost("/invocations", InvocationsEndpoint.HandleAsync);
         app.MapGet("/version", ModelsEndpoints.Version);
         return app;
     }
