@@ -13,7 +13,8 @@ public sealed class PromptEmbedsServedSystem() : ServedSystem("--enable-prompt-e
 
 /// <summary>
 /// Completions' prompt_embeds through the real services, sent as a PyTorch client sends them (base64 of
-/// torch.save(tensor)): a prompt's own embedding-table rows complete it exactly as its token ids do, greedily; without
+/// torch.save(tensor)): a prompt's own embedding-table rows complete it exactly as its token ids do, greedily, also
+/// beside a prompt of token ids (its choice first, as vLLM orders them); without
 /// --enable-prompt-embeds they are a 400 naming prompt_embeds.
 /// </summary>
 public sealed class PromptEmbedsApiTests(PromptEmbedsServedSystem system, ServedSystem plain)
@@ -30,6 +31,22 @@ public sealed class PromptEmbedsApiTests(PromptEmbedsServedSystem system, Served
 
         Assert.Equal(Text(fromIds), Text(fromEmbeds));
         Assert.Equal(Prompt.Length, fromEmbeds.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task PromptBesidePromptEmbeds_AnswersBoth_PromptsChoiceFirst()
+    {
+        using var http = Http(system);
+        int[] other = [785, 3974, 13876];
+        var fromIds = await ApiCalls.PostAsync(http, "/v1/completions", Body(prompt: Prompt));
+        var fromOther = await ApiCalls.PostAsync(http, "/v1/completions", Body(prompt: other));
+        var both = await ApiCalls.PostAsync(http, "/v1/completions", Body(prompt: other, promptEmbeds: EmbeddingRowsBase64(system.ModelDirectory, Prompt)));
+
+        var choices = both.GetProperty("choices").EnumerateArray().OrderBy(c => c.GetProperty("index").GetInt32()).ToArray();
+        Assert.Equal(2, choices.Length);
+        Assert.Equal(Text(fromOther), choices[0].GetProperty("text").GetString());
+        Assert.Equal(Text(fromIds), choices[1].GetProperty("text").GetString());
+        Assert.Equal(other.Length + Prompt.Length, both.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
     }
 
     [Fact]

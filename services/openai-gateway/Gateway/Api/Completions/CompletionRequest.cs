@@ -9,7 +9,7 @@ namespace Gateway.Api.Completions;
 
 /// <summary>A validated <c>POST /v1/completions</c> body.</summary>
 /// <param name="Model">The requested model, or null for the served one.</param>
-/// <param name="Prompts">One or more prompts, each text or token ids, or each input embeddings (prompt_embeds); each gets n choices.</param>
+/// <param name="Prompts">One or more prompts, each text or token ids (prompt) or input embeddings (prompt_embeds, after prompt's); each gets n choices.</param>
 /// <param name="Sampling">How to generate.</param>
 /// <param name="Logprobs">Alternatives per token to return, or null for no logprobs.</param>
 /// <param name="Stream">Streaming settings.</param>
@@ -61,8 +61,19 @@ public sealed record CompletionRequest(
         // As vLLM: echo with logprobs scores the prompt with as many alternatives, unless prompt_logprobs says otherwise.
         var echo = fields.Bool("echo") ?? false;
         var promptLogprobs = sampling.PromptLogprobs ?? (echo ? logprobs : null);
-        var prompts = fields.Raw(PromptEmbedsField.Name) is null ? ReadPrompts(fields) : PromptEmbedsField.Read(fields);
-        SamplingFields.Require(!echo || prompts[0] is not EmbedsPrompt, "echo",
+        // As vLLM: prompt's prompts, then prompt_embeds' (each input embeddings), when both are sent.
+        IReadOnlyList<Prompt> prompts = [.. ReadPrompts(fields), .. PromptEmbedsField.Read(fields)];
+        if (prompts.Count == 0)
+        {
+            throw ApiException.BadRequest("prompt or prompt_embeds is required.", "prompt");
+        }
+
+        if (prompts.Count > MaxPrompts)
+        {
+            throw ApiException.BadRequest($"prompt and prompt_embeds hold {prompts.Count} prompts; at most {MaxPrompts} per request.", "prompt");
+        }
+
+        SamplingFields.Require(!echo || !prompts.Any(p => p is EmbedsPrompt), "echo",
             "echo does not apply to prompt_embeds: the prompt has no text to echo.");
         var suffix = fields.String("suffix");
         SamplingFields.Require(suffix is null || !echo, "suffix",
@@ -85,7 +96,11 @@ public sealed record CompletionRequest(
     /// <summary>A string, token ids, or an array of strings or of token-id arrays (one prompt each), as OpenAI takes them.</summary>
     private static IReadOnlyList<Prompt> ReadPrompts(RequestFields fields)
     {
-        var prompt = fields.Raw("prompt") ?? throw ApiException.BadRequest("prompt is required.", "prompt");
+        if (fields.Raw("prompt") is not { } prompt)
+        {
+            return [];
+        }
+
         // vLLM's completions default: the model's BOS/EOS are added to text prompts (token ids are taken as they are).
         var addSpecialTokens = fields.Bool("add_special_tokens") ?? true;
         if (prompt.ValueKind == JsonValueKind.String)

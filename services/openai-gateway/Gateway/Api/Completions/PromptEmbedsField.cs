@@ -8,22 +8,23 @@ namespace Gateway.Api.Completions;
 /// <summary>
 /// vLLM's completions <c>prompt_embeds</c>: one prompt per item (a base64 string, or an array of them), each the bytes of
 /// <c>torch.save(tensor)</c> of a float32, float16 or bfloat16 tensor [tokens, hidden_size] (or [1, tokens, hidden_size],
-/// squeezed as vLLM squeezes it), read as data (the pickle is never run). Instead of prompt, not beside it. Whether the
+/// squeezed as vLLM squeezes it), read as data (the pickle is never run). Beside prompt, they are prompts of their own after
+/// prompt's, as vLLM renders both. Whether the
 /// engine takes them (--enable-prompt-embeds) and whether the rows fit the model is the scheduler's to say.
 /// </summary>
 public static class PromptEmbedsField
 {
     public const string Name = "prompt_embeds";
 
-    /// <exception cref="ApiException">A 400 naming prompt_embeds (or prompt, when both are sent): not base64, not a saved tensor, or not 2-D.</exception>
+    /// <summary>The prompts prompt_embeds holds; none when it is absent or null.</summary>
+    /// <exception cref="ApiException">A 400 naming prompt_embeds: not base64, not a saved tensor, or not 2-D.</exception>
     public static IReadOnlyList<Prompt> Read(RequestFields fields)
     {
-        if (fields.Raw("prompt") is not null)
+        if (fields.Raw(Name) is not { } value)
         {
-            throw ApiException.BadRequest("Send prompt or prompt_embeds, not both: each is a whole prompt.", "prompt");
+            return [];
         }
 
-        var value = fields.Raw(Name)!.Value;
         if (value.ValueKind == JsonValueKind.String)
         {
             return [Tensor(value, Name)];
