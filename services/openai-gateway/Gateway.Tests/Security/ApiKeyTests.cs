@@ -47,11 +47,12 @@ public sealed class ApiKeyTests(SecuredGatewayHost host) : IClassFixture<Secured
         Assert.Equal(401, answer.Status);
     }
 
-    /// <summary>vLLM guards the routes under /v1 only; it serves score and rerank outside it too, open as /tokenize is.</summary>
+    /// <summary>vLLM guards the routes under /v1 only; it serves score and rerank outside it too, open as /tokenize and /invocations are.</summary>
     [Theory]
     [InlineData("/score", """{"text_1":"a","text_2":"b"}""")]
     [InlineData("/rerank", """{"query":"a","documents":["b"]}""")]
     [InlineData("/v2/rerank", """{"query":"a","documents":["b"]}""")]
+    [InlineData("/invocations", """{"prompt":"Hi"}""")]
     public async Task ScoreAndRerankOutsideV1_WithoutTheKey_StayOpen(string path, string json)
     {
         var answer = await host.Http.PostJsonAsync(path, json);

@@ -32,8 +32,13 @@ public static class KestrelEndpointExtensions
             builder.Configuration[WebHostDefaults.ServerUrlsKey] = string.Join(';', urls);
         }
 
+        var limits = builder.Configuration.GetSection("Kestrel:Limits");
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // ASP.NET Core's own keys (Kestrel__Limits__MaxRequestBodySize, in bytes; 30,000,000 unless set), which
+            // Kestrel does not read from configuration by itself. The header limits stay the gateway's: it raises
+            // Kestrel's to their ceilings and enforces its own (RequestHeaderLimits), so that they are answered as errors.
+            limits.Bind(kestrel.Limits);
             RequestHeaderLimits.RaiseKestrelLimits(kestrel.Limits);
             kestrel.ConfigureEndpointDefaults(listen =>
                 listen.Protocols = options.GrpcPort is { } grpc && listen.IPEndPoint?.Port == grpc
