@@ -41,3 +41,5 @@ golden qwen3-untied-mqa "$short $medium" --arch qwen3 --preset tiny --untied --n
 golden llama-llama3-rope "$short $long" --arch llama --preset tiny --num-attention-heads 8 --num-key-value-heads 2 --max-position-embeddings 64 --rope-scaling llama3:8 --seed 3
 golden qwen2-yarn-beyond-original "$short $long" --arch qwen2 --preset tiny --max-position-embeddings 64 --rope-scaling yarn:4 --seed 4
 golden llama-f16-sharded "$short $medium" --arch llama --preset tiny --untied --dtype f16 --shards 3 --seed 5
+golden qwen3-moe "$short $medium" --arch qwen3_moe --preset tiny --seed 6
+golden qwen2-moe-shared-dense-layer "$short $medium" --arch qwen2_moe --preset tiny --untied --mlp-only-layers 1 --seed 7

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""An independent reference forward pass for Qwen2ForCausalLM, Qwen3ForCausalLM and LlamaForCausalLM.
+"""An independent reference forward pass for Qwen2ForCausalLM, Qwen3ForCausalLM, LlamaForCausalLM and the
+mixtures of experts Qwen3MoeForCausalLM and Qwen2MoeForCausalLM.
 
 Written from the published definitions (Hugging Face transformers' modeling_qwen2 / modeling_qwen3 /
-modeling_llama semantics and modeling_rope_utils' default, "yarn" and "llama3" frequencies), not from this
+modeling_llama / modeling_qwen3_moe / modeling_qwen2_moe semantics and modeling_rope_utils' default, "yarn" and "llama3" frequencies), not from this
 repository's C# code, so the worker's golden tests compare against something that is not ours. All math is
 float32 over the checkpoint's weights (BF16, F16 or F32, widened exactly). No KV cache: every step recomputes
 the whole sequence, which is slow and obviously right.
@@ -79,7 +80,8 @@ class Config:
             c = json.load(f)
         self.raw = c
         self.architecture = c["architectures"][0]
-        if self.architecture not in ("Qwen2ForCausalLM", "Qwen3ForCausalLM", "LlamaForCausalLM"):
+        if self.architecture not in ("Qwen2ForCausalLM", "Qwen3ForCausalLM", "LlamaForCausalLM",
+                                     "Qwen3MoeForCausalLM", "Qwen2MoeForCausalLM"):
             raise ValueError(f"unsupported architecture {self.architecture}")
         self.hidden = c["hidden_size"]
         self.heads = c["num_attention_heads"]
@@ -88,12 +90,22 @@ class Config:
         self.vocab = c["vocab_size"]
         self.rope_theta = c.get("rope_theta", 10000.0)
         self.tied = c.get("tie_word_embeddings", False)
-        qwen3 = self.architecture == "Qwen3ForCausalLM"
+        qwen3 = self.architecture in ("Qwen3ForCausalLM", "Qwen3MoeForCausalLM")
+        qwen2 = self.architecture in ("Qwen2ForCausalLM", "Qwen2MoeForCausalLM")
+        # Mixture of experts (Qwen3MoeConfig / Qwen2MoeConfig): which layers are sparse, and how tokens are routed.
+        self.moe = self.architecture in ("Qwen3MoeForCausalLM", "Qwen2MoeForCausalLM")
+        if self.moe:
+            self.num_experts = c["num_experts"]
+            self.top_k = c["num_experts_per_tok"]
+            self.norm_topk_prob = c.get("norm_topk_prob", False)
+            self.sparse_step = c.get("decoder_sparse_step", 1)
+            self.mlp_only_layers = c.get("mlp_only_layers") or []
+            self.shared_expert = self.architecture == "Qwen2MoeForCausalLM"
         self.eps = c.get("rms_norm_eps", 1e-6)
         # Qwen3Config defaults head_dim to 128; Llama and Qwen2 derive it from hidden / heads.
         self.head_dim = c.get("head_dim") or (128 if qwen3 else self.hidden // self.heads)
         # Qwen2 always has q/k/v biases; Qwen3 and Llama only with attention_bias.
-        self.qkv_bias = self.architecture == "Qwen2ForCausalLM" or c.get("attention_bias", False)
+        self.qkv_bias = qwen2 or c.get("attention_bias", False)
         self.qk_norm = qwen3
         self.max_positions = c.get("max_position_embeddings", 2048 if self.architecture == "LlamaForCausalLM" else 32768)
         self.rope_scaling = c.get("rope_scaling")
@@ -220,6 +232,33 @@ def mlp(w, prefix, x):
     return linear(torch.nn.functional.silu(gate) * up, w, prefix + "down_proj.weight")
 
 
+def is_sparse(cfg, layer):
+    """transformers' decoder layer: experts unless mlp_only_layers keeps the dense MLP, on every decoder_sparse_step-th layer."""
+    return cfg.moe and layer not in cfg.mlp_only_layers and cfg.num_experts > 0 and (layer + 1) % cfg.sparse_step == 0
+
+
+def sparse_moe(cfg, w, prefix, x):
+    """Qwen3MoeSparseMoeBlock / Qwen2MoeSparseMoeBlock: softmax router probabilities, the top-k experts per token
+    (renormalized with norm_topk_prob), the weighted sum of their SwiGLU outputs; Qwen2-MoE adds
+    sigmoid(shared_expert_gate(x)) * shared_expert(x)."""
+    router_logits = linear(x, w, prefix + "gate.weight")  # [T, E]
+    routing = torch.softmax(router_logits, dim=1, dtype=torch.float)
+    routing, selected = torch.topk(routing, cfg.top_k, dim=-1)
+    if cfg.norm_topk_prob:
+        routing = routing / routing.sum(dim=-1, keepdim=True)
+    out = torch.zeros_like(x)
+    for expert in range(cfg.num_experts):
+        rows, slot = torch.where(selected == expert)
+        if rows.numel() == 0:
+            continue
+        y = mlp(w, prefix + f"experts.{expert}.", x[rows])
+        out.index_add_(0, rows, y * routing[rows, slot, None])
+    if cfg.shared_expert:
+        gate = torch.sigmoid(linear(x, w, prefix + "shared_expert_gate.weight"))
+        out = out + gate * mlp(w, prefix + "shared_expert.", x)
+    return out
+
+
 def final_hidden(cfg, w, ids):
     """The hidden states after the final norm [T, H] (transformers' last_hidden_state), positions 0..T-1."""
     x = w["model.embed_tokens.weight"][torch.tensor(ids)]
@@ -227,7 +266,8 @@ def final_hidden(cfg, w, ids):
     for layer in range(cfg.layers):
         p = f"model.layers.{layer}."
         x = x + attention(cfg, w, p + "self_attn.", rms_norm(x, w[p + "input_layernorm.weight"], cfg.eps), cos, sin)
-        x = x + mlp(w, p + "mlp.", rms_norm(x, w[p + "post_attention_layernorm.weight"], cfg.eps))
+        block = sparse_moe if is_sparse(cfg, layer) else (lambda c, ww, pre, h: mlp(ww, pre, h))
+        x = x + block(cfg, w, p + "mlp.", rms_norm(x, w[p + "post_attention_layernorm.weight"], cfg.eps))
     return rms_norm(x, w["model.norm.weight"], cfg.eps)
 
 

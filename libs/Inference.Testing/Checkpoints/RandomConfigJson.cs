@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Worker.Runtime.Checkpoints;
+using Worker.Runtime.Models.Decoder;
 
 namespace Inference.Testing.Checkpoints;
 
@@ -67,6 +68,21 @@ public static class RandomConfigJson
                 fields["sliding_window"] = null;
                 fields["use_sliding_window"] = false;
                 break;
+            case CheckpointFamily.Qwen3Moe:
+                fields["attention_bias"] = false;
+                fields["head_dim"] = spec.HeadDim;
+                fields["max_window_layers"] = spec.NumHiddenLayers;
+                fields["sliding_window"] = null;
+                fields["use_sliding_window"] = false;
+                AddExperts(fields, spec.Experts!);
+                break;
+            case CheckpointFamily.Qwen2Moe:
+                fields["max_window_layers"] = spec.NumHiddenLayers;
+                fields["sliding_window"] = context;
+                fields["use_sliding_window"] = false;
+                fields["shared_expert_intermediate_size"] = spec.Experts!.SharedExpertIntermediate;
+                AddExperts(fields, spec.Experts);
+                break;
             case CheckpointFamily.Llama:
                 fields["attention_bias"] = false;
                 fields["head_dim"] = spec.HeadDim;
@@ -82,6 +98,19 @@ public static class RandomConfigJson
         }
 
         return json;
+    }
+
+    /// <summary>The MoE fields transformers' Qwen3MoeConfig and Qwen2MoeConfig save (router training fields included, as real checkpoints carry them).</summary>
+    private static void AddExperts(SortedDictionary<string, JsonNode?> fields, MixtureOfExperts moe)
+    {
+        fields["decoder_sparse_step"] = moe.SparseStep;
+        fields["mlp_only_layers"] = new JsonArray([.. moe.DenseLayers.Select(l => (JsonNode?)l)]);
+        fields["moe_intermediate_size"] = moe.ExpertIntermediate;
+        fields["norm_topk_prob"] = moe.NormTopKProb;
+        fields["num_experts"] = moe.Experts;
+        fields["num_experts_per_tok"] = moe.ExpertsPerToken;
+        fields["output_router_logits"] = false;
+        fields["router_aux_loss_coef"] = 0.001;
     }
 
     public static JsonObject GenerationConfig() => new()

@@ -21,6 +21,7 @@ namespace Inference.Testing.Checkpoints;
 /// <param name="Shards">1: model.safetensors; more: model-0000i-of-0000n.safetensors with an index.</param>
 /// <param name="Labels">Set: a sequence classifier (the family's *ForSequenceClassification) with these class names in
 /// config.json's id2label and a score.weight [labels, H] in place of lm_head.weight; null: a causal LM.</param>
+/// <param name="Experts">The mixture of experts of a MoE family (qwen3_moe, qwen2_moe); null for the dense families.</param>
 public sealed record RandomModelSpec(
     int HiddenSize,
     int IntermediateSize,
@@ -37,7 +38,8 @@ public sealed record RandomModelSpec(
     int? PretrainedContext = null,
     TensorDType DType = TensorDType.BF16,
     int Shards = 1,
-    IReadOnlyList<string>? Labels = null)
+    IReadOnlyList<string>? Labels = null,
+    MixtureOfExperts? Experts = null)
 {
     public static IReadOnlyList<string> PresetNames { get; } = ["tiny", "small", "qwen2.5-0.5b"];
 
@@ -62,7 +64,21 @@ public sealed record RandomModelSpec(
     public DecoderSpec Decoder => new(
         VocabSize, HiddenSize, IntermediateSize, NumHiddenLayers, NumAttentionHeads, NumKeyValueHeads, HeadDim,
         (float)Traits.RmsNormEps, Traits.QkvBias, Traits.QkNorm, TieWordEmbeddings,
-        new RotaryEmbedding(Traits.RopeTheta, HeadDim, scaling: null));
+        new RotaryEmbedding(Traits.RopeTheta, HeadDim, scaling: null),
+        Experts);
+
+    /// <summary>
+    /// The mixture of experts a MoE family gets unless told otherwise: 8 experts, 2 per token, each a quarter of the
+    /// dense MLP's width (Qwen2-MoE's shared expert as wide as the dense MLP), every layer sparse.
+    /// </summary>
+    public static MixtureOfExperts? DefaultExperts(CheckpointFamily family, int intermediateSize)
+    {
+        var traits = CheckpointFamilyTraits.Of(family);
+        return traits.Experts == ExpertLayout.None
+            ? null
+            : new MixtureOfExperts(8, 2, Math.Max(1, intermediateSize / 4), traits.NormTopKProb, SparseStep: 1, DenseLayers: [],
+                SharedExpertIntermediate: traits.Experts == ExpertLayout.RoutedAndShared ? intermediateSize : 0);
+    }
 
     /// <exception cref="ArgumentException">The preset is unknown.</exception>
     public static RandomModelSpec FromPreset(string preset, ulong seed) => preset switch
@@ -92,6 +108,16 @@ public sealed record RandomModelSpec(
         Require(Context > 0, $"PretrainedContext must be > 0, got {Context}");
         Require(DType is TensorDType.BF16 or TensorDType.F16, $"DType must be BF16 or F16, got {DType}");
         Require(Shards >= 1, $"Shards must be >= 1, got {Shards}");
+        Require((Experts is not null) == (Traits.Experts != ExpertLayout.None),
+            $"{Traits.ArchitectureName} {(Traits.Experts == ExpertLayout.None ? "has no" : "needs its")} mixture of experts");
+        if (Experts is { } moe)
+        {
+            Require(moe.Experts > 0 && moe.ExpertsPerToken > 0 && moe.ExpertsPerToken <= moe.Experts,
+                $"experts per token must be in [1, {moe.Experts}] (and experts > 0), got {moe.ExpertsPerToken}");
+            Require(moe.ExpertIntermediate > 0 && moe.SparseStep > 0, "the experts' width and the sparse step must be > 0");
+            Require((moe.SharedExpertIntermediate > 0) == (Traits.Experts == ExpertLayout.RoutedAndShared),
+                $"{Traits.ArchitectureName} {(Traits.Experts == ExpertLayout.RoutedAndShared ? "needs" : "has no")} shared expert");
+        }
     }
 
     private static void Require(bool condition, string message)

@@ -5,18 +5,24 @@ public static class Usage
     public const string Text = """
         usage: inference <command> [options]
 
-        make-model --out DIR [--arch qwen2|qwen3|llama] [--preset tiny|small|qwen2.5-0.5b] [--seed N]
+        make-model --out DIR [--arch qwen2|qwen3|llama|qwen3_moe|qwen2_moe] [--preset tiny|small|qwen2.5-0.5b] [--seed N]
                    [--hidden-size N] [--intermediate-size N] [--num-hidden-layers N] [--num-attention-heads N]
                    [--num-key-value-heads N] [--head-dim N] [--vocab-size N] [--tie|--untied]
                    [--max-position-embeddings N] [--rope-scaling yarn:FACTOR|llama3:FACTOR] [--dtype bf16|f16]
                    [--shards N] [--sentence-transformers [--pooling MODE] [--dense N]]
-                   [--labels NAME,NAME... | --num-labels N]
+                   [--labels NAME,NAME... | --num-labels N] [--num-experts N] [--num-experts-per-tok K]
+                   [--moe-intermediate-size N] [--shared-expert-intermediate-size N] [--decoder-sparse-step N]
+                   [--mlp-only-layers L,L...]
             Writes a deterministic random-weight checkpoint in the Hugging Face layout (config.json with the
             architecture's transformers field names, generation_config.json, model.safetensors or N shards with
             model.safetensors.index.json, tokenizer files), per fixtures/RANDOM_MODEL.md. --arch (default qwen2):
             qwen2 = Qwen2ForCausalLM with the Qwen2.5 tokenizer; qwen3 = Qwen3ForCausalLM (q/k norms, head_dim)
             with the Qwen3 tokenizer; llama = LlamaForCausalLM with the Qwen2.5 tokenizer files, so its bos/eos ids
-            are that vocabulary's (<|endoftext|> 151643, <|im_end|> 151645), not Llama 3's.
+            are that vocabulary's (<|endoftext|> 151643, <|im_end|> 151645), not Llama 3's; qwen3_moe =
+            Qwen3MoeForCausalLM (qwen3's attention, a mixture of experts in each sparse layer's MLP, renormalized
+            top-k) and qwen2_moe = Qwen2MoeForCausalLM (qwen2's attention, experts plus a shared expert): by default
+            8 experts, 2 per token, each a quarter of --intermediate-size wide (qwen2_moe's shared one as wide as
+            it), every layer sparse; the expert options change that.
             --max-position-embeddings is the pretrained context (default qwen2 32768, qwen3 40960, llama 8192);
             yarn:F adds rope_scaling as the Qwen2.5 model card does (original = that context), llama3:F as
             Llama 3.1 does (low/high_freq_factor 1/4, max_position_embeddings = context x F).

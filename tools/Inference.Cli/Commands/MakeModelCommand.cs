@@ -2,10 +2,11 @@ using Inference.Abstractions.Execution;
 using Inference.Cli.CommandLine;
 using Inference.Testing.Checkpoints;
 using Worker.Runtime.Checkpoints;
+using Worker.Runtime.Models.Decoder;
 
 namespace Inference.Cli.Commands;
 
-/// <summary>`make-model`: writes a deterministic random-weight Qwen2, Qwen3 or Llama checkpoint (fixtures/RANDOM_MODEL.md),
+/// <summary>`make-model`: writes a deterministic random-weight Qwen2, Qwen3, Llama, Qwen3-MoE or Qwen2-MoE checkpoint (fixtures/RANDOM_MODEL.md),
 /// with --sentence-transformers laid out as an embedding model (<see cref="SentenceTransformersLayout"/>; --pooling and --dense
 /// choose its Pooling mode and add a Dense projection).</summary>
 public static class MakeModelCommand
@@ -27,6 +28,7 @@ public static class MakeModelCommand
             $"writing random {spec.ArchitectureName} checkpoint to {output}: hidden {spec.HiddenSize}, " +
             $"intermediate {spec.IntermediateSize}, layers {spec.NumHiddenLayers}, heads {spec.NumAttentionHeads}/{spec.NumKeyValueHeads}, " +
             $"head_dim {spec.HeadDim}, {(spec.TieWordEmbeddings ? "tied" : "untied")} head, {spec.DType}" +
+            (spec.Experts is { } moe ? $", {moe.Experts} experts ({moe.ExpertsPerToken} per token) of width {moe.ExpertIntermediate}{(moe.SharedExpertIntermediate > 0 ? $" and a shared one of {moe.SharedExpertIntermediate}" : "")}" : "") +
             $"{(spec.Shards > 1 ? $" in {spec.Shards} shards" : "")}{(spec.RopeScaling is { } r ? $", rope scaling {r}" : "")}, seed {spec.Seed}");
         using var progress = new ConsoleProgress("make-model");
         RandomCheckpointWriter.Write(output, spec, progress);
@@ -71,6 +73,7 @@ public static class MakeModelCommand
             Labels = ReadLabels(args.String("labels"), args.Int("num-labels", 1, 100000)),
         };
 
+        spec = spec with { Experts = ReadExperts(args, spec) };
         if (spec.ExplicitHeadDim is null && spec.HiddenSize % spec.NumAttentionHeads != 0)
             throw new UsageException($"--hidden-size ({spec.HiddenSize}) must be a multiple of --num-attention-heads ({spec.NumAttentionHeads}), or give --head-dim");
         if (spec.NumAttentionHeads % spec.NumKeyValueHeads != 0)
@@ -78,6 +81,57 @@ public static class MakeModelCommand
         if (spec.HeadDim % 2 != 0)
             throw new UsageException($"head dim {spec.HeadDim} must be even (rotary embedding)");
         return spec;
+    }
+
+    /// <summary>
+    /// A MoE family's experts: the defaults (<see cref="RandomModelSpec.DefaultExperts"/>) with --num-experts,
+    /// --num-experts-per-tok, --moe-intermediate-size, --shared-expert-intermediate-size (qwen2_moe),
+    /// --decoder-sparse-step and --mlp-only-layers over them; those options on a dense family are refused.
+    /// </summary>
+    private static MixtureOfExperts? ReadExperts(CommandArguments args, RandomModelSpec spec)
+    {
+        var experts = args.Int("num-experts", 1);
+        var perToken = args.Int("num-experts-per-tok", 1);
+        var width = args.Int("moe-intermediate-size", 1);
+        var shared = args.Int("shared-expert-intermediate-size", 1);
+        var step = args.Int("decoder-sparse-step", 1);
+        var denseLayers = args.String("mlp-only-layers");
+        var defaults = RandomModelSpec.DefaultExperts(spec.Family, spec.IntermediateSize);
+        if (defaults is null)
+        {
+            if (experts is not null || perToken is not null || width is not null || shared is not null || step is not null || denseLayers is not null)
+                throw new UsageException("--num-experts, --num-experts-per-tok, --moe-intermediate-size, --shared-expert-intermediate-size, --decoder-sparse-step and --mlp-only-layers shape a mixture of experts: use --arch qwen3_moe or qwen2_moe");
+            return null;
+        }
+
+        if (shared is not null && defaults.SharedExpertIntermediate == 0)
+            throw new UsageException("--shared-expert-intermediate-size: qwen3_moe has no shared expert (qwen2_moe has)");
+        var moe = defaults with
+        {
+            Experts = experts ?? defaults.Experts,
+            ExpertsPerToken = perToken ?? defaults.ExpertsPerToken,
+            ExpertIntermediate = width ?? defaults.ExpertIntermediate,
+            SharedExpertIntermediate = shared ?? defaults.SharedExpertIntermediate,
+            SparseStep = step ?? defaults.SparseStep,
+            DenseLayers = denseLayers is null ? defaults.DenseLayers : ReadLayerList(denseLayers),
+        };
+        if (moe.ExpertsPerToken > moe.Experts)
+            throw new UsageException($"--num-experts-per-tok ({moe.ExpertsPerToken}) must not exceed --num-experts ({moe.Experts})");
+        return moe;
+    }
+
+    private static IReadOnlyList<int> ReadLayerList(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var layers = new List<int>();
+        foreach (var part in parts)
+        {
+            if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int layer))
+                throw new UsageException($"--mlp-only-layers must be layer indices separated by commas, got '{text}'");
+            layers.Add(layer);
+        }
+
+        return layers;
     }
 
     /// <summary>--labels a,b,c (class names) or --num-labels N (LABEL_0 .. LABEL_{N-1}, as transformers names them): a sequence classifier.</summary>

@@ -71,6 +71,11 @@ public static partial class LoraAdapterReader
                 throw Refuse(file, tensorName, $"is for layer {layer}, but the base model has {spec.Layers} layers");
             }
 
+            if (target.Block() == "mlp" && spec.IsSparse(layer))
+            {
+                throw Refuse(file, tensorName, $"is for the MLP of layer {layer}, which is a mixture of experts in the base model: adapters of experts are not read (of attention modules they are)");
+            }
+
             if (!config.TargetModules.Selects(target, layer))
             {
                 throw Refuse(file, tensorName, $"is for module {target.QualifiedName(layer)}, which target_modules {config.TargetModules.Text} does not select");

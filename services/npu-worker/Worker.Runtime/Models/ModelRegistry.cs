@@ -2,7 +2,9 @@ using System.Text.Json.Nodes;
 using Worker.Runtime.Models.Classification;
 using Worker.Runtime.Models.Llama;
 using Worker.Runtime.Models.Qwen2;
+using Worker.Runtime.Models.Qwen2Moe;
 using Worker.Runtime.Models.Qwen3;
+using Worker.Runtime.Models.Qwen3Moe;
 
 namespace Worker.Runtime.Models;
 
@@ -20,6 +22,8 @@ public static class ModelRegistry
         [Qwen2Config.ArchitectureName] = Qwen2Config.Load,
         [Qwen3Config.ArchitectureName] = Qwen3Config.Load,
         [LlamaConfig.ArchitectureName] = LlamaConfig.Load,
+        [Qwen2MoeConfig.ArchitectureName] = Qwen2MoeConfig.Load,
+        [Qwen3MoeConfig.ArchitectureName] = Qwen3MoeConfig.Load,
     };
 
     /// <summary>The architecture names this worker runs, sorted: each causal LM, and each as a sequence classifier.</summary>

@@ -6,10 +6,12 @@ namespace Worker.Tests.Models;
 
 /// <summary>
 /// Fixtures/golden/*.json: Qwen3 (tied with head_dim 32 ≠ hidden/heads; untied with one KV head), Llama (llama3
-/// rope scaling; untied F16 in three shards) and Qwen2 with YaRN past its original context, each checked against
+/// rope scaling; untied F16 in three shards), Qwen2 with YaRN past its original context, and the mixtures of experts
+/// Qwen3-MoE (8 experts, 2 per token, renormalized) and Qwen2-MoE (a shared expert, one dense layer), each checked against
 /// tools/reference/reference_forward.py (PyTorch, fp32 math over the same weights, written from the transformers
 /// definitions). Ids must match exactly and logits within 1e-3; measured when the fixtures were made, the worker's largest
-/// difference from the reference over these logits was 5.5e-6 (the fixtures round logits to 5 decimals). Fixtures made
+/// difference from the reference over these logits was 5.5e-6, and 5e-6 for the two mixtures of experts (the fixtures round
+/// logits to 5 decimals). Fixtures made
 /// with --hidden also hold the final-normed hidden state at the last prompt position, which an embedding request answers;
 /// checked with the same tolerance, the worker's largest difference there was 1.6e-6 (the fixture rounds to 6 decimals).
 /// </summary>
@@ -55,7 +57,7 @@ public sealed class ReferenceGoldenTests(ReferenceCheckpoints checkpoints) : ICl
         var architectures = ReferenceCheckpoints.Names
             .Select(n => ReferenceCheckpoints.Load(n).GetProperty("config").GetProperty("architectures")[0].GetString())
             .ToHashSet();
-        Assert.Equal(["LlamaForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM"], architectures.Order());
+        Assert.Equal(["LlamaForCausalLM", "Qwen2ForCausalLM", "Qwen2MoeForCausalLM", "Qwen3ForCausalLM", "Qwen3MoeForCausalLM"], architectures.Order());
     }
 
     [Theory]

@@ -23,8 +23,15 @@ internal static class MakeModelArguments
 
         ulong seed = options.Remove("seed", out var s) ? ulong.Parse(s!, CultureInfo.InvariantCulture) : 0;
         var spec = RandomModelSpec.FromPreset(options.Remove("preset", out var p) ? p! : "tiny", seed);
+        var moe = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var (name, value) in options)
         {
+            if (name is "num-experts" or "num-experts-per-tok" or "moe-intermediate-size" or "shared-expert-intermediate-size" or "decoder-sparse-step" or "mlp-only-layers")
+            {
+                moe[name] = value;
+                continue;
+            }
+
             spec = name switch
             {
                 "arch" => spec with { Family = CheckpointFamilyTraits.Parse(value!) },
@@ -42,6 +49,23 @@ internal static class MakeModelArguments
                 "dtype" => spec with { DType = value == "f16" ? TensorDType.F16 : TensorDType.BF16 },
                 "shards" => spec with { Shards = Int(value) },
                 _ => throw new ArgumentException($"make-model option --{name} is not replayed by the tests"),
+            };
+        }
+
+        // As make-model: a MoE family's default experts (from the final sizes), the options over them.
+        if (RandomModelSpec.DefaultExperts(spec.Family, spec.IntermediateSize) is { } experts)
+        {
+            spec = spec with
+            {
+                Experts = experts with
+                {
+                    Experts = moe.TryGetValue("num-experts", out var n) ? Int(n) : experts.Experts,
+                    ExpertsPerToken = moe.TryGetValue("num-experts-per-tok", out var k) ? Int(k) : experts.ExpertsPerToken,
+                    ExpertIntermediate = moe.TryGetValue("moe-intermediate-size", out var w) ? Int(w) : experts.ExpertIntermediate,
+                    SharedExpertIntermediate = moe.TryGetValue("shared-expert-intermediate-size", out var sh) ? Int(sh) : experts.SharedExpertIntermediate,
+                    SparseStep = moe.TryGetValue("decoder-sparse-step", out var st) ? Int(st) : experts.SparseStep,
+                    DenseLayers = moe.TryGetValue("mlp-only-layers", out var d) ? [.. d!.Split(',').Select(Int)] : experts.DenseLayers,
+                },
             };
         }
 

@@ -53,9 +53,48 @@ internal static class DecoderConfigReader
             rules.QkvBias ?? Flag(root, "attention_bias"),
             rules.QkNorm,
             Flag(root, "tie_word_embeddings"),
-            new RotaryEmbedding(theta, headDim, scaling));
+            new RotaryEmbedding(theta, headDim, scaling),
+            ReadExperts(root, path, rules.Experts));
         DecoderSpecNames.ConfigJson.Validate(spec, path);
         return new DecoderConfig(architecture, spec, context, LoadEosTokenIds(directory, root));
+    }
+
+    /// <summary>
+    /// The mixture-of-experts fields of transformers' Qwen3MoeConfig / Qwen2MoeConfig: num_experts,
+    /// num_experts_per_tok, moe_intermediate_size (and shared_expert_intermediate_size) required, norm_topk_prob
+    /// (default false), decoder_sparse_step (default 1) and mlp_only_layers (default none) as transformers defaults them.
+    /// </summary>
+    private static MixtureOfExperts? ReadExperts(JsonElement root, string path, ExpertLayout layout)
+    {
+        if (layout == ExpertLayout.None)
+        {
+            return null;
+        }
+
+        int experts = RequiredInt(root, path, "num_experts");
+        Check(path, experts > 0, $"num_experts must be > 0, got {experts}");
+        int perToken = RequiredInt(root, path, "num_experts_per_tok");
+        Check(path, perToken > 0 && perToken <= experts, $"num_experts_per_tok must be in [1, num_experts {experts}], got {perToken}");
+        int width = RequiredInt(root, path, "moe_intermediate_size");
+        Check(path, width > 0, $"moe_intermediate_size must be > 0, got {width}");
+        int shared = 0;
+        if (layout == ExpertLayout.RoutedAndShared)
+        {
+            shared = RequiredInt(root, path, "shared_expert_intermediate_size");
+            Check(path, shared > 0, $"shared_expert_intermediate_size must be > 0, got {shared}");
+        }
+
+        int step = OptionalInt(root, path, "decoder_sparse_step") ?? 1;
+        Check(path, step > 0, $"decoder_sparse_step must be > 0, got {step}");
+        var denseLayers = new List<int>();
+        if (root.TryGetProperty("mlp_only_layers", out var only) && only.ValueKind != JsonValueKind.Null)
+        {
+            Check(path, only.ValueKind == JsonValueKind.Array && only.EnumerateArray().All(v => v.TryGetInt32(out int l) && l >= 0),
+                "mlp_only_layers must be an array of layer indices");
+            denseLayers.AddRange(only.EnumerateArray().Select(v => v.GetInt32()));
+        }
+
+        return new MixtureOfExperts(experts, perToken, width, Flag(root, "norm_topk_prob"), step, denseLayers, shared);
     }
 
     /// <summary>A window smaller than the context would need per-layer windowed attention, which the decoder does not do.</summary>

@@ -9,9 +9,20 @@ namespace Worker.Runtime.Models.Decoder;
 /// True when `sliding_window` only applies with `use_sliding_window: true` (Qwen2, Qwen3); false when a set
 /// `sliding_window` applies by itself (Llama/Mistral style).
 /// </param>
+/// <param name="Experts">How its MLPs are sparse: none (dense), routed experts only (Qwen3-MoE), or routed plus a shared
+/// expert (Qwen2-MoE).</param>
 public sealed record DecoderConfigRules(
     bool QkNorm,
     bool? QkvBias,
     int? DefaultHeadDim,
     int DefaultMaxPositionEmbeddings,
-    bool SlidingWindowNeedsFlag);
+    bool SlidingWindowNeedsFlag,
+    ExpertLayout Experts = ExpertLayout.None);
+
+/// <summary>Whether an architecture's MLPs are a mixture of experts, and whether it has a shared expert.</summary>
+public enum ExpertLayout
+{
+    None,
+    Routed,
+    RoutedAndShared,
+}

@@ -15,5 +15,6 @@ public sealed record DecoderLayerWeights(
     float[]? KNorm,                   // self_attn.k_norm.weight [d] (QkNorm)
     WeightMatrix OProj,               // self_attn.o_proj.weight [H, nh*d]
     float[] PostAttentionLayerNorm,   // post_attention_layernorm.weight [H]
-    WeightMatrix GateUpProj,          // mlp.{gate,up}_proj.weight stacked [2*I, H]
-    WeightMatrix DownProj);           // mlp.down_proj.weight [H, I]
+    WeightMatrix? GateUpProj,         // mlp.{gate,up}_proj.weight stacked [2*I, H]; null in a sparse layer
+    WeightMatrix? DownProj,           // mlp.down_proj.weight [H, I]; null in a sparse layer
+    ExpertWeights? Experts = null);   // a sparse layer's router and experts (DecoderSpec.IsSparse), else null

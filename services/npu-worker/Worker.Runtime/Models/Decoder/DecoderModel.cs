@@ -8,7 +8,7 @@ namespace Worker.Runtime.Models.Decoder;
 /// <summary>
 /// The decoder forward of Qwen2, Qwen3 and Llama over a paged KV cache, in paper order:
 /// embed → per layer [RMSNorm → QKV(+bias) → (per-head q/k RMSNorm) → RoPE → paged causal GQA attention → O →
-/// residual → RMSNorm → SwiGLU → down → residual] → final RMSNorm (only at rows that need logits or an embedding) →
+/// residual → RMSNorm → SwiGLU → down (or a sparse layer's experts, <see cref="ExpertMlp"/>) → residual] → final RMSNorm (only at rows that need logits or an embedding) →
 /// LM head (only at rows that need logits).
 /// A sequence run with a LoRA adapter gets its deltas added to the base projections' outputs (y += scale * B A x);
 /// a batch without adapters skips that with one check per projection.
@@ -21,6 +21,7 @@ public sealed class DecoderModel : ICausalLm
     private readonly DeviceOps _ops;
     private readonly DecoderSpec _dims;
     private readonly DecoderWorkspace _workspace;
+    private readonly ExpertMlp? _experts;
 
     public DecoderModel(DecoderSpec spec, DecoderWeights weights, DeviceOps ops)
     {
@@ -28,6 +29,7 @@ public sealed class DecoderModel : ICausalLm
         _ops = ops;
         _dims = spec;
         _workspace = new DecoderWorkspace(spec);
+        _experts = spec.Moe is null ? null : new ExpertMlp(spec, ops);
     }
 
     public int VocabSize => _dims.Vocab;
@@ -137,9 +139,16 @@ public sealed class DecoderModel : ICausalLm
     private void Mlp(int layer, DecoderLayerWeights w, ForwardBatch batch, ReadOnlySpan<float> xn, int t)
     {
         int inter = _dims.Intermediate, h = _dims.Hidden;
+        if (w.Experts is { } experts)
+        {
+            // A sparse layer: no adapter reaches its experts (the LoRA reader refuses them).
+            _experts!.Run(experts, xn, t, _workspace.Projected.AsSpan(0, t * h));
+            return;
+        }
+
         bool lora = batch.LoraAdapters.Count > 0;
         var gateUp = _workspace.GateUp.AsSpan(0, t * 2 * inter);
-        _ops.MatMul.MatMul(xn, t, w.GateUpProj, gateUp);
+        _ops.MatMul.MatMul(xn, t, w.GateUpProj!, gateUp);
         if (lora)
         {
             _ops.LoraDeltas.Add(batch, layer, LoraTarget.GateProj, xn, h, gateUp, 2 * inter, 0);
@@ -148,7 +157,7 @@ public sealed class DecoderModel : ICausalLm
 
         _ops.SwiGlu.SwiGlu(_workspace.GateUp, t, inter);    // row i of [T, I] = silu(g_i) * u_i, packed in place
         var projected = _workspace.Projected.AsSpan(0, t * h);
-        _ops.MatMul.MatMul(gateUp[..(t * inter)], t, w.DownProj, projected);
+        _ops.MatMul.MatMul(gateUp[..(t * inter)], t, w.DownProj!, projected);
         if (lora)
         {
             _ops.LoraDeltas.Add(batch, layer, LoraTarget.DownProj, gateUp[..(t * inter)], inter, projected, h, 0);

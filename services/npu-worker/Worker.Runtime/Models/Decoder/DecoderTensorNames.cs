@@ -5,7 +5,7 @@ namespace Worker.Runtime.Models.Decoder;
 /// <summary>
 /// The tensors of a Qwen2 / Qwen3 / Llama checkpoint with their Hugging Face names and shapes. The three share
 /// transformers' module names; they differ only in which optional tensors exist (q/k/v biases, q/k norms,
-/// lm_head), which <see cref="DecoderSpec"/>'s switches decide.
+/// lm_head; a sparse layer's router and experts in place of its MLP), which <see cref="DecoderSpec"/>'s switches decide.
 /// </summary>
 public static class DecoderTensorNames
 {
@@ -50,9 +50,24 @@ public static class DecoderTensorNames
 
             list.Add(new(Layer(l, "self_attn.o_proj.weight"), [h, q]));
             list.Add(new(Layer(l, "post_attention_layernorm.weight"), [h]));
-            list.Add(new(Layer(l, "mlp.gate_proj.weight"), [i, h]));
-            list.Add(new(Layer(l, "mlp.up_proj.weight"), [i, h]));
-            list.Add(new(Layer(l, "mlp.down_proj.weight"), [h, i]));
+            if (spec.Moe is { } moe && spec.IsSparse(l))
+            {
+                list.Add(new(Layer(l, "mlp.gate.weight"), [moe.Experts, h]));
+                for (int e = 0; e < moe.Experts; e++)
+                {
+                    AddMlp(list, l, $"mlp.experts.{e}.", h, moe.ExpertIntermediate);
+                }
+
+                if (moe.SharedExpertIntermediate > 0)
+                {
+                    AddMlp(list, l, "mlp.shared_expert.", h, moe.SharedExpertIntermediate);
+                    list.Add(new(Layer(l, "mlp.shared_expert_gate.weight"), [1, h]));
+                }
+            }
+            else
+            {
+                AddMlp(list, l, "mlp.", h, i);
+            }
         }
 
         list.Add(new(FinalNorm, [h]));
@@ -62,5 +77,13 @@ public static class DecoderTensorNames
         }
 
         return list;
+    }
+
+    /// <summary>A SwiGLU MLP's gate, up and down projections under <paramref name="prefix"/> (mlp., an expert's, the shared expert's).</summary>
+    private static void AddMlp(List<TensorSpec> list, int layer, string prefix, long hidden, long intermediate)
+    {
+        list.Add(new(Layer(layer, prefix + "gate_proj.weight"), [intermediate, hidden]));
+        list.Add(new(Layer(layer, prefix + "up_proj.weight"), [intermediate, hidden]));
+        list.Add(new(Layer(layer, prefix + "down_proj.weight"), [hidden, intermediate]));
     }
 }

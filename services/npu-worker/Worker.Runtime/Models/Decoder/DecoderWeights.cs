@@ -37,6 +37,36 @@ public sealed record DecoderWeights(
             ? [.. Vector(Layer(l, "self_attn.q_proj.bias"), q), .. Vector(Layer(l, "self_attn.k_proj.bias"), kv), .. Vector(Layer(l, "self_attn.v_proj.bias"), kv)]
             : null;
 
+        bool sparse(int l) => spec.IsSparse(l);
+        float[] Vector2D(string name, long rows, long cols)
+        {
+            var values = new float[rows * cols];
+            checkpoint.Get(name, rows, cols).CopyTo(values);
+            return values;
+        }
+
+        ExpertWeights Experts(int l, MixtureOfExperts moe)
+        {
+            long e = moe.ExpertIntermediate, s = moe.SharedExpertIntermediate;
+            var gateUp = new WeightMatrix[moe.Experts];
+            var down = new WeightMatrix[moe.Experts];
+            for (int x = 0; x < moe.Experts; x++)
+            {
+                string prefix = $"mlp.experts.{x}.";
+                gateUp[x] = Stacked(h, (Layer(l, prefix + "gate_proj.weight"), e), (Layer(l, prefix + "up_proj.weight"), e));
+                down[x] = Matrix(Layer(l, prefix + "down_proj.weight"), h, e);
+            }
+
+            bool shared = s > 0;
+            return new ExpertWeights(
+                Vector2D(Layer(l, "mlp.gate.weight"), moe.Experts, h),
+                gateUp,
+                down,
+                shared ? Stacked(h, (Layer(l, "mlp.shared_expert.gate_proj.weight"), s), (Layer(l, "mlp.shared_expert.up_proj.weight"), s)) : null,
+                shared ? Matrix(Layer(l, "mlp.shared_expert.down_proj.weight"), h, s) : null,
+                shared ? Vector2D(Layer(l, "mlp.shared_expert_gate.weight"), 1, h) : null);
+        }
+
         var embed = Matrix(Embedding, v, h);
         progress?.Report(++done / (double)total);
         var layers = new DecoderLayerWeights[spec.Layers];
@@ -50,8 +80,9 @@ public sealed record DecoderWeights(
                 Optional(spec.QkNorm, Layer(l, "self_attn.k_norm.weight"), d),
                 Matrix(Layer(l, "self_attn.o_proj.weight"), h, q),
                 Vector(Layer(l, "post_attention_layernorm.weight"), h),
-                Stacked(h, (Layer(l, "mlp.gate_proj.weight"), i), (Layer(l, "mlp.up_proj.weight"), i)),
-                Matrix(Layer(l, "mlp.down_proj.weight"), h, i));
+                sparse(l) ? null : Stacked(h, (Layer(l, "mlp.gate_proj.weight"), i), (Layer(l, "mlp.up_proj.weight"), i)),
+                sparse(l) ? null : Matrix(Layer(l, "mlp.down_proj.weight"), h, i),
+                sparse(l) ? Experts(l, spec.Moe!) : null);
             progress?.Report(++done / (double)total);
         }
 
