@@ -37,6 +37,10 @@ public static class GgufKeys
     public static string KeyLength(string arch) => $"{arch}.attention.key_length";
     public static string ValueLength(string arch) => $"{arch}.attention.value_length";
     public static string LayerNormRmsEpsilon(string arch) => $"{arch}.attention.layer_norm_rms_epsilon";
+    public static string ExpertCount(string arch) => $"{arch}.expert_count";
+    public static string ExpertUsedCount(string arch) => $"{arch}.expert_used_count";
+    public static string ExpertFeedForwardLength(string arch) => $"{arch}.expert_feed_forward_length";
+    public static string ExpertSharedFeedForwardLength(string arch) => $"{arch}.expert_shared_feed_forward_length";
     public static string RopeDimensionCount(string arch) => $"{arch}.rope.dimension_count";
     public static string RopeFreqBase(string arch) => $"{arch}.rope.freq_base";
     public static string RopeScalingType(string arch) => $"{arch}.rope.scaling.type";

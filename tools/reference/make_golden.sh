@@ -42,4 +42,5 @@ golden llama-llama3-rope "$short $long" --arch llama --preset tiny --num-attenti
 golden qwen2-yarn-beyond-original "$short $long" --arch qwen2 --preset tiny --max-position-embeddings 64 --rope-scaling yarn:4 --seed 4
 golden llama-f16-sharded "$short $medium" --arch llama --preset tiny --untied --dtype f16 --shards 3 --seed 5
 golden qwen3-moe "$short $medium" --arch qwen3_moe --preset tiny --seed 6
-golden qwen2-moe-shared-dense-layer "$short $medium" --arch qwen2_moe --preset tiny --untied --mlp-only-layers 1 --seed 7
+golden qwen2-moe-shared "$short $medium" --arch qwen2_moe --preset tiny --untied --seed 7
+golden qwen2-moe-dense-layer "$short $medium" --arch qwen2_moe --preset tiny --mlp-only-layers 1 --num-experts 6 --num-experts-per-tok 3 --seed 8

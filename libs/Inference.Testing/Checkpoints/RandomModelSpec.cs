@@ -67,6 +67,10 @@ public sealed record RandomModelSpec(
         new RotaryEmbedding(Traits.RopeTheta, HeadDim, scaling: null),
         Experts);
 
+    /// <summary>This spec as a checkpoint of <paramref name="family"/>, with the family's default experts if it has any.</summary>
+    public RandomModelSpec ForFamily(CheckpointFamily family) =>
+        this with { Family = family, Experts = DefaultExperts(family, IntermediateSize) };
+
     /// <summary>
     /// The mixture of experts a MoE family gets unless told otherwise: 8 experts, 2 per token, each a quarter of the
     /// dense MLP's width (Qwen2-MoE's shared expert as wide as the dense MLP), every layer sparse.

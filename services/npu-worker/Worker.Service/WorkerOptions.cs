@@ -5,7 +5,7 @@ public sealed class WorkerOptions
 {
     public const string Section = "Worker";
 
-    /// <summary>Hugging Face model folder (config.json, *.safetensors), or a GGUF file (qwen2, qwen3, llama). Required.</summary>
+    /// <summary>Hugging Face model folder (config.json, *.safetensors), or a GGUF file (qwen2, qwen3, llama, qwen3moe, qwen2moe). Required.</summary>
     public string ModelPath { get; set; } = "";
 
     /// <summary>Tokens per KV block. Default 16.</summary>

@@ -11,6 +11,46 @@ public sealed class ArchitectureMetadataTests
     private static readonly HfModelConfig Llama31 = new("LlamaForCausalLM", 128256, 2048, 8192, 16, 32, 8, null, 131072, 1e-5, 500000,
         new HfRopeScaling("llama3", 32, 8192, 1, 4), 128000, 128001);
 
+    /// <summary>Qwen3-30B-A3B's config.json, as far as the GGUF file needs it.</summary>
+    private static readonly HfModelConfig Qwen3Moe = new("Qwen3MoeForCausalLM", 151936, 2048, 6144, 48, 32, 4, 128, 40960, 1e-6, 1e6, null, 151643, 151645,
+        new HfExperts(128, 8, 768, null, NormTopKProb: true, DecoderSparseStep: 1, MlpOnlyLayerCount: 0));
+
+    [Fact]
+    public void Qwen3Moe_WritesTheExpertKeys()
+    {
+        var metadata = Write(Qwen3Moe);
+        Assert.Equal("qwen3moe", metadata.Get<string>(GgufKeys.Architecture));
+        Assert.Equal(128u, metadata.Get<uint>("qwen3moe.expert_count"));
+        Assert.Equal(8u, metadata.Get<uint>("qwen3moe.expert_used_count"));
+        Assert.Equal(768u, metadata.Get<uint>("qwen3moe.expert_feed_forward_length"));
+        Assert.False(metadata.Contains("qwen3moe.expert_shared_feed_forward_length"));
+    }
+
+    [Fact]
+    public void Qwen2Moe_WritesTheSharedExpertsWidth()
+    {
+        var metadata = Write(Qwen3Moe with
+        {
+            Architecture = "Qwen2MoeForCausalLM",
+            Experts = new HfExperts(60, 4, 1408, 5632, NormTopKProb: false, DecoderSparseStep: 1, MlpOnlyLayerCount: 0),
+        });
+        Assert.Equal(5632u, metadata.Get<uint>("qwen2moe.expert_shared_feed_forward_length"));
+    }
+
+    /// <summary>llama.cpp's graphs fix which layers are sparse and whether the chosen probabilities are renormalized.</summary>
+    [Theory]
+    [InlineData(false, 1, 0, "norm_topk_prob")]
+    [InlineData(true, 2, 0, "decoder_sparse_step")]
+    [InlineData(true, 1, 1, "mlp_only_layers")]
+    public void Qwen3Moe_ExpertsLlamaCppWouldRunDifferently_AreRefusedNamingTheField(bool norm, int step, int denseLayers, string field)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => Write(Qwen3Moe with
+        {
+            Experts = Qwen3Moe.Experts! with { NormTopKProb = norm, DecoderSparseStep = step, MlpOnlyLayerCount = denseLayers },
+        }));
+        Assert.Contains(field, e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Qwen3_WithExplicitHeadDim_WritesKeyAndValueLength()
     {

@@ -12,7 +12,7 @@ namespace Inference.Cli.Tests.LlamaCpp;
 /// <summary>
 /// Issue 10's two independent references must agree: for every golden fixture the PyTorch reference wrote
 /// (services/npu-worker/Worker.Tests/Fixtures/golden, one per architecture and layout: Qwen3 tied and untied, Llama
-/// with llama3 rope scaling, sharded F16 Llama, Qwen2 with YaRN), llama.cpp runs the F32 GGUF of the checkpoint that
+/// with llama3 rope scaling, sharded F16 Llama, Qwen2 with YaRN, Qwen3-MoE, Qwen2-MoE with its shared expert), llama.cpp runs the F32 GGUF of the checkpoint that
 /// the fixture's make-model command line describes (built through the CLI's own option parser): its last-position
 /// top logits are within <see cref="Tolerance"/> of the fixture's, and along the fixture's greedy path it picks the
 /// same ids, except where its own best two are closer than the tolerance (random-weight models have near ties:
@@ -33,7 +33,12 @@ public sealed class ReferenceFixtureCrossCheckTests(ITestOutputHelper output) : 
         var data = new TheoryData<string>();
         foreach (var file in Directory.GetFiles(FixtureFolder(), "*.json").Order(StringComparer.Ordinal))
         {
-            data.Add(Path.GetFileNameWithoutExtension(file));
+            // llama.cpp's MoE graphs make every layer sparse: a checkpoint that keeps some dense (mlp_only_layers) has no
+            // GGUF form, and the converter refuses it (HfToGgufConverterMoeTests).
+            if (!File.ReadAllText(file).Contains("--mlp-only-layers", StringComparison.Ordinal))
+            {
+                data.Add(Path.GetFileNameWithoutExtension(file));
+            }
         }
 
         return data;

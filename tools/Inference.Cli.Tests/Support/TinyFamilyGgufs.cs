@@ -5,7 +5,8 @@ using Inference.Testing.Checkpoints;
 namespace Inference.Cli.Tests.Support;
 
 /// <summary>
-/// The tiny seed-0 random checkpoint of each architecture (qwen2, qwen3, llama; BF16 safetensors) and its GGUF files,
+/// The tiny seed-0 random checkpoint of each architecture (qwen2, qwen3, llama, qwen3_moe, qwen2_moe; BF16 safetensors)
+/// and its GGUF files,
 /// written once for the tests that share this fixture: F32 and F16 by our converter, Q8_0 by llama.cpp's quantizer
 /// from the F32 file.
 /// </summary>
@@ -19,7 +20,7 @@ public sealed class TinyFamilyGgufs : IDisposable
         foreach (string arch in Names)
         {
             string folder = _directory.File(arch);
-            RandomCheckpointWriter.Write(folder, RandomModelSpec.FromPreset("tiny", 0) with { Family = CheckpointFamilyTraits.Parse(arch) });
+            RandomCheckpointWriter.Write(folder, RandomModelSpec.FromPreset("tiny", 0).ForFamily(CheckpointFamilyTraits.Parse(arch)));
             _folders[arch] = folder;
             HfToGgufConverter.Convert(folder, Gguf(arch, "f32"), GgufOutputType.F32);
             HfToGgufConverter.Convert(folder, Gguf(arch, "f16"), GgufOutputType.F16);
@@ -28,9 +29,12 @@ public sealed class TinyFamilyGgufs : IDisposable
         }
     }
 
-    public static IReadOnlyList<string> Names { get; } = ["qwen2", "qwen3", "llama"];
+    public static IReadOnlyList<string> Names { get; } = ["qwen2", "qwen3", "llama", "qwen3_moe", "qwen2_moe"];
 
     public static TheoryData<string> Architectures() => new(Names);
+
+    /// <summary>The dense architectures: LoRA adapters of every projection apply to them (a MoE's experts take none).</summary>
+    public static TheoryData<string> DenseArchitectures() => new(Names.Where(n => !n.EndsWith("_moe", StringComparison.Ordinal)));
 
     /// <summary>The safetensors folder of an architecture.</summary>
     public string Folder(string arch) => _folders[arch];

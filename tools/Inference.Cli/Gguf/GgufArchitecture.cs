@@ -3,7 +3,8 @@ namespace Inference.Cli.Gguf;
 /// <summary>
 /// How one Hugging Face architecture maps to llama.cpp's (convert_hf_to_gguf.py's model classes): its GGUF name,
 /// its head size when config.json gives none, whether Q and K rows are permuted back from rotate_half order to the
-/// interleaved RoPE order llama.cpp's llama graph uses, and the rope_scaling types it carries over.
+/// interleaved RoPE order llama.cpp's llama graph uses, the rope_scaling types it carries over, and for a mixture of
+/// experts how llama.cpp runs them.
 /// </summary>
 public sealed record GgufArchitecture(
     string HfName,
@@ -11,7 +12,8 @@ public sealed record GgufArchitecture(
     Func<HfModelConfig, int> HeadDim,
     bool PermuteQueryKey,
     bool WritesVocabSizeAndRopeDimensions,
-    IReadOnlyList<string> RopeScalingTypes)
+    IReadOnlyList<string> RopeScalingTypes,
+    GgufExpertGraph? Experts = null)
 {
     private static readonly GgufArchitecture[] All =
     [
@@ -20,6 +22,9 @@ public sealed record GgufArchitecture(
         // transformers' Qwen3Config defaults head_dim to 128, not hidden / heads.
         new("Qwen3ForCausalLM", "qwen3", c => c.HeadDim ?? 128, false, false, ["yarn"]),
         new("LlamaForCausalLM", "llama", c => c.HeadDim ?? c.HiddenSize / c.NumAttentionHeads, true, true, ["llama3", "linear"]),
+        // llama.cpp's qwen3moe graph renormalizes the chosen experts' probabilities, its qwen2moe graph does not.
+        new("Qwen3MoeForCausalLM", "qwen3moe", c => c.HeadDim ?? 128, false, false, ["yarn"], new GgufExpertGraph(NormTopKProb: true, SharedExpert: false)),
+        new("Qwen2MoeForCausalLM", "qwen2moe", c => c.HeadDim ?? c.HiddenSize / c.NumAttentionHeads, false, false, ["yarn"], new GgufExpertGraph(NormTopKProb: false, SharedExpert: true)),
     ];
 
     public static IReadOnlyList<string> SupportedNames { get; } = All.Select(a => a.HfName).ToArray();
@@ -29,3 +34,8 @@ public sealed record GgufArchitecture(
         All.FirstOrDefault(a => a.HfName == hfName)
         ?? throw new InvalidDataException($"architecture '{hfName}' has no GGUF mapping; supported: {string.Join(", ", SupportedNames)}.");
 }
+
+/// <summary>How llama.cpp's graph of a mixture-of-experts architecture runs its experts: what a converted file cannot change.</summary>
+/// <param name="NormTopKProb">Whether the chosen experts' probabilities are renormalized to sum 1.</param>
+/// <param name="SharedExpert">Whether each sparse layer has a shared expert.</param>
+public sealed record GgufExpertGraph(bool NormTopKProb, bool SharedExpert);

@@ -37,6 +37,7 @@ public static class GgufModelMetadata
         }
 
         AddRopeScaling(metadata, config, architecture);
+        AddExperts(metadata, config, architecture);
         metadata[GgufKeys.FileType] = GgufValue.UInt32((uint)fileType);
         metadata[GgufKeys.QuantizationVersion] = GgufValue.UInt32(QuantizationVersion);
     }
@@ -70,6 +71,42 @@ public static class GgufModelMetadata
             case "llama3":
                 // Carried by the rope_freqs.weight tensor (RopeFrequencyFactors), not by keys.
                 break;
+        }
+    }
+
+    /// <summary>
+    /// A mixture of experts' keys, as convert_hf_to_gguf.py writes them, after checking that llama.cpp's graph runs the
+    /// experts as config.json says: every layer sparse, and norm_topk_prob as the graph fixes it.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The config has no experts, or experts llama.cpp would run differently (names the field).</exception>
+    private static void AddExperts(GgufMetadata metadata, HfModelConfig config, GgufArchitecture architecture)
+    {
+        if (architecture.Experts is not { } graph)
+        {
+            return;
+        }
+
+        string arch = architecture.GgufName;
+        var experts = config.Experts ?? throw new InvalidDataException($"{architecture.HfName} needs 'num_experts'.");
+        if (experts.NormTopKProb != graph.NormTopKProb)
+        {
+            throw new InvalidDataException(
+                $"norm_topk_prob {experts.NormTopKProb.ToString().ToLowerInvariant()} has no GGUF form: llama.cpp's {arch} graph {(graph.NormTopKProb ? "always" : "never")} renormalizes the chosen experts' probabilities.");
+        }
+
+        if (experts.DecoderSparseStep != 1 || experts.MlpOnlyLayerCount > 0)
+        {
+            throw new InvalidDataException(
+                $"decoder_sparse_step {experts.DecoderSparseStep} with {experts.MlpOnlyLayerCount} mlp_only_layers has no GGUF form: llama.cpp's {arch} graph runs experts in every layer.");
+        }
+
+        metadata[GgufKeys.ExpertCount(arch)] = UInt(experts.NumExperts);
+        metadata[GgufKeys.ExpertUsedCount(arch)] = UInt(experts.NumExpertsPerTok);
+        metadata[GgufKeys.ExpertFeedForwardLength(arch)] = UInt(experts.MoeIntermediateSize);
+        if (graph.SharedExpert)
+        {
+            metadata[GgufKeys.ExpertSharedFeedForwardLength(arch)] = UInt(
+                experts.SharedExpertIntermediateSize ?? throw new InvalidDataException($"{architecture.HfName} needs 'shared_expert_intermediate_size'."));
         }
     }
 

@@ -20,7 +20,8 @@ public sealed record HfModelConfig(
     double RopeTheta,
     HfRopeScaling? RopeScaling,
     int? BosTokenId,
-    int? EosTokenId)
+    int? EosTokenId,
+    HfExperts? Experts = null)
 {
     /// <exception cref="FileNotFoundException">config.json is missing.</exception>
     /// <exception cref="InvalidDataException">A field is missing or of the wrong type (the message names it).</exception>
@@ -51,7 +52,8 @@ public sealed record HfModelConfig(
                 OptionalDouble(root, "rope_theta") ?? 10000.0,
                 HfRopeScaling.Read(root),
                 OptionalInt(root, "bos_token_id"),
-                FirstInt(root, "eos_token_id"));
+                FirstInt(root, "eos_token_id"),
+                HfExperts.Read(root));
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException or FormatException)
         {

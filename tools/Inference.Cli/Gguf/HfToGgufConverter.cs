@@ -14,6 +14,8 @@ namespace Inference.Cli.Gguf;
 public static class HfToGgufConverter
 {
     private const int ChunkBytes = 1 << 20;
+    private const string Router = ".ffn_gate_inp.weight";
+    private const string SharedExpertGate = ".ffn_gate_inp_shexp.weight";
 
     /// <exception cref="FileNotFoundException">config.json, tokenizer.json or the weights are missing.</exception>
     /// <exception cref="InvalidDataException">The architecture, a tensor or the tokenizer has no GGUF mapping (the message names it).</exception>
@@ -36,9 +38,11 @@ public static class HfToGgufConverter
                 stream => stream.Write(MemoryMarshal.AsBytes(factors.AsSpan()))));
         }
 
-        foreach (var (hfName, ggufName) in MappedNames(checkpoint))
+        foreach (var (hfNames, ggufName) in MappedNames(checkpoint))
         {
-            tensors.Add(TensorData(checkpoint.Tensors[hfName], ggufName, config, architecture, outputType));
+            tensors.Add(hfNames.Count == 1
+                ? TensorData(checkpoint.Tensors[hfNames[0]], ggufName, config, architecture, outputType)
+                : StackedExperts([.. hfNames.Select(n => checkpoint.Tensors[n])], ggufName, outputType));
         }
 
         string directory = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
@@ -53,10 +57,14 @@ public static class HfToGgufConverter
         return new GgufConversion(outputPath, architecture.GgufName, tensors.Count, new FileInfo(outputPath).Length);
     }
 
-    /// <summary>Every checkpoint tensor with its GGUF name, in llama.cpp's order: embedding, blocks by layer, output norm, output.</summary>
-    private static List<(string HfName, string GgufName)> MappedNames(SafetensorsTensors checkpoint)
+    /// <summary>
+    /// Every checkpoint tensor with its GGUF name, in llama.cpp's order: embedding, blocks by layer, output norm, output.
+    /// A mixture of experts' projections are one GGUF tensor per layer and projection, listing every expert's tensor in order.
+    /// </summary>
+    private static List<(IReadOnlyList<string> HfNames, string GgufName)> MappedNames(SafetensorsTensors checkpoint)
     {
-        var mapped = new List<(string HfName, string GgufName)>();
+        var mapped = new List<(IReadOnlyList<string> HfNames, string GgufName)>();
+        var experts = new Dictionary<string, SortedDictionary<int, string>>(StringComparer.Ordinal);
         var unknown = new List<string>();
         foreach (string hfName in checkpoint.Tensors.Keys)
         {
@@ -65,9 +73,13 @@ public static class HfToGgufConverter
                 continue; // recomputed from rope_theta; llama.cpp has no tensor for it
             }
 
-            if (GgufTensorNames.FromHuggingFace(hfName) is { } ggufName)
+            if (GgufTensorNames.ExpertFromHuggingFace(hfName) is { } slot)
             {
-                mapped.Add((hfName, ggufName));
+                (experts.TryGetValue(slot.GgufName, out var slots) ? slots : experts[slot.GgufName] = [])[slot.Expert] = hfName;
+            }
+            else if (GgufTensorNames.FromHuggingFace(hfName) is { } ggufName)
+            {
+                mapped.Add(([hfName], ggufName));
             }
             else
             {
@@ -78,6 +90,16 @@ public static class HfToGgufConverter
         if (unknown.Count > 0)
         {
             throw new InvalidDataException($"{checkpoint.Directory}: tensors with no GGUF mapping: {string.Join(", ", unknown.Order(StringComparer.Ordinal).Take(8))}.");
+        }
+
+        foreach (var (ggufName, slots) in experts)
+        {
+            if (slots.Keys.Last() != slots.Count - 1)
+            {
+                throw new InvalidDataException($"{checkpoint.Directory}: {ggufName} stacks experts 0 to {slots.Keys.Last()}, but only {slots.Count} of them are in the checkpoint.");
+            }
+
+            mapped.Add(([.. slots.Values], ggufName));
         }
 
         return mapped.OrderBy(m => Rank(m.GgufName)).ThenBy(m => m.GgufName, StringComparer.Ordinal).ToList();
@@ -91,11 +113,38 @@ public static class HfToGgufConverter
         };
     }
 
+    /// <summary>One projection of every expert, [E, rows, cols], expert by expert, in the output type.</summary>
+    private static GgufTensorData StackedExperts(IReadOnlyList<TensorView> views, string ggufName, GgufOutputType outputType)
+    {
+        var shape = views[0].Shape;
+        if (shape.Count != 2 || views.Any(v => !v.Shape.SequenceEqual(shape)))
+        {
+            throw new InvalidDataException($"{ggufName}: the experts' matrices must all have one 2-D shape, got {string.Join(", ", views.Select(v => TensorSpec.FormatShape(v.Shape)).Distinct())}.");
+        }
+
+        var type = outputType.MatrixType();
+        var info = GgufTensorInfo.FromRowMajor(ggufName, type, [views.Count, shape[0], shape[1]]);
+        return new GgufTensorData(info, stream =>
+        {
+            foreach (var view in views)
+            {
+                WriteRows(stream, view, type, checked((int)shape[0]), shape[1], null);
+            }
+        });
+    }
+
     private static GgufTensorData TensorData(TensorView view, string ggufName, HfModelConfig config, GgufArchitecture architecture, GgufOutputType outputType)
     {
         var shape = view.Shape;
+        // convert_hf_to_gguf.py keeps a router (ffn_gate_inp) in F32, and llama.cpp reads Qwen2-MoE's shared expert gate
+        // ([1, H] in transformers) as the F32 vector [H].
+        if (ggufName.EndsWith(SharedExpertGate, StringComparison.Ordinal) && shape.Count == 2 && shape[0] == 1)
+        {
+            shape = [shape[1]];
+        }
+
         bool vector = shape.Count <= 1 || ggufName.EndsWith("_norm.weight", StringComparison.Ordinal);
-        var type = vector ? GgmlType.F32 : outputType.MatrixType();
+        var type = vector || ggufName.EndsWith(Router, StringComparison.Ordinal) ? GgmlType.F32 : outputType.MatrixType();
         int rows = shape.Count <= 1 ? 1 : checked((int)shape[0]);
         long rowLength = view.ElementCount / rows;
         int[]? source = null;

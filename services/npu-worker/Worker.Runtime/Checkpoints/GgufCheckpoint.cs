@@ -7,7 +7,8 @@ namespace Worker.Runtime.Checkpoints;
 /// The tensors of a memory-mapped GGUF file under their Hugging Face names (llama.cpp's names mapped back through
 /// <see cref="GgufTensorNames"/>), in the element type stored: F32, F16, BF16 or Q8_0 blocks. For llama the Q and K
 /// rows the converter interleaved for llama.cpp's RoPE are read back in transformers' order, through a row order,
-/// without a copy. rope_freqs.weight is the config's, not a weight, and is left out.
+/// without a copy. A mixture of experts' stacked tensors (ffn_*_exps [E, rows, cols]) are viewed as each expert's
+/// matrix, again without a copy. rope_freqs.weight is the config's, not a weight, and is left out.
 /// </summary>
 public sealed unsafe class GgufCheckpoint : ITensorSource
 {
@@ -15,6 +16,8 @@ public sealed unsafe class GgufCheckpoint : ITensorSource
     private readonly MemoryMappedViewAccessor _view;
     private readonly byte* _base;
     private readonly Dictionary<string, TensorView> _tensors = new(StringComparer.Ordinal);
+
+    private const string SharedExpertGate = "mlp.shared_expert_gate.weight";
 
     private GgufCheckpoint(GgufFile gguf)
     {
@@ -46,15 +49,34 @@ public sealed unsafe class GgufCheckpoint : ITensorSource
                     continue;
                 }
 
+                var shape = info.RowMajorShape.ToArray();
+                byte* data = checkpoint._base + gguf.DataStart + info.Offset;
+                if (GgufTensorNames.ExpertsToHuggingFace(info.Name) is { } expertName && shape.Length == 3)
+                {
+                    // [E, rows, cols] stacked experts: expert e's matrix is the e-th contiguous slice, viewed under its own name.
+                    long[] matrix = shape[1..];
+                    long sliceBytes = new TensorView(info.Name, DType(info), matrix, data).ByteLength;
+                    for (int e = 0; e < shape[0]; e++)
+                    {
+                        checkpoint._tensors[expertName(e)] = new TensorView(expertName(e), DType(info), matrix, data + e * sliceBytes);
+                    }
+
+                    continue;
+                }
+
                 if (GgufTensorNames.ToHuggingFace(info.Name) is not { } name)
                 {
                     unknown.Add(info.Name);
                     continue;
                 }
 
-                var shape = info.RowMajorShape.ToArray();
+                if (name.EndsWith(SharedExpertGate, StringComparison.Ordinal) && shape.Length == 1)
+                {
+                    shape = [1, shape[0]]; // llama.cpp stores Qwen2-MoE's shared expert gate [1, H] as the vector [H]
+                }
+
                 int[]? rowOrder = queryKeyHeads is { } heads ? RowOrder(info.Name, shape, heads) : null;
-                checkpoint._tensors[name] = new TensorView(name, DType(info), shape, checkpoint._base + gguf.DataStart + info.Offset, rowOrder);
+                checkpoint._tensors[name] = new TensorView(name, DType(info), shape, data, rowOrder);
             }
 
             if (unknown.Count > 0)

@@ -2,14 +2,16 @@ using Inference.Gguf;
 using Worker.Runtime.Models.Decoder;
 using Worker.Runtime.Models.Llama;
 using Worker.Runtime.Models.Qwen2;
+using Worker.Runtime.Models.Qwen2Moe;
 using Worker.Runtime.Models.Qwen3;
+using Worker.Runtime.Models.Qwen3Moe;
 using static Worker.Runtime.Models.Gguf.GgufMetadataValues;
 
 namespace Worker.Runtime.Models.Gguf;
 
 /// <summary>
 /// Reads a GGUF file's metadata (llama.cpp's keys, as convert_hf_to_gguf.py writes them) into the decoder's terms,
-/// for the architectures the worker runs: general.architecture qwen2, qwen3 or llama. Sizes come from the
+/// for the architectures the worker runs: general.architecture qwen2, qwen3, llama, qwen3moe or qwen2moe. Sizes come from the
 /// &lt;arch&gt;.* keys, the vocabulary from the token list, eos (and eot) from tokenizer.ggml.*, tied embeddings from
 /// the absence of output.weight, q/k/v biases from the presence of attn_q.bias, and RoPE scaling from
 /// rope.scaling.type yarn or the rope_freqs.weight tensor (llama3). Anything else is refused by name.
@@ -22,6 +24,8 @@ public static class GgufConfigReader
         ["qwen2"] = (Qwen2Config.ArchitectureName, Qwen2Config.Rules, false),
         ["qwen3"] = (Qwen3Config.ArchitectureName, Qwen3Config.Rules, false),
         ["llama"] = (LlamaConfig.ArchitectureName, LlamaConfig.Rules, true),
+        ["qwen3moe"] = (Qwen3MoeConfig.ArchitectureName, Qwen3MoeConfig.Rules, false),
+        ["qwen2moe"] = (Qwen2MoeConfig.ArchitectureName, Qwen2MoeConfig.Rules, false),
     };
 
     /// <summary>The GGUF architecture names this worker runs, sorted.</summary>
@@ -68,12 +72,41 @@ public static class GgufConfigReader
             known.Rules.QkvBias ?? HasTensor(file, GgufTensorNames.Block(0, "attn_q.bias")),
             known.Rules.QkNorm,
             !HasTensor(file, GgufTensorNames.Output),
-            new RotaryEmbedding(theta, headDim, scaling));
+            new RotaryEmbedding(theta, headDim, scaling),
+            Experts(file, arch, known.Rules.Experts));
         new DecoderSpecNames(
             $"the vocabulary size ({GgufKeys.Tokens})", GgufKeys.EmbeddingLength(arch), GgufKeys.FeedForwardLength(arch), GgufKeys.BlockCount(arch),
             GgufKeys.HeadCount(arch), GgufKeys.HeadCountKv(arch), GgufKeys.LayerNormRmsEpsilon(arch)).Validate(spec, file.Path);
         var config = new DecoderConfig(known.HfName, spec, scaling?.ContextLength(context) ?? context, EosTokenIds(file));
         return (config, known.PermutedQueryKey ? (heads, kvHeads) : null);
+    }
+
+    /// <summary>
+    /// A MoE architecture's experts from &lt;arch&gt;.expert_count, expert_used_count, expert_feed_forward_length (and
+    /// expert_shared_feed_forward_length), as llama.cpp runs them: every layer sparse, the chosen probabilities
+    /// renormalized for qwen3moe and not for qwen2moe (llama.cpp's graphs fix both; the file carries neither).
+    /// </summary>
+    private static MixtureOfExperts? Experts(GgufFile file, string arch, ExpertLayout layout)
+    {
+        if (layout == ExpertLayout.None)
+        {
+            return null;
+        }
+
+        int experts = RequiredInt(file, GgufKeys.ExpertCount(arch));
+        Check(file, experts > 0, $"{GgufKeys.ExpertCount(arch)} must be > 0, got {experts}");
+        int used = RequiredInt(file, GgufKeys.ExpertUsedCount(arch));
+        Check(file, used > 0 && used <= experts, $"{GgufKeys.ExpertUsedCount(arch)} must be in [1, {experts}], got {used}");
+        int width = RequiredInt(file, GgufKeys.ExpertFeedForwardLength(arch));
+        Check(file, width > 0, $"{GgufKeys.ExpertFeedForwardLength(arch)} must be > 0, got {width}");
+        int shared = 0;
+        if (layout == ExpertLayout.RoutedAndShared)
+        {
+            shared = RequiredInt(file, GgufKeys.ExpertSharedFeedForwardLength(arch));
+            Check(file, shared > 0, $"{GgufKeys.ExpertSharedFeedForwardLength(arch)} must be > 0, got {shared}");
+        }
+
+        return new MixtureOfExperts(experts, used, width, NormTopKProb: layout == ExpertLayout.Routed, SparseStep: 1, DenseLayers: [], shared);
     }
 
     /// <summary>The token list's length (convert_hf_to_gguf.py pads it to the model's vocab_size), else &lt;arch&gt;.vocab_size.</summary>
