@@ -15,6 +15,18 @@ public sealed class ModelCostTests
         Assert.Equal(357_826_560L, ModelCost.From(Qwen05B).LayerMatrixWeights);
     }
 
+    /// <summary>Qwen3-30B-A3B's config.json sizes: 128 experts of 768, 8 per token, every layer sparse.</summary>
+    private static readonly HfModelConfig Qwen3_30BA3B = new("Qwen3MoeForCausalLM", 151936, 2048, 6144, 48, 32, 4, 128, 40960, 1e-6, 1e6, null, 151643, 151645,
+        new HfExperts(128, 8, 768, null, NormTopKProb: true, DecoderSparseStep: 1, MlpOnlyLayerCount: 0));
+
+    [Fact]
+    public void LayerMatrices_OfAMixtureOfExperts_CountTheExpertsATokenUses()
+    {
+        // Per layer: q 4096x2048, k and v 512x2048 each, o 2048x4096 = 18,874,368; 8 experts x 3 x 2048x768 = 37,748,736; x 48
+        // layers: 2,717,908,992, the "3B active" of Qwen3-30B-A3B with the embedding and LM head (2 x 311,164,928).
+        Assert.Equal(2_717_908_992L, ModelCost.From(Qwen3_30BA3B).LayerMatrixWeights);
+    }
+
     [Fact]
     public void DecodeBytesPerToken_InBf16_CountsTheTiedLmHeadOnce()
     {

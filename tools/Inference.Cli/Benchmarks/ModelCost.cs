@@ -5,7 +5,8 @@ namespace Inference.Cli.Benchmarks;
 /// <summary>
 /// What a forward pass must move and compute, from config.json, to set a measured speed against the machine's limits.
 /// Decode of one sequence reads every matrix once per token (the layers' projections and the LM head; the embedding
-/// row and the norms are negligible). A prefill of P tokens costs 2 FLOP per weight per token in the projections,
+/// row and the norms are negligible); in a mixture of experts' sparse layer, only the token's k experts (and the
+/// shared one), so for a MoE the figures count the weights each token uses (its active parameters). A prefill of P tokens costs 2 FLOP per weight per token in the projections,
 /// attention's QKᵀ and PV (4·q_dim FLOP per attended key, each token attending to itself and those before it), and the
 /// LM head once, at the last position only. A decode step costs each sequence the same per weight, the LM head included,
 /// and attention over its whole context.
@@ -18,8 +19,19 @@ public sealed record ModelCost(long LayerMatrixWeights, long LmHeadWeights, long
         long q = config.NumAttentionHeads * headDim;
         long kv = config.NumKeyValueHeads * headDim;
         long hidden = config.HiddenSize;
-        long perLayer = hidden * (q + 2 * kv) + q * hidden + 3 * hidden * config.IntermediateSize;
-        return new ModelCost(perLayer * config.NumHiddenLayers, (long)config.VocabSize * hidden, q, config.NumHiddenLayers);
+        long attention = hidden * (q + 2 * kv) + q * hidden;
+        long denseMlp = 3 * hidden * config.IntermediateSize;
+        long layers = config.NumHiddenLayers * (attention + denseMlp);
+        if (config.Experts is { } moe)
+        {
+            // A token reads only its k experts (and a shared one) in a sparse layer; the fp32 router (E x H) is left
+            // out, a few per mille of the rest.
+            long sparse = Math.Max(0, config.NumHiddenLayers / moe.DecoderSparseStep - moe.MlpOnlyLayerCount);
+            long sparseMlp = 3 * hidden * ((long)moe.NumExpertsPerTok * moe.MoeIntermediateSize + (moe.SharedExpertIntermediateSize ?? 0));
+            layers += sparse * (sparseMlp - denseMlp);
+        }
+
+        return new ModelCost(layers, (long)config.VocabSize * hidden, q, config.NumHiddenLayers);
     }
 
     /// <summary>Bytes of weights one decode step of one sequence reads, at the format's bytes per weight.</summary>
