@@ -83,41 +83,24 @@ public static class MakeModelCommand
         return spec;
     }
 
-    /// <summary>
-    /// A MoE family's experts: the defaults (<see cref="RandomModelSpec.DefaultExperts"/>) with --num-experts,
-    /// --num-experts-per-tok, --moe-intermediate-size, --shared-expert-intermediate-size (qwen2_moe),
-    /// --decoder-sparse-step and --mlp-only-layers over them; those options on a dense family are refused.
-    /// </summary>
+    /// <summary>A MoE family's experts: its defaults with the expert options over them (<see cref="ExpertOptions"/>).</summary>
     private static MixtureOfExperts? ReadExperts(CommandArguments args, RandomModelSpec spec)
     {
-        var experts = args.Int("num-experts", 1);
-        var perToken = args.Int("num-experts-per-tok", 1);
-        var width = args.Int("moe-intermediate-size", 1);
-        var shared = args.Int("shared-expert-intermediate-size", 1);
-        var step = args.Int("decoder-sparse-step", 1);
-        var denseLayers = args.String("mlp-only-layers");
-        var defaults = RandomModelSpec.DefaultExperts(spec.Family, spec.IntermediateSize);
-        if (defaults is null)
+        var options = new ExpertOptions(
+            args.Int("num-experts", 1),
+            args.Int("num-experts-per-tok", 1),
+            args.Int("moe-intermediate-size", 1),
+            args.Int("shared-expert-intermediate-size", 1),
+            args.Int("decoder-sparse-step", 1),
+            args.String("mlp-only-layers") is { } layers ? ReadLayerList(layers) : null);
+        try
         {
-            if (experts is not null || perToken is not null || width is not null || shared is not null || step is not null || denseLayers is not null)
-                throw new UsageException("--num-experts, --num-experts-per-tok, --moe-intermediate-size, --shared-expert-intermediate-size, --decoder-sparse-step and --mlp-only-layers shape a mixture of experts: use --arch qwen3_moe or qwen2_moe");
-            return null;
+            return options.Apply(spec);
         }
-
-        if (shared is not null && defaults.SharedExpertIntermediate == 0)
-            throw new UsageException("--shared-expert-intermediate-size: qwen3_moe has no shared expert (qwen2_moe has)");
-        var moe = defaults with
+        catch (ArgumentException e)
         {
-            Experts = experts ?? defaults.Experts,
-            ExpertsPerToken = perToken ?? defaults.ExpertsPerToken,
-            ExpertIntermediate = width ?? defaults.ExpertIntermediate,
-            SharedExpertIntermediate = shared ?? defaults.SharedExpertIntermediate,
-            SparseStep = step ?? defaults.SparseStep,
-            DenseLayers = denseLayers is null ? defaults.DenseLayers : ReadLayerList(denseLayers),
-        };
-        if (moe.ExpertsPerToken > moe.Experts)
-            throw new UsageException($"--num-experts-per-tok ({moe.ExpertsPerToken}) must not exceed --num-experts ({moe.Experts})");
-        return moe;
+            throw new UsageException(e.Message);
+        }
     }
 
     private static IReadOnlyList<int> ReadLayerList(string text)

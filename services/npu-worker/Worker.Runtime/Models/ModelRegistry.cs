@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Worker.Runtime.Models.Classification;
+using Worker.Runtime.Models.Decoder;
 using Worker.Runtime.Models.Llama;
 using Worker.Runtime.Models.Qwen2;
 using Worker.Runtime.Models.Qwen2Moe;
@@ -10,20 +11,20 @@ namespace Worker.Runtime.Models;
 
 /// <summary>
 /// The architectures this worker runs, chosen by config.json's `architectures` (as vLLM's ModelRegistry does).
-/// Adding one is its folder under Models/ and one line in <see cref="ConfigReaders"/>; each causal LM also runs as a
+/// Adding one is its folder under Models/ (its name and <see cref="DecoderConfigRules"/>) and one line in <see cref="ConfigReaders"/>; each causal LM also runs as a
 /// sequence classifier (its name with ForSequenceClassification: the same decoder, a classification head instead of
 /// the LM head).
 /// </summary>
 public static class ModelRegistry
 {
-    /// <summary>Architecture name → the reader of that architecture's config.json (with vLLM's hf_overrides, if any).</summary>
-    private static readonly Dictionary<string, Func<string, JsonObject?, ICausalLmConfig>> ConfigReaders = new(StringComparer.Ordinal)
+    /// <summary>Architecture name → how the one decoder reads that architecture's config.json (<see cref="DecoderConfigReader"/>).</summary>
+    private static readonly Dictionary<string, DecoderConfigRules> ConfigReaders = new(StringComparer.Ordinal)
     {
-        [Qwen2Config.ArchitectureName] = Qwen2Config.Load,
-        [Qwen3Config.ArchitectureName] = Qwen3Config.Load,
-        [LlamaConfig.ArchitectureName] = LlamaConfig.Load,
-        [Qwen2MoeConfig.ArchitectureName] = Qwen2MoeConfig.Load,
-        [Qwen3MoeConfig.ArchitectureName] = Qwen3MoeConfig.Load,
+        [Qwen2Config.ArchitectureName] = Qwen2Config.Rules,
+        [Qwen3Config.ArchitectureName] = Qwen3Config.Rules,
+        [LlamaConfig.ArchitectureName] = LlamaConfig.Rules,
+        [Qwen2MoeConfig.ArchitectureName] = Qwen2MoeConfig.Rules,
+        [Qwen3MoeConfig.ArchitectureName] = Qwen3MoeConfig.Rules,
     };
 
     /// <summary>The architecture names this worker runs, sorted: each causal LM, and each as a sequence classifier.</summary>
@@ -69,11 +70,11 @@ public static class ModelRegistry
         }
 
         string decoderArchitecture = classifier is null ? architecture : SequenceClassificationConfig.DecoderArchitecture(architecture)!;
-        if (!ConfigReaders.TryGetValue(decoderArchitecture, out var read))
+        if (!ConfigReaders.TryGetValue(decoderArchitecture, out var rules))
         {
             throw new InvalidDataException($"{path}: architecture '{architecture}' is not supported; this worker runs {supported}.");
         }
 
-        return (read(modelDirectory, overrides), architecture, classifier);
+        return (DecoderConfigReader.Read(modelDirectory, decoderArchitecture, rules, overrides), architecture, classifier);
     }
 }

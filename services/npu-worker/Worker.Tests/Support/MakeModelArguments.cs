@@ -53,21 +53,15 @@ internal static class MakeModelArguments
         }
 
         // As make-model: a MoE family's default experts (from the final sizes), the options over them.
-        if (RandomModelSpec.DefaultExperts(spec.Family, spec.IntermediateSize) is { } experts)
-        {
-            spec = spec with
-            {
-                Experts = experts with
-                {
-                    Experts = moe.TryGetValue("num-experts", out var n) ? Int(n) : experts.Experts,
-                    ExpertsPerToken = moe.TryGetValue("num-experts-per-tok", out var k) ? Int(k) : experts.ExpertsPerToken,
-                    ExpertIntermediate = moe.TryGetValue("moe-intermediate-size", out var w) ? Int(w) : experts.ExpertIntermediate,
-                    SharedExpertIntermediate = moe.TryGetValue("shared-expert-intermediate-size", out var sh) ? Int(sh) : experts.SharedExpertIntermediate,
-                    SparseStep = moe.TryGetValue("decoder-sparse-step", out var st) ? Int(st) : experts.SparseStep,
-                    DenseLayers = moe.TryGetValue("mlp-only-layers", out var d) ? [.. d!.Split(',').Select(Int)] : experts.DenseLayers,
-                },
-            };
-        }
+        int? Option(string name) => moe.TryGetValue(name, out var value) ? Int(value) : null;
+        var experts = new ExpertOptions(
+            Option("num-experts"),
+            Option("num-experts-per-tok"),
+            Option("moe-intermediate-size"),
+            Option("shared-expert-intermediate-size"),
+            Option("decoder-sparse-step"),
+            moe.TryGetValue("mlp-only-layers", out var dense) ? [.. dense!.Split(',').Select(Int)] : null);
+        spec = spec with { Experts = experts.Apply(spec) };
 
         return spec;
     }

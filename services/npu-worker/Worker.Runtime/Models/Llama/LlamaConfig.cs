@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Worker.Runtime.Models.Decoder;
 
 namespace Worker.Runtime.Models.Llama;
@@ -14,8 +13,4 @@ public static class LlamaConfig
 
     internal static readonly DecoderConfigRules Rules = new(
         QkNorm: false, QkvBias: null, DefaultHeadDim: null, DefaultMaxPositionEmbeddings: 2048, SlidingWindowNeedsFlag: false);
-
-    /// <exception cref="FileNotFoundException">config.json is missing.</exception>
-    /// <exception cref="InvalidDataException">A field is missing, invalid or not supported (the message names it).</exception>
-    public static DecoderConfig Load(string directory, JsonObject? overrides = null) => DecoderConfigReader.Read(directory, ArchitectureName, Rules, overrides);
 }

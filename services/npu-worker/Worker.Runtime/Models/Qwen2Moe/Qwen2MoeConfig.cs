@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Worker.Runtime.Models.Decoder;
 
 namespace Worker.Runtime.Models.Qwen2Moe;
@@ -14,8 +13,4 @@ public static class Qwen2MoeConfig
 
     internal static readonly DecoderConfigRules Rules = new(
         QkNorm: false, QkvBias: true, DefaultHeadDim: null, DefaultMaxPositionEmbeddings: 32768, SlidingWindowNeedsFlag: true, ExpertLayout.RoutedAndShared);
-
-    /// <exception cref="FileNotFoundException">config.json is missing.</exception>
-    /// <exception cref="InvalidDataException">A field is missing, invalid or not supported (the message names it).</exception>
-    public static DecoderConfig Load(string directory, JsonObject? overrides = null) => DecoderConfigReader.Read(directory, ArchitectureName, Rules, overrides);
 }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Worker.Runtime.Models.Decoder;
 
 namespace Worker.Runtime.Models.Qwen3Moe;
@@ -14,8 +13,4 @@ public static class Qwen3MoeConfig
 
     internal static readonly DecoderConfigRules Rules = new(
         QkNorm: true, QkvBias: null, DefaultHeadDim: 128, DefaultMaxPositionEmbeddings: 32768, SlidingWindowNeedsFlag: true, ExpertLayout.Routed);
-
-    /// <exception cref="FileNotFoundException">config.json is missing.</exception>
-    /// <exception cref="InvalidDataException">A field is missing, invalid or not supported (the message names it).</exception>
-    public static DecoderConfig Load(string directory, JsonObject? overrides = null) => DecoderConfigReader.Read(directory, ArchitectureName, Rules, overrides);
 }
