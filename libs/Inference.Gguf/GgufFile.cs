@@ -143,7 +143,8 @@ public sealed class GgufFile
         var type = (GgmlType)reader.ReadUInt32();
         if (!Enum.IsDefined(type))
         {
-            throw new InvalidDataException($"{path}: tensor '{name}' has ggml type {(uint)type}; this reader knows F32, F16, BF16 and Q8_0.");
+            throw new InvalidDataException(
+                $"{path}: tensor '{name}' has ggml type {(uint)type}; this reader knows {string.Join(", ", Enum.GetValues<GgmlType>())}.");
         }
 
         ulong offset = reader.ReadUInt64();

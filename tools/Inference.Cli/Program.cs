@@ -51,9 +51,9 @@ catch (Scheduler.Core.TaskNotSupportedException e)
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;
 }
-catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
+catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or Tokenizer.Core.Loading.TokenizerLoadException)
 {
-    // A model folder the loader cannot use: its message names the file and the field.
+    // A model folder (or GGUF file) the loader or the tokenizer cannot use: its message names the file and the field.
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;
 }

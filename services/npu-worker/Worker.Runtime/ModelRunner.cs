@@ -83,7 +83,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
 
     /// <summary>
     /// Loads a Hugging Face model folder of an architecture in <see cref="ModelRegistry"/>, or a GGUF file of one
-    /// (qwen2, qwen3, llama, qwen3moe, qwen2moe; F32, F16, BF16 or Q8_0 tensors), and allocates the KV cache.
+    /// (qwen2, qwen3, llama, qwen3moe, qwen2moe; F32, F16, BF16, Q8_0 and the Q4/Q5/Q6 block types), and allocates the KV cache.
     /// </summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     /// <exception cref="FileNotFoundException">config.json or the weights are missing.</exception>

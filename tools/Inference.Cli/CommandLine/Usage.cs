@@ -195,11 +195,13 @@ public static class Usage
             end only (no Q8_0, no llama.cpp), printing for each end-to-end round the time per step in and outside the
             worker and the CPU each process used.
 
-        convert-gguf --model DIR|ORG/NAME[@REV] --out FILE [--type f16|f32|bf16|q8_0] [--threads N]
+        convert-gguf --model DIR|ORG/NAME[@REV] --out FILE [--type f16|f32|bf16|q8_0|q6_k|q5_k_m|q4_k_m|q5_0|q4_0]
+                     [--threads N]
             Writes a Hugging Face checkpoint (Qwen2ForCausalLM, Qwen3ForCausalLM, LlamaForCausalLM,
             Qwen3MoeForCausalLM, Qwen2MoeForCausalLM; safetensors in BF16, F16 or F32, sharded or not) as one GGUF v3
             file for llama.cpp, with its tokenizer and chat template; norms, biases and MoE routers stay F32, each
-            projection of a layer's experts is one stacked tensor. q8_0 goes through llama.cpp's quantizer.
+            projection of a layer's experts is one stacked tensor. The quantized types go through llama.cpp's
+            quantizer (as llama-quantize names them).
 
         simulate [--workers N] [--requests N] [--policy prefix|least-loaded|round-robin|all] [--json FILE]
                  [--arrival-rate R] [--prompt-tokens MEAN] [--output-tokens MEAN] [--system-prompts K]

@@ -5,7 +5,7 @@ namespace Worker.Runtime.Checkpoints;
 
 /// <summary>
 /// The tensors of a memory-mapped GGUF file under their Hugging Face names (llama.cpp's names mapped back through
-/// <see cref="GgufTensorNames"/>), in the element type stored: F32, F16, BF16 or Q8_0 blocks. For llama the Q and K
+/// <see cref="GgufTensorNames"/>), in the element type stored: F32, F16, BF16, Q8_0 or another ggml block type (Q4_K, ...). For llama the Q and K
 /// rows the converter interleaved for llama.cpp's RoPE are read back in transformers' order, through a row order,
 /// without a copy. A mixture of experts' stacked tensors (ffn_*_exps [E, rows, cols]) are viewed as each expert's
 /// matrix, again without a copy. rope_freqs.weight is the config's, not a weight, and is left out.
@@ -119,7 +119,14 @@ public sealed unsafe class GgufCheckpoint : ITensorSource
         GgmlType.F16 => TensorDType.F16,
         GgmlType.BF16 => TensorDType.BF16,
         GgmlType.Q8_0 => TensorDType.Q8_0,
-        _ => throw new InvalidDataException($"GGUF tensor '{info.Name}' has type {info.Type}; this worker reads F32, F16, BF16 and Q8_0."),
+        GgmlType.Q4_0 => TensorDType.Q4_0,
+        GgmlType.Q4_1 => TensorDType.Q4_1,
+        GgmlType.Q5_0 => TensorDType.Q5_0,
+        GgmlType.Q5_1 => TensorDType.Q5_1,
+        GgmlType.Q4_K => TensorDType.Q4_K,
+        GgmlType.Q5_K => TensorDType.Q5_K,
+        GgmlType.Q6_K => TensorDType.Q6_K,
+        _ => throw new InvalidDataException($"GGUF tensor '{info.Name}' has type {info.Type}; this worker reads F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K and Q6_K."),
     };
 
     /// <summary>llama's attn_q / attn_k weight (and bias) rows, as the converter wrote them, back in transformers' order.</summary>

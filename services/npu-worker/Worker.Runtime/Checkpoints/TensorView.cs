@@ -1,3 +1,4 @@
+using Inference.Gguf;
 using Worker.Runtime.Ops;
 
 namespace Worker.Runtime.Checkpoints;
@@ -34,17 +35,17 @@ public sealed unsafe class TensorView(string name, TensorDType dtype, long[] sha
     public long RowBytes => DType switch
     {
         TensorDType.F32 => RowLength * 4,
-        TensorDType.Q8_0 => RowLength / Q8BlockSize * Q8BlockBytes,
-        _ => RowLength * 2,
+        TensorDType.BF16 or TensorDType.F16 => RowLength * 2,
+        _ => RowLength / GgmlTypeSize.BlockElements(DType.BlockType()!.Value) * GgmlTypeSize.BlockBytes(DType.BlockType()!.Value),
     };
 
     /// <summary>The stored bytes of logical row r.</summary>
     public byte* Row(long row) => Data + (rowOrder is null ? row : rowOrder[row]) * RowBytes;
 
-    /// <summary>Converts element range [first, first + destination.Length) to float32 (Q8_0 is dequantized, q * d).</summary>
+    /// <summary>Converts element range [first, first + destination.Length) to float32 (block types are dequantized, as ggml does).</summary>
     public void CopyTo(Span<float> destination, long first = 0)
     {
-        if (rowOrder is null && DType != TensorDType.Q8_0)
+        if (rowOrder is null && DType.BlockType() is null)
         {
             CopyContiguous(Data, first, destination);
             return;
@@ -62,9 +63,15 @@ public sealed unsafe class TensorView(string name, TensorDType dtype, long[] sha
         }
     }
 
-    /// <summary>Elements [first, first + destination.Length) from <paramref name="start"/>, stored in order (within one row for Q8_0).</summary>
+    /// <summary>Elements [first, first + destination.Length) from <paramref name="start"/>, stored in order (within one row for block types).</summary>
     private void CopyContiguous(byte* start, long first, Span<float> destination)
     {
+        if (DType.BlockType() is { } blocks && DType != TensorDType.Q8_0)
+        {
+            CopyBlocks(blocks, start, first, destination);
+            return;
+        }
+
         switch (DType)
         {
             case TensorDType.F32:
@@ -97,6 +104,24 @@ public sealed unsafe class TensorView(string name, TensorDType dtype, long[] sha
                 break;
             default:
                 throw new InvalidOperationException($"Unsupported dtype {DType} for tensor '{Name}'.");
+        }
+    }
+
+    /// <summary>Dequantizes every block that overlaps the range and keeps the overlapping values.</summary>
+    private static void CopyBlocks(GgmlType type, byte* start, long first, Span<float> destination)
+    {
+        int blockElements = GgmlTypeSize.BlockElements(type), blockBytes = GgmlTypeSize.BlockBytes(type);
+        Span<float> values = stackalloc float[blockElements];
+        int done = 0;
+        while (done < destination.Length)
+        {
+            long element = first + done;
+            long block = element / blockElements;
+            int within = (int)(element % blockElements);
+            GgmlBlocks.Dequantize(type, new ReadOnlySpan<byte>(start + block * blockBytes, blockBytes), values);
+            int count = Math.Min(blockElements - within, destination.Length - done);
+            values.Slice(within, count).CopyTo(destination.Slice(done, count));
+            done += count;
         }
     }
 }

@@ -134,7 +134,8 @@ public sealed unsafe partial class WeightMatrix
     /// <summary>
     /// The matrices' rows one after another in one matrix (q, k and v projections as one QKV matrix; gate and up as
     /// one), so a matmul over them is one parallel pass that reads the activations once. Held as Q8_0 when asked or
-    /// when any part already is (a GGUF file's blocks are taken as they are), as BF16 when every part is BF16, as fp32
+    /// when any part is of a ggml block type (a GGUF file's Q8_0 blocks taken as they are, its Q4_K and the like
+    /// requantized), as BF16 when every part is BF16, as fp32
     /// otherwise (BF16 in <paramref name="layout"/>). Each part is read straight from its mapped file; no other copy is
     /// made.
     /// </summary>
@@ -160,7 +161,9 @@ public sealed unsafe partial class WeightMatrix
         }
 
         int rows = checked((int)totalRows);
-        if (quantization == WeightQuantization.Q8_0 || parts.Any(p => p.DType == TensorDType.Q8_0))
+        // A GGUF file's Q8_0 blocks are taken as they are; its other block types (Q4_K, Q6_K, ...) are dequantized and
+        // requantized to Q8_0, which the kernels compute with: at most 8-bit rounding on top of the file's own.
+        if (quantization == WeightQuantization.Q8_0 || parts.Any(p => p.DType.BlockType() is not null))
         {
             return StackQ8(parts, rows, cols);
         }
