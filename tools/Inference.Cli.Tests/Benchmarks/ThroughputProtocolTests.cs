@@ -29,6 +29,18 @@ public sealed class ThroughputProtocolTests
     }
 
     [Fact]
+    public void TurnOrder_RotatesSoThatEachEngineRunsOnceInEveryPosition()
+    {
+        Assert.Equal([0, 1, 2, 3], ThroughputProtocol.TurnOrder(4, 0));
+        Assert.Equal([1, 2, 3, 0], ThroughputProtocol.TurnOrder(4, 1));
+        Assert.Equal([3, 0, 1, 2], ThroughputProtocol.TurnOrder(4, 3));
+        for (int position = 0; position < 4; position++)
+        {
+            Assert.Equal([0, 1, 2, 3], Enumerable.Range(0, 4).Select(r => ThroughputProtocol.TurnOrder(4, r)[position]).Order());
+        }
+    }
+
+    [Fact]
     public void RunInterleaved_SetsTheFastestRoundBesideTheBetterOfTheWindowsAroundIt()
     {
         var log = new List<string>();
@@ -46,13 +58,13 @@ public sealed class ThroughputProtocolTests
 
         var results = ThroughputProtocol.RunInterleaved([("a", a), ("b", b)], Shape, _ => { }, Window);
 
-        // Warm-ups, then a window before every round and one after the last: w a w b w a w b w a w b w.
-        Assert.Equal(["a", "b", "window", "a", "window", "b", "window", "a", "window", "b", "window", "a", "window", "b", "window"], log);
+        // Warm-ups, then a window before every round and one after the last, the order rotating each round: w a w b w b w a w a w b w.
+        Assert.Equal(["a", "b", "window", "a", "window", "b", "window", "b", "window", "a", "window", "a", "window", "b", "window"], log);
         Assert.Equal(7, next);
 
-        // a's fastest decode (1.0 s) is its second round, between windows 30 and 40; b's (2.0 s) its third, between 5 and 70.
+        // a's fastest decode (1.0 s) is its second round (second in round 2), between windows 40 and 50; b's (2.0 s) its third, between 5 and 70.
         Assert.Equal(4.0, results[0].Decode1Tps);
-        Assert.Equal(40e9, results[0].Decode1BandwidthBeside!.BytesPerSecond);
+        Assert.Equal(50e9, results[0].Decode1BandwidthBeside!.BytesPerSecond);
         Assert.Equal(2.0, results[1].Decode1Tps);
         Assert.Equal(70e9, results[1].Decode1BandwidthBeside!.BytesPerSecond);
     }

@@ -27,7 +27,8 @@ public static class ThroughputProtocol
     /// <summary>
     /// The three figures `bench` reports for each engine: prefill tokens/s of one prompt, and decode tokens/s of one
     /// sequence and of <see cref="BenchShape.ConcurrentSequences"/> sequences decoding together. Per batch size every
-    /// engine warms up, then round r of every engine runs before round r + 1 of any. With <paramref name="bandwidthWindow"/>
+    /// engine warms up, then round r of every engine runs before round r + 1 of any, in an order rotated each round
+    /// (<see cref="TurnOrder"/>). With <paramref name="bandwidthWindow"/>
     /// (the bandwidth probe) a window is measured before every engine's 1-sequence round and one after the last, so each
     /// such round lies between two windows, and each engine's result carries the better of the two around its fastest
     /// 1-sequence round (<see cref="EngineThroughput.Decode1BandwidthBeside"/>).
@@ -70,8 +71,9 @@ public static class ThroughputProtocol
         var lastWindow = bandwidthWindow?.Invoke();
         for (int round = 0; round < shape.Repeat; round++)
         {
-            progress($"  round {round + 1} of {shape.Repeat}: {string.Join(", ", engines.Select(e => e.Name))}{(bandwidthWindow is null ? "" : ", a bandwidth window before and after each")}");
-            for (int i = 0; i < engines.Count; i++)
+            var order = TurnOrder(engines.Count, round);
+            progress($"  round {round + 1} of {shape.Repeat}: {string.Join(", ", order.Select(i => engines[i].Name))}{(bandwidthWindow is null ? "" : ", a bandwidth window before and after each")}");
+            foreach (int i in order)
             {
                 var before = lastWindow;
                 var times = engines[i].Engine.Round(batch, shape.PromptTokens, shape.DecodeSteps);
@@ -84,6 +86,15 @@ public static class ThroughputProtocol
 
         return fastest;
     }
+
+    /// <summary>
+    /// The order the engines take their turns in round <paramref name="round"/>: the listed order rotated by one more
+    /// each round, so that over as many rounds as engines each runs once in every position. A host that speeds up or
+    /// slows down over a run then favours no engine by its place in the list (in session 35's last run with a fixed
+    /// order, the host's one fast minute came at the end of the last round, in llama.cpp's turns).
+    /// </summary>
+    public static int[] TurnOrder(int engines, int round) =>
+        [.. Enumerable.Range(0, engines).Select(k => (k + round) % engines)];
 
     private static void WarmUp(IRoundRunner engine, int batch, int promptTokens, int decodeSteps) =>
         engine.Round(batch, Math.Min(promptTokens, WarmUpPromptTokens), Math.Min(decodeSteps, WarmUpDecodeSteps));

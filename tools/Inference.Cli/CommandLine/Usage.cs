@@ -186,8 +186,8 @@ public static class Usage
             instruction sets. Without --model it writes the random --preset checkpoint (default qwen2.5-0.5b, the real sizes);
             checkpoints and GGUF files are kept in --work-dir (default ~/.cache/dotnet-llm-serving/bench) and remade
             only when older than their source. --quick: 32-token prompts, 8 steps, the small preset. --repeat N
-            keeps the fastest of N rounds per figure; all engines are loaded first and take turns round by round, so
-            a slow minute on a shared host falls on all of them. End to end, each round of streams is followed by an
+            keeps the fastest of N rounds per figure; all engines are loaded first and take turns round by round, in an
+            order rotated each round, so a slow minute on a shared host falls on all of them. End to end, each round of streams is followed by an
             in-process round of the same 16 sequences, and e2e16 is set against those. Progress on stderr, the table
             on stdout; --json writes a list with one object per engine and format (engine, format, prefill_tps,
             decode1_tps, decode16_tps, e2e16_tps and e2e16_in_process_tps for ours, and the fractions of the
