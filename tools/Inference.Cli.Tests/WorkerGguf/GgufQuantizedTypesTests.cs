@@ -31,26 +31,56 @@ public sealed class GgufQuantizedTypesTests(QuantizedGgufs files, ITestOutputHel
     [MemberData(nameof(QuantizedGgufs.TypeNames), MemberType = typeof(QuantizedGgufs))]
     public void EveryQuantizedTensor_DecodesToTheF32ValuesWithinItsRounding(string type)
     {
-        var quantized = GgufFile.Open(files.Gguf(type));
+        var seen = AssertDecodesWithinRounding(files.Gguf(type), files.F32, type);
+        Assert.Superset(Expected[type].ToHashSet(), seen);
+    }
+
+    /// <summary>A Q4_K_M mixture of experts: each expert's matrix is its slice of a stacked Q4_K tensor, decoded in place.</summary>
+    [Fact]
+    public void StackedQ4KExperts_DecodeAndRunAsLlamaCppRunsThem()
+    {
+        var seen = AssertDecodesWithinRounding(files.MoeQ4KM, files.MoeF32, "moe q4_k_m");
+        Assert.Contains(GgmlType.Q4_K, seen);
+
+        using var runner = OurEngine.Load(files.MoeQ4KM);
+        var ours = runner.ComputeLogits(Prompt);
+        using var session = LlamaCppSession.Load(files.MoeQ4KM, threads: 2, maxSequences: 1, tokensPerSequence: 64, maxBatchTokens: 64);
+        var theirs = session.DecodeLogits([new SequenceTokens(0, 0, Prompt)])[0];
+        float difference = ours.Zip(theirs, (a, b) => Math.Abs(a - b)).Max();
+        output.WriteLine($"moe q4_k_m: max |Δlogit| from llama.cpp {difference:G3}");
+        Assert.True(difference <= LogitTolerance, $"max |Δlogit| {difference} from llama.cpp's exceeds {LogitTolerance}");
+    }
+
+    /// <summary>Decodes every quantized tensor of <paramref name="gguf"/> (experts under their own names) and compares it with <paramref name="f32Gguf"/>'s.</summary>
+    private HashSet<GgmlType> AssertDecodesWithinRounding(string gguf, string f32Gguf, string label)
+    {
+        var quantized = GgufFile.Open(gguf);
         using var q = GgufCheckpoint.Open(quantized, null);
-        using var f32 = GgufCheckpoint.Open(GgufFile.Open(files.F32), null);
+        using var f32 = GgufCheckpoint.Open(GgufFile.Open(f32Gguf), null);
         var seen = new HashSet<GgmlType>();
         foreach (var info in quantized.Tensors.Where(t => GgmlBlocks.IsQuantized(t.Type)))
         {
-            string name = GgufTensorNames.ToHuggingFace(info.Name)!;
             var shape = info.RowMajorShape.ToArray();
-            var decoded = new float[q.Get(name, shape).ElementCount];
-            var original = new float[decoded.Length];
-            q.Get(name, shape).CopyTo(decoded);
-            f32.Get(name, shape).CopyTo(original);
-            double error = Math.Sqrt(decoded.Zip(original, (a, b) => (double)(a - b) * (a - b)).Average());
-            double rms = Math.Sqrt(original.Average(v => (double)v * v));
-            output.WriteLine($"{type} {info.Name} {info.Type}: relative RMS error {error / rms:F4}");
-            Assert.True(error / rms <= Bound(info.Type), $"{info.Name} ({info.Type}): relative RMS error {error / rms:F4} > {Bound(info.Type)}");
+            var names = GgufTensorNames.ExpertsToHuggingFace(info.Name) is { } expert
+                ? Enumerable.Range(0, (int)shape[0]).Select(expert).ToArray()
+                : [GgufTensorNames.ToHuggingFace(info.Name)!];
+            var matrix = names.Length > 1 ? shape[1..] : shape;
+            foreach (var name in names)
+            {
+                var decoded = new float[q.Get(name, matrix).ElementCount];
+                var original = new float[decoded.Length];
+                q.Get(name, matrix).CopyTo(decoded);
+                f32.Get(name, matrix).CopyTo(original);
+                double error = Math.Sqrt(decoded.Zip(original, (a, b) => (double)(a - b) * (a - b)).Average());
+                double rms = Math.Sqrt(original.Average(v => (double)v * v));
+                output.WriteLine($"{label} {name} {info.Type}: relative RMS error {error / rms:F4}");
+                Assert.True(error / rms <= Bound(info.Type), $"{name} ({info.Type}): relative RMS error {error / rms:F4} > {Bound(info.Type)}");
+            }
+
             seen.Add(info.Type);
         }
 
-        Assert.Superset(Expected[type].ToHashSet(), seen);
+        return seen;
     }
 
     /// <summary>
