@@ -116,6 +116,11 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         {
             ops = DeviceOps.CreateCpu(pool, maxModelLength, config.NumAttentionHeads / config.NumKeyValueHeads)
                 with { Weights = new WeightLoader(options.Quantization) };
+            if (options.OpTimings is { } timings)
+            {
+                ops = timings.Wrap(ops);
+            }
+
             using (var checkpoint = source.OpenTensors())
             {
                 model = config.LoadModel(checkpoint, ops, loadProgress, lmHead: source.Classifier is null);

@@ -48,6 +48,9 @@ public sealed record ModelRunnerOptions
     /// <summary>LoRA adapters loaded after the model, served under their own names (vLLM's --lora-modules). Default none.</summary>
     public IReadOnlyList<LoraModule> LoraModules { get; init; } = [];
 
+    /// <summary>When set, every op of the forward passes is timed into it while it is enabled (profiling: `bench-model --profile`). Default null: no timing.</summary>
+    public Ops.OpTimings? OpTimings { get; init; }
+
     /// <exception cref="ArgumentException">A value is out of range; the message names it.</exception>
     public void Validate()
     {

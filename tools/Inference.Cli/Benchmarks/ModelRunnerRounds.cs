@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Inference.Abstractions.Execution;
 using Worker.Runtime;
+using Worker.Runtime.Ops;
 
 namespace Inference.Cli.Benchmarks;
 
@@ -9,9 +10,10 @@ namespace Inference.Cli.Benchmarks;
 /// tokenizer). Each request owns a contiguous block range big enough for its prompt and every decoded token.
 /// Every request samples with <paramref name="sampling"/> (default greedy; with structured output, each step also
 /// computes and applies every sequence's grammar mask). With <paramref name="loraName"/>, every request runs with that
-/// loaded LoRA adapter.
+/// loaded LoRA adapter. With <paramref name="decodeTimings"/> (the runner loaded with them), its ops are timed during the
+/// decode steps only.
 /// </summary>
-public sealed class ModelRunnerRounds(ModelRunner runner, int blocksPerRequest, SamplingParams? sampling = null, string? loraName = null) : IRoundRunner
+public sealed class ModelRunnerRounds(ModelRunner runner, int blocksPerRequest, SamplingParams? sampling = null, string? loraName = null, OpTimings? decodeTimings = null) : IRoundRunner
 {
     private long _stepId;
     private int _round;
@@ -39,6 +41,7 @@ public sealed class ModelRunnerRounds(ModelRunner runner, int blocksPerRequest, 
         double prefillSeconds = Stopwatch.GetElapsedTime(prefillStarted).TotalSeconds;
 
         long sampleNs = 0;
+        SetTiming(true);
         var decodeStarted = Stopwatch.GetTimestamp();
         for (int step = 0; step < decodeSteps; step++)
         {
@@ -47,10 +50,19 @@ public sealed class ModelRunnerRounds(ModelRunner runner, int blocksPerRequest, 
         }
 
         double decodeSeconds = Stopwatch.GetElapsedTime(decodeStarted).TotalSeconds;
+        SetTiming(false);
 
         // Free the requests (and their blocks) for the next round; the step runs no tokens.
         Execute(new StepPlan(_stepId++, [], [], ids), 0);
         return new RoundTimes(prefillSeconds, decodeSeconds, sampleNs / 1e9);
+    }
+
+    private void SetTiming(bool enabled)
+    {
+        if (decodeTimings is not null)
+        {
+            decodeTimings.Enabled = enabled;
+        }
     }
 
     private StepResult Execute(StepPlan plan, int expectedSamples)

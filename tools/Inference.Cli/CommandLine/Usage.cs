@@ -169,10 +169,12 @@ public static class Usage
 
         bench-model --model DIR|ORG/NAME[@REV] [--prompt-tokens N] [--decode-tokens N] [--batch 1,16] [--threads N] [--repeat N]
                     [--quantization none|q8_0] [--json-schema JSON | --regex PATTERN | --grammar EBNF|FILE | --choice TEXT...]
-                    [--lora DIR]
+                    [--lora DIR] [--profile]
             Measures the model runner's prefill and decode tokens/s in process, per batch size (fastest of N rounds).
             With a structured output, each batch size runs again with every sequence constrained by it; with --lora,
-            again with every sequence under that PEFT LoRA adapter.
+            again with every sequence under that PEFT LoRA adapter. --profile then runs N decode rounds per batch size
+            with every op timed, each right after a read-bandwidth window: the step and its matmuls against the
+            window, the other ops, sampling and the rest, and the fastest round op by op (each matrix's GB/s).
 
         bench [--model DIR|ORG/NAME[@REV] | --preset tiny|small|qwen2.5-0.5b] [--prompt-tokens N] [--steps N]
               [--threads N] [--repeat N] [--quick] [--no-serve] [--only e2e] [--json FILE] [--work-dir DIR]

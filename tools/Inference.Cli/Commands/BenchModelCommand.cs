@@ -11,11 +11,12 @@ namespace Inference.Cli.Commands;
 
 /// <summary>
 /// `bench-model --model DIR [--prompt-tokens 128] [--decode-tokens 32] [--batch 1,16] [--threads N] [--repeat 1] [--quantization none|q8_0]
-/// [--json-schema JSON | --regex PATTERN | --choice TEXT...]`: forward-pass throughput of the in-process model runner, driven with hand-built step plans
+/// [--json-schema JSON | --regex PATTERN | --choice TEXT...] [--profile]`: forward-pass throughput of the in-process model runner, driven with hand-built step plans
 /// (no scheduler, no tokenizer). For each batch size B: B requests with deterministic pseudo-random prompts are
 /// prefilled in one step, then decoded greedily one token per request per step, measured as `bench` measures
 /// (<see cref="ThroughputProtocol"/>: a short untimed round first, then the fastest of --repeat rounds). With a
-/// structured output, each batch size runs again with every sequence constrained by it, on the next line.
+/// structured output, each batch size runs again with every sequence constrained by it, on the next line. With
+/// --profile, each batch size then runs --repeat decode rounds with every op timed (<see cref="StepProfile"/>).
 /// </summary>
 public static class BenchModelCommand
 {
@@ -30,7 +31,10 @@ public static class BenchModelCommand
         var quantization = QuantizationArgument.Read(args);
         var constraint = StructuredOutputArguments.Read(args);
         var loraPath = LoraArgument.ReadPath(args);
+        bool profile = args.Flag("profile");
         args.EnsureAllRead();
+        if (profile && decodeTokens == 0)
+            throw new UsageException("--profile times decode steps; --decode-tokens must be at least 1");
         if (constraint is not null)
         {
             try
@@ -61,6 +65,7 @@ public static class BenchModelCommand
             Threads = threads,
             Quantization = quantization,
             LoraModules = lora is null ? [] : [lora],
+            OpTimings = profile ? new OpTimings() : null,
         };
 
         var loadStarted = Stopwatch.GetTimestamp();
@@ -94,7 +99,39 @@ public static class BenchModelCommand
                 WriteRow(batch, "lora", ThroughputProtocol.Measure(adapted, batch, promptTokens, decodeTokens, repeat), promptTokens, decodeTokens);
         }
 
+        if (options.OpTimings is { } timings)
+            Profile(runner, timings, blocksPerRequest, batchSizes, promptTokens, decodeTokens, threads, repeat);
         return 0;
+    }
+
+    /// <summary>
+    /// For each batch size, --repeat decode rounds with every op timed, each right after a read-bandwidth window:
+    /// one line per round, then where the fastest round's step went, op by op.
+    /// </summary>
+    private static void Profile(ModelRunner runner, OpTimings timings, int blocksPerRequest, int[] batchSizes, int promptTokens, int decodeTokens, int threads, int repeat)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"profile    {repeat} decode round(s) of {decodeTokens} steps per batch size, each right after a read-bandwidth window (the best of {string.Join(", ", MemoryBandwidthProbe.StreamCounts)} streams a thread); per step:");
+        using var probe = new MemoryBandwidthProbe(MemoryBandwidthProbe.DefaultBufferBytes(), threads);
+        var rounds = new ModelRunnerRounds(runner, blocksPerRequest, decodeTimings: timings);
+        foreach (int batch in batchSizes)
+        {
+            StepProfile? fastest = null;
+            for (int round = 0; round < repeat; round++)
+            {
+                var window = probe.MeasureWindow();
+                timings.Reset();
+                var times = rounds.Round(batch, promptTokens, decodeTokens);
+                var profile = new StepProfile(decodeTokens, window.BytesPerSecond, times, timings.Snapshot());
+                Console.WriteLine($"batch {batch,3}  {profile.Summary()}");
+                if (fastest is null || profile.StepSeconds < fastest.StepSeconds)
+                    fastest = profile;
+            }
+
+            Console.WriteLine($"batch {batch,3}  the fastest round, op by op:");
+            foreach (var line in fastest!.Breakdown())
+                Console.WriteLine($"           {line}");
+        }
     }
 
     private static void WriteRow(int batch, string output, RoundTimes result, int promptTokens, int decodeTokens)
