@@ -19,9 +19,9 @@ public sealed record ReadBandwidth(double BytesPerSecond, long BufferBytes, bool
 /// two 51-81, four 65-74 (windows alternated, six each), so one stream alone could put the limit below what the
 /// decode kernels, four streams per thread, read (109-122% of it in one run).
 /// On a shared host the bandwidth left to us moves from one moment to the next, so `bench` measures windows at the
-/// start, beside every 1-sequence round (a window before each engine's round and one after the last, so every round
-/// lies between two) and at the end; the best window of the run counts as the limit, as the best round does, and each
-/// engine's fastest round is also set against the better of the two windows around it.
+/// start, around every round of the engines' 1-sequence turns (a window before each round and one after the last, so
+/// every round lies between two) and at the end; the best window of the run counts as the limit, as the best round
+/// does, and each engine's fastest turn is also set against the better of the two windows around its round.
 /// The buffer asks for 2 MiB pages (transparent huge pages, madvise): through 4 KiB pages a single stream per core
 /// stalls on a page walk every 4 KiB and reads well below what the memory gives. On the 2-core Zen 5 the same sum read
 /// 50 GB/s through 4 KiB pages and 68-80 through 2 MiB ones, and the BF16 decode step's matmuls, four streams per

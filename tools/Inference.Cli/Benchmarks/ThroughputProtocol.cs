@@ -28,10 +28,14 @@ public static class ThroughputProtocol
     /// The three figures `bench` reports for each engine: prefill tokens/s of one prompt, and decode tokens/s of one
     /// sequence and of <see cref="BenchShape.ConcurrentSequences"/> sequences decoding together. Per batch size every
     /// engine warms up, then round r of every engine runs before round r + 1 of any, in an order rotated each round
-    /// (<see cref="TurnOrder"/>). With <paramref name="bandwidthWindow"/>
-    /// (the bandwidth probe) a window is measured before every engine's 1-sequence round and one after the last, so each
-    /// such round lies between two windows, and each engine's result carries the better of the two around its fastest
-    /// 1-sequence round (<see cref="EngineThroughput.Decode1BandwidthBeside"/>).
+    /// (<see cref="TurnOrder"/>), the engines' turns of a round back to back. With <paramref name="bandwidthWindow"/>
+    /// (the bandwidth probe) a window is measured before every round of 1-sequence turns and one after the last, so each
+    /// round lies between two windows, and each engine's result carries the better of the two around the round of its
+    /// fastest 1-sequence turn (<see cref="EngineThroughput.Decode1BandwidthBeside"/>). Windows between the engines' turns
+    /// (until session 36) spread a round's four turns over about 11 s instead of 5, and on a host whose bandwidth swings
+    /// within seconds the engines' fastest turns then fell in different minutes (session 36: llama.cpp's F16 got the
+    /// 42-47 GB/s windows in two of its three turns, ours the 28-29 GB/s ones in all three: BF16 decode1 0.79x, ours at
+    /// 97% of the bandwidth beside its turn, llama.cpp at 86%).
     /// </summary>
     public static EngineThroughput[] RunInterleaved(IReadOnlyList<(string Name, IRoundRunner Engine)> engines, BenchShape shape, Action<string> progress,
         Func<ReadBandwidth>? bandwidthWindow = null)
@@ -68,19 +72,24 @@ public static class ThroughputProtocol
         }
 
         var fastest = new (RoundTimes Times, ReadBandwidth? Beside)[engines.Count];
+        var turns = new RoundTimes[engines.Count];
         var lastWindow = bandwidthWindow?.Invoke();
         for (int round = 0; round < shape.Repeat; round++)
         {
             var order = TurnOrder(engines.Count, round);
-            progress($"  round {round + 1} of {shape.Repeat}: {string.Join(", ", order.Select(i => engines[i].Name))}{(bandwidthWindow is null ? "" : ", a bandwidth window before and after each")}");
+            progress($"  round {round + 1} of {shape.Repeat}: {string.Join(", ", order.Select(i => engines[i].Name))}{(bandwidthWindow is null ? "" : ", a bandwidth window before and after the round")}");
+            var before = lastWindow;
             foreach (int i in order)
             {
-                var before = lastWindow;
-                var times = engines[i].Engine.Round(batch, shape.PromptTokens, shape.DecodeSteps);
-                lastWindow = bandwidthWindow?.Invoke();
-                var beside = before is null || lastWindow is null ? null : MemoryBandwidthProbe.Best(before, lastWindow);
-                fastest[i] = round == 0 ? (times, beside)
-                    : (RoundTimes.Fastest(fastest[i].Times, times), times.DecodeSeconds < fastest[i].Times.DecodeSeconds ? beside : fastest[i].Beside);
+                turns[i] = engines[i].Engine.Round(batch, shape.PromptTokens, shape.DecodeSteps);
+            }
+
+            lastWindow = bandwidthWindow?.Invoke();
+            var beside = before is null || lastWindow is null ? null : MemoryBandwidthProbe.Best(before, lastWindow);
+            for (int i = 0; i < engines.Count; i++)
+            {
+                fastest[i] = round == 0 ? (turns[i], beside)
+                    : (RoundTimes.Fastest(fastest[i].Times, turns[i]), turns[i].DecodeSeconds < fastest[i].Times.DecodeSeconds ? beside : fastest[i].Beside);
             }
         }
 

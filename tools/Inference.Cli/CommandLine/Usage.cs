@@ -183,7 +183,7 @@ public static class Usage
             sequences over --steps greedy steps (default 32), and for ours also 16 concurrent streaming requests end
             to end through serve's processes. Ours runs the checkpoint as it is; llama.cpp runs its GGUF written by
             convert-gguf (F16) and llama.cpp's own Q8_0 of that. It measures the machine's read bandwidth (2 MiB
-            pages where granted; 0.5 s windows at the start, beside each 1-sequence round and at the end, the best
+            pages where granted; 0.5 s windows at the start, around each round of 1-sequence turns and at the end, the best
             counting) and fp32 FMA peak and reports each figure against them, with the CPU model and each engine's
             instruction sets. Without --model it writes the random --preset checkpoint (default qwen2.5-0.5b, the real sizes);
             checkpoints and GGUF files are kept in --work-dir (default ~/.cache/dotnet-llm-serving/bench) and remade

@@ -134,7 +134,7 @@ public static class BenchCommand
             }
         }
 
-        Progress("machine limits again (the best read-bandwidth window of the run counts: start, beside each 1-sequence round, end)");
+        Progress("machine limits again (the best read-bandwidth window of the run counts: start, around each round of 1-sequence turns, end)");
         machine = MachineLimits.Best(machine, MachineLimits.Measure(threads, probe));
         foreach (var measured in bandwidthBesideRounds)
         {
