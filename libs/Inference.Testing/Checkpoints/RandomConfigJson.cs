@@ -52,36 +52,23 @@ public static class RandomConfigJson
         switch (spec.Family)
         {
             case CheckpointFamily.Qwen2:
+            case CheckpointFamily.Qwen2Moe:
                 fields["max_window_layers"] = spec.NumHiddenLayers;
                 fields["sliding_window"] = context;
                 fields["use_sliding_window"] = false;
-                if (spec.ExplicitHeadDim is int qwen2HeadDim)
+                if (spec.Family == CheckpointFamily.Qwen2 && spec.ExplicitHeadDim is int qwen2HeadDim)
                 {
                     fields["head_dim"] = qwen2HeadDim;
                 }
 
                 break;
             case CheckpointFamily.Qwen3:
-                fields["attention_bias"] = false;
-                fields["head_dim"] = spec.HeadDim;
-                fields["max_window_layers"] = spec.NumHiddenLayers;
-                fields["sliding_window"] = null;
-                fields["use_sliding_window"] = false;
-                break;
             case CheckpointFamily.Qwen3Moe:
                 fields["attention_bias"] = false;
                 fields["head_dim"] = spec.HeadDim;
                 fields["max_window_layers"] = spec.NumHiddenLayers;
                 fields["sliding_window"] = null;
                 fields["use_sliding_window"] = false;
-                AddExperts(fields, spec.Experts!);
-                break;
-            case CheckpointFamily.Qwen2Moe:
-                fields["max_window_layers"] = spec.NumHiddenLayers;
-                fields["sliding_window"] = context;
-                fields["use_sliding_window"] = false;
-                fields["shared_expert_intermediate_size"] = spec.Experts!.SharedExpertIntermediate;
-                AddExperts(fields, spec.Experts);
                 break;
             case CheckpointFamily.Llama:
                 fields["attention_bias"] = false;
@@ -89,6 +76,15 @@ public static class RandomConfigJson
                 fields["mlp_bias"] = false;
                 fields["pretraining_tp"] = 1;
                 break;
+        }
+
+        if (spec.Experts is { } moe)
+        {
+            AddExperts(fields, moe);
+            if (spec.Family == CheckpointFamily.Qwen2Moe)
+            {
+                fields["shared_expert_intermediate_size"] = moe.SharedExpertIntermediate;
+            }
         }
 
         var json = new JsonObject();

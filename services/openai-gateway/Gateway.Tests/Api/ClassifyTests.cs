@@ -17,12 +17,7 @@ public sealed class ClassifyTests : IClassFixture<GatewayHost>, IDisposable
     public ClassifyTests(GatewayHost host)
     {
         _host = host;
-        _host.Scheduler.Classifier = new Classifier
-        {
-            Labels = { "negative", "positive" },
-            ClassifyActivation = ClassifierActivation.Softmax,
-            ScoreActivation = ClassifierActivation.Softmax,
-        };
+        _host.Scheduler.Classifier = FakeScheduler.SentimentClassifier();
         _host.Scheduler.ResetEmbeds();
         // Text "good..." has logits [0, ln 3] (probabilities 1/4, 3/4), any other text [ln 3, 0].
         _host.Scheduler.EmbedScript = (request, _) => Task.FromResult(new EmbedResponse

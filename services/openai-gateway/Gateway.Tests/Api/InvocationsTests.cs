@@ -108,12 +108,7 @@ public sealed class ClassifierInvocationsTests : IClassFixture<GatewayHost>
     public ClassifierInvocationsTests(GatewayHost host)
     {
         _host = host;
-        _host.Scheduler.Classifier = new Classifier
-        {
-            Labels = { "negative", "positive" },
-            ClassifyActivation = ClassifierActivation.Softmax,
-            ScoreActivation = ClassifierActivation.Softmax,
-        };
+        _host.Scheduler.Classifier = FakeScheduler.SentimentClassifier();
         _host.Scheduler.EmbedScript = (request, _) => Task.FromResult(new EmbedResponse
         {
             RequestId = request.RequestId,

@@ -38,6 +38,14 @@ public sealed partial class FakeScheduler : Generation.GenerationBase
     /// <summary>The classifier GetModelInfo reports (none by default: the model embeds and generates); set before the gateway first asks.</summary>
     public Inference.Contracts.Common.V1.Classifier? Classifier { get; set; }
 
+    /// <summary>A two-label sentiment classifier (negative, positive) whose classify and score answers go through softmax.</summary>
+    public static Inference.Contracts.Common.V1.Classifier SentimentClassifier() => new()
+    {
+        Labels = { "negative", "positive" },
+        ClassifyActivation = Inference.Contracts.Common.V1.ClassifierActivation.Softmax,
+        ScoreActivation = Inference.Contracts.Common.V1.ClassifierActivation.Softmax,
+    };
+
     private int _modelInfoCalls;
 
     /// <summary>How many times GetModelInfo was asked.</summary>
