@@ -67,35 +67,41 @@ internal static unsafe class Q8Avx2DecodeKernel
     private static Vector256<float> UnsignedBlockDot(sbyte* w, sbyte* x, Vector256<byte> flip) =>
         Avx.ConvertToVector256Single(AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Vector256.Load(w).AsByte() ^ flip, Vector256.Load(x)));
 
-    /// <summary>sum_b ds[b] * (w_b . x_b) by the sign trick (maddubs + madd).</summary>
+    /// <summary>
+    /// sum_b ds[b] * (w_b . x_b) by the sign trick (maddubs + madd), stepping pointers instead of indexing from the
+    /// block number: the 4864-wide down projection of the 0.5B sizes, a layer's worth in L3 on two threads (its
+    /// scales combined inline too, <see cref="Q8Block.CombineScales(ushort*, float*, int, float*)"/>), a median 58
+    /// against 53 GB/s (Zen 4 without AVX-VNNI, alternated in one process).
+    /// </summary>
     internal static float RowSignTrick(sbyte* w, float* ds, int blocks, Q8Token x)
     {
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         var ones = Vector256.Create((short)1);
-        int b = 0;
-        for (; b + 4 <= blocks; b += 4)
+        sbyte* xq = x.Q;
+        byte* xa = x.Abs;
+        float* end4 = ds + (blocks & ~3);
+        for (; ds < end4; ds += 4, w += 4 * Q8Block.Size, xq += 4 * Q8Block.Size, xa += 4 * Q8Block.Size)
         {
-            int i = b * Q8Block.Size;
-            a0 = Fma.MultiplyAdd(SignTrickBlockDot(x, i, w, ones), Vector256.Create(ds[b]), a0);
-            a1 = Fma.MultiplyAdd(SignTrickBlockDot(x, i + Q8Block.Size, w, ones), Vector256.Create(ds[b + 1]), a1);
-            a2 = Fma.MultiplyAdd(SignTrickBlockDot(x, i + 2 * Q8Block.Size, w, ones), Vector256.Create(ds[b + 2]), a2);
-            a3 = Fma.MultiplyAdd(SignTrickBlockDot(x, i + 3 * Q8Block.Size, w, ones), Vector256.Create(ds[b + 3]), a3);
+            a0 = Fma.MultiplyAdd(SignTrickBlockDot(xa, xq, w, ones), Vector256.Create(ds[0]), a0);
+            a1 = Fma.MultiplyAdd(SignTrickBlockDot(xa + Q8Block.Size, xq + Q8Block.Size, w + Q8Block.Size, ones), Vector256.Create(ds[1]), a1);
+            a2 = Fma.MultiplyAdd(SignTrickBlockDot(xa + 2 * Q8Block.Size, xq + 2 * Q8Block.Size, w + 2 * Q8Block.Size, ones), Vector256.Create(ds[2]), a2);
+            a3 = Fma.MultiplyAdd(SignTrickBlockDot(xa + 3 * Q8Block.Size, xq + 3 * Q8Block.Size, w + 3 * Q8Block.Size, ones), Vector256.Create(ds[3]), a3);
         }
 
-        for (; b < blocks; b++)
+        float* end = end4 + (blocks & 3);
+        for (; ds < end; ds++, w += Q8Block.Size, xq += Q8Block.Size, xa += Q8Block.Size)
         {
-            a0 = Fma.MultiplyAdd(SignTrickBlockDot(x, b * Q8Block.Size, w, ones), Vector256.Create(ds[b]), a0);
+            a0 = Fma.MultiplyAdd(SignTrickBlockDot(xa, xq, w, ones), Vector256.Create(ds[0]), a0);
         }
 
         return Vector256.Sum((a0 + a1) + (a2 + a3));
     }
 
-    /// <summary>One block at value offset i: eight int32 sums as fp32.</summary>
+    /// <summary>One block: eight int32 sums as fp32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> SignTrickBlockDot(Q8Token x, int i, sbyte* w, Vector256<short> ones)
+    private static Vector256<float> SignTrickBlockDot(byte* xa, sbyte* xq, sbyte* w, Vector256<short> ones)
     {
-        var signedW = Avx2.Sign(Vector256.Load(w + i), Vector256.Load(x.Q + i));
-        var abs = Vector256.Load(x.Abs + i);
-        return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(abs, signedW), ones));
+        var signedW = Avx2.Sign(Vector256.Load(w), Vector256.Load(xq));
+        return Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.Load(xa), signedW), ones));
     }
 }

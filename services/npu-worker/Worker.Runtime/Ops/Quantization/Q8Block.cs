@@ -84,9 +84,35 @@ public static unsafe class Q8Block
 
     /// <summary>
     /// One row's fp16 scales times one token's block scales, one float per block: ds[b] = d_w[b] * d_x[b] (the decode
-    /// kernels' form). ds gets <paramref name="blocks"/> values.
+    /// kernels' form). ds gets <paramref name="blocks"/> values. Inlined, so the one-token four-row kernel
+    /// (<see cref="Q8Avx2TileKernels.Rows4x1"/>) combines its rows' scales without a call per row.
     /// </summary>
-    public static void CombineScales(ushort* scales, float* dx, int blocks, float* ds) => CombineScales(scales, dx, null, blocks, ds);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CombineScales(ushort* scales, float* dx, int blocks, float* ds)
+    {
+        if (blocks < 8)
+        {
+            for (int i = 0; i < blocks; i++)
+            {
+                ds[i] = HalfBitsToSingle(scales[i]) * dx[i];
+            }
+
+            return;
+        }
+
+        int b = 0;
+        for (; b + 8 <= blocks; b += 8)
+        {
+            (HalfToSingle(Vector128.Load(scales + b)) * Vector256.Load(dx + b)).Store(ds + b);
+        }
+
+        if (b < blocks)
+        {
+            // The last eight blocks again, as below: the overlap rewrites the same values.
+            b = blocks - 8;
+            (HalfToSingle(Vector128.Load(scales + b)) * Vector256.Load(dx + b)).Store(ds + b);
+        }
+    }
 
     /// <summary>
     /// As above, and returns sum_b ds[b] * cx[b] (0 when cx is null): with cx the token's <see

@@ -134,30 +134,27 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
             int quarter = (last - first) / 4;
             int stride = (blocks + 7) / 8 * 8;
             long quarterBytes = (long)quarter * w.Q8RowStride;
+            long scaleQuarterBytes = (byte*)w.Q8RowScales(first + quarter) - (byte*)w.Q8RowScales(first);
             for (int row = first; row < first + quarter; row++)
             {
                 for (int t = 0; t < _tokens; t += 2)
                 {
-                    bool pair = t + 1 < _tokens;
+                    float* y = _y + (long)t * n + row;
+                    if (t + 1 == _tokens)
+                    {
+                        Q8Avx2TileKernels.Rows4x1(w.Q8Row(row), quarterBytes, kp, w.Q8RowScales(row), scaleQuarterBytes, _activations.BlockScales(t), scales,
+                            _activations.Token(t), y, quarter);
+                        continue;
+                    }
+
                     for (int r = 0; r < 4; r++)
                     {
                         ushort* rowScales = w.Q8RowScales(row + r * quarter);
                         Q8Block.CombineScales(rowScales, _activations.BlockScales(t), blocks, scales + 2 * r * stride);
-                        if (pair)
-                        {
-                            Q8Block.CombineScales(rowScales, _activations.BlockScales(t + 1), blocks, scales + (2 * r + 1) * stride);
-                        }
+                        Q8Block.CombineScales(rowScales, _activations.BlockScales(t + 1), blocks, scales + (2 * r + 1) * stride);
                     }
 
-                    float* y = _y + (long)t * n + row;
-                    if (pair)
-                    {
-                        Q8Avx2TileKernels.Rows4x2(w.Q8Row(row), quarterBytes, kp, scales, 2 * stride, stride, _activations.Token(t), _activations.Token(t + 1), y, quarter, n);
-                    }
-                    else
-                    {
-                        Q8Avx2TileKernels.Rows4x1(w.Q8Row(row), quarterBytes, kp, scales, 2 * stride, _activations.Token(t), y, quarter);
-                    }
+                    Q8Avx2TileKernels.Rows4x2(w.Q8Row(row), quarterBytes, kp, scales, 2 * stride, stride, _activations.Token(t), _activations.Token(t + 1), y, quarter, n);
                 }
             }
 
