@@ -24,37 +24,51 @@ internal static unsafe class Q8Avx2TileKernels
     private const int PrefetchDistance = 1536;
 
     /// <summary>
-    /// Four rows (rowBytes apart, kp bytes each) x two tokens into y[j * yTokenStride + r * yRowStride]; row r's scales
-    /// combined with token j's at ds + r * rowStride + j * tokenStride. Each row is prefetched as in <see cref="Rows4x1"/>
-    /// (rows far apart are four streams from memory; a second pass over the same rows finds them in L1).
+    /// Four rows (rowBytes apart, kp bytes each) x two tokens into y[j * yTokenStride + r * yRowStride]: the four rows'
+    /// scales (at scales0 + r * scaleRowBytes bytes) combined with token j's block scales dx0 or dx1 into ds (eight
+    /// rows of blocks rounded up to 8), then <see cref="Rows4x1"/>'s steps with each weight vector feeding both tokens
+    /// (rows far apart are four streams from memory; a second pair of tokens over the same rows finds them in L1),
+    /// prefetching once per cache line. Against the per-row scale calls before it, alternated in one process (Zen 4
+    /// without AVX-VNNI, two tokens, a layer's QKV, o and gate/up matrices from L3 on two threads): a median 34.0
+    /// against 30.5 and 30.8 against 27.9 GB/s of weights.
     /// </summary>
-    public static void Rows4x2(sbyte* w0, long rowBytes, int kp, float* ds, int rowStride, int tokenStride, Q8Token x0, Q8Token x1, float* y,
-        int yRowStride, int yTokenStride)
+    public static void Rows4x2(sbyte* w0, long rowBytes, int kp, ushort* scales0, long scaleRowBytes, float* dx0, float* dx1, float* ds,
+        Q8Token x0, Q8Token x1, float* y, int yRowStride, int yTokenStride)
     {
+        int blocks = kp / Q8Block.Size;
+        int tokenStride = ScaleRowLength(blocks);
+        int rowStride = 2 * tokenStride;
+        CombineFour(scales0, scaleRowBytes, dx0, blocks, ds, rowStride);
+        CombineFour(scales0, scaleRowBytes, dx1, blocks, ds + tokenStride, rowStride);
+
         Vector256<float> a00 = default, a10 = default, a20 = default, a30 = default;
         Vector256<float> a01 = default, a11 = default, a21 = default, a31 = default;
         var ones = Vector256.Create((short)1);
-        float* d0 = ds, d1 = ds + rowStride, d2 = d1 + rowStride, d3 = d2 + rowStride;
         sbyte* w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
-        for (int i = 0, b = 0; i < kp; i += Q8Block.Size, b++)
+        float* d0 = ds, d1 = d0 + rowStride, d2 = d1 + rowStride, d3 = d2 + rowStride;
+        for (int i = 0; i < kp; i += Q8Block.Size, d0++, d1++, d2++, d3++)
         {
-            CacheLine.PrefetchFour(w0 + i, w1 + i, w2 + i, w3 + i, PrefetchDistance);
+            if ((i & Q8Block.Size) == 0)
+            {
+                CacheLine.PrefetchFour(w0 + i, w1 + i, w2 + i, w3 + i, PrefetchDistance);
+            }
+
             var abs0 = Vector256.Load(x0.Abs + i);
             var q0 = Vector256.Load(x0.Q + i);
             var abs1 = Vector256.Load(x1.Abs + i);
             var q1 = Vector256.Load(x1.Q + i);
             var w = Vector256.Load(w0 + i);
-            a00 = Fma.MultiplyAdd(BlockDot(abs0, q0, w, ones), Vector256.Create(d0[b]), a00);
-            a01 = Fma.MultiplyAdd(BlockDot(abs1, q1, w, ones), Vector256.Create(d0[tokenStride + b]), a01);
+            a00 = Fma.MultiplyAdd(BlockDot(abs0, q0, w, ones), Vector256.Create(d0[0]), a00);
+            a01 = Fma.MultiplyAdd(BlockDot(abs1, q1, w, ones), Vector256.Create(d0[tokenStride]), a01);
             w = Vector256.Load(w1 + i);
-            a10 = Fma.MultiplyAdd(BlockDot(abs0, q0, w, ones), Vector256.Create(d1[b]), a10);
-            a11 = Fma.MultiplyAdd(BlockDot(abs1, q1, w, ones), Vector256.Create(d1[tokenStride + b]), a11);
+            a10 = Fma.MultiplyAdd(BlockDot(abs0, q0, w, ones), Vector256.Create(d1[0]), a10);
+            a11 = Fma.MultiplyAdd(BlockDot(abs1, q1, w, ones), Vector256.Create(d1[tokenStride]), a11);
             w = Vector256.Load(w2 + i);
-            a20 = Fma.MultiplyAdd(BlockDot(abs0, q0, w, ones), Vector256.Create(d2[b]), a20);
-            a21 = Fma.MultiplyAdd(BlockDot(abs1, q1, w, ones), Vector256.Create(d2[tokenStride + b]), a21);
+            a20 = Fma.MultiplyAdd(BlockDot(abs0, q0, w, ones), Vector256.Create(d2[0]), a20);
+            a21 = Fma.MultiplyAdd(BlockDot(abs1, q1, w, ones), Vector256.Create(d2[tokenStride]), a21);
             w = Vector256.Load(w3 + i);
-            a30 = Fma.MultiplyAdd(BlockDot(abs0, q0, w, ones), Vector256.Create(d3[b]), a30);
-            a31 = Fma.MultiplyAdd(BlockDot(abs1, q1, w, ones), Vector256.Create(d3[tokenStride + b]), a31);
+            a30 = Fma.MultiplyAdd(BlockDot(abs0, q0, w, ones), Vector256.Create(d3[0]), a30);
+            a31 = Fma.MultiplyAdd(BlockDot(abs1, q1, w, ones), Vector256.Create(d3[tokenStride]), a31);
         }
 
         y[0] = Vector256.Sum(a00);
@@ -71,7 +85,7 @@ internal static unsafe class Q8Avx2TileKernels
     /// Four rows (rowBytes apart, kp bytes each) x one token into y[r * yStride]: rows a quarter of a chunk apart for
     /// decode (<see cref="Q8MatMul"/>), where each row is its own stream from memory and is prefetched
     /// <see cref="PrefetchDistance"/> ahead, once per cache line. Row r's fp16 scales lie at scales0 + r * scaleRowBytes
-    /// bytes; the kernel combines them with the token's block scales dx into ds (four rows of blocks rounded up to 8)
+    /// bytes; the kernel combines them with the token's block scales dx into ds (four rows of <see cref="ScaleRowLength"/>)
     /// itself, inlined, and then steps two blocks (one cache line of each row) at a time. Against the row-by-row
     /// <see cref="Q8Block.CombineScales(ushort*, float*, int, float*)"/> calls and a one-block step before it
     /// (alternated in one process on the Zen 4 without AVX-VNNI, one thread, rows in L1): 0.72-0.76 of the time, the
@@ -81,11 +95,8 @@ internal static unsafe class Q8Avx2TileKernels
         int yStride)
     {
         int blocks = kp / Q8Block.Size;
-        int rowStride = (blocks + 7) / 8 * 8;
-        for (int r = 0; r < 4; r++)
-        {
-            Q8Block.CombineScales((ushort*)((byte*)scales0 + r * scaleRowBytes), dx, blocks, ds + r * rowStride);
-        }
+        int rowStride = ScaleRowLength(blocks);
+        CombineFour(scales0, scaleRowBytes, dx, blocks, ds, rowStride);
 
         sbyte* w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
         float* d0 = ds, d1 = d0 + rowStride, d2 = d1 + rowStride, d3 = d2 + rowStride;
@@ -126,6 +137,19 @@ internal static unsafe class Q8Avx2TileKernels
         y[yStride] = Vector256.Sum(a1);
         y[2 * yStride] = Vector256.Sum(a2);
         y[3 * yStride] = Vector256.Sum(a3);
+    }
+
+    /// <summary>Floats of a row's combined scales in a kernel's scratch: the blocks rounded up to 8, for 8-wide stores.</summary>
+    public static int ScaleRowLength(int blocks) => (blocks + 7) / 8 * 8;
+
+    /// <summary>Four rows' scales (at scales0 + r * scaleRowBytes bytes) times a token's block scales, row r's into ds + r * rowStride.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CombineFour(ushort* scales0, long scaleRowBytes, float* dx, int blocks, float* ds, int rowStride)
+    {
+        for (int r = 0; r < 4; r++)
+        {
+            Q8Block.CombineScales((ushort*)((byte*)scales0 + r * scaleRowBytes), dx, blocks, ds + r * rowStride);
+        }
     }
 
     /// <summary>One block's 32 products summed into eight int32 lanes, as fp32 (AvxVnni where the CPU has it).</summary>

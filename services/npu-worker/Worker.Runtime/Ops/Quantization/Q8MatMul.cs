@@ -132,29 +132,25 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
         if (kp <= MaxRowBytesForFourRowDecode)
         {
             int quarter = (last - first) / 4;
-            int stride = (blocks + 7) / 8 * 8;
             long quarterBytes = (long)quarter * w.Q8RowStride;
             long scaleQuarterBytes = (byte*)w.Q8RowScales(first + quarter) - (byte*)w.Q8RowScales(first);
             for (int row = first; row < first + quarter; row++)
             {
+                sbyte* wr = w.Q8Row(row);
+                ushort* rowScales = w.Q8RowScales(row);
                 for (int t = 0; t < _tokens; t += 2)
                 {
                     float* y = _y + (long)t * n + row;
-                    if (t + 1 == _tokens)
+                    if (t + 1 < _tokens)
                     {
-                        Q8Avx2TileKernels.Rows4x1(w.Q8Row(row), quarterBytes, kp, w.Q8RowScales(row), scaleQuarterBytes, _activations.BlockScales(t), scales,
-                            _activations.Token(t), y, quarter);
-                        continue;
+                        Q8Avx2TileKernels.Rows4x2(wr, quarterBytes, kp, rowScales, scaleQuarterBytes, _activations.BlockScales(t), _activations.BlockScales(t + 1),
+                            scales, _activations.Token(t), _activations.Token(t + 1), y, quarter, n);
                     }
-
-                    for (int r = 0; r < 4; r++)
+                    else
                     {
-                        ushort* rowScales = w.Q8RowScales(row + r * quarter);
-                        Q8Block.CombineScales(rowScales, _activations.BlockScales(t), blocks, scales + 2 * r * stride);
-                        Q8Block.CombineScales(rowScales, _activations.BlockScales(t + 1), blocks, scales + (2 * r + 1) * stride);
+                        Q8Avx2TileKernels.Rows4x1(wr, quarterBytes, kp, rowScales, scaleQuarterBytes, _activations.BlockScales(t), scales, _activations.Token(t), y,
+                            quarter);
                     }
-
-                    Q8Avx2TileKernels.Rows4x2(w.Q8Row(row), quarterBytes, kp, scales, 2 * stride, stride, _activations.Token(t), _activations.Token(t + 1), y, quarter, n);
                 }
             }
 
@@ -178,8 +174,7 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
     /// </summary>
     private void EnsureScratch(int blocks)
     {
-        int stride = (blocks + 7) / 8 * 8;
-        int needed = 8 * stride;
+        int needed = 8 * Q8Avx2TileKernels.ScaleRowLength(blocks);
         for (int i = 0; i < _scales.Length; i++)
         {
             if (_scales[i].Length < needed)
