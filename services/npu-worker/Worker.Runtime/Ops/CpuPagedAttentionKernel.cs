@@ -238,10 +238,8 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
         {
             var row = new Span<float>(scores + g * stride, length);
             float max = TensorPrimitives.Max(row);
-            TensorPrimitives.Subtract(row, max, row);
-            TensorPrimitives.Exp(row, row);
             maxes[g] = max;
-            sums[g] = TensorPrimitives.Sum(row);
+            sums[g] = FastExp.ExpShiftedSum(row, max);
         }
 
         for (int j = start; j < end; j += ValueTile)

@@ -9,7 +9,7 @@ namespace Worker.Runtime.Ops;
 /// The work is split by columns, each chunk walking every token in order. That makes the in-place packing safe in
 /// parallel: token t's output (t * I + c) is only ever a place that token t / 2 read (its gate at 2 * (t / 2) * I + c,
 /// or its up), in the same column, and so in the same chunk, earlier. Each value is one pass, sigmoid(g) * (g * u)
-/// (<see cref="FastSigmoid"/>), the same value however the columns are chunked and whichever vector width takes it.
+/// (<see cref="FastExp"/>), the same value however the columns are chunked and whichever vector width takes it.
 /// Serial (three TensorPrimitives passes then) it took 0.86-0.96 ms a layer of a 128-token prefill on the 0.5B sizes, about 9% of the prefill; split over
 /// two threads 0.35-0.36 ms (Zen 5, variants alternated round by round in bench-model). One decoding token's row
 /// (4864 values, about 4 us) stays on one thread: split, it took as long, the hand-off eating the gain.
@@ -59,7 +59,7 @@ public sealed class CpuSwiGluKernel(ComputeThreadPool pool) : ISwiGluKernel, IPa
     }
 
     /// <summary>
-    /// destination[i] = sigmoid(gate[i]) * (gate[i] * up[i]) in one pass (<see cref="FastSigmoid"/>; the widest vectors,
+    /// destination[i] = sigmoid(gate[i]) * (gate[i] * up[i]) in one pass (<see cref="FastExp"/>; the widest vectors,
     /// then 256-bit, then scalar, all computing the same value). The destination may start at gate, or anywhere before
     /// it in the same buffer: each value is read before its place is written.
     /// </summary>
@@ -75,20 +75,20 @@ public sealed class CpuSwiGluKernel(ComputeThreadPool pool) : ISwiGluKernel, IPa
             for (; i + Vector512<float>.Count <= n; i += Vector512<float>.Count)
             {
                 var gv = Vector512.LoadUnsafe(ref g, (nuint)i);
-                (FastSigmoid.Of(gv) * (gv * Vector512.LoadUnsafe(ref u, (nuint)i))).StoreUnsafe(ref d, (nuint)i);
+                (FastExp.Sigmoid(gv) * (gv * Vector512.LoadUnsafe(ref u, (nuint)i))).StoreUnsafe(ref d, (nuint)i);
             }
         }
 
         for (; i + Vector256<float>.Count <= n; i += Vector256<float>.Count)
         {
             var gv = Vector256.LoadUnsafe(ref g, (nuint)i);
-            (FastSigmoid.Of(gv) * (gv * Vector256.LoadUnsafe(ref u, (nuint)i))).StoreUnsafe(ref d, (nuint)i);
+            (FastExp.Sigmoid(gv) * (gv * Vector256.LoadUnsafe(ref u, (nuint)i))).StoreUnsafe(ref d, (nuint)i);
         }
 
         for (; i < n; i++)
         {
             float gi = gate[i];
-            destination[i] = FastSigmoid.Of(gi) * (gi * up[i]);
+            destination[i] = FastExp.Sigmoid(gi) * (gi * up[i]);
         }
     }
 }

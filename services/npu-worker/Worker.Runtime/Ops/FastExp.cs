@@ -1,17 +1,19 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Worker.Runtime.Ops;
 
 /// <summary>
-/// sigmoid(x) = 1 / (1 + e^-x) in fp32 for SwiGLU, with e^y from Cephes' expf: y clamped to [-87.3, 88], y = n ln2 + r
-/// (n rounded to nearest, ln2 in two parts), e^r by a degree-5 polynomial in r (within an ulp or two of e^r on
-/// |r| &lt;= ln2/2), times 2^n built in the exponent bits. The 512-bit, 256-bit and scalar forms do the same operations in
-/// the same order, so a value is the same whichever form a chunk's columns fall into. The runtime's Vector512.Exp
-/// (which <c>TensorPrimitives.Sigmoid</c> uses) computes in double precision: on the Zen 4 a decode token's 4864
-/// sigmoids took 11-13 us a layer that way, about 0.3 ms of a decode step.
+/// e^y in fp32 by Cephes' expf, for SwiGLU's sigmoid and attention's softmax: y clamped to [-87.3, 88] (below, e^y is
+/// under 1.2e-38 and counts as that), y = n ln2 + r (n rounded to nearest, ln2 in two parts), e^r by a degree-5
+/// polynomial in r (within an ulp or two of e^r on |r| &lt;= ln2/2), times 2^n built in the exponent bits. The 512-bit,
+/// 256-bit and scalar forms do the same operations in the same order, so a value is the same whichever form takes it.
+/// The runtime's vector exp (which <c>TensorPrimitives.Exp</c> and <c>Sigmoid</c> use) widens to double precision: on
+/// the Zen 4 a decode token's 4864 sigmoids took 11-13 us a layer that way (2.9 us this way), about 0.3 ms of a decode
+/// step.
 /// </summary>
-internal static class FastSigmoid
+internal static class FastExp
 {
     private const float MinExponent = -87.3f;
     private const float MaxExponent = 88.0f;
@@ -25,16 +27,64 @@ internal static class FastSigmoid
     private const float P4 = 1.6666665459e-1f;
     private const float P5 = 5.0000001201e-1f;
 
+    /// <summary>sigmoid(x) = 1 / (1 + e^-x).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Of(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + Exp(-x));
+    public static Vector512<float> Sigmoid(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + Exp(-x));
+
+    /// <summary>sigmoid(x) = 1 / (1 + e^-x).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Sigmoid(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Exp(-x));
+
+    /// <summary>sigmoid(x) = 1 / (1 + e^-x).</summary>
+    public static float Sigmoid(float x) => 1f / (1f + Exp(-x));
+
+    /// <summary>row[i] = e^(row[i] - max), in place; returns their sum (the softmax's numerator and denominator).</summary>
+    public static float ExpShiftedSum(Span<float> row, float max)
+    {
+        int n = row.Length;
+        ref float r = ref MemoryMarshal.GetReference(row);
+        int i = 0;
+        float sum = 0;
+        if (Vector512.IsHardwareAccelerated && n >= Vector512<float>.Count)
+        {
+            var m = Vector512.Create(max);
+            var acc = Vector512<float>.Zero;
+            for (; i + Vector512<float>.Count <= n; i += Vector512<float>.Count)
+            {
+                var e = Exp(Vector512.LoadUnsafe(ref r, (nuint)i) - m);
+                e.StoreUnsafe(ref r, (nuint)i);
+                acc += e;
+            }
+
+            sum += Vector512.Sum(acc);
+        }
+
+        if (i + Vector256<float>.Count <= n)
+        {
+            var m = Vector256.Create(max);
+            var acc = Vector256<float>.Zero;
+            for (; i + Vector256<float>.Count <= n; i += Vector256<float>.Count)
+            {
+                var e = Exp(Vector256.LoadUnsafe(ref r, (nuint)i) - m);
+                e.StoreUnsafe(ref r, (nuint)i);
+                acc += e;
+            }
+
+            sum += Vector256.Sum(acc);
+        }
+
+        for (; i < n; i++)
+        {
+            float e = Exp(row[i] - max);
+            row[i] = e;
+            sum += e;
+        }
+
+        return sum;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Of(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Exp(-x));
-
-    public static float Of(float x) => 1f / (1f + Exp(-x));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Exp(Vector512<float> y)
+    public static Vector512<float> Exp(Vector512<float> y)
     {
         y = Vector512.Min(Vector512.Max(y, Vector512.Create(MinExponent)), Vector512.Create(MaxExponent));
         var n = Vector512.Round(y * Vector512.Create(Log2E));
@@ -51,7 +101,7 @@ internal static class FastSigmoid
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Exp(Vector256<float> y)
+    public static Vector256<float> Exp(Vector256<float> y)
     {
         y = Vector256.Min(Vector256.Max(y, Vector256.Create(MinExponent)), Vector256.Create(MaxExponent));
         var n = Vector256.Round(y * Vector256.Create(Log2E));
@@ -67,7 +117,7 @@ internal static class FastSigmoid
         return p * scale;
     }
 
-    private static float Exp(float y)
+    public static float Exp(float y)
     {
         y = Math.Min(Math.Max(y, MinExponent), MaxExponent);
         float n = MathF.Round(y * Log2E);
