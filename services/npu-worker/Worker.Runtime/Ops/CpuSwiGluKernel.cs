@@ -60,7 +60,7 @@ public sealed class CpuSwiGluKernel(ComputeThreadPool pool) : ISwiGluKernel, IPa
 
     /// <summary>
     /// destination[i] = sigmoid(gate[i]) * (gate[i] * up[i]) in one pass (<see cref="FastExp"/>; the widest vectors,
-    /// then 256-bit, then scalar, all computing the same value). The destination may start at gate, or anywhere before
+    /// then 256-bit ones, the last values in a padded 256-bit copy, all computing the same value). The destination may start at gate, or anywhere before
     /// it in the same buffer: each value is read before its place is written.
     /// </summary>
     private static void SiluTimesUp(ReadOnlySpan<float> gate, ReadOnlySpan<float> up, Span<float> destination)
@@ -85,10 +85,17 @@ public sealed class CpuSwiGluKernel(ComputeThreadPool pool) : ISwiGluKernel, IPa
             (FastExp.Sigmoid(gv) * (gv * Vector256.LoadUnsafe(ref u, (nuint)i))).StoreUnsafe(ref d, (nuint)i);
         }
 
-        for (; i < n; i++)
+        if (i < n)
         {
-            float gi = gate[i];
-            destination[i] = FastExp.Sigmoid(gi) * (gi * up[i]);
+            // The last values through the same vector form, in padded copies (read before destination is written).
+            int rest = n - i;
+            Span<float> g8 = stackalloc float[Vector256<float>.Count];
+            Span<float> u8 = stackalloc float[Vector256<float>.Count];
+            gate[i..].CopyTo(g8);
+            up[i..].CopyTo(u8);
+            var gv = Vector256.Create((ReadOnlySpan<float>)g8);
+            (FastExp.Sigmoid(gv) * (gv * Vector256.Create((ReadOnlySpan<float>)u8))).CopyTo(g8);
+            g8[..rest].CopyTo(destination[i..]);
         }
     }
 }

@@ -1,10 +1,11 @@
+using System.Runtime.Intrinsics;
 using Worker.Runtime.Ops;
 
 namespace Worker.Tests.Ops;
 
 /// <summary>
-/// The parallel in-place SwiGLU against the formula and, bit for bit, against the scalar form of its sigmoid (so every
-/// vector width and chunking gives a value the same): one token (decode, one chunk), several tokens whose packed outputs
+/// The parallel in-place SwiGLU against the formula and, bit for bit, against one lane of its 256-bit form (so every
+/// vector width, padded tail and chunking gives a value the same): one token (decode, one chunk), several tokens whose packed outputs
 /// overwrite earlier tokens' gate and up rows, split into two or three column chunks (a short last one among them),
 /// widths that leave 256-bit and scalar tails, and work too small to split.
 /// </summary>
@@ -45,7 +46,8 @@ public sealed class CpuSwiGluKernelTests
                 double expected = g / (1 + Math.Exp(-g)) * u;
                 float actual = gateUp[t * intermediate + c];
                 Assert.True(Math.Abs(actual - expected) <= 1e-6 * Math.Abs(expected) + 1e-30, $"[{t}, {c}] = {actual}, expected {expected}");
-                Assert.Equal(FastExp.Sigmoid(g) * (g * u), actual);
+                var gv = Vector256.Create(g);
+                Assert.Equal((FastExp.Sigmoid(gv) * (gv * Vector256.Create(u))).ToScalar(), actual);
             }
         }
 

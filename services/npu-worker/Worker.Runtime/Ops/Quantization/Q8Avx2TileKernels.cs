@@ -123,6 +123,9 @@ internal static unsafe class Q8Avx2TileKernels
             a3 = Fma.MultiplyAdd(BlockDot(abs, q, Vector256.Load(w3 + Q8Block.Size), ones), Vector256.Create(d3[1]), a3);
         }
 
+        // An odd last block: the loop's first half once more. Both ways of writing the step once measured slower in L1
+        // and L2 (alternated in one process, Zen 4): one block a pass with a prefetch every other block 2-7%, a shared
+        // inlined step with the accumulators in a struct 1-7%.
         if ((blocks & 1) != 0)
         {
             var abs = Vector256.Load(xa);
