@@ -54,6 +54,8 @@ public sealed class BenchOutputTests
         Assert.Contains("read bandwidth 20.0 GB/s (256 MiB buffer, 2 MiB pages, 1 stream per thread)", table);
         Assert.Contains("(256 MiB buffer, 4 KiB pages, 4 streams per thread)",
             BenchReport.Format(Machine with { Bandwidth = Machine.Bandwidth with { HugePages = false, StreamsPerThread = 4 } }, Shape, Results));
+        Assert.Contains("(256 MiB buffer, 2 MiB pages, 8 streams per thread, prefetched)",
+            BenchReport.Format(Machine with { Bandwidth = Machine.Bandwidth with { StreamsPerThread = 8, Prefetched = true } }, Shape, Results));
     }
 
     [Fact]

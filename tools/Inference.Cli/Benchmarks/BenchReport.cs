@@ -14,7 +14,7 @@ public static class BenchReport
         var w = new StringWriter(CultureInfo.InvariantCulture);
         w.WriteLine($"cpu        {machine.Cpu} ({machine.CpuFlags}); {machine.Threads} threads");
         w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"limits     read bandwidth {machine.ReadBytesPerSecond / 1e9:F1} GB/s ({machine.Bandwidth.BufferBytes >> 20} MiB buffer, {(machine.Bandwidth.HugePages ? "2 MiB" : "4 KiB")} pages, {machine.Bandwidth.StreamsPerThread} stream{(machine.Bandwidth.StreamsPerThread == 1 ? "" : "s")} per thread); fp32 FMA peak {machine.Fma.FlopsPerSecond / 1e9:F0} GFLOP/s (Vector256 {machine.Fma.Vector256FlopsPerSecond / 1e9:F0}{(machine.Fma.Vector512FlopsPerSecond is { } v512 ? $", Vector512 {v512 / 1e9:F0}" : "")})"));
+            $"limits     read bandwidth {machine.ReadBytesPerSecond / 1e9:F1} GB/s ({machine.Bandwidth.BufferBytes >> 20} MiB buffer, {(machine.Bandwidth.HugePages ? "2 MiB" : "4 KiB")} pages, {machine.Bandwidth.StreamsPerThread} stream{(machine.Bandwidth.StreamsPerThread == 1 ? "" : "s")} per thread{(machine.Bandwidth.Prefetched ? ", prefetched" : "")}); fp32 FMA peak {machine.Fma.FlopsPerSecond / 1e9:F0} GFLOP/s (Vector256 {machine.Fma.Vector256FlopsPerSecond / 1e9:F0}{(machine.Fma.Vector512FlopsPerSecond is { } v512 ? $", Vector512 {v512 / 1e9:F0}" : "")})"));
         w.WriteLine($"run        {shape.PromptTokens}-token prompts, {shape.DecodeSteps} decode steps, {shape.ConcurrentSequences} concurrent sequences, fastest of {shape.Repeat} round(s)");
         foreach (var group in results.GroupBy(r => r.Engine))
         {

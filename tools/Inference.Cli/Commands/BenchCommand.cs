@@ -103,7 +103,7 @@ public static class BenchCommand
             });
 
             Progress(FormattableString.Invariant(
-                $"read bandwidth beside the 1-sequence rounds: {string.Join(", ", bandwidthBesideRounds.Select(b => $"{b.BytesPerSecond / 1e9:F1} ({b.StreamsPerThread})"))} GB/s (at the start: {machine.ReadBytesPerSecond / 1e9:F1} ({machine.Bandwidth.StreamsPerThread}); the best of {string.Join(", ", MemoryBandwidthProbe.StreamCounts)} streams per thread, in parentheses the count that read it; {(machine.Bandwidth.HugePages ? "2 MiB" : "4 KiB")} pages)"));
+                $"read bandwidth beside the 1-sequence rounds: {string.Join(", ", bandwidthBesideRounds.Select(b => $"{b.BytesPerSecond / 1e9:F1} ({b.Pattern})"))} GB/s (at the start: {machine.ReadBytesPerSecond / 1e9:F1} ({machine.Bandwidth.Pattern}); the best of {string.Join(", ", MemoryBandwidthProbe.Patterns)} streams per thread, in parentheses the pattern that read it; {(machine.Bandwidth.HugePages ? "2 MiB" : "4 KiB")} pages)"));
 
             // The other engines' memory and threads go before the services start; ours stays for the rounds between.
             foreach (var engine in loaded.Skip(1))

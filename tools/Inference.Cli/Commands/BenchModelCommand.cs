@@ -111,7 +111,7 @@ public static class BenchModelCommand
     private static void Profile(ModelRunner runner, OpTimings timings, int blocksPerRequest, int[] batchSizes, int promptTokens, int decodeTokens, int threads, int repeat)
     {
         Console.WriteLine();
-        Console.WriteLine($"profile    {repeat} decode round(s) of {decodeTokens} steps per batch size, each right after a read-bandwidth window (the best of {string.Join(", ", MemoryBandwidthProbe.StreamCounts)} streams a thread); per step:");
+        Console.WriteLine($"profile    {repeat} decode round(s) of {decodeTokens} steps per batch size, each right after a read-bandwidth window (the best of {string.Join(", ", MemoryBandwidthProbe.Patterns)} streams a thread); per step:");
         using var probe = new MemoryBandwidthProbe(MemoryBandwidthProbe.DefaultBufferBytes(), threads);
         var rounds = new ModelRunnerRounds(runner, blocksPerRequest, decodeTimings: timings);
         foreach (int batch in batchSizes)
