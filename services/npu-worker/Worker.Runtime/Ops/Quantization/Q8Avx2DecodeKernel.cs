@@ -20,9 +20,20 @@ namespace Worker.Runtime.Ops.Quantization;
 ///   in L1, 0.44 ns a block against 0.60.
 /// - Without it, ggml's sign trick: maddubs multiplies unsigned by signed bytes, so it gets |x| and w * sign(x), and
 ///   madd with ones sums pairs (maddubs saturates at int16, so w + 128 would overflow there).
+/// Both forms prefetch the row <see cref="PrefetchBytes"/> ahead, one line at a time.
 /// </summary>
 internal static unsafe class Q8Avx2DecodeKernel
 {
+    /// <summary>
+    /// How far ahead the row is prefetched, in bytes: 4 KiB, the rest of this row and the start of the next (a chunk's
+    /// rows lie back to back). The 0.5B sizes' 4864-wide down projection, 24 matrices from memory on two threads, one
+    /// token (a 2-core Intel Xeon, Ice Lake; distances alternated in one process, 8 rounds each): without a prefetch a
+    /// median 19.8 GB/s, against 28 for the four-row kernels on the gate/up projection; 512 bytes ahead 21.6, 1024
+    /// 22.6, 2048 23.8, 4096 25.3, 8192 25.2, 16384 25.1; into L2 only (prefetcht1) 4096 ahead 23.8. On a Zen 4 a
+    /// prefetch in this kernel measured neither faster nor slower.
+    /// </summary>
+    internal const int PrefetchBytes = 4096;
+
     /// <summary>dot(row, token t): w the row's quants (blocks x 32), scales its fp16 scales, ds scratch for the combined ones.</summary>
     public static float Row(sbyte* w, ushort* scales, int blocks, Q8Activations x, int t, float* ds)
     {
@@ -47,6 +58,7 @@ internal static unsafe class Q8Avx2DecodeKernel
         float* end4 = ds + (blocks & ~3);
         for (; ds < end4; ds += 4, w += 4 * Q8Block.Size, x += 4 * Q8Block.Size)
         {
+            PrefetchTwoLines(w);
             a0 = Fma.MultiplyAdd(UnsignedBlockDot(w, x, flip), Vector256.Create(ds[0]), a0);
             a1 = Fma.MultiplyAdd(UnsignedBlockDot(w + Q8Block.Size, x + Q8Block.Size, flip), Vector256.Create(ds[1]), a1);
             a2 = Fma.MultiplyAdd(UnsignedBlockDot(w + 2 * Q8Block.Size, x + 2 * Q8Block.Size, flip), Vector256.Create(ds[2]), a2);
@@ -82,6 +94,7 @@ internal static unsafe class Q8Avx2DecodeKernel
         float* end4 = ds + (blocks & ~3);
         for (; ds < end4; ds += 4, w += 4 * Q8Block.Size, xq += 4 * Q8Block.Size, xa += 4 * Q8Block.Size)
         {
+            PrefetchTwoLines(w);
             a0 = Fma.MultiplyAdd(SignTrickBlockDot(xa, xq, w, ones), Vector256.Create(ds[0]), a0);
             a1 = Fma.MultiplyAdd(SignTrickBlockDot(xa + Q8Block.Size, xq + Q8Block.Size, w + Q8Block.Size, ones), Vector256.Create(ds[1]), a1);
             a2 = Fma.MultiplyAdd(SignTrickBlockDot(xa + 2 * Q8Block.Size, xq + 2 * Q8Block.Size, w + 2 * Q8Block.Size, ones), Vector256.Create(ds[2]), a2);
@@ -95,6 +108,14 @@ internal static unsafe class Q8Avx2DecodeKernel
         }
 
         return Vector256.Sum((a0 + a1) + (a2 + a3));
+    }
+
+    /// <summary>The two lines <see cref="PrefetchBytes"/> past w: the four blocks a loop step reads.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTwoLines(sbyte* w)
+    {
+        Sse.Prefetch0(w + PrefetchBytes);
+        Sse.Prefetch0(w + PrefetchBytes + CacheLine.Bytes);
     }
 
     /// <summary>One block: eight int32 sums as fp32.</summary>
