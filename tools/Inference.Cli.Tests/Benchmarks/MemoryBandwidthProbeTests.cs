@@ -8,32 +8,23 @@ namespace Inference.Cli.Tests.Benchmarks;
 /// </summary>
 public sealed unsafe class MemoryBandwidthProbeTests
 {
+    /// <summary>Plain streams step 256 bytes (64 floats) of each part, prefetched ones a 64-byte line (16 floats).</summary>
     [Theory]
-    [InlineData(2, 2 * 64 * 10)]
-    [InlineData(4, 4 * 64 * 25 + 17)]
-    public void SumStreams_ReadsEveryWholeStepOfEveryPart(int streams, int count)
+    [InlineData(2, 2 * 64 * 10, false)]
+    [InlineData(4, 4 * 64 * 25 + 17, false)]
+    [InlineData(8, 8 * 16 * 30, true)]
+    [InlineData(3, 3 * 16 * 11 + 5, true)]
+    [InlineData(1, 16 * 7 + 9, true)]
+    public void SumStreams_ReadsEveryWholeStepOfEveryPart(int streams, int count, bool prefetched)
     {
         var values = Enumerable.Range(0, count).Select(i => (float)(i % 7)).ToArray();
-        int part = count / streams / 64 * 64;
+        int step = prefetched ? 16 : 64;
+        int part = count / streams / step * step;
         float expected = Enumerable.Range(0, streams).Sum(s => values.Skip(s * part).Take(part).Sum());
         fixed (float* p = values)
         {
-            Assert.Equal(expected, MemoryBandwidthProbe.SumStreams(p, count, streams));
-        }
-    }
-
-    [Theory]
-    [InlineData(8, 8 * 16 * 30)]
-    [InlineData(3, 3 * 16 * 11 + 5)]
-    [InlineData(1, 16 * 7 + 9)]
-    public void SumStreamsPrefetched_ReadsEveryWholeLineOfEveryPart(int streams, int count)
-    {
-        var values = Enumerable.Range(0, count).Select(i => (float)(i % 5)).ToArray();
-        int part = count / streams / 16 * 16;
-        float expected = Enumerable.Range(0, streams).Sum(s => values.Skip(s * part).Take(part).Sum());
-        fixed (float* p = values)
-        {
-            Assert.Equal(expected, MemoryBandwidthProbe.SumStreamsPrefetched(p, count, streams));
+            float sum = prefetched ? MemoryBandwidthProbe.SumStreamsPrefetched(p, count, streams) : MemoryBandwidthProbe.SumStreams(p, count, streams);
+            Assert.Equal(expected, sum);
         }
     }
 
