@@ -13,11 +13,14 @@ public sealed unsafe class Q8Avx2DecodeKernelTests
 {
     [Theory]
     [InlineData(32, false)]
+    [InlineData(64, true)]
     [InlineData(96, false)]
+    [InlineData(224, true)]
     [InlineData(256, true)]
     [InlineData(544, true)]
     [InlineData(896, false)]
     [InlineData(896, true)]
+    [InlineData(3584, true)]
     [InlineData(4864, true)]
     [InlineData(4864, false)]
     public void Row_BothForms_MatchScalarQ8Reference(int cols, bool positiveActivations)
@@ -39,8 +42,7 @@ public sealed unsafe class Q8Avx2DecodeKernelTests
         var ds = new float[(blocks + 7) / 8 * 8];
         fixed (float* dsp = ds)
         {
-            Q8Block.CombineScales(weight.Q8RowScales(0), activations.BlockScales(0), blocks, dsp);
-            float signTrick = Q8Avx2DecodeKernel.RowSignTrick(weight.Q8Row(0), dsp, blocks, activations.Token(0));
+            float signTrick = Q8Avx2DecodeKernel.RowSignTrick(weight.Q8Row(0), weight.Q8RowScales(0), activations.BlockScales(0), blocks, activations.Token(0), dsp);
             Assert.True(Math.Abs(signTrick - expected) <= tolerance, $"sign trick: {signTrick}, expected {expected} (tolerance {tolerance:E2})");
 
             if (AvxVnni.IsSupported)
@@ -48,7 +50,8 @@ public sealed unsafe class Q8Avx2DecodeKernelTests
                 // The unsigned form's sums run 128 * sum(x) per block higher before the correction: its rounding is
                 // relative to that larger magnitude.
                 float extra = Q8Block.CombineScales(weight.Q8RowScales(0), activations.BlockScales(0), activations.BlockSums(0), blocks, dsp);
-                float unsigned = Q8Avx2DecodeKernel.RowUnsignedWeights(weight.Q8Row(0), dsp, blocks, activations.Token(0).Q) - extra;
+                float unsigned = Q8Avx2DecodeKernel.RowUnsignedWeights(
+                    weight.Q8Row(0), weight.Q8RowScales(0), activations.BlockScales(0), activations.BlockSums(0), blocks, activations.Token(0).Q, dsp);
                 double unsignedTolerance = tolerance + 4 * Math.Sqrt(cols) * 6e-8 * Math.Abs(extra);
                 Assert.True(Math.Abs(unsigned - expected) <= unsignedTolerance, $"unsigned weights: {unsigned}, expected {expected} (tolerance {unsignedTolerance:E2})");
             }
