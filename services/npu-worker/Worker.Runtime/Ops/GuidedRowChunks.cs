@@ -12,15 +12,17 @@ namespace Worker.Runtime.Ops;
 internal sealed class GuidedRowChunks
 {
     /// <summary>
-    /// The one- and two-token decode matvecs (BF16 and Q8_0) split all but this share of the rows (1/32) evenly, one
-    /// chunk per worker, and the rest in guided chunks that halve what is left. Each chunk's rows are streams of their
-    /// own (four per chunk for one token), and a stream runs slower while it starts, so the fewer and longer the
-    /// streams, the more of the bandwidth reaches the kernel; the small tail chunks still let the threads finish
-    /// together when one of them started late or was slowed down. The 0.5B decode step, variants alternated step by
-    /// step in one process (Zen 5, two threads, 900-1200 steps, two runs each): against guided chunks over all rows
-    /// (half of them first), Q8_0 took 1.4-1.5% less time (qkv and o 6-8%), BF16 1.3-1.8% on the AVX-512 path, and
-    /// on the AVX2 path Q8_0 1.3-2.3%, BF16 1.7-1.9% (700 steps); one even chunk per worker took 1.6-1.8% less for Q8_0
-    /// but 0.6-1.5% more for BF16, where the long matrices lost their balance.
+    /// The one- and two-token BF16 decode matvecs split all but this share of the rows (1/32) evenly, one chunk per
+    /// worker, and the rest in guided chunks that halve what is left. Each chunk's rows are streams of their own (four
+    /// per chunk for one token), and a stream runs slower while it starts, so the fewer and longer the streams, the more
+    /// of the bandwidth reaches the kernel; the small tail chunks still let the threads finish together when one of
+    /// them started late or was slowed down. The 0.5B decode step, variants alternated step by step in one process
+    /// (Zen 5, two threads, 900-1200 steps, two runs each): against guided chunks over all rows (half of them first),
+    /// Q8_0 took 1.4-1.5% less time (qkv and o 6-8%), BF16 1.3-1.8% on the AVX-512 path, and on the AVX2 path Q8_0
+    /// 1.3-2.3%, BF16 1.7-1.9% (700 steps); one even chunk per worker took 1.6-1.8% less for Q8_0 but 0.6-1.5% more for
+    /// BF16, where the long matrices lost their balance. The Q8_0 kernels take a larger tail
+    /// (<see cref="Quantization.Q8MatMul"/>): a core that runs slower than the other for a while holds up every matvec
+    /// by more than a 32nd.
     /// </summary>
     public const int DecodeTailShare = 32;
 
@@ -47,14 +49,16 @@ internal sealed class GuidedRowChunks
     }
 
     /// <summary>
-    /// Plans the decode matvec's chunks over rows [0, rows) (see <see cref="DecodeTailShare"/>): one equal chunk per
-    /// worker, at least minRows each, then guided chunks of granularity 1 over the tail. Returns their count.
+    /// Plans the decode matvec's chunks over rows [0, rows): one equal chunk per worker, at least minRows each, over all
+    /// but 1 / tailShare of the rows (<see cref="DecodeTailShare"/>), then guided chunks of granularity 1 over that
+    /// tail. Returns their count.
     /// </summary>
-    public int PlanDecode(int rows, int workers, int minRows)
+    public int PlanDecode(int rows, int workers, int minRows, int tailShare = DecodeTailShare)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(tailShare, 2);
         Count = 0;
         int start = 0;
-        int each = Math.Max(minRows, (rows - rows / DecodeTailShare) / workers);
+        int each = Math.Max(minRows, (rows - rows / tailShare) / workers);
         for (int worker = 0; worker < workers && start < rows; worker++)
         {
             Append(start);

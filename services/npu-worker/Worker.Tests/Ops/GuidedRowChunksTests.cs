@@ -49,11 +49,19 @@ public sealed class GuidedRowChunksTests
     [MemberData(nameof(Shapes))]
     public void PlanDecode_AnyRowCount_CoversEveryRowOnceWithEvenChunksFirst(int rows, int workers, int minRows)
     {
+        foreach (int tailShare in new[] { GuidedRowChunks.DecodeTailShare, 4, 2 })
+        {
+            AssertDecodePlan(rows, workers, minRows, tailShare);
+        }
+    }
+
+    private static void AssertDecodePlan(int rows, int workers, int minRows, int tailShare)
+    {
         var chunks = new GuidedRowChunks();
-        int count = chunks.PlanDecode(rows, workers, minRows);
+        int count = chunks.PlanDecode(rows, workers, minRows, tailShare);
 
         AssertCoversEveryRowOnce(chunks, count, rows, minRows);
-        int even = Math.Max(minRows, (rows - rows / GuidedRowChunks.DecodeTailShare) / workers);
+        int even = Math.Max(minRows, (rows - rows / tailShare) / workers);
         for (int c = 0; c < count; c++)
         {
             if (c < workers && chunks.End(c) < rows)
@@ -77,6 +85,24 @@ public sealed class GuidedRowChunksTests
         Assert.Equal(3100, chunks.End(1));
         Assert.Equal(50, chunks.End(2) - chunks.Start(2));    // the tail of 100 rows, half of it first
         Assert.Equal(3200, chunks.End(count - 1));
+    }
+
+    [Fact]
+    public void PlanDecode_TailShareOfFour_EvenChunksOverThreeQuartersThenHalfTheTail()
+    {
+        var chunks = new GuidedRowChunks();
+        int count = chunks.PlanDecode(3200, 2, 16, tailShare: 4);
+
+        Assert.Equal(1200, chunks.End(0));
+        Assert.Equal(2400, chunks.End(1));
+        Assert.Equal(400, chunks.End(2) - chunks.Start(2));    // the tail of 800 rows, half of it first
+        Assert.Equal(3200, chunks.End(count - 1));
+    }
+
+    [Fact]
+    public void PlanDecode_TailShareBelowTwo_Throws()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GuidedRowChunks().PlanDecode(3200, 2, 16, tailShare: 1));
     }
 
     private static int Size(GuidedRowChunks chunks, int c) => chunks.End(c) - chunks.Start(c);

@@ -8,7 +8,7 @@ namespace Worker.Runtime.Ops.Quantization;
 ///   token group passes over (AVX-512: widened to int16 once per band, <see cref="Q8LaneTilesAvx512"/>; AVX2: the int8
 ///   rows read in place, two groups per pass, <see cref="Q8ByteLaneTilesAvx2"/>).
 /// - Fewer tokens (decode, a few sequences, a speculative step's drafts): one even chunk of rows per thread, then
-///   small ones (<see cref="GuidedRowChunks.PlanDecode"/>); rows of up to 1024 bytes four at a time from the chunk's
+///   smaller ones over the last quarter (<see cref="GuidedRowChunks.PlanDecode"/>, <see cref="DecodeTailShare"/>); rows of up to 1024 bytes four at a time from the chunk's
 ///   four quarters, each weight block read from memory once for every token (<see cref="Q8Avx2TileKernels"/>: 4 x 2
 ///   register tiles, a last odd token 4 x 1), longer rows one at a time (<see cref="Q8Avx2DecodeKernel"/>; on AvxVnni
 ///   with the weights made unsigned, which saves a load per block).
@@ -30,6 +30,19 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
     /// distances of 512-1536 bytes.
     /// </summary>
     internal const int MaxRowBytesForFourRowDecode = 1024;
+
+    /// <summary>
+    /// One- and few-token matvecs split all but a quarter of the rows evenly between the threads, the quarter in guided
+    /// chunks (<see cref="GuidedRowChunks.PlanDecode"/>), where the BF16 ones keep a 32nd back. On the 2-vCPU Zen 5 one
+    /// core ran 10-40% slower than the other for seconds at a time, either core, whichever half of the rows it had
+    /// (timed chunk by chunk, session 40), and these kernels, bound by their arithmetic as much as by memory, went at its
+    /// pace: with a 32nd the caller waited 1.1-1.9 ms of a 9-11 ms one-token step for the helper's even chunk. The
+    /// 0.5B decode step, shares alternated round by round in one process (100-step rounds, 4-8 each): one token 9.29
+    /// against 10.28, 10.78 against 11.43 and 13.09 against 13.45 ms a step with a quarter (an 8th 9.59, a half 9.45),
+    /// two tokens 15.80 against 16.71, four the same (24.75 and 24.80); the caller's wait 0.16-0.35 ms a step. BF16 one-token
+    /// steps measured no faster with a larger tail (15.33 against 15.14 ms): its caller waited only 0.29 ms a step.
+    /// </summary>
+    private const int DecodeTailShare = 4;
 
     private const int MinRowsPerChunk = 16;
     private const int MaxRowsPerChunk = 256;
@@ -90,7 +103,7 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
             }
 
             _phase = Phase.Decode;
-            pool.Run(this, _decodeChunks.PlanDecode(weight.Rows, pool.WorkerCount, MinRowsPerChunk));
+            pool.Run(this, _decodeChunks.PlanDecode(weight.Rows, pool.WorkerCount, MinRowsPerChunk, DecodeTailShare));
         }
         finally
         {
