@@ -48,6 +48,43 @@ public sealed class LocalClusterTests
     }
 
     [Fact]
+    public async Task TheGateway_IsStartedAgainOnAnotherGrpcPort_WhenItsPortWasTakenOnlyForAMoment()
+    {
+        using var directory = new TemporaryDirectory();
+        string firstPort = directory.File("first-port"), taken = directory.File("taken"), released = directory.File("released");
+        // First start: fail as Kestrel does while the test holds the port, then exit after the test has let it go (as
+        // an outgoing connection's ephemeral port is let go): by then the port is free again.
+        var gateway = ServiceScript.Write(directory, $$"""
+            if [ ! -f '{{firstPort}}' ]; then
+              echo "$Gateway__GrpcPort" > '{{firstPort}}.tmp' && mv '{{firstPort}}.tmp' '{{firstPort}}'
+              while [ ! -f '{{taken}}' ]; do sleep 0.05; done
+              echo "Failed to bind to address http://127.0.0.1:$Gateway__GrpcPort: address already in use." >&2
+              while [ ! -f '{{released}}' ]; do sleep 0.05; done
+              exit 134
+            fi
+            echo "{{ListeningLine}} http://127.0.0.1:45001, http://127.0.0.1:$Gateway__GrpcPort"
+            exec sleep 60
+            """, "gateway.sh");
+        var log = new StringWriter();
+
+        var start = LocalCluster.StartAsync(new ServeOptions(directory.Path, HttpPort: 0), "fake", Binaries(directory, gateway),
+            TextWriter.Synchronized(log), (_, _, _) => { }, CancellationToken.None);
+        int first = int.Parse(await ReadWhenWrittenAsync(firstPort));
+        using (var squatter = new TcpListener(IPAddress.Loopback, first))
+        {
+            squatter.Start();
+            File.WriteAllText(taken, "");
+            await WaitForLineAsync(log, "address already in use");
+        }
+
+        File.WriteAllText(released, "");
+        await using var cluster = await start.WaitAsync(Timeout);
+
+        Assert.NotEqual(first, cluster.GrpcPort);
+        Assert.Contains($"port {first} was taken before openai-gateway bound it", log.ToString());
+    }
+
+    [Fact]
     public async Task AGatewayThatExitsWithItsPortFree_FailsTheStart_NamingItAndItsExitCode()
     {
         using var directory = new TemporaryDirectory();
@@ -103,5 +140,15 @@ public sealed class LocalClusterTests
         }
 
         return (await File.ReadAllTextAsync(path, timeout.Token)).Trim();
+    }
+
+    /// <summary>Waits until the (synchronized) log holds a line containing <paramref name="text"/>.</summary>
+    private static async Task WaitForLineAsync(StringWriter log, string text)
+    {
+        using var timeout = new CancellationTokenSource(Timeout);
+        while (!log.ToString().Contains(text, StringComparison.Ordinal))
+        {
+            await Task.Delay(20, timeout.Token);
+        }
     }
 }

@@ -40,6 +40,23 @@ public sealed class ServiceProcessTests
 
         Assert.Equal("scheduler", error.Service);
         Assert.Equal(134, error.ExitCode);
+        Assert.Equal(8000, error.PortInUse);
+    }
+
+    [Fact]
+    public async Task Addresses_FailWithNoPortInUse_WhenItExitsForAnotherReason()
+    {
+        using var directory = new TemporaryDirectory();
+        var executable = ServiceScript.Write(directory, """
+            echo "Unhandled exception. System.IO.FileNotFoundException: model.safetensors" >&2
+            exit 1
+            """);
+        await using var process = ServiceProcess.Start(new ServiceSpec("npu-worker-0", executable, new Dictionary<string, string>()), TextWriter.Null);
+
+        var error = await Assert.ThrowsAsync<ServiceExitedException>(() => process.Addresses.WaitAsync(Timeout));
+
+        Assert.Equal(1, error.ExitCode);
+        Assert.Null(error.PortInUse);
     }
 
     [Fact]

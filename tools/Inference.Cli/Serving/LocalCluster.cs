@@ -225,8 +225,10 @@ public sealed class LocalCluster : IAsyncDisposable
                 supervisor.SetForRestarts(UrlsVariable, $"http://{options.UrlHost}:{HttpPort}");
                 return;
             }
-            catch (ServiceExitedException) when (attempt < attempts && !FreePort.IsAvailable(grpcPort))
+            catch (ServiceExitedException exited) when (attempt < attempts && (exited.PortInUse == grpcPort || !FreePort.IsAvailable(grpcPort)))
             {
+                // Whoever took the port may have let it go again by now (an outgoing connection's ephemeral port, say),
+                // so the gateway's own "address already in use" line counts as well as the port still being taken.
                 log.WriteLine($"[serve] port {grpcPort} was taken before openai-gateway bound it; starting the gateway again on another");
                 _services.Remove(supervisor);
                 await supervisor.DisposeAsync();

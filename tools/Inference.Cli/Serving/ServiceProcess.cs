@@ -16,6 +16,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     private static readonly TimeSpan GracefulStop = TimeSpan.FromSeconds(10);
     private readonly Process _process;
     private readonly TaskCompletionSource<IReadOnlyList<Uri>> _addresses = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int? _portInUse;
 
     private ServiceProcess(string name, Process process)
     {
@@ -57,7 +58,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         var service = new ServiceProcess(name, process);
         process.OutputDataReceived += (_, e) => service.OnLine(e.Data, log);
         process.ErrorDataReceived += (_, e) => service.OnLine(e.Data, log);
-        process.Exited += (_, _) => service._addresses.TrySetException(new ServiceExitedException(name, process.ExitCode));
+        process.Exited += (_, _) => service.OnExited();
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -87,10 +88,36 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         _process.Dispose();
     }
 
+    /// <summary>
+    /// Fails <see cref="Addresses"/> if the service never listened. The Exited event can come before the last lines
+    /// of its output are read, so it waits for them first: the line that says which port was taken is among them.
+    /// </summary>
+    private void OnExited()
+    {
+        if (_addresses.Task.IsCompleted) return;
+        int exitCode;
+        try
+        {
+            _process.WaitForExit();
+            exitCode = _process.ExitCode;
+        }
+        catch (InvalidOperationException)
+        {
+            exitCode = -1; // Stopped and disposed by serve before this ran.
+        }
+
+        _addresses.TrySetException(new ServiceExitedException(Name, exitCode, _portInUse));
+    }
+
     private void OnLine(string? line, TextWriter log)
     {
         if (line is null) return;
         log.WriteLine($"[{Name}] {line}");
+        if (_portInUse is null && AddressInUseLine().Match(line) is { Success: true } taken)
+        {
+            _portInUse = int.Parse(taken.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         if (!_addresses.Task.IsCompleted && ListeningLine().Match(line) is { Success: true } listening)
         {
             _addresses.TrySetResult(listening.Groups[1].Value.Split(", ").Select(address => new Uri(address)).ToList());
@@ -100,6 +127,10 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     /// <summary>What Inference.ServiceDefaults' ListeningAddressLog prints once Kestrel has bound.</summary>
     [GeneratedRegex(@"Listening on: (http://\S+(?:, http://\S+)*)\s*$")]
     private static partial Regex ListeningLine();
+
+    /// <summary>What Kestrel logs when a socket of another process holds the port it was told to bind.</summary>
+    [GeneratedRegex(@"Failed to bind to address http://\S+?:(\d+): address already in use")]
+    private static partial Regex AddressInUseLine();
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
