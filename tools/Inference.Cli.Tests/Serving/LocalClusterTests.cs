@@ -20,18 +20,7 @@ public sealed class LocalClusterTests
     public async Task TheGateway_IsStartedAgainOnAnotherGrpcPort_WhenItsPortWasTakenBeforeItBound()
     {
         using var directory = new TemporaryDirectory();
-        string firstPort = directory.File("first-port"), taken = directory.File("taken");
-        // First start: report the port it was given, wait until the test has taken it, then fail as Kestrel does.
-        var gateway = ServiceScript.Write(directory, $$"""
-            if [ ! -f '{{firstPort}}' ]; then
-              echo "$Gateway__GrpcPort" > '{{firstPort}}.tmp' && mv '{{firstPort}}.tmp' '{{firstPort}}'
-              while [ ! -f '{{taken}}' ]; do sleep 0.05; done
-              echo "Failed to bind to address http://127.0.0.1:$Gateway__GrpcPort: address already in use." >&2
-              exit 1
-            fi
-            echo "{{ListeningLine}} http://127.0.0.1:45001, http://127.0.0.1:$Gateway__GrpcPort"
-            exec sleep 60
-            """, "gateway.sh");
+        var (gateway, firstPort, taken) = GatewayFailingFirst(directory);
         var log = new StringWriter();
 
         var start = LocalCluster.StartAsync(new ServeOptions(directory.Path, HttpPort: 0), "fake", Binaries(directory, gateway),
@@ -51,20 +40,10 @@ public sealed class LocalClusterTests
     public async Task TheGateway_IsStartedAgainOnAnotherGrpcPort_WhenItsPortWasTakenOnlyForAMoment()
     {
         using var directory = new TemporaryDirectory();
-        string firstPort = directory.File("first-port"), taken = directory.File("taken"), released = directory.File("released");
-        // First start: fail as Kestrel does while the test holds the port, then exit after the test has let it go (as
-        // an outgoing connection's ephemeral port is let go): by then the port is free again.
-        var gateway = ServiceScript.Write(directory, $$"""
-            if [ ! -f '{{firstPort}}' ]; then
-              echo "$Gateway__GrpcPort" > '{{firstPort}}.tmp' && mv '{{firstPort}}.tmp' '{{firstPort}}'
-              while [ ! -f '{{taken}}' ]; do sleep 0.05; done
-              echo "Failed to bind to address http://127.0.0.1:$Gateway__GrpcPort: address already in use." >&2
-              while [ ! -f '{{released}}' ]; do sleep 0.05; done
-              exit 134
-            fi
-            echo "{{ListeningLine}} http://127.0.0.1:45001, http://127.0.0.1:$Gateway__GrpcPort"
-            exec sleep 60
-            """, "gateway.sh");
+        string released = directory.File("released");
+        // The first start exits only after the test has let the port go (as an outgoing connection's ephemeral port is
+        // let go): by then the port is free again.
+        var (gateway, firstPort, taken) = GatewayFailingFirst(directory, $"while [ ! -f '{released}' ]; do sleep 0.05; done");
         var log = new StringWriter();
 
         var start = LocalCluster.StartAsync(new ServeOptions(directory.Path, HttpPort: 0), "fake", Binaries(directory, gateway),
@@ -119,6 +98,27 @@ public sealed class LocalClusterTests
             ["ASPNETCORE_URLS=http://0.0.0.0:0", "Gateway__ApiKey=sk-local", "Gateway__ReasoningParser=qwen3", "Scheduler__EnablePrefixCaching=false", "Scheduler__LogStats=false", "Scheduler__MaxLoraRank=16", "Scheduler__MaxLoras=2", "Scheduler__MaxModelLength=4096",
              "Scheduler__MaxNumBatchedTokens=512", "Scheduler__MaxNumSeqs=8", "Tokenizer__ChatTemplate=/templates/chat.jinja", "Worker__BlockSize=32"],
             File.ReadAllLines(settings).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// A gateway whose first start writes the gRPC port it was given to a file, waits until the test has taken that port
+    /// (the file "taken"), fails as Kestrel does, runs <paramref name="beforeExit"/> and exits; later starts listen.
+    /// </summary>
+    private static (string Script, string FirstPort, string Taken) GatewayFailingFirst(TemporaryDirectory directory, string beforeExit = "")
+    {
+        string firstPort = directory.File("first-port"), taken = directory.File("taken");
+        var script = ServiceScript.Write(directory, $$"""
+            if [ ! -f '{{firstPort}}' ]; then
+              echo "$Gateway__GrpcPort" > '{{firstPort}}.tmp' && mv '{{firstPort}}.tmp' '{{firstPort}}'
+              while [ ! -f '{{taken}}' ]; do sleep 0.05; done
+              echo "Failed to bind to address http://127.0.0.1:$Gateway__GrpcPort: address already in use." >&2
+              {{beforeExit}}
+              exit 1
+            fi
+            echo "{{ListeningLine}} http://127.0.0.1:45001, http://127.0.0.1:$Gateway__GrpcPort"
+            exec sleep 60
+            """, "gateway.sh");
+        return (script, firstPort, taken);
     }
 
     /// <summary>The tokenizer, worker and scheduler as one script that reports a port and stays up; the gateway as given.</summary>
