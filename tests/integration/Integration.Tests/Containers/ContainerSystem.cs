@@ -142,6 +142,28 @@ public sealed class ContainerSystem : IAsyncLifetime
     }
 
     /// <summary>
+    /// Pauses a container, trying again when the runtime could not freeze it: runc gives up when the cgroup freezer
+    /// has not settled within its own retries (a loaded machine, threads spinning on the CPU; seen once in CI as
+    /// "OCI runtime pause failed: unable to freeze") and leaves the container running, so a second try is safe.
+    /// </summary>
+    private static async Task PauseAsync(IContainer container, CancellationToken cancellationToken)
+    {
+        const int attempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await container.PauseAsync(cancellationToken);
+                return;
+            }
+            catch (Docker.DotNet.DockerApiException e) when (attempt < attempts && e.Message.Contains("unable to freeze", StringComparison.Ordinal))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
     /// The worker container holding the most requests, caught mid-generation: every worker container is paused first,
     /// so none can finish its requests while the status is read, then the others are unpaused and the busiest is left
     /// paused for the caller (Docker kills a paused container). Read without the pause, the status could come back
@@ -149,7 +171,7 @@ public sealed class ContainerSystem : IAsyncLifetime
     /// </summary>
     public async Task<(WorkerStatus Worker, IContainer Container)> PauseBusiestWorkerAsync(CancellationToken cancellationToken)
     {
-        foreach (var worker in _workers) await worker.PauseAsync(cancellationToken);
+        foreach (var worker in _workers) await PauseAsync(worker, cancellationToken);
         WorkerStatus busiest;
         try
         {
