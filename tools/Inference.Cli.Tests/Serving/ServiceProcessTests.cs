@@ -26,37 +26,27 @@ public sealed class ServiceProcessTests
         Assert.Contains("[fake] 12:00:01 info: Inference.ServiceDefaults.Hosting.ListeningAddressLog[1] Listening on:", log.ToString());
     }
 
-    [Fact]
-    public async Task Addresses_FailNamingTheService_WhenItExitsBeforeListening()
+    /// <summary>
+    /// A service that exits before it listens fails <see cref="ServiceProcess.Addresses"/> naming it and its exit code,
+    /// and the port Kestrel said was taken when that is why (serve then starts the gateway again on another).
+    /// </summary>
+    [Theory]
+    [InlineData("Unhandled exception. System.IO.IOException: Failed to bind to address http://127.0.0.1:8000: address already in use.", 134, 8000)]
+    [InlineData("Unhandled exception. System.IO.FileNotFoundException: model.safetensors", 1, null)]
+    public async Task Addresses_FailNamingTheServiceItsExitCodeAndAnyPortInUse_WhenItExitsBeforeListening(string error, int exitCode, int? portInUse)
     {
         using var directory = new TemporaryDirectory();
-        var executable = ServiceScript.Write(directory, """
-            echo "Unhandled exception. System.IO.IOException: Failed to bind to address http://127.0.0.1:8000: address already in use." >&2
-            exit 134
+        var executable = ServiceScript.Write(directory, $"""
+            echo "{error}" >&2
+            exit {exitCode}
             """);
         await using var process = ServiceProcess.Start(new ServiceSpec("scheduler", executable, new Dictionary<string, string>()), TextWriter.Null);
 
-        var error = await Assert.ThrowsAsync<ServiceExitedException>(() => process.Addresses.WaitAsync(Timeout));
+        var exited = await Assert.ThrowsAsync<ServiceExitedException>(() => process.Addresses.WaitAsync(Timeout));
 
-        Assert.Equal("scheduler", error.Service);
-        Assert.Equal(134, error.ExitCode);
-        Assert.Equal(8000, error.PortInUse);
-    }
-
-    [Fact]
-    public async Task Addresses_FailWithNoPortInUse_WhenItExitsForAnotherReason()
-    {
-        using var directory = new TemporaryDirectory();
-        var executable = ServiceScript.Write(directory, """
-            echo "Unhandled exception. System.IO.FileNotFoundException: model.safetensors" >&2
-            exit 1
-            """);
-        await using var process = ServiceProcess.Start(new ServiceSpec("npu-worker-0", executable, new Dictionary<string, string>()), TextWriter.Null);
-
-        var error = await Assert.ThrowsAsync<ServiceExitedException>(() => process.Addresses.WaitAsync(Timeout));
-
-        Assert.Equal(1, error.ExitCode);
-        Assert.Null(error.PortInUse);
+        Assert.Equal("scheduler", exited.Service);
+        Assert.Equal(exitCode, exited.ExitCode);
+        Assert.Equal(portInUse, exited.PortInUse);
     }
 
     [Fact]

@@ -75,27 +75,21 @@ public sealed class GuidedRowChunksTests
         }
     }
 
-    [Fact]
-    public void PlanDecode_ManyRows_OneEvenChunkPerWorkerThenATailOfAThirtySecond()
+    /// <summary>
+    /// 3200 rows on two workers: one even chunk each over all but 1 / tailShare of the rows, then the tail's first guided
+    /// chunk takes half of it (a 32nd, the BF16 default: 1550 each, then 50 of 100; a quarter, Q8_0's: 1200, then 400 of 800).
+    /// </summary>
+    [Theory]
+    [InlineData(GuidedRowChunks.DecodeTailShare, 1550, 50)]
+    [InlineData(4, 1200, 400)]
+    public void PlanDecode_ManyRows_OneEvenChunkPerWorkerThenHalfTheTail(int tailShare, int even, int firstTailChunk)
     {
         var chunks = new GuidedRowChunks();
-        int count = chunks.PlanDecode(3200, 2, 16);
+        int count = chunks.PlanDecode(3200, 2, 16, tailShare);
 
-        Assert.Equal(1550, chunks.End(0));
-        Assert.Equal(3100, chunks.End(1));
-        Assert.Equal(50, chunks.End(2) - chunks.Start(2));    // the tail of 100 rows, half of it first
-        Assert.Equal(3200, chunks.End(count - 1));
-    }
-
-    [Fact]
-    public void PlanDecode_TailShareOfFour_EvenChunksOverThreeQuartersThenHalfTheTail()
-    {
-        var chunks = new GuidedRowChunks();
-        int count = chunks.PlanDecode(3200, 2, 16, tailShare: 4);
-
-        Assert.Equal(1200, chunks.End(0));
-        Assert.Equal(2400, chunks.End(1));
-        Assert.Equal(400, chunks.End(2) - chunks.Start(2));    // the tail of 800 rows, half of it first
+        Assert.Equal(even, chunks.End(0));
+        Assert.Equal(2 * even, chunks.End(1));
+        Assert.Equal(firstTailChunk, chunks.End(2) - chunks.Start(2));
         Assert.Equal(3200, chunks.End(count - 1));
     }
 
