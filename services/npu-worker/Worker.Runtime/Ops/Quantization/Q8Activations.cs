@@ -87,18 +87,13 @@ internal sealed unsafe class Q8Activations
     }
 
     /// <summary>Quantizes 32 values into token's q and |q| at start; returns the block's scale d and 128 * sum(q).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float QuantizeBlock(float* x, Q8Token token, int start, out float sum128)
     {
-        float d = Q8Block.QuantizeActivations(x, out var q);
+        float d = Q8Block.QuantizeActivations(x, out var q, out int sum);
         q.Store(token.Q + start);
         Vector256.Abs(q).AsByte().Store(token.Abs + start);
-        sum128 = 0;
-        if (AvxVnni.IsSupported)
-        {
-            var (lower, upper) = Vector256.Widen(q);
-            sum128 = 128 * Vector256.Sum(lower + upper);
-        }
-
+        sum128 = AvxVnni.IsSupported ? 128 * sum : 0;
         return d;
     }
 }
