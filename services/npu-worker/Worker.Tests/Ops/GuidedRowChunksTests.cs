@@ -99,6 +99,96 @@ public sealed class GuidedRowChunksTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new GuidedRowChunks().PlanDecode(3200, 2, 16, tailShare: 1));
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void PlanPacedDecode_BeforeAnyMeasurement_IsTheEqualPlanToARow(int rows, int workers, int minRows)
+    {
+        var paced = new GuidedRowChunks();
+        var equal = new GuidedRowChunks();
+        int count = paced.PlanPacedDecode(rows, workers, minRows, 16);
+
+        Assert.Equal(equal.PlanDecode(rows, workers, minRows, 16), count);
+        AssertCoversEveryRowOnce(paced, count, rows, minRows);
+        for (int c = 0; c < count; c++)
+        {
+            Assert.InRange(paced.Start(c) - equal.Start(c), -workers, workers); // the equal plan rounds each share down, the paced one to nearest
+        }
+    }
+
+    /// <summary>3200 rows, a 32nd in the tail: worker 0 ran its 1550 rows in half worker 1's time, so its pace moves a quarter of the way from 1/2 to 2/3.</summary>
+    [Fact]
+    public void UpdatePace_OneWorkerTwiceAsFast_NextPlanGivesItMoreRows()
+    {
+        var chunks = new GuidedRowChunks();
+        chunks.PlanPacedDecode(3200, 2, 16, 32);
+        RunEvenChunks(chunks, ticks0: 100, ticks1: 200);
+
+        Assert.Equal(0.5 + (2.0 / 3 - 0.5) / 4, chunks.Pace(0), 12);
+        int count = chunks.PlanPacedDecode(3200, 2, 16, 32);
+        Assert.Equal((int)Math.Round(3100 * chunks.Pace(0)), chunks.End(0));
+        Assert.Equal(3100, chunks.End(1));
+        AssertCoversEveryRowOnce(chunks, count, 3200, 16);
+    }
+
+    /// <summary>The pool numbers chunks in arrival order: a helper that arrives first still runs the chunk sized for it, and the tail chunks are not remapped.</summary>
+    [Fact]
+    public void Assign_WorkersArriveInEitherOrder_EachGetsItsOwnEvenChunk()
+    {
+        var chunks = new GuidedRowChunks();
+        int count = chunks.PlanPacedDecode(3200, 3, 16, 32);
+
+        Assert.Equal(2, chunks.Assign(0, 2));
+        Assert.Equal(0, chunks.Assign(1, 0));
+        Assert.Equal(1, chunks.Assign(2, 1));
+        Assert.Equal(count - 1, chunks.Assign(count - 1, 0));
+    }
+
+    /// <summary>A worker that takes two chunk numbers before the other arrives runs both even chunks; the pace, which it then cannot tell apart, stays.</summary>
+    [Fact]
+    public void Assign_OneWorkerTakesBothEvenChunks_RunsEachOnceAndPaceStays()
+    {
+        var chunks = new GuidedRowChunks();
+        chunks.PlanPacedDecode(3200, 2, 16, 32);
+
+        Assert.Equal(0, chunks.Assign(0, 0));
+        Assert.Equal(1, chunks.Assign(1, 0));
+        chunks.Ran(0, 0, 100);
+        chunks.Ran(1, 0, 300);
+        chunks.UpdatePace();
+
+        Assert.Equal(0.5, chunks.Pace(0));
+    }
+
+    /// <summary>A worker stalled in every run keeps at least 0.3 of an equal share, and the plans still cover every row once.</summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void UpdatePace_WorkerStalledEveryRun_KeepsAMinimumShare(int rows, int workers, int minRows)
+    {
+        var chunks = new GuidedRowChunks();
+        for (int run = 0; run < 100; run++)
+        {
+            int count = chunks.PlanPacedDecode(rows, workers, minRows, 32);
+            AssertCoversEveryRowOnce(chunks, count, rows, minRows);
+            for (int w = 0; w < Math.Min(workers, count); w++)
+            {
+                chunks.Ran(chunks.Assign(w, w), w, w == workers - 1 ? 1_000_000 : 100);
+            }
+
+            chunks.UpdatePace();
+        }
+
+        double floor = 0.3 / workers;
+        Assert.InRange(chunks.Pace(workers - 1), floor - 1e-9, workers == 1 || rows < minRows * workers ? 1 : floor + 0.01);
+        Assert.Equal(1, Enumerable.Range(0, workers).Sum(chunks.Pace), 9);
+    }
+
+    private static void RunEvenChunks(GuidedRowChunks chunks, long ticks0, long ticks1)
+    {
+        chunks.Ran(chunks.Assign(0, 0), 0, ticks0);
+        chunks.Ran(chunks.Assign(1, 1), 1, ticks1);
+        chunks.UpdatePace();
+    }
+
     private static int Size(GuidedRowChunks chunks, int c) => chunks.End(c) - chunks.Start(c);
 
     /// <summary>The chunks run from 0 to rows back to back, none empty, all but the last at least minRows long.</summary>

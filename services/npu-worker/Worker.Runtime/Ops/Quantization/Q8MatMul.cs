@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Worker.Runtime.Ops.Quantization;
 
 /// <summary>
@@ -7,8 +9,8 @@ namespace Worker.Runtime.Ops.Quantization;
 ///   8; prefill, batched decode) the tokens go across the lanes (Q8MatMul.TokenLanes.cs): each chunk walks bands of rows that fit in L2, which every
 ///   token group passes over (AVX-512: widened to int16 once per band, <see cref="Q8LaneTilesAvx512"/>; AVX2: the int8
 ///   rows read in place, two groups per pass, <see cref="Q8ByteLaneTilesAvx2"/>).
-/// - Fewer tokens (decode, a few sequences, a speculative step's drafts): one even chunk of rows per thread, then
-///   smaller ones over the last quarter (<see cref="GuidedRowChunks.PlanDecode"/>, <see cref="DecodeTailShare"/>); rows of up to 1024 bytes four at a time from the chunk's
+/// - Fewer tokens (decode, a few sequences, a speculative step's drafts): one chunk of rows per thread, sized by its pace, then
+///   smaller ones over the last 32nd or 16th (<see cref="GuidedRowChunks.PlanPacedDecode"/>, <see cref="OneTokenTailShare"/>); rows of up to 1024 bytes four at a time from the chunk's
 ///   four quarters, each weight block read from memory once for every token (<see cref="Q8Avx2TileKernels"/>: 4 x 2
 ///   register tiles, a last odd token 4 x 1), longer rows one at a time (<see cref="Q8Avx2DecodeKernel"/>; on AvxVnni
 ///   with the weights made unsigned, which saves a load per block).
@@ -32,17 +34,22 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
     internal const int MaxRowBytesForFourRowDecode = 1024;
 
     /// <summary>
-    /// One- and few-token matvecs split all but a quarter of the rows evenly between the threads, the quarter in guided
-    /// chunks (<see cref="GuidedRowChunks.PlanDecode"/>), where the BF16 ones keep a 32nd back. On the 2-vCPU Zen 5 one
-    /// core ran 10-40% slower than the other for seconds at a time, either core, whichever half of the rows it had
-    /// (timed chunk by chunk, session 40), and these kernels, bound by their arithmetic as much as by memory, went at its
-    /// pace: with a 32nd the caller waited 1.1-1.9 ms of a 9-11 ms one-token step for the helper's even chunk. The
-    /// 0.5B decode step, shares alternated round by round in one process (100-step rounds, 4-8 each): one token 9.29
-    /// against 10.28, 10.78 against 11.43 and 13.09 against 13.45 ms a step with a quarter (an 8th 9.59, a half 9.45),
-    /// two tokens 15.80 against 16.71, four the same (24.75 and 24.80); the caller's wait 0.16-0.35 ms a step. BF16 one-token
-    /// steps measured no faster with a larger tail (15.33 against 15.14 ms): its caller waited only 0.29 ms a step.
+    /// One-token matvecs split all but a 32nd of the rows between the threads by their pace, the rest in guided chunks
+    /// (<see cref="GuidedRowChunks.PlanPacedDecode"/>); few-token ones keep a 16th back. On the 2-vCPU Zen 5 one core ran
+    /// 10-80% slower than the other for seconds at a time, either core, whichever rows it had (timed chunk by chunk,
+    /// sessions 40-41), and these kernels, bound by their arithmetic as much as by memory, went at its pace. Split
+    /// equally with a quarter in the tail (session 40's answer), the threads finished together, but the tail's short
+    /// chunks streamed at a fraction of the even chunks' rate: a 1/16 tail of the 896 x 896 matrix, 56 rows, took 3.3 us.
+    /// The 0.5B decode step, variants alternated round by round in one process (100-step rounds, 10-12 each; session
+    /// 41): one token 8.19 ms against 8.50 with the equal split and a quarter (8.35 with a 16th, 8.44 an 8th), 8.57
+    /// against 8.80, and 8.82 against 10.13 in a slow hour; two tokens 15.55 with a 16th, 16.07 a 32nd, 16.59 before;
+    /// four tokens the same within the noise. BF16 one-token steps measured the same paced (15.06 against 14.99 ms):
+    /// bound by memory, its threads barely wait for each other, and they keep the plain split.
     /// </summary>
-    private const int DecodeTailShare = 4;
+    private const int OneTokenTailShare = 32;
+
+    /// <summary>The tail share of two to seven tokens' matvecs (see <see cref="OneTokenTailShare"/>).</summary>
+    private const int FewTokensTailShare = 16;
 
     private const int MinRowsPerChunk = 16;
     private const int MaxRowsPerChunk = 256;
@@ -103,7 +110,8 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
             }
 
             _phase = Phase.Decode;
-            pool.Run(this, _decodeChunks.PlanDecode(weight.Rows, pool.WorkerCount, MinRowsPerChunk, DecodeTailShare));
+            pool.Run(this, _decodeChunks.PlanPacedDecode(weight.Rows, pool.WorkerCount, MinRowsPerChunk, tokens == 1 ? OneTokenTailShare : FewTokensTailShare));
+            _decodeChunks.UpdatePace();
         }
         finally
         {
@@ -127,7 +135,10 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
                 return;
         }
 
-        Decode(w, _decodeChunks.Start(chunkIndex), _decodeChunks.End(chunkIndex), _scales[workerIndex].Pointer);
+        long start = Stopwatch.GetTimestamp();
+        int chunk = _decodeChunks.Assign(chunkIndex, workerIndex);
+        Decode(w, _decodeChunks.Start(chunk), _decodeChunks.End(chunk), _scales[workerIndex].Pointer);
+        _decodeChunks.Ran(chunk, workerIndex, Stopwatch.GetTimestamp() - start);
     }
 
     /// <summary>

@@ -61,6 +61,36 @@ public sealed unsafe class Q8MatMulTests
         using var pool = new ComputeThreadPool(threads);
         new CpuMatMulKernel(pool, isa).MatMul(x, tokens, weight, y);
 
+        AssertMatchesReference(w, x, rows, cols, tokens, y, $"{isa}");
+        Assert.All(y[(tokens * rows)..], v => Assert.True(float.IsNaN(v), "kernel wrote past its output"));
+    }
+
+    /// <summary>
+    /// One kernel over many decode calls on three threads: the row split follows each thread's measured pace
+    /// (<see cref="GuidedRowChunks.PlanPacedDecode"/>) and changes from call to call, and every call still computes each
+    /// row once (a row left out stays NaN).
+    /// </summary>
+    [Fact]
+    public void MatMul_ManyDecodeCallsOnOnePool_EveryCallMatchesReference()
+    {
+        var random = new Random(11);
+        (int Rows, int Cols, int Tokens)[] shapes = [(301, 896, 1), (130, 1000, 2), (37, 2080, 1), (600, 544, 3)];
+        var cases = shapes.Select(s => (s.Rows, s.Cols, s.Tokens, W: Values(random, s.Rows * s.Cols), X: Values(random, s.Tokens * s.Cols))).ToArray();
+        var weights = cases.Select(c => Q8Matrix(c.W, c.Rows, c.Cols)).ToArray();
+        using var pool = new ComputeThreadPool(3);
+        var kernel = new CpuMatMulKernel(pool, CpuIsaSelection.Selected);
+        for (int call = 0; call < 200; call++)
+        {
+            var c = cases[call % cases.Length];
+            var y = new float[c.Tokens * c.Rows];
+            y.AsSpan().Fill(float.NaN);
+            kernel.MatMul(c.X, c.Tokens, weights[call % cases.Length], y);
+            AssertMatchesReference(c.W, c.X, c.Rows, c.Cols, c.Tokens, y, $"call {call}");
+        }
+    }
+
+    private static void AssertMatchesReference(float[] w, float[] x, int rows, int cols, int tokens, float[] y, string label)
+    {
         var qw = Q8Reference.QuantizeWeights(w, rows, cols);
         var qx = Q8Reference.QuantizeActivations(x, tokens, cols);
         for (int t = 0; t < tokens; t++)
@@ -72,11 +102,9 @@ public sealed unsafe class Q8MatMulTests
                 // The block sums are exact integers; only the per-block scaling and the fp32 accumulation round.
                 double tolerance = 4 * Math.Sqrt(cols) * 6e-8 * magnitude + 1e-30;
                 Assert.True(Math.Abs(y[t * rows + r] - expected) <= tolerance,
-                    $"{isa}: y[{t}, {r}] = {y[t * rows + r]}, expected {expected} (tolerance {tolerance:E2}, {rows}x{cols}, {tokens} tokens)");
+                    $"{label}: y[{t}, {r}] = {y[t * rows + r]}, expected {expected} (tolerance {tolerance:E2}, {rows}x{cols}, {tokens} tokens)");
             }
         }
-
-        Assert.All(y[(tokens * rows)..], v => Assert.True(float.IsNaN(v), "kernel wrote past its output"));
     }
 
     [Fact]
