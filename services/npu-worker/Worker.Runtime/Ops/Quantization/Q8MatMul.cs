@@ -167,12 +167,12 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
                     float* y = _y + (long)t * n + row;
                     if (t + 1 < _tokens)
                     {
-                        Q8Avx2TileKernels.Rows4x2(wr, quarterBytes, kp, rowScales, scaleQuarterBytes, _activations.BlockScales(t), _activations.BlockScales(t + 1),
+                        Q8Avx2TileKernels.Rows4x2(wr, quarterBytes, kp, w.Q8RowStride, rowScales, scaleQuarterBytes, _activations.BlockScales(t), _activations.BlockScales(t + 1),
                             scales, _activations.Token(t), _activations.Token(t + 1), y, quarter, n);
                     }
                     else
                     {
-                        Q8Avx2TileKernels.Rows4x1(wr, quarterBytes, kp, rowScales, scaleQuarterBytes, _activations.BlockScales(t), scales, _activations.Token(t), y,
+                        Q8Avx2TileKernels.Rows4x1(wr, quarterBytes, kp, w.Q8RowStride, rowScales, scaleQuarterBytes, _activations.BlockScales(t), scales, _activations.Token(t), y,
                             quarter);
                     }
                 }
