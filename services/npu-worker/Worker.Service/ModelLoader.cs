@@ -18,16 +18,7 @@ public sealed partial class ModelLoader(
         try
         {
             LogLoading(logger, o.ModelPath);
-            int lastDecile = -1;
-            var progress = new Progress<double>(fraction =>
-            {
-                int decile = (int)(fraction * 10);
-                if (decile > lastDecile)
-                {
-                    lastDecile = decile;
-                    LogProgress(logger, decile * 10);
-                }
-            });
+            var progress = new WeightLoadProgressLog(percent => LogProgress(logger, percent));
             var runner = ModelRunner.Load(o.ModelPath, ToRunnerOptions(o), loggerFactory, progress);
             await WarmUp(runner, stoppingToken);
             host.SetReady(runner);
