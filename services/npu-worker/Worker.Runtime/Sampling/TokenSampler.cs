@@ -1,6 +1,7 @@
 using Inference.Abstractions.Execution;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -52,7 +53,9 @@ public sealed class TokenSampler(int vocabSize)
 
     /// <summary>
     /// First index of the maximum, so ties go to the lowest id (NaN never wins; a NaN at index 0 returns 0, as a
-    /// scalar "greater than" scan does). Vectorized: the maximum first, then the first index holding it.
+    /// scalar "greater than" scan does). Vectorized: the maximum first, then the first index holding it. The maximum
+    /// runs four independent vectors: with one, each step waited on the previous compare and select, and the greedy
+    /// pick over the 151936-entry vocabulary took 27 us instead of 11-15 (Zen 5, the row in L2).
     /// </summary>
     public static int ArgMax(ReadOnlySpan<float> values)
     {
@@ -63,11 +66,20 @@ public sealed class TokenSampler(int vocabSize)
 
         ref float start = ref MemoryMarshal.GetReference(values);
         var best = Vector256.Create(values[0]);
+        Vector256<float> best1 = best, best2 = best, best3 = best;
         int i = 0;
+        for (; i + 4 * Vector256<float>.Count <= values.Length; i += 4 * Vector256<float>.Count)
+        {
+            best = Larger(Vector256.LoadUnsafe(ref start, (nuint)i), best);
+            best1 = Larger(Vector256.LoadUnsafe(ref start, (nuint)(i + Vector256<float>.Count)), best1);
+            best2 = Larger(Vector256.LoadUnsafe(ref start, (nuint)(i + 2 * Vector256<float>.Count)), best2);
+            best3 = Larger(Vector256.LoadUnsafe(ref start, (nuint)(i + 3 * Vector256<float>.Count)), best3);
+        }
+
+        best = Larger(Larger(best1, best), Larger(best3, best2));
         for (; i + Vector256<float>.Count <= values.Length; i += Vector256<float>.Count)
         {
-            var v = Vector256.LoadUnsafe(ref start, (nuint)i);
-            best = Vector256.ConditionalSelect(Vector256.GreaterThan(v, best), v, best);
+            best = Larger(Vector256.LoadUnsafe(ref start, (nuint)i), best);
         }
 
         float max = best[0];
@@ -101,6 +113,11 @@ public sealed class TokenSampler(int vocabSize)
 
         return 0;
     }
+
+    /// <summary>v where it is greater than best, else best: a NaN in v never replaces a value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Larger(Vector256<float> v, Vector256<float> best) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(v, best), v, best);
 
     private static int ArgMaxScalar(ReadOnlySpan<float> values)
     {

@@ -1,3 +1,4 @@
+using Worker.Runtime.Ops;
 using Worker.Runtime.Sampling;
 
 namespace Worker.Tests.Sampling;
@@ -5,20 +6,27 @@ namespace Worker.Tests.Sampling;
 /// <summary>
 /// <see cref="LogSoftmax.LogSumExp"/> (fp32 exponentials summed per chunk, chunks in fp64) against the same sum in
 /// double precision: lengths below, at and past whole chunks, spreads from a few units to hundreds (terms far below
-/// the max underflow), and the degenerate inputs.
+/// the max underflow), and the degenerate inputs, on every instruction-set path this CPU supports.
 /// </summary>
 public sealed class LogSumExpTests
 {
+    public static TheoryData<CpuIsa, int, double> Sizes()
+    {
+        var data = new TheoryData<CpuIsa, int, double>();
+        foreach (var isa in CpuIsaSelection.Supported)
+        {
+            foreach (var (length, spread) in new[] { (1, 1.0), (7, 5.0), (256, 20.0), (257, 20.0), (1000, 0.001), (151936, 20.0), (151936, 300.0), (152064, 60.0) })
+            {
+                data.Add(isa, length, spread);
+            }
+        }
+
+        return data;
+    }
+
     [Theory]
-    [InlineData(1, 1.0)]
-    [InlineData(7, 5.0)]
-    [InlineData(256, 20.0)]
-    [InlineData(257, 20.0)]
-    [InlineData(1000, 0.001)]
-    [InlineData(151936, 20.0)]
-    [InlineData(151936, 300.0)]
-    [InlineData(152064, 60.0)]
-    public void LogSumExp_MatchesDoublePrecision(int length, double spread)
+    [MemberData(nameof(Sizes))]
+    public void LogSumExp_MatchesDoublePrecision(CpuIsa isa, int length, double spread)
     {
         var random = new Random(length + (int)spread);
         var logits = Enumerable.Range(0, length).Select(_ => (float)((random.NextDouble() - 0.7) * spread)).ToArray();
@@ -26,7 +34,7 @@ public sealed class LogSumExpTests
         double max = logits.Max();
         double expected = max + Math.Log(logits.Sum(l => Math.Exp(l - max)));
 
-        Assert.Equal(expected, LogSoftmax.LogSumExp(logits), 1e-5 * Math.Max(1, Math.Abs(expected)));
+        Assert.Equal(expected, LogSoftmax.LogSumExp(logits, isa), 1e-5 * Math.Max(1, Math.Abs(expected)));
     }
 
     [Fact]
@@ -34,7 +42,10 @@ public sealed class LogSumExpTests
     {
         var logits = Enumerable.Repeat(-3.25f, 151936).ToArray();
 
-        Assert.Equal(-3.25 + Math.Log(151936), LogSoftmax.LogSumExp(logits), 1e-5);
+        foreach (var isa in CpuIsaSelection.Supported)
+        {
+            Assert.Equal(-3.25 + Math.Log(151936), LogSoftmax.LogSumExp(logits, isa), 1e-5);
+        }
     }
 
     [Fact]
@@ -44,19 +55,29 @@ public sealed class LogSumExpTests
         logits[100] = 2f;
         logits[4000] = float.NegativeInfinity;
 
-        Assert.Equal(2f, LogSoftmax.LogSumExp(logits), 6);
+        foreach (var isa in CpuIsaSelection.Supported)
+        {
+            Assert.Equal(2f, LogSoftmax.LogSumExp(logits, isa), 6);
+        }
     }
 
-    [Fact]
-    public void LogSumExp_NaNOrInfiniteMax_IsNaN()
+    [Theory]
+    [InlineData(600, 300)]
+    [InlineData(600, 599)]
+    [InlineData(600, 0)]
+    [InlineData(5, 2)]
+    public void LogSumExp_NaNOrInfiniteMax_IsNaN(int length, int position)
     {
-        var logits = new float[600];
-        logits[300] = float.NaN;
-        Assert.True(float.IsNaN(LogSoftmax.LogSumExp(logits)));
+        foreach (var isa in CpuIsaSelection.Supported)
+        {
+            var logits = new float[length];
+            logits[position] = float.NaN;
+            Assert.True(float.IsNaN(LogSoftmax.LogSumExp(logits, isa)), $"NaN at {position} of {length} on {isa}");
 
-        logits[300] = float.PositiveInfinity;
-        Assert.True(float.IsNaN(LogSoftmax.LogSumExp(logits)));
+            logits[position] = float.PositiveInfinity;
+            Assert.True(float.IsNaN(LogSoftmax.LogSumExp(logits, isa)), $"+inf at {position} of {length} on {isa}");
 
-        Assert.True(float.IsNaN(LogSoftmax.LogSumExp(Enumerable.Repeat(float.NegativeInfinity, 600).ToArray())));
+            Assert.True(float.IsNaN(LogSoftmax.LogSumExp(Enumerable.Repeat(float.NegativeInfinity, length).ToArray(), isa)));
+        }
     }
 }
