@@ -83,7 +83,10 @@ public static class LogSoftmax
         return TailMax(values, i, max);
     }
 
-    /// <summary>As <see cref="MaxOrNaN256"/>, sixteen lanes at a time.</summary>
+    /// <summary>
+    /// As <see cref="MaxOrNaN256"/>, sixteen lanes at a time: a body per width, as <see cref="FastExp"/> has, since .NET 10
+    /// keeps the generic vector interface that would let one serve both internal.
+    /// </summary>
     private static float MaxOrNaN512(ReadOnlySpan<float> values)
     {
         ref float start = ref MemoryMarshal.GetReference(values);
