@@ -20,7 +20,8 @@ namespace Worker.Runtime.Ops;
 /// </summary>
 internal static class FastExp
 {
-    private const float MinExponent = -87.3f;
+    /// <summary>The least exponent taken as it is: below it e^y counts as e^MinExponent, about 1.2e-38.</summary>
+    internal const float MinExponent = -87.3f;
     private const float MaxExponent = 88.0f;
     private const float Log2E = 1.44269504088896341f;
     private const float Ln2High = 0.693359375f;

@@ -27,7 +27,7 @@ public static class LogSoftmax
     /// <summary><see cref="LogSumExp(ReadOnlySpan{float})"/> on the given path (tests run each).</summary>
     internal static float LogSumExp(ReadOnlySpan<float> logits, CpuIsa isa)
     {
-        float max = isa == CpuIsa.Avx512 ? MaxOrNaN512(logits) : MaxOrNaN256(logits);
+        float max = MaxOrNaN(logits, isa);
         if (!float.IsFinite(max))
         {
             // A NaN logit, or an infinite max (l - max is then NaN for it): NaN, as the direct formula gives.
@@ -43,6 +43,9 @@ public static class LogSoftmax
 
         return max + (float)Math.Log(total);
     }
+
+    /// <summary>The largest value, or NaN where any value is NaN (-inf for none), on the given path.</summary>
+    internal static float MaxOrNaN(ReadOnlySpan<float> values, CpuIsa isa) => isa == CpuIsa.Avx512 ? MaxOrNaN512(values) : MaxOrNaN256(values);
 
     /// <summary>
     /// The largest value, or NaN where any value is NaN, in four independent vectors: TensorPrimitives.Max, which also

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Inference.Abstractions.Execution;
+using Worker.Runtime.Ops;
 using Worker.Runtime.Sampling;
 
 namespace Worker.Tests.Sampling;
@@ -102,13 +103,14 @@ public sealed class TokenSamplerDrawTests
         }
     }
 
-    /// <summary>What the sampler's Draw computes before choosing: exp(logits / T - max).</summary>
+    /// <summary>
+    /// The weights the sampler's Draw chooses from (exp((logits - max) / T), <see cref="TokenSampler.DrawWeights"/>):
+    /// these tests check the choosing, so both sides start from the same weights.
+    /// </summary>
     private static float[] Weights(float[] logits, float temperature)
     {
-        var weights = logits.ToArray();
-        TensorPrimitives.Divide(weights, temperature, weights);
-        TensorPrimitives.Subtract(weights, TensorPrimitives.Max(weights), weights);
-        TensorPrimitives.Exp(weights, weights);
+        var weights = new float[logits.Length];
+        TokenSampler.DrawWeights(logits, temperature, weights, CpuIsaSelection.Selected);
         return weights;
     }
 
