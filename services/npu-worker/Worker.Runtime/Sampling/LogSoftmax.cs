@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -203,7 +204,12 @@ public static class LogSoftmax
         return total;
     }
 
-    /// <summary>The n largest logits as logprobs, most likely first; ties keep the lower id first.</summary>
+    /// <summary>
+    /// The n largest logits as logprobs, most likely first; ties keep the lower id first. Once n are kept, eight logits
+    /// at a time are compared with the least kept, and only those above it (or NaN) are looked at one by one, with the
+    /// same rule as before: top-5 over 151936 logits took 115 us as a scalar scan of every one. A NaN kept, against
+    /// which no comparison holds, sends the rest through the scalar scan, so the result is the scan's in every case.
+    /// </summary>
     public static TokenLogprob[] Top(ReadOnlySpan<float> logits, int n, float logSumExp)
     {
         if (n <= 0)
@@ -211,35 +217,86 @@ public static class LogSoftmax
             return [];
         }
 
-        var ids = new int[n];
-        var values = new float[n];
-        int filled = 0;
-        for (int i = 0; i < logits.Length; i++)
+        var kept = new TopLogits(n);
+        int i = 0;
+        for (; i < logits.Length && kept.Count < n; i++)
         {
-            float value = logits[i];
-            if (filled == n && value <= values[n - 1])
+            kept.Offer(logits[i], i);
+        }
+
+        ref float start = ref MemoryMarshal.GetReference(logits);
+        bool scalar = false;
+        for (; i + Vector256<float>.Count <= logits.Length; i += Vector256<float>.Count)
+        {
+            uint above = ~Vector256.LessThanOrEqual(Vector256.LoadUnsafe(ref start, (nuint)i), Vector256.Create(kept.Least)).ExtractMostSignificantBits()
+                & ((1u << Vector256<float>.Count) - 1);
+            while (above != 0)
             {
-                continue;
+                int lane = BitOperations.TrailingZeroCount(above);
+                above &= above - 1;
+                kept.Offer(logits[i + lane], i + lane);
+                if (float.IsNaN(kept.Least))
+                {
+                    // Every later logit compares false against it: the scan takes them all, lanes of this vector included.
+                    i += lane + 1;
+                    scalar = true;
+                    break;
+                }
             }
 
-            int position = filled < n ? filled++ : n - 1;
-            while (position > 0 && values[position - 1] < value)
+            if (scalar)
             {
-                values[position] = values[position - 1];
-                ids[position] = ids[position - 1];
+                break;
+            }
+        }
+
+        for (; i < logits.Length; i++)
+        {
+            kept.Offer(logits[i], i);
+        }
+
+        return kept.ToLogprobs(logSumExp);
+    }
+
+    /// <summary>The n largest values offered so far with their ids, largest first, ties in the order offered.</summary>
+    private sealed class TopLogits(int n)
+    {
+        private readonly int[] _ids = new int[n];
+        private readonly float[] _values = new float[n];
+
+        public int Count { get; private set; }
+
+        /// <summary>The least value kept (once n are).</summary>
+        public float Least => _values[n - 1];
+
+        public void Offer(float value, int id)
+        {
+            if (Count == n && value <= _values[n - 1])
+            {
+                return;
+            }
+
+            int position = Count < n ? Count++ : n - 1;
+            while (position > 0 && _values[position - 1] < value)
+            {
+                _values[position] = _values[position - 1];
+                _ids[position] = _ids[position - 1];
                 position--;
             }
 
-            values[position] = value;
-            ids[position] = i;
+            _values[position] = value;
+            _ids[position] = id;
         }
 
-        var result = new TokenLogprob[filled];
-        for (int i = 0; i < filled; i++)
+        public TokenLogprob[] ToLogprobs(float logSumExp)
         {
-            result[i] = new TokenLogprob(ids[i], values[i] - logSumExp);
-        }
+            var result = new TokenLogprob[Count];
+            for (int i = 0; i < Count; i++)
+            {
+                result[i] = new TokenLogprob(_ids[i], _values[i] - logSumExp);
+            }
 
-        return result;
+            return result;
+        }
     }
 }
