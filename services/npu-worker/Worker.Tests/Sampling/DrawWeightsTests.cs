@@ -1,28 +1,18 @@
 using Worker.Runtime.Ops;
 using Worker.Runtime.Sampling;
+using Worker.Tests.Support;
 
 namespace Worker.Tests.Sampling;
 
 /// <summary>
-/// <see cref="TokenSampler.DrawWeights"/> on every instruction-set path this CPU supports: e^((l - max) / T) within
-/// the fp32 rounding of its exponent of the double-precision value, the best token's weight 1, and exactly 0 for banned (-inf) and NaN
-/// logits and for terms too small for fp32, whether they fall in the vector part or the scalar tail.
+/// <see cref="TokenSampler.DrawWeights"/> on every instruction-set path this CPU supports: e^((l - max) / T) as in
+/// double precision within what the fp32 exponent's rounding allows, the best token's weight 1, and exactly 0 for
+/// banned (-inf) and NaN logits and for terms too small for fp32, in the vector part and in the scalar tail alike.
 /// </summary>
 public sealed class DrawWeightsTests
 {
-    public static TheoryData<CpuIsa, int, float> Cases()
-    {
-        var data = new TheoryData<CpuIsa, int, float>();
-        foreach (var isa in CpuIsaSelection.Supported)
-        {
-            foreach (var (length, temperature) in new[] { (3, 1f), (37, 0.7f), (151936, 0.7f), (152064, 1.3f), (1000, 0.05f) })
-            {
-                data.Add(isa, length, temperature);
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<CpuIsa, int, float> Cases() =>
+        KernelShapes.OnEverySupportedIsa(new[] { (3, 1f), (37, 0.7f), (151936, 0.7f), (152064, 1.3f), (1000, 0.05f) });
 
     [Theory]
     [MemberData(nameof(Cases))]

@@ -1,5 +1,6 @@
 using Worker.Runtime.Ops;
 using Worker.Runtime.Sampling;
+using Worker.Tests.Support;
 
 namespace Worker.Tests.Sampling;
 
@@ -10,19 +11,8 @@ namespace Worker.Tests.Sampling;
 /// </summary>
 public sealed class LogSumExpTests
 {
-    public static TheoryData<CpuIsa, int, double> Sizes()
-    {
-        var data = new TheoryData<CpuIsa, int, double>();
-        foreach (var isa in CpuIsaSelection.Supported)
-        {
-            foreach (var (length, spread) in new[] { (1, 1.0), (7, 5.0), (256, 20.0), (257, 20.0), (1000, 0.001), (151936, 20.0), (151936, 300.0), (152064, 60.0) })
-            {
-                data.Add(isa, length, spread);
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<CpuIsa, int, double> Sizes() =>
+        KernelShapes.OnEverySupportedIsa(new[] { (1, 1.0), (7, 5.0), (256, 20.0), (257, 20.0), (1000, 0.001), (151936, 20.0), (151936, 300.0), (152064, 60.0) });
 
     [Theory]
     [MemberData(nameof(Sizes))]

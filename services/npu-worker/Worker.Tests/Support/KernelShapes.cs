@@ -19,4 +19,19 @@ internal static class KernelShapes
 
         return data;
     }
+
+    /// <summary>Each (a, b) case on every instruction-set path this CPU supports.</summary>
+    public static TheoryData<CpuIsa, TA, TB> OnEverySupportedIsa<TA, TB>(IEnumerable<(TA, TB)> cases)
+    {
+        var data = new TheoryData<CpuIsa, TA, TB>();
+        foreach (var isa in CpuIsaSelection.Supported)
+        {
+            foreach (var (a, b) in cases)
+            {
+                data.Add(isa, a, b);
+            }
+        }
+
+        return data;
+    }
 }
