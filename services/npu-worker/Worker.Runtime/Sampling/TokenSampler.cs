@@ -174,6 +174,8 @@ public sealed class TokenSampler(int vocabSize)
         ref float source = ref MemoryMarshal.GetReference(logits);
         ref float target = ref MemoryMarshal.GetReference(weights);
         int i = 0;
+
+        // A loop per width, as in FastExp: .NET 10 keeps the generic vector interface that would let one serve both internal.
         if (isa == CpuIsa.Avx512)
         {
             var shift512 = Vector512.Create(max);
