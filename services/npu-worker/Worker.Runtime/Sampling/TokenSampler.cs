@@ -169,7 +169,7 @@ public sealed class TokenSampler(int vocabSize)
     /// </summary>
     internal static float DrawWeights(ReadOnlySpan<float> logits, float temperature, Span<float> weights, CpuIsa isa)
     {
-        float max = LogSoftmax.MaxOrNaN(logits, isa);
+        float max = LogSoftmax.MaxOrNaN(logits);
         float scale = 1 / temperature;
         ref float source = ref MemoryMarshal.GetReference(logits);
         ref float target = ref MemoryMarshal.GetReference(weights);
