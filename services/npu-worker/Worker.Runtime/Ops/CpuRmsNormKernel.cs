@@ -10,12 +10,16 @@ public sealed class CpuRmsNormKernel : IRmsNormKernel
         int width = weight.Length;
         for (int start = 0; start + width <= x.Length; start += width)
         {
-            var row = x.Slice(start, width);
-            var output = y.Slice(start, width);
-            float meanSquare = TensorPrimitives.SumOfSquares(row) / width;
-            float scale = 1f / MathF.Sqrt(meanSquare + eps);
-            TensorPrimitives.Multiply(row, scale, output);
-            TensorPrimitives.Multiply(output, weight, output);
+            NormalizeRow(x.Slice(start, width), weight, eps, y.Slice(start, width));
         }
+    }
+
+    /// <summary>One row (of the weight's width): output may be the row itself.</summary>
+    public static void NormalizeRow(ReadOnlySpan<float> row, ReadOnlySpan<float> weight, float eps, Span<float> output)
+    {
+        float meanSquare = TensorPrimitives.SumOfSquares(row) / row.Length;
+        float scale = 1f / MathF.Sqrt(meanSquare + eps);
+        TensorPrimitives.Multiply(row, scale, output);
+        TensorPrimitives.Multiply(output, weight, output);
     }
 }

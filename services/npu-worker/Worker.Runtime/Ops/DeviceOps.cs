@@ -12,13 +12,34 @@ public interface IRmsNormKernel
     void RmsNorm(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, float eps, Span<float> y);
 }
 
-/// <summary>Rotary embedding with rotate_half over heads laid out [tokens, heads, headDim].</summary>
-public interface IRopeKernel
+/// <summary>
+/// The stacked QKV projection's rows made attention's inputs, in one pass over each token's row: the bias added, each q
+/// and k head RMS-normalised (Qwen3), rotated (RoPE, rotate_half), q written to the query rows and k, v stored in the
+/// token's KV slot.
+/// </summary>
+public interface IQkvEpilogueKernel
 {
+    /// <summary>
+    /// Called before the QKV matmul with the slots <see cref="Apply"/> will store to: a kernel may start bringing their
+    /// memory in, so that it arrives while the matmul runs.
+    /// </summary>
+    void Prepare(KvLayer kv, ReadOnlySpan<int> slots);
+
+    /// <param name="qkv">[tokens, (heads + 2 kv.NumKvHeads) * kv.HeadDim]: each token's q heads, then its k heads, then its v heads.</param>
     /// <param name="cos">[tokens, headDim / 2] cosines of position * inv_freq.</param>
     /// <param name="sin">[tokens, headDim / 2] sines.</param>
-    void Apply(Span<float> x, int tokens, int heads, int headDim, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin);
+    /// <param name="query">[tokens, heads * headDim], written.</param>
+    /// <param name="slots">Each token's KV slot in <paramref name="kv"/>.</param>
+    void Apply(ReadOnlySpan<float> qkv, int tokens, int heads, QkvEpilogueWeights weights, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin,
+        Span<float> query, KvLayer kv, ReadOnlySpan<int> slots);
 }
+
+/// <summary>A layer's tensors for <see cref="IQkvEpilogueKernel"/>; each is null where the architecture has none.</summary>
+/// <param name="Bias">The q, k and v biases concatenated (Qwen2).</param>
+/// <param name="QueryNorm">The RMSNorm weight [headDim] of every q head (Qwen3).</param>
+/// <param name="KeyNorm">The RMSNorm weight [headDim] of every k head (Qwen3).</param>
+/// <param name="Eps">The norms' epsilon.</param>
+public readonly record struct QkvEpilogueWeights(float[]? Bias, float[]? QueryNorm, float[]? KeyNorm, float Eps);
 
 /// <summary>SwiGLU over rows of [T, 2I] (gate | up), the products packed as [T, I] at the start of the same buffer.</summary>
 public interface ISwiGluKernel
@@ -47,7 +68,7 @@ public interface IPagedAttentionKernel
 public sealed record DeviceOps(
     IMatMulKernel MatMul,
     IRmsNormKernel RmsNorm,
-    IRopeKernel Rope,
+    IQkvEpilogueKernel QkvEpilogue,
     IPagedAttentionKernel Attention,
     ISwiGluKernel SwiGlu,
     ISoftmaxKernel Softmax)
@@ -65,7 +86,7 @@ public sealed record DeviceOps(
         return new DeviceOps(
             new CpuMatMulKernel(pool),
             new CpuRmsNormKernel(),
-            new CpuRopeKernel(),
+            new CpuQkvEpilogueKernel(),
             new CpuPagedAttentionKernel(pool, maxContextLength, queryHeadsPerKvHead),
             new CpuSwiGluKernel(pool),
             softmax)

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics.X86;
+
 namespace Worker.Runtime.Ops;
 
 /// <summary>
@@ -82,18 +84,56 @@ public sealed unsafe class KvLayer
     public void Write(int slot, ReadOnlySpan<float> key, ReadOnlySpan<float> value)
     {
         int d = HeadDim;
-        int block = slot / BlockSize;
-        int lane = slot % BlockSize;
-        long firstRow = (long)block * BlockStride + lane * d;
         for (int h = 0; h < NumKvHeads; h++)
         {
-            value.Slice(h * d, d).CopyTo(new Span<float>(Values + firstRow + (long)h * BlockSize * d, d));
-            float* columns = KeyColumns(block, h) + lane;
-            var headKey = key.Slice(h * d, d);
-            for (int i = 0; i < d; i++)
+            value.Slice(h * d, d).CopyTo(ValueRow(slot, h));
+            StoreKey(slot, h, key.Slice(h * d, d));
+        }
+    }
+
+    /// <summary>Where the value of KV head kvHead at slot lives (headDim floats), for writing it in place.</summary>
+    public Span<float> ValueRow(int slot, int kvHead) => new(ValueAt(slot, kvHead), HeadDim);
+
+    /// <summary>
+    /// Starts reading into the cache the lines that slot's keys and values will be stored to: a key is one line per
+    /// element and head (keys are transposed), so storing it into lines still in memory waits on them one after another.
+    /// </summary>
+    public void PrefetchSlot(int slot)
+    {
+        if (!Sse.IsSupported)
+        {
+            return;
+        }
+
+        for (int h = 0; h < NumKvHeads; h++)
+        {
+            float* columns = KeyColumns(slot / BlockSize, h) + slot % BlockSize;
+            for (int i = 0; i < HeadDim; i++)
             {
-                columns[(long)i * KeyPitch] = headKey[i];
+                Sse.Prefetch0(columns + (long)i * KeyPitch);
             }
+
+            // A row need not start on a line: its first float of each line's worth, and its last.
+            float* value = ValueAt(slot, h);
+            for (int i = 0; i < HeadDim; i += CacheLine.Bytes / sizeof(float))
+            {
+                Sse.Prefetch0(value + i);
+            }
+
+            Sse.Prefetch0(value + HeadDim - 1);
+        }
+    }
+
+    private float* ValueAt(int slot, int kvHead) =>
+        Values + (long)(slot / BlockSize) * BlockStride + ((long)kvHead * BlockSize + slot % BlockSize) * HeadDim;
+
+    /// <summary>Stores the key of KV head kvHead at slot: element i into row i of the head's key columns, at the slot's lane.</summary>
+    public void StoreKey(int slot, int kvHead, ReadOnlySpan<float> key)
+    {
+        float* columns = KeyColumns(slot / BlockSize, kvHead) + slot % BlockSize;
+        for (int i = 0; i < HeadDim; i++)
+        {
+            columns[(long)i * KeyPitch] = key[i];
         }
     }
 }

@@ -21,7 +21,7 @@ public sealed class OpTimings
     {
         MatMul = new TimedMatMul(ops.MatMul, this),
         RmsNorm = new TimedRmsNorm(ops.RmsNorm, this),
-        Rope = new TimedRope(ops.Rope, this),
+        QkvEpilogue = new TimedQkvEpilogue(ops.QkvEpilogue, this),
         Attention = new TimedAttention(ops.Attention, this),
         SwiGlu = new TimedSwiGlu(ops.SwiGlu, this),
         Softmax = new TimedSoftmax(ops.Softmax, this),
@@ -85,14 +85,18 @@ public sealed class OpTimings
         }
     }
 
-    private sealed class TimedRope(IRopeKernel inner, OpTimings timings) : IRopeKernel
+    private sealed class TimedQkvEpilogue(IQkvEpilogueKernel inner, OpTimings timings) : IQkvEpilogueKernel
     {
-        public void Apply(Span<float> x, int tokens, int heads, int headDim, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin)
+        /// <summary>Untimed: a few prefetches, counted with the step's time outside the ops.</summary>
+        public void Prepare(KvLayer kv, ReadOnlySpan<int> slots) => inner.Prepare(kv, slots);
+
+        public void Apply(ReadOnlySpan<float> qkv, int tokens, int heads, QkvEpilogueWeights weights, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin,
+            Span<float> query, KvLayer kv, ReadOnlySpan<int> slots)
         {
             long started = Stopwatch.GetTimestamp();
-            inner.Apply(x, tokens, heads, headDim, cos, sin);
+            inner.Apply(qkv, tokens, heads, weights, cos, sin, query, kv, slots);
             if (timings.Enabled)
-                timings.Add("rope", started);
+                timings.Add("qkv epilogue", started);
         }
     }
 

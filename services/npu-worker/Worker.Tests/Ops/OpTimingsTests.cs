@@ -49,7 +49,7 @@ public sealed class OpTimingsTests
         Assert.Equal(matrices.Length, ops.Keys.Count(k => k.StartsWith("matmul", StringComparison.Ordinal)));
         Assert.Equal(layers * steps, ops["attention"].Calls);
         Assert.Equal((2 * layers + 1) * steps, ops["rmsnorm"].Calls);
-        Assert.Equal(2 * layers * steps, ops["rope"].Calls);    // queries and keys
+        Assert.Equal(layers * steps, ops["qkv epilogue"].Calls);
         Assert.Equal(layers * steps, ops["swiglu"].Calls);
         Assert.All(ops.Values.Where(o => !o.Op.StartsWith("matmul", StringComparison.Ordinal)), o => Assert.Equal(0, o.WeightBytes));
     }

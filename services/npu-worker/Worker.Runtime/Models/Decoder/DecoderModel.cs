@@ -78,12 +78,13 @@ public sealed class DecoderModel : ICausalLm
         var ws = _workspace;
         int qWidth = _dims.QueryWidth, kvWidth = _dims.KvWidth;
         var q = ws.Query.AsSpan(0, t * qWidth);
-        var k = ws.Key.AsSpan(0, t * kvWidth);
-        var v = ws.Value.AsSpan(0, t * kvWidth);
 
-        // [q | k | v] = x W_qkv^T (+ b), one matmul over the stacked rows, then each token's row split in three.
+        // [q | k | v] = x W_qkv^T, one matmul over the stacked rows; then each token's row gets its bias, (Qwen3) q/k
+        // RMSNorm over each head's d values and RoPE, q lands in the query rows and k, v in the cache, in one pass.
+        // Every token of the step lands in the cache first, so attention is causal by position alone.
         int qkvWidth = qWidth + 2 * kvWidth;
         var qkv = ws.Qkv.AsSpan(0, t * qkvWidth);
+        _ops.QkvEpilogue.Prepare(kv, batch.Slots);
         _ops.MatMul.MatMul(xn, t, w.QkvProj, qkv);
         if (batch.LoraAdapters.Count > 0)
         {
@@ -93,34 +94,8 @@ public sealed class DecoderModel : ICausalLm
             _ops.LoraDeltas.Add(batch, layer, LoraTarget.VProj, xn, _dims.Hidden, qkv, qkvWidth, qWidth + kvWidth);
         }
 
-        if (w.QkvBias is { } bias)
-        {
-            AddBias(qkv, bias);
-        }
-
-        for (int i = 0; i < t; i++)
-        {
-            var row = qkv.Slice(i * qkvWidth, qkvWidth);
-            row[..qWidth].CopyTo(q.Slice(i * qWidth, qWidth));
-            row.Slice(qWidth, kvWidth).CopyTo(k.Slice(i * kvWidth, kvWidth));
-            row.Slice(qWidth + kvWidth, kvWidth).CopyTo(v.Slice(i * kvWidth, kvWidth));
-        }
-
-        // Qwen3: q, k = RMSNorm over each head's d values (the kernel normalises rows of the weight's width).
-        if (_dims.QkNorm)
-        {
-            _ops.RmsNorm.RmsNorm(q, w.QNorm!, _dims.RmsNormEps, q);
-            _ops.RmsNorm.RmsNorm(k, w.KNorm!, _dims.RmsNormEps, k);
-        }
-
-        _ops.Rope.Apply(q, t, _dims.Heads, _dims.HeadDim, ws.Cos, ws.Sin);
-        _ops.Rope.Apply(k, t, _dims.KvHeads, _dims.HeadDim, ws.Cos, ws.Sin);
-
-        // Every token of the step lands in the cache first, so attention is causal by position alone.
-        for (int i = 0; i < t; i++)
-        {
-            kv.Write(batch.Slots[i], k.Slice(i * kvWidth, kvWidth), v.Slice(i * kvWidth, kvWidth));
-        }
+        var epilogue = new QkvEpilogueWeights(w.QkvBias, _dims.QkNorm ? w.QNorm! : null, _dims.QkNorm ? w.KNorm! : null, _dims.RmsNormEps);
+        _ops.QkvEpilogue.Apply(qkv, t, _dims.Heads, epilogue, ws.Cos, ws.Sin, q, kv, batch.Slots);
 
         var attention = ws.Attention.AsSpan(0, t * qWidth);
         _ops.Attention.Attend(q, attention, batch, kv, _dims.Heads);
@@ -194,15 +169,6 @@ public sealed class DecoderModel : ICausalLm
         for (int r = 0; r < tokens.Count; r++)
         {
             x.Slice(tokens[r] * h, h).CopyTo(rows.Slice(r * h, h));
-        }
-    }
-
-    private static void AddBias(Span<float> rows, ReadOnlySpan<float> bias)
-    {
-        for (int start = 0; start < rows.Length; start += bias.Length)
-        {
-            var row = rows.Slice(start, bias.Length);
-            TensorPrimitives.Add(row, bias, row);
         }
     }
 }

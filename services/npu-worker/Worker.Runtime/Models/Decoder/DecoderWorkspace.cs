@@ -14,8 +14,6 @@ internal sealed class DecoderWorkspace(DecoderSpec dims)
     public float[] Normed { get; private set; } = [];     // RMSNorm(x) [T, H]
     public float[] Qkv { get; private set; } = [];        // [T, nh*d + 2*nkv*d]: the stacked projection's rows
     public float[] Query { get; private set; } = [];      // [T, nh*d]
-    public float[] Key { get; private set; } = [];        // [T, nkv*d]
-    public float[] Value { get; private set; } = [];      // [T, nkv*d]
     public float[] Attention { get; private set; } = [];  // attention output [T, nh*d]
     public float[] Projected { get; private set; } = [];  // o_proj / down_proj output [T, H]
     public float[] GateUp { get; private set; } = [];     // [T, 2I]: gate and up rows, then the SwiGLU product packed [T, I]
@@ -33,8 +31,6 @@ internal sealed class DecoderWorkspace(DecoderSpec dims)
             Normed = new float[t * dims.Hidden];
             Qkv = new float[t * (dims.QueryWidth + 2 * dims.KvWidth)];
             Query = new float[t * dims.QueryWidth];
-            Key = new float[t * dims.KvWidth];
-            Value = new float[t * dims.KvWidth];
             Attention = new float[t * dims.QueryWidth];
             Projected = new float[t * dims.Hidden];
             GateUp = new float[t * 2 * dims.Intermediate];
