@@ -10,10 +10,20 @@ namespace Worker.Runtime.Ops;
 /// copies. The arithmetic is the separate passes' operation for operation (an add, then the norm, then
 /// x1 cos - x2 sin and x2 cos + x1 sin without fused multiply-adds), so the results are theirs bit for bit.
 /// </summary>
-public sealed class CpuQkvEpilogueKernel : IQkvEpilogueKernel
+public sealed unsafe class CpuQkvEpilogueKernel : IQkvEpilogueKernel, IParallelWork
 {
     /// <summary>Largest head size a key is staged for on the stack.</summary>
     private const int MaxStackHeadDim = 512;
+
+    /// <summary>
+    /// From this many tokens the pass is split over the pool's threads, <see cref="TokensPerChunk"/> tokens a chunk: its
+    /// stores wait on cold KV lines, and two threads wait on twice as many at once (16 tokens, the 0.5B decode step on the
+    /// 2-core Zen 5: 27-38 -> 19-21 us a layer). Fewer tokens stay on the calling thread, where handing out work would
+    /// cost about what it saves.
+    /// </summary>
+    private const int MinParallelTokens = 16;
+
+    private const int TokensPerChunk = 8;
 
     /// <summary>
     /// Up to this many tokens <see cref="Prepare"/> prefetches their KV lines (Q8_0 0.5B decode step on the 2-core Zen 5,
@@ -21,6 +31,21 @@ public sealed class CpuQkvEpilogueKernel : IQkvEpilogueKernel
     /// 15.6-15.9 -> 9.0-11.1; 16 tokens 26.6-35.9 against 27.2-27.6, no gain, so longer steps go without).
     /// </summary>
     private const int MaxPrefetchTokens = 8;
+
+    private readonly ComputeThreadPool? _pool;
+    private Run _run;
+    private int _tokens;
+
+    /// <summary>On the calling thread alone.</summary>
+    public CpuQkvEpilogueKernel()
+    {
+    }
+
+    /// <summary>Steps of <see cref="MinParallelTokens"/> or more tokens split over <paramref name="pool"/>.</summary>
+    public CpuQkvEpilogueKernel(ComputeThreadPool pool)
+    {
+        _pool = pool;
+    }
 
     /// <summary>
     /// Prefetches each slot's KV lines for a step of a few tokens: a token's keys go to one line per element and head
@@ -55,28 +80,69 @@ public sealed class CpuQkvEpilogueKernel : IQkvEpilogueKernel
             throw new ArgumentException($"The QKV bias has {b.Length} values for rows of {width}.", nameof(weights));
         }
 
-        Span<float> key = d <= MaxStackHeadDim ? stackalloc float[d] : new float[d];
-        for (int t = 0; t < tokens; t++)
+        fixed (float* qkvp = qkv)
+        fixed (float* cosp = cos)
+        fixed (float* sinp = sin)
+        fixed (float* queryp = query)
+        fixed (int* slotp = slots)
         {
-            int slot = slots[t];
-            var row = qkv.Slice(t * width, width);
-            var c = cos.Slice(t * half, half);
-            var s = sin.Slice(t * half, half);
-            var q = query.Slice(t * qWidth, qWidth);
-            AddBias(row[..qWidth], weights.Bias, 0, q);
-            for (int h = 0; h < heads; h++)
+            var run = new Run(qkvp, cosp, sinp, queryp, slotp, heads, weights, kv);
+            if (_pool is null || tokens < MinParallelTokens)
             {
-                Finish(q.Slice(h * d, d), weights.QueryNorm, weights.Eps, c, s);
+                run.Tokens(0, tokens);
+                return;
             }
 
-            for (int h = 0; h < kvHeads; h++)
+            _run = run;
+            _tokens = tokens;
+            try
             {
-                int k = qWidth + h * d;
-                AddBias(row.Slice(k, d), weights.Bias, k, key);
-                Finish(key, weights.KeyNorm, weights.Eps, c, s);
-                kv.StoreKey(slot, h, key);
-                int v = qWidth + kvWidth + h * d;
-                AddBias(row.Slice(v, d), weights.Bias, v, kv.ValueRow(slot, h));
+                _pool.Run(this, (tokens + TokensPerChunk - 1) / TokensPerChunk);
+            }
+            finally
+            {
+                _run = default;
+            }
+        }
+    }
+
+    public void Execute(int chunkIndex, int workerIndex)
+    {
+        int first = chunkIndex * TokensPerChunk;
+        _run.Tokens(first, Math.Min(first + TokensPerChunk, _tokens));
+    }
+
+    /// <summary>One call's buffers (pinned for its length) and its layer's tensors.</summary>
+    private readonly struct Run(float* qkv, float* cos, float* sin, float* query, int* slots, int heads, QkvEpilogueWeights weights, KvLayer kv)
+    {
+        /// <summary>Tokens [first, end): each one's row read once, its heads written where attention reads them.</summary>
+        public void Tokens(int first, int end)
+        {
+            int d = kv.HeadDim, kvHeads = kv.NumKvHeads, half = d / 2;
+            int qWidth = heads * d, kvWidth = kvHeads * d, width = qWidth + 2 * kvWidth;
+            Span<float> key = d <= MaxStackHeadDim ? stackalloc float[d] : new float[d];
+            for (int t = first; t < end; t++)
+            {
+                int slot = slots[t];
+                var row = new ReadOnlySpan<float>(qkv + (long)t * width, width);
+                var c = new ReadOnlySpan<float>(cos + (long)t * half, half);
+                var s = new ReadOnlySpan<float>(sin + (long)t * half, half);
+                var q = new Span<float>(query + (long)t * qWidth, qWidth);
+                AddBias(row[..qWidth], weights.Bias, 0, q);
+                for (int h = 0; h < heads; h++)
+                {
+                    Finish(q.Slice(h * d, d), weights.QueryNorm, weights.Eps, c, s);
+                }
+
+                for (int h = 0; h < kvHeads; h++)
+                {
+                    int k = qWidth + h * d;
+                    AddBias(row.Slice(k, d), weights.Bias, k, key);
+                    Finish(key, weights.KeyNorm, weights.Eps, c, s);
+                    kv.StoreKey(slot, h, key);
+                    int v = qWidth + kvWidth + h * d;
+                    AddBias(row.Slice(v, d), weights.Bias, v, kv.ValueRow(slot, h));
+                }
             }
         }
     }

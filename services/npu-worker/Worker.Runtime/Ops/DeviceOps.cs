@@ -86,7 +86,7 @@ public sealed record DeviceOps(
         return new DeviceOps(
             new CpuMatMulKernel(pool),
             new CpuRmsNormKernel(),
-            new CpuQkvEpilogueKernel(),
+            new CpuQkvEpilogueKernel(pool),
             new CpuPagedAttentionKernel(pool, maxContextLength, queryHeadsPerKvHead),
             new CpuSwiGluKernel(pool),
             softmax)

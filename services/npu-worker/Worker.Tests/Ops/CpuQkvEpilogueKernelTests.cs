@@ -8,19 +8,23 @@ namespace Worker.Tests.Ops;
 /// added to each stacked row, the row split into q, k and v, q and k RMS-normalised per head, rotated by a scalar
 /// rotate_half loop, and k, v stored with <see cref="KvLayer.Write"/>. The results must be equal bit for bit. Shapes
 /// cover Qwen2 (bias, no norm), Qwen3 (norms, no bias), both, head sizes whose half is a whole number of 8-float
-/// vectors, not one (a tail), and shorter than one vector, and slots in several KV blocks.
+/// vectors, not one (a tail), and shorter than one vector, slots in several KV blocks, and steps long enough to be
+/// split over two threads (16 tokens, and 21: a last chunk short of eight).
 /// </summary>
 public sealed unsafe class CpuQkvEpilogueKernelTests
 {
     private const int BlockSize = 16;
 
     [Theory]
-    [InlineData(14, 2, 64, 3, true, false)]
-    [InlineData(8, 4, 128, 2, false, true)]
-    [InlineData(4, 2, 36, 5, true, true)]
-    [InlineData(2, 1, 8, 4, false, false)]
-    [InlineData(3, 3, 6, 1, true, false)]
-    public void Apply_EqualsTheSeparatePasses(int heads, int kvHeads, int headDim, int tokens, bool bias, bool norms)
+    [InlineData(14, 2, 64, 3, true, false, 1)]
+    [InlineData(8, 4, 128, 2, false, true, 1)]
+    [InlineData(4, 2, 36, 5, true, true, 1)]
+    [InlineData(2, 1, 8, 4, false, false, 1)]
+    [InlineData(3, 3, 6, 1, true, false, 1)]
+    [InlineData(14, 2, 64, 16, true, false, 2)]
+    [InlineData(4, 2, 36, 21, true, true, 2)]
+    [InlineData(14, 2, 64, 3, true, false, 2)]
+    public void Apply_EqualsTheSeparatePasses(int heads, int kvHeads, int headDim, int tokens, bool bias, bool norms, int threads)
     {
         var random = new Random(heads * 1000 + headDim * 10 + tokens);
         int qWidth = heads * headDim, kvWidth = kvHeads * headDim, width = qWidth + 2 * kvWidth, half = headDim / 2;
@@ -37,7 +41,8 @@ public sealed unsafe class CpuQkvEpilogueKernelTests
 
         var query = new float[tokens * qWidth];
         var kv = new KvLayer(blocks, BlockSize, kvHeads, headDim);
-        var kernel = new CpuQkvEpilogueKernel();
+        using var pool = new ComputeThreadPool(threads);
+        var kernel = new CpuQkvEpilogueKernel(pool);
         kernel.Prepare(kv, slots);
         kernel.Apply(qkv, tokens, heads, weights, cos, sin, query, kv, slots);
 
