@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -25,12 +26,16 @@ internal static unsafe class Q8LaneTilesAvx512
     public const int Lanes = 16;
 
     /// <summary>
-    /// result[r * 16 + l] = dot(row r, token lane l): w the rows' quants widened to int16 (rows rowStride values apart),
-    /// dw their block scales as floats (rows dwStride apart), pairs and dx the token group's
-    /// (<see cref="Q8TokenLanes.Pairs"/>, <see cref="Q8TokenLanes.Scales"/>). Meanwhile prefetches prefetchLines cache
-    /// lines from prefetch on into L2, spread evenly over the blocks.
+    /// result[r * 16 + l] = dot(row r, token lane l): tile the rows' quants widened to int16 and dw their block scales,
+    /// both packed by <see cref="Q8WideBand.Load"/> (block by block, the 8 rows' 32 quants and 8 scales one after another),
+    /// pairs and dx the token group's (<see cref="Q8TokenLanes.Pairs"/>, <see cref="Q8TokenLanes.Scales"/>). Meanwhile
+    /// prefetches prefetchLines cache lines from prefetch on into L2, spread evenly over the blocks.
+    /// A block's 16 steps are written out and read the packed tile at fixed offsets, so the loop holds only the loads,
+    /// broadcasts and products: with the rows read where they lay (eight row strides, four of them reloaded from the
+    /// stack every step) the JIT emitted about 37 instructions a step for 25 vector ones. On the Zen 5, one thread over
+    /// an L2 band (alternated in one process, six rounds each): 171-175 against 144-147 GMAC/s (k = 896 and 4864).
     /// </summary>
-    public static void Tile(short* w, int rowStride, float* dw, int dwStride, int blocks, int* pairs, float* dx, float* result, byte* prefetch, int prefetchLines)
+    public static void Tile(short* tile, float* dw, int blocks, int* pairs, float* dx, float* result, byte* prefetch, int prefetchLines)
     {
         Vector512<float> f0 = default, f1 = default, f2 = default, f3 = default, f4 = default, f5 = default, f6 = default, f7 = default;
         int owed = 0;
@@ -41,32 +46,36 @@ internal static unsafe class Q8LaneTilesAvx512
                 Sse.Prefetch1(prefetch);
             }
 
-            Vector512<int> i0 = default, i1 = default, i2 = default, i3 = default, i4 = default, i5 = default, i6 = default, i7 = default;
-            int* xb = pairs + b * Q8TokenLanes.PairsPerBlock * 16;
-            short* wb = w + b * Q8Block.Size;
-            for (int j = 0; j < Q8TokenLanes.PairsPerBlock; j++)
-            {
-                var x = Vector512.Load(xb + j * 16).AsInt16();
-                short* wj = wb + 2 * j;
-                i0 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(*(int*)wj).AsInt16(), x);
-                i1 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(*(int*)(wj + rowStride)).AsInt16(), x);
-                i2 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(*(int*)(wj + 2 * rowStride)).AsInt16(), x);
-                i3 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(*(int*)(wj + 3 * rowStride)).AsInt16(), x);
-                i4 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(*(int*)(wj + 4 * rowStride)).AsInt16(), x);
-                i5 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(*(int*)(wj + 5 * rowStride)).AsInt16(), x);
-                i6 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(*(int*)(wj + 6 * rowStride)).AsInt16(), x);
-                i7 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(*(int*)(wj + 7 * rowStride)).AsInt16(), x);
-            }
+            var sums = new Sums();
+            Step(0, tile, pairs, ref sums);
+            Step(1, tile, pairs, ref sums);
+            Step(2, tile, pairs, ref sums);
+            Step(3, tile, pairs, ref sums);
+            Step(4, tile, pairs, ref sums);
+            Step(5, tile, pairs, ref sums);
+            Step(6, tile, pairs, ref sums);
+            Step(7, tile, pairs, ref sums);
+            Step(8, tile, pairs, ref sums);
+            Step(9, tile, pairs, ref sums);
+            Step(10, tile, pairs, ref sums);
+            Step(11, tile, pairs, ref sums);
+            Step(12, tile, pairs, ref sums);
+            Step(13, tile, pairs, ref sums);
+            Step(14, tile, pairs, ref sums);
+            Step(15, tile, pairs, ref sums);
 
-            var d = Vector512.Load(dx + b * 16);
-            f0 = Avx512F.FusedMultiplyAdd(Vector512.ConvertToSingle(i0), d * dw[b], f0);
-            f1 = Avx512F.FusedMultiplyAdd(Vector512.ConvertToSingle(i1), d * dw[b + dwStride], f1);
-            f2 = Avx512F.FusedMultiplyAdd(Vector512.ConvertToSingle(i2), d * dw[b + 2 * dwStride], f2);
-            f3 = Avx512F.FusedMultiplyAdd(Vector512.ConvertToSingle(i3), d * dw[b + 3 * dwStride], f3);
-            f4 = Avx512F.FusedMultiplyAdd(Vector512.ConvertToSingle(i4), d * dw[b + 4 * dwStride], f4);
-            f5 = Avx512F.FusedMultiplyAdd(Vector512.ConvertToSingle(i5), d * dw[b + 5 * dwStride], f5);
-            f6 = Avx512F.FusedMultiplyAdd(Vector512.ConvertToSingle(i6), d * dw[b + 6 * dwStride], f6);
-            f7 = Avx512F.FusedMultiplyAdd(Vector512.ConvertToSingle(i7), d * dw[b + 7 * dwStride], f7);
+            var d = Vector512.Load(dx + b * Lanes);
+            f0 = Avx512F.FusedMultiplyAdd(Vector512.ConvertToSingle(sums.S0), d * dw[0], f0);
+            f1 = Avx512F.FusedMultiplyAdd(Vector512.ConvertToSingle(sums.S1), d * dw[1], f1);
+            f2 = Avx512F.FusedMultiplyAdd(Vector512.ConvertToSingle(sums.S2), d * dw[2], f2);
+            f3 = Avx512F.FusedMultiplyAdd(Vector512.ConvertToSingle(sums.S3), d * dw[3], f3);
+            f4 = Avx512F.FusedMultiplyAdd(Vector512.ConvertToSingle(sums.S4), d * dw[4], f4);
+            f5 = Avx512F.FusedMultiplyAdd(Vector512.ConvertToSingle(sums.S5), d * dw[5], f5);
+            f6 = Avx512F.FusedMultiplyAdd(Vector512.ConvertToSingle(sums.S6), d * dw[6], f6);
+            f7 = Avx512F.FusedMultiplyAdd(Vector512.ConvertToSingle(sums.S7), d * dw[7], f7);
+            tile += Rows * Q8Block.Size;
+            dw += Rows;
+            pairs += Q8TokenLanes.PairsPerBlock * Lanes;
         }
 
         f0.Store(result);
@@ -79,12 +88,37 @@ internal static unsafe class Q8LaneTilesAvx512
         f7.Store(result + 112);
     }
 
-    /// <summary>target[i] = source[i] for i &lt; length (a multiple of 32): one sign-extending load per 32 quants (vpmovsxbw with a memory operand).</summary>
-    public static void Widen(sbyte* source, short* target, int length)
+    /// <summary>Pair j of the block: each row's two quants broadcast and multiplied into the 16 tokens' pairs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step(int j, short* tile, int* pairs, ref Sums sums)
     {
-        for (int i = 0; i < length; i += Q8Block.Size)
+        var x = Vector512.Load(pairs + j * Lanes).AsInt16();
+        short* p = tile + 2 * j;
+        sums.S0 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(*(int*)p).AsInt16(), x);
+        sums.S1 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(*(int*)(p + Q8Block.Size)).AsInt16(), x);
+        sums.S2 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(*(int*)(p + 2 * Q8Block.Size)).AsInt16(), x);
+        sums.S3 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(*(int*)(p + 3 * Q8Block.Size)).AsInt16(), x);
+        sums.S4 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(*(int*)(p + 4 * Q8Block.Size)).AsInt16(), x);
+        sums.S5 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(*(int*)(p + 5 * Q8Block.Size)).AsInt16(), x);
+        sums.S6 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(*(int*)(p + 6 * Q8Block.Size)).AsInt16(), x);
+        sums.S7 += Avx512BW.MultiplyAddAdjacent(Vector512.Create(*(int*)(p + 7 * Q8Block.Size)).AsInt16(), x);
+    }
+
+    /// <summary>A block's int32 sums, one vector of the 16 tokens per row.</summary>
+    private struct Sums
+    {
+        public Vector512<int> S0, S1, S2, S3, S4, S5, S6, S7;
+    }
+
+    /// <summary>
+    /// A row's quants widened block by block: block b's 32 quants to target + b * targetStride (one sign-extending load
+    /// per block, vpmovsxbw with a memory operand).
+    /// </summary>
+    public static void WidenBlocks(sbyte* source, short* target, int blocks, int targetStride)
+    {
+        for (int b = 0; b < blocks; b++)
         {
-            Avx512BW.ConvertToVector512Int16(Vector256.Load(source + i)).Store(target + i);
+            Avx512BW.ConvertToVector512Int16(Vector256.Load(source + b * Q8Block.Size)).Store(target + (long)b * targetStride);
         }
     }
 }

@@ -107,8 +107,7 @@ internal sealed unsafe partial class Q8MatMul
                 for (int r = 0; r < rows; r += R)
                 {
                     int lines = PrefetchAhead(w, g, first + rows, r, nextRows, R, out byte* ahead);
-                    Q8LaneTilesAvx512.Tile(band.Quants + (long)r * band.RowStride, band.RowStride, band.Scales + r * band.ScaleStride,
-                        band.ScaleStride, blocks, _lanes.Pairs(g), _lanes.Scales(g), result, ahead, lines);
+                    Q8LaneTilesAvx512.Tile(band.TileQuants(r), band.TileScales(r), blocks, _lanes.Pairs(g), _lanes.Scales(g), result, ahead, lines);
                     StoreTile(result, L, R, g, first, r, rows, n);
                 }
             }
@@ -142,13 +141,20 @@ internal sealed unsafe partial class Q8MatMul
                     int lines = PrefetchAhead(w, g, first + rows, r, nextRows, R, out byte* ahead);
                     int tileRows = Math.Min(R, rows - r);
                     sbyte* quants = tileRows == R ? w.Q8Row(first + r) : band.PaddedRows(w, first + r, tileRows, R);
-                    Q8ByteLaneTilesAvx2.Tile(quants, tileRows == R ? w.Q8RowStride : kp, band.Scales + r * band.ScaleStride, band.ScaleStride,
-                        blocks, _lanes.Quads(g), _lanes.Scales(g), two ? _lanes.Quads(g + 1) : null, two ? _lanes.Scales(g + 1) : null,
-                        result, result + R * L, ahead, lines);
-                    StoreTile(result, L, R, g, first, r, rows, n);
+                    long stride = tileRows == R ? w.Q8RowStride : kp;
+                    float* scales = band.Scales + r * band.ScaleStride;
                     if (two)
                     {
+                        Q8ByteLaneTilesAvx2.Tile<TileCount2>(quants, stride, scales, band.ScaleStride, blocks, _lanes.Quads(g), _lanes.Scales(g),
+                            _lanes.Quads(g + 1), _lanes.Scales(g + 1), result, result + R * L, ahead, lines);
+                        StoreTile(result, L, R, g, first, r, rows, n);
                         StoreTile(result + R * L, L, R, g + 1, first, r, rows, n);
+                    }
+                    else
+                    {
+                        Q8ByteLaneTilesAvx2.Tile<TileCount1>(quants, stride, scales, band.ScaleStride, blocks, _lanes.Quads(g), _lanes.Scales(g),
+                            null, null, result, null, ahead, lines);
+                        StoreTile(result, L, R, g, first, r, rows, n);
                     }
                 }
             }

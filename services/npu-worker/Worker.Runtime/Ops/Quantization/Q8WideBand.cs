@@ -2,55 +2,80 @@ namespace Worker.Runtime.Ops.Quantization;
 
 /// <summary>
 /// One thread's copy of a band of Q8_0 weight rows for the lane tiles: for <see cref="Q8LaneTilesAvx512"/> the quants
-/// widened to int16 (the madd operand; widened once per band, not once per token group) and the block scales as fp32
-/// (<see cref="Load"/>); for <see cref="Q8ByteLaneTilesAvx2"/>, which reads the int8 rows in place, the scales only
-/// (<see cref="LoadScales"/>) and a zero-padded copy of a last partial tile (<see cref="PaddedRows"/>). Rows are padded
-/// with zeros up to a whole number of tiles. Buffers grow to the largest band seen and are reused.
+/// widened to int16 (the madd operand; widened once per band, not once per token group) and the block scales as fp32,
+/// packed tile by tile (<see cref="Load"/>); for <see cref="Q8ByteLaneTilesAvx2"/>, which reads the int8 rows in place,
+/// the scales only, row by row (<see cref="LoadScales"/>), and a zero-padded copy of a last partial tile
+/// (<see cref="PaddedRows"/>). Rows are padded with zeros up to a whole number of tiles. Buffers grow to the largest
+/// band seen and are reused.
 /// </summary>
 internal sealed unsafe class Q8WideBand
 {
     private AlignedBuffer<short> _quants = AlignedBuffer<short>.Empty;
     private AlignedBuffer<float> _scales = AlignedBuffer<float>.Empty;
     private AlignedBuffer<sbyte> _rows = AlignedBuffer<sbyte>.Empty;
+    private int _blocks;
 
-    /// <summary>Row r's quants at Quants + r * <see cref="RowStride"/> (the weight's padded row length).</summary>
-    public short* Quants => _quants.Pointer;
-
-    public int RowStride { get; private set; }
-
-    /// <summary>Row r's block scales at Scales + r * <see cref="ScaleStride"/> (blocks rounded up to 8).</summary>
+    /// <summary>
+    /// After <see cref="LoadScales"/>: row r's block scales at Scales + r * <see cref="ScaleStride"/> (blocks rounded up
+    /// to 8).
+    /// </summary>
     public float* Scales => _scales.Pointer;
 
     public int ScaleStride { get; private set; }
 
-    /// <summary>Loads rows [first, first + rows) of w for <see cref="Q8LaneTilesAvx512"/>, zero rows after them up to a whole tile.</summary>
+    /// <summary>
+    /// Loads rows [first, first + rows) of w for <see cref="Q8LaneTilesAvx512"/>, zero rows after them up to a whole
+    /// tile, packed for it: tile by tile (8 rows), block by block, the tile's 8 rows of 32 int16 quants one after another
+    /// (<see cref="TileQuants"/>), and their 8 scales (<see cref="TileScales"/>), so the tile reads one stream at offsets
+    /// fixed when it is compiled.
+    /// </summary>
     public void Load(WeightMatrix w, int first, int rows)
     {
-        const int rowMultiple = Q8LaneTilesAvx512.Rows;
+        const int tileRows = Q8LaneTilesAvx512.Rows;
         int kp = w.Q8RowLength;
         int blocks = kp / Q8Block.Size;
-        RowStride = kp;
-        ScaleStride = (blocks + 7) / 8 * 8;
-        int padded = (rows + rowMultiple - 1) / rowMultiple * rowMultiple;
+        _blocks = blocks;
+        int padded = (rows + tileRows - 1) / tileRows * tileRows;
         if (_quants.Length < padded * kp)
         {
             _quants = new AlignedBuffer<short>(padded * kp);
         }
 
-        if (_scales.Length < padded * ScaleStride)
+        if (_scales.Length < padded * blocks)
         {
-            _scales = new AlignedBuffer<float>(padded * ScaleStride);
+            _scales = new AlignedBuffer<float>(padded * blocks);
         }
 
-        for (int r = 0; r < rows; r++)
+        var scales = stackalloc float[(blocks + 7) / 8 * 8]; // ToSingle zero-fills to a whole vector of 8
+        for (int r = 0; r < padded; r++)
         {
-            Q8LaneTilesAvx512.Widen(w.Q8Row(first + r), Quants + (long)r * kp, kp);
-            Q8Block.ToSingle(w.Q8RowScales(first + r), blocks, Scales + r * ScaleStride);
-        }
+            short* quants = TileQuants(r / tileRows * tileRows) + r % tileRows * Q8Block.Size;
+            float* tileScales = TileScales(r / tileRows * tileRows) + r % tileRows;
+            if (r >= rows)
+            {
+                for (int b = 0; b < blocks; b++)
+                {
+                    new Span<short>(quants + b * tileRows * Q8Block.Size, Q8Block.Size).Clear();
+                    tileScales[b * tileRows] = 0;
+                }
 
-        new Span<short>(Quants + (long)rows * kp, (padded - rows) * kp).Clear();
-        new Span<float>(Scales + rows * ScaleStride, (padded - rows) * ScaleStride).Clear();
+                continue;
+            }
+
+            Q8LaneTilesAvx512.WidenBlocks(w.Q8Row(first + r), quants, blocks, tileRows * Q8Block.Size);
+            Q8Block.ToSingle(w.Q8RowScales(first + r), blocks, scales);
+            for (int b = 0; b < blocks; b++)
+            {
+                tileScales[b * tileRows] = scales[b];
+            }
+        }
     }
+
+    /// <summary>After <see cref="Load"/>: the packed quants of the tile whose first row is row (a multiple of 8) of the band.</summary>
+    public short* TileQuants(int row) => _quants.Pointer + (long)row * _blocks * Q8Block.Size;
+
+    /// <summary>After <see cref="Load"/>: the packed block scales of the tile whose first row is row: block b, tile row i at [b * 8 + i].</summary>
+    public float* TileScales(int row) => _scales.Pointer + (long)row * _blocks;
 
     /// <summary>Only the block scales of rows [first, first + rows) as floats, zero rows after them up to a whole tile.</summary>
     public void LoadScales(WeightMatrix w, int first, int rows, int rowMultiple)
