@@ -45,6 +45,40 @@ public sealed class OpenAiSdkTests(GatewayHost host) : IClassFixture<GatewayHost
         Assert.Equal(ChatFinishReason.Length, finish);
     }
 
+    /// <summary>Every option the SDK sends is a field the gateway knows: none is logged as ignored.</summary>
+    [Fact]
+    public async Task ChatClient_EveryCommonOption_IsAFieldTheGatewayKnows()
+    {
+        using var cts = new CancellationTokenSource(GatewayHost.Timeout);
+        int warningsBefore = host.Logs.IgnoredFieldWarnings.Count;
+        var options = new ChatCompletionOptions
+        {
+            Temperature = 0.5f,
+            TopP = 0.9f,
+            MaxOutputTokenCount = 8,
+            FrequencyPenalty = 0.1f,
+            PresencePenalty = 0.1f,
+#pragma warning disable OPENAI001 // Seed is marked experimental in the SDK
+            Seed = 7,
+#pragma warning restore OPENAI001
+            StopSequences = { "\n\n" },
+            EndUserId = "user-1",
+            StoredOutputEnabled = false,
+            Metadata = { ["k"] = "v" },
+            IncludeLogProbabilities = true,
+            TopLogProbabilityCount = 2,
+            ResponseFormat = ChatResponseFormat.CreateTextFormat(),
+            AllowParallelToolCalls = true,
+            ToolChoice = ChatToolChoice.CreateAutoChoice(),
+            Tools = { ChatTool.CreateFunctionTool("get_weather", "Weather of a city", BinaryData.FromString("""{"type":"object"}""")) },
+        };
+
+        ChatCompletion completion = await Chat().CompleteChatAsync([new SystemChatMessage("Be brief."), new UserChatMessage("Hi")], options, cts.Token);
+
+        Assert.Equal("Hello, world", completion.Content[0].Text);
+        Assert.Empty(host.Logs.IgnoredFieldWarnings.Skip(warningsBefore));
+    }
+
     [Fact]
     public async Task ChatClient_ToolCall_ReadsFunctionNameAndArguments()
     {

@@ -98,9 +98,12 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
     [InlineData("/v1/rerank", "\"user\":\"u-1\",\"priority\":0,\"top_n\":0,\"truncate_prompt_tokens\":-1")]
     public async Task NeutralValues_AreAccepted(string path, string fields)
     {
+        int warningsBefore = host.Logs.IgnoredFieldWarnings.Count;
+
         var answer = await host.Http.PostJsonAsync(path, Body(path, fields));
 
         Assert.Equal(200, answer.Status);
+        Assert.Empty(host.Logs.IgnoredFieldWarnings.Skip(warningsBefore));
     }
 
     [Theory]
@@ -114,12 +117,46 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
         Assert.Equal("stream_options", answer.Json.GetProperty("error").GetProperty("param").GetString());
     }
 
-    [Fact]
-    public async Task UnknownField_IsIgnored()
+    [Theory]
+    [InlineData("/v1/completions", "\"no_such_field\":{\"deep\":[1,2,3]}", "\"no_such_field\"")]
+    [InlineData("/v1/chat/completions", "\"max_output_tokens\":8,\"temperature\":0,\"x_tag\":\"a\"", "\"max_output_tokens\", \"x_tag\"")]
+    [InlineData("/v1/responses", "\"max_tokens\":8", "\"max_tokens\"")]
+    [InlineData("/v1/embeddings", "\"temperature\":0.5", "\"temperature\"")]
+    [InlineData("/tokenize", "\"max_tokens\":8,\"\":1,\"a\\nb\":2", "\"max_tokens\", \"\", \"a\\nb\"")]
+    public async Task UnknownField_IsIgnoredAndLoggedAsVllmDoes(string path, string fields, string ignored)
     {
-        var answer = await host.Http.PostJsonAsync("/v1/completions", Body("/v1/completions", "\"no_such_field\":{\"deep\":[1,2,3]}"));
+        int warningsBefore = host.Logs.IgnoredFieldWarnings.Count;
+
+        var answer = await host.Http.PostJsonAsync(path, Body(path, fields));
 
         Assert.Equal(200, answer.Status);
+        var warning = Assert.Single(host.Logs.IgnoredFieldWarnings.Skip(warningsBefore));
+        Assert.Equal($"The following fields were present in the request to {path} but ignored: {ignored}", warning);
+    }
+
+    [Fact]
+    public async Task IgnoredFields_AreLoggedOnceEachBoundedInNumberAndLength()
+    {
+        int warningsBefore = host.Logs.IgnoredFieldWarnings.Count;
+        var longName = new string('x', 70);
+        var many = string.Join(",", Enumerable.Range(0, 16).Select(i => $"\"f{i}\":1"));
+
+        var answer = await host.Http.PostJsonAsync("/v1/completions", Body("/v1/completions", $"\"dup\":1,\"dup\":2,\"{longName}\":1,{many}"));
+
+        Assert.Equal(200, answer.Status);
+        var warning = Assert.Single(host.Logs.IgnoredFieldWarnings.Skip(warningsBefore));
+        var shown = string.Join(", ", Enumerable.Range(0, 14).Select(i => $"\"f{i}\""));
+        Assert.Equal($"The following fields were present in the request to /v1/completions but ignored: \"dup\", \"{longName[..64]}...\", {shown} and 2 more", warning);
+    }
+
+    [Fact]
+    public void Ignored_ListsOnlyTheNamesNoRowGivesTheEndpoint()
+    {
+        using var body = System.Text.Json.JsonDocument.Parse("""{"max_tokens":1,"max_output_tokens":2,"input":"x","zz":null}""");
+        var fields = new Gateway.Api.Json.RequestFields(body.RootElement);
+
+        Assert.Equal(["max_output_tokens", "input", "zz"], ApiFieldTable.Ignored(fields, ApiEndpoints.Completions));
+        Assert.Equal(["max_tokens", "zz"], ApiFieldTable.Ignored(fields, ApiEndpoints.Responses));
     }
 
     [Theory]

@@ -22,6 +22,11 @@ public sealed class CapturedLogs : ILoggerProvider
     /// </summary>
     public IReadOnlyList<LogEntry> Problems => _entries.Where(e => e.Level >= LogLevel.Warning && !IsHeartbeatDelay(e)).ToArray();
 
+    /// <summary>The gateway's warnings naming request fields an endpoint ignored (vLLM's "present in the request but ignored").</summary>
+    public IReadOnlyList<string> IgnoredFieldWarnings =>
+        _entries.Where(e => e.Level == LogLevel.Warning && e.Message.StartsWith("The following fields were present", StringComparison.Ordinal))
+            .Select(e => e.Message).ToArray();
+
     private static bool IsHeartbeatDelay(LogEntry entry) =>
         entry.Category.StartsWith("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal)
         && entry.Message.Contains("heartbeat", StringComparison.OrdinalIgnoreCase);

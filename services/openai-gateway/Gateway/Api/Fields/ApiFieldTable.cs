@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using Gateway.Api.Embeddings;
 using Gateway.Api.Errors;
 using Gateway.Api.Json;
@@ -14,7 +16,7 @@ namespace Gateway.Api.Fields;
 /// (<c>RerankRequest</c>): honoured, accepted with no effect, or refused with a 400 naming it. This is the one place
 /// that decides it (the README's table is checked against it). A name has one row, or one per meaning where another
 /// API gives it another (the Responses API's stream and tools, rerank's documents), their endpoints apart. A field not
-/// listed for an endpoint is unknown there and ignored, as OpenAI's chat API and vLLM do.
+/// listed for an endpoint is unknown there: ignored, and named in a warning (<see cref="Enforce"/>), as vLLM does.
 /// </summary>
 public static class ApiFieldTable
 {
@@ -233,7 +235,11 @@ public static class ApiFieldTable
         new("normalize", E.Pool, Refused, "is not supported on /pooling: use use_activation, as vLLM", Absent),
     ];
 
-    /// <summary>Refuses the request with a 400 naming the first field whose value this gateway does not (yet) honour.</summary>
+    /// <summary>
+    /// Refuses the request with a 400 naming the first field whose value this gateway does not (yet) honour, then
+    /// reports the fields the endpoint does not have (<see cref="Ignored"/>) to the request's sink, as vLLM logs
+    /// "The following fields were present in the request but ignored".
+    /// </summary>
     public static void Enforce(RequestFields fields, ApiEndpoints endpoint)
     {
         foreach (var field in Fields)
@@ -248,7 +254,21 @@ public static class ApiFieldTable
                 throw ApiException.BadRequest($"{field.Name} {Refusal(field)}.", field.Name);
             }
         }
+
+        fields.ReportIgnored(Ignored(fields, endpoint));
     }
+
+    /// <summary>The request's fields that no row lists for <paramref name="endpoint"/>: unknown there, so ignored.</summary>
+    public static IReadOnlyList<string> Ignored(RequestFields fields, ApiEndpoints endpoint)
+    {
+        var known = KnownNames(endpoint);
+        return fields.Names.Where(name => !known.Contains(name)).ToArray();
+    }
+
+    private static readonly ConcurrentDictionary<ApiEndpoints, FrozenSet<string>> _knownNames = new();
+
+    private static FrozenSet<string> KnownNames(ApiEndpoints endpoint) =>
+        _knownNames.GetOrAdd(endpoint, e => Fields.Where(field => (field.Endpoints & e) != 0).Select(field => field.Name).ToFrozenSet(StringComparer.Ordinal));
 
     private static string Refusal(ApiField field) =>
         field.Support == Refused ? field.Note : $"accepts only {field.Note}";

@@ -7,9 +7,25 @@ namespace Gateway.Api.Json;
 /// Typed access to the fields of a request object. Absent and null fields read as null; a field of the wrong type
 /// is a 400 naming it, so handlers never see half-parsed input.
 /// </summary>
-public sealed class RequestFields(JsonElement root)
+/// <param name="ignoredFieldsSink">
+/// Told the names of the fields the endpoint has no use for, once it has checked them (<see cref="ReportIgnored"/>);
+/// a request body's fields log them (<see cref="RequestBody"/>), a nested object's have none.
+/// </param>
+public sealed class RequestFields(JsonElement root, Action<IReadOnlyList<string>>? ignoredFieldsSink = null)
 {
     public JsonElement Root => root;
+
+    /// <summary>The top-level names of this object, in the order sent.</summary>
+    public IEnumerable<string> Names => root.EnumerateObject().Select(property => property.Name);
+
+    /// <summary>Passes the fields an endpoint ignores to the sink, if there are any.</summary>
+    public void ReportIgnored(IReadOnlyList<string> names)
+    {
+        if (names.Count > 0)
+        {
+            ignoredFieldsSink?.Invoke(names);
+        }
+    }
 
     /// <summary>The field's value, or null when absent or JSON null.</summary>
     public JsonElement? Raw(string name) =>
