@@ -6,7 +6,8 @@ namespace Worker.Tests.Ops;
 /// <summary>
 /// The BF16 matmul for three or more tokens (batched decode and prefill) on every instruction-set path this CPU runs,
 /// against a double-precision reference: token counts that leave every remainder of the 4-token tile (3..70, and 128),
-/// counts of several token blocks of the AVX-512 path (131 at k = 4864: 64 + 64 + 3; 300 at k = 896: 144 + 144 + 12),
+/// counts of several token blocks of the AVX-512 path (at least 128 tokens a block: 131 and 200 at k = 4864, 300 at
+/// k = 896 in blocks of 144),
 /// rows that leave every remainder of the 4-row tile, widths not a multiple of the 32-value pair-order block (scalar
 /// tails), the real model's widths (896, 4864), and enough rows for several guided chunks and prefetched groups.
 /// </summary>
@@ -32,6 +33,7 @@ public sealed class Bf16BatchedKernelTests
         (22, 250, 128, 2),
         (40, 4864, 131, 2),
         (70, 896, 300, 2),
+        (24, 4864, 200, 2),
     ];
 
     public static TheoryData<CpuIsa, int, int, int, int> Shapes() => KernelShapes.OnEverySupportedIsa(ShapeList);
