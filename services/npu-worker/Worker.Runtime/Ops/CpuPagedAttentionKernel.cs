@@ -242,10 +242,11 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
             sums[g] = FastExp.ExpShiftedSum(row, max);
         }
 
+        // Each tile's rows are resolved once: as the tile ahead (and prefetched), then used when their turn comes.
+        rows.Resolve(kv.Values, start, Math.Min(ValueTile, length), tile);
         for (int j = start; j < end; j += ValueTile)
         {
             int count = Math.Min(ValueTile, end - j);
-            rows.Resolve(kv.Values, j, count, tile);
             if (j + ValueTile < end)
             {
                 int next = Math.Min(ValueTile, end - j - ValueTile);
@@ -279,6 +280,10 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
             {
                 AttentionValues.AccumulateValues(output + g * d, scores + g * stride + (j - start), tile, count, d);
             }
+
+            float** used = tile;
+            tile = valuesAhead;
+            valuesAhead = used;
         }
     }
 }
