@@ -36,7 +36,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     private readonly PagedKvCache _cache;
     private readonly LogitRowsWork _logitRowsWork;
     private readonly StepPlanValidator _validator;
-    private readonly (int Layers, int KvHeads, int HeadDim) _cacheShape;
+    private readonly (int Layers, int KvHeads, int HeadDim, KvCacheDType DType) _cacheShape;
     private readonly StructuredOutputGrammars _grammars;
     private readonly ICausalLmConfig _config;
     private readonly ILogger _logger;
@@ -55,7 +55,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         _pool = pool;
         _model = model;
         _cache = cache;
-        _cacheShape = (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim);
+        _cacheShape = (config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim, cache.DType);
         _logitRowsWork = new LogitRowsWork(pool, info.VocabSize);
         _validator = new StepPlanValidator(info.VocabSize, info.NumBlocks, info.BlockSize, info.MaxModelLength, info.Pooling,
             samples: info.Classifier is null, hiddenSize: config.HiddenSize);
@@ -99,7 +99,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
 
         var config = source.Config;
         int numBlocks = options.NumBlocks ?? PagedKvCache.BlocksForBudget(
-            options.KvCacheBytes, config.NumHiddenLayers, options.BlockSize, config.NumKeyValueHeads, config.HeadDim);
+            options.KvCacheBytes, config.NumHiddenLayers, options.BlockSize, config.NumKeyValueHeads, config.HeadDim, options.KvCacheDType);
         int maxModelLength = (int)Math.Min(
             options.MaxModelLength ?? config.MaxPositionEmbeddings, (long)numBlocks * options.BlockSize);
 
@@ -137,7 +137,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
 
             adapters = LoadLoraAdapters(config, options.LoraModules, name, logger);
 
-            cache = new PagedKvCache(config.NumHiddenLayers, numBlocks, options.BlockSize, config.NumKeyValueHeads, config.HeadDim);
+            cache = new PagedKvCache(config.NumHiddenLayers, numBlocks, options.BlockSize, config.NumKeyValueHeads, config.HeadDim, options.KvCacheDType);
         }
         catch
         {
@@ -149,7 +149,9 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
             numBlocks, config.EosTokenIds, options.Device, source.SamplingDefaults, embedding.Pooling, [.. adapters.Select(a => a.Info)],
             source.Classifier?.Info, config.HiddenSize);
         LogLoaded(logger, name, config.NumHiddenLayers, config.HiddenSize, model.WeightType, ops.Weights.Bytes / (1024.0 * 1024.0),
-            CpuIsaSelection.Name(CpuIsaSelection.Selected), numBlocks, options.BlockSize, maxModelLength, options.Threads,
+            CpuIsaSelection.Name(CpuIsaSelection.Selected), numBlocks, options.BlockSize, options.KvCacheDType == KvCacheDType.BFloat16 ? "bfloat16" : "float32",
+            PagedKvCache.BytesPerBlock(config.NumHiddenLayers, options.BlockSize, config.NumKeyValueHeads, config.HeadDim, options.KvCacheDType) * (double)numBlocks / (1024 * 1024),
+            maxModelLength, options.Threads,
             source.Classifier is { } loaded ? embedding.DescribeClassifier(loaded.Info) : embedding.Describe(),
             Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return new ModelRunner(info, config, pool, model, cache, ops.Weights.Bytes, source.Grammars, embedding, options.MaxPromptLogprobRows, adapters, logger);
@@ -355,7 +357,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
         }
 
         int blocks = (tokenIds.Count + Info.BlockSize - 1) / Info.BlockSize;
-        var scratch = new PagedKvCache(_cacheShape.Layers, blocks, Info.BlockSize, _cacheShape.KvHeads, _cacheShape.HeadDim);
+        var scratch = new PagedKvCache(_cacheShape.Layers, blocks, Info.BlockSize, _cacheShape.KvHeads, _cacheShape.HeadDim, _cacheShape.DType);
         _stepGate.Wait();
         try
         {
@@ -385,7 +387,7 @@ public sealed partial class ModelRunner : IStepExecutor, IDisposable
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-        Message = "Loaded model {ModelName}: {Layers} layers, hidden {Hidden}, weights {WeightType} ({WeightMiB:F1} MiB of matrices); kernels {CpuIsa}; KV {NumBlocks} blocks x {BlockSize} tokens; max_model_len {MaxModelLength}; {Threads} threads; embeddings {Embeddings}; {ElapsedMs:F0} ms")]
+        Message = "Loaded model {ModelName}: {Layers} layers, hidden {Hidden}, weights {WeightType} ({WeightMiB:F1} MiB of matrices); kernels {CpuIsa}; KV {NumBlocks} blocks x {BlockSize} tokens ({KvCacheDtype}, {KvCacheMiB:F1} MiB); max_model_len {MaxModelLength}; {Threads} threads; embeddings {Embeddings}; {ElapsedMs:F0} ms")]
     private static partial void LogLoaded(ILogger logger, string modelName, int layers, int hidden, string weightType, double weightMiB,
-        string cpuIsa, int numBlocks, int blockSize, int maxModelLength, int threads, string embeddings, double elapsedMs);
+        string cpuIsa, int numBlocks, int blockSize, string kvCacheDtype, double kvCacheMiB, int maxModelLength, int threads, string embeddings, double elapsedMs);
 }

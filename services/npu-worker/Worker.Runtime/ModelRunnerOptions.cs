@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Worker.Runtime.Embeddings;
+using Worker.Runtime.Kv;
 using Worker.Runtime.Lora;
 using Worker.Runtime.Ops.Quantization;
 
@@ -16,6 +17,12 @@ public sealed record ModelRunnerOptions
 
     /// <summary>KV memory budget in bytes, used when NumBlocks is null. Default 512 MiB.</summary>
     public long KvCacheBytes { get; init; } = 512L << 20;
+
+    /// <summary>
+    /// The element type of the KV cache (vLLM's --kv-cache-dtype): fp32 ("auto"), or bfloat16, which holds twice the
+    /// positions in <see cref="KvCacheBytes"/> and halves what decode attention reads. Default fp32.
+    /// </summary>
+    public KvCacheDType KvCacheDType { get; init; } = KvCacheDType.Float32;
 
     /// <summary>Longest sequence accepted; null means config.json max_position_embeddings (capped by KV capacity). Default null.</summary>
     public int? MaxModelLength { get; init; }

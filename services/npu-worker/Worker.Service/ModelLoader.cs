@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Worker.Runtime;
 using Worker.Runtime.Embeddings;
 using Worker.Runtime.Models;
+using Worker.Runtime.Kv;
 using Worker.Runtime.Ops.Quantization;
 
 namespace Worker.Service;
@@ -49,6 +50,7 @@ public sealed partial class ModelLoader(
         Device = o.Device,
         ServedModelName = ServedModelNameOf(o),
         Quantization = WeightQuantizationNames.TryParse(o.Quantization, out var quantization) ? quantization : WeightQuantization.None,
+        KvCacheDType = KvCacheDTypeNames.TryParse(o.KvCacheDtype, out var kvCacheDType) ? kvCacheDType : KvCacheDType.Float32,
         // Checked by the options validator; empty (compose's unset variable) is unset.
         PoolerConfig = string.IsNullOrWhiteSpace(o.PoolerConfig) ? null : PoolerOverride.Parse(o.PoolerConfig),
         HfOverrides = string.IsNullOrWhiteSpace(o.HfOverrides) ? null : HfOverrides.Parse(o.HfOverrides),

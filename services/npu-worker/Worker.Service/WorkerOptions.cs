@@ -46,6 +46,12 @@ public sealed class WorkerOptions
     public string Quantization { get; set; } = "none";
 
     /// <summary>
+    /// vLLM's --kv-cache-dtype: "auto" (fp32, the precision the worker computes in) or "bfloat16" (half the bytes: twice
+    /// the positions in KvCacheMiB). Environment: Worker__KvCacheDtype. Default "auto" (empty is auto).
+    /// </summary>
+    public string KvCacheDtype { get; set; } = "auto";
+
+    /// <summary>
     /// How the model embeds, over what its folder says: vLLM's --pooler-config JSON, pooling_type (LAST, CLS, MEAN)
     /// and normalize. Environment: Worker__PoolerConfig. Default unset (or empty): the folder's sentence-transformers
     /// config, or last token and normalized without one.

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Worker.Runtime.Embeddings;
 using Worker.Runtime.Models;
+using Worker.Runtime.Kv;
 using Worker.Runtime.Ops.Quantization;
 
 namespace Worker.Service;
@@ -53,6 +54,11 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         if (o.Device != "cpu" && !o.Device.StartsWith("cpu:", StringComparison.Ordinal))
         {
             errors.Add($"Worker:Device '{o.Device}' is not supported; this build has the CPU backend (\"cpu:N\").");
+        }
+
+        if (!KvCacheDTypeNames.TryParse(o.KvCacheDtype, out _))
+        {
+            errors.Add($"Worker:KvCacheDtype must be one of {string.Join(", ", KvCacheDTypeNames.All)}, got '{o.KvCacheDtype}'.");
         }
 
         if (!WeightQuantizationNames.TryParse(o.Quantization, out _))

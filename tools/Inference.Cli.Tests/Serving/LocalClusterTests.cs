@@ -83,20 +83,20 @@ public sealed class LocalClusterTests
         using var directory = new TemporaryDirectory();
         var settings = directory.File("settings");
         var service = ServiceScript.Write(directory, $"""
-            env | grep -E '^(Scheduler|Gateway|Tokenizer|Worker)__(MaxModelLength|MaxNumSeqs|MaxNumBatchedTokens|EnablePrefixCaching|ApiKey|ReasoningParser|ChatTemplate|BlockSize|LogStats|MaxLoraRank|MaxLoras)=|^ASPNETCORE_URLS=http://0' >> '{settings}'
+            env | grep -E '^(Scheduler|Gateway|Tokenizer|Worker)__(MaxModelLength|MaxNumSeqs|MaxNumBatchedTokens|EnablePrefixCaching|ApiKey|ReasoningParser|ChatTemplate|BlockSize|LogStats|MaxLoraRank|MaxLoras|KvCacheDtype)=|^ASPNETCORE_URLS=http://0' >> '{settings}'
             echo "{ListeningLine} http://127.0.0.1:45000, http://127.0.0.1:${"{"}Gateway__GrpcPort:-45002{"}"}"
             exec sleep 60
             """);
         var options = new ServeOptions(directory.Path, HttpPort: 0, ReasoningParser: "qwen3", ApiKey: "sk-local",
             MaxModelLength: 4096, MaxNumSeqs: 8, MaxNumBatchedTokens: 512, EnablePrefixCaching: false,
-            ChatTemplate: "/templates/chat.jinja", Host: "0.0.0.0", BlockSize: 32, LogStats: false, MaxLoraRank: 16, MaxLoras: 2);
+            ChatTemplate: "/templates/chat.jinja", Host: "0.0.0.0", BlockSize: 32, LogStats: false, MaxLoraRank: 16, MaxLoras: 2, KvCacheDtype: "bfloat16");
 
         await using var cluster = await LocalCluster.StartAsync(options, "fake", new ServiceBinaries(service, service, service, service),
             TextWriter.Null, (_, _, _) => { }, CancellationToken.None).WaitAsync(Timeout);
 
         Assert.Equal(
             ["ASPNETCORE_URLS=http://0.0.0.0:0", "Gateway__ApiKey=sk-local", "Gateway__ReasoningParser=qwen3", "Scheduler__EnablePrefixCaching=false", "Scheduler__LogStats=false", "Scheduler__MaxLoraRank=16", "Scheduler__MaxLoras=2", "Scheduler__MaxModelLength=4096",
-             "Scheduler__MaxNumBatchedTokens=512", "Scheduler__MaxNumSeqs=8", "Tokenizer__ChatTemplate=/templates/chat.jinja", "Worker__BlockSize=32"],
+             "Scheduler__MaxNumBatchedTokens=512", "Scheduler__MaxNumSeqs=8", "Tokenizer__ChatTemplate=/templates/chat.jinja", "Worker__BlockSize=32", "Worker__KvCacheDtype=bfloat16"],
             File.ReadAllLines(settings).Order(StringComparer.Ordinal));
     }
 

@@ -48,8 +48,8 @@ public static class Usage
         generate --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3 | --prompt-embeds FILE)... [--max-tokens N] [--temperature T]
                  [--top-p P] [--top-k K] [--seed N] [--ignore-eos] [--chat] [--chat-template FILE|TEMPLATE]
                  [--chat-template-kwargs JSON] [--lora DIR] [--speculative-config JSON]
-                 [--logprobs N] [--prompt-logits N] [--kv-cache-mib N] [--threads N] [--quantization none|q8_0]
-                 [--json-schema JSON | --regex PATTERN | --grammar EBNF|FILE | --choice TEXT...]
+                 [--logprobs N] [--prompt-logits N] [--kv-cache-mib N] [--kv-cache-dtype auto|bfloat16] [--threads N]
+                 [--quantization none|q8_0] [--json-schema JSON | --regex PATTERN | --grammar EBNF|FILE | --choice TEXT...]
                  [--suffix TEXT] [--prediction TEXT] [--hf-overrides JSON]
             Offline batch inference in process; one JSON line per prompt on stdout.
             --model is a folder, or a Hugging Face repository id found in the hub cache (HF_HUB_CACHE, else
@@ -74,14 +74,18 @@ public static class Usage
             rejected_prediction_tokens.
             --quantization q8_0 (also for serve and bench-model) quantizes every weight matrix at load into
             llama.cpp's Q8_0 blocks (32 int8 with one fp16 scale); default none keeps the checkpoint's BF16/fp32.
+            --kv-cache-dtype bfloat16 (also for embed, classify, serve and bench-model; vLLM's flag) stores the
+            KV cache in bfloat16: twice the tokens in --kv-cache-mib and half the bytes decode attention reads,
+            at 8 bits of mantissa per cached element; default auto is float32 here (the precision the worker
+            computes in), not the model's dtype as in vLLM. vLLM's fp8 kinds are refused.
             The kernels' instruction-set path is AVX-512 where the CPU has it, AVX2 otherwise;
             INFERENCE_CPU_ISA=avx2|avx512 overrides it. --hf-overrides as serve's (also for embed and classify).
             --prompt-embeds FILE is a prompt given as input embeddings, as completions' prompt_embeds: a file
             torch.save wrote of a [tokens, hidden_size] tensor (float32, float16 or bfloat16), read as data.
 
         embed --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--dimensions N] [--no-normalize]
-              [--kv-cache-mib N] [--threads N] [--quantization none|q8_0] [--lora DIR] [--pooler-config JSON]
-              [--hf-overrides JSON]
+              [--kv-cache-mib N] [--kv-cache-dtype auto|bfloat16] [--threads N] [--quantization none|q8_0] [--lora DIR]
+              [--pooler-config JSON] [--hf-overrides JSON]
             Offline embeddings in process (the engine's Embed API, as /v1/embeddings): each prompt's final-normed
             hidden states pooled as the model's sentence-transformers config says (its last token's by default),
             through its Dense modules if any, L2-normalized unless the config leaves out Normalize or
@@ -92,14 +96,14 @@ public static class Usage
             that PEFT LoRA adapter, as generate's. --pooler-config as serve's.
 
         classify --model DIR|ORG/NAME[@REV] (--prompt TEXT | --prompt-ids 1,2,3)... [--no-activation]
-                 [--kv-cache-mib N] [--threads N] [--quantization none|q8_0] [--lora DIR] [--pooler-config JSON]
-                 [--hf-overrides JSON]
+                 [--kv-cache-mib N] [--kv-cache-dtype auto|bfloat16] [--threads N] [--quantization none|q8_0] [--lora DIR]
+                 [--pooler-config JSON] [--hf-overrides JSON]
             Offline classification in process with a sequence classifier (*ForSequenceClassification, or a
             causal LM converted with --hf-overrides, as serve's), as /classify answers: one JSON line per prompt
             on stdout ({"index", "prompt_tokens", "label", "probs"}), probs through the model's activation
             (softmax over its classes; sigmoid for one) or, with --no-activation, the raw logits.
 
-        serve [--model DIR|ORG/NAME[@REV]] [--served-model-name NAME] [--port N] [--kv-cache-mib N] [--workers N]
+        serve [--model DIR|ORG/NAME[@REV]] [--served-model-name NAME] [--port N] [--kv-cache-mib N] [--kv-cache-dtype auto|bfloat16] [--workers N]
               [--threads-per-worker N] [--max-concurrent-requests N] [--quantization none|q8_0]
               [--reasoning-parser qwen3|deepseek_r1] [--api-key KEY] [--max-model-len N] [--max-num-seqs N]
               [--max-num-batched-tokens N] [--no-enable-prefix-caching] [--chat-template FILE|TEMPLATE]
@@ -157,7 +161,7 @@ public static class Usage
             worker is one device) and --trust-remote-code changes nothing (no model code is ever run); both are
             accepted so vLLM command lines run; --gpu-memory-utilization is refused pointing at --kv-cache-mib.
             Option names may use underscores and --name=value, as vLLM's (--max_model_len=1024).
-            --kv-cache-mib is each worker's KV cache; --threads-per-worker defaults to the processors split
+            --kv-cache-mib is each worker's KV cache, --kv-cache-dtype its element type (as generate's); --threads-per-worker defaults to the processors split
             evenly between the workers (at least 1 each); --max-concurrent-requests bounds the scheduler's
             queued plus running requests. Prints "worker I: pid P, URL" on stdout for each worker once it listens
             and again after every restart, and the "OpenAI API: ..." line once /health answers 200. A service
@@ -168,8 +172,8 @@ public static class Usage
             Measures encode, decode and streaming-detokenize tokens/s on one thread over mixed text.
 
         bench-model --model DIR|ORG/NAME[@REV] [--prompt-tokens N] [--decode-tokens N] [--batch 1,16] [--threads N] [--repeat N]
-                    [--quantization none|q8_0] [--json-schema JSON | --regex PATTERN | --grammar EBNF|FILE | --choice TEXT...]
-                    [--lora DIR] [--profile]
+                    [--quantization none|q8_0] [--kv-cache-dtype auto|bfloat16]
+                    [--json-schema JSON | --regex PATTERN | --grammar EBNF|FILE | --choice TEXT...] [--lora DIR] [--profile]
             Measures the model runner's prefill and decode tokens/s in process, per batch size (fastest of N rounds).
             With a structured output, each batch size runs again with every sequence constrained by it; with --lora,
             again with every sequence under that PEFT LoRA adapter. --profile then runs N decode rounds per batch size

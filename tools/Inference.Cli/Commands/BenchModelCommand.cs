@@ -10,7 +10,7 @@ using Worker.Runtime.Ops;
 namespace Inference.Cli.Commands;
 
 /// <summary>
-/// `bench-model --model DIR [--prompt-tokens 128] [--decode-tokens 32] [--batch 1,16] [--threads N] [--repeat 1] [--quantization none|q8_0]
+/// `bench-model --model DIR [--prompt-tokens 128] [--decode-tokens 32] [--batch 1,16] [--threads N] [--repeat 1] [--quantization none|q8_0] [--kv-cache-dtype auto|bfloat16]
 /// [--json-schema JSON | --regex PATTERN | --choice TEXT...] [--profile]`: forward-pass throughput of the in-process model runner, driven with hand-built step plans
 /// (no scheduler, no tokenizer). For each batch size B: B requests with deterministic pseudo-random prompts are
 /// prefilled in one step, then decoded greedily one token per request per step, measured as `bench` measures
@@ -29,6 +29,7 @@ public static class BenchModelCommand
         var threads = args.Int("threads", 1, 1024) ?? Environment.ProcessorCount;
         var repeat = args.Int("repeat", 1, 1000) ?? 1;
         var quantization = QuantizationArgument.Read(args);
+        var kvCacheDType = KvCacheDTypeArgument.Read(args);
         var constraint = StructuredOutputArguments.Read(args);
         var loraPath = LoraArgument.ReadPath(args);
         bool profile = args.Flag("profile");
@@ -64,6 +65,7 @@ public static class BenchModelCommand
             NumBlocks = (int)numBlocks,
             Threads = threads,
             Quantization = quantization,
+            KvCacheDType = kvCacheDType,
             LoraModules = lora is null ? [] : [lora],
             OpTimings = profile ? new OpTimings() : null,
         };
@@ -75,7 +77,7 @@ public static class BenchModelCommand
             throw new UsageException($"--prompt-tokens + --decode-tokens must be below the model's max length {runner.Info.MaxModelLength}, got {promptTokens} + {decodeTokens}");
 
         Console.WriteLine($"model      {Path.GetFullPath(modelDirectory)} ({runner.Info.Architecture}, vocab {runner.Info.VocabSize}), loaded in {loadSeconds:F1} s");
-        Console.WriteLine($"weights    {runner.WeightType}, {runner.WeightBytes / (1024.0 * 1024.0):F1} MiB of matrices; kernels {CpuIsaSelection.Name(CpuIsaSelection.Selected)}");
+        Console.WriteLine($"weights    {runner.WeightType}, {runner.WeightBytes / (1024.0 * 1024.0):F1} MiB of matrices; kernels {CpuIsaSelection.Name(CpuIsaSelection.Selected)}; KV cache {(kvCacheDType == Worker.Runtime.Kv.KvCacheDType.BFloat16 ? "bfloat16" : "float32")}");
         Console.WriteLine($"run        {threads} threads, {promptTokens}-token prompts, {decodeTokens} decode steps, greedy; KV {options.NumBlocks} blocks x {blockSize}");
         if (repeat > 1)
             Console.WriteLine($"           fastest of {repeat} timed rounds per batch size (prefill and decode each)");

@@ -18,9 +18,10 @@ namespace Inference.Cli.Commands;
 /// <param name="Speculative">N-gram speculative decoding (vLLM's speculative_config); null: off.</param>
 /// <param name="PoolerConfig">How the model embeds, over what its folder says (vLLM's pooler_config); null: the folder's way.</param>
 /// <param name="HfOverrides">vLLM's hf_overrides: config.json fields read in place of the folder's; null: none.</param>
+/// <param name="KvCacheDType">The KV cache's element type (vLLM's --kv-cache-dtype).</param>
 public sealed record OfflineEngineOptions(int? KvCacheMiB, int? Threads, WeightQuantization Quantization = WeightQuantization.None, string? ChatTemplate = null,
     LoraModule? Lora = null, Scheduler.Core.Speculation.SpeculativeConfig? Speculative = null, PoolerOverride? PoolerConfig = null,
-    System.Text.Json.Nodes.JsonObject? HfOverrides = null);
+    System.Text.Json.Nodes.JsonObject? HfOverrides = null, Worker.Runtime.Kv.KvCacheDType KvCacheDType = Worker.Runtime.Kv.KvCacheDType.Float32);
 
 /// <summary>
 /// The whole engine in one process without gRPC: the scheduler core over the model runner, with the tokenizer
@@ -54,7 +55,10 @@ public sealed class OfflineEngine : IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         var tokenizer = new LocalTextTokenizer(QwenTokenizer.Load(modelDirectory, new TokenizerOptions { ChatTemplate = options.ChatTemplate }));
-        var runnerOptions = new ModelRunnerOptions { Quantization = options.Quantization, PoolerConfig = options.PoolerConfig, HfOverrides = options.HfOverrides };
+        var runnerOptions = new ModelRunnerOptions
+        {
+            Quantization = options.Quantization, PoolerConfig = options.PoolerConfig, HfOverrides = options.HfOverrides, KvCacheDType = options.KvCacheDType,
+        };
         if (options.KvCacheMiB is { } mib) runnerOptions = runnerOptions with { KvCacheBytes = (long)mib << 20 };
         if (options.Threads is { } threads) runnerOptions = runnerOptions with { Threads = threads };
         if (options.Lora is { } lora) runnerOptions = runnerOptions with { LoraModules = [lora] };

@@ -3,6 +3,7 @@ using Inference.Cli.Serving;
 using Inference.Abstractions.Text;
 using Inference.Hub;
 using Inference.Testing.Checkpoints;
+using Worker.Runtime.Kv;
 using Worker.Runtime.Ops.Quantization;
 
 namespace Inference.Cli.Commands;
@@ -22,6 +23,7 @@ public static class ServeCommand
         var maxConcurrentRequests = args.Int("max-concurrent-requests", 1);
         var servedModelName = args.String("served-model-name");
         var quantization = QuantizationArgument.Read(args);
+        var kvCacheDType = KvCacheDTypeArgument.Read(args);
         var reasoningParser = args.String("reasoning-parser");
         var apiKey = args.String("api-key");
         var maxModelLength = args.Int("max-model-len", 2);
@@ -88,7 +90,8 @@ public static class ServeCommand
         var options = new ServeOptions(model, port, kvCacheMiB, workers, threadsPerWorker, maxConcurrentRequests,
             WeightQuantizationNames.Name(quantization), reasoningParser, apiKey, maxModelLength, maxNumSeqs, maxNumBatchedTokens,
             noPrefixCaching ? false : enablePrefixCaching ? true : null, chatTemplate,
-            host == "localhost" ? "127.0.0.1" : host, blockSize, logStats, trustRequestChatTemplate, loraModules, maxLoraRank, maxLoras, speculativeConfig, poolerConfig, hfOverrides, enablePromptEmbeds);
+            host == "localhost" ? "127.0.0.1" : host, blockSize, logStats, trustRequestChatTemplate, loraModules, maxLoraRank, maxLoras, speculativeConfig, poolerConfig, hfOverrides, enablePromptEmbeds,
+            KvCacheDTypeNames.Name(kvCacheDType));
         var log = TextWriter.Synchronized(Console.Error);
         log.WriteLine($"[serve] {workers} npu-worker(s), {options.EffectiveThreadsPerWorker} compute thread(s) each");
         LocalCluster cluster;

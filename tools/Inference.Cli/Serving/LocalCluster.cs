@@ -72,6 +72,7 @@ public sealed class LocalCluster : IAsyncDisposable
                 if (options.KvCacheMiB is { } mib) worker["Worker__KvCacheMiB"] = Invariant(mib);
                 if (options.BlockSize is { } blockSize) worker["Worker__BlockSize"] = Invariant(blockSize);
                 if (options.Quantization is { } quantization) worker["Worker__Quantization"] = quantization;
+                if (options.KvCacheDtype is { } kvCacheDtype) worker["Worker__KvCacheDtype"] = kvCacheDtype;
                 if (options.PoolerConfig is { } pooler) worker["Worker__PoolerConfig"] = pooler;
                 if (options.HfOverrides is { } overrides) worker["Worker__HfOverrides"] = overrides;
                 if (options.LoraModules is { Count: > 0 } adapters)

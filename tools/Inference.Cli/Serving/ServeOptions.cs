@@ -8,6 +8,7 @@ namespace Inference.Cli.Serving;
 /// <param name="ThreadsPerWorker">Compute threads of each worker; null: <see cref="DefaultThreadsPerWorker"/>.</param>
 /// <param name="MaxConcurrentRequests">The scheduler's bound on queued plus running requests; null: its default.</param>
 /// <param name="Quantization">How each worker holds its matrix weights ("none" or "q8_0"); null: the worker's default.</param>
+/// <param name="KvCacheDtype">vLLM's --kv-cache-dtype for every worker ("auto" or "bfloat16"); null: the worker's default (auto).</param>
 /// <param name="ReasoningParser">The gateway's reasoning parser (qwen3, deepseek_r1); null: none.</param>
 /// <param name="ApiKey">The key /v1 requests must carry as a bearer token (the gateway's ApiKey); null: none.</param>
 /// <param name="MaxModelLength">The scheduler's longest prompt plus output; null: the worker's limit.</param>
@@ -49,7 +50,8 @@ public sealed record ServeOptions(
     string? SpeculativeConfig = null,
     string? PoolerConfig = null,
     string? HfOverrides = null,
-    bool EnablePromptEmbeds = false)
+    bool EnablePromptEmbeds = false,
+    string? KvCacheDtype = null)
 {
     /// <summary>The machine's processors split evenly between the workers, at least one each.</summary>
     public static int DefaultThreadsPerWorker(int processorCount, int workers) => Math.Max(1, processorCount / workers);

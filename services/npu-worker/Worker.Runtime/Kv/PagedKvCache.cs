@@ -15,32 +15,34 @@ public sealed unsafe class PagedKvCache
 {
     private readonly KvLayer[] _layers;
 
-    public PagedKvCache(int numLayers, int numBlocks, int blockSize, int numKvHeads, int headDim)
+    public PagedKvCache(int numLayers, int numBlocks, int blockSize, int numKvHeads, int headDim, KvCacheDType dtype = KvCacheDType.Float32)
     {
         NumBlocks = numBlocks;
         BlockSize = blockSize;
+        DType = dtype;
         _layers = new KvLayer[numLayers];
-        long layerBytes = KvLayer.Bytes(numBlocks, blockSize, numKvHeads, headDim);
+        long layerBytes = KvLayer.Bytes(numBlocks, blockSize, numKvHeads, headDim, dtype);
         byte* memory = HugePageSlab.TakeOwn(checked(layerBytes * numLayers), out var owner);
         for (int i = 0; i < numLayers; i++)
         {
-            _layers[i] = new KvLayer(numBlocks, blockSize, numKvHeads, headDim, memory + i * layerBytes, owner);
+            _layers[i] = new KvLayer(numBlocks, blockSize, numKvHeads, headDim, dtype, memory + i * layerBytes, owner);
         }
     }
 
     public int NumBlocks { get; }
     public int BlockSize { get; }
+    public KvCacheDType DType { get; }
 
     public KvLayer Layer(int index) => _layers[index];
 
-    /// <summary>Bytes one block takes over all layers: K and V, fp32.</summary>
-    public static long BytesPerBlock(int numLayers, int blockSize, int numKvHeads, int headDim) =>
-        2L * numLayers * blockSize * numKvHeads * headDim * sizeof(float);
+    /// <summary>Bytes one block takes over all layers: K and V, in elements of dtype.</summary>
+    public static long BytesPerBlock(int numLayers, int blockSize, int numKvHeads, int headDim, KvCacheDType dtype) =>
+        2L * numLayers * blockSize * numKvHeads * headDim * KvLayer.ElementSize(dtype);
 
     /// <summary>How many blocks fit in a memory budget (at least one).</summary>
-    public static int BlocksForBudget(long budgetBytes, int numLayers, int blockSize, int numKvHeads, int headDim)
+    public static int BlocksForBudget(long budgetBytes, int numLayers, int blockSize, int numKvHeads, int headDim, KvCacheDType dtype)
     {
-        long blocks = budgetBytes / BytesPerBlock(numLayers, blockSize, numKvHeads, headDim);
+        long blocks = budgetBytes / BytesPerBlock(numLayers, blockSize, numKvHeads, headDim, dtype);
         return (int)Math.Clamp(blocks, 1, int.MaxValue / ((long)blockSize * numKvHeads * headDim));
     }
 }

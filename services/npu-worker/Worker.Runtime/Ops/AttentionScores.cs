@@ -9,6 +9,7 @@ namespace Worker.Runtime.Ops;
 /// the AVX2 path) of one head, and each key element costs one load for up to eight heads and one FMA per head with
 /// the head's element broadcast. No horizontal sums, and any head size: the loop runs over the head's elements.
 /// Replaced 8-key tiles over row-major keys reduced by a transpose-add tree (4-8x more instructions per key).
+/// Compiled per element type of the cache (<see cref="IKvElements"/>): a bfloat16 key vector is widened as it is loaded.
 /// </summary>
 internal static unsafe class AttentionScores
 {
@@ -23,7 +24,8 @@ internal static unsafe class AttentionScores
     /// block's lanes p &lt; count rounded up to whole vectors (at most the pitch; lanes past the block's written keys hold
     /// whatever the memory held, and their scores are not to be read).
     /// </summary>
-    public static void ScoreBlock(float* queries, int d, int heads, float* keyColumns, int pitch, int count, float scale, float* scores, int scoreStride, bool wide)
+    public static void ScoreBlock<TKv>(float* queries, int d, int heads, byte* keyColumns, int pitch, int count, float scale, float* scores, int scoreStride, bool wide)
+        where TKv : struct, IKvElements
     {
         for (int g = 0; g < heads; g += HeadsPerPass)
         {
@@ -34,46 +36,48 @@ internal static unsafe class AttentionScores
             {
                 for (int lane = 0; lane < count; lane += Vector512<float>.Count)
                 {
-                    Pass<Wide>(n, q, d, keyColumns + lane, pitch, scale, s + lane, scoreStride);
+                    Pass<Wide, TKv>(n, q, d, keyColumns + lane * TKv.Bytes, pitch, scale, s + lane, scoreStride);
                 }
             }
             else
             {
                 for (int lane = 0; lane < count; lane += Vector256<float>.Count)
                 {
-                    Pass<Narrow>(n, q, d, keyColumns + lane, pitch, scale, s + lane, scoreStride);
+                    Pass<Narrow, TKv>(n, q, d, keyColumns + lane * TKv.Bytes, pitch, scale, s + lane, scoreStride);
                 }
             }
         }
     }
 
-    private static void Pass<TVector>(int heads, float* q, int d, float* keys, int pitch, float scale, float* scores, int scoreStride)
+    private static void Pass<TVector, TKv>(int heads, float* q, int d, byte* keys, int pitch, float scale, float* scores, int scoreStride)
         where TVector : struct, IScoreVector<TVector>
+        where TKv : struct, IKvElements
     {
         switch (heads)
         {
-            case 8: Heads<TVector, TileCount8>(q, d, keys, pitch, scale, scores, scoreStride); break;
-            case 7: Heads<TVector, TileCount7>(q, d, keys, pitch, scale, scores, scoreStride); break;
-            case 6: Heads<TVector, TileCount6>(q, d, keys, pitch, scale, scores, scoreStride); break;
-            case 5: Heads<TVector, TileCount5>(q, d, keys, pitch, scale, scores, scoreStride); break;
-            case 4: Heads<TVector, TileCount4>(q, d, keys, pitch, scale, scores, scoreStride); break;
-            case 3: Heads<TVector, TileCount3>(q, d, keys, pitch, scale, scores, scoreStride); break;
-            case 2: Heads<TVector, TileCount2>(q, d, keys, pitch, scale, scores, scoreStride); break;
-            default: Heads<TVector, TileCount1>(q, d, keys, pitch, scale, scores, scoreStride); break;
+            case 8: Heads<TVector, TileCount8, TKv>(q, d, keys, pitch, scale, scores, scoreStride); break;
+            case 7: Heads<TVector, TileCount7, TKv>(q, d, keys, pitch, scale, scores, scoreStride); break;
+            case 6: Heads<TVector, TileCount6, TKv>(q, d, keys, pitch, scale, scores, scoreStride); break;
+            case 5: Heads<TVector, TileCount5, TKv>(q, d, keys, pitch, scale, scores, scoreStride); break;
+            case 4: Heads<TVector, TileCount4, TKv>(q, d, keys, pitch, scale, scores, scoreStride); break;
+            case 3: Heads<TVector, TileCount3, TKv>(q, d, keys, pitch, scale, scores, scoreStride); break;
+            case 2: Heads<TVector, TileCount2, TKv>(q, d, keys, pitch, scale, scores, scoreStride); break;
+            default: Heads<TVector, TileCount1, TKv>(q, d, keys, pitch, scale, scores, scoreStride); break;
         }
     }
 
     /// <summary>One vector of keys against THeads query heads (compiled per count: the unused accumulators vanish).</summary>
-    private static void Heads<TVector, THeads>(float* q, int d, float* keys, int pitch, float scale, float* scores, int scoreStride)
+    private static void Heads<TVector, THeads, TKv>(float* q, int d, byte* keys, int pitch, float scale, float* scores, int scoreStride)
         where TVector : struct, IScoreVector<TVector>
         where THeads : struct, ITileCount
+        where TKv : struct, IKvElements
     {
         int n = THeads.Value;
         TVector a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         float* q1 = q + d, q2 = q1 + d, q3 = q2 + d, q4 = q3 + d, q5 = q4 + d, q6 = q5 + d, q7 = q6 + d;
         for (int i = 0; i < d; i++)
         {
-            var k = TVector.Load(keys + (long)i * pitch);
+            var k = TVector.Load<TKv>(keys, (long)i * pitch);
             a0 = TVector.MultiplyAdd(k, q + i, a0);
             if (n > 1) a1 = TVector.MultiplyAdd(k, q1 + i, a1);
             if (n > 2) a2 = TVector.MultiplyAdd(k, q2 + i, a2);
@@ -98,7 +102,9 @@ internal static unsafe class AttentionScores
     private interface IScoreVector<TSelf>
         where TSelf : struct, IScoreVector<TSelf>
     {
-        static abstract TSelf Load(float* source);
+        /// <summary>Elements index.. of the keys at source, as fp32.</summary>
+        static abstract TSelf Load<TKv>(byte* source, long index)
+            where TKv : struct, IKvElements;
 
         /// <summary>
         /// keys * broadcast(*q) + accumulator. The query value comes as a pointer so the JIT folds the broadcast into the
@@ -117,7 +123,8 @@ internal static unsafe class AttentionScores
         private Vector512<float> _v;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Wide Load(float* source) => new() { _v = Vector512.Load(source) };
+        public static Wide Load<TKv>(byte* source, long index)
+            where TKv : struct, IKvElements => new() { _v = TKv.Load512(source, index) };
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Wide MultiplyAdd(Wide keys, float* q, Wide accumulator) =>
@@ -132,7 +139,8 @@ internal static unsafe class AttentionScores
         private Vector256<float> _v;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Narrow Load(float* source) => new() { _v = Vector256.Load(source) };
+        public static Narrow Load<TKv>(byte* source, long index)
+            where TKv : struct, IKvElements => new() { _v = TKv.Load256(source, index) };
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Narrow MultiplyAdd(Narrow keys, float* q, Narrow accumulator) =>

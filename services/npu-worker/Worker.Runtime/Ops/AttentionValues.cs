@@ -5,7 +5,8 @@ namespace Worker.Runtime.Ops;
 
 /// <summary>
 /// The probability-weighted sum of a tile of value rows given by pointer, with each 64-float chunk of the output
-/// held in registers across the tile: one load and store of the output per tile instead of per position.
+/// held in registers across the tile: one load and store of the output per tile instead of per position. Compiled per
+/// element type of the cache (<see cref="IKvElements"/>): the rows are read as fp32 either way.
 /// </summary>
 internal static unsafe class AttentionValues
 {
@@ -16,7 +17,8 @@ internal static unsafe class AttentionValues
     /// AccumulateValues for two query heads sharing each value load: while d allows, 64 floats of each output
     /// (16 registers); the rest through the one-head loop.
     /// </summary>
-    public static void AccumulateValuesTwice(float* output0, float* output1, float* weights0, float* weights1, float** values, int count, int d)
+    public static void AccumulateValuesTwice<TKv>(float* output0, float* output1, float* weights0, float* weights1, byte** values, int count, int d)
+        where TKv : struct, IKvElements
     {
         int i = 0;
         for (; i + ValueChunk <= d; i += ValueChunk)
@@ -31,29 +33,29 @@ internal static unsafe class AttentionValues
             {
                 var w = Vector256.Create(weights0[p]);
                 var x = Vector256.Create(weights1[p]);
-                float* v = values[p] + i;
-                var r = Vector256.Load(v);
+                byte* v = values[p];
+                var r = TKv.Load256(v, i);
                 y0 = Vector256.FusedMultiplyAdd(r, w, y0);
                 z0 = Vector256.FusedMultiplyAdd(r, x, z0);
-                r = Vector256.Load(v + 8);
+                r = TKv.Load256(v, i + 8);
                 y1 = Vector256.FusedMultiplyAdd(r, w, y1);
                 z1 = Vector256.FusedMultiplyAdd(r, x, z1);
-                r = Vector256.Load(v + 16);
+                r = TKv.Load256(v, i + 16);
                 y2 = Vector256.FusedMultiplyAdd(r, w, y2);
                 z2 = Vector256.FusedMultiplyAdd(r, x, z2);
-                r = Vector256.Load(v + 24);
+                r = TKv.Load256(v, i + 24);
                 y3 = Vector256.FusedMultiplyAdd(r, w, y3);
                 z3 = Vector256.FusedMultiplyAdd(r, x, z3);
-                r = Vector256.Load(v + 32);
+                r = TKv.Load256(v, i + 32);
                 y4 = Vector256.FusedMultiplyAdd(r, w, y4);
                 z4 = Vector256.FusedMultiplyAdd(r, x, z4);
-                r = Vector256.Load(v + 40);
+                r = TKv.Load256(v, i + 40);
                 y5 = Vector256.FusedMultiplyAdd(r, w, y5);
                 z5 = Vector256.FusedMultiplyAdd(r, x, z5);
-                r = Vector256.Load(v + 48);
+                r = TKv.Load256(v, i + 48);
                 y6 = Vector256.FusedMultiplyAdd(r, w, y6);
                 z6 = Vector256.FusedMultiplyAdd(r, x, z6);
-                r = Vector256.Load(v + 56);
+                r = TKv.Load256(v, i + 56);
                 y7 = Vector256.FusedMultiplyAdd(r, w, y7);
                 z7 = Vector256.FusedMultiplyAdd(r, x, z7);
             }
@@ -78,17 +80,18 @@ internal static unsafe class AttentionValues
 
         if (i < d)
         {
-            AccumulateValues(output0 + i, weights0, values, i, count, d - i);
-            AccumulateValues(output1 + i, weights1, values, i, count, d - i);
+            AccumulateValues<TKv>(output0 + i, weights0, values, i, count, d - i);
+            AccumulateValues<TKv>(output1 + i, weights1, values, i, count, d - i);
         }
     }
 
     /// <summary>
     /// Four query heads of one KV head at once on 512-bit vectors (the AVX-512 path; d a multiple of 64): each head's
     /// 64-float chunk of output stays in four registers, 16 in all, so every value row is loaded once for four heads.
-    /// Per output element the same FMAs in the same order as <see cref="AccumulateValues(float*, float*, float**, int, int)"/>.
+    /// Per output element the same FMAs in the same order as <see cref="AccumulateValues{TKv}(float*, float*, byte**, int, int)"/>.
     /// </summary>
-    public static void AccumulateValuesFour(float** outputs, float** weights, float** values, int count, int d)
+    public static void AccumulateValuesFour<TKv>(float** outputs, float** weights, byte** values, int count, int d)
+        where TKv : struct, IKvElements
     {
         float* w0 = weights[0], w1 = weights[1], w2 = weights[2], w3 = weights[3];
         for (int i = 0; i < d; i += ValueChunk)
@@ -99,7 +102,7 @@ internal static unsafe class AttentionValues
             var h3 = OutputChunk.Load(outputs[3] + i);
             for (int p = 0; p < count; p++)
             {
-                var row = OutputChunk.Load(values[p] + i);
+                var row = OutputChunk.LoadRow<TKv>(values[p], i);
                 h0.Add(row, w0[p]);
                 h1.Add(row, w1[p]);
                 h2.Add(row, w2[p]);
@@ -125,6 +128,17 @@ internal static unsafe class AttentionValues
         private Vector512<float> _b;
         private Vector512<float> _c;
         private Vector512<float> _d;
+
+        /// <summary>Elements index..index + 63 of a value row, as fp32.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static OutputChunk LoadRow<TKv>(byte* row, long index)
+            where TKv : struct, IKvElements => new()
+        {
+            _a = TKv.Load512(row, index),
+            _b = TKv.Load512(row, index + 16),
+            _c = TKv.Load512(row, index + 32),
+            _d = TKv.Load512(row, index + 48),
+        };
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static OutputChunk Load(float* source) => new()
@@ -160,11 +174,13 @@ internal static unsafe class AttentionValues
     /// output[0..d) += sum over p &lt; count of weights[p] * values[p][0..d). Each 64-float chunk of the output
     /// stays in 8 registers across all positions, so the output is loaded and stored once per tile.
     /// </summary>
-    public static void AccumulateValues(float* output, float* weights, float** values, int count, int d) =>
-        AccumulateValues(output, weights, values, 0, count, d);
+    public static void AccumulateValues<TKv>(float* output, float* weights, byte** values, int count, int d)
+        where TKv : struct, IKvElements =>
+        AccumulateValues<TKv>(output, weights, values, 0, count, d);
 
     /// <summary>The same over columns [column, column + d) of each value row, into output[0..d).</summary>
-    private static void AccumulateValues(float* output, float* weights, float** values, int column, int count, int d)
+    private static void AccumulateValues<TKv>(float* output, float* weights, byte** values, int column, int count, int d)
+        where TKv : struct, IKvElements
     {
         int i = 0;
         for (; i + ValueChunk <= d; i += ValueChunk)
@@ -181,15 +197,16 @@ internal static unsafe class AttentionValues
             for (int p = 0; p < count; p++)
             {
                 var w = Vector256.Create(weights[p]);
-                float* v = values[p] + column + i;
-                y0 = Vector256.FusedMultiplyAdd(Vector256.Load(v), w, y0);
-                y1 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 8), w, y1);
-                y2 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 16), w, y2);
-                y3 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 24), w, y3);
-                y4 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 32), w, y4);
-                y5 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 40), w, y5);
-                y6 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 48), w, y6);
-                y7 = Vector256.FusedMultiplyAdd(Vector256.Load(v + 56), w, y7);
+                byte* v = values[p];
+                long c = column + i;
+                y0 = Vector256.FusedMultiplyAdd(TKv.Load256(v, c), w, y0);
+                y1 = Vector256.FusedMultiplyAdd(TKv.Load256(v, c + 8), w, y1);
+                y2 = Vector256.FusedMultiplyAdd(TKv.Load256(v, c + 16), w, y2);
+                y3 = Vector256.FusedMultiplyAdd(TKv.Load256(v, c + 24), w, y3);
+                y4 = Vector256.FusedMultiplyAdd(TKv.Load256(v, c + 32), w, y4);
+                y5 = Vector256.FusedMultiplyAdd(TKv.Load256(v, c + 40), w, y5);
+                y6 = Vector256.FusedMultiplyAdd(TKv.Load256(v, c + 48), w, y6);
+                y7 = Vector256.FusedMultiplyAdd(TKv.Load256(v, c + 56), w, y7);
             }
 
             y0.Store(o);
@@ -207,7 +224,7 @@ internal static unsafe class AttentionValues
             var y = Vector256.Load(output + i);
             for (int p = 0; p < count; p++)
             {
-                y = Vector256.FusedMultiplyAdd(Vector256.Load(values[p] + column + i), Vector256.Create(weights[p]), y);
+                y = Vector256.FusedMultiplyAdd(TKv.Load256(values[p], column + i), Vector256.Create(weights[p]), y);
             }
 
             y.Store(output + i);
@@ -218,7 +235,7 @@ internal static unsafe class AttentionValues
             float y = output[i];
             for (int p = 0; p < count; p++)
             {
-                y += weights[p] * values[p][column + i];
+                y += weights[p] * TKv.Load(values[p], column + i);
             }
 
             output[i] = y;

@@ -13,7 +13,8 @@ namespace Worker.Runtime.Ops;
 /// register-resident output). When tokens x KV
 /// heads are too few to keep every thread busy (decode), long contexts are split into segments
 /// (flash-decoding): each segment leaves its own max, exp-sum and unnormalised output, merged afterwards by
-/// log-sum-exp (<see cref="AttentionSegments"/>).
+/// log-sum-exp (<see cref="AttentionSegments"/>). The range's work is compiled per element type of the cache
+/// (<see cref="IKvElements"/>), fp32 or bfloat16.
 /// </summary>
 public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IParallelWork
 {
@@ -130,12 +131,12 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
     /// For each of the group's query heads g: maxes[g] = max score over positions [start, end), sums[g] = sum of
     /// exp(score - max), output[g] = sum of exp(score - max) * v (not yet divided by sums[g]).
     /// </summary>
-    /// <summary>Reads each row of a tile ahead into L1 (a head's row is 256 bytes on the 0.5B sizes).</summary>
-    private static void Prefetch(float** rows, int count, int d)
+    /// <summary>Reads each row of a tile ahead into L1 (a head's row is 256 bytes on the 0.5B sizes in fp32).</summary>
+    private static void Prefetch(byte** rows, int count, int rowBytes)
     {
         for (int p = 0; p < count; p++)
         {
-            for (int i = 0; i < d; i += 16)
+            for (int i = 0; i < rowBytes; i += 64)
             {
                 System.Runtime.Intrinsics.X86.Sse.Prefetch0(rows[p] + i);
             }
@@ -193,6 +194,21 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
         ForwardBatch batch, KvLayer kv, int token, int kvHead, float* query, int start, int end,
         float* output, float* maxes, float* sums, float* scores, int workerIndex)
     {
+        if (kv.DType == Kv.KvCacheDType.BFloat16)
+        {
+            AttendRange<Bf16KvElements>(batch, kv, token, kvHead, query, start, end, output, maxes, sums, scores, workerIndex);
+        }
+        else
+        {
+            AttendRange<Fp32KvElements>(batch, kv, token, kvHead, query, start, end, output, maxes, sums, scores, workerIndex);
+        }
+    }
+
+    private void AttendRange<TKv>(
+        ForwardBatch batch, KvLayer kv, int token, int kvHead, float* query, int start, int end,
+        float* output, float* maxes, float* sums, float* scores, int workerIndex)
+        where TKv : struct, IKvElements
+    {
         int d = kv.HeadDim;
         int group = _numHeads / kv.NumKvHeads;
         int length = end - start;
@@ -206,9 +222,9 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
 
         var blockTable = batch.BlockTable(batch.SequenceOfToken[token]);
         var rows = new SlotRows(blockTable, kv, kvHead);
-        float** tile = stackalloc float*[ValueTile];
+        byte** tile = stackalloc byte*[ValueTile];
         float scale = 1f / MathF.Sqrt(d);
-        float** valuesAhead = stackalloc float*[ValueTile];
+        byte** valuesAhead = stackalloc byte*[ValueTile];
         float** wideOutputs = stackalloc float*[WideHeads];
         float** wideWeights = stackalloc float*[WideHeads];
         float* paddingOutput = PaddingOutput(workerIndex, d);
@@ -220,16 +236,17 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
         int firstBlockStart = start - start % blockSize;
         int lead = start - firstBlockStart;
         int stride = ScoreStride(start, end, kv);
-        int keyBytes = d * kv.KeyPitch * sizeof(float);
+        int keyBytes = d * kv.KeyPitch * TKv.Bytes;
+        int rowBytes = d * TKv.Bytes;
         for (int b = firstBlockStart; b < end; b += blockSize)
         {
             if (b + blockSize < end)
             {
-                Prefetch((byte*)kv.KeyColumns(blockTable[(b + blockSize) / blockSize], kvHead), keyBytes);
+                Prefetch(kv.KeyColumns(blockTable[(b + blockSize) / blockSize], kvHead), keyBytes);
             }
 
             int count = Math.Min(blockSize, end - b);
-            AttentionScores.ScoreBlock(query, d, group, kv.KeyColumns(blockTable[b / blockSize], kvHead), kv.KeyPitch, count, scale,
+            AttentionScores.ScoreBlock<TKv>(query, d, group, kv.KeyColumns(blockTable[b / blockSize], kvHead), kv.KeyPitch, count, scale,
                 scores + (b - firstBlockStart), stride, _wide);
         }
 
@@ -251,7 +268,7 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
             {
                 int next = Math.Min(ValueTile, end - j - ValueTile);
                 rows.Resolve(kv.Values, j + ValueTile, next, valuesAhead);
-                Prefetch(valuesAhead, next, d);
+                Prefetch(valuesAhead, next, rowBytes);
             }
 
             int g = 0;
@@ -266,22 +283,22 @@ public sealed unsafe class CpuPagedAttentionKernel : IPagedAttentionKernel, IPar
                         wideWeights[h] = padding ? zeroWeights : scores + (g + h) * stride + (j - start);
                     }
 
-                    AttentionValues.AccumulateValuesFour(wideOutputs, wideWeights, tile, count, d);
+                    AttentionValues.AccumulateValuesFour<TKv>(wideOutputs, wideWeights, tile, count, d);
                 }
             }
 
             for (; g + 2 <= group; g += 2)
             {
-                AttentionValues.AccumulateValuesTwice(
+                AttentionValues.AccumulateValuesTwice<TKv>(
                     output + g * d, output + (g + 1) * d, scores + g * stride + (j - start), scores + (g + 1) * stride + (j - start), tile, count, d);
             }
 
             for (; g < group; g++)
             {
-                AttentionValues.AccumulateValues(output + g * d, scores + g * stride + (j - start), tile, count, d);
+                AttentionValues.AccumulateValues<TKv>(output + g * d, scores + g * stride + (j - start), tile, count, d);
             }
 
-            float** used = tile;
+            byte** used = tile;
             tile = valuesAhead;
             valuesAhead = used;
         }

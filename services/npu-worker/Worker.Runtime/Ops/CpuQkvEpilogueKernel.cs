@@ -121,6 +121,7 @@ public sealed unsafe class CpuQkvEpilogueKernel : IQkvEpilogueKernel, IParallelW
             int d = kv.HeadDim, kvHeads = kv.NumKvHeads, half = d / 2;
             int qWidth = heads * d, kvWidth = kvHeads * d, width = qWidth + 2 * kvWidth;
             Span<float> key = d <= MaxStackHeadDim ? stackalloc float[d] : new float[d];
+            Span<float> value = d <= MaxStackHeadDim ? stackalloc float[d] : new float[d];
             for (int t = first; t < end; t++)
             {
                 int slot = slots[t];
@@ -141,7 +142,8 @@ public sealed unsafe class CpuQkvEpilogueKernel : IQkvEpilogueKernel, IParallelW
                     Finish(key, weights.KeyNorm, weights.Eps, c, s);
                     kv.StoreKey(slot, h, key);
                     int v = qWidth + kvWidth + h * d;
-                    AddBias(row.Slice(v, d), weights.Bias, v, kv.ValueRow(slot, h));
+                    AddBias(row.Slice(v, d), weights.Bias, v, value);
+                    kv.StoreValue(slot, h, value);
                 }
             }
         }

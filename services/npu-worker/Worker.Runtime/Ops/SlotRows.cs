@@ -4,16 +4,16 @@ namespace Worker.Runtime.Ops;
 internal readonly unsafe struct SlotRows(IReadOnlyList<int> blockTable, KvLayer kv, int kvHead)
 {
     /// <summary>rows[p] = the row of position first + p in the layer memory at basePointer, for p &lt; count.</summary>
-    public void Resolve(float* basePointer, int first, int count, float** rows)
+    public void Resolve(byte* basePointer, int first, int count, byte** rows)
     {
         int blockSize = kv.BlockSize;
-        int d = kv.HeadDim;
+        long rowBytes = (long)kv.HeadDim * kv.ElementBytes;
         int block = first / blockSize;
         int offset = first % blockSize;
-        float* blockRows = HeadRows(basePointer, blockTable[block]);
+        byte* blockRows = HeadRows(basePointer, blockTable[block]);
         for (int p = 0; p < count; p++)
         {
-            rows[p] = blockRows + (long)offset * d;
+            rows[p] = blockRows + offset * rowBytes;
             if (++offset == blockSize && p + 1 < count)
             {
                 offset = 0;
@@ -23,6 +23,6 @@ internal readonly unsafe struct SlotRows(IReadOnlyList<int> blockTable, KvLayer 
     }
 
     /// <summary>The first of this head's blockSize contiguous rows in a block.</summary>
-    private float* HeadRows(float* basePointer, int block) =>
-        basePointer + (long)block * kv.BlockStride + (long)kvHead * kv.BlockSize * kv.HeadDim;
+    private byte* HeadRows(byte* basePointer, int block) =>
+        basePointer + ((long)block * kv.BlockStride + (long)kvHead * kv.BlockSize * kv.HeadDim) * kv.ElementBytes;
 }

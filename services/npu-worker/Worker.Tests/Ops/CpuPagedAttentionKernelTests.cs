@@ -1,3 +1,5 @@
+using Worker.Runtime.Checkpoints;
+using Worker.Runtime.Kv;
 using Worker.Runtime.Ops;
 
 namespace Worker.Tests.Ops;
@@ -7,7 +9,8 @@ namespace Worker.Tests.Ops;
 /// sizes that are and are not multiples of the 8- and 64-float vectors, group sizes 1, 2 and 7, contexts
 /// shorter than one 8-key tile, not a multiple of it, crossing many shuffled KV blocks, and long enough to
 /// be split into flash-decoding segments on two threads (and not split on one); groups of 7 and 4 (the four-head value
-/// passes of the AVX-512 path, with a zero-weight padding head for 7) and groups below four.
+/// passes of the AVX-512 path, with a zero-weight padding head for 7) and groups below four. A bfloat16 cache is held to
+/// the same reference over the keys and values it stores (each rounded to bfloat16): reading it back widens them exactly.
 /// </summary>
 public sealed class CpuPagedAttentionKernelTests
 {
@@ -38,6 +41,42 @@ public sealed class CpuPagedAttentionKernelTests
     {
         var scene = new AttentionScene(headDim, kvHeads, group, seed: headDim * 31 + context);
         scene.AddSequence(tokenPositions: [context - 1], contextLength: context);
+
+        scene.AssertMatchesReference(threads);
+    }
+
+    public static TheoryData<int, int, int, int, int> Bf16DecodeShapes => new()
+    {
+        // headDim, kvHeads, group, context, threads
+        { 64, 2, 7, 1, 2 },
+        { 64, 2, 7, 17, 2 },
+        { 64, 2, 7, 5000, 2 },
+        { 64, 1, 8, 1000, 2 },
+        { 128, 2, 4, 300, 2 },
+        { 72, 3, 2, 5000, 2 },
+        { 24, 1, 7, 17, 1 },
+        { 13, 2, 2, 300, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Bf16DecodeShapes))]
+    public void Attend_OneDecodeTokenOverABfloat16Cache_MatchesScalarReferenceOfTheStoredValues(int headDim, int kvHeads, int group, int context, int threads)
+    {
+        var scene = new AttentionScene(headDim, kvHeads, group, seed: headDim * 37 + context, dtype: KvCacheDType.BFloat16);
+        scene.AddSequence(tokenPositions: [context - 1], contextLength: context);
+
+        scene.AssertMatchesReference(threads);
+    }
+
+    [Theory]
+    [InlineData(64, 2, 7, 280, 20, 2, 16)]
+    [InlineData(13, 1, 2, 1000, 9, 2, 16)]
+    [InlineData(64, 2, 7, 0, 40, 2, 5)]
+    [InlineData(64, 2, 7, 990, 10, 1, 24)]
+    public void Attend_PrefillTokensOverABfloat16Cache_MatchReference(int headDim, int kvHeads, int group, int firstPosition, int tokens, int threads, int blockSize)
+    {
+        var scene = new AttentionScene(headDim, kvHeads, group, seed: firstPosition + tokens + blockSize, blockSize, KvCacheDType.BFloat16);
+        scene.AddSequence(Enumerable.Range(firstPosition, tokens).ToArray(), contextLength: firstPosition + tokens);
 
         scene.AssertMatchesReference(threads);
     }
@@ -108,7 +147,8 @@ public sealed class CpuPagedAttentionKernelTests
 
     /// <summary>
     /// A KV layer of random keys and values, sequences on shuffled blocks, and random queries. Each sequence's positions
-    /// below its context length are written; the rest of the layer's memory holds NaN.
+    /// below its context length are written; the rest of the layer's memory holds NaN. In a bfloat16 layer the keys and
+    /// values are bfloat16 numbers already, so the reference sees what the layer stores.
     /// </summary>
     private sealed unsafe class AttentionScene
     {
@@ -125,18 +165,25 @@ public sealed class CpuPagedAttentionKernelTests
         private readonly ForwardBatch _batch = new();
         private readonly List<float> _query = [];
 
-        public AttentionScene(int headDim, int kvHeads, int group, int seed, int blockSize = 16)
+        public AttentionScene(int headDim, int kvHeads, int group, int seed, int blockSize = 16, KvCacheDType dtype = KvCacheDType.Float32)
         {
             _blockSize = blockSize;
             _headDim = headDim;
             _kvHeads = kvHeads;
             _group = group;
             _random = new Random(seed);
-            _kv = new KvLayer(NumBlocks, _blockSize, kvHeads, headDim);
+            _kv = new KvLayer(NumBlocks, _blockSize, kvHeads, headDim, dtype);
             _keys = RandomValues(NumBlocks * _blockSize * kvHeads * headDim, 1f);
             _values = RandomValues(_keys.Length, 1f);
-            new Span<float>(_kv.Keys, NumBlocks * kvHeads * headDim * _kv.KeyPitch).Fill(float.NaN);
-            new Span<float>(_kv.Values, NumBlocks * _blockSize * kvHeads * headDim).Fill(float.NaN);
+            if (dtype == KvCacheDType.BFloat16)
+            {
+                RoundToBfloat16(_keys);
+                RoundToBfloat16(_values);
+            }
+
+            // A quiet NaN in bfloat16, and in fp32 as two of them side by side.
+            new Span<ushort>(_kv.Keys, checked((int)(_kv.KeyBytes / 2))).Fill(0x7FC0);
+            new Span<ushort>(_kv.Values, checked((int)(_kv.ValueBytes / 2))).Fill(0x7FC0);
 
             _freeBlocks = new Queue<int>(Enumerable.Range(0, NumBlocks).OrderBy(_ => _random.Next()));
         }
@@ -230,6 +277,14 @@ public sealed class CpuPagedAttentionKernelTests
             }
 
             return output;
+        }
+
+        private static void RoundToBfloat16(float[] values)
+        {
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] = BFloat16.ToSingle(BFloat16.FromSingle(values[i]));
+            }
         }
 
         private float[] RandomValues(int count, float range)

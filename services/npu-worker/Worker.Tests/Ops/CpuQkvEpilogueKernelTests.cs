@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Worker.Runtime.Kv;
 using Worker.Runtime.Ops;
 
 namespace Worker.Tests.Ops;
@@ -9,7 +10,8 @@ namespace Worker.Tests.Ops;
 /// rotate_half loop, and k, v stored with <see cref="KvLayer.Write"/>. The results must be equal bit for bit. Shapes
 /// cover Qwen2 (bias, no norm), Qwen3 (norms, no bias), both, head sizes whose half is a whole number of 8-float
 /// vectors, not one (a tail), and shorter than one vector, slots in several KV blocks, and steps long enough to be
-/// split over two threads (16 tokens, and 21: a last chunk short of eight).
+/// split over two threads (16 tokens, and 21: a last chunk short of eight). In a bfloat16 cache both round the same
+/// fp32 key and value, so they store the same bits there too.
 /// </summary>
 public sealed unsafe class CpuQkvEpilogueKernelTests
 {
@@ -24,7 +26,17 @@ public sealed unsafe class CpuQkvEpilogueKernelTests
     [InlineData(14, 2, 64, 16, true, false, 2)]
     [InlineData(4, 2, 36, 21, true, true, 2)]
     [InlineData(14, 2, 64, 3, true, false, 2)]
-    public void Apply_EqualsTheSeparatePasses(int heads, int kvHeads, int headDim, int tokens, bool bias, bool norms, int threads)
+    public void Apply_EqualsTheSeparatePasses(int heads, int kvHeads, int headDim, int tokens, bool bias, bool norms, int threads) =>
+        AssertEqualsTheSeparatePasses(heads, kvHeads, headDim, tokens, bias, norms, threads, KvCacheDType.Float32);
+
+    [Theory]
+    [InlineData(14, 2, 64, 3, true, false, 1)]
+    [InlineData(4, 2, 36, 21, true, true, 2)]
+    [InlineData(3, 3, 6, 1, true, false, 1)]
+    public void Apply_IntoABfloat16Cache_EqualsTheSeparatePasses(int heads, int kvHeads, int headDim, int tokens, bool bias, bool norms, int threads) =>
+        AssertEqualsTheSeparatePasses(heads, kvHeads, headDim, tokens, bias, norms, threads, KvCacheDType.BFloat16);
+
+    private static void AssertEqualsTheSeparatePasses(int heads, int kvHeads, int headDim, int tokens, bool bias, bool norms, int threads, KvCacheDType dtype)
     {
         var random = new Random(heads * 1000 + headDim * 10 + tokens);
         int qWidth = heads * headDim, kvWidth = kvHeads * headDim, width = qWidth + 2 * kvWidth, half = headDim / 2;
@@ -40,14 +52,14 @@ public sealed unsafe class CpuQkvEpilogueKernelTests
         int blocks = slots.Max() / BlockSize + 1;
 
         var query = new float[tokens * qWidth];
-        var kv = new KvLayer(blocks, BlockSize, kvHeads, headDim);
+        var kv = new KvLayer(blocks, BlockSize, kvHeads, headDim, dtype);
         using var pool = new ComputeThreadPool(threads);
         var kernel = new CpuQkvEpilogueKernel(pool);
         kernel.Prepare(kv, slots);
         kernel.Apply(qkv, tokens, heads, weights, cos, sin, query, kv, slots);
 
         var expectedQuery = new float[tokens * qWidth];
-        var expectedKv = new KvLayer(blocks, BlockSize, kvHeads, headDim);
+        var expectedKv = new KvLayer(blocks, BlockSize, kvHeads, headDim, dtype);
         SeparatePasses(qkv.ToArray(), tokens, heads, weights, cos, sin, expectedQuery, expectedKv, slots);
 
         Assert.Equal(expectedQuery, query);
@@ -55,7 +67,7 @@ public sealed unsafe class CpuQkvEpilogueKernelTests
         {
             for (int h = 0; h < kvHeads; h++)
             {
-                Assert.Equal(expectedKv.ValueRow(slot, h).ToArray(), kv.ValueRow(slot, h).ToArray());
+                Assert.Equal(Value(expectedKv, slot, h), Value(kv, slot, h));
                 Assert.Equal(Key(expectedKv, slot, h), Key(kv, slot, h));
             }
         }
@@ -131,14 +143,16 @@ public sealed unsafe class CpuQkvEpilogueKernelTests
     /// <summary>A slot's key of one head, read from the transposed key columns.</summary>
     private static float[] Key(KvLayer kv, int slot, int kvHead)
     {
-        float* columns = kv.KeyColumns(slot / kv.BlockSize, kvHead) + slot % kv.BlockSize;
         var key = new float[kv.HeadDim];
-        for (int i = 0; i < key.Length; i++)
-        {
-            key[i] = columns[(long)i * kv.KeyPitch];
-        }
-
+        kv.ReadKey(slot, kvHead, key);
         return key;
+    }
+
+    private static float[] Value(KvLayer kv, int slot, int kvHead)
+    {
+        var value = new float[kv.HeadDim];
+        kv.ReadValue(slot, kvHead, value);
+        return value;
     }
 
     private static float[] Values(Random random, int count, float scale) =>

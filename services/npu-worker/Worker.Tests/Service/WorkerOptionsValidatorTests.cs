@@ -14,6 +14,27 @@ public sealed class WorkerOptionsValidatorTests
     }
 
     [Theory]
+    [InlineData("fp8")]
+    [InlineData("float16")]
+    public void Validate_UnsupportedKvCacheDtype_FailsNamingTheKeyAndTheChoices(string dtype)
+    {
+        var options = new WorkerOptions { ModelPath = Path.GetTempPath(), KvCacheDtype = dtype };
+        var result = new WorkerOptionsValidator().Validate(null, options);
+        Assert.True(result.Failed);
+        Assert.Contains($"Worker:KvCacheDtype must be one of auto, bfloat16, got '{dtype}'.", result.Failures!);
+    }
+
+    [Theory]
+    [InlineData("auto")]
+    [InlineData("bfloat16")]
+    [InlineData("")]
+    public void Validate_KvCacheDtypeAutoBfloat16OrEmpty_Passes(string dtype)
+    {
+        var options = new WorkerOptions { ModelPath = Path.GetTempPath(), KvCacheDtype = dtype };
+        Assert.True(new WorkerOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    [Theory]
     [InlineData("""{"pooling_type": "MEAN", "softmax": true}""", "Worker:PoolerConfig: pooler config field 'softmax' is not supported")]
     [InlineData("""{"pooling_type": "ALL"}""", "Worker:PoolerConfig: pooler config pooling_type ALL returns an output per token")]
     [InlineData("MEAN", "Worker:PoolerConfig: pooler config is not JSON")]
