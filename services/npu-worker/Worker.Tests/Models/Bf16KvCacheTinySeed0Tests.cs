@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Worker.Runtime;
 using Worker.Runtime.Kv;
 using Worker.Tests.Support;
@@ -29,35 +28,10 @@ public sealed class Bf16KvCacheTinySeed0Tests(TinyModelFixture fp32Cache) : IDis
     [Fact]
     public void GoldenPrompts_Bfloat16CacheLogits_StayWithinToleranceOfTheFp32Cache()
     {
-        float worst = 0;
-        foreach (var golden in LoadCases())
-        {
-            var prompt = Ids(golden, "prompt_ids");
-            var continued = prompt.Concat(Ids(golden, "greedy")).ToArray();
-            foreach (var input in new[] { prompt, continued })
-            {
-                var expected = fp32Cache.Runner.ComputeLogits(input);
-                var actual = _bf16Cache.ComputeLogits(input);
-                for (int i = 0; i < expected.Length; i++)
-                {
-                    worst = Math.Max(worst, Math.Abs(actual[i] - expected[i]));
-                }
-
-                Assert.Equal(ArgMax(expected), ArgMax(actual));
-            }
-        }
+        float worst = GoldenLogitsComparison.WorstDifference(fp32Cache.Runner, _bf16Cache,
+            (expected, actual) => Assert.Equal(Array.IndexOf(expected, expected.Max()), Array.IndexOf(actual, actual.Max())));
 
         Assert.True(worst <= Tolerance, $"max |bf16 kv - fp32 kv| logit difference {worst} exceeds {Tolerance}");
         Assert.True(worst > 0, "the bfloat16 cache computed exactly the fp32 cache's logits: it cannot have rounded anything");
-    }
-
-    private static int ArgMax(float[] logits) => Array.IndexOf(logits, logits.Max());
-
-    private static int[] Ids(JsonElement golden, string name) => golden.GetProperty(name).EnumerateArray().Select(e => e.GetInt32()).ToArray();
-
-    private static IReadOnlyList<JsonElement> LoadCases()
-    {
-        using var document = JsonDocument.Parse(File.ReadAllText(RepositoryFiles.Fixture("golden-tiny-seed0.json")));
-        return document.RootElement.GetProperty("cases").EnumerateArray().Select(c => c.Clone()).ToList();
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Worker.Runtime;
 using Worker.Runtime.Ops.Quantization;
 using Worker.Tests.Support;
@@ -27,30 +26,8 @@ public sealed class Q8TinySeed0Tests(TinyModelFixture bf16) : IDisposable
     [Fact]
     public void GoldenPrompts_Q8_0Logits_StayWithinToleranceOfBf16()
     {
-        float worst = 0;
-        foreach (var golden in LoadCases())
-        {
-            var prompt = Ids(golden, "prompt_ids");
-            var continued = prompt.Concat(Ids(golden, "greedy")).ToArray();
-            foreach (var input in new[] { prompt, continued })
-            {
-                var expected = bf16.Runner.ComputeLogits(input);
-                var actual = _q8.ComputeLogits(input);
-                for (int i = 0; i < expected.Length; i++)
-                {
-                    worst = Math.Max(worst, Math.Abs(actual[i] - expected[i]));
-                }
-            }
-        }
+        float worst = GoldenLogitsComparison.WorstDifference(bf16.Runner, _q8);
 
         Assert.True(worst <= Tolerance, $"max |q8_0 - bf16| logit difference {worst} exceeds {Tolerance}");
-    }
-
-    private static int[] Ids(JsonElement golden, string name) => golden.GetProperty(name).EnumerateArray().Select(e => e.GetInt32()).ToArray();
-
-    private static IReadOnlyList<JsonElement> LoadCases()
-    {
-        using var document = JsonDocument.Parse(File.ReadAllText(RepositoryFiles.Fixture("golden-tiny-seed0.json")));
-        return document.RootElement.GetProperty("cases").EnumerateArray().Select(c => c.Clone()).ToList();
     }
 }

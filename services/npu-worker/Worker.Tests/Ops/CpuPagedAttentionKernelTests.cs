@@ -16,79 +16,56 @@ public sealed class CpuPagedAttentionKernelTests
 {
     private const float Tolerance = 2e-5f;
 
-    public static TheoryData<int, int, int, int, int> DecodeShapes => new()
+    public static TheoryData<int, int, int, int, int, KvCacheDType> DecodeShapes => new()
     {
-        // headDim, kvHeads, group, context, threads
-        { 64, 2, 7, 1, 2 },
-        { 64, 2, 7, 15, 2 },
-        { 64, 2, 7, 17, 2 },
-        { 64, 2, 7, 300, 2 },
-        { 64, 2, 7, 5000, 2 },
-        { 64, 2, 7, 5000, 1 },
-        { 64, 1, 1, 5000, 2 },
-        { 128, 1, 2, 300, 2 },
-        { 128, 2, 4, 300, 2 },
-        { 64, 1, 8, 1000, 2 },
-        { 72, 3, 2, 5000, 2 },
-        { 24, 1, 7, 17, 1 },
-        { 13, 2, 2, 300, 2 },
-        { 8, 3, 1, 1, 2 },
+        // headDim, kvHeads, group, context, threads, the cache's element type
+        { 64, 2, 7, 1, 2, KvCacheDType.Float32 },
+        { 64, 2, 7, 15, 2, KvCacheDType.Float32 },
+        { 64, 2, 7, 17, 2, KvCacheDType.Float32 },
+        { 64, 2, 7, 300, 2, KvCacheDType.Float32 },
+        { 64, 2, 7, 5000, 2, KvCacheDType.Float32 },
+        { 64, 2, 7, 5000, 1, KvCacheDType.Float32 },
+        { 64, 1, 1, 5000, 2, KvCacheDType.Float32 },
+        { 128, 1, 2, 300, 2, KvCacheDType.Float32 },
+        { 128, 2, 4, 300, 2, KvCacheDType.Float32 },
+        { 64, 1, 8, 1000, 2, KvCacheDType.Float32 },
+        { 72, 3, 2, 5000, 2, KvCacheDType.Float32 },
+        { 24, 1, 7, 17, 1, KvCacheDType.Float32 },
+        { 13, 2, 2, 300, 2, KvCacheDType.Float32 },
+        { 8, 3, 1, 1, 2, KvCacheDType.Float32 },
+        { 64, 2, 7, 1, 2, KvCacheDType.BFloat16 },
+        { 64, 2, 7, 17, 2, KvCacheDType.BFloat16 },
+        { 64, 2, 7, 5000, 2, KvCacheDType.BFloat16 },
+        { 64, 1, 8, 1000, 2, KvCacheDType.BFloat16 },
+        { 128, 2, 4, 300, 2, KvCacheDType.BFloat16 },
+        { 72, 3, 2, 5000, 2, KvCacheDType.BFloat16 },
+        { 24, 1, 7, 17, 1, KvCacheDType.BFloat16 },
+        { 13, 2, 2, 300, 2, KvCacheDType.BFloat16 },
     };
 
     [Theory]
     [MemberData(nameof(DecodeShapes))]
-    public void Attend_OneDecodeToken_MatchesScalarReference(int headDim, int kvHeads, int group, int context, int threads)
+    public void Attend_OneDecodeToken_MatchesScalarReference(int headDim, int kvHeads, int group, int context, int threads, KvCacheDType dtype)
     {
-        var scene = new AttentionScene(headDim, kvHeads, group, seed: headDim * 31 + context);
-        scene.AddSequence(tokenPositions: [context - 1], contextLength: context);
-
-        scene.AssertMatchesReference(threads);
-    }
-
-    public static TheoryData<int, int, int, int, int> Bf16DecodeShapes => new()
-    {
-        // headDim, kvHeads, group, context, threads
-        { 64, 2, 7, 1, 2 },
-        { 64, 2, 7, 17, 2 },
-        { 64, 2, 7, 5000, 2 },
-        { 64, 1, 8, 1000, 2 },
-        { 128, 2, 4, 300, 2 },
-        { 72, 3, 2, 5000, 2 },
-        { 24, 1, 7, 17, 1 },
-        { 13, 2, 2, 300, 2 },
-    };
-
-    [Theory]
-    [MemberData(nameof(Bf16DecodeShapes))]
-    public void Attend_OneDecodeTokenOverABfloat16Cache_MatchesScalarReferenceOfTheStoredValues(int headDim, int kvHeads, int group, int context, int threads)
-    {
-        var scene = new AttentionScene(headDim, kvHeads, group, seed: headDim * 37 + context, dtype: KvCacheDType.BFloat16);
+        var scene = new AttentionScene(headDim, kvHeads, group, seed: headDim * 31 + context, dtype: dtype);
         scene.AddSequence(tokenPositions: [context - 1], contextLength: context);
 
         scene.AssertMatchesReference(threads);
     }
 
     [Theory]
-    [InlineData(64, 2, 7, 280, 20, 2, 16)]
-    [InlineData(13, 1, 2, 1000, 9, 2, 16)]
-    [InlineData(64, 2, 7, 0, 40, 2, 5)]
-    [InlineData(64, 2, 7, 990, 10, 1, 24)]
-    public void Attend_PrefillTokensOverABfloat16Cache_MatchReference(int headDim, int kvHeads, int group, int firstPosition, int tokens, int threads, int blockSize)
+    [InlineData(64, 2, 7, 0, 40, 2, 16, KvCacheDType.Float32)]
+    [InlineData(64, 2, 7, 280, 20, 2, 16, KvCacheDType.Float32)]
+    [InlineData(72, 3, 2, 0, 33, 1, 16, KvCacheDType.Float32)]
+    [InlineData(13, 1, 2, 1000, 9, 2, 16, KvCacheDType.Float32)]
+    [InlineData(64, 2, 7, 280, 20, 2, 16, KvCacheDType.BFloat16)]
+    [InlineData(13, 1, 2, 1000, 9, 2, 16, KvCacheDType.BFloat16)]
+    [InlineData(64, 2, 7, 0, 40, 2, 5, KvCacheDType.BFloat16)]
+    [InlineData(64, 2, 7, 990, 10, 1, 24, KvCacheDType.BFloat16)]
+    public void Attend_PrefillTokens_EachSeesItsOwnContextLength(int headDim, int kvHeads, int group, int firstPosition, int tokens, int threads,
+        int blockSize, KvCacheDType dtype)
     {
-        var scene = new AttentionScene(headDim, kvHeads, group, seed: firstPosition + tokens + blockSize, blockSize, KvCacheDType.BFloat16);
-        scene.AddSequence(Enumerable.Range(firstPosition, tokens).ToArray(), contextLength: firstPosition + tokens);
-
-        scene.AssertMatchesReference(threads);
-    }
-
-    [Theory]
-    [InlineData(64, 2, 7, 0, 40, 2)]
-    [InlineData(64, 2, 7, 280, 20, 2)]
-    [InlineData(72, 3, 2, 0, 33, 1)]
-    [InlineData(13, 1, 2, 1000, 9, 2)]
-    public void Attend_PrefillTokens_EachSeesItsOwnContextLength(int headDim, int kvHeads, int group, int firstPosition, int tokens, int threads)
-    {
-        var scene = new AttentionScene(headDim, kvHeads, group, seed: firstPosition + tokens);
+        var scene = new AttentionScene(headDim, kvHeads, group, seed: firstPosition + tokens, blockSize, dtype);
         scene.AddSequence(Enumerable.Range(firstPosition, tokens).ToArray(), contextLength: firstPosition + tokens);
 
         scene.AssertMatchesReference(threads);
