@@ -103,10 +103,10 @@ public static class Usage
             on stdout ({"index", "prompt_tokens", "label", "probs"}), probs through the model's activation
             (softmax over its classes; sigmoid for one) or, with --no-activation, the raw logits.
 
-        serve [--model DIR|ORG/NAME[@REV]] [--served-model-name NAME] [--port N] [--kv-cache-mib N] [--kv-cache-dtype auto|bfloat16] [--workers N]
-              [--threads-per-worker N] [--max-concurrent-requests N] [--quantization none|q8_0]
-              [--reasoning-parser qwen3|deepseek_r1] [--api-key KEY] [--max-model-len N] [--max-num-seqs N]
-              [--max-num-batched-tokens N] [--no-enable-prefix-caching] [--chat-template FILE|TEMPLATE]
+        serve [--model DIR|ORG/NAME[@REV]] [--served-model-name NAME] [--port N] [--kv-cache-mib N]
+              [--kv-cache-dtype auto|bfloat16] [--workers N] [--threads-per-worker N] [--max-concurrent-requests N]
+              [--quantization none|q8_0] [--reasoning-parser qwen3|deepseek_r1] [--api-key KEY] [--max-model-len N]
+              [--max-num-seqs N] [--max-num-batched-tokens N] [--no-enable-prefix-caching] [--chat-template FILE|TEMPLATE]
               [--host ADDRESS] [--enable-auto-tool-choice] [--tool-call-parser hermes] [--block-size N]
               [--tensor-parallel-size 1] [--trust-remote-code] [--disable-log-stats] [--trust-request-chat-template]
               [--enable-lora] [--lora-modules NAME=DIR|{"name":..,"path":..}...] [--max-lora-rank N] [--max-loras N]
@@ -161,12 +161,13 @@ public static class Usage
             worker is one device) and --trust-remote-code changes nothing (no model code is ever run); both are
             accepted so vLLM command lines run; --gpu-memory-utilization is refused pointing at --kv-cache-mib.
             Option names may use underscores and --name=value, as vLLM's (--max_model_len=1024).
-            --kv-cache-mib is each worker's KV cache, --kv-cache-dtype its element type (as generate's); --threads-per-worker defaults to the processors split
-            evenly between the workers (at least 1 each); --max-concurrent-requests bounds the scheduler's
-            queued plus running requests. Prints "worker I: pid P, URL" on stdout for each worker once it listens
-            and again after every restart, and the "OpenAI API: ..." line once /health answers 200. A service
-            that exits after that is restarted (0.5 s backoff doubling to 10 s), with one log line on stderr;
-            one that exits during start-up stops serve. Ctrl+C or SIGTERM stops every service.
+            --kv-cache-mib is each worker's KV cache, --kv-cache-dtype its element type (as generate's);
+            --threads-per-worker defaults to the processors split evenly between the workers (at least 1 each);
+            --max-concurrent-requests bounds the scheduler's queued plus running requests. Prints "worker I: pid P,
+            URL" on stdout for each worker once it listens and again after every restart, and the "OpenAI API: ..."
+            line once /health answers 200. A service that exits after that is restarted (0.5 s backoff doubling
+            to 10 s), with one log line on stderr; one that exits during start-up stops serve. Ctrl+C or SIGTERM
+            stops every service.
 
         bench-tokenizer [--model DIR|ORG/NAME[@REV]] [--seconds S]
             Measures encode, decode and streaming-detokenize tokens/s on one thread over mixed text.
