@@ -14,8 +14,8 @@ public sealed record OfflineEngineArguments(int? KvCacheMiB, int? Threads, Weigh
     KvCacheDType KvCacheDType)
 {
     public static OfflineEngineArguments Read(CommandArguments args) =>
-        new(args.Int("kv-cache-mib", 1), args.Int("threads", 1), QuantizationArgument.Read(args), LoraArgument.ReadPath(args),
-            HfOverridesArgument.Read(args)?.Overrides, KvCacheDTypeArgument.Read(args));
+        new(args.Int("kv-cache-mib", 1), args.Int("threads", 1), WorkerChoiceArguments.Quantization(args), LoraArgument.ReadPath(args),
+            HfOverridesArgument.Read(args)?.Overrides, WorkerChoiceArguments.KvCacheDType(args));
 
     /// <param name="chatTemplate">A chat template in place of the model's (its text); null: the model's.</param>
     /// <exception cref="UsageException">--lora does not name a usable adapter folder.</exception>

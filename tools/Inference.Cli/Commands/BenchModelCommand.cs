@@ -28,8 +28,8 @@ public static class BenchModelCommand
         var batchSizes = ParseBatchSizes(args.String("batch") ?? "1,16");
         var threads = args.Int("threads", 1, 1024) ?? Environment.ProcessorCount;
         var repeat = args.Int("repeat", 1, 1000) ?? 1;
-        var quantization = QuantizationArgument.Read(args);
-        var kvCacheDType = KvCacheDTypeArgument.Read(args);
+        var quantization = WorkerChoiceArguments.Quantization(args);
+        var kvCacheDType = WorkerChoiceArguments.KvCacheDType(args);
         var constraint = StructuredOutputArguments.Read(args);
         var loraPath = LoraArgument.ReadPath(args);
         bool profile = args.Flag("profile");

@@ -22,8 +22,8 @@ public static class ServeCommand
         var threadsPerWorker = args.Int("threads-per-worker", 1);
         var maxConcurrentRequests = args.Int("max-concurrent-requests", 1);
         var servedModelName = args.String("served-model-name");
-        var quantization = QuantizationArgument.Read(args);
-        var kvCacheDType = KvCacheDTypeArgument.Read(args);
+        var quantization = WorkerChoiceArguments.Quantization(args);
+        var kvCacheDType = WorkerChoiceArguments.KvCacheDType(args);
         var reasoningParser = args.String("reasoning-parser");
         var apiKey = args.String("api-key");
         var maxModelLength = args.Int("max-model-len", 2);
