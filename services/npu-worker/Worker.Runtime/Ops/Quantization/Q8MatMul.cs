@@ -10,7 +10,7 @@ namespace Worker.Runtime.Ops.Quantization;
 ///   token group passes over (AVX-512: widened to int16 once per band, <see cref="Q8LaneTilesAvx512"/>; AVX2: the int8
 ///   rows read in place, two groups per pass, <see cref="Q8ByteLaneTilesAvx2"/>).
 /// - Fewer tokens (decode, a few sequences, a speculative step's drafts): one chunk of rows per thread, sized by its pace, then
-///   smaller ones over the last 32nd or 16th (<see cref="GuidedRowChunks.PlanPacedDecode"/>, <see cref="OneTokenTailShare"/>); rows of up to 1024 bytes four at a time from the chunk's
+///   smaller ones over the last 32nd or 16th (<see cref="GuidedRowChunks.PlanPacedDecode"/>, <see cref="OneTokenTailShare"/>); rows of up to 2048 bytes four at a time from the chunk's
 ///   four quarters, each weight block read from memory once for every token (<see cref="Q8Avx2TileKernels"/>: 4 x 2
 ///   register tiles, a last odd token 4 x 1), longer rows one at a time (<see cref="Q8Avx2DecodeKernel"/>; on AvxVnni
 ///   with the weights made unsigned, which saves a load per block).
@@ -21,17 +21,25 @@ namespace Worker.Runtime.Ops.Quantization;
 internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa) : IParallelWork
 {
     /// <summary>
-    /// Up to this many bytes per row, one decoding token reads four rows side by side, one from each quarter of its
+    /// Up to this many bytes per row, decoding tokens read four rows side by side, one from each quarter of their
     /// chunk (<see cref="Q8Avx2TileKernels.Rows4x1"/>, prefetching each), instead of one row at a time: each
     /// activation load then feeds four rows, and the four streams keep more reads in flight. The 0.5B decode step's
     /// matmuls, variants alternated step by step in one process (Zen 4, two threads, 900 steps): a median 3-11% less
     /// time than one row at a time in 6 of 6 runs, from the k = 896 matrices; on the k = 4864 one four rows were 0-20%
-    /// slower, so longer rows stay one at a time (again no faster on Zen 5, 2 runs of 1000 steps).
+    /// slower (again no faster on Zen 5, 2 runs of 1000 steps). Between the two, one token from memory (Zen 5, two
+    /// threads, 20 matrices of about 6 MiB per row length, the two layouts and kernels alternated round by round in one
+    /// process, 10-12 rounds): four rows read 62.7-68.3 against 53.7-61.1 GB/s at 1536 bytes (11-12 of 12 rounds
+    /// faster), 63.9-69.2 against 58.7-60.1 at 2048 (8-12 of 12), 59.9-64.0 against 59.6-64.7 at 2560 (10 of 12 one run,
+    /// 1 of 10 the next), the same at 3072 and 3584, and 55.4-57.9 against 59.4-64.3 at 4864 (1-2 of 12); two tokens 39-42
+    /// against 34-38 GB/s up to 2048 bytes, and slower from 2560 (0-1 of 10). The AVX2 path measured the same (1536:
+    /// 62.8 against 55.8, 2048: 64.9 against 56.5, 4864: 57.6 against 62.3). In the 1.5B sizes' decode step (Qwen2.5-1.5B,
+    /// rows of 1536 bytes in every matrix but the down projection), builds alternated: 28-30 against 37 ms a step in
+    /// the same 60-65 GB/s windows, the gate/up projection and LM head 66-73 against 46-50 GB/s.
     /// Four is the measured optimum, not a register limit (Zen 5, 1000 steps, 2-3 runs each): four neighbouring rows
     /// (one stream per thread) took 50% more time, eight rows from the chunk's eighths 10-15% more at prefetch
     /// distances of 512-1536 bytes.
     /// </summary>
-    internal const int MaxRowBytesForFourRowDecode = 1024;
+    internal const int MaxRowBytesForFourRowDecode = 2048;
 
     /// <summary>
     /// One-token matvecs split all but a 32nd of the rows between the threads by their pace, the rest in guided chunks

@@ -11,7 +11,7 @@ namespace Worker.Tests.Ops.Quantization;
 /// (zero-padded tail) or of the 64-value AVX-512 step (odd block count), decode of up to seven tokens and longer prefills,
 /// long rows under many tokens (19 of width 4864);
 /// for decode (up to seven tokens), block counts with a partial 8-block scale group and an odd last block, several guided
-/// chunks, and long rows; one token on rows of up to 1024 bytes (four rows from a chunk's four quarters) with rows
+/// chunks, and long rows; one token on rows of up to 2048 bytes (four rows from a chunk's four quarters) with rows
 /// left over below a multiple of four, and one past that (one row at a time); from eight tokens (the token lanes: half a group on AVX-512, a whole one on AVX2), token counts that leave a
 /// partial last group, rows not a multiple of the lane tile, several row bands, and long rows whose L2 band is
 /// a single tile.
@@ -35,6 +35,9 @@ public sealed unsafe class Q8MatMulTests
         (23, 608, 2, 2),
         (130, 1000, 1, 2),
         (37, 2080, 1, 2),
+        (21, 2048, 1, 2),
+        (45, 1536, 5, 2),
+        (22, 2016, 2, 2),
         (18, 4864, 2, 2),
         (8, 32, 8, 1),
         (29, 896, 9, 2),

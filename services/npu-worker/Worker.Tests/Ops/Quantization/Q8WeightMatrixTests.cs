@@ -5,10 +5,11 @@ namespace Worker.Tests.Ops.Quantization;
 /// <summary>Quantization at load: ggml's Q8_0 reference rule bit for bit, the padded tail, and the dequantized row.</summary>
 public sealed unsafe class Q8WeightMatrixTests
 {
-    /// <summary>Rows of 96 bytes keep their scales in the row; rows of 1056 (over the four-row decode's 1024) apart.</summary>
+    /// <summary>Rows of up to 2048 bytes (the four-row decode's) keep their scales in the row; rows of 2080 apart.</summary>
     [Theory]
     [InlineData(70, 96, true)]
-    [InlineData(1050, 1056, false)]
+    [InlineData(2048, 2048, true)]
+    [InlineData(2050, 2080, false)]
     public void FromTensor_Q8_0_QuantsAndScalesEqualGgmlReferenceRule(int cols, int padded, bool scalesInRows)
     {
         var random = new Random(3);
