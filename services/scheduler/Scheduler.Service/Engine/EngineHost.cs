@@ -106,11 +106,11 @@ public sealed partial class EngineHost(
         {
             if (_tokenizerReady == true)
             {
-                LogTokenizerLost(options.Value.TokenizerAddress, ex.Status.Detail);
+                LogTokenizerLost(options.Value.TokenizerAddress, HealthCallFailure.Describe(ex, CallTimeout));
             }
             else if (_tokenizerReady is null)
             {
-                LogTokenizerNotYetReachable(options.Value.TokenizerAddress, ex.Status.Detail);
+                LogTokenizerNotYetReachable(options.Value.TokenizerAddress, HealthCallFailure.Describe(ex, CallTimeout));
             }
 
             _tokenizerReady = false;

@@ -60,9 +60,7 @@ public sealed partial class WorkerWatcher(
         }
         catch (RpcException ex) when (!stoppingToken.IsCancellationRequested)
         {
-            failure = ex.StatusCode == StatusCode.DeadlineExceeded
-                ? $"no answer within {timeout.TotalSeconds:0.#} s"
-                : $"{ex.StatusCode}: {ex.Status.Detail}";
+            failure = HealthCallFailure.Describe(ex, timeout);
         }
 
         var serving = host.Engine?.Snapshot.Workers.FirstOrDefault(w => w.WorkerId == worker.WorkerId);
