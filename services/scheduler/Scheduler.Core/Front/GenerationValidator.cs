@@ -203,10 +203,11 @@ internal sealed class GenerationValidator(int vocabSize, int maxModelLength)
                  "(one position is kept for the first generated token).");
         }
 
-        if (p.MaxTokens is { } maxTokens && promptIds.Count + maxTokens > maxModelLength)
+        // In 64 bits: max_tokens may be up to int.MaxValue, and the sum must not wrap around to a small number.
+        if (p.MaxTokens is { } maxTokens && (long)promptIds.Count + maxTokens > maxModelLength)
         {
             Fail("max_tokens", $"This model's maximum context length is {maxModelLength} tokens. However, you requested " +
-                 $"{promptIds.Count + maxTokens} tokens ({promptIds.Count} in the prompt, {maxTokens} in the completion " +
+                 $"{(long)promptIds.Count + maxTokens} tokens ({promptIds.Count} in the prompt, {maxTokens} in the completion " +
                  "via max_tokens). Please reduce the length of the prompt or max_tokens.");
         }
 

@@ -141,6 +141,21 @@ public sealed class InferenceEngineValidationTests
         Assert.Contains("128", error.Message);
     }
 
+    [Theory]
+    [InlineData(int.MaxValue)]
+    [InlineData(int.MaxValue - 1)]
+    public async Task GenerateAsync_MaxTokensWhoseSumWithThePromptOverflows_IsRejected(int maxTokens)
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+
+        var error = await Assert.ThrowsAsync<GenerationValidationException>(() =>
+            engine.CollectAsync(new GenerationRequest(null, new TokenIdsPrompt([1, 2, 3]), new GenerationParams { MaxTokens = maxTokens })))
+            .WaitAsync(EngineFixture.Timeout);
+
+        Assert.Equal("max_tokens", error.Field);
+        Assert.Contains($"you requested {3L + maxTokens} tokens", error.Message);
+    }
+
     [Fact]
     public async Task GenerateAsync_TheRequestsOwnTemplateFailing_IsAValidationErrorOnChatTemplate()
     {
