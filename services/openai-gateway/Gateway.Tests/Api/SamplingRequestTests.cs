@@ -172,6 +172,19 @@ public sealed class SamplingRequestTests(GatewayHost host) : IClassFixture<Gatew
         Assert.Equal([7, 42, 9], sampling.AllowedTokenIds);
     }
 
+    [Theory]
+    [InlineData("/v1/completions", """{"prompt":"nothing allowed","allowed_token_ids":[]}""")]
+    [InlineData("/v1/chat/completions", """{"messages":[{"role":"user","content":"nothing allowed"}],"allowed_token_ids":[]}""")]
+    public async Task EmptyAllowedTokenIds_Returns400NamingIt(string path, string json)
+    {
+        // The engine's protocol carries an empty list as "no constraint": it must not get that far.
+        var answer = await host.Http.PostJsonAsync(path, json);
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal("allowed_token_ids", answer.ErrorParam);
+        Assert.DoesNotContain(host.Scheduler.Requests, r => r.Text == "nothing allowed");
+    }
+
     [Fact]
     public async Task Completions_FourPromptsTimesNTwo_AnswersEightChoicesIndexedPromptTimesNPlusChoice()
     {

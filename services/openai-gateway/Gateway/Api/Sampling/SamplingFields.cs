@@ -29,7 +29,7 @@ public static class SamplingFields
             // OpenAI seeds are signed 64-bit; the engine only needs a stable 64-bit pattern.
             Seed = fields.Long("seed") is { } seed ? unchecked((ulong)seed) : null,
             LogitBias = Fields.LogitBias.Read(fields),
-            AllowedTokenIds = fields.Raw("allowed_token_ids") is null ? null : fields.Ints("allowed_token_ids"),
+            AllowedTokenIds = ReadAllowedTokenIds(fields),
             StructuredOutput = StructuredOutputFields.Read(fields),
             Stop = fields.StringOrStrings("stop"),
             StopTokenIds = fields.Ints("stop_token_ids"),
@@ -48,6 +48,22 @@ public static class SamplingFields
             UseBeamSearch = fields.Bool("use_beam_search") ?? false,
             LengthPenalty = Single(fields, "length_penalty"),
         };
+    }
+
+    /// <summary>
+    /// vLLM's allowed_token_ids: null when unset; an empty list is a 400 here, as vLLM refuses it, because the engine's
+    /// protocol carries an empty list as "no constraint" (it would otherwise let every token through unnoticed).
+    /// </summary>
+    private static IReadOnlyList<int>? ReadAllowedTokenIds(RequestFields fields)
+    {
+        if (fields.Raw("allowed_token_ids") is null)
+        {
+            return null;
+        }
+
+        var ids = fields.Ints("allowed_token_ids");
+        Require(ids.Count > 0, "allowed_token_ids", "allowed_token_ids must not be empty when given: send null to allow every token.");
+        return ids;
     }
 
     /// <summary>vLLM's cache_salt: a non-empty string when given (as vLLM refuses an empty one).</summary>
