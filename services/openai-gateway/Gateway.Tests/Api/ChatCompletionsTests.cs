@@ -236,6 +236,25 @@ public sealed class ChatCompletionsTests(GatewayHost host) : IClassFixture<Gatew
         Assert.Equal("alt0", top.GetProperty("token").GetString());
     }
 
+    [Theory]
+    [InlineData("""{"messages":[{"role":"user","content":"cap"}],"max_completion_tokens":5000}""", "max_completion_tokens")]
+    [InlineData("""{"messages":[{"role":"user","content":"cap"}],"max_tokens":5000}""", "max_tokens")]
+    public async Task TheEnginesRefusalOfTheTokenLimit_NamesTheFieldTheClientSent(string json, string param)
+    {
+        // The engine knows the limit as max_tokens; a client that sent max_completion_tokens is told about that field.
+        using var script = UseScript(new FakeReply([], FinishReason.Stop,
+            Refusal: ("max_tokens", "This model's maximum context length is 4096 tokens. However, you requested 5030 tokens " +
+                "(30 in the prompt, 5000 in the completion via max_tokens). Please reduce the length of the prompt or max_tokens.")));
+
+        var answer = await host.Http.PostJsonAsync("/v1/chat/completions", json);
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal(param, answer.ErrorParam);
+        var message = answer.Error.GetProperty("message").GetString()!;
+        Assert.Contains($"via {param})", message, StringComparison.Ordinal);
+        Assert.EndsWith($"or {param}.", message, StringComparison.Ordinal);
+    }
+
     private ScriptScope UseScript(FakeReply reply)
     {
         host.Scheduler.Script = _ => reply;

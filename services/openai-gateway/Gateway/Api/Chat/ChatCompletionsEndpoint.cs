@@ -1,3 +1,4 @@
+using Gateway.Api.Errors;
 using Gateway.Api.Generation;
 using Gateway.Api.Json;
 using Gateway.Api.Reasoning;
@@ -8,6 +9,7 @@ using Gateway.Backends;
 using Gateway.Configuration;
 using Microsoft.Extensions.Options;
 using Gateway.Observability;
+using Grpc.Core;
 
 namespace Gateway.Api.Chat;
 
@@ -21,6 +23,8 @@ public static class ChatCompletionsEndpoint
     private const string IdPrefix = "chatcmpl";
     private const string ChunkObjectName = "chat.completion.chunk";
     private const string AssistantRole = "assistant";
+    private const string MaxTokensField = "max_tokens";
+    private const string MaxCompletionTokensField = "max_completion_tokens";
 
     public static async Task HandleAsync(
         HttpContext http,
@@ -34,9 +38,7 @@ public static class ChatCompletionsEndpoint
         var cancellationToken = http.RequestAborted;
         var fields = await RequestBody.ReadObjectAsync(http.Request, cancellationToken);
         var request = reasoningOutput.Prepare(ChatRequest.Read(fields, options.Value.TrustRequestChatTemplate));
-        await using var started = await StartedGeneration.StartAsync(
-            generation, servedModel, metrics, IdPrefix, request.Model, request.Prompt, request.Sampling, request.Priority, cancellationToken,
-            RequestIds.Named(IdPrefix, request.RequestId));
+        await using var started = await StartAsync(generation, servedModel, metrics, request, fields.Raw(MaxCompletionTokensField) is not null, cancellationToken);
         ITokenTexts texts = request.TokensAsIds ? TokenIdTexts.Instance : tokenTexts;
         var reasoning = reasoningOutput.For(request);
         if (request.Stream.Stream)
@@ -46,6 +48,31 @@ public static class ChatCompletionsEndpoint
         else
         {
             await RespondAsync(http, started, request, reasoning, texts);
+        }
+    }
+
+    /// <summary>
+    /// Starts the engine's generation. The engine names the token limit max_tokens; when the client sent it as
+    /// max_completion_tokens, its refusals of the limit (below 1, or past the context) name that field instead.
+    /// </summary>
+    private static async Task<StartedGeneration> StartAsync(
+        IGenerationService generation,
+        ServedModel servedModel,
+        GatewayMetrics metrics,
+        ChatRequest request,
+        bool sentAsMaxCompletionTokens,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await StartedGeneration.StartAsync(
+                generation, servedModel, metrics, IdPrefix, request.Model, request.Prompt, request.Sampling, request.Priority, cancellationToken,
+                RequestIds.Named(IdPrefix, request.RequestId));
+        }
+        catch (RpcException e) when (sentAsMaxCompletionTokens && ErrorTable.Describe(e).Error is { Code: < 500, Param: MaxTokensField } error)
+        {
+            throw new ApiException(
+                error.Code, error.Message.Replace(MaxTokensField, MaxCompletionTokensField, StringComparison.Ordinal), MaxCompletionTokensField);
         }
     }
 
