@@ -91,6 +91,9 @@ public sealed class ConversationsApiTests(GatewayHost host) : IClassFixture<Gate
         Assert.Equal("fc-mine", asc.GetProperty("last_id").GetString());
         Assert.Equal(["function_call_output"], Types(rest));
         Assert.Equal(400, (await host.Http.GetAnswerAsync($"/v1/conversations/{id}/items?limit=101")).Status);
+        var notANumber = await host.Http.GetAnswerAsync($"/v1/conversations/{id}/items?limit=2.5");
+        Assert.Equal(400, notANumber.Status);
+        Assert.Equal("limit", notANumber.ErrorParam);
         Assert.Equal(400, (await host.Http.GetAnswerAsync($"/v1/conversations/{id}/items?after=fc-other")).Status);
     }
 

@@ -223,6 +223,9 @@ public sealed class ResponsesApiTests(GatewayHost host) : IClassFixture<GatewayH
         Assert.Equal("fc-mine", asc.GetProperty("last_id").GetString());
         Assert.Equal(["function_call_output"], rest.GetProperty("data").EnumerateArray().Select(i => i.GetProperty("type").GetString()));
         Assert.Equal(400, (await host.Http.GetAnswerAsync($"/v1/responses/{id}/input_items?limit=0")).Status);
+        var notANumber = await host.Http.GetAnswerAsync($"/v1/responses/{id}/input_items?limit=abc");
+        Assert.Equal(400, notANumber.Status);
+        Assert.Equal("limit", notANumber.ErrorParam);
         Assert.Equal(404, (await host.Http.GetAnswerAsync("/v1/responses/resp-none/input_items")).Status);
     }
 

@@ -41,7 +41,7 @@ public static class ConversationsEndpoint
     /// <c>GET /v1/conversations/{id}/items</c>: order desc (OpenAI's default, newest first) or asc, limit 1 to 100
     /// (default 20), after an item id.
     /// </summary>
-    public static IResult ListItems(string id, string? order, int? limit, string? after, ConversationStore store)
+    public static IResult ListItems(string id, string? order, string? limit, string? after, ConversationStore store)
     {
         var items = store.Items(id) ?? throw NotFound(id);
         return Json(ItemListPage.Build(items, order, limit, after, $"conversation '{id}'"));

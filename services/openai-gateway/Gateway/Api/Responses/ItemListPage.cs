@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Gateway.Api.Errors;
 
@@ -16,16 +17,22 @@ public static class ItemListPage
     /// The page of <paramref name="items"/> (oldest first) the query asks for; <paramref name="owner"/> names what
     /// they belong to in the 400 for an unknown <c>after</c> ("response 'resp-...'").
     /// </summary>
-    public static JsonObject Build(IReadOnlyList<JsonObject> items, string? order, int? limit, string? after, string owner)
+    /// <remarks>
+    /// <paramref name="limit"/> is the query's text, read here: bound as an integer by the framework, a value such as
+    /// <c>limit=abc</c> would be a bare "Bad Request." naming no parameter.
+    /// </remarks>
+    public static JsonObject Build(IReadOnlyList<JsonObject> items, string? order, string? limit, string? after, string owner)
     {
         if (order is not (null or "asc" or "desc"))
         {
             throw ApiException.BadRequest($"order must be asc or desc, got \"{order}\".", "order");
         }
 
-        if (limit is < 1 or > 100)
+        var count = DefaultLimit;
+        if (limit is not null
+            && (!int.TryParse(limit, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out count) || count is < 1 or > 100))
         {
-            throw ApiException.BadRequest($"limit must be in [1, 100], got {limit}.", "limit");
+            throw ApiException.BadRequest($"limit must be an integer in [1, 100], got \"{limit}\".", "limit");
         }
 
         var ordered = items.ToList();
@@ -45,7 +52,7 @@ public static class ItemListPage
             ordered = ordered[(at + 1)..];
         }
 
-        var page = ordered.Take(limit ?? DefaultLimit).Select(i => (JsonNode)i.DeepClone()).ToArray();
+        var page = ordered.Take(count).Select(i => (JsonNode)i.DeepClone()).ToArray();
         return new JsonObject
         {
             ["object"] = "list",

@@ -127,7 +127,7 @@ public static class ResponsesEndpoint
     /// <c>GET /v1/responses/{id}/input_items</c>: the stored response's input items, as OpenAI pages them: order desc
     /// (default, newest first) or asc, limit 1 to 100 (default 20), after an item id.
     /// </summary>
-    public static IResult ListInputItems(string id, string? order, int? limit, string? after, ResponseStore store)
+    public static IResult ListInputItems(string id, string? order, string? limit, string? after, ResponseStore store)
     {
         var stored = store.Find(id) ?? throw NotFound(id);
         var items = stored.ParseInputItems().Select(i => (JsonObject)i!).ToList();
