@@ -112,6 +112,9 @@ public sealed record ResponsesRequest(
             messages.Add(message!.DeepClone());
         }
 
+        // Chat would refuse no messages naming its own field, messages; here they come from input (and its context).
+        SamplingFields.Require(messages.Count > 0, ResponseItems.InputField,
+            "input is an empty array and there is nothing before it (no instructions, previous_response_id or conversation): send at least one item.");
         chat["messages"] = messages;
         foreach (var field in ApiFieldTable.Fields)
         {
