@@ -93,6 +93,8 @@ public sealed class ErrorTests(GatewayHost host) : IClassFixture<GatewayHost>
     [InlineData("""{"prompt":"Hi","max_tokens":1.5}""", "max_tokens")]
     [InlineData("""{"prompt":"Hi","temperature":1e400}""", "temperature")]
     [InlineData("""{"prompt":"Hi","seed":"7"}""", "seed")]
+    [InlineData("""{"prompt":"Hi","temperature":1e308}""", "temperature")]
+    [InlineData("""{"prompt":"Hi","presence_penalty":-1e39}""", "presence_penalty")]
     public async Task Completions_InvalidField_Returns400NamingIt(string json, string field)
     {
         var answer = await host.Http.PostJsonAsync("/v1/completions", json);
@@ -100,6 +102,16 @@ public sealed class ErrorTests(GatewayHost host) : IClassFixture<GatewayHost>
         Assert.Equal(400, answer.Status);
         Assert.Equal(field, answer.Json.GetProperty("error").GetProperty("param").GetString());
         Assert.Contains(field, Message(answer));
+    }
+
+    [Fact]
+    public async Task Completions_ANumberBeyondAFloat_IsOutOfRange_NotReportedAsInfinity()
+    {
+        // 1e308 is a finite double but no 32-bit float: the engine would have seen Infinity and said "got Infinity".
+        var answer = await host.Http.PostJsonAsync("/v1/completions", """{"prompt":"Hi","temperature":1e308}""");
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal("temperature is out of range, got 1E+308.", Message(answer));
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Gateway.Api.Errors;
 using Gateway.Api.Fields;
 using Gateway.Api.Json;
@@ -122,7 +123,18 @@ public static class SamplingFields
 
     /// <summary>A JSON number narrowed to the engine's float; values beyond float's range become infinities,
     /// which the engine refuses naming the field.</summary>
-    private static float? Single(RequestFields fields, string name) => fields.Number(name) is { } value ? (float)value : null;
+    /// <summary>A number field as the engine's 32-bit float; one beyond its range (1e39, which would be Infinity) is a 400.</summary>
+    private static float? Single(RequestFields fields, string name)
+    {
+        if (fields.Number(name) is not { } value)
+        {
+            return null;
+        }
+
+        var single = (float)value;
+        Require(float.IsFinite(single), name, $"{name} is out of range, got {value.ToString(CultureInfo.InvariantCulture)}.");
+        return single;
+    }
 
     public static void Require(bool condition, string param, string message)
     {
