@@ -66,7 +66,7 @@ public sealed record GenerationParams
     /// <summary>In [-2, 2]. Default 0.</summary>
     public float? FrequencyPenalty { get; init; }
 
-    /// <summary>In (0, 2]; 1 (default) disables.</summary>
+    /// <summary>Greater than 0 (and finite); 1 (default) disables.</summary>
     public float? RepetitionPenalty { get; init; }
 
     public bool IncludeStopStrInOutput { get; init; }

@@ -69,9 +69,10 @@ internal sealed class GenerationValidator(int vocabSize, int maxModelLength)
             Fail("frequency_penalty", $"frequency_penalty must be in [-2, 2], got {Format(frequency)}.");
         }
 
-        if (p.RepetitionPenalty is { } repetition && !(repetition > 0f && repetition <= 2f))
+        // Any positive factor, as vLLM (which has no upper bound: 2.5 penalizes harder than 2).
+        if (p.RepetitionPenalty is { } repetition && !(repetition > 0f && float.IsFinite(repetition)))
         {
-            Fail("repetition_penalty", $"repetition_penalty must be in (0, 2], got {Format(repetition)}.");
+            Fail("repetition_penalty", $"repetition_penalty must be a finite number greater than 0, got {Format(repetition)}.");
         }
 
         if (p.MinTokens < 0)

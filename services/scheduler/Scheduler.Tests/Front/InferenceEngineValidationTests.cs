@@ -22,6 +22,7 @@ public sealed class InferenceEngineValidationTests
         { new GenerationParams { PresencePenalty = 2.5f }, "presence_penalty" },
         { new GenerationParams { FrequencyPenalty = -3f }, "frequency_penalty" },
         { new GenerationParams { RepetitionPenalty = 0f }, "repetition_penalty" },
+        { new GenerationParams { RepetitionPenalty = float.PositiveInfinity }, "repetition_penalty" },
         { new GenerationParams { MinTokens = -1 }, "min_tokens" },
         { new GenerationParams { MinTokens = 5, MaxTokens = 4 }, "min_tokens" },
         { new GenerationParams { Stop = [""] }, "stop" },
@@ -79,6 +80,18 @@ public sealed class InferenceEngineValidationTests
 
         var outputs = await engine.CollectAsync(EngineFixture.Text("a",
             new GenerationParams { StructuredOutput = tag, IgnoreEos = true, MinTokens = 2, MaxTokens = 3 })).WaitAsync(EngineFixture.Timeout);
+
+        Assert.Equal(FinishReason.Length, outputs[^1].Finish);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_RepetitionPenaltyAboveTwo_IsAccepted()
+    {
+        // vLLM bounds repetition_penalty only below (> 0); the README says the same.
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+
+        var outputs = await engine.CollectAsync(EngineFixture.Text("abc", new GenerationParams { MaxTokens = 2, RepetitionPenalty = 2.5f }))
+            .WaitAsync(EngineFixture.Timeout);
 
         Assert.Equal(FinishReason.Length, outputs[^1].Finish);
     }
