@@ -313,7 +313,7 @@ public sealed partial class InferenceEngine : IAsyncDisposable
             {
                 // A prompt given as embeddings has placeholder ids, which are no prompt to show.
                 var result = await ToGenerationOutputAsync(output, detokenizer, first && textTokens.PromptEmbeds is null ? promptIds : null, index, p.Stop is { Count: > 0 },
-                    textTokens.Prediction?.Length ?? 0, cancellationToken);
+                    p.IncludeStopStrInOutput, textTokens.Prediction?.Length ?? 0, cancellationToken);
                 first = false;
                 yield return result;
                 if (result.Finish is not null)
@@ -429,6 +429,9 @@ public sealed partial class InferenceEngine : IAsyncDisposable
     /// <param name="hasStopStrings">The request has stop strings: an output of several tokens (accepted drafts) is then
     /// detokenized one token at a time, so that the tokens after the one that completes a stop string are dropped, as
     /// decoding one token a step would never have produced them.</param>
+    /// <param name="includeStopToken">include_stop_str_in_output: the EOS or stop id that ended the answer is
+    /// detokenized into its text too; otherwise, as vLLM's detokenizer, it is left out of the text (it stays among the
+    /// tokens, their logprobs and the usage).</param>
     /// <param name="predictionTokens">The request's prediction's tokens (0 without one), for the usage.</param>
     private static async ValueTask<GenerationOutput> ToGenerationOutputAsync(
         EngineOutput output,
@@ -436,6 +439,7 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         IReadOnlyList<int>? promptIds,
         int index,
         bool hasStopStrings,
+        bool includeStopToken,
         int predictionTokens,
         CancellationToken cancellationToken)
     {
@@ -446,6 +450,12 @@ public sealed partial class InferenceEngine : IAsyncDisposable
         if (output.NewTokens.Count > 0 || finish is not null)
         {
             int[] ids = [.. output.NewTokens.Select(t => t.TokenId)];
+            if (finish == FinishReason.Stop && !includeStopToken && ids.Length > 0)
+            {
+                // The engine's Stop is an EOS or a stop id, always the last token: its text is no part of the answer.
+                ids = ids[..^1];
+            }
+
             var pushes = hasStopStrings && ids.Length > 1 ? ids.Select(id => new[] { id }).ToArray() : [ids];
             for (var i = 0; i < pushes.Length; i++)
             {

@@ -124,6 +124,35 @@ public sealed class InferenceEngineGenerationTests
     }
 
     [Fact]
+    public async Task GenerateAsync_EosWithSpecialTokensKept_LeavesTheEosOutOfTheText()
+    {
+        // As vLLM's detokenizer: the token that ended the answer is no part of its text, special or not.
+        var executor = new FakeStepExecutor(nextToken: last => last == 'c' ? FakeTextTokenizer.EosId : last + 1);
+        await using var engine = EngineFixture.Create(executor);
+
+        var outputs = await engine.CollectAsync(EngineFixture.Text("a", new GenerationParams { SkipSpecialTokens = false })).WaitAsync(EngineFixture.Timeout);
+
+        Assert.Equal("bc", outputs.Text());
+        Assert.Equal(FakeTextTokenizer.EosId, outputs.SelectMany(o => o.NewTokens).Last().TokenId);
+    }
+
+    [Theory]
+    [InlineData(false, "bc")]
+    [InlineData(true, "bcd")]
+    public async Task GenerateAsync_StopTokenId_IsInTheTextOnlyWithIncludeStopStrInOutput(bool include, string text)
+    {
+        await using var engine = EngineFixture.Create(new FakeStepExecutor());
+        var p = new GenerationParams { Temperature = 0, StopTokenIds = ['d'], IncludeStopStrInOutput = include, MaxTokens = 50 };
+
+        var outputs = await engine.CollectAsync(EngineFixture.Text("a", p)).WaitAsync(EngineFixture.Timeout);
+
+        Assert.Equal(text, outputs.Text());
+        Assert.Equal((FinishReason.Stop, "100"), (outputs[^1].Finish, outputs[^1].StopReason));
+        Assert.Equal("bcd", string.Concat(outputs.SelectMany(o => o.NewTokens).Select(t => (char)t.TokenId)));
+        Assert.Equal(3, outputs[^1].Usage!.CompletionTokens);
+    }
+
+    [Fact]
     public async Task GenerateAsync_StopString_EndsWithStopStringAndAbortsTheRequestInTheEngine()
     {
         var executor = new FakeStepExecutor();

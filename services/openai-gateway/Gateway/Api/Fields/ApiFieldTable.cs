@@ -106,9 +106,9 @@ public static class ApiFieldTable
 
         // When to stop.
         new("stop", E.GenerationAndResponses, Supported, "a string or an array of strings; the matched one is the choice's stop_reason"),
-        new("stop_token_ids", E.GenerationAndResponses, Supported, "ids that end the answer like EOS"),
+        new("stop_token_ids", E.GenerationAndResponses, Supported, "ids that end the answer like EOS; the id's text is left out of the answer, as vLLM (include_stop_str_in_output keeps it)"),
         new("ignore_eos", E.GenerationAndResponses, Supported, "keep generating past EOS"),
-        new("include_stop_str_in_output", E.GenerationAndResponses, Supported, "keep the matched stop string in the text"),
+        new("include_stop_str_in_output", E.GenerationAndResponses, Supported, "keep the matched stop string in the text (and the text of the stop id or EOS that ended the answer, which is otherwise left out, as vLLM)"),
 
         // What comes back.
         new("stream", E.Generation, Supported, "server-sent events, ending with data: [DONE]"),
