@@ -154,6 +154,38 @@ public sealed class CompletionsTests(GatewayHost host) : IClassFixture<GatewayHo
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task StopTokenId_IsReportedAsANumber_WholeAndStreamed(bool stream)
+    {
+        // vLLM's stop_reason is the stop id itself (an int) when a stop_token_ids id ended the answer.
+        host.Scheduler.Script = r => r.Text == "stop id" || r.Chat?.MessagesJson.Contains("\"stop id\"", StringComparison.Ordinal) == true
+            ? new FakeReply(["Done"], FinishReason.Stop, "151645")
+            : FakeReply.Default;
+        try
+        {
+            var s = stream ? "true" : "false";
+            var completion = await host.Http.PostJsonAsync("/v1/completions", $$"""{"prompt":"stop id","stop_token_ids":[151645],"stream":{{s}}}""");
+            var chat = await host.Http.PostJsonAsync(
+                "/v1/chat/completions", $$"""{"messages":[{"role":"user","content":"stop id"}],"stop_token_ids":[151645],"stream":{{s}}}""");
+
+            foreach (var answer in new[] { completion, chat })
+            {
+                var choice = stream
+                    ? answer.SseChunks.SelectMany(c => c.GetProperty("choices").EnumerateArray()).Single(c => c.GetProperty("finish_reason").ValueKind == JsonValueKind.String)
+                    : answer.Json.GetProperty("choices")[0];
+                Assert.Equal("stop", choice.GetProperty("finish_reason").GetString());
+                Assert.Equal(JsonValueKind.Number, choice.GetProperty("stop_reason").ValueKind);
+                Assert.Equal(151645, choice.GetProperty("stop_reason").GetInt32());
+            }
+        }
+        finally
+        {
+            host.Scheduler.Script = _ => FakeReply.Default;
+        }
+    }
+
     private GenerateRequest SentWithText(string text) =>
         Assert.Single(host.Scheduler.Requests, r => r.PromptCase == GenerateRequest.PromptOneofCase.Text && r.Text == text);
 }

@@ -98,7 +98,7 @@ public static class ChatCompletionsEndpoint
                 new ChatMessageDto(AssistantRole, request.Echo is { } echo ? echo + content : content, toolCalls, reasoning, reasoning),
                 await BuildLogprobsAsync(request, answer.Tokens, tokenTexts, cancellationToken),
                 request.ToolCalls?.FinishReason(toolCalls is not null, finishReason) ?? finishReason,
-                answer.StopReason,
+                StopReason.Of(answer.Finish, answer.StopReason),
                 request.ReturnTokenIds ? [.. answer.Tokens.Select(t => t.TokenId)] : null));
         }
 
@@ -234,7 +234,7 @@ public static class ChatCompletionsEndpoint
             finishReason = toolCalls!.FinishReason(hasCalls, finishReason);
         }
 
-        await sse.WriteAsync(Chunk(started, index, new ChatDelta(), null, finishReason, choice.StopReason), cancellationToken);
+        await sse.WriteAsync(Chunk(started, index, new ChatDelta(), null, finishReason, StopReason.Of(choice.Finish, choice.StopReason)), cancellationToken);
     }
 
     /// <summary>
@@ -288,6 +288,6 @@ public static class ChatCompletionsEndpoint
         new(RequestIds.New("chatcmpl-tool"), "function", new FunctionCallDto(call.Name, call.ArgumentsJson));
 
     private static ChatCompletionChunk Chunk(
-        StartedGeneration started, int index, ChatDelta delta, ChatLogprobs? logprobs, string? finishReason, string? stopReason = null) =>
+        StartedGeneration started, int index, ChatDelta delta, ChatLogprobs? logprobs, string? finishReason, StopReason? stopReason = null) =>
         new(started.Id, ChunkObjectName, started.Created, started.Model, [new ChatChunkChoice(index, delta, logprobs, finishReason, stopReason)], null);
 }

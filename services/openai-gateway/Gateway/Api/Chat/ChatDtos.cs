@@ -24,7 +24,7 @@ public sealed record ChatChoice(
     ChatMessageDto Message,
     ChatLogprobs? Logprobs,
     string? FinishReason,
-    string? StopReason,
+    Generation.StopReason? StopReason,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? TokenIds = null);
 
 /// <summary>
@@ -60,7 +60,7 @@ public sealed record ChatChunkChoice(
     ChatDelta Delta,
     ChatLogprobs? Logprobs,
     string? FinishReason,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? StopReason = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Generation.StopReason? StopReason = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? TokenIds = null);
 
 /// <summary>What a chunk adds to the message; unset parts are left out. Reasoning goes under both names, as in <see cref="ChatMessageDto"/>.</summary>

@@ -23,7 +23,7 @@ public sealed record CompletionChoice(
     string Text,
     CompletionLogprobs? Logprobs,
     string? FinishReason,
-    string? StopReason,
+    StopReason? StopReason,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     IReadOnlyList<Dictionary<string, PromptLogprobDto>?>? PromptLogprobs = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? PromptTokenIds = null,

@@ -88,7 +88,7 @@ public static class CompletionsEndpoint
                 echoes is null ? answer.Text : echoes[index] + answer.Text,
                 logprobs,
                 answer.Finish!.Value.ToOpenAi(),
-                answer.StopReason,
+                StopReason.Of(answer.Finish, answer.StopReason),
                 prompt.PromptLogprobs is { } positions ? await PromptLogprobsAsync(positions, tokenTexts, cancellationToken) : null,
                 request.ReturnTokenIds ? prompt.PromptTokenIds : null,
                 request.ReturnTokenIds ? [.. answer.Tokens.Select(t => t.TokenId)] : null));
@@ -171,7 +171,7 @@ public static class CompletionsEndpoint
                 update.TextDelta,
                 hasLogprobs ? await BuildLogprobsAsync(builder!, update.NewTokens, tokenTexts, cancellationToken) : null,
                 update.Finish?.ToOpenAi(),
-                update.StopReason,
+                StopReason.Of(update.Finish, update.StopReason),
                 PromptTokenIds: request.ReturnTokenIds && sentPromptIds.Add(index) ? prompts[index / request.N].PromptTokenIds : null,
                 TokenIds: request.ReturnTokenIds ? [.. update.NewTokens.Select(t => t.TokenId)] : null);
             await sse.WriteAsync(Response(started, [choice], usage?.For(index)), ApiJson.Context.CompletionResponse, cancellationToken: cancellationToken);
