@@ -158,6 +158,29 @@ public sealed class ForcedToolChoiceTests(GatewayHost host) : IClassFixture<Gate
 
     private static string Named(string name) => $$$"""{"type":"function","function":{"name":"{{{name}}}"}}""";
 
+    [Theory]
+    [InlineData("ws required", "\"required\"")]
+    [InlineData("ws named", """{"type":"function","function":{"name":"get_weather"}}""")]
+    public async Task GuidedWhitespacePattern_AppliesToTheForcedCallsJson(string marker, string toolChoice)
+    {
+        // The calls are JSON output, so vLLM takes the pattern for them; it was refused as "no JSON output".
+        var answer = await Chat(marker, toolChoice, extra: ""","guided_whitespace_pattern":"" """);
+
+        Assert.Equal(200, answer.Status);
+        var sent = Assert.Single(host.Scheduler.Requests, r => r.Chat?.MessagesJson.Contains($"\"{marker}\"", StringComparison.Ordinal) ?? false)
+            .Sampling.StructuredOutput;
+        Assert.True(sent.HasWhitespacePattern);
+        Assert.Equal("", sent.WhitespacePattern);
+    }
+
+    [Fact]
+    public async Task GuidedWhitespacePattern_WithAutoToolChoice_IsStillRefused()
+    {
+        var answer = await Chat("ws auto", "\"auto\"", extra: ""","guided_whitespace_pattern":"" """);
+
+        Assert.Equal((400, "guided_whitespace_pattern"), (answer.Status, answer.ErrorParam));
+    }
+
     private Task<HttpAnswer> Chat(string marker, string toolChoice, string extra = "") =>
         host.Http.PostJsonAsync("/v1/chat/completions",
             $$"""{"messages":[{"role":"user","content":"{{marker}}"}],"tools":{{Tools}},"tool_choice":{{toolChoice}}{{extra}}}""");

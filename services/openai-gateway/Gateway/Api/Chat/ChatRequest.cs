@@ -72,12 +72,13 @@ public sealed record ChatRequest(
         SamplingFields.Require(wantsLogprobs || fields.Raw("top_logprobs") is null, "top_logprobs",
             "top_logprobs requires logprobs to be true.");
 
-        var sampling = SamplingFields.Read(fields, maxTokens, topLogprobs) with { Prediction = PredictionField.Read(fields) };
+        var sampling = SamplingFields.Read(fields, maxTokens, topLogprobs, toolConstraint is not null) with { Prediction = PredictionField.Read(fields) };
         if (toolConstraint is not null)
         {
             SamplingFields.Require(sampling.StructuredOutput is null, "tool_choice",
                 "tool_choice \"required\" or a named function constrains the output itself; it cannot be combined with response_format or guided decoding.");
-            sampling = sampling with { StructuredOutput = toolConstraint };
+            // guided_whitespace_pattern applies to the calls' JSON, as vLLM's structured outputs take it.
+            sampling = sampling with { StructuredOutput = StructuredOutputFields.WithWhitespacePattern(fields, toolConstraint) };
         }
 
         return new ChatRequest(

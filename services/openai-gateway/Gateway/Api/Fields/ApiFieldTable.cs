@@ -100,7 +100,7 @@ public static class ApiFieldTable
         new("guided_decoding_backend", E.Generation, NoEffect,
             "one grammar engine (xgrammar's design, in C#) serves every request, whatever backend is named", AnyString("guided_decoding_backend")),
         new("guided_whitespace_pattern", E.Generation, Supported,
-            "with JSON output only (json_schema, json_object, guided_json): a regex for what may stand between JSON tokens (\"\" for compact JSON); default up to 16 spaces, tabs or newlines; an unsupported regex feature is a 400 naming it"),
+            "with JSON output only (json_schema, json_object, guided_json, or the calls chat's tool_choice required or a named function forces): a regex for what may stand between JSON tokens (\"\" for compact JSON); default up to 16 spaces, tabs or newlines; an unsupported regex feature is a 400 naming it"),
         new("structural_tag", E.Generation, Supported,
             $"vLLM's older spelling of structured_outputs.structural_tag: a JSON string of {{structures, triggers}} or {{type: structural_tag, format}}, as response_format's structural_tag"),
 

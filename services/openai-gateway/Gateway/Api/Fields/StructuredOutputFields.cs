@@ -21,7 +21,11 @@ internal static class StructuredOutputFields
     public const string StructuralTag = "structural_tag";
 
     /// <summary>The request's structured output, or null (also for response_format type text).</summary>
-    public static StructuredOutput? Read(RequestFields fields)
+    /// <param name="fields">The request.</param>
+    /// <param name="toolsConstrain">tool_choice required or a named function will constrain the output to JSON
+    /// itself, so a guided_whitespace_pattern with no other structured output is for that JSON (see
+    /// <see cref="WithWhitespacePattern"/>), not a 400.</param>
+    public static StructuredOutput? Read(RequestFields fields, bool toolsConstrain = false)
     {
         var found = new List<(string Field, StructuredOutput Output)>();
         Add(found, ResponseFormat, FromResponseFormat(fields));
@@ -34,7 +38,7 @@ internal static class StructuredOutputFields
         var whitespace = fields.String("guided_whitespace_pattern");
         if (found.Count == 0)
         {
-            return whitespace is null
+            return whitespace is null || toolsConstrain
                 ? null
                 : throw ApiException.BadRequest(WhitespaceNeedsJson("none"), WhitespacePatternField);
         }
@@ -66,6 +70,15 @@ internal static class StructuredOutputFields
             throw ApiException.BadRequest(WhitespaceNeedsJson(field), WhitespacePatternField);
         }
 
+        return Whitespaced(output, whitespace);
+    }
+
+    /// <summary>The JSON that forced tool calls constrain the output to, with the request's guided_whitespace_pattern (if any).</summary>
+    public static StructuredOutput WithWhitespacePattern(RequestFields fields, StructuredOutput output) =>
+        fields.String(WhitespacePatternField) is { } whitespace ? Whitespaced(output, whitespace) : output;
+
+    private static StructuredOutput Whitespaced(StructuredOutput output, string whitespace)
+    {
         try
         {
             // The pattern alone, as the regex it is: an unsupported feature is a 400 naming this field.
@@ -82,7 +95,7 @@ internal static class StructuredOutputFields
     private const string WhitespacePatternField = "guided_whitespace_pattern";
 
     private static string WhitespaceNeedsJson(string given) =>
-        $"guided_whitespace_pattern applies to JSON output (response_format json_schema or json_object, guided_json, structured_outputs json or json_object); got {given}.";
+        $"guided_whitespace_pattern applies to JSON output (response_format json_schema or json_object, guided_json, structured_outputs json or json_object, or the calls tool_choice required or a named function forces); got {given}.";
 
     private static void Add(List<(string, StructuredOutput)> found, string field, StructuredOutput? output)
     {

@@ -17,7 +17,8 @@ public static class SamplingFields
     /// <param name="fields">The request.</param>
     /// <param name="maxTokens">The already-resolved token limit (its field name and default differ per endpoint).</param>
     /// <param name="logprobs">The already-resolved number of alternatives per token.</param>
-    public static GenerationParams Read(RequestFields fields, int? maxTokens, int logprobs)
+    /// <param name="toolsConstrain">Chat's tool_choice constrains the output (see <see cref="StructuredOutputFields.Read"/>).</param>
+    public static GenerationParams Read(RequestFields fields, int? maxTokens, int logprobs, bool toolsConstrain = false)
     {
         return new GenerationParams
         {
@@ -31,7 +32,7 @@ public static class SamplingFields
             Seed = fields.Long("seed") is { } seed ? unchecked((ulong)seed) : null,
             LogitBias = Fields.LogitBias.Read(fields),
             AllowedTokenIds = ReadAllowedTokenIds(fields),
-            StructuredOutput = StructuredOutputFields.Read(fields),
+            StructuredOutput = StructuredOutputFields.Read(fields, toolsConstrain),
             Stop = fields.StringOrStrings("stop"),
             StopTokenIds = fields.Ints("stop_token_ids"),
             BadWords = fields.StringOrStrings("bad_words"),
