@@ -409,6 +409,8 @@ public sealed class ResponsesApiTests(GatewayHost host) : IClassFixture<GatewayH
     [InlineData("""{"input":"x","prompt":{"id":"pmpt_1"}}""", "prompt", "no stored prompt templates")]
     [InlineData("""{"input":"x","max_output_tokens":0}""", "max_output_tokens", "at least 1")]
     [InlineData("""{"input":[]}""", "input", "input is an empty array")]
+    [InlineData("""{"input":"x","metadata":{"n":1}}""", "metadata", "metadata.n must be a string")]
+    [InlineData("""{"input":"x","metadata":[]}""", "metadata", "metadata")]
     [InlineData("""{"input":"x","stream_options":{"include_obfuscation":false}}""", "stream_options", "stream is true")]
     [InlineData("""{"input":"x","top_logprobs":21}""", "top_logprobs", "top_logprobs must be in [0, 20]")]
     public async Task BadRequests_Are400sNamingTheResponsesField(string body, string param, string message)

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Gateway.Api.Errors;
+using Gateway.Api.Fields;
 using Gateway.Api.Json;
 using Gateway.Api.Responses;
 
@@ -16,7 +17,7 @@ public static class ConversationsEndpoint
     public static async Task<IResult> CreateAsync(HttpContext http, ConversationStore store)
     {
         var fields = await RequestBody.ReadObjectAsync(http.Request, http.RequestAborted);
-        var metadata = ConversationFields.Metadata(fields) ?? [];
+        var metadata = MetadataField.Read(fields) ?? [];
         var items = ConversationFields.Items(fields, required: false);
         return Json(store.Create(metadata, items));
     }
@@ -28,7 +29,7 @@ public static class ConversationsEndpoint
     public static async Task<IResult> UpdateAsync(string id, HttpContext http, ConversationStore store)
     {
         var fields = await RequestBody.ReadObjectAsync(http.Request, http.RequestAborted);
-        var metadata = ConversationFields.Metadata(fields) ?? throw ApiException.BadRequest("metadata is required.", ConversationFields.MetadataField);
+        var metadata = MetadataField.Read(fields) ?? throw ApiException.BadRequest("metadata is required.", MetadataField.Name);
         return Json(store.Update(id, metadata) ?? throw NotFound(id));
     }
 

@@ -181,7 +181,7 @@ public static class ApiFieldTable
         new("stream", E.Responses, Supported,
             "server-sent events, as OpenAI names them, each with its sequence_number: response.created, response.in_progress, output_item.added/done, content_part.added/done, output_text.delta/done, reasoning_text.delta/done, function_call_arguments.delta/done, then response.completed (or response.incomplete); with background, the background run's events (see background)"),
         new("stream_options", E.Responses, NoEffect, "only with stream true (else a 400); include_obfuscation: no obfuscation padding is added either way", ResponsesFieldChecks.StreamOptionsWithStream),
-        new("metadata", E.Responses, Supported, "an object, echoed in the response and kept with it when stored"),
+        new("metadata", E.Responses, Supported, "an object of at most 16 string values (keys up to 64 characters, values up to 512), as OpenAI's; echoed in the response and kept with it when stored"),
         new("max_tool_calls", E.Responses, NoEffect, "limits built-in tool calls; this server has none", AnyInt("max_tool_calls")),
         new("prompt_cache_retention", E.Responses, NoEffect, "the prefix cache keeps blocks while memory allows", AnyString("prompt_cache_retention")),
         new("background", E.Responses, Supported,

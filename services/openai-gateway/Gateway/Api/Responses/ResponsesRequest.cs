@@ -60,7 +60,7 @@ public sealed record ResponsesRequest(
         ApiFieldTable.Enforce(fields, ApiEndpoints.Responses);
         var input = fields.Raw(ResponseItems.InputField) ?? throw ApiException.BadRequest("input is required.", ResponseItems.InputField);
         var instructions = fields.String("instructions");
-        _ = fields.Object("metadata");
+        _ = MetadataField.Read(fields);
         var truncation = fields.String("truncation") ?? "disabled";
         SamplingFields.Require(truncation is "auto" or "disabled", "truncation", $"truncation must be \"auto\" or \"disabled\", got \"{truncation}\".");
         var previousId = fields.String("previous_response_id");
