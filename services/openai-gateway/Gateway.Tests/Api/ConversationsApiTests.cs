@@ -167,6 +167,20 @@ public sealed class ConversationsApiTests(GatewayHost host) : IClassFixture<Gate
         Assert.Equal("metadata", tooManyKeys.ErrorParam);
     }
 
+    [Fact]
+    public async Task AddingNoItems_IsA400NamingItems_WhileANewConversationMayStartEmpty()
+    {
+        var created = await host.Http.PostJsonAsync("/v1/conversations", """{"items":[]}""");
+        var id = created.Json.GetProperty("id").GetString();
+
+        var added = await host.Http.PostJsonAsync($"/v1/conversations/{id}/items", """{"items":[]}""");
+
+        Assert.Equal(200, created.Status);
+        Assert.Equal(400, added.Status);
+        Assert.Equal("items", added.ErrorParam);
+        Assert.Contains("at least one item", added.Error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
     private async Task<string> CreateAsync(string body) =>
         (await host.Http.PostJsonAsync("/v1/conversations", body)).Json.GetProperty("id").GetString()!;
 

@@ -15,12 +15,21 @@ public static class ConversationFields
     public const string ItemsField = "items";
     public const int MaxItems = 20;
 
-    /// <summary>items as stored: each checked as a Responses input item would be, then given an id when it has none.</summary>
+    /// <summary>
+    /// items as stored: each checked as a Responses input item would be, then given an id when it has none. Where they
+    /// are required (adding items to a conversation) there must be at least one; a new conversation may start empty.
+    /// </summary>
     public static JsonArray Items(RequestFields fields, bool required)
     {
         if (fields.Array(ItemsField, "an array of items") is not { } array)
         {
             return required ? throw ApiException.BadRequest("items is required.", ItemsField) : [];
+        }
+
+        if (required && array.GetArrayLength() == 0)
+        {
+            // Adding nothing is a mistake in the client, as OpenAI's schema (at least one item) has it.
+            throw ApiException.BadRequest("items must hold at least one item.", ItemsField);
         }
 
         if (array.GetArrayLength() > MaxItems)
