@@ -121,6 +121,8 @@ public sealed class FieldTableTests(GatewayHost host) : IClassFixture<GatewayHos
     [InlineData("/v1/completions", "\"no_such_field\":{\"deep\":[1,2,3]}", "\"no_such_field\"")]
     [InlineData("/v1/chat/completions", "\"max_output_tokens\":8,\"temperature\":0,\"x_tag\":\"a\"", "\"max_output_tokens\", \"x_tag\"")]
     [InlineData("/v1/responses", "\"max_tokens\":8", "\"max_tokens\"")]
+    [InlineData("/v1/chat/completions", "\"stream\":true,\"stream_options\":{\"include_usage\":true,\"include_obfuscation\":false}", "\"stream_options.include_obfuscation\"")]
+    [InlineData("/v1/responses", "\"x_tag\":1,\"reasoning\":{\"effort\":null,\"mode\":\"fast\"},\"text\":{\"format\":{\"type\":\"text\"},\"style\":1}", "\"x_tag\", \"text.style\", \"reasoning.mode\"")]
     [InlineData("/v1/embeddings", "\"temperature\":0.5", "\"temperature\"")]
     [InlineData("/tokenize", "\"max_tokens\":8,\"\":1,\"a\\nb\":2", "\"max_tokens\", \"\", \"a\\nb\"")]
     public async Task UnknownField_IsIgnoredAndLoggedAsVllmDoes(string path, string fields, string ignored)

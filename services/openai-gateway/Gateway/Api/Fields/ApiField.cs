@@ -56,9 +56,15 @@ public enum FieldSupport
 /// For a present, non-null value: false refuses the request with a 400 naming the field and <paramref name="Note"/>.
 /// It may itself throw a 400 for a malformed value. Null: every value is read by the endpoint's own reader.
 /// </param>
+/// <param name="Keys">
+/// For an object field, the keys it has: any other key in it is ignored and reported as <c>name.key</c> with the
+/// endpoint's unknown fields (vLLM's "present in the request but ignored"). Null: not an object, or its reader checks
+/// every key itself.
+/// </param>
 public sealed record ApiField(
     string Name,
     ApiEndpoints Endpoints,
     FieldSupport Support,
     string Note,
-    Func<RequestFields, bool>? Accepts = null);
+    Func<RequestFields, bool>? Accepts = null,
+    IReadOnlyList<string>? Keys = null);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
+using System.Text.Json;
 using Gateway.Api.Embeddings;
 using Gateway.Api.Errors;
 using Gateway.Api.Json;
@@ -113,7 +114,8 @@ public static class ApiFieldTable
         // What comes back.
         new("stream", E.Generation, Supported, "server-sent events, ending with data: [DONE]"),
         new("stream_options", E.Generation, Supported,
-            "only with stream true (else a 400, as OpenAI); include_usage adds a last chunk with usage; with it, continuous_usage_stats puts each chunk's choice's usage so far in that chunk (as vLLM)"),
+            "only with stream true (else a 400, as OpenAI); include_usage adds a last chunk with usage; with it, continuous_usage_stats puts each chunk's choice's usage so far in that chunk (as vLLM)",
+            Keys: ["include_usage", "continuous_usage_stats"]),
         new("logprobs", E.Generation, Supported, "completions: 0 to 20 alternatives per token; chat: true or false"),
         new("top_logprobs", E.Chat, Supported, "0 to 20 alternatives per token; needs logprobs true"),
         new("prompt_logprobs", E.Generation, Supported,
@@ -166,7 +168,8 @@ public static class ApiFieldTable
             "default true: the response is kept in the gateway's memory (its most recent 1,000 responses and 64 MiB at most) for GET and DELETE /v1/responses/{id} and previous_response_id; false keeps nothing"),
         new("max_output_tokens", E.Responses, Supported, "default up to the context limit; a response cut by it has status incomplete (reason max_output_tokens)"),
         new("text", E.Responses, Supported,
-            "format: {type: text}, {type: json_object} or {type: json_schema, name, schema, strict} (strict unless strict is false), as chat's response_format; verbosity is a 400", ResponsesFieldChecks.TextWithoutVerbosity),
+            "format: {type: text}, {type: json_object} or {type: json_schema, name, schema, strict} (strict unless strict is false), as chat's response_format; verbosity is a 400", ResponsesFieldChecks.TextWithoutVerbosity,
+            ["format", "verbosity"]),
         new("tools", E.Responses, Supported,
             "function tools ({type: function, name, description, parameters, strict}), passed to the chat template; the model's Hermes-style calls come back as function_call items; other tool types (web search, file search, MCP, ...) are a 400 naming the tool"),
         new("tool_choice", E.Responses, Supported,
@@ -175,12 +178,14 @@ public static class ApiFieldTable
         new("include", E.Responses, Supported,
             "\"message.output_text.logprobs\" (each output_text part's logprobs); any other value names output this server never produces and is a 400", ResponsesFieldChecks.IncludeLogprobsOnly),
         new("reasoning", E.Responses, Supported,
-            "an object whose effort and summary are null: no chat template served here takes an effort (Qwen3 thinks, or not, by chat_template_kwargs enable_thinking) and no summaries are written; with a reasoning parser the <think> block comes back as a reasoning item", ResponsesFieldChecks.ReasoningWithoutEffort),
+            "an object whose effort and summary are null: no chat template served here takes an effort (Qwen3 thinks, or not, by chat_template_kwargs enable_thinking) and no summaries are written; with a reasoning parser the <think> block comes back as a reasoning item", ResponsesFieldChecks.ReasoningWithoutEffort,
+            ["effort", "summary", "generate_summary"]),
         new("truncation", E.Responses, Supported,
             "\"disabled\" (default: a prompt over the context limit is a 400) or \"auto\": the oldest messages after the instructions (a tool call with its answers) are left out of the prompt until it and max_output_tokens fit max_model_len; the last message always stays, and the stored conversation keeps them all"),
         new("stream", E.Responses, Supported,
             "server-sent events, as OpenAI names them, each with its sequence_number: response.created, response.in_progress, output_item.added/done, content_part.added/done, output_text.delta/done, reasoning_text.delta/done, function_call_arguments.delta/done, then response.completed (or response.incomplete); with background, the background run's events (see background)"),
-        new("stream_options", E.Responses, NoEffect, "only with stream true (else a 400); include_obfuscation: no obfuscation padding is added either way", ResponsesFieldChecks.StreamOptionsWithStream),
+        new("stream_options", E.Responses, NoEffect, "only with stream true (else a 400); include_obfuscation: no obfuscation padding is added either way", ResponsesFieldChecks.StreamOptionsWithStream,
+            ["include_obfuscation"]),
         new("metadata", E.Responses, Supported, "an object of at most 16 string values (keys up to 64 characters, values up to 512), as OpenAI's; echoed in the response and kept with it when stored"),
         new("max_tool_calls", E.Responses, NoEffect, "limits built-in tool calls; this server has none", AnyInt("max_tool_calls")),
         new("prompt_cache_retention", E.Responses, NoEffect, "the prefix cache keeps blocks while memory allows", AnyString("prompt_cache_retention")),
@@ -259,11 +264,23 @@ public static class ApiFieldTable
         fields.ReportIgnored(Ignored(fields, endpoint));
     }
 
-    /// <summary>The request's fields that no row lists for <paramref name="endpoint"/>: unknown there, so ignored.</summary>
+    /// <summary>
+    /// The request's fields that no row lists for <paramref name="endpoint"/>: unknown there, so ignored; then the keys
+    /// of its object fields that their row's <see cref="ApiField.Keys"/> leaves out, as <c>field.key</c>.
+    /// </summary>
     public static IReadOnlyList<string> Ignored(RequestFields fields, ApiEndpoints endpoint)
     {
         var known = KnownNames(endpoint);
-        return fields.Names.Where(name => !known.Contains(name)).ToArray();
+        var ignored = fields.Names.Where(name => !known.Contains(name)).ToList();
+        foreach (var field in Fields)
+        {
+            if ((field.Endpoints & endpoint) != 0 && field.Keys is { } keys && fields.Raw(field.Name) is { ValueKind: JsonValueKind.Object } value)
+            {
+                ignored.AddRange(value.EnumerateObject().Select(p => p.Name).Where(key => !keys.Contains(key)).Select(key => $"{field.Name}.{key}"));
+            }
+        }
+
+        return ignored;
     }
 
     private static readonly ConcurrentDictionary<ApiEndpoints, FrozenSet<string>> _knownNames = new();
