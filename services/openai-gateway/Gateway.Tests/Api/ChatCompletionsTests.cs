@@ -115,6 +115,38 @@ public sealed class ChatCompletionsTests(GatewayHost host) : IClassFixture<Gatew
         Assert.Equal("Paris", arguments.GetProperty("city").GetString());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Chat_ToolCallCutShortByMaxTokens_IsTheCallSoFarWithFinishReasonLength(bool stream)
+    {
+        using var script = UseScript(new FakeReply(
+            ["Let me check. <tool_call>{\"name\": \"get_weather\", \"argu", "ments\": {\"city\": \"Par"], FinishReason.Length));
+
+        var answer = await host.Http.PostJsonAsync(
+            "/v1/chat/completions",
+            $$"""{"messages":[{"role":"user","content":"weather?"}],"tools":{{WeatherTools}},"stream":{{(stream ? "true" : "false")}}}""");
+
+        string content, name, arguments, finishReason;
+        if (stream)
+        {
+            var calls = ToolCallDeltas(answer.SseChunks);
+            (content, name) = (ContentOf(answer.SseChunks), calls[0].GetProperty("function").GetProperty("name").GetString()!);
+            arguments = string.Concat(calls.Select(c => c.GetProperty("function").GetProperty("arguments").GetString()));
+            finishReason = answer.SseChunks[^1].GetProperty("choices")[0].GetProperty("finish_reason").GetString()!;
+        }
+        else
+        {
+            var choice = answer.Json.GetProperty("choices")[0];
+            var call = Assert.Single(choice.GetProperty("message").GetProperty("tool_calls").EnumerateArray());
+            (content, name) = (choice.GetProperty("message").GetProperty("content").GetString()!, call.GetProperty("function").GetProperty("name").GetString()!);
+            arguments = call.GetProperty("function").GetProperty("arguments").GetString()!;
+            finishReason = choice.GetProperty("finish_reason").GetString()!;
+        }
+
+        Assert.Equal(("Let me check. ", "get_weather", "{\"city\": \"Par", "length"), (content, name, arguments, finishReason));
+    }
+
     [Fact]
     public async Task Chat_ParallelToolCallsFalse_ReturnsOnlyTheFirstCall()
     {

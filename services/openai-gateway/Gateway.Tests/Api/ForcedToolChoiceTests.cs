@@ -78,17 +78,45 @@ public sealed class ForcedToolChoiceTests(GatewayHost host) : IClassFixture<Gate
     }
 
     [Fact]
-    public async Task RequiredCutShortByMaxTokens_ReturnsTheTextAsContentAndNoCalls()
+    public async Task RequiredCutShortByMaxTokens_ReturnsTheCallsSoFarAndSaysLength()
     {
-        host.Scheduler.Script = r => r.Chat?.MessagesJson.Contains("req cut", StringComparison.Ordinal) == true
-            ? new FakeReply(["[{\"name\": \"get_weather\", \"param"], FinishReason.Length)
-            : FakeReply.Default;
+        ReplyCut("req cut", "[{\"name\": \"get_time\", \"parameters\": {}}, {\"name\": \"get_weather\", \"param", "eters\": {\"city\": \"Pa");
 
         var answer = await Chat("req cut", "\"required\"");
 
         var choice = answer.Json.GetProperty("choices")[0];
         Assert.Equal("length", choice.GetProperty("finish_reason").GetString());
-        Assert.Equal("[{\"name\": \"get_weather\", \"param", choice.GetProperty("message").GetProperty("content").GetString());
+        Assert.Equal(JsonValueKind.Null, choice.GetProperty("message").GetProperty("content").ValueKind);
+        var calls = choice.GetProperty("message").GetProperty("tool_calls");
+        Assert.Equal(["get_time", "get_weather"], calls.EnumerateArray().Select(c => c.GetProperty("function").GetProperty("name").GetString()));
+        Assert.Equal("{}", calls[0].GetProperty("function").GetProperty("arguments").GetString());
+        Assert.Equal("{\"city\": \"Pa", calls[1].GetProperty("function").GetProperty("arguments").GetString());
+    }
+
+    [Fact]
+    public async Task RequiredCutShortByMaxTokens_StreamsTheSameCallsAndSaysLength()
+    {
+        ReplyCut("req cut stream", "[{\"name\": \"get_time\", \"parameters\": {}}, {\"name\": \"get_weather\", \"param", "eters\": {\"city\": \"Pa");
+
+        var answer = await Chat("req cut stream", "\"required\"", extra: ""","stream":true""");
+
+        var calls = ToolCallDeltas(answer.SseChunks);
+        Assert.Equal(["get_time", "get_weather"], calls.Where(c => c.TryGetProperty("id", out _)).Select(c => c.GetProperty("function").GetProperty("name").GetString()));
+        Assert.Equal("{}", Arguments(calls, index: 0));
+        Assert.Equal("{\"city\": \"Pa", Arguments(calls, index: 1));
+        Assert.Equal("length", answer.SseChunks[^1].GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+    }
+
+    [Fact]
+    public async Task RequiredCutBeforeAnyName_ReturnsTheTextAsContent()
+    {
+        ReplyCut("req cut early", "[{\"na");
+
+        var answer = await Chat("req cut early", "\"required\"");
+
+        var choice = answer.Json.GetProperty("choices")[0];
+        Assert.Equal("length", choice.GetProperty("finish_reason").GetString());
+        Assert.Equal("[{\"na", choice.GetProperty("message").GetProperty("content").GetString());
         Assert.False(choice.GetProperty("message").TryGetProperty("tool_calls", out _));
     }
 
@@ -188,6 +216,11 @@ public sealed class ForcedToolChoiceTests(GatewayHost host) : IClassFixture<Gate
     private void Reply(string marker, params string[] pieces) =>
         host.Scheduler.Script = r => r.Chat?.MessagesJson.Contains($"\"{marker}\"", StringComparison.Ordinal) == true
             ? new FakeReply(pieces, FinishReason.Stop)
+            : FakeReply.Default;
+
+    private void ReplyCut(string marker, params string[] pieces) =>
+        host.Scheduler.Script = r => r.Chat?.MessagesJson.Contains($"\"{marker}\"", StringComparison.Ordinal) == true
+            ? new FakeReply(pieces, FinishReason.Length)
             : FakeReply.Default;
 
     private string SentSchema(string marker) =>

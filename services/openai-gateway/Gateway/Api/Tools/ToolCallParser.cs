@@ -51,7 +51,8 @@ public static partial class ToolCallParser
 
     /// <summary>
     /// The answer to tool_choice "required": a JSON array of {"name", "parameters"} objects (the grammar made it so,
-    /// unless max_tokens cut it short, when the text stays content and no call is returned).
+    /// unless max_tokens cut it short: then nothing parses here, and <see cref="ToolCallStreamFilter"/> keeps the calls
+    /// it read before the cut, or the text as content when it read none).
     /// </summary>
     public static ToolCallParseResult ParseArray(string text)
     {
