@@ -26,7 +26,8 @@ internal sealed unsafe partial class Q8MatMul(ComputeThreadPool pool, CpuIsa isa
     /// activation load then feeds four rows, and the four streams keep more reads in flight. The 0.5B decode step's
     /// matmuls, variants alternated step by step in one process (Zen 4, two threads, 900 steps): a median 3-11% less
     /// time than one row at a time in 6 of 6 runs, from the k = 896 matrices; on the k = 4864 one four rows were 0-20%
-    /// slower (again no faster on Zen 5, 2 runs of 1000 steps). Between the two, one token from memory (Zen 5, two
+    /// slower (again no faster on Zen 5, 2 runs of 1000 steps; and after session 37's rewrite on a Zen 4 without
+    /// AVX-VNNI, session 50: 0.59-0.85 of the same round's gate/up rate against 0.89-1.02, builds alternated six times). Between the two, one token from memory (Zen 5, two
     /// threads, 20 matrices of about 6 MiB per row length, the two layouts and kernels alternated round by round in one
     /// process, 10-12 rounds): four rows read 62.7-68.3 against 53.7-61.1 GB/s at 1536 bytes (11-12 of 12 rounds
     /// faster), 63.9-69.2 against 58.7-60.1 at 2048 (8-12 of 12), 59.9-64.0 against 59.6-64.7 at 2560 (10 of 12 one run,
