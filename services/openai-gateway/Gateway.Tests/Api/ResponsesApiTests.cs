@@ -143,6 +143,24 @@ public sealed class ResponsesApiTests(GatewayHost host) : IClassFixture<GatewayH
         Assert.Equal(["message", "function_call"], final.EnumerateArray().Select(o => o.GetProperty("type").GetString()));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ACallCutByMaxOutputTokens_IsTheLastItemAndIncomplete_WholeOrStreamed(bool stream)
+    {
+        var marker = stream ? "cut call streamed" : "cut call";
+        Reply(marker, ["Let me check. <tool_call>{\"name\": \"get_weather\", \"arguments\": {\"ci", "ty\": \"Pa"], FinishReason.Length);
+
+        var answer = await Post($$"""{"input":"{{marker}}","tools":{{WeatherTool}},"stream":{{(stream ? "true" : "false")}}}""");
+
+        var body = stream ? answer.SseNamedEvents[^1].Data.GetProperty("response") : answer.Json;
+        Assert.Equal("incomplete", body.GetProperty("status").GetString());
+        var output = body.GetProperty("output").EnumerateArray().ToList();
+        Assert.Equal(["message", "function_call"], output.Select(o => o.GetProperty("type").GetString()));
+        Assert.Equal(["completed", "incomplete"], output.Select(o => o.GetProperty("status").GetString()));
+        Assert.Equal("{\"city\": \"Pa", output[1].GetProperty("arguments").GetString());
+    }
+
     [Fact]
     public async Task AToolRoundTrip_InInputItems_BecomesTheAssistantsCallAndTheToolsAnswer()
     {

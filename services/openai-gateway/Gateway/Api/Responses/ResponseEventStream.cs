@@ -159,7 +159,10 @@ public sealed class ResponseEventStream(INamedEventWriter writer, ResponseDocume
         await WriteAsync("response.output_item.added", new JsonObject { ["output_index"] = _open.OutputIndex, ["item"] = item.DeepClone() });
     }
 
-    /// <summary>Closes the open item, if any: a message cut by max_output_tokens is <paramref name="status"/> incomplete, as the response is.</summary>
+    /// <summary>
+    /// Closes the open item, if any: the item max_output_tokens cut (a message or a function call, whose arguments then
+    /// stop where the answer did) is <paramref name="status"/> incomplete, as the response is.
+    /// </summary>
     private async Task CloseAsync(string status = ResponseDocument.Completed)
     {
         if (_open is not { } open)
@@ -185,7 +188,7 @@ public sealed class ResponseEventStream(INamedEventWriter writer, ResponseDocume
             default:
                 var name = (string)open.Item["name"]!;
                 await WriteAsync("response.function_call_arguments.done", ItemFields(open, contentIndex: false, ("name", name), ("arguments", text)));
-                done = ResponseDocument.FunctionCallItem(Id(open), (string)open.Item["call_id"]!, name, text, ResponseDocument.Completed);
+                done = ResponseDocument.FunctionCallItem(Id(open), (string)open.Item["call_id"]!, name, text, status);
                 break;
         }
 

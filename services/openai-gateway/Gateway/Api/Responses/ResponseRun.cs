@@ -78,14 +78,18 @@ public sealed class ResponseRun(
         if (content is { Length: > 0 } || (parsed.Calls.Count == 0 && reasoning is null))
         {
             var logprobs = request.IncludeLogprobs ? await LogprobsAsync([.. answer.Tokens.Skip(reasoningTokens)], cancellationToken) : null;
+            // Only the last item can have been cut short, as in the streamed answer: a message followed by calls is complete.
             output.Add(ResponseDocument.MessageItem(
-                ResponseDocument.NewItemId("msg"), status, ResponseDocument.OutputText(content ?? "", logprobs)));
+                ResponseDocument.NewItemId("msg"),
+                parsed.Calls.Count > 0 ? ResponseDocument.Completed : status,
+                ResponseDocument.OutputText(content ?? "", logprobs)));
         }
 
-        foreach (var call in parsed.Calls)
+        foreach (var (call, index) in parsed.Calls.Select((c, i) => (c, i)))
         {
             output.Add(ResponseDocument.FunctionCallItem(
-                ResponseDocument.NewItemId("fc"), ResponseDocument.NewItemId("call"), call.Name, call.ArgumentsJson, ResponseDocument.Completed));
+                ResponseDocument.NewItemId("fc"), ResponseDocument.NewItemId("call"), call.Name, call.ArgumentsJson,
+                index == parsed.Calls.Count - 1 ? status : ResponseDocument.Completed));
         }
 
         return document.Build(status, output, usage, reasoningTokens);
